@@ -1,0 +1,392 @@
+"""The input area: boundary, roads, barriers, buildings and context layers, cleaned
+and in one local metric CRS.
+
+:func:`read_area` is the single entry point from files; :func:`area_from_layers`
+does the same from GeoDataFrames already in memory (notebooks, the QGIS plugin).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+
+from .crs import check_coordinates, gcj02_to_wgs84, local_metric_crs
+from .errors import InputError
+from .io.read import read_layers
+
+__all__ = ["Area", "read_area", "area_from_layers"]
+
+_TRUE = {"yes", "true", "1", "t", "y", "viaduct"}
+
+
+@dataclass(frozen=True)
+class Area:
+    """One area to divide, cleaned and in a local metric CRS.
+
+    Attributes
+    ----------
+    boundary : shapely (Multi)Polygon
+        The area to divide.
+    roads : GeoDataFrame
+        Lines with ``highway`` (OSM class), ``name``, ``bridge`` (bool).
+    barriers : GeoDataFrame
+        Lines no grid may cross: rivers, canals, railways, walls.
+    buildings : GeoDataFrame
+        Polygons with ``building_id`` (str) and the input columns.
+    landuse, pois, existing : GeoDataFrame or None
+        Context layers when the input has them.
+    crs : pyproj.CRS
+        The local metric CRS all geometry is in.
+    log : list of (str, str)
+        What cleaning did, for the plan's ``run`` table.
+    """
+
+    boundary: shapely.Geometry
+    roads: gpd.GeoDataFrame
+    barriers: gpd.GeoDataFrame
+    buildings: gpd.GeoDataFrame
+    crs: CRS
+    landuse: gpd.GeoDataFrame | None = None
+    pois: gpd.GeoDataFrame | None = None
+    existing: gpd.GeoDataFrame | None = None
+    source: str = ""
+    source_hash: str = ""
+    source_crs: str = ""
+    from_gcj02: bool = False
+    log: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _file_hash(path: Path) -> str:
+    if path.is_dir():
+        files = sorted(p for p in path.rglob("*") if p.is_file())
+    else:
+        files = [path]
+    h = hashlib.sha256()
+    for f in files:
+        with f.open("rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
+    return h.hexdigest()
+
+
+def read_area(
+    path: str | Path,
+    *,
+    from_gcj02: bool = False,
+    hull_buffer_m: float = 30.0,
+) -> Area:
+    """Read and clean an input area from a file or folder.
+
+    Parameters
+    ----------
+    path : str or Path
+        GeoPackage, GeoJSON, Shapefile, any GDAL vector source, a folder of
+        per-layer files, or an OSM ``.osm``/``.pbf`` file.
+    from_gcj02 : bool
+        The input is in GCJ-02 lon/lat; convert it to WGS 84 first.
+    hull_buffer_m : float
+        Buffer around the buildings' hull when there is no boundary layer.
+
+    Returns
+    -------
+    Area
+
+    Raises
+    ------
+    InputError
+        One clear message naming the file, layer, feature and problem.
+
+    Examples
+    --------
+    >>> area = read_area("data/samples/hk_tsim_sha_tsui.gpkg")
+    >>> area.crs.to_epsg()
+    32650
+    """
+    path = Path(path)
+    layers = read_layers(path)
+    area = area_from_layers(layers, where=str(path), from_gcj02=from_gcj02, hull_buffer_m=hull_buffer_m)
+    return Area(**{**area.__dict__, "source": str(path), "source_hash": _file_hash(path)})
+
+
+def area_from_layers(
+    layers: dict[str, gpd.GeoDataFrame],
+    *,
+    where: str = "input",
+    from_gcj02: bool = False,
+    hull_buffer_m: float = 30.0,
+) -> Area:
+    """Build an :class:`Area` from in-memory layers (see :func:`read_area`)."""
+    log: list[tuple[str, str]] = []
+    if "buildings" not in layers:
+        raise InputError(f"{where}: has no 'buildings' layer")
+    layers = {k: v for k, v in layers.items() if v is not None}
+    for name, gdf in layers.items():
+        _check_layer_crs(gdf, f"{where}, layer '{name}'", from_gcj02)
+    source_crs = layers["buildings"].crs
+    if from_gcj02:
+        layers = {k: _from_gcj02(v) for k, v in layers.items()}
+    if len(_drop_empty(layers["buildings"])) == 0:
+        raise InputError(f"{where}, layer 'buildings': has no features with a geometry")
+    centre = _lonlat_centre(layers["buildings"])
+    metric = local_metric_crs(CRS.from_user_input(layers["buildings"].crs), centre)
+    layers = {k: v.to_crs(metric) for k, v in layers.items()}
+
+    buildings = _clean_polygons(layers["buildings"], f"{where}, layer 'buildings'", log, "buildings")
+    if len(buildings) == 0:
+        raise InputError(f"{where}, layer 'buildings': has no polygon features")
+    boundary = _boundary(layers.get("boundary"), buildings, hull_buffer_m, f"{where}, layer 'boundary'", log)
+    buildings = _inside(buildings, boundary, log)
+    if len(buildings) == 0:
+        raise InputError(f"{where}, layer 'buildings': no building lies inside the boundary")
+    buildings = _merge_duplicates(buildings, log)
+    buildings["building_id"] = _building_ids(buildings)
+    _check_households(buildings, f"{where}, layer 'buildings'")
+
+    roads = _clean_lines(layers.get("roads"), boundary, log, "roads")
+    roads = _road_columns(roads, log)
+    barriers = _clean_lines(layers.get("barriers"), boundary, log, "barriers")
+    return Area(
+        boundary=boundary,
+        roads=roads,
+        barriers=barriers,
+        buildings=buildings.reset_index(drop=True),
+        crs=metric,
+        landuse=_optional_polys(layers.get("landuse"), boundary),
+        pois=_optional_points(layers.get("pois"), boundary),
+        existing=_optional_polys(layers.get("existing"), boundary),
+        source=where,
+        source_crs=CRS.from_user_input(source_crs).to_string(),
+        from_gcj02=from_gcj02,
+        log=log,
+    )
+
+
+def _check_layer_crs(gdf: gpd.GeoDataFrame, where: str, from_gcj02: bool) -> None:
+    geoms = gdf.geometry.values
+    present = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
+    if len(present) == 0:
+        if gdf.crs is None and len(gdf):
+            raise InputError(f"{where}: has no coordinate reference system (CRS)")
+        return
+    bounds = np.asarray(shapely.total_bounds(present), dtype=float)
+    check_coordinates(bounds, None if gdf.crs is None else CRS.from_user_input(gdf.crs), where)
+    if from_gcj02 and not CRS.from_user_input(gdf.crs).is_geographic:
+        raise InputError(f"{where}: --from-gcj02 needs longitude/latitude input, but the CRS is projected")
+
+
+def _from_gcj02(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    out = gdf.copy()
+    out.geometry = gcj02_to_wgs84(gdf.geometry.values)
+    return out.set_crs(4326, allow_override=True)
+
+
+def _lonlat_centre(gdf: gpd.GeoDataFrame) -> tuple[float, float]:
+    present = _drop_empty(gdf)
+    minx, miny, maxx, maxy = present.to_crs(4326).total_bounds
+    return (minx + maxx) / 2, (miny + maxy) / 2
+
+
+def _drop_empty(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    g = gdf.geometry.values
+    return gdf[~(shapely.is_missing(g) | shapely.is_empty(g))]
+
+
+def _repair(geoms: np.ndarray) -> tuple[np.ndarray, int, int]:
+    """Drop Z, make valid. Returns geometries, how many were 3D, how many invalid."""
+    has_z = shapely.has_z(geoms)
+    geoms = shapely.force_2d(geoms)
+    invalid = ~shapely.is_valid(geoms)
+    if invalid.any():
+        geoms = geoms.copy()
+        geoms[invalid] = shapely.make_valid(geoms[invalid])
+    return geoms, int(has_z.sum()), int(invalid.sum())
+
+
+def _clean_polygons(gdf: gpd.GeoDataFrame, where: str, log: list, name: str) -> gpd.GeoDataFrame:
+    n_in = len(gdf)
+    gdf = _drop_empty(gdf)
+    if n_in - len(gdf):
+        log.append((f"{name}_without_geometry", str(n_in - len(gdf))))
+    geoms, n3d, ninvalid = _repair(gdf.geometry.values)
+    if n3d:
+        log.append((f"{name}_3d_flattened", str(n3d)))
+    if ninvalid:
+        log.append((f"{name}_invalid_repaired", str(ninvalid)))
+    gdf = gdf.set_geometry(geoms)
+    # make_valid may return collections; keep their polygonal parts only.
+    gdf = gdf.explode(index_parts=True)
+    kept = shapely.get_type_id(gdf.geometry.values) == 3
+    gdf = gdf[kept]
+    multipart = gdf.index.get_level_values(1) > 0
+    parts = gdf.index.get_level_values(0)
+    split = pd.Index(parts[multipart]).nunique()
+    if split:
+        log.append((f"{name}_multipart_split", str(split)))
+    sizes = shapely.area(gdf.geometry.values)
+    gdf = gdf[sizes > 0.01]
+    gdf = gdf.copy()
+    gdf["_part"] = gdf.index.get_level_values(1)
+    gdf["_parts"] = gdf.groupby(level=0)["_part"].transform("size")
+    return gdf.reset_index(drop=True)
+
+
+def _boundary(
+    gdf: gpd.GeoDataFrame | None, buildings: gpd.GeoDataFrame, buffer_m: float, where: str, log: list
+) -> shapely.Geometry:
+    if gdf is not None and len(_drop_empty(gdf)):
+        geoms, _, _ = _repair(_drop_empty(gdf).geometry.values)
+        poly = shapely.union_all(geoms)
+        poly = shapely.union_all([g for g in shapely.get_parts(poly) if shapely.get_type_id(g) in (3, 6)])
+        if poly is None or poly.is_empty or poly.area <= 0:
+            raise InputError(f"{where}: has no polygon with an area")
+        return poly
+    hull = shapely.convex_hull(shapely.union_all(buildings.geometry.values)).buffer(buffer_m)
+    log.append(("boundary", f"none given: hull of the buildings buffered by {buffer_m:g} m"))
+    return hull
+
+
+def _inside(buildings: gpd.GeoDataFrame, boundary: shapely.Geometry, log: list) -> gpd.GeoDataFrame:
+    """Keep buildings whose larger part lies inside the boundary."""
+    geoms = buildings.geometry.values
+    shapely.prepare(boundary)
+    inside = shapely.area(shapely.intersection(geoms, boundary)) >= 0.5 * shapely.area(geoms)
+    if (~inside).sum():
+        log.append(("buildings_outside_boundary_left_out", str(int((~inside).sum()))))
+    return buildings[inside].reset_index(drop=True)
+
+
+def _merge_duplicates(buildings: gpd.GeoDataFrame, log: list) -> gpd.GeoDataFrame:
+    """Merge footprints that are the same building drawn twice (IoU >= 0.9)."""
+    geoms = buildings.geometry.values
+    tree = shapely.STRtree(geoms)
+    left, right = tree.query(geoms, predicate="intersects")
+    pairs = left < right
+    left, right = left[pairs], right[pairs]
+    if len(left) == 0:
+        return buildings
+    inter = shapely.area(shapely.intersection(geoms[left], geoms[right]))
+    union = shapely.area(geoms[left]) + shapely.area(geoms[right]) - inter
+    dup = inter >= 0.9 * union
+    drop = np.unique(right[dup])
+    # The kept copy takes any household figure the dropped copy had.
+    if "households" in buildings and dup.any():
+        hh = pd.to_numeric(buildings["households"], errors="coerce")
+        for keep_i, drop_i in zip(left[dup], right[dup], strict=True):
+            if pd.isna(hh.iat[keep_i]) and not pd.isna(hh.iat[drop_i]):
+                buildings.iat[keep_i, buildings.columns.get_loc("households")] = buildings["households"].iat[drop_i]
+    if len(drop):
+        log.append(("buildings_duplicates_merged", str(len(drop))))
+    return buildings.drop(index=buildings.index[drop]).reset_index(drop=True)
+
+
+def _building_ids(buildings: gpd.GeoDataFrame) -> pd.Series:
+    base = None
+    for col in ("building_id", "id", "osm_id"):
+        if col in buildings and buildings[col].notna().all():
+            base = buildings[col].astype(str)
+            break
+    if base is None:
+        base = pd.Series([f"b{i + 1}" for i in range(len(buildings))], index=buildings.index)
+    base = base.where(buildings["_parts"] <= 1, base + "#" + (buildings["_part"] + 1).astype(str))
+    dup = base.duplicated(keep=False)
+    # Ids must be unique; disambiguate repeats by their order of appearance.
+    base[dup] = base[dup] + "~" + base[dup].groupby(base[dup]).cumcount().add(1).astype(str)
+    return base
+
+
+def _check_households(buildings: gpd.GeoDataFrame, where: str) -> None:
+    for col in ("households", "population"):
+        if col not in buildings:
+            continue
+        raw = buildings[col]
+        num = pd.to_numeric(raw, errors="coerce")
+        bad = raw.notna() & num.isna()
+        if bad.any():
+            i = int(np.flatnonzero(bad.to_numpy())[0])
+            raise InputError(
+                f"{where}: building '{buildings['building_id'].iat[i]}' has a non-numeric {col} "
+                f"{raw.iat[i]!r}"
+            )
+        neg = num < 0
+        if neg.any():
+            i = int(np.flatnonzero(neg.to_numpy())[0])
+            raise InputError(
+                f"{where}: building '{buildings['building_id'].iat[i]}' has negative {col} {num.iat[i]:g}"
+            )
+        frac = num.notna() & (num != np.round(num)) & (col == "households")
+        if frac.any():
+            i = int(np.flatnonzero(frac.to_numpy())[0])
+            raise InputError(
+                f"{where}: building '{buildings['building_id'].iat[i]}' has a fractional households "
+                f"count {num.iat[i]:g}"
+            )
+
+
+def _clean_lines(gdf: gpd.GeoDataFrame | None, boundary: shapely.Geometry, log: list, name: str) -> gpd.GeoDataFrame:
+    if gdf is None or len(gdf) == 0:
+        log.append((name, "none"))
+        return gpd.GeoDataFrame({"geometry": []}, geometry="geometry", crs=None if gdf is None else gdf.crs)
+    gdf = _drop_empty(gdf)
+    geoms, _, ninvalid = _repair(gdf.geometry.values)
+    # Polygon barriers (walls around a compound, water areas) act by their outline.
+    polygonal = np.isin(shapely.get_type_id(geoms), [3, 6])
+    geoms = np.where(polygonal, shapely.boundary(geoms), geoms)
+    gdf = gdf.set_geometry(geoms).explode(index_parts=False)
+    gdf = gdf[np.isin(shapely.get_type_id(gdf.geometry.values), [1, 2])]
+    reach = boundary.buffer(50)
+    gdf = gdf[shapely.intersects(gdf.geometry.values, reach)].copy()
+    gdf = gdf.set_geometry(shapely.intersection(gdf.geometry.values, reach)).explode(index_parts=False)
+    gdf = gdf[shapely.length(gdf.geometry.values) > 0].reset_index(drop=True)
+    log.append((name, str(len(gdf))))
+    return gdf
+
+
+def _truthy(s: pd.Series) -> pd.Series:
+    return s.map(lambda v: (str(v).strip().lower() in _TRUE) if v is not None and v == v else False)
+
+
+def _road_columns(roads: gpd.GeoDataFrame, log: list) -> gpd.GeoDataFrame:
+    if len(roads) == 0:
+        return gpd.GeoDataFrame({"highway": [], "name": [], "bridge": []}, geometry=[], crs=roads.crs)
+    if "highway" in roads:
+        cls = roads["highway"]
+    elif "class" in roads:
+        cls = roads["class"]
+    else:
+        cls = pd.Series(None, index=roads.index, dtype=object)
+        log.append(("roads_class", "no highway/class column: every road treated as 'residential'"))
+    cls = cls.astype(object).where(cls.notna(), "residential").astype(str).str.strip().str.lower()
+    bridge = _truthy(roads["bridge"]) if "bridge" in roads else pd.Series(False, index=roads.index)
+    tunnel = _truthy(roads["tunnel"]) if "tunnel" in roads else pd.Series(False, index=roads.index)
+    if tunnel.any():
+        log.append(("roads_tunnels_ignored", str(int(tunnel.sum()))))
+    name = roads["name"].astype(object).where(roads["name"].notna(), "") if "name" in roads else ""
+    out = gpd.GeoDataFrame({"highway": cls, "name": name, "bridge": bridge.astype(bool)},
+                           geometry=roads.geometry.values, crs=roads.crs)
+    return out[~tunnel.to_numpy()].reset_index(drop=True)
+
+
+def _optional_polys(gdf: gpd.GeoDataFrame | None, boundary: shapely.Geometry) -> gpd.GeoDataFrame | None:
+    if gdf is None:
+        return None
+    gdf = _drop_empty(gdf)
+    geoms, _, _ = _repair(gdf.geometry.values)
+    gdf = gdf.set_geometry(geoms)
+    gdf = gdf[np.isin(shapely.get_type_id(gdf.geometry.values), [3, 6]) & shapely.intersects(geoms, boundary)]
+    return gdf.reset_index(drop=True)
+
+
+def _optional_points(gdf: gpd.GeoDataFrame | None, boundary: shapely.Geometry) -> gpd.GeoDataFrame | None:
+    if gdf is None:
+        return None
+    gdf = _drop_empty(gdf)
+    pts = shapely.point_on_surface(gdf.geometry.values)
+    gdf = gdf.set_geometry(pts)
+    return gdf[shapely.intersects(pts, boundary)].reset_index(drop=True)

@@ -1,0 +1,371 @@
+"""Street blocks: the smallest units a plan is made of.
+
+Blocks are the faces of the noded network of block-bounding roads, barriers
+and the boundary. A block holding too many households for grids to be packed
+is cut along its inner roads (service roads first, then footways), and then
+along the gaps between buildings (a tessellation of the footprints). Every
+building ends up wholly inside one block: blocks give up the footprints of
+buildings they do not own and take in the whole footprint of those they do.
+Slivers without buildings merge into the neighbour they share most edge with.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from .area import Area
+from .profile import Profile
+
+__all__ = ["Blocks", "make_blocks", "shared_edges", "polygonal"]
+
+
+@dataclass(frozen=True)
+class Blocks:
+    """Blocks of an area and the block of every building.
+
+    Attributes
+    ----------
+    blocks : GeoDataFrame
+        ``block_id``, ``households``, ``population``, ``buildings``, ``origin``
+        (``street``, ``inner``, ``gap``), geometry.
+    building_block : ndarray of int
+        Position in ``blocks`` of each building (in the buildings' order).
+    log : list of (str, str)
+    """
+
+    blocks: gpd.GeoDataFrame
+    building_block: np.ndarray
+    log: list[tuple[str, str]]
+
+
+def _clusters(geoms: np.ndarray) -> np.ndarray:
+    """Label footprints that overlap (positive area) into clusters."""
+    n = len(geoms)
+    left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+    keep = left < right
+    left, right = left[keep], right[keep]
+    if len(left):
+        overlap = shapely.area(shapely.intersection(geoms[left], geoms[right])) > 1e-4
+        left, right = left[overlap], right[overlap]
+    graph = coo_matrix((np.ones(len(left)), (left, right)), shape=(n, n))
+    return connected_components(graph, directed=False)[1]
+
+
+def _dissolve(geoms: np.ndarray, labels: np.ndarray, n: int, grid: float) -> np.ndarray:
+    """Union of ``geoms`` per label 0..n-1."""
+    order = np.argsort(labels, kind="stable")
+    bounds = np.searchsorted(labels[order], np.arange(n + 1))
+    out = np.empty(n, dtype=object)
+    for i in range(n):
+        members = geoms[order[bounds[i]:bounds[i + 1]]]
+        out[i] = members[0] if len(members) == 1 else shapely.union_all(members, grid_size=grid)
+    return out
+
+
+def polygonal(geoms: np.ndarray) -> np.ndarray:
+    """Keep only the polygonal parts of each geometry (overlays can return lines too)."""
+    geoms = np.asarray(geoms, dtype=object)
+    mixed = shapely.get_type_id(geoms) == 7
+    if not mixed.any():
+        return geoms
+    out = geoms.copy()
+    for i in np.flatnonzero(mixed):
+        parts = shapely.get_parts(geoms[i])
+        parts = parts[shapely.get_type_id(parts) == 3]
+        out[i] = shapely.multipolygons(parts) if len(parts) else shapely.Polygon()
+    return out
+
+
+def _polygonize(lines: np.ndarray, within: shapely.Geometry, grid: float) -> np.ndarray:
+    """Faces of ``lines`` plus the outline of ``within``, inside ``within``."""
+    shapely.prepare(within)
+    lines = lines[shapely.intersects(lines, within)] if len(lines) else lines
+    clipped = shapely.intersection(lines, within, grid_size=grid) if len(lines) else lines
+    edges = np.concatenate([clipped, [shapely.set_precision(within.boundary, grid)]])
+    noded = shapely.union_all(edges, grid_size=grid)
+    faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(noded)))
+    if len(faces) == 0:
+        return np.array([within], dtype=object)
+    inside = shapely.contains_properly(within, shapely.point_on_surface(faces))
+    faces = faces[inside & (shapely.area(faces) > 0)]
+    return shapely.set_precision(faces, grid)
+
+
+def _largest_overlap(parts: np.ndarray, faces: np.ndarray) -> np.ndarray:
+    """For each of ``parts``, the index of the face it overlaps most (-1: none)."""
+    p, f = shapely.STRtree(faces).query(parts, predicate="intersects")
+    owner = np.full(len(parts), -1, dtype=np.int64)
+    if len(p) == 0:
+        return owner
+    area = shapely.area(shapely.intersection(parts[p], faces[f]))
+    frame = pd.DataFrame({"p": p, "f": f, "a": area}).sort_values(["p", "a", "f"], ascending=[True, False, True])
+    first = frame.drop_duplicates("p")
+    owner[first["p"].to_numpy()] = first["f"].to_numpy()
+    return owner
+
+
+def _tessellate(face: shapely.Geometry, cluster_geoms: np.ndarray, spacing: float, grid: float) -> np.ndarray:
+    """Cut ``face`` into one cell per footprint cluster along the gaps between them."""
+    if len(cluster_geoms) < 2:
+        return np.array([face], dtype=object)
+    rings = shapely.segmentize(shapely.boundary(cluster_geoms), spacing)
+    coords, index = shapely.get_coordinates(rings, return_index=True)
+    coords = np.round(coords / grid) * grid
+    # Voronoi needs distinct sites; a shared wall point goes to the first footprint.
+    _, first = np.unique(coords, axis=0, return_index=True)
+    first = np.sort(first)
+    coords, index = coords[first], index[first]
+    cells = shapely.get_parts(
+        shapely.voronoi_polygons(shapely.multipoints(coords), extend_to=face, ordered=True)
+    )
+    cells = polygonal(shapely.intersection(cells, face, grid_size=grid))
+    return polygonal(_dissolve(cells, index, len(cluster_geoms), grid))
+
+
+def shared_edges(faces: np.ndarray, min_length: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs of faces that share a boundary segment, and the shared lines.
+
+    Returns
+    -------
+    left, right : ndarray of int (left < right)
+    lines : ndarray of shapely geometries (the shared boundary)
+    """
+    left, right = shapely.STRtree(faces).query(faces, predicate="intersects")
+    keep = left < right
+    left, right = left[keep], right[keep]
+    if len(left) == 0:
+        empty = np.array([], dtype=np.int64)
+        return empty, empty, np.array([], dtype=object)
+    shared = shapely.intersection(shapely.boundary(faces[left]), shapely.boundary(faces[right]))
+    length = shapely.length(shared)
+    keep = length > max(min_length, 1e-9)
+    return left[keep], right[keep], shared[keep]
+
+
+def _merge_slivers(faces: np.ndarray, has_building: np.ndarray, min_area: float, min_width: float,
+                   grid: float) -> np.ndarray:
+    """Merge building-free slivers into the neighbour sharing the longest edge."""
+    area = shapely.area(faces)
+    width = 2 * area / np.maximum(shapely.length(faces), 1e-9)
+    sliver = ~has_building & ((area < min_area) | (width < min_width))
+    if not sliver.any():
+        return faces
+    left, right, lines = shared_edges(faces)
+    length = shapely.length(lines)
+    frame = pd.DataFrame({"a": np.concatenate([left, right]), "b": np.concatenate([right, left]),
+                          "len": np.concatenate([length, length])})
+    frame = frame[sliver[frame["a"].to_numpy()]]
+    # Prefer a neighbour that is itself not a sliver, then the longest shared edge.
+    frame["solid"] = ~sliver[frame["b"].to_numpy()]
+    best = frame.sort_values(["a", "solid", "len", "b"], ascending=[True, False, False, True]).drop_duplicates("a")
+    n = len(faces)
+    graph = coo_matrix((np.ones(len(best)), (best["a"].to_numpy(), best["b"].to_numpy())), shape=(n, n))
+    _, labels = connected_components(graph, directed=False)
+    _, labels = np.unique(labels, return_inverse=True)
+    return _dissolve(faces, labels, labels.max() + 1, grid)
+
+
+def _own_buildings(faces: np.ndarray, owner: np.ndarray, clusters: np.ndarray, boundary: shapely.Geometry,
+                   grid: float) -> np.ndarray:
+    """Give each face the whole (in-area) footprint of its clusters and none of the others'."""
+    c, f = shapely.STRtree(faces).query(clusters, predicate="intersects")
+    if len(c) == 0:
+        return faces
+    overlap = shapely.area(shapely.intersection(clusters[c], faces[f])) > 0
+    c, f = c[overlap], f[overlap]
+    foreign = owner[c] != f
+    out = faces.copy()
+    for face in np.unique(f[foreign]):
+        cut = shapely.union_all(clusters[c[foreign & (f == face)]], grid_size=grid)
+        out[face] = polygonal([shapely.difference(out[face], cut, grid_size=grid)])[0]
+    spill = np.unique(c[foreign])
+    for face in np.unique(owner[spill]):
+        mine = clusters[spill[owner[spill] == face]]
+        add = shapely.intersection(shapely.union_all(mine, grid_size=grid), boundary, grid_size=grid)
+        out[face] = polygonal([shapely.union(out[face], polygonal([add])[0], grid_size=grid)])[0]
+    return out
+
+
+def _exact_tiling(faces: np.ndarray, boundary: shapely.Geometry, grid: float) -> np.ndarray:
+    """Rebuild ``faces`` so they tile ``boundary`` exactly, with no gap or overlap.
+
+    Overlay operations leave centimetre slivers between faces. Polygonising
+    every face edge together gives atoms that tile the boundary exactly; each
+    atom goes to the face it overlaps most, and gap atoms to the neighbour they
+    share the longest edge with.
+    """
+    edges = np.concatenate([shapely.boundary(faces), [boundary.boundary]])
+    noded = shapely.union_all(edges, grid_size=grid)
+    atoms = shapely.get_parts(shapely.polygonize(shapely.get_parts(noded)))
+    within = shapely.area(shapely.intersection(atoms, boundary)) > 0.5 * shapely.area(atoms)
+    atoms = atoms[within]
+    label = _largest_overlap(atoms, faces)
+    inside = shapely.area(shapely.intersection(atoms, faces[np.maximum(label, 0)])) > 0.5 * shapely.area(atoms)
+    label[~inside] = -1
+    if (label < 0).any():
+        left, right, lines = shared_edges(atoms)
+        length = shapely.length(lines)
+        frame = pd.DataFrame({"a": np.concatenate([left, right]), "b": np.concatenate([right, left]),
+                              "len": np.concatenate([length, length])})
+        while (label < 0).any():
+            cand = frame[(label[frame["a"].to_numpy()] < 0) & (label[frame["b"].to_numpy()] >= 0)]
+            if len(cand) == 0:
+                break
+            best = cand.sort_values(["a", "len", "b"], ascending=[True, False, True]).drop_duplicates("a")
+            label[best["a"].to_numpy()] = label[best["b"].to_numpy()]
+    keep = label >= 0
+    _, label = np.unique(label[keep], return_inverse=True)
+    return polygonal(_dissolve(atoms[keep], label, label.max() + 1, grid))
+
+
+def _explode(faces: np.ndarray, origin: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    parts, index = shapely.get_parts(faces, return_index=True)
+    polygonal = (shapely.get_type_id(parts) == 3) & (shapely.area(parts) > 0)
+    return parts[polygonal], origin[index[polygonal]]
+
+
+def _lines(roads: gpd.GeoDataFrame, classes: tuple[str, ...]) -> np.ndarray:
+    if len(roads) == 0:
+        return np.array([], dtype=object)
+    return roads.geometry.values[roads["highway"].isin(classes).to_numpy()].to_numpy()
+
+
+def _snap_dangles(lines: np.ndarray, targets: np.ndarray, tolerance: float) -> np.ndarray:
+    """Connectors from dangling line ends to the nearest other line within ``tolerance``.
+
+    OSM streets often stop a metre short of the street they meet; without a
+    connector the block on either side would not close.
+    """
+    if len(lines) == 0 or tolerance <= 0:
+        return np.array([], dtype=object)
+    ends = np.concatenate([shapely.get_point(lines, 0), shapely.get_point(lines, -1)])
+    owner = np.concatenate([np.arange(len(lines)), np.arange(len(lines))])
+    everything = np.concatenate([lines, targets])
+    tree = shapely.STRtree(everything)
+    near_end, near_line = tree.query(ends, predicate="dwithin", distance=1e-6)
+    touching = np.bincount(near_end[near_line != owner[near_end]], minlength=len(ends))
+    dangling = np.flatnonzero(touching == 0)
+    if len(dangling) == 0:
+        return np.array([], dtype=object)
+    d_end, d_line = tree.query(ends[dangling], predicate="dwithin", distance=tolerance)
+    own = d_line == owner[dangling[d_end]]
+    d_end, d_line = d_end[~own], d_line[~own]
+    if len(d_end) == 0:
+        return np.array([], dtype=object)
+    dist = shapely.distance(ends[dangling[d_end]], everything[d_line])
+    frame = pd.DataFrame({"e": d_end, "l": d_line, "d": dist}).sort_values(["e", "d", "l"]).drop_duplicates("e")
+    return shapely.shortest_line(ends[dangling[frame["e"].to_numpy()]], everything[frame["l"].to_numpy()])
+
+
+def make_blocks(area: Area, buildings: gpd.GeoDataFrame, profile: Profile) -> Blocks:
+    """Cut the area into street blocks and put each building in one of them.
+
+    Parameters
+    ----------
+    area : Area
+    buildings : GeoDataFrame
+        The area's buildings with a ``households`` column.
+    profile : Profile
+
+    Returns
+    -------
+    Blocks
+    """
+    rules = profile.blocks
+    grid = rules.precision_m
+    boundary = shapely.set_precision(area.boundary, grid)
+    geoms = buildings.geometry.values.to_numpy()
+    labels = _clusters(geoms)
+    n_clusters = labels.max() + 1
+    clusters = _dissolve(geoms, labels, n_clusters, grid)
+    cluster_hh = np.bincount(labels, weights=buildings["households"].to_numpy(dtype=float), minlength=n_clusters)
+    log: list[tuple[str, str]] = []
+
+    street = _lines(area.roads, profile.roads.block_classes)
+    barriers = area.barriers.geometry.values.to_numpy() if len(area.barriers) else np.array([], dtype=object)
+    connectors = _snap_dangles(street, np.concatenate([barriers, [boundary.boundary]]), rules.snap_tolerance_m)
+    faces = _polygonize(np.concatenate([street, barriers, connectors]), boundary, grid)
+    # Per face: how it was made (street / inner / gap) and the street block it came from.
+    origin = np.column_stack([np.full(len(faces), "street", dtype=object), np.arange(len(faces), dtype=object)])
+    log.append(("blocks_street", str(len(faces))))
+    log.append(("road_gaps_closed", str(len(connectors))))
+
+    limit = rules.split_share_of_max * profile.grid.max_households
+    for tier, classes in (("inner", profile.roads.inner_classes_tier1), ("inner", profile.roads.inner_classes_tier2)):
+        faces, origin = _split_full(faces, origin, clusters, cluster_hh, limit, tier,
+                                    lambda face, cl=classes: _polygonize(_lines(area.roads, cl), face, grid))
+    faces, origin = _split_full(
+        faces, origin, clusters, cluster_hh, limit, "gap",
+        lambda face, mine: _tessellate(face, mine, rules.tessellation_spacing_m, grid), pass_clusters=True)
+
+    owner = _largest_overlap(clusters, faces)
+    faces = _own_buildings(faces, owner, clusters, boundary, grid)
+    tiled = _exact_tiling(faces, boundary, grid)
+    origin = origin[_largest_overlap(shapely.point_on_surface(tiled), faces)]
+    faces, origin = _explode(tiled, origin)
+    owner = _largest_overlap(clusters, faces)
+    has_building = np.bincount(owner[owner >= 0], minlength=len(faces)) > 0
+    merged = _merge_slivers(faces, has_building, rules.min_block_area_m2, rules.min_width_m, grid)
+    if len(merged) != len(faces):
+        origin = origin[_largest_overlap(shapely.point_on_surface(merged), faces)]
+        log.append(("slivers_merged", str(len(faces) - len(merged))))
+    faces = merged
+    faces, origin = _sorted(faces, origin)
+    owner = _largest_overlap(clusters, faces)
+
+    building_block = owner[labels]
+    hh = np.bincount(building_block, weights=buildings["households"].to_numpy(dtype=float), minlength=len(faces))
+    pop = np.bincount(building_block, weights=buildings["population"].to_numpy(dtype=float), minlength=len(faces))
+    count = np.bincount(building_block, minlength=len(faces))
+    blocks = gpd.GeoDataFrame(
+        {
+            "block_id": [f"K{i + 1:06d}" for i in range(len(faces))],
+            "households": hh.round().astype(int),
+            "population": pop.round().astype(int),
+            "buildings": count,
+            "origin": origin[:, 0].astype(str),
+            "street_block": origin[:, 1].astype(int),
+        },
+        geometry=faces,
+        crs=area.crs,
+    )
+    for name, n in blocks["origin"].value_counts().sort_index().items():
+        log.append((f"blocks_final_{name}", str(int(n))))
+    return Blocks(blocks=blocks, building_block=building_block, log=log)
+
+
+def _sorted(faces: np.ndarray, origin: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Order blocks north-west to south-east so ids are stable and readable."""
+    pts = shapely.point_on_surface(faces)
+    x, y = shapely.get_x(pts), shapely.get_y(pts)
+    order = np.lexsort((x, -np.round(y, 0)))
+    return faces[order], origin[order]
+
+
+def _split_full(faces, origin, clusters, cluster_hh, limit, tier, cut, pass_clusters=False):
+    """Replace each face holding more than ``limit`` households by ``cut(face)``."""
+    owner = _largest_overlap(clusters, faces)
+    hh = np.bincount(owner[owner >= 0], weights=cluster_hh[owner >= 0], minlength=len(faces))
+    full = np.flatnonzero(hh > limit)
+    if len(full) == 0:
+        return faces, origin
+    keep = np.ones(len(faces), dtype=bool)
+    new_faces, new_origin = [], []
+    for i in full:
+        pieces = cut(faces[i], clusters[owner == i]) if pass_clusters else cut(faces[i])
+        pieces = pieces[shapely.area(pieces) > 0] if len(pieces) else pieces
+        if len(pieces) > 1:
+            keep[i] = False
+            new_faces.append(pieces)
+            new_origin.append(np.column_stack([np.full(len(pieces), tier, dtype=object),
+                                               np.full(len(pieces), origin[i, 1], dtype=object)]))
+    if not new_faces:
+        return faces, origin
+    return (np.concatenate([faces[keep], *new_faces]), np.concatenate([origin[keep], *new_origin]))

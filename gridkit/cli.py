@@ -1,0 +1,152 @@
+"""The ``gridkit`` command. Thin: every command calls the library and turns a
+:class:`~gridkit.errors.GridkitError` into one line on stderr and exit code 2
+(``--debug`` shows the traceback)."""
+
+from __future__ import annotations
+
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from .errors import GridkitError, InputError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Divide a street office or town into base grids along its streets.")
+
+_DEBUG = {"on": False}
+EXIT_BAD_INPUT = 2
+EXIT_INVALID_PLAN = 1
+EXIT_INTERNAL = 3
+
+
+@app.callback()
+def _main(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False) -> None:
+    _DEBUG["on"] = debug
+
+
+def _run(action: Callable[[], Any]) -> Any:
+    try:
+        return action()
+    except GridkitError as exc:
+        if _DEBUG["on"]:
+            traceback.print_exc()
+        typer.echo(f"gridkit: error: {exc}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    except KeyboardInterrupt:
+        typer.echo("gridkit: interrupted; nothing was written", err=True)
+        raise typer.Exit(130) from None
+    except typer.Exit:
+        raise
+    except Exception as exc:  # a bug, not bad input: still one line unless --debug
+        if _DEBUG["on"]:
+            traceback.print_exc()
+        typer.echo(f"gridkit: internal error: {type(exc).__name__}: {exc} (run with --debug for details); "
+                   "nothing was written", err=True)
+        raise typer.Exit(EXIT_INTERNAL) from None
+
+
+def _check_output(path: Path, suffixes: tuple[str, ...]) -> None:
+    if path.suffix.lower() not in suffixes:
+        raise InputError(f"{path}: output must end in {' or '.join(suffixes)}")
+    if path.exists() and path.is_dir():
+        raise InputError(f"{path}: is a folder, not a file")
+
+
+def _partition_to(input_path: Path, output: Path, profile: str, seed: int | None, households: Path | None,
+                  from_gcj02: bool) -> Any:
+    from . import partition, read_area, write_plan
+    from .households import read_register
+    from .profile import load_profile
+
+    _check_output(output, (".gpkg",))
+    prof = load_profile(profile).with_seed(seed)
+    register = read_register(households) if households else None
+    area = read_area(input_path, from_gcj02=from_gcj02, hull_buffer_m=prof.blocks.hull_buffer_m)
+    plan = partition(area, prof, register=register)
+    write_plan(plan, output)
+    return plan
+
+
+def _print_metrics(metrics: Any) -> None:
+    for row in metrics.itertuples():
+        if row.kind == "detail":
+            continue
+        mark = {"yes": "ok  ", "no": "FAIL"}.get(row.passed, "    ")
+        typer.echo(f"{mark} {row.level:<9} {row.name:<20} {row.value:.6g}")
+
+
+@app.command("partition")
+def partition_cmd(
+    input_path: Annotated[Path, typer.Argument(metavar="INPUT", help="GeoPackage, GeoJSON, Shapefile, folder or OSM file.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Plan GeoPackage to write.")],
+    profile: Annotated[str, typer.Option("--profile", help="Shipped profile name or a TOML file.")] = "default",
+    seed: Annotated[int | None, typer.Option("--seed", help="Random seed (default: the profile's).")] = None,
+    households: Annotated[Path | None, typer.Option("--households", help="Register CSV/XLSX: building_id or address -> households, population.")] = None,
+    from_gcj02: Annotated[bool, typer.Option("--from-gcj02", help="Input lon/lat are GCJ-02.")] = False,
+) -> None:
+    """Divide INPUT into base grids and write the plan GeoPackage."""
+    started = time.time()
+    plan = _run(lambda: _partition_to(input_path, output, profile, seed, households, from_gcj02))
+    m = plan.metrics.set_index("name")["value"]
+    bad = plan.metrics[(plan.metrics["kind"] == "invariant") & (plan.metrics["passed"] == "no")]
+    typer.echo(f"{output}: {int(m['grids'])} grids, {int(m['households'])} households, "
+               f"road_following {m['road_following']:.2f}, {time.time() - started:.1f} s")
+    if len(bad):
+        typer.echo(f"gridkit: warning: invariants failed: {', '.join(bad['name'])}", err=True)
+
+
+@app.command("validate")
+def validate_cmd(
+    plan_path: Annotated[Path, typer.Argument(metavar="PLAN", help="Plan GeoPackage.")],
+    input_path: Annotated[Path | None, typer.Option("--input", help="The input the plan was made from.")] = None,
+) -> None:
+    """Recompute every invariant and score of a plan; exit 1 if an invariant fails."""
+    from .validate import validate, validate_against_input
+
+    result = _run(lambda: validate_against_input(plan_path, input_path) if input_path else validate(plan_path))
+    _print_metrics(result.metrics)
+    if result.failures:
+        typer.echo(f"gridkit: plan is INVALID: {', '.join(result.failures)}", err=True)
+        raise typer.Exit(EXIT_INVALID_PLAN)
+    typer.echo("plan is valid")
+
+
+def _sample_path() -> Path:
+    here = Path(__file__).resolve().parents[1] / "data" / "samples" / "cn_shanghai_bund.gpkg"
+    if not here.exists():
+        raise InputError(f"{here}: bundled sample not found (run gridkit demo from a clone of the repository)")
+    return here
+
+
+@app.command("demo")
+def demo_cmd(
+    output_dir: Annotated[Path, typer.Option("-o", "--output-dir", help="Folder for the demo outputs.")] = Path("out/demo"),
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+) -> None:
+    """Partition the bundled Shanghai sample, validate it, and draw its map."""
+    from .maps import draw_plan_map
+    from .validate import validate
+
+    sample = _run(_sample_path)
+    plan_path = output_dir / "plan.gpkg"
+    png = output_dir / "plan.png"
+    plan = _run(lambda: _partition_to(sample, plan_path, "default", seed, None, False))
+    result = _run(lambda: validate(plan_path))
+    _run(lambda: draw_plan_map(plan, png))
+    _print_metrics(result.metrics)
+    typer.echo(f"wrote {plan_path} and {png}")
+    if result.failures:
+        raise typer.Exit(EXIT_INVALID_PLAN)
+
+
+def main() -> None:  # pragma: no cover - console entry for python -m gridkit
+    app(prog_name="gridkit")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,129 @@
+"""Coordinate reference systems: plausibility checks, the local metric CRS, GCJ-02.
+
+All engine work happens in a local metric CRS: the CGCS2000 3-degree
+Gauss-Krueger zone for CGCS2000 input, otherwise the UTM zone of the area.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import shapely
+from pyproj import CRS
+
+from .errors import InputError
+
+__all__ = ["check_coordinates", "local_metric_crs", "gcj02_to_wgs84", "is_cgcs2000"]
+
+# EPSG:4534 is "CGCS2000 / 3-degree Gauss-Kruger CM 75E"; the series runs in
+# 3-degree steps to EPSG:4554 (CM 135E), covering China.
+_CGCS_GK3_FIRST_EPSG = 4534
+_CGCS_GK3_FIRST_CM = 75
+_CGCS_GK3_LAST_CM = 135
+
+
+def is_cgcs2000(crs: CRS) -> bool:
+    """True when ``crs`` is CGCS2000 or projected on its datum."""
+    geodetic = crs.geodetic_crs
+    return geodetic is not None and "2000" in (geodetic.name or "") and "China" in (geodetic.name or "")
+
+
+def local_metric_crs(crs: CRS, lonlat_centre: tuple[float, float]) -> CRS:
+    """Choose the metric CRS engine work happens in.
+
+    Parameters
+    ----------
+    crs : pyproj.CRS
+        The CRS of the input.
+    lonlat_centre : (lon, lat)
+        Centre of the area in geographic degrees.
+
+    Returns
+    -------
+    pyproj.CRS
+        A CGCS2000 3-degree Gauss-Krueger zone for CGCS2000 input inside the
+        zones' range, else the WGS 84 UTM zone containing the centre.
+    """
+    lon, lat = lonlat_centre
+    if is_cgcs2000(crs):
+        cm = int(round(lon / 3.0)) * 3
+        if _CGCS_GK3_FIRST_CM <= cm <= _CGCS_GK3_LAST_CM:
+            return CRS.from_epsg(_CGCS_GK3_FIRST_EPSG + (cm - _CGCS_GK3_FIRST_CM) // 3)
+    zone = int((lon + 180) // 6) % 60 + 1
+    return CRS.from_epsg((32600 if lat >= 0 else 32700) + zone)
+
+
+def check_coordinates(bounds: np.ndarray, crs: CRS | None, where: str) -> None:
+    """Refuse coordinates that cannot be right for their CRS.
+
+    Parameters
+    ----------
+    bounds : array of 4 floats
+        minx, miny, maxx, maxy of the layer.
+    crs : pyproj.CRS or None
+    where : str
+        "file, layer" for the message.
+    """
+    if crs is None:
+        raise InputError(f"{where}: has no coordinate reference system (CRS); set one, e.g. EPSG:4326")
+    if not np.all(np.isfinite(bounds)):
+        raise InputError(f"{where}: coordinates are not finite numbers")
+    minx, miny, maxx, maxy = bounds
+    if crs.is_geographic:
+        if miny < -90 or maxy > 90:
+            swapped = -90 <= minx and maxx <= 90
+            hint = "; longitude and latitude look swapped" if swapped else ""
+            raise InputError(f"{where}: latitude {miny:.4f}..{maxy:.4f} is outside -90..90{hint}")
+        if minx < -180 or maxx > 360:
+            raise InputError(f"{where}: longitude {minx:.4f}..{maxx:.4f} is outside -180..180")
+    elif max(abs(minx), abs(maxx)) <= 180 and max(abs(miny), abs(maxy)) <= 90 and (maxx - minx) < 1:
+        raise InputError(
+            f"{where}: coordinates look like degrees ({minx:.4f}, {miny:.4f}) but the CRS "
+            f"'{crs.name}' is projected; the CRS is probably wrong"
+        )
+
+
+def _gcj_offset(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The GCJ-02 obfuscation offset (degrees) at WGS 84 ``lon``, ``lat``."""
+    a = 6378245.0
+    ee = 0.00669342162296594323
+    x, y = lon - 105.0, lat - 35.0
+    pi = np.pi
+    dlat = (-100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * np.sqrt(np.abs(x))
+            + (20.0 * np.sin(6.0 * x * pi) + 20.0 * np.sin(2.0 * x * pi)) * 2.0 / 3.0
+            + (20.0 * np.sin(y * pi) + 40.0 * np.sin(y / 3.0 * pi)) * 2.0 / 3.0
+            + (160.0 * np.sin(y / 12.0 * pi) + 320 * np.sin(y * pi / 30.0)) * 2.0 / 3.0)
+    dlon = (300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * np.sqrt(np.abs(x))
+            + (20.0 * np.sin(6.0 * x * pi) + 20.0 * np.sin(2.0 * x * pi)) * 2.0 / 3.0
+            + (20.0 * np.sin(x * pi) + 40.0 * np.sin(x / 3.0 * pi)) * 2.0 / 3.0
+            + (150.0 * np.sin(x / 12.0 * pi) + 300.0 * np.sin(x / 30.0 * pi)) * 2.0 / 3.0)
+    rad = lat / 180.0 * pi
+    magic = 1 - ee * np.sin(rad) ** 2
+    sqrt_magic = np.sqrt(magic)
+    dlat = (dlat * 180.0) / ((a * (1 - ee)) / (magic * sqrt_magic) * pi)
+    dlon = (dlon * 180.0) / (a / sqrt_magic * np.cos(rad) * pi)
+    return dlon, dlat
+
+
+def _gcj02_to_wgs84_coords(coords: np.ndarray) -> np.ndarray:
+    lon, lat = coords[:, 0].copy(), coords[:, 1].copy()
+    wlon, wlat = lon.copy(), lat.copy()
+    # The forward offset is smooth, so a fixed-point iteration converges to
+    # well under a centimetre in a few steps.
+    for _ in range(6):
+        dlon, dlat = _gcj_offset(wlon, wlat)
+        wlon, wlat = lon - dlon, lat - dlat
+    return np.column_stack([wlon, wlat])
+
+
+def gcj02_to_wgs84(geoms: np.ndarray) -> np.ndarray:
+    """Convert geometries from GCJ-02 ("Mars coordinates") to WGS 84 lon/lat.
+
+    Parameters
+    ----------
+    geoms : array of shapely geometries in GCJ-02 lon/lat
+
+    Returns
+    -------
+    array of shapely geometries in WGS 84 (EPSG:4326)
+    """
+    return shapely.transform(np.asarray(geoms, dtype=object), _gcj02_to_wgs84_coords)

@@ -1,0 +1,35 @@
+"""What a valid, good partition is: bounds, the objective, and its score."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..graph import GraphArrays
+
+__all__ = ["Bounds", "score_labels", "cut_cost"]
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """Household bounds of the parts of one level."""
+
+    min: int
+    target: int
+    max: int
+
+
+def cut_cost(g: GraphArrays, labels: np.ndarray) -> float:
+    """Sum of the costs of edges whose ends lie in different parts."""
+    src = np.repeat(np.arange(g.n), np.diff(g.indptr))
+    cut = labels[src] != labels[g.indices]
+    return float(g.cost[cut].sum() / 2)
+
+
+def score_labels(g: GraphArrays, labels: np.ndarray, bounds: Bounds) -> tuple[int, int, float]:
+    """Lexicographic score, lower is better: (parts, parts out of bounds, cut cost)."""
+    parts, inverse = np.unique(labels, return_inverse=True)
+    weights = np.bincount(inverse, weights=g.weight)
+    out = int(((weights < bounds.min) | (weights > bounds.max)).sum())
+    return len(parts), out, cut_cost(g, labels)

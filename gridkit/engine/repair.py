@@ -1,0 +1,184 @@
+"""Repair: turn any assignment into one where every part is connected and no
+part holds more than the maximum, then use as few parts as the graph allows.
+
+Guarantees (on any graph): after :func:`repair`, every part induces a
+connected subgraph, and every part over the maximum is a single node (a block
+that alone exceeds it, flagged by the caller).
+"""
+
+from __future__ import annotations
+
+import heapq
+
+from .state import State
+
+__all__ = ["repair", "split_contiguity", "shed_and_split", "merge_parts"]
+
+
+def split_contiguity(s: State, max_weight: int | None = None) -> None:
+    """Make every part connected: stray pieces join a neighbour (that has room,
+    when ``max_weight`` is given) or form their own part."""
+    for p in s.parts():
+        if p not in s.members:
+            continue
+        comps = s.components(s.members[p])
+        for comp in comps[1:]:
+            q = s.new_part(comp)
+            _absorb_into_neighbour(s, q, max_weight=max_weight)
+
+
+def _absorb_into_neighbour(s: State, q: int, max_weight: int | None) -> bool:
+    """Merge part ``q`` into the neighbour it is most strongly tied to, if it fits."""
+    links = s.part_links(q)
+    best = None
+    for r, c in sorted(links.items()):
+        if max_weight is not None and s.weight[r] + s.weight[q] > max_weight:
+            continue
+        if best is None or c > best[1]:
+            best = (r, c)
+    if best is None:
+        return False
+    s.merge(q, best[0])
+    return True
+
+
+def _shed(s: State, p: int, max_weight: int) -> None:
+    """Move boundary nodes of an over-full part to neighbours with room."""
+    while s.weight.get(p, 0) > max_weight and len(s.members[p]) > 1:
+        best = None
+        for v in sorted(s.members[p]):
+            if s.fixed[v]:
+                continue
+            links = s.links(v)
+            own = links.get(p, 0.0)
+            for q, c in links.items():
+                if q == p or s.weight[q] + s.w[v] > max_weight:
+                    continue
+                gain = c - own
+                if best is None or gain > best[0]:
+                    if s.connected_without(p, v):
+                        best = (gain, v, q)
+        if best is None:
+            return
+        s.move(best[1], best[2])
+
+
+def _grow(s: State, p: int, limit: int) -> set[int]:
+    """Grow a connected region inside part ``p`` up to ``limit`` households.
+
+    Starts at the node farthest from the part's centre (a corner) and adds,
+    first, the neighbours most tightly tied to the region (same compound),
+    then the nearest. Nodes heavier than ``limit`` are skipped.
+    """
+    members = s.members[p]
+    cx, cy = s.centroid(p)
+    g = s.g
+    start = max(sorted(members), key=lambda v: (g.x[v] - cx) ** 2 + (g.y[v] - cy) ** 2)
+    sx, sy = g.x[start], g.y[start]
+    region = {start}
+    total = s.w[start]
+    tie: dict[int, float] = {}
+    heap: list[tuple[float, float, int]] = []
+
+    def push_neighbours(v: int) -> None:
+        for u, c in zip(s.nbrs[v], s.costs[v], strict=True):
+            if u in members and u not in region:
+                tie[u] = tie.get(u, 0.0) + c
+                heapq.heappush(heap, (-tie[u], (g.x[u] - sx) ** 2 + (g.y[u] - sy) ** 2, u))
+
+    push_neighbours(start)
+    while heap:
+        neg_tie, _, u = heapq.heappop(heap)
+        if u in region or -neg_tie != tie[u]:
+            continue
+        if total + s.w[u] > limit:
+            continue
+        region.add(u)
+        total += s.w[u]
+        push_neighbours(u)
+    return region
+
+
+def shed_and_split(s: State, max_weight: int, target: int) -> None:
+    """Bring every part to at most ``max_weight`` households (single heavy nodes aside)."""
+    queue = sorted(p for p in s.parts() if s.weight[p] > max_weight)
+    while queue:
+        p = queue.pop()
+        if p not in s.members or s.weight[p] <= max_weight or len(s.members[p]) == 1:
+            continue
+        _shed(s, p, max_weight)
+        if s.weight[p] <= max_weight:
+            continue
+        n_parts = -(-s.weight[p] // max_weight)
+        limit = max(min(max_weight, -(-s.weight[p] // n_parts) if n_parts > 1 else max_weight), 1)
+        limit = max(limit, min(target, max_weight))
+        region = _grow(s, p, limit)
+        if len(region) == len(s.members[p]):
+            continue
+        if not region or len(region) == 0:
+            continue
+        s.new_part(region)
+        for comp in s.components(s.members[p])[1:]:
+            queue.append(s.new_part(comp))
+        queue.append(p)
+        queue.sort()
+
+
+def merge_parts(s: State, max_weight: int) -> int:
+    """Merge adjacent parts whose households fit together; return how many merges."""
+    merges = 0
+    changed = True
+    while changed:
+        changed = False
+        for p in sorted(s.parts(), key=lambda p: (s.weight[p], p)):
+            if p not in s.members:
+                continue
+            if any(s.fixed[v] for v in s.members[p]):
+                continue
+            if _absorb_into_neighbour(s, p, max_weight):
+                merges += 1
+                changed = True
+    return merges
+
+
+def _dissolve(s: State, p: int, max_weight: int) -> bool:
+    """Hand every node of part ``p`` to neighbouring parts with room; undo if impossible."""
+    moves: list[tuple[int, int]] = []
+    pending = set(s.members[p])
+    progress = True
+    while pending and progress:
+        progress = False
+        for v in sorted(pending):
+            links = s.links(v)
+            options = [(c, q) for q, c in links.items() if q != p and s.weight[q] + s.w[v] <= max_weight]
+            if options:
+                _, q = max(options)
+                s.move(v, q)
+                moves.append((v, q))
+                pending.discard(v)
+                progress = True
+    if pending:
+        for v, _ in reversed(moves):
+            s.move(v, p)
+        return False
+    return True
+
+
+def dissolve_parts(s: State, max_weight: int) -> int:
+    """Remove whole parts by spreading their blocks over neighbours with room."""
+    removed = 0
+    for p in sorted(s.parts(), key=lambda p: (s.weight[p], p)):
+        if p not in s.members or any(s.fixed[v] for v in s.members[p]):
+            continue
+        if _dissolve(s, p, max_weight):
+            removed += 1
+    return removed
+
+
+def repair(s: State, max_weight: int, target: int) -> None:
+    """Contiguity, then the maximum, then as few parts as fit."""
+    split_contiguity(s)
+    shed_and_split(s, max_weight, target)
+    split_contiguity(s, max_weight)
+    merge_parts(s, max_weight)
+    dissolve_parts(s, max_weight)

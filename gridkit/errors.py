@@ -1,0 +1,21 @@
+"""Typed errors. The CLI turns each into one clear line on stderr and exit code 2."""
+
+from __future__ import annotations
+
+__all__ = ["GridkitError", "InputError", "ProfileError", "PlanError"]
+
+
+class GridkitError(Exception):
+    """Base class of every error gridkit reports to a user."""
+
+
+class InputError(GridkitError):
+    """The input data is missing, unreadable or cannot be right."""
+
+
+class ProfileError(GridkitError):
+    """A profile file or value is wrong."""
+
+
+class PlanError(GridkitError):
+    """A plan file is missing, unreadable or not a gridkit plan."""

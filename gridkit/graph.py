@@ -1,0 +1,197 @@
+"""The block graph: which blocks are adjacent, and what cutting between them costs.
+
+Two blocks are adjacent when they share a boundary segment (a point does not
+count). The shared boundary is sampled every few metres; each sample takes the
+cut cost per metre of the cheapest road or barrier line within reach (cutting
+along a trunk road is cheap, through a compound expensive), or the "no road"
+cost where no line runs. A shared boundary that lies on a barrier (river,
+railway) leaves no edge unless a road crosses the barrier there (a bridge).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+import shapely
+
+from .blocks import shared_edges
+from .profile import Profile
+
+__all__ = ["build_graph", "GraphArrays", "graph_arrays", "crossing_points", "subgraph", "segments"]
+
+_SAMPLE_SPACING_M = 5.0  # fine enough to resolve a road junction, coarse enough to be fast
+
+
+def crossing_points(roads: gpd.GeoDataFrame, barriers: gpd.GeoDataFrame) -> np.ndarray:
+    """Points where a road crosses a barrier (bridges, level crossings)."""
+    if len(roads) == 0 or len(barriers) == 0:
+        return np.array([], dtype=object)
+    r, b = shapely.STRtree(barriers.geometry.values).query(roads.geometry.values, predicate="intersects")
+    if len(r) == 0:
+        return np.array([], dtype=object)
+    hits = shapely.intersection(roads.geometry.values[r], barriers.geometry.values[b])
+    return shapely.centroid(shapely.get_parts(hits))
+
+
+def segments(lines: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Midpoints, lengths and owning line of the short segments of ``lines``."""
+    parts, owner = shapely.get_parts(shapely.segmentize(lines, _SAMPLE_SPACING_M), return_index=True)
+    coords, part = shapely.get_coordinates(parts, return_index=True)
+    same = part[1:] == part[:-1]
+    a, b = coords[:-1][same], coords[1:][same]
+    mid = shapely.points((a + b) / 2)
+    return mid, np.hypot(*(b - a).T), owner[part[:-1][same]]
+
+
+def _cheapest_line(points: np.ndarray, lines: np.ndarray, costs: np.ndarray, reach: float) -> np.ndarray:
+    """Cost of the cheapest line within ``reach`` of each point (inf: none)."""
+    out = np.full(len(points), np.inf)
+    if len(lines) == 0 or len(points) == 0:
+        return out
+    p, line = shapely.STRtree(lines).query(points, predicate="dwithin", distance=reach)
+    np.minimum.at(out, p, costs[line])
+    return out
+
+
+def build_graph(blocks: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, barriers: gpd.GeoDataFrame,
+                profile: Profile) -> nx.Graph:
+    """Build the block adjacency graph with cut costs.
+
+    Parameters
+    ----------
+    blocks : GeoDataFrame
+        From :func:`gridkit.blocks.make_blocks`.
+    roads, barriers : GeoDataFrame
+        The area's lines, in the same CRS.
+    profile : Profile
+
+    Returns
+    -------
+    networkx.Graph
+        Nodes ``0..n-1`` (block positions) with ``households``,
+        ``population``, ``buildings``, ``area``, ``x``, ``y``; edges with
+        ``length`` (m), ``cost``, ``kind`` (road class on most of the edge,
+        ``barrier_crossing`` or ``none``) and ``major`` (bool).
+    """
+    faces = blocks.geometry.values.to_numpy()
+    reach = profile.blocks.road_match_m
+    left, right, lines = shared_edges(faces, profile.blocks.road_match_m / 3)
+    mid, seg_len, seg_edge = segments(lines)
+
+    road_lines = roads.geometry.values.to_numpy() if len(roads) else np.array([], dtype=object)
+    classes = roads["highway"].to_numpy() if len(roads) else np.array([], dtype=object)
+    road_cost = np.array([profile.roads.class_cost(c) for c in classes], dtype=float)
+    class_rank = {c: i for i, c in enumerate(sorted(set(classes), key=profile.roads.class_cost))}
+    seg_cost = _cheapest_line(mid, road_lines, road_cost, reach)
+    seg_class = _cheapest_class(mid, road_lines, classes, road_cost, reach)
+
+    barrier_lines = barriers.geometry.values.to_numpy() if len(barriers) else np.array([], dtype=object)
+    on_barrier = np.isfinite(_cheapest_line(mid, barrier_lines, np.zeros(len(barrier_lines)), reach))
+    seg_cost = np.where(on_barrier, profile.roads.cost_barrier_crossing, seg_cost)
+    seg_cost = np.where(np.isfinite(seg_cost), seg_cost, profile.roads.cost_no_road)
+    seg_class = np.where(on_barrier, "barrier", seg_class)
+
+    frame = pd.DataFrame({"edge": seg_edge, "len": seg_len, "cost": seg_cost * seg_len,
+                          "barrier": seg_len * on_barrier, "cls": seg_class})
+    per_edge = frame.groupby("edge").agg(length=("len", "sum"), cost=("cost", "sum"), barrier=("barrier", "sum"))
+    kind = frame.groupby(["edge", "cls"])["len"].sum().reset_index().sort_values(
+        ["edge", "len"], ascending=[True, False]).drop_duplicates("edge").set_index("edge")["cls"]
+
+    crossings = crossing_points(roads, barriers)
+    bridged = np.zeros(len(lines), dtype=bool)
+    if len(crossings):
+        e, _ = shapely.STRtree(crossings).query(lines, predicate="dwithin", distance=reach)
+        bridged[np.unique(e)] = True
+
+    graph = nx.Graph()
+    pts = shapely.point_on_surface(faces)
+    for i, row in enumerate(blocks[["households", "population", "buildings"]].itertuples(index=False)):
+        graph.add_node(i, households=int(row.households), population=int(row.population),
+                       buildings=int(row.buildings), area=float(shapely.area(faces[i])),
+                       x=float(shapely.get_x(pts[i])), y=float(shapely.get_y(pts[i])))
+    major = set(profile.roads.major_classes) | {"barrier"}
+    for e, row in per_edge.iterrows():
+        e = int(e)
+        is_barrier = row["barrier"] > 0.5 * row["length"]
+        if is_barrier and not bridged[e]:
+            continue
+        cls = "barrier_crossing" if is_barrier else kind.get(e, "none")
+        graph.add_edge(int(left[e]), int(right[e]), length=float(row["length"]), cost=float(row["cost"]),
+                       kind=str(cls), major=bool(cls in major or cls == "barrier_crossing"))
+    graph.graph["class_rank"] = class_rank
+    return graph
+
+
+def _cheapest_class(points: np.ndarray, lines: np.ndarray, classes: np.ndarray, costs: np.ndarray,
+                    reach: float) -> np.ndarray:
+    out = np.full(len(points), "none", dtype=object)
+    if len(lines) == 0 or len(points) == 0:
+        return out
+    p, line = shapely.STRtree(lines).query(points, predicate="dwithin", distance=reach)
+    frame = pd.DataFrame({"p": p, "c": costs[line], "cls": classes[line]}).sort_values(["p", "c"])
+    first = frame.drop_duplicates("p")
+    out[first["p"].to_numpy()] = first["cls"].to_numpy()
+    return out
+
+
+@dataclass(frozen=True)
+class GraphArrays:
+    """A block graph as flat arrays (CSR), the form the partition engine works on."""
+
+    weight: np.ndarray  # households per node
+    indptr: np.ndarray
+    indices: np.ndarray
+    cost: np.ndarray  # per CSR entry
+    x: np.ndarray
+    y: np.ndarray
+    area: np.ndarray
+
+    @property
+    def n(self) -> int:
+        return len(self.weight)
+
+    def neighbours(self, v: int) -> np.ndarray:
+        return self.indices[self.indptr[v]:self.indptr[v + 1]]
+
+
+def graph_arrays(graph: nx.Graph) -> GraphArrays:
+    """Flatten a block graph (nodes ``0..n-1``) into :class:`GraphArrays`."""
+    n = graph.number_of_nodes()
+    src, dst, cost = [], [], []
+    for u, v, c in graph.edges(data="cost"):
+        src += [u, v]
+        dst += [v, u]
+        cost += [c, c]
+    src, dst, cost = np.array(src, dtype=np.int64), np.array(dst, dtype=np.int64), np.array(cost, dtype=float)
+    order = np.lexsort((dst, src))
+    src, dst, cost = src[order], dst[order], cost[order]
+    indptr = np.searchsorted(src, np.arange(n + 1))
+    nodes = graph.nodes
+    return GraphArrays(
+        weight=np.array([nodes[i]["households"] for i in range(n)], dtype=np.int64),
+        indptr=indptr, indices=dst, cost=cost,
+        x=np.array([nodes[i]["x"] for i in range(n)]),
+        y=np.array([nodes[i]["y"] for i in range(n)]),
+        area=np.array([nodes[i]["area"] for i in range(n)]),
+    )
+
+
+def subgraph(g: GraphArrays, nodes: np.ndarray) -> GraphArrays:
+    """The subgraph induced by ``nodes``, renumbered ``0..len(nodes)-1`` in their order."""
+    local = np.full(g.n, -1, dtype=np.int64)
+    local[nodes] = np.arange(len(nodes))
+    starts, ends = g.indptr[nodes], g.indptr[nodes + 1]
+    counts = ends - starts
+    flat = np.concatenate([np.arange(a, b) for a, b in zip(starts, ends, strict=True)]) if len(nodes) else \
+        np.array([], dtype=np.int64)
+    src = np.repeat(np.arange(len(nodes)), counts)
+    dst = local[g.indices[flat]] if len(flat) else flat
+    keep = dst >= 0
+    src, dst, cost = src[keep], dst[keep], g.cost[flat][keep] if len(flat) else g.cost[:0]
+    indptr = np.searchsorted(src, np.arange(len(nodes) + 1))
+    return GraphArrays(weight=g.weight[nodes], indptr=indptr, indices=dst, cost=cost,
+                       x=g.x[nodes], y=g.y[nodes], area=g.area[nodes])

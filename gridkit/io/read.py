@@ -1,0 +1,140 @@
+"""Read the input layers from any GDAL vector source, a folder of files, or OSM XML/PBF."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+
+from ..errors import InputError
+
+__all__ = ["LAYERS", "read_layers"]
+
+#: Layer names gridkit understands (DESIGN.md inputs).
+LAYERS = ("boundary", "roads", "buildings", "barriers", "existing", "landuse", "pois")
+_VECTOR_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp", ".fgb", ".gml", ".kml", ".sqlite")
+_OSM_SUFFIXES = (".osm", ".pbf")
+_OSM_BARRIER_WATERWAYS = ("river", "canal")
+_OSM_BARRIER_RAILWAYS = ("rail", "light_rail", "narrow_gauge", "preserved")
+_OTHER_TAG = re.compile(r'"((?:[^"\\]|\\.)*)"=>"((?:[^"\\]|\\.)*)"')
+
+
+def _read(path: Path, layer: str | None, where: str) -> gpd.GeoDataFrame:
+    try:
+        return gpd.read_file(path, layer=layer, engine="pyogrio")
+    except Exception as exc:  # GDAL raises many types; the user needs one line
+        raise InputError(f"{where}: cannot be read: {str(exc).splitlines()[0]}") from exc
+
+
+def _list_layers(path: Path) -> list[str]:
+    try:
+        return [str(name) for name, _ in pyogrio.list_layers(path)]
+    except Exception as exc:
+        raise InputError(f"{path}: cannot be opened as a vector data source: {str(exc).splitlines()[0]}") from exc
+
+
+def read_layers(path: str | Path) -> dict[str, gpd.GeoDataFrame]:
+    """Read gridkit's input layers from ``path``.
+
+    ``path`` may be a multi-layer source (GeoPackage, SpatiaLite, ...), a folder
+    holding one file per layer (``buildings.geojson``, ``roads.shp``, ...), a
+    single-layer file (taken as ``buildings``), or an OSM ``.osm``/``.pbf`` file.
+
+    Returns
+    -------
+    dict
+        Layer name -> GeoDataFrame, in the source CRS. Only layers present are
+        included; ``buildings`` is always present.
+
+    Raises
+    ------
+    InputError
+        Missing or unreadable source, or no buildings layer.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: no such file or folder")
+    if path.is_dir():
+        layers = _read_folder(path)
+    elif path.suffix.lower() in _OSM_SUFFIXES:
+        layers = _read_osm(path)
+    else:
+        layers = _read_source(path)
+    if "buildings" not in layers:
+        raise InputError(f"{path}: has no 'buildings' layer (found: {', '.join(sorted(layers)) or 'none'})")
+    return layers
+
+
+def _read_source(path: Path) -> dict[str, gpd.GeoDataFrame]:
+    names = _list_layers(path)
+    wanted = [n for n in names if n in LAYERS]
+    if not wanted and len(names) == 1:
+        # A single-layer file (GeoJSON, Shapefile) is a buildings layer.
+        return {"buildings": _read(path, names[0], f"{path}")}
+    return {n: _read(path, n, f"{path}, layer '{n}'") for n in wanted}
+
+
+def _read_folder(path: Path) -> dict[str, gpd.GeoDataFrame]:
+    out = {}
+    for file in sorted(path.iterdir()):
+        if file.stem in LAYERS and file.suffix.lower() in _VECTOR_SUFFIXES:
+            out[file.stem] = _read(file, None, f"{file}")
+    return out
+
+
+def _parse_other_tags(series: pd.Series, keys: tuple[str, ...]) -> pd.DataFrame:
+    """Pull ``keys`` out of GDAL's OSM ``other_tags`` hstore strings."""
+    parsed = [dict(_OTHER_TAG.findall(s)) if isinstance(s, str) else {} for s in series]
+    return pd.DataFrame({k: [d.get(k) for d in parsed] for k in keys}, index=series.index)
+
+
+def _read_osm(path: Path) -> dict[str, gpd.GeoDataFrame]:
+    where = f"{path}"
+    polys = _read(path, "multipolygons", f"{where}, layer 'multipolygons'")
+    lines = _read(path, "lines", f"{where}, layer 'lines'")
+    points = _read(path, "points", f"{where}, layer 'points'")
+    out: dict[str, gpd.GeoDataFrame] = {}
+
+    bld = polys[polys["building"].notna()].copy() if "building" in polys else polys.iloc[:0].copy()
+    tags = _parse_other_tags(bld.get("other_tags", pd.Series(index=bld.index, dtype=object)),
+                             ("building:levels", "height", "addr:street", "addr:housenumber"))
+    bld = pd.concat([bld.drop(columns=[c for c in tags if c in bld]), tags], axis=1)
+    bld["id"] = bld["osm_way_id"].fillna(bld["osm_id"]) if "osm_way_id" in bld else bld.get("osm_id")
+    out["buildings"] = gpd.GeoDataFrame(bld, geometry="geometry", crs=polys.crs)
+
+    if "highway" in lines:
+        roads = lines[lines["highway"].notna()].copy()
+        rt = _parse_other_tags(roads.get("other_tags", pd.Series(index=roads.index, dtype=object)),
+                               ("bridge", "tunnel", "service"))
+        out["roads"] = gpd.GeoDataFrame(pd.concat([roads, rt], axis=1), geometry="geometry", crs=lines.crs)
+
+    water = lines["waterway"].isin(_OSM_BARRIER_WATERWAYS) if "waterway" in lines else False
+    rail_tags = _parse_other_tags(lines.get("other_tags", pd.Series(index=lines.index, dtype=object)),
+                                  ("railway", "tunnel"))
+    rail = rail_tags["railway"].isin(_OSM_BARRIER_RAILWAYS) & rail_tags["tunnel"].isna()
+    if "railway" in lines:
+        rail = rail | (lines["railway"].isin(_OSM_BARRIER_RAILWAYS) & rail_tags["tunnel"].isna())
+    barriers = lines[water | rail].copy()
+    if len(barriers):
+        kind = barriers.get("waterway")
+        barriers["kind"] = kind.fillna(rail_tags.loc[barriers.index, "railway"]) if kind is not None \
+            else rail_tags.loc[barriers.index, "railway"]
+        barriers["barrier_type"] = ["waterway" if w else "railway" for w in water[barriers.index]] \
+            if not isinstance(water, bool) else "railway"
+        out["barriers"] = gpd.GeoDataFrame(barriers, geometry="geometry", crs=lines.crs)
+
+    if "landuse" in polys:
+        lu = polys[polys["landuse"].notna()].copy()
+        lu["kind"] = lu["landuse"]
+        out["landuse"] = gpd.GeoDataFrame(lu, geometry="geometry", crs=polys.crs)
+
+    pt = _parse_other_tags(points.get("other_tags", pd.Series(index=points.index, dtype=object)),
+                           ("amenity", "shop", "tourism", "office"))
+    kind = pt["amenity"].fillna(pt["tourism"]).fillna(pt["office"]).fillna(pt["shop"])
+    pois = points[kind.notna()].copy()
+    pois["kind"] = kind[kind.notna()]
+    out["pois"] = gpd.GeoDataFrame(pois, geometry="geometry", crs=points.crs)
+    return out

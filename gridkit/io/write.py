@@ -1,0 +1,114 @@
+"""Write and read plan GeoPackages. Writing is atomic: a temporary file in the
+target folder is renamed over the target only once every layer is written, so
+a failed run leaves no partial file and never touches an existing one."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+
+from ..errors import PlanError
+
+__all__ = ["write_plan", "read_plan", "atomic_path", "PLAN_LAYERS"]
+
+PLAN_LAYERS = ("grids", "blocks", "buildings", "area", "roads", "barriers", "metrics", "run")
+_TABLES = ("metrics", "run")
+
+
+@contextmanager
+def atomic_path(target: str | Path, suffix: str | None = None) -> Iterator[Path]:
+    """Yield a temporary path beside ``target``; rename it to ``target`` on success.
+
+    On any exception the temporary file is removed and ``target`` is untouched.
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=suffix or target.suffix, dir=target.parent)
+    os.close(fd)
+    os.unlink(tmp)  # GDAL wants to create the file itself
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, target)
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()
+
+
+def write_layers(path: Path, layers: dict[str, pd.DataFrame]) -> None:
+    """Write frames (GeoDataFrames or plain tables) as layers of one GeoPackage."""
+    for name, frame in layers.items():
+        if isinstance(frame, gpd.GeoDataFrame):
+            pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG", promote_to_multi=False)
+        else:
+            pyogrio.write_dataframe(pd.DataFrame(frame), path, layer=name, driver="GPKG")
+
+
+def write_plan(plan, path: str | Path, *, extra: dict[str, pd.DataFrame] | None = None,  # noqa: ANN001
+               before_rename: Callable[[Path], None] | None = None) -> Path:
+    """Write a :class:`~gridkit.plan.Plan` to a GeoPackage atomically.
+
+    Parameters
+    ----------
+    plan : Plan
+    path : str or Path
+        Target ``.gpkg``; replaced only when the whole plan is written.
+    extra : dict, optional
+        More layers to write (name -> frame).
+    before_rename : callable, optional
+        Called with the temporary path once everything is written (e.g. to
+        validate it); an exception there leaves ``path`` untouched.
+
+    Returns
+    -------
+    Path
+    """
+    path = Path(path)
+    layers = {name: getattr(plan, name) for name in PLAN_LAYERS}
+    layers.update(extra or {})
+    with atomic_path(path, ".gpkg") as tmp:
+        write_layers(tmp, layers)
+        if before_rename is not None:
+            before_rename(tmp)
+    return path
+
+
+def read_plan(path: str | Path):  # noqa: ANN201 - returns Plan (import cycle)
+    """Read a plan GeoPackage written by :func:`write_plan`.
+
+    Raises
+    ------
+    PlanError
+        Missing file, not a GeoPackage, or a required layer missing.
+    """
+    from ..plan import Plan
+
+    path = Path(path)
+    if not path.exists():
+        raise PlanError(f"{path}: no such plan file")
+    try:
+        names = {str(n) for n, _ in pyogrio.list_layers(path)}
+    except Exception as exc:
+        raise PlanError(f"{path}: cannot be opened as a GeoPackage: {str(exc).splitlines()[0]}") from exc
+    missing = [n for n in PLAN_LAYERS if n not in names]
+    if missing:
+        raise PlanError(f"{path}: not a gridkit plan: layer '{missing[0]}' is missing")
+    frames = {}
+    for name in PLAN_LAYERS:
+        try:
+            frame = pyogrio.read_dataframe(path, layer=name)
+        except Exception as exc:
+            raise PlanError(f"{path}, layer '{name}': cannot be read: {str(exc).splitlines()[0]}") from exc
+        frames[name] = frame if name not in _TABLES else pd.DataFrame(frame)
+    for name in ("grids", "buildings", "blocks"):
+        for col in ("code", "grid_code", "community_code", "group_code", "block_id", "building_id"):
+            if col in frames[name]:
+                frames[name][col] = frames[name][col].astype(str)
+    return Plan(**frames)
