@@ -671,11 +671,10 @@ def _building_types(rng, in_compound: np.ndarray):
         [1 + rng.binomial(5, 0.3, n), rng.integers(1, 13, n), rng.integers(6, 31, n)],
         rng.integers(4, 19, n),
     )
-    area = np.select(
-        [kind == 0, kind == 2],
-        [np.exp(rng.uniform(np.log(150.0), np.log(1000.0), n)), np.exp(rng.uniform(np.log(400.0), np.log(MAX_AREA), n))],
-        rng.uniform(400.0, 1400.0, n),
-    )
+    # Log-uniform: many small houses and shops, few large ones.
+    small = np.exp(rng.uniform(np.log(150.0), np.log(1000.0), n))
+    shops = np.exp(rng.uniform(np.log(400.0), np.log(MAX_AREA), n))
+    area = np.select([kind == 0, kind == 2], [small, shops], rng.uniform(400.0, 1400.0, n))
     aspect = np.where(kind == 1, rng.uniform(2.2, 4.0, n), rng.uniform(1.0, 2.2, n))
     return tag, levels.astype(np.int64), area, aspect
 
@@ -791,7 +790,8 @@ def _buildings(rng, lat, corners, nu, nv, compound, compound_names):
     local, cut = _outline(rng, half_w, half_h, l_shaped)
 
     rot = np.stack([np.stack([np.cos(theta), -np.sin(theta)], -1), np.stack([np.sin(theta), np.cos(theta)], -1)], 1)
-    box = np.stack([np.stack(p, -1) for p in ((-half_w, -half_h), (half_w, -half_h), (half_w, half_h), (-half_w, half_h))], 1)
+    corners_local = ((-half_w, -half_h), (half_w, -half_h), (half_w, half_h), (-half_w, half_h))
+    box = np.stack([np.stack(p, -1) for p in corners_local], 1)
     scale = _fit_scale(quad, margin, centre, np.einsum("nij,nkj->nki", rot, box))
     final_area = area * scale**2 * (1.0 - cut)
     ok = final_area >= MIN_AREA
