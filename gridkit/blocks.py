@@ -301,8 +301,9 @@ def make_blocks(area: Area, buildings: gpd.GeoDataFrame, profile: Profile) -> Bl
     for tier, classes in (("inner", profile.roads.inner_classes_tier1), ("inner", profile.roads.inner_classes_tier2)):
         faces, origin = _split_full(faces, origin, clusters, cluster_hh, limit, tier,
                                     lambda face, cl=classes: _polygonize(_lines(area.roads, cl), face, grid))
+    gap_limit = rules.gap_split_share_of_max * profile.grid.max_households
     faces, origin = _split_full(
-        faces, origin, clusters, cluster_hh, limit, "gap",
+        faces, origin, clusters, cluster_hh, gap_limit, "gap",
         lambda face, mine: _tessellate(face, mine, rules.tessellation_spacing_m, grid), pass_clusters=True)
 
     owner = _largest_overlap(clusters, faces)

@@ -133,6 +133,7 @@ def _boundary_scores(plan_grids: gpd.GeoDataFrame, blocks: gpd.GeoDataFrame, roa
     if total == 0:
         return {"road_following": 1.0, "road_following_1m": 1.0, "major_road_share": 1.0,
                 "offroad_inside_street_blocks_share": 0.0, "offroad_forced_share": 0.0,
+                "road_following_where_possible": 1.0,
                 "interior_boundary_m": 0.0}
     reach = profile.blocks.road_match_m
     road_lines = roads.geometry.values.to_numpy() if len(roads) else np.array([], dtype=object)
@@ -157,6 +158,8 @@ def _boundary_scores(plan_grids: gpd.GeoDataFrame, blocks: gpd.GeoDataFrame, roa
         "major_road_share": float(length[on_major].sum() / total),
         "offroad_inside_street_blocks_share": float(length[~on_road & inside].sum() / total),
         "offroad_forced_share": float(length[~on_road & forced].sum() / total),
+        # Of the boundary a road could carry (outside over-full street blocks), the share on a road.
+        "road_following_where_possible": float(length[on_road & ~forced].sum() / max(length[~forced].sum(), 1e-9)),
         "interior_boundary_m": total,
     }
 

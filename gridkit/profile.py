@@ -85,6 +85,7 @@ class Blocks:
     min_block_area_m2: float = _num(0, 100000)
     min_width_m: float = _num(0, 100)
     split_share_of_max: float = _num(0.05, 1)
+    gap_split_share_of_max: float = _num(0.05, 1)
     tessellation_spacing_m: float = _num(0.5, 100)
     road_match_m: float = _num(0.1, 50)
     precision_m: float = _num(0.0001, 1)

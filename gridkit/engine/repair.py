@@ -182,3 +182,31 @@ def repair(s: State, max_weight: int, target: int) -> None:
     split_contiguity(s, max_weight)
     merge_parts(s, max_weight)
     dissolve_parts(s, max_weight)
+
+
+def fill_underweight(s: State, min_weight: int, max_weight: int) -> int:
+    """Pull blocks into parts under the minimum from neighbours that can spare them.
+
+    A neighbour gives a block only if it stays connected and at or over the
+    minimum, and the receiver stays at or under the maximum. Returns moves.
+    """
+    moves = 0
+    for p in sorted(s.parts(), key=lambda p: (s.weight[p], p)):
+        while p in s.members and s.weight[p] < min_weight:
+            best = None
+            frontier = {u for v in s.members[p] for u in s.nbrs[v] if s.labels[u] != p and s.labels[u] >= 0}
+            for u in sorted(frontier):
+                q = int(s.labels[u])
+                wu = s.w[u]
+                if s.fixed[u] or s.weight[q] - wu < min_weight or s.weight[p] + wu > max_weight:
+                    continue
+                links = s.links(u)
+                gain = links.get(p, 0.0) - links.get(q, 0.0)
+                key = (wu > 0, gain)
+                if (best is None or key > best[0]) and s.connected_without(q, u):
+                    best = (key, u)
+            if best is None:
+                break
+            s.move(best[1], p)
+            moves += 1
+    return moves

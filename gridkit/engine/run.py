@@ -12,7 +12,7 @@ from scipy.sparse.csgraph import connected_components
 from ..graph import GraphArrays, subgraph
 from .model import Bounds, score_labels
 from .refine import refine
-from .repair import dissolve_parts, merge_parts, repair
+from .repair import dissolve_parts, fill_underweight, merge_parts, repair
 from .seed import metis_seed
 from .state import State
 
@@ -48,6 +48,9 @@ def _gridkit_piece(g: GraphArrays, bounds: Bounds, *, seed: int, passes: int, co
                compactness_weight=compactness_weight, unit_cost=unit_cost)
         merge_parts(s, bounds.max)
         dissolve_parts(s, bounds.max)
+        if fill_underweight(s, bounds.min, bounds.max):
+            refine(s, min_weight=bounds.min, max_weight=bounds.max, passes=passes,
+                   compactness_weight=compactness_weight, unit_cost=unit_cost)
         score = score_labels(g, s.labels, bounds)
         if best is None or score < best[0]:
             best = (score, s.labels.copy())

@@ -58,12 +58,13 @@ def metis_seed(g: GraphArrays, nodes: np.ndarray, k: int, *, max_weight: int, se
     vweights = (g.weight[nodes] * 10 + 1).astype(int).tolist()
     slack = max_weight * k / max(total, 1) - 1.0
     ufactor = int(np.clip(slack * 1000, 1, 500))
+    adjacency = pymetis.CSRAdjacency(adj_starts=xadj, adjacent=adjncy)
     opts = pymetis.Options(seed=int(seed), ufactor=ufactor, contig=1, niter=20, ncuts=2)
     try:
-        _, parts = pymetis.part_graph(k, xadj=xadj, adjncy=adjncy, vweights=vweights, eweights=eweights,
-                                      recursive=False, options=opts)
+        _, parts = pymetis.part_graph(k, adjacency, vweights=vweights, eweights=eweights, recursive=False,
+                                      options=opts)
     except Exception:  # METIS refuses contig on some inputs; repair restores contiguity anyway
         opts = pymetis.Options(seed=int(seed), ufactor=ufactor, niter=20, ncuts=2)
-        _, parts = pymetis.part_graph(k, xadj=xadj, adjncy=adjncy, vweights=vweights, eweights=eweights,
-                                      recursive=False, options=opts)
+        _, parts = pymetis.part_graph(k, adjacency, vweights=vweights, eweights=eweights, recursive=False,
+                                      options=opts)
     return np.asarray(parts, dtype=np.int64)

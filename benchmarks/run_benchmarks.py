@@ -1,0 +1,452 @@
+"""Benchmark gridkit on the real samples and on SYNTHETIC cities.
+
+For every input this measures
+
+* the whole process, ``gridkit partition INPUT -o OUT.gpkg --seed 0``, as a
+  subprocess: wall time (median of the repeats) and peak memory (max RSS of
+  that child, from ``os.wait4``);
+* the "floor" and the partition step, in a separate worker subprocess (this
+  script run with ``--worker``) that makes the same library calls as
+  :func:`gridkit.plan.partition` and times them phase by phase:
+  ``read_area`` + ``assign_households`` + ``make_blocks`` (the floor),
+  ``build_graph`` + ``graph_arrays`` (graph) and the engine's
+  ``partition_graph``; partition step = graph + engine;
+* the quality of the written plan, from its ``metrics`` layer, and whether
+  ``gridkit validate OUT.gpkg`` exits 0.
+
+Synthetic cities come from ``benchmarks/synthetic.py`` (made-up data, see its
+docstring) and are cached in ``benchmarks/work/`` (git-ignored).
+
+Results go to ``benchmarks/results/benchmarks.csv`` and ``benchmarks.md``.
+If an input's partition step (median) takes longer than ``--profile-over``
+seconds, one extra worker run under cProfile writes the top functions by
+cumulative time to ``benchmarks/results/profile_<input>.txt``.
+
+Usage::
+
+    python benchmarks/run_benchmarks.py [--repeats 5] [--sizes 1000,10000,100000] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as _dt
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+SAMPLES = ROOT / "data" / "samples"
+WORK = HERE / "work"
+RESULTS = HERE / "results"
+VENV_PY = ROOT / ".venv" / "bin" / "python"
+VENV_GRIDKIT = ROOT / ".venv" / "bin" / "gridkit"
+
+CSV_COLUMNS = [
+    "input", "kind", "blocks", "buildings", "repeats", "whole_median_s", "whole_min_s", "whole_max_s",
+    "peak_mib", "floor_repeats", "read_s", "households_s", "make_blocks_s", "floor_s", "graph_s", "engine_s",
+    "partition_step_s", "worker_peak_mib", "grids", "households", "within_bounds", "grid_count_ratio",
+    "road_following", "offroad_forced_share", "metrics_invariants_ok", "validate_exit", "invariants_ok",
+    "whole_runs_s", "note",
+]
+
+
+# --------------------------------------------------------------------------- worker (runs in a subprocess)
+
+
+def worker(path: str, seed: int, cprofile_out: str | None, top: int) -> int:
+    """Time the floor and the partition step; print one JSON line.
+
+    Mirrors ``gridkit partition`` (cli._partition_to + plan.partition) call for call.
+    """
+    t_import = time.perf_counter()
+    import gridkit  # noqa: F401
+    from gridkit import read_area
+    from gridkit.blocks import make_blocks
+    from gridkit.engine import Bounds, partition_graph
+    from gridkit.graph import build_graph, graph_arrays
+    from gridkit.households import assign_households
+    from gridkit.profile import load_profile
+
+    out: dict = {"import_s": time.perf_counter() - t_import}
+    profile = load_profile("default").with_seed(seed)
+
+    t0 = time.perf_counter()
+    area = read_area(path, hull_buffer_m=profile.blocks.hull_buffer_m)
+    t1 = time.perf_counter()
+    log: list = list(area.log)
+    buildings = assign_households(area.buildings, profile.households, landuse=area.landuse, pois=area.pois,
+                                  register=None, log=log)
+    t2 = time.perf_counter()
+    made = make_blocks(area, buildings, profile)
+    t3 = time.perf_counter()
+    out.update(read_s=t1 - t0, households_s=t2 - t1, make_blocks_s=t3 - t2, floor_s=t3 - t0,
+               blocks=int(len(made.blocks)), buildings=int(len(buildings)))
+
+    bounds = Bounds(profile.grid.min_households, profile.grid.target_households, profile.grid.max_households)
+
+    def step() -> tuple[float, float, int]:
+        a = time.perf_counter()
+        graph = build_graph(made.blocks, area.roads, area.barriers, profile)
+        arrays = graph_arrays(graph)
+        b = time.perf_counter()
+        result = partition_graph(arrays, bounds, seed=profile.partition.seed, passes=profile.partition.refine_passes,
+                                 compactness_weight=profile.partition.compactness_weight,
+                                 unit_cost=profile.roads.cost_minor)
+        c = time.perf_counter()
+        return b - a, c - b, int(result.labels.max()) + 1
+
+    if cprofile_out:
+        import cProfile
+        import io
+        import pstats
+
+        pr = cProfile.Profile()
+        pr.enable()
+        graph_s, engine_s, parts = step()
+        pr.disable()
+        pr.dump_stats(cprofile_out + ".prof")
+        buf = io.StringIO()
+        stats = pstats.Stats(pr, stream=buf)
+        stats.sort_stats("cumulative").print_stats(top)
+        buf.write("\n\n---- by internal (tottime) ----\n")
+        stats.sort_stats("tottime").print_stats(top)
+        Path(cprofile_out).write_text(
+            f"cProfile of the partition step (build_graph + graph_arrays + partition_graph) on {path}\n"
+            f"(timings under cProfile: graph {graph_s:.2f} s, engine {engine_s:.2f} s; "
+            f"profiling overhead inflates them)\n\n" + buf.getvalue())
+    else:
+        graph_s, engine_s, parts = step()
+    out.update(graph_s=graph_s, engine_s=engine_s, partition_step_s=graph_s + engine_s, parts=parts)
+    print("BENCH_JSON " + json.dumps(out), flush=True)
+    return 0
+
+
+# --------------------------------------------------------------------------- driver helpers
+
+
+def python_exe() -> str:
+    return str(VENV_PY) if VENV_PY.exists() else sys.executable
+
+
+def gridkit_exe() -> str:
+    if VENV_GRIDKIT.exists():
+        return str(VENV_GRIDKIT)
+    found = shutil.which("gridkit")
+    if not found:
+        sys.exit("gridkit command not found (expected .venv/bin/gridkit)")
+    return found
+
+
+def run_child(cmd: list[str], log_path: Path, timeout: float | None = None) -> tuple[int, float, float, str]:
+    """Run ``cmd``; return (exit code, wall seconds, peak RSS MiB, stdout).
+
+    Peak RSS is the child's own ``ru_maxrss`` from ``os.wait4`` (KiB on Linux),
+    so earlier, bigger children do not mask it. stdout goes to ``<log>.out``,
+    stderr to ``log_path``.
+    """
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    out_path = log_path.with_suffix(".out")
+    with open(log_path, "w") as err, open(out_path, "w") as out:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, cwd=ROOT)
+        deadline = None if timeout is None else t0 + timeout
+        while True:
+            pid, status, ru = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if deadline is not None and time.perf_counter() > deadline:
+                proc.kill()
+                _, status, ru = os.wait4(proc.pid, 0)
+                break
+            time.sleep(0.02)
+        wall = time.perf_counter() - t0
+        code = os.waitstatus_to_exitcode(status)
+        proc.returncode = code  # reaped here, so Popen must not wait again
+    return code, wall, ru.ru_maxrss / 1024.0, out_path.read_text()
+
+
+def machine_info() -> dict:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    ram = "unknown"
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                ram = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+                break
+    except OSError:
+        pass
+    try:
+        load = "%.2f %.2f %.2f" % os.getloadavg()
+    except OSError:
+        load = "?"
+    return {"nproc": os.cpu_count(), "usable_cpus": len(os.sched_getaffinity(0)), "cpu": cpu, "ram": ram,
+            "python": platform.python_version(), "load": load, "kernel": platform.release()}
+
+
+def gridkit_version() -> str:
+    r = subprocess.run([python_exe(), "-c", "import gridkit; print(gridkit.__version__)"], capture_output=True,
+                       text=True, cwd=ROOT)
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT)
+    dirty = subprocess.run(["git", "status", "--porcelain", "--", "gridkit"], capture_output=True, text=True, cwd=ROOT)
+    return f"{r.stdout.strip()} (git {commit.stdout.strip()}{', gridkit/ has uncommitted changes' if dirty.stdout.strip() else ''})"
+
+
+def synthetic_input(n: int, seed: int, regen: bool) -> Path:
+    path = WORK / f"synthetic_{n}_seed{seed}.gpkg"
+    if path.exists() and not regen:
+        return path
+    WORK.mkdir(parents=True, exist_ok=True)
+    print(f"  generating SYNTHETIC city of {n} blocks -> {path}", flush=True)
+    tmp = path.with_name(path.stem + ".tmp.gpkg")
+    r = subprocess.run([python_exe(), str(HERE / "synthetic.py"), str(n), "-o", str(tmp), "--seed", str(seed)],
+                       cwd=ROOT, capture_output=True, text=True)
+    if r.returncode != 0:
+        sys.exit(f"synthetic.py failed for {n}: {r.stderr}")
+    print("  " + r.stdout.strip().replace("\n", "\n  "), flush=True)
+    tmp.replace(path)
+    return path
+
+
+def read_metrics(plan: Path) -> dict:
+    import pyogrio
+
+    df = pyogrio.read_dataframe(plan, layer="metrics")
+    if "level" in df.columns and (df["level"] == "grid").any():
+        df = df[df["level"] == "grid"]
+    vals = dict(zip(df["name"], df["value"]))
+    inv = df[df["kind"] == "invariant"] if "kind" in df.columns else df[df["passed"].isin(["yes", "no"])]
+    out = {k: vals.get(k) for k in ("grids", "households", "within_bounds", "grid_count_ratio", "road_following",
+                                    "offroad_forced_share")}
+    out["metrics_invariants_ok"] = bool(len(inv)) and bool((inv["passed"] == "yes").all())
+    out["failed_invariants"] = ",".join(inv.loc[inv["passed"] != "yes", "name"])
+    return out
+
+
+# --------------------------------------------------------------------------- benchmark one input
+
+
+def bench_input(label: str, kind: str, path: Path, repeats: int, floor_repeats: int | None, args) -> dict:
+    print(f"\n== {label} ({kind}) : {path}", flush=True)
+    safe = label.replace("/", "_")
+    out_dir = WORK / "out"
+    logs = WORK / "logs"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    plan = out_dir / f"{safe}.plan.gpkg"
+    row: dict = {"input": label, "kind": kind, "note": ""}
+
+    # whole process
+    walls, peaks = [], []
+    for i in range(repeats):
+        if plan.exists():
+            plan.unlink()
+        cmd = [gridkit_exe(), "partition", str(path), "-o", str(plan), "--seed", str(args.seed)]
+        code, wall, peak, stdout = run_child(cmd, logs / f"{safe}.partition.{i}.log", timeout=args.timeout)
+        print(f"  whole process run {i + 1}/{repeats}: exit {code}, {wall:.2f} s, peak {peak:.0f} MiB"
+              f"  | {stdout.strip().splitlines()[-1] if stdout.strip() else ''}", flush=True)
+        if code != 0:
+            err = (logs / f"{safe}.partition.{i}.log").read_text().strip()[-500:]
+            row["note"] += f"partition exit {code}: {err}; "
+            break
+        walls.append(wall)
+        peaks.append(peak)
+        if i == 0 and wall > args.slow_seconds and repeats > 1:
+            row["note"] += f"first run {wall:.0f} s > {args.slow_seconds:.0f} s, so 1 repeat only; "
+            print(f"  first run took > {args.slow_seconds:.0f} s: stopping after 1 repeat", flush=True)
+            break
+    row["repeats"] = len(walls)
+    row["whole_runs_s"] = " ".join(f"{w:.2f}" for w in walls)
+    if walls:
+        row.update(whole_median_s=statistics.median(walls), whole_min_s=min(walls), whole_max_s=max(walls),
+                   peak_mib=max(peaks))
+
+    # quality and invariants of the (last) plan
+    if walls and plan.exists():
+        row.update(read_metrics(plan))
+        if row.get("failed_invariants"):
+            row["note"] += f"metrics layer: failed {row['failed_invariants']}; "
+        code, wall, _, stdout = run_child([gridkit_exe(), "validate", str(plan)], logs / f"{safe}.validate.log",
+                                          timeout=args.timeout)
+        row["validate_exit"] = code
+        row["invariants_ok"] = code == 0
+        print(f"  gridkit validate: exit {code} ({wall:.1f} s)", flush=True)
+        if code != 0:
+            err = (logs / f"{safe}.validate.log").read_text().strip()[-300:]
+            row["note"] += f"validate exit {code}: {err}; "
+
+    # floor + partition step, in a worker subprocess
+    floor_runs = []
+    n_floor = floor_repeats if floor_repeats is not None else max(1, len(walls))
+    for i in range(n_floor):
+        cmd = [python_exe(), str(Path(__file__).resolve()), "--worker", str(path), "--seed", str(args.seed)]
+        code, wall, peak, stdout = run_child(cmd, logs / f"{safe}.worker.{i}.log", timeout=args.timeout)
+        line = next((ln for ln in stdout.splitlines() if ln.startswith("BENCH_JSON ")), None)
+        if code != 0 or line is None:
+            err = (logs / f"{safe}.worker.{i}.log").read_text().strip()[-500:]
+            row["note"] += f"worker exit {code}: {err}; "
+            print(f"  worker failed (exit {code}): {err}", flush=True)
+            break
+        res = json.loads(line[len("BENCH_JSON "):])
+        res["peak_mib"] = peak
+        floor_runs.append(res)
+        print(f"  worker run {i + 1}/{n_floor}: read {res['read_s']:.2f} s, households {res['households_s']:.2f} s, "
+              f"blocks {res['make_blocks_s']:.2f} s | graph {res['graph_s']:.2f} s, engine {res['engine_s']:.2f} s"
+              f" | {res['blocks']} blocks, {res['buildings']} buildings, peak {peak:.0f} MiB", flush=True)
+    row["floor_repeats"] = len(floor_runs)
+    if floor_runs:
+        for key in ("read_s", "households_s", "make_blocks_s", "floor_s", "graph_s", "engine_s", "partition_step_s"):
+            row[key] = statistics.median(r[key] for r in floor_runs)
+        row["worker_peak_mib"] = max(r["peak_mib"] for r in floor_runs)
+        row["blocks"] = floor_runs[0]["blocks"]
+        row["buildings"] = floor_runs[0]["buildings"]
+
+        if args.profile_over is not None and row["partition_step_s"] > args.profile_over:
+            prof = RESULTS / f"profile_{safe}.txt"
+            print(f"  partition step {row['partition_step_s']:.1f} s > {args.profile_over:.0f} s: "
+                  f"profiling it -> {prof}", flush=True)
+            cmd = [python_exe(), str(Path(__file__).resolve()), "--worker", str(path), "--seed", str(args.seed),
+                   "--cprofile", str(prof), "--top", str(args.top)]
+            code, wall, _, _ = run_child(cmd, logs / f"{safe}.cprofile.log", timeout=args.timeout)
+            row["note"] += f"cProfile: {prof.relative_to(ROOT)}; " if code == 0 else f"cProfile run exit {code}; "
+    return row
+
+
+# --------------------------------------------------------------------------- output
+
+
+def fmt(v, spec: str = ".2f") -> str:
+    if v is None or v == "" or (isinstance(v, float) and v != v):
+        return "–"
+    if isinstance(v, bool):
+        return "yes" if v else "**NO**"
+    if isinstance(v, (int, float)):
+        return format(v, spec)
+    return str(v)
+
+
+def write_results(rows: list[dict], info: dict, args, started: str, version: str) -> None:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    with open(RESULTS / "benchmarks.csv", "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=CSV_COLUMNS, extrasaction="ignore")
+        w.writeheader()
+        for r in rows:
+            w.writerow({k: (f"{r[k]:.4f}" if isinstance(r.get(k), float) else r.get(k, "")) for k in CSV_COLUMNS})
+
+    head = [
+        "# gridkit benchmarks",
+        "",
+        f"Machine: {info['nproc']} CPUs (nproc; {info['usable_cpus']} usable), {info['cpu']}, {info['ram']} RAM, "
+        f"Linux {info['kernel']}, Python {info['python']}. Date: {started}. gridkit {version}. "
+        f"Load average at start: {info['load']}.",
+        "",
+        "**Caveat:** this machine has only 2 cores and other work was running concurrently during the run, "
+        "so timings are noisy and probably somewhat pessimistic.",
+        "",
+        "Rows marked **synthetic** are made-up cities from `benchmarks/synthetic.py` (seed 0; not real places); "
+        "the other rows are the real OpenStreetMap samples in `data/samples/`.",
+        "",
+        "* whole s: median wall time of `gridkit partition INPUT -o OUT.gpkg --seed 0` as a subprocess "
+        "(repeats in the `n` column); peak MiB: max RSS of that process (os.wait4).",
+        "* floor s: `read_area` + `assign_households` + `make_blocks`; partition-step s: `build_graph` + "
+        "`graph_arrays` (graph s) + `engine.partition_graph` (engine s); measured in a separate worker process, "
+        "median of its repeats.",
+        "* quality columns come from the plan's `metrics` layer; invariants ok = `gridkit validate OUT.gpkg` exited 0.",
+        "",
+        "| input | blocks | buildings | n | whole-process median s | peak MiB | floor s (read+blocks) | graph s "
+        "| engine s | partition-step s | grids | within_bounds | grid_count_ratio | road_following "
+        "| offroad_forced_share | invariants ok |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|:-:|",
+    ]
+    lines = []
+    for r in rows:
+        name = f"{r['input']} (**synthetic**)" if r["kind"] == "synthetic" else r["input"]
+        lines.append(
+            f"| {name} | {fmt(r.get('blocks'), 'd')} | {fmt(r.get('buildings'), 'd')} | {fmt(r.get('repeats'), 'd')} "
+            f"| {fmt(r.get('whole_median_s'))} | {fmt(r.get('peak_mib'), '.0f')} | {fmt(r.get('floor_s'))} "
+            f"| {fmt(r.get('graph_s'))} | {fmt(r.get('engine_s'))} | {fmt(r.get('partition_step_s'))} "
+            f"| {fmt(int(r['grids']) if r.get('grids') is not None else None, 'd')} | {fmt(r.get('within_bounds'), '.3f')} "
+            f"| {fmt(r.get('grid_count_ratio'), '.3f')} | {fmt(r.get('road_following'), '.3f')} "
+            f"| {fmt(r.get('offroad_forced_share'), '.3f')} | {fmt(r.get('invariants_ok'))} |")
+    notes = [f"* {r['input']}: {r['note'].strip().rstrip(';')}" for r in rows if r.get("note")]
+    tail = ["", "Notes:", *notes] if notes else []
+    cmdline = "python benchmarks/run_benchmarks.py " + " ".join(args.argv)
+    tail += ["", f"Command: `{cmdline.strip()}`", ""]
+    (RESULTS / "benchmarks.md").write_text("\n".join(head + lines + tail))
+    print("\n" + "\n".join(head[-2:] + lines), flush=True)
+    print(f"\nwrote {RESULTS / 'benchmarks.csv'} and {RESULTS / 'benchmarks.md'}", flush=True)
+
+
+# --------------------------------------------------------------------------- main
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--repeats", type=int, default=5, help="whole-process repeats per input (default 5)")
+    p.add_argument("--large-repeats", type=int, default=3,
+                   help="repeats for synthetic cities of >= 100000 blocks (default 3)")
+    p.add_argument("--floor-repeats", type=int, default=None,
+                   help="worker (floor + partition step) repeats per input (default: same as the whole-process "
+                        "repeats actually made)")
+    p.add_argument("--sizes", default="1000,10000,100000", help="synthetic city sizes in blocks; '' for none")
+    p.add_argument("--quick", action="store_true", help="samples only, 1 repeat (smoke test)")
+    p.add_argument("--no-samples", action="store_true", help="skip the real samples")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--regen", action="store_true", help="regenerate cached synthetic cities")
+    p.add_argument("--slow-seconds", type=float, default=180.0,
+                   help="if the first whole-process run takes longer, do no more repeats of that input")
+    p.add_argument("--timeout", type=float, default=None, help="kill any single subprocess after this many s")
+    p.add_argument("--profile-over", type=float, default=60.0,
+                   help="cProfile the partition step of inputs whose median exceeds this (s); negative: never")
+    p.add_argument("--top", type=int, default=25, help="functions listed in cProfile output")
+    # internal: the worker subprocess
+    p.add_argument("--worker", metavar="INPUT", help=argparse.SUPPRESS)
+    p.add_argument("--cprofile", help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    args.argv = argv
+
+    if args.worker:
+        return worker(args.worker, args.seed, args.cprofile, args.top)
+    if args.profile_over is not None and args.profile_over < 0:
+        args.profile_over = None
+
+    started = _dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    info = machine_info()
+    version = gridkit_version()
+    print(f"machine: {info}\ngridkit {version}", flush=True)
+
+    inputs: list[tuple[str, str, Path, int]] = []
+    if not args.no_samples:
+        for path in sorted(SAMPLES.glob("*.gpkg")):
+            inputs.append((path.stem, "sample", path, 1 if args.quick else args.repeats))
+    if not args.quick:
+        sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+        for n in sizes:
+            path = synthetic_input(n, args.seed, args.regen)
+            reps = min(args.repeats, args.large_repeats) if n >= 100_000 else args.repeats
+            inputs.append((f"synthetic_{n}", "synthetic", path, reps))
+
+    rows = []
+    for label, kind, path, reps in inputs:
+        rows.append(bench_input(label, kind, path, reps, args.floor_repeats, args))
+        write_results(rows, info, args, started, version)  # keep partial results if interrupted later
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,28 @@
+"""Shared fixtures: the real samples, and plans made from them once per session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import gridkit
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = sorted((ROOT / "data" / "samples").glob("*.gpkg"))
+
+
+@pytest.fixture(scope="session")
+def samples() -> list[Path]:
+    assert SAMPLES, "data/samples has no GeoPackage"
+    return SAMPLES
+
+
+@pytest.fixture(scope="session")
+def hk_path() -> Path:
+    return ROOT / "data" / "samples" / "hk_tsim_sha_tsui.gpkg"
+
+
+@pytest.fixture(scope="session")
+def hk_plan(hk_path):
+    return gridkit.partition(gridkit.read_area(hk_path), "default", seed=0)
