@@ -54,11 +54,11 @@ households = st.one_of(st.integers(0, 80), st.integers(0, 400))
 def buildings_in(draw, width: float, height: float, avoid: shapely.Geometry | None, max_buildings: int = 150):
     """Non-overlapping rectangles, one at most per slot of a lattice over the area."""
     slot = draw(st.sampled_from([22.0, 30.0, 40.0]))
+    slot = max(slot, float(np.ceil(np.sqrt(width * height / 200))))  # at most ~200 slots
     nx, ny = int(width // slot), int(height // slot)
-    picks = draw(st.lists(
-        st.tuples(st.integers(0, nx * ny - 1), st.floats(0, 1), st.floats(0, 1), st.floats(0.3, 1),
-                  st.floats(0.3, 1), households),
-        min_size=1, max_size=min(max_buildings, nx * ny), unique_by=lambda t: t[0]))
+    building = st.tuples(st.floats(0, 1), st.floats(0, 1), st.floats(0.3, 1), st.floats(0.3, 1), households)
+    slots = draw(st.lists(st.one_of(st.none(), building), min_size=nx * ny, max_size=nx * ny))
+    picks = [(cell, *b) for cell, b in enumerate(slots) if b is not None][:max_buildings]
     margin = 1.0  # buildings in neighbouring slots are at least 2 m apart
     geoms, hh = [], []
     for cell, fx, fy, fw, fh, n in picks:
