@@ -29,7 +29,8 @@ def _main(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks o
     _DEBUG["on"] = debug
 
 
-def _run(action: Callable[[], Any]) -> Any:
+def run_guarded(action: Callable[[], Any]) -> Any:
+    """Run ``action``; a GridkitError becomes one line on stderr and exit 2, a bug one line and exit 3."""
     try:
         return action()
     except GridkitError as exc:
@@ -91,7 +92,7 @@ def partition_cmd(
 ) -> None:
     """Divide INPUT into base grids and write the plan GeoPackage."""
     started = time.time()
-    plan = _run(lambda: _partition_to(input_path, output, profile, seed, households, from_gcj02))
+    plan = run_guarded(lambda: _partition_to(input_path, output, profile, seed, households, from_gcj02))
     m = plan.metrics.set_index("name")["value"]
     bad = plan.metrics[(plan.metrics["kind"] == "invariant") & (plan.metrics["passed"] == "no")]
     typer.echo(f"{output}: {int(m['grids'])} grids, {int(m['households'])} households, "
@@ -108,7 +109,7 @@ def validate_cmd(
     """Recompute every invariant and score of a plan; exit 1 if an invariant fails."""
     from .validate import validate, validate_against_input
 
-    result = _run(lambda: validate_against_input(plan_path, input_path) if input_path else validate(plan_path))
+    result = run_guarded(lambda: validate_against_input(plan_path, input_path) if input_path else validate(plan_path))
     _print_metrics(result.metrics)
     if result.failures:
         typer.echo(f"gridkit: plan is INVALID: {', '.join(result.failures)}", err=True)
@@ -132,16 +133,25 @@ def demo_cmd(
     from .maps import draw_plan_map
     from .validate import validate
 
-    sample = _run(_sample_path)
+    sample = run_guarded(_sample_path)
     plan_path = output_dir / "plan.gpkg"
     png = output_dir / "plan.png"
-    plan = _run(lambda: _partition_to(sample, plan_path, "default", seed, None, False))
-    result = _run(lambda: validate(plan_path))
-    _run(lambda: draw_plan_map(plan, png))
+    plan = run_guarded(lambda: _partition_to(sample, plan_path, "default", seed, None, False))
+    result = run_guarded(lambda: validate(plan_path))
+    run_guarded(lambda: draw_plan_map(plan, png))
     _print_metrics(result.metrics)
     typer.echo(f"wrote {plan_path} and {png}")
     if result.failures:
         raise typer.Exit(EXIT_INVALID_PLAN)
+
+
+def _register_extra_commands() -> None:
+    from .commands import register_all
+
+    register_all(app)
+
+
+_register_extra_commands()
 
 
 def main() -> None:  # pragma: no cover - console entry for python -m gridkit
