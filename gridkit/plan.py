@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass, field
 
 import geopandas as gpd
+import networkx as nx
 import numpy as np
 import pandas as pd
 import shapely
@@ -18,14 +19,14 @@ from pyproj import CRS
 
 from . import __version__
 from .area import Area
-from .blocks import make_blocks, polygonal
+from .blocks import Blocks, make_blocks, polygonal
 from .codes import grid_codes
 from .engine import Bounds, partition_graph
-from .graph import build_graph, graph_arrays
+from .graph import GraphArrays, build_graph, graph_arrays
 from .households import assign_households
 from .profile import Profile, load_profile
 
-__all__ = ["Plan", "partition", "dissolve_grids"]
+__all__ = ["Plan", "Prepared", "prepare", "partition", "assemble", "dissolve_grids"]
 
 GRID_COLUMNS = ["code", "name", "community_code", "group_code", "households", "population", "buildings",
                 "area_m2", "locked", "flags"]
@@ -87,6 +88,46 @@ def dissolve_grids(blocks: gpd.GeoDataFrame, labels: np.ndarray, precision: floa
     return out
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """An area made ready to partition: households, blocks and the block graph.
+
+    Peers in ``benchmarks/`` partition ``arrays`` themselves and hand their
+    labels to :func:`assemble`, so every method is judged by the same code.
+    """
+
+    area: Area
+    profile: Profile
+    buildings: gpd.GeoDataFrame
+    made: Blocks
+    graph: nx.Graph
+    arrays: GraphArrays
+    log: list[tuple[str, str]]
+    started: float
+
+
+def prepare(
+    area: Area,
+    profile: Profile | str | None = None,
+    *,
+    seed: int | None = None,
+    register: pd.DataFrame | None = None,
+) -> Prepared:
+    """Households, street blocks and the block graph of an area (see :func:`partition`)."""
+    started = time.time()
+    if not isinstance(profile, Profile):
+        profile = load_profile(profile or "default")
+    profile = profile.with_seed(seed)
+    log: list[tuple[str, str]] = list(area.log)
+    buildings = assign_households(area.buildings, profile.households, landuse=area.landuse, pois=area.pois,
+                                  register=register, log=log)
+    made = make_blocks(area, buildings, profile)
+    log += made.log
+    graph = build_graph(made.blocks, area.roads, area.barriers, profile)
+    return Prepared(area=area, profile=profile, buildings=buildings, made=made, graph=graph,
+                    arrays=graph_arrays(graph), log=log, started=started)
+
+
 def partition(
     area: Area,
     profile: Profile | str | None = None,
@@ -119,28 +160,26 @@ def partition(
     >>> int(plan.grids["households"].max()) <= 200 or "oversize_building" in set(plan.grids["flags"])
     True
     """
-    started = time.time()
-    if not isinstance(profile, Profile):
-        profile = load_profile(profile or "default")
-    profile = profile.with_seed(seed)
-    log: list[tuple[str, str]] = list(area.log)
-    buildings = assign_households(area.buildings, profile.households, landuse=area.landuse, pois=area.pois,
-                                  register=register, log=log)
-    made = make_blocks(area, buildings, profile)
-    log += made.log
-    graph = build_graph(made.blocks, area.roads, area.barriers, profile)
-    arrays = graph_arrays(graph)
-    bounds = Bounds(profile.grid.min_households, profile.grid.target_households, profile.grid.max_households)
-    result = partition_graph(arrays, bounds, seed=profile.partition.seed, passes=profile.partition.refine_passes,
-                             compactness_weight=profile.partition.compactness_weight,
-                             unit_cost=profile.roads.cost_minor)
-    labels = result.labels
+    prep = prepare(area, profile, seed=seed, register=register)
+    p = prep.profile
+    bounds = Bounds(p.grid.min_households, p.grid.target_households, p.grid.max_households)
+    result = partition_graph(prep.arrays, bounds, seed=p.partition.seed, passes=p.partition.refine_passes,
+                             compactness_weight=p.partition.compactness_weight, unit_cost=p.roads.cost_minor)
+    return assemble(prep, result.labels, flags=result.flags)
+
+
+def assemble(prep: Prepared, labels: np.ndarray, *, flags: dict[int, tuple[str, ...]] | None = None,
+             method: str = "gridkit") -> Plan:
+    """Turn block labels (grid ``0..k-1`` of every block) into a complete, scored :class:`Plan`."""
+    flags = flags or {}
+    area, profile, made = prep.area, prep.profile, prep.made
+    _, labels = np.unique(labels, return_inverse=True)
     geoms = dissolve_grids(made.blocks, labels, profile.blocks.precision_m)
     k = len(geoms)
     codes, names, community = grid_codes(geoms, profile)
     blocks = made.blocks.copy()
     blocks["grid_code"] = codes[labels]
-    bld = buildings.copy()
+    bld = prep.buildings.copy()
     block_of = made.building_block
     bld["block_id"] = blocks["block_id"].to_numpy()[block_of]
     bld["grid_code"] = codes[labels[block_of]]
@@ -160,7 +199,7 @@ def partition(
             "buildings": nb.round().astype(int),
             "area_m2": shapely.area(geoms).round(1),
             "locked": False,
-            "flags": [",".join(result.flags.get(i, ())) for i in range(k)],
+            "flags": [",".join(flags.get(i, ())) for i in range(k)],
         },
         geometry=geoms,
         crs=area.crs,
@@ -169,7 +208,7 @@ def partition(
     grids = grids.iloc[order].reset_index(drop=True)
     area_gdf = gpd.GeoDataFrame({"name": [area.source]}, geometry=[shapely.set_precision(
         area.boundary, profile.blocks.precision_m)], crs=area.crs)
-    run = _run_table(area, profile, log, started)
+    run = _run_table(area, profile, prep.log + [("method", method)], prep.started)
     plan = Plan(grids=grids, blocks=blocks, buildings=_output_buildings(bld), area=area_gdf,
                 roads=area.roads, barriers=_barrier_layer(area), run=run)
     from .metrics import compute_metrics  # metrics imports Plan; keep the cycle out of import time
