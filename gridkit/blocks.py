@@ -291,7 +291,13 @@ def make_blocks(area: Area, buildings: gpd.GeoDataFrame, profile: Profile) -> Bl
     street = _lines(area.roads, profile.roads.block_classes)
     barriers = area.barriers.geometry.values.to_numpy() if len(area.barriers) else np.array([], dtype=object)
     connectors = _snap_dangles(street, np.concatenate([barriers, [boundary.boundary]]), rules.snap_tolerance_m)
-    faces = _polygonize(np.concatenate([street, barriers, connectors]), boundary, grid)
+    # Existing unit boundaries cut blocks too, so a repartition can keep them exactly.
+    existing = area.existing
+    kept = np.array([], dtype=object)
+    if existing is not None and len(existing) and "level" in existing:
+        units = existing[existing["level"].isin(["community", "group", "grid"])]
+        kept = shapely.boundary(units.geometry.values.to_numpy())
+    faces = _polygonize(np.concatenate([street, barriers, connectors, kept]), boundary, grid)
     # Per face: how it was made (street / inner / gap) and the street block it came from.
     origin = np.column_stack([np.full(len(faces), "street", dtype=object), np.arange(len(faces), dtype=object)])
     log.append(("blocks_street", str(len(faces))))

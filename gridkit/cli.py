@@ -59,8 +59,11 @@ def _check_output(path: Path, suffixes: tuple[str, ...]) -> None:
 
 
 def _partition_to(input_path: Path, output: Path, profile: str, seed: int | None, households: Path | None,
-                  from_gcj02: bool) -> Any:
+                  from_gcj02: bool, existing: Path | None = None) -> Any:
+    import dataclasses
+
     from . import partition, read_area, write_plan
+    from .existing import read_existing
     from .households import read_register
     from .profile import load_profile
 
@@ -68,6 +71,9 @@ def _partition_to(input_path: Path, output: Path, profile: str, seed: int | None
     prof = load_profile(profile).with_seed(seed)
     register = read_register(households) if households else None
     area = read_area(input_path, from_gcj02=from_gcj02, hull_buffer_m=prof.blocks.hull_buffer_m)
+    if existing is not None:
+        units = read_existing(existing).to_crs(area.crs)
+        area = dataclasses.replace(area, existing=units)
     plan = partition(area, prof, register=register)
     write_plan(plan, output)
     return plan
@@ -89,12 +95,17 @@ def partition_cmd(
     seed: Annotated[int | None, typer.Option("--seed", help="Random seed (default: the profile's).")] = None,
     households: Annotated[Path | None, typer.Option("--households", help="Register CSV/XLSX: building_id or address -> households, population.")] = None,
     from_gcj02: Annotated[bool, typer.Option("--from-gcj02", help="Input lon/lat are GCJ-02.")] = False,
+    existing: Annotated[Path | None, typer.Option("--existing", help="Existing plan GeoPackage to keep where the rules allow.")] = None,
 ) -> None:
-    """Divide INPUT into base grids and write the plan GeoPackage."""
+    """Divide INPUT into communities and base grids and write the plan GeoPackage."""
     started = time.time()
-    plan = run_guarded(lambda: _partition_to(input_path, output, profile, seed, households, from_gcj02))
-    m = plan.metrics.set_index("name")["value"]
+    plan = run_guarded(lambda: _partition_to(input_path, output, profile, seed, households, from_gcj02, existing))
+    m = plan.metrics[plan.metrics["level"] == "grid"].set_index("name")["value"]
     bad = plan.metrics[(plan.metrics["kind"] == "invariant") & (plan.metrics["passed"] == "no")]
+    if plan.changes is not None:
+        from .changes import summary
+
+        typer.echo("changes: " + ", ".join(f"{k} {v}" for k, v in summary(plan.changes).items()))
     typer.echo(f"{output}: {int(m['grids'])} grids, {int(m['households'])} households, "
                f"road_following {m['road_following']:.2f}, {time.time() - started:.1f} s")
     if len(bad):

@@ -1,9 +1,12 @@
-"""Hierarchical codes and names of grids.
+"""Hierarchical codes of communities, residents' groups and grids.
 
-Codes follow the layout of GB/T 30428.1 unit grids: the 6-digit county
-(district) administrative code, a 3-digit street office serial, a 3-digit
-community serial and a 3-digit grid serial. Serials run north-west to
-south-east in rows, so a re-run of the same plan gives the same codes.
+The layout follows GB/T 30428.1 unit grids: the 6-digit county (district)
+administrative code, a 3-digit street office serial, a 3-digit community
+serial, then a 3-digit grid serial within the community (residents' groups get
+a 2-digit serial within the community, so the two never collide). Serials
+run north-west to south-east in rows, so a re-run gives the same codes; codes
+kept from an existing plan keep their serials and new units take the next
+free ones.
 """
 
 from __future__ import annotations
@@ -11,9 +14,11 @@ from __future__ import annotations
 import numpy as np
 import shapely
 
-from .profile import Profile
+__all__ = ["spatial_order", "assign_codes", "COMMUNITY_WIDTH", "GROUP_WIDTH", "GRID_WIDTH"]
 
-__all__ = ["spatial_order", "grid_codes"]
+COMMUNITY_WIDTH = 3
+GROUP_WIDTH = 2
+GRID_WIDTH = 3
 
 
 def spatial_order(geoms: np.ndarray) -> np.ndarray:
@@ -31,19 +36,44 @@ def spatial_order(geoms: np.ndarray) -> np.ndarray:
     return np.lexsort((x, row))
 
 
-def grid_codes(geoms: np.ndarray, profile: Profile, community_serial: int = 1) -> tuple[np.ndarray, np.ndarray, str]:
-    """Codes and default names of grids in one community.
+def assign_codes(geoms: np.ndarray, prefixes: np.ndarray, width: int, kept: np.ndarray | None = None) -> np.ndarray:
+    """Codes ``prefix + serial`` for units, keeping valid existing codes.
+
+    Parameters
+    ----------
+    geoms : ndarray of geometries
+    prefixes : ndarray of str
+        The parent's code of each unit.
+    width : int
+        Digits of the serial.
+    kept : ndarray of str, optional
+        A code to keep per unit ("" for none); kept only when it extends the
+        unit's prefix by ``width`` digits and no other unit keeps it.
 
     Returns
     -------
-    codes : ndarray of str
-    names : ndarray of str
-    community_code : str
+    ndarray of str
     """
-    community = f"{profile.codes.county_code}{profile.codes.street_code}{community_serial:03d}"
-    serial = np.empty(len(geoms), dtype=np.int64)
-    serial[spatial_order(geoms)] = np.arange(1, len(geoms) + 1)
-    width = max(3, len(str(len(geoms))))
-    codes = np.array([f"{community}{s:0{width}d}" for s in serial], dtype=object)
-    names = np.array([f"第{s}网格" for s in serial], dtype=object)
-    return codes, names, community
+    n = len(geoms)
+    codes = np.full(n, "", dtype=object)
+    if kept is not None:
+        seen: set[str] = set()
+        for i, code in enumerate(kept):
+            code = str(code or "")
+            ok = (code.startswith(prefixes[i]) and len(code) == len(prefixes[i]) + width
+                  and code[len(prefixes[i]):].isdigit() and code not in seen)
+            if ok:
+                codes[i] = code
+                seen.add(code)
+    order = spatial_order(geoms)
+    for prefix in sorted(set(prefixes)):
+        used = {int(c[len(prefix):]) for c in codes if c and c.startswith(prefix) and len(c) == len(prefix) + width}
+        serial = 0
+        for i in order:
+            if prefixes[i] != prefix or codes[i]:
+                continue
+            serial += 1
+            while serial in used:
+                serial += 1
+            codes[i] = f"{prefix}{serial:0{width}d}"
+    return codes

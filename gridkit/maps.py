@@ -1,47 +1,93 @@
-"""Grid division maps (网格划分示意图): coloured grids, roads by class, labels,
-title, legend, scale bar and north arrow.
+"""Grid division maps (网格划分图): one wall-chart sheet for the street office and
+one per community, as PNG, SVG or (multi-page) PDF.
 
-Neighbouring grids never share a colour (a greedy colouring of the grid
-adjacency graph). Labels that would collide are shrunk, then reduced to the
-grid's serial, never drawn over each other.
+Every sheet has the grids coloured so that no two neighbours share a colour
+(a greedy colouring of the grid adjacency graph), community boundaries drawn
+heavier than grid boundaries, roads by class with the names of the major ones
+along them, a label per grid (name, code, households and, with a roster, the
+staff's name and phone), a title, a legend, a scale bar with the printed
+scale, a north arrow, the data source and dates, and a table of the
+communities or grids.
+
+The page is an ISO A sheet (A0..A4) turned and split between map and side
+panel so the map is as large as the area's shape allows. Labels never overlap:
+each is measured, tried at a few spots inside its grid at falling sizes and
+shorter texts, and drawn only where it collides with nothing; a grid whose
+label fits nowhere inside gets its serial beside it on a leader line. The
+legend, scale bar and arrow sit in the side panel, outside the map frame that
+labels are confined to. Chinese text uses a CJK font (Debian
+``fonts-droid-fallback``) behind DejaVu Sans for Latin, embedded in PDFs as
+TrueType (``pdf.fonttype`` 42) so the text can be searched and copied.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import io
+import math
+from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")
 
+import geopandas as gpd  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import networkx as nx  # noqa: E402
 import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
 import shapely  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
-from matplotlib.patches import FancyArrow, Rectangle  # noqa: E402
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
+from matplotlib.collections import LineCollection, PatchCollection  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.patches import PathPatch, Polygon as MPolygon, Rectangle  # noqa: E402
+from matplotlib.path import Path as MPath  # noqa: E402
+from matplotlib.text import Text  # noqa: E402
+from shapely.ops import substring  # noqa: E402
 
 from .blocks import shared_edges  # noqa: E402
 from .errors import InputError  # noqa: E402
 from .io.write import atomic_path  # noqa: E402
 
-__all__ = ["grid_colours", "draw_plan_map", "cjk_font"]
+__all__ = ["grid_colours", "grid_fill_colours", "plan_communities", "area_name", "find_community",
+           "draw_map", "draw_plan_map", "sheet_figure", "sheet_png", "cjk_font", "PAPERS_MM", "PALETTE",
+           "ROAD_CLASSES"]
 
 #: Soft fill colours, distinct side by side and readable under black text.
 PALETTE = ("#8dd3c7", "#ffffb3", "#bebada", "#fb8072", "#80b1d3", "#fdb462", "#b3de69", "#fccde5",
            "#d9d9d9", "#bc80bd", "#ccebc5", "#ffed6f")
-_ROAD_STYLE = {  # class -> (line width in points, colour)
-    "motorway": (3.2, "#b03a2e"), "trunk": (3.0, "#c0392b"), "primary": (2.6, "#d35400"),
-    "secondary": (2.0, "#e67e22"), "tertiary": (1.5, "#7f8c8d"), "residential": (0.9, "#95a5a6"),
-    "unclassified": (0.9, "#95a5a6"), "service": (0.5, "#bdc3c7"),
-}
-_NAMED_CLASSES = ("motorway", "trunk", "primary", "secondary")
+#: ISO 216 sheets, (short side, long side) in millimetres.
+PAPERS_MM = {"A0": (841.0, 1189.0), "A1": (594.0, 841.0), "A2": (420.0, 594.0), "A3": (297.0, 420.0),
+             "A4": (210.0, 297.0)}
+#: Road classes drawn: (key, legend label, OSM highway values, line width pt, colour, dashed).
+ROAD_CLASSES = (
+    ("motorway", "高速公路", ("motorway",), 3.2, "#a93226", False),
+    ("trunk", "快速路", ("trunk",), 3.0, "#c0392b", False),
+    ("primary", "主干路", ("primary",), 2.6, "#d35400", False),
+    ("secondary", "次干路", ("secondary",), 2.0, "#e67e22", False),
+    ("tertiary", "支路", ("tertiary",), 1.4, "#7b7d7d", False),
+    ("residential", "街坊路", ("residential", "living_street", "unclassified", "road"), 0.9, "#979a9a", False),
+    ("pedestrian", "步行街", ("pedestrian",), 0.9, "#a569bd", True),
+    ("service", "内部道路", ("service",), 0.5, "#b3b6b7", False),
+)
+#: Classes whose names are written along the road, most important first.
+_NAMED_CLASSES = ("motorway", "trunk", "primary", "secondary", "tertiary")
 _CJK_CANDIDATES = (
     "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
     "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
     "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
 )
+_COMMUNITY_EDGE = "#7d3c98"
+_STREET_EDGE = "#111111"
+_GRID_EDGE = "#4d4d4d"
+_CONTEXT_FILL = "#ececec"
+_ROAD_LABEL = "#6e2c00"
+_PT_MM = 25.4 / 72.0  # one point in millimetres
+_LAYOUT_DPI = 72.0  # figures are laid out at 72 dpi, so one pixel is one point
+_MAX_PIXELS = 180e6
+_DEFAULT_SOURCE = "道路与建筑 © OpenStreetMap 贡献者 (ODbL)"
 
 
 def cjk_font() -> str:
@@ -70,7 +116,7 @@ def grid_colours(geoms: np.ndarray) -> np.ndarray:
     """
     graph = nx.Graph()
     graph.add_nodes_from(range(len(geoms)))
-    left, right, _ = shared_edges(geoms)
+    left, right, _ = shared_edges(np.asarray(geoms))
     graph.add_edges_from(zip(left.tolist(), right.tolist(), strict=True))
     colouring = nx.greedy_color(graph, strategy="largest_first")
     return np.array([colouring[i] for i in range(len(geoms))], dtype=int)
@@ -82,158 +128,1053 @@ def _colour(i: int) -> str:
     return matplotlib.colors.to_hex(plt.get_cmap("tab20")(i % 20))
 
 
-def _draw_polys(ax, geoms, facecolors, edgecolor, linewidth, zorder) -> None:  # noqa: ANN001
-    from matplotlib.collections import PatchCollection
-    from matplotlib.patches import PathPatch
-    from matplotlib.path import Path as MPath
+def grid_fill_colours(plan) -> dict[str, str]:  # noqa: ANN001 - Plan
+    """Grid code → the fill colour its map uses (the same on every sheet)."""
+    geoms = plan.grids.geometry.values.to_numpy()
+    return {str(code): _colour(int(c)) for code, c in zip(plan.grids["code"], grid_colours(geoms), strict=True)}
 
+
+# --------------------------------------------------------------------------- plan helpers
+
+
+def _serial_name(code: str, unit: str) -> str:
+    tail = code[-3:]
+    return f"第{int(tail)}{unit}" if tail.isdigit() else code
+
+
+def plan_communities(plan) -> gpd.GeoDataFrame:  # noqa: ANN001 - Plan
+    """The plan's communities: its ``communities`` layer, or the grids dissolved on ``community_code``.
+
+    Returns
+    -------
+    GeoDataFrame
+        ``code``, ``name``, ``households``, ``population``, ``buildings``,
+        ``grids``, ``area_m2``, any further columns of the layer (staffing),
+        and the community polygon; sorted by code.
+    """
+    grids = plan.grids
+    cc = grids["community_code"].fillna("").astype(str)
+    agg = pd.DataFrame({
+        "households": grids["households"].groupby(cc).sum(),
+        "population": grids["population"].groupby(cc).sum(),
+        "buildings": grids["buildings"].groupby(cc).sum(),
+        "grids": grids["code"].groupby(cc).size(),
+        "area_m2": grids.geometry.area.groupby(cc).sum().round(1),
+    })
+    geoms = {code: shapely.union_all(grids.geometry.values[(cc == code).to_numpy()].to_numpy())
+             for code in agg.index}
+    layer = getattr(plan, "communities", None)
+    if layer is not None and len(layer):
+        out = pd.DataFrame(layer).copy()
+        out["code"] = out["code"].fillna("").astype(str)
+        for col in ("households", "population", "buildings", "grids", "area_m2"):
+            if col not in out:
+                out[col] = out["code"].map(agg[col]).fillna(0)
+        if "name" not in out:
+            out["name"] = [_serial_name(c, "社区") for c in out["code"]]
+        geom = out["geometry"] if "geometry" in out else pd.Series([None] * len(out), index=out.index)
+        missing = geom.isna() | geom.map(lambda g: g is None or g.is_empty)
+        geom = geom.where(~missing, out["code"].map(geoms))
+        out = gpd.GeoDataFrame(out.drop(columns=["geometry"], errors="ignore"), geometry=list(geom),
+                               crs=grids.crs)
+    else:
+        out = gpd.GeoDataFrame({
+            "code": agg.index.astype(str),
+            "name": [_serial_name(c, "社区") for c in agg.index],
+            **{col: agg[col].to_numpy() for col in agg.columns},
+        }, geometry=[geoms[c] for c in agg.index], crs=grids.crs)
+    out["name"] = out["name"].fillna("").astype(str)
+    out.loc[out["name"] == "", "name"] = [_serial_name(c, "社区") for c in out.loc[out["name"] == "", "code"]]
+    return out.sort_values("code").reset_index(drop=True)
+
+
+def area_name(plan) -> str:  # noqa: ANN001 - Plan
+    """The divided area's name: ``area_name`` in the run table, else the input file's name."""
+    name = plan.run_value("area_name") or plan.run_value("street_name")
+    if name:
+        return name
+    return Path(plan.run_value("input", "area") or "area").stem
+
+
+def find_community(communities: gpd.GeoDataFrame, key: str) -> str:
+    """The code of the community ``key`` names: a code, a name, or the 3-digit serial at the code's end.
+
+    Raises
+    ------
+    InputError
+        No such community (the message lists the plan's communities).
+    """
+    key = str(key).strip()
+    codes = communities["code"].astype(str)
+    hits = [codes == key, communities["name"].astype(str) == key]
+    if key.isdigit():
+        hits.append(codes.str.endswith(key.zfill(3)))
+    for hit in hits:
+        if hit.sum() == 1:
+            return str(codes[hit].iloc[0])
+    listing = ", ".join(f"{c} {n}" for c, n in zip(codes[:12], communities["name"][:12], strict=True))
+    more = f" and {len(codes) - 12} more" if len(codes) > 12 else ""
+    raise InputError(f"community '{key}' is not in this plan; its communities are: {listing}{more}")
+
+
+# --------------------------------------------------------------------------- data shared by sheets
+
+
+@dataclass
+class _MapData:
+    """What every sheet of one plan draws, computed once."""
+
+    plan: object
+    grids: gpd.GeoDataFrame
+    geoms: np.ndarray
+    colours: list[str]
+    communities: gpd.GeoDataFrame
+    area: object
+    name: str
+    roads: list[tuple[tuple, np.ndarray]]  # (class row, lines)
+    barriers: list[tuple[str, str, np.ndarray]]  # (kind, label, lines)
+    named_roads: list[tuple[str, str, object]]  # (name, class key, merged line)
+    staff: dict[str, list[dict[str, str]]]
+    font: list[str]
+    source: str
+    staffing_cols: list[str]
+
+
+def _prepare(plan, roster: pd.DataFrame | None = None, source: str | None = None) -> _MapData:  # noqa: ANN001
+    from .roster import staff_by_grid
+
+    grids = plan.grids.reset_index(drop=True).copy()
+    grids["code"] = grids["code"].astype(str)
+    grids["name"] = grids["name"].fillna("").astype(str)
+    grids["community_code"] = grids["community_code"].fillna("").astype(str)
+    for col in ("households", "population", "buildings"):
+        grids[col] = pd.to_numeric(grids[col], errors="coerce").fillna(0)
+    grids["flags"] = grids["flags"].fillna("").astype(str) if "flags" in grids else ""
+    geoms = grids.geometry.values.to_numpy()
+    colours = [_colour(int(c)) for c in grid_colours(geoms)]
+    area_geoms = plan.area.geometry.values.to_numpy() if len(plan.area) else geoms
+    area = shapely.union_all(area_geoms)
+    roads = plan.roads
+    road_layers, named = [], []
+    if len(roads) and "highway" in roads:
+        cls_of = roads["highway"].fillna("").astype(str).str.removesuffix("_link")
+        for row in ROAD_CLASSES:
+            sel = cls_of.isin(row[2]).to_numpy()
+            if sel.any():
+                road_layers.append((row, roads.geometry.values[sel].to_numpy()))
+        if "name" in roads:
+            names = roads["name"].fillna("").astype(str).str.strip()
+            rank = {k: i for i, k in enumerate(_NAMED_CLASSES)}
+            frame = pd.DataFrame({"name": names, "cls": cls_of, "geom": roads.geometry.values})
+            frame = frame[(frame["name"] != "") & frame["cls"].isin(_NAMED_CLASSES)]
+            for name, part in frame.groupby("name", sort=False):
+                best = min(part["cls"], key=lambda c: rank[c])
+                merged = shapely.line_merge(shapely.union_all(part["geom"].to_numpy()))
+                for line in shapely.get_parts(merged):
+                    named.append((str(name), best, line))
+            named.sort(key=lambda t: (rank[t[1]], -t[2].length))
+    barrier_layers = []
+    if len(plan.barriers):
+        kind = plan.barriers["barrier_type"].fillna("").astype(str) if "barrier_type" in plan.barriers \
+            else pd.Series([""] * len(plan.barriers))
+        for key, label in (("waterway", "河流水系"), ("coastline", "岸线"), ("railway", "铁路")):
+            sel = (kind == key).to_numpy()
+            if sel.any():
+                barrier_layers.append((key, label, plan.barriers.geometry.values[sel].to_numpy()))
+        other = ~kind.isin(["waterway", "coastline", "railway"]).to_numpy()
+        if other.any():
+            barrier_layers.append(("other", "分隔障碍", plan.barriers.geometry.values[other].to_numpy()))
+    staffing = [c for c in ("responsible_persons", "grid_managers_min", "grid_managers_max",
+                            "harmony_promoters_min", "harmony_promoters_max") if c in grids]
+    return _MapData(plan=plan, grids=grids, geoms=geoms, colours=colours, communities=plan_communities(plan),
+                    area=area, name=area_name(plan), roads=road_layers, barriers=barrier_layers,
+                    named_roads=named, staff=staff_by_grid(roster), font=["DejaVu Sans", cjk_font()],
+                    source=source or _DEFAULT_SOURCE, staffing_cols=staffing)
+
+
+# --------------------------------------------------------------------------- page layout
+
+
+@dataclass
+class _Layout:
+    width: float  # page, mm
+    height: float
+    scale: float  # mm on paper per metre on the ground
+    map_rect: tuple[float, float, float, float]  # x, y, w, h in mm from the bottom left
+    panel_rect: tuple[float, float, float, float]
+    side: str  # "right" or "bottom"
+    f: float  # type size factor against A3
+    extent: tuple[float, float, float, float]  # ground metres shown
+
+
+def _paper(paper: str | tuple[float, float]) -> tuple[float, float, str]:
+    if isinstance(paper, str):
+        key = paper.strip().upper()
+        if key not in PAPERS_MM:
+            raise InputError(f"paper '{paper}' is not one of {', '.join(PAPERS_MM)}")
+        short, long = PAPERS_MM[key]
+        return short, long, key
+    w, h = (float(v) * 25.4 for v in paper)
+    return min(w, h), max(w, h), f"{w:.0f}x{h:.0f} mm"
+
+
+def _layout(paper: str | tuple[float, float], bounds: tuple[float, float, float, float]) -> _Layout:
+    """Turn the sheet and split it between map and panel so the map's scale is largest."""
+    short, long, _ = _paper(paper)
+    f = (short * long / (297.0 * 420.0)) ** 0.4
+    margin, title_h, foot_h, gap = 8 * f, 17 * f, 8 * f, 5 * f
+    panel_w, panel_h = 78 * f, 62 * f
+    minx, miny, maxx, maxy = bounds
+    ew, eh = max(maxx - minx, 1.0), max(maxy - miny, 1.0)
+    options = []
+    for pref, (w, h, side) in enumerate(((long, short, "right"), (short, long, "right"),
+                                         (long, short, "bottom"), (short, long, "bottom"))):
+        bx, by, bw, bh = margin, margin + foot_h, w - 2 * margin, h - 2 * margin - title_h - foot_h
+        mw, mh = (bw - gap - panel_w, bh) if side == "right" else (bw, bh - gap - panel_h)
+        scale = min(mw / ew, mh / eh)
+        options.append((scale, pref, w, h, side, (bx, by, bw, bh)))
+    best = max(o[0] for o in options)
+    scale, _, w, h, side, (bx, by, bw, bh) = min((o for o in options if o[0] >= 0.96 * best), key=lambda o: o[1])
+    mw, mh = ew * scale, eh * scale
+    if side == "right":
+        map_rect = (bx, by + bh - mh, mw, mh)
+        panel_rect = (bx + mw + gap, by, bw - mw - gap, bh)
+    else:
+        map_rect = (bx + (bw - mw) / 2, by + bh - mh, mw, mh)
+        panel_rect = (bx, by, bw, bh - mh - gap)
+    return _Layout(w, h, scale, map_rect, panel_rect, side, f, (minx, miny, maxx, maxy))
+
+
+def _padded(bounds: tuple[float, float, float, float], share: float, least: float) -> tuple[float, ...]:
+    minx, miny, maxx, maxy = bounds
+    pad = max(max(maxx - minx, maxy - miny) * share, least)
+    return (minx - pad, miny - pad, maxx + pad, maxy + pad)
+
+
+# --------------------------------------------------------------------------- drawing primitives
+
+
+def _poly_patches(geoms) -> list[PathPatch]:  # noqa: ANN001
     patches = []
     for g in geoms:
+        if g is None or g.is_empty:
+            continue
         for poly in shapely.get_parts(g):
+            if shapely.get_type_id(poly) != 3:
+                continue
             rings = [poly.exterior, *poly.interiors]
-            verts = np.concatenate([np.asarray(r.coords) for r in rings])
+            verts = np.concatenate([np.asarray(r.coords)[:, :2] for r in rings])
             codes = np.concatenate([[MPath.MOVETO] + [MPath.LINETO] * (len(r.coords) - 2) + [MPath.CLOSEPOLY]
                                     for r in rings])
             patches.append(PathPatch(MPath(verts, codes)))
-    coll = PatchCollection(patches, facecolor=facecolors, edgecolor=edgecolor, linewidth=linewidth, zorder=zorder)
-    ax.add_collection(coll)
+    return patches
 
 
 def _expand_colours(geoms: np.ndarray, colours: list[str]) -> list[str]:
     """One colour per polygon part (PatchCollection draws parts separately)."""
     out = []
     for g, c in zip(geoms, colours, strict=True):
-        out += [c] * len(shapely.get_parts(g))
+        out += [c] * sum(1 for p in shapely.get_parts(g) if shapely.get_type_id(p) == 3)
     return out
 
 
-def _scale_bar(ax, extent: tuple[float, float, float, float], font: list[str]) -> None:  # noqa: ANN001
-    minx, miny, maxx, maxy = extent
-    span = (maxx - minx) / 5
-    nice = 10 ** np.floor(np.log10(span))
-    length = max(n * nice for n in (1, 2, 5) if n * nice <= span)
-    x0, y0 = minx + (maxx - minx) * 0.04, miny + (maxy - miny) * 0.04
-    h = (maxy - miny) * 0.008
-    ax.add_patch(Rectangle((x0, y0), length / 2, h, facecolor="black", zorder=20))
-    ax.add_patch(Rectangle((x0 + length / 2, y0), length / 2, h, facecolor="white", edgecolor="black", zorder=20))
-    label = f"{length / 1000:g} km" if length >= 1000 else f"{length:g} m"
-    ax.text(x0 + length / 2, y0 + 2.5 * h, label, ha="center", va="bottom", fontsize=8, family=font, zorder=20)
+def _fill(ax, geoms, colours, zorder: float) -> None:  # noqa: ANN001
+    coll = PatchCollection(_poly_patches(geoms), facecolor=_expand_colours(np.asarray(geoms), colours),
+                           edgecolor="none", linewidth=0, zorder=zorder)
+    ax.add_collection(coll)
 
 
-def _north_arrow(ax, extent: tuple[float, float, float, float], font: list[str]) -> None:  # noqa: ANN001
-    minx, miny, maxx, maxy = extent
-    x, y = maxx - (maxx - minx) * 0.05, maxy - (maxy - miny) * 0.12
-    length = (maxy - miny) * 0.06
-    ax.add_patch(FancyArrow(x, y, 0, length, width=length * 0.12, head_width=length * 0.35,
-                            head_length=length * 0.35, color="black", zorder=20, length_includes_head=True))
-    ax.text(x, y + length * 1.1, "N 北", ha="center", va="bottom", fontsize=9, family=font, zorder=20)
+def _segments(lines) -> list[np.ndarray]:  # noqa: ANN001
+    out = []
+    for g in lines:
+        if g is None or g.is_empty:
+            continue
+        for part in shapely.get_parts(g):
+            if shapely.get_type_id(part) in (3,):
+                out += [np.asarray(r.coords)[:, :2] for r in (part.exterior, *part.interiors)]
+            elif shapely.get_type_id(part) in (1, 2):
+                out.append(np.asarray(part.coords)[:, :2])
+    return out
 
 
-def _place_labels(ax, fig, geoms: np.ndarray, texts: list[str], short: list[str], font: list[str]) -> int:  # noqa: ANN001
-    """Draw labels largest grid first; shrink or shorten to avoid collisions. Returns labels drawn."""
-    renderer = fig.canvas.get_renderer()
-    placed: list = []
-    drawn = 0
-    pts = shapely.point_on_surface(geoms)
-    order = np.argsort(-shapely.area(geoms))
+def _lines(ax, lines, width: float, colour: str, zorder: float, dashed: bool = False,  # noqa: ANN001
+           alpha: float = 1.0) -> None:
+    coll = LineCollection(_segments(lines), colors=colour, linewidths=width, zorder=zorder, alpha=alpha,
+                          capstyle="round", joinstyle="round", linestyles=(0, (3, 2)) if dashed else "solid")
+    ax.add_collection(coll)
+
+
+def _text_em(text: str) -> float:
+    """Width of one line of text in em (CJK glyphs are one em, the rest about 0.62)."""
+    return sum(1.0 if ord(ch) >= 0x2E80 else 0.62 for ch in text)
+
+
+def _fmt_int(v: float) -> str:
+    return f"{int(round(float(v))):,}"
+
+
+# --------------------------------------------------------------------------- label placement
+
+
+class _Placer:
+    """Places texts on the map without overlaps, in display pixels (one pixel = one point)."""
+
+    def __init__(self, fig: Figure, ax, font: list[str]) -> None:  # noqa: ANN001
+        self.fig, self.ax, self.font = fig, ax, font
+        self.renderer = fig.canvas.get_renderer()
+        box = ax.get_window_extent(self.renderer)
+        x0, x1 = ax.get_xlim()
+        y0, y1 = ax.get_ylim()
+        self.k = box.width / (x1 - x0)  # pixels per metre
+        self.ox, self.oy = box.x0 - x0 * self.k, box.y0 - y0 * self.k
+        inset = 2.0
+        self.frame = shapely.box(box.x0 + inset, box.y0 + inset, box.x1 - inset, box.y1 - inset)
+        self.taken = np.empty(256, dtype=object)
+        self.n = 0
+        self._size: dict[tuple[str, float], tuple[float, float]] = {}
+
+    def size(self, text: str, fontsize: float, linespacing: float = 1.15) -> tuple[float, float]:
+        """Width and height in pixels (measured once at 10 pt, scaled)."""
+        key = (text, linespacing)
+        if key not in self._size:
+            t = Text(0, 0, text, fontsize=10, family=self.font, linespacing=linespacing, ha="center",
+                     va="center", multialignment="center")
+            t.set_figure(self.fig)
+            ext = t.get_window_extent(self.renderer)
+            self._size[key] = (ext.width / 10.0, ext.height / 10.0)
+        w, h = self._size[key]
+        return w * fontsize, h * fontsize
+
+    def px(self, x: float, y: float) -> tuple[float, float]:
+        return self.ox + x * self.k, self.oy + y * self.k
+
+    def box_data(self, cx: float, cy: float, w: float, h: float):  # noqa: ANN201
+        """Pixel box centred at (cx, cy) as a polygon in map metres."""
+        return shapely.box((cx - w / 2 - self.ox) / self.k, (cy - h / 2 - self.oy) / self.k,
+                           (cx + w / 2 - self.ox) / self.k, (cy + h / 2 - self.oy) / self.k)
+
+    def free(self, shape) -> bool:  # noqa: ANN001
+        if not self.frame.contains(shape):
+            return False
+        return not (self.n and shapely.intersects(shape, self.taken[:self.n]).any())
+
+    def take(self, shape) -> None:  # noqa: ANN001
+        if self.n == len(self.taken):
+            self.taken = np.concatenate([self.taken, np.empty(len(self.taken), dtype=object)])
+        self.taken[self.n] = shape
+        self.n += 1
+
+
+def _candidates(geom, k: float) -> list[tuple[float, float]]:  # noqa: ANN001
+    """Label spots in a polygon (metres): centroid if well inside, the inscribed circle's centre, and
+    points along the polygon's long axis."""
+    out: list[tuple[float, float]] = []
+    mic = shapely.maximum_inscribed_circle(geom, max(math.sqrt(max(geom.area, 1.0)) / 200, 0.05))
+    cx, cy = mic.coords[0]
+    r = mic.length
+    cen = geom.centroid
+    if geom.contains(cen) and geom.boundary.distance(cen) >= 0.6 * r:
+        out.append((cen.x, cen.y))
+    out.append((cx, cy))
+    rect = shapely.oriented_envelope(geom)
+    if shapely.get_type_id(rect) == 3:
+        xy = np.asarray(rect.exterior.coords)[:4]
+        e1, e2 = xy[1] - xy[0], xy[2] - xy[1]
+        axis = e1 if np.hypot(*e1) >= np.hypot(*e2) else e2
+        mid = xy.mean(axis=0)
+        inner = geom.buffer(-0.35 * r) if r > 0 else geom
+        for t in (0.22, -0.22, 0.38, -0.38):
+            x, y = mid + axis * t
+            if inner.contains(shapely.Point(x, y)):
+                out.append((float(x), float(y)))
+    for dx, dy in ((0.5, 0), (-0.5, 0), (0, 0.5), (0, -0.5)):
+        out.append((cx + dx * r, cy + dy * r))
+    return out
+
+
+def _try_inside(placer: _Placer, geom, spots, levels) -> tuple | None:  # noqa: ANN001
+    """First (text, size, x, y, box, level) of ``levels`` that fits inside ``geom`` at one of ``spots``."""
+    for level, (text, sizes, inside) in enumerate(levels):
+        for size in sizes:
+            w, h = placer.size(text, size)
+            w, h = w * 1.04 + 1, h * 1.04 + 1
+            for x, y in spots:
+                px, py = placer.px(x, y)
+                shape = shapely.box(px - w / 2, py - h / 2, px + w / 2, py + h / 2)
+                if not placer.free(shape):
+                    continue
+                data_box = placer.box_data(px, py, w, h)
+                if shapely.area(shapely.intersection(data_box, geom)) >= inside * data_box.area:
+                    return text, size, x, y, shape, level
+    return None
+
+
+def _leader(placer: _Placer, x: float, y: float, text: str, size: float) -> tuple | None:
+    """A free spot near (x, y) for ``text``, with the leader line from (x, y) to it (pixels)."""
+    w, h = placer.size(text, size)
+    w, h = w + 3, h + 2
+    px, py = placer.px(x, y)
+    for dist in (1.0, 1.6, 2.4, 3.4, 4.6):
+        for ang in range(0, 360, 30):
+            a = math.radians(ang + 15 * (dist > 1.5))
+            d = dist * (max(w, h) * 0.75 + 6)
+            qx, qy = px + d * math.cos(a), py + d * math.sin(a)
+            shape = shapely.box(qx - w / 2, qy - h / 2, qx + w / 2, qy + h / 2)
+            if not placer.free(shape):
+                continue
+            line = shapely.LineString([(px, py), (qx, qy)])
+            seg = line.difference(shape)
+            if placer.n and shapely.intersects(seg, placer.taken[:placer.n]).any():
+                continue
+            return qx, qy, shape, seg
+    return None
+
+
+def _grid_levels(row, staff: list[dict[str, str]], f: float) -> list[tuple[str, tuple[float, ...], float]]:  # noqa: ANN001
+    """Label texts from full to shortest, each with its sizes (pt) and the share that must lie inside."""
+    code, name = str(row["code"]), str(row["name"])
+    hh = f"{_fmt_int(row['households'])}户"
+    lines = [name or code, code, hh]
+    people = [f"{p['name']} {p['phone']}".strip() for p in staff[:2]]
+    if len(staff) > 2:
+        people[-1] += f" 等{len(staff)}人"
+    b = 7.0 * f
+    levels = []
+    if people:
+        levels.append(("\n".join(lines + people), (b, 0.86 * b, 0.74 * b), 0.9))
+        levels.append(("\n".join(lines + [p.split(" ")[0] for p in people]), (0.74 * b, 0.64 * b), 0.9))
+    levels.append(("\n".join(lines), (b, 0.86 * b, 0.74 * b, 0.64 * b), 0.9))
+    levels.append((f"{lines[0]}\n{hh}", (0.74 * b, 0.62 * b), 0.9))
+    serial = _serial(code)
+    levels.append((serial, (0.8 * b, 0.62 * b, 0.5 * b), 0.6))
+    return levels
+
+
+def _serial(code: str) -> str:
+    tail = code[-3:]
+    return str(int(tail)) if tail.isdigit() else code
+
+
+def _draw_label(ax, placer: _Placer, x: float, y: float, text: str, size: float, colour: str = "#111111",  # noqa: ANN001
+                zorder: float = 15, **kw) -> None:
+    ax.text(x, y, text, ha="center", va="center", fontsize=size, family=placer.font, color=colour,
+            linespacing=1.15, multialignment="center", zorder=zorder, **kw)
+
+
+def _label_grids(ax, placer: _Placer, data: _MapData, idx: np.ndarray, f: float) -> dict[str, int]:  # noqa: ANN001
+    """Place every grid's label: full, shortened, then serial on a leader line. Returns counts by kind."""
+    counts = {"full": 0, "short": 0, "serial": 0, "leader": 0, "none": 0}
+    pending = []
+    order = idx[np.argsort(shapely.area(data.geoms[idx]))]  # small grids first: they have the fewest spots
     for i in order:
-        x, y = shapely.get_x(pts[i]), shapely.get_y(pts[i])
-        for text, size in ((texts[i], 7.0), (texts[i], 5.5), (texts[i], 4.5), (short[i], 5.0), (short[i], 4.0)):
-            t = ax.text(x, y, text, ha="center", va="center", fontsize=size, family=font, zorder=15,
-                        linespacing=1.1)
-            box = t.get_window_extent(renderer=renderer).expanded(1.05, 1.1)
-            if not any(box.overlaps(b) for b in placed):
-                placed.append(box)
-                drawn += 1
-                break
-            t.remove()
+        row = data.grids.iloc[i]
+        geom = data.geoms[i]
+        levels = _grid_levels(row, data.staff.get(row.code, []), f)
+        spots = _candidates(geom, placer.k)
+        hit = _try_inside(placer, geom, spots, levels)
+        if hit is None:
+            pending.append((i, spots))
+            continue
+        text, size, x, y, shape, level = hit
+        placer.take(shape)
+        _draw_label(ax, placer, x, y, text, size)
+        counts["full" if level == 0 else "serial" if level == len(levels) - 1 else "short"] += 1
+    for i, spots in pending:
+        row = data.grids.iloc[i]
+        serial = _serial(row.code)
+        size = 0.62 * 7.0 * f
+        got = _leader(placer, spots[0][0], spots[0][1], serial, size)
+        if got is None:
+            counts["none"] += 1
+            continue
+        qx, qy, shape, seg = got
+        placer.take(shape)
+        placer.take(seg.buffer(0.6))
+        x, y = (qx - placer.ox) / placer.k, (qy - placer.oy) / placer.k
+        ax.plot([spots[0][0], x], [spots[0][1], y], color="#222222", linewidth=0.5, zorder=14)
+        ax.plot([spots[0][0]], [spots[0][1]], marker="o", markersize=1.6, color="#222222", zorder=14)
+        _draw_label(ax, placer, x, y, serial, size,
+                    bbox={"boxstyle": "square,pad=0.08", "facecolor": "white", "edgecolor": "none"})
+        counts["leader"] += 1
+    return counts
+
+
+def _label_areas(ax, placer: _Placer, geoms, texts: list[str], sizes: tuple[float, ...], colour: str,  # noqa: ANN001
+                 inside: float = 0.95) -> int:
+    drawn = 0
+    for geom, text in zip(geoms, texts, strict=True):
+        if geom is None or geom.is_empty:
+            continue
+        hit = _try_inside(placer, geom, _candidates(geom, placer.k), [(text, sizes, inside)])
+        if hit is None:
+            continue
+        text, size, x, y, shape, _ = hit
+        placer.take(shape)
+        _draw_label(ax, placer, x, y, text, size, colour=colour, zorder=16, alpha=0.9)
+        drawn += 1
     return drawn
 
 
-def draw_plan_map(plan, path: str | Path, *, title: str | None = None, dpi: int = 200,  # noqa: ANN001
-                  paper: tuple[float, float] = (16.54, 11.69)) -> Path:
-    """Draw a plan's grid division map to PNG, PDF or SVG (written atomically).
+def _label_roads(ax, placer: _Placer, data: _MapData, view, f: float) -> int:  # noqa: ANN001
+    """Write major road names along the roads, every ~160 mm of printed road, where free."""
+    spacing = 160 * f / _PT_MM  # pixels
+    drawn = 0
+    per_name: dict[str, int] = {}
+    for name, cls, line in data.named_roads:
+        size = (6.6 if cls != "tertiary" else 5.6) * f
+        w, h = placer.size(name, size, 1.0)
+        w, h = w + 0.5 * size, h + 0.3 * size  # the white box around the text
+        clipped = shapely.intersection(line, view)
+        for part in shapely.get_parts(clipped):
+            if shapely.get_type_id(part) != 1:
+                continue
+            length_px = part.length * placer.k
+            if length_px < 1.3 * w:
+                continue
+            half = w / 2 / placer.k
+            n = max(1, int(length_px // spacing))
+            placed_here = 0
+            for j in range(n):
+                base = (j + 0.5) / n * part.length
+                for off in (0.0, 0.06, -0.06, 0.12, -0.12, 0.2, -0.2):
+                    d = base + off * part.length
+                    if d - half < 0 or d + half > part.length:
+                        continue
+                    a, b = part.interpolate(d - half), part.interpolate(d + half)
+                    piece = substring(part, d - half, d + half)
+                    chord = shapely.LineString([a, b])
+                    if piece.hausdorff_distance(chord) > 0.35 * h / placer.k:
+                        continue
+                    ang = math.atan2(b.y - a.y, b.x - a.x)
+                    if ang > math.pi / 2:
+                        ang -= math.pi
+                    elif ang <= -math.pi / 2:
+                        ang += math.pi
+                    mid = part.interpolate(d)
+                    cx, cy = placer.px(mid.x, mid.y)
+                    u = np.array([math.cos(ang), math.sin(ang)])
+                    v = np.array([-u[1], u[0]])
+                    corners = [np.array([cx, cy]) + sx * u * w / 2 + sy * v * h / 2
+                               for sx, sy in ((-1, -1), (1, -1), (1, 1), (-1, 1))]
+                    shape = shapely.Polygon(corners)
+                    if not placer.free(shape):
+                        continue
+                    placer.take(shape)
+                    ax.text(mid.x, mid.y, name, rotation=math.degrees(ang), rotation_mode="anchor", ha="center",
+                            va="center", fontsize=size, family=placer.font, color=_ROAD_LABEL, zorder=13,
+                            bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none",
+                                  "alpha": 0.8})
+                    drawn += 1
+                    placed_here += 1
+                    break
+            per_name[name] = per_name.get(name, 0) + placed_here
+    return drawn
+
+
+# --------------------------------------------------------------------------- side panel
+
+
+class _Panel:
+    """The side panel's axes, in millimetres from its bottom left."""
+
+    def __init__(self, fig: Figure, layout: _Layout, font: list[str]) -> None:
+        x, y, w, h = layout.panel_rect
+        self.w, self.h, self.f, self.font = w, h, layout.f, font
+        self.ax = fig.add_axes((x / layout.width, y / layout.height, w / layout.width, h / layout.height))
+        self.ax.set_xlim(0, w)
+        self.ax.set_ylim(0, h)
+        self.ax.set_axis_off()
+
+    def text(self, x: float, y: float, s: str, size: float, **kw) -> None:
+        kw.setdefault("va", "baseline")
+        self.ax.text(x, y, s, fontsize=size, family=self.font, **kw)
+
+
+def _north_arrow(panel: _Panel, x: float, y: float) -> tuple[float, float]:
+    f = panel.f
+    w, h = 14 * f, 24 * f
+    cx = x + w / 2
+    tip, base, notch, half = y + h - 7 * f, y + 1.5 * f, y + 5 * f, 3.6 * f
+    panel.ax.add_patch(MPolygon([(cx, tip), (cx - half, base), (cx, notch)], closed=True, facecolor="black",
+                                edgecolor="black", linewidth=0.6))
+    panel.ax.add_patch(MPolygon([(cx, tip), (cx + half, base), (cx, notch)], closed=True, facecolor="white",
+                                edgecolor="black", linewidth=0.6))
+    panel.text(cx, y + h - 5.6 * f, "N 北", 8.5 * f, ha="center", va="bottom")
+    return w, h
+
+
+def _nice_length(target_m: float) -> float:
+    p = 10 ** math.floor(math.log10(max(target_m, 1e-6)))
+    return max(n * p for n in (1, 2, 2.5, 5, 10) if n * p <= target_m * 1.0001)
+
+
+def _scale_bar(panel: _Panel, x: float, y: float, scale: float, paper: str) -> tuple[float, float]:
+    f = panel.f
+    length_m = _nice_length(45 * f / scale)
+    length = length_m * scale
+    bar_y, bar_h = y + 9 * f, 1.6 * f
+    for k in range(4):
+        panel.ax.add_patch(Rectangle((x + k * length / 4, bar_y), length / 4, bar_h, linewidth=0.5,
+                                     facecolor="black" if k % 2 == 0 else "white", edgecolor="black"))
+    unit = (lambda v: f"{v / 1000:g}") if length_m >= 1000 else (lambda v: f"{v:g}")
+    for k, v in ((0, 0.0), (2, length_m / 2), (4, length_m)):
+        panel.text(x + k * length / 4, bar_y + bar_h + 1.0 * f, unit(v), 6 * f, ha="center")
+    panel.text(x + length + 1.6 * f, bar_y, "km" if length_m >= 1000 else "m", 6 * f, ha="left")
+    ratio = 1000.0 / scale
+    mag = 10 ** (math.floor(math.log10(ratio)) - 1)
+    panel.text(x, y + 2.5 * f, f"比例尺 1:{int(round(ratio / mag) * mag):,}（{paper} 打印）", 6.5 * f)
+    return max(length + 8 * f, 50 * f), 16 * f
+
+
+def _legend(panel: _Panel, x: float, y_top: float, entries: list[tuple], max_h: float) -> tuple[float, float]:
+    """Draw legend entries top-down from ``y_top``; returns (width, height)."""
+    f = panel.f
+    size, row, sample = 6.8 * f, 4.6 * f, 9 * f
+    panel.text(x, y_top - 4 * f, "图例", 8.5 * f)
+    rows_fit = max(1, int((max_h - 6.5 * f) // row))
+    ncol = math.ceil(len(entries) / rows_fit)
+    per_col = math.ceil(len(entries) / ncol)
+    col_w = sample + 2 * f + max(_text_em(e[-1]) for e in entries) * size * _PT_MM + 4 * f
+    for n, entry in enumerate(entries):
+        cx = x + (n // per_col) * col_w
+        cy = y_top - 6.5 * f - (n % per_col) * row - row / 2
+        kind = entry[0]
+        if kind == "line":
+            _, width, colour, dashed, _ = entry
+            panel.ax.plot([cx, cx + sample], [cy, cy], color=colour, linewidth=width, solid_capstyle="butt",
+                          linestyle=(0, (3, 2)) if dashed else "-")
+        elif kind == "patch":
+            _, face, edge, lw, _ = entry
+            panel.ax.add_patch(Rectangle((cx, cy - 1.5 * f), sample, 3 * f, facecolor=face, edgecolor=edge,
+                                         linewidth=lw))
+        elif kind == "grids":
+            for j, c in enumerate(PALETTE[:3]):
+                panel.ax.add_patch(Rectangle((cx + j * sample / 3, cy - 1.5 * f), sample / 3, 3 * f, facecolor=c,
+                                             edgecolor=_GRID_EDGE, linewidth=0.5))
+        panel.text(cx + sample + 2 * f, cy, entry[-1], size, va="center")
+    return ncol * col_w, 6.5 * f + per_col * row
+
+
+def _legend_entries(data: _MapData, community: str | None) -> list[tuple]:
+    entries: list[tuple] = [
+        ("grids", None, None, None, "网格（相邻网格颜色不同）"),
+        ("line", 0.7, _GRID_EDGE, False, "网格边界"),
+        ("line", 2.2, _COMMUNITY_EDGE, False, "社区边界"),
+        ("line", 2.6, _STREET_EDGE, False, "街道边界（划分范围）"),
+    ]
+    if community is not None:
+        entries.append(("patch", _CONTEXT_FILL, "#bbbbbb", 0.4, "其他社区的网格"))
+    for row, _ in data.roads:
+        entries.append(("line", row[3], row[4], row[5], row[1]))
+    for key, label, _ in data.barriers:
+        entries.append(("line", 1.6, "#3498db" if key in ("waterway", "coastline") else "#555555",
+                        key == "railway", label))
+    return entries
+
+
+def _stats_lines(data: _MapData, sel: np.ndarray, communities: int) -> list[str]:
+    g = data.grids.iloc[sel]
+    hh = g["households"].to_numpy(dtype=float)
+    lines = [
+        (f"{communities} 个社区 · " if communities else "") + f"{len(g)} 个网格",
+        f"{_fmt_int(hh.sum())} 户 · {_fmt_int(g['population'].sum())} 人 · {_fmt_int(g['buildings'].sum())} 栋",
+        f"面积 {shapely.area(data.geoms[sel]).sum() / 1e6:.2f} km²",
+    ]
+    if len(g):
+        lines.append(f"每网格 {_fmt_int(hh.min())}–{_fmt_int(hh.max())} 户，平均 {_fmt_int(hh.mean())} 户")
+    flagged = int((g["flags"].astype(str) != "").sum())
+    if flagged:
+        lines.append(f"标记网格 {flagged} 个（见报告）")
+    if "grid_managers_min" in g and "grid_managers_max" in g:
+        lines.append(f"网格员 {_fmt_int(g['grid_managers_min'].sum())}–{_fmt_int(g['grid_managers_max'].sum())} 人")
+    if data.staff:
+        people = sum(len(data.staff.get(c, [])) for c in g["code"])
+        lines.append(f"名册 {people} 人")
+    return lines
+
+
+def _stats(panel: _Panel, x: float, y_top: float, lines: list[str]) -> tuple[float, float]:
+    f = panel.f
+    size, row = 7 * f, 4.4 * f
+    panel.text(x, y_top - 4 * f, "概况", 8.5 * f)
+    for n, line in enumerate(lines):
+        panel.text(x, y_top - 6.5 * f - (n + 0.7) * row, line, size)
+    return max(_text_em(s) for s in lines) * size * _PT_MM + 4 * f, 6.5 * f + len(lines) * row + 1.5 * f
+
+
+def _table(panel: _Panel, rect: tuple[float, float, float, float], title: str, columns: list[tuple[str, str]],
+           rows: list[list[str]], *, truncate: bool, note: str = "") -> float:
+    """A table flowing over as many columns as needed in ``rect`` (x, y, w, h; mm).
+
+    ``columns`` are (header, "text" | "num"). Tries sizes 6.5 to 3.6 pt (times f).
+    Returns the height used (0 when it did not fit and ``truncate`` is false).
+    """
+    f = panel.f
+    x0, y0, w, h = rect
+    n = len(rows)
+    if n == 0 or w <= 0 or h <= 0:
+        return 0.0
+    for size in (s * f for s in (6.5, 6.0, 5.5, 5.0, 4.6, 4.2, 3.9, 3.6)):
+        em = size * _PT_MM
+        widths = [max([_text_em(hd)] + [_text_em(r[c]) for r in rows]) * em + 1.6 * em
+                  for c, (hd, _) in enumerate(columns)]
+        set_w = sum(widths)
+        gap = 2.5 * em
+        row_h = 1.5 * em
+        title_h = 2.3 * em * 1.25
+        per_col = int((h - title_h - row_h) // row_h)
+        if per_col < 1:
+            continue
+        ncol = max(1, int((w + gap) // (set_w + gap)))
+        fits = ncol * per_col >= n
+        if not fits and not (truncate and size <= 3.7 * f):
+            continue
+        shown = rows if fits else rows[:max(ncol * per_col - 1, 0)]
+        ncol_used = math.ceil(len(shown) / per_col) if shown else 1
+        per = math.ceil(len(shown) / ncol_used) if shown else 0
+        panel.text(x0, y0 + h - 1.6 * em * 1.25, title, size * 1.25, va="baseline")
+        top = y0 + h - title_h
+        backs, fills = [], []
+        for col in range(ncol_used):
+            cx = x0 + col * (set_w + gap)
+            backs.append(Rectangle((cx, top - row_h), set_w, row_h))
+            fills.append("#d5d8dc")
+            xs = np.cumsum([0.0] + widths)
+            for c, (hd, kind) in enumerate(columns):
+                tx = cx + xs[c] + (widths[c] - 0.8 * em if kind == "num" else 0.8 * em)
+                panel.text(tx, top - row_h / 2, hd, size, va="center", ha="right" if kind == "num" else "left")
+            for r in range(per):
+                k = col * per + r
+                if k >= len(shown):
+                    break
+                ry = top - (r + 2) * row_h
+                if r % 2 == 1:
+                    backs.append(Rectangle((cx, ry), set_w, row_h))
+                    fills.append("#f2f3f4")
+                for c, (_, kind) in enumerate(columns):
+                    tx = cx + xs[c] + (widths[c] - 0.8 * em if kind == "num" else 0.8 * em)
+                    panel.text(tx, ry + row_h / 2, shown[k][c], size, va="center",
+                               ha="right" if kind == "num" else "left")
+        panel.ax.add_collection(PatchCollection(backs, facecolor=fills, edgecolor="none", zorder=0))
+        used = title_h + (per + 1) * row_h
+        if not fits or note:
+            text = note if fits else f"… 另有 {n - len(shown)} 行未列出，详见划分方案报告"
+            panel.text(x0, top - (per + 1) * row_h - 1.4 * em, text, size * 0.95, va="center", color="#555555")
+            used += 2 * em
+        return used
+    return 0.0
+
+
+def _grid_rows(data: _MapData, sel: np.ndarray) -> tuple[list[tuple[str, str]], list[list[str]]]:
+    cols = [("网格编码", "text"), ("网格名称", "text"), ("户数", "num"), ("人口", "num")]
+    with_staff = bool(data.staff)
+    staffing = "grid_managers_min" in data.grids and "grid_managers_max" in data.grids
+    if with_staff:
+        cols += [("网格员", "text"), ("电话", "text")]
+    if staffing:
+        cols.append(("网格员配置", "num"))
+    rows = []
+    for i in sel:
+        g = data.grids.iloc[i]
+        row = [g.code, g["name"], _fmt_int(g.households), _fmt_int(g.population)]
+        if with_staff:
+            people = data.staff.get(g.code, [])
+            row.append("、".join(p["name"] + (f"({p['role']})" if p["role"] else "") for p in people))
+            row.append(" / ".join(p["phone"] for p in people if p["phone"]))
+        if staffing:
+            lo, hi = int(g["grid_managers_min"]), int(g["grid_managers_max"])
+            row.append(f"{lo}–{hi}" if lo != hi else f"{lo}")
+        rows.append(row)
+    return cols, rows
+
+
+def _community_rows(data: _MapData) -> tuple[list[tuple[str, str]], list[list[str]]]:
+    c = data.communities
+    cols = [("社区编码", "text"), ("社区名称", "text"), ("网格", "num"), ("户数", "num"), ("人口", "num")]
+    extra = [(k, h) for k, h in (("community_workers", "社区工作者"), ("office_m2", "办公用房㎡")) if k in c]
+    cols += [(h, "num") for _, h in extra]
+    rows = [[r.code, r["name"], _fmt_int(r.grids), _fmt_int(r.households), _fmt_int(r.population)]
+            + [_fmt_int(r[k]) if pd.notna(r[k]) else "" for k, _ in extra] for _, r in c.iterrows()]
+    return cols, rows
+
+
+def _draw_panel(fig: Figure, layout: _Layout, data: _MapData, community: str | None, sel: np.ndarray,
+                paper_label: str) -> None:
+    panel = _Panel(fig, layout, data.font)
+    f = layout.f
+    gap = 5 * f
+    comm_count = 0 if community is not None else len(data.communities)
+    legend_entries = _legend_entries(data, community)
+    stats = _stats_lines(data, sel, comm_count)
+    # Blocks: draw functions taking (x, y_top, max_h) -> (w, h); their sizes are known up front.
+    legend_rows = len(legend_entries)
+    blocks = [
+        ("arrow", 14 * f, 24 * f),
+        ("scale", max(_nice_length(45 * f / layout.scale) * layout.scale + 8 * f, 50 * f), 16 * f),
+        ("legend", None, 6.5 * f + legend_rows * 4.6 * f),
+        ("stats", None, 6.5 * f + len(stats) * 4.4 * f + 1.5 * f),
+    ]
+    legend_w = 9 * f + 2 * f + max(_text_em(e[-1]) for e in legend_entries) * 6.8 * f * _PT_MM + 4 * f
+    stats_w = max(_text_em(s) for s in stats) * 7 * f * _PT_MM + 4 * f
+    sizes = {"legend": legend_w, "stats": stats_w}
+    placed: list[tuple[str, float, float, float, float]] = []  # name, x, y_top, w, h
+    if layout.side == "right":
+        x, y_top, row_h = 0.0, panel.h, 0.0
+        for name, w, h in blocks:
+            w = w if w is not None else sizes[name]
+            if x > 0 and x + w > panel.w:
+                x, y_top, row_h = 0.0, y_top - row_h - gap, 0.0
+            placed.append((name, x, y_top, w, h))
+            x += w + gap
+            row_h = max(row_h, h)
+        table_rect = (0.0, 0.0, panel.w, y_top - row_h - gap)
+    else:
+        x, y_top, col_w = 0.0, panel.h, 0.0
+        for name, w, h in blocks:
+            w = w if w is not None else sizes[name]
+            if y_top < panel.h and y_top - h < 0:
+                x, y_top, col_w = x + col_w + gap, panel.h, 0.0
+            placed.append((name, x, y_top, w, h))
+            y_top -= h + gap * 0.6
+            col_w = max(col_w, w)
+        x += col_w + gap
+        table_rect = (x, 0.0, panel.w - x, panel.h)
+    for name, x, y_top, _w, h in placed:
+        if name == "arrow":
+            _north_arrow(panel, x, y_top - h)
+        elif name == "scale":
+            _scale_bar(panel, x, y_top - h, layout.scale, paper_label)
+        elif name == "legend":
+            _legend(panel, x, y_top, legend_entries, panel.h)
+        elif name == "stats":
+            _stats(panel, x, y_top, stats)
+    tx, ty, tw, th = table_rect
+    if community is None:
+        cols, rows = _community_rows(data)
+        used = _table(panel, (tx, ty, tw, th), "社区一览", cols, rows, truncate=True)
+        th -= used + (gap if used else 0)
+        gcols, grows = _grid_rows(data, sel)
+        if not _table(panel, (tx, ty, tw, th), "网格一览", gcols, grows, truncate=False) and th > 12 * f:
+            panel.text(tx, ty + th - 4 * f, "网格明细见各社区分图与划分方案报告", 6.5 * f, color="#555555")
+    else:
+        gcols, grows = _grid_rows(data, sel)
+        _table(panel, (tx, ty, tw, th), "网格一览", gcols, grows, truncate=True)
+
+
+# --------------------------------------------------------------------------- one sheet
+
+
+def _sheet_selection(data: _MapData, community: str | None) -> np.ndarray:
+    if community is None:
+        return np.arange(len(data.grids))
+    return np.flatnonzero((data.grids["community_code"] == community).to_numpy())
+
+
+def sheet_figure(plan, community: str | None = None, *, paper: str | tuple[float, float] = "A3",  # noqa: ANN001
+                 roster: pd.DataFrame | None = None, source: str | None = None, title: str | None = None,
+                 page: tuple[int, int] | None = None, _data: _MapData | None = None) -> Figure:
+    """Draw one sheet: the street office (``community=None``) or one community, by code.
+
+    Parameters
+    ----------
+    plan : Plan
+    community : str, optional
+        A community code (see :func:`find_community` to resolve names).
+    paper : str or (width, height) in inches
+        ``"A0"`` .. ``"A4"``; turned to suit the area's shape.
+    roster : DataFrame, optional
+        From :func:`gridkit.roster.load_roster`.
+    source : str, optional
+        The data source line (default: OpenStreetMap).
+    title : str, optional
+    page : (number, count), optional
+        Printed in the footer of multi-page PDFs.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Laid out at 72 dpi, sized to the sheet.
+    """
+    data = _data or _prepare(plan, roster, source)
+    plt.rcParams["pdf.fonttype"] = 42
+    plt.rcParams["svg.fonttype"] = "none"
+    sel = _sheet_selection(data, community)
+    if community is not None and len(sel) == 0:
+        raise InputError(f"community '{community}' has no grids in this plan")
+    if community is None:
+        bounds = _padded(data.area.bounds, 0.03, 20.0)
+        comm_row = None
+    else:
+        comm_row = data.communities[data.communities["code"] == community].iloc[0]
+        geom = comm_row.geometry if comm_row.geometry is not None else shapely.union_all(data.geoms[sel])
+        bounds = _padded(geom.bounds, 0.06, 30.0)
+    layout = _layout(paper, bounds)
+    paper_label = _paper(paper)[2]
+    fig = Figure(figsize=(layout.width / 25.4, layout.height / 25.4), dpi=_LAYOUT_DPI)
+    FigureCanvasAgg(fig)
+    fig.patch.set_facecolor("white")
+    f = layout.f
+    mx, my, mw, mh = layout.map_rect
+    ax = fig.add_axes((mx / layout.width, my / layout.height, mw / layout.width, mh / layout.height))
+    minx, miny, maxx, maxy = bounds
+    ax.set_xlim(minx, maxx)
+    ax.set_ylim(miny, maxy)
+    ax.set_aspect("equal", adjustable="datalim")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_linewidth(0.8)
+        spine.set_color("#333333")
+    view = shapely.box(minx, miny, maxx, maxy)
+    # Grids: the sheet's in colour, the rest (other communities) in grey.
+    if community is not None:
+        others = np.setdiff1d(np.arange(len(data.grids)), sel)
+        others = others[shapely.intersects(data.geoms[others], view)]
+        if len(others):
+            _fill(ax, data.geoms[others], [_CONTEXT_FILL] * len(others), 1)
+            _lines(ax, shapely.boundary(data.geoms[others]), 0.4 * f, "#b5b5b5", 1.5)
+    _fill(ax, data.geoms[sel], [data.colours[i] for i in sel], 2)
+    for row, lines in data.roads:
+        _lines(ax, lines, row[3] * f, row[4], 4 + 0.01 * ROAD_CLASSES.index(row), dashed=row[5])
+    for key, _, lines in data.barriers:
+        _lines(ax, lines, 1.6 * f, "#3498db" if key in ("waterway", "coastline") else "#555555", 4.5,
+               dashed=key == "railway")
+    _lines(ax, shapely.boundary(data.geoms[sel]), 0.7 * f, _GRID_EDGE, 6)
+    comm_geoms = data.communities.geometry.values.to_numpy()
+    _lines(ax, shapely.boundary(comm_geoms), 2.2 * f, _COMMUNITY_EDGE, 7, alpha=0.9)
+    _lines(ax, [shapely.boundary(data.area)], 2.6 * f, _STREET_EDGE, 8)
+    # Labels: communities (street sheet), grids, neighbours' names, then roads.
+    fig.canvas.draw()  # fixes the axes' pixel box
+    placer = _Placer(fig, ax, data.font)
+    if community is None and len(data.communities) > 1:
+        _label_areas(ax, placer, comm_geoms, list(data.communities["name"]), (13 * f, 11 * f, 9 * f),
+                     _COMMUNITY_EDGE)
+    counts = _label_grids(ax, placer, data, sel, f)
+    if community is not None:
+        near = data.communities[(data.communities["code"] != community)]
+        geoms = [shapely.intersection(g, view) if g is not None else None for g in near.geometry.values]
+        _label_areas(ax, placer, geoms, list(near["name"]), (10 * f, 8 * f), "#7f7f7f", inside=0.98)
+    _label_roads(ax, placer, data, view, f)
+    fig._gridkit_label_counts = counts  # for tests and timing reports
+    # Title, panel, footer.
+    if community is None:
+        heading = title or f"{data.name} 网格划分图"
+        sub = f"街道全图 · {len(data.communities)} 个社区 · {len(sel)} 个网格 · " \
+              f"{_fmt_int(data.grids['households'].sum())} 户"
+    else:
+        heading = title or f"{data.name} {comm_row['name']} 网格划分图"
+        sub = f"社区编码 {community} · {len(sel)} 个网格 · {_fmt_int(data.grids['households'].iloc[sel].sum())} 户"
+    top = layout.height - 8 * f
+    fig.text(0.5, (top - 7 * f) / layout.height, heading, ha="center", va="baseline", fontsize=19 * f,
+             family=data.font)
+    fig.text(0.5, (top - 13.5 * f) / layout.height, sub, ha="center", va="baseline", fontsize=8.5 * f,
+             family=data.font, color="#333333")
+    _draw_panel(fig, layout, data, community, sel, paper_label)
+    plan_ = data.plan
+    created = plan_.run_value("created", "")[:10] or "—"
+    input_name = Path(plan_.run_value("input", "")).name or "—"
+    footer = (f"数据来源：{input_name}，{data.source} · 坐标系 {plan_.run_value('crs_name') or plan_.run_value('crs')}"
+              f" · 方案生成 {created} · 制图 {dt.date.today().isoformat()} · gridkit "
+              f"{plan_.run_value('gridkit_version')} · 本图为网格划分示意图，不作为权属界线依据")
+    fig.text(8 * f / layout.width, 5 * f / layout.height, footer, ha="left", va="baseline", fontsize=6 * f,
+             family=data.font, color="#333333")
+    if page is not None:
+        fig.text(1 - 8 * f / layout.width, 5 * f / layout.height, f"第 {page[0]} / {page[1]} 页", ha="right",
+                 va="baseline", fontsize=6 * f, family=data.font, color="#333333")
+    return fig
+
+
+# --------------------------------------------------------------------------- files
+
+
+def _sheets(data: _MapData, community: str | None, all_sheets: bool) -> list[str | None]:
+    if all_sheets:
+        return [None, *data.communities["code"].astype(str)]
+    if community is not None:
+        return [find_community(data.communities, community)]
+    return [None]
+
+
+def draw_map(plan, path: str | Path, *, community: str | None = None, all_sheets: bool = False,  # noqa: ANN001
+             paper: str | tuple[float, float] = "A3", dpi: int = 200, roster: pd.DataFrame | None = None,
+             source: str | None = None, title: str | None = None) -> Path:
+    """Draw map sheets to a PNG, SVG or PDF file (written atomically).
 
     Parameters
     ----------
     plan : Plan
     path : str or Path
-    title : str, optional
-        Default: the area's name and "网格划分示意图".
+        ``.png``, ``.svg`` or ``.pdf``.
+    community : str, optional
+        One community's sheet (code, name or serial) instead of the street office's.
+    all_sheets : bool
+        The street office's sheet and every community's, as pages of one PDF.
+    paper : str or (width, height) in inches
+        ``"A0"`` .. ``"A4"`` (default A3), landscape or portrait to suit the area.
     dpi : int
-    paper : (width, height) in inches; default A3 landscape.
+        Pixels per inch of PNG output.
+    roster : DataFrame, optional
+        Staff per grid (:func:`gridkit.roster.load_roster`).
+    source : str, optional
+        Data source line.
+    title : str, optional
+        Title of a single sheet.
 
     Returns
     -------
     Path
+
+    Raises
+    ------
+    InputError
+        Bad suffix, ``all_sheets`` with a single-page format, both
+        ``community`` and ``all_sheets``, unknown community or paper, or too
+        many pixels.
     """
     path = Path(path)
-    if path.suffix.lower() not in (".png", ".pdf", ".svg"):
+    fmt = path.suffix.lower().lstrip(".")
+    if fmt not in ("png", "pdf", "svg"):
         raise InputError(f"{path}: map output must end in .png, .pdf or .svg")
-    # Latin glyphs from DejaVu, Chinese from the CJK font (matplotlib falls back per glyph).
-    font = ["DejaVu Sans", cjk_font()]
-    plt.rcParams["pdf.fonttype"] = 42
-    plt.rcParams["svg.fonttype"] = "none"
-    grids = plan.grids
-    geoms = grids.geometry.values.to_numpy()
-    colours = [_colour(c) for c in grid_colours(geoms)]
-    fig, ax = plt.subplots(figsize=paper)
-    _draw_polys(ax, geoms, _expand_colours(geoms, colours), "#333333", 0.8, 2)
-    roads = plan.roads
-    if len(roads):
-        for cls, (width, colour) in _ROAD_STYLE.items():
-            sel = roads[roads["highway"].str.removesuffix("_link") == cls]
-            for line in sel.geometry.values:
-                xy = shapely.get_coordinates(line)
-                ax.plot(xy[:, 0], xy[:, 1], color=colour, linewidth=width, zorder=5, solid_capstyle="round")
-    if len(plan.barriers):
-        for line in plan.barriers.geometry.values:
-            xy = shapely.get_coordinates(line)
-            ax.plot(xy[:, 0], xy[:, 1], color="#2e86c1", linewidth=2.5, zorder=6)
-    area = shapely.union_all(plan.area.geometry.values.to_numpy())
-    _draw_polys(ax, [area], ["none"], "black", 2.0, 8)
-    minx, miny, maxx, maxy = area.bounds
-    padx, pady = (maxx - minx) * 0.03, (maxy - miny) * 0.03
-    ax.set_xlim(minx - padx, maxx + padx)
-    ax.set_ylim(miny - pady, maxy + pady)
-    ax.set_aspect("equal")
-    ax.set_axis_off()
-    extent = (minx - padx, miny - pady, maxx + padx, maxy + pady)
-    _road_names(ax, roads, font)
-    texts = [f"{r.name}\n{r.code}\n{int(r.households)}户" for r in grids.itertuples()]
-    short = [str(r.code)[-3:] for r in grids.itertuples()]
-    fig.canvas.draw()
-    _place_labels(ax, fig, geoms, texts, short, font)
-    _scale_bar(ax, extent, font)
-    _north_arrow(ax, extent, font)
-    name = plan.run_value("area_name") or Path(plan.run_value("input", "area")).stem
-    ax.set_title(title or f"{name} 网格划分示意图", fontsize=16, family=font)
-    created = plan.run_value("created", "")[:10] or dt.date.today().isoformat()
-    footer = (f"{len(grids)} 个网格 · {int(grids['households'].sum())} 户 · 坐标系 {plan.run_value('crs_name')} · "
-              f"数据来源: © OpenStreetMap contributors (ODbL) · gridkit {plan.run_value('gridkit_version')} · {created}")
-    fig.text(0.5, 0.02, footer, ha="center", fontsize=8, family=font)
+    if all_sheets and community is not None:
+        raise InputError("give either --community or --all, not both")
+    if all_sheets and fmt != "pdf":
+        raise InputError(f"{path}: --all writes one multi-page PDF; give an output ending in .pdf")
+    if not 30 <= int(dpi) <= 1200:
+        raise InputError(f"dpi {dpi} is out of range (30..1200)")
+    short, long, _ = _paper(paper)
+    if fmt == "png" and short * long / 645.16 * dpi * dpi > _MAX_PIXELS:
+        raise InputError(f"{paper} at {dpi} dpi is {short * long / 645.16 * dpi * dpi / 1e6:.0f} million pixels; "
+                         "use a lower --dpi or PDF")
+    data = _prepare(plan, roster, source)
+    sheets = _sheets(data, community, all_sheets)
+    meta = {"Title": f"{data.name} 网格划分图", "Creator": "gridkit", "Subject": "网格划分图"}
     with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=dpi, bbox_inches="tight", format=path.suffix.lstrip(".").lower())
-    plt.close(fig)
+        if fmt == "pdf":
+            from matplotlib.backends.backend_pdf import PdfPages
+
+            with PdfPages(tmp, metadata=meta) as pdf:
+                for n, sheet in enumerate(sheets, 1):
+                    fig = sheet_figure(plan, sheet, paper=paper, title=title if len(sheets) == 1 else None,
+                                       page=(n, len(sheets)) if len(sheets) > 1 else None, _data=data)
+                    pdf.savefig(fig)
+        else:
+            fig = sheet_figure(plan, sheets[0], paper=paper, title=title, _data=data)
+            kw = {"metadata": {"Title": meta["Title"]}} if fmt == "png" else {}
+            fig.savefig(tmp, dpi=dpi, format=fmt, **kw)
     return path
 
 
-def _road_names(ax, roads, font: list[str]) -> None:  # noqa: ANN001
-    """Name each major road once, along its longest piece."""
-    if len(roads) == 0 or "name" not in roads:
-        return
-    major = roads[roads["highway"].str.removesuffix("_link").isin(_NAMED_CLASSES) & (roads["name"].astype(str) != "")]
-    if len(major) == 0:
-        return
-    lengths = shapely.length(major.geometry.values)
-    major = major.assign(_len=lengths).sort_values("_len", ascending=False).drop_duplicates("name")
-    for row in major.itertuples():
-        line = row.geometry
-        mid = line.interpolate(0.5, normalized=True)
-        a = line.interpolate(max(0.0, 0.5 - 0.05), normalized=True)
-        b = line.interpolate(min(1.0, 0.5 + 0.05), normalized=True)
-        angle = np.degrees(np.arctan2(b.y - a.y, b.x - a.x))
-        angle = angle - 180 if angle > 90 else angle + 180 if angle < -90 else angle
-        ax.text(mid.x, mid.y, str(row.name), rotation=angle, rotation_mode="anchor", ha="center", va="center",
-                fontsize=6, family=font, color="#6e2c00", zorder=12,
-                bbox={"boxstyle": "round,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.7})
+def sheet_png(plan, community: str | None = None, *, paper: str = "A3", dpi: int = 110,  # noqa: ANN001
+              roster: pd.DataFrame | None = None, source: str | None = None,
+              _data: _MapData | None = None) -> bytes:
+    """One sheet as PNG bytes (for embedding in reports)."""
+    fig = sheet_figure(plan, community, paper=paper, roster=roster, source=source, _data=_data)
+    buf = io.BytesIO()
+    fig.savefig(buf, dpi=dpi, format="png")
+    return buf.getvalue()
+
+
+def draw_plan_map(plan, path: str | Path, *, title: str | None = None, dpi: int = 200,  # noqa: ANN001
+                  paper: str | tuple[float, float] = "A3") -> Path:
+    """The street office's sheet to PNG, PDF or SVG (see :func:`draw_map`); kept for ``gridkit demo``."""
+    return draw_map(plan, path, paper=paper, dpi=dpi, title=title)

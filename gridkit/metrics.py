@@ -30,6 +30,8 @@ INTEGRITY_TOLERANCE_M = 0.01
 STRICT_ROAD_MATCH_M = 1.0
 
 INVARIANTS = ("coverage", "overlap", "assignment", "building_integrity", "contiguity", "barriers", "nesting")
+#: Flags that exempt a unit from the household bounds: accepted exceptions.
+BOUND_EXEMPT = {"oversize_building", "isolated", "locked", "joined_to_nearest"}
 
 
 @dataclass(frozen=True)
@@ -198,19 +200,11 @@ def compute_metrics(plan, profile: Profile) -> pd.DataFrame:  # noqa: ANN001 - P
     rows += [_row(k, v, "detail") for k, v in asg.items()]
 
     hh = grids["households"].to_numpy(dtype=float)
-    flagged = grids["flags"].fillna("").astype(str).str.len().to_numpy() > 0
-    lo, hi = profile.grid.min_households, profile.grid.max_households
-    judged = hh[~flagged]
     total = float(hh.sum())
-    rows += [
-        _row("grids", len(grids), "detail"),
-        _row("flagged_grids", int(flagged.sum()), "detail"),
-        _row("within_bounds", float(np.mean((judged >= lo) & (judged <= hi))) if len(judged) else 1.0, "score"),
-        _row("max_overshoot", float(np.max(np.maximum(0, judged - hi)) / hi) if len(judged) else 0.0, "score"),
-        _row("balance_cv", float(judged.std() / judged.mean()) if len(judged) and judged.mean() > 0 else 0.0,
-             "score"),
-        _row("grid_count_ratio", len(grids) / max(1.0, np.ceil(total / hi)), "score"),
-    ]
+    rows += _bound_scores(grids, profile.grid.min_households, profile.grid.max_households, "grid")
+    rows += [_row("grids", len(grids), "detail"),
+             _row("grid_count_ratio", len(grids) / max(1.0, np.ceil(total / profile.grid.max_households)), "score")]
+    rows += _upper_levels(plan, profile, area)
     bscores = _boundary_scores(grids, plan.blocks, plan.roads, plan.barriers, profile)
     rows += [_row(k, v, "detail" if k.startswith(("offroad", "interior", "road_following_1m")) else "score")
              for k, v in bscores.items()]
@@ -222,6 +216,63 @@ def compute_metrics(plan, profile: Profile) -> pd.DataFrame:  # noqa: ANN001 - P
     rows.append(_row("households_estimated_share", float(
         (plan.buildings["households_source"] == "estimated").mean()), "detail"))
     return pd.DataFrame(rows)
+
+
+def _exempt(flags: pd.Series) -> np.ndarray:
+    return flags.fillna("").astype(str).map(lambda f: bool(set(f.split(",")) & BOUND_EXEMPT)).to_numpy()
+
+
+def _bound_scores(units: gpd.GeoDataFrame, lo: int, hi: int, level: str) -> list[dict]:
+    hh = units["households"].to_numpy(dtype=float)
+    exempt = _exempt(units["flags"]) if "flags" in units else np.zeros(len(units), dtype=bool)
+    judged = hh[~exempt]
+    return [
+        _row("flagged_units", int(exempt.sum()), "detail", level=level),
+        _row("within_bounds", float(np.mean((judged >= lo) & (judged <= hi))) if len(judged) else 1.0, "score",
+             level=level),
+        _row("max_overshoot", float(np.max(np.maximum(0, judged - hi)) / hi) if len(judged) else 0.0, "score",
+             level=level),
+        _row("balance_cv", float(judged.std() / judged.mean()) if len(judged) and judged.mean() > 0 else 0.0,
+             "score", level=level),
+    ]
+
+
+def _nested(children: gpd.GeoDataFrame, parents: gpd.GeoDataFrame, column: str) -> int:
+    """Children not wholly inside the parent their ``column`` names."""
+    lookup = dict(zip(parents["code"].astype(str), parents.geometry.values, strict=True))
+    bad = 0
+    for code, geom in zip(children[column].astype(str), children.geometry.values, strict=True):
+        parent = lookup.get(code)
+        if parent is None or shapely.area(shapely.difference(geom, parent)) > AREA_TOLERANCE * max(geom.area, 1.0):
+            bad += 1
+    return bad
+
+
+def _upper_levels(plan, profile: Profile, area: shapely.Geometry) -> list[dict]:  # noqa: ANN001
+    """Invariants and bounds of communities and groups, and the nesting of every level."""
+    rows: list[dict] = []
+    nesting = 0
+    for level, units, bounds, column in (("community", plan.communities, profile.community, "community_code"),
+                                         ("group", plan.groups, profile.group, "group_code")):
+        if units is None or len(units) == 0:
+            continue
+        geoms = units.geometry.values.to_numpy()
+        cover, overlap = _coverage_overlap(geoms, area)
+        rows.append(_row("coverage", cover, "invariant", cover <= AREA_TOLERANCE, level=level))
+        rows.append(_row("overlap", overlap, "invariant", overlap <= AREA_TOLERANCE, level=level))
+        not_single = int((shapely.get_type_id(geoms) != 3).sum())
+        rows.append(_row("contiguity", not_single, "invariant", not_single == 0, level=level))
+        codes = set(units["code"].astype(str))
+        unknown = int((~plan.buildings[column].astype(str).isin(codes)).sum())
+        rows.append(_row("assignment", unknown, "invariant", unknown == 0, level=level))
+        rows += _bound_scores(units, bounds.min_households, bounds.max_households, level)
+        rows.append(_row("units", len(units), "detail", level=level))
+        nesting += _nested(plan.grids, units, column)
+        if level == "group":
+            nesting += _nested(units, plan.communities, "community_code")
+    if plan.communities is not None and len(plan.communities):
+        rows.append(_row("nesting", nesting, "invariant", nesting == 0, level="plan"))
+    return rows
 
 
 def check_plan(metrics: pd.DataFrame) -> Validation:

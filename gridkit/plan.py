@@ -1,8 +1,9 @@
-"""A plan: the grids of an area with their blocks and buildings, and how it was made.
+"""A plan: communities, residents' groups and grids of an area, with their blocks
+and buildings, and how it was made.
 
 :func:`partition` runs the whole flow on an :class:`~gridkit.area.Area`:
-households, blocks, block graph, the engine, then grid geometry, codes and
-metrics.
+households, blocks, block graph, the levels, then geometry, codes, names,
+staffing, changes against an existing plan, and metrics.
 """
 
 from __future__ import annotations
@@ -20,16 +21,19 @@ from pyproj import CRS
 from . import __version__
 from .area import Area
 from .blocks import Blocks, make_blocks, polygonal
-from .codes import grid_codes
-from .engine import Bounds, partition_graph
+from .changes import change_table
+from .codes import COMMUNITY_WIDTH, GRID_WIDTH, GROUP_WIDTH, assign_codes
+from .compounds import block_compounds, compound_polygons
+from .existing import Homes, block_homes
 from .graph import GraphArrays, build_graph, graph_arrays
 from .households import assign_households
+from .levels import Levels, solve_levels
+from .names import unit_names
 from .profile import Profile, load_profile
+from .staffing import community_staffing, grid_staffing
 
-__all__ = ["Plan", "Prepared", "prepare", "partition", "assemble", "dissolve_grids"]
+__all__ = ["Plan", "Prepared", "prepare", "partition", "assemble", "dissolve_units"]
 
-GRID_COLUMNS = ["code", "name", "community_code", "group_code", "households", "population", "buildings",
-                "area_m2", "locked", "flags"]
 
 
 @dataclass(frozen=True)
@@ -45,9 +49,13 @@ class Plan:
     roads, barriers : GeoDataFrame
         The lines the plan was cut along, for validation and maps.
     metrics : DataFrame
-        ``level``, ``name``, ``value``.
+        ``level``, ``name``, ``value``, ``kind``, ``passed``.
     run : DataFrame
         ``key``, ``value``.
+    communities, groups : GeoDataFrame or None
+        The upper levels (``groups`` only when the profile has that level).
+    changes : GeoDataFrame or None
+        What changed against the existing plan, when one was given.
     """
 
     grids: gpd.GeoDataFrame
@@ -58,6 +66,9 @@ class Plan:
     barriers: gpd.GeoDataFrame
     metrics: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["level", "name", "value"]))
     run: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["key", "value"]))
+    communities: gpd.GeoDataFrame | None = None
+    groups: gpd.GeoDataFrame | None = None
+    changes: gpd.GeoDataFrame | None = None
 
     @property
     def crs(self) -> CRS:
@@ -68,8 +79,8 @@ class Plan:
         return str(hit.iloc[0]) if len(hit) else default
 
 
-def dissolve_grids(blocks: gpd.GeoDataFrame, labels: np.ndarray, precision: float) -> np.ndarray:
-    """Union the blocks of each label ``0..k-1`` into one geometry per grid."""
+def dissolve_units(blocks: gpd.GeoDataFrame, labels: np.ndarray, precision: float) -> np.ndarray:
+    """Union the blocks of each label ``0..k-1`` into one geometry per unit."""
     k = int(labels.max()) + 1
     geoms = blocks.geometry.values.to_numpy()
     out = np.empty(k, dtype=object)
@@ -79,8 +90,8 @@ def dissolve_grids(blocks: gpd.GeoDataFrame, labels: np.ndarray, precision: floa
         members = geoms[order[cuts[i]:cuts[i + 1]]]
         out[i] = members[0] if len(members) == 1 else shapely.union_all(members, grid_size=precision)
     out = polygonal(out)
-    # A grid of blocks joined edge to edge is one polygon; anything else is a
-    # precision crumb, which the largest part absorbs as the validator allows.
+    # Blocks joined edge to edge make one polygon; anything else is a precision
+    # crumb, which the largest part absorbs.
     for i in np.flatnonzero(shapely.get_type_id(out) == 6):
         parts = shapely.get_parts(out[i])
         out[i] = parts[np.argmax(shapely.area(parts))] if shapely.area(parts).max() > 0.999 * out[i].area \
@@ -135,7 +146,12 @@ def partition(
     seed: int | None = None,
     register: pd.DataFrame | None = None,
 ) -> Plan:
-    """Divide an area into base grids.
+    """Divide an area into communities, residents' groups (if the profile has them) and base grids.
+
+    An ``existing`` division on the area (``area.existing``, e.g. from
+    ``--existing``) is kept wherever the rules allow: locked units stay exactly
+    as they are, unchanged units keep their codes, and the plan gains a
+    ``changes`` layer.
 
     Parameters
     ----------
@@ -161,59 +177,218 @@ def partition(
     True
     """
     prep = prepare(area, profile, seed=seed, register=register)
-    p = prep.profile
-    bounds = Bounds(p.grid.min_households, p.grid.target_households, p.grid.max_households)
-    result = partition_graph(prep.arrays, bounds, seed=p.partition.seed, passes=p.partition.refine_passes,
-                             compactness_weight=p.partition.compactness_weight, unit_cost=p.roads.cost_minor)
-    return assemble(prep, result.labels, flags=result.flags)
+    blocks = prep.made.blocks
+    compounds = compound_polygons(area.landuse, area.existing, prep.profile)
+    block_compound = block_compounds(blocks, compounds, prep.profile.compounds.min_block_share)
+    homes = {lv: block_homes(blocks, area.existing, lv) for lv in ("community", "grid")}
+    levels = solve_levels(
+        prep.arrays, prep.profile, compounds=block_compound,
+        home_community=homes["community"].home if homes["community"] else None,
+        home_grid=homes["grid"].home if homes["grid"] else None,
+        locked_community=homes["community"].locked if homes["community"] else None,
+        locked_grid=homes["grid"].locked if homes["grid"] else None,
+    )
+    prep.log.append(("compounds", str(len(compounds))))
+    return assemble(prep, levels, homes=homes, compound_names=_compound_names(compounds, block_compound))
 
 
-def assemble(prep: Prepared, labels: np.ndarray, *, flags: dict[int, tuple[str, ...]] | None = None,
-             method: str = "gridkit") -> Plan:
-    """Turn block labels (grid ``0..k-1`` of every block) into a complete, scored :class:`Plan`."""
-    flags = flags or {}
+def _compound_names(compounds: gpd.GeoDataFrame, block_compound: np.ndarray) -> np.ndarray:
+    names = compounds["name"].astype(str).to_numpy() if len(compounds) else np.array([], dtype=object)
+    return np.array([names[c] if c >= 0 else "" for c in block_compound], dtype=object)
+
+
+def _kept_codes(labels: np.ndarray, weight: np.ndarray, homes: Homes | None) -> np.ndarray:
+    """Existing code per new unit where the two are each other's best match (by households)."""
+    k = int(labels.max()) + 1
+    kept = np.full(k, "", dtype=object)
+    if homes is None:
+        return kept
+    has = homes.home >= 0
+    frame = pd.DataFrame({"new": labels[has], "old": homes.home[has], "w": weight[has] + 1e-3})
+    pairs = frame.groupby(["new", "old"])["w"].sum().reset_index()
+    best_old = pairs.sort_values(["new", "w"], ascending=[True, False]).drop_duplicates("new")
+    best_new = pairs.sort_values(["old", "w"], ascending=[True, False]).drop_duplicates("old")
+    mutual = best_old.merge(best_new, on=["new", "old"])
+    kept[mutual["new"].to_numpy()] = homes.codes[mutual["old"].to_numpy()]
+    return kept
+
+
+def _kept_names(codes: np.ndarray, homes: Homes | None) -> list[str]:
+    if homes is None:
+        return ["" for _ in codes]
+    lookup = dict(zip(homes.codes, homes.names, strict=True))
+    return [lookup.get(c, "") for c in codes]
+
+
+def _sums(labels: np.ndarray, blocks: gpd.GeoDataFrame, k: int) -> dict[str, np.ndarray]:
+    return {col: np.bincount(labels, weights=blocks[col].to_numpy(), minlength=k).round().astype(int)
+            for col in ("households", "population", "buildings")}
+
+
+def _flags(flags: dict[int, tuple[str, ...]], k: int) -> list[str]:
+    return [",".join(flags.get(i, ())) for i in range(k)]
+
+
+def _locked_geoms(geoms: np.ndarray, labels: np.ndarray, flags: dict[int, tuple[str, ...]],
+                  homes: Homes | None) -> tuple[np.ndarray, np.ndarray]:
+    """Locked units keep their existing geometry exactly (same coordinates, same bytes)."""
+    locked = np.array(["locked" in flags.get(i, ()) for i in range(len(geoms))])
+    if homes is None or not locked.any():
+        return geoms, locked
+    geoms = geoms.copy()
+    for i in np.flatnonzero(locked):
+        h = homes.home[labels == i]
+        h = h[h >= 0]
+        if len(h):
+            geoms[i] = homes.geoms[np.bincount(h).argmax()]
+    return geoms, locked
+
+
+def assemble(prep: Prepared, levels: Levels | np.ndarray, *, flags: dict[int, tuple[str, ...]] | None = None,
+             method: str = "gridkit", homes: dict[str, Homes | None] | None = None,
+             compound_names: np.ndarray | None = None) -> Plan:
+    """Turn block labels into a complete, scored :class:`Plan`.
+
+    ``levels`` is a :class:`~gridkit.levels.Levels`, or just the grid label of
+    every block (one community), which is how peers' labellings are scored.
+    """
+    if not isinstance(levels, Levels):
+        n = len(levels)
+        levels = Levels(community=np.zeros(n, dtype=np.int64), group=np.full(n, -1, dtype=np.int64),
+                        grid=np.asarray(levels), grid_flags=flags or {})
+    homes = homes or {}
     area, profile, made = prep.area, prep.profile, prep.made
-    _, labels = np.unique(labels, return_inverse=True)
-    geoms = dissolve_grids(made.blocks, labels, profile.blocks.precision_m)
-    k = len(geoms)
-    codes, names, community = grid_codes(geoms, profile)
     blocks = made.blocks.copy()
-    blocks["grid_code"] = codes[labels]
+    precision, reach = profile.blocks.precision_m, profile.blocks.road_match_m
+    hh_blocks = blocks["households"].to_numpy(dtype=float)
+    roads = area.roads
+
+    # Communities.
+    _, c_lab = np.unique(levels.community, return_inverse=True)
+    c_geoms = dissolve_units(blocks, c_lab, precision)
+    c_geoms, c_locked = _locked_geoms(c_geoms, c_lab, levels.community_flags, homes.get("community"))
+    kc = len(c_geoms)
+    county = profile.codes.county_code + profile.codes.street_code
+    kept = _kept_codes(c_lab, hh_blocks, homes.get("community"))
+    if profile.levels.quarter and "joined_to_nearest" in levels.community_flags.get(0, ()):
+        kept[0] = _nearest_code(c_geoms[0], homes.get("community"))
+    c_codes = assign_codes(c_geoms, np.full(kc, county, dtype=object), COMMUNITY_WIDTH, kept)
+    named = compound_names if compound_names is not None else np.full(len(blocks), "", dtype=object)
+    c_pref = [p or _largest_compound(named[c_lab == i], hh_blocks[c_lab == i])
+              for i, p in enumerate(_kept_names(c_codes, homes.get("community")))]
+    c_names = unit_names(c_geoms, roads, parents=np.full(kc, county, dtype=object), suffix="社区", reach=reach,
+                         fallback=[f"第{i + 1}" for i in range(kc)], preferred=[
+                             (p if p.endswith("社区") or not p else f"{p}社区") for p in c_pref])
+    c_sums = _sums(c_lab, blocks, kc)
+
+    # Residents' groups.
+    has_groups = (levels.group >= 0).any()
+    if has_groups:
+        _, g_lab = np.unique(levels.group, return_inverse=True)
+        g_geoms = dissolve_units(blocks, g_lab, precision)
+        kg = len(g_geoms)
+        g_comm = np.array([c_codes[np.bincount(c_lab[g_lab == i]).argmax()] for i in range(kg)], dtype=object)
+        g_codes = assign_codes(g_geoms, g_comm, GROUP_WIDTH)
+        g_names = unit_names(g_geoms, roads, parents=g_comm, suffix="居民小组", reach=reach,
+                             fallback=[f"第{str(c)[-GROUP_WIDTH:]}" for c in g_codes])
+    # Grids.
+    _, lab = np.unique(levels.grid, return_inverse=True)
+    geoms = dissolve_units(blocks, lab, precision)
+    geoms, locked = _locked_geoms(geoms, lab, levels.grid_flags, homes.get("grid"))
+    k = len(geoms)
+    parent = np.array([np.bincount(c_lab[lab == i]).argmax() for i in range(k)])
+    prefixes = c_codes[parent]
+    codes = assign_codes(geoms, prefixes, GRID_WIDTH, _kept_codes(lab, hh_blocks, homes.get("grid")))
+    names = unit_names(geoms, roads, parents=prefixes, suffix="网格", reach=reach,
+                       fallback=[f"{c_names[parent[i]].removesuffix('社区')}第{int(str(codes[i])[-GRID_WIDTH:])}"
+                                 for i in range(k)],
+                       preferred=_kept_names(codes, homes.get("grid")))
+    sums = _sums(lab, blocks, k)
+
+    grid_group = np.full(k, "", dtype=object)
+    block_group = np.full(len(blocks), "", dtype=object)
+    if has_groups:
+        grid_group = np.array([g_codes[np.bincount(g_lab[lab == i]).argmax()] for i in range(k)], dtype=object)
+        block_group = g_codes[g_lab]
+    grids = gpd.GeoDataFrame(
+        {"code": codes, "name": names, "community_code": prefixes, "group_code": grid_group, **sums,
+         "area_m2": shapely.area(geoms).round(1), "locked": locked, "flags": _flags(levels.grid_flags, k)},
+        geometry=geoms, crs=area.crs)
+    grids = pd.concat([grids, grid_staffing(sums["households"], profile.staffing)], axis=1)
+    grids = grids.iloc[np.argsort(codes, kind="stable")].reset_index(drop=True)
+    communities = gpd.GeoDataFrame(
+        {"code": c_codes, "name": c_names, **c_sums, "grids": np.bincount(parent, minlength=kc),
+         "area_m2": shapely.area(c_geoms).round(1), "locked": c_locked,
+         "flags": _flags(levels.community_flags, kc)}, geometry=c_geoms, crs=area.crs)
+    communities = pd.concat([communities, community_staffing(c_sums["households"], c_sums["population"],
+                                                             profile.staffing)], axis=1)
+    communities = communities.iloc[np.argsort(c_codes, kind="stable")].reset_index(drop=True)
+    groups = None
+    if has_groups:
+        g_sums = _sums(g_lab, blocks, kg)
+        groups = gpd.GeoDataFrame(
+            {"code": g_codes, "name": g_names, "community_code": g_comm, **g_sums,
+             "area_m2": shapely.area(g_geoms).round(1), "flags": _flags(levels.group_flags, kg)},
+            geometry=g_geoms, crs=area.crs).sort_values("code").reset_index(drop=True)
+
+    blocks["grid_code"] = codes[lab]
+    blocks["group_code"] = block_group
+    blocks["community_code"] = c_codes[c_lab]
     bld = prep.buildings.copy()
     block_of = made.building_block
     bld["block_id"] = blocks["block_id"].to_numpy()[block_of]
-    bld["grid_code"] = codes[labels[block_of]]
-    bld["group_code"] = ""
-    bld["community_code"] = community
-    hh = np.bincount(labels, weights=blocks["households"].to_numpy(), minlength=k)
-    pop = np.bincount(labels, weights=blocks["population"].to_numpy(), minlength=k)
-    nb = np.bincount(labels, weights=blocks["buildings"].to_numpy(), minlength=k)
-    grids = gpd.GeoDataFrame(
-        {
-            "code": codes,
-            "name": names,
-            "community_code": community,
-            "group_code": "",
-            "households": hh.round().astype(int),
-            "population": pop.round().astype(int),
-            "buildings": nb.round().astype(int),
-            "area_m2": shapely.area(geoms).round(1),
-            "locked": False,
-            "flags": [",".join(flags.get(i, ())) for i in range(k)],
-        },
-        geometry=geoms,
-        crs=area.crs,
-    )
-    order = np.argsort(grids["code"].to_numpy(), kind="stable")
-    grids = grids.iloc[order].reset_index(drop=True)
+    for col in ("grid_code", "group_code", "community_code"):
+        bld[col] = blocks[col].to_numpy()[block_of]
     area_gdf = gpd.GeoDataFrame({"name": [area.source]}, geometry=[shapely.set_precision(
-        area.boundary, profile.blocks.precision_m)], crs=area.crs)
+        area.boundary, precision)], crs=area.crs)
     run = _run_table(area, profile, prep.log + [("method", method)], prep.started)
     plan = Plan(grids=grids, blocks=blocks, buildings=_output_buildings(bld), area=area_gdf,
-                roads=area.roads, barriers=_barrier_layer(area), run=run)
+                roads=area.roads, barriers=_barrier_layer(area), run=run, communities=communities, groups=groups)
+    if any(h is not None for h in homes.values()):
+        plan = Plan(**{**plan.__dict__, "changes": _changes(plan, homes, block_of)})
     from .metrics import compute_metrics  # metrics imports Plan; keep the cycle out of import time
 
     return Plan(**{**plan.__dict__, "metrics": compute_metrics(plan, profile)})
+
+
+def _largest_compound(names: np.ndarray, weight: np.ndarray) -> str:
+    frame = pd.DataFrame({"n": names, "w": weight})
+    frame = frame[frame["n"] != ""]
+    if len(frame) == 0:
+        return ""
+    return str(frame.groupby("n")["w"].sum().sort_values(ascending=False).index[0])
+
+
+def _nearest_code(geom: shapely.Geometry, homes: Homes | None) -> str:
+    """Code of the existing community nearest to ``geom`` ('' when there is none)."""
+    if homes is None or len(homes.codes) == 0:
+        return ""
+    return str(homes.codes[int(np.argmin(shapely.distance(homes.geoms, geom)))])
+
+
+def _changes(plan: Plan, homes: dict[str, Homes | None], block_of: np.ndarray) -> gpd.GeoDataFrame:
+    """Changes against the existing units the blocks sat in."""
+    b = plan.buildings
+    tables = []
+    for level, column in (("community", "community_code"), ("grid", "grid_code")):
+        h = homes.get(level)
+        if h is None:
+            continue
+        old_codes = np.where(h.home[block_of] >= 0, h.codes[np.maximum(h.home[block_of], 0)], "")
+        old = pd.DataFrame({"building_id": b["building_id"], "code": old_codes, "households": b["households"]})
+        old = old[old["code"] != ""]
+        new = pd.DataFrame({"building_id": b["building_id"], "code": b[column], "households": b["households"]})
+        units = plan.communities if level == "community" else plan.grids
+        tables.append(change_table(old, new, level=level, old_names=dict(zip(h.codes, h.names, strict=True)),
+                                   new_names=dict(zip(units["code"], units["name"], strict=True))))
+    table = pd.concat(tables, ignore_index=True)
+    lookup = {("community", c): g for c, g in zip(plan.communities["code"], plan.communities.geometry, strict=True)}
+    lookup.update({("grid", c): g for c, g in zip(plan.grids["code"], plan.grids.geometry, strict=True)})
+    old_lookup = {(lv, c): g for lv in ("community", "grid") if homes.get(lv) is not None
+                  for c, g in zip(homes[lv].codes, homes[lv].geoms, strict=True)}
+    geoms = [lookup.get((r.level, r.new_code)) if r.new_code else old_lookup.get((r.level, r.old_code))
+             for r in table.itertuples()]
+    return gpd.GeoDataFrame(table, geometry=geoms, crs=plan.grids.crs)
 
 
 def _barrier_layer(area: Area) -> gpd.GeoDataFrame:

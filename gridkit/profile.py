@@ -102,8 +102,21 @@ class Bounds:
 
 
 @dataclass(frozen=True)
-class Group:
+class Group(Bounds):
     small_area_households: int = _num(0, 10**7)
+
+
+@dataclass(frozen=True)
+class Levels:
+    communities: bool = True
+    groups: bool = False
+    quarter: bool = False
+
+
+@dataclass(frozen=True)
+class Compounds:
+    landuse_kinds: tuple[str, ...] = ()
+    min_block_share: float = _num(0.01, 1)
 
 
 @dataclass(frozen=True)
@@ -111,6 +124,7 @@ class Partition:
     seed: int = _num(0, 2**31 - 1)
     refine_passes: int = _num(0, 1000)
     compactness_weight: float = _num(0, 1000)
+    stability_weight: float = _num(0, 10**6)
 
 
 @dataclass(frozen=True)
@@ -149,6 +163,8 @@ class Profile:
     grid: Bounds = field(default_factory=Bounds)
     community: Bounds = field(default_factory=Bounds)
     group: Group = field(default_factory=Group)
+    levels: Levels = field(default_factory=Levels)
+    compounds: Compounds = field(default_factory=Compounds)
     partition: Partition = field(default_factory=Partition)
     staffing: Staffing = field(default_factory=Staffing)
     codes: Codes = field(default_factory=Codes)
@@ -331,7 +347,7 @@ def _build(data: dict[str, Any], *, where: str, text: str) -> Profile:
 
 
 def _check_consistency(p: Profile, where: str) -> None:
-    for level in ("grid", "community"):
+    for level in ("grid", "group", "community"):
         b: Bounds = getattr(p, level)
         if not b.min_households <= b.target_households <= b.max_households:
             raise ProfileError(

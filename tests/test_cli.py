@@ -31,9 +31,13 @@ def test_every_sample_partitions_and_validates(sample, tmp_path):
     assert made.returncode == 0, made.stderr
     checked = run("validate", out, "--input", sample)
     assert checked.returncode == 0, checked.stdout + checked.stderr
-    m = pyogrio.read_dataframe(out, layer="metrics").set_index("name")
-    for name in ("coverage", "overlap", "assignment", "building_integrity", "contiguity", "barriers"):
-        assert m.loc[name, "passed"] == "yes", name
+    table = pyogrio.read_dataframe(out, layer="metrics")
+    invariants = table[table["kind"] == "invariant"]
+    assert (invariants["passed"] == "yes").all(), invariants
+    assert {"coverage", "overlap", "assignment", "building_integrity", "contiguity", "barriers", "nesting"} <= set(
+        invariants["name"])
+    assert set(invariants["level"]) == {"grid", "community", "plan"}
+    m = table[table["level"] == "grid"].set_index("name")
     assert m.loc["within_bounds", "value"] == 1.0
     assert m.loc["grid_count_ratio", "value"] <= 1.2
     # Boundaries follow roads wherever a road exists to follow.

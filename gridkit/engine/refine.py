@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from .state import State
 
 __all__ = ["refine"]
 
 
 def refine(s: State, *, min_weight: int, max_weight: int, passes: int, compactness_weight: float,
-           unit_cost: float) -> int:
+           unit_cost: float, home: np.ndarray | None = None, stability_weight: float = 0.0) -> int:
     """Improve ``s`` in place by greedy boundary moves; return the number of moves.
 
     Parameters
@@ -31,6 +33,9 @@ def refine(s: State, *, min_weight: int, max_weight: int, passes: int, compactne
         in units of ``unit_cost`` per metre.
     unit_cost : float
         Cut cost per metre of an ordinary street, to scale the compactness term.
+    home, stability_weight
+        An existing plan's part per node; leaving it costs ``stability_weight``
+        x ``unit_cost`` per household, returning to it gains the same.
     """
     g = s.g
     total = 0
@@ -56,6 +61,8 @@ def refine(s: State, *, min_weight: int, max_weight: int, passes: int, compactne
                     continue
                 qx, qy = centres[q]
                 gain = (c - own) + compactness_weight * unit_cost * (d_own - math.hypot(g.x[v] - qx, g.y[v] - qy))
+                if home is not None:
+                    gain += stability_weight * unit_cost * wv * ((q == home[v]) - (p == home[v]))
                 if gain > 1e-9 and (best is None or gain > best[0]):
                     best = (gain, q)
             if best is None or not s.connected_without(p, v):

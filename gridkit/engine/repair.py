@@ -12,7 +12,8 @@ import heapq
 
 from .state import State
 
-__all__ = ["repair", "split_contiguity", "shed_and_split", "merge_parts"]
+__all__ = ["repair", "split_contiguity", "shed_and_split", "merge_parts", "dissolve_parts", "fill_underweight",
+           "absorb_small"]
 
 
 def split_contiguity(s: State, max_weight: int | None = None) -> None:
@@ -175,13 +176,19 @@ def dissolve_parts(s: State, max_weight: int) -> int:
     return removed
 
 
-def repair(s: State, max_weight: int, target: int) -> None:
-    """Contiguity, then the maximum, then as few parts as fit."""
+def absorb_small(s: State, p: int, max_weight: int) -> bool:
+    """Merge part ``p`` into the neighbour it is most tied to, if their households fit."""
+    return _absorb_into_neighbour(s, p, max_weight)
+
+
+def repair(s: State, max_weight: int, target: int, *, merge: bool = True) -> None:
+    """Contiguity, then the maximum, then (with ``merge``) as few parts as fit."""
     split_contiguity(s)
     shed_and_split(s, max_weight, target)
     split_contiguity(s, max_weight)
-    merge_parts(s, max_weight)
-    dissolve_parts(s, max_weight)
+    if merge:
+        merge_parts(s, max_weight)
+        dissolve_parts(s, max_weight)
 
 
 def fill_underweight(s: State, min_weight: int, max_weight: int) -> int:

@@ -12,7 +12,7 @@ from scipy.sparse.csgraph import connected_components
 from ..graph import GraphArrays, subgraph
 from .model import Bounds, score_labels
 from .refine import refine
-from .repair import dissolve_parts, fill_underweight, merge_parts, repair
+from .repair import absorb_small, dissolve_parts, fill_underweight, merge_parts, repair
 from .seed import metis_seed
 from .state import State
 
@@ -33,8 +33,35 @@ class PartitionResult:
     method: str = "gridkit"
 
 
+def _from_home(g: GraphArrays, home: np.ndarray) -> np.ndarray:
+    """Seed labels from an existing plan: blocks it did not cover join a labelled neighbour."""
+    labels = home.astype(np.int64).copy()
+    changed = True
+    while changed and (labels < 0).any():
+        changed = False
+        for v in np.flatnonzero(labels < 0):
+            nb = g.indices[g.indptr[v]:g.indptr[v + 1]]
+            known = nb[labels[nb] >= 0]
+            if len(known):
+                labels[v] = labels[known].min()
+                changed = True
+    free = labels < 0
+    labels[free] = labels.max() + 1 + np.arange(int(free.sum()))
+    return labels
+
+
 def _gridkit_piece(g: GraphArrays, bounds: Bounds, *, seed: int, passes: int, compactness_weight: float,
-                   unit_cost: float) -> np.ndarray:
+                   unit_cost: float, home: np.ndarray | None = None, stability_weight: float = 0.0) -> np.ndarray:
+    if home is not None and (home >= 0).any():
+        s = State(g, _from_home(g, home))
+        repair(s, bounds.max, bounds.target, merge=False)
+        fill_underweight(s, bounds.min, bounds.max)
+        refine(s, min_weight=bounds.min, max_weight=bounds.max, passes=passes, compactness_weight=0.0,
+               unit_cost=unit_cost, home=home, stability_weight=stability_weight)
+        for p in [p for p in s.parts() if s.weight[p] < bounds.min]:
+            if p in s.members:
+                absorb_small(s, p, bounds.max)
+        return s.labels
     total = int(g.weight.sum())
     ks = sorted({max(1, -(-total // int(bounds.max * f))) for f in _FILL_LEVELS})
     if g.n > _MANY_BLOCKS:
@@ -80,7 +107,8 @@ def _heavy_host(g: GraphArrays, nodes: np.ndarray, labels: np.ndarray, heavy: np
 
 def partition_graph(g: GraphArrays, bounds: Bounds, *, seed: int = 0, passes: int = 8,
                     compactness_weight: float = 0.3, unit_cost: float = 1.0,
-                    method: str = "gridkit") -> PartitionResult:
+                    method: str = "gridkit", home: np.ndarray | None = None,
+                    stability_weight: float = 0.0) -> PartitionResult:
     """Partition a block graph into connected parts within household bounds.
 
     Parameters
@@ -93,6 +121,10 @@ def partition_graph(g: GraphArrays, bounds: Bounds, *, seed: int = 0, passes: in
         Refinement settings (see :func:`gridkit.partition.refine.refine`).
     method : str
         A key of :data:`METHODS`.
+    home : ndarray of int, optional
+        An existing plan's part of every node (-1: none). The result starts
+        from it, changes only what the bounds demand, and refinement pays
+        ``stability_weight`` (x ``unit_cost``) per household moved away.
 
     Returns
     -------
@@ -119,8 +151,9 @@ def partition_graph(g: GraphArrays, bounds: Bounds, *, seed: int = 0, passes: in
             if total < bounds.min:
                 flags[next_label] = ("isolated",)
         else:
+            kwargs = {"home": home[nodes], "stability_weight": stability_weight} if home is not None else {}
             local = METHODS[method](sub, bounds, seed=seed, passes=passes,
-                                    compactness_weight=compactness_weight, unit_cost=unit_cost)
+                                    compactness_weight=compactness_weight, unit_cost=unit_cost, **kwargs)
         _, local = np.unique(local, return_inverse=True)
         host = _heavy_host(g, nodes, labels, heavy) if total == 0 else -1
         if host >= 0:

@@ -19,6 +19,8 @@ from ..errors import PlanError
 __all__ = ["write_plan", "read_plan", "atomic_path", "PLAN_LAYERS"]
 
 PLAN_LAYERS = ("grids", "blocks", "buildings", "area", "roads", "barriers", "metrics", "run")
+#: Layers written when the plan has them.
+OPTIONAL_LAYERS = ("communities", "groups", "changes")
 _TABLES = ("metrics", "run")
 
 
@@ -72,6 +74,10 @@ def write_plan(plan, path: str | Path, *, extra: dict[str, pd.DataFrame] | None 
     """
     path = Path(path)
     layers = {name: getattr(plan, name) for name in PLAN_LAYERS}
+    for name in OPTIONAL_LAYERS:
+        frame = getattr(plan, name, None)
+        if frame is not None and len(frame):
+            layers[name] = frame
     layers.update(extra or {})
     with atomic_path(path, ".gpkg") as tmp:
         write_layers(tmp, layers)
@@ -101,14 +107,16 @@ def read_plan(path: str | Path):  # noqa: ANN201 - returns Plan (import cycle)
     if missing:
         raise PlanError(f"{path}: not a gridkit plan: layer '{missing[0]}' is missing")
     frames = {}
-    for name in PLAN_LAYERS:
+    for name in PLAN_LAYERS + tuple(n for n in OPTIONAL_LAYERS if n in names):
         try:
             frame = pyogrio.read_dataframe(path, layer=name)
         except Exception as exc:
             raise PlanError(f"{path}, layer '{name}': cannot be read: {str(exc).splitlines()[0]}") from exc
         frames[name] = frame if name not in _TABLES else pd.DataFrame(frame)
-    for name in ("grids", "buildings", "blocks"):
+    for name in ("grids", "buildings", "blocks", "communities", "groups"):
+        if name not in frames:
+            continue
         for col in ("code", "grid_code", "community_code", "group_code", "block_id", "building_id"):
             if col in frames[name]:
-                frames[name][col] = frames[name][col].astype(str)
+                frames[name][col] = frames[name][col].fillna("").astype(str)
     return Plan(**frames)

@@ -1,0 +1,112 @@
+"""An existing division: read it, and find each block's existing unit at each level.
+
+It comes from ``--existing PLAN.gpkg`` (a plan gridkit wrote, or any GeoPackage
+with ``communities``/``groups``/``grids`` layers) or from an ``existing`` input
+layer with a ``level`` column (community / group / grid / compound).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+
+from .errors import InputError
+
+__all__ = ["read_existing", "Homes", "block_homes", "LEVEL_LAYERS"]
+
+LEVEL_LAYERS = {"community": "communities", "group": "groups", "grid": "grids"}
+_TRUE = {"true", "1", "yes", "t", "y"}
+
+
+def _locked(values: pd.Series) -> pd.Series:
+    return values.map(lambda v: str(v).strip().lower() in _TRUE if v is not None and v == v else False)
+
+
+def read_existing(path: str | Path) -> gpd.GeoDataFrame:
+    """Read an existing plan as one frame: ``level``, ``code``, ``name``, ``locked``, geometry.
+
+    Raises
+    ------
+    InputError
+        Missing file, or no level layer with a ``code`` column.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: no such existing plan")
+    try:
+        names = [str(n) for n, _ in pyogrio.list_layers(path)]
+    except Exception as exc:
+        raise InputError(f"{path}: cannot be opened: {str(exc).splitlines()[0]}") from exc
+    frames = []
+    for level, layer in LEVEL_LAYERS.items():
+        if layer not in names:
+            continue
+        gdf = gpd.read_file(path, layer=layer, engine="pyogrio")
+        frames.append(normalise_existing(gdf, f"{path}, layer '{layer}'", level=level))
+    if "existing" in names:
+        gdf = gpd.read_file(path, layer="existing", engine="pyogrio")
+        frames.append(normalise_existing(gdf, f"{path}, layer 'existing'"))
+    if not frames:
+        raise InputError(f"{path}: has no 'grids', 'communities', 'groups' or 'existing' layer")
+    return pd.concat(frames, ignore_index=True)
+
+
+def normalise_existing(gdf: gpd.GeoDataFrame, where: str, level: str | None = None) -> gpd.GeoDataFrame:
+    """Bring an existing layer to ``level``, ``code``, ``name``, ``locked``, geometry."""
+    if gdf.crs is None:
+        raise InputError(f"{where}: has no coordinate reference system (CRS)")
+    if level is None and "level" not in gdf:
+        raise InputError(f"{where}: needs a 'level' column (community, group, grid or compound)")
+    lv = pd.Series(level, index=gdf.index) if level else gdf["level"].astype(str).str.strip().str.lower()
+    bad = ~lv.isin(["community", "group", "grid", "compound"])
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        raise InputError(f"{where}: feature {i + 1} has level {lv.iat[i]!r}; use community, group, grid or compound")
+    code = gdf["code"].astype(str) if "code" in gdf else pd.Series([f"X{i + 1}" for i in range(len(gdf))],
+                                                                    index=gdf.index)
+    return gpd.GeoDataFrame({
+        "level": lv,
+        "code": code,
+        "name": gdf["name"].fillna("").astype(str) if "name" in gdf else "",
+        "locked": _locked(gdf["locked"]) if "locked" in gdf else False,
+    }, geometry=gdf.geometry.values, crs=gdf.crs)
+
+
+@dataclass(frozen=True)
+class Homes:
+    """Existing unit of every block at one level: index into ``codes`` (-1: none)."""
+
+    home: np.ndarray
+    locked: np.ndarray
+    codes: np.ndarray
+    geoms: np.ndarray
+    names: np.ndarray
+
+
+def block_homes(blocks: gpd.GeoDataFrame, existing: gpd.GeoDataFrame | None, level: str) -> Homes | None:
+    """Map blocks to the existing units of ``level`` (largest overlap, at least half the block)."""
+    if existing is None or len(existing) == 0:
+        return None
+    units = existing[existing["level"] == level].reset_index(drop=True)
+    if len(units) == 0:
+        return None
+    geoms = blocks.geometry.values.to_numpy()
+    polys = units.geometry.values.to_numpy()
+    b, u = shapely.STRtree(polys).query(geoms, predicate="intersects")
+    home = np.full(len(blocks), -1, dtype=np.int64)
+    if len(b):
+        share = shapely.area(shapely.intersection(geoms[b], polys[u])) / np.maximum(shapely.area(geoms[b]), 1e-9)
+        frame = pd.DataFrame({"b": b, "u": u, "s": share}).sort_values(["b", "s"], ascending=[True, False])
+        frame = frame.drop_duplicates("b")
+        frame = frame[frame["s"] >= 0.5]
+        home[frame["b"].to_numpy()] = frame["u"].to_numpy()
+    locked_units = units["locked"].to_numpy(dtype=bool)
+    locked = np.where(home >= 0, locked_units[np.maximum(home, 0)], False)
+    return Homes(home=home, locked=locked, codes=units["code"].astype(str).to_numpy(), geoms=polys,
+                 names=units["name"].astype(str).to_numpy())

@@ -1,0 +1,198 @@
+"""Levels, top-down: communities (社区/村), residents' groups (居民小组), base grids.
+
+Each level partitions the blocks of one unit of the level above with that
+level's household bounds, so every unit nests in exactly one parent. Things
+that belong together (a compound, a village, a locked grid) are contracted
+into one node before a level is solved, so no level can split them; one that
+alone exceeds the level's maximum is left uncontracted (cut along its inner
+roads first, since those edges are the cheapest inside it) and flagged.
+Locked units of a level are kept exactly and taken out of that level's
+problem.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.sparse import coo_matrix, csr_matrix
+from scipy.sparse.csgraph import connected_components
+
+from .engine import Bounds, partition_graph
+from .graph import GraphArrays, subgraph
+from .profile import Profile
+
+__all__ = ["Levels", "solve_levels", "contract"]
+
+
+@dataclass(frozen=True)
+class Levels:
+    """Labels of every block at every level, and flags per unit.
+
+    ``group`` is all -1 when the profile has no residents' group level.
+    Flags are keyed by the unit's label at its level.
+    """
+
+    community: np.ndarray
+    group: np.ndarray
+    grid: np.ndarray
+    grid_flags: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    group_flags: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    community_flags: dict[int, tuple[str, ...]] = field(default_factory=dict)
+
+
+def contract(g: GraphArrays, units: np.ndarray, max_weight: int) -> tuple[GraphArrays, np.ndarray, set[int]]:
+    """Merge the nodes of each unit into one node, where the unit is connected and fits.
+
+    Returns
+    -------
+    GraphArrays
+        The contracted graph.
+    ndarray
+        Contracted node of every original node.
+    set of int
+        Unit ids that could not be contracted (too heavy or not connected).
+    """
+    n = g.n
+    super_of = np.arange(n)
+    too_big: set[int] = set()
+    src = np.repeat(np.arange(n), np.diff(g.indptr))
+    for u in np.unique(units[units >= 0]):
+        nodes = np.flatnonzero(units == u)
+        if len(nodes) < 2:
+            continue
+        if g.weight[nodes].sum() > max_weight or not _connected(g, nodes, src):
+            too_big.add(int(u))
+            continue
+        super_of[nodes] = nodes.min()
+    _, super_of = np.unique(super_of, return_inverse=True)
+    m = int(super_of.max()) + 1
+    a, b = super_of[src], super_of[g.indices]
+    keep = a != b
+    adj = coo_matrix((g.cost[keep], (a[keep], b[keep])), shape=(m, m)).tocsr()
+    adj.sum_duplicates()
+    area = np.bincount(super_of, weights=g.area, minlength=m)
+    wx = np.bincount(super_of, weights=g.x * (g.area + 1e-9), minlength=m) / (area + 1e-9 * np.bincount(super_of))
+    wy = np.bincount(super_of, weights=g.y * (g.area + 1e-9), minlength=m) / (area + 1e-9 * np.bincount(super_of))
+    contracted = GraphArrays(weight=np.bincount(super_of, weights=g.weight, minlength=m).astype(np.int64),
+                             indptr=adj.indptr.astype(np.int64), indices=adj.indices.astype(np.int64),
+                             cost=adj.data.astype(float), x=wx, y=wy, area=area)
+    return contracted, super_of, too_big
+
+
+def _connected(g: GraphArrays, nodes: np.ndarray, src: np.ndarray) -> bool:
+    inside = np.zeros(g.n, dtype=bool)
+    inside[nodes] = True
+    keep = inside[src] & inside[g.indices]
+    adj = csr_matrix((np.ones(int(keep.sum())), (src[keep], g.indices[keep])), shape=(g.n, g.n))
+    _, comp = connected_components(adj, directed=False)
+    return len(np.unique(comp[nodes])) == 1
+
+
+def _solve_level(g: GraphArrays, bounds: Bounds, profile: Profile, *, units: np.ndarray, home: np.ndarray | None,
+                 locked: np.ndarray) -> tuple[np.ndarray, dict[int, tuple[str, ...]]]:
+    """Partition one unit's blocks into parts of one level (see module docstring)."""
+    labels = np.full(g.n, -1, dtype=np.int64)
+    flags: dict[int, tuple[str, ...]] = {}
+    next_label = 0
+    if home is not None:
+        for h in np.unique(home[locked]):
+            labels[locked & (home == h)] = next_label
+            flags[next_label] = ("locked",)
+            next_label += 1
+    free = np.flatnonzero(labels < 0)
+    if len(free) == 0:
+        return labels, flags
+    sub = subgraph(g, free)
+    small, super_of, split_units = contract(sub, units[free], bounds.max)
+    p = profile.partition
+    small_home = None
+    if home is not None:
+        small_home = np.full(small.n, -1, dtype=np.int64)
+        small_home[super_of] = home[free]
+    result = partition_graph(small, bounds, seed=p.seed, passes=p.refine_passes,
+                             compactness_weight=p.compactness_weight, unit_cost=profile.roads.cost_minor,
+                             home=small_home, stability_weight=p.stability_weight)
+    local = result.labels[super_of]
+    labels[free] = local + next_label
+    for k, v in result.flags.items():
+        flags[k + next_label] = v
+    for u in split_units:
+        for part in np.unique(labels[free][units[free] == u]):
+            flags[int(part)] = tuple(sorted(set(flags.get(int(part), ())) | {"split_compound"}))
+    return labels, flags
+
+
+def _bounds(level) -> Bounds:  # noqa: ANN001 - a profile Bounds section
+    return Bounds(level.min_households, level.target_households, level.max_households)
+
+
+def solve_levels(
+    g: GraphArrays,
+    profile: Profile,
+    *,
+    compounds: np.ndarray,
+    home_community: np.ndarray | None = None,
+    home_grid: np.ndarray | None = None,
+    locked_community: np.ndarray | None = None,
+    locked_grid: np.ndarray | None = None,
+) -> Levels:
+    """Solve communities, then residents' groups (if the profile has them), then grids.
+
+    Parameters
+    ----------
+    g : GraphArrays
+        The block graph.
+    profile : Profile
+    compounds : ndarray of int
+        Compound / village id of every block (-1: none).
+    home_community, home_grid : ndarray of int, optional
+        The existing plan's unit of every block (-1: none).
+    locked_community, locked_grid : ndarray of bool, optional
+        Blocks in locked existing units.
+    """
+    n = g.n
+    no = np.zeros(n, dtype=bool)
+    locked_community = no if locked_community is None else locked_community
+    locked_grid = no if locked_grid is None else locked_grid
+    lv = profile.levels
+    total = int(g.weight.sum())
+
+    # A locked grid must stay inside one community: contract it like a compound.
+    units = compounds.copy()
+    if home_grid is not None and locked_grid.any():
+        offset = units.max() + 1
+        units[locked_grid] = offset + home_grid[locked_grid]
+    if lv.communities and not (lv.quarter and total < profile.group.small_area_households):
+        community, c_flags = _solve_level(g, _bounds(profile.community), profile, units=units,
+                                          home=home_community, locked=locked_community)
+    else:
+        community, c_flags = np.zeros(n, dtype=np.int64), {}
+    if lv.quarter and total < profile.group.small_area_households:
+        c_flags = {0: ("joined_to_nearest",)}
+
+    group = np.full(n, -1, dtype=np.int64)
+    g_flags: dict[int, tuple[str, ...]] = {}
+    grid = np.full(n, -1, dtype=np.int64)
+    grid_flags: dict[int, tuple[str, ...]] = {}
+    for c in np.unique(community):
+        nodes = np.flatnonzero(community == c)
+        parents = [nodes]
+        if lv.groups:
+            sub = subgraph(g, nodes)
+            local, flags = _solve_level(sub, _bounds(profile.group), profile, units=compounds[nodes], home=None,
+                                        locked=no[nodes])
+            base = group.max() + 1
+            group[nodes] = local + base
+            g_flags.update({k + base: v for k, v in flags.items()})
+            parents = [nodes[local == k] for k in np.unique(local)]
+        for members in parents:
+            sub = subgraph(g, members)
+            home = None if home_grid is None else home_grid[members]
+            local, flags = _solve_level(sub, _bounds(profile.grid), profile, units=compounds[members], home=home,
+                                        locked=locked_grid[members])
+            base = grid.max() + 1
+            grid[members] = local + base
+            grid_flags.update({k + base: v for k, v in flags.items()})
+    return Levels(community=community, group=group, grid=grid, grid_flags=grid_flags, group_flags=g_flags,
+                  community_flags=c_flags)
