@@ -302,6 +302,7 @@ class _Layout:
     scale: float  # mm on paper per metre on the ground
     map_rect: tuple[float, float, float, float]  # x, y, w, h in mm from the bottom left
     panel_rect: tuple[float, float, float, float]
+    extra_rect: tuple[float, float, float, float] | None  # the strip the map leaves beside or below itself
     side: str  # "right" or "bottom"
     f: float  # type size factor against A3
     extent: tuple[float, float, float, float]  # ground metres shown
@@ -318,31 +319,38 @@ def _paper(paper: str | tuple[float, float]) -> tuple[float, float, str]:
     return min(w, h), max(w, h), f"{w:.0f}x{h:.0f} mm"
 
 
-def _layout(paper: str | tuple[float, float], bounds: tuple[float, float, float, float]) -> _Layout:
-    """Turn the sheet and split it between map and panel so the map's scale is largest."""
+def _layout_options(paper: str | tuple[float, float], bounds: tuple[float, float, float, float]) -> list[_Layout]:
+    """Every way to lay the sheet out: landscape or portrait, panel right or below, map at full or
+    reduced scale (to make room for the tables). Ordered by preference among equals."""
     short, long, _ = _paper(paper)
     f = (short * long / (297.0 * 420.0)) ** 0.4
     margin, title_h, foot_h, gap = 8 * f, 17 * f, 8 * f, 5 * f
     panel_w, panel_h = 78 * f, 62 * f
     minx, miny, maxx, maxy = bounds
     ew, eh = max(maxx - minx, 1.0), max(maxy - miny, 1.0)
-    options = []
-    for pref, (w, h, side) in enumerate(((long, short, "right"), (short, long, "right"),
-                                         (long, short, "bottom"), (short, long, "bottom"))):
+    out = []
+    for w, h, side in ((long, short, "right"), (short, long, "right"), (long, short, "bottom"),
+                       (short, long, "bottom")):
         bx, by, bw, bh = margin, margin + foot_h, w - 2 * margin, h - 2 * margin - title_h - foot_h
         mw, mh = (bw - gap - panel_w, bh) if side == "right" else (bw, bh - gap - panel_h)
-        scale = min(mw / ew, mh / eh)
-        options.append((scale, pref, w, h, side, (bx, by, bw, bh)))
-    best = max(o[0] for o in options)
-    scale, _, w, h, side, (bx, by, bw, bh) = min((o for o in options if o[0] >= 0.96 * best), key=lambda o: o[1])
-    mw, mh = ew * scale, eh * scale
-    if side == "right":
-        map_rect = (bx, by + bh - mh, mw, mh)
-        panel_rect = (bx + mw + gap, by, bw - mw - gap, bh)
-    else:
-        map_rect = (bx + (bw - mw) / 2, by + bh - mh, mw, mh)
-        panel_rect = (bx, by, bw, bh - mh - gap)
-    return _Layout(w, h, scale, map_rect, panel_rect, side, f, (minx, miny, maxx, maxy))
+        full = min(mw / ew, mh / eh)
+        for shrink in (1.0, 0.93, 0.86, 0.8):
+            scale = full * shrink
+            mw, mh = ew * scale, eh * scale
+            map_rect = (bx, by + bh - mh, mw, mh)
+            extra = None
+            if side == "right":
+                panel_rect = (bx + mw + gap, by, bw - mw - gap, bh)
+                if bh - mh - gap >= 28 * f:
+                    extra = (bx, by, mw, bh - mh - gap)
+            else:
+                panel_rect = (bx, by, bw, bh - mh - gap)
+                if bw - mw - gap >= 45 * f:
+                    extra = (bx + mw + gap, by + bh - mh, bw - mw - gap, mh)
+                else:
+                    map_rect = (bx + (bw - mw) / 2, by + bh - mh, mw, mh)
+            out.append(_Layout(w, h, scale, map_rect, panel_rect, extra, side, f, (minx, miny, maxx, maxy)))
+    return out
 
 
 def _padded(bounds: tuple[float, float, float, float], share: float, least: float) -> tuple[float, ...]:
@@ -431,6 +439,8 @@ class _Placer:
         self.frame = shapely.box(box.x0 + inset, box.y0 + inset, box.x1 - inset, box.y1 - inset)
         self.taken = np.empty(256, dtype=object)
         self.n = 0
+        self._line_parts: list[np.ndarray] = []
+        self.lines = None  # STRtree of heavy lines (pixels) that grid labels keep off
         self._size: dict[tuple[str, float], tuple[float, float]] = {}
 
     def size(self, text: str, fontsize: float, linespacing: float = 1.15) -> tuple[float, float]:
@@ -453,16 +463,27 @@ class _Placer:
         return shapely.box((cx - w / 2 - self.ox) / self.k, (cy - h / 2 - self.oy) / self.k,
                            (cx + w / 2 - self.ox) / self.k, (cy + h / 2 - self.oy) / self.k)
 
-    def free(self, shape) -> bool:  # noqa: ANN001
+    def free(self, shape, lines: bool = False) -> bool:  # noqa: ANN001
         if not self.frame.contains(shape):
             return False
-        return not (self.n and shapely.intersects(shape, self.taken[:self.n]).any())
+        if self.n and shapely.intersects(shape, self.taken[:self.n]).any():
+            return False
+        return not (lines and self.lines is not None
+                    and len(self.lines.query(shape, predicate="dwithin", distance=self._line_width / 2 + 0.5)))
 
-    def take(self, shape) -> None:  # noqa: ANN001
-        if self.n == len(self.taken):
-            self.taken = np.concatenate([self.taken, np.empty(len(self.taken), dtype=object)])
-        self.taken[self.n] = shape
-        self.n += 1
+    def keep_off(self, lines, width_pt: float) -> None:  # noqa: ANN001
+        """Make grid labels keep off these lines (map metres), drawn ``width_pt`` wide."""
+        geoms = shapely.transform(np.asarray(lines), lambda xy: xy * self.k + np.array([self.ox, self.oy]))
+        xy, part = shapely.get_coordinates(shapely.get_parts(shapely.boundary(geoms[shapely.get_type_id(geoms) > 2])
+                                                             .tolist() + geoms[shapely.get_type_id(geoms) <= 2]
+                                                             .tolist()), return_index=True)
+        same = part[1:] == part[:-1]
+        segs = shapely.linestrings(np.stack([xy[:-1][same], xy[1:][same]], axis=1))
+        segs = segs[shapely.intersects(segs, self.frame.buffer(width_pt))]
+        if len(segs):
+            self._line_parts.append(segs)
+            self._line_width = max(getattr(self, "_line_width", 0.0), width_pt)
+            self.lines = shapely.STRtree(np.concatenate(self._line_parts))
 
 
 def _candidates(geom, k: float) -> list[tuple[float, float]]:  # noqa: ANN001
@@ -501,10 +522,14 @@ def _try_inside(placer: _Placer, geom, spots, levels) -> tuple | None:  # noqa: 
             for x, y in spots:
                 px, py = placer.px(x, y)
                 shape = shapely.box(px - w / 2, py - h / 2, px + w / 2, py + h / 2)
-                if not placer.free(shape):
+                if not placer.free(shape, lines=True):
                     continue
-                data_box = placer.box_data(px, py, w, h)
-                if shapely.area(shapely.intersection(data_box, geom)) >= inside * data_box.area:
+                data_box = placer.box_data(px, py, w - 2, h - 2)
+                if inside >= 1.0:
+                    ok = geom.contains(data_box)
+                else:
+                    ok = shapely.area(shapely.intersection(data_box, geom)) >= inside * data_box.area
+                if ok:
                     return text, size, x, y, shape, level
     return None
 
@@ -544,7 +569,7 @@ def _grid_levels(row, staff: list[dict[str, str]], f: float) -> list[tuple[str, 
         levels.append(("\n".join(lines + people), (b, 0.86 * b, 0.74 * b), 0.9))
         levels.append(("\n".join(lines + [p.split(" ")[0] for p in people]), (0.74 * b, 0.64 * b), 0.9))
     levels.append(("\n".join(lines), (b, 0.86 * b, 0.74 * b, 0.64 * b), 0.9))
-    levels.append((f"{lines[0]}\n{hh}", (0.74 * b, 0.62 * b), 0.9))
+    levels.append((f"{lines[0]}\n{hh}", (0.74 * b, 0.62 * b), 0.95))
     serial = _serial(code)
     levels.append((serial, (0.8 * b, 0.62 * b, 0.5 * b), 0.6))
     return levels
@@ -677,8 +702,9 @@ def _label_roads(ax, placer: _Placer, data: _MapData, view, f: float) -> int:  #
 class _Panel:
     """The side panel's axes, in millimetres from its bottom left."""
 
-    def __init__(self, fig: Figure, layout: _Layout, font: list[str]) -> None:
-        x, y, w, h = layout.panel_rect
+    def __init__(self, fig: Figure, layout: _Layout, rect: tuple[float, float, float, float],
+                 font: list[str]) -> None:
+        x, y, w, h = rect
         self.w, self.h, self.f, self.font = w, h, layout.f, font
         self.ax = fig.add_axes((x / layout.width, y / layout.height, w / layout.width, h / layout.height))
         self.ax.set_xlim(0, w)
@@ -726,13 +752,11 @@ def _scale_bar(panel: _Panel, x: float, y: float, scale: float, paper: str) -> t
     return max(length + 8 * f, 50 * f), 16 * f
 
 
-def _legend(panel: _Panel, x: float, y_top: float, entries: list[tuple], max_h: float) -> tuple[float, float]:
-    """Draw legend entries top-down from ``y_top``; returns (width, height)."""
+def _legend(panel: _Panel, x: float, y_top: float, entries: list[tuple], ncol: int) -> None:
+    """Draw legend entries top-down from ``y_top`` in ``ncol`` columns."""
     f = panel.f
     size, row, sample = 6.8 * f, 4.6 * f, 9 * f
     panel.text(x, y_top - 4 * f, "图例", 8.5 * f)
-    rows_fit = max(1, int((max_h - 6.5 * f) // row))
-    ncol = math.ceil(len(entries) / rows_fit)
     per_col = math.ceil(len(entries) / ncol)
     col_w = sample + 2 * f + max(_text_em(e[-1]) for e in entries) * size * _PT_MM + 4 * f
     for n, entry in enumerate(entries):
@@ -752,17 +776,16 @@ def _legend(panel: _Panel, x: float, y_top: float, entries: list[tuple], max_h: 
                 panel.ax.add_patch(Rectangle((cx + j * sample / 3, cy - 1.5 * f), sample / 3, 3 * f, facecolor=c,
                                              edgecolor=_GRID_EDGE, linewidth=0.5))
         panel.text(cx + sample + 2 * f, cy, entry[-1], size, va="center")
-    return ncol * col_w, 6.5 * f + per_col * row
 
 
-def _legend_entries(data: _MapData, community: str | None) -> list[tuple]:
+def _legend_entries(data: _MapData, context: bool) -> list[tuple]:
     entries: list[tuple] = [
         ("grids", None, None, None, "网格（相邻网格颜色不同）"),
         ("line", 0.7, _GRID_EDGE, False, "网格边界"),
         ("line", 2.2, _COMMUNITY_EDGE, False, "社区边界"),
         ("line", 2.6, _STREET_EDGE, False, "街道边界（划分范围）"),
     ]
-    if community is not None:
+    if context:
         entries.append(("patch", _CONTEXT_FILL, "#bbbbbb", 0.4, "其他社区的网格"))
     for row, _ in data.roads:
         entries.append(("line", row[3], row[4], row[5], row[1]))
@@ -802,67 +825,90 @@ def _stats(panel: _Panel, x: float, y_top: float, lines: list[str]) -> tuple[flo
     return max(_text_em(s) for s in lines) * size * _PT_MM + 4 * f, 6.5 * f + len(lines) * row + 1.5 * f
 
 
-def _table(panel: _Panel, rect: tuple[float, float, float, float], title: str, columns: list[tuple[str, str]],
-           rows: list[list[str]], *, truncate: bool, note: str = "") -> float:
-    """A table flowing over as many columns as needed in ``rect`` (x, y, w, h; mm).
+@dataclass
+class _TableFit:
+    size: float
+    widths: list[float]
+    gap: float
+    row_h: float
+    title_h: float
+    per: int  # rows per column
+    ncol: int
+    shown: int
+    height: float
 
-    ``columns`` are (header, "text" | "num"). Tries sizes 6.5 to 3.6 pt (times f).
-    Returns the height used (0 when it did not fit and ``truncate`` is false).
-    """
-    f = panel.f
-    x0, y0, w, h = rect
+
+_TABLE_SIZES = (6.5, 6.0, 5.5, 5.0, 4.6, 4.2, 3.9, 3.6)
+
+
+def _table_fit(w: float, h: float, columns: list[tuple[str, str]], rows: list[list[str]], f: float,
+               truncate: bool) -> _TableFit | None:
+    """The largest type size (pt, from 6.5 f down to 3.6 f) at which ``rows`` fit in w x h mm, flowing
+    over as many side-by-side column sets as needed; with ``truncate``, the rows that fit at the
+    smallest size (and a note). None when nothing fits."""
     n = len(rows)
     if n == 0 or w <= 0 or h <= 0:
-        return 0.0
-    for size in (s * f for s in (6.5, 6.0, 5.5, 5.0, 4.6, 4.2, 3.9, 3.6)):
+        return None
+    ems = [max([_text_em(hd)] + [_text_em(r[c]) for r in rows]) + 1.6 for c, (hd, _) in enumerate(columns)]
+    for k, base in enumerate(_TABLE_SIZES):
+        size = base * f
         em = size * _PT_MM
-        widths = [max([_text_em(hd)] + [_text_em(r[c]) for r in rows]) * em + 1.6 * em
-                  for c, (hd, _) in enumerate(columns)]
+        widths = [e * em for e in ems]
+        gap, row_h, title_h = 2.5 * em, 1.5 * em, 2.9 * em
         set_w = sum(widths)
-        gap = 2.5 * em
-        row_h = 1.5 * em
-        title_h = 2.3 * em * 1.25
-        per_col = int((h - title_h - row_h) // row_h)
-        if per_col < 1:
+        per_col = int((h - title_h - row_h - 2.2 * em) // row_h)
+        ncol = int((w + gap) // (set_w + gap))
+        if per_col < 1 or ncol < 1:
             continue
-        ncol = max(1, int((w + gap) // (set_w + gap)))
-        fits = ncol * per_col >= n
-        if not fits and not (truncate and size <= 3.7 * f):
+        if ncol * per_col >= n:
+            shown = n
+        elif truncate and k == len(_TABLE_SIZES) - 1:
+            shown = ncol * per_col - 1
+            if shown < 1:
+                return None
+        else:
             continue
-        shown = rows if fits else rows[:max(ncol * per_col - 1, 0)]
-        ncol_used = math.ceil(len(shown) / per_col) if shown else 1
-        per = math.ceil(len(shown) / ncol_used) if shown else 0
-        panel.text(x0, y0 + h - 1.6 * em * 1.25, title, size * 1.25, va="baseline")
-        top = y0 + h - title_h
-        backs, fills = [], []
-        for col in range(ncol_used):
-            cx = x0 + col * (set_w + gap)
-            backs.append(Rectangle((cx, top - row_h), set_w, row_h))
-            fills.append("#d5d8dc")
-            xs = np.cumsum([0.0] + widths)
-            for c, (hd, kind) in enumerate(columns):
-                tx = cx + xs[c] + (widths[c] - 0.8 * em if kind == "num" else 0.8 * em)
-                panel.text(tx, top - row_h / 2, hd, size, va="center", ha="right" if kind == "num" else "left")
-            for r in range(per):
-                k = col * per + r
-                if k >= len(shown):
-                    break
-                ry = top - (r + 2) * row_h
-                if r % 2 == 1:
-                    backs.append(Rectangle((cx, ry), set_w, row_h))
-                    fills.append("#f2f3f4")
-                for c, (_, kind) in enumerate(columns):
-                    tx = cx + xs[c] + (widths[c] - 0.8 * em if kind == "num" else 0.8 * em)
-                    panel.text(tx, ry + row_h / 2, shown[k][c], size, va="center",
-                               ha="right" if kind == "num" else "left")
-        panel.ax.add_collection(PatchCollection(backs, facecolor=fills, edgecolor="none", zorder=0))
-        used = title_h + (per + 1) * row_h
-        if not fits or note:
-            text = note if fits else f"… 另有 {n - len(shown)} 行未列出，详见划分方案报告"
-            panel.text(x0, top - (per + 1) * row_h - 1.4 * em, text, size * 0.95, va="center", color="#555555")
-            used += 2 * em
-        return used
-    return 0.0
+        used_cols = math.ceil(shown / per_col)
+        per = math.ceil(shown / used_cols)
+        height = title_h + (per + 1) * row_h + (2.2 * em if shown < n else 0.0)
+        return _TableFit(size, widths, gap, row_h, title_h, per, used_cols, shown, height)
+    return None
+
+
+def _table(panel: _Panel, x0: float, y_top: float, title: str, columns: list[tuple[str, str]],
+           rows: list[list[str]], fit: _TableFit) -> None:
+    """Draw a table planned by :func:`_table_fit` with its top left at (x0, y_top) mm."""
+    size, em = fit.size, fit.size * _PT_MM
+    row_h, set_w = fit.row_h, sum(fit.widths)
+    xs = np.cumsum([0.0] + fit.widths)
+    panel.text(x0, y_top - 2.0 * em, title, size * 1.25, va="baseline")
+    top = y_top - fit.title_h
+    backs, fills = [], []
+
+    def cell(cx: float, c: int, y: float, value: str, kind: str) -> None:
+        tx = cx + xs[c] + (fit.widths[c] - 0.8 * em if kind == "num" else 0.8 * em)
+        panel.text(tx, y, value, size, va="center", ha="right" if kind == "num" else "left")
+
+    for col in range(fit.ncol):
+        cx = x0 + col * (set_w + fit.gap)
+        backs.append(Rectangle((cx, top - row_h), set_w, row_h))
+        fills.append("#d5d8dc")
+        for c, (hd, kind) in enumerate(columns):
+            cell(cx, c, top - row_h / 2, hd, kind)
+        for r in range(fit.per):
+            k = col * fit.per + r
+            if k >= fit.shown:
+                break
+            ry = top - (r + 2) * row_h
+            if r % 2 == 1:
+                backs.append(Rectangle((cx, ry), set_w, row_h))
+                fills.append("#f2f3f4")
+            for c, (_, kind) in enumerate(columns):
+                cell(cx, c, ry + row_h / 2, rows[k][c], kind)
+    panel.ax.add_collection(PatchCollection(backs, facecolor=fills, edgecolor="none", zorder=0))
+    if fit.shown < len(rows):
+        panel.text(x0, top - (fit.per + 1) * row_h - 1.2 * em, f"… 另有 {len(rows) - fit.shown} 行未列出，"
+                   "详见划分方案报告", size * 0.95, va="center", color="#555555")
 
 
 def _grid_rows(data: _MapData, sel: np.ndarray) -> tuple[list[tuple[str, str]], list[list[str]]]:
@@ -898,67 +944,155 @@ def _community_rows(data: _MapData) -> tuple[list[tuple[str, str]], list[list[st
     return cols, rows
 
 
-def _draw_panel(fig: Figure, layout: _Layout, data: _MapData, community: str | None, sel: np.ndarray,
-                paper_label: str) -> None:
-    panel = _Panel(fig, layout, data.font)
+def _flow(blocks: list[tuple[str, float, float]], w: float, h: float, gap: float,
+          by_rows: bool) -> tuple[list[tuple[str, float, float, float, float]], list[float]]:
+    """Place fixed-size blocks in a (w, h) box, in rows (the rest below) or in columns (the rest right).
+
+    Returns the placements (name, x, y_top, w, h) and the rectangle left over [x, y, w, h].
+    """
+    placed = []
+    if by_rows:
+        x, y_top, row_h = 0.0, h, 0.0
+        for name, bw, bh in blocks:
+            if x > 0 and x + bw > w:
+                x, y_top, row_h = 0.0, y_top - row_h - gap, 0.0
+            placed.append((name, x, y_top, bw, bh))
+            x += bw + gap
+            row_h = max(row_h, bh)
+        return placed, [0.0, 0.0, w, y_top - row_h - gap]
+    x, y_top, col_w = 0.0, h, 0.0
+    for name, bw, bh in blocks:
+        if y_top < h and y_top - bh < 0:
+            x, y_top, col_w = x + col_w + gap, h, 0.0
+        placed.append((name, x, y_top, bw, bh))
+        y_top -= bh + gap * 0.6
+        col_w = max(col_w, bw)
+    return placed, [x + col_w + gap, 0.0, w - x - col_w - gap, h]
+
+
+@dataclass
+class _PanelPlan:
+    host: str  # "main" or "extra": where the arrow, scale bar, legend and statistics go
+    blocks: list[tuple[str, float, float, float, float]]
+    legend_cols: int
+    tables: list[tuple[str, str, float, float, _TableFit]]  # key, panel, x, y_top, fit
+    note_at: tuple[str, float, float] | None  # where to say the grid table is elsewhere
+    complete: bool  # every table fits whole, at a readable size
+
+
+def _legend_size(entries: list[tuple], max_h: float, f: float) -> tuple[float, float, int]:
+    row = 4.6 * f
+    rows_fit = max(1, int((max_h - 6.5 * f) // row))
+    ncol = math.ceil(len(entries) / rows_fit)
+    per_col = math.ceil(len(entries) / ncol)
+    col_w = 11 * f + max(_text_em(e[-1]) for e in entries) * 6.8 * f * _PT_MM + 4 * f
+    return ncol * col_w, 6.5 * f + per_col * row, ncol
+
+
+def _plan_panel(layout: _Layout, legend_entries: list[tuple], stats: list[str],
+                tables: list[tuple[str, str, list, list, bool, bool]]) -> _PanelPlan:
+    """Where blocks and tables go. ``tables``: (key, title, columns, rows, truncate, required)."""
     f = layout.f
     gap = 5 * f
-    comm_count = 0 if community is not None else len(data.communities)
-    legend_entries = _legend_entries(data, community)
-    stats = _stats_lines(data, sel, comm_count)
-    # Blocks: draw functions taking (x, y_top, max_h) -> (w, h); their sizes are known up front.
-    legend_rows = len(legend_entries)
-    blocks = [
-        ("arrow", 14 * f, 24 * f),
-        ("scale", max(_nice_length(45 * f / layout.scale) * layout.scale + 8 * f, 50 * f), 16 * f),
-        ("legend", None, 6.5 * f + legend_rows * 4.6 * f),
-        ("stats", None, 6.5 * f + len(stats) * 4.4 * f + 1.5 * f),
-    ]
-    legend_w = 9 * f + 2 * f + max(_text_em(e[-1]) for e in legend_entries) * 6.8 * f * _PT_MM + 4 * f
-    stats_w = max(_text_em(s) for s in stats) * 7 * f * _PT_MM + 4 * f
-    sizes = {"legend": legend_w, "stats": stats_w}
-    placed: list[tuple[str, float, float, float, float]] = []  # name, x, y_top, w, h
-    if layout.side == "right":
-        x, y_top, row_h = 0.0, panel.h, 0.0
-        for name, w, h in blocks:
-            w = w if w is not None else sizes[name]
-            if x > 0 and x + w > panel.w:
-                x, y_top, row_h = 0.0, y_top - row_h - gap, 0.0
-            placed.append((name, x, y_top, w, h))
-            x += w + gap
-            row_h = max(row_h, h)
-        table_rect = (0.0, 0.0, panel.w, y_top - row_h - gap)
-    else:
-        x, y_top, col_w = 0.0, panel.h, 0.0
-        for name, w, h in blocks:
-            w = w if w is not None else sizes[name]
-            if y_top < panel.h and y_top - h < 0:
-                x, y_top, col_w = x + col_w + gap, panel.h, 0.0
-            placed.append((name, x, y_top, w, h))
-            y_top -= h + gap * 0.6
-            col_w = max(col_w, w)
-        x += col_w + gap
-        table_rect = (x, 0.0, panel.w - x, panel.h)
-    for name, x, y_top, _w, h in placed:
-        if name == "arrow":
-            _north_arrow(panel, x, y_top - h)
-        elif name == "scale":
-            _scale_bar(panel, x, y_top - h, layout.scale, paper_label)
-        elif name == "legend":
-            _legend(panel, x, y_top, legend_entries, panel.h)
-        elif name == "stats":
-            _stats(panel, x, y_top, stats)
-    tx, ty, tw, th = table_rect
+    rects = {"main": layout.panel_rect[2:]}
+    if layout.extra_rect:
+        rects["extra"] = layout.extra_rect[2:]
+
+    def blocks_for(h: float) -> tuple[list[tuple[str, float, float]], int]:
+        lw, lh, ncol = _legend_size(legend_entries, h, f)
+        return [("arrow", 14 * f, 24 * f),
+                ("scale", max(_nice_length(45 * f / layout.scale) * layout.scale + 8 * f, 50 * f), 16 * f),
+                ("legend", lw, lh),
+                ("stats", max(_text_em(s) for s in stats) * 7 * f * _PT_MM + 4 * f,
+                 6.5 * f + len(stats) * 4.4 * f + 1.5 * f)], ncol
+    host, by_rows = "main", layout.side == "right"
+    if layout.side == "bottom" and "extra" in rects:
+        ew, eh = rects["extra"]
+        blocks, ncol = blocks_for(eh)
+        placed, rest = _flow(blocks, ew, eh, gap, True)
+        if rest[3] >= -1e-6 and all(x + bw <= ew + 1e-6 for _, x, _, bw, _ in placed):
+            host = "extra"
+    blocks, ncol = blocks_for(rects[host][1])
+    placed, rest = _flow(blocks, *rects[host], gap, by_rows if host == "main" else True)
+    areas = [[host, *rest]]
+    other = "extra" if host == "main" else "main"
+    if other in rects:
+        areas.append([other, 0.0, 0.0, *rects[other]])
+    areas = [a for a in areas if a[3] > 10 * f and a[4] > 10 * f]
+    done: list[tuple[str, str, float, float, _TableFit]] = []
+    complete = True
+    note_at = None
+    for key, _title, cols, rows, truncate, required in tables:
+        if not rows:
+            continue
+        placed_ok = False
+        for area in sorted(areas, key=lambda a: -a[3] * a[4]):
+            fit = _table_fit(area[3], area[4], cols, rows, f, truncate=False)
+            if fit is not None:
+                done.append((key, area[0], area[1], area[2] + area[4], fit))
+                area[4] -= fit.height + gap
+                placed_ok = True
+                complete &= fit.size >= 4.2 * f - 1e-9
+                break
+        if placed_ok:
+            continue
+        complete = False
+        if truncate and areas:
+            area = max(areas, key=lambda a: a[3] * a[4])
+            fit = _table_fit(area[3], area[4], cols, rows, f, truncate=True)
+            if fit is not None:
+                done.append((key, area[0], area[1], area[2] + area[4], fit))
+                area[4] -= fit.height + gap
+        elif required and areas:
+            area = max(areas, key=lambda a: a[3] * a[4])
+            note_at = (area[0], area[1], area[2] + area[4])
+    return _PanelPlan(host, placed, ncol, done, note_at, complete)
+
+
+def _choose_layout(paper: str | tuple[float, float], bounds: tuple[float, float, float, float],
+                   legend_entries: list[tuple], stats: list[str], tables: list[tuple]) -> tuple[_Layout, _PanelPlan]:
+    """The largest map whose panel still holds every table whole and readable, giving up at most a fifth
+    of the scale for it; else the largest map."""
+    options = _layout_options(paper, bounds)
+    best = max(o.scale for o in options)
+    plans = [(o, _plan_panel(o, legend_entries, stats, tables)) for o in options if o.scale >= 0.8 * best - 1e-9]
+    good = [(o, p) for o, p in plans if p.complete]
+    pool = good or [(o, p) for o, p in plans if o.scale >= 0.96 * best - 1e-9]
+    top = max(o.scale for o, _ in pool)
+    return next((o, p) for o, p in pool if o.scale >= 0.96 * top - 1e-9)
+
+
+def _panel_tables(data: _MapData, community: str | None, sel: np.ndarray) -> list[tuple]:
+    gcols, grows = _grid_rows(data, sel)
     if community is None:
-        cols, rows = _community_rows(data)
-        used = _table(panel, (tx, ty, tw, th), "社区一览", cols, rows, truncate=True)
-        th -= used + (gap if used else 0)
-        gcols, grows = _grid_rows(data, sel)
-        if not _table(panel, (tx, ty, tw, th), "网格一览", gcols, grows, truncate=False) and th > 12 * f:
-            panel.text(tx, ty + th - 4 * f, "网格明细见各社区分图与划分方案报告", 6.5 * f, color="#555555")
-    else:
-        gcols, grows = _grid_rows(data, sel)
-        _table(panel, (tx, ty, tw, th), "网格一览", gcols, grows, truncate=True)
+        return [("grids", "网格一览", gcols, grows, False, True),
+                ("communities", "社区一览", *_community_rows(data), True, False)]
+    return [("grids", "网格一览", gcols, grows, True, True)]
+
+
+def _draw_panel(fig: Figure, layout: _Layout, data: _MapData, plan: _PanelPlan, tables: list[tuple],
+                legend_entries: list[tuple], stats: list[str], paper_label: str) -> None:
+    f = layout.f
+    panels = {"main": _Panel(fig, layout, layout.panel_rect, data.font)}
+    if layout.extra_rect:
+        panels["extra"] = _Panel(fig, layout, layout.extra_rect, data.font)
+    host = panels[plan.host]
+    for name, x, y_top, _w, h in plan.blocks:
+        if name == "arrow":
+            _north_arrow(host, x, y_top - h)
+        elif name == "scale":
+            _scale_bar(host, x, y_top - h, layout.scale, paper_label)
+        elif name == "legend":
+            _legend(host, x, y_top, legend_entries, plan.legend_cols)
+        elif name == "stats":
+            _stats(host, x, y_top, stats)
+    spec = {t[0]: t for t in tables}
+    for key, where, x, y_top, fit in plan.tables:
+        _, title, cols, rows, _, _ = spec[key]
+        _table(panels[where], x, y_top, title, cols, rows, fit)
+    if plan.note_at is not None:
+        where, x, y_top = plan.note_at
+        panels[where].text(x, y_top - 4 * f, "网格明细见各社区分图与划分方案报告", 6.5 * f, color="#555555")
 
 
 # --------------------------------------------------------------------------- one sheet
@@ -1008,7 +1142,13 @@ def sheet_figure(plan, community: str | None = None, *, paper: str | tuple[float
         comm_row = data.communities[data.communities["code"] == community].iloc[0]
         geom = comm_row.geometry if comm_row.geometry is not None else shapely.union_all(data.geoms[sel])
         bounds = _padded(geom.bounds, 0.06, 30.0)
-    layout = _layout(paper, bounds)
+    view = shapely.box(*bounds)
+    others = np.setdiff1d(np.arange(len(data.grids)), sel)
+    others = others[shapely.intersects(data.geoms[others], view)] if len(others) else others
+    legend_entries = _legend_entries(data, len(others) > 0)
+    stats = _stats_lines(data, sel, 0 if community is not None else len(data.communities))
+    tables = _panel_tables(data, community, sel)
+    layout, panel_plan = _choose_layout(paper, bounds, legend_entries, stats, tables)
     paper_label = _paper(paper)[2]
     fig = Figure(figsize=(layout.width / 25.4, layout.height / 25.4), dpi=_LAYOUT_DPI)
     FigureCanvasAgg(fig)
@@ -1025,14 +1165,10 @@ def sheet_figure(plan, community: str | None = None, *, paper: str | tuple[float
     for spine in ax.spines.values():
         spine.set_linewidth(0.8)
         spine.set_color("#333333")
-    view = shapely.box(minx, miny, maxx, maxy)
     # Grids: the sheet's in colour, the rest (other communities) in grey.
-    if community is not None:
-        others = np.setdiff1d(np.arange(len(data.grids)), sel)
-        others = others[shapely.intersects(data.geoms[others], view)]
-        if len(others):
-            _fill(ax, data.geoms[others], [_CONTEXT_FILL] * len(others), 1)
-            _lines(ax, shapely.boundary(data.geoms[others]), 0.4 * f, "#b5b5b5", 1.5)
+    if len(others):
+        _fill(ax, data.geoms[others], [_CONTEXT_FILL] * len(others), 1)
+        _lines(ax, shapely.boundary(data.geoms[others]), 0.4 * f, "#b5b5b5", 1.5)
     _fill(ax, data.geoms[sel], [data.colours[i] for i in sel], 2)
     for row, lines in data.roads:
         _lines(ax, lines, row[3] * f, row[4], 4 + 0.01 * ROAD_CLASSES.index(row), dashed=row[5])
@@ -1046,6 +1182,11 @@ def sheet_figure(plan, community: str | None = None, *, paper: str | tuple[float
     # Labels: communities (street sheet), grids, neighbours' names, then roads.
     fig.canvas.draw()  # fixes the axes' pixel box
     placer = _Placer(fig, ax, data.font)
+    major = [(row, lines) for row, lines in data.roads if row[0] in ("motorway", "trunk", "primary", "secondary")]
+    if major:
+        placer.keep_off(np.concatenate([lines for _, lines in major]), max(row[3] for row, _ in major) * f)
+    placer.keep_off(shapely.boundary(comm_geoms), 2.2 * f)
+    placer.keep_off(np.array([shapely.boundary(data.area)]), 2.6 * f)
     if community is None and len(data.communities) > 1:
         _label_areas(ax, placer, comm_geoms, list(data.communities["name"]), (13 * f, 11 * f, 9 * f),
                      _COMMUNITY_EDGE)
@@ -1069,7 +1210,7 @@ def sheet_figure(plan, community: str | None = None, *, paper: str | tuple[float
              family=data.font)
     fig.text(0.5, (top - 13.5 * f) / layout.height, sub, ha="center", va="baseline", fontsize=8.5 * f,
              family=data.font, color="#333333")
-    _draw_panel(fig, layout, data, community, sel, paper_label)
+    _draw_panel(fig, layout, data, panel_plan, tables, legend_entries, stats, paper_label)
     plan_ = data.plan
     created = plan_.run_value("created", "")[:10] or "—"
     input_name = Path(plan_.run_value("input", "")).name or "—"

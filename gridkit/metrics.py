@@ -212,6 +212,7 @@ def compute_metrics(plan, profile: Profile) -> pd.DataFrame:  # noqa: ANN001 - P
     pp = 4 * np.pi * shapely.area(geoms) / np.maximum(shapely.length(geoms), 1e-9) ** 2
     rows.append(_row("compactness", float(pp.mean()), "score"))
     rows.append(_row("compactness_min", float(pp.min()), "score"))
+    rows += _stability(plan)
     rows.append(_row("households", total, "detail"))
     rows.append(_row("households_estimated_share", float(
         (plan.buildings["households_source"] == "estimated").mean()), "detail"))
@@ -272,6 +273,22 @@ def _upper_levels(plan, profile: Profile, area: shapely.Geometry) -> list[dict]:
             nesting += _nested(units, plan.communities, "community_code")
     if plan.communities is not None and len(plan.communities):
         rows.append(_row("nesting", nesting, "invariant", nesting == 0, level="plan"))
+    return rows
+
+
+def _stability(plan) -> list[dict]:  # noqa: ANN001
+    """Share of households whose unit, matched to the existing plan by greatest overlap, is unchanged."""
+    changes = getattr(plan, "changes", None)
+    if changes is None or len(changes) == 0:
+        return []
+    rows = []
+    for level, units in (("grid", plan.grids), ("community", plan.communities)):
+        t = changes[(changes["level"] == level) & (changes["old_code"] != "") & (changes["new_code"] != "")]
+        if len(t) == 0 or units is None:
+            continue
+        kept = t.groupby("new_code")["households_moved"].max().sum()
+        total = max(float(units["households"].sum()), 1.0)
+        rows.append(_row("stability", float(kept) / total, "score", level=level))
     return rows
 
 

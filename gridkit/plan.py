@@ -268,7 +268,7 @@ def assemble(prep: Prepared, levels: Levels | np.ndarray, *, flags: dict[int, tu
     c_geoms = dissolve_units(blocks, c_lab, precision)
     c_geoms, c_locked = _locked_geoms(c_geoms, c_lab, levels.community_flags, homes.get("community"))
     kc = len(c_geoms)
-    county = profile.codes.county_code + profile.codes.street_code
+    county = _street_prefix(profile, homes.get("community"))
     kept = _kept_codes(c_lab, hh_blocks, homes.get("community"))
     if profile.levels.quarter and "joined_to_nearest" in levels.community_flags.get(0, ()):
         kept[0] = _nearest_code(c_geoms[0], homes.get("community"))
@@ -299,7 +299,8 @@ def assemble(prep: Prepared, levels: Levels | np.ndarray, *, flags: dict[int, tu
     parent = np.array([np.bincount(c_lab[lab == i]).argmax() for i in range(k)])
     prefixes = c_codes[parent]
     codes = assign_codes(geoms, prefixes, GRID_WIDTH, _kept_codes(lab, hh_blocks, homes.get("grid")))
-    names = unit_names(geoms, roads, parents=prefixes, suffix="网格", reach=reach,
+    # Names are numbered across the whole street office, so each is unique there.
+    names = unit_names(geoms, roads, parents=np.full(k, county, dtype=object), suffix="网格", reach=reach,
                        fallback=[f"{c_names[parent[i]].removesuffix('社区')}第{int(str(codes[i])[-GRID_WIDTH:])}"
                                  for i in range(k)],
                        preferred=_kept_names(codes, homes.get("grid")))
@@ -349,6 +350,16 @@ def assemble(prep: Prepared, levels: Levels | np.ndarray, *, flags: dict[int, tu
     from .metrics import compute_metrics  # metrics imports Plan; keep the cycle out of import time
 
     return Plan(**{**plan.__dict__, "metrics": compute_metrics(plan, profile)})
+
+
+def _street_prefix(profile: Profile, homes: Homes | None) -> str:
+    """County + street office digits: the existing plan's, when its community codes share them."""
+    width = len(profile.codes.county_code) + len(profile.codes.street_code)
+    if homes is not None and len(homes.codes):
+        prefixes = {c[:width] for c in homes.codes if len(c) == width + COMMUNITY_WIDTH and c.isdigit()}
+        if len(prefixes) == 1:
+            return prefixes.pop()
+    return profile.codes.county_code + profile.codes.street_code
 
 
 def _largest_compound(names: np.ndarray, weight: np.ndarray) -> str:

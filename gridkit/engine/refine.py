@@ -62,7 +62,8 @@ def refine(s: State, *, min_weight: int, max_weight: int, passes: int, compactne
                 qx, qy = centres[q]
                 gain = (c - own) + compactness_weight * unit_cost * (d_own - math.hypot(g.x[v] - qx, g.y[v] - qy))
                 if home is not None:
-                    gain += stability_weight * unit_cost * wv * ((q == home[v]) - (p == home[v]))
+                    h = int(home[v])
+                    gain += stability_weight * unit_cost * wv * (int(q == h) - int(p == h))
                 if gain > 1e-9 and (best is None or gain > best[0]):
                     best = (gain, q)
             if best is None or not s.connected_without(p, v):
