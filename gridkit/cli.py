@@ -140,18 +140,20 @@ def demo_cmd(
     output_dir: Annotated[Path, typer.Option("-o", "--output-dir", help="Folder for the demo outputs.")] = Path("out/demo"),
     seed: Annotated[int, typer.Option("--seed")] = 0,
 ) -> None:
-    """Partition the bundled Shanghai sample, validate it, and draw its map."""
-    from .maps import draw_plan_map
+    """Partition the bundled Shanghai sample, validate it, and draw its map and wall chart PDF."""
+    from .maps import draw_map, draw_plan_map
     from .validate import validate
 
     sample = run_guarded(_sample_path)
     plan_path = output_dir / "plan.gpkg"
     png = output_dir / "plan.png"
+    pdf = output_dir / "plan.pdf"
     plan = run_guarded(lambda: _partition_to(sample, plan_path, "default", seed, None, False))
     result = run_guarded(lambda: validate(plan_path))
     run_guarded(lambda: draw_plan_map(plan, png))
+    run_guarded(lambda: draw_map(plan, pdf, all_sheets=True))
     _print_metrics(result.metrics)
-    typer.echo(f"wrote {plan_path} and {png}")
+    typer.echo(f"wrote {plan_path}, {png} and {pdf}")
     if result.failures:
         raise typer.Exit(EXIT_INVALID_PLAN)
 

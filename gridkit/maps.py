@@ -25,12 +25,16 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")
+# Debian's python3-matplotlib, seen through the venv's system site packages, brings an mpl_toolkits
+# that this matplotlib cannot load; maps need no 3D axes, so its warning is noise.
+warnings.filterwarnings("ignore", message="Unable to import Axes3D", category=UserWarning)
 
 import geopandas as gpd  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
@@ -42,7 +46,8 @@ from matplotlib import font_manager  # noqa: E402
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.collections import LineCollection, PatchCollection  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.patches import PathPatch, Polygon as MPolygon, Rectangle  # noqa: E402
+from matplotlib.patches import PathPatch, Rectangle  # noqa: E402
+from matplotlib.patches import Polygon as MPolygon
 from matplotlib.path import Path as MPath  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
 from shapely.ops import substring  # noqa: E402
@@ -51,9 +56,21 @@ from .blocks import shared_edges  # noqa: E402
 from .errors import InputError  # noqa: E402
 from .io.write import atomic_path  # noqa: E402
 
-__all__ = ["grid_colours", "grid_fill_colours", "plan_communities", "area_name", "find_community",
-           "draw_map", "draw_plan_map", "sheet_figure", "sheet_png", "cjk_font", "PAPERS_MM", "PALETTE",
-           "ROAD_CLASSES"]
+__all__ = [
+    "PALETTE",
+    "PAPERS_MM",
+    "ROAD_CLASSES",
+    "area_name",
+    "cjk_font",
+    "draw_map",
+    "draw_plan_map",
+    "find_community",
+    "grid_colours",
+    "grid_fill_colours",
+    "plan_communities",
+    "sheet_figure",
+    "sheet_png",
+]
 
 #: Soft fill colours, distinct side by side and readable under black text.
 PALETTE = ("#8dd3c7", "#ffffb3", "#bebada", "#fb8072", "#80b1d3", "#fdb462", "#b3de69", "#fccde5",
@@ -87,6 +104,8 @@ _ROAD_LABEL = "#6e2c00"
 _PT_MM = 25.4 / 72.0  # one point in millimetres
 _LAYOUT_DPI = 72.0  # figures are laid out at 72 dpi, so one pixel is one point
 _MAX_PIXELS = 180e6
+_MIN_LABEL_PT = 3.2  # smallest grid label
+_MIN_TABLE_PT = 3.4  # smallest table text
 _DEFAULT_SOURCE = "道路与建筑 © OpenStreetMap 贡献者 (ODbL)"
 
 
@@ -142,6 +161,19 @@ def _serial_name(code: str, unit: str) -> str:
     return f"第{int(tail)}{unit}" if tail.isdigit() else code
 
 
+def _drop_crumbs(geom, least_m2: float = 200.0):  # noqa: ANN001, ANN202
+    """A union of grids without the pinholes and specks that precision leaves between them."""
+    parts = []
+    for poly in shapely.get_parts(geom):
+        if shapely.get_type_id(poly) != 3 or poly.area < least_m2:
+            continue
+        holes = [r for r in poly.interiors if shapely.Polygon(r).area >= least_m2]
+        parts.append(shapely.Polygon(poly.exterior, holes))
+    if not parts:
+        return geom
+    return parts[0] if len(parts) == 1 else shapely.MultiPolygon(parts)
+
+
 def plan_communities(plan) -> gpd.GeoDataFrame:  # noqa: ANN001 - Plan
     """The plan's communities: its ``communities`` layer, or the grids dissolved on ``community_code``.
 
@@ -161,7 +193,7 @@ def plan_communities(plan) -> gpd.GeoDataFrame:  # noqa: ANN001 - Plan
         "grids": grids["code"].groupby(cc).size(),
         "area_m2": grids.geometry.area.groupby(cc).sum().round(1),
     })
-    geoms = {code: shapely.union_all(grids.geometry.values[(cc == code).to_numpy()].to_numpy())
+    geoms = {code: _drop_crumbs(shapely.union_all(grids.geometry.values[(cc == code).to_numpy()].to_numpy()))
              for code in agg.index}
     layer = getattr(plan, "communities", None)
     if layer is not None and len(layer):
@@ -405,6 +437,12 @@ def _segments(lines) -> list[np.ndarray]:  # noqa: ANN001
     return out
 
 
+def _rims(geoms) -> np.ndarray:  # noqa: ANN001
+    """Outer rings of polygons: a community's holes are the area's holes or other communities' rims."""
+    return np.array([shapely.LinearRing(p.exterior) for g in geoms if g is not None
+                     for p in shapely.get_parts(g) if shapely.get_type_id(p) == 3], dtype=object)
+
+
 def _lines(ax, lines, width: float, colour: str, zorder: float, dashed: bool = False,  # noqa: ANN001
            alpha: float = 1.0) -> None:
     coll = LineCollection(_segments(lines), colors=colour, linewidths=width, zorder=zorder, alpha=alpha,
@@ -413,12 +451,12 @@ def _lines(ax, lines, width: float, colour: str, zorder: float, dashed: bool = F
 
 
 def _text_em(text: str) -> float:
-    """Width of one line of text in em (CJK glyphs are one em, the rest about 0.62)."""
-    return sum(1.0 if ord(ch) >= 0x2E80 else 0.62 for ch in text)
+    """Width of one line of text in em (CJK glyphs are one em, the rest at most about 0.64)."""
+    return sum(1.0 if ord(ch) >= 0x2E80 else 0.64 for ch in text)
 
 
 def _fmt_int(v: float) -> str:
-    return f"{int(round(float(v))):,}"
+    return f"{round(float(v)):,}"
 
 
 # --------------------------------------------------------------------------- label placement
@@ -432,7 +470,7 @@ class _Placer:
         self.renderer = fig.canvas.get_renderer()
         box = ax.get_window_extent(self.renderer)
         x0, x1 = ax.get_xlim()
-        y0, y1 = ax.get_ylim()
+        y0 = ax.get_ylim()[0]
         self.k = box.width / (x1 - x0)  # pixels per metre
         self.ox, self.oy = box.x0 - x0 * self.k, box.y0 - y0 * self.k
         inset = 2.0
@@ -474,9 +512,9 @@ class _Placer:
     def keep_off(self, lines, width_pt: float) -> None:  # noqa: ANN001
         """Make grid labels keep off these lines (map metres), drawn ``width_pt`` wide."""
         geoms = shapely.transform(np.asarray(lines), lambda xy: xy * self.k + np.array([self.ox, self.oy]))
-        xy, part = shapely.get_coordinates(shapely.get_parts(shapely.boundary(geoms[shapely.get_type_id(geoms) > 2])
-                                                             .tolist() + geoms[shapely.get_type_id(geoms) <= 2]
-                                                             .tolist()), return_index=True)
+        polygonal = np.isin(shapely.get_type_id(geoms), (3, 6))
+        geoms = np.concatenate([shapely.boundary(geoms[polygonal]), geoms[~polygonal]])
+        xy, part = shapely.get_coordinates(shapely.get_parts(shapely.get_parts(geoms)), return_index=True)
         same = part[1:] == part[:-1]
         segs = shapely.linestrings(np.stack([xy[:-1][same], xy[1:][same]], axis=1))
         segs = segs[shapely.intersects(segs, self.frame.buffer(width_pt))]
@@ -484,6 +522,12 @@ class _Placer:
             self._line_parts.append(segs)
             self._line_width = max(getattr(self, "_line_width", 0.0), width_pt)
             self.lines = shapely.STRtree(np.concatenate(self._line_parts))
+
+    def take(self, shape) -> None:  # noqa: ANN001
+        if self.n == len(self.taken):
+            self.taken = np.concatenate([self.taken, np.empty(len(self.taken), dtype=object)])
+        self.taken[self.n] = shape
+        self.n += 1
 
 
 def _candidates(geom, k: float) -> list[tuple[float, float]]:  # noqa: ANN001
@@ -555,8 +599,11 @@ def _leader(placer: _Placer, x: float, y: float, text: str, size: float) -> tupl
     return None
 
 
-def _grid_levels(row, staff: list[dict[str, str]], f: float) -> list[tuple[str, tuple[float, ...], float]]:  # noqa: ANN001
-    """Label texts from full to shortest, each with its sizes (pt) and the share that must lie inside."""
+def _grid_levels(row, staff: list[dict[str, str]], f: float,  # noqa: ANN001
+                 large: bool = False) -> list[tuple[str, tuple[float, ...], float]]:
+    """Label texts from full to shortest, each with its sizes (pt) and the share that must lie inside.
+
+    ``large`` (community sheets, drawn at a larger scale) first tries the full label bigger."""
     code, name = str(row["code"]), str(row["name"])
     hh = f"{_fmt_int(row['households'])}户"
     lines = [name or code, code, hh]
@@ -564,15 +611,27 @@ def _grid_levels(row, staff: list[dict[str, str]], f: float) -> list[tuple[str, 
     if len(staff) > 2:
         people[-1] += f" 等{len(staff)}人"
     b = 7.0 * f
+    big = (1.4 * b, 1.2 * b) if large else ()
     levels = []
     if people:
-        levels.append(("\n".join(lines + people), (b, 0.86 * b, 0.74 * b), 0.9))
+        levels.append(("\n".join(lines + people), (*big, b, 0.86 * b, 0.74 * b), 0.9))
         levels.append(("\n".join(lines + [p.split(" ")[0] for p in people]), (0.74 * b, 0.64 * b), 0.9))
-    levels.append(("\n".join(lines), (b, 0.86 * b, 0.74 * b, 0.64 * b), 0.9))
+    levels.append(("\n".join(lines), (*big, b, 0.86 * b, 0.74 * b, 0.64 * b), 0.9))
     levels.append((f"{lines[0]}\n{hh}", (0.74 * b, 0.62 * b), 0.95))
     serial = _serial(code)
+    levels.append((f"{serial}\n{hh}", (0.74 * b, 0.62 * b), 0.95))
     levels.append((serial, (0.8 * b, 0.62 * b, 0.5 * b), 0.6))
-    return levels
+    return [(text, _floor_sizes(sizes, _MIN_LABEL_PT), inside) for text, sizes, inside in levels]
+
+
+def _floor_sizes(sizes: tuple[float, ...], least: float) -> tuple[float, ...]:
+    """Sizes no smaller than ``least`` points (small sheets), without repeats."""
+    out: list[float] = []
+    for size in sizes:
+        size = max(size, least)
+        if not out or abs(out[-1] - size) > 1e-6:
+            out.append(size)
+    return tuple(out)
 
 
 def _serial(code: str) -> str:
@@ -586,15 +645,17 @@ def _draw_label(ax, placer: _Placer, x: float, y: float, text: str, size: float,
             linespacing=1.15, multialignment="center", zorder=zorder, **kw)
 
 
-def _label_grids(ax, placer: _Placer, data: _MapData, idx: np.ndarray, f: float) -> dict[str, int]:  # noqa: ANN001
+def _label_grids(ax, placer: _Placer, data: _MapData, idx: np.ndarray, f: float,  # noqa: ANN001
+                 large: bool = False) -> dict[str, int]:
     """Place every grid's label: full, shortened, then serial on a leader line. Returns counts by kind."""
     counts = {"full": 0, "short": 0, "serial": 0, "leader": 0, "none": 0}
+    placed: dict[str, str] = {}  # grid code -> the text drawn
     pending = []
     order = idx[np.argsort(shapely.area(data.geoms[idx]))]  # small grids first: they have the fewest spots
     for i in order:
         row = data.grids.iloc[i]
         geom = data.geoms[i]
-        levels = _grid_levels(row, data.staff.get(row.code, []), f)
+        levels = _grid_levels(row, data.staff.get(row.code, []), f, large)
         spots = _candidates(geom, placer.k)
         hit = _try_inside(placer, geom, spots, levels)
         if hit is None:
@@ -604,6 +665,7 @@ def _label_grids(ax, placer: _Placer, data: _MapData, idx: np.ndarray, f: float)
         placer.take(shape)
         _draw_label(ax, placer, x, y, text, size)
         counts["full" if level == 0 else "serial" if level == len(levels) - 1 else "short"] += 1
+        placed[row.code] = text
     for i, spots in pending:
         row = data.grids.iloc[i]
         serial = _serial(row.code)
@@ -621,6 +683,8 @@ def _label_grids(ax, placer: _Placer, data: _MapData, idx: np.ndarray, f: float)
         _draw_label(ax, placer, x, y, serial, size,
                     bbox={"boxstyle": "square,pad=0.08", "facecolor": "white", "edgecolor": "none"})
         counts["leader"] += 1
+        placed[row.code] = serial
+    ax.figure._gridkit_labels = placed  # for tests: what each grid's label says
     return counts
 
 
@@ -640,13 +704,13 @@ def _label_areas(ax, placer: _Placer, geoms, texts: list[str], sizes: tuple[floa
     return drawn
 
 
-def _label_roads(ax, placer: _Placer, data: _MapData, view, f: float) -> int:  # noqa: ANN001
+def _label_roads(ax, placer: _Placer, data: _MapData, view, f: float, scale: float = 1.0) -> int:  # noqa: ANN001
     """Write major road names along the roads, every ~160 mm of printed road, where free."""
     spacing = 160 * f / _PT_MM  # pixels
     drawn = 0
-    per_name: dict[str, int] = {}
+    per_name: dict[str, list[tuple[float, float]]] = {}
     for name, cls, line in data.named_roads:
-        size = (6.6 if cls != "tertiary" else 5.6) * f
+        size = (6.6 if cls != "tertiary" else 5.6) * f * scale
         w, h = placer.size(name, size, 1.0)
         w, h = w + 0.5 * size, h + 0.3 * size  # the white box around the text
         clipped = shapely.intersection(line, view)
@@ -658,7 +722,7 @@ def _label_roads(ax, placer: _Placer, data: _MapData, view, f: float) -> int:  #
                 continue
             half = w / 2 / placer.k
             n = max(1, int(length_px // spacing))
-            placed_here = 0
+            near = per_name.setdefault(name, [])
             for j in range(n):
                 base = (j + 0.5) / n * part.length
                 for off in (0.0, 0.06, -0.06, 0.12, -0.12, 0.2, -0.2):
@@ -677,6 +741,8 @@ def _label_roads(ax, placer: _Placer, data: _MapData, view, f: float) -> int:  #
                         ang += math.pi
                     mid = part.interpolate(d)
                     cx, cy = placer.px(mid.x, mid.y)
+                    if any(math.hypot(cx - qx, cy - qy) < 0.6 * spacing for qx, qy in near):
+                        continue
                     u = np.array([math.cos(ang), math.sin(ang)])
                     v = np.array([-u[1], u[0]])
                     corners = [np.array([cx, cy]) + sx * u * w / 2 + sy * v * h / 2
@@ -690,9 +756,8 @@ def _label_roads(ax, placer: _Placer, data: _MapData, view, f: float) -> int:  #
                             bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none",
                                   "alpha": 0.8})
                     drawn += 1
-                    placed_here += 1
+                    near.append((cx, cy))
                     break
-            per_name[name] = per_name.get(name, 0) + placed_here
     return drawn
 
 
@@ -838,20 +903,20 @@ class _TableFit:
     height: float
 
 
-_TABLE_SIZES = (6.5, 6.0, 5.5, 5.0, 4.6, 4.2, 3.9, 3.6)
+_TABLE_SIZES = (8.0, 7.2, 6.5, 6.0, 5.5, 5.0, 4.6, 4.2, 3.9, 3.6)
 
 
 def _table_fit(w: float, h: float, columns: list[tuple[str, str]], rows: list[list[str]], f: float,
                truncate: bool) -> _TableFit | None:
-    """The largest type size (pt, from 6.5 f down to 3.6 f) at which ``rows`` fit in w x h mm, flowing
+    """The largest type size (pt, from 8 f down to 3.6 f) at which ``rows`` fit in w x h mm, flowing
     over as many side-by-side column sets as needed; with ``truncate``, the rows that fit at the
     smallest size (and a note). None when nothing fits."""
     n = len(rows)
     if n == 0 or w <= 0 or h <= 0:
         return None
     ems = [max([_text_em(hd)] + [_text_em(r[c]) for r in rows]) + 1.6 for c, (hd, _) in enumerate(columns)]
-    for k, base in enumerate(_TABLE_SIZES):
-        size = base * f
+    sizes = _floor_sizes(tuple(base * f for base in _TABLE_SIZES), _MIN_TABLE_PT)
+    for k, size in enumerate(sizes):
         em = size * _PT_MM
         widths = [e * em for e in ems]
         gap, row_h, title_h = 2.5 * em, 1.5 * em, 2.9 * em
@@ -862,7 +927,7 @@ def _table_fit(w: float, h: float, columns: list[tuple[str, str]], rows: list[li
             continue
         if ncol * per_col >= n:
             shown = n
-        elif truncate and k == len(_TABLE_SIZES) - 1:
+        elif truncate and k == len(sizes) - 1:
             shown = ncol * per_col - 1
             if shown < 1:
                 return None
@@ -1032,7 +1097,7 @@ def _plan_panel(layout: _Layout, legend_entries: list[tuple], stats: list[str],
                 done.append((key, area[0], area[1], area[2] + area[4], fit))
                 area[4] -= fit.height + gap
                 placed_ok = True
-                complete &= fit.size >= 4.2 * f - 1e-9
+                complete &= fit.size >= max(4.2 * f, _MIN_TABLE_PT) - 1e-9
                 break
         if placed_ok:
             continue
@@ -1106,7 +1171,7 @@ def _sheet_selection(data: _MapData, community: str | None) -> np.ndarray:
 
 def sheet_figure(plan, community: str | None = None, *, paper: str | tuple[float, float] = "A3",  # noqa: ANN001
                  roster: pd.DataFrame | None = None, source: str | None = None, title: str | None = None,
-                 page: tuple[int, int] | None = None, _data: _MapData | None = None) -> Figure:
+                 page: tuple[int, int | None] | None = None, _data: _MapData | None = None) -> Figure:
     """Draw one sheet: the street office (``community=None``) or one community, by code.
 
     Parameters
@@ -1177,25 +1242,35 @@ def sheet_figure(plan, community: str | None = None, *, paper: str | tuple[float
                dashed=key == "railway")
     _lines(ax, shapely.boundary(data.geoms[sel]), 0.7 * f, _GRID_EDGE, 6)
     comm_geoms = data.communities.geometry.values.to_numpy()
-    _lines(ax, shapely.boundary(comm_geoms), 2.2 * f, _COMMUNITY_EDGE, 7, alpha=0.9)
-    _lines(ax, [shapely.boundary(data.area)], 2.6 * f, _STREET_EDGE, 8)
+    if community is None:
+        _lines(ax, _rims(comm_geoms), 2.2 * f, _COMMUNITY_EDGE, 7, alpha=0.9)
+    else:
+        own = (data.communities["code"] == community).to_numpy()
+        _lines(ax, _rims(comm_geoms[~own]), 1.2 * f, _COMMUNITY_EDGE, 7, alpha=0.45)
+        _lines(ax, _rims(comm_geoms[own]), 2.2 * f, _COMMUNITY_EDGE, 7.5, alpha=0.9)
+    outer = [shapely.Polygon(p.exterior) for p in shapely.get_parts(data.area) if shapely.get_type_id(p) == 3]
+    holes = [shapely.LinearRing(r) for p in shapely.get_parts(data.area) if shapely.get_type_id(p) == 3
+             for r in p.interiors]
+    _lines(ax, shapely.boundary(outer), 2.6 * f, _STREET_EDGE, 8)
+    if holes:  # pieces left out of the area: outlined, not as heavy as the edge
+        _lines(ax, holes, 0.9 * f, _STREET_EDGE, 8)
     # Labels: communities (street sheet), grids, neighbours' names, then roads.
     fig.canvas.draw()  # fixes the axes' pixel box
     placer = _Placer(fig, ax, data.font)
     major = [(row, lines) for row, lines in data.roads if row[0] in ("motorway", "trunk", "primary", "secondary")]
     if major:
         placer.keep_off(np.concatenate([lines for _, lines in major]), max(row[3] for row, _ in major) * f)
-    placer.keep_off(shapely.boundary(comm_geoms), 2.2 * f)
+    placer.keep_off(_rims(comm_geoms), 2.2 * f)
     placer.keep_off(np.array([shapely.boundary(data.area)]), 2.6 * f)
     if community is None and len(data.communities) > 1:
-        _label_areas(ax, placer, comm_geoms, list(data.communities["name"]), (13 * f, 11 * f, 9 * f),
+        _label_areas(ax, placer, comm_geoms, list(data.communities["name"]), (13 * f, 11 * f, 9 * f, 7.5 * f),
                      _COMMUNITY_EDGE)
-    counts = _label_grids(ax, placer, data, sel, f)
+    counts = _label_grids(ax, placer, data, sel, f, large=community is not None)
     if community is not None:
         near = data.communities[(data.communities["code"] != community)]
         geoms = [shapely.intersection(g, view) if g is not None else None for g in near.geometry.values]
         _label_areas(ax, placer, geoms, list(near["name"]), (10 * f, 8 * f), "#7f7f7f", inside=0.98)
-    _label_roads(ax, placer, data, view, f)
+    _label_roads(ax, placer, data, view, f, 1.0 if community is None else 1.25)
     fig._gridkit_label_counts = counts  # for tests and timing reports
     # Title, panel, footer.
     if community is None:
@@ -1220,7 +1295,7 @@ def sheet_figure(plan, community: str | None = None, *, paper: str | tuple[float
     fig.text(8 * f / layout.width, 5 * f / layout.height, footer, ha="left", va="baseline", fontsize=6 * f,
              family=data.font, color="#333333")
     if page is not None:
-        fig.text(1 - 8 * f / layout.width, 5 * f / layout.height, f"第 {page[0]} / {page[1]} 页", ha="right",
+        fig.text(1 - 8 * f / layout.width, 5 * f / layout.height, f"第 {page[0]} / {page[1]} 页" if page[1] else f"第 {page[0]} 页", ha="right",
                  va="baseline", fontsize=6 * f, family=data.font, color="#333333")
     return fig
 

@@ -12,13 +12,16 @@ plan's code with the same numeric value.
 
 from __future__ import annotations
 
+import csv
+import io
+import math
 from pathlib import Path
 
 import pandas as pd
 
 from .errors import InputError
 
-__all__ = ["read_roster", "check_roster", "load_roster", "staff_by_grid", "COLUMN_ALIASES", "ROSTER_COLUMNS"]
+__all__ = ["COLUMN_ALIASES", "ROSTER_COLUMNS", "check_roster", "load_roster", "read_roster", "staff_by_grid"]
 
 ROSTER_COLUMNS = ["grid_code", "name", "role", "phone", "row"]
 
@@ -43,7 +46,7 @@ def _cell(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, float):
-        if value != value:  # NaN
+        if math.isnan(value):
             return ""
         if value.is_integer():
             return str(int(value))
@@ -65,19 +68,19 @@ def _read_cells(path: Path) -> list[list[str]]:
         finally:
             book.close()
     if suffix == ".csv":
-        last: Exception | None = None
+        raw = path.read_bytes()
         for encoding in ("utf-8-sig", "gb18030"):  # Excel in China saves CSV as GBK
             try:
-                table = pd.read_csv(path, header=None, dtype=str, keep_default_na=False, encoding=encoding,
-                                    skip_blank_lines=False)
-                return [[_cell(v) for v in row] for row in table.itertuples(index=False)]
-            except UnicodeDecodeError as exc:
-                last = exc
-            except pd.errors.EmptyDataError:
-                return []
-            except Exception as exc:
-                raise InputError(f"{path}: cannot read roster: {str(exc).splitlines()[0]}") from exc
-        raise InputError(f"{path}: cannot read roster: not UTF-8 or GBK text ({last})")
+                text = raw.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            raise InputError(f"{path}: cannot read roster: the text is neither UTF-8 nor GBK")
+        try:
+            return [[_cell(v) for v in row] for row in csv.reader(io.StringIO(text, newline=""))]
+        except csv.Error as exc:
+            raise InputError(f"{path}: cannot read roster: {exc}") from exc
     raise InputError(f"{path}: roster must be a .csv or .xlsx file")
 
 

@@ -1,0 +1,175 @@
+"""Map sheets on a real sample: Chinese text searchable and embedded, neighbours coloured apart,
+one page per sheet, roster names printed, labels never overlapping, bad rosters rejected cleanly."""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import shapely
+
+import gridkit
+from gridkit.errors import InputError
+from gridkit.maps import cjk_font, draw_map, grid_fill_colours, plan_communities, sheet_figure
+
+GRIDKIT = [sys.executable, "-m", "gridkit.cli"]
+NAMES = ["张伟", "王芳", "李娜", "刘洋", "陈静", "杨磊", "赵敏", "黄勇"]
+
+needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None or shutil.which("pdffonts") is None,
+                                   reason="poppler-utils (pdftotext, pdffonts) not installed")
+
+
+def run(*args: object) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    return subprocess.run([*GRIDKIT, *map(str, args)], capture_output=True, text=True, env=env, timeout=300)
+
+
+def squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+@pytest.fixture(scope="module")
+def plan_file(hk_plan, tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("maps") / "plan.gpkg"
+    gridkit.write_plan(hk_plan, path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def plan(plan_file):
+    return gridkit.read_plan(plan_file)
+
+
+@pytest.fixture(scope="module")
+def roster_file(plan, tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("roster") / "roster.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        out = csv.writer(fh)
+        out.writerow(["网格编码", "姓名", "职务", "联系电话"])
+        for i, code in enumerate(plan.grids["code"]):
+            out.writerow([code, f"{NAMES[i % 8]}{NAMES[(i // 8) % 8][1]}", "专职网格员", f"138{i:08d}"])
+    return path
+
+
+@pytest.fixture(scope="module")
+def all_pdf(plan_file, roster_file, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("pdf") / "sheets.pdf"
+    made = run("map", plan_file, "-o", out, "--all", "--roster", roster_file)
+    assert made.returncode == 0, made.stderr
+    return out
+
+
+@needs_poppler
+def test_pdf_text_has_every_grid_name_and_code_in_chinese(all_pdf, plan):
+    text = squash(subprocess.run(["pdftotext", all_pdf, "-"], capture_output=True, text=True, check=True).stdout)
+    assert "网格划分图" in text
+    for code, name in zip(plan.grids["code"], plan.grids["name"], strict=True):
+        assert code in text, code
+        assert squash(name) in text, name
+    assert re.search(r"[\u4e00-\u9fff]+网格", text)
+
+
+@needs_poppler
+def test_pdf_embeds_the_cjk_font(all_pdf):
+    listing = subprocess.run(["pdffonts", all_pdf], capture_output=True, text=True, check=True).stdout
+    family = cjk_font().replace(" ", "")
+    rows = [line for line in listing.splitlines() if family in line.replace(" ", "")]
+    assert rows, listing
+    for line in rows:
+        # name type encoding emb sub uni: "CID TrueType  Identity-H  yes yes yes"
+        assert re.search(r"Identity-H\s+yes\s+\S+\s+yes", line), line
+
+
+@needs_poppler
+def test_all_sheets_is_one_page_per_community_plus_the_street(all_pdf, plan):
+    info = subprocess.run(["pdfinfo", all_pdf], capture_output=True, text=True, check=True).stdout
+    pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
+    assert pages == 1 + len(plan_communities(plan))
+
+
+@needs_poppler
+def test_roster_names_and_phones_are_on_the_map(all_pdf, plan):
+    text = squash(subprocess.run(["pdftotext", all_pdf, "-"], capture_output=True, text=True, check=True).stdout)
+    for i in range(len(plan.grids)):
+        assert f"{NAMES[i % 8]}{NAMES[(i // 8) % 8][1]}" in text
+        assert f"138{i:08d}" in text
+
+
+def test_neighbouring_grids_never_share_a_colour(plan):
+    colours = grid_fill_colours(plan)
+    geoms = plan.grids.geometry.values.to_numpy()
+    codes = plan.grids["code"].to_numpy()
+    left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+    keep = left < right
+    left, right = left[keep], right[keep]
+    shared = shapely.length(shapely.intersection(shapely.boundary(geoms[left]), shapely.boundary(geoms[right])))
+    pairs = [(a, b) for a, b, s in zip(left, right, shared, strict=True) if s > 1e-6]
+    assert len(pairs) >= len(geoms) - 1  # the grids tile the area, so most have neighbours
+    for a, b in pairs:
+        assert colours[codes[a]] != colours[codes[b]], (codes[a], codes[b])
+
+
+def test_labels_never_overlap_and_stay_inside_the_map_frame(plan):
+    fig = sheet_figure(plan)
+    renderer = fig.canvas.get_renderer()
+    ax = fig.axes[0]  # the map comes first; the panel axes follow
+    frame = ax.get_window_extent(renderer)
+    boxes = []
+    for t in ax.texts:
+        if t.get_rotation() != 0 or not t.get_text():
+            continue  # road names run along the roads; their placement is checked as rotated boxes
+        box = t.get_window_extent(renderer)
+        assert frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
+        boxes.append(box)
+    assert len(boxes) >= len(plan.grids)  # every grid has a label (full, shortened or on a leader line)
+    arr = np.array([[b.x0, b.y0, b.x1, b.y1] for b in boxes])
+    shrink = 0.5  # points: boxes that only touch do not overlap
+    for i in range(len(arr)):
+        o = arr[i + 1:]
+        hit = (o[:, 0] < arr[i, 2] - shrink) & (o[:, 2] > arr[i, 0] + shrink) & \
+              (o[:, 1] < arr[i, 3] - shrink) & (o[:, 3] > arr[i, 1] + shrink)
+        assert not hit.any(), (ax.texts[i].get_text(), np.flatnonzero(hit))
+    counts = fig._gridkit_label_counts
+    assert counts["none"] == 0
+    assert counts["full"] > 0
+
+
+def test_png_sheet_is_the_paper_turned_to_the_area(plan, tmp_path):
+    from PIL import Image
+
+    out = draw_map(plan, tmp_path / "map.png", paper="A4", dpi=50)
+    width, height = Image.open(out).size
+    minx, miny, maxx, maxy = plan.area.total_bounds
+    assert (width > height) == (maxx - minx > maxy - miny)
+    assert {round(width / 50 * 25.4), round(height / 50 * 25.4)} == {297, 210}
+
+
+def test_bad_requests_are_input_errors(plan, tmp_path):
+    with pytest.raises(InputError, match="multi-page PDF"):
+        draw_map(plan, tmp_path / "x.png", all_sheets=True)
+    with pytest.raises(InputError, match="not in this plan"):
+        draw_map(plan, tmp_path / "x.pdf", community="no such community")
+    with pytest.raises(InputError, match="paper"):
+        draw_map(plan, tmp_path / "x.pdf", paper="B5")
+    assert not list(tmp_path.iterdir())
+
+
+def test_bad_roster_exits_2_with_one_line(plan_file, plan, tmp_path):
+    bad = tmp_path / "roster.csv"
+    code = plan.grids["code"].iloc[0]
+    bad.write_text(f"网格编码,姓名,电话\n{code},张三,13800000000\n999999999999999,李四,13900000000\n",
+                   encoding="utf-8")
+    out = tmp_path / "map.pdf"
+    result = run("map", plan_file, "-o", out, "--roster", bad)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "roster.csv" in lines[0] and "row 3" in lines[0] and "999999999999999" in lines[0]
+    assert not out.exists()
