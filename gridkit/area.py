@@ -232,8 +232,15 @@ def _clean_polygons(gdf: gpd.GeoDataFrame, where: str, log: list, name: str) -> 
     sizes = shapely.area(gdf.geometry.values)
     gdf = gdf[sizes > 0.01]
     gdf = gdf.copy()
-    gdf["_part"] = gdf.index.get_level_values(1)
+    gdf["_feature"] = gdf.index.get_level_values(0) + 1
+    gdf["_part"] = gdf.groupby(level=0).cumcount()
     gdf["_parts"] = gdf.groupby(level=0)["_part"].transform("size")
+    # A building split into parts keeps its given counts once: on its largest part.
+    order = gdf.assign(_a=-shapely.area(gdf.geometry.values)).groupby(level=0)["_a"].rank(method="first")
+    for col in ("households", "population"):
+        if col in gdf:
+            num = pd.to_numeric(gdf[col], errors="coerce")
+            gdf[col] = gdf[col].where((order == 1) | num.isna(), 0)
     return gdf.reset_index(drop=True)
 
 
@@ -293,7 +300,7 @@ def _building_ids(buildings: gpd.GeoDataFrame) -> pd.Series:
             base = buildings[col].astype(str)
             break
     if base is None:
-        base = pd.Series([f"b{i + 1}" for i in range(len(buildings))], index=buildings.index)
+        base = "b" + buildings["_feature"].astype(str)
     base = base.where(buildings["_parts"] <= 1, base + "#" + (buildings["_part"] + 1).astype(str))
     dup = base.duplicated(keep=False)
     # Ids must be unique; disambiguate repeats by their order of appearance.

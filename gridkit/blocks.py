@@ -125,7 +125,7 @@ def _tessellate(face: shapely.Geometry, cluster_geoms: np.ndarray, spacing: floa
     cells = shapely.get_parts(
         shapely.voronoi_polygons(shapely.multipoints(coords), extend_to=face, ordered=True)
     )
-    cells = polygonal(shapely.intersection(cells, face, grid_size=grid))
+    cells = polygonal(shapely.intersection(polygonal(cells), face, grid_size=grid))
     return polygonal(_dissolve(cells, index, len(cluster_geoms), grid))
 
 

@@ -27,13 +27,21 @@ _SAMPLE_SPACING_M = 5.0  # fine enough to resolve a road junction, coarse enough
 
 
 def crossing_points(roads: gpd.GeoDataFrame, barriers: gpd.GeoDataFrame) -> np.ndarray:
-    """Points where a road crosses a barrier (bridges, level crossings)."""
+    """Points where a road crosses a barrier (bridges, level crossings).
+
+    A road that only ends on a barrier (a street stopping at the river bank)
+    is no crossing; one that runs across it, or is tagged as a bridge, is.
+    """
     if len(roads) == 0 or len(barriers) == 0:
         return np.array([], dtype=object)
-    r, b = shapely.STRtree(barriers.geometry.values).query(roads.geometry.values, predicate="intersects")
+    lines = roads.geometry.values.to_numpy()
+    walls = barriers.geometry.values.to_numpy()
+    r, b = shapely.STRtree(walls).query(lines, predicate="intersects")
     if len(r) == 0:
         return np.array([], dtype=object)
-    hits = shapely.intersection(roads.geometry.values[r], barriers.geometry.values[b])
+    bridge = roads["bridge"].to_numpy(dtype=bool) if "bridge" in roads else np.zeros(len(roads), dtype=bool)
+    real = shapely.crosses(lines[r], walls[b]) | bridge[r]
+    hits = shapely.intersection(lines[r[real]], walls[b[real]])
     return shapely.centroid(shapely.get_parts(hits))
 
 
