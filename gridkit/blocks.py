@@ -58,8 +58,8 @@ def _clusters(geoms: np.ndarray) -> np.ndarray:
     return connected_components(graph, directed=False)[1]
 
 
-def _dissolve(geoms: np.ndarray, labels: np.ndarray, n: int, grid: float) -> np.ndarray:
-    """Union of ``geoms`` per label 0..n-1."""
+def _dissolve(geoms: np.ndarray, labels: np.ndarray, n: int, grid: float | None) -> np.ndarray:
+    """Union of ``geoms`` per label 0..n-1 (snapped to ``grid`` when given)."""
     order = np.argsort(labels, kind="stable")
     bounds = np.searchsorted(labels[order], np.arange(n + 1))
     out = np.empty(n, dtype=object)
@@ -125,8 +125,10 @@ def _tessellate(face: shapely.Geometry, cluster_geoms: np.ndarray, spacing: floa
     cells = shapely.get_parts(
         shapely.voronoi_polygons(shapely.multipoints(coords), extend_to=face, ordered=True)
     )
-    cells = polygonal(shapely.intersection(polygonal(cells), face, grid_size=grid))
-    return polygonal(_dissolve(cells, index, len(cluster_geoms), grid))
+    # Plain (floating) overlay here: snap-rounding every cell is slow, and the
+    # exact tiling pass later removes any sliver this leaves.
+    cells = polygonal(shapely.intersection(polygonal(cells), face))
+    return polygonal(_dissolve(cells, index, len(cluster_geoms), None))
 
 
 def shared_edges(faces: np.ndarray, min_length: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -150,8 +152,8 @@ def shared_edges(faces: np.ndarray, min_length: float = 0.0) -> tuple[np.ndarray
 
 
 def _merge_slivers(faces: np.ndarray, has_building: np.ndarray, min_area: float, min_width: float,
-                   grid: float) -> np.ndarray:
-    """Merge building-free slivers into the neighbour sharing the longest edge."""
+                   grid: float, barriers: np.ndarray) -> np.ndarray:
+    """Merge building-free slivers into the neighbour sharing the longest edge (never across a barrier)."""
     area = shapely.area(faces)
     width = 2 * area / np.maximum(shapely.length(faces), 1e-9)
     sliver = ~has_building & ((area < min_area) | (width < min_width))
@@ -159,6 +161,10 @@ def _merge_slivers(faces: np.ndarray, has_building: np.ndarray, min_area: float,
         return faces
     left, right, lines = shared_edges(faces)
     length = shapely.length(lines)
+    if len(barriers) and len(lines):
+        wall = shapely.buffer(shapely.union_all(barriers), 10 * grid)
+        across = shapely.length(shapely.intersection(lines, wall)) > 0.5 * length
+        left, right, length = left[~across], right[~across], length[~across]
     frame = pd.DataFrame({"a": np.concatenate([left, right]), "b": np.concatenate([right, left]),
                           "len": np.concatenate([length, length])})
     frame = frame[sliver[frame["a"].to_numpy()]]
@@ -319,7 +325,7 @@ def make_blocks(area: Area, buildings: gpd.GeoDataFrame, profile: Profile) -> Bl
     faces, origin = _explode(tiled, origin)
     owner = _largest_overlap(clusters, faces)
     has_building = np.bincount(owner[owner >= 0], minlength=len(faces)) > 0
-    merged = _merge_slivers(faces, has_building, rules.min_block_area_m2, rules.min_width_m, grid)
+    merged = _merge_slivers(faces, has_building, rules.min_block_area_m2, rules.min_width_m, grid, barriers)
     if len(merged) != len(faces):
         origin = origin[_largest_overlap(shapely.point_on_surface(merged), faces)]
         log.append(("slivers_merged", str(len(faces) - len(merged))))

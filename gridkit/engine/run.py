@@ -23,7 +23,7 @@ _MANY_BLOCKS = 20000
 # Below this many blocks, several METIS seeds are tried for each part count:
 # cheap there, and the best of a few seeds cuts noticeably less.
 _FEW_BLOCKS = 5000
-_SEEDS_WHEN_FEW = 4
+_SEEDS_WHEN_FEW = 3
 # Part counts tried: the fewest possible, then with a little room per part.
 _FILL_LEVELS = (1.0, 0.95, 0.9)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pymetis
 
-from ..graph import GraphArrays
+from ..graph import GraphArrays, subgraph
 
 __all__ = ["metis_seed"]
 
@@ -41,24 +41,19 @@ def metis_seed(g: GraphArrays, nodes: np.ndarray, k: int, *, max_weight: int, se
     if k <= 1 or len(nodes) <= 1:
         return np.zeros(len(nodes), dtype=np.int64)
     k = min(k, len(nodes))
-    local = np.full(g.n, -1, dtype=np.int64)
-    local[nodes] = np.arange(len(nodes))
-    xadj = [0]
-    adjncy: list[int] = []
-    eweights: list[int] = []
-    for v in nodes:
-        nb = g.indices[g.indptr[v]:g.indptr[v + 1]]
-        c = g.cost[g.indptr[v]:g.indptr[v + 1]]
-        inside = local[nb] >= 0
-        adjncy.extend(local[nb[inside]].tolist())
-        eweights.extend(np.maximum(1, np.round(c[inside] * _COST_SCALE)).astype(int).tolist())
-        xadj.append(len(adjncy))
+    if len(nodes) == g.n and np.array_equal(nodes, np.arange(g.n)):
+        xadj, adjncy, cost = g.indptr, g.indices, g.cost
+    else:
+        sub = subgraph(g, nodes)
+        xadj, adjncy, cost = sub.indptr, sub.indices, sub.cost
+    eweights = np.maximum(1, np.round(cost * _COST_SCALE)).astype(np.int64)
     total = int(g.weight[nodes].sum())
     # Empty blocks get a token weight so METIS spreads them instead of piling them up.
-    vweights = (g.weight[nodes] * 10 + 1).astype(int).tolist()
+    vweights = (g.weight[nodes] * 10 + 1).astype(np.int64)
     slack = max_weight * k / max(total, 1) - 1.0
     ufactor = int(np.clip(slack * 1000, 1, 500))
-    adjacency = pymetis.CSRAdjacency(adj_starts=xadj, adjacent=adjncy)
+    adjacency = pymetis.CSRAdjacency(adj_starts=np.asarray(xadj, dtype=np.int64),
+                                     adjacent=np.asarray(adjncy, dtype=np.int64))
     opts = pymetis.Options(seed=int(seed), ufactor=ufactor, contig=1, niter=20, ncuts=2)
     try:
         _, parts = pymetis.part_graph(k, adjacency, vweights=vweights, eweights=eweights, recursive=False,
