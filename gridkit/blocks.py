@@ -125,10 +125,12 @@ def _tessellate(face: shapely.Geometry, cluster_geoms: np.ndarray, spacing: floa
     cells = shapely.get_parts(
         shapely.voronoi_polygons(shapely.multipoints(coords), extend_to=face, ordered=True)
     )
-    # Plain (floating) overlay here: snap-rounding every cell is slow, and the
-    # exact tiling pass later removes any sliver this leaves.
-    cells = polygonal(shapely.intersection(polygonal(cells), face))
-    return polygonal(_dissolve(cells, index, len(cluster_geoms), None))
+    # Only cells that reach past the face need clipping (snap-rounding all is slow).
+    cells = polygonal(cells)
+    outside = ~shapely.within(cells, face)
+    cells[outside] = shapely.intersection(cells[outside], face, grid_size=grid)
+    cells = shapely.set_precision(polygonal(cells), grid)
+    return polygonal(_dissolve(cells, index, len(cluster_geoms), grid))
 
 
 def shared_edges(faces: np.ndarray, min_length: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

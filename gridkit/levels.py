@@ -41,8 +41,12 @@ class Levels:
     community_flags: dict[int, tuple[str, ...]] = field(default_factory=dict)
 
 
-def contract(g: GraphArrays, units: np.ndarray, max_weight: int) -> tuple[GraphArrays, np.ndarray, set[int]]:
+def contract(g: GraphArrays, units: np.ndarray, max_weight: int,
+             forced: frozenset[int] = frozenset()) -> tuple[GraphArrays, np.ndarray, set[int]]:
     """Merge the nodes of each unit into one node, where the unit is connected and fits.
+
+    Units in ``forced`` (locked units: the user's word wins) are merged even
+    when they are heavy or their blocks are not connected in the graph.
 
     Returns
     -------
@@ -61,7 +65,7 @@ def contract(g: GraphArrays, units: np.ndarray, max_weight: int) -> tuple[GraphA
         nodes = np.flatnonzero(units == u)
         if len(nodes) < 2:
             continue
-        if g.weight[nodes].sum() > max_weight or not _connected(g, nodes, src):
+        if int(u) not in forced and (g.weight[nodes].sum() > max_weight or not _connected(g, nodes, src)):
             too_big.add(int(u))
             continue
         super_of[nodes] = nodes.min()
@@ -90,7 +94,8 @@ def _connected(g: GraphArrays, nodes: np.ndarray, src: np.ndarray) -> bool:
 
 
 def _solve_level(g: GraphArrays, bounds: Bounds, profile: Profile, *, units: np.ndarray, home: np.ndarray | None,
-                 locked: np.ndarray) -> tuple[np.ndarray, dict[int, tuple[str, ...]]]:
+                 locked: np.ndarray, forced: frozenset[int] = frozenset(),
+                 ) -> tuple[np.ndarray, dict[int, tuple[str, ...]]]:
     """Partition one unit's blocks into parts of one level (see module docstring)."""
     labels = np.full(g.n, -1, dtype=np.int64)
     flags: dict[int, tuple[str, ...]] = {}
@@ -104,7 +109,7 @@ def _solve_level(g: GraphArrays, bounds: Bounds, profile: Profile, *, units: np.
     if len(free) == 0:
         return labels, flags
     sub = subgraph(g, free)
-    small, super_of, split_units = contract(sub, units[free], bounds.max)
+    small, super_of, split_units = contract(sub, units[free], bounds.max, forced)
     p = profile.partition
     small_home = None
     if home is not None:
@@ -160,12 +165,14 @@ def solve_levels(
 
     # A locked grid must stay inside one community: contract it like a compound.
     units = compounds.copy()
+    forced: frozenset[int] = frozenset()
     if home_grid is not None and locked_grid.any():
         offset = units.max() + 1
         units[locked_grid] = offset + home_grid[locked_grid]
+        forced = frozenset(int(u) for u in np.unique(units[locked_grid]))
     if lv.communities and not (lv.quarter and total < profile.group.small_area_households):
         community, c_flags = _solve_level(g, _bounds(profile.community), profile, units=units,
-                                          home=home_community, locked=locked_community)
+                                          home=home_community, locked=locked_community, forced=forced)
     else:
         community, c_flags = np.zeros(n, dtype=np.int64), {}
     if lv.quarter and total < profile.group.small_area_households:
