@@ -1,0 +1,279 @@
+"""What the worker does: each job is a thin call of gridkit's library, returning plain data.
+
+The Processing algorithms map one-to-one onto the CLI commands (partition,
+validate, map, report, diff) and call the same library functions the
+commands do. The ``session_*`` jobs serve the editing dock through
+:mod:`.editing`. Runs in the worker process only (never imported by QGIS).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from .editing import Edit, EditModel, Tolerance, grids_frame
+from .protocol import plain
+
+__all__ = ["JOBS", "Progress"]
+
+Progress = Callable[[float, str], None]
+
+_SESSIONS: dict[int, EditModel] = {}
+
+
+def ping(progress: Progress) -> dict[str, Any]:
+    """Versions of what the worker runs on (and proof it is alive)."""
+    import os
+    import sys
+
+    import gridkit
+    import pyogrio
+    import shapely
+
+    return {"gridkit": gridkit.__version__, "gridkit_path": str(Path(gridkit.__file__).parent),
+            "python": sys.executable, "pid": os.getpid(), "gdal": pyogrio.__gdal_version_string__,
+            "geos": shapely.geos_version_string}
+
+
+def profiles(progress: Progress) -> list[str]:
+    from gridkit import shipped_profiles
+
+    return list(shipped_profiles())
+
+
+def partition(progress: Progress, *, input: str, output: str, profile: str = "default",  # noqa: A002
+              seed: int | None = None, households: str | None = None, from_gcj02: bool = False,
+              existing: str | None = None) -> dict[str, Any]:
+    """``gridkit partition``: read, divide, write the plan GeoPackage."""
+    import gridkit
+    from gridkit.cli import _check_output
+    from gridkit.existing import read_existing
+    from gridkit.households import read_register
+    from gridkit.profile import load_profile
+
+    started = time.time()
+    out = Path(output)
+    _check_output(out, (".gpkg",))
+    progress(2, "reading the profile")
+    prof = load_profile(profile).with_seed(seed)
+    register = read_register(Path(households)) if households else None
+    progress(5, "reading and cleaning the input")
+    area = gridkit.read_area(Path(input), from_gcj02=from_gcj02, hull_buffer_m=prof.blocks.hull_buffer_m)
+    if existing:
+        area = dataclasses.replace(area, existing=read_existing(Path(existing)).to_crs(area.crs))
+    progress(20, "blocks, block graph and partition")
+    plan = gridkit.partition(area, prof, register=register)
+    progress(90, "writing the plan")
+    gridkit.write_plan(plan, out)
+    m = plan.metrics
+    bad = m[(m["kind"] == "invariant") & (m["passed"] == "no")]
+    grid = m[m["level"] == "grid"].set_index("name")["value"]
+    from gridkit.maps import grid_fill_colours
+
+    colours = grid_fill_colours(plan)
+    progress(100, "done")
+    return {"output": str(out), "grids": int(len(plan.grids)), "colours": colours,
+            "communities": int(len(plan.communities)) if plan.communities is not None else 0,
+            "households": int(grid.get("households", 0)), "road_following": float(grid.get("road_following", 0)),
+            "failures": [f"{r.level}.{r.name}" for r in bad.itertuples()], "seconds": round(time.time() - started, 1)}
+
+
+def validate(progress: Progress, *, plan: str, input: str | None = None) -> dict[str, Any]:  # noqa: A002
+    """``gridkit validate``: every invariant and score, recomputed from the plan."""
+    from gridkit.validate import validate as _validate
+    from gridkit.validate import validate_against_input
+
+    progress(10, "recomputing every invariant and score")
+    result = validate_against_input(plan, input) if input else _validate(plan)
+    progress(100, "done")
+    rows = result.metrics.to_dict("records")
+    return {"failures": list(result.failures), "metrics": plain(rows)}
+
+
+def map(progress: Progress, *, plan: str, output: str, community: str | None = None,  # noqa: A001
+        all_sheets: bool = False, paper: str = "A3", dpi: int = 200, roster: str | None = None,
+        source: str | None = None) -> dict[str, Any]:
+    """``gridkit map``: the wall chart of a plan (gridkit.commands.maps.make_map)."""
+    from gridkit.commands.maps import make_map
+
+    progress(10, "drawing the map")
+    sheets = make_map(Path(plan), Path(output), community=community or None, all_sheets=all_sheets, paper=paper,
+                      dpi=int(dpi), roster_path=Path(roster) if roster else None, source=source or None)
+    progress(100, "done")
+    return {"output": str(output), "sheets": int(sheets)}
+
+
+def report(progress: Progress, *, plan: str, output: str, roster: str | None = None,
+           source: str | None = None) -> dict[str, Any]:
+    """``gridkit report``: the division scheme tables (gridkit.commands.report.make_report)."""
+    from gridkit.commands.report import make_report
+
+    progress(10, "writing the report")
+    communities, grids = make_report(Path(plan), Path(output), roster_path=Path(roster) if roster else None,
+                                     source=source or None)
+    progress(100, "done")
+    return {"output": str(output), "communities": int(communities), "grids": int(grids)}
+
+
+def diff(progress: Progress, *, old: str, new: str, output: str | None = None) -> dict[str, Any]:
+    """``gridkit diff``: what moved between two plans."""
+    from gridkit import read_plan
+    from gridkit.changes import compare_plans, summary
+    from gridkit.commands.diff import write_changes
+
+    progress(10, "reading both plans")
+    table = compare_plans(read_plan(old), read_plan(new))
+    progress(80, "comparing")
+    if output:
+        write_changes(table, Path(output))
+    rows = table.drop(columns=["geometry"], errors="ignore").to_dict("records")
+    progress(100, "done")
+    return {"summary": plain(summary(table)), "rows": plain(rows), "output": output or ""}
+
+
+def style(progress: Progress, *, plan: str) -> dict[str, Any]:
+    """Fill colours of a plan's grids (neighbours differ), as the wall chart has them."""
+    from gridkit import read_plan
+    from gridkit.maps import grid_fill_colours
+
+    return {"colours": grid_fill_colours(read_plan(plan))}
+
+
+# ---------------------------------------------------------------------- the editing dock
+
+
+def session_open(progress: Progress, *, plan: str, tolerance_m2: float = 5.0, width_m: float = 0.5,
+                 compounds: bool = True) -> dict[str, Any]:
+    """Open a plan for editing; returns a session id and what the dock shows about it."""
+    model = EditModel.open(plan, tolerance=Tolerance(area_m2=tolerance_m2, width_m=width_m), compounds=compounds)
+    sid = max(_SESSIONS, default=0) + 1
+    _SESSIONS[sid] = model
+    return {"session": sid, **model.info()}
+
+
+def _model(session: int) -> EditModel:
+    from .editing import EditError
+
+    if session not in _SESSIONS:
+        raise EditError("the editing session has ended; open the plan again")
+    return _SESSIONS[session]
+
+
+def session_close(progress: Progress, *, session: int) -> bool:
+    return _SESSIONS.pop(session, None) is not None
+
+
+def session_check(progress: Progress, *, session: int, grids: list[dict]) -> dict[str, Any]:
+    """Statistics per grid, violations and colours of the grid layer as it now is."""
+    model = _model(session)
+    frame = grids_frame(grids, model.blocks.crs)
+    result = model.check(frame)
+    stats = result["stats"]
+    return plain({"stats": {int(fid): row for fid, row in zip(stats.index, stats.to_dict("records"), strict=True)},
+                  "columns": list(stats.columns), "violations": result["violations"], "colours": result["colours"],
+                  "unassigned_blocks": result["unassigned_blocks"]})
+
+
+def _edit(edit: Edit) -> dict[str, Any]:
+    return plain({"update": edit.update, "add": edit.add, "delete": edit.delete, "message": edit.message})
+
+
+def session_edit(progress: Progress, *, session: int, grids: list[dict], op: str, **args: Any) -> dict[str, Any]:
+    """One edit of the dock: ``move``, ``merge``, ``split_line``, ``split_into``, ``lock``."""
+    import shapely
+
+    model = _model(session)
+    frame = grids_frame(grids, model.blocks.crs)
+    if op == "move":
+        edit = model.move_blocks(frame, [str(b) for b in args["blocks"]], int(args["target"]))
+    elif op == "merge":
+        edit = model.merge(frame, int(args["keep"]), int(args["other"]))
+    elif op == "split_line":
+        edit = model.split_by_line(frame, int(args["fid"]), shapely.from_wkb(args["line"]))
+    elif op == "split_into":
+        edit = model.split_into(frame, int(args["fid"]), int(args["n"]))
+    elif op == "lock":
+        edit = model.set_locked(frame, [int(f) for f in args["fids"]], bool(args["locked"]))
+    else:
+        raise ValueError(f"unknown edit {op!r}")
+    return _edit(edit)
+
+
+def rebalance(progress: Progress, *, plan: str, grids: list[dict], seed: int | None = None) -> dict[str, Any]:
+    """Re-solve the unlocked grids, locked ones fixed (a one-off worker: cancelling kills it)."""
+    progress(1, "reading the plan")
+    model = EditModel.open(plan, compounds=False)
+    frame = grids_frame(grids, model.blocks.crs)
+    return _edit(model.rebalance(frame, seed=seed, progress=progress))
+
+
+def session_save(progress: Progress, *, session: int, grids: list[dict]) -> dict[str, Any]:
+    """Everything the plan file needs after the edits, as plain rows for the plugin to write through QGIS.
+
+    The plan GeoPackage is open in QGIS, so the worker does not write it
+    (docs/qgis.md); it returns per layer the values to change.
+    """
+    model = _model(session)
+    frame = grids_frame(grids, model.blocks.crs)
+    progress(10, "rebuilding the plan from the grids")
+    edited = model.to_plan(frame)
+    progress(70, "scoring")
+    old = model.plan
+    fid_of = {str(c): int(f) for c, f in zip(frame["code"], frame.index, strict=True)}
+    grid_rows = {}
+    for row in edited.grids.to_dict("records"):
+        grid_rows[fid_of[str(row["code"])]] = row
+    dropped = [int(f) for c, f in fid_of.items() if c not in set(edited.grids["code"].astype(str))]
+
+    def changed(new, before, key: str, cols: tuple[str, ...]) -> dict[str, dict]:  # noqa: ANN001
+        a = new.set_index(new[key].astype(str))
+        b = before.set_index(before[key].astype(str))
+        out = {}
+        for col in cols:
+            diff = a[col].astype(str) != b[col].reindex(a.index).astype(str)
+            for k in a.index[diff.to_numpy()]:
+                out.setdefault(str(k), {})[col] = a.at[k, col]
+        return out
+
+    cols = ("grid_code", "community_code", "group_code")
+    payload: dict[str, Any] = {
+        "grids": {"update": grid_rows, "delete": dropped},
+        "blocks": {"key": "block_id", "update": changed(edited.blocks, old.blocks, "block_id", cols)},
+        "buildings": {"key": "building_id", "update": changed(edited.buildings, old.buildings, "building_id", cols)},
+        "metrics": edited.metrics.to_dict("records"),
+        "run": edited.run.iloc[len(old.run):].to_dict("records"),
+        "changes": [{**r, "geometry": g} for r, g in zip(
+            edited.changes.drop(columns="geometry").to_dict("records"), edited.changes.geometry.values, strict=True)],
+    }
+    for layer in ("communities", "groups"):
+        units = getattr(edited, layer)
+        before = getattr(old, layer)
+        if units is None or before is None:
+            continue
+        keep = set(units["code"].astype(str))
+        payload[layer] = {"key": "code", "update": {str(r["code"]): r for r in units.to_dict("records")},
+                          "delete": [c for c in before["code"].astype(str) if c not in keep]}
+    failures = [f"{r.level}.{r.name}" for r in edited.metrics.itertuples()
+                if r.kind == "invariant" and r.passed == "no"]
+    payload["failures"] = failures
+    progress(100, "done")
+    return plain(payload)
+
+
+def session_reload(progress: Progress, *, session: int) -> bool:
+    """Read the plan again after the plugin wrote the edits into it (later saves compare with it)."""
+    import gridkit
+
+    model = _model(session)
+    model.plan = gridkit.read_plan(model.source)
+    model.blocks = model.plan.blocks.reset_index(drop=True)
+    return True
+
+
+JOBS: dict[str, Callable[..., Any]] = {
+    f.__name__: f for f in (ping, profiles, partition, validate, map, report, diff, style, session_open,
+                            session_close, session_check, session_edit, rebalance, session_save, session_reload)
+}

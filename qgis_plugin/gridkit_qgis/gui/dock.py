@@ -1,0 +1,750 @@
+"""The editing dock: thin Qt glue over :mod:`gridkit_qgis.core.editing` (which runs in the worker).
+
+The grid layer is the truth. Each edit asks the worker what to change,
+then applies it to the layer inside one ``beginEditCommand``/``endEditCommand``,
+so QGIS's undo stack (the dock's buttons, Ctrl+Z, the Undo panel) undoes it.
+Whenever the layer changes, a QgsTask sends a snapshot to the worker and the
+dock shows the statistics per grid and every violated rule, highlighted on
+the map.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from qgis.core import (
+    QgsCoordinateTransform,
+    QgsGeometry,
+    QgsMapLayerProxyModel,
+    QgsProject,
+    QgsVectorLayer,
+    QgsWkbTypes,
+)
+from qgis.gui import QgsMapLayerComboBox, QgsRubberBand
+from qgis.PyQt.QtCore import Qt, QTimer, pyqtSignal
+from qgis.PyQt.QtGui import QBrush, QColor
+from qgis.PyQt.QtWidgets import (
+    QAbstractItemView,
+    QDockWidget,
+    QDoubleSpinBox,
+    QFileDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .. import gateway
+from ..i18n import tr
+from . import planio, styles
+from .maptools import BlockPickTool, LineTool
+from .tasks import WorkerTask, start
+
+__all__ = ["GridkitDock", "kind_name", "violation_text"]
+
+_CHECK_DELAY_MS = 250
+_VIOLATION_FILL = QColor(214, 39, 40, 70)
+_VIOLATION_EDGE = QColor(214, 39, 40)
+
+
+def kind_name(kind: str) -> str:
+    return {"over_max": tr("over the maximum"), "not_contiguous": tr("not contiguous"), "gap": tr("gap"),
+            "overlap": tr("overlap"), "split_compound": tr("split compound")}.get(kind, kind)
+
+
+def violation_text(v: dict[str, Any], max_households: int) -> str:
+    value = v.get("value", 0) or 0
+    kind = v["kind"]
+    if kind == "over_max":
+        return tr("{households} households, more than {max}").format(households=int(value), max=max_households)
+    if kind == "not_contiguous":
+        return tr("{n} separate pieces").format(n=int(value)) if value else tr("holds no block")
+    if kind == "gap":
+        return tr("{area} m² in no grid").format(area=f"{value:,.0f}")
+    if kind == "overlap":
+        return tr("{area} m² in two grids").format(area=f"{value:,.0f}")
+    if kind == "split_compound":
+        return tr("one compound in {n} grids").format(n=int(value))
+    return v.get("message", "")
+
+
+class GridkitDock(QDockWidget):
+    """Edit a plan's grids: move blocks, merge, split, lock, rebalance; live statistics and violations."""
+
+    checked = pyqtSignal()       # statistics and violations are up to date
+    edited = pyqtSignal(str)     # an edit was applied (its description)
+    failed = pyqtSignal(str)     # something went wrong (message shown in the dock)
+    saved = pyqtSignal(dict)     # the plan was saved: {"failures": [...], "written": {...}}
+    rebalanced = pyqtSignal(bool)  # the rebalance finished (False: cancelled or failed)
+
+    def __init__(self, iface, parent: QWidget | None = None, python: str | None = None) -> None:  # noqa: ANN001
+        super().__init__(tr("gridkit grids"), parent)
+        self.setObjectName("GridkitDock")
+        self.iface = iface
+        self.canvas = iface.mapCanvas()
+        self.python = python
+        self.worker = gateway.shared_worker(python)
+        self.layer: QgsVectorLayer | None = None
+        self.blocks_layer: QgsVectorLayer | None = None
+        self.plan_path = ""
+        self.session: int | None = None
+        self.info: dict[str, Any] = {}
+        self.stats: dict[int, dict[str, Any]] = {}
+        self.violations: list[dict[str, Any]] = []
+        self.attrs: dict[int, dict[str, Any]] = {}
+        self._busy = 0
+        self._dirty = False
+        self._checking = False
+        self._rebalance: WorkerTask | None = None
+        self._syncing = False
+        self._band = QgsRubberBand(self.canvas, QgsWkbTypes.PolygonGeometry)
+        self._band.setColor(_VIOLATION_FILL)
+        self._band.setStrokeColor(_VIOLATION_EDGE)
+        self._band.setWidth(2)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self.check)
+        self._build()
+        self.pick_tool: BlockPickTool | None = None
+        self.line_tool: LineTool | None = None
+        self.layer_combo.layerChanged.connect(self.set_layer)
+        first = self.layer_combo.currentLayer()
+        if planio.is_plan_grids(first):
+            self.set_layer(first)
+
+    # ------------------------------------------------------------------ widgets
+
+    def _button(self, text: str, slot, tip: str = "", checkable: bool = False) -> QToolButton:  # noqa: ANN001
+        b = QToolButton()
+        b.setText(text)
+        b.setToolTip(tip or text)
+        b.setCheckable(checkable)
+        b.setToolButtonStyle(Qt.ToolButtonTextOnly)
+        b.clicked.connect(slot)
+        return b
+
+    def _build(self) -> None:
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        top = QHBoxLayout()
+        top.addWidget(QLabel(tr("Grid layer")))
+        self.layer_combo = QgsMapLayerComboBox()
+        self.layer_combo.setFilters(QgsMapLayerProxyModel.PolygonLayer)
+        top.addWidget(self.layer_combo, 1)
+        self.open_button = QPushButton(tr("Open plan…"))
+        self.open_button.clicked.connect(self.open_plan_dialog)
+        top.addWidget(self.open_button)
+        layout.addLayout(top)
+        self.status = QLabel(tr("Choose the grids layer of a plan GeoPackage."))
+        self.status.setWordWrap(True)
+        layout.addWidget(self.status)
+
+        tools = QGridLayout()
+        self.assign_button = self._button(tr("Assign blocks"), self.toggle_pick,
+                                          tr("Click a block, or drag a box over blocks, to move them into the "
+                                             "selected grid"), checkable=True)
+        self.line_button = self._button(tr("Split by line"), self.toggle_line,
+                                        tr("Draw a line across the selected grid (right click ends it)"),
+                                        checkable=True)
+        self.merge_button = self._button(tr("Merge"), self.merge_selected, tr("Merge the two selected grids"))
+        self.split_n = QSpinBox()
+        self.split_n.setRange(2, 20)
+        self.split_n.setValue(2)
+        self.split_button = self._button(tr("Rebalance into N"), self.split_selected,
+                                         tr("Divide the selected grid into N grids along its streets"))
+        self.lock_button = self._button(tr("Lock"), lambda: self.lock_selected(True), tr("Lock the selected grids"))
+        self.unlock_button = self._button(tr("Unlock"), lambda: self.lock_selected(False),
+                                          tr("Unlock the selected grids"))
+        self.rebalance_button = self._button(tr("Rebalance unlocked"), self.rebalance,
+                                             tr("Re-solve every unlocked grid; locked grids stay exactly"))
+        self.undo_button = self._button(tr("Undo"), self.undo)
+        self.redo_button = self._button(tr("Redo"), self.redo)
+        self.save_button = self._button(tr("Save"), self.save,
+                                        tr("Write the edits, the blocks' and buildings' grids and the scores "
+                                           "into the plan GeoPackage"))
+        row = [self.assign_button, self.line_button, self.merge_button, self.lock_button, self.unlock_button]
+        for i, b in enumerate(row):
+            tools.addWidget(b, 0, i)
+        split_box = QHBoxLayout()
+        split_box.addWidget(self.split_n)
+        split_box.addWidget(self.split_button)
+        tools.addLayout(split_box, 1, 0, 1, 2)
+        tools.addWidget(self.rebalance_button, 1, 2, 1, 2)
+        tools.addWidget(self.save_button, 1, 4)
+        tools.addWidget(self.undo_button, 2, 0)
+        tools.addWidget(self.redo_button, 2, 1)
+        tools.addWidget(QLabel(tr("Sliver tolerance (m²)")), 2, 2, 1, 2)
+        self.tolerance = QDoubleSpinBox()
+        self.tolerance.setRange(0.0, 1000.0)
+        self.tolerance.setDecimals(1)
+        self.tolerance.setValue(5.0)
+        self.tolerance.editingFinished.connect(self.reopen)
+        tools.addWidget(self.tolerance, 2, 4)
+        layout.addLayout(tools)
+
+        progress = QHBoxLayout()
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 100)
+        self.progress.setVisible(False)
+        self.cancel_button = QPushButton(tr("Cancel"))
+        self.cancel_button.setVisible(False)
+        self.cancel_button.clicked.connect(self.cancel)
+        progress.addWidget(self.progress, 1)
+        progress.addWidget(self.cancel_button)
+        layout.addLayout(progress)
+
+        split = QSplitter(Qt.Vertical)
+        self.table = QTableWidget(0, 8)
+        self.table.setHorizontalHeaderLabels([tr("Code"), tr("Households"), tr("Buildings"), tr("Area (m²)"),
+                                              tr("Grid managers"), tr("Harmony promoters"), tr("Locked"),
+                                              tr("Name")])
+        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.itemSelectionChanged.connect(self._table_selection)
+        split.addWidget(self.table)
+        problems = QWidget()
+        pl = QVBoxLayout(problems)
+        pl.setContentsMargins(0, 0, 0, 0)
+        self.problems_label = QLabel(tr("Violations"))
+        pl.addWidget(self.problems_label)
+        self.problems = QTableWidget(0, 4)
+        self.problems.setHorizontalHeaderLabels([tr("Rule"), tr("Grids"), tr("Detail"), ""])
+        self.problems.verticalHeader().setVisible(False)
+        self.problems.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.problems.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+        self.problems.horizontalHeader().setStretchLastSection(True)
+        pl.addWidget(self.problems)
+        split.addWidget(problems)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        layout.addWidget(split, 1)
+        self.setWidget(body)
+        self._update_buttons()
+
+    # ------------------------------------------------------------------ state
+
+    @property
+    def busy(self) -> bool:
+        return self._busy > 0 or self._checking or self._timer.isActive()
+
+    def _set_busy(self, delta: int) -> None:
+        self._busy = max(0, self._busy + delta)
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        ready = self.session is not None and self._busy == 0
+        for b in (self.assign_button, self.line_button, self.merge_button, self.split_button, self.lock_button,
+                  self.unlock_button, self.rebalance_button, self.save_button, self.split_n):
+            b.setEnabled(ready)
+        stack = self.layer.undoStack() if self.layer is not None else None
+        self.undo_button.setEnabled(ready and stack is not None and stack.canUndo())
+        self.redo_button.setEnabled(ready and stack is not None and stack.canRedo())
+
+    def _say(self, text: str, error: bool = False) -> None:
+        self.status.setText(text)
+        self.status.setStyleSheet("color: #b03a2e;" if error else "")
+        if error:
+            self.failed.emit(text)
+
+    def _fail(self, task: WorkerTask, what: str) -> bool:
+        """Report a failed or cancelled task; True when it did fail."""
+        if task.cancelled:
+            self._say(tr("{what}: cancelled").format(what=what))
+            return True
+        if task.error is not None:
+            err = task.error
+            detail = str(err)
+            if isinstance(err, gateway.WorkerError) and err.kind == "internal" and err.details:
+                from qgis.core import QgsMessageLog
+
+                QgsMessageLog.logMessage(err.details, "gridkit")
+            self._say(tr("{what} failed: {error}").format(what=what, error=detail), error=True)
+            return True
+        return False
+
+    # ------------------------------------------------------------------ layer and session
+
+    def open_plan_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, tr("Open a gridkit plan"), "", tr("GeoPackage (*.gpkg)"))
+        if path:
+            self.open_plan(path)
+
+    def open_plan(self, path: str) -> QgsVectorLayer | None:
+        """Add a plan's communities, blocks and grids to the project, styled, and edit its grids."""
+        project = QgsProject.instance()
+        stem = Path(path).stem
+        layers = {}
+        for name in ("communities", "blocks", "grids"):
+            existing = [lyr for lyr in planio.project_layers_on(path) if planio.layer_path(lyr)[1] == name]
+            if existing:
+                layers[name] = existing[0]
+                continue
+            layer = planio.plan_layer(path, name, f"{stem} — {name}")
+            if not layer.isValid():
+                continue
+            {"communities": styles.style_communities, "blocks": styles.style_blocks,
+             "grids": styles.style_grids}[name](layer)
+            project.addMapLayer(layer)
+            layers[name] = layer
+        grids = layers.get("grids")
+        if grids is None:
+            self._say(tr("{path} has no grids layer").format(path=path), error=True)
+            return None
+        self.layer_combo.setLayer(grids)
+        if self.layer is not grids:
+            self.set_layer(grids)
+        self.canvas.setExtent(self.canvas.mapSettings().layerExtentToOutputExtent(grids, grids.extent()))
+        self.canvas.refresh()
+        return grids
+
+    def set_layer(self, layer) -> None:  # noqa: ANN001
+        if layer is self.layer and self.session is not None:
+            return
+        self._disconnect()
+        self.session = None
+        self.stats, self.violations, self.attrs = {}, [], {}
+        self._band.reset(QgsWkbTypes.PolygonGeometry)
+        self.table.setRowCount(0)
+        self.problems.setRowCount(0)
+        if not planio.is_plan_grids(layer):
+            self.layer = None
+            self._say(tr("Choose the grids layer of a plan GeoPackage."))
+            self._update_buttons()
+            return
+        self.layer = layer
+        self.plan_path = planio.layer_path(layer)[0]
+        for signal in (layer.featureAdded, layer.featureDeleted, layer.geometryChanged, layer.attributeValueChanged,
+                       layer.afterRollBack, layer.afterCommitChanges, layer.editingStarted, layer.editingStopped):
+            signal.connect(self.schedule_check)
+        layer.selectionChanged.connect(self._layer_selection)
+        layer.undoStack().indexChanged.connect(self._undo_changed)
+        layer.willBeDeleted.connect(lambda: self.set_layer(None))
+        self.blocks_layer = self._blocks_layer()
+        self.reopen()
+
+    def _disconnect(self) -> None:
+        layer = self.layer
+        if layer is None:
+            return
+        for signal, slot in ((layer.featureAdded, self.schedule_check), (layer.featureDeleted, self.schedule_check),
+                             (layer.geometryChanged, self.schedule_check),
+                             (layer.attributeValueChanged, self.schedule_check),
+                             (layer.afterRollBack, self.schedule_check), (layer.afterCommitChanges, self.schedule_check),
+                             (layer.editingStarted, self.schedule_check), (layer.editingStopped, self.schedule_check),
+                             (layer.selectionChanged, self._layer_selection),
+                             (layer.undoStack().indexChanged, self._undo_changed)):
+            try:
+                signal.disconnect(slot)
+            except (TypeError, RuntimeError):
+                pass
+        if self.session is not None:
+            sid = self.session
+            start(WorkerTask("gridkit: close", lambda t: self.worker.call("session_close", {"session": sid}),
+                             lambda t: None, can_cancel=False))
+
+    def _blocks_layer(self) -> QgsVectorLayer | None:
+        for layer in planio.project_layers_on(self.plan_path):
+            if planio.layer_path(layer)[1] == "blocks":
+                return layer
+        layer = planio.plan_layer(self.plan_path, "blocks", f"{Path(self.plan_path).stem} — blocks")
+        if not layer.isValid():
+            return None
+        styles.style_blocks(layer)
+        QgsProject.instance().addMapLayer(layer)
+        return layer
+
+    def reopen(self) -> None:
+        """(Re)start the editing session in the worker (reads the plan and its compounds)."""
+        if self.layer is None:
+            return
+        path, tol = self.plan_path, float(self.tolerance.value())
+        self._say(tr("Opening {name}…").format(name=Path(path).name))
+        self._set_busy(1)
+
+        def work(task: WorkerTask) -> dict:
+            return self.worker.call("session_open", {"plan": path, "tolerance_m2": tol}, is_cancelled=task.isCanceled)
+
+        def done(task: WorkerTask) -> None:
+            self._set_busy(-1)
+            if self._fail(task, tr("Opening the plan")):
+                return
+            self.info = task.result
+            self.session = task.result["session"]
+            self._update_buttons()
+            self.check()
+
+        start(WorkerTask(tr("gridkit: open plan"), work, done))
+
+    # ------------------------------------------------------------------ live check
+
+    def schedule_check(self, *args: Any) -> None:
+        if self.session is not None:
+            self._timer.start(_CHECK_DELAY_MS)
+        self._update_buttons()
+
+    def _undo_changed(self, *args: Any) -> None:
+        self.schedule_check()
+
+    def check(self) -> None:
+        """Recompute statistics and violations in the background."""
+        if self.layer is None or self.session is None:
+            return
+        if self._checking:
+            self._dirty = True
+            return
+        self._checking = True
+        self._dirty = False
+        records = planio.snapshot(self.layer)
+        sid = self.session
+
+        def work(task: WorkerTask) -> dict:
+            return self.worker.call("session_check", {"session": sid, "grids": records}, is_cancelled=task.isCanceled)
+
+        def done(task: WorkerTask) -> None:
+            self._checking = False
+            if not self._fail(task, tr("Checking the grids")) and self.layer is not None:
+                self.attrs = {r["fid"]: r for r in records}
+                self.stats = task.result["stats"]
+                self.violations = task.result["violations"]
+                self._show(task.result)
+                styles.update_grid_colours(self.layer, task.result["colours"])
+            if self._dirty:
+                self.check()
+            else:
+                self._update_buttons()
+                self.checked.emit()
+
+        start(WorkerTask(tr("gridkit: check grids"), work, done, can_cancel=False))
+
+    def _show(self, result: dict[str, Any]) -> None:
+        max_hh = int(self.info.get("max_households", 0))
+        over = {f for v in self.violations if v["kind"] == "over_max" for f in v["fids"]}
+        selected = set(self.selected_fids())
+        self._syncing = True
+        self.table.setSortingEnabled(False)
+        self.table.setRowCount(len(self.stats))
+        rows = sorted(self.stats.items(), key=lambda kv: str(self.attrs.get(kv[0], {}).get("code", "")))
+        for i, (fid, s) in enumerate(rows):
+            a = self.attrs.get(fid, {})
+            staff_m = f"{s.get('grid_managers_min', '')}–{s.get('grid_managers_max', '')}"
+            staff_h = f"{s.get('harmony_promoters_min', '')}–{s.get('harmony_promoters_max', '')}"
+            values = [a.get("code") or "", int(s["households"]), int(s["buildings"]), float(s["area_m2"]), staff_m,
+                      staff_h, tr("yes") if a.get("locked") else "", a.get("name") or ""]
+            for j, value in enumerate(values):
+                item = QTableWidgetItem()
+                if isinstance(value, (int, float)):
+                    item.setData(Qt.DisplayRole, value if isinstance(value, int) else round(value))
+                    item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
+                else:
+                    item.setText(str(value))
+                item.setData(Qt.UserRole, fid)
+                if fid in over and j == 1:
+                    item.setForeground(QBrush(_VIOLATION_EDGE))
+                self.table.setItem(i, j, item)
+            if fid in selected:
+                self.table.selectRow(i)
+        self._syncing = False
+        households = sum(int(s["households"]) for s in self.stats.values())
+        n = len(self.violations)
+        self._say(tr("{grids} grids · {households} households · max {max} per grid · {n} violation(s)").format(
+            grids=len(self.stats), households=f"{households:,}", max=max_hh, n=n)
+            + ("" if self.info.get("compounds_known") else " · " + tr("compounds unknown (plan input not found)")))
+        self.problems.setRowCount(len(self.violations))
+        self._band.reset(QgsWkbTypes.PolygonGeometry)
+        for i, v in enumerate(self.violations):
+            self.problems.setItem(i, 0, QTableWidgetItem(kind_name(v["kind"])))
+            self.problems.setItem(i, 1, QTableWidgetItem(", ".join(v["codes"])))
+            self.problems.setItem(i, 2, QTableWidgetItem(violation_text(v, max_hh)))
+            zoom = QPushButton(tr("Zoom"))
+            zoom.clicked.connect(lambda _=False, k=i: self.zoom_to_violation(k))
+            self.problems.setCellWidget(i, 3, zoom)
+            geom = planio.geometry(v.get("geometry"))
+            if not geom.isNull():
+                self._band.addGeometry(geom, self.layer)
+        self.problems_label.setText(tr("Violations: {n}").format(n=n) if n else tr("Violations: none"))
+
+    def zoom_to_violation(self, index: int) -> None:
+        v = self.violations[index]
+        geom = planio.geometry(v.get("geometry"))
+        if geom.isNull() or self.layer is None:
+            return
+        rect = geom.boundingBox()
+        rect.grow(max(rect.width(), rect.height(), 20.0) * 0.6)
+        transform = QgsCoordinateTransform(self.layer.crs(), self.canvas.mapSettings().destinationCrs(),
+                                           QgsProject.instance())
+        self.canvas.setExtent(transform.transformBoundingBox(rect))
+        self.canvas.refresh()
+        self.canvas.flashGeometries([geom], self.layer.crs())
+        self.layer.selectByIds([f for f in v["fids"] if f in self.stats])
+
+    # ------------------------------------------------------------------ selection
+
+    def selected_fids(self) -> list[int]:
+        if self.layer is None:
+            return []
+        return sorted(int(f) for f in self.layer.selectedFeatureIds())
+
+    def _table_selection(self) -> None:
+        if self._syncing or self.layer is None:
+            return
+        fids = sorted({int(self.table.item(i.row(), 0).data(Qt.UserRole)) for i in self.table.selectedIndexes()})
+        self._syncing = True
+        self.layer.selectByIds(fids)
+        self._syncing = False
+
+    def _layer_selection(self, *args: Any) -> None:
+        if self._syncing or self.layer is None:
+            return
+        fids = set(self.selected_fids())
+        self._syncing = True
+        self.table.clearSelection()
+        for i in range(self.table.rowCount()):
+            if int(self.table.item(i, 0).data(Qt.UserRole)) in fids:
+                self.table.selectRow(i)
+        self._syncing = False
+
+    # ------------------------------------------------------------------ edits
+
+    def _edit(self, op: str, args: dict[str, Any], text: str) -> None:
+        """Ask the worker for an edit, then apply it to the layer as one undoable command."""
+        if self.layer is None or self.session is None:
+            return
+        records = planio.snapshot(self.layer)
+        sid = self.session
+        self._set_busy(1)
+
+        def work(task: WorkerTask) -> dict:
+            return self.worker.call("session_edit", {"session": sid, "grids": records, "op": op, **args},
+                                    is_cancelled=task.isCanceled)
+
+        def done(task: WorkerTask) -> None:
+            self._set_busy(-1)
+            if self._fail(task, text):
+                return
+            self._apply(task.result, text)
+
+        start(WorkerTask(f"gridkit: {text}", work, done))
+
+    def _apply(self, edit: dict[str, Any], text: str) -> None:
+        if not (edit.get("update") or edit.get("add") or edit.get("delete")):
+            self._say(tr("Nothing to change."))
+            return
+        planio.apply_edit(self.layer, edit, f"gridkit: {text}")
+        self.layer.triggerRepaint()
+        self.schedule_check()
+        self.edited.emit(text)
+
+    def move_blocks(self, block_ids: list[str], target_fid: int | None = None) -> None:
+        """Move blocks into ``target_fid`` (default: the selected grid)."""
+        if target_fid is None:
+            fids = self.selected_fids()
+            if len(fids) != 1:
+                self._say(tr("Select one grid to move the blocks into."), error=True)
+                return
+            target_fid = fids[0]
+        self._edit("move", {"blocks": list(block_ids), "target": int(target_fid)},
+                   tr("move {n} block(s)").format(n=len(block_ids)))
+
+    def merge(self, keep_fid: int, other_fid: int) -> None:
+        self._edit("merge", {"keep": int(keep_fid), "other": int(other_fid)}, tr("merge grids"))
+
+    def merge_selected(self) -> None:
+        fids = self.selected_fids()
+        if len(fids) != 2:
+            self._say(tr("Select exactly two grids to merge."), error=True)
+            return
+        self.merge(fids[0], fids[1])
+
+    def split_line(self, fid: int, line: QgsGeometry) -> None:
+        self._edit("split_line", {"fid": int(fid), "line": bytes(line.asWkb())}, tr("split a grid along a line"))
+
+    def split_into(self, fid: int, n: int) -> None:
+        self._edit("split_into", {"fid": int(fid), "n": int(n)}, tr("split a grid into {n}").format(n=n))
+
+    def split_selected(self) -> None:
+        fids = self.selected_fids()
+        if len(fids) != 1:
+            self._say(tr("Select one grid to split."), error=True)
+            return
+        self.split_into(fids[0], self.split_n.value())
+
+    def set_locked(self, fids: list[int], locked: bool) -> None:
+        self._edit("lock", {"fids": [int(f) for f in fids], "locked": bool(locked)},
+                   tr("lock grids") if locked else tr("unlock grids"))
+
+    def lock_selected(self, locked: bool) -> None:
+        fids = self.selected_fids()
+        if not fids:
+            self._say(tr("Select the grids to lock or unlock."), error=True)
+            return
+        self.set_locked(fids, locked)
+
+    def undo(self) -> None:
+        if self.layer is not None:
+            self.layer.undoStack().undo()
+            self.layer.triggerRepaint()
+
+    def redo(self) -> None:
+        if self.layer is not None:
+            self.layer.undoStack().redo()
+            self.layer.triggerRepaint()
+
+    # ------------------------------------------------------------------ map tools
+
+    def toggle_pick(self, on: bool) -> None:
+        if not on or self.blocks_layer is None:
+            if self.pick_tool is not None and self.canvas.mapTool() is self.pick_tool:
+                self.canvas.unsetMapTool(self.pick_tool)
+            self.assign_button.setChecked(False)
+            return
+        self.line_button.setChecked(False)
+        self.pick_tool = BlockPickTool(self.canvas, self.blocks_layer)
+        self.pick_tool.picked.connect(lambda ids: self.move_blocks(ids))
+        self.pick_tool.deactivated.connect(lambda: self.assign_button.setChecked(False))
+        self.canvas.setMapTool(self.pick_tool)
+
+    def toggle_line(self, on: bool) -> None:
+        if not on or self.layer is None:
+            if self.line_tool is not None and self.canvas.mapTool() is self.line_tool:
+                self.canvas.unsetMapTool(self.line_tool)
+            self.line_button.setChecked(False)
+            return
+        self.assign_button.setChecked(False)
+        self.line_tool = LineTool(self.canvas, self.layer)
+        self.line_tool.drawn.connect(self._line_drawn)
+        self.line_tool.deactivated.connect(lambda: self.line_button.setChecked(False))
+        self.canvas.setMapTool(self.line_tool)
+
+    def _line_drawn(self, line: QgsGeometry) -> None:
+        fids = self.selected_fids()
+        if len(fids) != 1:
+            # The grid the line crosses most.
+            best, length = None, 0.0
+            for f in self.layer.getFeatures():
+                inter = f.geometry().intersection(line)
+                if not inter.isNull() and inter.length() > length:
+                    best, length = f.id(), inter.length()
+            fids = [best] if best is not None else []
+        if fids:
+            self.split_line(fids[0], line)
+
+    # ------------------------------------------------------------------ rebalance
+
+    def rebalance(self) -> None:
+        """Re-solve the unlocked grids in a worker of its own (progress, cancel), then apply as one edit."""
+        if self.layer is None or self.session is None:
+            return
+        records = planio.snapshot(self.layer)
+        path, python = self.plan_path, self.python
+        self._set_busy(1)
+        self.progress.setValue(0)
+        self.progress.setVisible(True)
+        self.cancel_button.setVisible(True)
+
+        def work(task: WorkerTask) -> dict:
+            return gateway.run_job("rebalance", {"plan": path, "grids": records},
+                                   progress=lambda pct, text: task.setProgress(pct), is_cancelled=task.isCanceled,
+                                   python=python)
+
+        def done(task: WorkerTask) -> None:
+            self._rebalance = None
+            self._set_busy(-1)
+            self.progress.setVisible(False)
+            self.cancel_button.setVisible(False)
+            if self._fail(task, tr("Rebalancing")):
+                self.rebalanced.emit(False)
+                return
+            self._apply(task.result, tr("rebalance the unlocked grids"))
+            self.rebalanced.emit(True)
+
+        task = WorkerTask(tr("gridkit: rebalance the unlocked grids"), work, done)
+        task.progressChanged.connect(lambda p: self.progress.setValue(int(p)))
+        self._rebalance = start(task)
+
+    def cancel(self) -> None:
+        if self._rebalance is not None:
+            self._rebalance.cancel()
+
+    # ------------------------------------------------------------------ save
+
+    def save(self) -> None:
+        """Commit the grid edits and write everything that follows from them into the plan GeoPackage."""
+        if self.layer is None or self.session is None:
+            return
+        records = planio.snapshot(self.layer)
+        sid, path = self.session, self.plan_path
+        self._set_busy(1)
+        self._say(tr("Saving…"))
+
+        def work(task: WorkerTask) -> dict:
+            return self.worker.call("session_save", {"session": sid, "grids": records}, is_cancelled=task.isCanceled)
+
+        def done(task: WorkerTask) -> None:
+            if self._fail(task, tr("Saving")):
+                self._set_busy(-1)
+                return
+            payload = task.result
+            try:
+                planio.apply_edit(self.layer, {"update": payload["grids"]["update"],
+                                               "delete": payload["grids"]["delete"]}, "gridkit: save")
+                if not self.layer.commitChanges():
+                    raise OSError("; ".join(self.layer.commitErrors()))
+                written = planio.write_payload(path, payload, self.layer.crs())
+                styles.save_default_style(self.layer)
+            except Exception as exc:  # noqa: BLE001 - shown to the user
+                self._set_busy(-1)
+                self._say(tr("Saving failed: {error}").format(error=str(exc)), error=True)
+                return
+            self._after_save(payload, written)
+
+        start(WorkerTask(tr("gridkit: save the plan"), work, done))
+
+    def _after_save(self, payload: dict, written: dict) -> None:
+        sid, path = self.session, self.plan_path
+
+        def work(task: WorkerTask) -> dict:
+            self.worker.call("session_reload", {"session": sid})
+            return self.worker.call("validate", {"plan": path})
+
+        def done(task: WorkerTask) -> None:
+            self._set_busy(-1)
+            if self._fail(task, tr("Validating")):
+                return
+            failures = task.result["failures"]
+            if failures:
+                self._say(tr("Saved; the plan breaks: {failures}").format(failures=", ".join(failures)), error=True)
+            else:
+                self._say(tr("Saved; the plan is valid."))
+            self.saved.emit({"failures": failures, "written": written})
+            self.schedule_check()
+
+        start(WorkerTask(tr("gridkit: validate the plan"), work, done))
+
+    # ------------------------------------------------------------------ closing
+
+    def closeEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt API
+        self.toggle_pick(False)
+        self.toggle_line(False)
+        super().closeEvent(event)
+
+    def teardown(self) -> None:
+        """Before the plugin unloads."""
+        self._timer.stop()
+        self.toggle_pick(False)
+        self.toggle_line(False)
+        self._disconnect()
+        self._band.reset(QgsWkbTypes.PolygonGeometry)
+        self.canvas.scene().removeItem(self._band)

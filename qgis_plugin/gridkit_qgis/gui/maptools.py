@@ -1,0 +1,121 @@
+"""Map tools of the editing dock: pick blocks (click or drag a box), draw a split line."""
+
+from __future__ import annotations
+
+from qgis.core import QgsFeatureRequest, QgsGeometry, QgsPointXY, QgsRectangle, QgsVectorLayer, QgsWkbTypes
+from qgis.gui import QgsMapTool, QgsRubberBand
+from qgis.PyQt.QtCore import QPoint, Qt, pyqtSignal
+from qgis.PyQt.QtGui import QColor
+
+__all__ = ["BlockPickTool", "LineTool", "blocks_at"]
+
+_DRAG_PX = 4
+
+
+def blocks_at(layer: QgsVectorLayer, area: QgsGeometry) -> list[str]:
+    """``block_id`` of the blocks of ``layer`` that ``area`` (layer CRS) hits: a point picks the block
+    it lies in; a box picks every block whose inside point lies in it."""
+    request = QgsFeatureRequest().setFilterRect(area.boundingBox())
+    point = area.type() == QgsWkbTypes.PointGeometry
+    out = []
+    for feature in layer.getFeatures(request):
+        geom = feature.geometry()
+        if point and geom.contains(area):
+            out.append(str(feature["block_id"]))
+        elif not point and area.contains(geom.pointOnSurface()):
+            out.append(str(feature["block_id"]))
+    return out
+
+
+class BlockPickTool(QgsMapTool):
+    """Click a block, or drag a box over blocks; emits their ids."""
+
+    picked = pyqtSignal(list)
+
+    def __init__(self, canvas, blocks_layer: QgsVectorLayer) -> None:  # noqa: ANN001
+        super().__init__(canvas)
+        self.blocks_layer = blocks_layer
+        self._start: QPoint | None = None
+        self._band = QgsRubberBand(canvas, QgsWkbTypes.PolygonGeometry)
+        self._band.setColor(QColor(31, 119, 180, 60))
+        self._band.setStrokeColor(QColor(31, 119, 180))
+        self._band.setWidth(1)
+        self.setCursor(Qt.PointingHandCursor)
+
+    def canvasPressEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt API
+        if event.button() == Qt.LeftButton:
+            self._start = event.pos()
+
+    def canvasMoveEvent(self, event) -> None:  # noqa: ANN001, N802
+        if self._start is None:
+            return
+        if (event.pos() - self._start).manhattanLength() > _DRAG_PX:
+            a = self.toMapCoordinates(self._start)
+            b = self.toMapCoordinates(event.pos())
+            self._band.setToGeometry(QgsGeometry.fromRect(QgsRectangle(a, b)), None)
+
+    def canvasReleaseEvent(self, event) -> None:  # noqa: ANN001, N802
+        if self._start is None or event.button() != Qt.LeftButton:
+            return
+        start, self._start = self._start, None
+        self._band.reset(QgsWkbTypes.PolygonGeometry)
+        if (event.pos() - start).manhattanLength() > _DRAG_PX:
+            a = self.toLayerCoordinates(self.blocks_layer, self.toMapCoordinates(start))
+            b = self.toLayerCoordinates(self.blocks_layer, self.toMapCoordinates(event.pos()))
+            area = QgsGeometry.fromRect(QgsRectangle(a, b))
+        else:
+            area = QgsGeometry.fromPointXY(QgsPointXY(self.toLayerCoordinates(self.blocks_layer, event.pos())))
+        ids = blocks_at(self.blocks_layer, area)
+        if ids:
+            self.picked.emit(ids)
+
+    def deactivate(self) -> None:
+        self._band.reset(QgsWkbTypes.PolygonGeometry)
+        super().deactivate()
+
+
+class LineTool(QgsMapTool):
+    """Left click adds points, right click (or double click) ends the line; emits it in ``layer``'s CRS."""
+
+    drawn = pyqtSignal(object)
+
+    def __init__(self, canvas, layer: QgsVectorLayer) -> None:  # noqa: ANN001
+        super().__init__(canvas)
+        self.layer = layer
+        self._points: list[QgsPointXY] = []
+        self._band = QgsRubberBand(canvas, QgsWkbTypes.LineGeometry)
+        self._band.setColor(QColor(214, 39, 40))
+        self._band.setWidth(2)
+        self.setCursor(Qt.CrossCursor)
+
+    def canvasReleaseEvent(self, event) -> None:  # noqa: ANN001, N802
+        if event.button() == Qt.LeftButton:
+            self._points.append(self.toMapCoordinates(event.pos()))
+            self._band.addPoint(self._points[-1])
+        elif event.button() == Qt.RightButton:
+            self.finish()
+
+    def canvasDoubleClickEvent(self, event) -> None:  # noqa: ANN001, N802
+        self.finish()
+
+    def canvasMoveEvent(self, event) -> None:  # noqa: ANN001, N802
+        if self._points:
+            self._band.movePoint(self.toMapCoordinates(event.pos()))
+
+    def keyPressEvent(self, event) -> None:  # noqa: ANN001, N802
+        if event.key() == Qt.Key_Escape:
+            self.clear()
+
+    def clear(self) -> None:
+        self._points = []
+        self._band.reset(QgsWkbTypes.LineGeometry)
+
+    def finish(self) -> None:
+        points = [self.toLayerCoordinates(self.layer, p) for p in self._points]
+        self.clear()
+        if len(points) >= 2:
+            self.drawn.emit(QgsGeometry.fromPolylineXY(points))
+
+    def deactivate(self) -> None:
+        self.clear()
+        super().deactivate()

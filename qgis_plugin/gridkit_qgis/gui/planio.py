@@ -1,0 +1,300 @@
+"""Plan GeoPackages seen from QGIS: their layers, snapshots for the worker, and writing
+the worker's results back through QGIS's own data provider.
+
+The plan file that QGIS has open is only ever written by QGIS (its GDAL and
+SQLite); the worker reads it and returns plain values (docs/qgis.md).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from qgis.core import (
+    NULL,
+    QgsFeature,
+    QgsFeatureRequest,
+    QgsField,
+    QgsFields,
+    QgsGeometry,
+    QgsProject,
+    QgsProviderRegistry,
+    QgsVectorFileWriter,
+    QgsVectorLayer,
+    QgsWkbTypes,
+)
+from qgis.PyQt.QtCore import QVariant
+
+__all__ = ["layer_path", "plan_layer", "is_plan_grids", "snapshot", "geometry", "apply_edit", "write_payload",
+           "project_layers_on", "plain_value"]
+
+#: Grid attributes the worker reads (core.editing.GRID_COLUMNS).
+GRID_COLUMNS = ("code", "name", "community_code", "group_code", "locked", "flags")
+
+
+def layer_path(layer: QgsVectorLayer) -> tuple[str, str]:
+    """(file, layer name) of an OGR layer ('' when it is not one)."""
+    if layer is None or layer.providerType() != "ogr":
+        return "", ""
+    parts = QgsProviderRegistry.instance().decodeUri("ogr", layer.source())
+    return str(parts.get("path") or ""), str(parts.get("layerName") or "")
+
+
+def is_plan_grids(layer: Any) -> bool:
+    """A ``grids`` layer of a GeoPackage with a ``code`` field."""
+    if not isinstance(layer, QgsVectorLayer) or not layer.isValid():
+        return False
+    path, name = layer_path(layer)
+    return path.lower().endswith(".gpkg") and name == "grids" and layer.fields().indexOf("code") >= 0
+
+
+def plan_layer(path: str, name: str, title: str | None = None) -> QgsVectorLayer:
+    return QgsVectorLayer(f"{path}|layername={name}", title or name, "ogr")
+
+
+def project_layers_on(path: str, project: QgsProject | None = None) -> list[QgsVectorLayer]:
+    """Layers of the project that read ``path``."""
+    project = project or QgsProject.instance()
+    target = str(Path(path).resolve()) if path else ""
+    out = []
+    for layer in project.mapLayers().values():
+        if isinstance(layer, QgsVectorLayer):
+            p, _ = layer_path(layer)
+            if p and str(Path(p).resolve()) == target:
+                out.append(layer)
+    return out
+
+
+def plain_value(value: Any) -> Any:
+    """A QGIS attribute value as plain Python (NULL → None, QVariant unwrapped)."""
+    if value is None or value == NULL:
+        return None
+    if isinstance(value, QVariant):
+        return None if value.isNull() else value.value()
+    if isinstance(value, (bool, int, float, str, bytes)):
+        return value
+    return str(value)
+
+
+def snapshot(layer: QgsVectorLayer) -> list[dict[str, Any]]:
+    """The grid layer as the worker reads it: ``fid``, ``wkb`` and the grid attributes."""
+    names = [n for n in GRID_COLUMNS if layer.fields().indexOf(n) >= 0]
+    out = []
+    for feature in layer.getFeatures():
+        geom = feature.geometry()
+        record = {"fid": int(feature.id()), "wkb": bytes(geom.asWkb()) if not geom.isNull() else None}
+        for name in names:
+            record[name] = plain_value(feature[name])
+        out.append(record)
+    return out
+
+
+def geometry(wkb: bytes | None) -> QgsGeometry:
+    geom = QgsGeometry()
+    if wkb:
+        geom.fromWkb(bytes(wkb))
+    return geom
+
+
+def _fit(geom: QgsGeometry, layer: QgsVectorLayer) -> QgsGeometry:
+    """A geometry of the layer's kind (a polygon layer gets polygons, a multi layer multis)."""
+    if geom.isNull():
+        return geom
+    multi_layer = QgsWkbTypes.isMultiType(layer.wkbType())
+    if multi_layer and not geom.isMultipart():
+        geom.convertToMultiType()
+    elif not multi_layer and geom.isMultipart() and len(geom.asGeometryCollection()) == 1:
+        geom.convertToSingleType()
+    return geom
+
+
+def _set_attributes(layer: QgsVectorLayer, fid: int, values: dict[str, Any]) -> None:
+    fields = layer.fields()
+    for name, value in values.items():
+        if name == "geometry":
+            continue
+        idx = fields.indexOf(name)
+        if idx >= 0:
+            layer.changeAttributeValue(fid, idx, NULL if value is None else value)
+
+
+def apply_edit(layer: QgsVectorLayer, edit: dict[str, Any], text: str) -> None:
+    """Apply an edit of the worker to the grid layer as one undoable edit command."""
+    if not layer.isEditable():
+        layer.startEditing()
+    layer.beginEditCommand(text)
+    try:
+        for fid, values in edit.get("update", {}).items():
+            if "geometry" in values:
+                layer.changeGeometry(int(fid), _fit(geometry(values["geometry"]), layer))
+            _set_attributes(layer, int(fid), values)
+        fields = layer.fields()
+        for values in edit.get("add", []):
+            feature = QgsFeature(fields)
+            for name, value in values.items():
+                idx = fields.indexOf(name)
+                if idx >= 0 and name != "geometry":
+                    feature.setAttribute(idx, NULL if value is None else value)
+            pk = fields.indexOf("fid")
+            if pk >= 0:
+                feature.setAttribute(pk, NULL)
+            feature.setGeometry(_fit(geometry(values.get("geometry")), layer))
+            layer.addFeature(feature)
+        for fid in edit.get("delete", []):
+            layer.deleteFeature(int(fid))
+    except Exception:
+        layer.destroyEditCommand()
+        raise
+    layer.endEditCommand()
+
+
+# ---------------------------------------------------------------------- writing a plan's other layers
+
+
+def _key_fids(layer: QgsVectorLayer, key: str) -> dict[str, int]:
+    request = QgsFeatureRequest().setFlags(QgsFeatureRequest.NoGeometry).setSubsetOfAttributes([key],
+                                                                                              layer.fields())
+    return {str(plain_value(f[key])): int(f.id()) for f in layer.getFeatures(request)}
+
+
+def _update_layer(layer: QgsVectorLayer, key: str, update: dict[str, dict], delete: list[str]) -> int:
+    provider = layer.dataProvider()
+    fids = _key_fids(layer, key)
+    fields = layer.fields()
+    attrs: dict[int, dict[int, Any]] = {}
+    geoms: dict[int, QgsGeometry] = {}
+    new = []
+    for k, values in update.items():
+        changes = {fields.indexOf(n): (NULL if v is None else v) for n, v in values.items()
+                   if n != "geometry" and fields.indexOf(n) >= 0 and n != "fid"}
+        fid = fids.get(str(k))
+        if fid is None:
+            feature = QgsFeature(fields)
+            for idx, v in changes.items():
+                feature.setAttribute(idx, v)
+            if "geometry" in values:
+                feature.setGeometry(_fit(geometry(values["geometry"]), layer))
+            new.append(feature)
+            continue
+        if changes:
+            attrs[fid] = changes
+        if "geometry" in values:
+            geoms[fid] = _fit(geometry(values["geometry"]), layer)
+    ok = True
+    if attrs:
+        ok &= provider.changeAttributeValues(attrs)
+    if geoms:
+        ok &= provider.changeGeometryValues(geoms)
+    if new:
+        ok &= provider.addFeatures(new)[0]
+    gone = [fids[str(k)] for k in delete if str(k) in fids]
+    if gone:
+        ok &= provider.deleteFeatures(gone)
+    if not ok:
+        raise OSError(f"{layer.source()}: {'; '.join(provider.errors()) or 'could not be written'}")
+    return len(attrs) + len(geoms) + len(new) + len(gone)
+
+
+def _replace_table(layer: QgsVectorLayer, rows: list[dict[str, Any]]) -> None:
+    """Delete every row of a table and write ``rows`` (columns the table has)."""
+    provider = layer.dataProvider()
+    fields = layer.fields()
+    existing = [int(f.id()) for f in layer.getFeatures(QgsFeatureRequest().setFlags(QgsFeatureRequest.NoGeometry))]
+    if existing and not provider.deleteFeatures(existing):
+        raise OSError(f"{layer.source()}: cannot clear: {'; '.join(provider.errors())}")
+    features = []
+    for row in rows:
+        feature = QgsFeature(fields)
+        for name, value in row.items():
+            idx = fields.indexOf(name)
+            if idx >= 0 and name not in ("fid", "geometry"):
+                feature.setAttribute(idx, NULL if value is None else value)
+        if "geometry" in row and layer.isSpatial():
+            feature.setGeometry(_fit(geometry(row["geometry"]), layer))
+        features.append(feature)
+    if features and not provider.addFeatures(features)[0]:
+        raise OSError(f"{layer.source()}: cannot write: {'; '.join(provider.errors())}")
+
+
+def _append_rows(layer: QgsVectorLayer, rows: list[dict[str, Any]]) -> None:
+    fields = layer.fields()
+    features = []
+    for row in rows:
+        feature = QgsFeature(fields)
+        for name, value in row.items():
+            idx = fields.indexOf(name)
+            if idx >= 0:
+                feature.setAttribute(idx, NULL if value is None else value)
+        features.append(feature)
+    if features and not layer.dataProvider().addFeatures(features)[0]:
+        raise OSError(f"{layer.source()}: cannot write: {'; '.join(layer.dataProvider().errors())}")
+
+
+_CHANGE_TYPES = {"households_moved": QVariant.Int, "buildings_moved": QVariant.Int, "old_households": QVariant.Int,
+                 "new_households": QVariant.Int}
+
+
+def _write_changes(path: str, rows: list[dict[str, Any]], crs) -> None:  # noqa: ANN001
+    """Replace the plan's ``changes`` layer (creating it when the plan has none)."""
+    layer = plan_layer(path, "changes")
+    if layer.isValid():
+        _replace_table(layer, rows)
+        return
+    if not rows:
+        return
+    memory = QgsVectorLayer(f"Polygon?crs={crs.authid() or 'EPSG:4326'}", "changes", "memory")
+    if not crs.authid():
+        memory.setCrs(crs)
+    fields = QgsFields()
+    for name in rows[0]:
+        if name != "geometry":
+            fields.append(QgsField(name, _CHANGE_TYPES.get(name, QVariant.String)))
+    memory.dataProvider().addAttributes(fields.toList())
+    memory.updateFields()
+    _append_rows(memory, [{k: v for k, v in r.items() if k != "geometry"} for r in rows])
+    geoms = {}
+    for f, row in zip(memory.getFeatures(), rows):
+        geoms[f.id()] = _fit(geometry(row.get("geometry")), memory)
+    memory.dataProvider().changeGeometryValues(geoms)
+    options = QgsVectorFileWriter.SaveVectorOptions()
+    options.driverName = "GPKG"
+    options.layerName = "changes"
+    options.actionOnExistingFile = QgsVectorFileWriter.CreateOrOverwriteLayer
+    from qgis.core import QgsCoordinateTransformContext
+
+    write = getattr(QgsVectorFileWriter, "writeAsVectorFormatV3", None) or QgsVectorFileWriter.writeAsVectorFormatV2
+    error = write(memory, path, QgsCoordinateTransformContext(), options)
+    if error[0] != QgsVectorFileWriter.NoError:
+        raise OSError(f"{path}: cannot write the changes layer: {error[1]}")
+
+
+def write_payload(path: str, payload: dict[str, Any], crs) -> dict[str, int]:  # noqa: ANN001
+    """Write what the worker's ``session_save`` returned into the plan's layers (not ``grids``).
+
+    Every write goes through QGIS's OGR provider, the same library that has
+    the file open. Returns how many features each layer had changed.
+    """
+    done = {}
+    for name in ("blocks", "buildings", "communities", "groups"):
+        part = payload.get(name)
+        if not part:
+            continue
+        layer = plan_layer(path, name)
+        if not layer.isValid():
+            continue
+        done[name] = _update_layer(layer, part["key"], part.get("update", {}), part.get("delete", []))
+    metrics = plan_layer(path, "metrics")
+    if metrics.isValid():
+        _replace_table(metrics, payload.get("metrics", []))
+        done["metrics"] = len(payload.get("metrics", []))
+    run = plan_layer(path, "run")
+    if run.isValid() and payload.get("run"):
+        _append_rows(run, payload["run"])
+        done["run"] = len(payload["run"])
+    _write_changes(path, payload.get("changes", []), crs)
+    done["changes"] = len(payload.get("changes", []))
+    for layer in project_layers_on(path):
+        if layer.name() != "grids" and not layer.isEditable():
+            layer.reload()
+            layer.triggerRepaint()
+    return done

@@ -1,0 +1,741 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN">
+  <context>
+    <name>gridkit</name>
+    <message>
+      <location filename="../gui/dock.py" line="61" />
+      <source>over the maximum</source>
+      <translation>超过上限</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="61" />
+      <source>not contiguous</source>
+      <translation>不连通</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="61" />
+      <source>gap</source>
+      <translation>空隙</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="62" />
+      <source>overlap</source>
+      <translation>重叠</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="62" />
+      <source>split compound</source>
+      <translation>小区被拆分</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="69" />
+      <source>{households} households, more than {max}</source>
+      <translation>{households} 户，超过 {max} 户</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="71" />
+      <source>holds no block</source>
+      <translation>没有街坊</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="71" />
+      <source>{n} separate pieces</source>
+      <translation>分成 {n} 块</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="73" />
+      <source>{area} m² in no grid</source>
+      <translation>{area} ㎡ 不属于任何网格</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="75" />
+      <source>{area} m² in two grids</source>
+      <translation>{area} ㎡ 同属两个网格</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="77" />
+      <source>one compound in {n} grids</source>
+      <translation>一个小区分在 {n} 个网格</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="91" />
+      <source>gridkit grids</source>
+      <translation>gridkit 网格</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="140" />
+      <source>Grid layer</source>
+      <translation>网格图层</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="144" />
+      <source>Open plan…</source>
+      <translation>打开方案…</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="148" />
+      <source>Choose the grids layer of a plan GeoPackage.</source>
+      <translation>请选择方案 GeoPackage 的网格（grids）图层。</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="153" />
+      <source>Assign blocks</source>
+      <translation>划入街坊</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="154" />
+      <source>Click a block, or drag a box over blocks, to move them into the selected grid</source>
+      <translation>单击街坊或拖框选择多个街坊，把它们划入所选网格</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="156" />
+      <source>Split by line</source>
+      <translation>画线拆分</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="157" />
+      <source>Draw a line across the selected grid (right click ends it)</source>
+      <translation>在所选网格上画一条穿过它的线（右键结束）</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="159" />
+      <source>Merge</source>
+      <translation>合并</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="159" />
+      <source>Merge the two selected grids</source>
+      <translation>合并所选的两个网格</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="163" />
+      <source>Rebalance into N</source>
+      <translation>均分为 N 个</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="164" />
+      <source>Divide the selected grid into N grids along its streets</source>
+      <translation>沿街巷把所选网格划分为 N 个网格</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="165" />
+      <source>Lock</source>
+      <translation>锁定</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="165" />
+      <source>Lock the selected grids</source>
+      <translation>锁定所选网格</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="166" />
+      <source>Unlock</source>
+      <translation>解锁</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="167" />
+      <source>Unlock the selected grids</source>
+      <translation>解锁所选网格</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="168" />
+      <source>Rebalance unlocked</source>
+      <translation>重新平衡未锁定网格</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="169" />
+      <source>Re-solve every unlocked grid; locked grids stay exactly</source>
+      <translation>重新划分所有未锁定的网格，锁定的网格保持不变</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="170" />
+      <source>Undo</source>
+      <translation>撤销</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="171" />
+      <source>Redo</source>
+      <translation>重做</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="172" />
+      <source>Save</source>
+      <translation>保存</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="173" />
+      <source>Write the edits, the blocks' and buildings' grids and the scores into the plan GeoPackage</source>
+      <translation>把编辑结果、街坊和建筑的所属网格及评分写入方案 GeoPackage</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="186" />
+      <source>Sliver tolerance (m²)</source>
+      <translation>碎片容差（㎡）</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="199" />
+      <source>Cancel</source>
+      <translation>取消</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="208" />
+      <source>Code</source>
+      <translation>编码</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="208" />
+      <source>Households</source>
+      <translation>户数</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="208" />
+      <source>Buildings</source>
+      <translation>建筑数</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="208" />
+      <source>Area (m²)</source>
+      <translation>面积（㎡）</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="209" />
+      <source>Grid managers</source>
+      <translation>网格员</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="209" />
+      <source>Harmony promoters</source>
+      <translation>和谐促进员</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="209" />
+      <source>Locked</source>
+      <translation>锁定</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="210" />
+      <source>Name</source>
+      <translation>名称</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="221" />
+      <source>Violations</source>
+      <translation>违规</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="224" />
+      <source>Rule</source>
+      <translation>规则</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="224" />
+      <source>Grids</source>
+      <translation>网格</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="224" />
+      <source>Detail</source>
+      <translation>详情</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="265" />
+      <source>{what}: cancelled</source>
+      <translation>{what}：已取消</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="274" />
+      <source>{what} failed: {error}</source>
+      <translation>{what}失败：{error}</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="281" />
+      <source>Open a gridkit plan</source>
+      <translation>打开 gridkit 方案</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="281" />
+      <source>GeoPackage (*.gpkg)</source>
+      <translation>GeoPackage（*.gpkg）</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="304" />
+      <source>{path} has no grids layer</source>
+      <translation>{path} 没有网格（grids）图层</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="374" />
+      <source>Opening {name}…</source>
+      <translation>正在打开 {name}…</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="382" />
+      <source>Opening the plan</source>
+      <translation>打开方案</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="389" />
+      <source>gridkit: open plan</source>
+      <translation>gridkit：打开方案</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="418" />
+      <source>Checking the grids</source>
+      <translation>检查网格</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="430" />
+      <source>gridkit: check grids</source>
+      <translation>gridkit：检查网格</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="445" />
+      <source>yes</source>
+      <translation>是</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="462" />
+      <source>{grids} grids · {households} households · max {max} per grid · {n} violation(s)</source>
+      <translation>{grids} 个网格 · {households} 户 · 每格上限 {max} 户 · {n} 处违规</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="464" />
+      <source>compounds unknown (plan input not found)</source>
+      <translation>未知小区范围（找不到方案的输入数据）</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="471" />
+      <source>Zoom</source>
+      <translation>定位</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="477" />
+      <source>Violations: none</source>
+      <translation>违规：无</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="477" />
+      <source>Violations: {n}</source>
+      <translation>违规：{n} 处</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="543" />
+      <source>Nothing to change.</source>
+      <translation>没有需要修改的内容。</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="555" />
+      <source>Select one grid to move the blocks into.</source>
+      <translation>请选择一个要划入街坊的网格。</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="559" />
+      <source>move {n} block(s)</source>
+      <translation>移动 {n} 个街坊</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="562" />
+      <source>merge grids</source>
+      <translation>合并网格</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="567" />
+      <source>Select exactly two grids to merge.</source>
+      <translation>请正好选择两个要合并的网格。</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="572" />
+      <source>split a grid along a line</source>
+      <translation>按线拆分网格</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="575" />
+      <source>split a grid into {n}</source>
+      <translation>把网格拆为 {n} 个</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="580" />
+      <source>Select one grid to split.</source>
+      <translation>请选择一个要拆分的网格。</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="586" />
+      <source>lock grids</source>
+      <translation>锁定网格</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="586" />
+      <source>unlock grids</source>
+      <translation>解锁网格</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="591" />
+      <source>Select the grids to lock or unlock.</source>
+      <translation>请选择要锁定或解锁的网格。</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="667" />
+      <source>Rebalancing</source>
+      <translation>重新平衡</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="670" />
+      <source>rebalance the unlocked grids</source>
+      <translation>重新平衡未锁定网格</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="673" />
+      <source>gridkit: rebalance the unlocked grids</source>
+      <translation>gridkit：重新平衡未锁定网格</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="690" />
+      <source>Saving…</source>
+      <translation>正在保存…</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="696" />
+      <source>Saving</source>
+      <translation>保存</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="709" />
+      <source>Saving failed: {error}</source>
+      <translation>保存失败：{error}</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="713" />
+      <source>gridkit: save the plan</source>
+      <translation>gridkit：保存方案</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="724" />
+      <source>Validating</source>
+      <translation>验证</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="728" />
+      <source>Saved; the plan breaks: {failures}</source>
+      <translation>已保存；方案不满足：{failures}</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="730" />
+      <source>Saved; the plan is valid.</source>
+      <translation>已保存；方案有效。</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="734" />
+      <source>gridkit: validate the plan</source>
+      <translation>gridkit：验证方案</translation>
+    </message>
+    <message>
+      <location filename="../gui/styles.py" line="140" />
+      <source>gridkit plan style</source>
+      <translation>gridkit 方案样式</translation>
+    </message>
+    <message>
+      <location filename="../missing.py" line="18" />
+      <source>missing: {names}</source>
+      <translation>缺少：{names}</translation>
+    </message>
+    <message>
+      <location filename="../missing.py" line="20" />
+      <source>too old: {names}</source>
+      <translation>版本过旧：{names}</translation>
+    </message>
+    <message>
+      <location filename="../missing.py" line="22" />
+      <source>gridkit cannot run in {python}: {problems}. Install what it needs with:
+{command}
+then restart QGIS.</source>
+      <translation>gridkit 无法在 {python} 中运行：{problems}。请用以下命令安装所需的包：
+{command}
+然后重新启动 QGIS。</translation>
+    </message>
+    <message>
+      <location filename="../missing.py" line="40" />
+      <source>gridkit</source>
+      <translation>gridkit</translation>
+    </message>
+    <message>
+      <location filename="../missing.py" line="41" />
+      <source>Copy the command</source>
+      <translation>复制命令</translation>
+    </message>
+    <message>
+      <location filename="../missing.py" line="43" />
+      <source>Details</source>
+      <translation>详情</translation>
+    </message>
+    <message>
+      <location filename="../plugin.py" line="38" />
+      <source>gridkit grids (edit a plan)</source>
+      <translation>gridkit 网格（编辑方案）</translation>
+    </message>
+    <message>
+      <location filename="../plugin.py" line="41" />
+      <source>Open a gridkit plan…</source>
+      <translation>打开 gridkit 方案…</translation>
+    </message>
+    <message>
+      <location filename="../plugin.py" line="45" />
+      <source>&amp;gridkit</source>
+      <translation>&amp;gridkit</translation>
+    </message>
+    <message>
+      <location filename="../processing/algorithms.py" line="85" />
+      <source>Plans</source>
+      <translation>方案</translation>
+    </message>
+    <message>
+      <location filename="../processing/algorithms.py" line="114" />
+      <source>Cancelled: nothing was written.</source>
+      <translation>已取消：没有写出任何文件。</translation>
+    </message>
+    <message>
+      <location filename="../processing/algorithms.py" line="156" />
+      <source>Partition into communities and grids</source>
+      <translation>划分社区和网格</translation>
+    </message>
+    <message>
+      <location filename="../processing/algorithms.py" line="157" />
+      <source>Divide a street office or town into communities and base grids along its streets (gridkit partition) and write the plan GeoPackage. INPUT is a GeoPackage (or any GDAL source, a folder of layers, an OSM file) with buildings and, usually, roads, boundary and barriers.</source>
+      <translation>沿街巷道路把街道或镇划分为社区和基础网格（gridkit partition），并写出方案 GeoPackage。输入为含建筑（buildings）图层、通常还有道路、边界和障碍图层的 GeoPackage（或任何 GDAL 数据源、图层文件夹、OSM 文件）。</translation>
+    </message>
+    <message>
+      <location filename="../processing/algorithms.py" line="162" />
+      <source>Input area (GeoPackage, OSM, folder…)</source>
+      <translation>输入区域（GeoPackage、OSM、文件夹…）</translation>
+    </message>
+    <message>
+      <location filename="../processing/algorithms.py" line="164" />
+      <source>Vector sources (*.gpkg *.geojson *.json *.shp *.fgb *.osm *.pbf);;All files (*.*)</source>
+      <translation>矢量数据（*.gpkg *.geojson *.json *.shp *.fgb *.osm *.pbf）;;所有文件（*.*）</translation>
+    </message>
+    <message>
+      <location filename="../processing/algorithms.py" line="167" />
+      <source>Profile</source>
+      <translation>配置</translation>
+    </message>
+    <message>
+      <location filename="../processing/algorithms.py" line="170" />
+      <source>Profile file (TOML, overrides Profile)</source>
+      <translation>配置文件（TOML，优先于“配置”）</translation>
+    </message>
+    <message>
+      <location filename="../processing/algorithms.py" line="171" />
+      <source>Profiles (*.toml)</source>
+      <translation>配置文件（*.toml）</translation>
+    </message>
+    <message>
+      <location filename="../processing/algorithms.py" line="172" />
+      <source>Random seed</source>
+      <translation>随机种子</translation>
+    </message>
+    <message>
+      <location filename="../processing/algorithms.py" line="175" />
+      <source>Household register (CSV/XLSX)</source>
+      <translation>住户登记表（CSV/XLSX）</translation>
+    </message>
+    <message>
+      <location filename="../processing/algorithms.py" line="177" />
+      <source>Registers (*.csv *.xlsx);;All files (*.*)</source>
+      <translation>登记表（*.csv *.xlsx）;;所有文件（*.*）</translation>
+    </message>
+    <message>
+      <location filename="../processing/algorithms.py" line="178" />
+      <source>Input longitude/latitude are GCJ-02</source>
+      <translation>输入经纬度为 GCJ-02</translation>
+    </message>
+    <message>
+      <location filename="../processing/algorithms.py" line="180" />
+      <source>Existing plan to keep where the rules allow</source>
+      <translation>在规则允许处保留的现有方案</translation>
+    </message>
+    <message>
+      <location filename="../processing/algorithms.py" line="182" />
+      <source>Plan GeoPackage</source>
+      <translation>方案 GeoPackage</translation>
+    </message>
+    <message>
+      <location filename="../processing/algorithms.py" line="184" />
+      <source>Communities</source>
+      <translation>社区</translation>
+    </message>
+    <message>
+      <location filename="../processing/algorithms.py" line="186" />
+      <source>Number of grids</source>
+      <translation>网格数</translation>
+    </message>
+    <message>
+      <location filename="../processing/algorithms.py" line="188" />
+      <source>Failed invariants</source>
+      <translation>未满足的约束</translation>
+    </message>
+    <message>
+      <location filename="../processing/algorithms.py" line="193" />
+      <source>{path} is open in this project; remove its layers or write the plan to another file</source>
+      <translation>{path} 已在本项目中打开；请移除它的图层，或把方案写到另一个文件</translation>
+    </message>
+    <message>
+      <location filename="../processing/algorithms.py" line="211" />
+      <source>{output}: {grids} grids in {communities} communities, {households} households, {seconds} s</source>
+      <translation>{output}：{communities} 个社区中 {grids} 个网格，{households} 户，{seconds} 秒</translation>
+    </message>
+    <message>
+      <location filename="../processing/algorithms.py" line="214" />
+      <source>Invariants failed: {failures}</source>
+      <translation>未满足的约束：{failures}</translation>
+    </message>
+    <message>
+      <location filename="../processing/algorithms.py" line="234" />
+      <source>Validate a plan</source>
+      <translation>验证方案</translation>
+    </message>
+    <message>
+      <location filename="../processing/algorithms.py" line="235" />
+      <source>Recompute every invariant and score of a plan from its own layers (gridkit validate). VALID is false when an invariant fails; with 'Fail when invalid' the algorithm fails instead.</source>
+      <translation>根据方案自身的图层重新计算所有约束和评分（gridkit validate）。有约束未满足时“有效”为假；勾选“无效时报错”则算法直接失败。</translation>
+    </message>
+    <message>
+      <location filename="../processing/algorithms.py" line="240" />
+      <source>The input the plan was made from</source>
+      <translation>生成方案所用的输入数据</translation>
+    </message>
+    <message>
+      <location filename="../processing/algorithms.py" line="243" />
+      <source>Fail when invalid</source>
+      <translation>无效时报错</translation>
+    </message>
+    <message>
+      <location filename="../processing/algorithms.py" line="244" />
+      <source>Metrics table (CSV)</source>
+      <translation>指标表（CSV）</translation>
+    </message>
+    <message>
+      <location filename="../processing/algorithms.py" line="247" />
+      <source>Valid</source>
+      <translation>有效</translation>
+    </message>
+    <message>
+      <location filename="../processing/algorithms.py" line="271" />
+      <source>The plan is INVALID: {failures}</source>
+      <translation>方案无效：{failures}</translation>
+    </message>
+    <message>
+      <location filename="../processing/algorithms.py" line="276" />
+      <source>The plan is valid.</source>
+      <translation>方案有效。</translation>
+    </message>
+    <message>
+      <location filename="../processing/algorithms.py" line="282" />
+      <source>Draw the grid map</source>
+      <translation>绘制网格划分图</translation>
+    </message>
+    <message>
+      <location filename="../processing/algorithms.py" line="283" />
+      <source>Draw the grid division wall chart of a plan (gridkit map): the street office, one community, or every sheet as one PDF.</source>
+      <translation>绘制方案的网格划分图（gridkit map）：整个街道、一个社区，或把所有图幅合为一个 PDF。</translation>
+    </message>
+    <message>
+      <location filename="../processing/algorithms.py" line="288" />
+      <source>One community (code, name or serial)</source>
+      <translation>单个社区（编码、名称或序号）</translation>
+    </message>
+    <message>
+      <location filename="../processing/algorithms.py" line="290" />
+      <source>Every sheet (street office and each community, PDF)</source>
+      <translation>所有图幅（街道及每个社区，PDF）</translation>
+    </message>
+    <message>
+      <location filename="../processing/algorithms.py" line="292" />
+      <source>Paper</source>
+      <translation>纸张</translation>
+    </message>
+    <message>
+      <location filename="../processing/algorithms.py" line="293" />
+      <source>Resolution of PNG output (dpi)</source>
+      <translation>PNG 分辨率（dpi）</translation>
+    </message>
+    <message>
+      <location filename="../processing/algorithms.py" line="296" />
+      <source>Staff roster (CSV/XLSX)</source>
+      <translation>人员名册（CSV/XLSX）</translation>
+    </message>
+    <message>
+      <location filename="../processing/algorithms.py" line="297" />
+      <source>Rosters (*.csv *.xlsx);;All files (*.*)</source>
+      <translation>名册（*.csv *.xlsx）;;所有文件（*.*）</translation>
+    </message>
+    <message>
+      <location filename="../processing/algorithms.py" line="298" />
+      <source>Data source line</source>
+      <translation>数据来源说明</translation>
+    </message>
+    <message>
+      <location filename="../processing/algorithms.py" line="300" />
+      <source>Map</source>
+      <translation>地图</translation>
+    </message>
+    <message>
+      <location filename="../processing/algorithms.py" line="301" />
+      <source>Sheets</source>
+      <translation>图幅数</translation>
+    </message>
+    <message>
+      <location filename="../processing/algorithms.py" line="320" />
+      <source>Write the division report</source>
+      <translation>生成划分方案报告</translation>
+    </message>
+    <message>
+      <location filename="../processing/algorithms.py" line="321" />
+      <source>Write the division scheme of a plan (gridkit report): communities, grids, summary and changes as XLSX, or with the maps as HTML or PDF.</source>
+      <translation>写出方案的划分方案（gridkit report）：社区、网格、汇总和变更，格式为 XLSX，或连同地图输出为 HTML 或 PDF。</translation>
+    </message>
+    <message>
+      <location filename="../processing/algorithms.py" line="330" />
+      <source>Report</source>
+      <translation>报告</translation>
+    </message>
+    <message>
+      <location filename="../processing/algorithms.py" line="347" />
+      <source>Compare two plans</source>
+      <translation>比较两个方案</translation>
+    </message>
+    <message>
+      <location filename="../processing/algorithms.py" line="348" />
+      <source>What moved between two plans (gridkit diff): units added, removed, merged, split or changed, with households and buildings moved; optionally as a CSV or XLSX table.</source>
+      <translation>两个方案之间的变化（gridkit diff）：新增、撤销、合并、拆分或调整的单元，以及涉及的户数和建筑；可输出为 CSV 或 XLSX 表。</translation>
+    </message>
+    <message>
+      <location filename="../processing/algorithms.py" line="352" />
+      <source>Earlier plan</source>
+      <translation>原方案</translation>
+    </message>
+    <message>
+      <location filename="../processing/algorithms.py" line="353" />
+      <source>Later plan</source>
+      <translation>新方案</translation>
+    </message>
+    <message>
+      <location filename="../processing/algorithms.py" line="355" />
+      <source>Change table</source>
+      <translation>变更表</translation>
+    </message>
+    <message>
+      <location filename="../processing/algorithms.py" line="357" />
+      <source>Summary</source>
+      <translation>汇总</translation>
+    </message>
+    <message>
+      <location filename="../processing/algorithms.py" line="358" />
+      <source>Units changed</source>
+      <translation>变更的单元数</translation>
+    </message>
+    <message>
+      <location filename="../processing/provider.py" line="30" />
+      <source>gridkit: communities and base grids along streets</source>
+      <translation>gridkit：沿街巷划分社区和基础网格</translation>
+    </message>
+  </context>
+</TS>

@@ -1,0 +1,380 @@
+"""One Processing algorithm per gridkit command: partition, validate, map, report, diff.
+
+Each algorithm only turns typed parameters into the arguments of a worker job
+(:mod:`gridkit_qgis.core.jobs`, which calls the library exactly as the CLI
+does), reports progress through ``feedback`` and stops the worker when
+``feedback.isCanceled()``. They run in the toolbox, in models and in batch
+mode, in a background thread.
+"""
+
+from __future__ import annotations
+
+import csv
+import time
+from pathlib import Path
+from typing import Any
+
+from qgis.core import (
+    QgsProcessing,
+    QgsProcessingAlgorithm,
+    QgsProcessingContext,
+    QgsProcessingException,
+    QgsProcessingLayerPostProcessorInterface,
+    QgsProcessingOutputBoolean,
+    QgsProcessingOutputNumber,
+    QgsProcessingOutputString,
+    QgsProcessingOutputVectorLayer,
+    QgsProcessingParameterBoolean,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterString,
+)
+from qgis.PyQt.QtCore import QCoreApplication, QThread
+
+from .. import gateway
+from ..i18n import tr
+
+__all__ = ["ALGORITHMS", "PartitionAlgorithm", "ValidateAlgorithm", "MapAlgorithm", "ReportAlgorithm",
+           "DiffAlgorithm"]
+
+PAPERS = ["A0", "A1", "A2", "A3", "A4"]
+_GPKG = "GeoPackage (*.gpkg *.GPKG)"
+#: Keeps post-processors alive until QGIS has run them (PyQGIS would collect them otherwise).
+_POST: dict[str, QgsProcessingLayerPostProcessorInterface] = {}
+
+
+class _StylePlanLayer(QgsProcessingLayerPostProcessorInterface):
+    """Styles a plan layer that Processing loads when the algorithm is done, and stores the style in the plan."""
+
+    def __init__(self, kind: str, colours: dict[str, str] | None = None) -> None:
+        super().__init__()
+        self.kind = kind
+        self.colours = colours or {}
+
+    def postProcessLayer(self, layer, context, feedback) -> None:  # noqa: ANN001, N802 - QGIS API
+        from ..gui import styles
+
+        if self.kind == "grids":
+            styles.style_grids(layer, self.colours)
+        else:
+            styles.style_communities(layer)
+        styles.save_default_style(layer)
+
+
+class GridkitAlgorithm(QgsProcessingAlgorithm):
+    """Common parts: names, translation, running a worker job with progress and cancel."""
+
+    #: Python the worker runs on (set by the provider).
+    python: str | None = None
+    NAME = ""
+    TITLE = ""
+    HELP = ""
+
+    def name(self) -> str:  # noqa: D102 - QGIS API
+        return self.NAME
+
+    def displayName(self) -> str:  # noqa: N802, D102
+        return tr(self.TITLE)
+
+    def shortHelpString(self) -> str:  # noqa: N802, D102
+        return tr(self.HELP)
+
+    def group(self) -> str:  # noqa: D102
+        return tr("Plans")
+
+    def groupId(self) -> str:  # noqa: N802, D102
+        return "plans"
+
+    def tr(self, text: str) -> str:  # noqa: D102
+        return QCoreApplication.translate("gridkit", text)
+
+    def createInstance(self):  # noqa: ANN201, N802, D102
+        algorithm = type(self)()
+        algorithm.python = self.python
+        return algorithm
+
+    def run_job(self, job: str, args: dict[str, Any], feedback) -> Any:  # noqa: ANN001
+        """Run a worker job; progress and cancel through ``feedback``. None when cancelled."""
+        started = time.time()
+
+        def progress(pct: float, text: str) -> None:
+            feedback.setProgress(pct)
+            if text:
+                feedback.setProgressText(text)
+
+        def log(line: str) -> None:
+            feedback.pushDebugInfo(line)
+
+        try:
+            return gateway.run_job(job, args, progress=progress, is_cancelled=feedback.isCanceled,
+                                   python=self.python, log=log)
+        except gateway.Cancelled:
+            feedback.reportError(tr("Cancelled: nothing was written."), False)
+            for key in ("output",):
+                if args.get(key):
+                    _remove_partial(args[key], started)
+            return None
+        except gateway.WorkerError as exc:
+            if exc.details:
+                feedback.pushDebugInfo(exc.details)
+            raise QgsProcessingException(str(exc)) from None
+
+
+def _remove_partial(output: str, since: float) -> None:
+    """Temporary files a cancelled write may leave beside ``output`` (gridkit writes atomically)."""
+    target = Path(output)
+    folder = target.parent
+    if not folder.is_dir():
+        return
+    for p in folder.glob(f".{target.stem}.*{target.suffix}"):
+        try:
+            if p.stat().st_mtime >= since - 1:
+                p.unlink()
+        except OSError:
+            pass
+
+
+def _file(context: QgsProcessingContext, alg: QgsProcessingAlgorithm, parameters, name: str) -> str | None:  # noqa: ANN001
+    value = alg.parameterAsFile(parameters, name, context)
+    return value or None
+
+
+def _open_in_project(path: str, context: QgsProcessingContext) -> bool:
+    """Whether a layer of the project reads ``path`` (checked on the GUI thread only)."""
+    app = QCoreApplication.instance()
+    if app is None or QThread.currentThread() is not app.thread() or context.project() is None:
+        return False
+    from ..gui.planio import project_layers_on
+
+    return bool(project_layers_on(path, context.project()))
+
+
+class PartitionAlgorithm(GridkitAlgorithm):
+    NAME = "partition"
+    TITLE = "Partition into communities and grids"
+    HELP = ("Divide a street office or town into communities and base grids along its streets "
+            "(gridkit partition) and write the plan GeoPackage. INPUT is a GeoPackage (or any GDAL source, "
+            "a folder of layers, an OSM file) with buildings and, usually, roads, boundary and barriers.")
+
+    def initAlgorithm(self, config=None) -> None:  # noqa: ANN001, N802, D102
+        self.addParameter(QgsProcessingParameterFile("INPUT", tr("Input area (GeoPackage, OSM, folder…)"),
+                                                     behavior=QgsProcessingParameterFile.File,
+                                                     fileFilter=tr("Vector sources (*.gpkg *.geojson *.json *.shp "
+                                                                   "*.fgb *.osm *.pbf);;All files (*.*)")))
+        self.profiles = list(getattr(type(self), "PROFILES", None) or ["default"])
+        self.addParameter(QgsProcessingParameterEnum("PROFILE", tr("Profile"), options=self.profiles,
+                                                     defaultValue=self.profiles.index("default")
+                                                     if "default" in self.profiles else 0))
+        self.addParameter(QgsProcessingParameterFile("PROFILE_FILE", tr("Profile file (TOML, overrides Profile)"),
+                                                     optional=True, fileFilter=tr("Profiles (*.toml)")))
+        self.addParameter(QgsProcessingParameterNumber("SEED", tr("Random seed"),
+                                                       type=QgsProcessingParameterNumber.Integer, defaultValue=0,
+                                                       minValue=0))
+        self.addParameter(QgsProcessingParameterFile("HOUSEHOLDS", tr("Household register (CSV/XLSX)"),
+                                                     optional=True,
+                                                     fileFilter=tr("Registers (*.csv *.xlsx);;All files (*.*)")))
+        self.addParameter(QgsProcessingParameterBoolean("FROM_GCJ02", tr("Input longitude/latitude are GCJ-02"),
+                                                        defaultValue=False))
+        self.addParameter(QgsProcessingParameterFile("EXISTING", tr("Existing plan to keep where the rules allow"),
+                                                     optional=True, fileFilter=_GPKG))
+        self.addParameter(QgsProcessingParameterFileDestination("OUTPUT", tr("Plan GeoPackage"), fileFilter=_GPKG))
+        self.addOutput(QgsProcessingOutputVectorLayer("GRIDS", tr("Grids"), QgsProcessing.TypeVectorPolygon))
+        self.addOutput(QgsProcessingOutputVectorLayer("COMMUNITIES", tr("Communities"),
+                                                      QgsProcessing.TypeVectorPolygon))
+        self.addOutput(QgsProcessingOutputNumber("GRID_COUNT", tr("Number of grids")))
+        self.addOutput(QgsProcessingOutputNumber("HOUSEHOLDS", tr("Households")))
+        self.addOutput(QgsProcessingOutputString("FAILURES", tr("Failed invariants")))
+
+    def prepareAlgorithm(self, parameters, context, feedback) -> bool:  # noqa: ANN001, N802, D102
+        output = self.parameterAsFileOutput(parameters, "OUTPUT", context)
+        if output and Path(output).exists() and _open_in_project(output, context):
+            raise QgsProcessingException(tr("{path} is open in this project; remove its layers or write the plan "
+                                            "to another file").format(path=output))
+        return True
+
+    def processAlgorithm(self, parameters, context, feedback) -> dict[str, Any]:  # noqa: ANN001, N802, D102
+        output = self.parameterAsFileOutput(parameters, "OUTPUT", context)
+        if not output.lower().endswith(".gpkg"):
+            output += ".gpkg"
+        profile = _file(context, self, parameters, "PROFILE_FILE") or \
+            self.profiles[self.parameterAsEnum(parameters, "PROFILE", context)]
+        args = {"input": self.parameterAsFile(parameters, "INPUT", context), "output": output, "profile": profile,
+                "seed": self.parameterAsInt(parameters, "SEED", context),
+                "households": _file(context, self, parameters, "HOUSEHOLDS"),
+                "from_gcj02": self.parameterAsBool(parameters, "FROM_GCJ02", context),
+                "existing": _file(context, self, parameters, "EXISTING")}
+        result = self.run_job("partition", args, feedback)
+        if result is None:
+            return {}
+        feedback.pushInfo(tr("{output}: {grids} grids in {communities} communities, {households} households, "
+                             "{seconds} s").format(**result))
+        if result["failures"]:
+            feedback.reportError(tr("Invariants failed: {failures}").format(failures=", ".join(result["failures"])),
+                                 False)
+        outputs = {"OUTPUT": output, "GRID_COUNT": result["grids"], "HOUSEHOLDS": result["households"],
+                   "FAILURES": ", ".join(result["failures"])}
+        stem = Path(output).stem
+        for key, layer, kind in (("COMMUNITIES", "communities", "communities"), ("GRIDS", "grids", "grids")):
+            uri = f"{output}|layername={layer}"
+            outputs[key] = uri
+            if context.willLoadLayerOnCompletion(uri):
+                continue
+            details = QgsProcessingContext.LayerDetails(f"{stem} — {layer}", context.project(), key)
+            post = _StylePlanLayer(kind, result.get("colours"))
+            _POST[f"{output}:{layer}"] = post
+            details.setPostProcessor(post)
+            context.addLayerToLoadOnCompletion(uri, details)
+        return outputs
+
+
+class ValidateAlgorithm(GridkitAlgorithm):
+    NAME = "validate"
+    TITLE = "Validate a plan"
+    HELP = ("Recompute every invariant and score of a plan from its own layers (gridkit validate). "
+            "VALID is false when an invariant fails; with 'Fail when invalid' the algorithm fails instead.")
+
+    def initAlgorithm(self, config=None) -> None:  # noqa: ANN001, N802, D102
+        self.addParameter(QgsProcessingParameterFile("PLAN", tr("Plan GeoPackage"), fileFilter=_GPKG))
+        self.addParameter(QgsProcessingParameterFile("INPUT", tr("The input the plan was made from"), optional=True,
+                                                     fileFilter=tr("Vector sources (*.gpkg *.geojson *.json *.shp "
+                                                                   "*.fgb *.osm *.pbf);;All files (*.*)")))
+        self.addParameter(QgsProcessingParameterBoolean("FAIL", tr("Fail when invalid"), defaultValue=False))
+        self.addParameter(QgsProcessingParameterFileDestination("METRICS", tr("Metrics table (CSV)"),
+                                                                fileFilter="CSV (*.csv)", optional=True,
+                                                                createByDefault=False))
+        self.addOutput(QgsProcessingOutputBoolean("VALID", tr("Valid")))
+        self.addOutput(QgsProcessingOutputString("FAILURES", tr("Failed invariants")))
+
+    def processAlgorithm(self, parameters, context, feedback) -> dict[str, Any]:  # noqa: ANN001, N802, D102
+        plan = self.parameterAsFile(parameters, "PLAN", context)
+        result = self.run_job("validate", {"plan": plan, "input": _file(context, self, parameters, "INPUT")},
+                              feedback)
+        if result is None:
+            return {}
+        for row in result["metrics"]:
+            if row["kind"] == "detail":
+                continue
+            mark = {"yes": "ok  ", "no": "FAIL"}.get(row["passed"], "    ")
+            feedback.pushInfo(f"{mark} {row['level']:<9} {row['name']:<20} {row['value']:.6g}")
+        failures = result["failures"]
+        metrics = self.parameterAsFileOutput(parameters, "METRICS", context)
+        outputs: dict[str, Any] = {"VALID": not failures, "FAILURES": ", ".join(failures)}
+        if metrics:
+            with open(metrics, "w", newline="", encoding="utf-8-sig") as fh:
+                writer = csv.DictWriter(fh, fieldnames=["level", "name", "value", "kind", "passed"])
+                writer.writeheader()
+                writer.writerows(result["metrics"])
+            outputs["METRICS"] = metrics
+        if failures:
+            message = tr("The plan is INVALID: {failures}").format(failures=", ".join(failures))
+            if self.parameterAsBool(parameters, "FAIL", context):
+                raise QgsProcessingException(message)
+            feedback.reportError(message, False)
+        else:
+            feedback.pushInfo(tr("The plan is valid."))
+        return outputs
+
+
+class MapAlgorithm(GridkitAlgorithm):
+    NAME = "map"
+    TITLE = "Draw the grid map"
+    HELP = ("Draw the grid division wall chart of a plan (gridkit map): the street office, one community, "
+            "or every sheet as one PDF.")
+
+    def initAlgorithm(self, config=None) -> None:  # noqa: ANN001, N802, D102
+        self.addParameter(QgsProcessingParameterFile("PLAN", tr("Plan GeoPackage"), fileFilter=_GPKG))
+        self.addParameter(QgsProcessingParameterString("COMMUNITY", tr("One community (code, name or serial)"),
+                                                       optional=True))
+        self.addParameter(QgsProcessingParameterBoolean("ALL", tr("Every sheet (street office and each "
+                                                                  "community, PDF)"), defaultValue=False))
+        self.addParameter(QgsProcessingParameterEnum("PAPER", tr("Paper"), options=PAPERS, defaultValue=3))
+        self.addParameter(QgsProcessingParameterNumber("DPI", tr("Resolution of PNG output (dpi)"),
+                                                       type=QgsProcessingParameterNumber.Integer, defaultValue=200,
+                                                       minValue=30, maxValue=1200))
+        self.addParameter(QgsProcessingParameterFile("ROSTER", tr("Staff roster (CSV/XLSX)"), optional=True,
+                                                     fileFilter=tr("Rosters (*.csv *.xlsx);;All files (*.*)")))
+        self.addParameter(QgsProcessingParameterString("SOURCE", tr("Data source line"), optional=True))
+        self.addParameter(QgsProcessingParameterFileDestination(
+            "OUTPUT", tr("Map"), fileFilter="PNG (*.png);;PDF (*.pdf);;SVG (*.svg)"))
+        self.addOutput(QgsProcessingOutputNumber("SHEETS", tr("Sheets")))
+
+    def processAlgorithm(self, parameters, context, feedback) -> dict[str, Any]:  # noqa: ANN001, N802, D102
+        output = self.parameterAsFileOutput(parameters, "OUTPUT", context)
+        args = {"plan": self.parameterAsFile(parameters, "PLAN", context), "output": output,
+                "community": self.parameterAsString(parameters, "COMMUNITY", context) or None,
+                "all_sheets": self.parameterAsBool(parameters, "ALL", context),
+                "paper": PAPERS[self.parameterAsEnum(parameters, "PAPER", context)],
+                "dpi": self.parameterAsInt(parameters, "DPI", context),
+                "roster": _file(context, self, parameters, "ROSTER"),
+                "source": self.parameterAsString(parameters, "SOURCE", context) or None}
+        result = self.run_job("map", args, feedback)
+        if result is None:
+            return {}
+        return {"OUTPUT": output, "SHEETS": result["sheets"]}
+
+
+class ReportAlgorithm(GridkitAlgorithm):
+    NAME = "report"
+    TITLE = "Write the division report"
+    HELP = ("Write the division scheme of a plan (gridkit report): communities, grids, summary and changes "
+            "as XLSX, or with the maps as HTML or PDF.")
+
+    def initAlgorithm(self, config=None) -> None:  # noqa: ANN001, N802, D102
+        self.addParameter(QgsProcessingParameterFile("PLAN", tr("Plan GeoPackage"), fileFilter=_GPKG))
+        self.addParameter(QgsProcessingParameterFile("ROSTER", tr("Staff roster (CSV/XLSX)"), optional=True,
+                                                     fileFilter=tr("Rosters (*.csv *.xlsx);;All files (*.*)")))
+        self.addParameter(QgsProcessingParameterString("SOURCE", tr("Data source line"), optional=True))
+        self.addParameter(QgsProcessingParameterFileDestination(
+            "OUTPUT", tr("Report"), fileFilter="Excel (*.xlsx);;HTML (*.html);;PDF (*.pdf)"))
+        self.addOutput(QgsProcessingOutputNumber("COMMUNITIES", tr("Communities")))
+        self.addOutput(QgsProcessingOutputNumber("GRIDS", tr("Grids")))
+
+    def processAlgorithm(self, parameters, context, feedback) -> dict[str, Any]:  # noqa: ANN001, N802, D102
+        output = self.parameterAsFileOutput(parameters, "OUTPUT", context)
+        args = {"plan": self.parameterAsFile(parameters, "PLAN", context), "output": output,
+                "roster": _file(context, self, parameters, "ROSTER"),
+                "source": self.parameterAsString(parameters, "SOURCE", context) or None}
+        result = self.run_job("report", args, feedback)
+        if result is None:
+            return {}
+        return {"OUTPUT": output, "COMMUNITIES": result["communities"], "GRIDS": result["grids"]}
+
+
+class DiffAlgorithm(GridkitAlgorithm):
+    NAME = "diff"
+    TITLE = "Compare two plans"
+    HELP = ("What moved between two plans (gridkit diff): units added, removed, merged, split or changed, "
+            "with households and buildings moved; optionally as a CSV or XLSX table.")
+
+    def initAlgorithm(self, config=None) -> None:  # noqa: ANN001, N802, D102
+        self.addParameter(QgsProcessingParameterFile("OLD", tr("Earlier plan"), fileFilter=_GPKG))
+        self.addParameter(QgsProcessingParameterFile("NEW", tr("Later plan"), fileFilter=_GPKG))
+        self.addParameter(QgsProcessingParameterFileDestination(
+            "OUTPUT", tr("Change table"), fileFilter="CSV (*.csv);;Excel (*.xlsx)", optional=True,
+            createByDefault=False))
+        self.addOutput(QgsProcessingOutputString("SUMMARY", tr("Summary")))
+        self.addOutput(QgsProcessingOutputNumber("CHANGED", tr("Units changed")))
+
+    def processAlgorithm(self, parameters, context, feedback) -> dict[str, Any]:  # noqa: ANN001, N802, D102
+        output = self.parameterAsFileOutput(parameters, "OUTPUT", context) or None
+        args = {"old": self.parameterAsFile(parameters, "OLD", context),
+                "new": self.parameterAsFile(parameters, "NEW", context), "output": output}
+        result = self.run_job("diff", args, feedback)
+        if result is None:
+            return {}
+        changed = [r for r in result["rows"] if r["change"] != "unchanged"]
+        for r in changed:
+            feedback.pushInfo(f"{r['level']:<9} {r['change']:<12} {r['old_code'] or '-':<16} -> "
+                              f"{r['new_code'] or '-':<16} {r['households_moved']:>6}")
+        summary = ", ".join(f"{k} {v}" for k, v in result["summary"].items())
+        feedback.pushInfo(summary)
+        outputs: dict[str, Any] = {"SUMMARY": summary, "CHANGED": len(changed)}
+        if output:
+            outputs["OUTPUT"] = output
+        return outputs
+
+
+ALGORITHMS = (PartitionAlgorithm, ValidateAlgorithm, MapAlgorithm, ReportAlgorithm, DiffAlgorithm)
+

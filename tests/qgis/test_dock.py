@@ -1,0 +1,335 @@
+"""The editing dock on a real plan: every operation changes the grid layer as expected,
+keeps every invariant, and QGIS's own undo stack undoes it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from qgis_fixtures import iface, plan_copy, hk_plan_file, qgis_app  # noqa: F401 - fixtures
+import shapely
+from qgis_env import gridkit_validate, wait_until
+
+
+@pytest.fixture
+def dock(iface, plan_copy):
+    import sys
+
+    from gridkit_qgis.gui.dock import GridkitDock
+
+    d = GridkitDock(iface, iface.mainWindow(), python=sys.executable)
+    iface.addDockWidget(0x2, d)
+    iface.window.resize(1400, 900)
+    iface.canvas.resize(900, 800)
+    layer = d.open_plan(str(plan_copy))
+    assert layer is not None
+    assert wait_until(lambda: d.session is not None and not d.busy and d.stats, 300), d.status.text()
+    yield d
+    d.teardown()
+    if d.layer is not None and d.layer.isEditable():
+        d.layer.rollBack()
+
+
+def idle(dock, timeout: float = 120.0) -> None:
+    assert wait_until(lambda: not dock.busy, timeout), dock.status.text()
+
+
+def grids_of(layer) -> dict[int, dict]:
+    out = {}
+    for f in layer.getFeatures():
+        out[f.id()] = {"code": f["code"], "households": f["households"], "locked": bool(f["locked"]),
+                       "wkb": bytes(f.geometry().asWkb()), "geom": shapely.from_wkb(bytes(f.geometry().asWkb()))}
+    return out
+
+
+def blocks_of(dock) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    ids, geoms, hh = [], [], []
+    for f in dock.blocks_layer.getFeatures():
+        ids.append(str(f["block_id"]))
+        geoms.append(shapely.from_wkb(bytes(f.geometry().asWkb())))
+        hh.append(int(f["households"]))
+    return np.array(geoms, dtype=object), np.array(hh), ids
+
+
+NONE = -(10**9)  # no grid (new features have negative ids until they are saved)
+
+
+def owner(grids: dict[int, dict], geoms: np.ndarray) -> np.ndarray:
+    """Grid fid of each block (the one covering more than half of it; NONE when none does)."""
+    fids = list(grids)
+    polys = np.array([grids[f]["geom"] for f in fids], dtype=object)
+    share = np.stack([shapely.area(shapely.intersection(geoms, p)) for p in polys]) / shapely.area(geoms)
+    best = share.argmax(axis=0)
+    return np.where(share.max(axis=0) > 0.5, np.array(fids)[best], NONE)
+
+
+def assert_invariants(dock) -> None:
+    """Every block wholly in exactly one grid; grids tile the area; households add up."""
+    grids = grids_of(dock.layer)
+    geoms, hh, _ = blocks_of(dock)
+    polys = np.array([g["geom"] for g in grids.values()], dtype=object)
+    own = owner(grids, geoms)
+    assert (own != NONE).all()
+    inside = np.array([shapely.area(shapely.intersection(b, grids[o]["geom"])) / shapely.area(b)
+                       for b, o in zip(geoms, own, strict=True)])
+    assert inside.min() > 0.999999  # no block is cut
+    area = shapely.union_all(geoms)
+    assert abs(shapely.union_all(polys).area - area.area) / area.area < 1e-6  # no gap
+    assert abs(shapely.area(polys).sum() - area.area) / area.area < 1e-6  # no overlap
+    layer_hh = sum(int(g["households"]) for g in grids.values())
+    assert layer_hh == int(hh.sum())
+    for fid, g in grids.items():
+        assert int(g["households"]) == int(hh[own == fid].sum()), g["code"]
+
+
+def neighbour_block(dock, target: int) -> str:
+    """A populated block next to grid ``target`` (sharing an edge), in a grid of several blocks."""
+    grids = grids_of(dock.layer)
+    geoms, hh, ids = blocks_of(dock)
+    own = owner(grids, geoms)
+    t = grids[target]["geom"]
+    counts = {f: int((own == f).sum()) for f in grids}
+    best = None
+    for i, b in enumerate(geoms):
+        if own[i] == target or hh[i] == 0 or counts[own[i]] < 2 or grids[own[i]]["locked"]:
+            continue
+        shared = shapely.length(shapely.intersection(shapely.boundary(b), shapely.boundary(t)))
+        if shared > 10 and (best is None or shared > best[0]):
+            best = (shared, ids[i])
+    assert best is not None
+    return best[1]
+
+
+def test_open_shows_statistics_and_no_violation(dock):
+    assert len(dock.stats) == dock.layer.featureCount() == dock.table.rowCount()
+    assert dock.violations == [] and dock.problems.rowCount() == 0
+    first = next(iter(dock.stats.values()))
+    assert {"households", "buildings", "area_m2", "grid_managers_min", "harmony_promoters_max"} <= set(first)
+    assert dock.info["max_households"] == 200 and dock.info["compounds_known"]
+    assert_invariants(dock)
+
+
+def test_move_block_then_undo_and_redo(dock):
+    layer = dock.layer
+    before = grids_of(layer)
+    target = min(before, key=lambda f: before[f]["households"])
+    block = neighbour_block(dock, target)
+    dock.move_blocks([block], target)
+    idle(dock)
+    after = grids_of(layer)
+    assert after[target]["households"] > before[target]["households"]
+    assert after[target]["geom"].area > before[target]["geom"].area
+    assert layer.undoStack().count() == 1 and layer.isEditable()
+    assert_invariants(dock)
+    dock.undo()
+    idle(dock)
+    assert {f: g["wkb"] for f, g in grids_of(layer).items()} == {f: g["wkb"] for f, g in before.items()}
+    assert_invariants(dock)
+    dock.redo()
+    idle(dock)
+    assert {f: g["wkb"] for f, g in grids_of(layer).items()} == {f: g["wkb"] for f, g in after.items()}
+
+
+def test_pick_tool_click_moves_the_block(dock):
+    from qgis.core import QgsPointXY
+    from qgis.gui import QgsMapMouseEvent
+    from qgis.PyQt.QtCore import QEvent, QPoint, Qt
+
+    before = grids_of(dock.layer)
+    target = min(before, key=lambda f: before[f]["households"])
+    dock.layer.selectByIds([target])
+    block = neighbour_block(dock, target)
+    canvas = dock.canvas
+    canvas.setExtent(dock.layer.extent())
+    canvas.refresh()
+    wait_until(lambda: not canvas.isDrawing(), 30)
+    feature = next(f for f in dock.blocks_layer.getFeatures() if str(f["block_id"]) == block)
+    point = feature.geometry().pointOnSurface().asPoint()
+    pixel = canvas.getCoordinateTransform().transform(QgsPointXY(point))
+    pos = QPoint(int(round(pixel.x())), int(round(pixel.y())))
+    dock.assign_button.setChecked(True)
+    dock.toggle_pick(True)
+    tool = dock.pick_tool
+    for kind, handler in ((QEvent.MouseButtonPress, tool.canvasPressEvent),
+                          (QEvent.MouseButtonRelease, tool.canvasReleaseEvent)):
+        handler(QgsMapMouseEvent(canvas, kind, pos, Qt.LeftButton, Qt.LeftButton))
+    idle(dock)
+    after = grids_of(dock.layer)
+    assert after[target]["households"] > before[target]["households"]
+    assert_invariants(dock)
+
+
+def test_merge_flags_over_maximum_and_zooms(dock):
+    layer = dock.layer
+    before = grids_of(layer)
+    geoms = {f: g["geom"] for f, g in before.items()}
+    pairs = [(a, b) for a in geoms for b in geoms if a < b
+             and shapely.length(shapely.intersection(shapely.boundary(geoms[a]), shapely.boundary(geoms[b]))) > 10
+             and not before[a]["locked"] and not before[b]["locked"]]
+    a, b = max(pairs, key=lambda p: before[p[0]]["households"] + before[p[1]]["households"])
+    total = before[a]["households"] + before[b]["households"]
+    dock.merge(a, b)
+    idle(dock)
+    after = grids_of(layer)
+    assert len(after) == len(before) - 1 and b not in after
+    assert after[a]["households"] == total and after[a]["code"] == before[a]["code"]
+    assert_invariants(dock)
+    over = [v for v in dock.violations if v["kind"] == "over_max"]
+    assert total > 200 and [v["codes"] for v in over] == [[before[a]["code"]]]
+    assert dock.problems.rowCount() == len(dock.violations) and dock.problems.cellWidget(0, 3) is not None
+    extent = dock.canvas.extent()
+    dock.zoom_to_violation(0)
+    assert dock.canvas.extent() != extent
+    dock.undo()
+    idle(dock)
+    assert len(grids_of(layer)) == len(before) and dock.violations == []
+
+
+def _two_block_line(dock, fid):
+    """A line between two blocks of grid ``fid``, across the whole grid."""
+    from qgis.core import QgsGeometry, QgsPointXY
+
+    grids = grids_of(dock.layer)
+    geoms, hh, _ = blocks_of(dock)
+    own = owner(grids, geoms)
+    members = np.flatnonzero(own == fid)
+    pts = shapely.centroid(geoms[members])
+    xy = shapely.get_coordinates(pts)
+    i, j = np.unravel_index(np.argmax(((xy[:, None] - xy[None]) ** 2).sum(-1)), (len(xy), len(xy)))
+    mid = (xy[i] + xy[j]) / 2
+    d = xy[j] - xy[i]
+    normal = np.array([-d[1], d[0]]) / np.hypot(*d)
+    span = 2 * np.sqrt(grids[fid]["geom"].area) + 200
+    a, b = mid - normal * span, mid + normal * span
+    return QgsGeometry.fromPolylineXY([QgsPointXY(*a), QgsPointXY(*b)])
+
+
+def test_split_by_line_and_into_n(dock):
+    layer = dock.layer
+    before = grids_of(layer)
+    geoms, hh, _ = blocks_of(dock)
+    own = owner(before, geoms)
+    fid = max(before, key=lambda f: (int((own == f).sum()), -f))
+    dock.split_line(fid, _two_block_line(dock, fid))
+    idle(dock)
+    after = grids_of(layer)
+    assert len(after) == len(before) + 1, dock.status.text()
+    new = [g for f, g in after.items() if f not in before]
+    assert new[0]["code"].startswith(before[fid]["code"][:-3]) and new[0]["code"] not in {
+        g["code"] for g in before.values()}
+    assert after[fid]["households"] + new[0]["households"] == before[fid]["households"]
+    assert_invariants(dock)
+    dock.undo()
+    idle(dock)
+    assert len(grids_of(layer)) == len(before)
+
+    heavy = max((f for f in before if (own == f).sum() >= 4 and before[f]["households"] <= 200),
+                key=lambda f: before[f]["households"])
+    dock.split_into(heavy, 2)
+    idle(dock)
+    after = grids_of(layer)
+    assert len(after) == len(before) + 1, dock.status.text()
+    parts = [after[heavy]] + [g for f, g in after.items() if f not in before]
+    assert sum(p["households"] for p in parts) == before[heavy]["households"]
+    assert max(p["households"] for p in parts) <= 200
+    assert_invariants(dock)
+    assert not [v for v in dock.violations if v["kind"] in ("not_contiguous", "gap", "overlap")]
+
+
+def test_lock_then_rebalance_keeps_locked_grids_exactly(dock):
+    layer = dock.layer
+    before = grids_of(layer)
+    geoms, hh, _ = blocks_of(dock)
+    locked = sorted(before)[:3]
+    dock.set_locked(locked, True)
+    idle(dock)
+    assert all(grids_of(layer)[f]["locked"] for f in locked)
+    # Unbalance the rest: merge two unlocked neighbours (over the maximum), then rebalance.
+    g = {f: v["geom"] for f, v in before.items()}
+    a, b = next((a, b) for a in g for b in g if a < b and a not in locked and b not in locked
+                and before[a]["households"] + before[b]["households"] > 200
+                and shapely.length(shapely.intersection(shapely.boundary(g[a]), shapely.boundary(g[b]))) > 10)
+    dock.merge(a, b)
+    idle(dock)
+    assert any(v["kind"] == "over_max" for v in dock.violations)
+    done = []
+    dock.rebalanced.connect(done.append)
+    dock.rebalance()
+    assert wait_until(lambda: done, 300), dock.status.text()
+    idle(dock)
+    assert done == [True]
+    after = grids_of(layer)
+    for f in locked:
+        assert after[f]["wkb"] == before[f]["wkb"] and after[f]["locked"]
+    assert_invariants(dock)
+    assert dock.violations == []  # nothing over the maximum but single buildings, all contiguous
+    # Undo takes the whole rebalance back in one step.
+    dock.undo()
+    idle(dock)
+    assert any(v["kind"] == "over_max" for v in dock.violations)
+
+
+def test_cancel_rebalance_changes_nothing(dock):
+    layer = dock.layer
+    before = {f: g["wkb"] for f, g in grids_of(layer).items()}
+    done = []
+    dock.rebalanced.connect(done.append)
+    from qgis.core import QgsTask
+
+    dock.rebalance()
+    assert wait_until(lambda: dock._rebalance is not None and dock._rebalance.status() == QgsTask.Running, 10)
+    dock.cancel()
+    assert wait_until(lambda: done, 60)
+    idle(dock)
+    assert done == [False]
+    assert {f: g["wkb"] for f, g in grids_of(layer).items()} == before
+
+
+def test_slivers_are_not_violations_but_real_gaps_are(dock):
+    layer = dock.layer
+    layer.startEditing()
+    fid = next(iter(grids_of(layer)))
+    vertex = layer.getFeature(fid).geometry().vertexAt(0)
+    layer.beginEditCommand("nudge")
+    layer.moveVertex(vertex.x() + 0.01, vertex.y() + 0.01, fid, 0)
+    layer.endEditCommand()
+    dock.schedule_check()
+    idle(dock)
+    assert dock.violations == []
+    layer.beginEditCommand("drag")
+    geom = layer.getFeature(fid).geometry()
+    geom.translate(25.0, 0.0)
+    layer.changeGeometry(fid, geom)
+    layer.endEditCommand()
+    dock.schedule_check()
+    idle(dock)
+    kinds = {v["kind"] for v in dock.violations}
+    assert {"gap", "overlap"} <= kinds
+    assert all(dock.problems.cellWidget(i, 3) is not None for i in range(dock.problems.rowCount()))
+    dock.undo()
+    dock.undo()
+    idle(dock)
+    assert dock.violations == []
+
+
+def test_save_writes_a_valid_plan(dock, plan_copy):
+    from qgis.core import QgsVectorLayer
+
+    before = grids_of(dock.layer)
+    target = min(before, key=lambda f: before[f]["households"])
+    block = neighbour_block(dock, target)
+    dock.move_blocks([block], target)
+    idle(dock)
+    saved = []
+    dock.saved.connect(saved.append)
+    dock.save()
+    assert wait_until(lambda: saved, 180), dock.status.text()
+    idle(dock)
+    assert saved[0]["failures"] == []
+    assert not dock.layer.isEditable()
+    run = gridkit_validate(plan_copy)
+    assert run.returncode == 0, run.stdout + run.stderr
+    blocks = QgsVectorLayer(f"{plan_copy}|layername=blocks", "b", "ogr")
+    code = next(f["grid_code"] for f in blocks.getFeatures() if str(f["block_id"]) == block)
+    assert code == before[target]["code"]
+    changes = QgsVectorLayer(f"{plan_copy}|layername=changes", "c", "ogr")
+    assert changes.isValid() and any(f["change"] != "unchanged" for f in changes.getFeatures())

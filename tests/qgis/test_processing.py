@@ -1,0 +1,196 @@
+"""Every Processing algorithm of the plugin, run by QGIS's Processing on a real sample."""
+
+from __future__ import annotations
+
+import csv
+import time
+
+import pytest
+from qgis_fixtures import hk_plan_file, provider, qgis_app  # noqa: F401 - fixtures
+from qgis_env import ROOT, gridkit_validate
+
+HK = ROOT / "data" / "samples" / "hk_tsim_sha_tsui.gpkg"
+
+
+@pytest.fixture(scope="module")
+def partitioned(provider, tmp_path_factory):
+    import processing
+    from qgis.core import QgsProcessingContext, QgsProcessingFeedback, QgsProject
+
+    out = tmp_path_factory.mktemp("processing") / "plan.gpkg"
+    steps: list[str] = []
+
+    class Feedback(QgsProcessingFeedback):
+        def setProgressText(self, text: str) -> None:  # noqa: N802
+            steps.append(text)
+
+    context = QgsProcessingContext()
+    context.setProject(QgsProject.instance())
+    result = processing.run("gridkit:partition", {"INPUT": str(HK), "PROFILE": 0, "SEED": 0, "OUTPUT": str(out)},
+                            feedback=Feedback(), context=context)
+    return out, result, steps, context
+
+
+def test_provider_has_an_algorithm_per_command(provider):
+    ids = sorted(a.name() for a in provider.algorithms())
+    assert ids == ["diff", "map", "partition", "report", "validate"]
+    from qgis.core import QgsProcessingAlgorithm
+
+    for alg in provider.algorithms():
+        flags = alg.flags()
+        assert flags & QgsProcessingAlgorithm.FlagSupportsBatch, alg.name()
+        assert flags & QgsProcessingAlgorithm.FlagCanCancel, alg.name()
+        assert not flags & QgsProcessingAlgorithm.FlagNoThreading, alg.name()
+
+
+def test_partition_writes_a_valid_plan(partitioned):
+    out, result, steps, context = partitioned
+    assert result["OUTPUT"] == str(out) and out.exists()
+    assert result["GRID_COUNT"] > 10 and result["HOUSEHOLDS"] > 0 and result["FAILURES"] == ""
+    assert "blocks, block graph and partition" in steps  # progress reached the feedback
+    run = gridkit_validate(out)
+    assert run.returncode == 0, run.stdout + run.stderr
+    # The grids and communities are handed to QGIS to load (styled) when the algorithm ends.
+    from qgis.core import QgsVectorLayer
+
+    assert context.willLoadLayerOnCompletion(result["GRIDS"])
+    grids = QgsVectorLayer(result["GRIDS"], "grids", "ogr")
+    assert grids.isValid() and grids.featureCount() == result["GRID_COUNT"]
+
+
+def test_partition_layers_load_styled(partitioned):
+    """Processing's post-processing loads the grid layer categorised by code, labelled, style saved in the plan."""
+    from processing.gui.Postprocessing import handleAlgorithmResults
+    from qgis.core import QgsCategorizedSymbolRenderer, QgsProcessingFeedback, QgsProject, QgsVectorLayer
+
+    out, result, _, context = partitioned
+    from qgis.core import QgsApplication
+
+    alg = QgsApplication.processingRegistry().algorithmById("gridkit:partition")
+    try:
+        handleAlgorithmResults(alg, context, QgsProcessingFeedback(), False, result)
+        layers = [lyr for lyr in QgsProject.instance().mapLayers().values() if lyr.name().endswith("— grids")]
+        assert layers, [lyr.name() for lyr in QgsProject.instance().mapLayers().values()]
+        grids = layers[0]
+        renderer = grids.renderer()
+        assert isinstance(renderer, QgsCategorizedSymbolRenderer) and renderer.classAttribute() == "code"
+        assert len(renderer.categories()) == result["GRID_COUNT"]
+        assert len({c.symbol().color().name() for c in renderer.categories()}) >= 3
+        assert grids.labelsEnabled() and "households" in grids.labeling().settings().fieldName
+        # The style is stored in the plan, so the plan opens styled next time.
+        again = QgsVectorLayer(result["GRIDS"], "again", "ogr")
+        assert isinstance(again.renderer(), QgsCategorizedSymbolRenderer)
+    finally:
+        QgsProject.instance().removeAllMapLayers()
+    assert gridkit_validate(out).returncode == 0
+
+
+def test_validate_map_report_diff(partitioned, tmp_path, hk_plan_file):
+    import processing
+
+    plan = str(partitioned[0])
+    metrics = tmp_path / "metrics.csv"
+    v = processing.run("gridkit:validate", {"PLAN": plan, "METRICS": str(metrics)})
+    assert v["VALID"] is True and v["FAILURES"] == ""
+    rows = list(csv.DictReader(metrics.open(encoding="utf-8-sig")))
+    assert {r["name"] for r in rows} >= {"coverage", "overlap", "contiguity"}
+
+    png = tmp_path / "map.png"
+    m = processing.run("gridkit:map", {"PLAN": plan, "OUTPUT": str(png), "DPI": 40, "PAPER": 4})
+    assert m["SHEETS"] == 1 and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    xlsx = tmp_path / "report.xlsx"
+    r = processing.run("gridkit:report", {"PLAN": plan, "OUTPUT": str(xlsx)})
+    assert r["GRIDS"] == partitioned[1]["GRID_COUNT"] and xlsx.stat().st_size > 1000
+
+    changes = tmp_path / "changes.csv"
+    d = processing.run("gridkit:diff", {"OLD": str(hk_plan_file), "NEW": plan, "OUTPUT": str(changes)})
+    assert "grid." in d["SUMMARY"] and changes.exists()
+    same = processing.run("gridkit:diff", {"OLD": plan, "NEW": plan})
+    assert same["CHANGED"] == 0
+
+
+def test_bad_input_is_one_clear_error(provider, tmp_path):
+    import processing
+    from qgis.core import QgsProcessingException
+
+    with pytest.raises(QgsProcessingException, match="no such plan file"):
+        processing.run("gridkit:validate", {"PLAN": str(tmp_path / "missing.gpkg")})
+
+
+def test_cancel_stops_the_worker_and_writes_nothing(provider, tmp_path):
+    import processing
+    from qgis.core import QgsProcessingFeedback
+
+    out = tmp_path / "cancelled.gpkg"
+    feedback = QgsProcessingFeedback()
+    started = time.monotonic()
+    feedback.progressChanged.connect(lambda p: feedback.cancel() if p >= 5 else None)
+    result = processing.run("gridkit:partition", {"INPUT": str(HK), "OUTPUT": str(out)}, feedback=feedback)
+    assert result.get("OUTPUT") is None
+    assert time.monotonic() - started < 30
+    assert not out.exists() and not list(tmp_path.glob(".cancelled.*"))
+
+
+def test_algorithms_chain_in_a_model(provider, tmp_path):
+    """partition → validate as a Processing model (what the graphical modeler builds)."""
+    from qgis.core import (
+        QgsProcessingContext,
+        QgsProcessingFeedback,
+        QgsProcessingModelAlgorithm,
+        QgsProcessingModelChildAlgorithm,
+        QgsProcessingModelChildParameterSource,
+        QgsProcessingModelOutput,
+    )
+
+    model = QgsProcessingModelAlgorithm("plan and check", "gridkit")
+    part = QgsProcessingModelChildAlgorithm("gridkit:partition")
+    part.setChildId("part")
+    part.addParameterSources("INPUT", [QgsProcessingModelChildParameterSource.fromStaticValue(str(HK))])
+    part.addParameterSources("SEED", [QgsProcessingModelChildParameterSource.fromStaticValue(3)])
+    out = QgsProcessingModelOutput("plan", "plan")
+    out.setChildOutputName("OUTPUT")
+    out.setChildId("part")
+    part.setModelOutputs({"plan": out})
+    model.addChildAlgorithm(part)
+    check = QgsProcessingModelChildAlgorithm("gridkit:validate")
+    check.setChildId("check")
+    check.addParameterSources("PLAN", [QgsProcessingModelChildParameterSource.fromChildOutput("part", "OUTPUT")])
+    check.addParameterSources("FAIL", [QgsProcessingModelChildParameterSource.fromStaticValue(True)])
+    model.addChildAlgorithm(check)
+    model.updateDestinationParameters()
+    target = tmp_path / "model_plan.gpkg"
+    context = QgsProcessingContext()
+    results, ok = model.run({"part:plan": str(target)}, context, QgsProcessingFeedback())
+    assert ok, results
+    assert target.exists()
+    assert gridkit_validate(target).returncode == 0
+
+
+def test_partition_refuses_a_plan_open_in_the_project(provider, hk_plan_file, tmp_path):
+    """gridkit replaces files atomically; a GeoPackage QGIS has open is only written through QGIS."""
+    import shutil
+
+    import processing
+    from qgis.core import QgsProcessingException, QgsProject, QgsVectorLayer
+
+    plan = tmp_path / "open.gpkg"
+    shutil.copy(hk_plan_file, plan)
+    layer = QgsVectorLayer(f"{plan}|layername=grids", "open grids", "ogr")
+    QgsProject.instance().addMapLayer(layer)
+    from qgis.core import QgsProcessingFeedback
+
+    errors: list[str] = []
+
+    class Feedback(QgsProcessingFeedback):
+        def reportError(self, error: str, fatal: bool = False) -> None:  # noqa: N802
+            errors.append(error)
+
+    before = plan.read_bytes()
+    try:
+        with pytest.raises(QgsProcessingException):
+            processing.run("gridkit:partition", {"INPUT": str(HK), "OUTPUT": str(plan)}, feedback=Feedback())
+        assert any("open in this project" in e for e in errors), errors
+        assert plan.read_bytes() == before
+    finally:
+        QgsProject.instance().removeAllMapLayers()

@@ -1,0 +1,220 @@
+"""The QGIS plugin's Qt-free parts: the editing model, the worker protocol, dependency checks,
+translations. No QGIS needed (tests/qgis/ runs the plugin inside QGIS)."""
+
+from __future__ import annotations
+
+import pickle
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+import gridkit
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "qgis_plugin"))
+
+from gridkit_qgis import deps, gateway  # noqa: E402
+from gridkit_qgis.core import protocol  # noqa: E402
+from gridkit_qgis.core.editing import EditError, EditModel, Tolerance, grids_frame  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def plan_path(hk_plan, tmp_path_factory):
+    path = tmp_path_factory.mktemp("core") / "plan.gpkg"
+    gridkit.write_plan(hk_plan, path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def model(plan_path):
+    return EditModel.open(plan_path)
+
+
+@pytest.fixture
+def grids(model):
+    g = model.plan.grids
+    frame = g[["code", "name", "community_code", "group_code", "locked", "flags", "geometry"]].copy()
+    frame.index = pd.Index(np.arange(1, len(g) + 1), name="fid")
+    return frame
+
+
+def apply(grids, edit):
+    """What the dock does to the layer, on a frame."""
+    out = grids.copy()
+    for fid, values in edit.update.items():
+        for key, value in values.items():
+            if key == "geometry":
+                out.loc[fid, "geometry"] = value
+            elif key in out:
+                out.loc[fid, key] = value
+    out = out.drop(index=edit.delete)
+    for i, values in enumerate(edit.add):
+        row = {k: values.get(k, "") for k in ("code", "name", "community_code", "group_code", "locked", "flags")}
+        new = grids.__class__([row], geometry=[values["geometry"]], crs=grids.crs, index=[-(i + 1)])
+        out = grids.__class__(pd.concat([out, new]), crs=grids.crs)
+    out.index.name = "fid"
+    return out
+
+
+def invariants(model, grids):
+    labels = model.assignment(grids)
+    assert (labels >= 0).all()
+    check = model.check(grids)
+    assert int(check["stats"]["households"].sum()) == int(model.households.sum())
+    for r, geom in enumerate(grids.geometry.values):
+        members = np.flatnonzero(labels == r)
+        assert shapely.equals(geom, model.union(members)) or abs(geom.area - model.union(members).area) < 1e-6
+    return check
+
+
+def test_open_plan_is_clean(model, grids):
+    check = invariants(model, grids)
+    assert check["violations"] == [] and check["unassigned_blocks"] == 0
+    assert model.info()["compounds_known"] and model.max == 200
+    assert len(check["colours"]) == len(grids)
+
+
+def _neighbour(model, grids, target_row):
+    labels = model.assignment(grids)
+    t = grids.geometry.values[target_row]
+    for i in np.argsort(-model.households):
+        if labels[i] != target_row and (labels == labels[i]).sum() > 1 and \
+                shapely.length(shapely.intersection(shapely.boundary(model.block_geoms[i]), shapely.boundary(t))) > 10:
+            return str(model.blocks["block_id"].iat[i])
+    raise AssertionError("no neighbour block")
+
+
+def test_move_merge_split_keep_blocks_whole(model, grids):
+    target = int(np.argmin(model.check(grids)["stats"]["households"].to_numpy()))
+    block = _neighbour(model, grids, target)
+    fid = int(grids.index[target])
+    edit = model.move_blocks(grids, [block], fid)
+    assert fid in edit.update and not edit.add
+    moved = apply(grids, edit)
+    invariants(model, moved)
+    assert model.move_blocks(moved, [block], fid).empty  # already there
+
+    a, b = int(grids.index[0]), int(grids.index[1])
+    merged = apply(grids, model.merge(grids, a, b))
+    assert len(merged) == len(grids) - 1
+    invariants(model, merged)
+
+    labels = model.assignment(grids)
+    row = max((r for r in range(len(grids)) if (labels == r).sum() >= 4 and
+               model.households[labels == r].sum() <= 200), key=lambda r: model.households[labels == r].sum())
+    split = apply(grids, model.split_into(grids, int(grids.index[row]), 2))
+    assert len(split) == len(grids) + 1
+    check = invariants(model, split)
+    assert not [v for v in check["violations"] if v["kind"] != "split_compound"]
+
+    geom = grids.geometry.values[row]
+    c = shapely.centroid(geom)
+    (x0, y0, x1, y1) = geom.bounds
+    line = shapely.LineString([(c.x, y0 - 5), (c.x, y1 + 5)])
+    by_line = apply(grids, model.split_by_line(grids, int(grids.index[row]), line))
+    assert len(by_line) == len(grids) + 1
+    invariants(model, by_line)
+
+
+def test_locked_grids_refuse_edits(model, grids):
+    locked = apply(grids, model.set_locked(grids, [int(grids.index[0])], True))
+    assert bool(locked["locked"].iat[0])
+    with pytest.raises(EditError, match="locked"):
+        model.merge(locked, int(grids.index[0]), int(grids.index[1]))
+    with pytest.raises(EditError, match="does not cross"):
+        model.split_by_line(grids, int(grids.index[2]), shapely.LineString([(0, 0), (1, 1)]))
+
+
+def test_violations_slivers_and_compounds(model, grids):
+    # A 1 cm nudge is a sliver, not a gap or an overlap.
+    nudged = grids.copy()
+    nudged.loc[nudged.index[0], "geometry"] = shapely.affinity.translate(nudged.geometry.iat[0], 0.01, 0)
+    assert model.violations(nudged) == []
+    dragged = grids.copy()
+    dragged.loc[dragged.index[0], "geometry"] = shapely.affinity.translate(dragged.geometry.iat[0], 30, 0)
+    kinds = {v["kind"] for v in model.violations(dragged)}
+    assert {"gap", "overlap"} <= kinds
+    assert Tolerance(area_m2=5).slivers(np.array([shapely.box(0, 0, 1, 1), shapely.box(0, 0, 10, 10)])).tolist() == \
+        [True, False]
+    # A small compound across two grids is a split compound.
+    labels = model.assignment(grids)
+    pair = [int(np.flatnonzero(labels == 0)[0]), int(np.flatnonzero(labels == 1)[0])]
+    compounds = np.full(len(model.blocks), -1)
+    compounds[pair] = 0
+    original = model.compounds
+    try:
+        model.compounds = compounds
+        split = [v for v in model.violations(grids) if v["kind"] == "split_compound"]
+        if model.households[pair].sum() <= model.max:
+            assert len(split) == 1 and len(split[0]["fids"]) == 2
+    finally:
+        model.compounds = original
+
+
+def test_edited_plan_validates(model, grids):
+    target = int(np.argmin(model.check(grids)["stats"]["households"].to_numpy()))
+    moved = apply(grids, model.move_blocks(grids, [_neighbour(model, grids, target)], int(grids.index[target])))
+    plan = model.to_plan(moved)
+    assert gridkit.validate(plan).failures == []
+    assert set(plan.changes["change"]) - {"unchanged"}
+
+
+def test_protocol_carries_plain_data_only():
+    import io
+
+    buf = io.BytesIO()
+    value = {"a": [1, 2.5, None, "x", b"\x01"], "n": np.int64(3), "g": shapely.Point(1, 2)}
+    protocol.send(buf, protocol.plain(value))
+    buf.seek(0)
+    back = protocol.receive(buf)
+    assert back["n"] == 3 and isinstance(back["g"], bytes) and shapely.from_wkb(back["g"]).x == 1
+    buf = io.BytesIO()
+    data = pickle.dumps(np.arange(3))
+    buf.write(len(data).to_bytes(8, "big") + data)
+    buf.seek(0)
+    with pytest.raises(pickle.UnpicklingError, match="only plain data"):
+        protocol.receive(buf)
+
+
+def test_worker_runs_jobs_and_reports_errors(plan_path):
+    worker = gateway.Worker(sys.executable)
+    try:
+        assert worker.call("ping")["pid"] != __import__("os").getpid()
+        assert worker.call("validate", {"plan": str(plan_path)})["failures"] == []
+        with pytest.raises(gateway.WorkerError, match="no such plan file") as err:
+            worker.call("validate", {"plan": str(plan_path) + ".missing"})
+        assert err.value.kind == "input"
+        assert worker.alive  # an error does not end the worker
+    finally:
+        worker.close()
+    assert not worker.alive
+
+
+def test_requirements_match_pyproject():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    assert sorted(d.replace(" ", "") for d in project) == sorted(
+        f"{n}>={v}" if v else n for n, _, v in deps.requirements())
+
+
+def test_dependency_check_and_install_command(monkeypatch):
+    monkeypatch.delenv("GRIDKIT_PYTHON", raising=False)
+    ok = deps.check(sys.executable)
+    assert ok.ok and "default" in ok.profiles
+    bare = deps.check("/usr/bin/python3")
+    if bare.ok:
+        pytest.skip("the system Python has every package")
+    command = deps.install_command(bare)
+    assert "-m venv" in command and "pip install" in command and "'shapely>=2.0.4'" in command
+    assert str(deps.default_venv()) in command
+
+
+def test_every_string_is_translated():
+    run = subprocess.run([sys.executable, str(ROOT / "qgis_plugin" / "tools" / "update_ts.py"), "--check"],
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout
