@@ -201,5 +201,46 @@ def solve_levels(
             base = grid.max() + 1
             grid[members] = local + base
             grid_flags.update({k + base: v for k, v in flags.items()})
+    if not lv.groups:
+        _merge_small_across(g, community, grid, grid_flags, profile)
     return Levels(community=community, group=group, grid=grid, grid_flags=grid_flags, group_flags=g_flags,
                   community_flags=c_flags)
+
+
+def _merge_small_across(g: GraphArrays, community: np.ndarray, grid: np.ndarray,
+                        flags: dict[int, tuple[str, ...]], profile: Profile) -> None:
+    """Merge a grid still under the minimum into a neighbour in the next community.
+
+    Inside its community a grid may find no neighbour with room; across the
+    community boundary one may. The move is taken only when both communities
+    stay within their bounds and the giving one stays connected.
+    """
+    lo, hi = profile.grid.min_households, profile.grid.max_households
+    clo, chi = profile.community.min_households, profile.community.max_households
+    src = np.repeat(np.arange(g.n), np.diff(g.indptr))
+    for p in np.unique(grid):
+        members = np.flatnonzero(grid == p)
+        w = int(g.weight[members].sum())
+        if w >= lo or flags.get(int(p)):
+            continue
+        c = int(community[members[0]])
+        links: dict[int, float] = {}
+        for v in members:
+            for u, cost in zip(g.indices[g.indptr[v]:g.indptr[v + 1]], g.cost[g.indptr[v]:g.indptr[v + 1]],
+                               strict=True):
+                q = int(grid[u])
+                if q != p and not flags.get(q):
+                    links[q] = links.get(q, 0.0) + cost
+        for q, _ in sorted(links.items(), key=lambda kv: (-kv[1], kv[0])):
+            target = np.flatnonzero(grid == q)
+            cq = int(community[target[0]])
+            if g.weight[target].sum() + w > hi:
+                continue
+            if cq != c:
+                rest = np.flatnonzero((community == c) & (grid != p))
+                if (g.weight[community == cq].sum() + w > chi or g.weight[rest].sum() < clo
+                        or (len(rest) and not _connected(g, rest, src))):
+                    continue
+            grid[members] = q
+            community[members] = cq
+            break

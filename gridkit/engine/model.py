@@ -28,8 +28,11 @@ def cut_cost(g: GraphArrays, labels: np.ndarray) -> float:
 
 
 def score_labels(g: GraphArrays, labels: np.ndarray, bounds: Bounds) -> tuple[int, int, float]:
-    """Lexicographic score, lower is better: (parts, parts out of bounds, cut cost)."""
+    """Lexicographic score, lower is better: (parts out of bounds, parts, cut cost).
+
+    A plan with every part within bounds beats one with fewer parts.
+    """
     parts, inverse = np.unique(labels, return_inverse=True)
     weights = np.bincount(inverse, weights=g.weight)
     out = int(((weights < bounds.min) | (weights > bounds.max)).sum())
-    return len(parts), out, cut_cost(g, labels)
+    return out, len(parts), cut_cost(g, labels)

@@ -24,6 +24,8 @@ _MANY_BLOCKS = 20000
 # cheap there, and the best of a few seeds cuts noticeably less.
 _FEW_BLOCKS = 5000
 _SEEDS_WHEN_FEW = 3
+# Further part counts tried when no attempt kept every part within bounds.
+_EXTRA_PART_COUNTS = 3
 # Part counts tried: the fewest possible, then with a little room per part.
 _FILL_LEVELS = (1.0, 0.95, 0.9)
 
@@ -70,11 +72,10 @@ def _gridkit_piece(g: GraphArrays, bounds: Bounds, *, seed: int, passes: int, co
     ks = sorted({max(1, -(-total // int(bounds.max * f))) for f in _FILL_LEVELS})
     if g.n > _MANY_BLOCKS:
         ks = ks[1:2] or ks
-    best: tuple[tuple[int, int, float], np.ndarray] | None = None
     seeds = [seed + i for i in range(_SEEDS_WHEN_FEW)] if g.n <= _FEW_BLOCKS else [seed]
-    for k, attempt in ((k, a) for k in ks for a in seeds):
-        labels = metis_seed(g, np.arange(g.n), k, max_weight=bounds.max, seed=attempt)
-        s = State(g, labels)
+
+    def attempt(k: int, attempt_seed: int) -> np.ndarray:
+        s = State(g, metis_seed(g, np.arange(g.n), k, max_weight=bounds.max, seed=attempt_seed))
         repair(s, bounds.max, bounds.target)
         refine(s, min_weight=bounds.min, max_weight=bounds.max, passes=passes,
                compactness_weight=compactness_weight, unit_cost=unit_cost)
@@ -83,9 +84,20 @@ def _gridkit_piece(g: GraphArrays, bounds: Bounds, *, seed: int, passes: int, co
         if fill_underweight(s, bounds.min, bounds.max):
             refine(s, min_weight=bounds.min, max_weight=bounds.max, passes=passes,
                    compactness_weight=compactness_weight, unit_cost=unit_cost)
-        score = score_labels(g, s.labels, bounds)
+        return s.labels
+
+    tries = [(k, a) for k in ks for a in seeds]
+    # Lumpy blocks can leave a part under the minimum at every count tried;
+    # a few more parts usually give each enough room to reach it.
+    extra = [(max(ks) + i, a) for i in range(1, _EXTRA_PART_COUNTS + 1) for a in seeds]
+    best: tuple[tuple[int, int, float], np.ndarray] | None = None
+    for k, a in tries + extra:
+        if (k, a) in extra and best is not None and best[0][0] == 0:
+            break
+        labels = attempt(k, a)
+        score = score_labels(g, labels, bounds)
         if best is None or score < best[0]:
-            best = (score, s.labels.copy())
+            best = (score, labels.copy())
     assert best is not None
     return best[1]
 
