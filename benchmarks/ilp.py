@@ -21,8 +21,14 @@ is therefore feasible):
   ``f[(u,v),k] <= (n-1) x[u,k]`` and ``<= (n-1) x[v,k]``.
 * Symmetry: ``x[v,k] = 0`` for ``k > v`` (parts numbered by their lowest block).
 * Cut: ``z_e >= x[u,k] - x[v,k]`` and ``>= x[v,k] - x[u,k]`` for every k.
-* Objective ``B1 sum y + B2 sum u + sum c_e z_e`` with ``B2 > sum c`` and
-  ``B1 > K B2 + sum c`` (lexicographic), ``mip_rel_gap = 0``.
+* Lexicographic, in two stages, ``mip_rel_gap = 0``: (1) the number of parts:
+  its trivial lower bound is ``ceil(households / max)``; when gridkit reaches it,
+  gridkit's count is optimal and stage 1 is skipped, otherwise the programme
+  minimises ``sum y`` (min ignored). (2) With the optimal (or gridkit's) count
+  fixed, every part used, and at most as many parts under ``min`` as gridkit
+  has, minimise the cut cost ``sum c_e z_e``. (One weighted objective was
+  tried first; its LP bound on the cut is useless because the relaxation pays
+  for fractional parts.)
 
 Solved with PuLP's ``pulp.HiGHS`` (the highspy API, in process); gridkit's
 labels are handed to HiGHS as a starting solution (``Highs.setSolution``), so
@@ -42,9 +48,13 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 
 
-def build_and_solve(g, bounds: tuple[int, int, int], start: np.ndarray, *, time_limit: float,
+def build_and_solve(g, bounds: tuple[int, int, int], start: np.ndarray, *, time_limit: float, mode: str,
                     log=print) -> dict:
-    """Solve one connected piece ``g`` (peers.Graph, no block over max) with K = parts of ``start``."""
+    """Solve one connected piece ``g`` (peers.Graph, no block over max) with K = parts of ``start`` slots.
+
+    ``mode="parts"``: minimise the number of parts (max hard, min ignored).
+    ``mode="cut"``: all K parts used, at most as many parts under min as ``start`` has; minimise cut cost.
+    """
     import highspy
     import pulp
 
@@ -60,9 +70,6 @@ def build_and_solve(g, bounds: tuple[int, int, int], start: np.ndarray, *, time_
     start = relabel[start]
     K = int(start.max()) + 1
     eu, ev, ec = g.edges()
-    total_cost = float(ec.sum())
-    B2 = total_cost + 1.0
-    B1 = (K + 1) * B2 + total_cost + 1.0
     w = g.weight.astype(float)
 
     t0 = time.perf_counter()
@@ -73,10 +80,20 @@ def build_and_solve(g, bounds: tuple[int, int, int], start: np.ndarray, *, time_
     y = [pulp.LpVariable(f"y_{k}", cat="Binary") for k in range(K)]
     u = [pulp.LpVariable(f"u_{k}", cat="Binary") for k in range(K)]
     z = [pulp.LpVariable(f"z_{e}", lowBound=0, upBound=1) for e in range(len(eu))]
-    arcs = [(int(a), int(b)) for a, b in zip(eu, ev, strict=True)] + [(int(b), int(a)) for a, b in zip(eu, ev, strict=True)]
+    pairs = [(int(a), int(b)) for a, b in zip(eu, ev, strict=True)]
+    arcs = pairs + [(b, a) for a, b in pairs]
     f = {(i, k): pulp.LpVariable(f"f_{i}_{k}", lowBound=0)
          for i, (a, b) in enumerate(arcs) for k in range(K) if (a, k) in x and (b, k) in x}
-    prob += B1 * pulp.lpSum(y) + B2 * pulp.lpSum(u) + pulp.lpSum(float(c) * z[e] for e, c in enumerate(ec))
+    start_under = int((np.bincount(start, weights=w, minlength=K) < lo).sum())
+    if mode == "parts":
+        prob += pulp.lpSum(y)
+        for k in range(K):
+            prob += u[k] == 1  # the minimum plays no part in the count
+    else:
+        prob += pulp.lpSum(float(c) * z[e] for e, c in enumerate(ec))
+        for k in range(K):
+            prob += y[k] == 1
+        prob += pulp.lpSum(u) <= start_under
     members: dict[int, list[int]] = {k: [] for k in range(K)}
     for (v, k) in x:
         members[k].append(v)
@@ -147,7 +164,10 @@ def build_and_solve(g, bounds: tuple[int, int, int], start: np.ndarray, *, time_
             if p is not None:
                 sub[p] += sub[v]
                 val[f[arc_index[(p, v)], k].name] = float(sub[v])
-    start_obj = B1 * K + B2 * float((weights < lo).sum()) + float(ec[start[eu] != start[ev]].sum())
+    start_obj = float(K) if mode == "parts" else float(ec[start[eu] != start[ev]].sum())
+    if mode == "parts":
+        for k in range(K):
+            val[u[k].name] = 1.0
 
     class WarmHiGHS(pulp.HiGHS):
         def callSolver(self, lp):  # noqa: ANN001
@@ -174,24 +194,21 @@ def build_and_solve(g, bounds: tuple[int, int, int], start: np.ndarray, *, time_
     best_parts = int(sum(1 for k in range(K) if (y[k].varValue or 0) > 0.5))
     best_under = int(sum(1 for k in range(K) if (u[k].varValue or 0) > 0.5))
     best_cut = float(sum(c * (z[e].varValue or 0) for e, c in enumerate(ec)))
-    # Lexicographic reading of the bound.
-    parts_lb = max(math.ceil(int(w.sum()) / hi), math.ceil((bound - 1e-6 * abs(bound)) / B1 - 1e-9) if
-                   bound > 0 else 0)
-    if parts_lb >= best_parts:
-        rest = bound - B1 * best_parts
-        under_lb = max(0, math.ceil(rest / B2 - 1e-9)) if rest > 0 else 0
-        cut_lb = rest - B2 * best_under if under_lb >= best_under else 0.0
+    if mode == "parts":
+        parts_lb = max(math.ceil(int(w.sum()) / hi), math.ceil(bound - 1e-6))
+        cut_lb = float("nan")
     else:
-        under_lb, cut_lb = 0, 0.0
-    return {"blocks": n, "households": int(w.sum()), "edges": len(eu), "K": K, "variables": len(prob.variables()),
+        parts_lb, cut_lb = K, max(0.0, bound)
+    return {"mode": mode, "blocks": n, "households": int(w.sum()), "edges": len(eu), "K": K,
+            "variables": len(prob.variables()),
             "constraints": len(prob.constraints), "build_s": build_s, "solve_s": solve_s, "status": status,
             "start_obj": start_obj, "obj": obj, "bound": bound, "mip_gap": float(info.mip_gap),
             "parts": best_parts, "under_min": best_under, "cut": best_cut, "parts_lb": parts_lb,
-            "under_lb": under_lb, "cut_lb": max(0.0, cut_lb), "nodes": int(info.mip_node_count),
+            "cut_lb": cut_lb, "nodes": int(info.mip_node_count),
             "labels": labels}
 
 
-def run_instance(prep, name: str, *, time_limit: float, log=print) -> list[dict]:
+def run_instance(prep, name: str, *, time_limit: float, log=print, skip_parts: bool = False) -> list[dict]:
     """gridkit on the instance (in its own subprocess), then the programme on every piece that needs it."""
     import peers
 
@@ -213,13 +230,23 @@ def run_instance(prep, name: str, *, time_limit: float, log=print) -> list[dict]
         gk_cut = float(ec[s[eu] != s[ev]].sum())
         log(f"  ILP {name} piece {i}: {sub.n} blocks, {int(sub.weight.sum())} households, gridkit {gk_parts} parts, "
             f"cut {gk_cut:.1f}")
-        res = build_and_solve(sub, bounds, start, time_limit=time_limit, log=log)
+        stage1 = None
+        if gk_parts > math.ceil(int(sub.weight.sum()) / hi) and not skip_parts:
+            stage1 = build_and_solve(sub, bounds, start, time_limit=time_limit, mode="parts", log=log)
+            log(f"    parts stage -> {stage1['status']}: parts {stage1['parts']} (lb {stage1['parts_lb']}), "
+                f"{stage1['solve_s']:.0f} s")
+        res = build_and_solve(sub, bounds, start, time_limit=time_limit, mode="cut", log=log)
         res.pop("labels")
         res.update(instance=name, piece=i, gridkit_parts=gk_parts, gridkit_under=int((gk_w < lo).sum()),
                    gridkit_over=int((gk_w > hi).sum()), gridkit_cut=gk_cut, gridkit_s=run.solve_s)
-        log(f"    -> {res['status']}: parts {res['parts']} (lb {res['parts_lb']}), under {res['under_min']}, "
-            f"cut {res['cut']:.1f} (lb {res['cut_lb']:.1f}), build {res['build_s']:.0f} s, solve {res['solve_s']:.0f} s,"
-            f" {res['variables']} vars, {res['constraints']} rows")
+        if stage1 is not None:
+            res.update(parts=stage1["parts"], parts_lb=stage1["parts_lb"], parts_status=stage1["status"],
+                       parts_s=stage1["solve_s"])
+        elif gk_parts > math.ceil(int(sub.weight.sum()) / hi):
+            res.update(parts_status="not run (K = gridkit's)", parts_lb=math.ceil(int(sub.weight.sum()) / hi),
+                       parts_s=0.0)
+        else:
+            res.update(parts_status="trivial (gridkit = ceil(hh/max))", parts_s=0.0)
         rows.append(res)
     return rows
 
@@ -234,8 +261,9 @@ def run_all(args, header: str, command: str, log=print) -> list[dict]:
         if sample not in preps:
             preps[sample] = peers.prepare_sample(sample)
         prep = peers.sub_prepared(preps[sample], peers.nearest_blocks(preps[sample], int(n)))
-        rows += run_instance(prep, f"{sample}_{n}", time_limit=args.ilp_time_limit, log=log)
-        write_md(rows, peers.RESULTS / "ilp.md", header, command, args)
+        rows += run_instance(prep, f"{sample}_{n}", time_limit=args.ilp_time_limit, log=log,
+                             skip_parts=args.ilp_skip_parts)
+        write_md(rows, peers.RESULTS / args.ilp_out, header, command, args)
     return rows
 
 
@@ -248,24 +276,28 @@ def write_md(rows: list[dict], path: Path, header: str, command: str, args) -> N
              "lexicographic: parts, then parts under 60, then cut cost). Solver: PuLP 'HiGHS' (the highspy API, "
              "in process; `pulp.HiGHS_CMD` needs a `highs` executable, which is not installed here), one thread, "
              f"mip_rel_gap 0, time limit {args.ilp_time_limit:.0f} s per piece, warm-started with gridkit's "
-             "labels. 'lb' columns are HiGHS's best bound read lexicographically; a gap of 0 means gridkit is "
-             "proven optimal for that criterion.", "",
-             "| instance | piece | blocks | households | K | vars / rows | HiGHS status | gridkit parts | ILP parts "
-             "| parts lb | gridkit under min | ILP under min | gridkit cut | ILP cut | cut lb | gridkit gap to lb "
-             "| gridkit s | ILP build s | ILP solve s |",
-             "|---|--:|--:|--:|--:|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"]
+             "labels. 'lb' columns are HiGHS's best bound; a gap of 0 means gridkit is proven optimal for "
+             "that criterion; 'ILP cut' below gridkit's cut means the programme found a better plan.", "",
+             "| instance | piece | blocks | households | K | vars / rows | parts: status | gridkit parts "
+             "| parts lb | cut: HiGHS status | gridkit cut | ILP cut | gridkit over ILP | cut lb | gridkit gap to lb "
+             "| gridkit s "
+             "| ILP build s | ILP solve s |",
+             "|---|--:|--:|--:|--:|--:|---|--:|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|"]
     for r in rows:
-        if r["parts_lb"] >= r["gridkit_parts"] and r["under_lb"] >= r["gridkit_under"]:
-            gap = r["gridkit_cut"] - r["cut_lb"]
-            gap_s = f"{gap:.1f} ({gap / r['gridkit_cut']:.0%})" if r["gridkit_cut"] > 0 else f"{gap:.1f}"
-        elif r["parts_lb"] < r["gridkit_parts"]:
-            gap_s = f"{r['gridkit_parts'] - r['parts_lb']} part(s)"
-        else:
-            gap_s = f"{r['gridkit_under'] - r['under_lb']} under-min part(s)"
+        gap = r["gridkit_cut"] - r["cut_lb"]
+        gap_s = f"{gap:.1f} ({gap / r['gridkit_cut']:.0%})" if r["gridkit_cut"] > 0 else f"{gap:.1f}"
         lines.append(
             f"| {r['instance']} | {r['piece']} | {r['blocks']} | {r['households']} | {r['K']} | "
-            f"{r['variables']} / {r['constraints']} | {r['status']} | {r['gridkit_parts']} | {r['parts']} | "
-            f"{r['parts_lb']} | {r['gridkit_under']} | {r['under_min']} | {r['gridkit_cut']:.1f} | {r['cut']:.1f} | "
-            f"{r['cut_lb']:.1f} | {gap_s} | {r['gridkit_s']:.2f} | {r['build_s']:.1f} | {r['solve_s']:.1f} |")
+            f"{r['variables']} / {r['constraints']} | {r['parts_status']} | {r['gridkit_parts']} | {r['parts_lb']} | "
+            f"{r['status']} | {r['gridkit_cut']:.1f} | {r['cut']:.1f} | "
+            f"{(r['gridkit_cut'] - r['cut']) / max(r['cut'], 1e-9):+.0%} | {r['cut_lb']:.1f} | {gap_s} | "
+            f"{r['gridkit_s']:.2f} | {r['build_s']:.1f} | {r['solve_s'] + r['parts_s']:.1f} |")
     lines += ["", f"Command: `{command}`", ""]
     path.write_text("\n".join(lines))
+    import csv
+
+    with open(path.with_suffix(".csv"), "w", newline="") as f:
+        cols = list(rows[0])
+        w = csv.DictWriter(f, fieldnames=cols, extrasaction="ignore")
+        w.writeheader()
+        w.writerows(rows)

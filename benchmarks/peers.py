@@ -212,6 +212,16 @@ def frame(g: Graph, bounds: tuple[int, int, int], solve_piece, deadline: Deadlin
     return labels, {k: v for k, v in flags.items()}, infos
 
 
+def grids_lower_bound(path: Path) -> tuple[int, int] | None:
+    """(lower bound on the number of grids, number of oversize blocks) of a saved instance."""
+    if not path.exists():
+        return None
+    g, (lo, _, hi), _ = load_graph(path)
+    heavy = g.weight > hi
+    return int(heavy.sum()) + sum(max(1, k_min(int(g.weight[c].sum()), hi)) for c in g.components(~heavy)
+                                   if g.weight[c].sum() > 0), int(heavy.sum())
+
+
 def out_of_bounds(weights: np.ndarray, labels: np.ndarray, bounds: tuple[int, int, int]) -> tuple[int, int]:
     """(parts over max, parts under min)."""
     w = np.bincount(labels, weights=weights)
@@ -311,6 +321,11 @@ def solve_skater(seed: int):
     return solve
 
 
+# spopt's defaults (99 constructions, 10 annealing rounds) take minutes on a few hundred blocks; these
+# settings change the within-region distance it optimises, not the household threshold it guarantees.
+MAXP_CONSTRUCTION, MAXP_SA = 20, 2
+
+
 def solve_maxp(seed: int):
     def solve(sub: Graph, bounds, deadline: Deadline):
         from spopt.region import MaxPHeuristic
@@ -323,7 +338,8 @@ def solve_maxp(seed: int):
                 break
             np.random.seed(seed)
             try:
-                model = MaxPHeuristic(df, w, ["x", "y"], "households", thr, top_n=2)
+                model = MaxPHeuristic(df, w, ["x", "y"], "households", thr, top_n=2,
+                                      max_iterations_construction=MAXP_CONSTRUCTION, max_iterations_sa=MAXP_SA)
                 model.solve()
             except TimeUp:
                 break
@@ -398,6 +414,20 @@ def piece_solver(method: str, seed: int, gc_attempts: int):
 
 
 def _rss_mib() -> float:
+    """Peak resident memory of this process image (VmHWM).
+
+    Not ``ru_maxrss``: Linux keeps the high-water mark of the pre-exec image in
+    it, i.e. a forked worker inherits the RSS of the parent at fork time (the
+    parent holds the prepared areas, several hundred MiB), which would hide
+    the method's own footprint. VmHWM is the peak of the exec'd worker alone.
+    """
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -494,8 +524,9 @@ def run_method(method: str, graph_path: Path, *, seed: int = 0, time_limit: floa
     z = np.load(out)
     info = json.loads(str(z["info"]))
     labels = z["labels"] if info["status"] == "ok" else None
-    return Run(method, info["status"], info["solve_s"], process_s, peak, info["import_mib"], labels,
-               {int(k): tuple(v) for k, v in info["flags"].items()}, info)
+    info["ru_maxrss_mib"] = peak  # includes the parent's RSS at fork (see _rss_mib)
+    return Run(method, info["status"], info["solve_s"], process_s, info.get("peak_mib_self", peak), info["import_mib"],
+               labels, {int(k): tuple(v) for k, v in info["flags"].items()}, info)
 
 
 def judge(prep, run: Run) -> dict:
@@ -619,6 +650,8 @@ def compare(prep, name: str, methods: tuple[str, ...], *, repeats: int = 1, time
                "status": run.status, "repeats": len(runs),
                "solve_s": float(np.median([r.solve_s for r in ok_runs])) if ok_runs else run.solve_s,
                "process_s": float(np.median([r.process_s for r in runs])),
+               "ru_maxrss_mib": float(max(r.info.get("ru_maxrss_mib", float("nan")) for r in runs)) if run.info
+               else float("nan"),
                "peak_mib": float(max(r.peak_mib for r in runs)),
                "import_mib": float(np.nanmax([r.import_mib for r in runs])) if any(
                    np.isfinite(r.import_mib) for r in runs) else float("nan"),
@@ -691,7 +724,7 @@ CSV_COLUMNS = ["input", "blocks", "households", "method", "status", "grids", "fl
                "max_overshoot", "balance_cv", "grid_count_ratio", "contiguity_ok", "contiguity_bad",
                "invariants_ok", "validate_ok", "failures", *[f"{n}_ok" for n in INVARIANTS if n != "contiguity"],
                "road_following", "major_road_share", "cut_cost", "compactness", "solve_s", "process_s",
-               "peak_mib", "import_mib", "repeats", "judge_s", "detail"]
+               "peak_mib", "import_mib", "ru_maxrss_mib", "repeats", "judge_s", "detail"]
 
 
 def write_csv(rows: list[dict], path: Path, columns: list[str] = CSV_COLUMNS) -> None:
@@ -737,18 +770,26 @@ def write_peers_md(rows: list[dict], path: Path, header: str, command: str, args
              "graph is partitioned on its own (see `benchmarks/peers.py`).",
              "",
              "* wall s: the method's own partition call inside its worker process (median of the repeats; imports "
-             "and graph loading excluded); peak MiB: ru_maxrss of that worker process (includes the Python "
-             "interpreter and the method's imports; gridkit's worker imports geopandas through `gridkit`).",
+             "and graph loading excluded); peak MiB: peak RSS (VmHWM) of that worker process, which includes "
+             "the Python interpreter and the method's imports (gridkit's worker imports geopandas through "
+             "`gridkit`; `import_mib` in the CSV is the peak right after the imports). Not the raw ru_maxrss "
+             "from wait4: Linux carries the parent's RSS at fork into the child's ru_maxrss (kept in the CSV "
+             "as ru_maxrss_mib).",
              f"* time limit per method and input: {args.time_limit:.0f} s; GerryChain: {args.gc_attempts} "
              "spanning-tree attempts per cut, k from ceil(total/max) upward.",
+             "* A peer whose wall s equals the time limit was stopped there: its row is the best plan it had by "
+             "then (SKATER, max-p and METIS try several k / thresholds), or 'failed' if it had none.",
              "* within_bounds: share of unflagged grids with 60 ≤ households ≤ 200; max_overshoot: largest "
              "(households − 200)/200; cut_cost: Σ cost of block edges between grids (lower = boundaries on "
              "bigger roads); compactness: mean Polsby–Popper.", ""]
     for name in dict.fromkeys(r["input"] for r in rows):
         sub = [r for r in rows if r["input"] == name]
+        lb = grids_lower_bound(WORK / f"{name}.graph.npz")
         lines += [f"## {name}", "",
-                  f"{sub[0]['blocks']} blocks, {sub[0]['households']} households, lower bound on grids "
-                  f"ceil(total/200) = {math.ceil(sub[0]['households'] / 200)}.", ""]
+                  f"{sub[0]['blocks']} blocks, {sub[0]['households']} households"
+                  + (f"; {lb[1]} blocks over 200 households (oversize buildings, singleton grids for every method); "
+                     f"lower bound on grids = {lb[1]} + Σ over connected pieces of ceil(households/200) = {lb[0]}."
+                     if lb else "."), ""]
         lines += table(sub)
         lines.append("")
         det = [f"* {r['method']}: {r['detail']}" for r in sub if r.get("detail") not in (None, "", "{}")]
@@ -761,30 +802,90 @@ def write_peers_md(rows: list[dict], path: Path, header: str, command: str, args
 # =========================================================================== scaling
 
 
-def scaling(args, log=print) -> list[dict]:
-    """gridkit and the peers on growing areas: one compound … the largest sample, then synthetic cities."""
-    rows = []
+def scaling(args, log=print, save=lambda rows: None) -> list[dict]:
+    """gridkit and the peers on growing areas: one compound … the largest sample, then synthetic cities.
+
+    A peer that failed or hit the time limit at one size is not run at larger sizes of the same series.
+    """
+    rows: list[dict] = []
     big = prepare_sample("cn_shanghai_bund")
     sizes = (25, 100, 300) if args.quick else (25, 50, 100, 200, 400)
     all_methods = args.methods
-    for n in sizes:
-        prep = sub_prepared(big, nearest_blocks(big, n))
-        rows += [dict(r, series="cn_shanghai_bund sub-area") for r in
-                 compare(prep, f"scale_shanghai_{n}", all_methods, time_limit=args.time_limit,
-                         gc_attempts=args.gc_attempts, log=log)]
-    rows += [dict(r, series="cn_shanghai_bund sub-area") for r in
-             compare(big, "scale_shanghai_all", all_methods, time_limit=args.time_limit,
-                     gc_attempts=args.gc_attempts, log=log)]
-    for n in args.synthetic_sizes:
+
+    def series(name: str, instances) -> None:
+        gave_up: dict[str, int] = {}
+        for label, make, limit, methods in instances:
+            prep = make()
+            n = prep.arrays.n
+            run = tuple(m for m in methods if m not in gave_up)
+            new = compare(prep, label, run, time_limit=limit, gc_attempts=args.gc_attempts, log=log)
+            for m in methods:
+                if m in gave_up:
+                    new.append({"input": label, "blocks": n, "households": int(prep.arrays.weight.sum()),
+                                "method": m, "status": f"skipped (failed at {gave_up[m]} blocks)",
+                                "solve_s": float("nan"), "process_s": float("nan"), "peak_mib": float("nan")})
+            for r in new:
+                if r["status"] != "ok" and not r["status"].startswith("skipped"):
+                    gave_up.setdefault(r["method"], n)
+            rows.extend(dict(r, series=name) for r in new)
+            save(rows)
+
+    if "shanghai" in args.scaling_series:
+        series("cn_shanghai_bund", [(f"scale_shanghai_{n}", (lambda n=n: sub_prepared(big, nearest_blocks(big, n))),
+                                     args.time_limit, all_methods) for n in sizes])
+
+    def synth(n: int):
         t = time.perf_counter()
         prep = prepare_synthetic(n)
         log(f"  synthetic {n}: prepared {prep.arrays.n} blocks in {time.perf_counter() - t:.0f} s")
-        methods = all_methods if n <= args.peer_max_blocks else tuple(m for m in all_methods
-                                                                       if m in ("gridkit", "metis", "metis_contig"))
-        rows += [dict(r, series="synthetic city") for r in
-                 compare(prep, f"synthetic_{n}", methods, time_limit=args.time_limit_scaling,
-                         gc_attempts=args.gc_attempts, log=log)]
+        return prep
+
+    if "synthetic" in args.scaling_series:
+        series("synthetic", [(f"synthetic_{n}", (lambda n=n: synth(n)),
+                          args.time_limit_scaling if n <= args.peer_max_blocks else max(args.time_limit_scaling, 900),
+                          all_methods if n <= args.peer_max_blocks else
+                          tuple(m for m in all_methods if m in ("gridkit", "metis", "metis_contig")))
+                         for n in args.synthetic_sizes])
+    whole = _csv_rows(RESULTS / "peers.csv", "cn_shanghai_bund") if "shanghai" in args.scaling_series else []
+    if "shanghai" not in args.scaling_series:
+        pass
+    elif whole:  # the whole sample was run by the sample comparison: reuse those rows
+        rows.extend(dict(r, series="cn_shanghai_bund") for r in whole)
+    else:
+        series("cn_shanghai_bund", [("cn_shanghai_bund", lambda: big, args.time_limit, all_methods)])
     return rows
+
+
+def _all_scaling_rows() -> list[dict]:
+    rows: list[dict] = []
+    for path in sorted(RESULTS.glob("scaling*.csv")):
+        rows += _csv_rows(path, None)
+    return rows
+
+
+def _csv_rows(path: Path, name: str | None) -> list[dict]:
+    if not path.exists():
+        return []
+    out = []
+    with open(path) as f:
+        for r in csv.DictReader(f):
+            if name is not None and r["input"] != name:
+                continue
+            d: dict = {}
+            for k, v in r.items():
+                if k in ("input", "method", "status", "failures", "detail", "series"):
+                    d[k] = v
+                elif v in ("True", "False"):
+                    d[k] = v == "True"
+                elif v == "":
+                    d[k] = None
+                else:
+                    try:
+                        d[k] = float(v) if "." in v or "e" in v or "nan" in v else int(v)
+                    except ValueError:
+                        d[k] = v
+            out.append(d)
+    return out
 
 
 def plot_scaling(rows: list[dict], path: Path) -> None:
@@ -795,25 +896,28 @@ def plot_scaling(rows: list[dict], path: Path) -> None:
 
     fig, axes = plt.subplots(1, 3, figsize=(16, 5))
     markers = dict(zip(METHODS, "os^vDxP"))
+    colors = dict(zip(METHODS, plt.rcParams["axes.prop_cycle"].by_key()["color"]))
+    styles = {"cn_shanghai_bund": "-", "synthetic": "--"}
     for method in METHODS:
-        pts = sorted((r["blocks"], r) for r in rows if r["method"] == method)
-        if not pts:
-            continue
-        ok = [(n, r) for n, r in pts if r["status"] == "ok"]
-        bad = [(n, r) for n, r in pts if r["status"] != "ok"]
-        kw = dict(marker=markers.get(method, "o"), label=method)
-        if ok:
-            line = axes[0].plot([n for n, _ in ok], [max(r["solve_s"], 1e-3) for _, r in ok], **kw)[0]
-            axes[1].plot([n for n, _ in ok], [r["peak_mib"] for _, r in ok], color=line.get_color(), **kw)
-            axes[2].plot([n for n, _ in ok], [r.get("within_bounds", np.nan) for _, r in ok],
-                         color=line.get_color(), **kw)
-            color = line.get_color()
-        else:
-            color = None
-        if bad:
-            axes[0].scatter([n for n, _ in bad], [max(r["solve_s"], 1e-3) if np.isfinite(r["solve_s"]) else
-                                                  r["process_s"] for _, r in bad], marker="x", s=80,
-                            color=color or "k", zorder=5)
+        for series, ls in styles.items():
+            pts = sorted(((r["blocks"], r) for r in rows if r["method"] == method and r.get("series") == series),
+                         key=lambda t: t[0])
+            if not pts:
+                continue
+            ok = [(n, r) for n, r in pts if r["status"] == "ok"]
+            bad = [(n, r) for n, r in pts if r["status"] != "ok" and not str(r["status"]).startswith("skipped")]
+            kw = dict(marker=markers.get(method, "o"), color=colors.get(method), linestyle=ls,
+                      label=method if series == "cn_shanghai_bund" else None)
+            if ok:
+                axes[0].plot([n for n, _ in ok], [max(r["solve_s"], 1e-3) for _, r in ok], **kw)
+                axes[1].plot([n for n, _ in ok], [r["peak_mib"] for _, r in ok], **kw)
+                axes[2].plot([n for n, _ in ok], [r.get("within_bounds", np.nan) for _, r in ok], **kw)
+            if bad:
+                axes[0].scatter([n for n, _ in bad], [r["solve_s"] if r["solve_s"] is not None and
+                                                      np.isfinite(r["solve_s"]) else r["process_s"] for _, r in bad],
+                                marker="x", s=90, color=colors.get(method), zorder=5)
+    axes[0].plot([], [], "k-", label="Shanghai Bund sub-areas / whole")
+    axes[0].plot([], [], "k--", label="SYNTHETIC cities")
     for ax, title in zip(axes, ("partition time (s), × = failed / time limit", "peak memory of the worker (MiB)",
                                 "within_bounds (gridkit validator)"), strict=True):
         ax.set_xscale("log")
@@ -823,8 +927,8 @@ def plot_scaling(rows: list[dict], path: Path) -> None:
     axes[0].set_yscale("log")
     axes[1].set_yscale("log")
     axes[0].legend(fontsize=8)
-    fig.suptitle("gridkit vs peers: Shanghai Bund sub-areas (25 blocks … whole) and SYNTHETIC cities "
-                 "(benchmarks/synthetic.py)")
+    fig.suptitle("gridkit vs peers on the same block graphs: cn_shanghai_bund sub-areas (25 blocks … whole, solid) "
+                 "and SYNTHETIC cities (benchmarks/synthetic.py, dashed); × = failed or time limit")
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
@@ -846,7 +950,8 @@ def write_scaling_md(rows: list[dict], lines: list[str]) -> list[str]:
     for r in rows:
         lines.append(f"| {r['input']} | {r['blocks']} | {r['method']} | {r['status'][:50]} | {r.get('grids', '–')} | "
                      f"{_f(r.get('within_bounds'), '.3f')} | {_yn(r.get('invariants_ok'))} | "
-                     f"{_f(r.get('cut_cost'), '.0f')} | {_f(r.get('solve_s'), '.2f')} | {_f(r.get('peak_mib'), '.0f')} |")
+                     f"{_f(r.get('cut_cost'), '.0f')} | {_f(r.get('solve_s'), '.2f')} | "
+                     f"{_f(r.get('peak_mib'), '.0f')} |")
     lines.append("")
     return lines
 
@@ -865,10 +970,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--gc-attempts", type=int, default=1000)
     ap.add_argument("--synthetic-sizes", default="1000,3000,10000,100000")
     ap.add_argument("--peer-max-blocks", type=int, default=10000, help="largest synthetic city for all peers")
+    ap.add_argument("--render", action="store_true",
+                    help="only rewrite peers.md (scaling section) and scaling.png from the CSVs in results/")
     ap.add_argument("--skip-samples", action="store_true")
+    ap.add_argument("--scaling-series", default="shanghai,synthetic")
+    ap.add_argument("--append", action="store_true", help="keep other inputs' rows in scaling.csv")
+    ap.add_argument("--scaling-out", default="scaling.csv",
+                    help="CSV for the scaling rows; --render plots the rows of every results/scaling*.csv")
     ap.add_argument("--skip-ilp", action="store_true")
     ap.add_argument("--skip-scaling", action="store_true")
     ap.add_argument("--ilp-time-limit", type=float, default=600.0)
+    ap.add_argument("--ilp-skip-parts", action="store_true", help="fix the part count at gridkit's")
+    ap.add_argument("--ilp-out", default="ilp.md")
     ap.add_argument("--ilp-sizes", default="hk_tsim_sha_tsui:40,hk_tsim_sha_tsui:80,fi_helsinki_centre:100,"
                     "fi_helsinki_centre:200,cn_wuhan_guanggu:120,fi_helsinki_centre:300")
     # worker mode
@@ -894,6 +1007,21 @@ def main(argv: list[str] | None = None) -> int:
     log = _logger(WORK / "peers.log")
     log(header)
 
+    if args.render:
+        rows = [r for name in dict.fromkeys(r["input"] for r in _csv_rows(RESULTS / "peers.csv", None))
+                for r in _csv_rows(RESULTS / "peers.csv", name)]
+        if rows:
+            head = (RESULTS / "peers.md").read_text().splitlines()
+            hdr = next((ln for ln in head if ln.startswith("Machine:")), header)
+            cmd = next((ln[len("Command: `"):-1] for ln in head if ln.startswith("Command: `")), command)
+            write_peers_md(rows, RESULTS / "peers.md", hdr, cmd, args)
+        srows = _all_scaling_rows()
+        if srows:
+            plot_scaling(srows, RESULTS / "scaling.png")
+            md = (RESULTS / "peers.md").read_text().splitlines()
+            (RESULTS / "peers.md").write_text("\n".join(write_scaling_md(srows, md)))
+        return 0
+
     if not args.skip_samples:
         rows = []
         for name in args.samples.split(","):
@@ -912,8 +1040,16 @@ def main(argv: list[str] | None = None) -> int:
         ilp.run_all(args, header, command, log=log)
 
     if not args.skip_scaling:
-        srows = scaling(args, log=log)
-        write_csv(srows, RESULTS / "scaling.csv", SCALING_COLUMNS)
+        out_csv = RESULTS / args.scaling_out
+        prior = _csv_rows(out_csv, None) if args.append else []
+
+        def save(new_rows: list[dict]) -> None:
+            redone = {r["input"] for r in new_rows}
+            write_csv([r for r in prior if r["input"] not in redone] + new_rows, out_csv, SCALING_COLUMNS)
+
+        srows = scaling(args, log=log, save=save)
+        save(srows)
+        srows = _all_scaling_rows()
         plot_scaling(srows, RESULTS / "scaling.png")
         md = (RESULTS / "peers.md").read_text().splitlines() if (RESULTS / "peers.md").exists() else []
         md = md[:next((i for i, ln in enumerate(md) if ln == "## Scaling"), len(md))]
