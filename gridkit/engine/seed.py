@@ -54,12 +54,13 @@ def metis_seed(g: GraphArrays, nodes: np.ndarray, k: int, *, max_weight: int, se
     ufactor = int(np.clip(slack * 1000, 1, 500))
     adjacency = pymetis.CSRAdjacency(adj_starts=np.asarray(xadj, dtype=np.int64),
                                      adjacent=np.asarray(adjncy, dtype=np.int64))
-    opts = pymetis.Options(seed=int(seed), ufactor=ufactor, contig=1, niter=20, ncuts=2)
+    # METIS treats seeds 0 and 1 alike; shift so every gridkit seed gives its own start.
+    opts = pymetis.Options(seed=int(seed) + 1, ufactor=ufactor, contig=1, niter=20, ncuts=2)
     try:
         _, parts = pymetis.part_graph(k, adjacency, vweights=vweights, eweights=eweights, recursive=False,
                                       options=opts)
     except Exception:  # METIS refuses contig on some inputs; repair restores contiguity anyway
-        opts = pymetis.Options(seed=int(seed), ufactor=ufactor, niter=20, ncuts=2)
+        opts = pymetis.Options(seed=int(seed) + 1, ufactor=ufactor, niter=20, ncuts=2)
         _, parts = pymetis.part_graph(k, adjacency, vweights=vweights, eweights=eweights, recursive=False,
                                       options=opts)
     return np.asarray(parts, dtype=np.int64)
