@@ -8,10 +8,9 @@ made from different block cuts are still comparable.
 from __future__ import annotations
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 
-__all__ = ["change_table", "compare_plans", "CHANGE_COLUMNS"]
+__all__ = ["change_table", "compare_plans", "summary", "CHANGE_COLUMNS"]
 
 CHANGE_COLUMNS = ["level", "change", "old_code", "new_code", "old_name", "new_name", "households_moved",
                   "buildings_moved", "old_households", "new_households"]
@@ -118,5 +117,3 @@ def summary(table: pd.DataFrame) -> dict[str, int]:
     """Count of rows per (level, change)."""
     return {f"{lv}.{ch}": int(n) for (lv, ch), n in table.groupby(["level", "change"]).size().items()}
 
-
-__all__.append("summary")

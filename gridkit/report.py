@@ -124,27 +124,12 @@ def boundary_streets(geoms, roads, *, tolerance: float = 3.0, min_length: float 
     min_length : float
         Metres of a road within the band for it to count.
     """
-    geoms = np.asarray(geoms)
-    out: list[list[str]] = [[] for _ in range(len(geoms))]
-    if len(geoms) == 0 or roads is None or len(roads) == 0 or "name" not in roads:
-        return out
-    names = roads["name"].fillna("").astype(str).str.strip().to_numpy()
-    keep = names != ""
-    lines = roads.geometry.values.to_numpy()[keep]
-    names = names[keep]
-    if len(lines) == 0:
-        return out
-    bands = shapely.buffer(shapely.boundary(geoms), tolerance)
-    band_idx, line_idx = shapely.STRtree(lines).query(bands, predicate="intersects")
-    if len(band_idx) == 0:
-        return out
-    length = shapely.length(shapely.intersection(lines[line_idx], bands[band_idx]))
-    frame = pd.DataFrame({"g": band_idx, "name": names[line_idx], "len": length})
-    frame = frame.groupby(["g", "name"], sort=False)["len"].sum().reset_index()
-    frame = frame[frame["len"] >= min_length].sort_values(["g", "len"], ascending=[True, False])
-    for g, part in frame.groupby("g", sort=False):
-        out[int(g)] = part["name"].tolist()
-    return out
+    from .names import boundary_streets as named_roads_along
+
+    if roads is None:
+        return [[] for _ in range(len(geoms))]
+    found = named_roads_along(np.asarray(geoms), roads, tolerance)
+    return [[name for name, length in roads_here if length >= min_length] for roads_here in found]
 
 
 def _numeric_kind(series: pd.Series) -> str:
