@@ -225,6 +225,11 @@ def _sums(labels: np.ndarray, blocks: gpd.GeoDataFrame, k: int) -> dict[str, np.
             for col in ("households", "population", "buildings")}
 
 
+def _renumber(flags: dict[int, tuple[str, ...]], ids: np.ndarray) -> dict[int, tuple[str, ...]]:
+    """Flags keyed by raw unit labels, re-keyed to the compact labels 0..k-1 of ``ids``."""
+    return {i: flags[int(u)] for i, u in enumerate(ids) if int(u) in flags}
+
+
 def _flags(flags: dict[int, tuple[str, ...]], k: int) -> list[str]:
     return [",".join(flags.get(i, ())) for i in range(k)]
 
@@ -264,13 +269,14 @@ def assemble(prep: Prepared, levels: Levels | np.ndarray, *, flags: dict[int, tu
     roads = area.roads
 
     # Communities.
-    _, c_lab = np.unique(levels.community, return_inverse=True)
+    c_ids, c_lab = np.unique(levels.community, return_inverse=True)
+    c_flags = _renumber(levels.community_flags, c_ids)
     c_geoms = dissolve_units(blocks, c_lab, precision)
-    c_geoms, c_locked = _locked_geoms(c_geoms, c_lab, levels.community_flags, homes.get("community"))
+    c_geoms, c_locked = _locked_geoms(c_geoms, c_lab, c_flags, homes.get("community"))
     kc = len(c_geoms)
     county = _street_prefix(profile, homes.get("community"))
     kept = _kept_codes(c_lab, hh_blocks, homes.get("community"))
-    if profile.levels.quarter and "joined_to_nearest" in levels.community_flags.get(0, ()):
+    if profile.levels.quarter and "joined_to_nearest" in c_flags.get(0, ()):
         kept[0] = _nearest_code(c_geoms[0], homes.get("community"))
     c_codes = assign_codes(c_geoms, np.full(kc, county, dtype=object), COMMUNITY_WIDTH, kept)
     named = compound_names if compound_names is not None else np.full(len(blocks), "", dtype=object)
@@ -284,7 +290,8 @@ def assemble(prep: Prepared, levels: Levels | np.ndarray, *, flags: dict[int, tu
     # Residents' groups.
     has_groups = (levels.group >= 0).any()
     if has_groups:
-        _, g_lab = np.unique(levels.group, return_inverse=True)
+        g_ids, g_lab = np.unique(levels.group, return_inverse=True)
+        g_flags = _renumber(levels.group_flags, g_ids)
         g_geoms = dissolve_units(blocks, g_lab, precision)
         kg = len(g_geoms)
         g_comm = np.array([c_codes[np.bincount(c_lab[g_lab == i]).argmax()] for i in range(kg)], dtype=object)
@@ -292,9 +299,10 @@ def assemble(prep: Prepared, levels: Levels | np.ndarray, *, flags: dict[int, tu
         g_names = unit_names(g_geoms, roads, parents=g_comm, suffix="居民小组", reach=reach,
                              fallback=[f"第{str(c)[-GROUP_WIDTH:]}" for c in g_codes])
     # Grids.
-    _, lab = np.unique(levels.grid, return_inverse=True)
+    grid_ids, lab = np.unique(levels.grid, return_inverse=True)
+    grid_flags = _renumber(levels.grid_flags, grid_ids)
     geoms = dissolve_units(blocks, lab, precision)
-    geoms, locked = _locked_geoms(geoms, lab, levels.grid_flags, homes.get("grid"))
+    geoms, locked = _locked_geoms(geoms, lab, grid_flags, homes.get("grid"))
     k = len(geoms)
     parent = np.array([np.bincount(c_lab[lab == i]).argmax() for i in range(k)])
     prefixes = c_codes[parent]
@@ -313,14 +321,14 @@ def assemble(prep: Prepared, levels: Levels | np.ndarray, *, flags: dict[int, tu
         block_group = g_codes[g_lab]
     grids = gpd.GeoDataFrame(
         {"code": codes, "name": names, "community_code": prefixes, "group_code": grid_group, **sums,
-         "area_m2": shapely.area(geoms).round(1), "locked": locked, "flags": _flags(levels.grid_flags, k)},
+         "area_m2": shapely.area(geoms).round(1), "locked": locked, "flags": _flags(grid_flags, k)},
         geometry=geoms, crs=area.crs)
     grids = pd.concat([grids, grid_staffing(sums["households"], profile.staffing)], axis=1)
     grids = grids.iloc[np.argsort(codes, kind="stable")].reset_index(drop=True)
     communities = gpd.GeoDataFrame(
         {"code": c_codes, "name": c_names, **c_sums, "grids": np.bincount(parent, minlength=kc),
          "area_m2": shapely.area(c_geoms).round(1), "locked": c_locked,
-         "flags": _flags(levels.community_flags, kc)}, geometry=c_geoms, crs=area.crs)
+         "flags": _flags(c_flags, kc)}, geometry=c_geoms, crs=area.crs)
     communities = pd.concat([communities, community_staffing(c_sums["households"], c_sums["population"],
                                                              profile.staffing)], axis=1)
     communities = communities.iloc[np.argsort(c_codes, kind="stable")].reset_index(drop=True)
@@ -329,7 +337,7 @@ def assemble(prep: Prepared, levels: Levels | np.ndarray, *, flags: dict[int, tu
         g_sums = _sums(g_lab, blocks, kg)
         groups = gpd.GeoDataFrame(
             {"code": g_codes, "name": g_names, "community_code": g_comm, **g_sums,
-             "area_m2": shapely.area(g_geoms).round(1), "flags": _flags(levels.group_flags, kg)},
+             "area_m2": shapely.area(g_geoms).round(1), "flags": _flags(g_flags, kg)},
             geometry=g_geoms, crs=area.crs).sort_values("code").reset_index(drop=True)
 
     blocks["grid_code"] = codes[lab]
