@@ -141,7 +141,7 @@ def demo_cmd(
     seed: Annotated[int, typer.Option("--seed")] = 0,
 ) -> None:
     """Partition the bundled Shanghai sample, validate it, and draw its map and wall chart PDF."""
-    from .maps import draw_map, draw_plan_map
+    from .maps import draw_map
     from .validate import validate
 
     sample = run_guarded(_sample_path)
@@ -150,7 +150,7 @@ def demo_cmd(
     pdf = output_dir / "plan.pdf"
     plan = run_guarded(lambda: _partition_to(sample, plan_path, "default", seed, None, False))
     result = run_guarded(lambda: validate(plan_path))
-    run_guarded(lambda: draw_plan_map(plan, png))
+    run_guarded(lambda: draw_map(plan, png))
     run_guarded(lambda: draw_map(plan, pdf, all_sheets=True))
     _print_metrics(result.metrics)
     typer.echo(f"wrote {plan_path}, {png} and {pdf}")

@@ -23,7 +23,10 @@ import shapely
 
 from .errors import InputError
 from .io.write import atomic_path
-from .maps import _prepare, area_name, plan_communities, sheet_figure, sheet_png
+from .maps import RC, sheet_figure, sheet_png
+from .maps.data import map_data
+from .maps.text import text_em
+from .plan_units import area_name, plan_communities
 from .roster import staff_by_grid
 
 __all__ = [
@@ -523,23 +526,21 @@ def _write_html(report: Report, maps: list[tuple[str, bytes]], path: Path) -> No
 
 def _wrap(text: str, max_em: float) -> list[str]:
     """Break ``text`` into lines of at most ``max_em`` (CJK one em, others ~0.62), at 、 where possible."""
-    from .maps import _text_em
-
-    if _text_em(text) <= max_em:
+    if text_em(text) <= max_em:
         return [text]
     lines, current = [], ""
     tokens = [t + "、" for t in text.split("、")]
     tokens[-1] = tokens[-1][:-1]
     for token in tokens:
-        if _text_em(current + token) <= max_em:
+        if text_em(current + token) <= max_em:
             current += token
             continue
         if current:
             lines.append(current)
             current = ""
-        while _text_em(token) > max_em:
+        while text_em(token) > max_em:
             cut = 1
-            while cut < len(token) and _text_em(token[:cut + 1]) <= max_em:
+            while cut < len(token) and text_em(token[:cut + 1]) <= max_em:
                 cut += 1
             lines.append(token[:cut])
             token = token[cut:]
@@ -555,15 +556,13 @@ def _pdf_table_pages(pdf, table: Table, font: list[str], area: str, page_no: lis
     from matplotlib.figure import Figure
     from matplotlib.patches import Rectangle
 
-    from .maps import _text_em
-
     w_mm, h_mm = (297.0, 210.0) if landscape else (210.0, 297.0)
     margin = 12.0
     usable = w_mm - 2 * margin
     size = 7.0
     rows = [[table.cell(r, c) for c in table.columns] for r in range(len(table.frame))]
     kinds = [c.kind for c in table.columns]
-    ems = [max([_text_em(c.header)] + [_text_em(r[j]) for r in rows]) + 1.2 for j, c in enumerate(table.columns)]
+    ems = [max([text_em(c.header)] + [text_em(r[j]) for r in rows]) + 1.2 for j, c in enumerate(table.columns)]
     # Shrink the type, then wrap the widest text columns, until the table is as wide as the page.
     while sum(ems) * size * 25.4 / 72 > usable and size > 5.0:
         size -= 0.25
@@ -630,15 +629,14 @@ def _pdf_table_pages(pdf, table: Table, font: list[str], area: str, page_no: lis
 
 
 def _write_pdf(report: Report, plan, path: Path, roster: pd.DataFrame | None, source: str | None) -> None:  # noqa: ANN001
-    import matplotlib.pyplot as plt
+    from matplotlib import rc_context
     from matplotlib.backends.backend_pdf import PdfPages
 
-    data = _prepare(plan, roster, source)
-    plt.rcParams["pdf.fonttype"] = 42
+    data = map_data(plan, roster, source)
     font = data.font
     page_no = [0]
     meta = {"Title": report.title, "Creator": "gridkit", "Subject": "划分方案"}
-    with PdfPages(path, metadata=meta) as pdf:
+    with rc_context(RC), PdfPages(path, metadata=meta) as pdf:
         _pdf_table_pages(pdf, report.summary, font, report.area, page_no, landscape=False)
         sheets = [None] + (list(data.communities["code"]) if len(data.communities) > 1 else [])
         for sheet in sheets:
@@ -683,7 +681,7 @@ def write_report(plan, path: str | Path, *, roster: pd.DataFrame | None = None, 
         elif fmt == ".pdf":
             _write_pdf(report, plan, tmp, roster, source)
         else:
-            data = _prepare(plan, roster, source)
+            data = map_data(plan, roster, source)
             maps = [("街道全图", sheet_png(plan, None, dpi=110, _data=data))]
             if len(data.communities) > 1:
                 maps += [(f"{n}（{c}）", sheet_png(plan, c, dpi=80, _data=data))

@@ -17,7 +17,8 @@ import shapely
 
 import gridkit
 from gridkit.errors import InputError
-from gridkit.maps import cjk_font, draw_map, grid_fill_colours, plan_communities, sheet_figure
+from gridkit.maps import cjk_font, draw_map, grid_fill_colours, sheet_figure
+from gridkit.plan_units import plan_communities
 
 GRIDKIT = [sys.executable, "-m", "gridkit.cli"]
 NAMES = ["张伟", "王芳", "李娜", "刘洋", "陈静", "杨磊", "赵敏", "黄勇"]

@@ -19,7 +19,7 @@ from openpyxl import Workbook, load_workbook
 
 import gridkit
 from gridkit.errors import InputError
-from gridkit.maps import plan_communities
+from gridkit.plan_units import plan_communities
 from gridkit.report import boundary_streets, build_report, write_report
 from gridkit.roster import load_roster, read_roster
 

@@ -17,7 +17,8 @@ def make_map(plan_path: Path, output: Path, *, community: str | None = None, all
     """Read the plan (and roster), draw the sheets, write ``output``; returns the number of sheets."""
     from ..cli import _check_output
     from ..io.write import read_plan
-    from ..maps import draw_map, plan_communities
+    from ..maps import draw_map
+    from ..plan_units import plan_communities
     from ..roster import load_roster
 
     _check_output(output, (".png", ".pdf", ".svg"))

@@ -16,7 +16,7 @@ def make_report(plan_path: Path, output: Path, *, roster_path: Path | None = Non
     """Read the plan (and roster) and write the report; returns (communities, grids)."""
     from ..cli import _check_output
     from ..io.write import read_plan
-    from ..maps import plan_communities
+    from ..plan_units import plan_communities
     from ..report import write_report
     from ..roster import load_roster
 

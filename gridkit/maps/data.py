@@ -1,0 +1,93 @@
+"""What every sheet of one plan draws, computed once: grids with their colours,
+communities, the area, roads by class and their names, barriers, staff."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from ..plan_units import area_name, plan_communities
+from ..roster import staff_by_grid
+from .colour import NAMED_CLASSES, ROAD_CLASSES, grid_colours, palette_colour
+from .text import cjk_font
+
+if TYPE_CHECKING:
+    from ..plan import Plan
+
+DEFAULT_SOURCE = "道路与建筑 © OpenStreetMap 贡献者 (ODbL)"
+
+
+@dataclass
+class MapData:
+    """What every sheet of one plan draws, computed once."""
+
+    plan: Plan
+    grids: gpd.GeoDataFrame
+    geoms: np.ndarray
+    colours: list[str]
+    communities: gpd.GeoDataFrame
+    area: shapely.Geometry
+    name: str
+    roads: list[tuple[tuple, np.ndarray]]  # (class row, lines)
+    barriers: list[tuple[str, str, np.ndarray]]  # (kind, label, lines)
+    named_roads: list[tuple[str, str, shapely.LineString]]  # (name, class key, merged line)
+    staff: dict[str, list[dict[str, str]]]
+    font: list[str]
+    source: str
+    staffing_cols: list[str]
+
+
+def map_data(plan: Plan, roster: pd.DataFrame | None = None, source: str | None = None) -> MapData:
+    """Everything the sheets of ``plan`` draw, with staff from ``roster`` and the data ``source`` line."""
+    grids = plan.grids.reset_index(drop=True).copy()
+    grids["code"] = grids["code"].astype(str)
+    grids["name"] = grids["name"].fillna("").astype(str)
+    grids["community_code"] = grids["community_code"].fillna("").astype(str)
+    for col in ("households", "population", "buildings"):
+        grids[col] = pd.to_numeric(grids[col], errors="coerce").fillna(0)
+    grids["flags"] = grids["flags"].fillna("").astype(str) if "flags" in grids else ""
+    geoms = grids.geometry.values.to_numpy()
+    colours = [palette_colour(int(c)) for c in grid_colours(geoms)]
+    area_geoms = plan.area.geometry.values.to_numpy() if len(plan.area) else geoms
+    area = shapely.union_all(area_geoms)
+    roads = plan.roads
+    road_layers, named = [], []
+    if len(roads) and "highway" in roads:
+        cls_of = roads["highway"].fillna("").astype(str).str.removesuffix("_link")
+        for row in ROAD_CLASSES:
+            sel = cls_of.isin(row[2]).to_numpy()
+            if sel.any():
+                road_layers.append((row, roads.geometry.values[sel].to_numpy()))
+        if "name" in roads:
+            names = roads["name"].fillna("").astype(str).str.strip()
+            rank = {k: i for i, k in enumerate(NAMED_CLASSES)}
+            frame = pd.DataFrame({"name": names, "cls": cls_of, "geom": roads.geometry.values})
+            frame = frame[(frame["name"] != "") & frame["cls"].isin(NAMED_CLASSES)]
+            for name, part in frame.groupby("name", sort=False):
+                best = min(part["cls"], key=lambda c: rank[c])
+                merged = shapely.line_merge(shapely.union_all(part["geom"].to_numpy()))
+                for line in shapely.get_parts(merged):
+                    named.append((str(name), best, line))
+            named.sort(key=lambda t: (rank[t[1]], -t[2].length))
+    barrier_layers = []
+    if len(plan.barriers):
+        kind = plan.barriers["barrier_type"].fillna("").astype(str) if "barrier_type" in plan.barriers \
+            else pd.Series([""] * len(plan.barriers))
+        for key, label in (("waterway", "河流水系"), ("coastline", "岸线"), ("railway", "铁路")):
+            sel = (kind == key).to_numpy()
+            if sel.any():
+                barrier_layers.append((key, label, plan.barriers.geometry.values[sel].to_numpy()))
+        other = ~kind.isin(["waterway", "coastline", "railway"]).to_numpy()
+        if other.any():
+            barrier_layers.append(("other", "分隔障碍", plan.barriers.geometry.values[other].to_numpy()))
+    staffing = [c for c in ("responsible_persons", "grid_managers_min", "grid_managers_max",
+                            "harmony_promoters_min", "harmony_promoters_max") if c in grids]
+    return MapData(plan=plan, grids=grids, geoms=geoms, colours=colours, communities=plan_communities(plan),
+                   area=area, name=area_name(plan), roads=road_layers, barriers=barrier_layers,
+                   named_roads=named, staff=staff_by_grid(roster), font=["DejaVu Sans", cjk_font()],
+                   source=source or DEFAULT_SOURCE, staffing_cols=staffing)
