@@ -44,6 +44,9 @@ class Area:
         Context layers when the input has them.
     crs : pyproj.CRS
         The local metric CRS all geometry is in.
+    name, code : str
+        The boundary layer's ``name`` and ``code`` (empty when it has none): what the plan, its maps
+        and reports are titled by, and the administrative code of the street office.
     log : list of (str, str)
         What cleaning did, for the plan's ``run`` table.
     """
@@ -61,6 +64,8 @@ class Area:
     source_crs: str = ""
     from_gcj02: bool = False
     log: list[tuple[str, str]] = field(default_factory=list)
+    name: str = ""
+    code: str = ""
 
 
 def _file_hash(path: Path) -> str:
@@ -142,6 +147,8 @@ def area_from_layers(
     if len(buildings) == 0:
         raise InputError(f"{where}, layer 'buildings': has no polygon features")
     boundary = _boundary(layers.get("boundary"), buildings, hull_buffer_m, f"{where}, layer 'boundary'", log)
+    name, code = (_boundary_label(layers["boundary"], col) for col in ("name", "code")) \
+        if "boundary" in layers else ("", "")
     buildings = _inside(buildings, boundary, log)
     if len(buildings) == 0:
         raise InputError(f"{where}, layer 'buildings': no building lies inside the boundary")
@@ -165,6 +172,8 @@ def area_from_layers(
         source_crs=CRS.from_user_input(source_crs).to_string(),
         from_gcj02=from_gcj02,
         log=log,
+        name=name,
+        code=code,
     )
 
 
@@ -257,6 +266,15 @@ def _boundary(
     hull = shapely.convex_hull(shapely.union_all(buildings.geometry.values)).buffer(buffer_m)
     log.append(("boundary", f"none given: hull of the buildings buffered by {buffer_m:g} m"))
     return hull
+
+
+def _boundary_label(gdf: gpd.GeoDataFrame, column: str) -> str:
+    """The boundary features' ``column`` (``name`` or ``code``): their distinct non-empty values in order,
+    joined by 、 when the area is made of several named pieces; empty when there is none."""
+    if column not in gdf:
+        return ""
+    values = [str(v).strip() for v in gdf[column] if v is not None and not pd.isna(v)]
+    return "、".join(dict.fromkeys(v for v in values if v))
 
 
 def _inside(buildings: gpd.GeoDataFrame, boundary: shapely.Geometry, log: list) -> gpd.GeoDataFrame:

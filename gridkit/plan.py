@@ -348,8 +348,8 @@ def assemble(prep: Prepared, levels: Levels | np.ndarray, *, flags: dict[int, tu
     bld["block_id"] = blocks["block_id"].to_numpy()[block_of]
     for col in ("grid_code", "group_code", "community_code"):
         bld[col] = blocks[col].to_numpy()[block_of]
-    area_gdf = gpd.GeoDataFrame({"name": [area.source]}, geometry=[shapely.set_precision(
-        area.boundary, precision)], crs=area.crs)
+    area_gdf = gpd.GeoDataFrame({"name": [area.name], "code": [area.code], "source": [area.source]},
+                                geometry=[shapely.set_precision(area.boundary, precision)], crs=area.crs)
     run = _run_table(area, profile, prep.log + [("method", method)], prep.started)
     plan = Plan(grids=grids, blocks=blocks, buildings=_output_buildings(bld), area=area_gdf,
                 roads=area.roads, barriers=_barrier_layer(area), run=run, communities=communities, groups=groups)
@@ -434,6 +434,8 @@ def _run_table(area: Area, profile: Profile, log: list[tuple[str, str]], started
         ("profile", profile.to_toml()),
         ("seed", str(profile.partition.seed)),
         ("input", area.source),
+        ("area_name", area.name),
+        ("area_code", area.code),
         ("input_sha256", area.source_hash),
         ("input_crs", area.source_crs),
         ("crs", area.crs.to_string()),

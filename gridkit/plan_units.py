@@ -84,11 +84,15 @@ def plan_communities(plan: Plan) -> gpd.GeoDataFrame:
 
 
 def area_name(plan: Plan) -> str:
-    """The divided area's name: ``area_name`` in the run table, else the input file's name."""
+    """The divided area's name, which maps and reports are titled by.
+
+    The boundary layer's ``name`` as the run table (``area_name``) or the ``area`` layer recorded it;
+    the input file's name only when the boundary has none.
+    """
     name = plan.run_value("area_name") or plan.run_value("street_name")
-    if name:
-        return name
-    return Path(plan.run_value("input", "area") or "area").stem
+    if not name and "name" in plan.area and len(plan.area):
+        name = "、".join(dict.fromkeys(str(v).strip() for v in plan.area["name"] if pd.notna(v) and str(v).strip()))
+    return name or Path(plan.run_value("input", "area") or "area").stem
 
 
 def find_community(communities: gpd.GeoDataFrame, key: str) -> str:

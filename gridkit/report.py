@@ -25,7 +25,7 @@ from .errors import InputError
 from .io.write import atomic_path
 from .maps import RC, sheet_figure, sheet_png
 from .maps.data import map_data
-from .maps.text import text_em
+from .maps.text import fitting_size, text_em
 from .plan_units import area_name, plan_communities
 from .roster import staff_by_grid
 
@@ -604,7 +604,8 @@ def _pdf_table_pages(pdf, table: Table, font: list[str], area: str, page_no: lis
         ax.set_ylim(0, h_mm)
         ax.set_axis_off()
         title = table.title + ("（续）" if part else "")
-        ax.text(margin, h_mm - margin, f"{area} · {title}", fontsize=12, family=font, va="top")
+        heading = f"{area} · {title}"
+        ax.text(margin, h_mm - margin, heading, fontsize=fitting_size(heading, 12, usable), family=font, va="top")
         y = top_y
         xs = np.cumsum([margin] + widths)
 

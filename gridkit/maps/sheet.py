@@ -21,7 +21,7 @@ from .draw import draw_lines, fill_polygons, rims
 from .labels import Placer, label_areas, label_grids, label_roads
 from .layout import Layout, padded, paper_size
 from .panel import choose_layout, draw_panel, panel_content
-from .text import fmt_int
+from .text import fitting_size, fmt_int
 
 if TYPE_CHECKING:
     from ..plan import Plan
@@ -177,8 +177,8 @@ def _draw_titles(fig: Figure, layout: Layout, data: MapData, sel: np.ndarray, co
         heading = title or f"{data.name} {comm_name} 网格划分图"
         sub = f"社区编码 {community} · {len(sel)} 个网格 · {fmt_int(data.grids['households'].iloc[sel].sum())} 户"
     top = layout.height - 8 * f
-    fig.text(0.5, (top - 7 * f) / layout.height, heading, ha="center", va="baseline", fontsize=19 * f,
-             family=data.font)
+    fig.text(0.5, (top - 7 * f) / layout.height, heading, ha="center", va="baseline",
+             fontsize=fitting_size(heading, 19 * f, layout.width - 16 * f), family=data.font)
     fig.text(0.5, (top - 13.5 * f) / layout.height, sub, ha="center", va="baseline", fontsize=8.5 * f,
              family=data.font, color="#333333")
     plan = data.plan

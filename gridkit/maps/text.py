@@ -12,7 +12,7 @@ from matplotlib import font_manager
 
 from ..errors import InputError
 
-__all__ = ["PT_MM", "cjk_font", "floor_sizes", "fmt_int", "text_em"]
+__all__ = ["PT_MM", "cjk_font", "fitting_size", "floor_sizes", "fmt_int", "text_em"]
 
 _CJK_CANDIDATES = (
     "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
@@ -43,6 +43,11 @@ def cjk_font() -> str:
 def text_em(text: str) -> float:
     """Width of one line of text in em (CJK glyphs are one em, the rest at most about 0.64)."""
     return sum(1.0 if ord(ch) >= 0x2E80 else 0.64 for ch in text)
+
+
+def fitting_size(text: str, size: float, width_mm: float) -> float:
+    """``size`` (pt), or smaller so one line of ``text`` fits ``width_mm`` (a long area name in a title)."""
+    return min(size, width_mm / max(text_em(text) * PT_MM, 1e-9))
 
 
 def fmt_int(v: float) -> str:
