@@ -365,7 +365,7 @@ def _clean_lines(gdf: gpd.GeoDataFrame | None, boundary: shapely.Geometry, log: 
     geoms = np.where(polygonal, shapely.boundary(geoms), geoms)
     gdf = gdf.set_geometry(geoms).explode(index_parts=False)
     gdf = gdf[np.isin(shapely.get_type_id(gdf.geometry.values), [1, 2])]
-    reach = boundary.buffer(50)
+    reach = shapely.buffer(boundary, 50)
     gdf = gdf[shapely.intersects(gdf.geometry.values, reach)].copy()
     gdf = gdf.set_geometry(shapely.intersection(gdf.geometry.values, reach)).explode(index_parts=False)
     gdf = gdf[shapely.length(gdf.geometry.values) > 0].reset_index(drop=True)

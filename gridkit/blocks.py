@@ -11,6 +11,7 @@ Slivers without buildings merge into the neighbour they share most edge with.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -88,7 +89,7 @@ def _polygonize(lines: np.ndarray, within: shapely.Geometry, grid: float) -> np.
     shapely.prepare(within)
     lines = lines[shapely.intersects(lines, within)] if len(lines) else lines
     clipped = shapely.intersection(lines, within, grid_size=grid) if len(lines) else lines
-    edges = np.concatenate([clipped, [shapely.set_precision(within.boundary, grid)]])
+    edges = np.concatenate([clipped, [shapely.set_precision(shapely.boundary(within), grid)]])
     noded = shapely.union_all(edges, grid_size=grid)
     faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(noded)))
     if len(faces) == 0:
@@ -176,8 +177,8 @@ def _merge_slivers(faces: np.ndarray, has_building: np.ndarray, min_area: float,
     n = len(faces)
     graph = coo_matrix((np.ones(len(best)), (best["a"].to_numpy(), best["b"].to_numpy())), shape=(n, n))
     _, labels = connected_components(graph, directed=False)
-    _, labels = np.unique(labels, return_inverse=True)
-    return _dissolve(faces, labels, labels.max() + 1, grid)
+    _, dense = np.unique(labels, return_inverse=True)
+    return _dissolve(faces, dense, dense.max() + 1, grid)
 
 
 def _own_buildings(faces: np.ndarray, owner: np.ndarray, clusters: np.ndarray, boundary: shapely.Geometry,
@@ -192,12 +193,12 @@ def _own_buildings(faces: np.ndarray, owner: np.ndarray, clusters: np.ndarray, b
     out = faces.copy()
     for face in np.unique(f[foreign]):
         cut = shapely.union_all(clusters[c[foreign & (f == face)]], grid_size=grid)
-        out[face] = polygonal([shapely.difference(out[face], cut, grid_size=grid)])[0]
+        out[face] = polygonal(np.array([shapely.difference(out[face], cut, grid_size=grid)]))[0]
     spill = np.unique(c[foreign])
     for face in np.unique(owner[spill]):
         mine = clusters[spill[owner[spill] == face]]
         add = shapely.intersection(shapely.union_all(mine, grid_size=grid), boundary, grid_size=grid)
-        out[face] = polygonal([shapely.union(out[face], polygonal([add])[0], grid_size=grid)])[0]
+        out[face] = polygonal(np.array([shapely.union(out[face], polygonal(np.array([add]))[0], grid_size=grid)]))[0]
     return out
 
 
@@ -209,7 +210,7 @@ def _exact_tiling(faces: np.ndarray, boundary: shapely.Geometry, grid: float) ->
     atom goes to the face it overlaps most, and gap atoms to the neighbour they
     share the longest edge with.
     """
-    edges = np.concatenate([shapely.boundary(faces), [boundary.boundary]])
+    edges = np.concatenate([shapely.boundary(faces), [shapely.boundary(boundary)]])
     noded = shapely.union_all(edges, grid_size=grid)
     atoms = shapely.get_parts(shapely.polygonize(shapely.get_parts(noded)))
     within = shapely.area(shapely.intersection(atoms, boundary)) > 0.5 * shapely.area(atoms)
@@ -298,7 +299,7 @@ def make_blocks(area: Area, buildings: gpd.GeoDataFrame, profile: Profile) -> Bl
 
     street = _lines(area.roads, profile.roads.block_classes)
     barriers = area.barriers.geometry.values.to_numpy() if len(area.barriers) else np.array([], dtype=object)
-    connectors = _snap_dangles(street, np.concatenate([barriers, [boundary.boundary]]), rules.snap_tolerance_m)
+    connectors = _snap_dangles(street, np.concatenate([barriers, [shapely.boundary(boundary)]]), rules.snap_tolerance_m)
     # Existing unit boundaries cut blocks too, so a repartition can keep them exactly.
     existing = area.existing
     kept = np.array([], dtype=object)
@@ -364,7 +365,8 @@ def _sorted(faces: np.ndarray, origin: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return faces[order], origin[order]
 
 
-def _split_full(faces, origin, clusters, cluster_hh, limit, tier, cut, pass_clusters=False):
+def _split_full(faces: np.ndarray, origin: np.ndarray, clusters: np.ndarray, cluster_hh: np.ndarray, limit: float,
+                tier: str, cut: Callable[..., np.ndarray], pass_clusters: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Replace each face holding more than ``limit`` households by ``cut(face)``."""
     owner = _largest_overlap(clusters, faces)
     hh = np.bincount(owner[owner >= 0], weights=cluster_hh[owner >= 0], minlength=len(faces))

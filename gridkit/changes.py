@@ -7,8 +7,13 @@ made from different block cuts are still comparable.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import geopandas as gpd
 import pandas as pd
+
+if TYPE_CHECKING:
+    from .plan import Plan
 
 __all__ = ["change_table", "compare_plans", "summary", "CHANGE_COLUMNS"]
 
@@ -74,13 +79,13 @@ def change_table(old: pd.DataFrame, new: pd.DataFrame, *, level: str, old_names:
     return table[CHANGE_COLUMNS].sort_values(["level", "old_code", "new_code"], kind="stable").reset_index(drop=True)
 
 
-def _assignment(plan, column: str) -> pd.DataFrame:  # noqa: ANN001 - Plan
+def _assignment(plan: Plan, column: str) -> pd.DataFrame:
     b = plan.buildings
     return pd.DataFrame({"building_id": b["building_id"].astype(str), "code": b[column].astype(str),
                          "households": b["households"].astype(float)})
 
 
-def compare_plans(old, new) -> gpd.GeoDataFrame:  # noqa: ANN001 - Plan objects
+def compare_plans(old: Plan, new: Plan) -> gpd.GeoDataFrame:
     """Changes between two plans at the grid and community levels.
 
     Returns

@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import sys
 import time
 import traceback
 from collections.abc import Callable
@@ -172,4 +171,4 @@ def main() -> None:  # pragma: no cover - console entry for python -m gridkit
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

@@ -115,7 +115,7 @@ def build_graph(blocks: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, barriers: gpd
         e, _ = shapely.STRtree(crossings).query(lines, predicate="dwithin", distance=reach)
         bridged[np.unique(e)] = True
 
-    graph = nx.Graph()
+    graph: nx.Graph[int] = nx.Graph()
     pts = shapely.point_on_surface(faces)
     for i, row in enumerate(blocks[["households", "population", "buildings"]].itertuples(index=False)):
         graph.add_node(i, households=int(row.households), population=int(row.population),
@@ -171,19 +171,22 @@ class GraphArrays:
 def graph_arrays(graph: nx.Graph) -> GraphArrays:
     """Flatten a block graph (nodes ``0..n-1``) into :class:`GraphArrays`."""
     n = graph.number_of_nodes()
-    src, dst, cost = [], [], []
+    src: list[int] = []
+    dst: list[int] = []
+    cost: list[float] = []
+    c: float
     for u, v, c in graph.edges(data="cost"):
         src += [u, v]
         dst += [v, u]
         cost += [c, c]
-    src, dst, cost = np.array(src, dtype=np.int64), np.array(dst, dtype=np.int64), np.array(cost, dtype=float)
-    order = np.lexsort((dst, src))
-    src, dst, cost = src[order], dst[order], cost[order]
-    indptr = np.searchsorted(src, np.arange(n + 1))
+    s, d, w = np.array(src, dtype=np.int64), np.array(dst, dtype=np.int64), np.array(cost, dtype=float)
+    order = np.lexsort((d, s))
+    s, d, w = s[order], d[order], w[order]
+    indptr = np.searchsorted(s, np.arange(n + 1))
     nodes = graph.nodes
     return GraphArrays(
         weight=np.array([nodes[i]["households"] for i in range(n)], dtype=np.int64),
-        indptr=indptr, indices=dst, cost=cost,
+        indptr=indptr, indices=d, cost=w,
         x=np.array([nodes[i]["x"] for i in range(n)]),
         y=np.array([nodes[i]["y"] for i in range(n)]),
         area=np.array([nodes[i]["area"] for i in range(n)]),

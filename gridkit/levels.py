@@ -13,6 +13,7 @@ problem.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy.sparse import coo_matrix, csr_matrix
@@ -21,6 +22,9 @@ from scipy.sparse.csgraph import connected_components
 from .engine import Bounds, partition_graph
 from .graph import GraphArrays, subgraph
 from .profile import Profile
+
+if TYPE_CHECKING:
+    from .profile import Bounds as ProfileBounds
 
 __all__ = ["Levels", "solve_levels", "contract"]
 
@@ -128,7 +132,8 @@ def _solve_level(g: GraphArrays, bounds: Bounds, profile: Profile, *, units: np.
     return labels, flags
 
 
-def _bounds(level) -> Bounds:  # noqa: ANN001 - a profile Bounds section
+def _bounds(level: ProfileBounds) -> Bounds:
+    """The engine's bounds from a profile level's household bounds."""
     return Bounds(level.min_households, level.target_households, level.max_households)
 
 

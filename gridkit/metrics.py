@@ -7,7 +7,9 @@ so anyone can check a plan file without trusting the code that made it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -17,6 +19,9 @@ import shapely
 from .blocks import shared_edges
 from .graph import build_graph, crossing_points, segments
 from .profile import Profile
+
+if TYPE_CHECKING:
+    from .plan import Plan
 
 __all__ = ["compute_metrics", "Validation", "INVARIANTS", "check_plan"]
 
@@ -53,10 +58,10 @@ def _row(name: str, value: float, kind: str, passed: bool | None = None, level: 
 
 def _coverage_overlap(grids: np.ndarray, area: shapely.Geometry) -> tuple[float, float]:
     union = shapely.union_all(grids)
-    cover = shapely.area(shapely.symmetric_difference(union, area)) / area.area
+    cover = shapely.area(shapely.symmetric_difference(union, area)) / shapely.area(area)
     left, right = shapely.STRtree(grids).query(grids, predicate="intersects")
     keep = left < right
-    overlap = shapely.area(shapely.intersection(grids[left[keep]], grids[right[keep]])).sum() / area.area
+    overlap = shapely.area(shapely.intersection(grids[left[keep]], grids[right[keep]])).sum() / shapely.area(area)
     return float(cover), float(overlap)
 
 
@@ -170,10 +175,11 @@ def _cut_cost(blocks: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, barriers: gpd.G
               profile: Profile) -> float:
     graph = build_graph(blocks.reset_index(drop=True), roads, barriers, profile)
     code = blocks["grid_code"].to_numpy()
-    return float(sum(c for u, v, c in graph.edges(data="cost") if code[u] != code[v]))
+    costs: Iterable[tuple[int, int, float]] = graph.edges(data="cost")
+    return float(sum(c for u, v, c in costs if code[u] != code[v]))
 
 
-def compute_metrics(plan, profile: Profile) -> pd.DataFrame:  # noqa: ANN001 - Plan (import cycle)
+def compute_metrics(plan: Plan, profile: Profile) -> pd.DataFrame:
     """Every invariant and score of METRICS.md for one plan.
 
     Returns
@@ -249,7 +255,7 @@ def _nested(children: gpd.GeoDataFrame, parents: gpd.GeoDataFrame, column: str) 
     return bad
 
 
-def _upper_levels(plan, profile: Profile, area: shapely.Geometry) -> list[dict]:  # noqa: ANN001
+def _upper_levels(plan: Plan, profile: Profile, area: shapely.Geometry) -> list[dict]:
     """Invariants and bounds of communities and groups, and the nesting of every level."""
     rows: list[dict] = []
     nesting = 0
@@ -276,7 +282,7 @@ def _upper_levels(plan, profile: Profile, area: shapely.Geometry) -> list[dict]:
     return rows
 
 
-def _stability(plan) -> list[dict]:  # noqa: ANN001
+def _stability(plan: Plan) -> list[dict]:
     """Share of households whose unit, matched to the existing plan by greatest overlap, is unchanged."""
     changes = getattr(plan, "changes", None)
     if changes is None or len(changes) == 0:

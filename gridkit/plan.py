@@ -92,10 +92,10 @@ def dissolve_units(blocks: gpd.GeoDataFrame, labels: np.ndarray, precision: floa
     out = polygonal(out)
     # Blocks joined edge to edge make one polygon; anything else is a precision
     # crumb, which the largest part absorbs.
-    for i in np.flatnonzero(shapely.get_type_id(out) == 6):
-        parts = shapely.get_parts(out[i])
-        out[i] = parts[np.argmax(shapely.area(parts))] if shapely.area(parts).max() > 0.999 * out[i].area \
-            else out[i]
+    for j in np.flatnonzero(shapely.get_type_id(out) == 6):
+        parts = shapely.get_parts(out[j])
+        out[j] = parts[np.argmax(shapely.area(parts))] if shapely.area(parts).max() > 0.999 * out[j].area \
+            else out[j]
     return out
 
 
@@ -388,6 +388,8 @@ def _nearest_code(geom: shapely.Geometry, homes: Homes | None) -> str:
 def _changes(plan: Plan, homes: dict[str, Homes | None], block_of: np.ndarray) -> gpd.GeoDataFrame:
     """Changes against the existing units the blocks sat in."""
     b = plan.buildings
+    communities = plan.communities
+    assert communities is not None, "assemble makes the communities before the changes"
     tables = []
     for level, column in (("community", "community_code"), ("grid", "grid_code")):
         h = homes.get(level)
@@ -397,14 +399,14 @@ def _changes(plan: Plan, homes: dict[str, Homes | None], block_of: np.ndarray) -
         old = pd.DataFrame({"building_id": b["building_id"], "code": old_codes, "households": b["households"]})
         old = old[old["code"] != ""]
         new = pd.DataFrame({"building_id": b["building_id"], "code": b[column], "households": b["households"]})
-        units = plan.communities if level == "community" else plan.grids
+        units = communities if level == "community" else plan.grids
         tables.append(change_table(old, new, level=level, old_names=dict(zip(h.codes, h.names, strict=True)),
                                    new_names=dict(zip(units["code"], units["name"], strict=True))))
     table = pd.concat(tables, ignore_index=True)
-    lookup = {("community", c): g for c, g in zip(plan.communities["code"], plan.communities.geometry, strict=True)}
+    lookup = {("community", c): g for c, g in zip(communities["code"], communities.geometry, strict=True)}
     lookup.update({("grid", c): g for c, g in zip(plan.grids["code"], plan.grids.geometry, strict=True)})
-    old_lookup = {(lv, c): g for lv in ("community", "grid") if homes.get(lv) is not None
-                  for c, g in zip(homes[lv].codes, homes[lv].geoms, strict=True)}
+    known = {lv: h for lv in ("community", "grid") if (h := homes.get(lv)) is not None}
+    old_lookup = {(lv, c): g for lv, h in known.items() for c, g in zip(h.codes, h.geoms, strict=True)}
     geoms = [lookup.get((r.level, r.new_code)) if r.new_code else old_lookup.get((r.level, r.old_code))
              for r in table.itertuples()]
     return gpd.GeoDataFrame(table, geometry=geoms, crs=plan.grids.crs)

@@ -86,12 +86,11 @@ def plan_communities(plan: Plan) -> gpd.GeoDataFrame:
 def area_name(plan: Plan) -> str:
     """The divided area's name, which maps and reports are titled by.
 
-    The boundary layer's ``name`` as the run table (``area_name``) or the ``area`` layer recorded it;
-    the input file's name only when the boundary has none.
+    The boundary layer's ``name`` as the run table recorded it (``area_name``); the input file's name
+    only when the boundary has none, or for plans written before gridkit recorded it (their ``area``
+    layer's ``name`` held the input path, so it is not read).
     """
     name = plan.run_value("area_name") or plan.run_value("street_name")
-    if not name and "name" in plan.area and len(plan.area):
-        name = "、".join(dict.fromkeys(str(v).strip() for v in plan.area["name"] if pd.notna(v) and str(v).strip()))
     return name or Path(plan.run_value("input", "area") or "area").stem
 
 

@@ -326,7 +326,7 @@ def _build_section(cls: type, data: Any, where: str, path: str) -> Any:
         if key not in names or key == "source_text":
             raise ProfileError(f"{where}: unknown key '{dotted}'")
         typ = hints[key]
-        if dataclasses.is_dataclass(typ):
+        if isinstance(typ, type) and dataclasses.is_dataclass(typ):
             kwargs[key] = _build_section(typ, value, where, dotted)
         else:
             kwargs[key] = _check_value(dotted, value, typ, names[key].metadata, where)

@@ -16,7 +16,9 @@ import html
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
@@ -28,6 +30,12 @@ from .maps.data import map_data
 from .maps.text import fitting_size, text_em
 from .plan_units import area_name, plan_communities
 from .roster import staff_by_grid
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.backends.backend_pdf import PdfPages
+    
+    from .plan import Plan
 
 __all__ = [
     "Column",
@@ -114,7 +122,8 @@ class Report:
 # --------------------------------------------------------------------------- tables
 
 
-def boundary_streets(geoms, roads, *, tolerance: float = 3.0, min_length: float = 15.0) -> list[list[str]]:  # noqa: ANN001
+def boundary_streets(geoms: np.ndarray, roads: gpd.GeoDataFrame | None, *, tolerance: float = 3.0,
+                     min_length: float = 15.0) -> list[list[str]]:
     """Names of the roads along each polygon's boundary, longest first.
 
     Parameters
@@ -176,7 +185,7 @@ def _staff_columns(frame: pd.DataFrame, codes: pd.Series, staff: dict[str, list[
     frame["staff_phones"] = ["、".join(p["phone"] for p in ps if p["phone"]) for ps in people]
 
 
-def grid_table(plan, roster: pd.DataFrame | None = None) -> Table:  # noqa: ANN001 - Plan
+def grid_table(plan: Plan, roster: pd.DataFrame | None = None) -> Table:
     """One row per grid: codes, names, counts, area, boundary streets, staffing and staff."""
     grids = plan.grids.reset_index(drop=True)
     comms = plan_communities(plan)
@@ -215,7 +224,7 @@ def grid_table(plan, roster: pd.DataFrame | None = None) -> Table:  # noqa: ANN0
     return Table("网格", "网格划分表", cols, frame)
 
 
-def community_table(plan, roster: pd.DataFrame | None = None) -> Table:  # noqa: ANN001 - Plan
+def community_table(plan: Plan, roster: pd.DataFrame | None = None) -> Table:
     """One row per community: counts, area, boundary streets, staffing."""
     comms = plan_communities(plan)
     frame = pd.DataFrame({"code": comms["code"].astype(str), "name": comms["name"].astype(str)})
@@ -245,7 +254,7 @@ def community_table(plan, roster: pd.DataFrame | None = None) -> Table:  # noqa:
     return Table("社区", "社区划分表", cols, frame)
 
 
-def metrics_table(plan) -> Table:  # noqa: ANN001 - Plan
+def metrics_table(plan: Plan) -> Table:
     """The plan's invariants and scores (the ``metrics`` layer without details)."""
     m = plan.metrics.copy()
     if "kind" not in m:
@@ -268,7 +277,7 @@ def metrics_table(plan) -> Table:  # noqa: ANN001 - Plan
     return Table("指标", "不变量与评分", cols, frame.reset_index(drop=True))
 
 
-def summary_table(plan, roster: pd.DataFrame | None = None) -> Table:  # noqa: ANN001 - Plan
+def summary_table(plan: Plan, roster: pd.DataFrame | None = None) -> Table:
     """Key figures: the run, totals and counts, staffing totals, invariants passed."""
     grids = plan.grids
     comms = plan_communities(plan)
@@ -339,7 +348,7 @@ def summary_table(plan, roster: pd.DataFrame | None = None) -> Table:  # noqa: A
     return Table("汇总", "汇总：合计、不变量与评分", cols, frame)
 
 
-def changes_table(plan) -> Table | None:  # noqa: ANN001 - Plan
+def changes_table(plan: Plan) -> Table | None:
     """The plan's ``changes`` layer (against the existing division), or None."""
     changes = getattr(plan, "changes", None)
     if changes is None or len(changes) == 0:
@@ -364,7 +373,7 @@ def changes_table(plan) -> Table | None:  # noqa: ANN001 - Plan
     return Table("变更", "与现状方案的变更", cols, frame)
 
 
-def build_report(plan, roster: pd.DataFrame | None = None) -> Report:  # noqa: ANN001 - Plan
+def build_report(plan: Plan, roster: pd.DataFrame | None = None) -> Report:
     """Every table of the report."""
     name = area_name(plan)
     return Report(
@@ -381,7 +390,7 @@ def build_report(plan, roster: pd.DataFrame | None = None) -> Report:  # noqa: A
 # --------------------------------------------------------------------------- formatting
 
 
-def _format(value: object, kind: str) -> str:
+def _format(value: Any, kind: str) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     if kind == "int":
@@ -422,7 +431,7 @@ def _write_xlsx(report: Report, path: Path) -> None:
     from openpyxl.utils import get_column_letter
 
     book = Workbook()
-    book.remove(book.active)
+    book.remove(book.worksheets[0])  # the empty sheet a new workbook starts with
     header_font = Font(bold=True)
     header_fill = PatternFill("solid", fgColor="D5D8DC")
     formats = {"int": "#,##0", "float": "#,##0.0", "metric": "General", "code": "@", "text": "@"}
@@ -550,7 +559,7 @@ def _wrap(text: str, max_em: float) -> list[str]:
     return lines
 
 
-def _pdf_table_pages(pdf, table: Table, font: list[str], area: str, page_no: list[int],  # noqa: ANN001
+def _pdf_table_pages(pdf: PdfPages, table: Table, font: list[str], area: str, page_no: list[int],
                      landscape: bool = True) -> None:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -579,7 +588,7 @@ def _pdf_table_pages(pdf, table: Table, font: list[str], area: str, page_no: lis
     line_h = size * 1.35 * 25.4 / 72
     pad = 0.8
 
-    def draw_row(ax, xs, values: list[list[str]], y: float, header: bool, shade: bool) -> float:  # noqa: ANN001
+    def draw_row(ax: Axes, xs: np.ndarray, values: list[list[str]], y: float, header: bool, shade: bool) -> float:
         n = max(len(v) for v in values)
         hgt = n * line_h + 2 * pad
         if header or shade:
@@ -629,7 +638,7 @@ def _pdf_table_pages(pdf, table: Table, font: list[str], area: str, page_no: lis
             break
 
 
-def _write_pdf(report: Report, plan, path: Path, roster: pd.DataFrame | None, source: str | None) -> None:  # noqa: ANN001
+def _write_pdf(report: Report, plan: Plan, path: Path, roster: pd.DataFrame | None, source: str | None) -> None:
     from matplotlib import rc_context
     from matplotlib.backends.backend_pdf import PdfPages
 
@@ -652,7 +661,7 @@ def _write_pdf(report: Report, plan, path: Path, roster: pd.DataFrame | None, so
 # --------------------------------------------------------------------------- entry point
 
 
-def write_report(plan, path: str | Path, *, roster: pd.DataFrame | None = None,  # noqa: ANN001
+def write_report(plan: Plan, path: str | Path, *, roster: pd.DataFrame | None = None,
                  source: str | None = None) -> Path:
     """Write the division scheme report to ``.xlsx``, ``.html`` or ``.pdf`` (atomically).
 

@@ -16,10 +16,14 @@ import csv
 import io
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from .errors import InputError
+
+if TYPE_CHECKING:
+    from .plan import Plan
 
 __all__ = ["COLUMN_ALIASES", "ROSTER_COLUMNS", "check_roster", "load_roster", "read_roster", "staff_by_grid"]
 
@@ -174,7 +178,7 @@ def check_roster(roster: pd.DataFrame, codes: list[str] | pd.Series, path: str |
     return out
 
 
-def load_roster(path: str | Path, plan) -> pd.DataFrame:  # noqa: ANN001 - Plan
+def load_roster(path: str | Path, plan: Plan) -> pd.DataFrame:
     """:func:`read_roster` then :func:`check_roster` against ``plan``'s grids."""
     return check_roster(read_roster(path), plan.grids["code"].astype(str), path)
 

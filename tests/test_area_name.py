@@ -61,3 +61,6 @@ def test_boundary_without_name_falls_back_to_the_file_name(hk_path, hk_plan):
     nameless = dataclasses.replace(hk_plan, run=pd.concat([run, pd.DataFrame(
         {"key": ["area_name"], "value": [""]})]), area=hk_plan.area.assign(name=""))
     assert area_name(nameless) == "hk_tsim_sha_tsui"
+    # A plan written before the name was recorded: no area_name, and its area layer's name is the input path.
+    old = dataclasses.replace(hk_plan, run=run, area=hk_plan.area.assign(name=str(hk_path)))
+    assert area_name(old) == "hk_tsim_sha_tsui"

@@ -9,12 +9,16 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import pandas as pd
 import pyogrio
 
 from ..errors import PlanError
+
+if TYPE_CHECKING:
+    from ..plan import Plan
 
 __all__ = ["write_plan", "read_plan", "atomic_path", "PLAN_LAYERS"]
 
@@ -53,7 +57,7 @@ def write_layers(path: Path, layers: dict[str, pd.DataFrame]) -> None:
             pyogrio.write_dataframe(pd.DataFrame(frame), path, layer=name, driver="GPKG")
 
 
-def write_plan(plan, path: str | Path, *, extra: dict[str, pd.DataFrame] | None = None,  # noqa: ANN001
+def write_plan(plan: Plan, path: str | Path, *, extra: dict[str, pd.DataFrame] | None = None,
                before_rename: Callable[[Path], None] | None = None) -> Path:
     """Write a :class:`~gridkit.plan.Plan` to a GeoPackage atomically.
 
@@ -86,7 +90,7 @@ def write_plan(plan, path: str | Path, *, extra: dict[str, pd.DataFrame] | None 
     return path
 
 
-def read_plan(path: str | Path):  # noqa: ANN201 - returns Plan (import cycle)
+def read_plan(path: str | Path) -> Plan:
     """Read a plan GeoPackage written by :func:`write_plan`.
 
     Raises

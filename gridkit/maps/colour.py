@@ -50,7 +50,7 @@ def grid_colours(geoms: np.ndarray) -> np.ndarray:
     Uses networkx's greedy colouring (largest first), which needs at most
     (max degree + 1) colours; the palette is extended when a map needs more.
     """
-    graph = nx.Graph()
+    graph: nx.Graph[int] = nx.Graph()
     graph.add_nodes_from(range(len(geoms)))
     left, right, _ = shared_edges(np.asarray(geoms))
     graph.add_edges_from(zip(left.tolist(), right.tolist(), strict=True))

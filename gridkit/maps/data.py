@@ -10,6 +10,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from ..plan_units import area_name, plan_communities
 from ..roster import staff_by_grid
@@ -31,7 +32,7 @@ class MapData:
     geoms: np.ndarray
     colours: list[str]
     communities: gpd.GeoDataFrame
-    area: shapely.Geometry
+    area: BaseGeometry
     name: str
     roads: list[tuple[tuple, np.ndarray]]  # (class row, lines)
     barriers: list[tuple[str, str, np.ndarray]]  # (kind, label, lines)

@@ -10,11 +10,12 @@ from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection, PatchCollection
 from matplotlib.patches import PathPatch
 from matplotlib.path import Path as MPath
+from shapely.geometry.base import BaseGeometry
 
 __all__ = ["draw_lines", "fill_polygons", "rims"]
 
 
-def _poly_patches(geoms: Iterable[shapely.Geometry | None]) -> list[PathPatch]:
+def _poly_patches(geoms: Iterable[BaseGeometry | None]) -> list[PathPatch]:
     patches = []
     for g in geoms:
         if g is None or g.is_empty:
@@ -45,7 +46,7 @@ def fill_polygons(ax: Axes, geoms: np.ndarray, colours: list[str], zorder: float
     ax.add_collection(coll)
 
 
-def _segments(lines: Iterable[shapely.Geometry | None]) -> list[np.ndarray]:
+def _segments(lines: Iterable[BaseGeometry | None]) -> list[np.ndarray]:
     out = []
     for g in lines:
         if g is None or g.is_empty:
@@ -58,13 +59,13 @@ def _segments(lines: Iterable[shapely.Geometry | None]) -> list[np.ndarray]:
     return out
 
 
-def rims(geoms: Iterable[shapely.Geometry | None]) -> np.ndarray:
+def rims(geoms: Iterable[BaseGeometry | None]) -> np.ndarray:
     """Outer rings of polygons: a community's holes are the area's holes or other communities' rims."""
     return np.array([shapely.LinearRing(p.exterior) for g in geoms if g is not None
                      for p in shapely.get_parts(g) if shapely.get_type_id(p) == 3], dtype=object)
 
 
-def draw_lines(ax: Axes, lines: Iterable[shapely.Geometry | None], width: float, colour: str, zorder: float,
+def draw_lines(ax: Axes, lines: Iterable[BaseGeometry | None], width: float, colour: str, zorder: float,
                dashed: bool = False, alpha: float = 1.0) -> None:
     """Draw lines (or polygon rings) ``width`` points wide."""
     coll = LineCollection(_segments(lines), colors=colour, linewidths=width, zorder=zorder, alpha=alpha,

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import shapely
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.text import Text
+from shapely import MultiPolygon, Polygon
 from shapely.ops import substring
 
 from .colour import ROAD_LABEL
@@ -31,7 +34,9 @@ class Placer:
 
     def __init__(self, fig: Figure, ax: Axes, font: list[str]) -> None:
         self.fig, self.ax, self.font = fig, ax, font
-        self.renderer = fig.canvas.get_renderer()
+        canvas = fig.canvas
+        assert isinstance(canvas, FigureCanvasAgg), "sheets are drawn on an Agg canvas"
+        self.renderer = canvas.get_renderer()
         box = ax.get_window_extent(self.renderer)
         x0, x1 = ax.get_xlim()
         y0 = ax.get_ylim()[0]
@@ -42,7 +47,8 @@ class Placer:
         self.taken = np.empty(256, dtype=object)
         self.n = 0
         self._line_parts: list[np.ndarray] = []
-        self.lines = None  # STRtree of heavy lines (pixels) that grid labels keep off
+        self._line_width = 0.0  # the widest line kept off, points
+        self.lines: shapely.STRtree | None = None  # STRtree of heavy lines (pixels) that grid labels keep off
         self._size: dict[tuple[str, float], tuple[float, float]] = {}
 
     def size(self, text: str, fontsize: float, linespacing: float = 1.15) -> tuple[float, float]:
@@ -77,16 +83,16 @@ class Placer:
 
     def keep_off(self, lines: np.ndarray, width_pt: float) -> None:
         """Make grid labels keep off these lines (map metres), drawn ``width_pt`` wide."""
-        geoms = shapely.transform(np.asarray(lines), lambda xy: xy * self.k + np.array([self.ox, self.oy]))
+        geoms = np.asarray(shapely.transform(np.asarray(lines), lambda xy: xy * self.k + np.array([self.ox, self.oy])))
         polygonal = np.isin(shapely.get_type_id(geoms), (3, 6))
         geoms = np.concatenate([shapely.boundary(geoms[polygonal]), geoms[~polygonal]])
         xy, part = shapely.get_coordinates(shapely.get_parts(shapely.get_parts(geoms)), return_index=True)
         same = part[1:] == part[:-1]
-        segs = shapely.linestrings(np.stack([xy[:-1][same], xy[1:][same]], axis=1))
+        segs = np.asarray(shapely.linestrings(np.stack([xy[:-1][same], xy[1:][same]], axis=1)))
         segs = segs[shapely.intersects(segs, self.frame.buffer(width_pt))]
         if len(segs):
             self._line_parts.append(segs)
-            self._line_width = max(getattr(self, "_line_width", 0.0), width_pt)
+            self._line_width = max(self._line_width, width_pt)
             self.lines = shapely.STRtree(np.concatenate(self._line_parts))
 
     def take(self, shape: shapely.Geometry) -> None:
@@ -97,7 +103,7 @@ class Placer:
         self.n += 1
 
 
-def _candidates(geom: shapely.Geometry, k: float) -> list[tuple[float, float]]:
+def _candidates(geom: Polygon | MultiPolygon, k: float) -> list[tuple[float, float]]:
     """Label spots in a polygon (metres): centroid if well inside, the inscribed circle's centre, and
     points along the polygon's long axis."""
     out: list[tuple[float, float]] = []
@@ -109,7 +115,7 @@ def _candidates(geom: shapely.Geometry, k: float) -> list[tuple[float, float]]:
         out.append((cen.x, cen.y))
     out.append((cx, cy))
     rect = shapely.oriented_envelope(geom)
-    if shapely.get_type_id(rect) == 3:
+    if isinstance(rect, shapely.Polygon):
         xy = np.asarray(rect.exterior.coords)[:4]
         e1, e2 = xy[1] - xy[0], xy[2] - xy[1]
         axis = e1 if np.hypot(*e1) >= np.hypot(*e2) else e2
@@ -124,7 +130,7 @@ def _candidates(geom: shapely.Geometry, k: float) -> list[tuple[float, float]]:
     return out
 
 
-def _try_inside(placer: Placer, geom: shapely.Geometry, spots: list[tuple[float, float]],
+def _try_inside(placer: Placer, geom: Polygon | MultiPolygon, spots: list[tuple[float, float]],
                 levels: list[tuple[str, tuple[float, ...], float]]) -> tuple | None:
     """First (text, size, x, y, box, level) of ``levels`` that fits inside ``geom`` at one of ``spots``."""
     for level, (text, sizes, inside) in enumerate(levels):
@@ -138,9 +144,9 @@ def _try_inside(placer: Placer, geom: shapely.Geometry, spots: list[tuple[float,
                     continue
                 data_box = placer.box_data(px, py, w - 2, h - 2)
                 if inside >= 1.0:
-                    ok = geom.contains(data_box)
+                    ok = bool(geom.contains(data_box))
                 else:
-                    ok = shapely.area(shapely.intersection(data_box, geom)) >= inside * data_box.area
+                    ok = bool(shapely.area(shapely.intersection(data_box, geom)) >= inside * data_box.area)
                 if ok:
                     return text, size, x, y, shape, level
     return None
@@ -198,14 +204,16 @@ def _serial(code: str) -> str:
 
 
 def _draw_label(ax: Axes, placer: Placer, x: float, y: float, text: str, size: float, colour: str = "#111111",
-                zorder: float = 15, **kw: object) -> None:
+                zorder: float = 15, **kw: Any) -> None:
     ax.text(x, y, text, ha="center", va="center", fontsize=size, family=placer.font, color=colour,
             linespacing=1.15, multialignment="center", zorder=zorder, **kw)
 
 
 def label_grids(ax: Axes, placer: Placer, data: MapData, idx: np.ndarray, f: float,
-                 large: bool = False) -> dict[str, int]:
-    """Place every grid's label: full, shortened, then serial on a leader line. Returns counts by kind."""
+                large: bool = False) -> tuple[dict[str, int], dict[str, str]]:
+    """Place every grid's label: full, shortened, then serial on a leader line.
+
+    Returns the counts by kind, and what each grid's label says (by grid code)."""
     counts = {"full": 0, "short": 0, "serial": 0, "leader": 0, "none": 0}
     placed: dict[str, str] = {}  # grid code -> the text drawn
     pending = []
@@ -242,11 +250,10 @@ def label_grids(ax: Axes, placer: Placer, data: MapData, idx: np.ndarray, f: flo
                     bbox={"boxstyle": "square,pad=0.08", "facecolor": "white", "edgecolor": "none"})
         counts["leader"] += 1
         placed[row.code] = serial
-    ax.figure._gridkit_labels = placed  # for tests: what each grid's label says
-    return counts
+    return counts, placed
 
 
-def label_areas(ax: Axes, placer: Placer, geoms: Sequence[shapely.Geometry | None], texts: list[str],
+def label_areas(ax: Axes, placer: Placer, geoms: Sequence[Polygon | MultiPolygon | None], texts: list[str],
                 sizes: tuple[float, ...], colour: str,
                  inside: float = 0.95) -> int:
     drawn = 0

@@ -4,6 +4,7 @@ so the map is as large as the area's shape allows."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from matplotlib.figure import Figure
 
@@ -96,6 +97,6 @@ class Panel:
         self.ax.set_ylim(0, h)
         self.ax.set_axis_off()
 
-    def text(self, x: float, y: float, s: str, size: float, **kw: object) -> None:
+    def text(self, x: float, y: float, s: str, size: float, **kw: Any) -> None:
         kw.setdefault("va", "baseline")
         self.ax.text(x, y, s, fontsize=size, family=self.font, **kw)

@@ -167,6 +167,17 @@ class PanelPlan:
     complete: bool  # every table fits whole, at a readable size
 
 
+@dataclass
+class _Room:
+    """Free room in a panel for tables: which panel, bottom left (mm), size (mm)."""
+
+    where: str
+    x: float
+    y: float
+    w: float
+    h: float
+
+
 def _legend_size(entries: list[tuple], max_h: float, f: float) -> tuple[float, float, int]:
     row = 4.6 * f
     rows_fit = max(1, int((max_h - 6.5 * f) // row))
@@ -201,23 +212,23 @@ def _plan_panel(layout: Layout, legend_entries: list[tuple], stats: list[str],
             host = "extra"
     blocks, ncol = blocks_for(rects[host][1])
     placed, rest = _flow(blocks, *rects[host], gap, by_rows if host == "main" else True)
-    areas = [[host, *rest]]
+    areas = [_Room(host, *rest)]
     other = "extra" if host == "main" else "main"
     if other in rects:
-        areas.append([other, 0.0, 0.0, *rects[other]])
-    areas = [a for a in areas if a[3] > 10 * f and a[4] > 10 * f]
+        areas.append(_Room(other, 0.0, 0.0, *rects[other]))
+    areas = [a for a in areas if a.w > 10 * f and a.h > 10 * f]
     done: list[tuple[str, str, float, float, TableFit]] = []
     complete = True
-    note_at = None
+    note_at: tuple[str, float, float] | None = None
     for key, _title, cols, rows, truncate, required in tables:
         if not rows:
             continue
         placed_ok = False
-        for area in sorted(areas, key=lambda a: -a[3] * a[4]):
-            fit = table_fit(area[3], area[4], cols, rows, f, truncate=False)
+        for area in sorted(areas, key=lambda a: -a.w * a.h):
+            fit = table_fit(area.w, area.h, cols, rows, f, truncate=False)
             if fit is not None:
-                done.append((key, area[0], area[1], area[2] + area[4], fit))
-                area[4] -= fit.height + gap
+                done.append((key, area.where, area.x, area.y + area.h, fit))
+                area.h -= fit.height + gap
                 placed_ok = True
                 complete &= fit.size >= max(4.2 * f, MIN_TABLE_PT) - 1e-9
                 break
@@ -225,14 +236,14 @@ def _plan_panel(layout: Layout, legend_entries: list[tuple], stats: list[str],
             continue
         complete = False
         if truncate and areas:
-            area = max(areas, key=lambda a: a[3] * a[4])
-            fit = table_fit(area[3], area[4], cols, rows, f, truncate=True)
+            area = max(areas, key=lambda a: a.w * a.h)
+            fit = table_fit(area.w, area.h, cols, rows, f, truncate=True)
             if fit is not None:
-                done.append((key, area[0], area[1], area[2] + area[4], fit))
-                area[4] -= fit.height + gap
+                done.append((key, area.where, area.x, area.y + area.h, fit))
+                area.h -= fit.height + gap
         elif required and areas:
-            area = max(areas, key=lambda a: a[3] * a[4])
-            note_at = (area[0], area[1], area[2] + area[4])
+            area = max(areas, key=lambda a: a.w * a.h)
+            note_at = (area.where, area.x, area.y + area.h)
     return PanelPlan(host, placed, ncol, done, note_at, complete)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -24,13 +24,15 @@ from .panel import choose_layout, draw_panel, panel_content
 from .text import fitting_size, fmt_int
 
 if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
+
     from ..plan import Plan
 
 __all__ = ["RC", "sheet_figure"]
 
 #: Settings every drawing and saving runs under (inside ``matplotlib.rc_context``, never set globally):
 #: fonts embedded in PDFs as TrueType and kept as text in SVGs, so the text can be searched and copied.
-RC = {"pdf.fonttype": 42, "svg.fonttype": "none"}
+RC: dict[RcKeyType, Any] = {"pdf.fonttype": 42, "svg.fonttype": "none"}
 
 LAYOUT_DPI = 72.0  # figures are laid out at 72 dpi, so one pixel is one point
 
@@ -107,8 +109,10 @@ def _draw_sheet(data: MapData, community: str | None, sel: np.ndarray, paper: st
         spine.set_color("#333333")
     _draw_features(ax, data, sel, others, community, layout.f)
     fig.canvas.draw()  # fixes the axes' pixel box, which label placement measures in
-    counts = _draw_labels(fig, ax, data, sel, community, view, layout.f)
-    fig._gridkit_label_counts = counts  # type: ignore[attr-defined]  # for tests and timing reports
+    counts, placed = _draw_labels(fig, ax, data, sel, community, view, layout.f)
+    # For tests and timing reports: how many labels of each kind, and what each grid's label says.
+    fig._gridkit_label_counts = counts  # type: ignore[attr-defined]
+    fig._gridkit_labels = placed  # type: ignore[attr-defined]
     _draw_titles(fig, layout, data, sel, community, title, page)
     draw_panel(fig, layout, data, panel_plan, tables, legend_entries, stats, paper_size(paper)[2])
     return fig
@@ -143,8 +147,8 @@ def _draw_features(ax: Axes, data: MapData, sel: np.ndarray, others: np.ndarray,
 
 
 def _draw_labels(fig: Figure, ax: Axes, data: MapData, sel: np.ndarray, community: str | None,
-                 view: shapely.Geometry, f: float) -> dict[str, int]:
-    """Communities' names (street sheet), grids, neighbours' names, then roads; the grid label counts."""
+                 view: shapely.Geometry, f: float) -> tuple[dict[str, int], dict[str, str]]:
+    """Communities' names (street sheet), grids, neighbours' names, then roads; see :func:`label_grids`."""
     placer = Placer(fig, ax, data.font)
     comm_geoms = data.communities.geometry.values.to_numpy()
     major = [(row, lines) for row, lines in data.roads if row[0] in ("motorway", "trunk", "primary", "secondary")]
@@ -155,13 +159,13 @@ def _draw_labels(fig: Figure, ax: Axes, data: MapData, sel: np.ndarray, communit
     if community is None and len(data.communities) > 1:
         label_areas(ax, placer, comm_geoms, list(data.communities["name"]), (13 * f, 11 * f, 9 * f, 7.5 * f),
                     COMMUNITY_EDGE)
-    counts = label_grids(ax, placer, data, sel, f, large=community is not None)
+    labelled = label_grids(ax, placer, data, sel, f, large=community is not None)
     if community is not None:
         near = data.communities[(data.communities["code"] != community)]
         geoms = [shapely.intersection(g, view) if g is not None else None for g in near.geometry.values]
         label_areas(ax, placer, geoms, list(near["name"]), (10 * f, 8 * f), "#7f7f7f", inside=0.98)
     label_roads(ax, placer, data, view, f, 1.0 if community is None else 1.25)
-    return counts
+    return labelled
 
 
 def _draw_titles(fig: Figure, layout: Layout, data: MapData, sel: np.ndarray, community: str | None,
