@@ -40,7 +40,6 @@ class MapData:
     staff: dict[str, list[dict[str, str]]]
     font: list[str]
     source: str
-    staffing_cols: list[str]
 
 
 def map_data(plan: Plan, roster: pd.DataFrame | None = None, source: str | None = None) -> MapData:
@@ -86,9 +85,7 @@ def map_data(plan: Plan, roster: pd.DataFrame | None = None, source: str | None 
         other = ~kind.isin(["waterway", "coastline", "railway"]).to_numpy()
         if other.any():
             barrier_layers.append(("other", "分隔障碍", plan.barriers.geometry.values[other].to_numpy()))
-    staffing = [c for c in ("responsible_persons", "grid_managers_min", "grid_managers_max",
-                            "harmony_promoters_min", "harmony_promoters_max") if c in grids]
     return MapData(plan=plan, grids=grids, geoms=geoms, colours=colours, communities=plan_communities(plan),
                    area=area, name=area_name(plan), roads=road_layers, barriers=barrier_layers,
                    named_roads=named, staff=staff_by_grid(roster), font=["DejaVu Sans", cjk_font()],
-                   source=source or DEFAULT_SOURCE, staffing_cols=staffing)
+                   source=source or DEFAULT_SOURCE)

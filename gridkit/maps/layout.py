@@ -29,7 +29,6 @@ class Layout:
     extra_rect: tuple[float, float, float, float] | None  # the strip the map leaves beside or below itself
     side: str  # "right" or "bottom"
     f: float  # type size factor against A3
-    extent: tuple[float, float, float, float]  # ground metres shown
 
 
 def paper_size(paper: str | tuple[float, float]) -> tuple[float, float, str]:
@@ -74,7 +73,7 @@ def layout_options(paper: str | tuple[float, float], bounds: tuple[float, float,
                     extra = (bx + mw + gap, by + bh - mh, bw - mw - gap, mh)
                 else:
                     map_rect = (bx + (bw - mw) / 2, by + bh - mh, mw, mh)
-            out.append(Layout(w, h, scale, map_rect, panel_rect, extra, side, f, (minx, miny, maxx, maxy)))
+            out.append(Layout(w, h, scale, map_rect, panel_rect, extra, side, f))
     return out
 
 
