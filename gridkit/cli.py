@@ -63,7 +63,7 @@ def _partition_to(input_path: Path, output: Path, profile: str, seed: int | None
 
     from . import partition, read_area, write_plan
     from .existing import read_existing
-    from .households import read_register
+    from .register import read_register
     from .profile import load_profile
 
     _check_output(output, (".gpkg",))

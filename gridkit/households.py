@@ -10,17 +10,16 @@ profile's default. Every rule and number is a profile value.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
-from .errors import InputError
 from .profile import Households
+from .register import Register, RegisterMatch, match_register
 
-__all__ = ["assign_households", "read_register", "classify_homes", "estimate_levels"]
+__all__ = ["assign_households", "classify_homes", "estimate_levels"]
 
 _NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?")
 
@@ -148,98 +147,29 @@ def classify_homes(
     return is_home, decided
 
 
-def read_register(path: str | Path) -> pd.DataFrame:
-    """Read a household register (CSV or XLSX).
-
-    The table needs a key column, ``building_id`` (or ``id``) or ``address``,
-    and a ``households`` column; ``population`` is optional.
-
-    Raises
-    ------
-    InputError
-        Unreadable file, missing columns, or a bad value (row named).
-    """
-    path = Path(path)
-    if not path.exists():
-        raise InputError(f"{path}: no such register file")
-    try:
-        if path.suffix.lower() in (".xlsx", ".xlsm"):
-            table = pd.read_excel(path, dtype=object)
-        else:
-            table = pd.read_csv(path, dtype=object, encoding="utf-8-sig")
-    except Exception as exc:
-        raise InputError(f"{path}: cannot read register: {str(exc).splitlines()[0]}") from exc
-    table.columns = [str(c).strip().lower() for c in table.columns]
-    if "id" in table and "building_id" not in table:
-        table = table.rename(columns={"id": "building_id"})
-    if "building_id" not in table and "address" not in table:
-        raise InputError(f"{path}: register needs a 'building_id' or 'address' column")
-    if "households" not in table:
-        raise InputError(f"{path}: register needs a 'households' column")
-    for col in ("households", "population"):
-        if col not in table:
-            continue
-        num = pd.to_numeric(table[col], errors="coerce")
-        bad = table[col].notna() & (num.isna() | (num < 0))
-        if bad.any():
-            row = int(np.flatnonzero(bad.to_numpy())[0])
-            raise InputError(f"{path}: row {row + 2}: {col} {table[col].iat[row]!r} is not a count >= 0")
-        table[col] = num
-    return table
-
-
-def _addresses(buildings: gpd.GeoDataFrame) -> pd.Series:
-    street = _text(buildings, "addr:street")
-    number = _text(buildings, "addr:housenumber")
-    return (street + " " + number).str.strip()
-
-
-def _join_register(buildings: gpd.GeoDataFrame, register: pd.DataFrame, log: list) -> tuple[pd.Series, pd.Series]:
-    hh = pd.Series(np.nan, index=buildings.index)
-    pop = pd.Series(np.nan, index=buildings.index)
-    matched = np.zeros(len(register), dtype=bool)
-    for key, values in (("building_id", buildings["building_id"].astype(str)), ("address", _addresses(buildings))):
-        if key not in register:
-            continue
-        reg = register[register[key].notna()]
-        lookup = dict(zip(reg[key].astype(str).str.strip().str.lower(), reg.index, strict=False))
-        rows = values.str.lower().map(lookup)
-        hit = rows.notna() & hh.isna()
-        hh[hit] = register.loc[rows[hit].astype(int), "households"].to_numpy()
-        if "population" in register:
-            pop[hit] = register.loc[rows[hit].astype(int), "population"].to_numpy()
-        matched[rows[hit].astype(int).to_numpy()] = True
-    unmatched = np.flatnonzero(~matched)
-    log.append(("register_rows_matched", str(int(matched.sum()))))
-    log.append(("register_rows_unmatched", str(len(unmatched))))
-    if len(unmatched):
-        key = "building_id" if "building_id" in register else "address"
-        sample = ", ".join(str(register[key].iat[i]) for i in unmatched[:10])
-        log.append(("register_unmatched_keys", sample + (" ..." if len(unmatched) > 10 else "")))
-    return hh, pop
-
-
 def assign_households(
     buildings: gpd.GeoDataFrame,
     rules: Households,
     *,
     landuse: gpd.GeoDataFrame | None = None,
     pois: gpd.GeoDataFrame | None = None,
-    register: pd.DataFrame | None = None,
+    register: Register | RegisterMatch | None = None,
     log: list | None = None,
 ) -> gpd.GeoDataFrame:
     """Give every building ``households``, ``population`` and ``households_source``.
 
-    Given figures (a ``households`` column, then the register) win; the rest
-    are estimated. The log records how many buildings each home rule counted
-    and the households it gave.
+    Given figures (a ``households`` column, then the register, see
+    :mod:`gridkit.register`) win; the rest are estimated. The log records how
+    the register matched, how many buildings each home rule counted and the
+    households it gave.
 
     Returns
     -------
     GeoDataFrame
         A copy of ``buildings`` with ``households`` (int), ``population`` (int),
         ``households_source`` (``given``/``estimated``), ``levels_used``,
-        ``levels_source`` and ``home_rule``.
+        ``levels_source`` and ``home_rule``; with a register also
+        ``register_key`` (``building_id``/``address`` where a row matched).
     """
     log = [] if log is None else log
     out = buildings.copy()
@@ -248,9 +178,13 @@ def assign_households(
     given_pop = pd.to_numeric(out["population"], errors="coerce") if "population" in out else \
         pd.Series(np.nan, index=out.index)
     if register is not None:
-        reg_hh, reg_pop = _join_register(out, register, log)
-        given = given.fillna(reg_hh)
-        given_pop = given_pop.fillna(reg_pop)
+        match = register if isinstance(register, RegisterMatch) else \
+            match_register(out, register, fuzzy_min_ratio=rules.register_fuzzy_min_ratio)
+        log += match.log
+        taken = given.isna() & match.households.notna()
+        given = given.fillna(match.households)
+        given_pop = given_pop.where(~taken, match.population)
+        out["register_key"] = match.key.where(taken, "")
 
     levels, level_source = estimate_levels(out, rules)
     is_home, rule = classify_homes(out, rules, landuse=landuse, pois=pois)
@@ -268,6 +202,7 @@ def assign_households(
     out["home_rule"] = np.where(has_given, "given", rule)
 
     log.append(("households_given_buildings", str(int(has_given.sum()))))
+    log.append(("households_estimated_buildings", str(int((~has_given).sum()))))
     est = ~has_given
     for name, group in pd.DataFrame({"rule": rule[est], "hh": households[est.to_numpy()]}).groupby("rule"):
         log.append((f"home_rule_{name}", f"{len(group)} buildings, {int(group['hh'].sum())} households"))

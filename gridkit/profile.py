@@ -41,6 +41,7 @@ class Households:
     nonhome_poi_kinds: tuple[str, ...] = ()
     home_landuse_kinds: tuple[str, ...] = ()
     nonhome_landuse_kinds: tuple[str, ...] = ()
+    register_fuzzy_min_ratio: float = _num(0.5, 1)
 
 
 @dataclass(frozen=True)

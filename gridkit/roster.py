@@ -2,8 +2,10 @@
 
 A roster is a CSV or XLSX table with one row per person: the grid code, the
 person's name, and optionally a role (网格长, 专职网格员, ...) and a phone
-number. Headers may be English or Chinese (see ``COLUMN_ALIASES``); a title
-row above the header is skipped. Several people may serve one grid.
+number. It is read by the shared table reader
+(:func:`gridkit.io.tables.read_table`): CSV in any usual encoding or a
+spreadsheet, headers in English or Chinese (see ``COLUMN_ALIASES``) below any
+title rows, every sheet with such a header. Several people may serve one grid.
 
 Codes are read as text, so leading zeros survive. A code that a spreadsheet
 turned into a number (``1001001`` for ``000000001001001``) is matched to the
@@ -12,15 +14,13 @@ plan's code with the same numeric value.
 
 from __future__ import annotations
 
-import csv
-import io
-import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from .errors import InputError
+from .io.tables import read_table
 
 if TYPE_CHECKING:
     from .plan import Plan
@@ -38,54 +38,6 @@ COLUMN_ALIASES = {
     "phone": ("phone", "tel", "telephone", "mobile", "phone_number", "电话", "手机", "手机号", "手机号码",
               "联系电话", "联系方式", "电话号码"),
 }
-_HEADER_SEARCH_ROWS = 10
-
-
-def _norm(text: object) -> str:
-    return str(text).strip().lower().replace(" ", "").replace("_", "").replace("\u3000", "")
-
-
-def _cell(value: object) -> str:
-    """Cell value as text; whole floats (as spreadsheets store numbers) lose their ``.0``."""
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        if math.isnan(value):
-            return ""
-        if value.is_integer():
-            return str(int(value))
-    return str(value).strip()
-
-
-def _read_cells(path: Path) -> list[list[str]]:
-    suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm"):
-        from openpyxl import load_workbook
-
-        try:
-            book = load_workbook(path, read_only=True, data_only=True)
-        except Exception as exc:
-            raise InputError(f"{path}: cannot read roster: {str(exc).splitlines()[0]}") from exc
-        try:
-            sheet = book.worksheets[0]
-            return [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-        finally:
-            book.close()
-    if suffix == ".csv":
-        raw = path.read_bytes()
-        for encoding in ("utf-8-sig", "gb18030"):  # Excel in China saves CSV as GBK
-            try:
-                text = raw.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            raise InputError(f"{path}: cannot read roster: the text is neither UTF-8 nor GBK")
-        try:
-            return [[_cell(v) for v in row] for row in csv.reader(io.StringIO(text, newline=""))]
-        except csv.Error as exc:
-            raise InputError(f"{path}: cannot read roster: {exc}") from exc
-    raise InputError(f"{path}: roster must be a .csv or .xlsx file")
 
 
 def read_roster(path: str | Path) -> pd.DataFrame:
@@ -104,40 +56,17 @@ def read_roster(path: str | Path) -> pd.DataFrame:
         a name but no grid code (or the reverse); the message names the file
         and row.
     """
-    path = Path(path)
-    if not path.exists():
-        raise InputError(f"{path}: no such roster file")
-    if path.is_dir():
-        raise InputError(f"{path}: is a folder, not a roster file")
-    rows = _read_cells(path)
-    aliases = {key: {_norm(a) for a in names} for key, names in COLUMN_ALIASES.items()}
-    header_at, columns = -1, {}
-    for r, row in enumerate(rows[:_HEADER_SEARCH_ROWS]):
-        found: dict[str, int] = {}
-        for c, value in enumerate(row):
-            for key, names in aliases.items():
-                if key not in found and _norm(value) in names:
-                    found[key] = c
-                    break
-        if "grid_code" in found and "name" in found:
-            header_at, columns = r, found
-            break
-    if header_at < 0:
-        raise InputError(f"{path}: roster needs a header row with a grid code column (e.g. 'grid_code' or "
-                         f"'网格编码') and a name column (e.g. 'name' or '姓名')")
-    records = []
-    for r in range(header_at + 1, len(rows)):
-        row = rows[r]
-        values = {key: (row[c] if c < len(row) else "") for key, c in columns.items()}
-        if not any(values.values()):
-            continue
-        if not values.get("grid_code"):
-            raise InputError(f"{path}, row {r + 1}: the grid code is empty")
-        if not values.get("name"):
-            raise InputError(f"{path}, row {r + 1}: the name is empty (grid {values['grid_code']})")
-        records.append([values["grid_code"], values["name"], values.get("role", ""), values.get("phone", ""),
-                        r + 1])
-    return pd.DataFrame(records, columns=ROSTER_COLUMNS).astype({"row": int})
+    table = read_table(path, COLUMN_ALIASES, required=(("grid_code",), ("name",)), what="roster").frame
+    for col in ROSTER_COLUMNS:
+        if col not in table:
+            table[col] = ""
+    bad = (table["grid_code"] == "") | (table["name"] == "")
+    if bad.any():
+        at = table[bad].iloc[0]
+        where = f"{path}, sheet '{at['sheet']}', row {at['row']}" if at["sheet"] else f"{path}, row {at['row']}"
+        raise InputError(f"{where}: the grid code is empty" if at["grid_code"] == "" else
+                         f"{where}: the name is empty (grid {at['grid_code']})")
+    return table[ROSTER_COLUMNS].astype({"row": int}).reset_index(drop=True)
 
 
 def check_roster(roster: pd.DataFrame, codes: list[str] | pd.Series, path: str | Path) -> pd.DataFrame:

@@ -1,0 +1,372 @@
+"""Tables as street offices keep them: CSV or spreadsheet, any usual encoding, a
+title above the header, merged cells, one sheet per community.
+
+:func:`read_table` is the one reader behind the household register and the
+staff roster. It finds the header row by its column names (English or Chinese,
+with the usual synonyms, or named explicitly), below any title rows, reads
+every sheet that has such a header, and returns the cells as text with the
+sheet and row each came from, so every later message can name them.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> p = pathlib.Path(tempfile.mkdtemp()) / "t.csv"
+>>> _ = p.write_bytes("幸福社区住户登记表\\n楼栋编号,户数\\nB1,12\\n".encode("gb18030"))
+>>> t = read_table(p, {"id": ("楼栋编号",), "n": ("户数",)}, required=(("id",), ("n",)), what="register")
+>>> t.encoding, t.frame[["id", "n", "row"]].values.tolist()
+('GBK/GB18030', [['B1', '12', 3]])
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import math
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import InputError
+
+__all__ = ["Sheet", "Table", "normalise_header", "read_sheets", "read_table", "TEXT_SUFFIXES",
+           "SHEET_SUFFIXES"]
+
+TEXT_SUFFIXES = (".csv", ".txt", ".tsv")
+SHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+#: How far below the top of a sheet a header row is looked for (title rows, notes).
+HEADER_SEARCH_ROWS = 20
+#: Text in a key column that marks a sum row, not a record (合计 rows end many registers).
+TOTAL_ROW_WORDS = ("合计", "总计", "小计", "共计", "total", "subtotal", "sum")
+_BRACKETS = re.compile(r"[(\[（【].*?[)\]）】]")
+_NOT_IN_NAME = re.compile(r"[\s_\-:：*＊]")
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One sheet's cells as text (a CSV is one sheet named ``""``).
+
+    ``merged`` holds the (row, column) of every cell that took its text from
+    the top-left cell of a merged range, and ``spans`` the last row of each
+    merged range by its top-left (row, column), so header cells merged
+    downwards make the rows they span one header.
+    """
+
+    name: str
+    cells: list[list[str]]
+    merged: frozenset[tuple[int, int]] = frozenset()
+    spans: Mapping[tuple[int, int], int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Table:
+    """What :func:`read_table` read.
+
+    Attributes
+    ----------
+    frame : DataFrame
+        One column per key found (text), plus ``sheet`` (its name, ``""`` for
+        a CSV) and ``row`` (1-based row in the file or sheet).
+    encoding : str
+        How the file was decoded (``UTF-8``, ``UTF-8 with BOM``,
+        ``GBK/GB18030``, ``UTF-16``) or its spreadsheet format (``XLSX``, ``XLS``).
+    columns : dict
+        Key -> the header text it was read from (merged header rows joined by ``/``).
+    sheets : list of str
+        The sheets read; ``skipped`` the sheets without a header.
+    total_rows : int
+        Rows skipped because their key said 合计/总计/... (a sum, not a record).
+    """
+
+    path: Path
+    frame: pd.DataFrame
+    encoding: str
+    columns: dict[str, str]
+    sheets: list[str]
+    skipped: list[str]
+    total_rows: int
+
+
+def normalise_header(text: object) -> str:
+    """A header's text as compared with synonyms: NFKC, lower case, no spaces,
+    underscores, colons or bracketed units (``户数（户）`` -> ``户数``)."""
+    s = unicodedata.normalize("NFKC", str(text)).strip().lower()
+    return _NOT_IN_NAME.sub("", _BRACKETS.sub("", s))
+
+
+def _cell(value: object) -> str:
+    """A cell as text; whole floats (how spreadsheets store numbers) lose their ``.0``."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ""
+        if value.is_integer():
+            return str(int(value))
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _decode(raw: bytes, path: Path, what: str) -> tuple[str, str]:
+    """Text and the name of the encoding it was in."""
+    marked = (("UTF-8 with BOM", "utf-8-sig", raw.startswith(codecs.BOM_UTF8)),
+              ("UTF-16", "utf-16", raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))))
+    for name, codec, bom in marked:
+        if bom:
+            try:
+                return raw.decode(codec), name
+            except UnicodeDecodeError as exc:
+                raise InputError(f"{path}: cannot read {what}: it starts as {name} but is not "
+                                 f"(undecodable byte at offset {exc.start})") from exc
+    # UTF-16 without a BOM: ASCII-range text leaves every other byte NUL.
+    if len(raw) >= 4 and raw.count(0) > len(raw) // 4:
+        le = raw[1::2].count(0) > raw[0::2].count(0)
+        try:
+            return raw.decode("utf-16-le" if le else "utf-16-be"), "UTF-16"
+        except UnicodeDecodeError:
+            pass
+    try:
+        return raw.decode("utf-8"), "UTF-8"
+    except UnicodeDecodeError:
+        pass
+    try:  # Excel on a Chinese Windows saves CSV in the ANSI code page, GBK; GB18030 is its superset
+        return raw.decode("gb18030"), "GBK/GB18030"
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: cannot read {what}: the text is none of UTF-8, UTF-16 or GBK/GB18030 "
+                         f"(undecodable byte at offset {exc.start})") from exc
+
+
+def _read_text(path: Path, what: str) -> tuple[list[Sheet], str]:
+    text, encoding = _decode(path.read_bytes(), path, what)
+    sample = "\n".join(text.splitlines()[:HEADER_SEARCH_ROWS])
+    try:
+        delimiter = csv.Sniffer().sniff(sample, delimiters=",\t;|").delimiter if sample.strip() else ","
+    except csv.Error:
+        delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
+    try:
+        rows = [[_cell(v) for v in row] for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+    except csv.Error as exc:
+        raise InputError(f"{path}: cannot read {what}: {exc}") from exc
+    return [Sheet("", rows)], encoding
+
+
+def _filled(name: str, cells: list[list[str]], ranges: Sequence[tuple[int, int, int, int]]) -> Sheet:
+    """Every cell of a merged range (0-based, inclusive rows/cols) given the top-left text."""
+    merged: set[tuple[int, int]] = set()
+    spans: dict[tuple[int, int], int] = {}
+    for r0, r1, c0, c1 in ranges:
+        if r0 >= len(cells):
+            continue
+        top = cells[r0][c0] if c0 < len(cells[r0]) else ""
+        spans[(r0, c0)] = r1
+        for r in range(r0, min(r1, len(cells) - 1) + 1):
+            row = cells[r]
+            row.extend([""] * (c1 + 1 - len(row)))
+            for c in range(c0, c1 + 1):
+                if (r, c) != (r0, c0):
+                    row[c] = top
+                    merged.add((r, c))
+    return Sheet(name, cells, frozenset(merged), spans)
+
+
+def _read_xlsx(path: Path, what: str) -> list[Sheet]:
+    from openpyxl import load_workbook
+
+    try:
+        # Not read-only: merged ranges are only known to the full reader.
+        book = load_workbook(path, data_only=True)
+    except Exception as exc:
+        raise InputError(f"{path}: cannot read {what}: {str(exc).splitlines()[0]}") from exc
+    try:
+        sheets = []
+        for ws in book.worksheets:
+            cells = [[_cell(v) for v in row] for row in ws.iter_rows(values_only=True)]
+            ranges = [(m.min_row - 1, m.max_row - 1, m.min_col - 1, m.max_col - 1) for m in ws.merged_cells.ranges]
+            sheets.append(_filled(ws.title, cells, ranges))
+        return sheets
+    finally:
+        book.close()
+
+
+def _read_xls(path: Path, what: str) -> list[Sheet]:
+    import xlrd
+
+    try:
+        book = xlrd.open_workbook(str(path), formatting_info=True)
+    except Exception as exc:
+        raise InputError(f"{path}: cannot read {what}: {str(exc).splitlines()[0]}") from exc
+    sheets = []
+    for ws in book.sheets():
+        cells = []
+        for r in range(ws.nrows):
+            row = []
+            for c in range(ws.ncols):
+                cell = ws.cell(r, c)
+                if cell.ctype == xlrd.XL_CELL_DATE:
+                    row.append(_cell(xlrd.xldate.xldate_as_datetime(float(cell.value), book.datemode)))
+                else:
+                    row.append(_cell(cell.value))
+            cells.append(row)
+        ranges = [(r0, r1 - 1, c0, c1 - 1) for r0, r1, c0, c1 in ws.merged_cells]
+        sheets.append(_filled(ws.name, cells, ranges))
+    return sheets
+
+
+def read_sheets(path: str | Path, what: str = "table") -> tuple[list[Sheet], str]:
+    """Every sheet of a CSV/TXT/TSV or XLSX/XLS file as text, and the encoding or format.
+
+    Raises
+    ------
+    InputError
+        Missing file, a folder, an unknown suffix, or a file that cannot be read
+        (``what`` names it in the message: "register", "roster").
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: no such {what} file")
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder, not a {what} file")
+    suffix = path.suffix.lower()
+    if suffix in TEXT_SUFFIXES:
+        return _read_text(path, what)
+    if suffix in (".xlsx", ".xlsm"):
+        return _read_xlsx(path, what), "XLSX"
+    if suffix == ".xls":
+        return _read_xls(path, what), "XLS"
+    raise InputError(f"{path}: a {what} must be a {', '.join(TEXT_SUFFIXES + SHEET_SUFFIXES)} file")
+
+
+def _header_block(sheet: Sheet, at: int) -> int:
+    """Last row of the header starting at row ``at``: header cells merged downwards extend it."""
+    ends = [r1 for (r0, _), r1 in sheet.spans.items() if r0 == at]
+    return max([at, *ends])
+
+
+def _labels(sheet: Sheet, first: int, last: int) -> list[list[str]]:
+    """Per column, the distinct texts of the header rows, top to bottom."""
+    width = max(len(sheet.cells[r]) for r in range(first, last + 1))
+    out: list[list[str]] = []
+    for c in range(width):
+        parts: list[str] = []
+        for r in range(first, last + 1):
+            text = sheet.cells[r][c] if c < len(sheet.cells[r]) else ""
+            if text and text not in parts:
+                parts.append(text)
+        out.append(parts)
+    return out
+
+
+def _match_columns(labels: list[list[str]], names: Mapping[str, set[str]]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for key, accepted in names.items():
+        for c, parts in enumerate(labels):
+            if c in found.values():
+                continue
+            if any(normalise_header(p) in accepted for p in parts) or normalise_header("".join(parts)) in accepted:
+                found[key] = c
+                break
+    return found
+
+
+def _satisfied(found: Mapping[str, int], required: Sequence[Sequence[str]]) -> bool:
+    return all(any(k in found for k in group) for group in required)
+
+
+def read_table(
+    path: str | Path,
+    aliases: Mapping[str, Sequence[str]],
+    *,
+    required: Sequence[Sequence[str]],
+    explicit: Mapping[str, str] | None = None,
+    counts: Sequence[str] = (),
+    what: str = "table",
+) -> Table:
+    """Read the records of every sheet of ``path`` that has a header row.
+
+    Parameters
+    ----------
+    path : str or Path
+        A CSV/TXT/TSV (UTF-8 with or without BOM, UTF-16, GBK/GB18030) or an
+        XLSX/XLS file.
+    aliases : mapping
+        Key -> header texts accepted for it, compared by :func:`normalise_header`.
+    required : sequence of sequences
+        Groups of keys; the header must have at least one key of every group.
+    explicit : mapping, optional
+        Key -> the exact header text to use for it (the user named the column);
+        it replaces that key's aliases.
+    counts : sequence of str
+        Keys holding counts: a merged cell gives its number to its first row
+        only, so a figure is never counted twice.
+    what : str
+        The table's name in messages.
+
+    Returns
+    -------
+    Table
+
+    Raises
+    ------
+    InputError
+        Unreadable file, or no sheet with such a header (the message names the
+        columns looked for and, for named columns, the headers seen).
+    """
+    path = Path(path)
+    sheets, encoding = read_sheets(path, what)
+    explicit = dict(explicit or {})
+    names = {k: {normalise_header(a) for a in v} for k, v in aliases.items()}
+    for key, header in explicit.items():
+        names[key] = {normalise_header(header)}
+    frames: list[pd.DataFrame] = []
+    read: list[str] = []
+    skipped: list[str] = []
+    columns: dict[str, str] = {}
+    totals = 0
+    for sheet in sheets:
+        found: dict[str, int] = {}
+        at = -1
+        for r in range(min(len(sheet.cells), HEADER_SEARCH_ROWS)):
+            last = _header_block(sheet, r)
+            found = _match_columns(_labels(sheet, r, last), names)
+            if _satisfied(found, required) and all(k in found for k in explicit):
+                at = r
+                break
+        if at < 0:
+            skipped.append(sheet.name)
+            continue
+        labels = _labels(sheet, at, last)
+        key_cols = [found[k] for group in required for k in group if k in found and k not in counts]
+        records = []
+        for r in range(last + 1, len(sheet.cells)):
+            row = sheet.cells[r]
+            values = {}
+            for key, c in found.items():
+                text = row[c] if c < len(row) else ""
+                values[key] = "" if key in counts and (r, c) in sheet.merged else text
+            if not any(values.values()):
+                continue
+            if any(normalise_header(row[c]) in TOTAL_ROW_WORDS for c in key_cols if c < len(row)) or (
+                    not any(row[c] for c in key_cols if c < len(row))
+                    and any(normalise_header(v) in TOTAL_ROW_WORDS for v in row)):
+                totals += 1
+                continue
+            records.append({**values, "sheet": sheet.name, "row": r + 1})
+        frames.append(pd.DataFrame.from_records(records, columns=[*found, "sheet", "row"]))
+        read.append(sheet.name)
+        for key, c in found.items():
+            columns.setdefault(key, "/".join(labels[c]))
+    if not frames:
+        wanted = " and ".join("/".join(f"'{k}'" for k in group) for group in required)
+        named = "".join(f"; column '{h}' for {k} not found" for k, h in explicit.items())
+        where = f" in any of its {len(sheets)} sheets" if len(sheets) > 1 else ""
+        raise InputError(f"{path}: {what} needs a header row (within its first {HEADER_SEARCH_ROWS} rows{where}) "
+                         f"with columns {wanted}{named}")
+    frame = pd.concat(frames, ignore_index=True).fillna("")
+    frame["row"] = frame["row"].astype(int)
+    return Table(path, frame, encoding, columns, read, skipped, totals)

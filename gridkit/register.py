@@ -1,0 +1,354 @@
+"""Household registers (住户登记表) as street offices keep them, joined to buildings.
+
+:func:`read_register` reads a register with the shared table reader
+(:func:`gridkit.io.tables.read_table`): CSV in UTF-8, UTF-16 or GBK/GB18030,
+XLSX/XLS with title rows and merged cells, every sheet with a header (one per
+community, say), headers in Chinese or English (``COLUMN_ALIASES``) or named
+explicitly. :func:`match_register` joins it to the buildings: by building id,
+then by address key (:func:`gridkit.address.address_key`, so "建设路１２号"
+meets OSM's ``addr:street=建设路`` + ``addr:housenumber=12``). Rows sharing a
+key (one per unit, say) are summed; a key shared by several footprints is
+split between them by footprint area. A row that matches nothing is reported
+with the nearest address, when one is close, as a suggestion only: a guess is
+never joined.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from .address import address_keys
+from .errors import InputError
+from .io.tables import read_table
+
+__all__ = ["COLUMN_ALIASES", "Register", "RegisterMatch", "match_register", "read_register", "unmatched_path",
+           "write_unmatched"]
+
+#: Accepted header names per column (compared without case, spaces, underscores or bracketed units).
+COLUMN_ALIASES = {
+    "building_id": ("building_id", "buildingid", "id", "bldg_id", "楼栋编号", "楼栋号", "楼栋", "楼号", "楼宇编号",
+                    "建筑编号", "建筑物编号", "房屋编号", "编号"),
+    "address": ("address", "addr", "地址", "门牌", "门牌号", "门牌地址", "楼栋地址", "详细地址", "住址", "房屋地址",
+                "标准地址"),
+    "street": ("street", "addr:street", "街路巷", "街巷", "路名", "道路", "道路名称", "街路巷名称"),
+    "households": ("households", "hh", "户数", "户", "住户数", "总户数", "实有户数", "住户", "户数合计"),
+    "population": ("population", "pop", "persons", "人口", "人数", "人口数", "常住人口", "实有人口", "总人口",
+                   "居住人数"),
+}
+_REQUIRED: tuple[tuple[str, ...], ...] = (("building_id", "address"), ("households",))
+_COUNT_UNITS = ("户", "人", "口")
+_UNMATCHED_COLUMNS = ["sheet", "row", "key", "households", "population", "reason", "suggested_building_id",
+                      "suggested_address", "similarity"]
+
+
+@dataclass(frozen=True)
+class Register:
+    """A register read by :func:`read_register`.
+
+    Attributes
+    ----------
+    rows : DataFrame
+        ``building_id`` and/or ``address`` (text, ``""`` when absent),
+        ``households`` and ``population`` (float, NaN when absent), ``sheet``,
+        ``row`` (where the record is in the file).
+    source, encoding : str
+        The file and how it was decoded (see :class:`gridkit.io.tables.Table`).
+    log : list of (str, str)
+        What reading found, for the plan's run table.
+    """
+
+    rows: pd.DataFrame
+    source: str = ""
+    encoding: str = ""
+    log: list[tuple[str, str]] = field(default_factory=list)
+
+    @classmethod
+    def from_frame(cls, table: pd.DataFrame, source: str = "table") -> Register:
+        """A register from a table already in memory, with ``building_id``/``id`` or ``address`` and
+        ``households`` columns."""
+        frame = table.rename(columns={c: str(c).strip().lower() for c in table.columns})
+        if "id" in frame and "building_id" not in frame:
+            frame = frame.rename(columns={"id": "building_id"})
+        text = frame.astype(object).where(frame.notna(), "").map(_text)
+        return _checked(text.assign(sheet="", row=np.arange(len(text)) + 2), source, "")
+
+
+@dataclass(frozen=True)
+class RegisterMatch:
+    """A register joined to buildings (:func:`match_register`).
+
+    Attributes
+    ----------
+    households, population : Series of float
+        Per building (index of the buildings); NaN where no row matched.
+    key : Series of str
+        Per building: ``building_id`` or ``address`` (the key that matched), ``""``.
+    rows : DataFrame
+        The register's rows with ``matched_by`` (``building_id``, ``address`` or
+        ``""``) and, for unmatched rows, ``reason`` and the nearest address as
+        ``suggested_building_id``, ``suggested_address``, ``similarity``.
+    log : list of (str, str)
+    """
+
+    households: pd.Series
+    population: pd.Series
+    key: pd.Series
+    rows: pd.DataFrame
+    log: list[tuple[str, str]]
+
+    @property
+    def unmatched(self) -> pd.DataFrame:
+        """The rows no building took, in :func:`write_unmatched`'s columns."""
+        out = self.rows[self.rows["matched_by"] == ""]
+        key = out["building_id"].where(out["building_id"] != "", out["address"])
+        return out.assign(key=key)[_UNMATCHED_COLUMNS]
+
+
+def _text(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _counts(rows: pd.DataFrame, col: str, source: str) -> pd.Series:
+    """Counts as floats (NaN where empty); ``12户`` is 12. Anything else is an error naming the row."""
+    text = rows[col].astype(str).str.strip()
+    for unit in _COUNT_UNITS:
+        text = text.str.removesuffix(unit)
+    num = pd.to_numeric(text.where(text != ""), errors="coerce")
+    bad = (text != "") & (num.isna() | (num < 0) | (num % 1 != 0))
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        where = f"sheet '{rows['sheet'].iat[i]}', " if rows["sheet"].iat[i] else ""
+        raise InputError(f"{source}: {where}row {rows['row'].iat[i]}: {col} {rows[col].iat[i]!r} "
+                         "is not a whole count >= 0")
+    return num.astype(float)
+
+
+def _checked(rows: pd.DataFrame, source: str, encoding: str) -> Register:
+    if "building_id" not in rows and "address" not in rows:
+        raise InputError(f"{source}: register needs a 'building_id' or 'address' column")
+    if "households" not in rows:
+        raise InputError(f"{source}: register needs a 'households' column")
+    out = pd.DataFrame({
+        "building_id": rows["building_id"] if "building_id" in rows else "",
+        "address": rows["address"] if "address" in rows else "",
+        "households": _counts(rows, "households", source),
+        "population": _counts(rows, "population", source) if "population" in rows else np.nan,
+        "sheet": rows["sheet"], "row": rows["row"],
+    })
+    if "street" in rows:  # a street column and a house-number column make one address
+        out["address"] = (rows["street"] + out["address"]).where(out["address"] != "", "")
+    empty = out["households"].isna()
+    log = [("register_rows", str(len(out))), ("register_rows_without_households", str(int(empty.sum())))]
+    return Register(out[~empty].reset_index(drop=True), source, encoding, log)
+
+
+def read_register(
+    path: str | Path,
+    *,
+    key_column: str | None = None,
+    households_column: str | None = None,
+    population_column: str | None = None,
+) -> Register:
+    """Read a household register (CSV/TXT in any usual encoding, XLSX or XLS).
+
+    Parameters
+    ----------
+    path : str or Path
+    key_column : str, optional
+        The header of the column that names the building (an id or an
+        address); by default any of ``COLUMN_ALIASES['building_id']`` and
+        ``['address']``.
+    households_column, population_column : str, optional
+        The headers of the counts; by default any of their aliases.
+
+    Returns
+    -------
+    Register
+
+    Raises
+    ------
+    InputError
+        Unreadable file, no header with a key and a households column, or a
+        count that is not a whole number >= 0 (sheet and row named).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "r.csv"
+    >>> _ = p.write_bytes("楼栋编号,户数,人口\\nB1,12,30\\n".encode("gbk"))
+    >>> r = read_register(p)
+    >>> r.encoding, r.rows[["building_id", "households", "population"]].values.tolist()
+    ('GBK/GB18030', [['B1', 12.0, 30.0]])
+    """
+    aliases: dict[str, tuple[str, ...]] = dict(COLUMN_ALIASES)
+    explicit = {k: v for k, v in (("key", key_column), ("households", households_column),
+                                  ("population", population_column)) if v}
+    required = _REQUIRED
+    if key_column:
+        # A named key column may hold ids or addresses: it is tried as both.
+        aliases = {k: v for k, v in aliases.items() if k not in ("building_id", "address", "street")}
+        required = (("key",), ("households",))
+    table = read_table(path, aliases, required=required, explicit=explicit,
+                       counts=("households", "population"), what="register")
+    rows = table.frame
+    if "key" in rows:
+        rows = rows.assign(building_id=rows["key"], address=rows["key"])
+    register = _checked(rows, str(path), table.encoding)
+    log = [("register_file", Path(path).name), ("register_encoding", table.encoding),
+           ("register_sheets", ", ".join(s or "-" for s in table.sheets)),
+           ("register_columns", ", ".join(f"{k}={v}" for k, v in table.columns.items())),
+           *register.log, ("register_total_rows_skipped", str(table.total_rows))]
+    if table.skipped:
+        log.append(("register_sheets_without_header", ", ".join(table.skipped)))
+    return Register(register.rows, register.source, register.encoding, log)
+
+
+def _building_addresses(buildings: gpd.GeoDataFrame) -> pd.Series:
+    def col(name: str) -> pd.Series:
+        if name not in buildings:
+            return pd.Series("", index=buildings.index)
+        s = buildings[name].astype(object)
+        return s.where(s.notna(), "").astype(str)
+
+    full = col("addr:street") + col("addr:housenumber")
+    for other in ("addr:full", "address"):
+        full = full.where(full != "", col(other))
+    return address_keys(full)
+
+
+def _split(total: float, weights: np.ndarray) -> np.ndarray:
+    """``total`` split in proportion to ``weights`` in whole numbers that sum to it (largest remainder)."""
+    if len(weights) == 1:
+        return np.array([total])
+    share = total * weights / weights.sum() if weights.sum() > 0 else np.full(len(weights), total / len(weights))
+    out = np.floor(share)
+    left = int(round(total - out.sum()))
+    out[np.argsort(-(share - out), kind="stable")[:left]] += 1
+    return out
+
+
+def match_register(buildings: gpd.GeoDataFrame, register: Register, *, fuzzy_min_ratio: float) -> RegisterMatch:
+    """Join ``register`` to ``buildings`` by building id, then by address key.
+
+    Parameters
+    ----------
+    buildings : GeoDataFrame
+        With ``building_id`` and, for address matching, ``addr:street`` +
+        ``addr:housenumber`` (or ``addr:full`` / ``address``).
+    register : Register
+    fuzzy_min_ratio : float
+        An unmatched row's nearest building address is suggested (never
+        joined) when the row's address ends with it (a district or
+        community written first) or their similarity (difflib ratio) is at
+        least this.
+
+    Returns
+    -------
+    RegisterMatch
+    """
+    rows = register.rows.copy()
+    n = len(buildings)
+    ids = buildings["building_id"].astype(str).str.strip().str.lower().to_numpy()
+    addrs = _building_addresses(buildings).to_numpy()
+    area = shapely.area(buildings.geometry.values)
+    row_ids = rows["building_id"].astype(str).str.strip().str.lower().to_numpy()
+    row_addrs = address_keys(rows["address"]).to_numpy()
+    matched_by = np.full(len(rows), "", dtype=object)
+    hh, pop = np.full(n, np.nan), np.full(n, np.nan)
+    key = np.full(n, "", dtype=object)
+    summed = shared = 0
+    for name, row_keys, bld_keys in (("building_id", row_ids, ids), ("address", row_addrs, addrs)):
+        free = key == ""
+        where: dict[str, list[int]] = {}
+        for b in np.flatnonzero(free & (bld_keys != "")):
+            where.setdefault(bld_keys[b], []).append(int(b))
+        todo = np.flatnonzero((matched_by == "") & (row_keys != ""))
+        hits = [r for r in todo if row_keys[r] in where]
+        groups: dict[str, list[int]] = {}
+        for r in hits:
+            groups.setdefault(row_keys[r], []).append(int(r))
+        for k, members in groups.items():
+            targets = np.array(where[k])
+            summed += len(members) - 1
+            shared += len(targets) > 1
+            total_hh = rows["households"].to_numpy()[members].sum()
+            p = rows["population"].to_numpy()[members]
+            hh[targets] = _split(total_hh, area[targets])
+            pop[targets] = np.nan if np.isnan(p).any() else _split(p.sum(), area[targets])
+            key[targets] = name
+            matched_by[members] = name
+    rows["matched_by"] = matched_by
+    _suggest(rows, row_addrs, buildings, addrs, key, fuzzy_min_ratio)
+    counts = pd.Series(matched_by).value_counts()
+    unmatched = rows[rows["matched_by"] == ""]
+    log = list(register.log) + [
+        ("register_rows_matched", str(int((matched_by != "").sum()))),
+        ("register_rows_matched_building_id", str(int(counts.get("building_id", 0)))),
+        ("register_rows_matched_address", str(int(counts.get("address", 0)))),
+        ("register_rows_summed", str(summed)),
+        ("register_rows_unmatched", str(len(unmatched))),
+        ("register_rows_fuzzy_suggested", str(int((unmatched["suggested_address"] != "").sum()))),
+        ("register_addresses_split_over_buildings", str(shared)),
+        ("register_buildings_given", str(int((key != "").sum()))),
+    ]
+    if len(unmatched):
+        keys = unmatched["building_id"].where(unmatched["building_id"] != "", unmatched["address"])
+        log.append(("register_unmatched_keys", ", ".join(keys.iloc[:10]) + (" ..." if len(keys) > 10 else "")))
+    index = buildings.index
+    return RegisterMatch(pd.Series(hh, index=index), pd.Series(pop, index=index), pd.Series(key, index=index),
+                         rows, log)
+
+
+def _suggest(rows: pd.DataFrame, row_addrs: np.ndarray, buildings: gpd.GeoDataFrame, addrs: np.ndarray,
+             key: np.ndarray, min_ratio: float) -> None:
+    """Fill ``reason`` and the nearest free building address of each unmatched row (a suggestion only)."""
+    rows["reason"] = ""
+    rows["suggested_building_id"] = ""
+    rows["suggested_address"] = ""
+    rows["similarity"] = np.nan
+    free = (key == "") & (addrs != "")
+    candidates = sorted(set(addrs[free]))
+    first = {a: i for i, a in reversed(list(enumerate(addrs))) if free[i]}
+    for r in np.flatnonzero(rows["matched_by"].to_numpy() == ""):
+        by_id = rows["building_id"].iat[r] != "" and rows["address"].iat[r] == ""
+        rows.iat[r, rows.columns.get_loc("reason")] = "no building with this id" if by_id else \
+            "no building with this address"
+        target = row_addrs[r]
+        if not target or not candidates:
+            continue
+        # A register often writes the district or community before the street: a building
+        # address that ends the row's is the likeliest, however short.
+        ends = [c for c in candidates if target.endswith(c) and any(ch.isdigit() for ch in c)]
+        near = [max(ends, key=len)] if ends else difflib.get_close_matches(target, candidates, n=1, cutoff=min_ratio)
+        if near:
+            b = first[near[0]]
+            rows.iat[r, rows.columns.get_loc("suggested_building_id")] = str(buildings["building_id"].iat[b])
+            rows.iat[r, rows.columns.get_loc("suggested_address")] = near[0]
+            rows.iat[r, rows.columns.get_loc("similarity")] = round(
+                difflib.SequenceMatcher(None, target, near[0]).ratio(), 3)
+
+
+def unmatched_path(plan_path: str | Path) -> Path:
+    """Where the unmatched rows of a plan's register are written: beside the plan."""
+    plan_path = Path(plan_path)
+    return plan_path.with_name(f"{plan_path.stem}_register_unmatched.csv")
+
+
+def write_unmatched(match: RegisterMatch, path: str | Path) -> Path:
+    """Write the unmatched rows (a header only when every row matched) as UTF-8 with BOM, which
+    Excel opens correctly on a Chinese Windows; atomically."""
+    from .io.write import atomic_path
+
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        match.unmatched.to_csv(tmp, index=False, encoding="utf-8-sig")
+    return path

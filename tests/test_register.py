@@ -1,0 +1,201 @@
+"""Registers as street offices keep them: real files in every usual encoding and layout, joined by id
+or by address whatever the spelling; unmatched rows reported, guesses never joined."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+import shapely
+from openpyxl import Workbook
+
+from gridkit import load_profile
+from gridkit.address import address_key
+from gridkit.errors import InputError
+from gridkit.households import assign_households
+from gridkit.register import match_register, read_register, unmatched_path, write_unmatched
+from gridkit.roster import read_roster
+
+RULES = load_profile().households
+RATIO = RULES.register_fuzzy_min_ratio
+
+
+def _buildings(ids, streets=None, numbers=None, widths=None) -> gpd.GeoDataFrame:
+    widths = widths or [20] * len(ids)
+    geoms = [shapely.box(i * 100, 0, i * 100 + w, 10) for i, w in enumerate(widths)]
+    cols = {"building_id": ids, "building": ["apartments"] * len(ids)}
+    if streets is not None:
+        cols |= {"addr:street": streets, "addr:housenumber": numbers}
+    return gpd.GeoDataFrame(cols, geometry=geoms, crs="EPSG:32650")
+
+
+def _joined(register_path, buildings=None, **kw):
+    buildings = _buildings(["B1", "B2", "B3"]) if buildings is None else buildings
+    register = read_register(register_path, **kw)
+    log: list = []
+    out = assign_households(buildings, RULES, register=register, log=log)
+    return register, out.set_index("building_id"), dict(log)
+
+
+CHINESE_CSV = "楼栋编号,地址,户数,人口\nB1,建设路1号,40,100\nB2,建设路2号,7,20\nX9,建设路9号,3,9\n"
+
+
+def test_gbk_csv_with_chinese_headers_joins_every_matching_row(tmp_path):
+    path = tmp_path / "登记表.csv"
+    path.write_bytes(CHINESE_CSV.encode("gbk"))
+    register, b, log = _joined(path)
+    assert register.encoding == "GBK/GB18030" and log["register_encoding"] == "GBK/GB18030"
+    assert b.loc["B1", ["households", "population"]].tolist() == [40, 100]
+    assert b.loc["B2", "households"] == 7 and b.loc["B2", "households_source"] == "given"
+    assert b.loc["B1", "register_key"] == "building_id"
+    assert b.loc["B3", "households_source"] == "estimated" and b.loc["B3", "register_key"] == ""
+    assert log["register_rows_matched_building_id"] == "2" and log["register_rows_unmatched"] == "1"
+    assert log["households_estimated_buildings"] == "1"
+    assert "X9" in log["register_unmatched_keys"]
+
+
+@pytest.mark.parametrize(("encoding", "name", "sep"), [("utf-8-sig", "UTF-8 with BOM", ","),
+                                                       ("utf-8", "UTF-8", ","),
+                                                       ("utf-16", "UTF-16", "\t")])  # Excel's "Unicode text"
+def test_utf8_bom_utf8_and_utf16_are_detected_and_named(tmp_path, encoding, name, sep):
+    path = tmp_path / "r.csv"
+    path.write_bytes(CHINESE_CSV.replace(",", sep).encode(encoding))
+    register, b, _ = _joined(path)
+    assert register.encoding == name
+    assert register.rows.columns[0] == "building_id"  # a BOM is not part of the first header
+    assert b.loc["B1", "households"] == 40 and b.loc["B2", "households"] == 7
+
+
+def _office_workbook(path):
+    """Two sheets (one per community), each with two title rows and a two-row header of merged cells,
+    as a street office's 住户登记表 is drawn, and a 合计 row at the end."""
+    book = Workbook()
+    for n, (community, rows) in enumerate((("幸福社区", [("B1", 30, 80, 75), ("B2", 10, 25, 30)]),
+                                           ("和平社区", [("B3", 12, 40, 33), ("B404", 5, 9, 9)]))):
+        ws = book.active if n == 0 else book.create_sheet()
+        ws.title = community
+        ws.append([f"{community}住户登记表"])
+        ws.merge_cells("A1:D1")
+        ws.append(["填报单位：某某街道办事处", None, "2024年6月"])
+        ws.append(["楼栋编号", "户数（户）", "人口", None])
+        ws.append([None, None, "户籍", "常住"])
+        ws.merge_cells("A3:A4")
+        ws.merge_cells("B3:B4")
+        ws.merge_cells("C3:D3")
+        for row in rows:
+            ws.append(list(row))
+        ws.append(["合计", sum(r[1] for r in rows), sum(r[2] for r in rows), sum(r[3] for r in rows)])
+    book.save(path)
+
+
+def test_xlsx_with_title_rows_merged_header_cells_and_one_sheet_per_community(tmp_path):
+    path = tmp_path / "住户登记表.xlsx"
+    _office_workbook(path)
+    register, b, log = _joined(path)
+    assert register.encoding == "XLSX"
+    assert register.rows["sheet"].tolist() == ["幸福社区", "幸福社区", "和平社区", "和平社区"]
+    assert register.rows["row"].tolist() == [5, 6, 5, 6]  # below the titles and both header rows
+    assert b.loc[["B1", "B2", "B3"], "households"].tolist() == [30, 10, 12]
+    assert b.loc[["B1", "B2", "B3"], "population"].tolist() == [80, 25, 40]
+    assert log["register_sheets"] == "幸福社区, 和平社区"
+    assert log["register_total_rows_skipped"] == "2"  # the 合计 rows are sums, not buildings
+    assert "人口/户籍" in log["register_columns"]
+    assert log["register_rows_unmatched"] == "1" and "B404" in log["register_unmatched_keys"]
+
+
+def test_xls_is_read_too(tmp_path):
+    xlwt = pytest.importorskip("xlwt")
+    book = xlwt.Workbook()
+    ws = book.add_sheet("登记")
+    ws.write_merge(0, 0, 0, 2, "住户登记表")
+    for c, text in enumerate(("楼号", "户", "人数")):
+        ws.write(1, c, text)
+    for r, row in enumerate((("B1", 40, 90), ("B3", 6, 12)), start=2):
+        for c, v in enumerate(row):
+            ws.write(r, c, v)
+    path = tmp_path / "r.xls"
+    book.save(str(path))
+    register, b, _ = _joined(path)
+    assert register.encoding == "XLS"
+    assert b.loc[["B1", "B3"], "households"].tolist() == [40, 6]
+
+
+def test_address_register_differing_only_by_hao_spaces_and_full_width_digits_matches_osm(tmp_path):
+    buildings = _buildings(["w1", "w2", "w3", "w4", "w5", "w6"],
+                           ["建设路", "建设路", "建设路", "解放大道", "建设路", "建设路"],
+                           ["12", "14", "16", "1125-2", "18", "20"])
+    path = tmp_path / "addresses.csv"
+    path.write_text("地址,户数\n建设路１２号,21\n建设路 14 号,22\n建设路十六号,23\n解放大道1125号2栋,24\n"
+                    "建设路99号,5\n洪山区建设路18号,6\n", encoding="utf-8")
+    register, b, log = _joined(path, buildings)
+    assert b.loc[["w1", "w2", "w3", "w4"], "households"].tolist() == [21, 22, 23, 24]
+    assert (b.loc[["w1", "w2", "w3", "w4"], "register_key"] == "address").all()
+    # A close guess is reported, never joined.
+    assert b.loc["w5", "households_source"] == "estimated"
+    assert log["register_rows_matched_address"] == "4" and log["register_rows_unmatched"] == "2"
+    assert log["register_rows_fuzzy_suggested"] == "1"
+    match = match_register(buildings, register, fuzzy_min_ratio=RATIO)
+    out = write_unmatched(match, unmatched_path(tmp_path / "plan.gpkg"))
+    assert out == tmp_path / "plan_register_unmatched.csv"
+    table = pd.read_csv(out, dtype=str, encoding="utf-8-sig").fillna("")
+    assert table["key"].tolist() == ["建设路99号", "洪山区建设路18号"]
+    assert table["row"].tolist() == ["6", "7"]
+    assert table["suggested_building_id"].tolist() == ["", "w5"]
+    assert table["reason"].tolist() == ["no building with this address"] * 2
+
+
+def test_address_keys():
+    assert address_key("建设路１２号") == address_key("建设路 12 号") == address_key("建设路十二号") == "建设路12"
+    assert address_key("建设路12号3单元") == "建设路12"
+    assert address_key("建设路12号3栋") == address_key("建设路12号3幢") == address_key("建设路12-3") == "建设路12-3"
+    assert address_key("二环路5号") == "二环路5"  # numerals in a street name are its name
+    assert address_key(None) == ""
+
+
+def test_unit_rows_are_summed_and_a_shared_address_is_split_by_footprint(tmp_path):
+    buildings = _buildings(["a", "b", "c"], ["建设路", "建设路", "建设路"], ["12", "12", "14"], widths=[30, 10, 20])
+    path = tmp_path / "units.csv"
+    path.write_text("地址,户数,人口\n建设路12号1单元,20,50\n建设路12号2单元,20,50\n建设路14号,9,\n", encoding="utf-8")
+    _, b, log = _joined(path, buildings)
+    assert b.loc[["a", "b"], "households"].tolist() == [30, 10]  # 40 over 300 m2 and 100 m2
+    assert b.loc[["a", "b"], "population"].sum() == 100
+    assert b.loc["c", "households"] == 9
+    assert b.loc["c", "population"] == round(9 * RULES.persons_per_household)  # none given: estimated
+    assert log["register_rows_summed"] == "1" and log["register_addresses_split_over_buildings"] == "1"
+
+
+def test_columns_named_explicitly(tmp_path):
+    path = tmp_path / "r.csv"
+    path.write_text("说明：本表由社区填报\n楼宇代码,住户总数,备注\nB2,15,\n建设路1号,4,\n", encoding="utf-8")
+    with pytest.raises(InputError, match="header row"):
+        read_register(path)
+    buildings = _buildings(["B1", "B2"], ["建设路", "建设路"], ["1", "2"])
+    _, b, log = _joined(path, buildings, key_column="楼宇代码", households_column="住户总数")
+    assert b.loc["B2", "households"] == 15 and b.loc["B2", "register_key"] == "building_id"
+    assert b.loc["B1", "households"] == 4 and b.loc["B1", "register_key"] == "address"
+    with pytest.raises(InputError, match="column '户数合计' for households not found"):
+        read_register(path, key_column="楼宇代码", households_column="户数合计")
+
+
+def test_bad_counts_name_the_sheet_and_row(tmp_path):
+    path = tmp_path / "r.xlsx"
+    book = Workbook()
+    book.active.title = "幸福社区"
+    for row in (["楼栋编号", "户数"], ["B1", 12], ["B2", "十二"]):
+        book.active.append(row)
+    book.save(path)
+    with pytest.raises(InputError, match=r"r\.xlsx: sheet '幸福社区', row 3: households '十二' is not a whole count"):
+        read_register(path)
+    path = tmp_path / "r.csv"
+    path.write_text("id,households\nB1,2.5\n", encoding="utf-8")
+    with pytest.raises(InputError, match="row 2: households '2.5'"):
+        read_register(path)
+    path.write_bytes(b"\xff\xfe\x00")
+    with pytest.raises(InputError, match="starts as UTF-16 but is not"):
+        read_register(path)
+
+
+def test_roster_uses_the_same_reader_every_sheet_and_encoding(tmp_path):
+    path = tmp_path / "名册.csv"
+    path.write_bytes("网格员名册\n网格编码,姓名,手机号码\n001,张三,13800000000\n".encode("utf-16"))
+    assert read_roster(path)[["grid_code", "name", "phone"]].values.tolist() == [["001", "张三", "13800000000"]]
