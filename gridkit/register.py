@@ -28,7 +28,7 @@ from .address import address_keys
 from .errors import InputError
 from .io.tables import read_table
 
-__all__ = ["COLUMN_ALIASES", "Register", "RegisterMatch", "match_register", "read_register", "unmatched_path",
+__all__ = ["COLUMN_ALIASES", "Register", "RegisterMatch", "counts", "match_register", "read_register", "unmatched_path",
            "write_unmatched"]
 
 #: Accepted header names per column (compared without case, spaces, underscores or bracketed units).
@@ -117,7 +117,7 @@ def _text(value: object) -> str:
     return str(value).strip()
 
 
-def _counts(rows: pd.DataFrame, col: str, source: str) -> pd.Series:
+def counts(rows: pd.DataFrame, col: str, source: str) -> pd.Series:
     """Counts as floats (NaN where empty); ``12户`` is 12. Anything else is an error naming the row."""
     text = rows[col].astype(str).str.strip()
     for unit in _COUNT_UNITS:
@@ -140,8 +140,8 @@ def _checked(rows: pd.DataFrame, source: str, encoding: str) -> Register:
     out = pd.DataFrame({
         "building_id": rows["building_id"] if "building_id" in rows else "",
         "address": rows["address"] if "address" in rows else "",
-        "households": _counts(rows, "households", source),
-        "population": _counts(rows, "population", source) if "population" in rows else np.nan,
+        "households": counts(rows, "households", source),
+        "population": counts(rows, "population", source) if "population" in rows else np.nan,
         "sheet": rows["sheet"], "row": rows["row"],
     })
     if "street" in rows:  # a street column and a house-number column make one address
@@ -288,12 +288,12 @@ def match_register(buildings: gpd.GeoDataFrame, register: Register, *, fuzzy_min
             matched_by[members] = name
     rows["matched_by"] = matched_by
     _suggest(rows, row_addrs, buildings, addrs, key, fuzzy_min_ratio)
-    counts = pd.Series(matched_by).value_counts()
+    by_key = pd.Series(matched_by).value_counts()
     unmatched = rows[rows["matched_by"] == ""]
     log = list(register.log) + [
         ("register_rows_matched", str(int((matched_by != "").sum()))),
-        ("register_rows_matched_building_id", str(int(counts.get("building_id", 0)))),
-        ("register_rows_matched_address", str(int(counts.get("address", 0)))),
+        ("register_rows_matched_building_id", str(int(by_key.get("building_id", 0)))),
+        ("register_rows_matched_address", str(int(by_key.get("address", 0)))),
         ("register_rows_summed", str(summed)),
         ("register_rows_unmatched", str(len(unmatched))),
         ("register_rows_fuzzy_suggested", str(int((unmatched["suggested_address"] != "").sum()))),

@@ -195,8 +195,11 @@ def _read_xlsx(path: Path, what: str) -> list[Sheet]:
 
 
 def _read_xls(path: Path, what: str) -> list[Sheet]:
-    import xlrd
-
+    try:
+        import xlrd
+    except ImportError as exc:
+        raise InputError(f"{path}: reading a legacy .xls {what} needs the xlrd package "
+                         "(pip install 'gridkit[xls]'), or save it as .xlsx") from exc
     try:
         book = xlrd.open_workbook(str(path), formatting_info=True)
     except Exception as exc:
