@@ -3,8 +3,11 @@
 An estimate is footprint area x levels x residential floor share / dwelling
 size, for the buildings judged to be homes. Whether a building is a home is
 decided by the first rule that speaks, in this order: its OSM ``building`` tag,
-its name, a non-home POI inside it, the landuse polygon it stands in, and the
-profile's default. Every rule and number is a profile value.
+its name, a non-home POI inside it, the landuse polygon it stands in, a
+``man_made`` tag, then its shape and neighbours (a big footprint beside
+industrial or warehouse buildings, a footprint too large or too deep for a
+home), and the profile's default. Every rule and number is a profile value.
+Decisions a street office should review are marked in ``home_doubt``.
 """
 
 from __future__ import annotations
@@ -19,9 +22,13 @@ import shapely
 from .profile import Households
 from .register import Register, RegisterMatch, match_register
 
-__all__ = ["assign_households", "classify_homes", "estimate_levels"]
+__all__ = ["SHAPE_RULES", "assign_households", "classify_homes", "doubtful_homes", "estimate_levels", "footprint_depth"]
 
 _NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?")
+#: How closely a footprint's depth is measured (m): a precision, not a policy.
+DEPTH_PRECISION_M = 0.5
+#: Rules that judge a building by its shape or neighbours, not by what the data says of it.
+SHAPE_RULES = ("near_industrial", "too_large", "too_deep")
 
 
 def _first_number(values: pd.Series) -> pd.Series:
@@ -105,14 +112,58 @@ def _landuse_kind(buildings: gpd.GeoDataFrame, landuse: gpd.GeoDataFrame | None,
     return out
 
 
+def footprint_depth(geoms: np.ndarray, *, at_least: float) -> np.ndarray:
+    """Depth of each footprint (m): the diameter of the largest circle inside it.
+
+    For a rectangular slab that is the short side of its minimum rotated
+    rectangle; for a courtyard ring, an L or a U it is the thickness of the
+    widest wing, where the rotated rectangle would span the whole courtyard.
+    Only footprints big enough to hold a circle of diameter ``at_least`` are
+    measured; the others get the diameter of the circle of their area, an upper
+    bound below ``at_least``, so comparisons with any threshold from
+    ``at_least`` up are exact.
+    """
+    area = shapely.area(geoms)
+    depth = 2 * np.sqrt(area / np.pi)
+    big = np.flatnonzero(depth >= at_least)
+    if len(big):
+        depth[big] = 2 * shapely.length(shapely.maximum_inscribed_circle(geoms[big], DEPTH_PRECISION_M))
+    return depth
+
+
+def _near_industrial(buildings: gpd.GeoDataFrame, tag: pd.Series, rules: Households) -> pd.Series:
+    """Buildings of at least ``industrial_neighbour_min_footprint_m2`` within
+    ``industrial_neighbour_m`` of an industrial or warehouse building."""
+    hit = pd.Series(False, index=buildings.index)
+    geoms = buildings.geometry.values
+    works = np.flatnonzero(tag.isin(rules.industrial_building_tags).to_numpy())
+    big = np.flatnonzero(shapely.area(geoms) >= rules.industrial_neighbour_min_footprint_m2)
+    if len(works) == 0 or len(big) == 0:
+        return hit
+    near, _ = shapely.STRtree(geoms[works]).query(geoms[big], predicate="dwithin",
+                                                  distance=rules.industrial_neighbour_m)
+    hit.iloc[big[np.unique(near)]] = True
+    return hit
+
+
 def classify_homes(
     buildings: gpd.GeoDataFrame,
     rules: Households,
     *,
     landuse: gpd.GeoDataFrame | None = None,
     pois: gpd.GeoDataFrame | None = None,
+    depth: np.ndarray | None = None,
 ) -> tuple[pd.Series, pd.Series]:
     """Decide which buildings are homes.
+
+    What the data says comes first (tag, name, POI, landuse); the shape and the
+    neighbours speak only for buildings nothing else describes, before the
+    profile's default.
+
+    Parameters
+    ----------
+    depth : ndarray, optional
+        :func:`footprint_depth` of the buildings, when already measured.
 
     Returns
     -------
@@ -120,13 +171,17 @@ def classify_homes(
     rule : Series of str
         The rule that decided: ``tag_home``, ``tag_nonhome``, ``name_home``,
         ``name_nonhome``, ``poi_nonhome``, ``landuse_home``,
-        ``landuse_nonhome``, ``too_small`` or ``default``.
+        ``landuse_nonhome``, ``man_made``, ``near_industrial``,
+        ``too_large``, ``too_deep``, ``too_small`` or ``default``.
     """
     tag = _text(buildings, "building")
     name = _text(buildings, "name")
     decided = pd.Series("", index=buildings.index)
+    area = shapely.area(buildings.geometry.values)
+    if depth is None:
+        depth = footprint_depth(buildings.geometry.values, at_least=rules.max_home_depth_m)
 
-    def decide(mask: pd.Series, label: str) -> None:
+    def decide(mask: pd.Series | np.ndarray, label: str) -> None:
         decided[(decided == "") & mask] = label
 
     decide(tag.isin(rules.home_building_tags), "tag_home")
@@ -138,13 +193,47 @@ def classify_homes(
     lu = _landuse_kind(buildings, landuse, rules)
     decide(lu == "home", "landuse_home")
     decide(lu == "nonhome", "landuse_nonhome")
+    decide(_text(buildings, "man_made").isin(rules.nonhome_man_made), "man_made")
+    decide(_near_industrial(buildings, tag, rules), "near_industrial")
+    decide(area > rules.max_home_footprint_m2, "too_large")
+    decide(depth > rules.max_home_depth_m, "too_deep")
     decide(pd.Series(True, index=buildings.index), "default")
     is_home = decided.str.endswith("_home") | ((decided == "default") & rules.default_is_home)
-    small = shapely.area(buildings.geometry.values) < rules.min_home_footprint_m2
+    small = area < rules.min_home_footprint_m2
     too_small = is_home & small
     decided[too_small] = "too_small"
     is_home &= ~small
     return is_home, decided
+
+
+def doubtful_homes(
+    buildings: gpd.GeoDataFrame,
+    is_home: pd.Series,
+    rule: pd.Series,
+    levels_source: pd.Series,
+    rules: Households,
+    *,
+    depth: np.ndarray,
+) -> pd.Series:
+    """Decisions a street office should review, as ``;``-joined reasons (``""``: none).
+
+    ``large_home`` / ``deep_home``: a home whose footprint is over
+    ``doubt_footprint_m2`` or deeper than ``doubt_depth_m``; ``no_levels``: a
+    home estimated with the default number of levels; ``shape_only``: not a
+    home by its shape or neighbours alone (``SHAPE_RULES``), with no tag, name,
+    POI or landuse to confirm it.
+    """
+    area = shapely.area(buildings.geometry.values)
+    reasons = [
+        ("large_home", is_home & (area > rules.doubt_footprint_m2)),
+        ("deep_home", is_home & (depth > rules.doubt_depth_m)),
+        ("no_levels", is_home & (levels_source == "default")),
+        ("shape_only", rule.isin(SHAPE_RULES)),
+    ]
+    out = pd.Series("", index=buildings.index)
+    for label, mask in reasons:
+        out[mask] = out[mask] + ";" + label
+    return out.str.lstrip(";")
 
 
 def assign_households(
@@ -169,7 +258,8 @@ def assign_households(
         A copy of ``buildings`` with ``households`` (int), ``population`` (int),
         ``households_source`` (``given``/``estimated``), ``levels_used``,
         ``levels_source`` and ``home_rule``; with a register also
-        ``register_key`` (``building_id``/``address`` where a row matched).
+        ``register_key`` (``building_id``/``address`` where a row matched);
+        ``home_doubt`` (:func:`doubtful_homes`, ``""`` for given figures).
     """
     log = [] if log is None else log
     out = buildings.copy()
@@ -187,7 +277,8 @@ def assign_households(
         out["register_key"] = match.key.where(taken, "")
 
     levels, level_source = estimate_levels(out, rules)
-    is_home, rule = classify_homes(out, rules, landuse=landuse, pois=pois)
+    depth = footprint_depth(out.geometry.values, at_least=min(rules.max_home_depth_m, rules.doubt_depth_m))
+    is_home, rule = classify_homes(out, rules, landuse=landuse, pois=pois, depth=depth)
     floor = shapely.area(out.geometry.values) * levels * rules.residential_floor_share
     estimate = np.where(is_home, np.maximum(1, np.round(floor / rules.dwelling_size_m2)), 0).astype(int)
 
@@ -200,12 +291,17 @@ def assign_households(
     out["levels_used"] = levels
     out["levels_source"] = level_source
     out["home_rule"] = np.where(has_given, "given", rule)
+    doubt = doubtful_homes(out, is_home, rule, level_source, rules, depth=depth).where(~has_given, "")
+    out["home_doubt"] = doubt
 
     log.append(("households_given_buildings", str(int(has_given.sum()))))
     log.append(("households_estimated_buildings", str(int((~has_given).sum()))))
     est = ~has_given
     for name, group in pd.DataFrame({"rule": rule[est], "hh": households[est.to_numpy()]}).groupby("rule"):
         log.append((f"home_rule_{name}", f"{len(group)} buildings, {int(group['hh'].sum())} households"))
+    for reason in ("large_home", "deep_home", "no_levels", "shape_only"):
+        flagged = doubt.str.split(";").map(lambda parts, r=reason: r in parts)
+        log.append((f"home_doubt_{reason}", str(int(flagged.sum()))))
     for name, n in level_source[est].value_counts().sort_index().items():
         log.append((f"levels_from_{name}", str(int(n))))
     log.append(("households_total", str(int(households.sum()))))

@@ -42,6 +42,14 @@ class Households:
     home_landuse_kinds: tuple[str, ...] = ()
     nonhome_landuse_kinds: tuple[str, ...] = ()
     register_fuzzy_min_ratio: float = _num(0.5, 1)
+    max_home_footprint_m2: float = _num(100, 10**6)
+    max_home_depth_m: float = _num(5, 1000)
+    industrial_building_tags: tuple[str, ...] = ()
+    industrial_neighbour_m: float = _num(0, 1000)
+    industrial_neighbour_min_footprint_m2: float = _num(0, 10**6)
+    nonhome_man_made: tuple[str, ...] = ()
+    doubt_footprint_m2: float = _num(0, 10**6)
+    doubt_depth_m: float = _num(0, 1000)
 
 
 @dataclass(frozen=True)

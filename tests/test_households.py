@@ -57,3 +57,34 @@ def test_log_counts_each_rule():
     entries = dict(log)
     assert entries["home_rule_tag_home"].startswith("1 buildings")
     assert entries["home_rule_tag_nonhome"] == "1 buildings, 0 households"
+
+
+def _footprints(boxes, **cols):
+    return gpd.GeoDataFrame(cols, geometry=[shapely.box(*b) for b in boxes], crs="EPSG:32650")
+
+
+def test_shape_rules_judge_only_what_nothing_else_describes():
+    # A 150 x 100 m untagged shed, a 60 x 60 m untagged hall, a 100 x 20 m slab (a home), a 40 x 40 m
+    # courtyard ring with 12 m wings (a home: as deep as its wings), and the same shed tagged apartments.
+    ring = shapely.box(1000, 0, 1040, 40).difference(shapely.box(1012, 12, 1028, 28))
+    b = gpd.GeoDataFrame({"building": ["yes", "yes", "yes", "yes", "apartments"]},
+                         geometry=[shapely.box(0, 0, 150, 100), shapely.box(300, 0, 360, 60),
+                                   shapely.box(500, 0, 600, 20), ring, shapely.box(2000, 0, 2150, 100)],
+                         crs="EPSG:32650")
+    log = []
+    out = assign_households(b, RULES, log=log)
+    assert list(out["home_rule"]) == ["too_large", "too_deep", "default", "default", "tag_home"]
+    assert list(out["households"] > 0) == [False, False, True, True, True]
+    assert out["home_doubt"].tolist() == ["shape_only", "shape_only", "no_levels", "no_levels",
+                                          "large_home;deep_home;no_levels"]
+    entries = dict(log)
+    assert entries["home_rule_too_large"] == "1 buildings, 0 households"
+    assert entries["home_doubt_shape_only"] == "2" and entries["home_doubt_large_home"] == "1"
+
+
+def test_big_footprints_beside_a_works_and_man_made_are_not_homes():
+    b = _footprints([(0, 0, 60, 20), (70, 0, 130, 20), (400, 0, 460, 20), (800, 0, 820, 10)],
+                    building=["industrial", "yes", "yes", "yes"], man_made=[None, None, None, "water_tower"])
+    out = assign_households(b, RULES)
+    assert list(out["home_rule"]) == ["tag_nonhome", "near_industrial", "default", "man_made"]
+    assert RULES.industrial_neighbour_min_footprint_m2 <= 1200 and RULES.industrial_neighbour_m >= 10
