@@ -19,6 +19,7 @@ import shapely
 from .blocks import shared_edges
 from .graph import build_graph, crossing_points, segments
 from .profile import Profile
+from .slivers import is_sliver
 
 if TYPE_CHECKING:
     from .plan import Plan
@@ -93,12 +94,20 @@ def _assignment(plan_grids: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame, area:
             "households_total_gap": total_gap, "buildings_split": split}
 
 
-def _barrier_crossings(grids: np.ndarray, barriers: gpd.GeoDataFrame, roads: gpd.GeoDataFrame) -> int:
-    """Grids that a barrier splits into pieces no road crossing links."""
+def _barrier_crossings(grids: np.ndarray, barriers: gpd.GeoDataFrame, roads: gpd.GeoDataFrame,
+                       buildings: gpd.GeoDataFrame, profile: Profile) -> int:
+    """Grids that a barrier splits into pieces no road crossing links.
+
+    A piece nobody lives in that is too small or thin to be a grid (a sliver,
+    :func:`gridkit.slivers.is_sliver`) may sit across a barrier: it has to join
+    some grid.
+    """
     if len(barriers) == 0:
         return 0
     lines = barriers.geometry.values.to_numpy()
     crossings = crossing_points(roads, barriers)
+    homes = shapely.point_on_surface(buildings.geometry.values.to_numpy())
+    home_hh = buildings["households"].to_numpy(dtype=float)
     bad = 0
     g_idx, l_idx = shapely.STRtree(lines).query(grids, predicate="intersects")
     for gi in np.unique(g_idx):
@@ -108,6 +117,9 @@ def _barrier_crossings(grids: np.ndarray, barriers: gpd.GeoDataFrame, roads: gpd
         pieces = shapely.get_parts(shapely.polygonize(shapely.get_parts(noded)))
         pieces = pieces[shapely.area(pieces) > 1.0]
         pieces = pieces[shapely.within(shapely.point_on_surface(pieces), grid)]
+        b, piece = shapely.STRtree(pieces).query(homes, predicate="within")
+        hh = np.bincount(piece, weights=home_hh[b], minlength=len(pieces))
+        pieces = pieces[~is_sliver(shapely.area(pieces), shapely.length(pieces), hh, profile)]
         if len(pieces) <= 1:
             continue
         linked = len(crossings) and shapely.intersects(shapely.buffer(inner, 3.0), shapely.multipoints(crossings))
@@ -201,7 +213,7 @@ def compute_metrics(plan: Plan, profile: Profile) -> pd.DataFrame:
     rows.append(_row("building_integrity", asg["buildings_split"], "invariant", asg["buildings_split"] == 0))
     not_single = int((shapely.get_type_id(geoms) != 3).sum() + shapely.is_empty(geoms).sum())
     rows.append(_row("contiguity", not_single, "invariant", not_single == 0))
-    crossing = _barrier_crossings(geoms, plan.barriers, plan.roads)
+    crossing = _barrier_crossings(geoms, plan.barriers, plan.roads, plan.buildings, profile)
     rows.append(_row("barriers", crossing, "invariant", crossing == 0))
     rows += [_row(k, v, "detail") for k, v in asg.items()]
 

@@ -1,9 +1,12 @@
 """Names of grids and communities from the streets that bound them.
 
 A grid is named for the longest named road along its boundary and its side
-of that road, e.g. "幸福路东网格"; repeats within a community are numbered
-(一, 二, …). A community is named for its largest named compound, else its
-main bounding road ("…社区"). Names are defaults; users edit them.
+of that road, e.g. "幸福路东网格"; a grid no named road runs along takes the
+nearest named road instead, so every name says where the grid is. Repeats
+within the numbering group are numbered (一, 二, … 十一, …). A community is
+named for its largest named compound, else its main bounding road ("…社区").
+The caller's fallback is used only where the area has no named road at all.
+Names are defaults; users edit them.
 """
 
 from __future__ import annotations
@@ -13,9 +16,23 @@ import numpy as np
 import pandas as pd
 import shapely
 
-__all__ = ["boundary_streets", "unit_names"]
+__all__ = ["boundary_streets", "unit_names", "numeral"]
 
-_NUMERALS = "一二三四五六七八九十"
+_DIGITS = "零一二三四五六七八九"
+
+
+def numeral(n: int) -> str:
+    """Chinese numeral of ``n`` (1 → 一, 12 → 十二, 40 → 四十, 105 → 一百零五)."""
+    if n < 10:
+        return _DIGITS[n]
+    if n < 100:
+        tens, ones = divmod(n, 10)
+        return ("" if tens == 1 else _DIGITS[tens]) + "十" + (_DIGITS[ones] if ones else "")
+    hundreds, rest = divmod(n, 100)
+    if rest == 0:
+        return _DIGITS[hundreds] + "百"
+    return _DIGITS[hundreds] + "百" + ("零" + _DIGITS[rest] if rest < 10 else
+                                       ("一" if rest < 20 else "") + numeral(rest))
 
 
 def boundary_streets(geoms: np.ndarray, roads: gpd.GeoDataFrame, reach: float) -> list[list[tuple[str, float]]]:
@@ -57,13 +74,16 @@ def _numbered(bases: list[str], groups: np.ndarray, suffix: str) -> list[str]:
     rank = frame.groupby(["group", "base"]).cumcount().to_numpy()
     out = []
     for base, n, k in zip(bases, counts, rank, strict=True):
-        out.append(f"{base}{suffix}" if n == 1 else f"{base}{_NUMERALS[k] if k < 10 else k + 1}{suffix}")
+        out.append(f"{base}{suffix}" if n == 1 else f"{base}{numeral(k + 1)}{suffix}")
     return out
 
 
 def unit_names(geoms: np.ndarray, roads: gpd.GeoDataFrame, *, parents: np.ndarray, suffix: str, reach: float,
                fallback: list[str], preferred: list[str] | None = None) -> np.ndarray:
     """Default names: ``preferred`` where given, else road + side, else ``fallback``.
+
+    The road is the longest named one along the boundary, else the nearest
+    named one; ``fallback`` is used only when ``roads`` has no named road.
 
     Parameters
     ----------
@@ -78,16 +98,17 @@ def unit_names(geoms: np.ndarray, roads: gpd.GeoDataFrame, *, parents: np.ndarra
     streets = boundary_streets(geoms, roads, reach)
     lines = {}
     if len(roads) and "name" in roads:
-        for name, group in roads.groupby(roads["name"].fillna("").astype(str)):
+        for name, group in roads.groupby(roads["name"].fillna("").astype(str).str.strip()):
             if name:
                 lines[name] = shapely.union_all(group.geometry.values.to_numpy())
-    bases = []
-    for i, found in enumerate(streets):
-        if found:
-            road = found[0][0]
-            bases.append(f"{road}{_side(geoms[i], lines[road])}")
-        else:
-            bases.append(fallback[i])
+    road = [found[0][0] if found else "" for found in streets]
+    unnamed = [i for i, r in enumerate(road) if not r]
+    if unnamed and lines:
+        names = list(lines)
+        _, nearest = shapely.STRtree(list(lines.values())).query_nearest(geoms[unnamed], all_matches=False)
+        for i, j in zip(unnamed, nearest, strict=True):
+            road[i] = names[j]
+    bases = [f"{r}{_side(geoms[i], lines[r])}" if r else fallback[i] for i, r in enumerate(road)]
     names = _numbered(bases, parents, suffix)
     if preferred is not None:
         names = [p if p else n for p, n in zip(preferred, names, strict=True)]

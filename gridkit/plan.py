@@ -30,6 +30,7 @@ from .households import assign_households
 from .levels import Levels, solve_levels
 from .names import unit_names
 from .profile import Profile, load_profile
+from .slivers import absorb_slivers
 from .staffing import community_staffing, grid_staffing
 
 __all__ = ["Plan", "Prepared", "prepare", "partition", "assemble", "dissolve_units"]
@@ -188,6 +189,7 @@ def partition(
         locked_community=homes["community"].locked if homes["community"] else None,
         locked_grid=homes["grid"].locked if homes["grid"] else None,
     )
+    levels = absorb_slivers(levels, blocks.geometry.values.to_numpy(), prep.arrays, prep.profile)
     prep.log.append(("compounds", str(len(compounds))))
     return assemble(prep, levels, homes=homes, compound_names=_compound_names(compounds, block_compound))
 
@@ -309,8 +311,7 @@ def assemble(prep: Prepared, levels: Levels | np.ndarray, *, flags: dict[int, tu
     codes = assign_codes(geoms, prefixes, GRID_WIDTH, _kept_codes(lab, hh_blocks, homes.get("grid")))
     # Names are numbered across the whole street office, so each is unique there.
     names = unit_names(geoms, roads, parents=np.full(k, county, dtype=object), suffix="网格", reach=reach,
-                       fallback=[f"{c_names[parent[i]].removesuffix('社区')}第{int(str(codes[i])[-GRID_WIDTH:])}"
-                                 for i in range(k)],
+                       fallback=[str(c_names[parent[i]]) for i in range(k)],
                        preferred=_kept_names(codes, homes.get("grid")))
     sums = _sums(lab, blocks, k)
 

@@ -111,6 +111,12 @@ class Bounds:
 
 
 @dataclass(frozen=True)
+class Grid(Bounds):
+    min_area_m2: float = _num(0, 10**7)
+    min_compactness: float = _num(0, 1)
+
+
+@dataclass(frozen=True)
 class Group(Bounds):
     small_area_households: int = _num(0, 10**7)
 
@@ -169,7 +175,7 @@ class Profile:
     households: Households = field(default_factory=Households)
     roads: Roads = field(default_factory=Roads)
     blocks: Blocks = field(default_factory=Blocks)
-    grid: Bounds = field(default_factory=Bounds)
+    grid: Grid = field(default_factory=Grid)
     community: Bounds = field(default_factory=Bounds)
     group: Group = field(default_factory=Group)
     levels: Levels = field(default_factory=Levels)

@@ -1,0 +1,147 @@
+"""Sliver grids: pieces nobody lives in that are too small or too thin to be a grid.
+
+The engine partitions each connected piece of the block graph on its own, so
+a strip of land that a barrier (river, railway) cuts off from every other
+block becomes a grid of its own: a few square metres, no households, a name
+no one can place. Such a piece joins the neighbouring grid it shares the
+longest edge with, across the barrier if it must: nobody lives there, so no
+resident's grid is split by the barrier. The same rule tells the validator
+which barrier-split pieces of a grid it may ignore.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from .graph import GraphArrays
+from .profile import Profile
+
+if TYPE_CHECKING:
+    from .levels import Levels
+
+__all__ = ["is_sliver", "absorb_slivers", "compactness"]
+
+#: Flag of a grid smaller than ``grid.min_area_m2`` that is no sliver (it
+#: holds households) or has no neighbour to join.
+SMALL_AREA = "small_area"
+
+
+def compactness(area: np.ndarray, perimeter: np.ndarray) -> np.ndarray:
+    """Polsby–Popper compactness ``4 pi A / P^2`` (1 for a disc, near 0 for a strip)."""
+    return 4 * np.pi * np.asarray(area, dtype=float) / np.maximum(np.asarray(perimeter, dtype=float), 1e-9) ** 2
+
+
+def is_sliver(area: np.ndarray, perimeter: np.ndarray, households: np.ndarray, profile: Profile) -> np.ndarray:
+    """Whether each piece is a sliver: no households, and smaller or thinner than a grid may be.
+
+    Parameters
+    ----------
+    area, perimeter : array of float
+        Of each piece (m², m).
+    households : array of int
+    profile : Profile
+        ``grid.min_area_m2`` and ``grid.min_compactness``.
+    """
+    rules = profile.grid
+    small = np.asarray(area, dtype=float) < rules.min_area_m2
+    thin = compactness(area, perimeter) < rules.min_compactness
+    return (np.asarray(households) == 0) & (small | thin)
+
+
+def _touching(faces: np.ndarray, of: np.ndarray) -> pd.DataFrame:
+    """Shared boundary length between each block in ``of`` and every block it touches."""
+    a, b = shapely.STRtree(faces).query(faces[of], predicate="intersects")
+    a = of[a]
+    keep = a != b
+    a, b = a[keep], b[keep]
+    length = shapely.length(shapely.intersection(shapely.boundary(faces[a]), shapely.boundary(faces[b])))
+    frame = pd.DataFrame({"a": a, "b": b, "len": length})
+    return frame[frame["len"] > 0]
+
+
+def absorb_slivers(levels: Levels, faces: np.ndarray, g: GraphArrays, profile: Profile) -> Levels:
+    """Merge every sliver grid into the neighbouring grid it shares the longest edge with.
+
+    Preference among neighbours: the same community (then no community
+    changes shape), a grid that is no sliver, one reached without crossing a
+    barrier (a block graph edge), then the longest shared edge. A sliver that
+    was its community's only grid takes the neighbour's community (and group)
+    with it. Locked grids neither move nor receive. Grids left under
+    ``grid.min_area_m2`` are flagged ``small_area``.
+
+    Parameters
+    ----------
+    levels : Levels
+        Labels of every block, as solved.
+    faces : ndarray of shapely geometries
+        The blocks, in node order of ``g``.
+    g : GraphArrays
+        The block graph (its edges do not cross barriers).
+    profile : Profile
+    """
+    grid = levels.grid.copy()
+    ids, lab = np.unique(grid, return_inverse=True)
+    k = len(ids)
+    block_area = shapely.area(faces)
+    hh = np.bincount(lab, weights=g.weight, minlength=k)
+    area = np.bincount(lab, weights=block_area, minlength=k)
+    locked = np.array(["locked" in levels.grid_flags.get(int(u), ()) for u in ids])
+    # Only grids without households can be slivers: look at their blocks alone.
+    empty = np.flatnonzero(hh == 0)
+    of = np.flatnonzero(np.isin(lab, empty))
+    touching = _touching(faces, of) if len(of) else pd.DataFrame({"a": [], "b": [], "len": []})
+    ga, gb = lab[touching["a"].to_numpy(dtype=np.int64)], lab[touching["b"].to_numpy(dtype=np.int64)]
+    inner = ga == gb
+    perimeter = np.bincount(lab[of], weights=shapely.length(faces[of]), minlength=k)
+    perimeter -= np.bincount(ga[inner], weights=touching["len"].to_numpy()[inner], minlength=k)
+    sliver = np.zeros(k, dtype=bool)
+    sliver[empty] = is_sliver(area[empty], perimeter[empty], hh[empty], profile)
+    sliver &= ~locked
+
+    src = np.repeat(np.arange(g.n), np.diff(g.indptr))
+    linked = set(zip(lab[src].tolist(), lab[g.indices].tolist(), strict=True))
+    pairs = pd.DataFrame({"p": ga[~inner], "q": gb[~inner], "len": touching["len"].to_numpy()[~inner]})
+    pairs = pairs[sliver[pairs["p"].to_numpy()] & ~locked[pairs["q"].to_numpy()]]
+    pairs = pairs.groupby(["p", "q"], as_index=False)["len"].sum()
+    first = np.zeros(k, dtype=np.int64)
+    first[lab[::-1]] = np.arange(len(lab))[::-1]
+    community = levels.community[first]
+    pairs["same"] = community[pairs["p"]] == community[pairs["q"]]
+    pairs["solid"] = ~sliver[pairs["q"].to_numpy()]
+    pairs["linked"] = [(p, q) in linked for p, q in zip(pairs["p"], pairs["q"], strict=True)]
+    best = pairs.sort_values(["p", "same", "solid", "linked", "len", "q"],
+                             ascending=[True, False, False, False, False, True]).drop_duplicates("p")
+    into = np.arange(k)
+    into[best["p"].to_numpy()] = best["q"].to_numpy()
+    # Follow chains (a sliver joining a sliver) to their end; a cycle stays one grid.
+    for _ in range(k):
+        nxt = into[into]
+        if np.array_equal(nxt, into):
+            break
+        into = nxt
+    moved = into[lab] != lab
+    target = first[into[lab[moved]]]
+    new_grid = grid.copy()
+    new_grid[moved] = grid[target]
+    community_labels = levels.community.copy()
+    community_labels[moved] = levels.community[target]
+    group = levels.group.copy()
+    group[moved] = levels.group[target]
+
+    flags = {u: f for u, f in levels.grid_flags.items() if u in set(new_grid.tolist())}
+    _, new_lab = np.unique(new_grid, return_inverse=True)
+    kept_ids = np.unique(new_grid)
+    small = np.bincount(new_lab, weights=block_area, minlength=len(kept_ids)) < profile.grid.min_area_m2
+    for u in kept_ids[small].tolist():
+        if not flags.get(u):
+            flags[u] = (SMALL_AREA,)
+    return dataclasses.replace(levels, grid=new_grid, community=community_labels, group=group, grid_flags=flags,
+                               community_flags={u: f for u, f in levels.community_flags.items()
+                                                if u in set(community_labels.tolist())},
+                               group_flags={u: f for u, f in levels.group_flags.items()
+                                            if u in set(group.tolist())})

@@ -1,0 +1,108 @@
+"""Sliver grids: empty pieces too small or thin to be a grid join a neighbour; every grid has a street name.
+
+Hand-made areas with exact answers, then every real sample.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+from shapely.geometry import LineString, box
+
+import gridkit
+from gridkit.slivers import SMALL_AREA, compactness, is_sliver
+
+from conftest import SAMPLES
+
+CRS = "EPSG:32650"
+X0, Y0 = 500_000.0, 3_400_000.0
+PROFILE = gridkit.load_profile("default")
+
+
+def _gdf(geoms, **cols) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(cols, geometry=list(geoms), crs=CRS)
+
+
+def _rect(x0, y0, x1, y1):
+    return box(X0 + x0, Y0 + y0, X0 + x1, Y0 + y1)
+
+
+def _line(*pts):
+    return LineString([(X0 + x, Y0 + y) for x, y in pts])
+
+
+def _river_area(river_y: float) -> dict[str, gpd.GeoDataFrame]:
+    """A 200 m square, a named street running up to a river at ``river_y``; homes south of it."""
+    homes = [_rect(10 + 45 * i, 10, 40 + 45 * i, 60) for i in range(4)]
+    return {
+        "boundary": _gdf([_rect(0, 0, 200, 200)]),
+        "roads": _gdf([_line((100, -10), (100, river_y))], highway=["residential"], name=["幸福路"]),
+        "barriers": _gdf([_line((-20, river_y), (220, river_y))], barrier_type=["waterway"]),
+        "buildings": _gdf(homes, households=[50] * 4, building_id=[f"b{i}" for i in range(4)]),
+    }
+
+
+def _plan(layers):
+    plan = gridkit.partition(gridkit.area_from_layers(layers, where="test"), PROFILE, seed=0)
+    report = gridkit.validate(plan)
+    assert report.ok, report.failures
+    return plan
+
+
+def test_thin_strip_beyond_a_river_joins_the_grid_across_it():
+    """A 2 m strip between the river and the boundary: nobody lives there, it joins a grid across the river."""
+    plan = _plan(_river_area(198.0))
+    assert (plan.grids["households"] > 0).all()
+    assert plan.grids["households"].sum() == 200
+    assert len(plan.communities) == 1
+    assert not plan.grids["flags"].str.contains("isolated").any()
+    # The strip is in a grid: the grids still tile the whole square.
+    assert shapely.union_all(plan.grids.geometry.values).area == pytest.approx(200 * 200, rel=1e-6)
+
+
+def test_large_empty_land_beyond_a_river_stays_a_flagged_grid():
+    """Half the square beyond the river is no sliver: it stays its own grid, flagged isolated."""
+    plan = _plan(_river_area(100.0))
+    empty = plan.grids[plan.grids["households"] == 0]
+    assert len(empty) == 1
+    assert "isolated" in empty["flags"].iloc[0]
+    assert empty["area_m2"].iloc[0] == pytest.approx(200 * 100, rel=1e-3)
+
+
+def test_is_sliver_needs_no_households_and_small_or_thin():
+    area = np.array([100.0, 100.0, 5000.0, 5000.0, 5000.0])
+    perimeter = np.array([40.0, 40.0, 300.0, 2600.0, 2600.0])
+    hh = np.array([0, 10, 0, 0, 5])
+    assert is_sliver(area, perimeter, hh, PROFILE).tolist() == [True, False, False, True, False]
+    assert compactness(np.array([np.pi]), np.array([2 * np.pi]))[0] == pytest.approx(1.0)
+
+
+@pytest.fixture(scope="module", params=SAMPLES, ids=[p.stem for p in SAMPLES])
+def sample_plan(request):
+    return gridkit.partition(gridkit.read_area(request.param), "default", seed=0)
+
+
+def test_every_sample_has_no_unexplained_small_grid(sample_plan, record_property):
+    grids = sample_plan.grids
+    small = grids[grids["area_m2"] < PROFILE.grid.min_area_m2]
+    assert (small["flags"] != "").all(), small[["name", "households", "area_m2", "flags"]]
+    geoms = grids.geometry.values.to_numpy()
+    pp = compactness(shapely.area(geoms), shapely.length(geoms))
+    empty = grids["households"].to_numpy() == 0
+    # No grid nobody lives in is left thinner than a grid may be.
+    assert (pp[empty] >= PROFILE.grid.min_compactness).all()
+    assert not (grids["flags"].str.contains(SMALL_AREA) & empty).any()
+    metrics = sample_plan.metrics.set_index(["level", "name"])["value"]
+    assert metrics[("grid", "compactness_min")] == pytest.approx(pp.min())
+    record_property("compactness_min", round(float(pp.min()), 3))
+    assert gridkit.validate(sample_plan).ok
+
+
+def test_every_sample_grid_is_named_for_a_street(sample_plan):
+    names = sample_plan.grids["name"].astype(str)
+    assert names.is_unique
+    assert not names.str.contains("第").any(), names[names.str.contains("第")].tolist()
+    streets = set(sample_plan.roads["name"].dropna().astype(str).str.strip()) - {""}
+    assert all(any(n.startswith(s) for s in streets) for n in names)
