@@ -19,6 +19,7 @@ from pyproj import CRS
 
 from .crs import check_coordinates, gcj02_to_wgs84, local_metric_crs
 from .errors import InputError
+from .io import postgis
 from .io.read import read_layers
 
 __all__ = ["Area", "read_area", "area_from_layers"]
@@ -93,7 +94,8 @@ def read_area(
     ----------
     path : str or Path
         GeoPackage, GeoJSON, Shapefile, any GDAL vector source, a folder of
-        per-layer files, or an OSM ``.osm``/``.pbf`` file.
+        per-layer files, an OSM ``.osm``/``.pbf`` file, or a PostGIS URL
+        (``postgresql://…?schema=…``; the run table records it without its password).
     from_gcj02 : bool
         The input is in GCJ-02 lon/lat; convert it to WGS 84 first.
     hull_buffer_m : float
@@ -114,10 +116,13 @@ def read_area(
     >>> area.crs.to_epsg()
     32650
     """
-    path = Path(path)
     layers = read_layers(path)
-    area = area_from_layers(layers, where=str(path), from_gcj02=from_gcj02, hull_buffer_m=hull_buffer_m)
-    return Area(**{**area.__dict__, "source": str(path), "source_hash": _file_hash(path)})
+    if postgis.is_postgis(path):
+        where, digest = postgis.redact(str(path)), postgis.layers_hash(layers)
+    else:
+        where, digest = str(Path(path)), _file_hash(Path(path))
+    area = area_from_layers(layers, where=where, from_gcj02=from_gcj02, hull_buffer_m=hull_buffer_m)
+    return Area(**{**area.__dict__, "source": where, "source_hash": digest})
 
 
 def area_from_layers(

@@ -26,3 +26,12 @@ def hk_path() -> Path:
 @pytest.fixture(scope="session")
 def hk_plan(hk_path):
     return gridkit.partition(gridkit.read_area(hk_path), "default", seed=0)
+
+
+@pytest.fixture(scope="session")
+def postgis_url():
+    """URL of a real PostgreSQL 15 + PostGIS 3 database, started for this session (tests/pgcluster.py)."""
+    from pgcluster import postgis_cluster
+
+    with postgis_cluster() as url:
+        yield url

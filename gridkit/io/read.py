@@ -10,6 +10,7 @@ import pandas as pd
 import pyogrio
 
 from ..errors import InputError
+from . import postgis
 
 __all__ = ["LAYERS", "read_layers"]
 
@@ -41,7 +42,8 @@ def read_layers(path: str | Path) -> dict[str, gpd.GeoDataFrame]:
 
     ``path`` may be a multi-layer source (GeoPackage, SpatiaLite, ...), a folder
     holding one file per layer (``buildings.geojson``, ``roads.shp``, ...), a
-    single-layer file (taken as ``buildings``), or an OSM ``.osm``/``.pbf`` file.
+    single-layer file (taken as ``buildings``), an OSM ``.osm``/``.pbf`` file,
+    or a PostGIS URL (``postgresql://…``, see :mod:`gridkit.io.postgis`).
 
     Returns
     -------
@@ -54,17 +56,22 @@ def read_layers(path: str | Path) -> dict[str, gpd.GeoDataFrame]:
     InputError
         Missing or unreadable source, or no buildings layer.
     """
-    path = Path(path)
-    if not path.exists():
-        raise InputError(f"{path}: no such file or folder")
-    if path.is_dir():
-        layers = _read_folder(path)
-    elif path.suffix.lower() in _OSM_SUFFIXES:
-        layers = _read_osm(path)
+    if postgis.is_postgis(path):
+        where = postgis.redact(str(path))
+        layers = postgis.read_layers(str(path), LAYERS)
     else:
-        layers = _read_source(path)
+        path = Path(path)
+        where = str(path)
+        if not path.exists():
+            raise InputError(f"{path}: no such file or folder")
+        if path.is_dir():
+            layers = _read_folder(path)
+        elif path.suffix.lower() in _OSM_SUFFIXES:
+            layers = _read_osm(path)
+        else:
+            layers = _read_source(path)
     if "buildings" not in layers:
-        raise InputError(f"{path}: has no 'buildings' layer (found: {', '.join(sorted(layers)) or 'none'})")
+        raise InputError(f"{where}: has no 'buildings' layer (found: {', '.join(sorted(layers)) or 'none'})")
     return layers
 
 

@@ -1,6 +1,9 @@
-"""Write and read plan GeoPackages. Writing is atomic: a temporary file in the
-target folder is renamed over the target only once every layer is written, so
-a failed run leaves no partial file and never touches an existing one."""
+"""Write and read plans: GeoPackages, or PostGIS schemas (:mod:`gridkit.io.postgis`).
+
+Writing is atomic: a temporary file in the target folder is renamed over the
+target only once every layer is written (in PostGIS: staging tables swapped
+in within one transaction), so a failed run leaves no partial plan and never
+touches an existing one."""
 
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ import pandas as pd
 import pyogrio
 
 from ..errors import PlanError
+from . import postgis
 
 if TYPE_CHECKING:
     from ..plan import Plan
@@ -58,31 +62,36 @@ def write_layers(path: Path, layers: dict[str, pd.DataFrame]) -> None:
 
 
 def write_plan(plan: Plan, path: str | Path, *, extra: dict[str, pd.DataFrame] | None = None,
-               before_rename: Callable[[Path], None] | None = None) -> Path:
-    """Write a :class:`~gridkit.plan.Plan` to a GeoPackage atomically.
+               before_rename: Callable[[Path | str], None] | None = None) -> str | Path:
+    """Write a :class:`~gridkit.plan.Plan` to a GeoPackage or PostGIS schema atomically.
 
     Parameters
     ----------
     plan : Plan
     path : str or Path
-        Target ``.gpkg``; replaced only when the whole plan is written.
+        Target ``.gpkg``, or a PostGIS URL whose ``schema`` receives one table
+        per layer; replaced only when the whole plan is written.
     extra : dict, optional
         More layers to write (name -> frame).
     before_rename : callable, optional
-        Called with the temporary path once everything is written (e.g. to
-        validate it); an exception there leaves ``path`` untouched.
+        Called once everything is written, with the temporary file (or the
+        PostGIS staging schema's name); an exception there leaves ``path`` untouched.
 
     Returns
     -------
-    Path
+    str or Path
+        ``path`` (a Path for a file).
     """
-    path = Path(path)
     layers = {name: getattr(plan, name) for name in PLAN_LAYERS}
     for name in OPTIONAL_LAYERS:
         frame = getattr(plan, name, None)
         if frame is not None and len(frame):
             layers[name] = frame
     layers.update(extra or {})
+    if postgis.is_postgis(path):
+        postgis.write_layers(str(path), layers, before_commit=before_rename)
+        return str(path)
+    path = Path(path)
     with atomic_path(path, ".gpkg") as tmp:
         write_layers(tmp, layers)
         if before_rename is not None:
@@ -91,32 +100,25 @@ def write_plan(plan: Plan, path: str | Path, *, extra: dict[str, pd.DataFrame] |
 
 
 def read_plan(path: str | Path) -> Plan:
-    """Read a plan GeoPackage written by :func:`write_plan`.
+    """Read a plan written by :func:`write_plan` (a GeoPackage or a PostGIS URL).
 
     Raises
     ------
     PlanError
-        Missing file, not a GeoPackage, or a required layer missing.
+        Missing file or schema, not a GeoPackage, or a required layer missing.
     """
     from ..plan import Plan
 
-    path = Path(path)
-    if not path.exists():
-        raise PlanError(f"{path}: no such plan file")
-    try:
-        names = {str(n) for n, _ in pyogrio.list_layers(path)}
-    except Exception as exc:
-        raise PlanError(f"{path}: cannot be opened as a GeoPackage: {str(exc).splitlines()[0]}") from exc
-    missing = [n for n in PLAN_LAYERS if n not in names]
+    if postgis.is_postgis(path):
+        where = postgis.redact(str(path))
+        frames = postgis.read_tables(str(path), PLAN_LAYERS + OPTIONAL_LAYERS)
+    else:
+        where = str(path)
+        frames = _read_gpkg(Path(path))
+    missing = [n for n in PLAN_LAYERS if n not in frames]
     if missing:
-        raise PlanError(f"{path}: not a gridkit plan: layer '{missing[0]}' is missing")
-    frames = {}
-    for name in PLAN_LAYERS + tuple(n for n in OPTIONAL_LAYERS if n in names):
-        try:
-            frame = pyogrio.read_dataframe(path, layer=name)
-        except Exception as exc:
-            raise PlanError(f"{path}, layer '{name}': cannot be read: {str(exc).splitlines()[0]}") from exc
-        frames[name] = frame if name not in _TABLES else pd.DataFrame(frame)
+        raise PlanError(f"{where}: not a gridkit plan: layer '{missing[0]}' is missing")
+    frames = {name: frame if name not in _TABLES else pd.DataFrame(frame) for name, frame in frames.items()}
     for name in ("grids", "buildings", "blocks", "communities", "groups"):
         if name not in frames:
             continue
@@ -124,3 +126,21 @@ def read_plan(path: str | Path) -> Plan:
             if col in frames[name]:
                 frames[name][col] = frames[name][col].fillna("").astype(str)
     return Plan(**frames)
+
+
+def _read_gpkg(path: Path) -> dict[str, pd.DataFrame]:
+    if not path.exists():
+        raise PlanError(f"{path}: no such plan file")
+    try:
+        names = {str(n) for n, _ in pyogrio.list_layers(path)}
+    except Exception as exc:
+        raise PlanError(f"{path}: cannot be opened as a GeoPackage: {str(exc).splitlines()[0]}") from exc
+    frames = {}
+    for name in PLAN_LAYERS + OPTIONAL_LAYERS:
+        if name not in names:
+            continue
+        try:
+            frames[name] = pyogrio.read_dataframe(path, layer=name)
+        except Exception as exc:
+            raise PlanError(f"{path}, layer '{name}': cannot be read: {str(exc).splitlines()[0]}") from exc
+    return frames

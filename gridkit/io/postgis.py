@@ -1,0 +1,290 @@
+"""Read input layers from PostGIS and write plans into it, transactionally.
+
+A PostGIS source or target is a URL::
+
+    postgresql://user@host:5432/city?schema=office_001
+    postgresql://user@/city?host=/run/postgresql&schema=input&buildings=bld_2024
+    postgresql://user@host/city?roads=osm.roads&buildings=SELECT * FROM osm.bld WHERE office = '001'
+
+``schema`` (default ``public``) holds one table per layer, named as the layer
+(``buildings``, ``roads``, ...). A layer's own parameter overrides that: a
+table name (``table`` or ``schema.table``) or a query (``SELECT``/``WITH``,
+URL-encoded). Every other parameter goes to the driver (psycopg 3).
+
+A plan is written into a staging schema within one transaction, then its
+tables are moved into the target schema and the old plan's tables dropped in
+that same transaction: readers see the old plan or the new one, and a failed,
+interrupted or killed write leaves the schema as it was. Only tables gridkit
+wrote (marked by a table comment) are ever replaced.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+from pyproj import CRS
+from sqlalchemy import Connection, create_engine, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.pool import NullPool
+
+from ..errors import InputError, PlanError
+
+__all__ = ["is_postgis", "redact", "read_layers", "read_tables", "write_layers", "layers_hash", "MARK"]
+
+_SCHEMES = ("postgresql", "postgres", "postgresql+psycopg")
+_QUERY_WORDS = ("select", "with")
+#: Table comment on every table gridkit writes; only such tables are ever dropped or replaced.
+MARK = "gridkit plan layer"
+
+
+@dataclass(frozen=True)
+class _Target:
+    url: URL
+    schema: str
+    layers: dict[str, str]
+    where: str
+
+
+def is_postgis(source: object) -> bool:
+    """Whether ``source`` is a PostGIS URL (``postgresql://…``) rather than a file path."""
+    if not isinstance(source, str) or "://" not in source:
+        return False
+    return source.split("://", 1)[0].lower() in _SCHEMES
+
+
+def redact(source: str) -> str:
+    """``source`` with its password masked, for messages and the plan's run table.
+
+    Examples
+    --------
+    >>> redact("postgresql://ana:s3cret@db/city?schema=a")
+    'postgresql://ana:***@db/city?schema=a'
+    """
+    try:
+        url = make_url(source)
+    except ArgumentError:
+        return source.split("://", 1)[0] + "://…"
+    if url.password is None and "password" not in url.query:
+        return source
+    return url.difference_update_query(["password"]).render_as_string(hide_password=True)
+
+
+def _parse(source: str, layer_names: tuple[str, ...]) -> _Target:
+    where = redact(source)
+    try:
+        url = make_url(source)
+    except ArgumentError as exc:
+        raise InputError(f"{where}: not a PostgreSQL URL: {exc}") from exc
+    query = dict(url.query)
+    schema = str(query.pop("schema", "public"))
+    layers = {name: str(query.pop(name)) for name in layer_names if name in query}
+    url = url.set(drivername="postgresql+psycopg", query=query)
+    return _Target(url=url, schema=schema, layers=layers, where=where)
+
+
+@contextmanager
+def _connection(target: _Target, error: type[Exception] = InputError) -> Iterator[Connection]:
+    """One connection in one transaction, committed when the block ends without an exception."""
+    # NullPool: a worker process must not keep idle connections between tasks.
+    engine = create_engine(target.url, poolclass=NullPool)
+    try:
+        with engine.begin() as conn:
+            yield conn
+    except SQLAlchemyError as exc:
+        first = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise error(f"{target.where}: {first}") from exc
+    finally:
+        engine.dispose()
+
+
+def _quote(conn: Connection, name: str) -> str:
+    return conn.dialect.identifier_preparer.quote_identifier(name)
+
+
+def _relation(conn: Connection, schema: str, spec: str) -> str:
+    """SQL for a table (``name``, ``schema.name``) or a query, usable after ``FROM``."""
+    if spec.lstrip().lower().startswith(_QUERY_WORDS):
+        return f"({spec}) AS src"
+    table_schema, _, table = spec.rpartition(".")
+    return f"{_quote(conn, table_schema or schema)}.{_quote(conn, table)}"
+
+
+def _tables(conn: Connection, schema: str) -> dict[str, str]:
+    """Table name -> its comment ('' for none), in ``schema``."""
+    rows = conn.execute(text(
+        "SELECT c.relname, coalesce(obj_description(c.oid, 'pg_class'), '') FROM pg_class c "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = :schema AND c.relkind IN ('r', 'p')"),
+        {"schema": schema})
+    return {str(name): str(comment) for name, comment in rows}
+
+
+def _geometry_column(conn: Connection, relation: str) -> str | None:
+    geometry_oid = conn.execute(text("SELECT 'geometry'::regtype::oid")).scalar()
+    cursor = conn.exec_driver_sql(f"SELECT * FROM {relation} LIMIT 0")
+    # DB-API description rows: (name, type_code, ...).
+    names = [str(col[0]) for col in cursor.cursor.description if col[1] == geometry_oid]
+    cursor.close()
+    return names[0] if names else None
+
+
+def _read_relation(conn: Connection, relation: str, where: str,
+                   mask: tuple[shapely.Geometry, CRS] | None) -> pd.DataFrame:
+    geom = _geometry_column(conn, relation)
+    if geom is None:
+        if mask is not None:
+            raise InputError(f"{where}: has no geometry column")
+        return pd.read_sql(text(f"SELECT * FROM {relation}"), conn)
+    g = _quote(conn, geom)
+    srid = conn.execute(text(f"SELECT ST_SRID({g}) FROM {relation} WHERE {g} IS NOT NULL LIMIT 1")).scalar()
+    sql, params = f"SELECT * FROM {relation}", {}
+    if mask is not None and srid:
+        # The mask goes to the layer's SRID once, so a table's spatial index can serve the filter.
+        lonlat = gpd.GeoSeries([mask[0]], crs=mask[1]).to_crs(4326).iloc[0]
+        sql += f" WHERE ST_Intersects({g}, ST_Transform(ST_SetSRID(ST_GeomFromWKB(:mask), 4326), :srid))"
+        params = {"mask": shapely.to_wkb(lonlat), "srid": int(srid)}
+    frame = gpd.read_postgis(text(sql), conn, geom_col=geom, crs=CRS.from_epsg(srid) if srid else None,
+                             params=params)
+    return frame.rename_geometry("geometry") if geom != "geometry" else frame
+
+
+def read_layers(source: str, names: tuple[str, ...], *,
+                mask: tuple[shapely.Geometry, CRS] | None = None) -> dict[str, gpd.GeoDataFrame]:
+    """Read the layers ``names`` that the PostGIS ``source`` has.
+
+    Parameters
+    ----------
+    source : str
+        A PostGIS URL (see the module docstring).
+    names : tuple of str
+        Layers to look for: each is the layer's own URL parameter, else the
+        table of that name in ``schema``; layers with neither are left out.
+    mask : (geometry, CRS), optional
+        Read only the features intersecting this geometry.
+
+    Returns
+    -------
+    dict
+        Layer name -> GeoDataFrame (geometry column ``geometry``, CRS from the SRID).
+
+    Raises
+    ------
+    InputError
+        Bad URL, no connection, a table or query that fails, a layer without geometry.
+    """
+    target = _parse(source, names)
+    out: dict[str, gpd.GeoDataFrame] = {}
+    with _connection(target) as conn:
+        present = _tables(conn, target.schema)
+        for name in names:
+            spec = target.layers.get(name) or (name if name in present else None)
+            if spec is None:
+                continue
+            where = f"{target.where}, layer '{name}'"
+            try:
+                frame = _read_relation(conn, _relation(conn, target.schema, spec), where, mask)
+            except SQLAlchemyError as exc:
+                first = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+                raise InputError(f"{where}: cannot be read: {first}") from exc
+            if not isinstance(frame, gpd.GeoDataFrame):
+                raise InputError(f"{where}: has no geometry column")
+            out[name] = frame
+    return out
+
+
+def read_tables(source: str, names: tuple[str, ...]) -> dict[str, pd.DataFrame]:
+    """Read the tables ``names`` present in the target schema of ``source`` (geometry tables as GeoDataFrames).
+
+    Raises
+    ------
+    PlanError
+        No connection or a table that cannot be read.
+    """
+    target = _parse(source, ())
+    out: dict[str, pd.DataFrame] = {}
+    with _connection(target, PlanError) as conn:
+        present = _tables(conn, target.schema)
+        for name in names:
+            if name in present:
+                out[name] = _read_relation(conn, _relation(conn, target.schema, name),
+                                           f"{target.where}, table '{name}'", None)
+    return out
+
+
+def write_layers(target_url: str, layers: dict[str, pd.DataFrame], *,
+                 before_commit: Callable[[str], None] | None = None) -> None:
+    """Replace the gridkit tables of the target schema by ``layers``, all or nothing.
+
+    In one transaction: the layers are written into a fresh staging schema;
+    ``before_commit`` is called with its name; every table gridkit wrote in the
+    target schema earlier is dropped and the staged tables are moved in. Any
+    failure (or the process dying) before the commit leaves the schema as it was.
+
+    Parameters
+    ----------
+    target_url : str
+        A PostGIS URL; its ``schema`` (created if missing) receives the layers.
+    layers : dict
+        Table name -> GeoDataFrame or plain table.
+    before_commit : callable, optional
+        Called with the staging schema's name once everything is written; an
+        exception there cancels the write.
+
+    Raises
+    ------
+    InputError
+        No connection, or the target schema holds a table of one of these
+        names that gridkit did not write (it is never replaced).
+    PlanError
+        The write failed; nothing was changed.
+    """
+    target = _parse(target_url, ())
+    with _connection(target, PlanError) as conn:
+        schema = _quote(conn, target.schema)
+        # Two writers to one schema take turns; the lock ends with the transaction.
+        conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:s))"), {"s": target.schema})
+        conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {schema}"))
+        present = _tables(conn, target.schema)
+        foreign = sorted(name for name in layers if name in present and present[name] != MARK)
+        if foreign:
+            raise InputError(f"{target.where}: table '{target.schema}.{foreign[0]}' was not written by gridkit; "
+                             "it is never replaced: choose another schema")
+        staging_name = f"gridkit_staging_{uuid.uuid4().hex[:12]}"
+        staging = _quote(conn, staging_name)
+        conn.execute(text(f"CREATE SCHEMA {staging}"))
+        for name, frame in layers.items():
+            _write_table(conn, frame, name, staging_name)
+            conn.execute(text(f"COMMENT ON TABLE {staging}.{_quote(conn, name)} IS '{MARK}'"))
+        if before_commit is not None:
+            before_commit(staging_name)
+        for name in sorted(n for n, comment in present.items() if comment == MARK):
+            conn.execute(text(f"DROP TABLE {schema}.{_quote(conn, name)}"))
+        for name in layers:
+            conn.execute(text(f"ALTER TABLE {staging}.{_quote(conn, name)} SET SCHEMA {schema}"))
+        conn.execute(text(f"DROP SCHEMA {staging}"))
+
+
+def _write_table(conn: Connection, frame: pd.DataFrame, name: str, schema: str) -> None:
+    if isinstance(frame, gpd.GeoDataFrame):
+        frame.to_postgis(name, conn, schema=schema, index=False)
+    else:
+        pd.DataFrame(frame).to_sql(name, conn, schema=schema, index=False)
+
+
+def layers_hash(layers: dict[str, gpd.GeoDataFrame]) -> str:
+    """SHA-256 of the layers' geometries and attributes: the identity of an input read from a database."""
+    h = hashlib.sha256()
+    for name in sorted(layers):
+        frame = layers[name]
+        h.update(name.encode())
+        h.update(b"".join(w for w in shapely.to_wkb(frame.geometry.values, hex=False) if w is not None))
+        attrs = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+        h.update(pd.util.hash_pandas_object(attrs.astype(str), index=False).to_numpy().tobytes())
+    return h.hexdigest()
