@@ -113,8 +113,9 @@ def partition_cmd(
 
 @app.command("validate")
 def validate_cmd(
-    plan_path: Annotated[Path, typer.Argument(metavar="PLAN", help="Plan GeoPackage.")],
-    input_path: Annotated[Path | None, typer.Option("--input", help="The input the plan was made from.")] = None,
+    # str, not Path: a PostGIS URL would lose its '//' to Path.
+    plan_path: Annotated[str, typer.Argument(metavar="PLAN", help="Plan GeoPackage or PostGIS URL (postgresql://…?schema=…).")],
+    input_path: Annotated[str | None, typer.Option("--input", help="The input the plan was made from (file, folder or PostGIS URL).")] = None,
 ) -> None:
     """Recompute every invariant and score of a plan; exit 1 if an invariant fails."""
     from .validate import validate, validate_against_input
