@@ -44,9 +44,14 @@ them there; only ``bridge=True`` pieces really cross the river.
 The output scales to 10^5 blocks (about 6*10^5 buildings) in seconds; the
 city covers roughly 0.021 km² per block.
 
+:func:`make_offices` cuts a city into SYNTHETIC street offices for
+``gridkit batch``: unions of the faces between arterials, so no building
+straddles two offices; named 合成N街道 with codes ``990100`` + serial.
+
 Usage::
 
     python benchmarks/synthetic.py 10000 -o /tmp/city10k.gpkg --seed 0
+    python benchmarks/synthetic.py 2000 -o /tmp/city.gpkg --offices 12   # plus an 'offices' layer
 """
 
 from __future__ import annotations
@@ -912,6 +917,44 @@ def make_city(n_blocks: int, *, seed: int = 0) -> dict[str, gpd.GeoDataFrame]:
     }
 
 
+#: County code of the synthetic offices (not a real county: real codes never start with 99).
+OFFICE_COUNTY = "990100"
+
+
+def make_offices(city: dict[str, gpd.GeoDataFrame], n_offices: int) -> gpd.GeoDataFrame:
+    """Cut ``city`` into about ``n_offices`` SYNTHETIC street offices.
+
+    Each office is a union of the faces between the arterials (primary and
+    secondary roads) and the boundary, grouped by a coarse grid of the faces'
+    centres, so office boundaries run along arterials and never through a
+    building. Deterministic for a given city.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``code`` (``OFFICE_COUNTY`` + 3-digit serial, west to east in rows
+        from the north), ``name`` (合成N街道), ``source`` ("synthetic").
+    """
+    roads = city["roads"]
+    arterial = roads.geometry.values[roads["highway"].isin(["primary", "secondary"]).to_numpy()]
+    ring = shapely.boundary(city["boundary"].geometry.values)
+    faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(shapely.unary_union(
+        np.concatenate([arterial, ring])))))
+    centres = shapely.get_coordinates(shapely.point_on_surface(faces))
+    minx, miny, maxx, maxy = city["boundary"].total_bounds
+    rows = max(1, int(round(np.sqrt(n_offices * (maxy - miny) / (maxx - minx)))))
+    cols = max(1, int(round(n_offices / rows)))
+    col = np.minimum(((centres[:, 0] - minx) / (maxx - minx) * cols).astype(int), cols - 1)
+    row = np.minimum(((maxy - centres[:, 1]) / (maxy - miny) * rows).astype(int), rows - 1)
+    cell = row * cols + col
+    used = np.unique(cell)
+    geoms = [shapely.union_all(faces[cell == c]) for c in used]
+    serial = np.arange(1, len(used) + 1)
+    return gpd.GeoDataFrame({"code": [f"{OFFICE_COUNTY}{i:03d}" for i in serial],
+                             "name": [f"合成{i}街道" for i in serial], "source": "synthetic"},
+                            geometry=geoms, crs=city["boundary"].crs)
+
+
 def _segments(line: shapely.LineString) -> np.ndarray:
     """A line as its individual two-point segments (tight boxes for STRtree)."""
     xy = shapely.get_coordinates(line)
@@ -945,11 +988,12 @@ def count_blocks(city: dict[str, gpd.GeoDataFrame]) -> int:
 
 
 def write_gpkg(city: dict[str, gpd.GeoDataFrame], path: str) -> None:
-    """Write all layers into one GeoPackage, replacing the file if it exists."""
+    """Write all layers (and ``offices``, when there is one) into one GeoPackage, replacing the file."""
     if os.path.exists(path):
         os.remove(path)
-    for layer in ("boundary", "roads", "buildings", "barriers"):
-        city[layer].to_file(path, layer=layer, driver="GPKG", engine="pyogrio")
+    for layer in ("boundary", "roads", "buildings", "barriers", "offices"):
+        if layer in city:
+            city[layer].to_file(path, layer=layer, driver="GPKG", engine="pyogrio")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -958,17 +1002,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("n_blocks", type=int, help="wanted number of street blocks")
     parser.add_argument("-o", "--output", required=True, help="output .gpkg (replaced if it exists)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--offices", type=int, default=0, help="also write an 'offices' layer of about N offices")
     args = parser.parse_args(argv)
 
     t0 = time.perf_counter()
     city = make_city(args.n_blocks, seed=args.seed)
+    if args.offices:
+        city["offices"] = make_offices(city, args.offices)
     t1 = time.perf_counter()
     n_blocks = count_blocks(city)
     t2 = time.perf_counter()
     write_gpkg(city, args.output)
     t3 = time.perf_counter()
+    offices = f", {len(city['offices'])} offices" if "offices" in city else ""
     print(f"synthetic city, seed {args.seed}: {n_blocks} blocks (asked {args.n_blocks}), "
-          f"{len(city['roads'])} roads, {len(city['buildings'])} buildings -> {args.output}")
+          f"{len(city['roads'])} roads, {len(city['buildings'])} buildings{offices} -> {args.output}")
     print(f"time: generate {t1 - t0:.1f} s, count blocks {t2 - t1:.1f} s, write {t3 - t2:.1f} s, "
           f"total {t3 - t0:.1f} s")
     return 0

@@ -25,17 +25,21 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import pandas as pd
 import shapely
 from pyproj import CRS
-from sqlalchemy import Connection, create_engine, text
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
-from sqlalchemy.pool import NullPool
 
 from ..errors import InputError, PlanError
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection, TextClause
+    from sqlalchemy.engine import URL
+
+# SQLAlchemy, psycopg and GeoAlchemy2 (the 'postgis' extra) are imported only when a URL is used:
+# a run on files neither needs them installed nor pays for their import.
 
 __all__ = ["is_postgis", "redact", "read_layers", "read_tables", "write_layers", "layers_hash", "MARK"]
 
@@ -60,6 +64,15 @@ def is_postgis(source: object) -> bool:
     return source.split("://", 1)[0].lower() in _SCHEMES
 
 
+def _need_extra() -> None:
+    try:
+        import geoalchemy2  # noqa: F401 - to_postgis needs it
+        import psycopg  # noqa: F401
+        import sqlalchemy  # noqa: F401
+    except ImportError as exc:
+        raise InputError(f"PostGIS needs the 'postgis' extra (pip install 'gridkit[postgis]'): {exc}") from exc
+
+
 def redact(source: str) -> str:
     """``source`` with its password masked, for messages and the plan's run table.
 
@@ -68,6 +81,9 @@ def redact(source: str) -> str:
     >>> redact("postgresql://ana:s3cret@db/city?schema=a")
     'postgresql://ana:***@db/city?schema=a'
     """
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
     try:
         url = make_url(source)
     except ArgumentError:
@@ -78,6 +94,10 @@ def redact(source: str) -> str:
 
 
 def _parse(source: str, layer_names: tuple[str, ...]) -> _Target:
+    _need_extra()
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
     where = redact(source)
     try:
         url = make_url(source)
@@ -93,6 +113,10 @@ def _parse(source: str, layer_names: tuple[str, ...]) -> _Target:
 @contextmanager
 def _connection(target: _Target, error: type[Exception] = InputError) -> Iterator[Connection]:
     """One connection in one transaction, committed when the block ends without an exception."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.exc import SQLAlchemyError
+    from sqlalchemy.pool import NullPool
+
     # NullPool: a worker process must not keep idle connections between tasks.
     engine = create_engine(target.url, poolclass=NullPool)
     try:
@@ -103,6 +127,12 @@ def _connection(target: _Target, error: type[Exception] = InputError) -> Iterato
         raise error(f"{target.where}: {first}") from exc
     finally:
         engine.dispose()
+
+
+def _sql(statement: str) -> TextClause:
+    from sqlalchemy import text
+
+    return text(statement)
 
 
 def _quote(conn: Connection, name: str) -> str:
@@ -119,7 +149,7 @@ def _relation(conn: Connection, schema: str, spec: str) -> str:
 
 def _tables(conn: Connection, schema: str) -> dict[str, str]:
     """Table name -> its comment ('' for none), in ``schema``."""
-    rows = conn.execute(text(
+    rows = conn.execute(_sql(
         "SELECT c.relname, coalesce(obj_description(c.oid, 'pg_class'), '') FROM pg_class c "
         "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = :schema AND c.relkind IN ('r', 'p')"),
         {"schema": schema})
@@ -127,7 +157,7 @@ def _tables(conn: Connection, schema: str) -> dict[str, str]:
 
 
 def _geometry_column(conn: Connection, relation: str) -> str | None:
-    geometry_oid = conn.execute(text("SELECT 'geometry'::regtype::oid")).scalar()
+    geometry_oid = conn.execute(_sql("SELECT 'geometry'::regtype::oid")).scalar()
     cursor = conn.exec_driver_sql(f"SELECT * FROM {relation} LIMIT 0")
     # DB-API description rows: (name, type_code, ...).
     names = [str(col[0]) for col in cursor.cursor.description if col[1] == geometry_oid]
@@ -141,16 +171,16 @@ def _read_relation(conn: Connection, relation: str, where: str,
     if geom is None:
         if mask is not None:
             raise InputError(f"{where}: has no geometry column")
-        return pd.read_sql(text(f"SELECT * FROM {relation}"), conn)
+        return pd.read_sql(_sql(f"SELECT * FROM {relation}"), conn)
     g = _quote(conn, geom)
-    srid = conn.execute(text(f"SELECT ST_SRID({g}) FROM {relation} WHERE {g} IS NOT NULL LIMIT 1")).scalar()
+    srid = conn.execute(_sql(f"SELECT ST_SRID({g}) FROM {relation} WHERE {g} IS NOT NULL LIMIT 1")).scalar()
     sql, params = f"SELECT * FROM {relation}", {}
     if mask is not None and srid:
         # The mask goes to the layer's SRID once, so a table's spatial index can serve the filter.
         lonlat = gpd.GeoSeries([mask[0]], crs=mask[1]).to_crs(4326).iloc[0]
         sql += f" WHERE ST_Intersects({g}, ST_Transform(ST_SetSRID(ST_GeomFromWKB(:mask), 4326), :srid))"
         params = {"mask": shapely.to_wkb(lonlat), "srid": int(srid)}
-    frame = gpd.read_postgis(text(sql), conn, geom_col=geom, crs=CRS.from_epsg(srid) if srid else None,
+    frame = gpd.read_postgis(_sql(sql), conn, geom_col=geom, crs=CRS.from_epsg(srid) if srid else None,
                              params=params)
     return frame.rename_geometry("geometry") if geom != "geometry" else frame
 
@@ -179,6 +209,8 @@ def read_layers(source: str, names: tuple[str, ...], *,
     InputError
         Bad URL, no connection, a table or query that fails, a layer without geometry.
     """
+    from sqlalchemy.exc import SQLAlchemyError
+
     target = _parse(source, names)
     out: dict[str, gpd.GeoDataFrame] = {}
     with _connection(target) as conn:
@@ -249,8 +281,8 @@ def write_layers(target_url: str, layers: dict[str, pd.DataFrame], *,
     with _connection(target, PlanError) as conn:
         schema = _quote(conn, target.schema)
         # Two writers to one schema take turns; the lock ends with the transaction.
-        conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:s))"), {"s": target.schema})
-        conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {schema}"))
+        conn.execute(_sql("SELECT pg_advisory_xact_lock(hashtext(:s))"), {"s": target.schema})
+        conn.execute(_sql(f"CREATE SCHEMA IF NOT EXISTS {schema}"))
         present = _tables(conn, target.schema)
         foreign = sorted(name for name in layers if name in present and present[name] != MARK)
         if foreign:
@@ -258,17 +290,17 @@ def write_layers(target_url: str, layers: dict[str, pd.DataFrame], *,
                              "it is never replaced: choose another schema")
         staging_name = f"gridkit_staging_{uuid.uuid4().hex[:12]}"
         staging = _quote(conn, staging_name)
-        conn.execute(text(f"CREATE SCHEMA {staging}"))
+        conn.execute(_sql(f"CREATE SCHEMA {staging}"))
         for name, frame in layers.items():
             _write_table(conn, frame, name, staging_name)
-            conn.execute(text(f"COMMENT ON TABLE {staging}.{_quote(conn, name)} IS '{MARK}'"))
+            conn.execute(_sql(f"COMMENT ON TABLE {staging}.{_quote(conn, name)} IS '{MARK}'"))
         if before_commit is not None:
             before_commit(staging_name)
         for name in sorted(n for n, comment in present.items() if comment == MARK):
-            conn.execute(text(f"DROP TABLE {schema}.{_quote(conn, name)}"))
+            conn.execute(_sql(f"DROP TABLE {schema}.{_quote(conn, name)}"))
         for name in layers:
-            conn.execute(text(f"ALTER TABLE {staging}.{_quote(conn, name)} SET SCHEMA {schema}"))
-        conn.execute(text(f"DROP SCHEMA {staging}"))
+            conn.execute(_sql(f"ALTER TABLE {staging}.{_quote(conn, name)} SET SCHEMA {schema}"))
+        conn.execute(_sql(f"DROP SCHEMA {staging}"))
 
 
 def _write_table(conn: Connection, frame: pd.DataFrame, name: str, schema: str) -> None:
