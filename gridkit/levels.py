@@ -7,11 +7,13 @@ into one node before a level is solved, so no level can split them; one that
 alone exceeds the level's maximum is left uncontracted (cut along its inner
 roads first, since those edges are the cheapest inside it) and flagged.
 Locked units of a level are kept exactly and taken out of that level's
-problem.
+problem; so is each exclusive site (:mod:`gridkit.exclusive`) at the grid level,
+which makes it a grid of its own, contracted whole at the levels above.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -98,7 +100,7 @@ def _connected(g: GraphArrays, nodes: np.ndarray, src: np.ndarray) -> bool:
 
 
 def _solve_level(g: GraphArrays, bounds: Bounds, profile: Profile, *, units: np.ndarray, home: np.ndarray | None,
-                 locked: np.ndarray, forced: frozenset[int] = frozenset(),
+                 locked: np.ndarray, forced: frozenset[int] = frozenset(), own: np.ndarray | None = None,
                  ) -> tuple[np.ndarray, dict[int, tuple[str, ...]]]:
     """Partition one unit's blocks into parts of one level (see module docstring)."""
     labels = np.full(g.n, -1, dtype=np.int64)
@@ -108,6 +110,11 @@ def _solve_level(g: GraphArrays, bounds: Bounds, profile: Profile, *, units: np.
         for h in np.unique(home[locked]):
             labels[locked & (home == h)] = next_label
             flags[next_label] = ("locked",)
+            next_label += 1
+    if own is not None:
+        for h in np.unique(own[(own >= 0) & (labels < 0)]):
+            labels[(own == h) & (labels < 0)] = next_label
+            flags[next_label] = ("exclusive",)
             next_label += 1
     free = np.flatnonzero(labels < 0)
     if len(free) == 0:
@@ -146,6 +153,7 @@ def solve_levels(
     home_grid: np.ndarray | None = None,
     locked_community: np.ndarray | None = None,
     locked_grid: np.ndarray | None = None,
+    exclusive: np.ndarray | None = None,
 ) -> Levels:
     """Solve communities, then residents' groups (if the profile has them), then grids.
 
@@ -160,6 +168,9 @@ def solve_levels(
         The existing plan's unit of every block (-1: none).
     locked_community, locked_grid : ndarray of bool, optional
         Blocks in locked existing units.
+    exclusive : ndarray of int, optional
+        Exclusive site piece of every block (-1: none), each piece connected
+        (:func:`gridkit.exclusive.site_components`): one grid each.
     """
     n = g.n
     no = np.zeros(n, dtype=bool)
@@ -175,8 +186,19 @@ def solve_levels(
         offset = units.max() + 1
         units[locked_grid] = offset + home_grid[locked_grid]
         forced = frozenset(int(u) for u in np.unique(units[locked_grid]))
+    own = np.full(n, -1, dtype=np.int64) if exclusive is None else exclusive
+    whole = compounds.copy()
+    if (own >= 0).any():
+        sites = (own >= 0) & ~locked_grid
+        whole[own >= 0] = compounds.max() + 1 + own[own >= 0]
+        offset = units.max() + 1
+        units[sites] = offset + own[sites]
+        forced = forced | frozenset(int(u) for u in np.unique(units[sites]))
+    # A profile may keep exclusive grids out of the community bounds.
+    g_community = g if profile.exclusive.count_in_community else \
+        dataclasses.replace(g, weight=np.where(own >= 0, 0, g.weight))
     if lv.communities and not (lv.quarter and total < profile.group.small_area_households):
-        community, c_flags = _solve_level(g, _bounds(profile.community), profile, units=units,
+        community, c_flags = _solve_level(g_community, _bounds(profile.community), profile, units=units,
                                           home=home_community, locked=locked_community, forced=forced)
     else:
         community, c_flags = np.zeros(n, dtype=np.int64), {}
@@ -192,8 +214,9 @@ def solve_levels(
         parents = [nodes]
         if lv.groups:
             sub = subgraph(g, nodes)
-            local, flags = _solve_level(sub, _bounds(profile.group), profile, units=compounds[nodes], home=None,
-                                        locked=no[nodes])
+            local, flags = _solve_level(sub, _bounds(profile.group), profile, units=whole[nodes], home=None,
+                                        locked=no[nodes],
+                                        forced=frozenset(int(u) for u in np.unique(whole[nodes][own[nodes] >= 0])))
             base = group.max() + 1
             group[nodes] = local + base
             g_flags.update({k + base: v for k, v in flags.items()})
@@ -202,7 +225,7 @@ def solve_levels(
             sub = subgraph(g, members)
             home = None if home_grid is None else home_grid[members]
             local, flags = _solve_level(sub, _bounds(profile.grid), profile, units=compounds[members], home=home,
-                                        locked=locked_grid[members])
+                                        locked=locked_grid[members], own=own[members])
             base = grid.max() + 1
             grid[members] = local + base
             grid_flags.update({k + base: v for k, v in flags.items()})

@@ -37,7 +37,7 @@ STRICT_ROAD_MATCH_M = 1.0
 
 INVARIANTS = ("coverage", "overlap", "assignment", "building_integrity", "contiguity", "barriers", "nesting")
 #: Flags that exempt a unit from the household bounds: accepted exceptions.
-BOUND_EXEMPT = {"oversize_building", "isolated", "locked", "joined_to_nearest"}
+BOUND_EXEMPT = {"oversize_building", "isolated", "locked", "joined_to_nearest", "exclusive"}
 
 
 @dataclass(frozen=True)

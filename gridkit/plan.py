@@ -24,6 +24,7 @@ from .blocks import Blocks, make_blocks, polygonal
 from .changes import change_table
 from .codes import COMMUNITY_WIDTH, GRID_WIDTH, GROUP_WIDTH, assign_codes
 from .compounds import block_compounds, compound_polygons
+from .exclusive import exclusive_sites, site_components
 from .existing import Homes, block_homes
 from .graph import GraphArrays, build_graph, graph_arrays
 from .households import assign_households
@@ -182,15 +183,21 @@ def partition(
     compounds = compound_polygons(area.landuse, area.existing, prep.profile)
     block_compound = block_compounds(blocks, compounds, prep.profile.compounds.min_block_share)
     homes = {lv: block_homes(blocks, area.existing, lv) for lv in ("community", "grid")}
+    sites = exclusive_sites(area.landuse, area.pois, prep.profile)
+    block_site = block_compounds(blocks, sites, prep.profile.exclusive.min_block_share)
+    arrays = prep.arrays
+    pieces = site_components((np.repeat(np.arange(arrays.n), np.diff(arrays.indptr)), arrays.indices), block_site)
     levels = solve_levels(
         prep.arrays, prep.profile, compounds=block_compound,
         home_community=homes["community"].home if homes["community"] else None,
         home_grid=homes["grid"].home if homes["grid"] else None,
         locked_community=homes["community"].locked if homes["community"] else None,
         locked_grid=homes["grid"].locked if homes["grid"] else None,
+        exclusive=pieces,
     )
     levels = absorb_slivers(levels, blocks.geometry.values.to_numpy(), prep.arrays, prep.profile)
     prep.log.append(("compounds", str(len(compounds))))
+    prep.log.append(("exclusive_sites", str(len(np.unique(block_site[block_site >= 0])))))
     return assemble(prep, levels, homes=homes, compound_names=_compound_names(compounds, block_compound))
 
 

@@ -135,6 +135,15 @@ class Compounds:
 
 
 @dataclass(frozen=True)
+class Exclusive:
+    landuse_kinds: tuple[str, ...] = ()
+    poi_kinds: tuple[str, ...] = ()
+    name_keywords: tuple[str, ...] = ()
+    min_block_share: float = _num(0.01, 1)
+    count_in_community: bool = True
+
+
+@dataclass(frozen=True)
 class Partition:
     seed: int = _num(0, 2**31 - 1)
     refine_passes: int = _num(0, 1000)
@@ -180,6 +189,7 @@ class Profile:
     group: Group = field(default_factory=Group)
     levels: Levels = field(default_factory=Levels)
     compounds: Compounds = field(default_factory=Compounds)
+    exclusive: Exclusive = field(default_factory=Exclusive)
     partition: Partition = field(default_factory=Partition)
     staffing: Staffing = field(default_factory=Staffing)
     codes: Codes = field(default_factory=Codes)
