@@ -220,8 +220,12 @@ def compute_metrics(plan: Plan, profile: Profile) -> pd.DataFrame:
     hh = grids["households"].to_numpy(dtype=float)
     total = float(hh.sum())
     rows += _bound_scores(grids, profile.grid.min_households, profile.grid.max_households, "grid")
+    exclusive = grids["flags"].fillna("").astype(str).str.split(",").map(lambda f: "exclusive" in f).to_numpy(
+        dtype=bool) if "flags" in grids else np.zeros(len(grids), dtype=bool)
     rows += [_row("grids", len(grids), "detail"),
-             _row("grid_count_ratio", len(grids) / max(1.0, np.ceil(total / profile.grid.max_households)), "score")]
+             # Exclusive grids are extra by design: the ratio judges the base grids.
+             _row("grid_count_ratio", int((~exclusive).sum()) / max(1.0, np.ceil(
+                 float(hh[~exclusive].sum()) / profile.grid.max_households)), "score")]
     rows += _upper_levels(plan, profile, area)
     bscores = _boundary_scores(grids, plan.blocks, plan.roads, plan.barriers, profile)
     rows += [_row(k, v, "detail" if k.startswith(("offroad", "interior", "road_following_1m")) else "score")
