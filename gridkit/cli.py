@@ -58,23 +58,30 @@ def _check_output(path: Path, suffixes: tuple[str, ...]) -> None:
 
 
 def _partition_to(input_path: Path, output: Path, profile: str, seed: int | None, households: Path | None,
-                  from_gcj02: bool, existing: Path | None = None) -> Any:
+                  from_gcj02: bool, existing: Path | None = None, columns: dict[str, str | None] | None = None,
+                  totals: Path | None = None) -> Any:
     import dataclasses
 
     from . import partition, read_area, write_plan
+    from .calibrate import read_totals
     from .existing import read_existing
-    from .register import read_register
     from .profile import load_profile
+    from .register import match_register, read_register, unmatched_path, write_unmatched
 
     _check_output(output, (".gpkg",))
     prof = load_profile(profile).with_seed(seed)
-    register = read_register(households) if households else None
+    register = read_register(households, **(columns or {})) if households else None
+    known = read_totals(totals) if totals else None
     area = read_area(input_path, from_gcj02=from_gcj02, hull_buffer_m=prof.blocks.hull_buffer_m)
     if existing is not None:
         units = read_existing(existing).to_crs(area.crs)
         area = dataclasses.replace(area, existing=units)
-    plan = partition(area, prof, register=register)
+    match = match_register(area.buildings, register, fuzzy_min_ratio=prof.households.register_fuzzy_min_ratio) \
+        if register is not None else None
+    plan = partition(area, prof, register=match, totals=known)
     write_plan(plan, output)
+    if match is not None:
+        write_unmatched(match, unmatched_path(output))
     return plan
 
 
@@ -95,10 +102,17 @@ def partition_cmd(
     households: Annotated[Path | None, typer.Option("--households", help="Register CSV/XLSX: building_id or address -> households, population.")] = None,
     from_gcj02: Annotated[bool, typer.Option("--from-gcj02", help="Input lon/lat are GCJ-02.")] = False,
     existing: Annotated[Path | None, typer.Option("--existing", help="Existing plan GeoPackage to keep where the rules allow.")] = None,
+    key_column: Annotated[str | None, typer.Option("--key-column", help="Register column naming the building (an id or an address), e.g. 楼栋编号.")] = None,
+    households_column: Annotated[str | None, typer.Option("--households-column", help="Register column of households, e.g. 户数.")] = None,
+    population_column: Annotated[str | None, typer.Option("--population-column", help="Register column of population, e.g. 人口.")] = None,
+    totals: Annotated[Path | None, typer.Option("--totals", help="Known households (and population) per existing community, or one figure for the area: estimates are calibrated to them.")] = None,
 ) -> None:
     """Divide INPUT into communities and base grids and write the plan GeoPackage."""
     started = time.time()
-    plan = run_guarded(lambda: _partition_to(input_path, output, profile, seed, households, from_gcj02, existing))
+    columns = {"key_column": key_column, "households_column": households_column,
+               "population_column": population_column}
+    plan = run_guarded(lambda: _partition_to(input_path, output, profile, seed, households, from_gcj02, existing,
+                                             columns, totals))
     m = plan.metrics[plan.metrics["level"] == "grid"].set_index("name")["value"]
     bad = plan.metrics[(plan.metrics["kind"] == "invariant") & (plan.metrics["passed"] == "no")]
     if plan.changes is not None:
@@ -107,8 +121,25 @@ def partition_cmd(
         typer.echo("changes: " + ", ".join(f"{k} {v}" for k, v in summary(plan.changes).items()))
     typer.echo(f"{output}: {int(m['grids'])} grids, {int(m['households'])} households, "
                f"road_following {m['road_following']:.2f}, {time.time() - started:.1f} s")
+    _echo_inputs(plan, output)
     if len(bad):
         typer.echo(f"gridkit: warning: invariants failed: {', '.join(bad['name'])}", err=True)
+
+
+def _echo_inputs(plan: Any, output: Path) -> None:
+    """What the register and the totals did, from the plan's run log."""
+    from .register import unmatched_path
+
+    log = dict(zip(plan.run["key"], plan.run["value"], strict=True))
+    if "log.register_rows_matched" in log:
+        typer.echo(f"register ({log['log.register_encoding']}): {log['log.register_rows_matched']} rows matched "
+                   f"({log['log.register_rows_matched_building_id']} by building id, "
+                   f"{log['log.register_rows_matched_address']} by address), "
+                   f"{log['log.register_rows_unmatched']} unmatched -> {unmatched_path(output)}")
+    for key, value in log.items():
+        if key.startswith("log.calibration."):
+            typer.echo(f"calibration {key.removeprefix('log.calibration.')}: {value}",
+                       err=value.startswith("not calibrated"))
 
 
 @app.command("validate")

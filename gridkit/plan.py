@@ -27,7 +27,9 @@ from .compounds import block_compounds, compound_polygons
 from .exclusive import exclusive_sites, site_components
 from .existing import Homes, block_homes
 from .graph import GraphArrays, build_graph, graph_arrays
+from .calibrate import Totals, calibrate
 from .households import assign_households
+from .register import Register, RegisterMatch
 from .levels import Levels, solve_levels
 from .names import unit_names
 from .profile import Profile, load_profile
@@ -124,7 +126,8 @@ def prepare(
     profile: Profile | str | None = None,
     *,
     seed: int | None = None,
-    register: pd.DataFrame | None = None,
+    register: Register | RegisterMatch | None = None,
+    totals: Totals | None = None,
 ) -> Prepared:
     """Households, street blocks and the block graph of an area (see :func:`partition`)."""
     started = time.time()
@@ -134,6 +137,9 @@ def prepare(
     log: list[tuple[str, str]] = list(area.log)
     buildings = assign_households(area.buildings, profile.households, landuse=area.landuse, pois=area.pois,
                                   register=register, log=log)
+    if totals is not None:
+        buildings = calibrate(buildings, totals, existing=area.existing,
+                              persons_per_household=profile.households.persons_per_household, log=log)
     made = make_blocks(area, buildings, profile)
     log += made.log
     graph = build_graph(made.blocks, area.roads, area.barriers, profile)
@@ -146,7 +152,8 @@ def partition(
     profile: Profile | str | None = None,
     *,
     seed: int | None = None,
-    register: pd.DataFrame | None = None,
+    register: Register | RegisterMatch | None = None,
+    totals: Totals | None = None,
 ) -> Plan:
     """Divide an area into communities, residents' groups (if the profile has them) and base grids.
 
@@ -163,8 +170,11 @@ def partition(
         A profile or the name/path of one (default: ``default``).
     seed : int, optional
         Overrides the profile's ``partition.seed``.
-    register : DataFrame, optional
-        Household register (:func:`gridkit.households.read_register`).
+    register : Register or RegisterMatch, optional
+        Household register (:func:`gridkit.register.read_register`), or one
+        already joined to ``area.buildings`` (:func:`gridkit.register.match_register`).
+    totals : Totals, optional
+        Known totals the estimates are calibrated to (:func:`gridkit.calibrate.read_totals`).
 
     Returns
     -------
@@ -178,7 +188,7 @@ def partition(
     >>> int(plan.grids["households"].max()) <= 200 or "oversize_building" in set(plan.grids["flags"])
     True
     """
-    prep = prepare(area, profile, seed=seed, register=register)
+    prep = prepare(area, profile, seed=seed, register=register, totals=totals)
     blocks = prep.made.blocks
     compounds = compound_polygons(area.landuse, area.existing, prep.profile)
     block_compound = block_compounds(blocks, compounds, prep.profile.compounds.min_block_share)

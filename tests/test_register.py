@@ -199,3 +199,30 @@ def test_roster_uses_the_same_reader_every_sheet_and_encoding(tmp_path):
     path = tmp_path / "名册.csv"
     path.write_bytes("网格员名册\n网格编码,姓名,手机号码\n001,张三,13800000000\n".encode("utf-16"))
     assert read_roster(path)[["grid_code", "name", "phone"]].values.tolist() == [["001", "张三", "13800000000"]]
+
+
+def test_cli_register_with_named_columns_writes_unmatched_csv_and_totals_calibrate(tmp_path):
+    from test_cli import _box_buildings, _write, run
+
+    import pyogrio
+
+    b = _box_buildings(building=["apartments"] * 3, **{"addr:street": ["建设路"] * 3,
+                                                       "addr:housenumber": ["12", "14", "16"]})
+    src = _write(tmp_path / "in.gpkg", {"buildings": b})
+    register = tmp_path / "登记表.csv"
+    register.write_bytes("社区住户登记表\n楼宇代码,住户总数\n建设路１２号,40\n建设路99号,3\n".encode("gbk"))
+    totals = tmp_path / "totals.csv"
+    totals.write_text("户数\n100\n", encoding="utf-8")
+    out = tmp_path / "plan.gpkg"
+    result = run("partition", src, "-o", out, "--households", register, "--key-column", "楼宇代码",
+                 "--households-column", "住户总数", "--totals", totals)
+    assert result.returncode == 0, result.stderr
+    assert "register (GBK/GB18030): 1 rows matched (0 by building id, 1 by address), 1 unmatched" in result.stdout
+    bld = pyogrio.read_dataframe(out, layer="buildings").set_index("building_id")
+    assert bld.loc["1", "households"] == 40 and bld.loc["1", "register_key"] == "address"
+    assert bld["households"].sum() == 100  # the area's total holds; the register's 40 is kept
+    assert (bld.loc[["2", "3"], "calibrated_to"] == "area").all()
+    unmatched = pd.read_csv(tmp_path / "plan_register_unmatched.csv", dtype=str, encoding="utf-8-sig")
+    assert unmatched["key"].tolist() == ["建设路99号"] and unmatched["row"].tolist() == ["4"]
+    log = pyogrio.read_dataframe(out, layer="run").set_index("key")["value"]
+    assert log["log.calibration.area"].startswith("total 100 households held")
