@@ -68,7 +68,7 @@ HEADERS = {
     "new_name": "新名称", "households_moved": "涉及户数", "buildings_moved": "涉及建筑",
     "old_households": "原户数", "new_households": "新户数",
 }
-FLAG_NAMES = {"oversize_building": "单栋超上限", "isolated": "孤立片区"}
+FLAG_NAMES = {"oversize_building": "单栋超上限", "isolated": "孤立片区", "exclusive": "专属网格"}
 CHANGE_NAMES = {"unchanged": "未变", "changed": "调整", "split": "拆分", "merged": "合并",
                 "split+merged": "拆分并合并", "added": "新增", "removed": "撤销"}
 LEVEL_NAMES = {"grid": "网格", "community": "社区", "group": "居民小组", "street": "街道", "plan": "方案"}
