@@ -117,3 +117,20 @@ def test_without_exclusive_kinds_the_campus_joins_the_base_grids():
     plan = gridkit.partition(area_from_layers(_town()), plain, seed=0)
     assert not plan.grids["flags"].str.contains("exclusive").any()
     assert np.isclose(plan.grids.geometry.area.sum(), 4 * STEP * 3 * STEP)
+
+
+def test_an_osm_campus_mapped_as_amenity_is_a_site(tmp_path):
+    from gridkit.exclusive import exclusive_sites
+
+    nodes = "".join(f'<node id="{i + 1}" version="1" lat="{22.30 + dy}" lon="{114.17 + dx}"/>'
+                    for i, (dx, dy) in enumerate([(0, 0), (0.002, 0), (0.002, 0.002), (0, 0.002)]))
+    way = ('<way id="7" version="1">' + "".join(f'<nd ref="{r}"/>' for r in (1, 2, 3, 4, 1))
+           + '<tag k="amenity" v="school"/><tag k="name" v="第一中学"/></way>')
+    osm = tmp_path / "campus.osm"
+    osm.write_text(f'<?xml version="1.0" encoding="UTF-8"?><osm version="0.6">{nodes}{way}</osm>', encoding="utf-8")
+    from gridkit.io.read import read_layers
+
+    landuse = read_layers(osm)["landuse"]
+    assert list(landuse["kind"]) == ["school"]
+    sites = exclusive_sites(landuse, None, gridkit.load_profile())
+    assert list(sites["name"]) == ["第一中学"] and list(sites["marked_by"]) == ["landuse"]

@@ -133,9 +133,14 @@ def _read_osm(path: Path) -> dict[str, gpd.GeoDataFrame]:
             if not isinstance(water, bool) else "railway"
         out["barriers"] = gpd.GeoDataFrame(barriers, geometry="geometry", crs=lines.crs)
 
-    if "landuse" in polys:
-        lu = polys[polys["landuse"].notna()].copy()
-        lu["kind"] = lu["landuse"]
+    kind = polys["landuse"] if "landuse" in polys else pd.Series(None, index=polys.index, dtype=object)
+    if "amenity" in polys:
+        # Campuses and hospitals are often mapped as amenity=* areas without a landuse tag.
+        not_building = polys["building"].isna() if "building" in polys else True
+        kind = kind.fillna(polys["amenity"].where(not_building))
+    if kind.notna().any():
+        lu = polys[kind.notna()].copy()
+        lu["kind"] = kind[kind.notna()]
         out["landuse"] = gpd.GeoDataFrame(lu, geometry="geometry", crs=polys.crs)
 
     pt = _parse_other_tags(points.get("other_tags", pd.Series(index=points.index, dtype=object)),
