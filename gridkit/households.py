@@ -242,7 +242,7 @@ def assign_households(
     *,
     landuse: gpd.GeoDataFrame | None = None,
     pois: gpd.GeoDataFrame | None = None,
-    register: Register | RegisterMatch | None = None,
+    register: Register | RegisterMatch | pd.DataFrame | None = None,
     log: list | None = None,
 ) -> gpd.GeoDataFrame:
     """Give every building ``households``, ``population`` and ``households_source``.
@@ -267,6 +267,8 @@ def assign_households(
         pd.Series(np.nan, index=out.index)
     given_pop = pd.to_numeric(out["population"], errors="coerce") if "population" in out else \
         pd.Series(np.nan, index=out.index)
+    if isinstance(register, pd.DataFrame):
+        register = Register.from_frame(register)
     if register is not None:
         match = register if isinstance(register, RegisterMatch) else \
             match_register(out, register, fuzzy_min_ratio=rules.register_fuzzy_min_ratio)

@@ -226,3 +226,11 @@ def test_cli_register_with_named_columns_writes_unmatched_csv_and_totals_calibra
     assert unmatched["key"].tolist() == ["建设路99号"] and unmatched["row"].tolist() == ["4"]
     log = pyogrio.read_dataframe(out, layer="run").set_index("key")["value"]
     assert log["log.calibration.area"].startswith("total 100 households held")
+
+
+def test_a_table_in_memory_is_a_register_too():
+    table = pd.DataFrame({"id": ["B1", "B3"], "households": [12, 4.0]})
+    log: list = []
+    out = assign_households(_buildings(["B1", "B2", "B3"]), RULES, register=table, log=log).set_index("building_id")
+    assert out.loc[["B1", "B3"], "households"].tolist() == [12, 4]
+    assert dict(log)["register_rows_matched_building_id"] == "2"
