@@ -21,7 +21,7 @@ import numpy as np
 from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components
 
-from .engine import Bounds, partition_graph
+from .engine import Bounds, PairSettings, partition_graph
 from .graph import GraphArrays, subgraph
 from .profile import Profile
 
@@ -126,9 +126,11 @@ def _solve_level(g: GraphArrays, bounds: Bounds, profile: Profile, *, units: np.
     if home is not None:
         small_home = np.full(small.n, -1, dtype=np.int64)
         small_home[super_of] = home[free]
+    pairs = PairSettings(exact_max_nodes=p.pair_exact_blocks, trees=p.pair_trees, sweeps=p.pair_sweeps,
+                         budget_s=p.pair_budget_s, candidates=p.pair_candidates)
     result = partition_graph(small, bounds, seed=p.seed, passes=p.refine_passes,
                              compactness_weight=p.compactness_weight, unit_cost=profile.roads.cost_minor,
-                             home=small_home, stability_weight=p.stability_weight)
+                             pairs=pairs, home=small_home, stability_weight=p.stability_weight)
     local = result.labels[super_of]
     labels[free] = local + next_label
     for k, v in result.flags.items():

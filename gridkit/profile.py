@@ -149,6 +149,11 @@ class Partition:
     refine_passes: int = _num(0, 1000)
     compactness_weight: float = _num(0, 1000)
     stability_weight: float = _num(0, 10**6)
+    pair_exact_blocks: int = _num(2, 20)
+    pair_trees: int = _num(1, 100)
+    pair_sweeps: int = _num(0, 1000)
+    pair_budget_s: float = _num(0, 10**5)
+    pair_candidates: int = _num(0, 100)
 
 
 @dataclass(frozen=True)

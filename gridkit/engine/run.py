@@ -11,6 +11,7 @@ from scipy.sparse.csgraph import connected_components
 
 from ..graph import GraphArrays, subgraph
 from .model import Bounds, score_labels
+from .pairs import PairSettings, pair_refine
 from .refine import refine
 from .repair import absorb_small, dissolve_parts, fill_underweight, merge_parts, repair
 from .seed import metis_seed
@@ -57,7 +58,8 @@ def _from_home(g: GraphArrays, home: np.ndarray) -> np.ndarray:
 
 
 def _gridkit_piece(g: GraphArrays, bounds: Bounds, *, seed: int, passes: int, compactness_weight: float,
-                   unit_cost: float, home: np.ndarray | None = None, stability_weight: float = 0.0) -> np.ndarray:
+                   unit_cost: float, pairs: PairSettings | None = None, home: np.ndarray | None = None,
+                   stability_weight: float = 0.0) -> np.ndarray:
     if home is not None and (home >= 0).any():
         s = State(g, _from_home(g, home))
         repair(s, bounds.max, bounds.target, merge=False)
@@ -86,20 +88,31 @@ def _gridkit_piece(g: GraphArrays, bounds: Bounds, *, seed: int, passes: int, co
                    compactness_weight=compactness_weight, unit_cost=unit_cost)
         return s.labels
 
+    def polish(labels: np.ndarray, attempt_seed: int) -> np.ndarray:
+        assert pairs is not None
+        s = State(g, labels)
+        if pair_refine(s, min_weight=bounds.min, max_weight=bounds.max, settings=pairs, seed=attempt_seed):
+            refine(s, min_weight=bounds.min, max_weight=bounds.max, passes=passes,
+                   compactness_weight=compactness_weight, unit_cost=unit_cost)
+        return s.labels
+
     tries = [(k, a) for k in ks for a in seeds]
     # Lumpy blocks can leave a part under the minimum at every count tried;
     # a few more parts usually give each enough room to reach it.
     extra = [(max(ks) + i, a) for i in range(1, _EXTRA_PART_COUNTS + 1) for a in seeds]
-    best: tuple[tuple[int, int, float], np.ndarray] | None = None
+    done: list[tuple[tuple[int, int, float], int, np.ndarray]] = []
     for k, a in tries + extra:
-        if (k, a) in extra and best is not None and best[0][0] == 0:
+        if (k, a) in extra and done and min(done, key=lambda d: d[0])[0][0] == 0:
             break
         labels = attempt(k, a)
-        score = score_labels(g, labels, bounds)
-        if best is None or score < best[0]:
-            best = (score, labels.copy())
-    assert best is not None
-    return best[1]
+        done.append((score_labels(g, labels, bounds), a, labels))
+    # Pair steps are the costly part: only the most promising attempts get them.
+    done.sort(key=lambda d: d[0])
+    if pairs is not None:
+        for i in range(min(pairs.candidates, len(done))):
+            labels = polish(done[i][2], done[i][1])
+            done.append((score_labels(g, labels, bounds), done[i][1], labels))
+    return min(done, key=lambda d: d[0])[2]
 
 
 METHODS: dict[str, Callable[..., np.ndarray]] = {"gridkit": _gridkit_piece}
@@ -124,7 +137,7 @@ def _heavy_host(g: GraphArrays, nodes: np.ndarray, labels: np.ndarray, heavy: np
 
 def partition_graph(g: GraphArrays, bounds: Bounds, *, seed: int = 0, passes: int = 8,
                     compactness_weight: float = 0.3, unit_cost: float = 1.0,
-                    method: str = "gridkit", home: np.ndarray | None = None,
+                    method: str = "gridkit", pairs: PairSettings | None = None, home: np.ndarray | None = None,
                     stability_weight: float = 0.0) -> PartitionResult:
     """Partition a block graph into connected parts within household bounds.
 
@@ -138,6 +151,8 @@ def partition_graph(g: GraphArrays, bounds: Bounds, *, seed: int = 0, passes: in
         Refinement settings (see :func:`gridkit.partition.refine.refine`).
     method : str
         A key of :data:`METHODS`.
+    pairs : PairSettings, optional
+        Pair steps after refinement (see :func:`gridkit.engine.pairs.pair_refine`); none when omitted.
     home : ndarray of int, optional
         An existing plan's part of every node (-1: none). The result starts
         from it, changes only what the bounds demand, and refinement pays
@@ -169,7 +184,7 @@ def partition_graph(g: GraphArrays, bounds: Bounds, *, seed: int = 0, passes: in
                 flags[next_label] = ("isolated",)
         else:
             kwargs = {"home": home[nodes], "stability_weight": stability_weight} if home is not None else {}
-            local = METHODS[method](sub, bounds, seed=seed, passes=passes,
+            local = METHODS[method](sub, bounds, seed=seed, passes=passes, pairs=pairs,
                                     compactness_weight=compactness_weight, unit_cost=unit_cost, **kwargs)
         _, local = np.unique(local, return_inverse=True)
         host = _heavy_host(g, nodes, labels, heavy) if total == 0 else -1

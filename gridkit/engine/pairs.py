@@ -1,0 +1,229 @@
+"""Pair steps: merge two adjacent parts and split them again as well as possible.
+
+Single-block moves (:mod:`.refine`) stop where every move alone makes things
+worse, though moving a whole row of blocks at once would not: two grids whose
+boundary runs through a compound's gap instead of along the street one row
+over. A pair step takes two adjacent parts, forgets how they were divided,
+and splits their blocks again into two connected parts within the bounds with
+the least cut between them (the cut to other parts does not depend on the
+split). A small pair is split exactly, by trying every bipartition; a larger
+one by cutting one edge of a few spanning trees that keep the costliest
+edges (so the tree's weakest links are where a cheap boundary runs). The
+step is taken only when it improves the model's lexicographic objective:
+no more parts under the minimum, then a lower cut.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+
+from .state import State
+
+__all__ = ["PairSettings", "pair_refine", "resplit"]
+
+# A split must lower the cut by more than this to count (float noise).
+_EPS = 1e-6
+
+
+@dataclass(frozen=True)
+class PairSettings:
+    """How hard the pair step works (the profile's ``partition.pair_*`` values)."""
+
+    exact_max_nodes: int
+    trees: int
+    sweeps: int
+    budget_s: float
+    candidates: int
+
+
+class _Pair:
+    """The blocks of two parts as a small local graph."""
+
+    def __init__(self, s: State, p: int, q: int) -> None:
+        self.nodes = sorted(s.members[p] | s.members[q])
+        index = {v: i for i, v in enumerate(self.nodes)}
+        eu, ev, ec = [], [], []
+        for i, v in enumerate(self.nodes):
+            for u, c in zip(s.nbrs[v], s.costs[v], strict=True):
+                j = index.get(u)
+                if j is not None and j > i:
+                    eu.append(i)
+                    ev.append(j)
+                    ec.append(c)
+        self.n = len(self.nodes)
+        self.eu, self.ev, self.ec = np.array(eu, dtype=np.int64), np.array(ev, dtype=np.int64), np.array(ec)
+        self.w = np.array([s.w[v] for v in self.nodes], dtype=np.int64)
+        self.side = np.array([s.labels[v] == q for v in self.nodes])
+        self.adj: list[list[int]] = [[] for _ in range(self.n)]
+        for a, b in zip(eu, ev, strict=True):
+            self.adj[a].append(b)
+            self.adj[b].append(a)
+
+    def connected(self, side: np.ndarray, which: bool) -> bool:
+        members = np.flatnonzero(side == which)
+        if len(members) == 0:
+            return False
+        inside = side == which
+        seen = {int(members[0])}
+        queue = deque(seen)
+        while queue:
+            a = queue.popleft()
+            for b in self.adj[a]:
+                if inside[b] and b not in seen:
+                    seen.add(b)
+                    queue.append(b)
+        return len(seen) == len(members)
+
+
+def _scores(pair: _Pair, sides: np.ndarray, min_weight: int, max_weight: int) -> tuple[np.ndarray, np.ndarray]:
+    """Parts under the minimum (inf where a side is empty or over the maximum) and cut, per candidate."""
+    total = int(pair.w.sum())
+    wa = sides.astype(np.int64) @ pair.w
+    wb = total - wa
+    count = sides.sum(axis=1)
+    bad = (wa > max_weight) | (wb > max_weight) | (count == 0) | (count == pair.n)
+    under = np.where(bad, np.inf, (wa < min_weight).astype(float) + (wb < min_weight))
+    cut = (sides[:, pair.eu] != sides[:, pair.ev]).astype(float) @ pair.ec
+    return under, cut
+
+
+def _exact_sides(pair: _Pair) -> np.ndarray:
+    """Every bipartition of the pair, node 0 always on side False."""
+    masks = np.arange(1, 2 ** (pair.n - 1), dtype=np.int64)
+    bits = ((masks[:, None] >> np.arange(pair.n - 1)) & 1).astype(bool)
+    return np.hstack([np.zeros((len(masks), 1), dtype=bool), bits])
+
+
+def _tree_sides(pair: _Pair, trees: int, max_weight: int, rng: np.random.Generator) -> np.ndarray:
+    """The bipartitions made by cutting one edge of spanning trees that keep the costliest edges.
+
+    The first tree is the maximum spanning tree by cost (Kruskal); the others
+    jitter the costs, so the trees differ where costs are close.
+    """
+    out = []
+    for t in range(trees):
+        key = pair.ec * (rng.uniform(0.5, 1.5, len(pair.ec)) if t else 1.0)
+        parent = list(range(pair.n))
+        adj: list[list[int]] = [[] for _ in range(pair.n)]
+        eu, ev = pair.eu.tolist(), pair.ev.tolist()
+        joined = 0
+        for e in np.argsort(-key, kind="stable").tolist():
+            if joined == pair.n - 1:
+                break
+            a, b = eu[e], ev[e]
+            ra, rb = a, b
+            while parent[ra] != ra:
+                parent[ra] = parent[parent[ra]]
+                ra = parent[ra]
+            while parent[rb] != rb:
+                parent[rb] = parent[parent[rb]]
+                rb = parent[rb]
+            if ra != rb:
+                parent[ra] = rb
+                joined += 1
+                adj[a].append(b)
+                adj[b].append(a)
+        tin = [-1] * pair.n
+        tout = [0] * pair.n
+        clock = 0
+        stack = [(0, False)]
+        while stack:
+            v, done = stack.pop()
+            if done:
+                tout[v] = clock
+                continue
+            tin[v] = clock
+            clock += 1
+            stack.append((v, True))
+            stack.extend((u, False) for u in adj[v] if tin[u] < 0)
+        if clock < pair.n:  # the pair's blocks are not connected: no tree spans them
+            return np.zeros((0, pair.n), dtype=bool)
+        t_in, t_out = np.array(tin), np.array(tout)
+        # Households below each node, from prefix sums in visiting order: only
+        # cuts that leave both sides within the maximum are worth scoring.
+        order = np.zeros(pair.n, dtype=np.int64)
+        order[t_in] = np.arange(pair.n)
+        prefix = np.concatenate([[0], np.cumsum(pair.w[order])])
+        below = prefix[t_out] - prefix[t_in]
+        total = prefix[-1]
+        roots = np.flatnonzero((t_in > 0) & (below <= max_weight) & (total - below <= max_weight))
+        out.append((t_in[None, :] >= t_in[roots, None]) & (t_in[None, :] < t_out[roots, None]))
+    return np.vstack(out)
+
+
+def resplit(s: State, p: int, q: int, *, min_weight: int, max_weight: int, exact_max_nodes: int, trees: int,
+            rng: np.random.Generator) -> bool:
+    """Split parts ``p`` and ``q`` again if that lowers (parts under the minimum, cut); return whether it did."""
+    pair = _Pair(s, p, q)
+    if s.fixed[pair.nodes].any() or pair.n < 3:
+        return False
+    here_under, here_cut = _scores(pair, pair.side[None, :], min_weight, max_weight)
+    sides = _exact_sides(pair) if pair.n <= exact_max_nodes else _tree_sides(pair, trees, max_weight, rng)
+    if len(sides) == 0:
+        return False
+    under, cut = _scores(pair, sides, min_weight, max_weight)
+    better = (under < here_under[0]) | ((under == here_under[0]) & (cut < here_cut[0] - _EPS))
+    for i in np.flatnonzero(better)[np.lexsort((cut[better], under[better]))]:
+        side = sides[i]
+        if pair.connected(side, False) and pair.connected(side, True):
+            # Keep the labels on the side that holds more of each part's old blocks.
+            if (side == pair.side).sum() < pair.n / 2:
+                side = ~side
+            for v, on_q in zip(pair.nodes, side.tolist(), strict=True):
+                if (s.labels[v] == q) != on_q:
+                    s.move(v, q if on_q else p)
+            return True
+    return False
+
+
+def _adjacent_pairs(s: State, parts: set[int]) -> list[tuple[int, int]]:
+    pairs = set()
+    for p in sorted(parts):
+        if p in s.members:
+            pairs.update((min(p, q), max(p, q)) for q in s.part_links(p))
+    return sorted(pairs)
+
+
+def pair_refine(s: State, *, min_weight: int, max_weight: int, settings: PairSettings, seed: int) -> int:
+    """Pair steps over every pair of adjacent parts, to a fixed point; return the steps taken.
+
+    Each sweep visits the pairs that touch a part changed in the sweep before
+    (all pairs in the first), in sorted order, so the result is fixed by the
+    input and ``seed``. ``sweeps`` bounds the sweeps; ``budget_s`` (seconds) stops early on inputs so large that the sweeps would not end in
+    reasonable time, and is the one thing that can make two runs differ.
+
+    Parameters
+    ----------
+    s : State
+    min_weight, max_weight : int
+        Household bounds of a part.
+    settings : PairSettings
+        ``exact_max_nodes``: pairs with at most this many nodes are split
+        exactly (2^(n-1) candidates); ``trees``: spanning trees tried for a
+        larger pair; ``sweeps``; ``budget_s``.
+    seed : int
+        Seeds the jitter of the spanning trees.
+    """
+    rng = np.random.default_rng(seed)
+    start = time.monotonic()
+    dirty = set(s.parts())
+    steps = 0
+    for _ in range(settings.sweeps):
+        changed: set[int] = set()
+        for p, q in _adjacent_pairs(s, dirty):
+            if time.monotonic() - start > settings.budget_s:
+                return steps
+            if p not in s.members or q not in s.members:
+                continue
+            if resplit(s, p, q, min_weight=min_weight, max_weight=max_weight,
+                       exact_max_nodes=settings.exact_max_nodes, trees=settings.trees, rng=rng):
+                changed |= {p, q}
+                steps += 1
+        if not changed:
+            break
+        dirty = changed
+    return steps
