@@ -181,7 +181,7 @@ def resplit(s: State, p: int, q: int, *, min_weight: int, max_weight: int, exact
 
 
 def _adjacent_pairs(s: State, parts: set[int]) -> list[tuple[int, int]]:
-    pairs = set()
+    pairs: set[tuple[int, int]] = set()
     for p in sorted(parts):
         if p in s.members:
             pairs.update((min(p, q), max(p, q)) for q in s.part_links(p))
