@@ -134,3 +134,28 @@ def test_an_osm_campus_mapped_as_amenity_is_a_site(tmp_path):
     assert list(landuse["kind"]) == ["school"]
     sites = exclusive_sites(landuse, None, gridkit.load_profile())
     assert list(sites["name"]) == ["第一中学"] and list(sites["marked_by"]) == ["landuse"]
+
+
+@pytest.mark.parametrize(("count", "communities"), [(True, 2), (False, 1)])
+def test_the_profile_decides_whether_exclusive_grids_weigh_on_community_bounds(count, communities):
+    """Five blocks of 100 households in a row and, at the end, an exclusive site of 600 (a factory
+    with its dormitories); communities of at most 700 households."""
+    from scipy.sparse import coo_matrix
+
+    from gridkit.graph import GraphArrays
+    from gridkit.levels import solve_levels
+    from gridkit.profile import Bounds
+
+    n = 6
+    a = np.arange(n - 1)
+    adj = coo_matrix((np.ones(2 * (n - 1)), (np.r_[a, a + 1], np.r_[a + 1, a])), shape=(n, n)).tocsr()
+    g = GraphArrays(weight=np.array([100] * 5 + [600], dtype=np.int64), indptr=adj.indptr.astype(np.int64),
+                    indices=adj.indices.astype(np.int64), cost=adj.data, x=np.arange(n) * 100.0, y=np.zeros(n),
+                    area=np.full(n, 1e4))
+    profile = gridkit.load_profile()
+    profile = dataclasses.replace(profile, community=Bounds(300, 600, 700), exclusive=dataclasses.replace(
+        profile.exclusive, count_in_community=count))
+    levels = solve_levels(g, profile, compounds=np.full(n, -1), exclusive=np.array([-1] * 5 + [0]))
+    assert len(set(levels.community)) == communities
+    site = levels.grid[5]
+    assert list(levels.grid).count(site) == 1 and levels.grid_flags[site] == ("exclusive",)
