@@ -22,7 +22,12 @@ from .errors import InputError
 from .io import postgis
 from .io.read import read_layers
 
-__all__ = ["Area", "read_area", "area_from_layers"]
+__all__ = ["Area", "read_area", "area_from_layers", "LINE_REACH_M"]
+
+#: Roads and barriers are kept this far beyond the boundary (m), so a street along the boundary and
+#: the ends of streets crossing it take part in cutting blocks. A reader of one area out of a larger
+#: source (``gridkit batch``) must read at least this far around it.
+LINE_REACH_M = 50.0
 
 _TRUE = {"yes", "true", "1", "t", "y", "viaduct"}
 
@@ -370,7 +375,7 @@ def _clean_lines(gdf: gpd.GeoDataFrame | None, boundary: shapely.Geometry, log: 
     geoms = np.where(polygonal, shapely.boundary(geoms), geoms)
     gdf = gdf.set_geometry(geoms).explode(index_parts=False)
     gdf = gdf[np.isin(shapely.get_type_id(gdf.geometry.values), [1, 2])]
-    reach = shapely.buffer(boundary, 50)
+    reach = shapely.buffer(boundary, LINE_REACH_M)
     gdf = gdf[shapely.intersects(gdf.geometry.values, reach)].copy()
     gdf = gdf.set_geometry(shapely.intersection(gdf.geometry.values, reach)).explode(index_parts=False)
     gdf = gdf[shapely.length(gdf.geometry.values) > 0].reset_index(drop=True)

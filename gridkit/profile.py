@@ -221,6 +221,22 @@ class Profile:
         return dataclasses.replace(self, partition=part)
 
 
+    def with_codes(self, office_code: str) -> Profile:
+        """This profile with the county and street office codes of a 9-digit street office code.
+
+        Examples
+        --------
+        >>> load_profile("default").with_codes("310101002").codes
+        Codes(county_code='310101', street_code='002')
+        """
+        width = len(self.codes.county_code)
+        codes = Codes(county_code=office_code[:width], street_code=office_code[width:])
+        if not office_code.isdigit() or len(office_code) != width + len(self.codes.street_code):
+            raise ProfileError(f"street office code {office_code!r}: must be {width} county + "
+                               f"{len(self.codes.street_code)} street office digits")
+        return dataclasses.replace(self, codes=codes)
+
+
 def _toml_value(v: Any) -> str:
     if isinstance(v, bool):
         return "true" if v else "false"

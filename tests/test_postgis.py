@@ -116,11 +116,11 @@ def test_write_failing_midway_leaves_the_schema_as_it_was(postgis_url, hk_plan, 
     before = _snapshot(postgis_url, "plan_fail")
     real, written = postgis._write_table, []
 
-    def failing(conn, frame, name, schema):
+    def failing(conn, frame, name, schema, **kwargs):
         if len(written) == 3:
             raise OSError("disk full (simulated)")
         written.append(name)
-        real(conn, frame, name, schema)
+        real(conn, frame, name, schema, **kwargs)
 
     monkeypatch.setattr(postgis, "_write_table", failing)
     with pytest.raises(OSError, match="simulated"):

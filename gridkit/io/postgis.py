@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -250,7 +250,7 @@ def read_tables(source: str, names: tuple[str, ...]) -> dict[str, pd.DataFrame]:
     return out
 
 
-def write_layers(target_url: str, layers: dict[str, pd.DataFrame], *,
+def write_layers(target_url: str, layers: dict[str, pd.DataFrame] | Iterable[tuple[str, pd.DataFrame]], *,
                  before_commit: Callable[[str], None] | None = None) -> None:
     """Replace the gridkit tables of the target schema by ``layers``, all or nothing.
 
@@ -263,8 +263,9 @@ def write_layers(target_url: str, layers: dict[str, pd.DataFrame], *,
     ----------
     target_url : str
         A PostGIS URL; its ``schema`` (created if missing) receives the layers.
-    layers : dict
-        Table name -> GeoDataFrame or plain table.
+    layers : dict or iterable of (str, DataFrame)
+        Table name -> GeoDataFrame or plain table; as ``(name, frame)`` chunks, a name seen
+        again is appended to its table.
     before_commit : callable, optional
         Called with the staging schema's name once everything is written; an
         exception there cancels the write.
@@ -284,30 +285,33 @@ def write_layers(target_url: str, layers: dict[str, pd.DataFrame], *,
         conn.execute(_sql("SELECT pg_advisory_xact_lock(hashtext(:s))"), {"s": target.schema})
         conn.execute(_sql(f"CREATE SCHEMA IF NOT EXISTS {schema}"))
         present = _tables(conn, target.schema)
-        foreign = sorted(name for name in layers if name in present and present[name] != MARK)
-        if foreign:
-            raise InputError(f"{target.where}: table '{target.schema}.{foreign[0]}' was not written by gridkit; "
-                             "it is never replaced: choose another schema")
         staging_name = f"gridkit_staging_{uuid.uuid4().hex[:12]}"
         staging = _quote(conn, staging_name)
         conn.execute(_sql(f"CREATE SCHEMA {staging}"))
-        for name, frame in layers.items():
-            _write_table(conn, frame, name, staging_name)
-            conn.execute(_sql(f"COMMENT ON TABLE {staging}.{_quote(conn, name)} IS '{MARK}'"))
+        written: list[str] = []
+        for name, frame in layers.items() if isinstance(layers, dict) else layers:
+            if name not in written and present.get(name, MARK) != MARK:
+                raise InputError(f"{target.where}: table '{target.schema}.{name}' was not written by gridkit; "
+                                 "it is never replaced: choose another schema")
+            _write_table(conn, frame, name, staging_name, append=name in written)
+            if name not in written:
+                conn.execute(_sql(f"COMMENT ON TABLE {staging}.{_quote(conn, name)} IS '{MARK}'"))
+                written.append(name)
         if before_commit is not None:
             before_commit(staging_name)
         for name in sorted(n for n, comment in present.items() if comment == MARK):
             conn.execute(_sql(f"DROP TABLE {schema}.{_quote(conn, name)}"))
-        for name in layers:
+        for name in written:
             conn.execute(_sql(f"ALTER TABLE {staging}.{_quote(conn, name)} SET SCHEMA {schema}"))
         conn.execute(_sql(f"DROP SCHEMA {staging}"))
 
 
-def _write_table(conn: Connection, frame: pd.DataFrame, name: str, schema: str) -> None:
+def _write_table(conn: Connection, frame: pd.DataFrame, name: str, schema: str, *, append: bool = False) -> None:
+    mode = "append" if append else "fail"
     if isinstance(frame, gpd.GeoDataFrame):
-        frame.to_postgis(name, conn, schema=schema, index=False)
+        frame.to_postgis(name, conn, schema=schema, index=False, if_exists=mode)
     else:
-        pd.DataFrame(frame).to_sql(name, conn, schema=schema, index=False)
+        pd.DataFrame(frame).to_sql(name, conn, schema=schema, index=False, if_exists=mode)
 
 
 def layers_hash(layers: dict[str, gpd.GeoDataFrame]) -> str:

@@ -8,11 +8,13 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import pyogrio
+import shapely
+from pyproj import CRS
 
 from ..errors import InputError
 from . import postgis
 
-__all__ = ["LAYERS", "read_layers"]
+__all__ = ["LAYERS", "Mask", "read_layers"]
 
 #: Layer names gridkit understands (DESIGN.md inputs).
 LAYERS = ("boundary", "roads", "buildings", "barriers", "existing", "landuse", "pois")
@@ -23,9 +25,15 @@ _OSM_BARRIER_RAILWAYS = ("rail", "light_rail", "narrow_gauge", "preserved")
 _OTHER_TAG = re.compile(r'"((?:[^"\\]|\\.)*)"=>"((?:[^"\\]|\\.)*)"')
 
 
-def _read(path: Path, layer: str | None, where: str) -> gpd.GeoDataFrame:
+#: A region to read: (geometry, its CRS). Only features intersecting it are read.
+Mask = tuple[shapely.Geometry, CRS]
+
+
+def _read(path: Path, layer: str | None, where: str, mask: Mask | None = None) -> gpd.GeoDataFrame:
+    # A GeoSeries mask is reprojected to the layer's CRS by geopandas; GDAL uses the source's spatial index.
+    region = None if mask is None else gpd.GeoSeries([mask[0]], crs=mask[1])
     try:
-        return gpd.read_file(path, layer=layer, engine="pyogrio")
+        return gpd.read_file(path, layer=layer, engine="pyogrio", mask=region)
     except Exception as exc:  # GDAL raises many types; the user needs one line
         raise InputError(f"{where}: cannot be read: {str(exc).splitlines()[0]}") from exc
 
@@ -37,13 +45,20 @@ def _list_layers(path: Path) -> list[str]:
         raise InputError(f"{path}: cannot be opened as a vector data source: {str(exc).splitlines()[0]}") from exc
 
 
-def read_layers(path: str | Path) -> dict[str, gpd.GeoDataFrame]:
+def read_layers(path: str | Path, *, mask: Mask | None = None) -> dict[str, gpd.GeoDataFrame]:
     """Read gridkit's input layers from ``path``.
 
     ``path`` may be a multi-layer source (GeoPackage, SpatiaLite, ...), a folder
     holding one file per layer (``buildings.geojson``, ``roads.shp``, ...), a
     single-layer file (taken as ``buildings``), an OSM ``.osm``/``.pbf`` file,
     or a PostGIS URL (``postgresql://…``, see :mod:`gridkit.io.postgis`).
+
+    Parameters
+    ----------
+    path : str or Path
+    mask : (geometry, CRS), optional
+        Read only features intersecting this region (one street office of a
+        city-wide source, in ``gridkit batch``).
 
     Returns
     -------
@@ -58,37 +73,37 @@ def read_layers(path: str | Path) -> dict[str, gpd.GeoDataFrame]:
     """
     if postgis.is_postgis(path):
         where = postgis.redact(str(path))
-        layers = postgis.read_layers(str(path), LAYERS)
+        layers = postgis.read_layers(str(path), LAYERS, mask=mask)
     else:
         path = Path(path)
         where = str(path)
         if not path.exists():
             raise InputError(f"{path}: no such file or folder")
         if path.is_dir():
-            layers = _read_folder(path)
+            layers = _read_folder(path, mask)
         elif path.suffix.lower() in _OSM_SUFFIXES:
-            layers = _read_osm(path)
+            layers = _read_osm(path, mask)
         else:
-            layers = _read_source(path)
+            layers = _read_source(path, mask)
     if "buildings" not in layers:
         raise InputError(f"{where}: has no 'buildings' layer (found: {', '.join(sorted(layers)) or 'none'})")
     return layers
 
 
-def _read_source(path: Path) -> dict[str, gpd.GeoDataFrame]:
+def _read_source(path: Path, mask: Mask | None) -> dict[str, gpd.GeoDataFrame]:
     names = _list_layers(path)
     wanted = [n for n in names if n in LAYERS]
     if not wanted and len(names) == 1:
         # A single-layer file (GeoJSON, Shapefile) is a buildings layer.
-        return {"buildings": _read(path, names[0], f"{path}")}
-    return {n: _read(path, n, f"{path}, layer '{n}'") for n in wanted}
+        return {"buildings": _read(path, names[0], f"{path}", mask)}
+    return {n: _read(path, n, f"{path}, layer '{n}'", mask) for n in wanted}
 
 
-def _read_folder(path: Path) -> dict[str, gpd.GeoDataFrame]:
+def _read_folder(path: Path, mask: Mask | None) -> dict[str, gpd.GeoDataFrame]:
     out = {}
     for file in sorted(path.iterdir()):
         if file.stem in LAYERS and file.suffix.lower() in _VECTOR_SUFFIXES:
-            out[file.stem] = _read(file, None, f"{file}")
+            out[file.stem] = _read(file, None, f"{file}", mask)
     return out
 
 
@@ -98,11 +113,11 @@ def _parse_other_tags(series: pd.Series, keys: tuple[str, ...]) -> pd.DataFrame:
     return pd.DataFrame({k: [d.get(k) for d in parsed] for k in keys}, index=series.index)
 
 
-def _read_osm(path: Path) -> dict[str, gpd.GeoDataFrame]:
+def _read_osm(path: Path, mask: Mask | None) -> dict[str, gpd.GeoDataFrame]:
     where = f"{path}"
-    polys = _read(path, "multipolygons", f"{where}, layer 'multipolygons'")
-    lines = _read(path, "lines", f"{where}, layer 'lines'")
-    points = _read(path, "points", f"{where}, layer 'points'")
+    polys = _read(path, "multipolygons", f"{where}, layer 'multipolygons'", mask)
+    lines = _read(path, "lines", f"{where}, layer 'lines'", mask)
+    points = _read(path, "points", f"{where}, layer 'points'", mask)
     out: dict[str, gpd.GeoDataFrame] = {}
 
     bld = polys[polys["building"].notna()].copy() if "building" in polys else polys.iloc[:0].copy()

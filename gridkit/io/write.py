@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -52,13 +52,37 @@ def atomic_path(target: str | Path, suffix: str | None = None) -> Iterator[Path]
             tmp_path.unlink()
 
 
-def write_layers(path: Path, layers: dict[str, pd.DataFrame]) -> None:
-    """Write frames (GeoDataFrames or plain tables) as layers of one GeoPackage."""
-    for name, frame in layers.items():
+def write_layers(path: Path, layers: dict[str, pd.DataFrame] | Iterable[tuple[str, pd.DataFrame]], *,
+                 promote_to_multi: bool = False) -> None:
+    """Write frames (GeoDataFrames or plain tables) as layers of one GeoPackage.
+
+    ``layers`` may also be ``(name, frame)`` chunks; a name seen again is appended to its layer
+    (with the same columns), so a large layer can be written a piece at a time.
+    """
+    written: set[str] = set()
+    for name, frame in layers.items() if isinstance(layers, dict) else layers:
+        append = name in written
         if isinstance(frame, gpd.GeoDataFrame):
-            pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG", promote_to_multi=False)
+            pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG", promote_to_multi=promote_to_multi,
+                                    append=append)
         else:
-            pyogrio.write_dataframe(pd.DataFrame(frame), path, layer=name, driver="GPKG")
+            pyogrio.write_dataframe(pd.DataFrame(frame), path, layer=name, driver="GPKG", append=append)
+        written.add(name)
+
+
+def write_layers_atomic(target: str | Path, layers: Iterable[tuple[str, pd.DataFrame]]) -> str | Path:
+    """Write ``(name, frame)`` chunks to a new GeoPackage or PostGIS schema, all or nothing.
+
+    Polygons and lines are written as multi-geometries, so chunks mixing single and multi parts
+    share one layer type. Returns ``target`` (a Path for a file).
+    """
+    if postgis.is_postgis(target):
+        postgis.write_layers(str(target), layers)
+        return str(target)
+    path = Path(target)
+    with atomic_path(path, ".gpkg") as tmp:
+        write_layers(tmp, layers, promote_to_multi=True)
+    return path
 
 
 def write_plan(plan: Plan, path: str | Path, *, extra: dict[str, pd.DataFrame] | None = None,

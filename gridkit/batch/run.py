@@ -1,0 +1,279 @@
+"""Run a whole city: one Dask task per street office, then one merged plan.
+
+The driver finds the offices (:func:`~gridkit.batch.offices.find_offices`), submits one task per
+office that its manifest does not already record as done, records each result in the manifest as
+it arrives, and finally merges the finished offices into one plan with a summary of every office
+and the failures. Tasks and results live in a work folder that every worker must be able to read
+and write (on a real cluster: a shared file system); the input must be readable by every worker.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+from pyproj import CRS
+
+from .. import __version__
+from ..errors import InputError
+from ..io import postgis
+from ..io.write import read_plan, write_layers_atomic
+from ..profile import Profile, load_profile
+from ..progress import Progress, monotonic, stages
+from .merge import merged_layers
+from .offices import Office, find_offices
+from .task import BatchConfig, run_office, status_record
+
+if TYPE_CHECKING:
+    from distributed import Client
+
+__all__ = ["BatchResult", "run_batch", "BATCH_STAGES", "DEFAULT_RETRIES"]
+
+#: Shares of a batch by stage; they only pace the progress bar.
+BATCH_STAGES = {"offices": 0.95, "merge": 0.05}
+#: How often Dask re-runs a task that raised (not a data error, which is reported at once).
+DEFAULT_RETRIES = 2
+_MANIFEST = "manifest.jsonl"
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """What a batch did.
+
+    Attributes
+    ----------
+    output : str or Path
+        The merged plan (GeoPackage or PostGIS URL).
+    summary : DataFrame
+        One row per office: ``code``, ``name``, ``status`` (``ok``/``failed``), ``buildings``,
+        ``households``, ``communities``, ``grids``, ``invariants_failed``, ``seconds``, ``worker``,
+        ``error``, ``plan`` (the office's own plan file), ``reused`` (finished by an earlier run).
+    seconds : float
+    """
+
+    output: str | Path
+    summary: pd.DataFrame
+    seconds: float
+
+    @property
+    def failures(self) -> pd.DataFrame:
+        """The offices that failed and why."""
+        return self.summary.loc[self.summary["status"] != "ok", ["code", "name", "error"]].reset_index(drop=True)
+
+
+def run_batch(
+    areas: str | Path,
+    output: str | Path,
+    *,
+    offices: str | Path | None = None,
+    profile: Profile | str | Path = "default",
+    seed: int | None = None,
+    from_gcj02: bool = False,
+    workers: int = 2,
+    scheduler: str | None = None,
+    resume: bool = False,
+    retries: int = DEFAULT_RETRIES,
+    work_dir: str | Path | None = None,
+    progress: Progress | None = None,
+) -> BatchResult:
+    """Divide every street office of a city on Dask and merge the plans.
+
+    Parameters
+    ----------
+    areas : str or Path
+        A city-wide input with an ``offices`` layer (or ``offices``), or a folder of per-office
+        inputs; see :func:`~gridkit.batch.offices.find_offices`.
+    output : str or Path
+        The merged plan: a ``.gpkg`` or a PostGIS URL, written atomically. Besides the plan
+        layers (each with ``office_code``, ``office_name``) it has ``offices`` (the summary, one
+        polygon per office) and ``failures``.
+    offices : str or Path, optional
+        A file of street-office boundaries (``name``, ``code``).
+    profile : Profile, str or Path
+        The rules; each office's codes come from its own code (``Profile.with_codes``).
+    seed : int, optional
+        Overrides the profile's seed (the same for every office, so a re-run is identical).
+    from_gcj02 : bool
+        The input's lon/lat are GCJ-02.
+    workers : int
+        Worker processes of the LocalCluster started when ``scheduler`` is not given.
+    scheduler : str, optional
+        An existing cluster: a scheduler address (``tcp://host:8786``) or a scheduler file.
+    resume : bool
+        Skip the offices the work folder's manifest records as done with the same inputs and rules.
+    retries : int
+        Re-runs of a task that raised something other than a data error.
+    work_dir : str or Path, optional
+        Where the offices' inputs, plans and the manifest go (default: ``OUTPUT.batch`` beside a
+        file output; required for a PostGIS output). Workers must be able to reach it.
+    progress : Progress, optional
+        Told the offices done so far and the share of the batch done.
+
+    Returns
+    -------
+    BatchResult
+
+    Raises
+    ------
+    InputError
+        Bad areas, offices or output, before any task runs.
+    """
+    started = time.time()
+    report = stages(monotonic(progress), BATCH_STAGES)
+    work = _work_dir(output, work_dir)
+    prof = (profile if isinstance(profile, Profile) else load_profile(profile)).with_seed(seed)
+    found = find_offices(areas, offices=offices, county_code=prof.codes.county_code)
+    config = BatchConfig(work_dir=str(work), profile=prof, from_gcj02=from_gcj02)
+    manifest = work / _MANIFEST
+    work.mkdir(parents=True, exist_ok=True)
+    done = _finished(manifest, found, config) if resume else {}
+    if not resume and manifest.exists():
+        manifest.unlink()
+    todo = [o for o in found if o.code not in done]
+    records = {code: {**rec, "reused": True} for code, rec in done.items()}
+    report["offices"](f"{len(records)}/{len(found)} offices", len(records) / len(found))
+    if todo:
+        with _client(workers, scheduler) as client:
+            for record in _run(client, todo, config, retries):
+                office = next(o for o in todo if o.code == record["code"])
+                _append(manifest, {**record, "fingerprint": _fingerprint(office, config)})
+                records[record["code"]] = {**record, "reused": False}
+                report["offices"](f"{len(records)}/{len(found)} offices", len(records) / len(found))
+    _tidy(work)
+    summary = pd.DataFrame([records[o.code] for o in found])
+    report["merge"]("merging the offices' plans", 0.0)
+    out = _merge(summary, found, output, areas)
+    report["merge"]("done", 1.0)
+    return BatchResult(output=out, summary=summary, seconds=round(time.time() - started, 1))
+
+
+def _work_dir(output: str | Path, work_dir: str | Path | None) -> Path:
+    if work_dir is not None:
+        return Path(work_dir)
+    if postgis.is_postgis(output):
+        raise InputError(f"{postgis.redact(str(output))}: a PostGIS output needs a work folder (--work-dir) "
+                         "for the offices' own plans")
+    out = Path(output)
+    if out.suffix.lower() != ".gpkg":
+        raise InputError(f"{out}: output must end in .gpkg or be a PostGIS URL")
+    return out.with_name(out.name + ".batch")
+
+
+@contextmanager
+def _client(workers: int, scheduler: str | None) -> Iterator[Client]:
+    from distributed import Client, LocalCluster
+
+    if scheduler:
+        kind = {"scheduler_file": scheduler} if Path(scheduler).is_file() else {"address": scheduler}
+        with Client(**kind) as client:
+            yield client
+        return
+    # One thread per worker process: the work is CPU-bound Python and GEOS calls.
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        yield client
+
+
+def _run(client: Client, todo: list[Office], config: BatchConfig, retries: int) -> Iterator[dict[str, Any]]:
+    """Each office's status record as its task ends (failed records for tasks that gave up)."""
+    from distributed import as_completed
+
+    # Largest first: a big office started last would keep one worker busy while the others idle.
+    order = sorted(todo, key=lambda o: -(shapely.area(o.region) if o.region is not None else 0.0))
+    futures = {client.submit(run_office, office, config, key=f"gridkit-office-{office.code}", retries=retries,
+                             pure=False): office for office in order}
+    for future in as_completed(futures):
+        office = futures[future]
+        try:
+            yield future.result()
+        except Exception as exc:  # a task that exhausted its retries, or a worker lost too often
+            yield status_record(office, "failed", error=f"{type(exc).__name__}: {exc}")
+        finally:
+            future.release()
+
+
+def _fingerprint(office: Office, config: BatchConfig) -> str:
+    h = hashlib.sha256()
+    for part in (__version__, config.profile.with_codes(office.code).to_toml(), str(config.from_gcj02),
+                 office.fingerprint()):
+        h.update(part.encode() + b"\0")
+    return h.hexdigest()
+
+
+def _finished(manifest: Path, found: list[Office], config: BatchConfig) -> dict[str, dict[str, Any]]:
+    """Offices the manifest records as done with the same inputs and rules, whose plan is still there."""
+    if not manifest.exists():
+        return {}
+    last: dict[str, dict[str, Any]] = {}
+    for line in manifest.read_text(encoding="utf-8").splitlines():
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            continue  # a line cut short by a crash of the driver
+        last[str(record["code"])] = record
+    wanted = {o.code: _fingerprint(o, config) for o in found}
+    return {code: rec for code, rec in last.items()
+            if rec.get("status") == "ok" and rec.get("fingerprint") == wanted.get(code) and Path(rec["plan"]).exists()}
+
+
+def _append(manifest: Path, record: dict[str, Any]) -> None:
+    with manifest.open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _tidy(work: Path) -> None:
+    """Remove temporary files of tasks whose worker was killed before it could rename them."""
+    for folder in (work / "offices", work / "inputs"):
+        if folder.is_dir():
+            for tmp in folder.glob(".*.gpkg"):
+                tmp.unlink(missing_ok=True)
+
+
+def _merge(summary: pd.DataFrame, found: list[Office], output: str | Path, areas: str | Path) -> str | Path:
+    ok = summary[summary["status"] == "ok"].to_dict("records")
+    crs = read_plan(ok[0]["plan"]).grids.crs if ok else CRS.from_epsg(4326)
+    offices = gpd.GeoDataFrame(summary.drop(columns=["fingerprint"], errors="ignore"),
+                               geometry=[_office_shape(o, crs) for o in found], crs=crs)
+    failures = summary.loc[summary["status"] != "ok", ["code", "name", "error"]]
+    run = pd.DataFrame([("gridkit_version", __version__), ("batch_input", _public(areas)),
+                        ("offices", str(len(found))), ("offices_ok", str(len(ok))),
+                        ("offices_failed", str(len(failures))),
+                        ("profile", _base_profile(ok)), ("created", time.strftime("%Y-%m-%dT%H:%M:%S%z"))],
+                       columns=["key", "value"])
+
+    def chunks() -> Iterator[tuple[str, pd.DataFrame]]:
+        yield from merged_layers(ok, crs)
+        yield "offices", offices
+        yield "failures", pd.DataFrame(failures) if len(failures) else pd.DataFrame(
+            {"code": pd.Series(dtype=str), "name": pd.Series(dtype=str), "error": pd.Series(dtype=str)})
+        yield "run", run
+
+    return write_layers_atomic(output, chunks())
+
+
+def _office_shape(office: Office, crs: CRS) -> shapely.Geometry | None:
+    region = office.region
+    if region is not None:
+        return gpd.GeoSeries([region], crs=CRS.from_wkt(office.crs)).to_crs(crs).iloc[0]
+    return None
+
+
+def _base_profile(ok: list[dict[str, Any]]) -> str:
+    """The profile of the offices' plans (they differ only in their codes), for the merged run table."""
+    return read_plan(ok[0]["plan"]).run_value("profile") if ok else ""
+
+
+def _public(source: str | Path) -> str:
+    return postgis.redact(str(source)) if postgis.is_postgis(source) else str(source)

@@ -1,0 +1,105 @@
+"""One street office, as a Dask task runs it on a worker.
+
+A task reads its office's layers (out of the city-wide input, within the office's boundary),
+writes them as the office's own input, divides it with :func:`gridkit.partition_file` and returns
+a small status record. Every file it writes goes to a temporary name first and is renamed into
+place when complete, and a re-run writes the same content (the seed is explicit), so a task that
+Dask runs twice — after a worker died, or a retry — leaves exactly one result per office.
+
+Errors in the office's data (:class:`~gridkit.errors.GridkitError`) come back as a failed record
+straight away: running again would fail the same way. Anything else is raised, so Dask retries it.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+from pyproj import CRS
+
+from ..area import LINE_REACH_M
+from ..errors import GridkitError
+from ..io.read import read_layers
+from ..io.write import atomic_path, write_layers
+from ..pipeline import partition_file
+from ..profile import Profile
+from .offices import Office
+
+__all__ = ["BatchConfig", "run_office", "plan_path", "input_path", "status_record"]
+
+
+@dataclass(frozen=True)
+class BatchConfig:
+    """What every task of one batch shares (picklable)."""
+
+    work_dir: str
+    profile: Profile
+    from_gcj02: bool = False
+
+
+def plan_path(config: BatchConfig, office: Office) -> Path:
+    """Where the office's plan is written."""
+    return Path(config.work_dir) / "offices" / f"{office.code}.gpkg"
+
+
+def input_path(config: BatchConfig, office: Office) -> Path:
+    """The office's own input: its source when it has one, else its region cut out of the city."""
+    return Path(office.source) if office.region is None else Path(config.work_dir) / "inputs" / f"{office.code}.gpkg"
+
+
+def status_record(office: Office, status: str, **fields: Any) -> dict[str, Any]:
+    """A task's result: one row of the batch's summary (see :func:`gridkit.batch.run_batch`)."""
+    base: dict[str, Any] = {"code": office.code, "name": office.name, "status": status, "code_source": office.code_source,
+                            "plan": "", "buildings": 0, "households": 0, "communities": 0, "grids": 0,
+                            "invariants_failed": "", "seconds": 0.0, "worker": "", "error": ""}
+    return {**base, **fields}
+
+
+def run_office(office: Office, config: BatchConfig) -> dict[str, Any]:
+    """Divide one street office; return its status record.
+
+    Raises
+    ------
+    Exception
+        Anything but a :class:`~gridkit.errors.GridkitError` (those are returned as ``failed``).
+    """
+    started = time.time()
+    worker = f"{socket.gethostname()}:{os.getpid()}"
+    profile = config.profile.with_codes(office.code)
+    try:
+        source = _office_input(office, config)
+        out = plan_path(config, office)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        plan = partition_file(source, out, profile, from_gcj02=config.from_gcj02)
+    except GridkitError as exc:
+        return status_record(office, "failed", error=str(exc), seconds=round(time.time() - started, 2), worker=worker)
+    bad = plan.metrics[(plan.metrics["kind"] == "invariant") & (plan.metrics["passed"] == "no")]
+    return status_record(
+        office, "ok", plan=str(out), buildings=len(plan.buildings),
+        households=int(pd.to_numeric(plan.grids["households"]).sum()),
+        communities=0 if plan.communities is None else len(plan.communities), grids=len(plan.grids),
+        invariants_failed=",".join(bad["name"].astype(str)), seconds=round(time.time() - started, 2), worker=worker)
+
+
+def _office_input(office: Office, config: BatchConfig) -> str:
+    """The office's own input path: written (atomically) from its region of the city when needed."""
+    region = office.region
+    if region is None:
+        return office.source
+    crs = CRS.from_wkt(office.crs)
+    metric = gpd.GeoSeries([region], crs=crs).to_crs(gpd.GeoSeries([region], crs=crs).estimate_utm_crs())
+    # Read a little beyond the boundary: the streets along it and the ends of streets crossing it cut blocks.
+    reach = metric.buffer(LINE_REACH_M).to_crs(crs).iloc[0]
+    layers = read_layers(office.source, mask=(reach, crs))
+    layers["boundary"] = gpd.GeoDataFrame({"name": [office.name], "code": [office.code]}, geometry=[region], crs=crs)
+    target = input_path(config, office)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(target, ".gpkg") as tmp:
+        write_layers(tmp, layers)
+    return str(target)

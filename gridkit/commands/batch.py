@@ -1,0 +1,54 @@
+"""``gridkit batch``: every street office of a city on Dask (the work is :func:`gridkit.batch.run_batch`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+__all__ = ["register", "EXIT_OFFICES_FAILED"]
+
+#: Exit status when the batch finished but some offices failed (they are listed on stderr).
+EXIT_OFFICES_FAILED = 1
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``gridkit batch`` to ``app``."""
+
+    @app.command("batch")
+    def batch_cmd(
+        # str, not Path: a PostGIS URL would lose its '//' to Path.
+        areas: Annotated[str, typer.Argument(metavar="AREAS", help=(
+            "City-wide input with an 'offices' layer of street-office boundaries (or --offices), "
+            "or a folder of per-office inputs; file, folder or PostGIS URL."))],
+        output: Annotated[str, typer.Option("-o", "--output", help="Merged plan: .gpkg or PostGIS URL.")],
+        offices: Annotated[Path | None, typer.Option("--offices", help="Street-office boundaries (name, code).")] = None,
+        profile: Annotated[str, typer.Option("--profile", help="Profile name or TOML file.")] = "default",
+        seed: Annotated[int | None, typer.Option("--seed", help="Seed for every office.")] = None,
+        workers: Annotated[int, typer.Option("--workers", min=1, help="LocalCluster worker processes.")] = 2,
+        scheduler: Annotated[str | None, typer.Option(
+            "--scheduler", help="Existing Dask cluster: tcp://host:8786 or a scheduler file.")] = None,
+        resume: Annotated[bool, typer.Option("--resume", help="Skip offices finished by an earlier run.")] = False,
+        retries: Annotated[int, typer.Option("--retries", min=0, help="Re-runs of a task that crashed.")] = 2,
+        work_dir: Annotated[Path | None, typer.Option(
+            "--work-dir", help="Offices' inputs, plans and manifest (default OUTPUT.batch); workers must reach it.")] = None,
+        from_gcj02: Annotated[bool, typer.Option("--from-gcj02", help="Input lon/lat are GCJ-02.")] = False,
+    ) -> None:
+        """Divide every street office of a city, one Dask task each, and merge the plans into one."""
+        from ..batch import run_batch
+        from ..cli import _progress_bar, run_guarded
+
+        with _progress_bar("offices") as progress:
+            result = run_guarded(lambda: run_batch(
+                areas, output, offices=offices, profile=profile, seed=seed, from_gcj02=from_gcj02,
+                workers=workers, scheduler=scheduler, resume=resume, retries=retries, work_dir=work_dir,
+                progress=progress))
+        ok = result.summary[result.summary["status"] == "ok"]
+        reused = int(result.summary["reused"].sum())
+        typer.echo(f"{result.output}: {len(ok)}/{len(result.summary)} offices ({reused} from an earlier run), "
+                   f"{int(ok['grids'].sum())} grids, {int(ok['households'].sum())} households, {result.seconds:.0f} s")
+        for row in result.failures.itertuples():
+            typer.echo(f"gridkit: office {row.code} {row.name} failed: {row.error}", err=True)
+        if len(result.failures):
+            raise typer.Exit(EXIT_OFFICES_FAILED)

@@ -1,0 +1,128 @@
+"""``gridkit batch`` on a real dask.distributed LocalCluster, over a small SYNTHETIC city (benchmarks/synthetic.py)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import signal
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+import shapely
+
+import gridkit
+from gridkit.batch import find_offices, run_batch
+
+ROOT = Path(__file__).resolve().parents[1]
+N_BLOCKS, N_OFFICES, SEED = 240, 6, 3
+
+
+def _synthetic():
+    spec = importlib.util.spec_from_file_location("gridkit_bench_synthetic", ROOT / "benchmarks" / "synthetic.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def city(tmp_path_factory) -> Path:
+    """A synthetic city of 6 street offices, written with its 'offices' layer."""
+    synthetic = _synthetic()
+    layers = synthetic.make_city(N_BLOCKS, seed=SEED)
+    layers["offices"] = synthetic.make_offices(layers, N_OFFICES)
+    assert len(layers["offices"]) >= 6
+    path = tmp_path_factory.mktemp("city") / "synthetic_city.gpkg"
+    synthetic.write_gpkg(layers, str(path))
+    return path
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as c:
+        yield c
+
+
+def _codes(city: Path) -> list[str]:
+    return sorted(gpd.read_file(city, layer="offices")["code"])
+
+
+def test_a_killed_worker_loses_and_duplicates_nothing(city, cluster, tmp_path):
+    from distributed import Client
+
+    out = tmp_path / "city_plan.gpkg"
+    killed: dict[str, object] = {}
+    with Client(cluster) as spy:
+        def kill_a_busy_worker(stage: str, fraction: float) -> None:
+            if killed or not stage.startswith(("1/", "2/")):
+                return
+            busy = [addr for addr, keys in spy.processing().items() if keys]
+            if busy:
+                pid = spy.run(os.getpid, workers=[busy[0]])[busy[0]]
+                killed.update(pid=pid, keys=list(spy.processing()[busy[0]]))
+                os.kill(pid, signal.SIGKILL)
+
+        result = run_batch(city, out, scheduler=cluster.scheduler_address, seed=0, progress=kill_a_busy_worker)
+
+    assert killed, "no worker was busy to kill"
+    summary = result.summary
+    assert sorted(summary["code"]) == _codes(city) and (summary["status"] == "ok").all(), result.failures
+    # The offices that were running on the killed worker were finished by another process.
+    interrupted = {k.removeprefix("gridkit-office-") for k in killed["keys"]}
+    assert not summary[summary["code"].isin(interrupted)]["worker"].str.endswith(f":{killed['pid']}").any()
+    manifest = [json.loads(line) for line in (tmp_path / "city_plan.gpkg.batch" / "manifest.jsonl").open()]
+    assert sorted(r["code"] for r in manifest) == _codes(city)
+    grids = gpd.read_file(out, layer="grids")
+    assert grids["code"].is_unique
+    assert sorted(grids["office_code"].unique()) == _codes(city)
+    assert all(code.startswith(office) for code, office in zip(grids["code"], grids["office_code"], strict=True))
+    offices = gpd.read_file(out, layer="offices")
+    assert sorted(offices["code"]) == _codes(city) and len(offices) == len(_codes(city))
+    buildings = gpd.read_file(out, layer="buildings")
+    assert buildings["building_id"].is_unique
+    assert len(buildings) == summary["buildings"].sum() == len(gpd.read_file(city, layer="buildings"))
+    for plan in summary["plan"]:
+        assert gridkit.validate(plan).ok, plan
+    assert not list((tmp_path / "city_plan.gpkg.batch").rglob(".*.gpkg"))  # no temporary left behind
+
+
+def test_resume_skips_finished_offices_and_merges_into_postgis(city, cluster, tmp_path, postgis_url):
+    out, work = tmp_path / "plan.gpkg", tmp_path / "work"
+    first = run_batch(city, out, scheduler=cluster.scheduler_address, seed=0, work_dir=work)
+    redo = first.summary["code"].iloc[2]
+    (work / "offices" / f"{redo}.gpkg").unlink()
+    target = postgis_url + "&schema=city_plan"
+    again = run_batch(city, target, scheduler=cluster.scheduler_address, seed=0, work_dir=work, resume=True)
+    reused = dict(zip(again.summary["code"], again.summary["reused"], strict=True))
+    assert reused == {code: code != redo for code in first.summary["code"]}
+    merged = gridkit.read_plan(target)
+    assert merged.grids["code"].tolist() == gpd.read_file(out, layer="grids")["code"].tolist()
+
+
+def test_a_failing_office_is_reported_while_the_others_finish(city, cluster, tmp_path):
+    offices = gpd.read_file(city, layer="offices")
+    minx, miny, maxx, maxy = offices.total_bounds
+    empty = gpd.GeoDataFrame({"code": ["990100099"], "name": ["合成空街道"]},
+                             geometry=[shapely.box(maxx + 1000, miny, maxx + 2000, maxy)], crs=offices.crs)
+    boundaries = tmp_path / "offices.gpkg"
+    gpd.pd.concat([offices, empty], ignore_index=True).to_file(boundaries, layer="offices")
+    assert len(find_offices(city, offices=boundaries)) == len(offices) + 1
+    result = run_batch(city, tmp_path / "plan.gpkg", offices=boundaries, scheduler=cluster.scheduler_address, seed=0)
+    assert result.failures["code"].tolist() == ["990100099"]
+    assert "building" in result.failures["error"].iloc[0]
+    assert (result.summary[result.summary["code"] != "990100099"]["status"] == "ok").all()
+    failures = gpd.read_file(tmp_path / "plan.gpkg", layer="failures")
+    assert failures["code"].tolist() == ["990100099"]
+
+
+def test_repeated_office_codes_are_refused_before_any_work(city, tmp_path):
+    offices = gpd.read_file(city, layer="offices")
+    offices.loc[1, "code"] = offices.loc[0, "code"]
+    boundaries = tmp_path / "offices.gpkg"
+    offices.to_file(boundaries, layer="offices")
+    with pytest.raises(gridkit.InputError, match="share the code"):
+        run_batch(city, tmp_path / "plan.gpkg", offices=boundaries)
+    assert not (tmp_path / "plan.gpkg").exists()
