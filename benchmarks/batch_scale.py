@@ -1,0 +1,129 @@
+"""Measure ``gridkit batch`` on a SYNTHETIC city (benchmarks/synthetic.py): wall time and peak memory.
+
+Runs the batch on a LocalCluster and samples, once a second, the resident memory of the driver and
+of every process under it (the Dask scheduler, nannies and workers); reports the peak of their sum
+and of the largest single process. Appends a row to benchmarks/results/batch.csv and rewrites
+batch.md from it.
+
+Usage::
+
+    python benchmarks/batch_scale.py --blocks 200000 --offices 120 --workers 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import platform
+import threading
+import time
+from pathlib import Path
+
+import pandas as pd
+import psutil
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results"
+
+
+def _synthetic():
+    spec = importlib.util.spec_from_file_location("gridkit_bench_synthetic", HERE / "synthetic.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class _MemorySampler(threading.Thread):
+    """Peak RSS (MiB) of this process tree: summed, and of its largest process."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.peak_total = self.peak_process = 0.0
+        self._stop = threading.Event()
+
+    def run(self) -> None:
+        me = psutil.Process()
+        while not self._stop.wait(1.0):
+            rss = []
+            for proc in [me, *me.children(recursive=True)]:
+                try:
+                    rss.append(proc.memory_info().rss / 2**20)
+                except psutil.Error:
+                    continue
+            self.peak_total = max(self.peak_total, sum(rss))
+            self.peak_process = max(self.peak_process, max(rss, default=0.0))
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.join()
+
+
+def _markdown(table: pd.DataFrame) -> str:
+    lines = ["| " + " | ".join(map(str, table.columns)) + " |", "|" + "---|" * len(table.columns)]
+    lines += ["| " + " | ".join(map(str, row)) + " |" for row in table.itertuples(index=False)]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--blocks", type=int, default=200_000)
+    parser.add_argument("--offices", type=int, default=120)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--dir", default="/tmp/gridkit-batch-bench")
+    args = parser.parse_args()
+
+    from gridkit.batch import run_batch
+
+    folder = Path(args.dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    city = folder / f"synthetic_city_{args.blocks}_{args.offices}_s{args.seed}.gpkg"
+    t0 = time.perf_counter()
+    if not city.exists():
+        synthetic = _synthetic()
+        layers = synthetic.make_city(args.blocks, seed=args.seed)
+        layers["offices"] = synthetic.make_offices(layers, args.offices)
+        synthetic.write_gpkg(layers, str(city))
+    generate = time.perf_counter() - t0
+    import pyogrio
+
+    n_buildings = pyogrio.read_info(city, layer="buildings")["features"]
+    n_offices = pyogrio.read_info(city, layer="offices")["features"]
+    out = folder / "city_plan.gpkg"
+    sampler = _MemorySampler()
+    sampler.start()
+    t1, cpu0 = time.perf_counter(), psutil.cpu_times()
+    result = run_batch(city, out, workers=args.workers, seed=0, work_dir=folder / "work",
+                       progress=lambda stage, done: print(f"{time.perf_counter() - t1:7.1f} s {done:6.1%} {stage}",
+                                                          flush=True))
+    wall = time.perf_counter() - t1
+    sampler.stop()
+    summary = result.summary
+    ok = summary[summary["status"] == "ok"]
+    row = {
+        "date": time.strftime("%Y-%m-%d"), "input": "synthetic", "blocks_asked": args.blocks,
+        "offices": n_offices, "buildings": n_buildings, "workers": args.workers,
+        "wall_s": round(wall, 1), "peak_total_mib": round(sampler.peak_total), "peak_process_mib": round(sampler.peak_process),
+        "offices_ok": len(ok), "offices_failed": len(summary) - len(ok), "grids": int(ok["grids"].sum()),
+        "households": int(ok["households"].sum()), "office_s_median": round(float(ok["seconds"].median()), 1),
+        "office_s_max": round(float(ok["seconds"].max()), 1), "generate_s": round(generate, 1),
+        "machine_cpus": os.cpu_count(), "machine_load_1min": round(os.getloadavg()[0], 1),
+        "python": platform.python_version(),
+    }
+    RESULTS.mkdir(exist_ok=True)
+    csv = RESULTS / "batch.csv"
+    table = pd.concat([pd.read_csv(csv), pd.DataFrame([row])]) if csv.exists() else pd.DataFrame([row])
+    table.to_csv(csv, index=False)
+    (RESULTS / "batch.md").write_text(
+        "# gridkit batch on a SYNTHETIC city\n\n"
+        "`python benchmarks/batch_scale.py --blocks B --offices N --workers W` (LocalCluster, one thread per "
+        "worker process); peak memory is the largest sum of resident memory over the driver, scheduler, "
+        "nannies and workers, sampled each second.\n\n" + _markdown(table) + "\n", encoding="utf-8")
+    print(pd.DataFrame([row]).T.to_string())
+    if len(ok) < len(summary):
+        print(result.failures.to_string())
+
+
+if __name__ == "__main__":
+    main()
