@@ -72,6 +72,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--dir", default="/tmp/gridkit-batch-bench")
+    parser.add_argument("--resume", action="store_true", help="continue an interrupted run (its offices are reused)")
     args = parser.parse_args()
 
     from gridkit.batch import run_batch
@@ -94,7 +95,7 @@ def main() -> None:
     sampler = _MemorySampler()
     sampler.start()
     t1, cpu0 = time.perf_counter(), psutil.cpu_times()
-    result = run_batch(city, out, workers=args.workers, seed=0, work_dir=folder / "work",
+    result = run_batch(city, out, workers=args.workers, seed=0, work_dir=folder / "work", resume=args.resume,
                        progress=lambda stage, done: print(f"{time.perf_counter() - t1:7.1f} s {done:6.1%} {stage}",
                                                           flush=True))
     wall = time.perf_counter() - t1
@@ -105,7 +106,7 @@ def main() -> None:
         "date": time.strftime("%Y-%m-%d"), "input": "synthetic", "blocks_asked": args.blocks,
         "offices": n_offices, "buildings": n_buildings, "workers": args.workers,
         "wall_s": round(wall, 1), "peak_total_mib": round(sampler.peak_total), "peak_process_mib": round(sampler.peak_process),
-        "offices_ok": len(ok), "offices_failed": len(summary) - len(ok), "grids": int(ok["grids"].sum()),
+        "offices_reused": int(summary["reused"].sum()), "offices_ok": len(ok), "offices_failed": len(summary) - len(ok), "grids": int(ok["grids"].sum()),
         "households": int(ok["households"].sum()), "office_s_median": round(float(ok["seconds"].median()), 1),
         "office_s_max": round(float(ok["seconds"].max()), 1), "generate_s": round(generate, 1),
         "machine_cpus": os.cpu_count(), "machine_load_1min": round(os.getloadavg()[0], 1),

@@ -126,3 +126,16 @@ def test_repeated_office_codes_are_refused_before_any_work(city, tmp_path):
     with pytest.raises(gridkit.InputError, match="share the code"):
         run_batch(city, tmp_path / "plan.gpkg", offices=boundaries)
     assert not (tmp_path / "plan.gpkg").exists()
+
+
+def test_cli_batch_on_an_existing_cluster(city, cluster, tmp_path):
+    from typer.testing import CliRunner
+
+    from gridkit.cli import app
+
+    out = tmp_path / "cli_plan.gpkg"
+    result = CliRunner().invoke(app, ["batch", str(city), "-o", str(out), "--scheduler", cluster.scheduler_address,
+                                      "--seed", "0"])
+    assert result.exit_code == 0, result.output
+    assert f"{out}: {len(_codes(city))}/{len(_codes(city))} offices" in result.output
+    assert gpd.read_file(out, layer="grids")["code"].is_unique

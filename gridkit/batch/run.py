@@ -13,7 +13,7 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +29,6 @@ from ..errors import InputError
 from ..io import postgis
 from ..io.write import read_plan, write_layers_atomic
 from ..profile import Profile, load_profile
-from ..progress import Progress, monotonic, stages
 from .merge import merged_layers
 from .offices import Office, find_offices
 from .task import BatchConfig, run_office, status_record
@@ -84,7 +83,7 @@ def run_batch(
     resume: bool = False,
     retries: int = DEFAULT_RETRIES,
     work_dir: str | Path | None = None,
-    progress: Progress | None = None,
+    progress: Callable[[str, float], None] | None = None,
 ) -> BatchResult:
     """Divide every street office of a city on Dask and merge the plans.
 
@@ -116,8 +115,9 @@ def run_batch(
     work_dir : str or Path, optional
         Where the offices' inputs, plans and the manifest go (default: ``OUTPUT.batch`` beside a
         file output; required for a PostGIS output). Workers must be able to reach it.
-    progress : Progress, optional
-        Told the offices done so far and the share of the batch done.
+    progress : callable, optional
+        ``progress(stage, fraction)``: told the offices done so far and the share of the batch
+        done (0 to 1, never decreasing).
 
     Returns
     -------
@@ -129,7 +129,7 @@ def run_batch(
         Bad areas, offices or output, before any task runs.
     """
     started = time.time()
-    report = stages(monotonic(progress), BATCH_STAGES)
+    report = _stages(progress)
     work = _work_dir(output, work_dir)
     prof = (profile if isinstance(profile, Profile) else load_profile(profile)).with_seed(seed)
     found = find_offices(areas, offices=offices, county_code=prof.codes.county_code)
@@ -155,6 +155,20 @@ def run_batch(
     out = _merge(summary, found, output, areas)
     report["merge"]("done", 1.0)
     return BatchResult(output=out, summary=summary, seconds=round(time.time() - started, 1))
+
+
+def _stages(progress: Callable[[str, float], None] | None) -> dict[str, Callable[[str, float], None]]:
+    """One callback per stage, mapping its own 0-1 onto its share of the batch (BATCH_STAGES)."""
+    total = sum(BATCH_STAGES.values())
+    out: dict[str, Callable[[str, float], None]] = {}
+    start = 0.0
+    for name, weight in BATCH_STAGES.items():
+        def report(stage: str, fraction: float, start: float = start / total, width: float = weight / total) -> None:
+            if progress is not None:
+                progress(stage, start + width * fraction)
+        out[name] = report
+        start += weight
+    return out
 
 
 def _work_dir(output: str | Path, work_dir: str | Path | None) -> Path:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -11,6 +14,21 @@ __all__ = ["register", "EXIT_OFFICES_FAILED"]
 
 #: Exit status when the batch finished but some offices failed (they are listed on stderr).
 EXIT_OFFICES_FAILED = 1
+
+
+@contextmanager
+def _office_bar() -> Iterator[Callable[[str, float], None] | None]:
+    """A bar over the offices on stderr when it is a terminal (none in pipes, logs and CI)."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress as Bar, TextColumn, TimeElapsedColumn
+
+    with Bar(TextColumn("batch"), BarColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+             transient=True, console=Console(stderr=True)) as bar:
+        task = bar.add_task("", total=1.0)
+        yield lambda stage, fraction: bar.update(task, completed=fraction, description=stage)
 
 
 def register(app: typer.Typer) -> None:
@@ -37,9 +55,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Divide every street office of a city, one Dask task each, and merge the plans into one."""
         from ..batch import run_batch
-        from ..cli import _progress_bar, run_guarded
+        from ..cli import run_guarded
 
-        with _progress_bar("offices") as progress:
+        with _office_bar() as progress:
             result = run_guarded(lambda: run_batch(
                 areas, output, offices=offices, profile=profile, seed=seed, from_gcj02=from_gcj02,
                 workers=workers, scheduler=scheduler, resume=resume, retries=retries, work_dir=work_dir,
