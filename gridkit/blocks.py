@@ -22,6 +22,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from .area import Area
+from .lines import split_barriers
 from .profile import Profile
 
 __all__ = ["Blocks", "make_blocks", "shared_edges", "polygonal"]
@@ -298,7 +299,8 @@ def make_blocks(area: Area, buildings: gpd.GeoDataFrame, profile: Profile) -> Bl
     log: list[tuple[str, str]] = []
 
     street = _lines(area.roads, profile.roads.block_classes)
-    barriers = area.barriers.geometry.values.to_numpy() if len(area.barriers) else np.array([], dtype=object)
+    hard, soft, _ = split_barriers(area.barriers, profile)
+    barriers = hard.geometry.values.to_numpy()
     connectors = _snap_dangles(street, np.concatenate([barriers, [shapely.boundary(boundary)]]), rules.snap_tolerance_m)
     # Existing unit boundaries cut blocks too, so a repartition can keep them exactly.
     existing = area.existing
@@ -313,9 +315,12 @@ def make_blocks(area: Area, buildings: gpd.GeoDataFrame, profile: Profile) -> Bl
     log.append(("road_gaps_closed", str(len(connectors))))
 
     limit = rules.split_share_of_max * profile.grid.max_households
-    for tier, classes in (("inner", profile.roads.inner_classes_tier1), ("inner", profile.roads.inner_classes_tier2)):
+    # Inner roads first, then walls, fences and small waterways, then (below) the gaps between buildings.
+    for tier, cutting in (("inner", _lines(area.roads, profile.roads.inner_classes_tier1)),
+                          ("inner", _lines(area.roads, profile.roads.inner_classes_tier2)),
+                          ("line", soft.geometry.values.to_numpy())):
         faces, origin = _split_full(faces, origin, clusters, cluster_hh, limit, tier,
-                                    lambda face, cl=classes: _polygonize(_lines(area.roads, cl), face, grid))
+                                    lambda face, ln=cutting: _polygonize(ln, face, grid))
     gap_limit = rules.gap_split_share_of_max * profile.grid.max_households
     faces, origin = _split_full(
         faces, origin, clusters, cluster_hh, gap_limit, "gap",

@@ -6,6 +6,8 @@ cut cost per metre of the cheapest road or barrier line within reach (cutting
 along a trunk road is cheap, through a compound expensive), or the "no road"
 cost where no line runs. A shared boundary that lies on a barrier (river,
 railway) leaves no edge unless a road crosses the barrier there (a bridge).
+Walls, fences and small waterways (:func:`gridkit.lines.split_barriers`) divide nothing:
+they are lines like roads, at their own cost per metre.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import pandas as pd
 import shapely
 
 from .blocks import shared_edges
+from .lines import split_barriers
 from .profile import Profile
 
 __all__ = ["build_graph", "GraphArrays", "graph_arrays", "crossing_points", "subgraph", "segments"]
@@ -83,17 +86,23 @@ def build_graph(blocks: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, barriers: gpd
         Nodes ``0..n-1`` (block positions) with ``households``,
         ``population``, ``buildings``, ``area``, ``x``, ``y``; edges with
         ``length`` (m), ``cost``, ``kind`` (road class on most of the edge,
-        ``barrier_crossing`` or ``none``) and ``major`` (bool).
+        ``wall``, ``waterway``, ``barrier_crossing`` or ``none``) and ``major`` (bool).
     """
     faces = blocks.geometry.values.to_numpy()
     reach = profile.blocks.road_match_m
     left, right, lines = shared_edges(faces, profile.blocks.road_match_m / 3)
     mid, seg_len, seg_edge = segments(lines)
 
-    road_lines = roads.geometry.values.to_numpy() if len(roads) else np.array([], dtype=object)
+    barriers, soft, soft_kind = split_barriers(barriers, profile)
+    soft_cost = np.where(soft_kind == "wall", profile.lines.cost_wall, profile.lines.cost_waterway)
     classes = roads["highway"].to_numpy() if len(roads) else np.array([], dtype=object)
-    road_cost = np.array([profile.roads.class_cost(c) for c in classes], dtype=float)
     class_rank = {c: i for i, c in enumerate(sorted(set(classes), key=profile.roads.class_cost))}
+    road_cost = np.array([profile.roads.class_cost(c) for c in classes], dtype=float)
+    # Roads and soft lines together: each sample takes the cheapest line within reach.
+    road_lines = np.concatenate([roads.geometry.values.to_numpy() if len(roads) else np.array([], dtype=object),
+                                 soft.geometry.values.to_numpy()])
+    classes = np.concatenate([classes, soft_kind])
+    road_cost = np.concatenate([road_cost, soft_cost])
     seg_cost = _cheapest_line(mid, road_lines, road_cost, reach)
     seg_class = _cheapest_class(mid, road_lines, classes, road_cost, reach)
 

@@ -18,6 +18,7 @@ import shapely
 
 from .blocks import shared_edges
 from .graph import build_graph, crossing_points, segments
+from .lines import split_barriers
 from .profile import Profile
 from .slivers import is_sliver
 
@@ -213,7 +214,8 @@ def compute_metrics(plan: Plan, profile: Profile) -> pd.DataFrame:
     rows.append(_row("building_integrity", asg["buildings_split"], "invariant", asg["buildings_split"] == 0))
     not_single = int((shapely.get_type_id(geoms) != 3).sum() + shapely.is_empty(geoms).sum())
     rows.append(_row("contiguity", not_single, "invariant", not_single == 0))
-    crossing = _barrier_crossings(geoms, plan.barriers, plan.roads, plan.buildings, profile)
+    crossing = _barrier_crossings(geoms, split_barriers(plan.barriers, profile)[0], plan.roads, plan.buildings,
+                                  profile)
     rows.append(_row("barriers", crossing, "invariant", crossing == 0))
     rows += [_row(k, v, "detail") for k, v in asg.items()]
 

@@ -89,6 +89,14 @@ class Roads:
 
 
 @dataclass(frozen=True)
+class Lines:
+    wall_kinds: tuple[str, ...] = ()
+    waterway_kinds: tuple[str, ...] = ()
+    cost_wall: float = _num(0.001, 1000)
+    cost_waterway: float = _num(0.001, 1000)
+
+
+@dataclass(frozen=True)
 class Blocks:
     snap_tolerance_m: float = _num(0, 200)
     min_block_area_m2: float = _num(0, 100000)
@@ -188,6 +196,7 @@ class Profile:
     description: str = ""
     households: Households = field(default_factory=Households)
     roads: Roads = field(default_factory=Roads)
+    lines: Lines = field(default_factory=Lines)
     blocks: Blocks = field(default_factory=Blocks)
     grid: Grid = field(default_factory=Grid)
     community: Bounds = field(default_factory=Bounds)

@@ -22,6 +22,9 @@ _VECTOR_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp", ".fgb", ".gml", ".kml"
 _OSM_SUFFIXES = (".osm", ".pbf")
 _OSM_BARRIER_WATERWAYS = ("river", "canal")
 _OSM_BARRIER_RAILWAYS = ("rail", "light_rail", "narrow_gauge", "preserved")
+# Lines read as soft lines (profile [lines]): they divide nothing but a boundary may follow them.
+_OSM_WALLS = ("wall", "fence", "hedge", "retaining_wall", "city_wall")
+_OSM_SMALL_WATERWAYS = ("stream", "ditch", "drain", "brook")
 _OTHER_TAG = re.compile(r'"((?:[^"\\]|\\.)*)"=>"((?:[^"\\]|\\.)*)"')
 
 
@@ -133,19 +136,26 @@ def _read_osm(path: Path, mask: Mask | None) -> dict[str, gpd.GeoDataFrame]:
                                ("bridge", "tunnel", "service"))
         out["roads"] = gpd.GeoDataFrame(pd.concat([roads, rt], axis=1), geometry="geometry", crs=lines.crs)
 
-    water = lines["waterway"].isin(_OSM_BARRIER_WATERWAYS) if "waterway" in lines else False
+    water = lines["waterway"].isin(_OSM_BARRIER_WATERWAYS + _OSM_SMALL_WATERWAYS) if "waterway" in lines else False
+    walls = lines["barrier"].isin(_OSM_WALLS) if "barrier" in lines else False
     rail_tags = _parse_other_tags(lines.get("other_tags", pd.Series(index=lines.index, dtype=object)),
                                   ("railway", "tunnel"))
     rail = rail_tags["railway"].isin(_OSM_BARRIER_RAILWAYS) & rail_tags["tunnel"].isna()
     if "railway" in lines:
         rail = rail | (lines["railway"].isin(_OSM_BARRIER_RAILWAYS) & rail_tags["tunnel"].isna())
-    barriers = lines[water | rail].copy()
+    barriers = lines[water | rail | walls].copy()
     if len(barriers):
-        kind = barriers.get("waterway")
-        barriers["kind"] = kind.fillna(rail_tags.loc[barriers.index, "railway"]) if kind is not None \
-            else rail_tags.loc[barriers.index, "railway"]
-        barriers["barrier_type"] = ["waterway" if w else "railway" for w in water[barriers.index]] \
-            if not isinstance(water, bool) else "railway"
+        kind = rail_tags.loc[barriers.index, "railway"]
+        for tag in ("barrier", "waterway"):
+            if tag in barriers:
+                kind = barriers[tag].fillna(kind)
+        barriers["kind"] = kind
+        kinds = pd.Series("railway", index=barriers.index, dtype=object)
+        if not isinstance(water, bool):
+            kinds[water[barriers.index]] = "waterway"
+        if not isinstance(walls, bool):
+            kinds[walls[barriers.index]] = barriers["barrier"][walls[barriers.index]]
+        barriers["barrier_type"] = kinds
         out["barriers"] = gpd.GeoDataFrame(barriers, geometry="geometry", crs=lines.crs)
 
     kind = polys["landuse"] if "landuse" in polys else pd.Series(None, index=polys.index, dtype=object)

@@ -1,0 +1,130 @@
+"""Lines a resident recognises where no road runs: walls, fences, canals.
+
+A hand-made sparse town (one main road, two walled compounds, a canal, open
+fields with scattered farm houses): the grid boundaries that no road can
+carry run along the walls and the canal, not across the fields.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import shapely
+from shapely.geometry import LineString, box
+
+import gridkit
+from gridkit.blocks import shared_edges
+from gridkit.graph import segments
+from gridkit.lines import split_barriers
+
+CRS = "EPSG:32650"
+X0, Y0 = 500_000.0, 3_400_000.0
+PROFILE = gridkit.load_profile("default")
+
+
+def _gdf(geoms, **cols) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(cols, geometry=list(geoms), crs=CRS)
+
+
+def _rect(x0, y0, x1, y1):
+    return box(X0 + x0, Y0 + y0, X0 + x1, Y0 + y1)
+
+
+def _line(*pts):
+    return LineString([(X0 + x, Y0 + y) for x, y in pts])
+
+
+def _houses(x0, y0, x1, y1, n, households):
+    """``n`` houses of 12 x 10 m on a row-major lattice inside the box."""
+    cols = int(np.ceil(np.sqrt(n)))
+    rows = int(np.ceil(n / cols))
+    dx, dy = (x1 - x0) / cols, (y1 - y0) / rows
+    out = [_rect(x0 + i * dx + dx / 2 - 6, y0 + j * dy + dy / 2 - 5, x0 + i * dx + dx / 2 + 6, y0 + j * dy + dy / 2 + 5)
+           for j in range(rows) for i in range(cols)][:n]
+    return out, [households] * n
+
+
+WALL_A = (40, 170, 160, 280)   # compound A, north-west
+WALL_B = (240, 20, 360, 130)   # compound B, south-east
+
+
+def _town(small_compound: bool = False, walls: bool = True):
+    """400 x 300 m: main road west-east at y = 150, a canal north-south at x = 200 (bridged by the road).
+
+    Compound A (north-west) and B (south-east) hold 150 households each behind
+    their walls; farm houses around them and in the other two quadrants hold
+    60 + 60 + 120 + 120.
+    """
+    a_hh = 8 if small_compound else 25
+    geoms, hh = [], []
+    for box_, n, h in (((50, 180, 150, 270), 6, a_hh),       # inside wall A
+                       ((250, 30, 350, 120), 6, 25),          # inside wall B
+                       ((10, 10, 190, 140), 6, 20),           # south-west fields
+                       ((210, 160, 390, 290), 6, 20),         # north-east fields
+                       ((170, 180, 195, 290), 3, 20),         # farm houses east of wall A
+                       ((210, 10, 235, 140), 3, 20)):         # farm houses west of wall B
+        g, w = _houses(*box_, n, h)
+        geoms += g
+        hh += w
+    lines = [_line((200, -10), (200, 310))]
+    kinds = ["canal"]
+    if walls:
+        lines += [shapely.boundary(_rect(*WALL_A)), shapely.boundary(_rect(*WALL_B))]
+        kinds += ["wall", "fence"]
+    return {
+        "boundary": _gdf([_rect(0, 0, 400, 300)]),
+        "roads": _gdf([_line((-10, 150), (410, 150))], highway=["primary"], name=["镇中路"], bridge=[True]),
+        "barriers": _gdf(lines, barrier_type=["waterway" if k == "canal" else k for k in kinds], kind=kinds),
+        "buildings": _gdf(geoms, households=hh, building_id=[f"h{i}" for i in range(len(hh))]),
+    }
+
+
+def _interior(plan) -> tuple[np.ndarray, np.ndarray]:
+    _, _, lines = shared_edges(plan.grids.geometry.values.to_numpy())
+    mid, length, _ = segments(lines)
+    return mid, length
+
+
+def _near(points, geoms, reach=3.0) -> np.ndarray:
+    return shapely.distance(points[:, None], np.asarray(geoms, dtype=object)[None, :]).min(axis=1) <= reach
+
+
+def _shares(walls: bool) -> tuple[float, float]:
+    """Share of the interior boundary on walls, canal or road; and the share of the wall perimeter used."""
+    layers = _town(walls=walls)
+    plan = gridkit.partition(gridkit.area_from_layers(layers, where="test"), PROFILE, seed=0)
+    assert gridkit.validate(plan).ok
+    mid, length = _interior(plan)
+    wall_lines = [shapely.boundary(_rect(*WALL_A)), shapely.boundary(_rect(*WALL_B))]
+    on_wall = _near(mid, wall_lines)
+    on_known = on_wall | _near(mid, layers["barriers"].geometry.values[:1]) | _near(mid, layers["roads"].geometry.values)
+    return float(length[on_known].sum() / length.sum()), float(length[on_wall].sum() / shapely.length(wall_lines).sum())
+
+
+def test_sparse_town_grids_meet_on_walls_canal_and_road():
+    """Every grid boundary runs on a wall, the canal or the road; both walls are boundaries all round."""
+    known, wall_used = _shares(walls=True)
+    assert known >= 0.95
+    assert wall_used >= 0.95
+
+
+def test_without_the_walls_boundaries_cross_the_fields():
+    """The control: the same town without its walls puts a fifth of its boundary across open ground."""
+    known, wall_used = _shares(walls=False)
+    assert known < 0.9
+    assert wall_used < 0.2
+
+
+def test_a_wall_is_no_barrier():
+    """A compound of 48 households behind a wall is too small for a grid: it joins its neighbours."""
+    layers = _town(small_compound=True)
+    plan = gridkit.partition(gridkit.area_from_layers(layers, where="test"), PROFILE, seed=0)
+    assert gridkit.validate(plan).ok
+    assert not plan.grids["flags"].str.contains("isolated").any()
+    assert plan.grids["households"].between(PROFILE.grid.min_households, PROFILE.grid.max_households).all()
+
+
+def test_soft_lines_are_split_from_barriers_by_kind():
+    hard, soft, kind = split_barriers(_town()["barriers"], PROFILE)
+    assert hard["kind"].tolist() == ["canal"]
+    assert kind.tolist() == ["wall", "wall"]  # a fence costs as a wall
