@@ -22,10 +22,11 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from .area import Area
+from .geometry import dissolve_by_label, largest_overlap, overlap_pairs, polygonal
 from .lines import split_barriers
 from .profile import Profile
 
-__all__ = ["Blocks", "make_blocks", "shared_edges", "polygonal"]
+__all__ = ["Blocks", "make_blocks", "shared_edges"]
 
 
 @dataclass(frozen=True)
@@ -50,39 +51,11 @@ class Blocks:
 def _clusters(geoms: np.ndarray) -> np.ndarray:
     """Label footprints that overlap (positive area) into clusters."""
     n = len(geoms)
-    left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
-    keep = left < right
+    left, right, area = overlap_pairs(geoms, geoms)
+    keep = (left < right) & (area > 1e-4)
     left, right = left[keep], right[keep]
-    if len(left):
-        overlap = shapely.area(shapely.intersection(geoms[left], geoms[right])) > 1e-4
-        left, right = left[overlap], right[overlap]
     graph = coo_matrix((np.ones(len(left)), (left, right)), shape=(n, n))
     return connected_components(graph, directed=False)[1]
-
-
-def _dissolve(geoms: np.ndarray, labels: np.ndarray, n: int, grid: float | None) -> np.ndarray:
-    """Union of ``geoms`` per label 0..n-1 (snapped to ``grid`` when given)."""
-    order = np.argsort(labels, kind="stable")
-    bounds = np.searchsorted(labels[order], np.arange(n + 1))
-    out = np.empty(n, dtype=object)
-    for i in range(n):
-        members = geoms[order[bounds[i]:bounds[i + 1]]]
-        out[i] = members[0] if len(members) == 1 else shapely.union_all(members, grid_size=grid)
-    return out
-
-
-def polygonal(geoms: np.ndarray) -> np.ndarray:
-    """Keep only the polygonal parts of each geometry (overlays can return lines too)."""
-    geoms = np.asarray(geoms, dtype=object)
-    mixed = shapely.get_type_id(geoms) == 7
-    if not mixed.any():
-        return geoms
-    out = geoms.copy()
-    for i in np.flatnonzero(mixed):
-        parts = shapely.get_parts(geoms[i])
-        parts = parts[shapely.get_type_id(parts) == 3]
-        out[i] = shapely.multipolygons(parts) if len(parts) else shapely.Polygon()
-    return out
 
 
 def _polygonize(lines: np.ndarray, within: shapely.Geometry, grid: float) -> np.ndarray:
@@ -98,19 +71,6 @@ def _polygonize(lines: np.ndarray, within: shapely.Geometry, grid: float) -> np.
     inside = shapely.contains_properly(within, shapely.point_on_surface(faces))
     faces = faces[inside & (shapely.area(faces) > 0)]
     return shapely.set_precision(faces, grid)
-
-
-def _largest_overlap(parts: np.ndarray, faces: np.ndarray) -> np.ndarray:
-    """For each of ``parts``, the index of the face it overlaps most (-1: none)."""
-    p, f = shapely.STRtree(faces).query(parts, predicate="intersects")
-    owner = np.full(len(parts), -1, dtype=np.int64)
-    if len(p) == 0:
-        return owner
-    area = shapely.area(shapely.intersection(parts[p], faces[f]))
-    frame = pd.DataFrame({"p": p, "f": f, "a": area}).sort_values(["p", "a", "f"], ascending=[True, False, True])
-    first = frame.drop_duplicates("p")
-    owner[first["p"].to_numpy()] = first["f"].to_numpy()
-    return owner
 
 
 def _tessellate(face: shapely.Geometry, cluster_geoms: np.ndarray, spacing: float, grid: float) -> np.ndarray:
@@ -132,7 +92,7 @@ def _tessellate(face: shapely.Geometry, cluster_geoms: np.ndarray, spacing: floa
     outside = ~shapely.within(cells, face)
     cells[outside] = shapely.intersection(cells[outside], face, grid_size=grid)
     cells = shapely.set_precision(polygonal(cells), grid)
-    return polygonal(_dissolve(cells, index, len(cluster_geoms), grid))
+    return polygonal(dissolve_by_label(cells, index, len(cluster_geoms), grid))
 
 
 def shared_edges(faces: np.ndarray, min_length: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -156,13 +116,16 @@ def shared_edges(faces: np.ndarray, min_length: float = 0.0) -> tuple[np.ndarray
 
 
 def _merge_slivers(faces: np.ndarray, has_building: np.ndarray, min_area: float, min_width: float,
-                   grid: float, barriers: np.ndarray) -> np.ndarray:
-    """Merge building-free slivers into the neighbour sharing the longest edge (never across a barrier)."""
+                   grid: float, barriers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Merge building-free slivers into the neighbour sharing the longest edge (never across a barrier).
+
+    Returns the merged faces and, for each, the largest of the faces it was made of.
+    """
     area = shapely.area(faces)
     width = 2 * area / np.maximum(shapely.length(faces), 1e-9)
     sliver = ~has_building & ((area < min_area) | (width < min_width))
     if not sliver.any():
-        return faces
+        return faces, np.arange(len(faces))
     left, right, lines = shared_edges(faces)
     length = shapely.length(lines)
     if len(barriers) and len(lines):
@@ -179,17 +142,18 @@ def _merge_slivers(faces: np.ndarray, has_building: np.ndarray, min_area: float,
     graph = coo_matrix((np.ones(len(best)), (best["a"].to_numpy(), best["b"].to_numpy())), shape=(n, n))
     _, labels = connected_components(graph, directed=False)
     _, dense = np.unique(labels, return_inverse=True)
-    return _dissolve(faces, dense, dense.max() + 1, grid)
+    order = np.lexsort((-area, dense))
+    largest = order[np.r_[True, dense[order][1:] != dense[order][:-1]]]
+    return dissolve_by_label(faces, dense, dense.max() + 1, grid), largest
 
 
 def _own_buildings(faces: np.ndarray, owner: np.ndarray, clusters: np.ndarray, boundary: shapely.Geometry,
                    grid: float) -> np.ndarray:
     """Give each face the whole (in-area) footprint of its clusters and none of the others'."""
-    c, f = shapely.STRtree(faces).query(clusters, predicate="intersects")
+    c, f, shared = overlap_pairs(clusters, faces)
+    c, f = c[shared > 0], f[shared > 0]
     if len(c) == 0:
         return faces
-    overlap = shapely.area(shapely.intersection(clusters[c], faces[f])) > 0
-    c, f = c[overlap], f[overlap]
     foreign = owner[c] != f
     out = faces.copy()
     for face in np.unique(f[foreign]):
@@ -203,8 +167,10 @@ def _own_buildings(faces: np.ndarray, owner: np.ndarray, clusters: np.ndarray, b
     return out
 
 
-def _exact_tiling(faces: np.ndarray, boundary: shapely.Geometry, grid: float) -> np.ndarray:
+def _exact_tiling(faces: np.ndarray, boundary: shapely.Geometry, grid: float) -> tuple[np.ndarray, np.ndarray]:
     """Rebuild ``faces`` so they tile ``boundary`` exactly, with no gap or overlap.
+
+    Returns the rebuilt faces and the position in ``faces`` each was rebuilt from.
 
     Overlay operations leave centimetre slivers between faces. Polygonising
     every face edge together gives atoms that tile the boundary exactly; each
@@ -216,7 +182,7 @@ def _exact_tiling(faces: np.ndarray, boundary: shapely.Geometry, grid: float) ->
     atoms = shapely.get_parts(shapely.polygonize(shapely.get_parts(noded)))
     within = shapely.area(shapely.intersection(atoms, boundary)) > 0.5 * shapely.area(atoms)
     atoms = atoms[within]
-    label = _largest_overlap(atoms, faces)
+    label = largest_overlap(atoms, faces)
     inside = shapely.area(shapely.intersection(atoms, faces[np.maximum(label, 0)])) > 0.5 * shapely.area(atoms)
     label[~inside] = -1
     if (label < 0).any():
@@ -231,8 +197,8 @@ def _exact_tiling(faces: np.ndarray, boundary: shapely.Geometry, grid: float) ->
             best = cand.sort_values(["a", "len", "b"], ascending=[True, False, True]).drop_duplicates("a")
             label[best["a"].to_numpy()] = label[best["b"].to_numpy()]
     keep = label >= 0
-    _, label = np.unique(label[keep], return_inverse=True)
-    return polygonal(_dissolve(atoms[keep], label, label.max() + 1, grid))
+    source, label = np.unique(label[keep], return_inverse=True)
+    return polygonal(dissolve_by_label(atoms[keep], label, len(source), grid)), source
 
 
 def _explode(faces: np.ndarray, origin: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -294,7 +260,7 @@ def make_blocks(area: Area, buildings: gpd.GeoDataFrame, profile: Profile) -> Bl
     geoms = buildings.geometry.values.to_numpy()
     labels = _clusters(geoms)
     n_clusters = labels.max() + 1
-    clusters = _dissolve(geoms, labels, n_clusters, grid)
+    clusters = dissolve_by_label(geoms, labels, n_clusters, grid)
     cluster_hh = np.bincount(labels, weights=buildings["households"].to_numpy(dtype=float), minlength=n_clusters)
     log: list[tuple[str, str]] = []
 
@@ -326,20 +292,21 @@ def make_blocks(area: Area, buildings: gpd.GeoDataFrame, profile: Profile) -> Bl
         faces, origin, clusters, cluster_hh, gap_limit, "gap",
         lambda face, mine: _tessellate(face, mine, rules.tessellation_spacing_m, grid), pass_clusters=True)
 
-    owner = _largest_overlap(clusters, faces)
+    owner = largest_overlap(clusters, faces)
     faces = _own_buildings(faces, owner, clusters, boundary, grid)
-    tiled = _exact_tiling(faces, boundary, grid)
-    origin = origin[_largest_overlap(shapely.point_on_surface(tiled), faces)]
+    tiled, source = _exact_tiling(faces, boundary, grid)
+    origin = origin[source]
     faces, origin = _explode(tiled, origin)
-    owner = _largest_overlap(clusters, faces)
+    owner = largest_overlap(clusters, faces)
     has_building = np.bincount(owner[owner >= 0], minlength=len(faces)) > 0
-    merged = _merge_slivers(faces, has_building, rules.min_block_area_m2, rules.min_width_m, grid, barriers)
+    merged, largest = _merge_slivers(faces, has_building, rules.min_block_area_m2, rules.min_width_m, grid,
+                                     barriers)
     if len(merged) != len(faces):
-        origin = origin[_largest_overlap(shapely.point_on_surface(merged), faces)]
+        origin = origin[largest]
         log.append(("slivers_merged", str(len(faces) - len(merged))))
     faces = merged
     faces, origin = _sorted(faces, origin)
-    owner = _largest_overlap(clusters, faces)
+    owner = largest_overlap(clusters, faces)
 
     building_block = owner[labels]
     hh = np.bincount(building_block, weights=buildings["households"].to_numpy(dtype=float), minlength=len(faces))
@@ -373,7 +340,7 @@ def _sorted(faces: np.ndarray, origin: np.ndarray) -> tuple[np.ndarray, np.ndarr
 def _split_full(faces: np.ndarray, origin: np.ndarray, clusters: np.ndarray, cluster_hh: np.ndarray, limit: float,
                 tier: str, cut: Callable[..., np.ndarray], pass_clusters: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Replace each face holding more than ``limit`` households by ``cut(face)``."""
-    owner = _largest_overlap(clusters, faces)
+    owner = largest_overlap(clusters, faces)
     hh = np.bincount(owner[owner >= 0], weights=cluster_hh[owner >= 0], minlength=len(faces))
     full = np.flatnonzero(hh > limit)
     if len(full) == 0:

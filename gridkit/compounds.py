@@ -11,8 +11,8 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
+from .geometry import largest_overlap
 from .profile import Profile
 
 __all__ = ["compound_polygons", "block_compounds"]
@@ -42,16 +42,5 @@ def block_compounds(blocks: gpd.GeoDataFrame, compounds: gpd.GeoDataFrame, min_s
 
     A block lying in several compounds takes the smallest, the most specific.
     """
-    out = np.full(len(blocks), -1, dtype=np.int64)
-    if len(compounds) == 0:
-        return out
-    geoms = blocks.geometry.values.to_numpy()
-    polys = compounds.geometry.values.to_numpy()
-    b, c = shapely.STRtree(polys).query(geoms, predicate="intersects")
-    if len(b) == 0:
-        return out
-    share = shapely.area(shapely.intersection(geoms[b], polys[c])) / np.maximum(shapely.area(geoms[b]), 1e-9)
-    frame = pd.DataFrame({"b": b, "c": c, "share": share, "size": shapely.area(polys[c])})
-    frame = frame[frame["share"] >= min_share].sort_values(["b", "size", "c"]).drop_duplicates("b")
-    out[frame["b"].to_numpy()] = frame["c"].to_numpy()
-    return out
+    return largest_overlap(blocks.geometry.values.to_numpy(), compounds.geometry.values.to_numpy(), min_share,
+                           prefer="smallest")

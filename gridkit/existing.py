@@ -14,9 +14,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
-import shapely
 
 from .errors import InputError
+from .geometry import largest_overlap
 
 __all__ = ["read_existing", "Homes", "block_homes", "LEVEL_LAYERS"]
 
@@ -96,16 +96,8 @@ def block_homes(blocks: gpd.GeoDataFrame, existing: gpd.GeoDataFrame | None, lev
     units = existing[existing["level"] == level].reset_index(drop=True)
     if len(units) == 0:
         return None
-    geoms = blocks.geometry.values.to_numpy()
     polys = units.geometry.values.to_numpy()
-    b, u = shapely.STRtree(polys).query(geoms, predicate="intersects")
-    home = np.full(len(blocks), -1, dtype=np.int64)
-    if len(b):
-        share = shapely.area(shapely.intersection(geoms[b], polys[u])) / np.maximum(shapely.area(geoms[b]), 1e-9)
-        frame = pd.DataFrame({"b": b, "u": u, "s": share}).sort_values(["b", "s"], ascending=[True, False])
-        frame = frame.drop_duplicates("b")
-        frame = frame[frame["s"] >= 0.5]
-        home[frame["b"].to_numpy()] = frame["u"].to_numpy()
+    home = largest_overlap(blocks.geometry.values.to_numpy(), polys, 0.5)
     locked_units = units["locked"].to_numpy(dtype=bool)
     locked = np.where(home >= 0, locked_units[np.maximum(home, 0)], False)
     return Homes(home=home, locked=locked, codes=units["code"].astype(str).to_numpy(), geoms=polys,

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from .geometry import largest_overlap
 from .profile import Households
 from .register import Register, RegisterMatch, match_register
 
@@ -99,16 +100,14 @@ def _landuse_kind(buildings: gpd.GeoDataFrame, landuse: gpd.GeoDataFrame | None,
     if landuse is None or len(landuse) == 0 or "kind" not in landuse:
         return out
     kinds = landuse["kind"].astype(str).str.lower().to_numpy()
-    pts = shapely.point_on_surface(buildings.geometry.values)
-    bld_idx, lu_idx = shapely.STRtree(landuse.geometry.values).query(pts, predicate="within")
-    if len(bld_idx) == 0:
-        return out
+    pts = shapely.point_on_surface(buildings.geometry.values.to_numpy())
     # Where landuse polygons nest, the smallest one is the most specific.
-    frame = pd.DataFrame({"b": bld_idx, "kind": kinds[lu_idx], "a": shapely.area(landuse.geometry.values[lu_idx])})
-    frame = frame.sort_values(["b", "a"]).drop_duplicates("b")
-    label = np.where(frame["kind"].isin(rules.home_landuse_kinds), "home",
-                     np.where(frame["kind"].isin(rules.nonhome_landuse_kinds), "nonhome", ""))
-    out.iloc[frame["b"].to_numpy()] = label
+    lu = largest_overlap(pts, landuse.geometry.values.to_numpy(), prefer="smallest")
+    found = np.flatnonzero(lu >= 0)
+    kind = pd.Series(kinds[lu[found]])
+    label = np.where(kind.isin(rules.home_landuse_kinds), "home",
+                     np.where(kind.isin(rules.nonhome_landuse_kinds), "nonhome", ""))
+    out.iloc[found] = label
     return out
 
 

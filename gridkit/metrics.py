@@ -17,6 +17,7 @@ import pandas as pd
 import shapely
 
 from .blocks import shared_edges
+from .geometry import dissolve_by_label, largest_overlap
 from .graph import build_graph, crossing_points, segments
 from .lines import split_barriers
 from .profile import Profile
@@ -71,12 +72,9 @@ def _assignment(plan_grids: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame, area:
     codes = plan_grids["code"].to_numpy()
     geoms = plan_grids.geometry.values.to_numpy()
     fp = shapely.intersection(buildings.geometry.values.to_numpy(), area)
-    b, g = shapely.STRtree(geoms).query(fp, predicate="intersects")
-    inter = shapely.area(shapely.intersection(fp[b], geoms[g]))
-    frame = pd.DataFrame({"b": b, "g": g, "a": inter}).sort_values(["b", "a"], ascending=[True, False])
-    best = frame.drop_duplicates("b")
+    best = largest_overlap(fp, geoms)
     located = np.full(len(buildings), None, dtype=object)
-    located[best["b"].to_numpy()] = codes[best["g"].to_numpy()]
+    located[best >= 0] = codes[best[best >= 0]]
     given = buildings["grid_code"].astype(str).to_numpy()
     unknown = int((~np.isin(given, codes)).sum())
     misplaced = int((located != given).sum())
@@ -165,13 +163,14 @@ def _boundary_scores(plan_grids: gpd.GeoDataFrame, blocks: gpd.GeoDataFrame, roa
     on_major = _near(mid, np.concatenate([road_lines[major], bar_lines]), reach)
     # Off-road cuts inside a street block, and those inside street blocks that
     # alone hold more than a grid's maximum, where no road-following cut exists.
-    street = blocks.dissolve(by="street_block", aggfunc={"households": "sum"})
-    sgeoms = street.geometry.values.to_numpy()
+    _, street_of = np.unique(blocks["street_block"].to_numpy(), return_inverse=True)
+    sgeoms = dissolve_by_label(blocks.geometry.values.to_numpy(), street_of)
+    street_hh = np.bincount(street_of, weights=blocks["households"].to_numpy(dtype=float))
     inside = np.zeros(len(mid), dtype=bool)
     forced = np.zeros(len(mid), dtype=bool)
     p, s = shapely.STRtree(sgeoms).query(mid, predicate="within")
     inside[p] = True
-    forced[p[street["households"].to_numpy()[s] > profile.grid.max_households]] = True
+    forced[p[street_hh[s] > profile.grid.max_households]] = True
     return {
         "road_following": float(length[on_road].sum() / total),
         "road_following_1m": float(length[on_road_strict].sum() / total),

@@ -20,12 +20,13 @@ from pyproj import CRS
 
 from . import __version__
 from .area import Area
-from .blocks import Blocks, make_blocks, polygonal
+from .blocks import Blocks, make_blocks
 from .changes import change_table
 from .codes import COMMUNITY_WIDTH, GRID_WIDTH, GROUP_WIDTH, assign_codes
 from .compounds import block_compounds, compound_polygons
 from .exclusive import exclusive_sites, site_components
 from .existing import Homes, block_homes
+from .geometry import dissolve_by_label, polygonal
 from .graph import GraphArrays, build_graph, graph_arrays
 from .calibrate import Totals, calibrate
 from .households import assign_households
@@ -85,15 +86,7 @@ class Plan:
 
 def dissolve_units(blocks: gpd.GeoDataFrame, labels: np.ndarray, precision: float) -> np.ndarray:
     """Union the blocks of each label ``0..k-1`` into one geometry per unit."""
-    k = int(labels.max()) + 1
-    geoms = blocks.geometry.values.to_numpy()
-    out = np.empty(k, dtype=object)
-    order = np.argsort(labels, kind="stable")
-    cuts = np.searchsorted(labels[order], np.arange(k + 1))
-    for i in range(k):
-        members = geoms[order[cuts[i]:cuts[i + 1]]]
-        out[i] = members[0] if len(members) == 1 else shapely.union_all(members, grid_size=precision)
-    out = polygonal(out)
+    out = polygonal(dissolve_by_label(blocks.geometry.values.to_numpy(), labels, grid_size=precision))
     # Blocks joined edge to edge make one polygon; anything else is a precision
     # crumb, which the largest part absorbs.
     for j in np.flatnonzero(shapely.get_type_id(out) == 6):

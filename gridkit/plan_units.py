@@ -8,10 +8,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 
 from .errors import InputError
+from .geometry import dissolve_by_label
 
 if TYPE_CHECKING:
     from .plan import Plan
@@ -56,8 +58,9 @@ def plan_communities(plan: Plan) -> gpd.GeoDataFrame:
         "grids": grids["code"].groupby(cc).size(),
         "area_m2": grids.geometry.area.groupby(cc).sum().round(1),
     })
-    geoms = {code: _drop_crumbs(shapely.union_all(grids.geometry.values[(cc == code).to_numpy()].to_numpy()))
-             for code in agg.index}
+    _, member_of = np.unique(cc.to_numpy(), return_inverse=True)
+    unions = dissolve_by_label(grids.geometry.values.to_numpy(), member_of, len(agg))
+    geoms = {code: _drop_crumbs(union) for code, union in zip(agg.index, unions, strict=True)}
     layer = getattr(plan, "communities", None)
     if layer is not None and len(layer):
         out = pd.DataFrame(layer).copy()

@@ -1,0 +1,155 @@
+"""CPU seconds by stage of one whole ``gridkit partition`` run.
+
+Runs ``gridkit partition INPUT -o OUT --seed 0`` in this process with the
+library's stage functions wrapped by CPU timers (``time.process_time``: user +
+system CPU of the process, so a loaded machine does not inflate it). A
+stage's time includes the stages it calls (they are listed indented under
+it); ``imports`` is the import of the modules the run uses. With
+``--profile FILE`` the run is also profiled with cProfile (the top functions by
+cumulative time go to FILE; stage times are then inflated by the profiler).
+
+Usage::
+
+    python benchmarks/stages.py data/samples/cn_shanghai_bund.gpkg [--json OUT.json] [--profile OUT.txt]
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import importlib
+import json
+import resource
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+#: (label, module, function, depth). Depth is only for display: 1 is a top-level stage.
+STAGES: list[tuple[str, str, str, int]] = [
+    ("read", "gridkit.area", "read_area", 1),
+    ("households", "gridkit.households", "assign_households", 1),
+    ("blocks", "gridkit.blocks", "make_blocks", 1),
+    ("split_full", "gridkit.blocks", "_split_full", 2),
+    ("tessellate", "gridkit.blocks", "_tessellate", 3),
+    ("own_buildings", "gridkit.blocks", "_own_buildings", 2),
+    ("exact_tiling", "gridkit.blocks", "_exact_tiling", 2),
+    ("merge_slivers", "gridkit.blocks", "_merge_slivers", 2),
+    ("graph", "gridkit.graph", "build_graph", 1),
+    ("graph_arrays", "gridkit.graph", "graph_arrays", 1),
+    ("compounds", "gridkit.compounds", "block_compounds", 1),
+    ("levels", "gridkit.levels", "solve_levels", 1),
+    ("engine", "gridkit.engine.run", "partition_graph", 2),
+    ("assemble", "gridkit.plan", "assemble", 1),
+    ("dissolve", "gridkit.plan", "dissolve_units", 2),
+    ("codes", "gridkit.codes", "assign_codes", 2),
+    ("names", "gridkit.names", "unit_names", 2),
+    ("metrics", "gridkit.metrics", "compute_metrics", 2),
+    ("assignment", "gridkit.metrics", "_assignment", 3),
+    ("barrier_crossings", "gridkit.metrics", "_barrier_crossings", 3),
+    ("boundary_scores", "gridkit.metrics", "_boundary_scores", 3),
+    ("cut_cost", "gridkit.metrics", "_cut_cost", 3),
+    ("write", "gridkit.io.write", "write_plan", 1),
+]
+#: Helpers that may not exist in every revision; timed when present.
+OPTIONAL = {"_split_full", "_tessellate", "_own_buildings", "_exact_tiling", "_merge_slivers", "_cut_cost",
+            "_assignment", "_barrier_crossings", "_boundary_scores", "graph_arrays", "dissolve_units"}
+
+
+def _wrap(totals: dict[str, float], label: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+    active = {"depth": 0}
+
+    @functools.wraps(fn)
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        active["depth"] += 1
+        start = time.process_time()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            active["depth"] -= 1
+            if active["depth"] == 0:  # recursive calls count once
+                totals[label] = totals.get(label, 0.0) + time.process_time() - start
+
+    return timed
+
+
+def _instrument(totals: dict[str, float]) -> None:
+    """Replace each stage function by its timed wrapper wherever gridkit has bound it."""
+    for label, module, name, _ in STAGES:
+        mod = importlib.import_module(module)
+        fn = getattr(mod, name, None)
+        if fn is None:
+            if name in OPTIONAL:
+                continue
+            raise SystemExit(f"stages.py: {module}.{name} not found")
+        timed = _wrap(totals, label, fn)
+        for other in list(sys.modules.values()):
+            if getattr(other, "__name__", "").startswith("gridkit") and getattr(other, name, None) is fn:
+                setattr(other, name, timed)
+
+
+def measure(input_path: Path, profile_out: Path | None = None) -> dict[str, Any]:
+    """Stage CPU seconds, whole-run CPU seconds and peak RSS of one partition run."""
+    start = time.process_time()
+    import gridkit.cli  # noqa: F401  (the imports the run needs, timed as one stage)
+    for module in {m for _, m, _, _ in STAGES}:
+        importlib.import_module(module)
+    imports = time.process_time() - start
+    totals: dict[str, float] = {"imports": imports}
+    _instrument(totals)
+    from gridkit.cli import app
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "plan.gpkg"
+        argv = ["partition", str(input_path), "-o", str(out), "--seed", "0"]
+        run_start = time.process_time()
+        if profile_out is not None:
+            import cProfile
+            import pstats
+
+            prof = cProfile.Profile()
+            prof.enable()
+        try:
+            app(argv, standalone_mode=False)
+        finally:
+            if profile_out is not None:
+                prof.disable()
+                with open(profile_out, "w") as fh:
+                    pstats.Stats(prof, stream=fh).sort_stats("cumulative").print_stats(80)
+        run = time.process_time() - run_start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"input": input_path.stem, "total_cpu_s": imports + run, "stages": totals, "peak_mib": peak}
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    """Markdown table: one column per input, one row per stage (indented by depth)."""
+    head = "| stage | " + " | ".join(r["input"] for r in rows) + " |\n|---|" + "--:|" * len(rows) + "\n"
+    lines = []
+    labels = [("imports", 1)] + [(label, depth) for label, _, _, depth in STAGES]
+    for label, depth in labels:
+        if not any(label in r["stages"] for r in rows):
+            continue
+        cells = [f"{r['stages'][label]:.2f}" if label in r["stages"] else "" for r in rows]
+        name = "&nbsp;&nbsp;" * (depth - 1) + label
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    lines.append("| **whole run** | " + " | ".join(f"**{r['total_cpu_s']:.2f}**" for r in rows) + " |")
+    lines.append("| peak MiB | " + " | ".join(f"{r['peak_mib']:.0f}" for r in rows) + " |")
+    return head + "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("input", type=Path)
+    parser.add_argument("--json", type=Path, help="write the measurement as JSON")
+    parser.add_argument("--profile", type=Path, help="also cProfile the run; top functions to this file")
+    args = parser.parse_args()
+    result = measure(args.input, args.profile)
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=1))
+    print(table([result]))
+
+
+if __name__ == "__main__":
+    main()
