@@ -26,6 +26,7 @@ import pandas as pd
 import shapely
 
 from .errors import InputError
+from .geometry import largest_overlap
 from .io.tables import read_table
 from .register import COLUMN_ALIASES as REGISTER_ALIASES, counts
 
@@ -131,13 +132,12 @@ def _units(totals: Totals, buildings: gpd.GeoDataFrame, existing: gpd.GeoDataFra
                              f"(have: {known})")
         which.append(int(hit[0]))
         labels.append(f"{codes[hit[0]]} {units['name'].iat[hit[0]]}".strip())
-    pts = shapely.point_on_surface(buildings.geometry.values)
-    b, u = shapely.STRtree(units.geometry.values).query(pts, predicate="within")
-    of_unit = np.full(len(units), -1, dtype=np.int64)
+    pts = shapely.point_on_surface(buildings.geometry.values.to_numpy())
+    u = largest_overlap(pts, units.geometry.values.to_numpy())
+    # The extra last slot is what a building outside every unit (u == -1) reads.
+    of_unit = np.full(len(units) + 1, -1, dtype=np.int64)
     of_unit[which] = np.arange(len(which))
-    home = np.full(len(buildings), -1, dtype=np.int64)
-    home[b] = of_unit[u]
-    return home, labels
+    return of_unit[u], labels
 
 
 def _scale(values: np.ndarray, total: float) -> np.ndarray:

@@ -17,8 +17,8 @@ import re
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
+from .geometry import largest_overlap
 from .profile import Profile
 
 __all__ = ["exclusive_sites", "site_components"]
@@ -57,15 +57,14 @@ def exclusive_sites(landuse: gpd.GeoDataFrame | None, pois: gpd.GeoDataFrame | N
         polys = landuse.geometry.values
         # A POI marks the smallest polygon it stands in, unless that is a compound's (a kindergarten
         # inside a residential compound does not make the compound a school).
-        p, lu = shapely.STRtree(polys).query(pois.geometry.values[chosen], predicate="within")
+        under = largest_overlap(pois.geometry.values[chosen].to_numpy(), polys.to_numpy(), prefer="smallest")
+        p = np.flatnonzero(under >= 0)
+        p = p[~kind.iloc[under[p]].isin(profile.compounds.landuse_kinds).to_numpy()]
         if len(p):
-            frame = pd.DataFrame({"p": p, "lu": lu, "a": shapely.area(polys[lu])}).sort_values(["p", "a"])
-            frame = frame.drop_duplicates("p")
-            frame = frame[~kind.iloc[frame["lu"]].isin(profile.compounds.landuse_kinds).to_numpy()]
-            rows = frame["lu"].to_numpy()
+            rows = under[p]
             take = (marked.iloc[rows] == "").to_numpy()
             marked.iloc[rows[take]] = "poi"
-            label.iloc[rows[take]] = poi_kind[chosen].to_numpy()[frame["p"].to_numpy()[take]]
+            label.iloc[rows[take]] = poi_kind[chosen].to_numpy()[p[take]]
     if rules.name_keywords:
         pattern = "|".join(re.escape(k.lower()) for k in rules.name_keywords)
         by_name = name.str.lower().str.contains(pattern, regex=True) & (marked == "") & \
