@@ -109,7 +109,7 @@ def measure(input_path: Path, profile_out: Path | None = None) -> dict[str, Any]
             import cProfile
             import pstats
 
-            prof = cProfile.Profile()
+            prof = cProfile.Profile(time.process_time)
             prof.enable()
         try:
             app(argv, standalone_mode=False)

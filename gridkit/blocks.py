@@ -180,16 +180,21 @@ def _exact_tiling(faces: np.ndarray, boundary: shapely.Geometry, grid: float) ->
     edges = np.concatenate([shapely.boundary(faces), [shapely.boundary(boundary)]])
     noded = shapely.union_all(edges, grid_size=grid)
     atoms = shapely.get_parts(shapely.polygonize(shapely.get_parts(noded)))
-    within = shapely.area(shapely.intersection(atoms, boundary)) > 0.5 * shapely.area(atoms)
-    atoms = atoms[within]
-    label = largest_overlap(atoms, faces)
-    inside = shapely.area(shapely.intersection(atoms, faces[np.maximum(label, 0)])) > 0.5 * shapely.area(atoms)
-    label[~inside] = -1
-    if (label < 0).any():
-        left, right, lines = shared_edges(atoms)
-        length = shapely.length(lines)
-        frame = pd.DataFrame({"a": np.concatenate([left, right]), "b": np.concatenate([right, left]),
-                              "len": np.concatenate([length, length])})
+    # Only atoms along the boundary ring need the overlay with the (large) boundary polygon.
+    shapely.prepare(boundary)
+    inside = shapely.contains(boundary, atoms)
+    edge = np.flatnonzero(~inside)
+    inside[edge] = shapely.area(shapely.intersection(atoms[edge], boundary)) > 0.5 * shapely.area(atoms[edge])
+    atoms = atoms[inside]
+    label = largest_overlap(atoms, faces, min_share=0.5)
+    gap = np.flatnonzero(label < 0)
+    if len(gap):
+        # Only gap atoms take a neighbour's label: their shared edges are all that is needed.
+        a, b = shapely.STRtree(atoms).query(atoms[gap], predicate="intersects")
+        a = gap[a]
+        length = shapely.length(shapely.intersection(shapely.boundary(atoms[a]), shapely.boundary(atoms[b])))
+        keep = (a != b) & (length > 1e-9)
+        frame = pd.DataFrame({"a": a[keep], "b": b[keep], "len": length[keep]})
         while (label < 0).any():
             cand = frame[(label[frame["a"].to_numpy()] < 0) & (label[frame["b"].to_numpy()] >= 0)]
             if len(cand) == 0:
@@ -211,6 +216,16 @@ def _lines(roads: gpd.GeoDataFrame, classes: tuple[str, ...]) -> np.ndarray:
     if len(roads) == 0:
         return np.array([], dtype=object)
     return roads.geometry.values[roads["highway"].isin(classes).to_numpy()].to_numpy()
+
+
+def _along(lines: np.ndarray, grid: float) -> Callable[[shapely.Geometry], np.ndarray]:
+    """A cut of one face along those of ``lines`` that reach it (found in one tree, not by a scan)."""
+    tree = shapely.STRtree(lines)
+
+    def cut(face: shapely.Geometry) -> np.ndarray:
+        return _polygonize(lines[np.sort(tree.query(face))], face, grid)
+
+    return cut
 
 
 def _snap_dangles(lines: np.ndarray, targets: np.ndarray, tolerance: float) -> np.ndarray:
@@ -286,7 +301,7 @@ def make_blocks(area: Area, buildings: gpd.GeoDataFrame, profile: Profile) -> Bl
                           ("inner", _lines(area.roads, profile.roads.inner_classes_tier2)),
                           ("line", soft.geometry.values.to_numpy())):
         faces, origin = _split_full(faces, origin, clusters, cluster_hh, limit, tier,
-                                    lambda face, ln=cutting: _polygonize(ln, face, grid))
+                                    _along(cutting, grid))
     gap_limit = rules.gap_split_share_of_max * profile.grid.max_households
     faces, origin = _split_full(
         faces, origin, clusters, cluster_hh, gap_limit, "gap",

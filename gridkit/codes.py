@@ -65,15 +65,19 @@ def assign_codes(geoms: np.ndarray, prefixes: np.ndarray, width: int, kept: np.n
             if ok:
                 codes[i] = code
                 seen.add(code)
-    order = spatial_order(geoms)
-    for prefix in sorted(set(prefixes)):
-        used = {int(c[len(prefix):]) for c in codes if c and c.startswith(prefix) and len(c) == len(prefix) + width}
-        serial = 0
-        for i in order:
-            if prefixes[i] != prefix or codes[i]:
-                continue
-            serial += 1
-            while serial in used:
-                serial += 1
-            codes[i] = f"{prefix}{serial:0{width}d}"
+    # Serials kept under each prefix; a kept code always extends its own unit's prefix.
+    used: dict[str, set[int]] = {}
+    for j in np.flatnonzero(codes != ""):
+        used.setdefault(prefixes[j], set()).add(int(codes[j][len(prefixes[j]):]))
+    serial: dict[str, int] = {}
+    for i in spatial_order(geoms):
+        if codes[i]:
+            continue
+        prefix = prefixes[i]
+        taken = used.get(prefix, set())
+        s = serial.get(prefix, 0) + 1
+        while s in taken:
+            s += 1
+        serial[prefix] = s
+        codes[i] = f"{prefix}{s:0{width}d}"
     return codes

@@ -126,21 +126,25 @@ def build_graph(blocks: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, barriers: gpd
 
     graph: nx.Graph[int] = nx.Graph()
     pts = shapely.point_on_surface(faces)
-    for i, row in enumerate(blocks[["households", "population", "buildings"]].itertuples(index=False)):
-        graph.add_node(i, households=int(row.households), population=int(row.population),
-                       buildings=int(row.buildings), area=float(shapely.area(faces[i])),
-                       x=float(shapely.get_x(pts[i])), y=float(shapely.get_y(pts[i])))
+    graph.add_nodes_from(
+        (i, {"households": int(h), "population": int(p), "buildings": int(b), "area": float(a), "x": float(x),
+             "y": float(y)})
+        for i, (h, p, b, a, x, y) in enumerate(zip(
+            blocks["households"].to_numpy(), blocks["population"].to_numpy(), blocks["buildings"].to_numpy(),
+            shapely.area(faces), shapely.get_x(pts), shapely.get_y(pts), strict=True)))
     major = set(profile.roads.major_classes) | {"barrier"}
-    for e, row in per_edge.iterrows():
-        e = int(e)
-        # Any real stretch of barrier on the shared boundary separates the two blocks
-        # (the validator judges a grid split by a barrier the same way).
-        is_barrier = row["barrier"] > min(0.2 * row["length"], 5.0)
-        if is_barrier and not bridged[e]:
-            continue
-        cls = "barrier_crossing" if is_barrier else kind.get(e, "none")
-        graph.add_edge(int(left[e]), int(right[e]), length=float(row["length"]), cost=float(row["cost"]),
-                       kind=str(cls), major=bool(cls in major or cls == "barrier_crossing"))
+    e = per_edge.index.to_numpy(dtype=np.int64)
+    length, cost = per_edge["length"].to_numpy(), per_edge["cost"].to_numpy()
+    # Any real stretch of barrier on the shared boundary separates the two blocks
+    # (the validator judges a grid split by a barrier the same way).
+    is_barrier = per_edge["barrier"].to_numpy() > np.minimum(0.2 * length, 5.0)
+    cls = np.where(is_barrier, "barrier_crossing", kind.reindex(e).fillna("none").to_numpy().astype(str))
+    is_major = pd.Series(cls).isin(major).to_numpy() | (cls == "barrier_crossing")
+    keep = ~is_barrier | bridged[e]
+    graph.add_edges_from(
+        (int(u), int(v), {"length": float(ln), "cost": float(c), "kind": str(k), "major": bool(m)})
+        for u, v, ln, c, k, m in zip(left[e][keep], right[e][keep], length[keep], cost[keep], cls[keep],
+                                     is_major[keep], strict=True))
     graph.graph["class_rank"] = class_rank
     return graph
 

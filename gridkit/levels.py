@@ -47,6 +47,14 @@ class Levels:
     community_flags: dict[int, tuple[str, ...]] = field(default_factory=dict)
 
 
+def _groups(labels: np.ndarray) -> list[tuple[int, np.ndarray]]:
+    """(label, positions in ascending order) of every label >= 0 present, labels ascending."""
+    order = np.argsort(labels, kind="stable")
+    uniq, starts = np.unique(labels[order], return_index=True)
+    ends = np.r_[starts[1:], len(order)]
+    return [(int(u), order[s:e]) for u, s, e in zip(uniq, starts, ends, strict=True) if u >= 0]
+
+
 def contract(g: GraphArrays, units: np.ndarray, max_weight: int,
              forced: frozenset[int] = frozenset()) -> tuple[GraphArrays, np.ndarray, set[int]]:
     """Merge the nodes of each unit into one node, where the unit is connected and fits.
@@ -67,12 +75,16 @@ def contract(g: GraphArrays, units: np.ndarray, max_weight: int,
     super_of = np.arange(n)
     too_big: set[int] = set()
     src = np.repeat(np.arange(n), np.diff(g.indptr))
-    for u in np.unique(units[units >= 0]):
-        nodes = np.flatnonzero(units == u)
+    # Components of the graph cut to the edges inside units: a unit is connected when it spans one.
+    inner = (units[src] == units[g.indices]) & (units[src] >= 0)
+    _, comp = connected_components(csr_matrix((np.ones(int(inner.sum())), (src[inner], g.indices[inner])),
+                                              shape=(n, n)), directed=False)
+    for u, nodes in _groups(units):
         if len(nodes) < 2:
             continue
-        if int(u) not in forced and (g.weight[nodes].sum() > max_weight or not _connected(g, nodes, src)):
-            too_big.add(int(u))
+        connected = bool((comp[nodes] == comp[nodes[0]]).all())
+        if u not in forced and (g.weight[nodes].sum() > max_weight or not connected):
+            too_big.add(u)
             continue
         super_of[nodes] = nodes.min()
     _, super_of = np.unique(super_of, return_inverse=True)
@@ -107,13 +119,13 @@ def _solve_level(g: GraphArrays, bounds: Bounds, profile: Profile, *, units: np.
     flags: dict[int, tuple[str, ...]] = {}
     next_label = 0
     if home is not None:
-        for h in np.unique(home[locked]):
-            labels[locked & (home == h)] = next_label
+        for _, nodes in _groups(np.where(locked, home, -1)):
+            labels[nodes] = next_label
             flags[next_label] = ("locked",)
             next_label += 1
     if own is not None:
-        for h in np.unique(own[(own >= 0) & (labels < 0)]):
-            labels[(own == h) & (labels < 0)] = next_label
+        for _, nodes in _groups(np.where(labels < 0, own, -1)):
+            labels[nodes] = next_label
             flags[next_label] = ("exclusive",)
             next_label += 1
     free = np.flatnonzero(labels < 0)
@@ -211,8 +223,7 @@ def solve_levels(
     g_flags: dict[int, tuple[str, ...]] = {}
     grid = np.full(n, -1, dtype=np.int64)
     grid_flags: dict[int, tuple[str, ...]] = {}
-    for c in np.unique(community):
-        nodes = np.flatnonzero(community == c)
+    for _, nodes in _groups(community):
         parents = [nodes]
         if lv.groups:
             sub = subgraph(g, nodes)
@@ -222,7 +233,7 @@ def solve_levels(
             base = group.max() + 1
             group[nodes] = local + base
             g_flags.update({k + base: v for k, v in flags.items()})
-            parents = [nodes[local == k] for k in np.unique(local)]
+            parents = [nodes[idx] for _, idx in _groups(local)]
         for members in parents:
             sub = subgraph(g, members)
             home = None if home_grid is None else home_grid[members]
@@ -248,10 +259,11 @@ def _merge_small_across(g: GraphArrays, community: np.ndarray, grid: np.ndarray,
     lo, hi = profile.grid.min_households, profile.grid.max_households
     clo, chi = profile.community.min_households, profile.community.max_households
     src = np.repeat(np.arange(g.n), np.diff(g.indptr))
-    for p in np.unique(grid):
-        members = np.flatnonzero(grid == p)
+    member_of = dict(_groups(grid))
+    for p in list(member_of):
+        members = member_of[p]
         w = int(g.weight[members].sum())
-        if w >= lo or flags.get(int(p)):
+        if len(members) == 0 or w >= lo or flags.get(int(p)):
             continue
         c = int(community[members[0]])
         links: dict[int, float] = {}
@@ -262,7 +274,7 @@ def _merge_small_across(g: GraphArrays, community: np.ndarray, grid: np.ndarray,
                 if q != p and not flags.get(q):
                     links[q] = links.get(q, 0.0) + cost
         for q, _ in sorted(links.items(), key=lambda kv: (-kv[1], kv[0])):
-            target = np.flatnonzero(grid == q)
+            target = member_of[q]
             cq = int(community[target[0]])
             if g.weight[target].sum() + w > hi:
                 continue
@@ -273,4 +285,6 @@ def _merge_small_across(g: GraphArrays, community: np.ndarray, grid: np.ndarray,
                     continue
             grid[members] = q
             community[members] = cq
+            member_of[q] = np.sort(np.concatenate([target, members]))
+            member_of[p] = members[:0]
             break

@@ -7,7 +7,6 @@ so anyone can check a plan file without trusting the code that made it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -18,7 +17,7 @@ import shapely
 
 from .blocks import shared_edges
 from .geometry import dissolve_by_label, largest_overlap
-from .graph import build_graph, crossing_points, segments
+from .graph import GraphArrays, build_graph, crossing_points, graph_arrays, segments
 from .lines import split_barriers
 from .profile import Profile
 from .slivers import is_sliver
@@ -71,12 +70,16 @@ def _coverage_overlap(grids: np.ndarray, area: shapely.Geometry) -> tuple[float,
 def _assignment(plan_grids: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame, area: shapely.Geometry) -> dict[str, int]:
     codes = plan_grids["code"].to_numpy()
     geoms = plan_grids.geometry.values.to_numpy()
-    fp = shapely.intersection(buildings.geometry.values.to_numpy(), area)
+    fp = buildings.geometry.values.to_numpy().copy()
+    # Only footprints the area does not contain need the overlay (the area is one large polygon).
+    shapely.prepare(area)
+    cut = ~shapely.contains(area, fp)
+    fp[cut] = shapely.intersection(fp[cut], area)
     best = largest_overlap(fp, geoms)
     located = np.full(len(buildings), None, dtype=object)
     located[best >= 0] = codes[best[best >= 0]]
     given = buildings["grid_code"].astype(str).to_numpy()
-    unknown = int((~np.isin(given, codes)).sum())
+    unknown = int((~pd.Series(given).isin(set(codes))).sum())
     misplaced = int((located != given).sum())
     duplicated = int(buildings["building_id"].duplicated().sum())
     per_grid = buildings.groupby("grid_code")["households"].sum()
@@ -86,7 +89,10 @@ def _assignment(plan_grids: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame, area:
     # Integrity: the footprint (inside the area) lies in its own grid, up to precision.
     own = dict(zip(codes, geoms, strict=True))
     own_geoms = np.array([own.get(c, shapely.Polygon()) for c in given], dtype=object)
-    outside = shapely.area(fp) - shapely.area(shapely.intersection(fp, own_geoms))
+    shapely.prepare(geoms)
+    outside = np.zeros(len(fp))
+    cut = ~shapely.contains(own_geoms, fp)
+    outside[cut] = shapely.area(fp[cut]) - shapely.area(shapely.intersection(fp[cut], own_geoms[cut]))
     split = int((outside > shapely.length(fp) * INTEGRITY_TOLERANCE_M + 1e-6).sum())
     return {"buildings_unknown_grid": unknown, "buildings_misplaced": misplaced,
             "buildings_duplicated": duplicated, "grids_households_mismatch": hh_mismatch,
@@ -184,15 +190,27 @@ def _boundary_scores(plan_grids: gpd.GeoDataFrame, blocks: gpd.GeoDataFrame, roa
 
 
 def _cut_cost(blocks: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, barriers: gpd.GeoDataFrame,
-              profile: Profile) -> float:
-    graph = build_graph(blocks.reset_index(drop=True), roads, barriers, profile)
+              profile: Profile, graph: GraphArrays | None) -> float:
+    g = graph if graph is not None else graph_arrays(build_graph(blocks.reset_index(drop=True), roads, barriers,
+                                                                 profile))
     code = blocks["grid_code"].to_numpy()
-    costs: Iterable[tuple[int, int, float]] = graph.edges(data="cost")
-    return float(sum(c for u, v, c in costs if code[u] != code[v]))
+    src = np.repeat(np.arange(g.n), np.diff(g.indptr))
+    # Every edge is stored both ways: count it once.
+    once = src < g.indices
+    return float(g.cost[once & (code[src] != code[g.indices])].sum())
 
 
-def compute_metrics(plan: Plan, profile: Profile) -> pd.DataFrame:
+def compute_metrics(plan: Plan, profile: Profile, *, graph: GraphArrays | None = None) -> pd.DataFrame:
     """Every invariant and score of METRICS.md for one plan.
+
+    Parameters
+    ----------
+    plan : Plan
+    profile : Profile
+    graph : GraphArrays, optional
+        The block graph of ``plan.blocks`` (in their order) when the caller
+        has it, as :func:`gridkit.plan.assemble` does; otherwise it is built
+        from the plan's blocks, roads and barriers, the same way.
 
     Returns
     -------
@@ -231,7 +249,7 @@ def compute_metrics(plan: Plan, profile: Profile) -> pd.DataFrame:
     bscores = _boundary_scores(grids, plan.blocks, plan.roads, plan.barriers, profile)
     rows += [_row(k, v, "detail" if k.startswith(("offroad", "interior", "road_following_1m")) else "score")
              for k, v in bscores.items()]
-    rows.append(_row("cut_cost", _cut_cost(plan.blocks, plan.roads, plan.barriers, profile), "score"))
+    rows.append(_row("cut_cost", _cut_cost(plan.blocks, plan.roads, plan.barriers, profile, graph), "score"))
     pp = 4 * np.pi * shapely.area(geoms) / np.maximum(shapely.length(geoms), 1e-9) ** 2
     rows.append(_row("compactness", float(pp.mean()), "score"))
     rows.append(_row("compactness_min", float(pp.min()), "score"))

@@ -292,8 +292,8 @@ def assemble(prep: Prepared, levels: Levels | np.ndarray, *, flags: dict[int, tu
         kept[0] = _nearest_code(c_geoms[0], homes.get("community"))
     c_codes = assign_codes(c_geoms, np.full(kc, county, dtype=object), COMMUNITY_WIDTH, kept)
     named = compound_names if compound_names is not None else np.full(len(blocks), "", dtype=object)
-    c_pref = [p or _largest_compound(named[c_lab == i], hh_blocks[c_lab == i])
-              for i, p in enumerate(_kept_names(c_codes, homes.get("community")))]
+    largest = _largest_compounds(c_lab, named, hh_blocks, kc)
+    c_pref = [p or largest[i] for i, p in enumerate(_kept_names(c_codes, homes.get("community")))]
     c_names = unit_names(c_geoms, roads, parents=np.full(kc, county, dtype=object), suffix="社区", reach=reach,
                          fallback=[f"第{i + 1}" for i in range(kc)], preferred=[
                              (p if p.endswith("社区") or not p else f"{p}社区") for p in c_pref])
@@ -306,7 +306,7 @@ def assemble(prep: Prepared, levels: Levels | np.ndarray, *, flags: dict[int, tu
         g_flags = _renumber(levels.group_flags, g_ids)
         g_geoms = dissolve_units(blocks, g_lab, precision)
         kg = len(g_geoms)
-        g_comm = np.array([c_codes[np.bincount(c_lab[g_lab == i]).argmax()] for i in range(kg)], dtype=object)
+        g_comm = c_codes[_majority(g_lab, c_lab, kg)]
         g_codes = assign_codes(g_geoms, g_comm, GROUP_WIDTH)
         g_names = unit_names(g_geoms, roads, parents=g_comm, suffix="居民小组", reach=reach,
                              fallback=[f"第{str(c)[-GROUP_WIDTH:]}" for c in g_codes])
@@ -316,7 +316,7 @@ def assemble(prep: Prepared, levels: Levels | np.ndarray, *, flags: dict[int, tu
     geoms = dissolve_units(blocks, lab, precision)
     geoms, locked = _locked_geoms(geoms, lab, grid_flags, homes.get("grid"))
     k = len(geoms)
-    parent = np.array([np.bincount(c_lab[lab == i]).argmax() for i in range(k)])
+    parent = _majority(lab, c_lab, k)
     prefixes = c_codes[parent]
     codes = assign_codes(geoms, prefixes, GRID_WIDTH, _kept_codes(lab, hh_blocks, homes.get("grid")))
     # Names are numbered across the whole street office, so each is unique there.
@@ -328,7 +328,7 @@ def assemble(prep: Prepared, levels: Levels | np.ndarray, *, flags: dict[int, tu
     grid_group = np.full(k, "", dtype=object)
     block_group = np.full(len(blocks), "", dtype=object)
     if has_groups:
-        grid_group = np.array([g_codes[np.bincount(g_lab[lab == i]).argmax()] for i in range(k)], dtype=object)
+        grid_group = g_codes[_majority(lab, g_lab, k)]
         block_group = g_codes[g_lab]
     grids = gpd.GeoDataFrame(
         {"code": codes, "name": names, "community_code": prefixes, "group_code": grid_group, **sums,
@@ -368,7 +368,7 @@ def assemble(prep: Prepared, levels: Levels | np.ndarray, *, flags: dict[int, tu
         plan = Plan(**{**plan.__dict__, "changes": _changes(plan, homes, block_of)})
     from .metrics import compute_metrics  # metrics imports Plan; keep the cycle out of import time
 
-    return Plan(**{**plan.__dict__, "metrics": compute_metrics(plan, profile)})
+    return Plan(**{**plan.__dict__, "metrics": compute_metrics(plan, profile, graph=prep.arrays)})
 
 
 def _street_prefix(profile: Profile, homes: Homes | None) -> str:
@@ -381,12 +381,27 @@ def _street_prefix(profile: Profile, homes: Homes | None) -> str:
     return profile.codes.county_code + profile.codes.street_code
 
 
-def _largest_compound(names: np.ndarray, weight: np.ndarray) -> str:
-    frame = pd.DataFrame({"n": names, "w": weight})
+def _majority(child: np.ndarray, parent: np.ndarray, k: int) -> np.ndarray:
+    """For each child label ``0..k-1``, the parent label most of its blocks have (ties: the lowest)."""
+    pairs, count = np.unique(np.column_stack([child, parent]), axis=0, return_counts=True)
+    order = np.lexsort((pairs[:, 1], -count, pairs[:, 0]))
+    pairs = pairs[order]
+    first = np.r_[True, pairs[1:, 0] != pairs[:-1, 0]]
+    out = np.zeros(k, dtype=np.int64)
+    out[pairs[first, 0]] = pairs[first, 1]
+    return out
+
+
+def _largest_compounds(labels: np.ndarray, names: np.ndarray, weight: np.ndarray, k: int) -> list[str]:
+    """For each unit ``0..k-1``, the compound name its blocks weigh most under ('' for none)."""
+    frame = pd.DataFrame({"u": labels, "n": names, "w": weight})
     frame = frame[frame["n"] != ""]
-    if len(frame) == 0:
-        return ""
-    return str(frame.groupby("n")["w"].sum().sort_values(ascending=False).index[0])
+    sums = frame.groupby(["u", "n"], sort=True)["w"].sum().reset_index()
+    best = sums.sort_values(["u", "w", "n"], ascending=[True, False, True], kind="stable").drop_duplicates("u")
+    out = [""] * k
+    for u, n in zip(best["u"].to_numpy(), best["n"].to_numpy(), strict=True):
+        out[int(u)] = str(n)
+    return out
 
 
 def _nearest_code(geom: shapely.Geometry, homes: Homes | None) -> str:

@@ -123,10 +123,10 @@ def _pieces(g: GraphArrays, active: np.ndarray) -> list[np.ndarray]:
     keep = active[src] & active[g.indices]
     adj = csr_matrix((np.ones(int(keep.sum())), (src[keep], g.indices[keep])), shape=(g.n, g.n))
     _, comp = connected_components(adj, directed=False)
-    out = []
-    for c in np.unique(comp[active]):
-        out.append(np.flatnonzero((comp == c) & active))
-    return out
+    nodes = np.flatnonzero(active)
+    nodes = nodes[np.argsort(comp[nodes], kind="stable")]
+    _, starts = np.unique(comp[nodes], return_index=True)
+    return list(np.split(nodes, starts[1:])) if len(nodes) else []
 
 
 def _heavy_host(g: GraphArrays, nodes: np.ndarray, labels: np.ndarray, heavy: np.ndarray) -> int:
