@@ -22,7 +22,7 @@ data, see its docstring), cached in ``benchmarks/work/``.
 
 Usage::
 
-    python benchmarks/scale.py [--sizes 1000,10000,100000] [--repeats 3] [--big-repeats 1]
+    python benchmarks/scale.py [--sizes 1000,10000,100000] [--repeats 3] [--big-repeats 1] [--merge]
 """
 
 from __future__ import annotations
@@ -142,7 +142,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1000,10000,100000", help="synthetic city sizes (street blocks asked)")
     parser.add_argument("--repeats", type=int, default=3, help="runs per input under 10^5 blocks (median)")
-    parser.add_argument("--big-repeats", type=int, default=1, help="runs per city of 10^5 blocks or more")
+    parser.add_argument("--big-repeats", type=int, default=1, help="runs per city of 10^4 blocks or more")
+    parser.add_argument("--merge", action="store_true",
+                        help="keep the rows of results/scale.json for inputs not measured in this run")
     parser.add_argument("--samples", default="all", help="'all', 'none' or comma-separated sample names")
     parser.add_argument("--no-stages", action="store_true", help="leave stages.md alone")
     args = parser.parse_args()
@@ -152,19 +154,23 @@ def main() -> None:
         names = sorted(p.stem for p in SAMPLES.glob("*.gpkg")) if args.samples == "all" else args.samples.split(",")
         inputs += [(SAMPLES / f"{n}.gpkg", "sample", args.repeats) for n in names]
     for size in [int(s) for s in args.sizes.split(",") if s]:
-        inputs.append((_synthetic(size, env), "synthetic", args.big_repeats if size >= 100_000 else args.repeats))
+        inputs.append((_synthetic(size, env), "synthetic", args.big_repeats if size >= 10_000 else args.repeats))
     rows = []
     for path, kind, repeats in inputs:
         started = time.time()
         rows.append(measure(path, repeats, env, kind))
         print(f"{path.stem}: {rows[-1]['whole_cpu_s']:.1f} CPU s, floor {rows[-1]['floor_cpu_s']:.2f}, "
               f"{time.time() - started:.0f} s wall", file=sys.stderr)
-    slope = exponent(rows)
     RESULTS.mkdir(exist_ok=True)
+    if args.merge and (RESULTS / "scale.json").exists():
+        measured = {r["input"] for r in rows}
+        rows = [r for r in json.loads((RESULTS / "scale.json").read_text()) if r["input"] not in measured] + rows
+        rows.sort(key=lambda r: (r["kind"] != "sample", r["blocks"] if r["kind"] == "synthetic" else 0, r["input"]))
+    slope = exponent(rows)
     (RESULTS / "scale.json").write_text(json.dumps(rows, indent=1))
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT, check=False).stdout
     text = ("# Whole `gridkit partition` against its floor\n\n"
-            f"Written by `python benchmarks/scale.py --sizes {args.sizes} --repeats {args.repeats}` at "
+            f"Written by `python benchmarks/scale.py {' '.join(sys.argv[1:])}` at "
             f"{commit.strip()} on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; "
             f"{os.cpu_count()} CPUs shared with other work, so CPU seconds (user + system of each child), not wall "
             "time. Floor: imports + `read_area` + one `shapely.polygonize` of the noded street lines. "
