@@ -58,14 +58,21 @@ def segments(lines: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return mid, np.hypot(*(b - a).T), owner[part[:-1][same]]
 
 
-def _cheapest_line(points: np.ndarray, lines: np.ndarray, costs: np.ndarray, reach: float) -> np.ndarray:
-    """Cost of the cheapest line within ``reach`` of each point (inf: none)."""
-    out = np.full(len(points), np.inf)
+def _cheapest_line(points: np.ndarray, lines: np.ndarray, costs: np.ndarray, reach: float,
+                   classes: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Cost and class of the cheapest line within ``reach`` of each point (inf and "none": no line)."""
+    cost = np.full(len(points), np.inf)
+    cls = np.full(len(points), "none", dtype=object)
     if len(lines) == 0 or len(points) == 0:
-        return out
+        return cost, cls
     p, line = shapely.STRtree(lines).query(points, predicate="dwithin", distance=reach)
-    np.minimum.at(out, p, costs[line])
-    return out
+    np.minimum.at(cost, p, costs[line])
+    if classes is not None:
+        # Cheapest first, ties in query order.
+        order = np.lexsort((costs[line], p))
+        first = order[np.r_[True, p[order][1:] != p[order][:-1]]] if len(p) else order
+        cls[p[first]] = classes[line[first]]
+    return cost, cls
 
 
 def build_graph(blocks: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, barriers: gpd.GeoDataFrame,
@@ -103,11 +110,10 @@ def build_graph(blocks: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, barriers: gpd
                                  soft.geometry.values.to_numpy()])
     classes = np.concatenate([classes, soft_kind])
     road_cost = np.concatenate([road_cost, soft_cost])
-    seg_cost = _cheapest_line(mid, road_lines, road_cost, reach)
-    seg_class = _cheapest_class(mid, road_lines, classes, road_cost, reach)
+    seg_cost, seg_class = _cheapest_line(mid, road_lines, road_cost, reach, classes)
 
     barrier_lines = barriers.geometry.values.to_numpy() if len(barriers) else np.array([], dtype=object)
-    on_barrier = np.isfinite(_cheapest_line(mid, barrier_lines, np.zeros(len(barrier_lines)), reach))
+    on_barrier = np.isfinite(_cheapest_line(mid, barrier_lines, np.zeros(len(barrier_lines)), reach)[0])
     seg_cost = np.where(on_barrier, profile.roads.cost_barrier_crossing, seg_cost)
     seg_cost = np.where(np.isfinite(seg_cost), seg_cost, profile.roads.cost_no_road)
     seg_class = np.where(on_barrier, "barrier", seg_class)
@@ -147,18 +153,6 @@ def build_graph(blocks: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, barriers: gpd
                                      is_major[keep], strict=True))
     graph.graph["class_rank"] = class_rank
     return graph
-
-
-def _cheapest_class(points: np.ndarray, lines: np.ndarray, classes: np.ndarray, costs: np.ndarray,
-                    reach: float) -> np.ndarray:
-    out = np.full(len(points), "none", dtype=object)
-    if len(lines) == 0 or len(points) == 0:
-        return out
-    p, line = shapely.STRtree(lines).query(points, predicate="dwithin", distance=reach)
-    frame = pd.DataFrame({"p": p, "c": costs[line], "cls": classes[line]}).sort_values(["p", "c"])
-    first = frame.drop_duplicates("p")
-    out[first["p"].to_numpy()] = first["cls"].to_numpy()
-    return out
 
 
 @dataclass(frozen=True)

@@ -142,12 +142,13 @@ def _interior_boundary(grids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return mid, length
 
 
-def _near(points: np.ndarray, lines: np.ndarray, reach: float) -> np.ndarray:
-    hit = np.zeros(len(points), dtype=bool)
-    if len(points) and len(lines):
-        p, _ = shapely.STRtree(lines).query(points, predicate="dwithin", distance=reach)
-        hit[np.unique(p)] = True
-    return hit
+def _near_pairs(points: np.ndarray, lines: np.ndarray, reach: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(point, line, distance) of every line within ``reach`` of a point."""
+    if len(points) == 0 or len(lines) == 0:
+        empty = np.array([], dtype=np.int64)
+        return empty, empty, np.array([], dtype=float)
+    p, line = shapely.STRtree(lines).query(points, predicate="dwithin", distance=reach)
+    return p, line, shapely.distance(points[p], lines[line])
 
 
 def _boundary_scores(plan_grids: gpd.GeoDataFrame, blocks: gpd.GeoDataFrame, roads: gpd.GeoDataFrame,
@@ -163,10 +164,14 @@ def _boundary_scores(plan_grids: gpd.GeoDataFrame, blocks: gpd.GeoDataFrame, roa
     road_lines = roads.geometry.values.to_numpy() if len(roads) else np.array([], dtype=object)
     bar_lines = barriers.geometry.values.to_numpy() if len(barriers) else np.array([], dtype=object)
     all_lines = np.concatenate([road_lines, bar_lines])
-    on_road = _near(mid, all_lines, reach)
-    on_road_strict = _near(mid, all_lines, STRICT_ROAD_MATCH_M)
     major = roads["highway"].isin(profile.roads.major_classes).to_numpy() if len(roads) else np.array([], bool)
-    on_major = _near(mid, np.concatenate([road_lines[major], bar_lines]), reach)
+    is_major = np.concatenate([major, np.ones(len(bar_lines), dtype=bool)])
+    # One query at the widest reach; the narrower tests and the major lines are subsets of its pairs.
+    p, line, dist = _near_pairs(mid, all_lines, max(reach, STRICT_ROAD_MATCH_M))
+    on_road, on_road_strict, on_major = (np.zeros(len(mid), dtype=bool) for _ in range(3))
+    on_road[p[dist <= reach]] = True
+    on_road_strict[p[dist <= STRICT_ROAD_MATCH_M]] = True
+    on_major[p[(dist <= reach) & is_major[line]]] = True
     # Off-road cuts inside a street block, and those inside street blocks that
     # alone hold more than a grid's maximum, where no road-following cut exists.
     _, street_of = np.unique(blocks["street_block"].to_numpy(), return_inverse=True)
