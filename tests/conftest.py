@@ -5,11 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 import gridkit
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = sorted((ROOT / "data" / "samples").glob("*.gpkg"))
+
+# Property tests are reproducible: the same examples every run, no example database,
+# no deadline (two shared cores make timings noisy). Each test sets its example count.
+settings.register_profile("gridkit", derandomize=True, database=None, deadline=None)
+settings.load_profile("gridkit")
 
 
 @pytest.fixture(scope="session")

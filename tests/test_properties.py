@@ -29,19 +29,14 @@ CLASSES = ["primary", "secondary", "residential", "service", "footway"]
 RIVER_CLEARANCE_M = 4.0  # buildings keep off the river line
 RIVER_GAP_M = 6.0  # non-bridge streets stop this far short of the river (within the snap tolerance)
 
-# Reproducible in CI: the same examples every run, no example database. Shrinking is
-# off: one partition takes a fraction of a second, and shrinking a failing area
-# takes minutes; the failing example is printed as generated instead.
-settings.register_profile(
-    "gridkit-properties",
-    derandomize=True,
-    database=None,
+# Reproducible (tests/conftest.py's profile). Shrinking is off: one partition takes a
+# fraction of a second, and shrinking a failing area takes minutes; the failing example
+# is printed as generated instead.
+PROPS = settings(
     phases=(Phase.explicit, Phase.generate),
     max_examples=25,
-    deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-PROPS = settings.get_profile("gridkit-properties")
 
 PROFILE = gridkit.load_profile("default")
 MAX_HH = PROFILE.grid.max_households

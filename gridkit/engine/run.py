@@ -33,7 +33,7 @@ _FILL_LEVELS = (1.0, 0.95, 0.9)
 
 @dataclass(frozen=True)
 class PartitionResult:
-    """Parts of every node (``0..k-1``, in node order of first appearance) and flags per part."""
+    """Part of every node (``0..k-1``) and flags per part (by part number)."""
 
     labels: np.ndarray
     flags: dict[int, tuple[str, ...]] = field(default_factory=dict)
