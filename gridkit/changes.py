@@ -7,6 +7,8 @@ made from different block cuts are still comparable.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
@@ -15,7 +17,7 @@ import pandas as pd
 if TYPE_CHECKING:
     from .plan import Plan
 
-__all__ = ["change_table", "compare_plans", "summary", "CHANGE_COLUMNS"]
+__all__ = ["change_table", "compare_plans", "summary", "write_changes", "CHANGE_COLUMNS"]
 
 CHANGE_COLUMNS = ["level", "change", "old_code", "new_code", "old_name", "new_name", "households_moved",
                   "buildings_moved", "old_households", "new_households"]
@@ -122,3 +124,27 @@ def summary(table: pd.DataFrame) -> dict[str, int]:
     """Count of rows per (level, change)."""
     return {f"{lv}.{ch}": int(n) for (lv, ch), n in table.groupby(["level", "change"]).size().items()}
 
+
+def write_changes(table: pd.DataFrame, path: str | Path, *, inputs: Iterable[str | Path] = ()) -> Path:
+    """Write a change table to CSV (UTF-8 with BOM, so Excel reads Chinese) or XLSX, atomically.
+
+    ``inputs`` (the plans compared) are never overwritten.
+    """
+    from .io.write import atomic_path, check_output
+
+    path = Path(path)
+    check_output(path, (".csv", ".xlsx"), inputs=inputs)
+    table = pd.DataFrame(table).drop(columns=["geometry"], errors="ignore")
+    suffix = path.suffix.lower()
+    with atomic_path(path) as tmp:
+        if suffix == ".csv":
+            table.to_csv(tmp, index=False, encoding="utf-8-sig")
+        else:
+            with pd.ExcelWriter(tmp, engine="openpyxl") as xl:
+                table.to_excel(xl, index=False, sheet_name="changes")
+                sheet = xl.sheets["changes"]
+                sheet.freeze_panes = "A2"
+                for col in sheet.columns:
+                    width = max(len(str(c.value or "")) for c in col)
+                    sheet.column_dimensions[col[0].column_letter].width = min(40, max(10, width * 1.6))
+    return path

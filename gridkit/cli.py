@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import sys
 import time
 import traceback
 from collections.abc import Callable
@@ -50,39 +52,30 @@ def run_guarded(action: Callable[[], Any]) -> Any:
         raise typer.Exit(EXIT_INTERNAL) from None
 
 
-def _check_output(path: Path, suffixes: tuple[str, ...]) -> None:
-    if path.suffix.lower() not in suffixes:
-        raise InputError(f"{path}: output must end in {' or '.join(suffixes)}")
-    if path.exists() and path.is_dir():
-        raise InputError(f"{path}: is a folder, not a file")
+def progress_bar(label: str) -> Any:
+    """A context manager yielding a :mod:`gridkit.progress` callback that draws a bar on stderr.
+
+    Off a terminal (a pipe, a log file, CI) it draws nothing and yields ``None``.
+    """
+    if not sys.stderr.isatty():
+        return contextlib.nullcontext(None)
+    return _rich_bar(label)
 
 
-def _partition_to(input_path: Path, output: Path, profile: str, seed: int | None, households: Path | None,
-                  from_gcj02: bool, existing: Path | None = None, columns: dict[str, str | None] | None = None,
-                  totals: Path | None = None) -> Any:
-    import dataclasses
+@contextlib.contextmanager
+def _rich_bar(label: str) -> Any:
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from . import partition, read_area, write_plan
-    from .calibrate import read_totals
-    from .existing import read_existing
-    from .profile import load_profile
-    from .register import match_register, read_register, unmatched_path, write_unmatched
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+                  TextColumn("{task.fields[stage]}"), TimeElapsedColumn(),
+                  console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(label, total=1.0, stage="")
 
-    _check_output(output, (".gpkg",))
-    prof = load_profile(profile).with_seed(seed)
-    register = read_register(households, **(columns or {})) if households else None
-    known = read_totals(totals) if totals else None
-    area = read_area(input_path, from_gcj02=from_gcj02, hull_buffer_m=prof.blocks.hull_buffer_m)
-    if existing is not None:
-        units = read_existing(existing).to_crs(area.crs)
-        area = dataclasses.replace(area, existing=units)
-    match = match_register(area.buildings, register, fuzzy_min_ratio=prof.households.register_fuzzy_min_ratio) \
-        if register is not None else None
-    plan = partition(area, prof, register=match, totals=known)
-    write_plan(plan, output)
-    if match is not None:
-        write_unmatched(match, unmatched_path(output))
-    return plan
+        def report(fraction: float, stage: str) -> None:
+            bar.update(task, completed=fraction, stage=stage)
+
+        yield report
 
 
 def _print_metrics(metrics: Any) -> None:
@@ -95,8 +88,9 @@ def _print_metrics(metrics: Any) -> None:
 
 @app.command("partition")
 def partition_cmd(
-    input_path: Annotated[Path, typer.Argument(metavar="INPUT", help="GeoPackage, GeoJSON, Shapefile, folder or OSM file.")],
-    output: Annotated[Path, typer.Option("-o", "--output", help="Plan GeoPackage to write.")],
+    # str, not Path: a PostGIS URL would lose its '//' to Path.
+    input_path: Annotated[str, typer.Argument(metavar="INPUT", help="GeoPackage, GeoJSON, Shapefile, folder, OSM file or PostGIS URL.")],
+    output: Annotated[str, typer.Option("-o", "--output", help="Plan to write: a GeoPackage, or a PostGIS URL (postgresql://…?schema=…).")],
     profile: Annotated[str, typer.Option("--profile", help="Shipped profile name or a TOML file.")] = "default",
     seed: Annotated[int | None, typer.Option("--seed", help="Random seed (default: the profile's).")] = None,
     households: Annotated[Path | None, typer.Option("--households", help="Register CSV/XLSX: building_id or address -> households, population.")] = None,
@@ -107,12 +101,19 @@ def partition_cmd(
     population_column: Annotated[str | None, typer.Option("--population-column", help="Register column of population, e.g. 人口.")] = None,
     totals: Annotated[Path | None, typer.Option("--totals", help="Known households (and population) per existing community, or one figure for the area: estimates are calibrated to them.")] = None,
 ) -> None:
-    """Divide INPUT into communities and base grids and write the plan GeoPackage."""
+    """Divide INPUT into communities and base grids and write the plan (never over an input)."""
+    from .pipeline import partition_file
+
     started = time.time()
-    columns = {"key_column": key_column, "households_column": households_column,
-               "population_column": population_column}
-    plan = run_guarded(lambda: _partition_to(input_path, output, profile, seed, households, from_gcj02, existing,
-                                             columns, totals))
+
+    def run() -> Any:
+        with progress_bar(str(input_path)) as report:
+            return partition_file(input_path, output, profile=profile, seed=seed, households=households,
+                                  key_column=key_column, households_column=households_column,
+                                  population_column=population_column, totals=totals, existing=existing,
+                                  from_gcj02=from_gcj02, progress=report)
+
+    plan = run_guarded(run)
     m = plan.metrics[plan.metrics["level"] == "grid"].set_index("name")["value"]
     bad = plan.metrics[(plan.metrics["kind"] == "invariant") & (plan.metrics["passed"] == "no")]
     if plan.changes is not None:
@@ -126,8 +127,9 @@ def partition_cmd(
         typer.echo(f"gridkit: warning: invariants failed: {', '.join(bad['name'])}", err=True)
 
 
-def _echo_inputs(plan: Any, output: Path) -> None:
+def _echo_inputs(plan: Any, output: str) -> None:
     """What the register and the totals did, from the plan's run log."""
+    from .io import postgis
     from .register import unmatched_path
 
     log = dict(zip(plan.run["key"], plan.run["value"], strict=True))
@@ -135,7 +137,8 @@ def _echo_inputs(plan: Any, output: Path) -> None:
         typer.echo(f"register ({log['log.register_encoding']}): {log['log.register_rows_matched']} rows matched "
                    f"({log['log.register_rows_matched_building_id']} by building id, "
                    f"{log['log.register_rows_matched_address']} by address), "
-                   f"{log['log.register_rows_unmatched']} unmatched -> {unmatched_path(output)}")
+                   f"{log['log.register_rows_unmatched']} unmatched"
+                   + ("" if postgis.is_postgis(output) else f" -> {unmatched_path(output)}"))
     for key, value in log.items():
         if key.startswith("log.calibration."):
             typer.echo(f"calibration {key.removeprefix('log.calibration.')}: {value}",
@@ -173,13 +176,14 @@ def demo_cmd(
 ) -> None:
     """Partition the bundled Shanghai sample, validate it, and draw its map and wall chart PDF."""
     from .maps import draw_map
+    from .pipeline import partition_file
     from .validate import validate
 
     sample = run_guarded(_sample_path)
     plan_path = output_dir / "plan.gpkg"
     png = output_dir / "plan.png"
     pdf = output_dir / "plan.pdf"
-    plan = run_guarded(lambda: _partition_to(sample, plan_path, "default", seed, None, False))
+    plan = run_guarded(lambda: partition_file(sample, plan_path, seed=seed))
     result = run_guarded(lambda: validate(plan_path))
     run_guarded(lambda: draw_map(plan, png))
     run_guarded(lambda: draw_map(plan, pdf, all_sheets=True))

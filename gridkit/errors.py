@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["GridkitError", "InputError", "ProfileError", "PlanError"]
+__all__ = ["GridkitError", "InputError", "ProfileError", "PlanError", "Cancelled"]
 
 
 class GridkitError(Exception):
@@ -19,3 +19,7 @@ class ProfileError(GridkitError):
 
 class PlanError(GridkitError):
     """A plan file is missing, unreadable or not a gridkit plan."""
+
+
+class Cancelled(GridkitError):
+    """The caller stopped the run (from its progress callback); nothing was written."""

@@ -24,6 +24,7 @@ from scipy.sparse.csgraph import connected_components
 from .engine import Bounds, PairSettings, partition_graph
 from .graph import GraphArrays, subgraph
 from .profile import Profile
+from .progress import Progress, each, span
 
 if TYPE_CHECKING:
     from .profile import Bounds as ProfileBounds
@@ -168,6 +169,7 @@ def solve_levels(
     locked_community: np.ndarray | None = None,
     locked_grid: np.ndarray | None = None,
     exclusive: np.ndarray | None = None,
+    progress: Progress | None = None,
 ) -> Levels:
     """Solve communities, then residents' groups (if the profile has them), then grids.
 
@@ -185,6 +187,9 @@ def solve_levels(
     exclusive : ndarray of int, optional
         Exclusive site piece of every block (-1: none), each piece connected
         (:func:`gridkit.exclusive.site_components`): one grid each.
+    progress : callable, optional
+        ``progress(fraction, stage)`` (:mod:`gridkit.progress`): communities, then
+        each community's groups and grids.
     """
     n = g.n
     no = np.zeros(n, dtype=bool)
@@ -211,6 +216,8 @@ def solve_levels(
     # A profile may keep exclusive grids out of the community bounds.
     g_community = g if profile.exclusive.count_in_community else \
         dataclasses.replace(g, weight=np.where(own >= 0, 0, g.weight))
+    # Communities take about a fifth of the time (one partition of the whole graph).
+    span(progress, 0.0, 0.2)(0.0, "communities")
     if lv.communities and not (lv.quarter and total < profile.group.small_area_households):
         community, c_flags = _solve_level(g_community, _bounds(profile.community), profile, units=units,
                                           home=home_community, locked=locked_community, forced=forced)
@@ -223,7 +230,8 @@ def solve_levels(
     g_flags: dict[int, tuple[str, ...]] = {}
     grid = np.full(n, -1, dtype=np.int64)
     grid_flags: dict[int, tuple[str, ...]] = {}
-    for _, nodes in _groups(community):
+    inside = _groups(community)
+    for _, nodes in each(span(progress, 0.2, 1.0), inside, len(inside), "grids"):
         parents = [nodes]
         if lv.groups:
             sub = subgraph(g, nodes)

@@ -34,6 +34,7 @@ from .register import Register, RegisterMatch
 from .levels import Levels, solve_levels
 from .names import unit_names
 from .profile import Profile, load_profile
+from .progress import Progress, stages
 from .slivers import absorb_slivers
 from .staffing import community_staffing, grid_staffing
 
@@ -114,6 +115,12 @@ class Prepared:
     started: float
 
 
+#: Stages of :func:`prepare` and their share of its CPU time (benchmarks/results/stages.md).
+PREPARE_STAGES = (("households", 0.02), ("blocks", 0.85), ("block graph", 0.13))
+#: Stages of :func:`partition` and their share of its CPU time.
+PARTITION_STAGES = (("blocks", 0.7), ("communities and grids", 0.15), ("units, names and metrics", 0.15))
+
+
 def prepare(
     area: Area,
     profile: Profile | str | None = None,
@@ -121,6 +128,7 @@ def prepare(
     seed: int | None = None,
     register: Register | RegisterMatch | None = None,
     totals: Totals | None = None,
+    progress: Progress | None = None,
 ) -> Prepared:
     """Households, street blocks and the block graph of an area (see :func:`partition`)."""
     started = time.time()
@@ -128,14 +136,19 @@ def prepare(
         profile = load_profile(profile or "default")
     profile = profile.with_seed(seed)
     log: list[tuple[str, str]] = list(area.log)
+    steps = stages(progress, PREPARE_STAGES)
+    next(steps)
     buildings = assign_households(area.buildings, profile.households, landuse=area.landuse, pois=area.pois,
                                   register=register, log=log)
     if totals is not None:
         buildings = calibrate(buildings, totals, existing=area.existing,
                               persons_per_household=profile.households.persons_per_household, log=log)
+    next(steps)
     made = make_blocks(area, buildings, profile)
     log += made.log
+    next(steps)
     graph = build_graph(made.blocks, area.roads, area.barriers, profile)
+    next(steps, None)
     return Prepared(area=area, profile=profile, buildings=buildings, made=made, graph=graph,
                     arrays=graph_arrays(graph), log=log, started=started)
 
@@ -147,6 +160,7 @@ def partition(
     seed: int | None = None,
     register: Register | RegisterMatch | None = None,
     totals: Totals | None = None,
+    progress: Progress | None = None,
 ) -> Plan:
     """Divide an area into communities, residents' groups (if the profile has them) and base grids.
 
@@ -168,6 +182,9 @@ def partition(
         already joined to ``area.buildings`` (:func:`gridkit.register.match_register`).
     totals : Totals, optional
         Known totals the estimates are calibrated to (:func:`gridkit.calibrate.read_totals`).
+    progress : callable, optional
+        ``progress(fraction, stage)``, called as the run goes (:mod:`gridkit.progress`);
+        it may raise :class:`~gridkit.errors.Cancelled` to stop.
 
     Returns
     -------
@@ -181,7 +198,10 @@ def partition(
     >>> int(plan.grids["households"].max()) <= 200 or "oversize_building" in set(plan.grids["flags"])
     True
     """
-    prep = prepare(area, profile, seed=seed, register=register, totals=totals)
+    steps = stages(progress, PARTITION_STAGES)
+    _, step = next(steps)
+    prep = prepare(area, profile, seed=seed, register=register, totals=totals, progress=step)
+    _, step = next(steps)
     blocks = prep.made.blocks
     compounds = compound_polygons(area.landuse, area.existing, prep.profile)
     block_compound = block_compounds(blocks, compounds, prep.profile.compounds.min_block_share)
@@ -197,11 +217,15 @@ def partition(
         locked_community=homes["community"].locked if homes["community"] else None,
         locked_grid=homes["grid"].locked if homes["grid"] else None,
         exclusive=pieces,
+        progress=step,
     )
     levels = absorb_slivers(levels, blocks.geometry.values.to_numpy(), prep.arrays, prep.profile)
     prep.log.append(("compounds", str(len(compounds))))
     prep.log.append(("exclusive_sites", str(len(np.unique(block_site[block_site >= 0])))))
-    return assemble(prep, levels, homes=homes, compound_names=_compound_names(compounds, block_compound))
+    next(steps)
+    plan = assemble(prep, levels, homes=homes, compound_names=_compound_names(compounds, block_compound))
+    next(steps, None)
+    return plan
 
 
 def _compound_names(compounds: gpd.GeoDataFrame, block_compound: np.ndarray) -> np.ndarray:

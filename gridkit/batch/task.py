@@ -1,8 +1,8 @@
 """One street office, as a Dask task runs it on a worker.
 
 A task reads its office's layers (out of the city-wide input, within the office's boundary),
-writes them as the office's own input, reads that back as an area, divides it and writes the plan
-(:func:`gridkit.read_area`, :func:`gridkit.partition`, :func:`gridkit.write_plan`), and returns a
+writes them as the office's own input, and divides that into the office's plan
+(:func:`gridkit.pipeline.partition_file`, as ``gridkit partition`` does), and returns a
 small status record. Every file it writes goes to a temporary name first and is renamed into
 place when complete, and a re-run writes the same content (the seed is explicit), so a task that
 Dask runs twice — after a worker died, or a retry — leaves exactly one result per office.
@@ -24,11 +24,11 @@ import geopandas as gpd
 import pandas as pd
 from pyproj import CRS
 
-from ..area import LINE_REACH_M, read_area
+from ..area import LINE_REACH_M
 from ..errors import GridkitError
 from ..io.read import read_layers
-from ..io.write import atomic_path, write_layers, write_plan
-from ..plan import partition
+from ..io.write import atomic_path, write_layers
+from ..pipeline import partition_file
 from ..profile import Profile
 from .offices import Office
 
@@ -77,9 +77,7 @@ def run_office(office: Office, config: BatchConfig) -> dict[str, Any]:
         source = _office_input(office, config)
         out = plan_path(config, office)
         out.parent.mkdir(parents=True, exist_ok=True)
-        area = read_area(source, from_gcj02=config.from_gcj02, hull_buffer_m=profile.blocks.hull_buffer_m)
-        plan = partition(area, profile)
-        write_plan(plan, out)
+        plan = partition_file(source, out, profile=profile, from_gcj02=config.from_gcj02)
     except GridkitError as exc:
         return status_record(office, "failed", error=str(exc), seconds=round(time.time() - started, 2), worker=worker)
     bad = plan.metrics[(plan.metrics["kind"] == "invariant") & (plan.metrics["passed"] == "no")]

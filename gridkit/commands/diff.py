@@ -5,33 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
 import typer
 
-__all__ = ["register", "write_changes"]
-
-
-def write_changes(table: pd.DataFrame, path: Path) -> Path:
-    """Write a change table to CSV (UTF-8 with BOM, so Excel reads Chinese) or XLSX, atomically."""
-    from ..errors import InputError
-    from ..io.write import atomic_path
-
-    table = pd.DataFrame(table).drop(columns=["geometry"], errors="ignore")
-    suffix = path.suffix.lower()
-    if suffix not in (".csv", ".xlsx"):
-        raise InputError(f"{path}: change table must end in .csv or .xlsx")
-    with atomic_path(path) as tmp:
-        if suffix == ".csv":
-            table.to_csv(tmp, index=False, encoding="utf-8-sig")
-        else:
-            with pd.ExcelWriter(tmp, engine="openpyxl") as xl:
-                table.to_excel(xl, index=False, sheet_name="changes")
-                sheet = xl.sheets["changes"]
-                sheet.freeze_panes = "A2"
-                for col in sheet.columns:
-                    width = max(len(str(c.value or "")) for c in col)
-                    sheet.column_dimensions[col[0].column_letter].width = min(40, max(10, width * 1.6))
-    return path
+__all__ = ["register"]
 
 
 def register(app: typer.Typer) -> None:
@@ -42,7 +18,7 @@ def register(app: typer.Typer) -> None:
         output: Annotated[Path | None, typer.Option("-o", "--output", help="CHANGES.csv or .xlsx")] = None,
     ) -> None:
         """Print (and write) what moved between two plans: units added, removed, merged, split, changed."""
-        from ..changes import compare_plans, summary
+        from ..changes import compare_plans, summary, write_changes
         from ..cli import run_guarded
         from ..io.write import read_plan
 
@@ -53,5 +29,5 @@ def register(app: typer.Typer) -> None:
                        f"{r.households_moved:>6} households {r.buildings_moved:>5} buildings")
         typer.echo(", ".join(f"{k} {v}" for k, v in summary(table).items()) or "no units")
         if output is not None:
-            run_guarded(lambda: write_changes(table, output))
+            run_guarded(lambda: write_changes(table, output, inputs=(old, new)))
             typer.echo(f"wrote {output}")

@@ -8,25 +8,7 @@ from typing import Annotated
 
 import typer
 
-__all__ = ["make_map", "register"]
-
-
-def make_map(plan_path: Path, output: Path, *, community: str | None = None, all_sheets: bool = False,
-             paper: str = "A3", dpi: int = 200, roster_path: Path | None = None,
-             source: str | None = None) -> int:
-    """Read the plan (and roster), draw the sheets, write ``output``; returns the number of sheets."""
-    from ..cli import _check_output
-    from ..io.write import read_plan
-    from ..maps import draw_map
-    from ..plan_units import plan_communities
-    from ..roster import load_roster
-
-    _check_output(output, (".png", ".pdf", ".svg"))
-    plan = read_plan(plan_path)
-    roster = load_roster(roster_path, plan) if roster_path else None
-    draw_map(plan, output, community=community, all_sheets=all_sheets, paper=paper, dpi=dpi, roster=roster,
-             source=source)
-    return 1 + len(plan_communities(plan)) if all_sheets else 1
+__all__ = ["register"]
 
 
 def register(app: typer.Typer) -> None:
@@ -49,9 +31,10 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Draw the grid division map of PLAN: the street office, one community, or all sheets."""
         from ..cli import run_guarded
+        from ..pipeline import map_file
 
         started = time.time()
-        sheets = run_guarded(lambda: make_map(plan_path, output, community=community, all_sheets=all_sheets,
-                                              paper=paper, dpi=dpi, roster_path=roster, source=source))
+        sheets = run_guarded(lambda: map_file(plan_path, output, community=community, all_sheets=all_sheets,
+                                              paper=paper, dpi=dpi, roster=roster, source=source))
         typer.echo(f"{output}: {sheets} sheet{'s' if sheets != 1 else ''}, {paper.upper()}, "
                    f"{time.time() - started:.1f} s")

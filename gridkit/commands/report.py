@@ -8,23 +8,7 @@ from typing import Annotated
 
 import typer
 
-__all__ = ["make_report", "register"]
-
-
-def make_report(plan_path: Path, output: Path, *, roster_path: Path | None = None,
-                source: str | None = None) -> tuple[int, int]:
-    """Read the plan (and roster) and write the report; returns (communities, grids)."""
-    from ..cli import _check_output
-    from ..io.write import read_plan
-    from ..plan_units import plan_communities
-    from ..report import write_report
-    from ..roster import load_roster
-
-    _check_output(output, (".xlsx", ".html", ".pdf"))
-    plan = read_plan(plan_path)
-    roster = load_roster(roster_path, plan) if roster_path else None
-    write_report(plan, output, roster=roster, source=source)
-    return len(plan_communities(plan)), len(plan.grids)
+__all__ = ["register"]
 
 
 def register(app: typer.Typer) -> None:
@@ -41,7 +25,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Write the division scheme of PLAN: communities, grids, summary, changes (and maps in HTML/PDF)."""
         from ..cli import run_guarded
+        from ..pipeline import report_file
 
         started = time.time()
-        communities, grids = run_guarded(lambda: make_report(plan_path, output, roster_path=roster, source=source))
+        communities, grids = run_guarded(lambda: report_file(plan_path, output, roster=roster, source=source))
         typer.echo(f"{output}: {communities} communities, {grids} grids, {time.time() - started:.1f} s")

@@ -93,6 +93,25 @@ def redact(source: str) -> str:
     return url.difference_update_query(["password"]).render_as_string(hide_password=True)
 
 
+def same_schema(a: str, b: str) -> bool:
+    """Whether two PostGIS URLs name the same database and schema (so writing one replaces the other).
+
+    Examples
+    --------
+    >>> same_schema("postgresql://db/city?schema=a", "postgresql://u:p@db/city?schema=a")
+    True
+    >>> same_schema("postgresql://db/city?schema=a", "postgresql://db/city?schema=b")
+    False
+    """
+    from sqlalchemy.engine import make_url
+
+    def key(source: str) -> tuple[object, ...]:
+        url = make_url(source)
+        return url.host, url.port, url.database, str(dict(url.query).get("schema", "public"))
+
+    return key(a) == key(b)
+
+
 def _parse(source: str, layer_names: tuple[str, ...]) -> _Target:
     _need_extra()
     from sqlalchemy.engine import make_url

@@ -18,18 +18,68 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from ..errors import PlanError
+from ..errors import InputError, PlanError
 from . import postgis
 
 if TYPE_CHECKING:
     from ..plan import Plan
 
-__all__ = ["write_plan", "read_plan", "atomic_path", "PLAN_LAYERS"]
+__all__ = ["write_plan", "read_plan", "atomic_path", "check_output", "PLAN_LAYERS"]
 
 PLAN_LAYERS = ("grids", "blocks", "buildings", "area", "roads", "barriers", "metrics", "run")
 #: Layers written when the plan has them.
 OPTIONAL_LAYERS = ("communities", "groups", "changes")
 _TABLES = ("metrics", "run")
+
+
+def check_output(output: str | Path, suffixes: tuple[str, ...], *, inputs: Iterable[str | Path] = (),
+                 also: Iterable[str | Path] = ()) -> None:
+    """Refuse an output path before any work is done.
+
+    ``output`` must end in one of ``suffixes`` (a PostGIS URL is accepted where
+    ``.gpkg`` is), must not be a folder, and neither it nor any of ``also`` (files
+    written beside it) may be one of ``inputs`` or a file inside an input folder:
+    a run never overwrites what the user gave it.
+
+    Raises
+    ------
+    InputError
+        Naming the output and what is wrong with it.
+
+    Examples
+    --------
+    >>> check_output("plan.gpkg", (".gpkg",), inputs=["plan.gpkg"])
+    Traceback (most recent call last):
+    ...
+    gridkit.errors.InputError: plan.gpkg: is also an input (plan.gpkg); write the output to another file
+    """
+    if postgis.is_postgis(output):
+        if ".gpkg" not in suffixes:
+            raise InputError(f"{postgis.redact(str(output))}: this output must be a file ending in "
+                             f"{' or '.join(suffixes)}")
+        if any(postgis.is_postgis(i) and postgis.same_schema(str(i), str(output)) for i in inputs):
+            raise InputError(f"{postgis.redact(str(output))}: is also the input; write the plan to another schema")
+        return
+    path = Path(output)
+    if path.suffix.lower() not in suffixes:
+        raise InputError(f"{path}: output must end in {' or '.join(suffixes)}")
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder, not a file")
+    for target in (path, *(Path(a) for a in also)):
+        for given in inputs:
+            if postgis.is_postgis(given):
+                continue
+            if _same_file(target, Path(given)):
+                raise InputError(f"{target}: is also an input ({given}); write the output to another file")
+
+
+def _same_file(target: Path, given: Path) -> bool:
+    """Whether writing ``target`` would replace ``given`` or a file in the folder ``given``."""
+    if given.is_dir():
+        return target.resolve().parent == given.resolve() and target.exists()
+    if target.exists() and given.exists():
+        return os.path.samefile(target, given)
+    return target.resolve() == given.resolve()
 
 
 @contextmanager

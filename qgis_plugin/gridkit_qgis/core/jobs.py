@@ -8,7 +8,6 @@ commands do. The ``session_*`` jobs serve the editing dock through
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -47,35 +46,18 @@ def profiles(progress: Progress) -> list[str]:
 def partition(progress: Progress, *, input: str, output: str, profile: str = "default",  # noqa: A002
               seed: int | None = None, households: str | None = None, from_gcj02: bool = False,
               existing: str | None = None) -> dict[str, Any]:
-    """``gridkit partition``: read, divide, write the plan GeoPackage."""
-    import gridkit
-    from gridkit.cli import _check_output
-    from gridkit.existing import read_existing
-    from gridkit.households import read_register
-    from gridkit.profile import load_profile
+    """``gridkit partition``: read, divide, write the plan (gridkit.pipeline.partition_file)."""
+    from gridkit.maps import grid_fill_colours
+    from gridkit.pipeline import partition_file
 
     started = time.time()
-    out = Path(output)
-    _check_output(out, (".gpkg",))
-    progress(2, "reading the profile")
-    prof = load_profile(profile).with_seed(seed)
-    register = read_register(Path(households)) if households else None
-    progress(5, "reading and cleaning the input")
-    area = gridkit.read_area(Path(input), from_gcj02=from_gcj02, hull_buffer_m=prof.blocks.hull_buffer_m)
-    if existing:
-        area = dataclasses.replace(area, existing=read_existing(Path(existing)).to_crs(area.crs))
-    progress(20, "blocks, block graph and partition")
-    plan = gridkit.partition(area, prof, register=register)
-    progress(90, "writing the plan")
-    gridkit.write_plan(plan, out)
+    plan = partition_file(input, output, profile=profile, seed=seed, households=households or None,
+                          existing=existing or None, from_gcj02=from_gcj02,
+                          progress=lambda fraction, stage: progress(100 * fraction, stage))
     m = plan.metrics
     bad = m[(m["kind"] == "invariant") & (m["passed"] == "no")]
     grid = m[m["level"] == "grid"].set_index("name")["value"]
-    from gridkit.maps import grid_fill_colours
-
-    colours = grid_fill_colours(plan)
-    progress(100, "done")
-    return {"output": str(out), "grids": int(len(plan.grids)), "colours": colours,
+    return {"output": str(output), "grids": int(len(plan.grids)), "colours": grid_fill_colours(plan),
             "communities": int(len(plan.communities)) if plan.communities is not None else 0,
             "households": int(grid.get("households", 0)), "road_following": float(grid.get("road_following", 0)),
             "failures": [f"{r.level}.{r.name}" for r in bad.itertuples()], "seconds": round(time.time() - started, 1)}
@@ -96,24 +78,23 @@ def validate(progress: Progress, *, plan: str, input: str | None = None) -> dict
 def map(progress: Progress, *, plan: str, output: str, community: str | None = None,  # noqa: A001
         all_sheets: bool = False, paper: str = "A3", dpi: int = 200, roster: str | None = None,
         source: str | None = None) -> dict[str, Any]:
-    """``gridkit map``: the wall chart of a plan (gridkit.commands.maps.make_map)."""
-    from gridkit.commands.maps import make_map
+    """``gridkit map``: the wall chart of a plan (gridkit.pipeline.map_file)."""
+    from gridkit.pipeline import map_file
 
     progress(10, "drawing the map")
-    sheets = make_map(Path(plan), Path(output), community=community or None, all_sheets=all_sheets, paper=paper,
-                      dpi=int(dpi), roster_path=Path(roster) if roster else None, source=source or None)
+    sheets = map_file(plan, output, community=community or None, all_sheets=all_sheets, paper=paper,
+                      dpi=int(dpi), roster=roster or None, source=source or None)
     progress(100, "done")
     return {"output": str(output), "sheets": int(sheets)}
 
 
 def report(progress: Progress, *, plan: str, output: str, roster: str | None = None,
            source: str | None = None) -> dict[str, Any]:
-    """``gridkit report``: the division scheme tables (gridkit.commands.report.make_report)."""
-    from gridkit.commands.report import make_report
+    """``gridkit report``: the division scheme tables (gridkit.pipeline.report_file)."""
+    from gridkit.pipeline import report_file
 
     progress(10, "writing the report")
-    communities, grids = make_report(Path(plan), Path(output), roster_path=Path(roster) if roster else None,
-                                     source=source or None)
+    communities, grids = report_file(plan, output, roster=roster or None, source=source or None)
     progress(100, "done")
     return {"output": str(output), "communities": int(communities), "grids": int(grids)}
 
@@ -121,14 +102,13 @@ def report(progress: Progress, *, plan: str, output: str, roster: str | None = N
 def diff(progress: Progress, *, old: str, new: str, output: str | None = None) -> dict[str, Any]:
     """``gridkit diff``: what moved between two plans."""
     from gridkit import read_plan
-    from gridkit.changes import compare_plans, summary
-    from gridkit.commands.diff import write_changes
+    from gridkit.changes import compare_plans, summary, write_changes
 
     progress(10, "reading both plans")
     table = compare_plans(read_plan(old), read_plan(new))
     progress(80, "comparing")
     if output:
-        write_changes(table, Path(output))
+        write_changes(table, output, inputs=(old, new))
     rows = table.drop(columns=["geometry"], errors="ignore").to_dict("records")
     progress(100, "done")
     return {"summary": plain(summary(table)), "rows": plain(rows), "output": output or ""}
