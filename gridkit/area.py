@@ -21,6 +21,7 @@ from .crs import check_coordinates, gcj02_to_wgs84, local_metric_crs
 from .errors import InputError
 from .io import postgis
 from .io.read import read_layers
+from .io.values import truthy
 
 __all__ = ["Area", "read_area", "area_from_layers", "LINE_REACH_M"]
 
@@ -28,9 +29,6 @@ __all__ = ["Area", "read_area", "area_from_layers", "LINE_REACH_M"]
 #: the ends of streets crossing it take part in cutting blocks. A reader of one area out of a larger
 #: source (``gridkit batch``) must read at least this far around it.
 LINE_REACH_M = 50.0
-
-_TRUE = {"yes", "true", "1", "t", "y", "viaduct"}
-
 
 @dataclass(frozen=True)
 class Area:
@@ -383,10 +381,6 @@ def _clean_lines(gdf: gpd.GeoDataFrame | None, boundary: shapely.Geometry, log: 
     return gdf
 
 
-def _truthy(s: pd.Series) -> pd.Series:
-    return s.map(lambda v: (str(v).strip().lower() in _TRUE) if v is not None and v == v else False)
-
-
 def _road_columns(roads: gpd.GeoDataFrame, log: list) -> gpd.GeoDataFrame:
     if len(roads) == 0:
         return gpd.GeoDataFrame({"highway": [], "name": [], "bridge": []}, geometry=[], crs=roads.crs)
@@ -398,8 +392,8 @@ def _road_columns(roads: gpd.GeoDataFrame, log: list) -> gpd.GeoDataFrame:
         cls = pd.Series(None, index=roads.index, dtype=object)
         log.append(("roads_class", "no highway/class column: every road treated as 'residential'"))
     cls = cls.astype(object).where(cls.notna(), "residential").astype(str).str.strip().str.lower()
-    bridge = _truthy(roads["bridge"]) if "bridge" in roads else pd.Series(False, index=roads.index)
-    tunnel = _truthy(roads["tunnel"]) if "tunnel" in roads else pd.Series(False, index=roads.index)
+    bridge = truthy(roads["bridge"], also=("viaduct",)) if "bridge" in roads else pd.Series(False, index=roads.index)
+    tunnel = truthy(roads["tunnel"]) if "tunnel" in roads else pd.Series(False, index=roads.index)
     if tunnel.any():
         log.append(("roads_tunnels_ignored", str(int(tunnel.sum()))))
     name = roads["name"].astype(object).where(roads["name"].notna(), "") if "name" in roads else ""

@@ -17,17 +17,11 @@ import pyogrio
 
 from .errors import InputError
 from .geometry import largest_overlap
+from .io.values import truthy
 
 __all__ = ["read_existing", "Homes", "block_homes", "LEVEL_LAYERS"]
 
 LEVEL_LAYERS = {"community": "communities", "group": "groups", "grid": "grids"}
-_TRUE = {"true", "1", "yes", "t", "y"}
-
-
-def _locked(values: pd.Series) -> pd.Series:
-    return values.map(lambda v: str(v).strip().lower() in _TRUE if v is not None and v == v else False)
-
-
 def read_existing(path: str | Path) -> gpd.GeoDataFrame:
     """Read an existing plan as one frame: ``level``, ``code``, ``name``, ``locked``, geometry.
 
@@ -74,7 +68,7 @@ def normalise_existing(gdf: gpd.GeoDataFrame, where: str, level: str | None = No
         "level": lv,
         "code": code,
         "name": gdf["name"].fillna("").astype(str) if "name" in gdf else "",
-        "locked": _locked(gdf["locked"]) if "locked" in gdf else False,
+        "locked": truthy(gdf["locked"]) if "locked" in gdf else False,
     }, geometry=gdf.geometry.values, crs=gdf.crs)
 
 

@@ -81,8 +81,16 @@ class Plan:
         return CRS.from_user_input(self.grids.crs)
 
     def run_value(self, key: str, default: str = "") -> str:
+        """A value of the plan's run table (``default`` when the plan has none)."""
         hit = self.run.loc[self.run["key"] == key, "value"]
         return str(hit.iloc[0]) if len(hit) else default
+
+    def profile(self, where: str = "plan") -> Profile:
+        """The profile the plan was made with, from its run table (``default`` for plans that lack it)."""
+        from .profile import profile_from_text
+
+        text = self.run_value("profile")
+        return profile_from_text(text, f"{where}, run table 'profile'") if text else load_profile("default")
 
 
 def dissolve_units(blocks: gpd.GeoDataFrame, labels: np.ndarray, precision: float) -> np.ndarray:
@@ -318,9 +326,11 @@ def assemble(prep: Prepared, levels: Levels | np.ndarray, *, flags: dict[int, tu
     named = compound_names if compound_names is not None else np.full(len(blocks), "", dtype=object)
     largest = _largest_compounds(c_lab, named, hh_blocks, kc)
     c_pref = [p or largest[i] for i, p in enumerate(_kept_names(c_codes, homes.get("community")))]
-    c_names = unit_names(c_geoms, roads, parents=np.full(kc, county, dtype=object), suffix="社区", reach=reach,
-                         fallback=[f"第{i + 1}" for i in range(kc)], preferred=[
-                             (p if p.endswith("社区") or not p else f"{p}社区") for p in c_pref])
+    words = profile.names
+    c_names = unit_names(c_geoms, roads, parents=np.full(kc, county, dtype=object), suffix=words.community_suffix,
+                         reach=reach, fallback=[f"第{i + 1}" for i in range(kc)], preferred=[
+                             (p if p.endswith(words.community_suffix) or not p else f"{p}{words.community_suffix}")
+                             for p in c_pref])
     c_sums = _sums(c_lab, blocks, kc)
 
     # Residents' groups.
@@ -332,7 +342,7 @@ def assemble(prep: Prepared, levels: Levels | np.ndarray, *, flags: dict[int, tu
         kg = len(g_geoms)
         g_comm = c_codes[_majority(g_lab, c_lab, kg)]
         g_codes = assign_codes(g_geoms, g_comm, GROUP_WIDTH)
-        g_names = unit_names(g_geoms, roads, parents=g_comm, suffix="居民小组", reach=reach,
+        g_names = unit_names(g_geoms, roads, parents=g_comm, suffix=words.group_suffix, reach=reach,
                              fallback=[f"第{str(c)[-GROUP_WIDTH:]}" for c in g_codes])
     # Grids.
     grid_ids, lab = np.unique(levels.grid, return_inverse=True)
@@ -344,7 +354,8 @@ def assemble(prep: Prepared, levels: Levels | np.ndarray, *, flags: dict[int, tu
     prefixes = c_codes[parent]
     codes = assign_codes(geoms, prefixes, GRID_WIDTH, _kept_codes(lab, hh_blocks, homes.get("grid")))
     # Names are numbered across the whole street office, so each is unique there.
-    names = unit_names(geoms, roads, parents=np.full(k, county, dtype=object), suffix="网格", reach=reach,
+    names = unit_names(geoms, roads, parents=np.full(k, county, dtype=object), suffix=words.grid_suffix,
+                       reach=reach,
                        fallback=[str(c_names[parent[i]]) for i in range(k)],
                        preferred=_kept_names(codes, homes.get("grid")))
     sums = _sums(lab, blocks, k)

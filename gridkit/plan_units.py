@@ -50,6 +50,7 @@ def plan_communities(plan: Plan) -> gpd.GeoDataFrame:
         and the community polygon; sorted by code.
     """
     grids = plan.grids
+    unit = plan.profile().names.community_suffix
     cc = grids["community_code"].fillna("").astype(str)
     agg = pd.DataFrame({
         "households": grids["households"].groupby(cc).sum(),
@@ -69,7 +70,7 @@ def plan_communities(plan: Plan) -> gpd.GeoDataFrame:
             if col not in out:
                 out[col] = out["code"].map(agg[col]).fillna(0)
         if "name" not in out:
-            out["name"] = [_serial_name(c, "社区") for c in out["code"]]
+            out["name"] = [_serial_name(c, unit) for c in out["code"]]
         geom = out["geometry"] if "geometry" in out else pd.Series([None] * len(out), index=out.index)
         missing = geom.isna() | geom.map(lambda g: g is None or g.is_empty)
         geom = geom.where(~missing, out["code"].map(geoms))
@@ -78,11 +79,11 @@ def plan_communities(plan: Plan) -> gpd.GeoDataFrame:
     else:
         out = gpd.GeoDataFrame({
             "code": agg.index.astype(str),
-            "name": [_serial_name(c, "社区") for c in agg.index],
+            "name": [_serial_name(c, unit) for c in agg.index],
             **{col: agg[col].to_numpy() for col in agg.columns},
         }, geometry=[geoms[c] for c in agg.index], crs=grids.crs)
     out["name"] = out["name"].fillna("").astype(str)
-    out.loc[out["name"] == "", "name"] = [_serial_name(c, "社区") for c in out.loc[out["name"] == "", "code"]]
+    out.loc[out["name"] == "", "name"] = [_serial_name(c, unit) for c in out.loc[out["name"] == "", "code"]]
     return out.sort_values("code").reset_index(drop=True)
 
 

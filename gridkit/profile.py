@@ -182,6 +182,15 @@ class Codes:
 
 
 @dataclass(frozen=True)
+class Names:
+    """The words that end each level's unit names (urban 社区, rural 村)."""
+
+    community_suffix: str = ""
+    group_suffix: str = ""
+    grid_suffix: str = ""
+
+
+@dataclass(frozen=True)
 class Profile:
     """A complete, validated rule profile.
 
@@ -207,6 +216,7 @@ class Profile:
     partition: Partition = field(default_factory=Partition)
     staffing: Staffing = field(default_factory=Staffing)
     codes: Codes = field(default_factory=Codes)
+    names: Names = field(default_factory=Names)
     source_text: str = field(default="", compare=False, repr=False)
 
     def to_toml(self) -> str:

@@ -7,7 +7,6 @@ from pathlib import Path
 from .io.write import read_plan
 from .metrics import Validation, check_plan, compute_metrics
 from .plan import Plan
-from .profile import load_profile, profile_from_text
 
 __all__ = ["validate", "validate_against_input"]
 
@@ -35,9 +34,7 @@ def validate(plan: Plan | str | Path) -> Validation:
         plan = read_plan(plan)
     else:
         where = "plan"
-    text = plan.run_value("profile")
-    profile = profile_from_text(text, f"{where}, run table 'profile'") if text else load_profile("default")
-    return check_plan(compute_metrics(plan, profile))
+    return check_plan(compute_metrics(plan, plan.profile(where)))
 
 
 def validate_against_input(plan_path: str | Path, input_path: str | Path) -> Validation:

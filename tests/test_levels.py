@@ -201,3 +201,11 @@ def test_shipped_profiles_validate_on_a_sample(profile, hk_path):
     plan = gridkit.partition(gridkit.read_area(hk_path), profile, seed=0)
     result = gridkit.validate(plan)
     assert result.ok, result.failures
+    # Unit names end in the profile's words: villages (村) in a rural town, communities (社区) in a city.
+    words = gridkit.load_profile(profile).names
+    assert words.community_suffix == ("村" if profile == "rural" else "社区")
+    assert plan.communities["name"].str.endswith(words.community_suffix).all()
+    assert not plan.communities["name"].str.endswith("社区").any() or profile != "rural"
+    assert plan.grids["name"].str.endswith(words.grid_suffix).all()
+    if plan.groups is not None and len(plan.groups):
+        assert plan.groups["name"].str.endswith(words.group_suffix).all()

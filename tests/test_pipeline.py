@@ -129,7 +129,9 @@ def test_postgis_output_same_schema_as_input_is_refused():
 
 def test_progress_helpers_map_sub_ranges():
     seen: list[tuple[float, str]] = []
-    report = lambda f, s: seen.append((round(f, 3), s))  # noqa: E731
+    def report(f: float, s: str) -> None:
+        seen.append((round(f, 3), s))
+
     for name, sub in stages(report, [("a", 1.0), ("b", 3.0)]):
         for _ in each(sub, range(2), 2, name):
             pass
