@@ -84,7 +84,7 @@ def worker(path: str, seed: int, cprofile_out: str | None, cprofile_over: float,
 
     c0 = time.process_time()
     t0 = time.perf_counter()
-    area = read_area(path, hull_buffer_m=profile.blocks.hull_buffer_m)
+    area = read_area(path, profile=profile)
     t1 = time.perf_counter()
     log: list = list(area.log)
     buildings = assign_households(area.buildings, profile.households, landuse=area.landuse, pois=area.pois,

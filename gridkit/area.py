@@ -18,6 +18,7 @@ import shapely
 from pyproj import CRS
 
 from .crs import check_coordinates, gcj02_to_wgs84, local_metric_crs
+from .profile import Profile, load_profile
 from .errors import InputError
 from .io import postgis
 from .io.read import read_layers
@@ -89,7 +90,8 @@ def read_area(
     path: str | Path,
     *,
     from_gcj02: bool = False,
-    hull_buffer_m: float = 30.0,
+    profile: Profile | str | None = None,
+    hull_buffer_m: float | None = None,
 ) -> Area:
     """Read and clean an input area from a file or folder.
 
@@ -101,8 +103,10 @@ def read_area(
         (``postgresql://…?schema=…``; the run table records it without its password).
     from_gcj02 : bool
         The input is in GCJ-02 lon/lat; convert it to WGS 84 first.
-    hull_buffer_m : float
-        Buffer around the buildings' hull when there is no boundary layer.
+    profile : Profile or str, optional
+        Whose ``[cleaning]`` rules and ``blocks.hull_buffer_m`` apply (default: ``default``).
+    hull_buffer_m : float, optional
+        Buffer around the buildings' hull when there is no boundary layer (default: the profile's).
 
     Returns
     -------
@@ -124,7 +128,7 @@ def read_area(
         where, digest = postgis.redact(str(path)), postgis.layers_hash(layers)
     else:
         where, digest = str(Path(path)), _file_hash(Path(path))
-    area = area_from_layers(layers, where=where, from_gcj02=from_gcj02, hull_buffer_m=hull_buffer_m)
+    area = area_from_layers(layers, where=where, from_gcj02=from_gcj02, profile=profile, hull_buffer_m=hull_buffer_m)
     return Area(**{**area.__dict__, "source": where, "source_hash": digest})
 
 
@@ -133,9 +137,13 @@ def area_from_layers(
     *,
     where: str = "input",
     from_gcj02: bool = False,
-    hull_buffer_m: float = 30.0,
+    profile: Profile | str | None = None,
+    hull_buffer_m: float | None = None,
 ) -> Area:
     """Build an :class:`Area` from in-memory layers (see :func:`read_area`)."""
+    rules = profile if isinstance(profile, Profile) else load_profile(profile or "default")
+    clean = rules.cleaning
+    hull_buffer_m = rules.blocks.hull_buffer_m if hull_buffer_m is None else hull_buffer_m
     log: list[tuple[str, str]] = []
     if "buildings" not in layers:
         raise InputError(f"{where}: has no 'buildings' layer")
@@ -151,16 +159,17 @@ def area_from_layers(
     metric = local_metric_crs(CRS.from_user_input(layers["buildings"].crs), centre)
     layers = {k: v.to_crs(metric) for k, v in layers.items()}
 
-    buildings = _clean_polygons(layers["buildings"], f"{where}, layer 'buildings'", log, "buildings")
+    buildings = _clean_polygons(layers["buildings"], f"{where}, layer 'buildings'", log, "buildings",
+                                clean.min_footprint_m2)
     if len(buildings) == 0:
         raise InputError(f"{where}, layer 'buildings': has no polygon features")
     boundary = _boundary(layers.get("boundary"), buildings, hull_buffer_m, f"{where}, layer 'boundary'", log)
     name, code = (_boundary_label(layers["boundary"], col) for col in ("name", "code")) \
         if "boundary" in layers else ("", "")
-    buildings = _inside(buildings, boundary, log)
+    buildings = _inside(buildings, boundary, log, clean.inside_share)
     if len(buildings) == 0:
         raise InputError(f"{where}, layer 'buildings': no building lies inside the boundary")
-    buildings = _merge_duplicates(buildings, log)
+    buildings = _merge_duplicates(buildings, log, clean.duplicate_overlap)
     buildings["building_id"] = _building_ids(buildings)
     _check_households(buildings, f"{where}, layer 'buildings'")
 
@@ -226,7 +235,7 @@ def _repair(geoms: np.ndarray) -> tuple[np.ndarray, int, int]:
     return geoms, int(has_z.sum()), int(invalid.sum())
 
 
-def _clean_polygons(gdf: gpd.GeoDataFrame, where: str, log: list, name: str) -> gpd.GeoDataFrame:
+def _clean_polygons(gdf: gpd.GeoDataFrame, where: str, log: list, name: str, min_area_m2: float) -> gpd.GeoDataFrame:
     n_in = len(gdf)
     gdf = _drop_empty(gdf)
     if n_in - len(gdf):
@@ -247,7 +256,7 @@ def _clean_polygons(gdf: gpd.GeoDataFrame, where: str, log: list, name: str) -> 
     if split:
         log.append((f"{name}_multipart_split", str(split)))
     sizes = shapely.area(gdf.geometry.values)
-    gdf = gdf[sizes > 0.01]
+    gdf = gdf[sizes > min_area_m2]
     gdf = gdf.copy()
     gdf["_feature"] = gdf.index.get_level_values(0) + 1
     gdf["_part"] = gdf.groupby(level=0).cumcount()
@@ -285,18 +294,18 @@ def _boundary_label(gdf: gpd.GeoDataFrame, column: str) -> str:
     return "、".join(dict.fromkeys(v for v in values if v))
 
 
-def _inside(buildings: gpd.GeoDataFrame, boundary: shapely.Geometry, log: list) -> gpd.GeoDataFrame:
-    """Keep buildings whose larger part lies inside the boundary."""
+def _inside(buildings: gpd.GeoDataFrame, boundary: shapely.Geometry, log: list, share: float) -> gpd.GeoDataFrame:
+    """Keep buildings with at least ``share`` of their footprint inside the boundary."""
     geoms = buildings.geometry.values
     shapely.prepare(boundary)
-    inside = shapely.area(shapely.intersection(geoms, boundary)) >= 0.5 * shapely.area(geoms)
+    inside = shapely.area(shapely.intersection(geoms, boundary)) >= share * shapely.area(geoms)
     if (~inside).sum():
         log.append(("buildings_outside_boundary_left_out", str(int((~inside).sum()))))
     return buildings[inside].reset_index(drop=True)
 
 
-def _merge_duplicates(buildings: gpd.GeoDataFrame, log: list) -> gpd.GeoDataFrame:
-    """Merge footprints that are the same building drawn twice (IoU >= 0.9)."""
+def _merge_duplicates(buildings: gpd.GeoDataFrame, log: list, overlap: float) -> gpd.GeoDataFrame:
+    """Merge footprints that are the same building drawn twice (intersection over union >= ``overlap``)."""
     geoms = buildings.geometry.values
     tree = shapely.STRtree(geoms)
     left, right = tree.query(geoms, predicate="intersects")
@@ -306,7 +315,7 @@ def _merge_duplicates(buildings: gpd.GeoDataFrame, log: list) -> gpd.GeoDataFram
         return buildings
     inter = shapely.area(shapely.intersection(geoms[left], geoms[right]))
     union = shapely.area(geoms[left]) + shapely.area(geoms[right]) - inter
-    dup = inter >= 0.9 * union
+    dup = inter >= overlap * union
     drop = np.unique(right[dup])
     # The kept copy takes any household figure the dropped copy had.
     if "households" in buildings and dup.any():

@@ -83,15 +83,17 @@ class Homes:
     names: np.ndarray
 
 
-def block_homes(blocks: gpd.GeoDataFrame, existing: gpd.GeoDataFrame | None, level: str) -> Homes | None:
-    """Map blocks to the existing units of ``level`` (largest overlap, at least half the block)."""
+def block_homes(blocks: gpd.GeoDataFrame, existing: gpd.GeoDataFrame | None, level: str,
+                min_share: float) -> Homes | None:
+    """Map blocks to the existing units of ``level``: the largest overlap, if it covers at least
+    ``min_share`` of the block (profile ``existing.min_block_share``)."""
     if existing is None or len(existing) == 0:
         return None
     units = existing[existing["level"] == level].reset_index(drop=True)
     if len(units) == 0:
         return None
     polys = units.geometry.values.to_numpy()
-    home = largest_overlap(blocks.geometry.values.to_numpy(), polys, 0.5)
+    home = largest_overlap(blocks.geometry.values.to_numpy(), polys, min_share)
     locked_units = units["locked"].to_numpy(dtype=bool)
     locked = np.where(home >= 0, locked_units[np.maximum(home, 0)], False)
     return Homes(home=home, locked=locked, codes=units["code"].astype(str).to_numpy(), geoms=polys,

@@ -143,7 +143,8 @@ def build_graph(blocks: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, barriers: gpd
     length, cost = per_edge["length"].to_numpy(), per_edge["cost"].to_numpy()
     # Any real stretch of barrier on the shared boundary separates the two blocks
     # (the validator judges a grid split by a barrier the same way).
-    is_barrier = per_edge["barrier"].to_numpy() > np.minimum(0.2 * length, 5.0)
+    is_barrier = per_edge["barrier"].to_numpy() > np.minimum(profile.blocks.barrier_edge_share * length,
+                                                              profile.blocks.barrier_edge_min_m)
     cls = np.where(is_barrier, "barrier_crossing", kind.reindex(e).fillna("none").to_numpy().astype(str))
     is_major = pd.Series(cls).isin(major).to_numpy() | (cls == "barrier_crossing")
     keep = ~is_barrier | bridged[e]

@@ -27,7 +27,7 @@ from .profile import Profile
 from .progress import Progress, each, span
 
 if TYPE_CHECKING:
-    from .profile import Bounds as ProfileBounds
+    from .profile import UnitBounds
 
 __all__ = ["Levels", "solve_levels", "contract"]
 
@@ -154,7 +154,7 @@ def _solve_level(g: GraphArrays, bounds: Bounds, profile: Profile, *, units: np.
     return labels, flags
 
 
-def _bounds(level: ProfileBounds) -> Bounds:
+def _bounds(level: UnitBounds) -> Bounds:
     """The engine's bounds from a profile level's household bounds."""
     return Bounds(level.min_households, level.target_households, level.max_households)
 

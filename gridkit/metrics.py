@@ -127,7 +127,8 @@ def _barrier_crossings(grids: np.ndarray, barriers: gpd.GeoDataFrame, roads: gpd
         pieces = pieces[~is_sliver(shapely.area(pieces), shapely.length(pieces), hh, profile)]
         if len(pieces) <= 1:
             continue
-        linked = len(crossings) and shapely.intersects(shapely.buffer(inner, 3.0), shapely.multipoints(crossings))
+        linked = len(crossings) and shapely.intersects(shapely.buffer(inner, profile.blocks.road_match_m),
+                                                        shapely.multipoints(crossings))
         if not linked:
             bad += 1
     return bad

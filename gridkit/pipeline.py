@@ -106,7 +106,7 @@ def partition_file(
     register = read_register(households, key_column=key_column, households_column=households_column,
                              population_column=population_column) if households is not None else None
     known = read_totals(totals) if totals is not None else None
-    area = read_area(input_path, from_gcj02=from_gcj02, hull_buffer_m=prof.blocks.hull_buffer_m)
+    area = read_area(input_path, from_gcj02=from_gcj02, profile=prof)
     if existing is not None:
         area = dataclasses.replace(area, existing=read_existing(existing).to_crs(area.crs))
     match = match_register(area.buildings, register, fuzzy_min_ratio=prof.households.register_fuzzy_min_ratio) \

@@ -213,7 +213,8 @@ def partition(
     blocks = prep.made.blocks
     compounds = compound_polygons(area.landuse, area.existing, prep.profile)
     block_compound = block_compounds(blocks, compounds, prep.profile.compounds.min_block_share)
-    homes = {lv: block_homes(blocks, area.existing, lv) for lv in ("community", "grid")}
+    homes = {lv: block_homes(blocks, area.existing, lv, prep.profile.existing.min_block_share)
+             for lv in ("community", "grid")}
     sites = exclusive_sites(area.landuse, area.pois, prep.profile)
     block_site = block_compounds(blocks, sites, prep.profile.exclusive.min_block_share)
     arrays = prep.arrays

@@ -97,7 +97,16 @@ class Lines:
 
 
 @dataclass(frozen=True)
-class Blocks:
+class Cleaning:
+    """How the input's buildings are cleaned before anything is counted."""
+
+    min_footprint_m2: float = _num(0, 1000)
+    inside_share: float = _num(0.01, 1)
+    duplicate_overlap: float = _num(0.5, 1)
+
+
+@dataclass(frozen=True)
+class BlockSettings:
     snap_tolerance_m: float = _num(0, 200)
     min_block_area_m2: float = _num(0, 100000)
     min_width_m: float = _num(0, 100)
@@ -107,10 +116,12 @@ class Blocks:
     road_match_m: float = _num(0.1, 50)
     precision_m: float = _num(0.0001, 1)
     hull_buffer_m: float = _num(0, 10000)
+    barrier_edge_share: float = _num(0, 1)
+    barrier_edge_min_m: float = _num(0, 1000)
 
 
 @dataclass(frozen=True)
-class Bounds:
+class UnitBounds:
     """Household bounds of one level."""
 
     min_households: int = _num(0, 10**7)
@@ -119,21 +130,28 @@ class Bounds:
 
 
 @dataclass(frozen=True)
-class Grid(Bounds):
+class Grid(UnitBounds):
     min_area_m2: float = _num(0, 10**7)
     min_compactness: float = _num(0, 1)
 
 
 @dataclass(frozen=True)
-class Group(Bounds):
+class Group(UnitBounds):
     small_area_households: int = _num(0, 10**7)
 
 
 @dataclass(frozen=True)
-class Levels:
+class LevelSettings:
     communities: bool = True
     groups: bool = False
     quarter: bool = False
+
+
+@dataclass(frozen=True)
+class Existing:
+    """How an existing plan (``--existing``) is laid over the new blocks."""
+
+    min_block_share: float = _num(0.01, 1)
 
 
 @dataclass(frozen=True)
@@ -206,12 +224,14 @@ class Profile:
     households: Households = field(default_factory=Households)
     roads: Roads = field(default_factory=Roads)
     lines: Lines = field(default_factory=Lines)
-    blocks: Blocks = field(default_factory=Blocks)
+    cleaning: Cleaning = field(default_factory=Cleaning)
+    blocks: BlockSettings = field(default_factory=BlockSettings)
     grid: Grid = field(default_factory=Grid)
-    community: Bounds = field(default_factory=Bounds)
+    community: UnitBounds = field(default_factory=UnitBounds)
     group: Group = field(default_factory=Group)
-    levels: Levels = field(default_factory=Levels)
+    levels: LevelSettings = field(default_factory=LevelSettings)
     compounds: Compounds = field(default_factory=Compounds)
+    existing: Existing = field(default_factory=Existing)
     exclusive: Exclusive = field(default_factory=Exclusive)
     partition: Partition = field(default_factory=Partition)
     staffing: Staffing = field(default_factory=Staffing)
@@ -413,7 +433,7 @@ def _build(data: dict[str, Any], *, where: str, text: str) -> Profile:
 
 def _check_consistency(p: Profile, where: str) -> None:
     for level in ("grid", "group", "community"):
-        b: Bounds = getattr(p, level)
+        b: UnitBounds = getattr(p, level)
         if not b.min_households <= b.target_households <= b.max_households:
             raise ProfileError(
                 f"{where}: '{level}' needs min_households <= target_households <= max_households "

@@ -43,7 +43,7 @@ def validate_against_input(plan_path: str | Path, input_path: str | Path) -> Val
 
     plan = read_plan(plan_path)
     result = validate(plan)
-    area = read_area(input_path, from_gcj02=plan.run_value("from_gcj02") == "true")
+    area = read_area(input_path, from_gcj02=plan.run_value("from_gcj02") == "true", profile=plan.profile())
     ids = set(area.buildings["building_id"].astype(str))
     plan_ids = plan.buildings["building_id"].astype(str)
     missing = len(ids - set(plan_ids))

@@ -144,7 +144,7 @@ def test_the_profile_decides_whether_exclusive_grids_weigh_on_community_bounds(c
 
     from gridkit.graph import GraphArrays
     from gridkit.levels import solve_levels
-    from gridkit.profile import Bounds
+    from gridkit.profile import UnitBounds as Bounds
 
     n = 6
     a = np.arange(n - 1)
