@@ -116,7 +116,7 @@ def shed_and_split(s: State, max_weight: int, target: int) -> None:
         region = _grow(s, p, limit)
         if len(region) == len(s.members[p]):
             continue
-        if not region or len(region) == 0:
+        if not region:
             continue
         s.new_part(region)
         for comp in s.components(s.members[p])[1:]:

@@ -146,14 +146,3 @@ class State:
         for v in nodes:
             self.labels[v] = q
         return q
-
-    def cut_cost(self) -> float:
-        lab = self.labels
-        total = 0.0
-        for v in range(self.g.n):
-            if lab[v] < 0:
-                continue
-            for u, c in zip(self.nbrs[v], self.costs[v], strict=True):
-                if u > v and lab[u] >= 0 and lab[u] != lab[v]:
-                    total += c
-        return total
