@@ -1,0 +1,137 @@
+"""Exact answers from the small modules: coordinate systems (crs), codes, names."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+from pyproj import CRS
+
+from gridkit.codes import assign_codes, spatial_order
+from gridkit.crs import check_coordinates, gcj02_to_wgs84, is_cgcs2000, local_metric_crs
+from gridkit.errors import InputError
+from gridkit.names import numeral, unit_names
+
+# ---------------------------------------------------------------- crs
+
+
+@pytest.mark.parametrize(("crs", "centre", "epsg"), [
+    ("EPSG:4490", (121.47, 31.23), 4549),   # CGCS2000 in Shanghai: 3-degree Gauss-Krueger CM 120E
+    ("EPSG:4490", (114.40, 30.50), 4547),   # Wuhan: CM 114E
+    ("EPSG:4326", (121.47, 31.23), 32651),  # WGS 84 in Shanghai: UTM 51N
+    ("EPSG:4326", (24.94, 60.17), 32635),   # Helsinki: UTM 35N
+    ("EPSG:4326", (151.21, -33.87), 32756),  # Sydney: UTM 56S
+    ("EPSG:4326", (-179.9, 10.0), 32601),   # the antimeridian: zone 1
+])
+def test_local_metric_crs(crs, centre, epsg):
+    chosen = local_metric_crs(CRS.from_user_input(crs), centre)
+    assert chosen.to_epsg() == epsg
+    if crs == "EPSG:4490":  # the zone whose central meridian is nearest the centre
+        assert f"CM {round(centre[0] / 3) * 3}E" in chosen.name
+
+
+def test_cgcs2000_is_recognised_projected_or_not():
+    assert is_cgcs2000(CRS.from_epsg(4490)) and is_cgcs2000(CRS.from_epsg(4549))
+    assert not is_cgcs2000(CRS.from_epsg(4326)) and not is_cgcs2000(CRS.from_epsg(32650))
+    # CGCS2000 far outside China's zones falls back to UTM.
+    assert local_metric_crs(CRS.from_epsg(4490), (10.0, 50.0)).to_epsg() == 32632
+
+
+@pytest.mark.parametrize(("bounds", "crs", "message"), [
+    ((31.2, 121.4, 31.3, 121.5), "EPSG:4326", "longitude and latitude look swapped"),
+    ((121.4, 31.2, 400.0, 31.3), "EPSG:4326", "longitude"),
+    ((121.4, 31.2, 121.5, 31.3), "EPSG:32651", "look like degrees"),
+    ((0.0, 0.0, np.inf, 1.0), "EPSG:32651", "not finite"),
+    ((0.0, 0.0, 1.0, 1.0), None, "no coordinate reference system"),
+])
+def test_impossible_coordinates_are_refused(bounds, crs, message):
+    with pytest.raises(InputError, match=message) as err:
+        check_coordinates(np.array(bounds), None if crs is None else CRS.from_user_input(crs), "town.gpkg, layer 'x'")
+    assert str(err.value).startswith("town.gpkg, layer 'x': ")
+
+
+def test_plausible_coordinates_pass():
+    check_coordinates(np.array([121.4, 31.2, 121.5, 31.3]), CRS.from_epsg(4326), "x")
+    check_coordinates(np.array([350000.0, 3450000.0, 352000.0, 3452000.0]), CRS.from_epsg(32651), "x")
+
+
+def test_gcj02_to_wgs84_inverts_the_offset():
+    from gridkit.crs import _gcj_offset
+
+    wgs = np.array([[116.397428, 39.909230], [121.4737, 31.2304], [114.3055, 30.5928]])
+    dlon, dlat = _gcj_offset(wgs[:, 0], wgs[:, 1])
+    gcj = shapely.points(wgs[:, 0] + dlon, wgs[:, 1] + dlat)
+    back = shapely.get_coordinates(gcj02_to_wgs84(gcj))
+    assert np.abs(back - wgs).max() < 1e-7  # about a centimetre
+    # The offset in China is a few hundred metres, mostly to the north-east.
+    shift_m = np.hypot(dlon * 111_320 * np.cos(np.radians(wgs[:, 1])), dlat * 110_540)
+    assert ((shift_m > 100) & (shift_m < 800)).all()
+
+
+# ---------------------------------------------------------------- codes
+
+
+def _squares(origins: list[tuple[float, float]], size: float = 10.0) -> np.ndarray:
+    return np.array([shapely.box(x, y, x + size, y + size) for x, y in origins], dtype=object)
+
+
+def test_spatial_order_runs_in_rows_north_west_to_south_east():
+    # Given south-east, north-west, south-west, north-east.
+    geoms = _squares([(10, 0), (0, 10), (0, 0), (10, 10)])
+    assert spatial_order(geoms).tolist() == [1, 3, 2, 0]
+    assert spatial_order(np.array([], dtype=object)).tolist() == []
+
+
+def test_codes_keep_valid_existing_serials_and_fill_the_gaps():
+    geoms = _squares([(0, 10), (10, 10), (0, 0), (10, 0)])  # NW, NE, SW, SE
+    prefixes = np.array(["310101001001"] * 4, dtype=object)
+    kept = np.array(["", "310101001002", "310101001002", "999"], dtype=object)
+    codes = assign_codes(geoms, prefixes, 3, kept)
+    # NE keeps 002; the second claim to 002 and the foreign 999 are not kept; new serials skip 002.
+    assert codes.tolist() == ["310101001001001", "310101001001002", "310101001001003", "310101001001004"]
+
+
+def test_codes_restart_per_parent_and_pad_to_width():
+    geoms = _squares([(0, 0), (20, 0), (40, 0)])
+    prefixes = np.array(["A", "B", "A"], dtype=object)
+    assert assign_codes(geoms, prefixes, 2).tolist() == ["A01", "B01", "A02"]
+
+
+# ---------------------------------------------------------------- names
+
+
+@pytest.mark.parametrize(("n", "text"), [
+    (1, "一"), (9, "九"), (10, "十"), (12, "十二"), (20, "二十"), (40, "四十"), (99, "九十九"),
+    (100, "一百"), (105, "一百零五"), (110, "一百一十"), (115, "一百一十五"), (200, "二百"),
+])
+def test_chinese_numerals(n, text):
+    assert numeral(n) == text
+
+
+@pytest.fixture
+def road():
+    """A north-south road named 幸福路 along x = 0, and an unnamed lane."""
+    return gpd.GeoDataFrame({"name": ["幸福路", None]},
+                            geometry=[shapely.LineString([(0, -100), (0, 100)]),
+                                      shapely.LineString([(-100, 50), (100, 50)])], crs="EPSG:32650")
+
+
+def test_units_are_named_for_the_road_along_them_and_their_side(road):
+    geoms = _squares([(-40, 0), (0, 0), (-40, -40)], size=40.0)  # west, east, west again
+    names = unit_names(geoms, road, parents=np.array(["c"] * 3, dtype=object), suffix="网格", reach=3.0,
+                       fallback=["x"] * 3)
+    assert names.tolist() == ["幸福路西一网格", "幸福路东网格", "幸福路西二网格"]
+    # Numbering restarts per parent, and a preferred (kept) name wins.
+    names = unit_names(geoms, road, parents=np.array(["c1", "c1", "c2"], dtype=object), suffix="网格", reach=3.0,
+                       fallback=["x"] * 3, preferred=["", "", "老名字网格"])
+    assert names.tolist() == ["幸福路西网格", "幸福路东网格", "老名字网格"]
+
+
+def test_a_unit_off_every_named_road_takes_the_nearest_and_no_names_take_the_fallback(road):
+    far = _squares([(200, 0)], size=40.0)
+    assert unit_names(far, road, parents=np.array(["c"], dtype=object), suffix="村", reach=3.0,
+                      fallback=["第1"]).tolist() == ["幸福路东村"]
+    unnamed = road.assign(name=None)
+    assert unit_names(far, unnamed, parents=np.array(["c"], dtype=object), suffix="村", reach=3.0,
+                      fallback=["第1"]).tolist() == ["第1村"]
