@@ -35,6 +35,20 @@ def hk_plan(hk_path):
 
 
 @pytest.fixture(scope="session")
+def plan_file(hk_plan, tmp_path_factory) -> Path:
+    """The Tsim Sha Tsui plan written to a GeoPackage (read-only for the tests)."""
+    path = tmp_path_factory.mktemp("plan") / "plan.gpkg"
+    gridkit.write_plan(hk_plan, path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def plan(plan_file):
+    """The Tsim Sha Tsui plan as read back from its file."""
+    return gridkit.read_plan(plan_file)
+
+
+@pytest.fixture(scope="session")
 def postgis_url():
     """URL of a real PostgreSQL 15 + PostGIS 3 database, started for this session (tests/pgcluster.py)."""
     from pgcluster import postgis_cluster

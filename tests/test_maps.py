@@ -15,7 +15,6 @@ import numpy as np
 import pytest
 import shapely
 
-import gridkit
 from gridkit.errors import InputError
 from gridkit.maps import cjk_font, draw_map, grid_fill_colours, sheet_figure
 from gridkit.plan_units import plan_communities
@@ -34,18 +33,6 @@ def run(*args: object) -> subprocess.CompletedProcess:
 
 def squash(text: str) -> str:
     return re.sub(r"\s+", "", text)
-
-
-@pytest.fixture(scope="module")
-def plan_file(hk_plan, tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("maps") / "plan.gpkg"
-    gridkit.write_plan(hk_plan, path)
-    return path
-
-
-@pytest.fixture(scope="module")
-def plan(plan_file):
-    return gridkit.read_plan(plan_file)
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,6 @@ import pytest
 import shapely
 from openpyxl import Workbook, load_workbook
 
-import gridkit
 from gridkit.errors import InputError
 from gridkit.plan_units import plan_communities
 from gridkit.report import boundary_streets, build_report, write_report
@@ -29,18 +28,6 @@ GRIDKIT = [sys.executable, "-m", "gridkit.cli"]
 def run(*args: object) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     return subprocess.run([*GRIDKIT, *map(str, args)], capture_output=True, text=True, env=env, timeout=300)
-
-
-@pytest.fixture(scope="module")
-def plan_file(hk_plan, tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("report") / "plan.gpkg"
-    gridkit.write_plan(hk_plan, path)
-    return path
-
-
-@pytest.fixture(scope="module")
-def plan(plan_file):
-    return gridkit.read_plan(plan_file)
 
 
 @pytest.fixture(scope="module")

@@ -3,30 +3,19 @@ compounds cut along their service road, and input cleaning."""
 
 from __future__ import annotations
 
-import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
-from shapely.geometry import LineString, Polygon, box
+from handmade import X0, Y0
+from handmade import gdf as _gdf
+from handmade import line as _line
+from handmade import rect as _rect
+from shapely.geometry import Polygon
 
 import gridkit
 
-CRS = "EPSG:32650"
-X0, Y0 = 500_000.0, 3_400_000.0
 PROFILE = gridkit.load_profile("default")
 MAX_HH = PROFILE.grid.max_households
-
-
-def _gdf(geoms, **cols) -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame(cols, geometry=list(geoms), crs=CRS)
-
-
-def _rect(x0, y0, x1, y1):
-    return box(X0 + x0, Y0 + y0, X0 + x1, Y0 + y1)
-
-
-def _line(*pts):
-    return LineString([(X0 + x, Y0 + y) for x, y in pts])
 
 
 def _plan(layers, profile=PROFILE):

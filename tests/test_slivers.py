@@ -9,28 +9,15 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
-from shapely.geometry import LineString, box
+from conftest import SAMPLES
+from handmade import gdf as _gdf
+from handmade import line as _line
+from handmade import rect as _rect
 
 import gridkit
 from gridkit.slivers import SMALL_AREA, compactness, is_sliver
 
-from conftest import SAMPLES
-
-CRS = "EPSG:32650"
-X0, Y0 = 500_000.0, 3_400_000.0
 PROFILE = gridkit.load_profile("default")
-
-
-def _gdf(geoms, **cols) -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame(cols, geometry=list(geoms), crs=CRS)
-
-
-def _rect(x0, y0, x1, y1):
-    return box(X0 + x0, Y0 + y0, X0 + x1, Y0 + y1)
-
-
-def _line(*pts):
-    return LineString([(X0 + x, Y0 + y) for x, y in pts])
 
 
 def _river_area(river_y: float) -> dict[str, gpd.GeoDataFrame]:
