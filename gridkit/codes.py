@@ -11,10 +11,12 @@ free ones.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 import shapely
 
-__all__ = ["spatial_order", "assign_codes", "COMMUNITY_WIDTH", "GROUP_WIDTH", "GRID_WIDTH"]
+__all__ = ["spatial_order", "assign_codes", "new_codes", "COMMUNITY_WIDTH", "GROUP_WIDTH", "GRID_WIDTH"]
 
 COMMUNITY_WIDTH = 3
 GROUP_WIDTH = 2
@@ -81,3 +83,45 @@ def assign_codes(geoms: np.ndarray, prefixes: np.ndarray, width: int, kept: np.n
         serial[prefix] = s
         codes[i] = f"{prefix}{s:0{width}d}"
     return codes
+
+
+def new_codes(taken: Iterable[str], prefix: str, n: int, width: int = GRID_WIDTH) -> list[str]:
+    """``n`` codes for new units under ``prefix``: the serials after the highest taken.
+
+    For units made by hand (a grid split in the editing dock). Serials
+    continue after the highest one under the prefix instead of filling gaps,
+    so a code that was just deleted is not given to another place, which
+    :func:`gridkit.changes.compare_plans` would read as the same unit.
+
+    Parameters
+    ----------
+    taken : iterable of str
+        Codes already in use (any prefix).
+    prefix : str
+        The parent's code.
+    n : int
+    width : int
+        Digits of the serial (:data:`GRID_WIDTH` for grids).
+
+    Returns
+    -------
+    list of str
+
+    Examples
+    --------
+    >>> new_codes(["000000001001001", "000000001001004", "000000001002001"], "000000001001", 2)
+    ['000000001001005', '000000001001006']
+    >>> new_codes([], "000000001003", 1)
+    ['000000001003001']
+    """
+    codes = {str(c) for c in taken}
+    serials = [int(c[len(prefix):]) for c in codes
+               if c.startswith(prefix) and len(c) == len(prefix) + width and c[len(prefix):].isdigit()]
+    out: list[str] = []
+    s = max(serials, default=0) + 1
+    while len(out) < n:
+        code = f"{prefix}{s:0{width}d}"
+        if code not in codes:
+            out.append(code)
+        s += 1
+    return out

@@ -21,7 +21,7 @@ import numpy as np
 from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components
 
-from .engine import Bounds, PairSettings, partition_graph
+from .engine import Bounds, PairSettings, PartitionResult, partition_graph
 from .graph import GraphArrays, subgraph
 from .profile import Profile
 from .progress import Progress, each, span
@@ -29,7 +29,7 @@ from .progress import Progress, each, span
 if TYPE_CHECKING:
     from .profile import UnitBounds
 
-__all__ = ["Levels", "solve_levels", "contract"]
+__all__ = ["Levels", "solve_levels", "contract", "Division", "divide"]
 
 
 @dataclass(frozen=True)
@@ -112,6 +112,16 @@ def _connected(g: GraphArrays, nodes: np.ndarray, src: np.ndarray) -> bool:
     return len(np.unique(comp[nodes])) == 1
 
 
+def _engine(g: GraphArrays, bounds: Bounds, profile: Profile, home: np.ndarray | None = None) -> PartitionResult:
+    """The partition engine on one (contracted) graph with the profile's settings."""
+    p = profile.partition
+    pairs = PairSettings(exact_max_nodes=p.pair_exact_blocks, trees=p.pair_trees, sweeps=p.pair_sweeps,
+                         budget_s=p.pair_budget_s, candidates=p.pair_candidates)
+    return partition_graph(g, bounds, seed=p.seed, passes=p.refine_passes, compactness_weight=p.compactness_weight,
+                           unit_cost=profile.roads.cost_minor, pairs=pairs, home=home,
+                           stability_weight=p.stability_weight)
+
+
 def _solve_level(g: GraphArrays, bounds: Bounds, profile: Profile, *, units: np.ndarray, home: np.ndarray | None,
                  locked: np.ndarray, forced: frozenset[int] = frozenset(), own: np.ndarray | None = None,
                  ) -> tuple[np.ndarray, dict[int, tuple[str, ...]]]:
@@ -134,16 +144,11 @@ def _solve_level(g: GraphArrays, bounds: Bounds, profile: Profile, *, units: np.
         return labels, flags
     sub = subgraph(g, free)
     small, super_of, split_units = contract(sub, units[free], bounds.max, forced)
-    p = profile.partition
     small_home = None
     if home is not None:
         small_home = np.full(small.n, -1, dtype=np.int64)
         small_home[super_of] = home[free]
-    pairs = PairSettings(exact_max_nodes=p.pair_exact_blocks, trees=p.pair_trees, sweeps=p.pair_sweeps,
-                         budget_s=p.pair_budget_s, candidates=p.pair_candidates)
-    result = partition_graph(small, bounds, seed=p.seed, passes=p.refine_passes,
-                             compactness_weight=p.compactness_weight, unit_cost=profile.roads.cost_minor,
-                             pairs=pairs, home=small_home, stability_weight=p.stability_weight)
+    result = _engine(small, bounds, profile, small_home)
     local = result.labels[super_of]
     labels[free] = local + next_label
     for k, v in result.flags.items():
@@ -296,3 +301,112 @@ def _merge_small_across(g: GraphArrays, community: np.ndarray, grid: np.ndarray,
             member_of[q] = np.sort(np.concatenate([target, members]))
             member_of[p] = members[:0]
             break
+
+
+def _pieces_of(g: GraphArrays) -> int:
+    """Connected pieces of a graph."""
+    src = np.repeat(np.arange(g.n), np.diff(g.indptr))
+    adj = csr_matrix((np.ones(len(src)), (src, g.indices)), shape=(g.n, g.n))
+    return int(connected_components(adj, directed=False)[0])
+
+
+@dataclass(frozen=True)
+class Division:
+    """One unit divided into parts (:func:`divide`).
+
+    Attributes
+    ----------
+    labels : ndarray of int
+        Part ``0..parts-1`` of every node.
+    parts : int
+        How many parts there are.
+    asked : int
+        How many were asked for.
+    reason : str
+        Why ``parts`` differs from ``asked`` ('' when they are equal).
+    """
+
+    labels: np.ndarray
+    parts: int
+    asked: int
+    reason: str = ""
+
+
+def divide(g: GraphArrays, n: int, level: UnitBounds, profile: Profile, *,
+           compounds: np.ndarray | None = None) -> Division:
+    """Divide one unit's blocks into ``n`` connected parts of about equal households.
+
+    The hand edit "split into N" of the editing dock: the same engine as
+    :func:`solve_levels`, with compounds contracted so no part cuts one that
+    fits under the level's maximum. Each part aims at ``households / n``
+    within the level's ``target_band``; the upper bound is also kept under
+    what ``n - 1`` parts could hold, so the engine (which makes as few parts
+    as the bounds allow) cannot return fewer than ``n`` without a reason.
+
+    Parameters
+    ----------
+    g : GraphArrays
+        The unit's block graph (e.g. :func:`gridkit.graph.subgraph` of the plan's).
+    n : int
+        Parts wanted, at least 2.
+    level : UnitBounds
+        The level's bounds (``profile.grid`` for grids).
+    profile : Profile
+    compounds : ndarray of int, optional
+        Compound of every node (-1: none).
+
+    Returns
+    -------
+    Division
+        ``parts == n``, or the parts the streets allow and the reason.
+
+    Examples
+    --------
+    >>> from gridkit.graph import GraphArrays
+    >>> from gridkit.profile import load_profile
+    >>> line = GraphArrays(weight=np.array([30, 30, 30, 30]), indptr=np.array([0, 1, 3, 5, 6]),
+    ...                    indices=np.array([1, 0, 2, 1, 3, 2]), cost=np.ones(6), x=np.arange(4.0),
+    ...                    y=np.zeros(4), area=np.ones(4))
+    >>> p = load_profile("default")
+    >>> d = divide(line, 2, p.grid, p)
+    >>> d.parts, sorted(np.bincount(d.labels, weights=line.weight).tolist())
+    (2, [60.0, 60.0])
+    >>> divide(line, 5, p.grid, p).reason
+    'only 4 blocks (compounds kept whole)'
+    """
+    if n < 2:
+        raise ValueError("divide into at least 2 parts")
+    units = np.full(g.n, -1, dtype=np.int64) if compounds is None else np.asarray(compounds)
+    small, super_of, _ = contract(g, units, level.max_households)
+    total = int(g.weight.sum())
+    if small.n < n:
+        # Each block (or whole compound) a part of its own is the most there can be.
+        return Division(labels=super_of.astype(np.int64), parts=int(small.n), asked=n,
+                        reason=f"only {small.n} blocks (compounds kept whole)")
+    target = max(1, -(-total // n))
+    heaviest = int(small.weight.max()) if small.n else 0
+    # Fewer than n parts must not fit: n - 1 parts of `hi` hold less than the total.
+    below = -(-total // (n - 1)) - 1 if total else 0
+    hi = min(int(np.ceil(target * (1 + level.target_band))), below, level.max_households)
+    lo = int(np.floor(target * (1 - level.target_band)))
+    # Within the band first; when the streets do not allow n parts there, up to the level's maximum
+    # (still under what n - 1 parts hold). A compound heavier than that stays whole: fewer parts.
+    for cap in dict.fromkeys((hi, min(below, level.max_households))):
+        top = max(cap, heaviest, 1)
+        result = _engine(small, Bounds(min(lo, top), min(target, top), top), profile)
+        labels = np.unique(result.labels[super_of], return_inverse=True)[1]
+        parts = int(labels.max()) + 1 if len(labels) else 0
+        if parts == n:
+            break
+    hi = top
+    reason = ""
+    if parts != n:
+        if heaviest > hi:
+            reason = f"a compound or block of {heaviest} households is kept whole (each of {n} parts holds about {target})"
+        elif parts > n and _pieces_of(g) > n:
+            reason = f"its blocks lie in {_pieces_of(g)} pieces that no street links (a barrier between them)"
+        elif parts > n:
+            reason = f"the streets do not allow {n} connected parts of at most {hi} households"
+        else:
+            reason = f"the streets allow only {parts} connected parts"
+    return Division(labels=labels.astype(np.int64), parts=parts, asked=n, reason=reason)

@@ -92,6 +92,29 @@ class Plan:
         text = self.run_value("profile")
         return profile_from_text(text, f"{where}, run table 'profile'") if text else load_profile("default")
 
+    def with_edits(self, grids: gpd.GeoDataFrame, *, profile: Profile | None = None,
+                   edited_with: str = "") -> Plan:
+        """This plan as an edited grid frame divides its blocks, rescored (:func:`gridkit.edits.edited_plan`).
+
+        ``grids`` has ``code``, ``name``, ``community_code``, ``group_code``,
+        ``locked``, ``flags`` and geometry, as a grid layer edited by hand; each
+        block goes to the grid covering at least half of it. Communities and
+        groups follow the grids, and ``changes`` compares with this plan.
+
+        Examples
+        --------
+        >>> import gridkit
+        >>> plan = gridkit.partition(gridkit.read_area("data/samples/hk_tsim_sha_tsui.gpkg"), seed=0)
+        >>> grids = plan.grids.copy()
+        >>> grids.loc[0, "name"] = "renamed"
+        >>> edited = plan.with_edits(grids)
+        >>> sorted(set(edited.grids["name"]) - set(plan.grids["name"])), gridkit.validate(edited).ok
+        (['renamed'], True)
+        """
+        from .edits import edited_plan
+
+        return edited_plan(self, grids, profile or self.profile(), edited_with=edited_with)
+
 
 def dissolve_units(blocks: gpd.GeoDataFrame, labels: np.ndarray, precision: float) -> np.ndarray:
     """Union the blocks of each label ``0..k-1`` into one geometry per unit."""

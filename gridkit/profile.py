@@ -127,6 +127,9 @@ class UnitBounds:
     min_households: int = _num(0, 10**7)
     target_households: int = _num(1, 10**7)
     max_households: int = _num(1, 10**7)
+    #: A unit within this share of the target (either side) is on target; the dock
+    #: shows the others, and a split into N aims for parts within the band.
+    target_band: float = _num(0, 1)
 
 
 @dataclass(frozen=True)

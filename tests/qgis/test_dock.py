@@ -173,8 +173,14 @@ def test_merge_flags_over_maximum_and_zooms(dock):
     assert len(after) == len(before) - 1 and b not in after
     assert after[a]["households"] == total and after[a]["code"] == before[a]["code"]
     assert_invariants(dock)
-    over = [v for v in dock.violations if v["kind"] == "over_max"]
+    over = [v for v in dock.violations if v["kind"] == "over_max" and v["level"] == "grid"]
     assert total > 200 and [v["codes"] for v in over] == [[before[a]["code"]]]
+    # Communities are checked too: the merged grid's community is over its maximum when it took a neighbour's.
+    community = {f["code"]: f["community_code"] for f in layer.getFeatures()}[before[a]["code"]]
+    community_hh = sum(int(s["households"]) for f, s in dock.stats.items()
+                       if dock.attrs[f].get("community_code") == community)
+    community_over = [v["codes"] for v in dock.violations if v["kind"] == "over_max" and v["level"] == "community"]
+    assert community_over == ([[community]] if community_hh > dock.info["community_max"] else [])
     assert dock.problems.rowCount() == len(dock.violations) and dock.problems.cellWidget(0, 3) is not None
     extent = dock.canvas.extent()
     dock.zoom_to_violation(0)

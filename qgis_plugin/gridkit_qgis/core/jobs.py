@@ -185,9 +185,9 @@ def session_edit(progress: Progress, *, session: int, grids: list[dict], op: str
 def rebalance(progress: Progress, *, plan: str, grids: list[dict], seed: int | None = None) -> dict[str, Any]:
     """Re-solve the unlocked grids, locked ones fixed (a one-off worker: cancelling kills it)."""
     progress(1, "reading the plan")
-    model = EditModel.open(plan, compounds=False)
+    model = EditModel.open(plan, compounds=True)
     frame = grids_frame(grids, model.blocks.crs)
-    return _edit(model.rebalance(frame, seed=seed, progress=progress))
+    return _edit(model.rebalance(frame, seed=seed, progress=lambda fraction, stage: progress(100 * fraction, stage)))
 
 
 def session_save(progress: Progress, *, session: int, grids: list[dict]) -> dict[str, Any]:
@@ -199,7 +199,7 @@ def session_save(progress: Progress, *, session: int, grids: list[dict]) -> dict
     model = _model(session)
     frame = grids_frame(grids, model.blocks.crs)
     progress(10, "rebuilding the plan from the grids")
-    edited = model.to_plan(frame)
+    edited = model.to_plan(frame, edited_with="gridkit QGIS plugin")
     progress(70, "scoring")
     old = model.plan
     fid_of = {str(c): int(f) for c, f in zip(frame["code"], frame.index, strict=True)}
@@ -245,11 +245,10 @@ def session_save(progress: Progress, *, session: int, grids: list[dict]) -> dict
 
 def session_reload(progress: Progress, *, session: int) -> bool:
     """Read the plan again after the plugin wrote the edits into it (later saves compare with it)."""
-    import gridkit
+    from gridkit import read_plan
 
     model = _model(session)
-    model.plan = gridkit.read_plan(model.source)
-    model.blocks = model.plan.blocks.reset_index(drop=True)
+    model.reload(read_plan(model.source))
     return True
 
 

@@ -1,0 +1,718 @@
+"""Editing a plan by hand: blocks move between grids, grids merge and split, and the plan follows.
+
+The grid layer is the truth: a grid is a row of a grid frame (a GeoDataFrame
+with ``code``, ``name``, ``community_code``, ``group_code``, ``locked``,
+``flags`` and geometry, indexed by the editor's feature ids), and the blocks
+of the plan belong to the grid covering at least half of each
+(:func:`gridkit.checks.block_grids`). Every edit returns new grid geometries
+that are exactly the union of their blocks (:func:`gridkit.plan.dissolve_units`),
+so blocks and buildings are never cut. An :class:`Edit` lists what changes
+(features to update, add, delete), so an editor such as the QGIS dock can apply
+it as one undoable command and read the layer again.
+
+The rules are the library's: violations from :mod:`gridkit.checks`, a split
+into N and a rebalance through :mod:`gridkit.levels` (compounds kept whole,
+locked grids kept exactly, exclusive grids kept), codes of new grids from
+:func:`gridkit.codes.new_codes`, and the edited plan (:func:`edited_plan`,
+``Plan.with_edits``) rescored by :func:`gridkit.metrics.compute_metrics`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+import shapely
+
+from .area import Area
+from .blocks import Blocks
+from .changes import compare_plans
+from .checks import Tolerance, Violation, block_grids, violations
+from .codes import GRID_WIDTH, new_codes
+from .errors import GridkitError
+from .exclusive import site_components
+from .existing import Homes
+from .geometry import dissolve_by_label
+from .graph import GraphArrays, build_graph, graph_arrays, subgraph
+from .io.values import truthy
+from .levels import divide, solve_levels
+from .plan import Plan, Prepared, assemble, dissolve_units
+from .profile import Profile
+from .progress import Progress, stages
+from .slivers import absorb_slivers
+from .staffing import community_staffing, grid_staffing
+
+__all__ = ["Edit", "EditError", "Editor", "edited_plan", "grids_frame", "GRID_COLUMNS", "LINE_STRETCH_M"]
+
+#: Attributes of a grid an editor reads from its layer (all optional but ``code``).
+GRID_COLUMNS = ("code", "name", "community_code", "group_code", "locked", "flags")
+#: How far (m) a split line is stretched at both ends, so a line drawn just short of the edge still cuts.
+LINE_STRETCH_M = 10.0
+#: Share of a block a line's side must hold for the block to go to that side (the most).
+_SUMS = ("households", "population", "buildings")
+
+
+class EditError(GridkitError):
+    """An edit that cannot be made (locked grid, line that cuts nothing, ...); the message says why."""
+
+
+@dataclass
+class Edit:
+    """Changes to a grid layer: features to update, add and delete.
+
+    ``update`` maps a feature id to new values (``geometry`` and attributes);
+    ``add`` lists new features (``geometry`` and attributes).
+    """
+
+    update: dict[int, dict[str, Any]] = field(default_factory=dict)
+    add: list[dict[str, Any]] = field(default_factory=list)
+    delete: list[int] = field(default_factory=list)
+    message: str = ""
+
+    @property
+    def empty(self) -> bool:
+        return not (self.update or self.add or self.delete)
+
+
+def grids_frame(records: list[dict[str, Any]], crs: Any) -> gpd.GeoDataFrame:
+    """A grid frame from plain records (``fid``, ``wkb`` and the :data:`GRID_COLUMNS`).
+
+    Examples
+    --------
+    >>> g = grids_frame([{"fid": 7, "wkb": shapely.box(0, 0, 1, 1).wkb, "code": "1", "locked": "是"}], None)
+    >>> g.index.tolist(), g["locked"].tolist(), g["name"].tolist()
+    ([7], [True], [''])
+    """
+    fids = [int(r["fid"]) for r in records]
+    geoms = [shapely.from_wkb(r["wkb"]) if r.get("wkb") else shapely.Polygon() for r in records]
+    data: dict[str, list[Any]] = {}
+    for col in GRID_COLUMNS:
+        values = [r.get(col) for r in records]
+        data[col] = truthy(pd.Series(values, dtype=object)).tolist() if col == "locked" else \
+            ["" if v is None else str(v) for v in values]
+    return gpd.GeoDataFrame(data, geometry=geoms, crs=crs, index=pd.Index(fids, name="fid"))
+
+
+def _stretch(line: shapely.Geometry, by: float) -> shapely.Geometry:
+    """The line with its first and last segments extended by ``by`` metres."""
+    coords = np.asarray(shapely.get_coordinates(line), dtype=float)
+    if len(coords) < 2:
+        raise EditError("draw a line of at least two points")
+    for end, prev in ((0, 1), (-1, -2)):
+        d = coords[end] - coords[prev]
+        n = float(np.hypot(*d))
+        if n > 0:
+            coords[end] = coords[end] + d / n * by
+    return shapely.LineString(coords)
+
+
+class Editor:
+    """The blocks of one plan and what grids made of them look like.
+
+    Parameters
+    ----------
+    plan : Plan
+        From :func:`gridkit.read_plan`.
+    compounds : ndarray of int, optional
+        Compound of every block (-1: none); :meth:`open` finds them from the
+        plan's input (its ``landuse``) when that file is still there.
+    tolerance : Tolerance, optional
+        What counts as a sliver in the checks.
+    source : str
+        The plan's file, if any.
+    """
+
+    def __init__(self, plan: Plan, *, compounds: np.ndarray | None = None, tolerance: Tolerance | None = None,
+                 source: str = "") -> None:
+        self.source = source
+        self.tolerance = tolerance or Tolerance()
+        self.compounds = compounds
+        self.profile = plan.profile(source or "plan")
+        self._set_plan(plan)
+
+    def _set_plan(self, plan: Plan) -> None:
+        self.plan = plan
+        self.blocks = plan.blocks.reset_index(drop=True)
+        self.block_geoms = self.blocks.geometry.values.to_numpy()
+        self.block_index = {str(b): i for i, b in enumerate(self.blocks["block_id"].astype(str))}
+        self.households = self.blocks["households"].to_numpy(dtype=float)
+        self.max = int(self.profile.grid.max_households)
+        self.min = int(self.profile.grid.min_households)
+        self.precision = float(self.profile.blocks.precision_m)
+        self._graph: nx.Graph | None = None
+        self._arrays: GraphArrays | None = None
+        # Exclusive grids of the plan as opened: their blocks are sites that stay one grid each.
+        labels = block_grids(self.block_geoms, plan.grids.geometry.values.to_numpy())
+        flags = plan.grids["flags"].fillna("").astype(str) if "flags" in plan.grids else \
+            pd.Series([""] * len(plan.grids))
+        exclusive = np.array(["exclusive" in f.split(",") for f in flags], dtype=bool)
+        inside = labels >= 0
+        in_site = np.zeros(len(labels), dtype=bool)
+        in_site[inside] = exclusive[labels[inside]]
+        self.sites = np.where(in_site, labels, -1).astype(np.int64)
+
+    def reload(self, plan: Plan) -> None:
+        """Take the plan as saved (later edits and ``changes`` compare with it)."""
+        self._set_plan(plan)
+
+    # ------------------------------------------------------------------ opening
+
+    @classmethod
+    def open(cls, path: str | Path, *, tolerance: Tolerance | None = None, compounds: bool = True) -> Editor:
+        """Read a plan GeoPackage; find its compounds from its input when that is readable."""
+        from .io.write import read_plan
+
+        editor = cls(read_plan(path), tolerance=tolerance, source=str(path))
+        if compounds:
+            editor.compounds = editor.compounds_from_input(Path(path))
+        return editor
+
+    def compounds_from_input(self, plan_path: Path | None = None) -> np.ndarray | None:
+        """Compound of every block from the plan's input's ``landuse`` (None when the input is gone).
+
+        The input is looked for where the run table says, then beside the plan.
+        """
+        from .area import read_area
+        from .compounds import block_compounds, compound_polygons
+
+        given = self.plan.run_value("input")
+        if not given:
+            return None
+        base = plan_path.parent if plan_path is not None else Path(".")
+        candidates = [Path(given), base / given, base / Path(given).name]
+        found = next((p for p in candidates if p.exists()), None)
+        if found is None:
+            return None
+        try:
+            area = read_area(found, from_gcj02=self.plan.run_value("from_gcj02") == "true", profile=self.profile)
+        except GridkitError:
+            return None
+        polys = compound_polygons(area.landuse, area.existing, self.profile)
+        if len(polys) == 0:
+            return np.full(len(self.blocks), -1, dtype=np.int64)
+        polys = polys.set_crs(area.crs, allow_override=True).to_crs(self.blocks.crs)
+        return block_compounds(self.blocks, polys, self.profile.compounds.min_block_share)
+
+    def info(self) -> dict[str, Any]:
+        """What an editor shows about the session."""
+        p = self.profile
+        return {
+            "blocks": len(self.blocks),
+            "max_households": self.max,
+            "min_households": self.min,
+            "target_households": int(p.grid.target_households),
+            "target_band": float(p.grid.target_band),
+            "community_min": int(p.community.min_households),
+            "community_max": int(p.community.max_households),
+            "community_target": int(p.community.target_households),
+            "profile": p.name,
+            "crs": self.blocks.crs.to_wkt() if self.blocks.crs is not None else "",
+            "compounds_known": self.compounds is not None,
+            "compounds": int(len(np.unique(self.compounds[self.compounds >= 0]))) if self.compounds is not None
+            else 0,
+            "tolerance_m2": self.tolerance.area_m2,
+        }
+
+    # ------------------------------------------------------------------ reading the layer
+
+    def assignment(self, grids: gpd.GeoDataFrame) -> np.ndarray:
+        """Row (position in ``grids``) of the grid each block belongs to; -1 where none covers half of it."""
+        return block_grids(self.block_geoms, grids.geometry.values.to_numpy())
+
+    def _sums(self, labels: np.ndarray, k: int) -> dict[str, np.ndarray]:
+        ok = labels >= 0
+        out = {}
+        for col in _SUMS:
+            w = self.blocks[col].to_numpy(dtype=float)[ok]
+            out[col] = np.bincount(labels[ok], weights=w, minlength=k).round().astype(int)
+        out["blocks"] = np.bincount(labels[ok], minlength=k).astype(int)
+        return out
+
+    def _values(self, members: np.ndarray, geom: shapely.Geometry | None = None) -> dict[str, Any]:
+        """Geometry (union of ``members``' blocks) and the statistics columns of one grid."""
+        if geom is None:
+            geom = self.union(members)
+        hh = float(self.households[members].sum())
+        values: dict[str, Any] = {"geometry": geom, "area_m2": round(float(shapely.area(geom)), 1)}
+        for col in _SUMS:
+            values[col] = int(round(float(self.blocks[col].to_numpy(dtype=float)[members].sum())))
+        staff = grid_staffing(np.array([hh]), self.profile.staffing).iloc[0]
+        values.update({k: int(v) for k, v in staff.items()})
+        return values
+
+    def union(self, members: np.ndarray) -> shapely.Geometry:
+        """The union of some blocks, made as gridkit makes grid geometry."""
+        members = np.asarray(members, dtype=np.int64)
+        if len(members) == 0:
+            return shapely.Polygon()
+        return dissolve_units(self.blocks.iloc[members], np.zeros(len(members), dtype=np.int64), self.precision)[0]
+
+    def statistics(self, grids: gpd.GeoDataFrame, labels: np.ndarray | None = None) -> pd.DataFrame:
+        """Per grid (indexed like ``grids``): households, population, buildings, blocks, area and staff."""
+        labels = self.assignment(grids) if labels is None else labels
+        sums = self._sums(labels, len(grids))
+        frame = pd.DataFrame(sums, index=grids.index)
+        frame["area_m2"] = shapely.area(grids.geometry.values.to_numpy()).round(1)
+        staff = grid_staffing(sums["households"], self.profile.staffing)
+        staff.index = grids.index
+        return pd.concat([frame, staff], axis=1)
+
+    def colours(self, grids: gpd.GeoDataFrame) -> dict[str, str]:
+        """Grid code → fill colour, neighbours different (as the wall chart colours them)."""
+        from .maps.colour import grid_colours, palette_colour
+
+        if len(grids) == 0:
+            return {}
+        index = grid_colours(grids.geometry.values.to_numpy())
+        return {str(c): palette_colour(int(i)) for c, i in zip(grids["code"], index, strict=True)}
+
+    def _snapshot_plan(self, grids: gpd.GeoDataFrame) -> Plan:
+        return dataclasses.replace(self.plan, grids=grids.reset_index(drop=True), blocks=self.blocks)
+
+    def violations(self, grids: gpd.GeoDataFrame, labels: np.ndarray | None = None,
+                   severities: tuple[str, ...] = ("error",)) -> list[Violation]:
+        """Every broken rule (:func:`gridkit.checks.violations`) of the grids as they are."""
+        labels = self.assignment(grids) if labels is None else labels
+        return violations(self._snapshot_plan(grids), self.profile, tolerance=self.tolerance,
+                          compounds=self.compounds, sites=self.sites, labels=labels, severities=severities)
+
+    def check(self, grids: gpd.GeoDataFrame) -> dict[str, Any]:
+        """Statistics, violations (errors), notes (accepted exceptions, warnings) and colours, in one pass.
+
+        Violations and notes are dicts (:meth:`gridkit.checks.Violation.as_dict`)
+        with ``fids`` (the feature ids of their grids) besides ``rows``.
+        """
+        labels = self.assignment(grids)
+        stats = self.statistics(grids, labels)
+        fids = grids.index.to_numpy()
+        found = violations(self._snapshot_plan(grids), self.profile, tolerance=self.tolerance,
+                           compounds=self.compounds, sites=self.sites, labels=labels,
+                           severities=("error", "accepted", "warning"))
+
+        def plain(v: Violation) -> dict[str, Any]:
+            return {**v.as_dict(), "fids": [int(fids[r]) for r in v.rows]}
+
+        return {"stats": stats, "violations": [plain(v) for v in found if v.severity == "error"],
+                "notes": [plain(v) for v in found if v.severity != "error"], "colours": self.colours(grids),
+                "unassigned_blocks": int((labels < 0).sum())}
+
+    # ------------------------------------------------------------------ edits
+
+    def _row(self, grids: gpd.GeoDataFrame, fid: int) -> int:
+        try:
+            return int(grids.index.get_loc(int(fid)))
+        except KeyError:
+            raise EditError(f"grid feature {fid} is not in the layer") from None
+
+    @staticmethod
+    def _refuse_locked(grids: gpd.GeoDataFrame, rows: list[int]) -> None:
+        for r in rows:
+            if bool(grids["locked"].iat[r]):
+                raise EditError(f"grid {grids['code'].iat[r]} is locked; unlock it first")
+
+    def _regroup(self, grids: gpd.GeoDataFrame, labels: np.ndarray, rows: set[int], message: str) -> Edit:
+        """Update (or delete, when emptied) the grids of ``rows`` from new ``labels``."""
+        edit = Edit(message=message)
+        for r in sorted(rows):
+            members = np.flatnonzero(labels == r)
+            fid = int(grids.index[r])
+            if len(members) == 0:
+                edit.delete.append(fid)
+            else:
+                edit.update[fid] = self._values(members)
+        return edit
+
+    def block_ids(self, ids: list[str]) -> np.ndarray:
+        """Positions of blocks by ``block_id``."""
+        missing = [i for i in ids if str(i) not in self.block_index]
+        if missing:
+            raise EditError(f"block {missing[0]} is not in this plan")
+        return np.array([self.block_index[str(i)] for i in ids], dtype=np.int64)
+
+    def move_blocks(self, grids: gpd.GeoDataFrame, block_ids: list[str], target_fid: int) -> Edit:
+        """Move blocks into the grid ``target_fid``."""
+        target = self._row(grids, target_fid)
+        labels = self.assignment(grids)
+        blocks = self.block_ids(block_ids)
+        moving = blocks[labels[blocks] != target]
+        if len(moving) == 0:
+            return Edit(message="nothing to move")
+        givers = {int(r) for r in labels[moving] if r >= 0}
+        self._refuse_locked(grids, [target, *sorted(givers)])
+        labels = labels.copy()
+        labels[moving] = target
+        return self._regroup(grids, labels, {target, *givers},
+                             f"{len(moving)} block(s) to {grids['code'].iat[target]}")
+
+    def preview_move(self, grids: gpd.GeoDataFrame, block_ids: list[str], target_fid: int) -> dict[str, Any]:
+        """What :meth:`move_blocks` would do, without doing it: households per grid before and after.
+
+        Returns
+        -------
+        dict
+            ``grids``: feature id → ``{"code", "before", "after", "blocks_after"}`` for the
+            receiving and every giving grid; ``emptied``: feature ids left with no block;
+            ``locked``: feature ids that refuse the move.
+        """
+        target = self._row(grids, target_fid)
+        labels = self.assignment(grids)
+        blocks = self.block_ids(block_ids)
+        moving = blocks[labels[blocks] != target]
+        rows = sorted({target, *(int(r) for r in labels[moving] if r >= 0)})
+        after = labels.copy()
+        after[moving] = target
+        out: dict[int, dict[str, Any]] = {}
+        for r in rows:
+            out[int(grids.index[r])] = {
+                "code": str(grids["code"].iat[r]),
+                "before": int(round(float(self.households[labels == r].sum()))),
+                "after": int(round(float(self.households[after == r].sum()))),
+                "blocks_after": int((after == r).sum())}
+        locked = [int(grids.index[r]) for r in rows if bool(grids["locked"].iat[r])]
+        return {"grids": out, "emptied": [f for f, v in out.items() if v["blocks_after"] == 0], "locked": locked,
+                "moving": int(len(moving))}
+
+    def merge(self, grids: gpd.GeoDataFrame, keep_fid: int, other_fid: int) -> Edit:
+        """Merge grid ``other_fid`` into ``keep_fid`` (which keeps its code and name)."""
+        keep, other = self._row(grids, keep_fid), self._row(grids, other_fid)
+        if keep == other:
+            raise EditError("pick two different grids to merge")
+        self._refuse_locked(grids, [keep, other])
+        labels = self.assignment(grids).copy()
+        labels[labels == other] = keep
+        return self._regroup(grids, labels, {keep, other}, f"{grids['code'].iat[other]} into {grids['code'].iat[keep]}")
+
+    def _split_edit(self, grids: gpd.GeoDataFrame, row: int, groups: list[np.ndarray], message: str) -> Edit:
+        """The grid of ``row`` keeps the heaviest group; the others become new grids."""
+        groups = sorted((g for g in groups if len(g)), key=lambda g: (-self.households[g].sum(), int(g.min())))
+        if len(groups) < 2:
+            raise EditError("the grid would not be divided: no block on the other side")
+        fid = int(grids.index[row])
+        edit = Edit(message=message)
+        edit.update[fid] = self._values(groups[0])
+        community = str(grids["community_code"].iat[row])
+        name = str(grids["name"].iat[row])
+        names = set(grids["name"].astype(str))
+        codes = new_codes(grids["code"].astype(str), community, len(groups) - 1, GRID_WIDTH)
+        for i, (members, code) in enumerate(zip(groups[1:], codes, strict=True)):
+            new_name = f"{name}-{i + 2}"
+            while new_name in names:
+                new_name += "'"
+            names.add(new_name)
+            edit.add.append({**self._values(members), "code": code, "name": new_name, "community_code": community,
+                             "group_code": str(grids["group_code"].iat[row]), "locked": False, "flags": ""})
+        return edit
+
+    def split_by_line(self, grids: gpd.GeoDataFrame, fid: int, line: shapely.Geometry) -> Edit:
+        """Split a grid along a drawn line: each block goes to the side holding most of it."""
+        row = self._row(grids, fid)
+        self._refuse_locked(grids, [row])
+        labels = self.assignment(grids)
+        members = np.flatnonzero(labels == row)
+        line = _stretch(line, LINE_STRETCH_M)
+        grid = shapely.make_valid(grids.geometry.values[row])
+        pieces = shapely.get_parts(shapely.polygonize(shapely.get_parts(shapely.union_all(
+            [shapely.boundary(grid), line]))))
+        pieces = pieces[shapely.within(shapely.point_on_surface(pieces), grid)] if len(pieces) else pieces
+        if len(pieces) < 2:
+            raise EditError(f"the line does not cross grid {grids['code'].iat[row]} from edge to edge")
+        blocks = self.block_geoms[members]
+        share = np.stack([shapely.area(shapely.intersection(blocks, p)) for p in pieces])
+        side = share.argmax(axis=0)
+        groups = [members[side == i] for i in range(len(pieces))]
+        return self._split_edit(grids, row, groups, f"{grids['code'].iat[row]} split along a line")
+
+    def graph(self) -> GraphArrays:
+        """The plan's block graph (built once per session, as gridkit builds it)."""
+        if self._arrays is None:
+            self._graph = build_graph(self.blocks, self.plan.roads, self.plan.barriers, self.profile)
+            self._arrays = graph_arrays(self._graph)
+        return self._arrays
+
+    def _compounds(self) -> np.ndarray:
+        return self.compounds if self.compounds is not None else np.full(len(self.blocks), -1, dtype=np.int64)
+
+    def split_into(self, grids: gpd.GeoDataFrame, fid: int, n: int) -> Edit:
+        """Divide a grid into ``n`` connected grids of about equal households (:func:`gridkit.levels.divide`).
+
+        Compounds that fit in a grid stay whole. When the streets (or a
+        compound) do not allow ``n``, nothing changes and the error says why
+        and how many they allow.
+        """
+        row = self._row(grids, fid)
+        self._refuse_locked(grids, [row])
+        if n < 2:
+            raise EditError("split into at least 2 grids")
+        labels = self.assignment(grids)
+        members = np.flatnonzero(labels == row)
+        code = grids["code"].iat[row]
+        if len(members) < n:
+            raise EditError(f"grid {code} cannot be split into {n}: it has only {len(members)} block(s)")
+        division = divide(subgraph(self.graph(), members), n, self.profile.grid, self.profile,
+                          compounds=self._compounds()[members])
+        if division.parts != n:
+            raise EditError(f"grid {code} cannot be split into {n}: {division.reason}"
+                            + (f"; {division.parts} is possible" if division.parts > 1 else ""))
+        groups = [members[division.labels == k] for k in range(division.parts)]
+        return self._split_edit(grids, row, groups, f"{code} into {n}")
+
+    def set_locked(self, grids: gpd.GeoDataFrame, fids: list[int], locked: bool) -> Edit:
+        """Lock or unlock grids (a locked grid refuses edits and a rebalance keeps it exactly)."""
+        edit = Edit(message=("lock " if locked else "unlock ") + ", ".join(
+            str(grids["code"].iat[self._row(grids, f)]) for f in fids))
+        for f in fids:
+            self._row(grids, f)
+            edit.update[int(f)] = {"locked": bool(locked)}
+        return edit
+
+    def _with_nearest(self, grids: gpd.GeoDataFrame, labels: np.ndarray) -> np.ndarray:
+        """Labels where a block no grid covers by half (a gap left by hand) joins the nearest grid."""
+        lost = np.flatnonzero(labels < 0)
+        if len(lost) == 0 or len(grids) == 0:
+            return labels
+        geoms = shapely.make_valid(grids.geometry.values.to_numpy())
+        labels = labels.copy()
+        labels[lost] = shapely.STRtree(geoms).nearest(self.block_geoms[lost])
+        return labels
+
+    def rebalance(self, grids: gpd.GeoDataFrame, *, seed: int | None = None,
+                  progress: Progress | None = None) -> Edit:
+        """Re-solve every unlocked grid, the locked ones kept exactly.
+
+        :func:`gridkit.levels.solve_levels` on the plan's own block graph, with
+        the grids and communities as they now are as the existing plan (so it
+        stays where the rules allow), the compounds (from the input's landuse)
+        kept whole and the plan's exclusive grids kept as sites; then
+        :func:`gridkit.plan.assemble` gives codes (kept where a new grid matches
+        an old one), names and flags, as ``gridkit partition --existing`` would.
+
+        Parameters
+        ----------
+        grids : GeoDataFrame
+            The grid frame.
+        seed : int, optional
+        progress : callable, optional
+            ``progress(fraction, stage)`` (:mod:`gridkit.progress`).
+        """
+        labels = self._with_nearest(grids, self.assignment(grids))
+        locked = grids["locked"].to_numpy(dtype=bool)
+        if len(grids) == 0:
+            raise EditError("the grid layer is empty")
+        if locked.all():
+            raise EditError("every grid is locked: nothing to rebalance")
+        profile = self.profile.with_seed(seed)
+        steps = stages(progress, (("block graph", 0.1), ("communities and grids", 0.75), ("codes and names", 0.15)))
+        next(steps)
+        arrays = self.graph()
+        _, step = next(steps)
+        codes = grids["code"].astype(str).to_numpy()
+        geoms = grids.geometry.values.to_numpy()
+        comm_of = grids["community_code"].astype(str).to_numpy()
+        comm_codes, comm_lab = np.unique(comm_of, return_inverse=True)
+        comm_geoms = dissolve_by_label(shapely.make_valid(geoms), comm_lab, len(comm_codes))
+        named = {}
+        if self.plan.communities is not None:
+            named = dict(zip(self.plan.communities["code"].astype(str), self.plan.communities["name"].astype(str),
+                             strict=True))
+        homes: dict[str, Homes | None] = {
+            "grid": Homes(home=labels, locked=locked[labels], codes=codes, geoms=geoms,
+                          names=grids["name"].astype(str).to_numpy()),
+            "community": Homes(home=comm_lab[labels], locked=np.zeros(len(labels), dtype=bool), codes=comm_codes,
+                               geoms=comm_geoms, names=np.array([named.get(c, "") for c in comm_codes], dtype=object)),
+        }
+        src = np.repeat(np.arange(arrays.n), np.diff(arrays.indptr))
+        pieces = site_components((src, arrays.indices), np.where(locked[labels], -1, self.sites))
+        levels = solve_levels(arrays, profile, compounds=self._compounds(), home_community=comm_lab[labels],
+                              home_grid=labels, locked_grid=locked[labels], exclusive=pieces, progress=step)
+        levels = absorb_slivers(levels, self.block_geoms, arrays, profile)
+        next(steps)
+        new = assemble(self._prepared(profile, arrays), levels, homes=homes)
+        next(steps, None)
+
+        new_grids = new.grids
+        new_labels = block_grids(self.block_geoms, new_grids.geometry.values.to_numpy())
+        edit = Edit(message="rebalanced the unlocked grids")
+        old_by_code = {str(c): int(f) for c, f, lk in zip(codes, grids.index, locked, strict=True) if not lk}
+        locked_codes = set(codes[locked])
+        free = ~locked[labels]
+        used: set[int] = set()
+        for r in range(len(new_grids)):
+            code = str(new_grids["code"].iat[r])
+            if code in locked_codes:
+                continue
+            members = np.flatnonzero((new_labels == r) & free)
+            if len(members) == 0:
+                continue
+            attrs = {**self._values(members, new_grids.geometry.values[r]), "code": code,
+                     "name": str(new_grids["name"].iat[r]), "community_code": str(new_grids["community_code"].iat[r]),
+                     "group_code": str(new_grids["group_code"].iat[r]), "locked": False,
+                     "flags": str(new_grids["flags"].iat[r])}
+            fid = old_by_code.get(code)
+            if fid is not None:
+                edit.update[fid] = attrs
+                used.add(fid)
+            else:
+                edit.add.append(attrs)
+        edit.delete = sorted(f for f in old_by_code.values() if f not in used)
+        return edit
+
+    def _prepared(self, profile: Profile, arrays: GraphArrays) -> Prepared:
+        """The plan's own blocks, buildings and lines as :func:`gridkit.plan.assemble` takes them."""
+        plan = self.plan
+        a = plan.area
+        first = a.iloc[0] if len(a) else {}
+        area = Area(boundary=shapely.union_all(a.geometry.values.to_numpy()), roads=plan.roads,
+                    barriers=plan.barriers, buildings=plan.buildings, crs=plan.crs,
+                    source=str(first.get("source", "") or ""), name=str(first.get("name", "") or ""),
+                    code=str(first.get("code", "") or ""))
+        block_of = self.blocks.reset_index(drop=True)["block_id"].astype(str)
+        position = pd.Series(np.arange(len(block_of)), index=block_of.to_numpy())
+        building_block = position.reindex(plan.buildings["block_id"].astype(str).to_numpy()).fillna(0).astype(
+            np.int64).to_numpy()
+        made = Blocks(blocks=self.blocks.drop(columns=[c for c in ("grid_code", "group_code", "community_code")
+                                                       if c in self.blocks]),
+                      building_block=building_block, log=[])
+        if self._graph is None:
+            self.graph()
+        assert self._graph is not None
+        return Prepared(area=area, profile=profile, buildings=plan.buildings, made=made, graph=self._graph,
+                        arrays=arrays, log=[], started=time.time())
+
+    # ------------------------------------------------------------------ the edited plan
+
+    def to_plan(self, grids: gpd.GeoDataFrame, *, edited_with: str = "") -> Plan:
+        """The whole plan as ``grids`` now divide it (:func:`edited_plan`)."""
+        return edited_plan(self.plan, grids, self.profile, labels=self.assignment(grids),
+                           precision=self.precision, edited_with=edited_with)
+
+
+def edited_plan(plan: Plan, grids: gpd.GeoDataFrame, profile: Profile | None = None, *,
+                labels: np.ndarray | None = None, precision: float | None = None,
+                edited_with: str = "") -> Plan:
+    """The plan as an edited grid frame divides its blocks, rescored.
+
+    Grid geometry is the union of each grid's blocks (locked grids keep their
+    geometry exactly); a block no grid covers by half (a gap left by hand
+    editing) joins the nearest grid; grids holding no block are dropped.
+    Codes, names, flags and locks are the frame's; communities (and groups)
+    are the unions of their grids, with their sums and staffing; the
+    ``changes`` layer compares with ``plan``; metrics by
+    :func:`gridkit.metrics.compute_metrics`.
+
+    Parameters
+    ----------
+    plan : Plan
+        The plan as saved.
+    grids : GeoDataFrame
+        The grid frame (:data:`GRID_COLUMNS` and geometry).
+    profile : Profile, optional
+        Default: the plan's own.
+    labels : ndarray of int, optional
+        Grid row of every block, when the caller has it.
+    precision : float, optional
+        Coordinate precision of the unions (default: the profile's ``blocks.precision_m``).
+    edited_with : str
+        Recorded in the run table (``edited_with``).
+
+    Returns
+    -------
+    Plan
+    """
+    from .metrics import compute_metrics
+
+    profile = profile or plan.profile()
+    precision = float(profile.blocks.precision_m) if precision is None else precision
+    if len(grids) == 0:
+        raise EditError("the grid layer is empty")
+    blocks = plan.blocks.reset_index(drop=True).copy()
+    block_geoms = blocks.geometry.values.to_numpy()
+    labels = block_grids(block_geoms, grids.geometry.values.to_numpy()) if labels is None else labels.copy()
+    lost = np.flatnonzero(labels < 0)
+    if len(lost):
+        labels[lost] = shapely.STRtree(shapely.make_valid(grids.geometry.values.to_numpy())).nearest(
+            block_geoms[lost])
+    keep_rows = np.unique(labels)  # grids holding no block are dropped
+    relabel = np.full(len(grids), -1, dtype=np.int64)
+    relabel[keep_rows] = np.arange(len(keep_rows))
+    lab = relabel[labels]
+    g = grids.iloc[keep_rows]
+    k = len(g)
+    geoms = dissolve_units(blocks, lab, precision)
+    locked = g["locked"].to_numpy(dtype=bool)
+    geoms = np.where(locked, g.geometry.values.to_numpy(), geoms)  # locked grids keep their geometry exactly
+    sums = {c: np.bincount(lab, weights=blocks[c].to_numpy(dtype=float), minlength=k).round().astype(int)
+            for c in _SUMS}
+    codes = g["code"].astype(str).to_numpy()
+    out_grids = gpd.GeoDataFrame({
+        "code": codes, "name": g["name"].astype(str).to_numpy(),
+        "community_code": g["community_code"].astype(str).to_numpy(),
+        "group_code": g["group_code"].astype(str).to_numpy(), **sums,
+        "area_m2": shapely.area(geoms).round(1), "locked": locked, "flags": g["flags"].astype(str).to_numpy(),
+    }, geometry=list(geoms), crs=blocks.crs)
+    out_grids = pd.concat([out_grids, grid_staffing(sums["households"], profile.staffing)], axis=1)
+
+    blocks["grid_code"] = codes[lab]
+    blocks["community_code"] = out_grids["community_code"].to_numpy()[lab]
+    blocks["group_code"] = out_grids["group_code"].to_numpy()[lab]
+    bld = plan.buildings.copy()
+    index = {str(b): i for i, b in enumerate(blocks["block_id"].astype(str))}
+    pos = bld["block_id"].astype(str).map(index)
+    known = pos.notna().to_numpy()
+    pos = pos.fillna(0).astype(int).to_numpy()
+    for col in ("grid_code", "community_code", "group_code"):
+        values = bld[col].astype(str).to_numpy().copy()
+        values[known] = blocks[col].astype(str).to_numpy()[pos[known]]
+        bld[col] = values
+    communities = _upper(plan.communities, blocks, "community_code", out_grids, profile, precision)
+    groups = _upper(plan.groups, blocks, "group_code", None, profile, precision)
+    run = pd.concat([plan.run, pd.DataFrame([
+        ("edited", time.strftime("%Y-%m-%dT%H:%M:%S%z")),
+        ("edited_with", edited_with or "gridkit.edits"),
+    ], columns=["key", "value"])], ignore_index=True)
+    edited = Plan(grids=out_grids.sort_values("code").reset_index(drop=True), blocks=blocks, buildings=bld,
+                  area=plan.area, roads=plan.roads, barriers=plan.barriers, run=run, communities=communities,
+                  groups=groups)
+    edited = dataclasses.replace(edited, changes=compare_plans(plan, edited))
+    return dataclasses.replace(edited, metrics=compute_metrics(edited, profile))
+
+
+def _upper(units: gpd.GeoDataFrame | None, blocks: gpd.GeoDataFrame, column: str, grids: gpd.GeoDataFrame | None,
+           profile: Profile, precision: float) -> gpd.GeoDataFrame | None:
+    """Communities (``grids`` given: their grid counts and staffing) or groups again: the union of their
+    blocks and their sums."""
+    if units is None or len(units) == 0:
+        return units
+    codes = blocks[column].astype(str).to_numpy()
+    present = [c for c in units["code"].astype(str) if (codes == c).any()]
+    keep = units[units["code"].astype(str).isin(present)].reset_index(drop=True)
+    # A unit the edits made (a rebalance may add a community) gets a row of its own.
+    known = set(units["code"].astype(str))
+    extra = sorted({c for c in codes if c and c not in known})
+    if extra:
+        keep = pd.concat([keep, pd.DataFrame({"code": extra, "name": ["" for _ in extra]})], ignore_index=True)
+    order = {c: i for i, c in enumerate(keep["code"].astype(str))}
+    lab = np.array([order.get(c, -1) for c in codes], dtype=np.int64)
+    inside = lab >= 0
+    geoms = dissolve_units(blocks[inside], lab[inside], precision)
+    attrs = pd.DataFrame(keep).drop(columns=[c for c in ("geometry",) if c in keep])
+    if "community_code" in attrs and grids is None:  # a group's community: its blocks' (one, as groups nest)
+        first = pd.Series(blocks["community_code"].astype(str).to_numpy()[inside]).groupby(lab[inside]).first()
+        attrs["community_code"] = first.reindex(range(len(keep))).fillna("").to_numpy()
+    out = gpd.GeoDataFrame(attrs, geometry=list(geoms), crs=blocks.crs)
+    for col in _SUMS:
+        w = blocks[col].to_numpy(dtype=float)[inside]
+        out[col] = np.bincount(lab[inside], weights=w, minlength=len(keep)).round().astype(int)
+    out["area_m2"] = shapely.area(geoms).round(1)
+    if grids is not None:
+        out["grids"] = [int((grids["community_code"].astype(str) == c).sum()) for c in keep["code"].astype(str)]
+        staff = community_staffing(out["households"].to_numpy(), out["population"].to_numpy(), profile.staffing)
+        for col in staff:
+            out[col] = staff[col].to_numpy()
+    return out
