@@ -15,6 +15,7 @@ overlay crumbs and a vertex nudged by a centimetre are not a gap.
 
 from __future__ import annotations
 
+import dataclasses  # noqa: F401 - the examples use it
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
     from .plan import Plan
     from .profile import Profile, UnitBounds
 
-__all__ = ["Tolerance", "Violation", "block_grids", "violations", "VIOLATION_KINDS", "SEVERITIES"]
+__all__ = ["Tolerance", "Violation", "LiveChecks", "block_grids", "violations", "VIOLATION_KINDS", "SEVERITIES"]
 
 #: Kinds of violation, in the order an editor lists them.
 VIOLATION_KINDS = ("over_max", "not_contiguous", "gap", "overlap", "split_compound", "split_exclusive",
@@ -178,21 +179,334 @@ def _bounds_checks(level: str, codes: list[str], rows: list[list[int]], geoms: n
     return out
 
 
-def _pieces(level: str, codes: list[str], rows: list[list[int]], geoms: np.ndarray, empty: np.ndarray,
-            tolerance: Tolerance) -> list[Violation]:
-    """Units in more than one piece that is not a sliver (and grids that hold no block)."""
-    out = []
+def _pieces(geoms: np.ndarray, tolerance: Tolerance) -> list[tuple[int, shapely.Geometry | None]]:
+    """Per geometry: how many pieces that are no sliver, and the pieces after the largest (None: one)."""
     parts, owner = _polygon_parts(geoms)
     big = ~tolerance.slivers(parts) if len(parts) else np.zeros(0, dtype=bool)
     count = np.bincount(owner[big], minlength=len(geoms)) if len(parts) else np.zeros(len(geoms), dtype=int)
+    out: list[tuple[int, shapely.Geometry | None]] = [(int(c), None) for c in count]
     for i in np.flatnonzero(count > 1):
         mine = parts[big & (owner == i)]
         order = np.argsort(-shapely.area(mine))
-        out.append(Violation("not_contiguous", level, rows[i], [codes[i]], shapely.multipolygons(mine[order[1:]]),
-                             int(count[i]), f"{int(count[i])} pieces"))
-    for i in np.flatnonzero((count == 0) & empty):
-        out.append(Violation("not_contiguous", level, rows[i], [codes[i]], geoms[i], 0, "no block"))
+        out[i] = (int(count[i]), shapely.multipolygons(mine[order[1:]]))
     return out
+
+
+def _piece_violations(level: str, codes: list[str], rows: list[list[int]], pieces: list[tuple[int, Any]],
+                      geoms: np.ndarray, empty: np.ndarray) -> list[Violation]:
+    out = []
+    for i, (count, extra) in enumerate(pieces):
+        if count > 1:
+            out.append(Violation("not_contiguous", level, rows[i], [codes[i]], extra, count, f"{count} pieces"))
+        elif count == 0 and empty[i]:
+            out.append(Violation("not_contiguous", level, rows[i], [codes[i]], geoms[i], 0, "no block"))
+    return out
+
+
+class LiveChecks:
+    """The checks of :func:`violations`, kept up to date edit after edit.
+
+    An editor calls :meth:`update` with the grid frame after every edit (keyed
+    by its feature ids); only what the changed grids touch is recomputed: the
+    blocks under them, their pieces, overlaps with their neighbours, gaps
+    where they are or were, the communities and groups they belong to, their
+    colours. The answers are those of a fresh computation (``tests/test_checks``
+    compares them after random edits); :func:`violations` is a fresh one.
+
+    Parameters
+    ----------
+    plan : Plan
+        Its ``blocks`` and ``area`` (the grids come with :meth:`update`).
+    profile : Profile
+    tolerance, compounds, sites
+        As :func:`violations`.
+    """
+
+    #: Above this share of changed grids a full recomputation is cheaper.
+    FULL_SHARE = 0.3
+
+    def __init__(self, plan: Plan, profile: Profile, *, tolerance: Tolerance | None = None,
+                 compounds: np.ndarray | None = None, sites: np.ndarray | None = None) -> None:
+        self.profile = profile
+        self.tolerance = tolerance or Tolerance()
+        self.compounds = compounds
+        self.sites = sites
+        self.block_geoms = plan.blocks.geometry.values.to_numpy()
+        self.block_hh = plan.blocks["households"].to_numpy(dtype=float)
+        self.block_tree = shapely.STRtree(self.block_geoms)
+        self.area = shapely.union_all(plan.area.geometry.values.to_numpy())
+        shapely.prepare(self.area)
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget the last grids: the next :meth:`update` computes everything."""
+        self._keys: list[Any] = []
+        self._wkb: dict[Any, bytes] = {}
+        self._geom: dict[Any, shapely.Geometry] = {}
+        self._owner = np.full(len(self.block_geoms), None, dtype=object)
+        self._pieces: dict[Any, tuple[int, Any]] = {}
+        self._pairs: dict[tuple[Any, Any], shapely.Geometry] = {}
+        self._gaps: list[shapely.Geometry] = []
+        self._units: dict[tuple[str, str], tuple[tuple, shapely.Geometry, tuple[int, Any]]] = {}
+        self._colour: dict[Any, int] = {}
+        self.changed: set[Any] = set()
+        self._units_dirty: set[Any] = set()
+        self._colour_dirty: set[Any] = set()
+        self.full = True
+
+    # ------------------------------------------------------------------ keeping up
+
+    def update(self, grids: pd.DataFrame) -> np.ndarray:
+        """Take the grids as they now are; return the grid row of every block (:func:`block_grids`)."""
+        keys = list(grids.index)
+        geoms = grids.geometry.values.to_numpy()
+        wkb = shapely.to_wkb(geoms)
+        old_geom = self._geom
+        changed = {k for k, w in zip(keys, wkb, strict=True) if self._wkb.get(k) != w}
+        removed = set(self._wkb) - set(keys)
+        valid = _valid(geoms)
+        position = {k: i for i, k in enumerate(keys)}
+        self.full = not self._keys or len(changed) + len(removed) > self.FULL_SHARE * max(len(keys), 1)
+        tree = shapely.STRtree(valid) if len(valid) else None
+        if self.full:
+            self._owner[:] = None
+            owner = largest_overlap(self.block_geoms, valid, BLOCK_SHARE) if len(valid) else \
+                np.full(len(self.block_geoms), -1)
+            self._owner[owner >= 0] = [keys[i] for i in owner[owner >= 0]]
+            self._pieces = dict(zip(keys, _pieces(valid, self.tolerance), strict=True))
+            self._pairs = {}
+            self._overlaps(valid, keys, np.arange(len(keys)), tree)
+            self._gaps = self._gaps_in(self.area, valid, tree)
+            self._colour = {}
+        else:
+            touched = [old_geom[k] for k in changed | removed if k in old_geom] + \
+                      [valid[position[k]] for k in changed]
+            touched_arr = np.array(touched, dtype=object)
+            blocks = np.unique(self.block_tree.query(touched_arr, predicate="intersects")[1]) if len(touched) else \
+                np.array([], dtype=np.int64)
+            if removed:
+                self._owner[np.array([o in removed for o in self._owner], dtype=bool)] = None
+            if len(blocks):
+                owner = largest_overlap(self.block_geoms[blocks], valid, BLOCK_SHARE)
+                self._owner[blocks] = [keys[i] if i >= 0 else None for i in owner]
+            rows = np.array([position[k] for k in changed], dtype=np.int64)
+            for k in removed:
+                self._pieces.pop(k, None)
+                self._colour.pop(k, None)
+            if len(rows):
+                self._pieces.update(zip([keys[r] for r in rows], _pieces(valid[rows], self.tolerance), strict=True))
+            gone = changed | removed
+            self._pairs = {p: g for p, g in self._pairs.items() if p[0] not in gone and p[1] not in gone}
+            self._overlaps(valid, keys, rows, tree)
+            if touched:
+                region = shapely.union_all(touched_arr)
+                kept = [h for h in self._gaps if not shapely.intersects(h, region)]
+                dropped = [h for h in self._gaps if shapely.intersects(h, region)]
+                region = shapely.union_all(np.array([region, *dropped], dtype=object))
+                self._gaps = kept + self._gaps_in(shapely.intersection(self.area, region), valid, tree)
+        self._keys, self._geom = keys, dict(zip(keys, valid, strict=True))
+        self._wkb = dict(zip(keys, wkb, strict=True))
+        self.changed = changed | removed
+        self._units_dirty |= self.changed
+        self._colour_dirty |= self.changed
+        labels = np.full(len(self.block_geoms), -1, dtype=np.int64)
+        has = np.array([o is not None for o in self._owner], dtype=bool)
+        labels[has] = [position[o] for o in self._owner[has]]
+        return labels
+
+    def _overlaps(self, valid: np.ndarray, keys: list[Any], rows: np.ndarray, tree: shapely.STRtree | None) -> None:
+        """Overlaps between the grids of ``rows`` and any other (interiors that meet, not slivers)."""
+        if tree is None or len(rows) == 0 or len(valid) < 2:
+            return
+        a1, b1 = tree.query(valid[rows], predicate="overlaps")
+        a2, b2 = tree.query(valid[rows], predicate="contains")
+        a3, b3 = tree.query(valid[rows], predicate="within")
+        left = rows[np.r_[a1, a2, a3]]
+        right = np.r_[b1, b2, b3]
+        keep = left != right
+        pairs = np.unique(np.sort(np.column_stack([left[keep], right[keep]]), axis=1), axis=0)
+        if len(pairs) == 0:
+            return
+        inter = shapely.intersection(valid[pairs[:, 0]], valid[pairs[:, 1]])
+        parts, owner = _polygon_parts(inter)
+        big = ~self.tolerance.slivers(parts) if len(parts) else np.zeros(0, dtype=bool)
+        for i in np.unique(owner[big]):
+            mine = parts[big & (owner == i)]
+            geom = shapely.multipolygons(mine) if len(mine) > 1 else mine[0]
+            self._pairs[(keys[int(pairs[i, 0])], keys[int(pairs[i, 1])])] = geom
+
+    def _gaps_in(self, region: shapely.Geometry, valid: np.ndarray, tree: shapely.STRtree | None) -> list:
+        """Parts of ``region`` (of the area) in no grid, slivers left out."""
+        if shapely.is_empty(region):
+            return []
+        near = tree.query(region, predicate="intersects") if tree is not None else np.array([], dtype=np.int64)
+        covered = shapely.union_all(valid[near]) if len(near) else shapely.Polygon()
+        holes, _ = _polygon_parts(np.array([shapely.difference(region, covered)], dtype=object))
+        return list(holes[~self.tolerance.slivers(holes)]) if len(holes) else []
+
+    def colours(self, grids: pd.DataFrame) -> list[int]:
+        """A colour index per grid (in the frame's order), grids sharing an edge different.
+
+        Kept from the last call where no neighbour took it, so the map does not
+        change colour everywhere after one edit; changed grids take the lowest
+        index their neighbours leave.
+        """
+        keys = list(grids.index)
+        geoms = np.array([self._geom[k] for k in keys], dtype=object)
+        if len(geoms) == 0:
+            return []
+        if not self._colour:
+            from .maps.colour import grid_colours
+
+            self._colour = dict(zip(keys, (int(c) for c in grid_colours(geoms)), strict=True))
+            self._colour_dirty = set()
+            return [self._colour[k] for k in keys]
+        redo = [i for i, k in enumerate(keys) if k in self._colour_dirty or k not in self._colour]
+        if redo:
+            tree = shapely.STRtree(geoms)
+            a, b = tree.query(geoms[redo], predicate="intersects")
+            a = np.asarray(redo)[a]
+            keep = a != b
+            a, b = a[keep], b[keep]
+            length = shapely.length(shapely.intersection(shapely.boundary(geoms[a]), shapely.boundary(geoms[b])))
+            a, b = a[length > 1e-9], b[length > 1e-9]
+            for i in redo:
+                self._colour.pop(keys[i], None)
+            for i in redo:
+                taken = {self._colour.get(keys[j]) for j in b[a == i]}
+                c = 0
+                while c in taken:
+                    c += 1
+                self._colour[keys[i]] = c
+        self._colour_dirty = set()
+        return [self._colour[k] for k in keys]
+
+    # ------------------------------------------------------------------ the answer
+
+    def violations(self, grids: pd.DataFrame, labels: np.ndarray,
+                   severities: tuple[str, ...] = ("error",)) -> list[Violation]:
+        """Every broken rule of the grids last given to :meth:`update` (see :func:`violations`)."""
+        profile = self.profile
+        n = len(grids)
+        keys = list(grids.index)
+        geoms = np.array([self._geom[k] for k in keys], dtype=object)
+        hh_blocks = self.block_hh
+        ok = labels >= 0
+        households = np.bincount(labels[ok], weights=hh_blocks[ok], minlength=n).round()
+        n_blocks = np.bincount(labels[ok], minlength=n)
+        codes = grids["code"].astype(str).tolist()
+        flags = _flag_sets(grids)
+        locked = grids["locked"].to_numpy(dtype=bool) if "locked" in grids else np.zeros(n, dtype=bool)
+        heaviest = np.zeros(n)
+        np.maximum.at(heaviest, labels[ok], hh_blocks[ok])
+        # One block over the maximum holding all of the grid's households is one building: accepted, as in metrics.
+        single = (heaviest > profile.grid.max_households) & (heaviest == households)
+        # The oversize_building flag is not taken on trust: a grid that received more blocks holds more
+        # than its one building, so the single-block test above decides.
+        exempt = BOUND_EXEMPT - {"oversize_building"}
+        why = [", ".join(sorted(flags[r] & exempt) or (["locked"] if locked[r] else [])
+                         or (["oversize_building"] if single[r] else [])) for r in range(n)]
+        accepted = np.array([bool(w) for w in why], dtype=bool)
+        rows = [[r] for r in range(n)]
+        found: list[Violation] = []
+        found += _bounds_checks("grid", codes, rows, geoms, households, accepted, profile.grid, why)
+        found += _piece_violations("grid", codes, rows, [self._pieces[k] for k in keys], geoms, n_blocks == 0)
+
+        # Upper levels: the unions of their grids (recomputed only for units whose grids changed).
+        upper = [("community", "community_code", profile.community)]
+        if profile.levels.groups:
+            upper.append(("group", "group_code", profile.group))
+        seen_units: set[tuple[str, str]] = set()
+        for level, column, bounds in upper:
+            if column not in grids:
+                continue
+            unit_of = grids[column].fillna("").astype(str).to_numpy()
+            names, lab = np.unique(unit_of, return_inverse=True)
+            members = [np.flatnonzero(lab == j) for j in range(len(names))]
+            sel = [j for j in range(len(names)) if names[j] != ""]
+            stale = []
+            for j in sel:
+                ukey = (level, str(names[j]))
+                seen_units.add(ukey)
+                signature = tuple(keys[r] for r in members[j])
+                cached = self._units.get(ukey)
+                if cached is None or cached[0] != signature or any(keys[r] in self._units_dirty for r in members[j]):
+                    stale.append(j)
+            if stale:
+                flat = np.concatenate([members[j] for j in stale])
+                lab_stale = np.concatenate([np.full(len(members[j]), i) for i, j in enumerate(stale)])
+                u_geoms = dissolve_by_label(geoms[flat], lab_stale, len(stale))
+                for i, (j, ug) in enumerate(zip(stale, u_geoms, strict=True)):
+                    self._units[(level, str(names[j]))] = (tuple(keys[r] for r in members[j]), ug,
+                                                           _pieces(np.array([ug], dtype=object), self.tolerance)[0])
+            u_codes = [str(names[j]) for j in sel]
+            u_rows = [members[j].tolist() for j in sel]
+            u_geoms_all = np.array([self._units[(level, c)][1] for c in u_codes], dtype=object)
+            u_hh = np.array([households[members[j]].sum() for j in sel])
+            u_accepted = np.array([bool(len(members[j])) and all(accepted[members[j]]) for j in sel], dtype=bool)
+            found += _bounds_checks(level, u_codes, u_rows, u_geoms_all, u_hh, u_accepted, bounds,
+                                    ["every grid accepted" if a else "" for a in u_accepted])
+            found += _piece_violations(level, u_codes, u_rows, [self._units[(level, c)][2] for c in u_codes],
+                                       u_geoms_all, np.zeros(len(sel), dtype=bool))
+        for ukey in set(self._units) - seen_units:
+            del self._units[ukey]
+        self._units_dirty = set()
+
+        # Gaps and overlaps.
+        tree = shapely.STRtree(geoms) if len(geoms) else None
+        position = {k: i for i, k in enumerate(keys)}
+        for hole in sorted(self._gaps, key=lambda h: shapely.get_coordinates(shapely.point_on_surface(h))[0].tolist()):
+            near = sorted(int(x) for x in tree.query(shapely.buffer(hole, 0.01), predicate="intersects")) \
+                if tree is not None else []
+            a = float(shapely.area(hole))
+            found.append(Violation("gap", "plan", near, [codes[r] for r in near], hole, a, f"{a:.0f} m² uncovered"))
+        for (ka, kb), geom in sorted(self._pairs.items(), key=lambda kv: sorted((position[kv[0][0]],
+                                                                                 position[kv[0][1]]))):
+            a, b = sorted((position[ka], position[kb]))
+            found.append(Violation("overlap", "plan", [a, b], [codes[a], codes[b]], geom, float(shapely.area(geom)),
+                                   f"{shapely.area(geom):.0f} m² in two grids"))
+
+        # Compounds that fit in one grid spread over several.
+        if self.compounds is not None:
+            comp = np.asarray(self.compounds)
+            has = (comp >= 0) & ok
+            if has.any():
+                frame = pd.DataFrame({"c": comp[has], "g": labels[has]}).drop_duplicates()
+                spread = frame.groupby("c")["g"].nunique()
+                comp_hh = pd.Series(hh_blocks[comp >= 0]).groupby(comp[comp >= 0]).sum()
+                for c in spread.index[spread.to_numpy() > 1]:
+                    if comp_hh[c] > profile.grid.max_households:
+                        continue
+                    inside = np.flatnonzero(comp == c)
+                    grid_rows = sorted(int(r) for r in np.unique(labels[inside][labels[inside] >= 0]))
+                    found.append(Violation("split_compound", "grid", grid_rows, [codes[r] for r in grid_rows],
+                                           shapely.union_all(self.block_geoms[inside]), len(grid_rows),
+                                           f"compound of {int(comp_hh[c])} households in {len(grid_rows)} grids"))
+
+        # Exclusive grids (专属网格) hold their site, whole and alone.
+        if self.sites is not None:
+            site = np.asarray(self.sites)
+            exclusive = np.array(["exclusive" in f for f in flags], dtype=bool)
+            frame = pd.DataFrame({"s": site[ok & (site >= 0)], "g": labels[ok & (site >= 0)]}).drop_duplicates()
+            for s, grp in frame.groupby("s", sort=True):
+                spread_rows = sorted(int(g) for g in grp["g"])
+                if len(spread_rows) > 1:
+                    found.append(Violation("split_exclusive", "grid", spread_rows, [codes[r] for r in spread_rows],
+                                           shapely.union_all(self.block_geoms[site == s]), len(spread_rows),
+                                           f"an exclusive site in {len(spread_rows)} grids"))
+            for r in np.flatnonzero(exclusive):
+                mine = labels == r
+                if not (mine & (site >= 0)).any():
+                    continue
+                main = np.bincount(site[mine & (site >= 0)]).argmax()
+                others = int((mine & (site != main)).sum())
+                if others:
+                    found.append(Violation("split_exclusive", "grid", [int(r)], [codes[int(r)]], geoms[r], others,
+                                           f"exclusive grid holds {others} block(s) of no site or another site"))
+        order = {k: i for i, k in enumerate(VIOLATION_KINDS)}
+        levels = ("grid", "group", "community", "plan")
+        found.sort(key=lambda v: (order.get(v.kind, len(order)), levels.index(v.level)))
+        return [v for v in found if v.severity in severities]
 
 
 def violations(plan: Plan, profile: Profile, *, tolerance: Tolerance | None = None,
@@ -224,137 +538,19 @@ def violations(plan: Plan, profile: Profile, *, tolerance: Tolerance | None = No
     Returns
     -------
     list of Violation
-        In the order of :data:`VIOLATION_KINDS`, then by position.
+        In the order of :data:`VIOLATION_KINDS`, then by level.
 
     Examples
     --------
     >>> import gridkit
-    >>> plan = gridkit.read_plan("data/samples/plans/hk_tsim_sha_tsui.gpkg")  # doctest: +SKIP
-    >>> violations(plan, plan.profile())  # doctest: +SKIP
+    >>> plan = gridkit.partition(gridkit.read_area("data/samples/hk_tsim_sha_tsui.gpkg"), seed=0)
+    >>> violations(plan, plan.profile())
     []
+    >>> grids = plan.grids.copy()
+    >>> grids.loc[0, "geometry"] = shapely.affinity.translate(grids.geometry[0], 40, 0)
+    >>> sorted({v.kind for v in violations(dataclasses.replace(plan, grids=grids), plan.profile())})
+    ['gap', 'overlap']
     """
-    tolerance = tolerance or Tolerance()
-    grids = plan.grids
-    n = len(grids)
-    geoms = grids.geometry.values.to_numpy()
-    block_geoms = plan.blocks.geometry.values.to_numpy()
-    labels = block_grids(block_geoms, geoms) if labels is None else np.asarray(labels)
-    hh_blocks = plan.blocks["households"].to_numpy(dtype=float)
-    ok = labels >= 0
-    households = np.bincount(labels[ok], weights=hh_blocks[ok], minlength=n).round()
-    n_blocks = np.bincount(labels[ok], minlength=n)
-    codes = grids["code"].astype(str).tolist()
-    flags = _flag_sets(grids)
-    locked = grids["locked"].to_numpy(dtype=bool) if "locked" in grids else np.zeros(n, dtype=bool)
-    heaviest = np.zeros(n)
-    np.maximum.at(heaviest, labels[ok], hh_blocks[ok])
-    # One block over the maximum holding all of the grid's households is one building: accepted, as in metrics.
-    single = (heaviest > profile.grid.max_households) & (heaviest == households)
-    # The oversize_building flag is not taken on trust: a grid that received more blocks holds more
-    # than its one building, so the single-block test above decides.
-    exempt = BOUND_EXEMPT - {"oversize_building"}
-    why = [", ".join(sorted(flags[r] & exempt) or (["locked"] if locked[r] else [])
-                     or (["oversize_building"] if single[r] else [])) for r in range(n)]
-    accepted = np.array([bool(w) for w in why], dtype=bool)
-    rows = [[r] for r in range(n)]
-    found: list[Violation] = []
-    found += _bounds_checks("grid", codes, rows, geoms, households, accepted, profile.grid, why)
-    found += _pieces("grid", codes, rows, geoms, n_blocks == 0, tolerance)
-
-    valid = _valid(geoms)
-    # Upper levels: the unions of their grids.
-    upper = [("community", "community_code", profile.community)]
-    if profile.levels.groups:
-        upper.append(("group", "group_code", profile.group))
-    for level, column, bounds in upper:
-        if column not in grids:
-            continue
-        unit_of = grids[column].fillna("").astype(str).to_numpy()
-        names, lab = np.unique(unit_of, return_inverse=True)
-        present = names != ""
-        if not present.any():
-            continue
-        u_geoms = dissolve_by_label(valid, lab, len(names))
-        u_hh = np.bincount(lab, weights=households, minlength=len(names))
-        members = [np.flatnonzero(lab == j).tolist() for j in range(len(names))]
-        u_accepted = np.array([all(accepted[r] for r in members[j]) for j in range(len(names))], dtype=bool)
-        u_why = ["every grid accepted" if u_accepted[j] else "" for j in range(len(names))]
-        sel = np.flatnonzero(present)
-        found += _bounds_checks(level, [str(names[j]) for j in sel], [members[j] for j in sel], u_geoms[sel],
-                                u_hh[sel], u_accepted[sel], bounds, [u_why[j] for j in sel])
-        found += _pieces(level, [str(names[j]) for j in sel], [members[j] for j in sel], u_geoms[sel],
-                         np.zeros(len(sel), dtype=bool), tolerance)
-
-    found += _coverage(plan, valid, codes, tolerance)
-
-    # Compounds that fit in one grid spread over several.
-    if compounds is not None:
-        comp = np.asarray(compounds)
-        has = (comp >= 0) & ok
-        if has.any():
-            frame = pd.DataFrame({"c": comp[has], "g": labels[has]}).drop_duplicates()
-            spread = frame.groupby("c")["g"].nunique()
-            comp_hh = pd.Series(hh_blocks[comp >= 0]).groupby(comp[comp >= 0]).sum()
-            for c in spread.index[spread.to_numpy() > 1]:
-                if comp_hh[c] > profile.grid.max_households:
-                    continue
-                inside = np.flatnonzero(comp == c)
-                grid_rows = sorted(int(r) for r in np.unique(labels[inside][labels[inside] >= 0]))
-                geom = shapely.union_all(block_geoms[inside])
-                found.append(Violation("split_compound", "grid", grid_rows, [codes[r] for r in grid_rows], geom,
-                                       len(grid_rows),
-                                       f"compound of {int(comp_hh[c])} households in {len(grid_rows)} grids"))
-
-    # Exclusive grids (专属网格) hold their site, whole and alone.
-    if sites is not None:
-        site = np.asarray(sites)
-        exclusive = np.array(["exclusive" in f for f in flags], dtype=bool)
-        frame = pd.DataFrame({"s": site[ok & (site >= 0)], "g": labels[ok & (site >= 0)]}).drop_duplicates()
-        for s, grp in frame.groupby("s", sort=True):
-            spread = sorted(int(g) for g in grp["g"])
-            if len(spread) > 1:
-                found.append(Violation("split_exclusive", "grid", spread, [codes[r] for r in spread],
-                                       shapely.union_all(block_geoms[site == s]), len(spread),
-                                       f"an exclusive site in {len(spread)} grids"))
-        for r in np.flatnonzero(exclusive):
-            mine = labels == r
-            others = int((mine & (site != np.bincount(site[mine & (site >= 0)] + 1).argmax() - 1)).sum()) \
-                if (mine & (site >= 0)).any() else 0
-            if others:
-                found.append(Violation("split_exclusive", "grid", [int(r)], [codes[int(r)]], geoms[r], others,
-                                       f"exclusive grid holds {others} block(s) of no site or another site"))
-    order = {k: i for i, k in enumerate(VIOLATION_KINDS)}
-    found.sort(key=lambda v: (order.get(v.kind, len(order)), ("grid", "group", "community", "plan").index(v.level)
-                              if v.level in ("grid", "group", "community", "plan") else 9))
-    return [v for v in found if v.severity in severities]
-
-
-def _coverage(plan: Plan, valid: np.ndarray, codes: list[str], tolerance: Tolerance) -> list[Violation]:
-    """Parts of the area in no grid, and in two."""
-    out: list[Violation] = []
-    area = shapely.union_all(plan.area.geometry.values.to_numpy())
-    covered = shapely.union_all(valid) if len(valid) else shapely.Polygon()
-    holes, _ = _polygon_parts(np.array([shapely.difference(area, covered)], dtype=object))
-    holes = holes[~tolerance.slivers(holes)] if len(holes) else holes
-    tree = shapely.STRtree(valid) if len(valid) else None
-    for hole in holes:
-        near = sorted(int(x) for x in tree.query(shapely.buffer(hole, 0.01), predicate="intersects")) if tree else []
-        a = float(shapely.area(hole))
-        out.append(Violation("gap", "plan", near, [codes[r] for r in near], hole, a, f"{a:.0f} m² uncovered"))
-    if len(valid) > 1 and tree is not None:
-        left, right = tree.query(valid, predicate="overlaps")
-        l2, r2 = tree.query(valid, predicate="contains")
-        left, right = np.r_[left, l2], np.r_[right, r2]
-        keep = left != right
-        pairs = np.unique(np.sort(np.column_stack([left[keep], right[keep]]), axis=1), axis=0)
-        if len(pairs):
-            inter = shapely.intersection(valid[pairs[:, 0]], valid[pairs[:, 1]])
-            parts, owner = _polygon_parts(inter)
-            big = ~tolerance.slivers(parts) if len(parts) else np.zeros(0, dtype=bool)
-            for i in np.unique(owner[big]):
-                mine = parts[big & (owner == i)]
-                geom = shapely.multipolygons(mine) if len(mine) > 1 else mine[0]
-                a, b = int(pairs[i, 0]), int(pairs[i, 1])
-                out.append(Violation("overlap", "plan", [a, b], [codes[a], codes[b]], geom, float(shapely.area(geom)),
-                                     f"{shapely.area(geom):.0f} m² in two grids"))
-    return out
+    live = LiveChecks(plan, profile, tolerance=tolerance, compounds=compounds, sites=sites)
+    found = live.update(plan.grids)
+    return live.violations(plan.grids, found if labels is None else np.asarray(labels), severities)

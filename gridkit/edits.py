@@ -34,7 +34,7 @@ import shapely
 from .area import Area
 from .blocks import Blocks
 from .changes import compare_plans
-from .checks import Tolerance, Violation, block_grids, violations
+from .checks import LiveChecks, Tolerance, Violation, block_grids
 from .codes import GRID_WIDTH, new_codes
 from .errors import GridkitError
 from .exclusive import site_components
@@ -146,6 +146,7 @@ class Editor:
         self.max = int(self.profile.grid.max_households)
         self.min = int(self.profile.grid.min_households)
         self.precision = float(self.profile.blocks.precision_m)
+        self.live = LiveChecks(plan, self.profile, tolerance=self.tolerance)
         self._graph: nx.Graph | None = None
         self._arrays: GraphArrays | None = None
         # Exclusive grids of the plan as opened: their blocks are sites that stay one grid each.
@@ -223,8 +224,12 @@ class Editor:
     # ------------------------------------------------------------------ reading the layer
 
     def assignment(self, grids: gpd.GeoDataFrame) -> np.ndarray:
-        """Row (position in ``grids``) of the grid each block belongs to; -1 where none covers half of it."""
-        return block_grids(self.block_geoms, grids.geometry.values.to_numpy())
+        """Row (position in ``grids``) of the grid each block belongs to; -1 where none covers half of it.
+
+        Kept up to date by :class:`gridkit.checks.LiveChecks`: only blocks under grids that changed
+        since the last call are looked at again.
+        """
+        return self.live.update(grids)
 
     def _sums(self, labels: np.ndarray, k: int) -> dict[str, np.ndarray]:
         ok = labels >= 0
@@ -265,23 +270,22 @@ class Editor:
         return pd.concat([frame, staff], axis=1)
 
     def colours(self, grids: gpd.GeoDataFrame) -> dict[str, str]:
-        """Grid code → fill colour, neighbours different (as the wall chart colours them)."""
-        from .maps.colour import grid_colours, palette_colour
+        """Grid code → fill colour, neighbours different (the wall chart's palette)."""
+        from .maps.colour import palette_colour
 
-        if len(grids) == 0:
-            return {}
-        index = grid_colours(grids.geometry.values.to_numpy())
-        return {str(c): palette_colour(int(i)) for c, i in zip(grids["code"], index, strict=True)}
-
-    def _snapshot_plan(self, grids: gpd.GeoDataFrame) -> Plan:
-        return dataclasses.replace(self.plan, grids=grids.reset_index(drop=True), blocks=self.blocks)
+        self.live.update(grids)
+        return {str(c): palette_colour(int(i)) for c, i in zip(grids["code"], self.live.colours(grids), strict=True)}
 
     def violations(self, grids: gpd.GeoDataFrame, labels: np.ndarray | None = None,
                    severities: tuple[str, ...] = ("error",)) -> list[Violation]:
         """Every broken rule (:func:`gridkit.checks.violations`) of the grids as they are."""
-        labels = self.assignment(grids) if labels is None else labels
-        return violations(self._snapshot_plan(grids), self.profile, tolerance=self.tolerance,
-                          compounds=self.compounds, sites=self.sites, labels=labels, severities=severities)
+        found = self.live.update(grids)
+        return self._found(grids, found if labels is None else labels, severities)
+
+    def _found(self, grids: gpd.GeoDataFrame, labels: np.ndarray, severities: tuple[str, ...]) -> list[Violation]:
+        self.live.tolerance = self.tolerance
+        self.live.compounds, self.live.sites = self.compounds, self.sites
+        return self.live.violations(grids, labels, severities)
 
     def check(self, grids: gpd.GeoDataFrame) -> dict[str, Any]:
         """Statistics, violations (errors), notes (accepted exceptions, warnings) and colours, in one pass.
@@ -292,9 +296,7 @@ class Editor:
         labels = self.assignment(grids)
         stats = self.statistics(grids, labels)
         fids = grids.index.to_numpy()
-        found = violations(self._snapshot_plan(grids), self.profile, tolerance=self.tolerance,
-                           compounds=self.compounds, sites=self.sites, labels=labels,
-                           severities=("error", "accepted", "warning"))
+        found = self._found(grids, labels, ("error", "accepted", "warning"))
 
         def plain(v: Violation) -> dict[str, Any]:
             return {**v.as_dict(), "fids": [int(fids[r]) for r in v.rows]}
