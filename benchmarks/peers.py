@@ -436,7 +436,7 @@ def worker(method: str, graph_path: Path, out_path: Path, seed: int, time_limit:
     g, bounds, params = load_graph(graph_path)
     info: dict = {"method": method}
     if method == "gridkit":
-        from gridkit.engine import Bounds, partition_graph
+        from gridkit.engine import Bounds, EngineSettings, PairSettings, partition_graph
         from gridkit.graph import GraphArrays
     else:
         piece_solver(method, seed, gc_attempts)  # imports the peer's library
@@ -452,8 +452,9 @@ def worker(method: str, graph_path: Path, out_path: Path, seed: int, time_limit:
     try:
         if method == "gridkit":
             arrays = GraphArrays(g.weight, g.indptr, g.indices, g.cost, g.x, g.y, g.area)
-            res = partition_graph(arrays, Bounds(*bounds), seed=seed, passes=params["passes"],
-                                  compactness_weight=params["compactness_weight"], unit_cost=params["unit_cost"])
+            pairs = params.get("pairs")
+            settings = EngineSettings(**{**params, "pairs": PairSettings(**pairs) if pairs else None})
+            res = partition_graph(arrays, Bounds(*bounds), settings, seed=seed)
             labels, flags, pieces = res.labels, {int(k): list(v) for k, v in res.flags.items()}, []
         else:
             labels, flags, pieces = frame(g, bounds, piece_solver(method, seed, gc_attempts), deadline)
@@ -554,10 +555,13 @@ def judge(prep, run: Run) -> dict:
     return out
 
 
-def engine_params(prep) -> dict:
-    p = prep.profile
-    return {"passes": p.partition.refine_passes, "compactness_weight": p.partition.compactness_weight,
-            "unit_cost": p.roads.cost_minor}
+def engine_params(prep, **changes) -> dict:
+    """The engine settings of the prepared area's profile (``gridkit.engine.EngineSettings``), as a dict."""
+    import dataclasses
+
+    from gridkit.engine import EngineSettings
+
+    return dataclasses.asdict(EngineSettings.from_profile(prep.profile).replace(**changes))
 
 
 def bounds_of(prep) -> tuple[int, int, int]:

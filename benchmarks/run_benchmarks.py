@@ -74,7 +74,7 @@ def worker(path: str, seed: int, cprofile_out: str | None, cprofile_over: float,
     import gridkit  # noqa: F401
     from gridkit import read_area
     from gridkit.blocks import make_blocks
-    from gridkit.engine import Bounds, partition_graph
+    from gridkit.engine import Bounds, EngineSettings, partition_graph
     from gridkit.graph import build_graph, graph_arrays
     from gridkit.households import assign_households
     from gridkit.profile import load_profile
@@ -107,9 +107,7 @@ def worker(path: str, seed: int, cprofile_out: str | None, cprofile_over: float,
         arrays = graph_arrays(graph)
         b = time.perf_counter()
         cb = time.process_time()
-        result = partition_graph(arrays, bounds, seed=profile.partition.seed, passes=profile.partition.refine_passes,
-                                 compactness_weight=profile.partition.compactness_weight,
-                                 unit_cost=profile.roads.cost_minor)
+        result = partition_graph(arrays, bounds, EngineSettings.from_profile(profile))
         c = time.perf_counter()
         cpu.update(graph_cpu_s=cb - ca, engine_cpu_s=time.process_time() - cb)
         return b - a, c - b, int(result.labels.max()) + 1

@@ -93,6 +93,7 @@ def partition_cmd(
     output: Annotated[str, typer.Option("-o", "--output", help="Plan to write: a GeoPackage, or a PostGIS URL (postgresql://…?schema=…).")],
     profile: Annotated[str, typer.Option("--profile", help="Shipped profile name or a TOML file.")] = "default",
     seed: Annotated[int | None, typer.Option("--seed", help="Random seed (default: the profile's).")] = None,
+    prefer: Annotated[str | None, typer.Option("--prefer", help="fewest: as few grids as the bounds allow; roads: up to partition.roads_extra_grids more per piece where that lowers the cut cost (default: the profile's).")] = None,
     households: Annotated[Path | None, typer.Option("--households", help="Register CSV/XLSX: building_id or address -> households, population.")] = None,
     from_gcj02: Annotated[bool, typer.Option("--from-gcj02", help="Input lon/lat are GCJ-02.")] = False,
     existing: Annotated[Path | None, typer.Option("--existing", help="Existing plan GeoPackage to keep where the rules allow.")] = None,
@@ -108,7 +109,7 @@ def partition_cmd(
 
     def run() -> Any:
         with progress_bar(str(input_path)) as report:
-            return partition_file(input_path, output, profile=profile, seed=seed, households=households,
+            return partition_file(input_path, output, profile=profile, seed=seed, prefer=prefer, households=households,
                                   key_column=key_column, households_column=households_column,
                                   population_column=population_column, totals=totals, existing=existing,
                                   from_gcj02=from_gcj02, progress=report)

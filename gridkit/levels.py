@@ -21,7 +21,7 @@ import numpy as np
 from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components
 
-from .engine import Bounds, PairSettings, PartitionResult, partition_graph
+from .engine import Bounds, EngineSettings, PartitionResult, partition_graph
 from .graph import GraphArrays, subgraph
 from .profile import Profile
 from .progress import Progress, each, span
@@ -112,14 +112,15 @@ def _connected(g: GraphArrays, nodes: np.ndarray, src: np.ndarray) -> bool:
     return len(np.unique(comp[nodes])) == 1
 
 
-def _engine(g: GraphArrays, bounds: Bounds, profile: Profile, home: np.ndarray | None = None) -> PartitionResult:
-    """The partition engine on one (contracted) graph with the profile's settings."""
-    p = profile.partition
-    pairs = PairSettings(exact_max_nodes=p.pair_exact_blocks, trees=p.pair_trees, sweeps=p.pair_sweeps,
-                         budget_s=p.pair_budget_s, candidates=p.pair_candidates)
-    return partition_graph(g, bounds, seed=p.seed, passes=p.refine_passes, compactness_weight=p.compactness_weight,
-                           unit_cost=profile.roads.cost_minor, pairs=pairs, home=home,
-                           stability_weight=p.stability_weight)
+def _engine(g: GraphArrays, bounds: Bounds, profile: Profile, home: np.ndarray | None = None, *,
+            fewest: bool = False) -> PartitionResult:
+    """The partition engine on one (contracted) graph with the profile's settings.
+
+    ``fewest`` overrides ``partition.prefer``: a hand split into N wants N, not
+    extra grids for the roads' sake.
+    """
+    settings = EngineSettings.from_profile(profile)
+    return partition_graph(g, bounds, settings.replace(prefer="fewest") if fewest else settings, home=home)
 
 
 def _solve_level(g: GraphArrays, bounds: Bounds, profile: Profile, *, units: np.ndarray, home: np.ndarray | None,
@@ -393,7 +394,7 @@ def divide(g: GraphArrays, n: int, level: UnitBounds, profile: Profile, *,
     # (still under what n - 1 parts hold). A compound heavier than that stays whole: fewer parts.
     for cap in dict.fromkeys((hi, min(below, level.max_households))):
         top = max(cap, heaviest, 1)
-        result = _engine(small, Bounds(min(lo, top), min(target, top), top), profile)
+        result = _engine(small, Bounds(min(lo, top), min(target, top), top), profile, fewest=True)
         labels = np.unique(result.labels[super_of], return_inverse=True)[1]
         parts = int(labels.max()) + 1 if len(labels) else 0
         if parts == n:

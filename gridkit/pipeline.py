@@ -49,6 +49,7 @@ def partition_file(
     *,
     profile: Profile | str = "default",
     seed: int | None = None,
+    prefer: str | None = None,
     households: str | Path | None = None,
     key_column: str | None = None,
     households_column: str | None = None,
@@ -70,6 +71,9 @@ def partition_file(
         A profile, or a shipped profile's name or a TOML file.
     seed : int, optional
         Overrides the profile's seed.
+    prefer : str, optional
+        Overrides the profile's ``partition.prefer``: ``"fewest"`` grids, or
+        ``"roads"`` (a few more grids where that puts boundaries on streets).
     households : str or Path, optional
         A household register (:func:`gridkit.register.read_register`); its unmatched rows are
         written beside a file plan (:func:`gridkit.register.unmatched_path`).
@@ -102,7 +106,7 @@ def partition_file(
     check_output(output, PLAN_SUFFIXES, inputs=inputs, also=[register_out] if register_out else ())
     steps = stages(progress, FILE_STAGES)
     next(steps)
-    prof = (profile if isinstance(profile, Profile) else load_profile(profile)).with_seed(seed)
+    prof = (profile if isinstance(profile, Profile) else load_profile(profile)).with_seed(seed).with_prefer(prefer)
     register = read_register(households, key_column=key_column, households_column=households_column,
                              population_column=population_column) if households is not None else None
     known = read_totals(totals) if totals is not None else None

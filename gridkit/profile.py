@@ -183,6 +183,14 @@ class Partition:
     pair_sweeps: int = _num(0, 1000)
     pair_budget_s: float = _num(0, 10**5)
     pair_candidates: int = _num(0, 100)
+    part_counts: int = _num(1, 20)
+    fill_min: float = _num(0.1, 1)
+    extra_part_counts: int = _num(0, 100)
+    seeds: int = _num(1, 100)
+    seeds_max_blocks: int = _num(0, 10**8)
+    one_count_min_blocks: int = _num(0, 10**8)
+    prefer: str = "fewest"
+    roads_extra_grids: int = _num(0, 100)
 
 
 @dataclass(frozen=True)
@@ -261,6 +269,20 @@ class Profile:
         _check_value("partition.seed", seed, int, {"lo": 0, "hi": 2**31 - 1}, "--seed")
         part = dataclasses.replace(self.partition, seed=seed)
         return dataclasses.replace(self, partition=part)
+
+    def with_prefer(self, prefer: str | None) -> Profile:
+        """This profile with ``partition.prefer`` replaced (``"fewest"`` or ``"roads"``; ``None`` keeps it).
+
+        Examples
+        --------
+        >>> load_profile("default").with_prefer("roads").partition.prefer
+        'roads'
+        """
+        if prefer is None:
+            return self
+        if prefer not in ("fewest", "roads"):
+            raise ProfileError(f"--prefer: must be fewest or roads, not {prefer!r}")
+        return dataclasses.replace(self, partition=dataclasses.replace(self.partition, prefer=prefer))
 
 
     def with_codes(self, office_code: str) -> Profile:
@@ -442,6 +464,8 @@ def _check_consistency(p: Profile, where: str) -> None:
                 f"{where}: '{level}' needs min_households <= target_households <= max_households "
                 f"(got {b.min_households}, {b.target_households}, {b.max_households})"
             )
+    if p.partition.prefer not in ("fewest", "roads"):
+        raise ProfileError(f"{where}: 'partition.prefer' must be \"fewest\" or \"roads\", not {p.partition.prefer!r}")
     if p.community.max_households < p.grid.max_households:
         raise ProfileError(f"{where}: community.max_households is below grid.max_households")
     if not p.codes.county_code.isdigit() or len(p.codes.county_code) != 6:

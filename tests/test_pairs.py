@@ -12,7 +12,7 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from gridkit.engine import Bounds, PairSettings, partition_graph, score_labels
+from gridkit.engine import Bounds, EngineSettings, PairSettings, partition_graph, score_labels
 from gridkit.engine.model import cut_cost
 from gridkit.engine.pairs import pair_refine, resplit
 from gridkit.engine.refine import refine
@@ -122,9 +122,10 @@ def test_pair_refine_keeps_every_guarantee_and_is_deterministic(seed):
     costs = {}
     g = _lattice(8, 6, lambda i: int(weights[i]), lambda u, v: costs.setdefault((u, v), float(rng.uniform(0.1, 6))))
     bounds = Bounds(60, 170, 200)
-    plain = partition_graph(g, bounds, seed=seed, passes=8, compactness_weight=0.3, unit_cost=0.7)
-    paired = partition_graph(g, bounds, seed=seed, passes=8, compactness_weight=0.3, unit_cost=0.7, pairs=SETTINGS)
-    again = partition_graph(g, bounds, seed=seed, passes=8, compactness_weight=0.3, unit_cost=0.7, pairs=SETTINGS)
+    settings = EngineSettings.from_profile().replace(seed=seed, pairs=SETTINGS)
+    plain = partition_graph(g, bounds, settings.replace(pairs=None))
+    paired = partition_graph(g, bounds, settings)
+    again = partition_graph(g, bounds, settings)
     assert np.array_equal(paired.labels, again.labels)
     assert score_labels(g, paired.labels, bounds) <= score_labels(g, plain.labels, bounds)
     s = State(g, paired.labels)

@@ -13,5 +13,7 @@ the least cut), and the best of all is kept.
 from .run import METHODS, PartitionResult, partition_graph
 from .model import Bounds, score_labels
 from .pairs import PairSettings
+from .settings import EngineSettings
 
-__all__ = ["METHODS", "PartitionResult", "partition_graph", "Bounds", "score_labels", "PairSettings"]
+__all__ = ["METHODS", "PartitionResult", "partition_graph", "Bounds", "score_labels", "PairSettings",
+           "EngineSettings"]

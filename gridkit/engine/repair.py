@@ -12,7 +12,7 @@ import heapq
 
 from .state import State
 
-__all__ = ["repair", "split_contiguity", "shed_and_split", "merge_parts", "dissolve_parts", "fill_underweight",
+__all__ = ["repair", "split_contiguity", "shed_and_split", "split_to", "merge_parts", "dissolve_parts", "fill_underweight",
            "absorb_small"]
 
 
@@ -125,13 +125,37 @@ def shed_and_split(s: State, max_weight: int, target: int) -> None:
         queue.sort()
 
 
-def merge_parts(s: State, max_weight: int) -> int:
-    """Merge adjacent parts whose households fit together; return how many merges."""
+def split_to(s: State, parts: int) -> int:
+    """Split the heaviest divisible parts in two (a connected half grown from a corner) until there are ``parts``.
+
+    METIS may return fewer parts than asked for; a plan asked to hold more
+    grids than the fewest gets them here. Returns the splits made.
+    """
+    splits = 0
+    while len(s.members) < parts:
+        free = [p for p in s.parts() if len(s.members[p]) > 1 and not any(s.fixed[v] for v in s.members[p])]
+        if not free:
+            break
+        p = max(free, key=lambda q: (s.weight[q], len(s.members[q]), -q))
+        region = _grow(s, p, max(1, s.weight[p] // 2))
+        if not region or len(region) == len(s.members[p]):
+            region = {min(s.members[p])}
+        s.new_part(region)
+        for comp in s.components(s.members[p])[1:]:
+            s.new_part(comp)
+        splits += 1
+    return splits
+
+
+def merge_parts(s: State, max_weight: int, min_parts: int = 0) -> int:
+    """Merge adjacent parts whose households fit together, down to ``min_parts``; return how many merges."""
     merges = 0
     changed = True
     while changed:
         changed = False
         for p in sorted(s.parts(), key=lambda p: (s.weight[p], p)):
+            if len(s.members) <= min_parts:
+                return merges
             if p not in s.members:
                 continue
             if any(s.fixed[v] for v in s.members[p]):
@@ -165,10 +189,12 @@ def _dissolve(s: State, p: int, max_weight: int) -> bool:
     return True
 
 
-def dissolve_parts(s: State, max_weight: int) -> int:
-    """Remove whole parts by spreading their blocks over neighbours with room."""
+def dissolve_parts(s: State, max_weight: int, min_parts: int = 0) -> int:
+    """Remove whole parts by spreading their blocks over neighbours with room, down to ``min_parts``."""
     removed = 0
     for p in sorted(s.parts(), key=lambda p: (s.weight[p], p)):
+        if len(s.members) <= min_parts:
+            break
         if p not in s.members or any(s.fixed[v] for v in s.members[p]):
             continue
         if _dissolve(s, p, max_weight):
@@ -181,14 +207,14 @@ def absorb_small(s: State, p: int, max_weight: int) -> bool:
     return _absorb_into_neighbour(s, p, max_weight)
 
 
-def repair(s: State, max_weight: int, target: int, *, merge: bool = True) -> None:
-    """Contiguity, then the maximum, then (with ``merge``) as few parts as fit."""
+def repair(s: State, max_weight: int, target: int, *, merge: bool = True, min_parts: int = 0) -> None:
+    """Contiguity, then the maximum, then (with ``merge``) as few parts as fit, but not under ``min_parts``."""
     split_contiguity(s)
     shed_and_split(s, max_weight, target)
     split_contiguity(s, max_weight)
     if merge:
-        merge_parts(s, max_weight)
-        dissolve_parts(s, max_weight)
+        merge_parts(s, max_weight, min_parts)
+        dissolve_parts(s, max_weight, min_parts)
 
 
 def fill_underweight(s: State, min_weight: int, max_weight: int) -> int:

@@ -11,24 +11,14 @@ from scipy.sparse.csgraph import connected_components
 
 from ..graph import GraphArrays, subgraph
 from .model import Bounds, score_labels
-from .pairs import PairSettings, pair_refine
+from .pairs import pair_refine
 from .refine import refine
-from .repair import absorb_small, dissolve_parts, fill_underweight, merge_parts, repair
+from .repair import absorb_small, dissolve_parts, fill_underweight, merge_parts, repair, split_to
 from .seed import metis_seed
+from .settings import EngineSettings
 from .state import State
 
 __all__ = ["METHODS", "PartitionResult", "partition_graph"]
-
-# Above this many blocks in one piece, try a single part count to stay fast.
-_MANY_BLOCKS = 20000
-# Below this many blocks, several METIS seeds are tried for each part count:
-# cheap there, and the best of a few seeds cuts noticeably less.
-_FEW_BLOCKS = 5000
-_SEEDS_WHEN_FEW = 3
-# Further part counts tried when no attempt kept every part within bounds.
-_EXTRA_PART_COUNTS = 3
-# Part counts tried: the fewest possible, then with a little room per part.
-_FILL_LEVELS = (1.0, 0.95, 0.9)
 
 
 @dataclass(frozen=True)
@@ -57,62 +47,88 @@ def _from_home(g: GraphArrays, home: np.ndarray) -> np.ndarray:
     return labels
 
 
-def _gridkit_piece(g: GraphArrays, bounds: Bounds, *, seed: int, passes: int, compactness_weight: float,
-                   unit_cost: float, pairs: PairSettings | None = None, home: np.ndarray | None = None,
-                   stability_weight: float = 0.0) -> np.ndarray:
+Scored = tuple[tuple[int, int, float], int, np.ndarray]
+
+
+def _key(score: tuple[int, int, float], prefer: str) -> tuple[float, ...]:
+    """The objective as a sort key: parts out of bounds first, then parts and cut in the preferred order."""
+    out, parts, cut = score
+    return (out, parts, cut) if prefer == "fewest" else (out, cut, parts)
+
+
+def _gridkit_piece(g: GraphArrays, bounds: Bounds, st: EngineSettings, home: np.ndarray | None = None) -> np.ndarray:
     if home is not None and (home >= 0).any():
         s = State(g, _from_home(g, home))
         repair(s, bounds.max, bounds.target, merge=False)
         fill_underweight(s, bounds.min, bounds.max)
-        refine(s, min_weight=bounds.min, max_weight=bounds.max, passes=passes, compactness_weight=0.0,
-               unit_cost=unit_cost, home=home, stability_weight=stability_weight)
+        refine(s, min_weight=bounds.min, max_weight=bounds.max, passes=st.passes, compactness_weight=0.0,
+               unit_cost=st.unit_cost, home=home, stability_weight=st.stability_weight)
         for p in [p for p in s.parts() if s.weight[p] < bounds.min]:
             if p in s.members:
                 absorb_small(s, p, bounds.max)
         return s.labels
     total = int(g.weight.sum())
-    ks = sorted({max(1, -(-total // int(bounds.max * f))) for f in _FILL_LEVELS})
-    if g.n > _MANY_BLOCKS:
+    fills = np.linspace(1.0, st.fill_min, st.part_counts) if st.part_counts > 1 else np.ones(1)
+    ks = sorted({max(1, -(-total // max(1, int(bounds.max * f)))) for f in fills})
+    if g.n > st.one_count_min_blocks:
         ks = ks[1:2] or ks
-    seeds = [seed + i for i in range(_SEEDS_WHEN_FEW)] if g.n <= _FEW_BLOCKS else [seed]
+    seeds = [st.seed + i for i in range(st.seeds)] if g.n <= st.seeds_max_blocks else [st.seed]
 
-    def attempt(k: int, attempt_seed: int) -> np.ndarray:
+    def refined(s: State) -> None:
+        refine(s, min_weight=bounds.min, max_weight=bounds.max, passes=st.passes,
+               compactness_weight=st.compactness_weight, unit_cost=st.unit_cost)
+
+    def attempt(k: int, attempt_seed: int, min_parts: int) -> np.ndarray:
         s = State(g, metis_seed(g, np.arange(g.n), k, max_weight=bounds.max, seed=attempt_seed))
-        repair(s, bounds.max, bounds.target)
-        refine(s, min_weight=bounds.min, max_weight=bounds.max, passes=passes,
-               compactness_weight=compactness_weight, unit_cost=unit_cost)
-        merge_parts(s, bounds.max)
-        dissolve_parts(s, bounds.max)
+        repair(s, bounds.max, bounds.target, min_parts=min_parts)
+        split_to(s, min_parts)
+        refined(s)
+        merge_parts(s, bounds.max, min_parts)
+        dissolve_parts(s, bounds.max, min_parts)
         if fill_underweight(s, bounds.min, bounds.max):
-            refine(s, min_weight=bounds.min, max_weight=bounds.max, passes=passes,
-                   compactness_weight=compactness_weight, unit_cost=unit_cost)
+            refined(s)
         return s.labels
 
     def polish(labels: np.ndarray, attempt_seed: int) -> np.ndarray:
-        assert pairs is not None
+        assert st.pairs is not None
         s = State(g, labels)
-        if pair_refine(s, min_weight=bounds.min, max_weight=bounds.max, settings=pairs, seed=attempt_seed):
-            refine(s, min_weight=bounds.min, max_weight=bounds.max, passes=passes,
-                   compactness_weight=compactness_weight, unit_cost=unit_cost)
+        if pair_refine(s, min_weight=bounds.min, max_weight=bounds.max, settings=st.pairs, seed=attempt_seed):
+            refined(s)
         return s.labels
 
-    tries = [(k, a) for k in ks for a in seeds]
+    def search(tries: list[tuple[int, int]], extra: list[tuple[int, int]], min_parts: int,
+               prefer: str) -> list[Scored]:
+        done: list[Scored] = []
+        for k, a in tries + extra:
+            if (k, a) in extra and done and min(d[0][0] for d in done) == 0:
+                break
+            labels = attempt(k, a, min_parts)
+            done.append((score_labels(g, labels, bounds), a, labels))
+        # Pair steps are the costly part: only the most promising attempts get them.
+        done.sort(key=lambda d: _key(d[0], prefer))
+        if st.pairs is not None:
+            for i in range(min(st.pairs.candidates, len(done))):
+                labels = polish(done[i][2], done[i][1])
+                done.append((score_labels(g, labels, bounds), done[i][1], labels))
+        return done
+
     # Lumpy blocks can leave a part under the minimum at every count tried;
     # a few more parts usually give each enough room to reach it.
-    extra = [(max(ks) + i, a) for i in range(1, _EXTRA_PART_COUNTS + 1) for a in seeds]
-    done: list[tuple[tuple[int, int, float], int, np.ndarray]] = []
-    for k, a in tries + extra:
-        if (k, a) in extra and done and min(done, key=lambda d: d[0])[0][0] == 0:
-            break
-        labels = attempt(k, a)
-        done.append((score_labels(g, labels, bounds), a, labels))
-    # Pair steps are the costly part: only the most promising attempts get them.
-    done.sort(key=lambda d: d[0])
-    if pairs is not None:
-        for i in range(min(pairs.candidates, len(done))):
-            labels = polish(done[i][2], done[i][1])
-            done.append((score_labels(g, labels, bounds), done[i][1], labels))
-    return min(done, key=lambda d: d[0])[2]
+    extra = [(max(ks) + i, a) for i in range(1, st.extra_part_counts + 1) for a in seeds]
+    done = search([(k, a) for k in ks for a in seeds], extra, 0, "fewest")
+    best = min(done, key=lambda d: _key(d[0], "fewest"))
+    fewest = best[0][1]
+    if st.add_grids > 0:
+        want = fewest + st.add_grids
+        more = search([(want, a) for a in seeds], [], want, "fewest")
+        exact = [d for d in more if d[0][1] == want] or more
+        return min(exact, key=lambda d: (abs(d[0][1] - want), *_key(d[0], "fewest")))[2]
+    if st.prefer == "roads":
+        for extra_parts in range(1, st.roads_extra_grids + 1):
+            want = fewest + extra_parts
+            done += search([(want, a) for a in seeds], [], want, "roads")
+        return min(done, key=lambda d: _key(d[0], "roads"))[2]
+    return best[2]
 
 
 METHODS: dict[str, Callable[..., np.ndarray]] = {"gridkit": _gridkit_piece}
@@ -135,28 +151,26 @@ def _heavy_host(g: GraphArrays, nodes: np.ndarray, labels: np.ndarray, heavy: np
     return min(hosts) if hosts else -1
 
 
-def partition_graph(g: GraphArrays, bounds: Bounds, *, seed: int = 0, passes: int = 8,
-                    compactness_weight: float = 0.3, unit_cost: float = 1.0,
-                    method: str = "gridkit", pairs: PairSettings | None = None, home: np.ndarray | None = None,
-                    stability_weight: float = 0.0) -> PartitionResult:
+def partition_graph(g: GraphArrays, bounds: Bounds, settings: EngineSettings | None = None, *,
+                    seed: int | None = None, method: str = "gridkit", home: np.ndarray | None = None,
+                    ) -> PartitionResult:
     """Partition a block graph into connected parts within household bounds.
 
     Parameters
     ----------
     g : GraphArrays
     bounds : Bounds
-    seed : int
-        Fixes every random choice: the same input and seed give the same plan.
-    passes, compactness_weight, unit_cost
-        Refinement settings (see :func:`gridkit.partition.refine.refine`).
+    settings : EngineSettings, optional
+        How hard to work (:meth:`EngineSettings.from_profile`; the shipped
+        default profile's when omitted).
+    seed : int, optional
+        Overrides ``settings.seed``. The same input and seed give the same plan.
     method : str
         A key of :data:`METHODS`.
-    pairs : PairSettings, optional
-        Pair steps after refinement (see :func:`gridkit.engine.pairs.pair_refine`); none when omitted.
     home : ndarray of int, optional
         An existing plan's part of every node (-1: none). The result starts
         from it, changes only what the bounds demand, and refinement pays
-        ``stability_weight`` (x ``unit_cost``) per household moved away.
+        ``settings.stability_weight`` (x ``unit_cost``) per household moved away.
 
     Returns
     -------
@@ -167,6 +181,9 @@ def partition_graph(g: GraphArrays, bounds: Bounds, *, seed: int = 0, passes: in
     """
     if method not in METHODS:
         raise ValueError(f"unknown partition method {method!r}; have {sorted(METHODS)}")
+    st = EngineSettings.from_profile() if settings is None else settings
+    if seed is not None:
+        st = st.replace(seed=seed)
     labels = np.full(g.n, -1, dtype=np.int64)
     flags: dict[int, tuple[str, ...]] = {}
     heavy = g.weight > bounds.max
@@ -183,9 +200,7 @@ def partition_graph(g: GraphArrays, bounds: Bounds, *, seed: int = 0, passes: in
             if total < bounds.min:
                 flags[next_label] = ("isolated",)
         else:
-            kwargs = {"home": home[nodes], "stability_weight": stability_weight} if home is not None else {}
-            local = METHODS[method](sub, bounds, seed=seed, passes=passes, pairs=pairs,
-                                    compactness_weight=compactness_weight, unit_cost=unit_cost, **kwargs)
+            local = METHODS[method](sub, bounds, st, None if home is None else home[nodes])
         _, local = np.unique(local, return_inverse=True)
         host = _heavy_host(g, nodes, labels, heavy) if total == 0 else -1
         if host >= 0:
