@@ -191,6 +191,9 @@ class Partition:
     one_count_min_blocks: int = _num(0, 10**8)
     prefer: str = "fewest"
     roads_extra_grids: int = _num(0, 100)
+    region_parts: int = _num(0, 20)
+    region_sweeps: int = _num(0, 100)
+    region_seeds: int = _num(1, 100)
 
 
 @dataclass(frozen=True)

@@ -122,7 +122,7 @@ def test_pair_refine_keeps_every_guarantee_and_is_deterministic(seed):
     costs = {}
     g = _lattice(8, 6, lambda i: int(weights[i]), lambda u, v: costs.setdefault((u, v), float(rng.uniform(0.1, 6))))
     bounds = Bounds(60, 170, 200)
-    settings = EngineSettings.from_profile().replace(seed=seed, pairs=SETTINGS)
+    settings = EngineSettings.from_profile().replace(seed=seed, pairs=SETTINGS, region_sweeps=0)
     plain = partition_graph(g, bounds, settings.replace(pairs=None))
     paired = partition_graph(g, bounds, settings)
     again = partition_graph(g, bounds, settings)

@@ -13,6 +13,7 @@ from ..graph import GraphArrays, subgraph
 from .model import Bounds, score_labels
 from .pairs import pair_refine
 from .refine import refine
+from .regions import region_refine
 from .repair import absorb_small, dissolve_parts, fill_underweight, merge_parts, repair, split_to
 from .seed import metis_seed
 from .settings import EngineSettings
@@ -56,6 +57,40 @@ def _key(score: tuple[int, int, float], prefer: str) -> tuple[float, ...]:
     return (out, parts, cut) if prefer == "fewest" else (out, cut, parts)
 
 
+def _refined(s: State, bounds: Bounds, st: EngineSettings) -> None:
+    refine(s, min_weight=bounds.min, max_weight=bounds.max, passes=st.passes,
+           compactness_weight=st.compactness_weight, unit_cost=st.unit_cost)
+
+
+def _attempt(g: GraphArrays, bounds: Bounds, st: EngineSettings, k: int, seed: int, min_parts: int) -> np.ndarray:
+    """METIS at ``k`` parts, repair, refinement, as few parts as fit (not under ``min_parts``)."""
+    s = State(g, metis_seed(g, np.arange(g.n), k, max_weight=bounds.max, seed=seed))
+    repair(s, bounds.max, bounds.target, min_parts=min_parts)
+    split_to(s, min_parts)
+    _refined(s, bounds, st)
+    merge_parts(s, bounds.max, min_parts)
+    dissolve_parts(s, bounds.max, min_parts)
+    if fill_underweight(s, bounds.min, bounds.max):
+        _refined(s, bounds, st)
+    return s.labels
+
+
+def _polish(g: GraphArrays, bounds: Bounds, st: EngineSettings, labels: np.ndarray, seed: int) -> np.ndarray:
+    """Pair steps (when the settings have them), then refinement again."""
+    if st.pairs is None:
+        return labels
+    s = State(g, labels)
+    if pair_refine(s, min_weight=bounds.min, max_weight=bounds.max, settings=st.pairs, seed=seed):
+        _refined(s, bounds, st)
+    return s.labels
+
+
+def _region_candidates(g: GraphArrays, bounds: Bounds, st: EngineSettings, k: int,
+                       seeds: list[int]) -> list[np.ndarray]:
+    """Fresh divisions of a region's blocks into ``k`` parts (or fewer, where they fit), one per seed."""
+    return [_polish(g, bounds, st, _attempt(g, bounds, st, k, a, 0), a) for a in seeds]
+
+
 def _gridkit_piece(g: GraphArrays, bounds: Bounds, st: EngineSettings, home: np.ndarray | None = None) -> np.ndarray:
     if home is not None and (home >= 0).any():
         s = State(g, _from_home(g, home))
@@ -74,27 +109,11 @@ def _gridkit_piece(g: GraphArrays, bounds: Bounds, st: EngineSettings, home: np.
         ks = ks[1:2] or ks
     seeds = [st.seed + i for i in range(st.seeds)] if g.n <= st.seeds_max_blocks else [st.seed]
 
-    def refined(s: State) -> None:
-        refine(s, min_weight=bounds.min, max_weight=bounds.max, passes=st.passes,
-               compactness_weight=st.compactness_weight, unit_cost=st.unit_cost)
-
     def attempt(k: int, attempt_seed: int, min_parts: int) -> np.ndarray:
-        s = State(g, metis_seed(g, np.arange(g.n), k, max_weight=bounds.max, seed=attempt_seed))
-        repair(s, bounds.max, bounds.target, min_parts=min_parts)
-        split_to(s, min_parts)
-        refined(s)
-        merge_parts(s, bounds.max, min_parts)
-        dissolve_parts(s, bounds.max, min_parts)
-        if fill_underweight(s, bounds.min, bounds.max):
-            refined(s)
-        return s.labels
+        return _attempt(g, bounds, st, k, attempt_seed, min_parts)
 
     def polish(labels: np.ndarray, attempt_seed: int) -> np.ndarray:
-        assert st.pairs is not None
-        s = State(g, labels)
-        if pair_refine(s, min_weight=bounds.min, max_weight=bounds.max, settings=st.pairs, seed=attempt_seed):
-            refined(s)
-        return s.labels
+        return _polish(g, bounds, st, labels, attempt_seed)
 
     def search(tries: list[tuple[int, int]], extra: list[tuple[int, int]], min_parts: int,
                prefer: str) -> list[Scored]:
@@ -117,6 +136,11 @@ def _gridkit_piece(g: GraphArrays, bounds: Bounds, st: EngineSettings, home: np.
     extra = [(max(ks) + i, a) for i in range(1, st.extra_part_counts + 1) for a in seeds]
     done = search([(k, a) for k in ks for a in seeds], extra, 0, "fewest")
     best = min(done, key=lambda d: _key(d[0], "fewest"))
+    if st.region_parts >= 2 and st.region_sweeps > 0:
+        labels = region_refine(g, best[2], bounds, size=st.region_parts, sweeps=st.region_sweeps,
+                               solve=lambda sub, k: _region_candidates(sub, bounds, st, k, seeds[:st.region_seeds]))
+        best = (score_labels(g, labels, bounds), best[1], labels)
+        done.append(best)
     fewest = best[0][1]
     if st.add_grids > 0:
         want = fewest + st.add_grids

@@ -46,6 +46,10 @@ class EngineSettings:
     roads_extra_grids : int
     pairs : PairSettings or None
         Pair steps (none when ``None``).
+    region_parts, region_sweeps, region_seeds : int
+        Region steps (:mod:`.regions`): a part and its ``region_parts - 1``
+        most tied neighbours divided afresh from ``region_seeds`` METIS
+        seeds, ``region_sweeps`` sweeps over the parts (none when 0).
     add_grids : int
         Not a profile value: exactly this many parts more than the fewest
         found, per piece (the benchmark of the trade between grids and cut).
@@ -65,6 +69,9 @@ class EngineSettings:
     prefer: str
     roads_extra_grids: int
     pairs: PairSettings | None
+    region_parts: int
+    region_sweeps: int
+    region_seeds: int
     add_grids: int = 0
 
     @classmethod
@@ -86,7 +93,8 @@ class EngineSettings:
                    part_counts=p.part_counts, fill_min=p.fill_min, extra_part_counts=p.extra_part_counts,
                    seeds=p.seeds, seeds_max_blocks=p.seeds_max_blocks, one_count_min_blocks=p.one_count_min_blocks,
                    prefer=p.prefer, roads_extra_grids=p.roads_extra_grids,
-                   pairs=pairs if p.pair_sweeps > 0 else None)
+                   pairs=pairs if p.pair_sweeps > 0 else None, region_parts=p.region_parts,
+                   region_sweeps=p.region_sweeps, region_seeds=p.region_seeds)
 
     def replace(self, **changes: object) -> EngineSettings:
         """A copy with some settings changed."""
