@@ -113,19 +113,23 @@ def _connected(g: GraphArrays, nodes: np.ndarray, src: np.ndarray) -> bool:
 
 
 def _engine(g: GraphArrays, bounds: Bounds, profile: Profile, home: np.ndarray | None = None, *,
-            fewest: bool = False) -> PartitionResult:
+            fewest: bool = False, upper: bool = False) -> PartitionResult:
     """The partition engine on one (contracted) graph with the profile's settings.
 
     ``fewest`` overrides ``partition.prefer``: a hand split into N wants N, not
-    extra grids for the roads' sake.
+    extra grids for the roads' sake. ``upper`` (communities, residents'
+    groups): always the fewest units (``prefer`` is about grids), and
+    ``partition.upper_region_sweeps`` region steps.
     """
     settings = EngineSettings.from_profile(profile)
-    return partition_graph(g, bounds, settings.replace(prefer="fewest") if fewest else settings, home=home)
+    if upper:
+        settings = settings.replace(region_sweeps=profile.partition.upper_region_sweeps)
+    return partition_graph(g, bounds, settings.replace(prefer="fewest") if fewest or upper else settings, home=home)
 
 
 def _solve_level(g: GraphArrays, bounds: Bounds, profile: Profile, *, units: np.ndarray, home: np.ndarray | None,
                  locked: np.ndarray, forced: frozenset[int] = frozenset(), own: np.ndarray | None = None,
-                 ) -> tuple[np.ndarray, dict[int, tuple[str, ...]]]:
+                 upper: bool = False) -> tuple[np.ndarray, dict[int, tuple[str, ...]]]:
     """Partition one unit's blocks into parts of one level (see module docstring)."""
     labels = np.full(g.n, -1, dtype=np.int64)
     flags: dict[int, tuple[str, ...]] = {}
@@ -149,7 +153,7 @@ def _solve_level(g: GraphArrays, bounds: Bounds, profile: Profile, *, units: np.
     if home is not None:
         small_home = np.full(small.n, -1, dtype=np.int64)
         small_home[super_of] = home[free]
-    result = _engine(small, bounds, profile, small_home)
+    result = _engine(small, bounds, profile, small_home, upper=upper)
     local = result.labels[super_of]
     labels[free] = local + next_label
     for k, v in result.flags.items():
@@ -226,7 +230,7 @@ def solve_levels(
     span(progress, 0.0, 0.2)(0.0, "communities")
     if lv.communities and not (lv.quarter and total < profile.group.small_area_households):
         community, c_flags = _solve_level(g_community, _bounds(profile.community), profile, units=units,
-                                          home=home_community, locked=locked_community, forced=forced)
+                                          home=home_community, locked=locked_community, forced=forced, upper=True)
     else:
         community, c_flags = np.zeros(n, dtype=np.int64), {}
     if lv.quarter and total < profile.group.small_area_households:
@@ -243,7 +247,8 @@ def solve_levels(
             sub = subgraph(g, nodes)
             local, flags = _solve_level(sub, _bounds(profile.group), profile, units=whole[nodes], home=None,
                                         locked=no[nodes],
-                                        forced=frozenset(int(u) for u in np.unique(whole[nodes][own[nodes] >= 0])))
+                                        forced=frozenset(int(u) for u in np.unique(whole[nodes][own[nodes] >= 0])),
+                                        upper=True)
             base = group.max() + 1
             group[nodes] = local + base
             g_flags.update({k + base: v for k, v in flags.items()})

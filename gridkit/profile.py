@@ -194,6 +194,7 @@ class Partition:
     region_parts: int = _num(0, 20)
     region_sweeps: int = _num(0, 100)
     region_seeds: int = _num(1, 100)
+    upper_region_sweeps: int = _num(0, 100)
 
 
 @dataclass(frozen=True)
