@@ -87,7 +87,18 @@ def _tessellate(face: shapely.Geometry, cluster_geoms: np.ndarray, spacing: floa
     cells = shapely.get_parts(
         shapely.voronoi_polygons(shapely.multipoints(coords), extend_to=face, ordered=True)
     )
-    # Only cells that reach past the face need clipping (snap-rounding all is slow).
+    if (shapely.get_type_id(cells) == 3).all():
+        # Voronoi cells are an exact coverage: merge them per cluster first (no overlay), then clip only
+        # the merged cells that reach past the face (one snap-rounded overlay per cluster, not per cell).
+        merged = dissolve_by_label(cells, index, len(cluster_geoms), coverage=True)
+        if shapely.is_valid(merged).all():
+            shapely.prepare(face)
+            outside = ~shapely.within(merged, face)
+            merged[outside] = shapely.intersection(merged[outside], face, grid_size=grid)
+            merged[~outside] = shapely.set_precision(merged[~outside], grid)
+            return polygonal(merged)
+    # A degenerate diagram (evenly spaced sites: cells with zero-length lines, vertices off by an ulp) is
+    # no exact coverage: clip the cells and union them by overlay.
     cells = polygonal(cells)
     outside = ~shapely.within(cells, face)
     cells[outside] = shapely.intersection(cells[outside], face, grid_size=grid)
@@ -290,6 +301,9 @@ def make_blocks(area: Area, buildings: gpd.GeoDataFrame, profile: Profile) -> Bl
         units = existing[existing["level"].isin(["community", "group", "grid"])]
         kept = shapely.boundary(units.geometry.values.to_numpy())
     faces = _polygonize(np.concatenate([street, barriers, connectors, kept]), boundary, grid)
+    # Street blocks numbered north to south, then west to east (their geometry depends on the input alone).
+    x, y = _centre(faces)
+    faces = faces[np.lexsort((x, -y))]
     # Per face: how it was made (street / inner / gap) and the street block it came from.
     origin = np.column_stack([np.full(len(faces), "street", dtype=object), np.arange(len(faces), dtype=object)])
     log.append(("blocks_street", str(len(faces))))
@@ -320,8 +334,10 @@ def make_blocks(area: Area, buildings: gpd.GeoDataFrame, profile: Profile) -> Bl
         origin = origin[largest]
         log.append(("slivers_merged", str(len(faces) - len(merged))))
     faces = merged
-    faces, origin = _sorted(faces, origin)
     owner = largest_overlap(clusters, faces)
+    order = _canonical_order(faces, origin[:, 1].astype(np.int64), owner[labels])
+    faces, origin = faces[order], origin[order]
+    owner = np.where(owner >= 0, np.argsort(order)[owner], -1)
 
     building_block = owner[labels]
     hh = np.bincount(building_block, weights=buildings["households"].to_numpy(dtype=float), minlength=len(faces))
@@ -344,12 +360,28 @@ def make_blocks(area: Area, buildings: gpd.GeoDataFrame, profile: Profile) -> Bl
     return Blocks(blocks=blocks, building_block=building_block, log=log)
 
 
-def _sorted(faces: np.ndarray, origin: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Order blocks north-west to south-east so ids are stable and readable."""
-    pts = shapely.point_on_surface(faces)
-    x, y = shapely.get_x(pts), shapely.get_y(pts)
-    order = np.lexsort((x, -np.round(y, 0)))
-    return faces[order], origin[order]
+def _canonical_order(faces: np.ndarray, street_block: np.ndarray, building_block: np.ndarray) -> np.ndarray:
+    """The order of blocks: by street block, then by the first building each holds, then north to south.
+
+    Block ids and the engine's node order follow it, so it must not depend on
+    how the blocks were built (the order of the cuts, a snapped vertex more or
+    less): the street block and the buildings are input; only blocks without
+    buildings in one street block fall back to the centroid, which moves by far
+    less than the coordinate precision when an outline changes by a few vertices.
+    """
+    first = np.full(len(faces), np.iinfo(np.int64).max)
+    held = np.flatnonzero(building_block >= 0)
+    np.minimum.at(first, building_block[held], held)
+    x, y = _centre(faces)
+    return np.lexsort((x, -y, first, street_block))
+
+
+def _centre(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Centroid coordinates (NaN for an empty geometry, which snapping can leave)."""
+    coords = np.full((len(geoms), 2), np.nan)
+    full = ~shapely.is_empty(geoms)
+    coords[full] = shapely.get_coordinates(shapely.centroid(geoms[full]))
+    return coords[:, 0], coords[:, 1]
 
 
 def _split_full(faces: np.ndarray, origin: np.ndarray, clusters: np.ndarray, cluster_hh: np.ndarray, limit: float,

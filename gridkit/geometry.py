@@ -137,12 +137,16 @@ def polygonal(geoms: np.ndarray) -> np.ndarray:
 
 
 def dissolve_by_label(geoms: np.ndarray, labels: np.ndarray, n: int | None = None,
-                      grid_size: float | None = None) -> np.ndarray:
+                      grid_size: float | None = None, *, coverage: bool = False) -> np.ndarray:
     """Union of ``geoms`` per label ``0..n-1``, snapped to ``grid_size`` when given.
 
     A label with one geometry keeps it as it is; a label with none gets an
     empty polygon. The unions run inside GEOS over rows of a padded array,
     labels grouped by size so the padding stays under half of the array.
+    With ``coverage=True`` the geometries must form a valid coverage (no
+    overlaps, neighbours share their vertices exactly, as Voronoi cells do):
+    each row is then merged by :func:`shapely.coverage_union_all`, which only
+    drops shared edges and is many times faster than an overlay union.
 
     Parameters
     ----------
@@ -152,7 +156,10 @@ def dissolve_by_label(geoms: np.ndarray, labels: np.ndarray, n: int | None = Non
     n : int, optional
         Number of labels (default: ``labels.max() + 1``).
     grid_size : float, optional
-        Precision grid of the unions (see :func:`shapely.union_all`).
+        Precision grid of the unions (see :func:`shapely.union_all`); not
+        used with ``coverage`` (a coverage union adds no new vertices).
+    coverage : bool
+        The geometries are a valid polygonal coverage.
 
     Returns
     -------
@@ -186,7 +193,10 @@ def dissolve_by_label(geoms: np.ndarray, labels: np.ndarray, n: int | None = Non
             pos = _ranges(cuts[rows], size[rows])
             table[np.repeat(np.arange(len(rows)), size[rows]), pos - np.repeat(cuts[rows], size[rows])] = \
                 geoms[order[pos]]
-            out[rows] = shapely.union_all(table, grid_size=grid_size, axis=1)
+            if coverage:
+                out[rows] = shapely.coverage_union_all(table, axis=1)
+            else:
+                out[rows] = shapely.union_all(table, grid_size=grid_size, axis=1)
     empty = shapely.is_missing(out)
     out[empty] = shapely.Polygon()
     return out
