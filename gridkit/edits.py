@@ -465,6 +465,88 @@ class Editor:
         groups = [members[division.labels == k] for k in range(division.parts)]
         return self._split_edit(grids, row, groups, f"{code} into {n}")
 
+    def split_pieces(self, grids: gpd.GeoDataFrame) -> Edit:
+        """Every grid and community in several pieces saved as that many units.
+
+        A merge of grids that do not touch, or a grid given to a community it
+        does not touch, leaves a unit in two pieces, which a plan cannot hold
+        (the ``contiguity`` invariant). Here each extra piece of a grid becomes
+        a grid of its own (a new code in its community), and each extra piece
+        of a community a new community (a new code after the street office's
+        highest), whose grids take codes under it. The piece with the most
+        households keeps the unit's code.
+        """
+        from .codes import COMMUNITY_WIDTH
+        from .geometry import largest_overlap
+
+        labels = self._with_nearest(grids, self.assignment(grids))
+        edit = Edit(message="units in several pieces saved as separate units")
+        codes = set(grids["code"].astype(str))
+        names = set(grids["name"].astype(str))
+        # Grids: pieces of the union of their blocks (joined at a corner counts as apart, as in metrics).
+        pieces: list[tuple[int, np.ndarray]] = []  # (row, members) of every piece, the first of a row kept
+        for r in range(len(grids)):
+            members = np.flatnonzero(labels == r)
+            if len(members) == 0:
+                continue
+            union = self.union(members)
+            parts = shapely.get_parts(union)
+            if len(parts) < 2:
+                pieces.append((r, members))
+                continue
+            part_of = largest_overlap(self.block_geoms[members], parts)
+            groups = sorted((members[part_of == k] for k in range(len(parts)) if (part_of == k).any()),
+                            key=lambda g: (-self.households[g].sum(), int(g.min())))
+            pieces += [(r, g) for g in groups]
+        # Communities: the same with the grid pieces as parts.
+        comm = [str(grids["community_code"].iat[r]) for r, _ in pieces]
+        new_comm = list(comm)
+        taken = set(comm)
+        for c in sorted(set(comm)):
+            idx = [i for i, x in enumerate(comm) if x == c]
+            union = self.union(np.concatenate([pieces[i][1] for i in idx]))
+            parts = shapely.get_parts(union)
+            if len(parts) < 2:
+                continue
+            geoms = np.array([self.union(pieces[i][1]) for i in idx], dtype=object)
+            part_of = largest_overlap(geoms, parts)
+            weight = [sum(self.households[pieces[i][1]].sum() for i, k in zip(idx, part_of, strict=True) if k == p)
+                      for p in range(len(parts))]
+            keep = int(np.argmax(weight))
+            for p in sorted(set(int(k) for k in part_of) - {keep}):
+                code = new_codes(taken, c[:-COMMUNITY_WIDTH], 1, COMMUNITY_WIDTH)[0]
+                taken.add(code)
+                for i, k in zip(idx, part_of, strict=True):
+                    if k == p:
+                        new_comm[i] = code
+        seen: set[int] = set()
+        for i, (r, members) in enumerate(pieces):
+            fid = int(grids.index[r])
+            moved = new_comm[i] != comm[i]
+            first = r not in seen
+            seen.add(r)
+            if first and not moved and len([p for p in pieces if p[0] == r]) == 1:
+                continue  # whole, and where it was
+            values = self._values(members)
+            if first and not moved:
+                edit.update[fid] = values
+                continue
+            code = new_codes(codes, new_comm[i], 1, GRID_WIDTH)[0]
+            codes.add(code)
+            if first:
+                edit.update[fid] = {**values, "code": code, "community_code": new_comm[i]}
+                continue
+            name = f"{grids['name'].iat[r]}-2"
+            while name in names:
+                name += "'"
+            names.add(name)
+            edit.add.append({**values, "code": code, "name": name, "community_code": new_comm[i],
+                             "group_code": str(grids["group_code"].iat[r]), "locked": False,
+                             "flags": str(grids["flags"].iat[r])})
+        if edit.empty:
+            edit.message = "every unit is one piece"
+        return edit
+
     def set_locked(self, grids: gpd.GeoDataFrame, fids: list[int], locked: bool) -> Edit:
         """Lock or unlock grids (a locked grid refuses edits and a rebalance keeps it exactly)."""
         edit = Edit(message=("lock " if locked else "unlock ") + ", ".join(

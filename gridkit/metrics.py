@@ -36,7 +36,8 @@ INTEGRITY_TOLERANCE_M = 0.01
 #: definition of road_following; the profile's road_match_m gives the other.
 STRICT_ROAD_MATCH_M = 1.0
 
-INVARIANTS = ("coverage", "overlap", "assignment", "building_integrity", "contiguity", "barriers", "nesting")
+INVARIANTS = ("valid_geometry", "coverage", "overlap", "assignment", "building_integrity", "contiguity", "barriers",
+              "nesting")
 #: Flags that exempt a unit from the household bounds: accepted exceptions.
 BOUND_EXEMPT = {"oversize_building", "isolated", "locked", "joined_to_nearest", "exclusive"}
 
@@ -224,10 +225,16 @@ def compute_metrics(plan: Plan, profile: Profile, *, graph: GraphArrays | None =
         ``level``, ``name``, ``value``, ``kind`` (invariant/score/detail),
         ``passed`` (yes/no for invariants).
     """
+    rows = []
+    # Invalid polygons (a hole outside its shell, a ring crossing itself: what a hand edit can write)
+    # are a named failure, and the rest is computed on them made valid, so GEOS never fails on them.
+    plan, invalid = _repaired(plan)
+    for level in ("grid", "group", "community"):
+        if level in invalid:
+            rows.append(_row("valid_geometry", invalid[level], "invariant", invalid[level] == 0, level=level))
     grids = plan.grids
     geoms = grids.geometry.values.to_numpy()
     area = shapely.union_all(plan.area.geometry.values.to_numpy())
-    rows = []
     cover, overlap = _coverage_overlap(geoms, area)
     rows.append(_row("coverage", cover, "invariant", cover <= AREA_TOLERANCE))
     rows.append(_row("overlap", overlap, "invariant", overlap <= AREA_TOLERANCE))
@@ -264,6 +271,37 @@ def compute_metrics(plan: Plan, profile: Profile, *, graph: GraphArrays | None =
     rows.append(_row("households_estimated_share", float(
         (plan.buildings["households_source"] == "estimated").mean()), "detail"))
     return pd.DataFrame(rows)
+
+
+def _repaired(plan: Plan) -> tuple[Plan, dict[str, int]]:
+    """The plan with its units' invalid geometry made valid, and how many were invalid per level."""
+    import dataclasses
+
+    counts: dict[str, int] = {}
+    changes: dict[str, gpd.GeoDataFrame] = {}
+    for level, name in (("grid", "grids"), ("group", "groups"), ("community", "communities")):
+        units = getattr(plan, name)
+        if units is None or len(units) == 0:
+            continue
+        geoms = units.geometry.values.to_numpy()
+        bad = ~shapely.is_valid(geoms) & ~shapely.is_missing(geoms)
+        counts[level] = int(bad.sum())
+        if bad.any():
+            fixed = geoms.copy()
+            fixed[bad] = _polygonal(shapely.make_valid(geoms[bad]))
+            changes[name] = units.set_geometry(list(fixed), crs=units.crs)
+    return (dataclasses.replace(plan, **changes) if changes else plan), counts
+
+
+def _polygonal(geoms: np.ndarray) -> np.ndarray:
+    """The polygonal part of each geometry (make_valid may leave lines beside the polygons)."""
+    out = geoms.copy()
+    for i, g in enumerate(geoms):
+        if shapely.get_type_id(g) == 7:
+            parts = shapely.get_parts(g)
+            polys = parts[np.isin(shapely.get_type_id(parts), (3, 6))]
+            out[i] = shapely.union_all(polys) if len(polys) else shapely.Polygon()
+    return out
 
 
 def _exempt(flags: pd.Series) -> np.ndarray:

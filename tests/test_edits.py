@@ -288,3 +288,44 @@ def test_the_plugin_imports_only_gridkit_public_api():
                 if node.attr not in _public("gridkit") and node.attr != "__file__" and node.attr != "__version__":
                     bad.append(f"{path.relative_to(ROOT)}:{node.lineno} gridkit.{node.attr}")
     assert bad == []
+
+
+def test_validate_names_invalid_geometry_instead_of_failing(plan_file, tmp_path):
+    """A grid written as a polygon whose second part became a hole outside its shell (what saving a
+    two-piece grid into a single-polygon layer did) is a named invariant failure, exit 1."""
+    import subprocess
+    import sys
+
+    plan = gridkit.read_plan(plan_file)
+    grids = plan.grids.copy()
+    a = grids.geometry.iat[0]
+    far = next(g for g in grids.geometry.values[1:] if shapely.distance(a, g) > 50)
+    broken = shapely.Polygon(shapely.get_coordinates(shapely.get_exterior_ring(a)),
+                             [shapely.get_coordinates(shapely.get_exterior_ring(far))])
+    assert not shapely.is_valid(broken)
+    grids.loc[0, "geometry"] = broken
+    path = tmp_path / "broken.gpkg"
+    gridkit.write_plan(dataclasses.replace(plan, grids=grids), path)
+    result = gridkit.validate(path)
+    assert "grid.valid_geometry" in result.failures
+    run = subprocess.run([sys.executable, "-m", "gridkit.cli", "validate", str(path)], capture_output=True, text=True,
+                         cwd=ROOT, timeout=300)
+    assert run.returncode == 1, run.stderr
+    assert "grid.valid_geometry" in run.stderr and "Traceback" not in run.stderr + run.stdout
+
+
+def test_split_pieces_saves_a_two_piece_merge_as_two_valid_units(editor, grids):
+    geoms = grids.geometry.values
+    comms = grids["community_code"].astype(str).to_numpy()
+    # Two grids of different communities far apart: the merged grid, and its new community, are in pieces.
+    a, b = next((a, b) for a in range(len(grids)) for b in range(len(grids))
+                if comms[a] != comms[b] and shapely.distance(geoms[a], geoms[b]) > 50)
+    merged = apply(grids, editor.merge(grids, int(grids.index[a]), int(grids.index[b])))
+    assert "grid.contiguity" in gridkit.validate(edited_plan(editor.plan, merged)).failures
+    fixed = apply(merged, editor.split_pieces(merged))
+    assert len(fixed) == len(grids)
+    assert not [v for v in editor.violations(fixed) if v.kind == "not_contiguous"]
+    plan = edited_plan(editor.plan, fixed)
+    assert gridkit.validate(plan).failures == []
+    assert len(set(plan.grids["code"])) == len(plan.grids)
+    assert editor.split_pieces(fixed).empty

@@ -44,6 +44,13 @@ class GridkitPlugin:
         for action in self.actions:
             self.iface.addPluginToMenu(tr("&gridkit"), action)
         self.iface.addToolBarIcon(dock_action)
+        # QGIS quitting with the dock open: let go of layers, canvas items and the worker before Qt tears down.
+        QgsApplication.instance().aboutToQuit.connect(self._quitting)
+
+    def _quitting(self) -> None:
+        if self.dock is not None:
+            self.dock.teardown()
+        gateway.stop_shared_worker()
 
     def _ensure_dock(self):  # noqa: ANN202
         from .gui.dock import GridkitDock
@@ -69,6 +76,10 @@ class GridkitPlugin:
             dock.open_plan_dialog()
 
     def unload(self) -> None:
+        try:
+            QgsApplication.instance().aboutToQuit.disconnect(self._quitting)
+        except (TypeError, RuntimeError):
+            pass
         for action in self.actions:
             self.iface.removePluginMenu(tr("&gridkit"), action)
             self.iface.removeToolBarIcon(action)

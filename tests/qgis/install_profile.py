@@ -36,7 +36,9 @@ def main(zip_path: str, root: str, plan: str, missing: bool) -> dict:
     out: dict = {"settings_dir": QgsApplication.qgisSettingsDirPath(), "messages": []}
     QgsApplication.messageLog().messageReceived.connect(
         lambda msg, tag, level: out["messages"].append([tag, int(level), msg]))
-    QSettings().setValue("locale/userLocale", "zh_CN")
+    # What QGIS's Options → General → "Override system locale" writes for 简体中文.
+    QSettings().setValue("locale/overrideFlag", True)
+    QSettings().setValue("locale/userLocale", "zh-Hans")
 
     import qgis.utils
 

@@ -339,3 +339,130 @@ def test_save_writes_a_valid_plan(dock, plan_copy):
     assert code == before[target]["code"]
     changes = QgsVectorLayer(f"{plan_copy}|layername=changes", "c", "ogr")
     assert changes.isValid() and any(f["change"] != "unchanged" for f in changes.getFeatures())
+
+
+def _save(dock, **kw) -> dict:
+    saved = []
+    dock.saved.connect(saved.append)
+    dock.save(**kw)
+    assert wait_until(lambda: saved, 300), dock.status.text()
+    idle(dock)
+    dock.saved.disconnect()
+    return saved[0]
+
+
+def _far_pair(dock):
+    """Two unlocked grids of different communities, far apart."""
+    grids = grids_of(dock.layer)
+    comm = {f.id(): f["community_code"] for f in dock.layer.getFeatures()}
+    return next((a, b) for a in grids for b in grids if comm[a] != comm[b] and not grids[a]["locked"]
+                and not grids[b]["locked"] and grids[a]["geom"].distance(grids[b]["geom"]) > 50)
+
+
+def test_merge_of_grids_that_do_not_touch_is_refused_or_saved_as_two(dock, plan_copy):
+    before = grids_of(dock.layer)
+    a, b = _far_pair(dock)
+    dock.merge(a, b)
+    idle(dock)
+    assert [v["codes"] for v in dock.violations if v["kind"] == "not_contiguous" and v["level"] == "grid"] == [
+        [before[a]["code"]]]
+    result = _save(dock)
+    assert result.get("refused") and "grid.contiguity" in result["failures"]
+    assert "Not saved" in dock.status.text() and dock.split_save_button.isVisibleTo(dock)
+    assert dock.layer.isEditable()  # nothing committed
+    run = gridkit_validate(plan_copy)
+    assert run.returncode == 0, run.stdout + run.stderr  # the file is as it was
+    result = _save(dock, split_pieces=True)
+    assert result["failures"] == [] and not result.get("refused")
+    run = gridkit_validate(plan_copy)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert len(grids_of(dock.layer)) == len(before)
+
+
+def test_save_after_every_kind_of_edit_validates(dock, plan_copy):
+    layer = dock.layer
+    g = grids_of(layer)
+    fid = max(g, key=lambda f: g[f]["geom"].area)
+    steps = [
+        ("move", lambda: dock.move_blocks([neighbour_block(dock, min(g, key=lambda f: g[f]["households"]))],
+                                          min(g, key=lambda f: g[f]["households"]))),
+        ("split line", lambda: dock.split_line(fid, _two_block_line(dock, fid))),
+        ("lock", lambda: dock.set_locked([sorted(grids_of(layer))[0]], True)),
+        ("split into", lambda: dock.split_into(max(grids_of(layer), key=lambda f: (
+            grids_of(layer)[f]["households"] <= 200 and not grids_of(layer)[f]["locked"],
+            grids_of(layer)[f]["geom"].area)), 2)),
+    ]
+    for name, step in steps:
+        step()
+        idle(dock)
+        result = _save(dock)
+        assert result["failures"] == [] and not result.get("refused"), (name, dock.status.text())
+        run = gridkit_validate(plan_copy)
+        assert run.returncode == 0, (name, run.stdout + run.stderr)
+
+
+def test_layer_removal_and_project_close_raise_nothing(dock, plan_copy):
+    """The dock lets go of a removed layer and of a closed project; no Python error reaches Qt."""
+    import sys
+
+    from qgis.core import QgsProject
+
+    errors = []
+    hook = sys.excepthook
+    sys.excepthook = lambda *exc: errors.append(exc)
+    try:
+        g = grids_of(dock.layer)
+        target = min(g, key=lambda f: g[f]["households"])
+        dock.move_blocks([neighbour_block(dock, target)], target)  # an unsaved edit in the layer
+        idle(dock)
+        QgsProject.instance().removeMapLayer(dock.layer.id())
+        wait_until(lambda: False, 1.0)
+        assert dock.layer is None and dock.session is None
+        assert not dock.save_button.isEnabled()
+        dock.open_plan(str(plan_copy))
+        assert wait_until(lambda: dock.session is not None and not dock.busy and dock.stats, 300), dock.status.text()
+        QgsProject.instance().clear()
+        wait_until(lambda: False, 1.0)
+        assert dock.layer is None and dock.blocks_layer is None
+        dock.teardown()
+        dock.teardown()  # twice, as unload after quit does
+    finally:
+        sys.excepthook = hook
+    assert errors == []
+
+
+def test_translation_follows_qgis_locale_in_every_form(qgis_app, tmp_path, monkeypatch):
+    """zh-Hans (what QGIS stores for 简体中文), zh_CN and zh all give the Chinese dock and messages."""
+    import shutil
+    import subprocess
+
+    from qgis.core import QgsSettings
+    from qgis.PyQt.QtCore import QCoreApplication
+
+    from gridkit_qgis import i18n
+
+    lrelease = shutil.which("lrelease") or "/usr/lib/qt5/bin/lrelease"
+    run = subprocess.run([lrelease, str(i18n.FOLDER / "gridkit_qgis_zh_CN.ts"), "-qm",
+                          str(tmp_path / "gridkit_qgis_zh_CN.qm")], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    monkeypatch.setattr(i18n, "FOLDER", tmp_path)
+    settings = QgsSettings()
+    try:
+        for form in ("zh-Hans", "zh_CN", "zh"):
+            settings.setValue("locale/overrideFlag", True)
+            settings.setValue("locale/userLocale", form)
+            assert i18n.install_translator() == str(tmp_path / "gridkit_qgis_zh_CN.qm"), form
+            assert i18n.tr("Merge") == "合并" and QCoreApplication.translate("gridkit", "Save") == "保存"
+            assert i18n.worker_message("grid 000000001001002 is locked; unlock it first") == \
+                "网格 000000001001002 已锁定，请先解锁"
+            assert i18n.worker_message("grid 000000001001002 cannot be split into 3: only 2 blocks (compounds kept "
+                                       "whole); 2 is possible") == \
+                "网格 000000001001002 无法拆分为 3 个：只有 2 个街块（小区保持完整）；可拆分为 2 个"
+            i18n.remove_translator()
+            assert i18n.tr("Merge") == "Merge"
+        settings.setValue("locale/userLocale", "de_DE")
+        assert i18n.install_translator() is None
+    finally:
+        settings.remove("locale/overrideFlag")
+        settings.remove("locale/userLocale")
+        i18n.remove_translator()

@@ -162,7 +162,7 @@ def _edit(edit: Edit) -> dict[str, Any]:
 
 
 def session_edit(progress: Progress, *, session: int, grids: list[dict], op: str, **args: Any) -> dict[str, Any]:
-    """One edit of the dock: ``move``, ``merge``, ``split_line``, ``split_into``, ``lock``."""
+    """One edit of the dock: ``move``, ``merge``, ``split_line``, ``split_into``, ``split_pieces``, ``lock``."""
     import shapely
 
     model = _model(session)
@@ -175,6 +175,8 @@ def session_edit(progress: Progress, *, session: int, grids: list[dict], op: str
         edit = model.split_by_line(frame, int(args["fid"]), shapely.from_wkb(args["line"]))
     elif op == "split_into":
         edit = model.split_into(frame, int(args["fid"]), int(args["n"]))
+    elif op == "split_pieces":
+        edit = model.split_pieces(frame)
     elif op == "lock":
         edit = model.set_locked(frame, [int(f) for f in args["fids"]], bool(args["locked"]))
     else:
@@ -196,11 +198,19 @@ def session_save(progress: Progress, *, session: int, grids: list[dict]) -> dict
     The plan GeoPackage is open in QGIS, so the worker does not write it
     (docs/qgis.md); it returns per layer the values to change.
     """
+    from gridkit.metrics import check_plan
+
     model = _model(session)
     frame = grids_frame(grids, model.blocks.crs)
     progress(10, "rebuilding the plan from the grids")
     edited = model.to_plan(frame, edited_with="gridkit QGIS plugin")
     progress(70, "scoring")
+    # Validated through the library before anything is written: a plan that breaks an invariant is not saved.
+    failures = check_plan(edited.metrics).failures
+    if failures:
+        pieces = [v for v in model.violations(frame) if v["kind"] == "not_contiguous"]
+        return plain({"failures": failures, "refused": True,
+                      "pieces": [{"level": v["level"], "codes": v["codes"], "value": v["value"]} for v in pieces]})
     old = model.plan
     fid_of = {str(c): int(f) for c, f in zip(frame["code"], frame.index, strict=True)}
     grid_rows = {}
@@ -236,9 +246,8 @@ def session_save(progress: Progress, *, session: int, grids: list[dict]) -> dict
         keep = set(units["code"].astype(str))
         payload[layer] = {"key": "code", "update": {str(r["code"]): r for r in units.to_dict("records")},
                           "delete": [c for c in before["code"].astype(str) if c not in keep]}
-    failures = [f"{r.level}.{r.name}" for r in edited.metrics.itertuples()
-                if r.kind == "invariant" and r.passed == "no"]
     payload["failures"] = failures
+    payload["refused"] = False
     progress(100, "done")
     return plain(payload)
 

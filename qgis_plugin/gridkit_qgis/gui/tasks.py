@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import threading
+
 from qgis.core import QgsApplication, QgsTask
+from qgis.PyQt.QtCore import QObject, pyqtSignal
 
 from ..gateway import Cancelled
 
-__all__ = ["WorkerTask", "start"]
+__all__ = ["WorkerTask", "start", "QuietJob", "run_quietly"]
 
 
 class WorkerTask(QgsTask):
@@ -64,3 +67,60 @@ def start(task: WorkerTask) -> WorkerTask:
     task.done = done
     QgsApplication.taskManager().addTask(task)
     return task
+
+
+class _Relay(QObject):
+    """Lives in the GUI thread; a signal emitted from the job's thread is delivered there (queued)."""
+
+    finished = pyqtSignal(object)
+
+
+class QuietJob:
+    """A short call of the worker off the GUI thread, outside QGIS's task manager.
+
+    The live checks and the dock's quick edits run many times a minute: as
+    QgsTasks each would show up in the task list and its completion in the
+    message bar. This runs ``work(job)`` in a plain thread and ``done(job)`` in
+    the GUI thread, with the same ``result``/``error``/``cancelled`` as
+    :class:`WorkerTask` (``isCanceled`` is always false: the worker call is short).
+    """
+
+    def __init__(self, description: str, work: Callable[[QuietJob], Any], done: Callable[[QuietJob], None]) -> None:
+        self.description = description
+        self.work = work
+        self.done = done
+        self.result: Any = None
+        self.error: BaseException | None = None
+        self.cancelled = False
+        self._relay = _Relay()
+        self._relay.finished.connect(self._finish)
+
+    def isCanceled(self) -> bool:  # noqa: N802 - as QgsTask
+        return False
+
+    def _run(self) -> None:
+        try:
+            self.result = self.work(self)
+        except Cancelled:
+            self.cancelled = True
+        except Exception as exc:  # noqa: BLE001 - shown to the user by done()
+            self.error = exc
+        try:
+            self._relay.finished.emit(self)
+        except RuntimeError:  # the relay is gone: QGIS is closing
+            pass
+
+    def _finish(self, _: Any) -> None:
+        _QUIET.discard(self)
+        self.done(self)
+
+
+_QUIET: set[QuietJob] = set()
+
+
+def run_quietly(description: str, work: Callable[[QuietJob], Any], done: Callable[[QuietJob], None]) -> QuietJob:
+    """Start a :class:`QuietJob` (a daemon thread: it never keeps QGIS from quitting)."""
+    job = QuietJob(description, work, done)
+    _QUIET.add(job)
+    threading.Thread(target=job._run, name=f"gridkit: {description}", daemon=True).start()
+    return job

@@ -4,434 +4,614 @@
   <context>
     <name>gridkit</name>
     <message>
-      <location filename="../gui/dock.py" line="61" />
+      <location filename="../gui/dock.py" line="62" />
       <source>over the maximum</source>
       <translation>超过上限</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="61" />
+      <location filename="../gui/dock.py" line="62" />
       <source>not contiguous</source>
       <translation>不连通</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="61" />
+      <location filename="../gui/dock.py" line="62" />
       <source>gap</source>
       <translation>空隙</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="62" />
+      <location filename="../gui/dock.py" line="63" />
       <source>overlap</source>
       <translation>重叠</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="62" />
+      <location filename="../gui/dock.py" line="63" />
       <source>split compound</source>
       <translation>小区被拆分</translation>
     </message>
     <message>
+      <location filename="../gui/dock.py" line="64" />
+      <source>split exclusive site</source>
+      <translation>专属网格被拆分</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="64" />
+      <source>under the minimum</source>
+      <translation>低于下限</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="65" />
+      <source>off the target</source>
+      <translation>偏离目标</translation>
+    </message>
+    <message>
       <location filename="../gui/dock.py" line="69" />
+      <source>grid</source>
+      <translation>网格</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="69" />
+      <source>residents' group</source>
+      <translation>居民小组</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="69" />
+      <source>community</source>
+      <translation>社区</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="70" />
+      <source>plan</source>
+      <translation>方案</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="78" />
       <source>{households} households, more than {max}</source>
       <translation>{households} 户，超过 {max} 户</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="71" />
+      <location filename="../gui/dock.py" line="80" />
+      <source>{households} households, fewer than {min}</source>
+      <translation>{households} 户，少于 {min}</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="82" />
+      <source>{households} households, target {target}</source>
+      <translation>{households} 户，目标 {target}</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="84" />
       <source>holds no block</source>
       <translation>没有街坊</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="71" />
+      <location filename="../gui/dock.py" line="84" />
       <source>{n} separate pieces</source>
       <translation>分成 {n} 块</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="73" />
+      <location filename="../gui/dock.py" line="86" />
       <source>{area} m² in no grid</source>
       <translation>{area} ㎡ 不属于任何网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="75" />
+      <location filename="../gui/dock.py" line="88" />
       <source>{area} m² in two grids</source>
       <translation>{area} ㎡ 同属两个网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="77" />
+      <location filename="../gui/dock.py" line="90" />
       <source>one compound in {n} grids</source>
       <translation>一个小区分在 {n} 个网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="91" />
+      <location filename="../gui/dock.py" line="92" />
+      <source>an exclusive site split or mixed ({n})</source>
+      <translation>专属单位被拆分或混入其他地块（{n}）</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="98" />
+      <source>{text} (accepted exception)</source>
+      <translation>{text}（已认可的例外）</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="112" />
       <source>gridkit grids</source>
       <translation>gridkit 网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="140" />
+      <location filename="../gui/dock.py" line="164" />
       <source>Grid layer</source>
       <translation>网格图层</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="144" />
+      <location filename="../gui/dock.py" line="168" />
       <source>Open plan…</source>
       <translation>打开方案…</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="148" />
+      <location filename="../gui/dock.py" line="172" />
       <source>Choose the grids layer of a plan GeoPackage.</source>
       <translation>请选择方案 GeoPackage 的网格（grids）图层。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="153" />
+      <location filename="../gui/dock.py" line="176" />
+      <source>Save as separate units</source>
+      <translation>拆成独立单元后保存</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="177" />
+      <source>Each grid or community in several pieces becomes that many units (new codes), then the plan is saved</source>
+      <translation>分成几块的网格或社区拆成同样多个单元（新编码），然后保存方案</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="184" />
       <source>Assign blocks</source>
       <translation>划入街坊</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="154" />
+      <location filename="../gui/dock.py" line="185" />
       <source>Click a block, or drag a box over blocks, to move them into the selected grid</source>
       <translation>单击街坊或拖框选择多个街坊，把它们划入所选网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="156" />
+      <location filename="../gui/dock.py" line="187" />
       <source>Split by line</source>
       <translation>画线拆分</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="157" />
+      <location filename="../gui/dock.py" line="188" />
       <source>Draw a line across the selected grid (right click ends it)</source>
       <translation>在所选网格上画一条穿过它的线（右键结束）</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="159" />
+      <location filename="../gui/dock.py" line="190" />
       <source>Merge</source>
       <translation>合并</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="159" />
+      <location filename="../gui/dock.py" line="190" />
       <source>Merge the two selected grids</source>
       <translation>合并所选的两个网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="163" />
+      <location filename="../gui/dock.py" line="194" />
       <source>Rebalance into N</source>
       <translation>均分为 N 个</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="164" />
+      <location filename="../gui/dock.py" line="195" />
       <source>Divide the selected grid into N grids along its streets</source>
       <translation>沿街巷把所选网格划分为 N 个网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="165" />
+      <location filename="../gui/dock.py" line="196" />
       <source>Lock</source>
       <translation>锁定</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="165" />
+      <location filename="../gui/dock.py" line="196" />
       <source>Lock the selected grids</source>
       <translation>锁定所选网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="166" />
+      <location filename="../gui/dock.py" line="197" />
       <source>Unlock</source>
       <translation>解锁</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="167" />
+      <location filename="../gui/dock.py" line="198" />
       <source>Unlock the selected grids</source>
       <translation>解锁所选网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="168" />
+      <location filename="../gui/dock.py" line="199" />
       <source>Rebalance unlocked</source>
       <translation>重新平衡未锁定网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="169" />
+      <location filename="../gui/dock.py" line="200" />
       <source>Re-solve every unlocked grid; locked grids stay exactly</source>
       <translation>重新划分所有未锁定的网格，锁定的网格保持不变</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="170" />
+      <location filename="../gui/dock.py" line="201" />
       <source>Undo</source>
       <translation>撤销</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="171" />
+      <location filename="../gui/dock.py" line="202" />
       <source>Redo</source>
       <translation>重做</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="172" />
+      <location filename="../gui/dock.py" line="203" />
       <source>Save</source>
       <translation>保存</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="173" />
+      <location filename="../gui/dock.py" line="204" />
       <source>Write the edits, the blocks' and buildings' grids and the scores into the plan GeoPackage</source>
       <translation>把编辑结果、街坊和建筑的所属网格及评分写入方案 GeoPackage</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="186" />
+      <location filename="../gui/dock.py" line="217" />
       <source>Sliver tolerance (m²)</source>
       <translation>碎片容差（㎡）</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="199" />
+      <location filename="../gui/dock.py" line="230" />
       <source>Cancel</source>
       <translation>取消</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="208" />
-      <source>Code</source>
-      <translation>编码</translation>
-    </message>
-    <message>
-      <location filename="../gui/dock.py" line="208" />
-      <source>Households</source>
-      <translation>户数</translation>
-    </message>
-    <message>
-      <location filename="../gui/dock.py" line="208" />
-      <source>Buildings</source>
-      <translation>建筑数</translation>
-    </message>
-    <message>
-      <location filename="../gui/dock.py" line="208" />
-      <source>Area (m²)</source>
-      <translation>面积（㎡）</translation>
-    </message>
-    <message>
-      <location filename="../gui/dock.py" line="209" />
-      <source>Grid managers</source>
-      <translation>网格员</translation>
-    </message>
-    <message>
-      <location filename="../gui/dock.py" line="209" />
-      <source>Harmony promoters</source>
-      <translation>和谐促进员</translation>
-    </message>
-    <message>
-      <location filename="../gui/dock.py" line="209" />
-      <source>Locked</source>
-      <translation>锁定</translation>
-    </message>
-    <message>
-      <location filename="../gui/dock.py" line="210" />
-      <source>Name</source>
-      <translation>名称</translation>
-    </message>
-    <message>
-      <location filename="../gui/dock.py" line="221" />
+      <location filename="../gui/dock.py" line="244" />
       <source>Violations</source>
       <translation>违规</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="224" />
+      <location filename="../gui/dock.py" line="247" />
       <source>Rule</source>
       <translation>规则</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="224" />
+      <location filename="../gui/dock.py" line="247" />
       <source>Grids</source>
       <translation>网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="224" />
+      <location filename="../gui/dock.py" line="247" />
       <source>Detail</source>
       <translation>详情</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="265" />
+      <location filename="../gui/dock.py" line="288" />
       <source>{what}: cancelled</source>
       <translation>{what}：已取消</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="274" />
+      <location filename="../gui/dock.py" line="297" />
       <source>{what} failed: {error}</source>
       <translation>{what}失败：{error}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="281" />
+      <location filename="../gui/dock.py" line="304" />
       <source>Open a gridkit plan</source>
       <translation>打开 gridkit 方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="281" />
+      <location filename="../gui/dock.py" line="304" />
       <source>GeoPackage (*.gpkg)</source>
       <translation>GeoPackage（*.gpkg）</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="304" />
+      <location filename="../gui/dock.py" line="327" />
       <source>{path} has no grids layer</source>
       <translation>{path} 没有网格（grids）图层</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="374" />
+      <location filename="../gui/dock.py" line="396" />
       <source>Opening {name}…</source>
       <translation>正在打开 {name}…</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="382" />
+      <location filename="../gui/dock.py" line="404" />
       <source>Opening the plan</source>
       <translation>打开方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="389" />
-      <source>gridkit: open plan</source>
-      <translation>gridkit：打开方案</translation>
-    </message>
-    <message>
-      <location filename="../gui/dock.py" line="418" />
+      <location filename="../gui/dock.py" line="445" />
       <source>Checking the grids</source>
       <translation>检查网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="430" />
-      <source>gridkit: check grids</source>
-      <translation>gridkit：检查网格</translation>
-    </message>
-    <message>
-      <location filename="../gui/dock.py" line="445" />
+      <location filename="../gui/dock.py" line="480" />
       <source>yes</source>
       <translation>是</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="462" />
+      <location filename="../gui/dock.py" line="491" />
       <source>{grids} grids · {households} households · max {max} per grid · {n} violation(s)</source>
       <translation>{grids} 个网格 · {households} 户 · 每格上限 {max} 户 · {n} 处违规</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="464" />
+      <location filename="../gui/dock.py" line="493" />
+      <source>target {target}, average {average}</source>
+      <translation>目标 {target}，平均 {average}</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="494" />
       <source>compounds unknown (plan input not found)</source>
       <translation>未知小区范围（找不到方案的输入数据）</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="471" />
+      <location filename="../gui/dock.py" line="510" />
       <source>Zoom</source>
       <translation>定位</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="477" />
+      <location filename="../gui/dock.py" line="519" />
       <source>Violations: none</source>
       <translation>违规：无</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="477" />
+      <location filename="../gui/dock.py" line="519" />
       <source>Violations: {n}</source>
       <translation>违规：{n} 处</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="543" />
+      <location filename="../gui/dock.py" line="521" />
+      <source>{n} accepted exception(s)</source>
+      <translation>{n} 个已认可的例外</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="602" />
       <source>Nothing to change.</source>
       <translation>没有需要修改的内容。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="555" />
+      <location filename="../gui/dock.py" line="614" />
       <source>Select one grid to move the blocks into.</source>
       <translation>请选择一个要划入街坊的网格。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="559" />
+      <location filename="../gui/dock.py" line="618" />
       <source>move {n} block(s)</source>
       <translation>移动 {n} 个街坊</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="562" />
+      <location filename="../gui/dock.py" line="621" />
       <source>merge grids</source>
       <translation>合并网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="567" />
+      <location filename="../gui/dock.py" line="626" />
       <source>Select exactly two grids to merge.</source>
       <translation>请正好选择两个要合并的网格。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="572" />
+      <location filename="../gui/dock.py" line="631" />
       <source>split a grid along a line</source>
       <translation>按线拆分网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="575" />
+      <location filename="../gui/dock.py" line="634" />
       <source>split a grid into {n}</source>
       <translation>把网格拆为 {n} 个</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="580" />
+      <location filename="../gui/dock.py" line="639" />
       <source>Select one grid to split.</source>
       <translation>请选择一个要拆分的网格。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="586" />
+      <location filename="../gui/dock.py" line="645" />
       <source>lock grids</source>
       <translation>锁定网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="586" />
+      <location filename="../gui/dock.py" line="645" />
       <source>unlock grids</source>
       <translation>解锁网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="591" />
+      <location filename="../gui/dock.py" line="650" />
       <source>Select the grids to lock or unlock.</source>
       <translation>请选择要锁定或解锁的网格。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="667" />
+      <location filename="../gui/dock.py" line="728" />
       <source>Rebalancing</source>
       <translation>重新平衡</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="670" />
+      <location filename="../gui/dock.py" line="731" />
       <source>rebalance the unlocked grids</source>
       <translation>重新平衡未锁定网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="673" />
+      <location filename="../gui/dock.py" line="734" />
       <source>gridkit: rebalance the unlocked grids</source>
       <translation>gridkit：重新平衡未锁定网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="690" />
+      <location filename="../gui/dock.py" line="756" />
+      <source>save units in several pieces as separate units</source>
+      <translation>将分成几块的单元拆成独立单元</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="761" />
       <source>Saving…</source>
       <translation>正在保存…</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="696" />
+      <location filename="../gui/dock.py" line="767" />
       <source>Saving</source>
       <translation>保存</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="709" />
+      <location filename="../gui/dock.py" line="784" />
       <source>Saving failed: {error}</source>
       <translation>保存失败：{error}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="713" />
+      <location filename="../gui/dock.py" line="788" />
       <source>gridkit: save the plan</source>
       <translation>gridkit：保存方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="724" />
+      <location filename="../gui/dock.py" line="794" />
+      <source>{level} {codes} in {n} pieces</source>
+      <translation>{level} {codes} 分成 {n} 块</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="800" />
+      <source>Not saved: the plan would break {failures}. {detail}. Undo the edit, or save the pieces as separate units.</source>
+      <translation>未保存：方案将违反 {failures}。{detail}。请撤销该编辑，或将各块拆成独立单元后保存。</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="815" />
       <source>Validating</source>
       <translation>验证</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="728" />
+      <location filename="../gui/dock.py" line="819" />
       <source>Saved; the plan breaks: {failures}</source>
       <translation>已保存；方案不满足：{failures}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="730" />
+      <location filename="../gui/dock.py" line="821" />
       <source>Saved; the plan is valid.</source>
       <translation>已保存；方案有效。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="734" />
+      <location filename="../gui/dock.py" line="825" />
       <source>gridkit: validate the plan</source>
       <translation>gridkit：验证方案</translation>
+    </message>
+    <message>
+      <location filename="../gui/gridtable.py" line="32" />
+      <source>Grid</source>
+      <translation>网格</translation>
+    </message>
+    <message>
+      <location filename="../gui/gridtable.py" line="32" />
+      <source>Name</source>
+      <translation>名称</translation>
+    </message>
+    <message>
+      <location filename="../gui/gridtable.py" line="32" />
+      <source>Households</source>
+      <translation>户数</translation>
+    </message>
+    <message>
+      <location filename="../gui/gridtable.py" line="32" />
+      <source>Buildings</source>
+      <translation>建筑数</translation>
+    </message>
+    <message>
+      <location filename="../gui/gridtable.py" line="32" />
+      <source>Area (m²)</source>
+      <translation>面积（㎡）</translation>
+    </message>
+    <message>
+      <location filename="../gui/gridtable.py" line="32" />
+      <source>Grid managers</source>
+      <translation>网格员</translation>
+    </message>
+    <message>
+      <location filename="../gui/gridtable.py" line="33" />
+      <source>Harmony promoters</source>
+      <translation>和谐促进员</translation>
+    </message>
+    <message>
+      <location filename="../gui/gridtable.py" line="33" />
+      <source>Locked</source>
+      <translation>锁定</translation>
     </message>
     <message>
       <location filename="../gui/styles.py" line="140" />
       <source>gridkit plan style</source>
       <translation>gridkit 方案样式</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="96" />
+      <source>grid {code} is locked; unlock it first</source>
+      <translation>网格 {code} 已锁定，请先解锁</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="97" />
+      <source>grid feature {fid} is not in the layer</source>
+      <translation>图层中没有网格要素 {fid}</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="98" />
+      <source>block {block} is not in this plan</source>
+      <translation>本方案中没有街块 {block}</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="99" />
+      <source>pick two different grids to merge</source>
+      <translation>请选择两个不同的网格进行合并</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="101" />
+      <source>the line does not cross grid {code} from edge to edge</source>
+      <translation>该线未从一边到另一边穿过网格 {code}</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="103" />
+      <source>the grid would not be divided: no block on the other side</source>
+      <translation>网格不会被分开：另一侧没有街块</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="104" />
+      <source>draw a line of at least two points</source>
+      <translation>请画至少两个点的线</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="105" />
+      <source>split into at least 2 grids</source>
+      <translation>至少拆分为 2 个网格</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="107" />
+      <source>grid {code} cannot be split into {n}: it has only {k} block(s)</source>
+      <translation>网格 {code} 无法拆分为 {n} 个：只有 {k} 个街块</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="109" />
+      <source>grid {code} cannot be split into {n}: {reason}; {k} is possible</source>
+      <translation>网格 {code} 无法拆分为 {n} 个：{reason}；可拆分为 {k} 个</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="111" />
+      <source>grid {code} cannot be split into {n}: {reason}</source>
+      <translation>网格 {code} 无法拆分为 {n} 个：{reason}</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="112" />
+      <source>only {k} blocks (compounds kept whole)</source>
+      <translation>只有 {k} 个街块（小区保持完整）</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="114" />
+      <source>a compound or block of {h} households is kept whole (each of {n} parts holds about {t})</source>
+      <translation>一个 {h} 户的小区或街块保持完整（{n} 个部分每个约 {t} 户）</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="116" />
+      <source>its blocks lie in {k} pieces that no street links (a barrier between them)</source>
+      <translation>其街块分成 {k} 块，没有道路相连（中间有障碍）</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="118" />
+      <source>the streets do not allow {n} connected parts of at most {hi} households</source>
+      <translation>道路不允许分成 {n} 个每个不超过 {hi} 户的连通部分</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="119" />
+      <source>the streets allow only {k} connected parts</source>
+      <translation>道路只允许分成 {k} 个连通部分</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="120" />
+      <source>every grid is locked: nothing to rebalance</source>
+      <translation>所有网格均已锁定：无可重新平衡</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="121" />
+      <source>the grid layer is empty</source>
+      <translation>网格图层为空</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="122" />
+      <source>the editing session has ended; open the plan again</source>
+      <translation>编辑会话已结束，请重新打开方案</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="123" />
+      <source>{path}: no such plan file</source>
+      <translation>{path}：没有此方案文件</translation>
     </message>
     <message>
       <location filename="../missing.py" line="18" />
