@@ -350,6 +350,12 @@ class Editor:
         self._refuse_locked(grids, [target, *sorted(givers)])
         labels = labels.copy()
         labels[moving] = target
+        # A move that leaves the receiving or a giving grid in pieces is refused: the plan could not be saved.
+        for r in sorted({target, *givers}):
+            members = np.flatnonzero(labels == r)
+            pieces = len(shapely.get_parts(self.union(members))) if len(members) else 1
+            if pieces > 1:
+                raise EditError(f"the move would leave grid {grids['code'].iat[r]} in {pieces} pieces")
         return self._regroup(grids, labels, {target, *givers},
                              f"{len(moving)} block(s) to {grids['code'].iat[target]}")
 

@@ -238,13 +238,27 @@ def test_rebalance_keeps_locked_grids_and_compounds(editor, grids):
     assert int(editor.check(out)["stats"]["households"].sum()) == int(editor.households.sum())
 
 
+def test_a_move_that_would_leave_a_grid_in_pieces_is_refused(editor, grids):
+    labels = editor.assignment(grids)
+    far = next((b, r) for b in range(len(editor.blocks)) for r in range(len(grids))
+               if labels[b] != r and shapely.distance(editor.block_geoms[b], grids.geometry.values[r]) > 50)
+    with pytest.raises(EditError, match="would leave grid .* in 2 pieces"):
+        editor.move_blocks(grids, [str(editor.blocks["block_id"].iat[far[0]])], int(grids.index[far[1]]))
+
+
 def test_edited_plan_validates_and_with_edits_is_the_same(editor, grids):
     labels = editor.assignment(grids)
-    a = 0
-    b = next(r for r in range(1, len(grids)) if
-             shapely.length(shapely.intersection(shapely.boundary(grids.geometry.values[a]),
-                                                 shapely.boundary(grids.geometry.values[r]))) > 10)
-    block = int(np.flatnonzero(labels == b)[0])
+    geoms = grids.geometry.values
+
+    def movable(i, a):
+        """Block i (with households) touches grid a along an edge and its grid stays one piece without it."""
+        rest = np.flatnonzero((labels == labels[i]) & (np.arange(len(labels)) != i))
+        return (editor.households[i] > 0 and len(rest) and labels[i] != a
+                and shapely.length(shapely.intersection(shapely.boundary(editor.block_geoms[i]),
+                                                        shapely.boundary(geoms[a]))) > 10
+                and shapely.get_type_id(editor.union(rest)) == 3)
+
+    a, block = next((a, i) for a in range(len(grids)) for i in range(len(labels)) if movable(i, a))
     moved = apply(grids, editor.move_blocks(grids, [str(editor.blocks["block_id"].iat[block])], int(grids.index[a])))
     plan = edited_plan(editor.plan, moved)
     assert gridkit.validate(plan).failures == []

@@ -84,8 +84,10 @@ def _neighbour(model, grids, target_row):
     labels = model.assignment(grids)
     t = grids.geometry.values[target_row]
     for i in np.argsort(-model.households):
-        if labels[i] != target_row and (labels == labels[i]).sum() > 1 and \
-                shapely.length(shapely.intersection(shapely.boundary(model.block_geoms[i]), shapely.boundary(t))) > 10:
+        rest = np.flatnonzero((labels == labels[i]) & (np.arange(len(labels)) != i))
+        if labels[i] != target_row and len(rest) > 0 and \
+                shapely.length(shapely.intersection(shapely.boundary(model.block_geoms[i]), shapely.boundary(t))) > 10 \
+                and shapely.get_type_id(model.union(rest)) == 3:  # the giver stays one piece
             return str(model.blocks["block_id"].iat[i])
     raise AssertionError("no neighbour block")
 

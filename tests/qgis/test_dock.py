@@ -92,6 +92,9 @@ def neighbour_block(dock, target: int) -> str:
     for i, b in enumerate(geoms):
         if own[i] == target or hh[i] == 0 or counts[own[i]] < 2 or grids[own[i]]["locked"]:
             continue
+        rest = geoms[(own == own[i]) & (np.arange(len(geoms)) != i)]
+        if shapely.get_type_id(shapely.union_all(shapely.set_precision(rest, 1e-4))) != 3:
+            continue  # the giver would fall apart: the dock refuses such a move
         shared = shapely.length(shapely.intersection(shapely.boundary(b), shapely.boundary(t)))
         if shared > 10 and (best is None or shared > best[0]):
             best = (shared, ids[i])

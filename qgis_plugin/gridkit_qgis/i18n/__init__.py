@@ -97,6 +97,8 @@ def _message_patterns() -> list[tuple[str, str]]:
         (r"grid feature (?P<fid>-?\d+) is not in the layer", tr("grid feature {fid} is not in the layer")),
         (r"block (?P<block>.+) is not in this plan", tr("block {block} is not in this plan")),
         (r"pick two different grids to merge", tr("pick two different grids to merge")),
+        (r"the move would leave grid (?P<code>\S+) in (?P<n>\d+) pieces",
+         tr("the move would leave grid {code} in {n} pieces")),
         (r"the line does not cross grid (?P<code>\S+) from edge to edge",
          tr("the line does not cross grid {code} from edge to edge")),
         (r"the grid would not be divided: no block on the other side",

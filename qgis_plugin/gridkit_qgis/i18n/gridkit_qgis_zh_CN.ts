@@ -4,467 +4,467 @@
   <context>
     <name>gridkit</name>
     <message>
-      <location filename="../gui/dock.py" line="62" />
+      <location filename="../gui/dock.py" line="74" />
       <source>over the maximum</source>
       <translation>超过上限</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="62" />
+      <location filename="../gui/dock.py" line="74" />
       <source>not contiguous</source>
       <translation>不连通</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="62" />
+      <location filename="../gui/dock.py" line="74" />
       <source>gap</source>
       <translation>空隙</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="63" />
+      <location filename="../gui/dock.py" line="75" />
       <source>overlap</source>
       <translation>重叠</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="63" />
+      <location filename="../gui/dock.py" line="75" />
       <source>split compound</source>
       <translation>小区被拆分</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="64" />
+      <location filename="../gui/dock.py" line="76" />
       <source>split exclusive site</source>
       <translation>专属网格被拆分</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="64" />
+      <location filename="../gui/dock.py" line="76" />
       <source>under the minimum</source>
       <translation>低于下限</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="65" />
+      <location filename="../gui/dock.py" line="77" />
       <source>off the target</source>
       <translation>偏离目标</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="69" />
+      <location filename="../gui/dock.py" line="81" />
       <source>grid</source>
       <translation>网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="69" />
+      <location filename="../gui/dock.py" line="81" />
       <source>residents' group</source>
       <translation>居民小组</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="69" />
+      <location filename="../gui/dock.py" line="81" />
       <source>community</source>
       <translation>社区</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="70" />
+      <location filename="../gui/dock.py" line="82" />
       <source>plan</source>
       <translation>方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="78" />
+      <location filename="../gui/dock.py" line="90" />
       <source>{households} households, more than {max}</source>
       <translation>{households} 户，超过 {max} 户</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="80" />
+      <location filename="../gui/dock.py" line="92" />
       <source>{households} households, fewer than {min}</source>
       <translation>{households} 户，少于 {min}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="82" />
+      <location filename="../gui/dock.py" line="94" />
       <source>{households} households, target {target}</source>
       <translation>{households} 户，目标 {target}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="84" />
+      <location filename="../gui/dock.py" line="96" />
       <source>holds no block</source>
       <translation>没有街坊</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="84" />
+      <location filename="../gui/dock.py" line="96" />
       <source>{n} separate pieces</source>
       <translation>分成 {n} 块</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="86" />
+      <location filename="../gui/dock.py" line="98" />
       <source>{area} m² in no grid</source>
       <translation>{area} ㎡ 不属于任何网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="88" />
+      <location filename="../gui/dock.py" line="100" />
       <source>{area} m² in two grids</source>
       <translation>{area} ㎡ 同属两个网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="90" />
+      <location filename="../gui/dock.py" line="102" />
       <source>one compound in {n} grids</source>
       <translation>一个小区分在 {n} 个网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="92" />
+      <location filename="../gui/dock.py" line="104" />
       <source>an exclusive site split or mixed ({n})</source>
       <translation>专属单位被拆分或混入其他地块（{n}）</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="98" />
+      <location filename="../gui/dock.py" line="110" />
       <source>{text} (accepted exception)</source>
       <translation>{text}（已认可的例外）</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="112" />
+      <location filename="../gui/dock.py" line="124" />
       <source>gridkit grids</source>
       <translation>gridkit 网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="164" />
+      <location filename="../gui/dock.py" line="178" />
       <source>Grid layer</source>
       <translation>网格图层</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="168" />
+      <location filename="../gui/dock.py" line="182" />
       <source>Open plan…</source>
       <translation>打开方案…</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="172" />
+      <location filename="../gui/dock.py" line="186" />
       <source>Choose the grids layer of a plan GeoPackage.</source>
       <translation>请选择方案 GeoPackage 的网格（grids）图层。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="176" />
+      <location filename="../gui/dock.py" line="190" />
       <source>Save as separate units</source>
       <translation>拆成独立单元后保存</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="177" />
+      <location filename="../gui/dock.py" line="191" />
       <source>Each grid or community in several pieces becomes that many units (new codes), then the plan is saved</source>
       <translation>分成几块的网格或社区拆成同样多个单元（新编码），然后保存方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="184" />
+      <location filename="../gui/dock.py" line="198" />
       <source>Assign blocks</source>
       <translation>划入街坊</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="185" />
+      <location filename="../gui/dock.py" line="199" />
       <source>Click a block, or drag a box over blocks, to move them into the selected grid</source>
       <translation>单击街坊或拖框选择多个街坊，把它们划入所选网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="187" />
+      <location filename="../gui/dock.py" line="201" />
       <source>Split by line</source>
       <translation>画线拆分</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="188" />
+      <location filename="../gui/dock.py" line="202" />
       <source>Draw a line across the selected grid (right click ends it)</source>
       <translation>在所选网格上画一条穿过它的线（右键结束）</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="190" />
+      <location filename="../gui/dock.py" line="204" />
       <source>Merge</source>
       <translation>合并</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="190" />
+      <location filename="../gui/dock.py" line="204" />
       <source>Merge the two selected grids</source>
       <translation>合并所选的两个网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="194" />
+      <location filename="../gui/dock.py" line="208" />
       <source>Rebalance into N</source>
       <translation>均分为 N 个</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="195" />
+      <location filename="../gui/dock.py" line="209" />
       <source>Divide the selected grid into N grids along its streets</source>
       <translation>沿街巷把所选网格划分为 N 个网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="196" />
+      <location filename="../gui/dock.py" line="210" />
       <source>Lock</source>
       <translation>锁定</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="196" />
+      <location filename="../gui/dock.py" line="210" />
       <source>Lock the selected grids</source>
       <translation>锁定所选网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="197" />
+      <location filename="../gui/dock.py" line="211" />
       <source>Unlock</source>
       <translation>解锁</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="198" />
+      <location filename="../gui/dock.py" line="212" />
       <source>Unlock the selected grids</source>
       <translation>解锁所选网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="199" />
+      <location filename="../gui/dock.py" line="213" />
       <source>Rebalance unlocked</source>
       <translation>重新平衡未锁定网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="200" />
+      <location filename="../gui/dock.py" line="214" />
       <source>Re-solve every unlocked grid; locked grids stay exactly</source>
       <translation>重新划分所有未锁定的网格，锁定的网格保持不变</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="201" />
+      <location filename="../gui/dock.py" line="215" />
       <source>Undo</source>
       <translation>撤销</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="202" />
+      <location filename="../gui/dock.py" line="216" />
       <source>Redo</source>
       <translation>重做</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="203" />
+      <location filename="../gui/dock.py" line="217" />
       <source>Save</source>
       <translation>保存</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="204" />
+      <location filename="../gui/dock.py" line="218" />
       <source>Write the edits, the blocks' and buildings' grids and the scores into the plan GeoPackage</source>
       <translation>把编辑结果、街坊和建筑的所属网格及评分写入方案 GeoPackage</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="217" />
+      <location filename="../gui/dock.py" line="231" />
       <source>Sliver tolerance (m²)</source>
       <translation>碎片容差（㎡）</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="230" />
+      <location filename="../gui/dock.py" line="244" />
       <source>Cancel</source>
       <translation>取消</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="244" />
+      <location filename="../gui/dock.py" line="258" />
       <source>Violations</source>
       <translation>违规</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="247" />
+      <location filename="../gui/dock.py" line="261" />
       <source>Rule</source>
       <translation>规则</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="247" />
+      <location filename="../gui/dock.py" line="261" />
       <source>Grids</source>
       <translation>网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="247" />
+      <location filename="../gui/dock.py" line="261" />
       <source>Detail</source>
       <translation>详情</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="288" />
+      <location filename="../gui/dock.py" line="302" />
       <source>{what}: cancelled</source>
       <translation>{what}：已取消</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="297" />
+      <location filename="../gui/dock.py" line="311" />
       <source>{what} failed: {error}</source>
       <translation>{what}失败：{error}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="304" />
+      <location filename="../gui/dock.py" line="318" />
       <source>Open a gridkit plan</source>
       <translation>打开 gridkit 方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="304" />
+      <location filename="../gui/dock.py" line="318" />
       <source>GeoPackage (*.gpkg)</source>
       <translation>GeoPackage（*.gpkg）</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="327" />
+      <location filename="../gui/dock.py" line="341" />
       <source>{path} has no grids layer</source>
       <translation>{path} 没有网格（grids）图层</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="396" />
+      <location filename="../gui/dock.py" line="433" />
       <source>Opening {name}…</source>
       <translation>正在打开 {name}…</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="404" />
+      <location filename="../gui/dock.py" line="441" />
       <source>Opening the plan</source>
       <translation>打开方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="445" />
+      <location filename="../gui/dock.py" line="482" />
       <source>Checking the grids</source>
       <translation>检查网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="480" />
+      <location filename="../gui/dock.py" line="517" />
       <source>yes</source>
       <translation>是</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="491" />
+      <location filename="../gui/dock.py" line="528" />
       <source>{grids} grids · {households} households · max {max} per grid · {n} violation(s)</source>
       <translation>{grids} 个网格 · {households} 户 · 每格上限 {max} 户 · {n} 处违规</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="493" />
+      <location filename="../gui/dock.py" line="530" />
       <source>target {target}, average {average}</source>
       <translation>目标 {target}，平均 {average}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="494" />
+      <location filename="../gui/dock.py" line="531" />
       <source>compounds unknown (plan input not found)</source>
       <translation>未知小区范围（找不到方案的输入数据）</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="510" />
+      <location filename="../gui/dock.py" line="547" />
       <source>Zoom</source>
       <translation>定位</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="519" />
+      <location filename="../gui/dock.py" line="556" />
       <source>Violations: none</source>
       <translation>违规：无</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="519" />
+      <location filename="../gui/dock.py" line="556" />
       <source>Violations: {n}</source>
       <translation>违规：{n} 处</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="521" />
+      <location filename="../gui/dock.py" line="558" />
       <source>{n} accepted exception(s)</source>
       <translation>{n} 个已认可的例外</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="602" />
+      <location filename="../gui/dock.py" line="641" />
       <source>Nothing to change.</source>
       <translation>没有需要修改的内容。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="614" />
+      <location filename="../gui/dock.py" line="653" />
       <source>Select one grid to move the blocks into.</source>
       <translation>请选择一个要划入街坊的网格。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="618" />
+      <location filename="../gui/dock.py" line="657" />
       <source>move {n} block(s)</source>
       <translation>移动 {n} 个街坊</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="621" />
+      <location filename="../gui/dock.py" line="660" />
       <source>merge grids</source>
       <translation>合并网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="626" />
+      <location filename="../gui/dock.py" line="665" />
       <source>Select exactly two grids to merge.</source>
       <translation>请正好选择两个要合并的网格。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="631" />
+      <location filename="../gui/dock.py" line="670" />
       <source>split a grid along a line</source>
       <translation>按线拆分网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="634" />
+      <location filename="../gui/dock.py" line="673" />
       <source>split a grid into {n}</source>
       <translation>把网格拆为 {n} 个</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="639" />
+      <location filename="../gui/dock.py" line="678" />
       <source>Select one grid to split.</source>
       <translation>请选择一个要拆分的网格。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="645" />
+      <location filename="../gui/dock.py" line="684" />
       <source>lock grids</source>
       <translation>锁定网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="645" />
+      <location filename="../gui/dock.py" line="684" />
       <source>unlock grids</source>
       <translation>解锁网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="650" />
+      <location filename="../gui/dock.py" line="689" />
       <source>Select the grids to lock or unlock.</source>
       <translation>请选择要锁定或解锁的网格。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="728" />
+      <location filename="../gui/dock.py" line="767" />
       <source>Rebalancing</source>
       <translation>重新平衡</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="731" />
+      <location filename="../gui/dock.py" line="770" />
       <source>rebalance the unlocked grids</source>
       <translation>重新平衡未锁定网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="734" />
+      <location filename="../gui/dock.py" line="773" />
       <source>gridkit: rebalance the unlocked grids</source>
       <translation>gridkit：重新平衡未锁定网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="756" />
+      <location filename="../gui/dock.py" line="795" />
       <source>save units in several pieces as separate units</source>
       <translation>将分成几块的单元拆成独立单元</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="761" />
+      <location filename="../gui/dock.py" line="800" />
       <source>Saving…</source>
       <translation>正在保存…</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="767" />
+      <location filename="../gui/dock.py" line="806" />
       <source>Saving</source>
       <translation>保存</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="784" />
+      <location filename="../gui/dock.py" line="827" />
       <source>Saving failed: {error}</source>
       <translation>保存失败：{error}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="788" />
+      <location filename="../gui/dock.py" line="831" />
       <source>gridkit: save the plan</source>
       <translation>gridkit：保存方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="794" />
+      <location filename="../gui/dock.py" line="837" />
       <source>{level} {codes} in {n} pieces</source>
       <translation>{level} {codes} 分成 {n} 块</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="800" />
+      <location filename="../gui/dock.py" line="843" />
       <source>Not saved: the plan would break {failures}. {detail}. Undo the edit, or save the pieces as separate units.</source>
       <translation>未保存：方案将违反 {failures}。{detail}。请撤销该编辑，或将各块拆成独立单元后保存。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="815" />
+      <location filename="../gui/dock.py" line="858" />
       <source>Validating</source>
       <translation>验证</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="819" />
+      <location filename="../gui/dock.py" line="862" />
       <source>Saved; the plan breaks: {failures}</source>
       <translation>已保存；方案不满足：{failures}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="821" />
+      <location filename="../gui/dock.py" line="864" />
       <source>Saved; the plan is valid.</source>
       <translation>已保存；方案有效。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="825" />
+      <location filename="../gui/dock.py" line="868" />
       <source>gridkit: validate the plan</source>
       <translation>gridkit：验证方案</translation>
     </message>
@@ -535,81 +535,86 @@
     </message>
     <message>
       <location filename="../i18n/__init__.py" line="101" />
+      <source>the move would leave grid {code} in {n} pieces</source>
+      <translation>移动后网格 {code} 将分成 {n} 块</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="103" />
       <source>the line does not cross grid {code} from edge to edge</source>
       <translation>该线未从一边到另一边穿过网格 {code}</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="103" />
+      <location filename="../i18n/__init__.py" line="105" />
       <source>the grid would not be divided: no block on the other side</source>
       <translation>网格不会被分开：另一侧没有街块</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="104" />
+      <location filename="../i18n/__init__.py" line="106" />
       <source>draw a line of at least two points</source>
       <translation>请画至少两个点的线</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="105" />
+      <location filename="../i18n/__init__.py" line="107" />
       <source>split into at least 2 grids</source>
       <translation>至少拆分为 2 个网格</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="107" />
+      <location filename="../i18n/__init__.py" line="109" />
       <source>grid {code} cannot be split into {n}: it has only {k} block(s)</source>
       <translation>网格 {code} 无法拆分为 {n} 个：只有 {k} 个街块</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="109" />
+      <location filename="../i18n/__init__.py" line="111" />
       <source>grid {code} cannot be split into {n}: {reason}; {k} is possible</source>
       <translation>网格 {code} 无法拆分为 {n} 个：{reason}；可拆分为 {k} 个</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="111" />
+      <location filename="../i18n/__init__.py" line="113" />
       <source>grid {code} cannot be split into {n}: {reason}</source>
       <translation>网格 {code} 无法拆分为 {n} 个：{reason}</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="112" />
+      <location filename="../i18n/__init__.py" line="114" />
       <source>only {k} blocks (compounds kept whole)</source>
       <translation>只有 {k} 个街块（小区保持完整）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="114" />
+      <location filename="../i18n/__init__.py" line="116" />
       <source>a compound or block of {h} households is kept whole (each of {n} parts holds about {t})</source>
       <translation>一个 {h} 户的小区或街块保持完整（{n} 个部分每个约 {t} 户）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="116" />
+      <location filename="../i18n/__init__.py" line="118" />
       <source>its blocks lie in {k} pieces that no street links (a barrier between them)</source>
       <translation>其街块分成 {k} 块，没有道路相连（中间有障碍）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="118" />
+      <location filename="../i18n/__init__.py" line="120" />
       <source>the streets do not allow {n} connected parts of at most {hi} households</source>
       <translation>道路不允许分成 {n} 个每个不超过 {hi} 户的连通部分</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="119" />
+      <location filename="../i18n/__init__.py" line="121" />
       <source>the streets allow only {k} connected parts</source>
       <translation>道路只允许分成 {k} 个连通部分</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="120" />
+      <location filename="../i18n/__init__.py" line="122" />
       <source>every grid is locked: nothing to rebalance</source>
       <translation>所有网格均已锁定：无可重新平衡</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="121" />
+      <location filename="../i18n/__init__.py" line="123" />
       <source>the grid layer is empty</source>
       <translation>网格图层为空</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="122" />
+      <location filename="../i18n/__init__.py" line="124" />
       <source>the editing session has ended; open the plan again</source>
       <translation>编辑会话已结束，请重新打开方案</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="123" />
+      <location filename="../i18n/__init__.py" line="125" />
       <source>{path}: no such plan file</source>
       <translation>{path}：没有此方案文件</translation>
     </message>
