@@ -17,7 +17,14 @@ def partitioned(provider, tmp_path_factory):
     import processing
     from qgis.core import QgsProcessingContext, QgsProcessingFeedback, QgsProject
 
-    out = tmp_path_factory.mktemp("processing") / "plan.gpkg"
+    # Not under the system temporary folder: layer names must not depend on where the plan is written.
+    from qgis_env import ROOT
+
+    work = ROOT / "out" / "test_processing"
+    work.mkdir(parents=True, exist_ok=True)
+    out = work / "plan.gpkg"
+    for stale in work.glob("plan.gpkg*"):
+        stale.unlink()
     steps: list[str] = []
 
     class Feedback(QgsProcessingFeedback):

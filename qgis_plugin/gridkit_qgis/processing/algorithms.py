@@ -222,6 +222,9 @@ class PartitionAlgorithm(GridkitAlgorithm):
             if context.willLoadLayerOnCompletion(uri):
                 continue
             details = QgsProcessingContext.LayerDetails(f"{stem} — {layer}", context.project(), key)
+            # Our names wherever the plan is written: without forceName, Processing's "prefer file name as
+            # layer name" setting renames layers of files outside its temporary folder to the file's name.
+            details.forceName = True
             post = _StylePlanLayer(kind, result.get("colours"))
             _POST[f"{output}:{layer}"] = post
             details.setPostProcessor(post)
