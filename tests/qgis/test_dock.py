@@ -469,3 +469,50 @@ def test_translation_follows_qgis_locale_in_every_form(qgis_app, tmp_path, monke
         settings.remove("locale/overrideFlag")
         settings.remove("locale/userLocale")
         i18n.remove_translator()
+
+
+def test_box_preview_and_confirmation_before_emptying_a_grid(dock):
+    from qgis.core import QgsPointXY
+    from qgis.gui import QgsMapMouseEvent
+    from qgis.PyQt.QtCore import QEvent, QPoint, Qt
+
+    grids = grids_of(dock.layer)
+    geoms, hh, ids = blocks_of(dock)
+    own = owner(grids, geoms)
+    # A small grid next to a target: boxing all its blocks into the target empties it.
+    small, target = next((s, t) for s in sorted(grids, key=lambda f: (own == f).sum()) for t in grids
+                         if t != s and not grids[s]["locked"] and not grids[t]["locked"] and shapely.length(
+                             shapely.intersection(shapely.boundary(grids[s]["geom"]),
+                                                  shapely.boundary(grids[t]["geom"]))) > 10)
+    blocks = [ids[i] for i in np.flatnonzero(own == small)]
+    dock.layer.selectByIds([target])
+    # While dragging, the dock previews the households (the tool sends the blocks under the box).
+    canvas = dock.canvas
+    canvas.setExtent(dock.layer.extent())
+    canvas.refresh()
+    wait_until(lambda: not canvas.isDrawing(), 30)
+    dock.assign_button.setChecked(True)
+    dock.toggle_pick(True)
+    x0, y0, x1, y1 = grids[small]["geom"].bounds
+    px = [canvas.getCoordinateTransform().transform(QgsPointXY(x, y)) for x, y in ((x0, y0), (x1, y1))]
+    a, b = (QPoint(int(p.x()), int(p.y())) for p in px)
+    tool = dock.pick_tool
+    tool.canvasPressEvent(QgsMapMouseEvent(canvas, QEvent.MouseButtonPress, a, Qt.LeftButton, Qt.LeftButton))
+    tool.canvasMoveEvent(QgsMapMouseEvent(canvas, QEvent.MouseMove, b, Qt.LeftButton, Qt.LeftButton))
+    idle(dock)
+    assert dock.status.text().startswith("Preview") and dock.preview["grids"], dock.status.text()
+    tool._start = None  # the drag ends without a release
+    # A box that empties a grid asks first: "no" moves nothing, "yes" moves (and the grid goes).
+    asked = []
+    dock.confirm = lambda text: asked.append(text) or False
+    dock._picked(blocks)
+    idle(dock)
+    assert len(asked) == 1 and grids[small]["code"] in asked[0]
+    assert set(grids_of(dock.layer)) == set(grids)
+    dock.confirm = lambda text: True
+    dock._picked(blocks)
+    idle(dock)
+    after = grids_of(dock.layer)
+    assert small not in after and after[target]["households"] == grids[target]["households"] + \
+        grids[small]["households"]
+    assert_invariants(dock)

@@ -184,6 +184,14 @@ def session_edit(progress: Progress, *, session: int, grids: list[dict], op: str
     return _edit(edit)
 
 
+def session_preview(progress: Progress, *, session: int, grids: list[dict], blocks: list[str],
+                    target: int) -> dict[str, Any]:
+    """What moving ``blocks`` into grid ``target`` would do (households before and after), without doing it."""
+    model = _model(session)
+    frame = grids_frame(grids, model.blocks.crs)
+    return plain(model.preview_move(frame, [str(b) for b in blocks], int(target)))
+
+
 def rebalance(progress: Progress, *, plan: str, grids: list[dict], seed: int | None = None) -> dict[str, Any]:
     """Re-solve the unlocked grids, locked ones fixed (a one-off worker: cancelling kills it)."""
     progress(1, "reading the plan")
@@ -263,5 +271,5 @@ def session_reload(progress: Progress, *, session: int) -> bool:
 
 JOBS: dict[str, Callable[..., Any]] = {
     f.__name__: f for f in (ping, profiles, partition, validate, map, report, diff, style, session_open,
-                            session_close, session_check, session_edit, rebalance, session_save, session_reload)
+                            session_close, session_check, session_edit, session_preview, rebalance, session_save, session_reload)
 }

@@ -142,6 +142,9 @@ class GridkitDock(QDockWidget):
         self._checking = False
         self._rebalance: WorkerTask | None = None
         self._pending_save = False
+        self._previewing = False
+        self._preview_wanted: tuple | None = None
+        self.preview: dict[str, Any] = {}
         self._style_saved: set[str] = set()
         self._syncing = False
         self._band = QgsRubberBand(self.canvas, QgsWkbTypes.PolygonGeometry)
@@ -275,7 +278,7 @@ class GridkitDock(QDockWidget):
 
     @property
     def busy(self) -> bool:
-        return self._busy > 0 or self._checking or self._timer.isActive()
+        return self._busy > 0 or self._checking or self._previewing or self._timer.isActive()
 
     def _set_busy(self, delta: int) -> None:
         self._busy = max(0, self._busy + delta)
@@ -656,6 +659,71 @@ class GridkitDock(QDockWidget):
         self._edit("move", {"blocks": list(block_ids), "target": int(target_fid)},
                    tr("move {n} block(s)").format(n=len(block_ids)))
 
+    def _target(self) -> int | None:
+        fids = self.selected_fids()
+        return fids[0] if len(fids) == 1 else None
+
+    def preview_move(self, block_ids: list[str], target_fid: int | None = None, then=None) -> None:  # noqa: ANN001
+        """Show, before the move, the households the receiving and the giving grids would have.
+
+        Runs while a box is dragged (latest box only); ``then(preview)`` gets the answer.
+        """
+        target = self._target() if target_fid is None else target_fid
+        if target is None or self.session is None or not alive(self.layer) or not block_ids:
+            return
+        self._preview_wanted = (list(block_ids), int(target), then)
+        if self._previewing:
+            return
+        self._previewing = True
+        ids, tgt, callback = self._preview_wanted
+        self._preview_wanted = None
+        records, sid = planio.snapshot(self.layer), self.session
+
+        def work(job: Any) -> dict:
+            return self.worker.call("session_preview", {"session": sid, "grids": records, "blocks": ids, "target": tgt})
+
+        def done(job: Any) -> None:
+            self._previewing = False
+            if job.error is None and alive(self.layer):
+                self.preview = job.result
+                parts = [tr("{code}: {before} → {after} households").format(
+                    code=v["code"][-3:], before=v["before"], after=v["after"]) for v in job.result["grids"].values()]
+                text = tr("Preview: {moves}").format(moves="; ".join(parts))
+                if job.result["emptied"]:
+                    text += " · " + tr("{n} grid(s) would be emptied").format(n=len(job.result["emptied"]))
+                self._say(text)
+                if callback is not None:
+                    callback(job.result)
+            if self._preview_wanted is not None:
+                pending, self._preview_wanted = self._preview_wanted, None
+                self.preview_move(pending[0], pending[1], pending[2])
+
+        run_quietly("preview", work, done)
+
+    def _picked(self, block_ids: list[str]) -> None:
+        """Blocks clicked or boxed: move them; a box that would empty a grid asks first."""
+        target = self._target()
+        if target is None:
+            self._say(tr("Select one grid to move the blocks into."), error=True)
+            return
+
+        def decide(preview: dict) -> None:
+            if preview["emptied"]:
+                codes = ", ".join(preview["grids"][f]["code"] for f in preview["emptied"])
+                if not self.confirm(tr("Moving these {n} blocks empties grid(s) {codes}, which will be deleted. "
+                                       "Move them?").format(n=preview["moving"], codes=codes)):
+                    self._say(tr("Nothing moved."))
+                    return
+            self.move_blocks(block_ids, target)
+
+        self.preview_move(block_ids, target, then=decide)
+
+    def confirm(self, text: str) -> bool:
+        """Ask the user (a dialog); tests replace it."""
+        from qgis.PyQt.QtWidgets import QMessageBox
+
+        return QMessageBox.question(self, tr("gridkit grids"), text) == QMessageBox.Yes
+
     def merge(self, keep_fid: int, other_fid: int) -> None:
         self._edit("merge", {"keep": int(keep_fid), "other": int(other_fid)}, tr("merge grids"))
 
@@ -712,7 +780,8 @@ class GridkitDock(QDockWidget):
             return
         self.line_button.setChecked(False)
         self.pick_tool = BlockPickTool(self.canvas, self.blocks_layer)
-        self.pick_tool.picked.connect(lambda ids: self.move_blocks(ids))
+        self.pick_tool.picked.connect(self._picked)
+        self.pick_tool.dragging.connect(self.preview_move)
         self.pick_tool.deactivated.connect(lambda: self.assign_button.setChecked(False))
         self.canvas.setMapTool(self.pick_tool)
 

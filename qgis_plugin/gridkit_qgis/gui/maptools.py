@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from qgis.core import QgsFeatureRequest, QgsGeometry, QgsPointXY, QgsRectangle, QgsVectorLayer, QgsWkbTypes
 from qgis.gui import QgsMapTool, QgsRubberBand
 from qgis.PyQt.QtCore import QPoint, Qt, pyqtSignal
@@ -10,6 +12,8 @@ from qgis.PyQt.QtGui import QColor
 __all__ = ["BlockPickTool", "LineTool", "blocks_at"]
 
 _DRAG_PX = 4
+#: Least time (s) between two previews while a box is dragged.
+_PREVIEW_S = 0.15
 
 
 def blocks_at(layer: QgsVectorLayer, area: QgsGeometry) -> list[str]:
@@ -31,11 +35,15 @@ class BlockPickTool(QgsMapTool):
     """Click a block, or drag a box over blocks; emits their ids."""
 
     picked = pyqtSignal(list)
+    #: While a box is dragged: the blocks it would pick (emitted when that set changes, at most every 150 ms).
+    dragging = pyqtSignal(list)
 
     def __init__(self, canvas, blocks_layer: QgsVectorLayer) -> None:  # noqa: ANN001
         super().__init__(canvas)
         self.blocks_layer = blocks_layer
         self._start: QPoint | None = None
+        self._last_preview = 0.0
+        self._previewed: list[str] = []
         self._band = QgsRubberBand(canvas, QgsWkbTypes.PolygonGeometry)
         self._band.setColor(QColor(31, 119, 180, 60))
         self._band.setStrokeColor(QColor(31, 119, 180))
@@ -45,6 +53,8 @@ class BlockPickTool(QgsMapTool):
     def canvasPressEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt API
         if event.button() == Qt.LeftButton:
             self._start = event.pos()
+            self._previewed = []
+            self._last_preview = 0.0
 
     def canvasMoveEvent(self, event) -> None:  # noqa: ANN001, N802
         if self._start is None:
@@ -53,6 +63,15 @@ class BlockPickTool(QgsMapTool):
             a = self.toMapCoordinates(self._start)
             b = self.toMapCoordinates(event.pos())
             self._band.setToGeometry(QgsGeometry.fromRect(QgsRectangle(a, b)), None)
+            now = time.monotonic()
+            if now - self._last_preview >= _PREVIEW_S:
+                self._last_preview = now
+                la = self.toLayerCoordinates(self.blocks_layer, a)
+                lb = self.toLayerCoordinates(self.blocks_layer, b)
+                ids = blocks_at(self.blocks_layer, QgsGeometry.fromRect(QgsRectangle(la, lb)))
+                if ids != self._previewed:
+                    self._previewed = ids
+                    self.dragging.emit(ids)
 
     def canvasReleaseEvent(self, event) -> None:  # noqa: ANN001, N802
         if self._start is None or event.button() != Qt.LeftButton:

@@ -119,352 +119,377 @@
       <translation>gridkit 网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="178" />
+      <location filename="../gui/dock.py" line="181" />
       <source>Grid layer</source>
       <translation>网格图层</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="182" />
+      <location filename="../gui/dock.py" line="185" />
       <source>Open plan…</source>
       <translation>打开方案…</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="186" />
+      <location filename="../gui/dock.py" line="189" />
       <source>Choose the grids layer of a plan GeoPackage.</source>
       <translation>请选择方案 GeoPackage 的网格（grids）图层。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="190" />
+      <location filename="../gui/dock.py" line="193" />
       <source>Save as separate units</source>
       <translation>拆成独立单元后保存</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="191" />
+      <location filename="../gui/dock.py" line="194" />
       <source>Each grid or community in several pieces becomes that many units (new codes), then the plan is saved</source>
       <translation>分成几块的网格或社区拆成同样多个单元（新编码），然后保存方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="198" />
+      <location filename="../gui/dock.py" line="201" />
       <source>Assign blocks</source>
       <translation>划入街坊</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="199" />
+      <location filename="../gui/dock.py" line="202" />
       <source>Click a block, or drag a box over blocks, to move them into the selected grid</source>
       <translation>单击街坊或拖框选择多个街坊，把它们划入所选网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="201" />
+      <location filename="../gui/dock.py" line="204" />
       <source>Split by line</source>
       <translation>画线拆分</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="202" />
+      <location filename="../gui/dock.py" line="205" />
       <source>Draw a line across the selected grid (right click ends it)</source>
       <translation>在所选网格上画一条穿过它的线（右键结束）</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="204" />
+      <location filename="../gui/dock.py" line="207" />
       <source>Merge</source>
       <translation>合并</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="204" />
+      <location filename="../gui/dock.py" line="207" />
       <source>Merge the two selected grids</source>
       <translation>合并所选的两个网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="208" />
+      <location filename="../gui/dock.py" line="211" />
       <source>Rebalance into N</source>
       <translation>均分为 N 个</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="209" />
+      <location filename="../gui/dock.py" line="212" />
       <source>Divide the selected grid into N grids along its streets</source>
       <translation>沿街巷把所选网格划分为 N 个网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="210" />
+      <location filename="../gui/dock.py" line="213" />
       <source>Lock</source>
       <translation>锁定</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="210" />
+      <location filename="../gui/dock.py" line="213" />
       <source>Lock the selected grids</source>
       <translation>锁定所选网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="211" />
+      <location filename="../gui/dock.py" line="214" />
       <source>Unlock</source>
       <translation>解锁</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="212" />
+      <location filename="../gui/dock.py" line="215" />
       <source>Unlock the selected grids</source>
       <translation>解锁所选网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="213" />
+      <location filename="../gui/dock.py" line="216" />
       <source>Rebalance unlocked</source>
       <translation>重新平衡未锁定网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="214" />
+      <location filename="../gui/dock.py" line="217" />
       <source>Re-solve every unlocked grid; locked grids stay exactly</source>
       <translation>重新划分所有未锁定的网格，锁定的网格保持不变</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="215" />
+      <location filename="../gui/dock.py" line="218" />
       <source>Undo</source>
       <translation>撤销</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="216" />
+      <location filename="../gui/dock.py" line="219" />
       <source>Redo</source>
       <translation>重做</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="217" />
+      <location filename="../gui/dock.py" line="220" />
       <source>Save</source>
       <translation>保存</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="218" />
+      <location filename="../gui/dock.py" line="221" />
       <source>Write the edits, the blocks' and buildings' grids and the scores into the plan GeoPackage</source>
       <translation>把编辑结果、街坊和建筑的所属网格及评分写入方案 GeoPackage</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="231" />
+      <location filename="../gui/dock.py" line="234" />
       <source>Sliver tolerance (m²)</source>
       <translation>碎片容差（㎡）</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="244" />
+      <location filename="../gui/dock.py" line="247" />
       <source>Cancel</source>
       <translation>取消</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="258" />
+      <location filename="../gui/dock.py" line="261" />
       <source>Violations</source>
       <translation>违规</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="261" />
+      <location filename="../gui/dock.py" line="264" />
       <source>Rule</source>
       <translation>规则</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="261" />
+      <location filename="../gui/dock.py" line="264" />
       <source>Grids</source>
       <translation>网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="261" />
+      <location filename="../gui/dock.py" line="264" />
       <source>Detail</source>
       <translation>详情</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="302" />
+      <location filename="../gui/dock.py" line="305" />
       <source>{what}: cancelled</source>
       <translation>{what}：已取消</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="311" />
+      <location filename="../gui/dock.py" line="314" />
       <source>{what} failed: {error}</source>
       <translation>{what}失败：{error}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="318" />
+      <location filename="../gui/dock.py" line="321" />
       <source>Open a gridkit plan</source>
       <translation>打开 gridkit 方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="318" />
+      <location filename="../gui/dock.py" line="321" />
       <source>GeoPackage (*.gpkg)</source>
       <translation>GeoPackage（*.gpkg）</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="341" />
+      <location filename="../gui/dock.py" line="344" />
       <source>{path} has no grids layer</source>
       <translation>{path} 没有网格（grids）图层</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="433" />
+      <location filename="../gui/dock.py" line="436" />
       <source>Opening {name}…</source>
       <translation>正在打开 {name}…</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="441" />
+      <location filename="../gui/dock.py" line="444" />
       <source>Opening the plan</source>
       <translation>打开方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="482" />
+      <location filename="../gui/dock.py" line="485" />
       <source>Checking the grids</source>
       <translation>检查网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="517" />
+      <location filename="../gui/dock.py" line="520" />
       <source>yes</source>
       <translation>是</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="528" />
+      <location filename="../gui/dock.py" line="531" />
       <source>{grids} grids · {households} households · max {max} per grid · {n} violation(s)</source>
       <translation>{grids} 个网格 · {households} 户 · 每格上限 {max} 户 · {n} 处违规</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="530" />
+      <location filename="../gui/dock.py" line="533" />
       <source>target {target}, average {average}</source>
       <translation>目标 {target}，平均 {average}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="531" />
+      <location filename="../gui/dock.py" line="534" />
       <source>compounds unknown (plan input not found)</source>
       <translation>未知小区范围（找不到方案的输入数据）</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="547" />
+      <location filename="../gui/dock.py" line="550" />
       <source>Zoom</source>
       <translation>定位</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="556" />
+      <location filename="../gui/dock.py" line="559" />
       <source>Violations: none</source>
       <translation>违规：无</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="556" />
+      <location filename="../gui/dock.py" line="559" />
       <source>Violations: {n}</source>
       <translation>违规：{n} 处</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="558" />
+      <location filename="../gui/dock.py" line="561" />
       <source>{n} accepted exception(s)</source>
       <translation>{n} 个已认可的例外</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="641" />
+      <location filename="../gui/dock.py" line="644" />
       <source>Nothing to change.</source>
       <translation>没有需要修改的内容。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="653" />
-      <source>Select one grid to move the blocks into.</source>
-      <translation>请选择一个要划入街坊的网格。</translation>
-    </message>
-    <message>
-      <location filename="../gui/dock.py" line="657" />
+      <location filename="../gui/dock.py" line="660" />
       <source>move {n} block(s)</source>
       <translation>移动 {n} 个街坊</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="660" />
+      <location filename="../gui/dock.py" line="689" />
+      <source>{code}: {before} → {after} households</source>
+      <translation>{code}：{before} → {after} 户</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="691" />
+      <source>Preview: {moves}</source>
+      <translation>预览：{moves}</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="693" />
+      <source>{n} grid(s) would be emptied</source>
+      <translation>{n} 个网格将被清空</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="707" />
+      <source>Select one grid to move the blocks into.</source>
+      <translation>请选择一个要划入街坊的网格。</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="713" />
+      <source>Moving these {n} blocks empties grid(s) {codes}, which will be deleted. Move them?</source>
+      <translation>移动这 {n} 个街块会清空网格 {codes}，这些网格将被删除。确定移动吗？</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="715" />
+      <source>Nothing moved.</source>
+      <translation>未移动。</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="728" />
       <source>merge grids</source>
       <translation>合并网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="665" />
+      <location filename="../gui/dock.py" line="733" />
       <source>Select exactly two grids to merge.</source>
       <translation>请正好选择两个要合并的网格。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="670" />
+      <location filename="../gui/dock.py" line="738" />
       <source>split a grid along a line</source>
       <translation>按线拆分网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="673" />
+      <location filename="../gui/dock.py" line="741" />
       <source>split a grid into {n}</source>
       <translation>把网格拆为 {n} 个</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="678" />
+      <location filename="../gui/dock.py" line="746" />
       <source>Select one grid to split.</source>
       <translation>请选择一个要拆分的网格。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="684" />
+      <location filename="../gui/dock.py" line="752" />
       <source>lock grids</source>
       <translation>锁定网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="684" />
+      <location filename="../gui/dock.py" line="752" />
       <source>unlock grids</source>
       <translation>解锁网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="689" />
+      <location filename="../gui/dock.py" line="757" />
       <source>Select the grids to lock or unlock.</source>
       <translation>请选择要锁定或解锁的网格。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="767" />
+      <location filename="../gui/dock.py" line="836" />
       <source>Rebalancing</source>
       <translation>重新平衡</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="770" />
+      <location filename="../gui/dock.py" line="839" />
       <source>rebalance the unlocked grids</source>
       <translation>重新平衡未锁定网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="773" />
+      <location filename="../gui/dock.py" line="842" />
       <source>gridkit: rebalance the unlocked grids</source>
       <translation>gridkit：重新平衡未锁定网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="795" />
+      <location filename="../gui/dock.py" line="864" />
       <source>save units in several pieces as separate units</source>
       <translation>将分成几块的单元拆成独立单元</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="800" />
+      <location filename="../gui/dock.py" line="869" />
       <source>Saving…</source>
       <translation>正在保存…</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="806" />
+      <location filename="../gui/dock.py" line="875" />
       <source>Saving</source>
       <translation>保存</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="827" />
+      <location filename="../gui/dock.py" line="896" />
       <source>Saving failed: {error}</source>
       <translation>保存失败：{error}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="831" />
+      <location filename="../gui/dock.py" line="900" />
       <source>gridkit: save the plan</source>
       <translation>gridkit：保存方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="837" />
+      <location filename="../gui/dock.py" line="906" />
       <source>{level} {codes} in {n} pieces</source>
       <translation>{level} {codes} 分成 {n} 块</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="843" />
+      <location filename="../gui/dock.py" line="912" />
       <source>Not saved: the plan would break {failures}. {detail}. Undo the edit, or save the pieces as separate units.</source>
       <translation>未保存：方案将违反 {failures}。{detail}。请撤销该编辑，或将各块拆成独立单元后保存。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="858" />
+      <location filename="../gui/dock.py" line="927" />
       <source>Validating</source>
       <translation>验证</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="862" />
+      <location filename="../gui/dock.py" line="931" />
       <source>Saved; the plan breaks: {failures}</source>
       <translation>已保存；方案不满足：{failures}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="864" />
+      <location filename="../gui/dock.py" line="933" />
       <source>Saved; the plan is valid.</source>
       <translation>已保存；方案有效。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="868" />
+      <location filename="../gui/dock.py" line="937" />
       <source>gridkit: validate the plan</source>
       <translation>gridkit：验证方案</translation>
     </message>
@@ -773,147 +798,147 @@ then restart QGIS.</source>
       <translation>未满足的约束：{failures}</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="234" />
+      <location filename="../processing/algorithms.py" line="237" />
       <source>Validate a plan</source>
       <translation>验证方案</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="235" />
+      <location filename="../processing/algorithms.py" line="238" />
       <source>Recompute every invariant and score of a plan from its own layers (gridkit validate). VALID is false when an invariant fails; with 'Fail when invalid' the algorithm fails instead.</source>
       <translation>根据方案自身的图层重新计算所有约束和评分（gridkit validate）。有约束未满足时“有效”为假；勾选“无效时报错”则算法直接失败。</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="240" />
+      <location filename="../processing/algorithms.py" line="243" />
       <source>The input the plan was made from</source>
       <translation>生成方案所用的输入数据</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="243" />
+      <location filename="../processing/algorithms.py" line="246" />
       <source>Fail when invalid</source>
       <translation>无效时报错</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="244" />
+      <location filename="../processing/algorithms.py" line="247" />
       <source>Metrics table (CSV)</source>
       <translation>指标表（CSV）</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="247" />
+      <location filename="../processing/algorithms.py" line="250" />
       <source>Valid</source>
       <translation>有效</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="271" />
+      <location filename="../processing/algorithms.py" line="274" />
       <source>The plan is INVALID: {failures}</source>
       <translation>方案无效：{failures}</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="276" />
+      <location filename="../processing/algorithms.py" line="279" />
       <source>The plan is valid.</source>
       <translation>方案有效。</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="282" />
+      <location filename="../processing/algorithms.py" line="285" />
       <source>Draw the grid map</source>
       <translation>绘制网格划分图</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="283" />
+      <location filename="../processing/algorithms.py" line="286" />
       <source>Draw the grid division wall chart of a plan (gridkit map): the street office, one community, or every sheet as one PDF.</source>
       <translation>绘制方案的网格划分图（gridkit map）：整个街道、一个社区，或把所有图幅合为一个 PDF。</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="288" />
+      <location filename="../processing/algorithms.py" line="291" />
       <source>One community (code, name or serial)</source>
       <translation>单个社区（编码、名称或序号）</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="290" />
+      <location filename="../processing/algorithms.py" line="293" />
       <source>Every sheet (street office and each community, PDF)</source>
       <translation>所有图幅（街道及每个社区，PDF）</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="292" />
+      <location filename="../processing/algorithms.py" line="295" />
       <source>Paper</source>
       <translation>纸张</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="293" />
+      <location filename="../processing/algorithms.py" line="296" />
       <source>Resolution of PNG output (dpi)</source>
       <translation>PNG 分辨率（dpi）</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="296" />
+      <location filename="../processing/algorithms.py" line="299" />
       <source>Staff roster (CSV/XLSX)</source>
       <translation>人员名册（CSV/XLSX）</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="297" />
+      <location filename="../processing/algorithms.py" line="300" />
       <source>Rosters (*.csv *.xlsx);;All files (*.*)</source>
       <translation>名册（*.csv *.xlsx）;;所有文件（*.*）</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="298" />
+      <location filename="../processing/algorithms.py" line="301" />
       <source>Data source line</source>
       <translation>数据来源说明</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="300" />
+      <location filename="../processing/algorithms.py" line="303" />
       <source>Map</source>
       <translation>地图</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="301" />
+      <location filename="../processing/algorithms.py" line="304" />
       <source>Sheets</source>
       <translation>图幅数</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="320" />
+      <location filename="../processing/algorithms.py" line="323" />
       <source>Write the division report</source>
       <translation>生成划分方案报告</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="321" />
+      <location filename="../processing/algorithms.py" line="324" />
       <source>Write the division scheme of a plan (gridkit report): communities, grids, summary and changes as XLSX, or with the maps as HTML or PDF.</source>
       <translation>写出方案的划分方案（gridkit report）：社区、网格、汇总和变更，格式为 XLSX，或连同地图输出为 HTML 或 PDF。</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="330" />
+      <location filename="../processing/algorithms.py" line="333" />
       <source>Report</source>
       <translation>报告</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="347" />
+      <location filename="../processing/algorithms.py" line="350" />
       <source>Compare two plans</source>
       <translation>比较两个方案</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="348" />
+      <location filename="../processing/algorithms.py" line="351" />
       <source>What moved between two plans (gridkit diff): units added, removed, merged, split or changed, with households and buildings moved; optionally as a CSV or XLSX table.</source>
       <translation>两个方案之间的变化（gridkit diff）：新增、撤销、合并、拆分或调整的单元，以及涉及的户数和建筑；可输出为 CSV 或 XLSX 表。</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="352" />
+      <location filename="../processing/algorithms.py" line="355" />
       <source>Earlier plan</source>
       <translation>原方案</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="353" />
+      <location filename="../processing/algorithms.py" line="356" />
       <source>Later plan</source>
       <translation>新方案</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="355" />
+      <location filename="../processing/algorithms.py" line="358" />
       <source>Change table</source>
       <translation>变更表</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="357" />
+      <location filename="../processing/algorithms.py" line="360" />
       <source>Summary</source>
       <translation>汇总</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="358" />
+      <location filename="../processing/algorithms.py" line="361" />
       <source>Units changed</source>
       <translation>变更的单元数</translation>
     </message>
