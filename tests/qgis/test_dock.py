@@ -516,3 +516,32 @@ def test_box_preview_and_confirmation_before_emptying_a_grid(dock):
     assert small not in after and after[target]["households"] == grids[target]["households"] + \
         grids[small]["households"]
     assert_invariants(dock)
+
+
+def test_lock_all_unlock_all_and_next_over_the_bound(dock):
+    layer = dock.layer
+    dock.lock_all(True)
+    idle(dock)
+    assert all(g["locked"] for g in grids_of(layer).values())
+    dock.undo()
+    idle(dock)
+    assert not any(g["locked"] for g in grids_of(layer).values())
+    dock.lock_all(True)
+    idle(dock)
+    dock.lock_all(False)
+    idle(dock)
+    assert not any(g["locked"] for g in grids_of(layer).values())
+    # Grids under the minimum or over the maximum, in table order, one after the other.
+    out = [f for v in dock.violations + dock.notes if v["level"] == "grid" and v["kind"] in ("over_max", "under_min")
+           and v["severity"] != "accepted" for f in v["fids"]]
+    if not out:  # make one: merge two neighbours over the maximum
+        g = grids_of(layer)
+        a, b = next((a, b) for a in g for b in g if a < b and g[a]["households"] + g[b]["households"] > 200
+                    and shapely.length(shapely.intersection(shapely.boundary(g[a]["geom"]),
+                                                            shapely.boundary(g[b]["geom"]))) > 10)
+        dock.merge(a, b)
+        idle(dock)
+        out = [a]
+    seen = [dock.next_out_of_bounds() for _ in range(len(set(out)) + 1)]
+    assert set(seen[:-1]) == set(out) and seen[-1] == seen[0]
+    assert dock.selected_fids() == [seen[-1]]

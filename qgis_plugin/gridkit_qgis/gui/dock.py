@@ -231,7 +231,20 @@ class GridkitDock(QDockWidget):
         tools.addWidget(self.save_button, 1, 4)
         tools.addWidget(self.undo_button, 2, 0)
         tools.addWidget(self.redo_button, 2, 1)
-        tools.addWidget(QLabel(tr("Sliver tolerance (m²)")), 2, 2, 1, 2)
+        self.lock_all_button = self._button(tr("Lock all"), lambda: self.lock_all(True), tr("Lock every grid"))
+        self.unlock_all_button = self._button(tr("Unlock all"), lambda: self.lock_all(False),
+                                              tr("Unlock every grid"))
+        self.next_button = self._button(tr("Next over the bound"), self.next_out_of_bounds,
+                                        tr("Select and zoom to the next grid over the maximum or under the "
+                                           "minimum"))
+        tools.addWidget(self.lock_all_button, 3, 0)
+        tools.addWidget(self.unlock_all_button, 3, 1)
+        tools.addWidget(self.next_button, 3, 2, 1, 2)
+        tolerance_label = QLabel(tr("Sliver tolerance (m²)"))
+        tolerance_label.setToolTip(tr("Pieces smaller than this (or thinner than 0.5 m) are not counted as gaps, "
+                                      "overlaps or extra pieces: crumbs left by editing, a vertex nudged by a "
+                                      "centimetre"))
+        tools.addWidget(tolerance_label, 2, 2, 1, 2)
         self.tolerance = QDoubleSpinBox()
         self.tolerance.setRange(0.0, 1000.0)
         self.tolerance.setDecimals(1)
@@ -287,7 +300,8 @@ class GridkitDock(QDockWidget):
     def _update_buttons(self) -> None:
         ready = self.session is not None and self._busy == 0
         for b in (self.assign_button, self.line_button, self.merge_button, self.split_button, self.lock_button,
-                  self.unlock_button, self.rebalance_button, self.save_button, self.split_n):
+                  self.unlock_button, self.rebalance_button, self.save_button, self.split_n, self.lock_all_button,
+                  self.unlock_all_button, self.next_button):
             b.setEnabled(ready)
         stack = self.layer.undoStack() if alive(self.layer) else None
         self.undo_button.setEnabled(ready and stack is not None and stack.canUndo())
@@ -750,6 +764,37 @@ class GridkitDock(QDockWidget):
     def set_locked(self, fids: list[int], locked: bool) -> None:
         self._edit("lock", {"fids": [int(f) for f in fids], "locked": bool(locked)},
                    tr("lock grids") if locked else tr("unlock grids"))
+
+    def lock_all(self, locked: bool) -> None:
+        """Lock (or unlock) every grid of the layer, one undoable edit."""
+        if not alive(self.layer):
+            return
+        fids = sorted(int(f.id()) for f in self.layer.getFeatures())
+        self.set_locked(fids, locked)
+
+    def next_out_of_bounds(self) -> int | None:
+        """Select and zoom to the next grid over the maximum or under the minimum (after the selected one)."""
+        out = []
+        for v in self.violations + self.notes:
+            if v.get("level") == "grid" and v["kind"] in ("over_max", "under_min") and v.get("severity") != "accepted":
+                out += v["fids"]
+        model = self.table.grid_model
+        ordered = [f for f in model.fids if f in set(out)]
+        if not ordered:
+            self._say(tr("Every grid is within its bounds."))
+            return None
+        current = self.selected_fids()
+        after = [f for f in ordered if current and model.row_of(f) > model.row_of(current[0])]
+        fid = (after or ordered)[0]
+        self.layer.selectByIds([fid])
+        geom = self.layer.getFeature(fid).geometry()
+        rect = geom.boundingBox()
+        rect.grow(max(rect.width(), rect.height(), 20.0) * 0.3)
+        transform = QgsCoordinateTransform(self.layer.crs(), self.canvas.mapSettings().destinationCrs(),
+                                           QgsProject.instance())
+        self.canvas.setExtent(transform.transformBoundingBox(rect))
+        self.canvas.refresh()
+        return fid
 
     def lock_selected(self, locked: bool) -> None:
         fids = self.selected_fids()

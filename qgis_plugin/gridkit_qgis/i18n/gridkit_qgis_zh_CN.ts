@@ -235,261 +235,301 @@
     </message>
     <message>
       <location filename="../gui/dock.py" line="234" />
+      <source>Lock all</source>
+      <translation>全部锁定</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="234" />
+      <source>Lock every grid</source>
+      <translation>锁定所有网格</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="235" />
+      <source>Unlock all</source>
+      <translation>全部解锁</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="236" />
+      <source>Unlock every grid</source>
+      <translation>解锁所有网格</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="237" />
+      <source>Next over the bound</source>
+      <translation>下一个越界网格</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="238" />
+      <source>Select and zoom to the next grid over the maximum or under the minimum</source>
+      <translation>选中并缩放到下一个超过上限或低于下限的网格</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="243" />
       <source>Sliver tolerance (m²)</source>
       <translation>碎片容差（㎡）</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="247" />
+      <location filename="../gui/dock.py" line="244" />
+      <source>Pieces smaller than this (or thinner than 0.5 m) are not counted as gaps, overlaps or extra pieces: crumbs left by editing, a vertex nudged by a centimetre</source>
+      <translation>小于此面积（或窄于 0.5 米）的碎块不计为空隙、重叠或多余部分：编辑留下的碎屑、顶点移动一厘米等</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="260" />
       <source>Cancel</source>
       <translation>取消</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="261" />
+      <location filename="../gui/dock.py" line="274" />
       <source>Violations</source>
       <translation>违规</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="264" />
+      <location filename="../gui/dock.py" line="277" />
       <source>Rule</source>
       <translation>规则</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="264" />
+      <location filename="../gui/dock.py" line="277" />
       <source>Grids</source>
       <translation>网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="264" />
+      <location filename="../gui/dock.py" line="277" />
       <source>Detail</source>
       <translation>详情</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="305" />
+      <location filename="../gui/dock.py" line="319" />
       <source>{what}: cancelled</source>
       <translation>{what}：已取消</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="314" />
+      <location filename="../gui/dock.py" line="328" />
       <source>{what} failed: {error}</source>
       <translation>{what}失败：{error}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="321" />
+      <location filename="../gui/dock.py" line="335" />
       <source>Open a gridkit plan</source>
       <translation>打开 gridkit 方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="321" />
+      <location filename="../gui/dock.py" line="335" />
       <source>GeoPackage (*.gpkg)</source>
       <translation>GeoPackage（*.gpkg）</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="344" />
+      <location filename="../gui/dock.py" line="358" />
       <source>{path} has no grids layer</source>
       <translation>{path} 没有网格（grids）图层</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="436" />
+      <location filename="../gui/dock.py" line="450" />
       <source>Opening {name}…</source>
       <translation>正在打开 {name}…</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="444" />
+      <location filename="../gui/dock.py" line="458" />
       <source>Opening the plan</source>
       <translation>打开方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="485" />
+      <location filename="../gui/dock.py" line="499" />
       <source>Checking the grids</source>
       <translation>检查网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="520" />
+      <location filename="../gui/dock.py" line="534" />
       <source>yes</source>
       <translation>是</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="531" />
+      <location filename="../gui/dock.py" line="545" />
       <source>{grids} grids · {households} households · max {max} per grid · {n} violation(s)</source>
       <translation>{grids} 个网格 · {households} 户 · 每格上限 {max} 户 · {n} 处违规</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="533" />
+      <location filename="../gui/dock.py" line="547" />
       <source>target {target}, average {average}</source>
       <translation>目标 {target}，平均 {average}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="534" />
+      <location filename="../gui/dock.py" line="548" />
       <source>compounds unknown (plan input not found)</source>
       <translation>未知小区范围（找不到方案的输入数据）</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="550" />
+      <location filename="../gui/dock.py" line="564" />
       <source>Zoom</source>
       <translation>定位</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="559" />
+      <location filename="../gui/dock.py" line="573" />
       <source>Violations: none</source>
       <translation>违规：无</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="559" />
+      <location filename="../gui/dock.py" line="573" />
       <source>Violations: {n}</source>
       <translation>违规：{n} 处</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="561" />
+      <location filename="../gui/dock.py" line="575" />
       <source>{n} accepted exception(s)</source>
       <translation>{n} 个已认可的例外</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="644" />
+      <location filename="../gui/dock.py" line="658" />
       <source>Nothing to change.</source>
       <translation>没有需要修改的内容。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="660" />
+      <location filename="../gui/dock.py" line="674" />
       <source>move {n} block(s)</source>
       <translation>移动 {n} 个街坊</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="689" />
+      <location filename="../gui/dock.py" line="703" />
       <source>{code}: {before} → {after} households</source>
       <translation>{code}：{before} → {after} 户</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="691" />
+      <location filename="../gui/dock.py" line="705" />
       <source>Preview: {moves}</source>
       <translation>预览：{moves}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="693" />
+      <location filename="../gui/dock.py" line="707" />
       <source>{n} grid(s) would be emptied</source>
       <translation>{n} 个网格将被清空</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="707" />
+      <location filename="../gui/dock.py" line="721" />
       <source>Select one grid to move the blocks into.</source>
       <translation>请选择一个要划入街坊的网格。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="713" />
+      <location filename="../gui/dock.py" line="727" />
       <source>Moving these {n} blocks empties grid(s) {codes}, which will be deleted. Move them?</source>
       <translation>移动这 {n} 个街块会清空网格 {codes}，这些网格将被删除。确定移动吗？</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="715" />
+      <location filename="../gui/dock.py" line="729" />
       <source>Nothing moved.</source>
       <translation>未移动。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="728" />
+      <location filename="../gui/dock.py" line="742" />
       <source>merge grids</source>
       <translation>合并网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="733" />
+      <location filename="../gui/dock.py" line="747" />
       <source>Select exactly two grids to merge.</source>
       <translation>请正好选择两个要合并的网格。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="738" />
+      <location filename="../gui/dock.py" line="752" />
       <source>split a grid along a line</source>
       <translation>按线拆分网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="741" />
+      <location filename="../gui/dock.py" line="755" />
       <source>split a grid into {n}</source>
       <translation>把网格拆为 {n} 个</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="746" />
+      <location filename="../gui/dock.py" line="760" />
       <source>Select one grid to split.</source>
       <translation>请选择一个要拆分的网格。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="752" />
+      <location filename="../gui/dock.py" line="766" />
       <source>lock grids</source>
       <translation>锁定网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="752" />
+      <location filename="../gui/dock.py" line="766" />
       <source>unlock grids</source>
       <translation>解锁网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="757" />
+      <location filename="../gui/dock.py" line="784" />
+      <source>Every grid is within its bounds.</source>
+      <translation>所有网格均在上下限之内。</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="802" />
       <source>Select the grids to lock or unlock.</source>
       <translation>请选择要锁定或解锁的网格。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="836" />
+      <location filename="../gui/dock.py" line="881" />
       <source>Rebalancing</source>
       <translation>重新平衡</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="839" />
+      <location filename="../gui/dock.py" line="884" />
       <source>rebalance the unlocked grids</source>
       <translation>重新平衡未锁定网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="842" />
+      <location filename="../gui/dock.py" line="887" />
       <source>gridkit: rebalance the unlocked grids</source>
       <translation>gridkit：重新平衡未锁定网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="864" />
+      <location filename="../gui/dock.py" line="909" />
       <source>save units in several pieces as separate units</source>
       <translation>将分成几块的单元拆成独立单元</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="869" />
+      <location filename="../gui/dock.py" line="914" />
       <source>Saving…</source>
       <translation>正在保存…</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="875" />
+      <location filename="../gui/dock.py" line="920" />
       <source>Saving</source>
       <translation>保存</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="896" />
+      <location filename="../gui/dock.py" line="941" />
       <source>Saving failed: {error}</source>
       <translation>保存失败：{error}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="900" />
+      <location filename="../gui/dock.py" line="945" />
       <source>gridkit: save the plan</source>
       <translation>gridkit：保存方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="906" />
+      <location filename="../gui/dock.py" line="951" />
       <source>{level} {codes} in {n} pieces</source>
       <translation>{level} {codes} 分成 {n} 块</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="912" />
+      <location filename="../gui/dock.py" line="957" />
       <source>Not saved: the plan would break {failures}. {detail}. Undo the edit, or save the pieces as separate units.</source>
       <translation>未保存：方案将违反 {failures}。{detail}。请撤销该编辑，或将各块拆成独立单元后保存。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="927" />
+      <location filename="../gui/dock.py" line="972" />
       <source>Validating</source>
       <translation>验证</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="931" />
+      <location filename="../gui/dock.py" line="976" />
       <source>Saved; the plan breaks: {failures}</source>
       <translation>已保存；方案不满足：{failures}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="933" />
+      <location filename="../gui/dock.py" line="978" />
       <source>Saved; the plan is valid.</source>
       <translation>已保存；方案有效。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="937" />
+      <location filename="../gui/dock.py" line="982" />
       <source>gridkit: validate the plan</source>
       <translation>gridkit：验证方案</translation>
     </message>
