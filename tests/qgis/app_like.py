@@ -78,9 +78,16 @@ def plugin(plan: str, other: str) -> dict:
     candidates = [f for f in blocks.getFeatures(request)
                   if f["households"] and f["grid_code"] != small["code"]
                   and f.geometry().intersection(geom.buffer(0.01, 2)).area() > 0]
-    block = str(candidates[0]["block_id"])
-    edit = worker.call("session_edit", {"session": session, "grids": records, "op": "move", "blocks": [block],
-                                        "target": target})
+    edit = None
+    for candidate in candidates:
+        block = str(candidate["block_id"])
+        try:
+            edit = worker.call("session_edit", {"session": session, "grids": records, "op": "move",
+                                                "blocks": [block], "target": target})
+            break
+        except gateway.WorkerError as refused:  # a move that would leave the giver in pieces: try the next
+            out.setdefault("refused", []).append(str(refused))
+    assert edit is not None, out.get("refused")
     planio.apply_edit(grids, edit, "move")
     payload = worker.call("session_save", {"session": session, "grids": planio.snapshot(grids)})
     planio.apply_edit(grids, {"update": payload["grids"]["update"], "delete": payload["grids"]["delete"]}, "save")

@@ -26,7 +26,7 @@ def run_app_like(mode: str, plan: Path, other: Path) -> tuple[dict | None, subpr
     lines = [ln for ln in run.stdout.splitlines() if ln.startswith("RESULT ")]
     result = json.loads(lines[-1][7:]) if lines else None
     if result and "skip" in result:
-        pytest.skip(result["skip"])
+        pytest.fail(result["skip"])
     return result, run
 
 
