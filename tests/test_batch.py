@@ -139,3 +139,60 @@ def test_cli_batch_on_an_existing_cluster(city, cluster, tmp_path):
     assert result.exit_code == 0, result.output
     assert f"{out}: {len(_codes(city))}/{len(_codes(city))} offices" in result.output
     assert gpd.read_file(out, layer="grids")["code"].is_unique
+
+
+@pytest.fixture(scope="module")
+def city_by_column(tmp_path_factory) -> tuple[Path, gpd.GeoDataFrame]:
+    """The same SYNTHETIC city without boundary polygons: each building names its office in a column '街道'."""
+    synthetic = _synthetic()
+    layers = synthetic.make_city(N_BLOCKS, seed=SEED)
+    offices = synthetic.make_offices(layers, N_OFFICES)
+    buildings = layers["buildings"]
+    left, right = shapely.STRtree(offices.geometry.values).query(buildings.geometry.values, predicate="intersects")
+    share = shapely.area(shapely.intersection(buildings.geometry.values[left], offices.geometry.values[right]))
+    best = gpd.pd.DataFrame({"b": left, "o": right, "s": share}).sort_values("s").drop_duplicates("b", keep="last")
+    buildings["街道"] = None
+    buildings.loc[buildings.index[best["b"]], "街道"] = offices["name"].to_numpy()[best["o"]]
+    layers.pop("boundary", None)
+    path = tmp_path_factory.mktemp("city_column") / "city_by_column.gpkg"
+    synthetic.write_gpkg(layers, str(path))
+    return path, buildings
+
+
+def test_offices_from_a_buildings_column_hold_exactly_their_buildings(city_by_column):
+    path, buildings = city_by_column
+    found = find_offices(path, office_column="街道")
+    named = buildings[buildings["街道"].notna()]
+    assert sorted(o.name for o in found) == sorted(named["街道"].unique())
+    assert all(o.code_source == "assigned" and len(o.code) == 9 for o in found)
+    regions = {o.name: o.region for o in found}
+    # The regions tile the city: no overlap.
+    total = sum(r.area for r in regions.values())
+    assert total == pytest.approx(shapely.union_all(list(regions.values())).area, rel=1e-9)
+    # Every building falls to its own office by the area rule (most of its footprint inside).
+    rule = gridkit.load_profile("default").cleaning.inside_share
+    for name, group in named.groupby("街道"):
+        inside = shapely.area(shapely.intersection(group.geometry.values, regions[name]))
+        assert (inside >= rule * shapely.area(group.geometry.values)).all(), name
+
+
+def test_batch_over_a_buildings_column_counts_every_building_in_its_office(city_by_column, cluster, tmp_path):
+    path, buildings = city_by_column
+    result = run_batch(path, tmp_path / "plan.gpkg", office_column="街道", scheduler=cluster.scheduler_address,
+                       seed=0)
+    assert result.failures.empty and (result.summary["status"] == "ok").all()
+    assert set(result.summary["name"]) == set(buildings["街道"].dropna())
+    for row in result.summary.itertuples():
+        plan = gridkit.read_plan(row.plan)
+        # Every building the office's plan counts is one of its own, and it counts all of them that
+        # the area reader keeps (it may merge a footprint drawn twice, never move one to another office).
+        assert set(plan.buildings["街道"]) == {row.name}
+        own = int((buildings["街道"] == row.name).sum())
+        assert 0.98 * own <= len(plan.buildings) <= own, row.name
+        assert gridkit.validate(plan).failures == [], row.name
+
+
+def test_a_missing_office_column_is_named_with_the_columns_there(city_by_column):
+    path, _ = city_by_column
+    with pytest.raises(gridkit.InputError, match=r"no column '街道办'.*columns: .*街道"):
+        find_offices(path, office_column="街道办")

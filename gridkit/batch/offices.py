@@ -5,7 +5,9 @@ A city is given as one of:
 - a city-wide input (file, folder or PostGIS URL) with a layer of street-office boundaries: the
   input's own ``offices`` layer, or a separate file;
 - a folder holding one input per street office (files or sub-folders, anything
-  :func:`gridkit.read_area` reads).
+  :func:`gridkit.read_area` reads);
+- a city-wide input whose buildings name their street office in a column (``office_column``):
+  each office's region is then made from its buildings (see :func:`office_regions`).
 
 Each office's 9-digit code (6 county + 3 street office digits, GB/T 30428.1) is the prefix of every
 code in its plan, so codes are unique across the city exactly when office codes are. A boundary's
@@ -29,9 +31,10 @@ import shapely
 from ..codes import assign_codes
 from ..errors import InputError
 from ..io import postgis
-from ..io.read import LAYERS
+from ..io.read import LAYERS, read_layers
+from ..profile import load_profile
 
-__all__ = ["Office", "find_offices", "OFFICE_LAYER"]
+__all__ = ["Office", "find_offices", "office_regions", "OFFICE_LAYER"]
 
 #: Name of the street-office boundary layer inside a city-wide input.
 OFFICE_LAYER = "offices"
@@ -89,8 +92,8 @@ def _source_identity(source: str) -> str:
     return "|".join(f"{f}:{f.stat().st_size}:{f.stat().st_mtime_ns}" for f in files if f.exists())
 
 
-def find_offices(areas: str | Path, *, offices: str | Path | None = None,
-                 county_code: str = "000000") -> list[Office]:
+def find_offices(areas: str | Path, *, offices: str | Path | None = None, office_column: str | None = None,
+                 county_code: str = "000000", hull_buffer_m: float | None = None) -> list[Office]:
     """The street offices of a batch over ``areas``.
 
     Parameters
@@ -101,8 +104,14 @@ def find_offices(areas: str | Path, *, offices: str | Path | None = None,
     offices : str or Path, optional
         A file of street-office boundaries (its first layer, or its ``offices`` layer), with
         ``name`` and ``code`` columns when available.
+    office_column : str, optional
+        A column of the city-wide input's buildings naming each building's street office (its name,
+        or its 9-digit code); the offices' regions are made from their buildings.
     county_code : str
         County digits for offices with no code of their own, when no office has one either.
+    hull_buffer_m : float, optional
+        With ``office_column`` and no ``boundary`` layer: how far the city reaches beyond its
+        buildings (default: the default profile's ``blocks.hull_buffer_m``).
 
     Returns
     -------
@@ -115,6 +124,12 @@ def find_offices(areas: str | Path, *, offices: str | Path | None = None,
         No offices, an office without an area, a malformed or repeated code.
     """
     areas_s = str(areas)
+    if offices is not None and office_column is not None:
+        raise InputError("give street-office boundaries (--offices) or a buildings column naming them "
+                         "(--office-column), not both")
+    if office_column is not None:
+        reach = load_profile("default").blocks.hull_buffer_m if hull_buffer_m is None else hull_buffer_m
+        return _from_column(areas_s, office_column, county_code, reach)
     if offices is not None:
         frame = _read_boundaries(Path(offices))
         return _from_boundaries(frame, areas_s, str(offices), county_code)
@@ -198,6 +213,91 @@ def _from_folder(path: Path, county_code: str) -> list[Office]:
     offices = [Office(code=c, name=n, source=str(e), code_source=s)
                for c, n, e, s in zip(codes, names, entries, sources, strict=True)]
     return sorted(offices, key=lambda o: o.code)
+
+
+def _from_column(areas: str, column: str, county_code: str, hull_buffer_m: float) -> list[Office]:
+    where = postgis.redact(areas) if postgis.is_postgis(areas) else areas
+    layers = read_layers(areas, only=("boundary", "buildings"))
+    buildings = layers["buildings"]
+    if column not in buildings:
+        found = ", ".join(str(c) for c in buildings.columns if c != buildings.geometry.name)
+        raise InputError(f"{where}, layer 'buildings': has no column '{column}' naming the street office "
+                         f"(columns: {found or 'none'})")
+    if buildings.crs is None:
+        raise InputError(f"{where}, layer 'buildings': has no coordinate reference system (CRS)")
+    geoms = shapely.make_valid(buildings.geometry.values)
+    labels = np.array(_column(buildings, column), dtype=object)
+    named = (labels != "") & ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    if not named.any():
+        raise InputError(f"{where}, layer 'buildings': column '{column}' names no street office")
+    boundary = layers.get("boundary")
+    if boundary is not None and len(boundary) and boundary.crs is not None:
+        extent = shapely.union_all(boundary.to_crs(buildings.crs).geometry.values)
+    else:
+        metric = buildings.estimate_utm_crs()
+        hull = shapely.convex_hull(shapely.union_all(geoms[named]))
+        extent = gpd.GeoSeries([hull], crs=buildings.crs).to_crs(metric).buffer(hull_buffer_m).to_crs(
+            buildings.crs).iloc[0]
+    values, regions = office_regions(geoms[named], labels[named], extent)
+    codes_given = [v if v.isdigit() and len(v) in (9, 12) else "" for v in values]
+    codes, sources = _office_codes(regions, codes_given, list(values), f"{where}, column '{column}'", county_code)
+    crs = buildings.crs.to_wkt()
+    offices = [Office(code=c, name=n, source=areas, boundary=shapely.to_wkb(g), crs=crs, code_source=s)
+               for c, n, g, s in zip(codes, values, regions, sources, strict=True)]
+    return sorted(offices, key=lambda o: o.code)
+
+
+def office_regions(footprints: np.ndarray, labels: np.ndarray,
+                   extent: shapely.Geometry) -> tuple[np.ndarray, np.ndarray]:
+    """Regions for labelled buildings: a cover of ``extent`` in which every building lies in its own label's.
+
+    Each region is the union of the Voronoi cells of its buildings' points on surface, clipped to
+    ``extent``; a footprint that reaches into another label's cells is moved whole into its own
+    region, so by the area rule (most of the footprint inside) every building falls to its label.
+
+    Parameters
+    ----------
+    footprints : ndarray of shapely.Geometry
+    labels : ndarray of str
+        Each footprint's label (street office), none empty.
+    extent : shapely.Geometry
+        What the regions cover together.
+
+    Returns
+    -------
+    (ndarray of str, ndarray of shapely.Geometry)
+        The distinct labels in order of first appearance, and each one's region.
+
+    Examples
+    --------
+    >>> import numpy as np, shapely
+    >>> houses = shapely.box([0, 10, 20], 0, [2, 12, 22], 2)
+    >>> names, regions = office_regions(houses, np.array(["a", "a", "b"], dtype=object), shapely.box(-5, -5, 30, 10))
+    >>> names.tolist(), [round(r.area) for r in regions]
+    (['a', 'b'], [315, 210])
+    """
+    names, first, index = np.unique(labels, return_index=True, return_inverse=True)
+    order = np.argsort(first)
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    index, names = rank[index], names[order]
+    points = shapely.point_on_surface(footprints)
+    # One cell per distinct point, in order of first appearance (buildings drawn twice share one).
+    _, first_at = np.unique(shapely.get_coordinates(points), axis=0, return_index=True)
+    seeds = np.sort(first_at)
+    cells = shapely.get_parts(shapely.voronoi_polygons(shapely.multipoints(points[seeds]), extend_to=extent,
+                                                       ordered=True))
+    cell_label = index[seeds]
+    regions = np.array([shapely.coverage_union_all(cells[cell_label == k]) for k in range(len(names))], dtype=object)
+    regions = shapely.intersection(regions, extent)
+    own = regions[index]
+    shapely.prepare(own)
+    strays = ~shapely.contains(own, footprints)
+    if strays.any():
+        regions = shapely.difference(regions, shapely.union_all(footprints[strays]))
+        for k in np.unique(index[strays]):
+            regions[k] = shapely.union(regions[k], shapely.union_all(footprints[strays & (index == k)]))
+    return names, shapely.make_valid(regions)
 
 
 def _own_boundary(entry: Path) -> gpd.GeoDataFrame | None:

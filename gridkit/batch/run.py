@@ -75,6 +75,7 @@ def run_batch(
     output: str | Path,
     *,
     offices: str | Path | None = None,
+    office_column: str | None = None,
     profile: Profile | str | Path = "default",
     seed: int | None = None,
     from_gcj02: bool = False,
@@ -98,6 +99,9 @@ def run_batch(
         polygon per office) and ``failures``.
     offices : str or Path, optional
         A file of street-office boundaries (``name``, ``code``).
+    office_column : str, optional
+        Instead of boundaries: the column of the city-wide input's buildings naming each one's
+        street office (its name or 9-digit code); offices' regions are made from their buildings.
     profile : Profile, str or Path
         The rules; each office's codes come from its own code (``Profile.with_codes``).
     seed : int, optional
@@ -132,7 +136,8 @@ def run_batch(
     report = _stages(progress)
     work = _work_dir(output, work_dir)
     prof = (profile if isinstance(profile, Profile) else load_profile(profile)).with_seed(seed)
-    found = find_offices(areas, offices=offices, county_code=prof.codes.county_code)
+    found = find_offices(areas, offices=offices, office_column=office_column, county_code=prof.codes.county_code,
+                         hull_buffer_m=prof.blocks.hull_buffer_m)
     config = BatchConfig(work_dir=str(work), profile=prof, from_gcj02=from_gcj02)
     manifest = work / _MANIFEST
     work.mkdir(parents=True, exist_ok=True)

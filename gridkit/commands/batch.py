@@ -42,6 +42,8 @@ def register(app: typer.Typer) -> None:
             "or a folder of per-office inputs; file, folder or PostGIS URL."))],
         output: Annotated[str, typer.Option("-o", "--output", help="Merged plan: .gpkg or PostGIS URL.")],
         offices: Annotated[Path | None, typer.Option("--offices", help="Street-office boundaries (name, code).")] = None,
+        office_column: Annotated[str | None, typer.Option(
+            "--office-column", help="Instead of boundaries: the buildings' column naming each one's street office.")] = None,
         profile: Annotated[str, typer.Option("--profile", help="Profile name or TOML file.")] = "default",
         seed: Annotated[int | None, typer.Option("--seed", help="Seed for every office.")] = None,
         workers: Annotated[int, typer.Option("--workers", min=1, help="LocalCluster worker processes.")] = 2,
@@ -59,7 +61,8 @@ def register(app: typer.Typer) -> None:
 
         with _office_bar() as progress:
             result = run_guarded(lambda: run_batch(
-                areas, output, offices=offices, profile=profile, seed=seed, from_gcj02=from_gcj02,
+                areas, output, offices=offices, office_column=office_column, profile=profile, seed=seed,
+                from_gcj02=from_gcj02,
                 workers=workers, scheduler=scheduler, resume=resume, retries=retries, work_dir=work_dir,
                 progress=progress))
         ok = result.summary[result.summary["status"] == "ok"]

@@ -48,7 +48,8 @@ def _list_layers(path: Path) -> list[str]:
         raise InputError(f"{path}: cannot be opened as a vector data source: {str(exc).splitlines()[0]}") from exc
 
 
-def read_layers(path: str | Path, *, mask: Mask | None = None) -> dict[str, gpd.GeoDataFrame]:
+def read_layers(path: str | Path, *, mask: Mask | None = None,
+                only: tuple[str, ...] = LAYERS) -> dict[str, gpd.GeoDataFrame]:
     """Read gridkit's input layers from ``path``.
 
     ``path`` may be a multi-layer source (GeoPackage, SpatiaLite, ...), a folder
@@ -62,6 +63,8 @@ def read_layers(path: str | Path, *, mask: Mask | None = None) -> dict[str, gpd.
     mask : (geometry, CRS), optional
         Read only features intersecting this region (one street office of a
         city-wide source, in ``gridkit batch``).
+    only : tuple of str
+        The layers wanted (default: all of :data:`LAYERS`; ``buildings`` is always read).
 
     Returns
     -------
@@ -74,38 +77,38 @@ def read_layers(path: str | Path, *, mask: Mask | None = None) -> dict[str, gpd.
     InputError
         Missing or unreadable source, or no buildings layer.
     """
+    wanted = tuple(n for n in LAYERS if n in only or n == "buildings")
     if postgis.is_postgis(path):
         where = postgis.redact(str(path))
-        layers = postgis.read_layers(str(path), LAYERS, mask=mask)
+        layers = postgis.read_layers(str(path), wanted, mask=mask)
     else:
         path = Path(path)
         where = str(path)
         if not path.exists():
             raise InputError(f"{path}: no such file or folder")
         if path.is_dir():
-            layers = _read_folder(path, mask)
+            layers = _read_folder(path, mask, wanted)
         elif path.suffix.lower() in _OSM_SUFFIXES:
-            layers = _read_osm(path, mask)
+            layers = {n: v for n, v in _read_osm(path, mask).items() if n in wanted}
         else:
-            layers = _read_source(path, mask)
+            layers = _read_source(path, mask, wanted)
     if "buildings" not in layers:
         raise InputError(f"{where}: has no 'buildings' layer (found: {', '.join(sorted(layers)) or 'none'})")
     return layers
 
 
-def _read_source(path: Path, mask: Mask | None) -> dict[str, gpd.GeoDataFrame]:
+def _read_source(path: Path, mask: Mask | None, wanted: tuple[str, ...]) -> dict[str, gpd.GeoDataFrame]:
     names = _list_layers(path)
-    wanted = [n for n in names if n in LAYERS]
-    if not wanted and len(names) == 1:
+    if not any(n in LAYERS for n in names) and len(names) == 1:
         # A single-layer file (GeoJSON, Shapefile) is a buildings layer.
         return {"buildings": _read(path, names[0], f"{path}", mask)}
-    return {n: _read(path, n, f"{path}, layer '{n}'", mask) for n in wanted}
+    return {n: _read(path, n, f"{path}, layer '{n}'", mask) for n in names if n in wanted}
 
 
-def _read_folder(path: Path, mask: Mask | None) -> dict[str, gpd.GeoDataFrame]:
+def _read_folder(path: Path, mask: Mask | None, wanted: tuple[str, ...]) -> dict[str, gpd.GeoDataFrame]:
     out = {}
     for file in sorted(path.iterdir()):
-        if file.stem in LAYERS and file.suffix.lower() in _VECTOR_SUFFIXES:
+        if file.stem in wanted and file.suffix.lower() in _VECTOR_SUFFIXES:
             out[file.stem] = _read(file, None, f"{file}", mask)
     return out
 
