@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["GridkitError", "InputError", "ProfileError", "PlanError", "Cancelled"]
+__all__ = ["GridkitError", "InputError", "ProfileError", "PlanError", "Unavailable", "Cancelled"]
 
 
 class GridkitError(Exception):
@@ -19,6 +19,11 @@ class ProfileError(GridkitError):
 
 class PlanError(GridkitError):
     """A plan file is missing, unreadable or not a gridkit plan."""
+
+
+class Unavailable(GridkitError):
+    """A service the data lives in cannot be reached now (a database down, restarting or full of
+    connections); the same call may work later, so a batch task waits and tries again."""
 
 
 class Cancelled(GridkitError):

@@ -32,6 +32,25 @@ def _as_owner(cmd: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *cmd] if os.geteuid() == 0 else cmd
 
 
+def start(folder: Path) -> None:
+    """Start (or start again) the server of the cluster in ``folder``."""
+    # fsync off: the cluster is deleted after the tests, durability across crashes does not matter.
+    options = f"-k {folder} -p {PORT} -c listen_addresses='' -c fsync=off -c full_page_writes=off"
+    subprocess.run(_as_owner([str(_bindir() / "pg_ctl"), "-D", str(folder / "data"), "-o", options, "-l",
+                              str(folder / "server.log"), "-w", "start"]), check=True, capture_output=True)
+
+
+def stop(folder: Path) -> None:
+    """Stop the server of the cluster in ``folder`` at once (connections are cut)."""
+    subprocess.run(_as_owner([str(_bindir() / "pg_ctl"), "-D", str(folder / "data"), "-m", "immediate", "stop"]),
+                   capture_output=True)
+
+
+def folder_of(url: str) -> Path:
+    """The cluster folder of a URL that :func:`postgis_cluster` gave."""
+    return Path(url.split("host=")[1].split("&")[0])
+
+
 @contextmanager
 def postgis_cluster() -> Iterator[str]:
     """Start a cluster with a ``gridkit`` database that has PostGIS; yield its URL."""
@@ -45,10 +64,7 @@ def postgis_cluster() -> Iterator[str]:
     try:
         subprocess.run(_as_owner([str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust",
                                   "-E", "UTF8", "--no-sync"]), check=True, capture_output=True)
-        # fsync off: the cluster is deleted after the tests, durability across crashes does not matter.
-        options = f"-k {folder} -p {PORT} -c listen_addresses='' -c fsync=off -c full_page_writes=off"
-        subprocess.run(_as_owner([str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l",
-                                  str(folder / "server.log"), "-w", "start"]), check=True, capture_output=True)
+        start(folder)
         with psycopg.connect(host=str(folder), port=PORT, user="postgres", dbname="postgres",
                              autocommit=True) as conn:
             conn.execute("CREATE DATABASE gridkit")
@@ -58,6 +74,5 @@ def postgis_cluster() -> Iterator[str]:
         yield f"postgresql://postgres@/gridkit?host={folder}&port={PORT}"
     finally:
         if (data / "postmaster.pid").exists():
-            subprocess.run(_as_owner([str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
-                           capture_output=True)
+            stop(folder)
         shutil.rmtree(folder, ignore_errors=True)

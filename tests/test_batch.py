@@ -196,3 +196,36 @@ def test_a_missing_office_column_is_named_with_the_columns_there(city_by_column)
     path, _ = city_by_column
     with pytest.raises(gridkit.InputError, match=r"no column '街道办'.*columns: .*街道"):
         find_offices(path, office_column="街道办")
+
+
+def test_a_database_down_when_the_tasks_start_is_waited_for(city, cluster, tmp_path):
+    """The city is in a real PostGIS server that stops as the tasks start and comes back 3 s later."""
+    import threading
+
+    import pyogrio
+    from pgcluster import folder_of, postgis_cluster, start, stop
+
+    from gridkit.io import postgis
+
+    layers = {str(name): gpd.read_file(city, layer=str(name)) for name, _ in pyogrio.list_layers(city)}
+    restart: list[threading.Timer] = []
+    with postgis_cluster() as url:
+        source = url + "&schema=city"
+        postgis.write_layers(source, layers)
+        folder = folder_of(url)
+
+        def down_as_tasks_start(stage: str, fraction: float) -> None:
+            if not restart:
+                stop(folder)
+                restart.append(threading.Timer(3.0, start, (folder,)))
+                restart[0].start()
+
+        result = run_batch(source, tmp_path / "plan.gpkg", scheduler=cluster.scheduler_address, seed=0,
+                           progress=down_as_tasks_start)
+        restart[0].join()
+    assert result.failures.empty, result.failures["error"].tolist()
+    assert sorted(result.summary["code"]) == _codes(city)
+    # The first tasks found the server down and waited for it (the others may have started after).
+    assert result.summary["waited_s"].max() >= 1.0
+    for row in result.summary.itertuples():
+        assert gridkit.validate(gridkit.read_plan(row.plan)).failures == [], row.code

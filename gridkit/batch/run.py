@@ -55,8 +55,8 @@ class BatchResult:
         The merged plan (GeoPackage or PostGIS URL).
     summary : DataFrame
         One row per office: ``code``, ``name``, ``status`` (``ok``/``failed``), ``buildings``,
-        ``households``, ``communities``, ``grids``, ``invariants_failed``, ``seconds``, ``worker``,
-        ``error``, ``plan`` (the office's own plan file), ``reused`` (finished by an earlier run).
+        ``households``, ``communities``, ``grids``, ``invariants_failed``, ``seconds``, ``waited_s``
+        (waiting for a database), ``worker``, ``error``, ``plan`` (the office's own plan file), ``reused`` (finished by an earlier run).
     seconds : float
     """
 

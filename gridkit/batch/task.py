@@ -8,7 +8,9 @@ place when complete, and a re-run writes the same content (the seed is explicit)
 Dask runs twice — after a worker died, or a retry — leaves exactly one result per office.
 
 Errors in the office's data (:class:`~gridkit.errors.GridkitError`) come back as a failed record
-straight away: running again would fail the same way. Anything else is raised, so Dask retries it.
+straight away: running again would fail the same way. A database that cannot be reached
+(:class:`~gridkit.errors.Unavailable`) is waited for and tried again, ``UNAVAILABLE_WAITS_S``, and
+then raised like anything else, so Dask retries the task.
 """
 
 from __future__ import annotations
@@ -25,14 +27,18 @@ import pandas as pd
 from pyproj import CRS
 
 from ..area import LINE_REACH_M
-from ..errors import GridkitError
+from ..errors import GridkitError, Unavailable
 from ..io.read import read_layers
 from ..io.write import atomic_path, write_layers
 from ..pipeline import partition_file
 from ..profile import Profile
 from .offices import Office
 
-__all__ = ["BatchConfig", "run_office", "plan_path", "input_path", "status_record"]
+__all__ = ["BatchConfig", "run_office", "plan_path", "input_path", "status_record", "UNAVAILABLE_WAITS_S"]
+
+#: Seconds a task waits before each new try while a database cannot be reached (doubling: a
+#: restart or a burst of connections from every worker at once usually passes within seconds).
+UNAVAILABLE_WAITS_S = (1.0, 2.0, 4.0, 8.0)
 
 
 @dataclass(frozen=True)
@@ -42,6 +48,7 @@ class BatchConfig:
     work_dir: str
     profile: Profile
     from_gcj02: bool = False
+    unavailable_waits_s: tuple[float, ...] = UNAVAILABLE_WAITS_S
 
 
 def plan_path(config: BatchConfig, office: Office) -> Path:
@@ -58,7 +65,8 @@ def status_record(office: Office, status: str, **fields: Any) -> dict[str, Any]:
     """A task's result: one row of the batch's summary (see :func:`gridkit.batch.run_batch`)."""
     base: dict[str, Any] = {"code": office.code, "name": office.name, "status": status, "code_source": office.code_source,
                             "plan": "", "buildings": 0, "households": 0, "communities": 0, "grids": 0,
-                            "invariants_failed": "", "seconds": 0.0, "worker": "", "error": ""}
+                            "invariants_failed": "", "seconds": 0.0, "waited_s": 0.0, "worker": "",
+                            "error": ""}
     return {**base, **fields}
 
 
@@ -68,8 +76,22 @@ def run_office(office: Office, config: BatchConfig) -> dict[str, Any]:
     Raises
     ------
     Exception
-        Anything but a :class:`~gridkit.errors.GridkitError` (those are returned as ``failed``).
+        Anything but a :class:`~gridkit.errors.GridkitError` (those are returned as ``failed``),
+        and a database still unavailable after ``config.unavailable_waits_s`` (as ``ConnectionError``).
     """
+    waits, waited = iter(config.unavailable_waits_s), 0.0
+    while True:
+        try:
+            return {**_attempt(office, config), "waited_s": waited}
+        except Unavailable as exc:
+            wait = next(waits, None)
+            if wait is None:
+                raise ConnectionError(str(exc)) from exc
+            time.sleep(wait)
+            waited += wait
+
+
+def _attempt(office: Office, config: BatchConfig) -> dict[str, Any]:
     started = time.time()
     worker = f"{socket.gethostname()}:{os.getpid()}"
     profile = config.profile.with_codes(office.code)
@@ -78,6 +100,8 @@ def run_office(office: Office, config: BatchConfig) -> dict[str, Any]:
         out = plan_path(config, office)
         out.parent.mkdir(parents=True, exist_ok=True)
         plan = partition_file(source, out, profile=profile, from_gcj02=config.from_gcj02)
+    except Unavailable:
+        raise
     except GridkitError as exc:
         return status_record(office, "failed", error=str(exc), seconds=round(time.time() - started, 2), worker=worker)
     bad = plan.metrics[(plan.metrics["kind"] == "invariant") & (plan.metrics["passed"] == "no")]

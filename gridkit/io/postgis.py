@@ -32,7 +32,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from ..errors import InputError, PlanError
+from ..errors import InputError, PlanError, Unavailable
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, TextClause
@@ -133,7 +133,7 @@ def _parse(source: str, layer_names: tuple[str, ...]) -> _Target:
 def _connection(target: _Target, error: type[Exception] = InputError) -> Iterator[Connection]:
     """One connection in one transaction, committed when the block ends without an exception."""
     from sqlalchemy import create_engine
-    from sqlalchemy.exc import SQLAlchemyError
+    from sqlalchemy.exc import OperationalError, SQLAlchemyError
     from sqlalchemy.pool import NullPool
 
     # NullPool: a worker process must not keep idle connections between tasks.
@@ -143,9 +143,22 @@ def _connection(target: _Target, error: type[Exception] = InputError) -> Iterato
             yield conn
     except SQLAlchemyError as exc:
         first = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        raise error(f"{target.where}: {first}") from exc
+        kind = Unavailable if isinstance(exc, OperationalError) and _passing(exc.orig) else error
+        raise kind(f"{target.where}: {first}") from exc
     finally:
         engine.dispose()
+
+
+#: SQLSTATEs of a server that is full, shutting down or starting up (PostgreSQL Appendix A).
+_PASSING_STATES = frozenset({"53300", "57P01", "57P02", "57P03"})
+
+
+def _passing(orig: BaseException | None) -> bool:
+    """A connection failure that may pass: no answer from the server (refused, dropped), a
+    connection exception (class 08) or a server full, shutting down or starting up; not a wrong
+    password or a missing database."""
+    state = getattr(orig, "sqlstate", None)
+    return state is None or state.startswith("08") or state in _PASSING_STATES
 
 
 def _sql(statement: str) -> TextClause:
