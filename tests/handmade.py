@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import geopandas as gpd
+import numpy as np
+import pandas as pd
 from shapely.geometry import LineString, box
 
 CRS = "EPSG:32650"
@@ -22,3 +24,32 @@ def rect(x0, y0, x1, y1):
 def line(*pts):
     """A line through points given in metres from the origin."""
     return LineString([(X0 + x, Y0 + y) for x, y in pts])
+
+
+GRID_COLUMNS = ("code", "name", "community_code", "group_code", "locked", "flags")
+
+
+def grid_frame(plan) -> gpd.GeoDataFrame:  # noqa: ANN001
+    """A plan's grids as the dock's layer holds them: its columns, feature ids from 1."""
+    frame = plan.grids[[*GRID_COLUMNS, "geometry"]].copy()
+    frame.index = pd.Index(np.arange(1, len(frame) + 1), name="fid")
+    return frame
+
+
+def apply_edit(grids: gpd.GeoDataFrame, edit) -> gpd.GeoDataFrame:  # noqa: ANN001
+    """An edit applied to a grid frame, as the dock applies it to its layer (new features get ids below 0)."""
+    out = grids.copy()
+    for fid, values in edit.update.items():
+        for key, value in values.items():
+            if key == "geometry":
+                out.loc[fid, "geometry"] = value
+            elif key in out:
+                out.loc[fid, key] = value
+    out = out.drop(index=edit.delete)
+    start = int(min(0, out.index.min())) - 1 if len(out) else -1
+    for i, values in enumerate(edit.add):
+        row = {k: values.get(k, "") for k in GRID_COLUMNS}
+        new = gpd.GeoDataFrame([row], geometry=[values["geometry"]], crs=grids.crs, index=[start - i])
+        out = gpd.GeoDataFrame(pd.concat([out, new]), crs=grids.crs)
+    out.index.name = "fid"
+    return out

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 import shapely
+from handmade import apply_edit, grid_frame
 
 from gridkit.checks import LiveChecks, block_grids
 from gridkit.edits import EditError, Editor
@@ -16,33 +16,13 @@ def editor(plan_file):
     return Editor.open(plan_file)
 
 
-def _apply(grids, edit):
-    out = grids.copy()
-    for fid, values in edit.update.items():
-        for key, value in values.items():
-            if key == "geometry":
-                out.loc[fid, "geometry"] = value
-            elif key in out:
-                out.loc[fid, key] = value
-    out = out.drop(index=edit.delete)
-    start = int(min(0, out.index.min())) - 1
-    for i, values in enumerate(edit.add):
-        row = {k: values.get(k, "") for k in ("code", "name", "community_code", "group_code", "locked", "flags")}
-        new = grids.__class__([row], geometry=[values["geometry"]], crs=grids.crs, index=[start - i])
-        out = grids.__class__(pd.concat([out, new]), crs=grids.crs)
-    out.index.name = "fid"
-    return out
-
-
 def _summary(found):
     return sorted((v.kind, v.level, v.severity, tuple(v.codes), round(float(v.value), 1),
                    round(float(shapely.area(v.geometry)), 1) if v.geometry is not None else 0.0) for v in found)
 
 
 def test_incremental_checks_match_a_fresh_computation(editor):
-    g = editor.plan.grids
-    grids = g[["code", "name", "community_code", "group_code", "locked", "flags", "geometry"]].copy()
-    grids.index = pd.Index(np.arange(1, len(g) + 1), name="fid")
+    grids = grid_frame(editor.plan)
     profile = editor.profile
     live = LiveChecks(editor.plan, profile, compounds=editor.compounds, sites=editor.sites)
     rng = np.random.default_rng(3)
@@ -79,7 +59,7 @@ def test_incremental_checks_match_a_fresh_computation(editor):
         except EditError:
             continue
         if edit is not None:
-            grids = _apply(grids, edit)
+            grids = apply_edit(grids, edit)
         labels = live.update(grids)
         assert not live.full or step == 0 or len(live.changed) > 0.3 * len(grids)
         fresh = LiveChecks(editor.plan, profile, compounds=editor.compounds, sites=editor.sites)

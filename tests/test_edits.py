@@ -9,9 +9,9 @@ import importlib
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 import shapely
+from handmade import apply_edit, grid_frame
 
 import gridkit
 from gridkit.checks import Tolerance, block_grids, violations
@@ -31,28 +31,7 @@ def editor(plan_file):
 
 @pytest.fixture
 def grids(editor):
-    g = editor.plan.grids
-    frame = g[["code", "name", "community_code", "group_code", "locked", "flags", "geometry"]].copy()
-    frame.index = pd.Index(np.arange(1, len(g) + 1), name="fid")
-    return frame
-
-
-def apply(grids, edit):
-    """An edit applied to a grid frame, as an editor applies it to its layer."""
-    out = grids.copy()
-    for fid, values in edit.update.items():
-        for key, value in values.items():
-            if key == "geometry":
-                out.loc[fid, "geometry"] = value
-            elif key in out:
-                out.loc[fid, key] = value
-    out = out.drop(index=edit.delete)
-    for i, values in enumerate(edit.add):
-        row = {k: values.get(k, "") for k in ("code", "name", "community_code", "group_code", "locked", "flags")}
-        new = grids.__class__([row], geometry=[values["geometry"]], crs=grids.crs, index=[-(i + 1)])
-        out = grids.__class__(pd.concat([out, new]), crs=grids.crs)
-    out.index.name = "fid"
-    return out
+    return grid_frame(editor.plan)
 
 
 def line_graph(weights, cost=None):
@@ -123,7 +102,7 @@ def test_merge_of_grids_that_do_not_touch_breaks_contiguity(editor, grids):
     geoms = grids.geometry.values
     a = 0
     b = next(r for r in range(1, len(grids)) if shapely.distance(geoms[a], geoms[r]) > 50)
-    merged = apply(grids, editor.merge(grids, int(grids.index[a]), int(grids.index[b])))
+    merged = apply_edit(grids, editor.merge(grids, int(grids.index[a]), int(grids.index[b])))
     found = editor.violations(merged)
     pieces = [v for v in found if v.kind == "not_contiguous" and v.level == "grid"]
     assert [v.codes for v in pieces] == [[grids["code"].iat[a]]] and pieces[0].value == 2
@@ -202,7 +181,7 @@ def test_split_into_n_keeps_compounds_whole_and_is_honest(editor, grids):
         compounds[list(pair)] = 7  # two neighbouring blocks of one compound
         editor.compounds = compounds
         edit = editor.split_into(grids, fid, 2)
-        split = apply(grids, edit)
+        split = apply_edit(grids, edit)
         after = editor.assignment(split)
         assert len(split) == len(grids) + 1
         assert after[pair[0]] == after[pair[1]]
@@ -220,15 +199,15 @@ def test_split_into_n_keeps_compounds_whole_and_is_honest(editor, grids):
 
 def test_rebalance_keeps_locked_grids_and_compounds(editor, grids):
     locked_fids = [int(f) for f in grids.index[:3]]
-    locked = apply(grids, editor.set_locked(grids, locked_fids, True))
+    locked = apply_edit(grids, editor.set_locked(grids, locked_fids, True))
     geoms = locked.geometry.values
     a, b = next((a, b) for a in range(3, len(locked)) for b in range(a + 1, len(locked))
                 if shapely.length(shapely.intersection(shapely.boundary(geoms[a]), shapely.boundary(geoms[b]))) > 10)
-    merged = apply(locked, editor.merge(locked, int(locked.index[a]), int(locked.index[b])))
+    merged = apply_edit(locked, editor.merge(locked, int(locked.index[a]), int(locked.index[b])))
     seen = []
     edit = editor.rebalance(merged, progress=lambda f, s: seen.append(f))
     assert seen == sorted(seen) and seen[-1] == 1.0 and len(seen) > 5
-    out = apply(merged, edit)
+    out = apply_edit(merged, edit)
     for f in locked_fids:
         assert out.loc[f, "geometry"].wkb == merged.loc[f, "geometry"].wkb
     assert not set(edit.update) & set(locked_fids) and not set(edit.delete) & set(locked_fids)
@@ -259,7 +238,7 @@ def test_edited_plan_validates_and_with_edits_is_the_same(editor, grids):
                 and shapely.get_type_id(editor.union(rest)) == 3)
 
     a, block = next((a, i) for a in range(len(grids)) for i in range(len(labels)) if movable(i, a))
-    moved = apply(grids, editor.move_blocks(grids, [str(editor.blocks["block_id"].iat[block])], int(grids.index[a])))
+    moved = apply_edit(grids, editor.move_blocks(grids, [str(editor.blocks["block_id"].iat[block])], int(grids.index[a])))
     plan = edited_plan(editor.plan, moved)
     assert gridkit.validate(plan).failures == []
     assert set(plan.changes["change"]) - {"unchanged"}
@@ -334,9 +313,9 @@ def test_split_pieces_saves_a_two_piece_merge_as_two_valid_units(editor, grids):
     # Two grids of different communities far apart: the merged grid, and its new community, are in pieces.
     a, b = next((a, b) for a in range(len(grids)) for b in range(len(grids))
                 if comms[a] != comms[b] and shapely.distance(geoms[a], geoms[b]) > 50)
-    merged = apply(grids, editor.merge(grids, int(grids.index[a]), int(grids.index[b])))
+    merged = apply_edit(grids, editor.merge(grids, int(grids.index[a]), int(grids.index[b])))
     assert "grid.contiguity" in gridkit.validate(edited_plan(editor.plan, merged)).failures
-    fixed = apply(merged, editor.split_pieces(merged))
+    fixed = apply_edit(merged, editor.split_pieces(merged))
     assert len(fixed) == len(grids)
     assert not [v for v in editor.violations(fixed) if v.kind == "not_contiguous"]
     plan = edited_plan(editor.plan, fixed)

@@ -10,9 +10,9 @@ import tomllib
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 import shapely
+from handmade import apply_edit, grid_frame
 
 import gridkit
 
@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT / "qgis_plugin"))
 
 from gridkit_qgis import deps, gateway  # noqa: E402
 from gridkit_qgis.core import protocol  # noqa: E402
-from gridkit_qgis.core.editing import EditError, EditModel, Tolerance, grids_frame  # noqa: E402
+from gridkit_qgis.core.editing import EditError, EditModel, Tolerance  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -38,28 +38,7 @@ def model(plan_path):
 
 @pytest.fixture
 def grids(model):
-    g = model.plan.grids
-    frame = g[["code", "name", "community_code", "group_code", "locked", "flags", "geometry"]].copy()
-    frame.index = pd.Index(np.arange(1, len(g) + 1), name="fid")
-    return frame
-
-
-def apply(grids, edit):
-    """What the dock does to the layer, on a frame."""
-    out = grids.copy()
-    for fid, values in edit.update.items():
-        for key, value in values.items():
-            if key == "geometry":
-                out.loc[fid, "geometry"] = value
-            elif key in out:
-                out.loc[fid, key] = value
-    out = out.drop(index=edit.delete)
-    for i, values in enumerate(edit.add):
-        row = {k: values.get(k, "") for k in ("code", "name", "community_code", "group_code", "locked", "flags")}
-        new = grids.__class__([row], geometry=[values["geometry"]], crs=grids.crs, index=[-(i + 1)])
-        out = grids.__class__(pd.concat([out, new]), crs=grids.crs)
-    out.index.name = "fid"
-    return out
+    return grid_frame(model.plan)
 
 
 def invariants(model, grids):
@@ -98,19 +77,19 @@ def test_move_merge_split_keep_blocks_whole(model, grids):
     fid = int(grids.index[target])
     edit = model.move_blocks(grids, [block], fid)
     assert fid in edit.update and not edit.add
-    moved = apply(grids, edit)
+    moved = apply_edit(grids, edit)
     invariants(model, moved)
     assert model.move_blocks(moved, [block], fid).empty  # already there
 
     a, b = int(grids.index[0]), int(grids.index[1])
-    merged = apply(grids, model.merge(grids, a, b))
+    merged = apply_edit(grids, model.merge(grids, a, b))
     assert len(merged) == len(grids) - 1
     invariants(model, merged)
 
     labels = model.assignment(grids)
     row = max((r for r in range(len(grids)) if (labels == r).sum() >= 4 and
                model.households[labels == r].sum() <= 200), key=lambda r: model.households[labels == r].sum())
-    split = apply(grids, model.split_into(grids, int(grids.index[row]), 2))
+    split = apply_edit(grids, model.split_into(grids, int(grids.index[row]), 2))
     assert len(split) == len(grids) + 1
     check = invariants(model, split)
     assert not [v for v in check["violations"] if v["kind"] != "split_compound"]
@@ -119,13 +98,13 @@ def test_move_merge_split_keep_blocks_whole(model, grids):
     c = shapely.centroid(geom)
     (x0, y0, x1, y1) = geom.bounds
     line = shapely.LineString([(c.x, y0 - 5), (c.x, y1 + 5)])
-    by_line = apply(grids, model.split_by_line(grids, int(grids.index[row]), line))
+    by_line = apply_edit(grids, model.split_by_line(grids, int(grids.index[row]), line))
     assert len(by_line) == len(grids) + 1
     invariants(model, by_line)
 
 
 def test_locked_grids_refuse_edits(model, grids):
-    locked = apply(grids, model.set_locked(grids, [int(grids.index[0])], True))
+    locked = apply_edit(grids, model.set_locked(grids, [int(grids.index[0])], True))
     assert bool(locked["locked"].iat[0])
     with pytest.raises(EditError, match="locked"):
         model.merge(locked, int(grids.index[0]), int(grids.index[1]))
@@ -162,7 +141,7 @@ def test_violations_slivers_and_compounds(model, grids):
 
 def test_edited_plan_validates(model, grids):
     target = int(np.argmin(model.check(grids)["stats"]["households"].to_numpy()))
-    moved = apply(grids, model.move_blocks(grids, [_neighbour(model, grids, target)], int(grids.index[target])))
+    moved = apply_edit(grids, model.move_blocks(grids, [_neighbour(model, grids, target)], int(grids.index[target])))
     plan = model.to_plan(moved)
     assert gridkit.validate(plan).failures == []
     assert set(plan.changes["change"]) - {"unchanged"}

@@ -56,7 +56,8 @@ class BatchResult:
     summary : DataFrame
         One row per office: ``code``, ``name``, ``status`` (``ok``/``failed``), ``buildings``,
         ``households``, ``communities``, ``grids``, ``invariants_failed``, ``seconds``, ``waited_s``
-        (waiting for a database), ``worker``, ``error``, ``plan`` (the office's own plan file), ``reused`` (finished by an earlier run).
+        (waiting for a database), ``worker``, ``error``, ``plan`` (the office's own plan file),
+        ``reused`` (finished by an earlier run).
     seconds : float
     """
 
