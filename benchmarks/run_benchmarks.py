@@ -103,7 +103,7 @@ def worker(path: str, seed: int, cprofile_out: str | None, cprofile_over: float,
     def step() -> tuple[float, float, int]:
         ca = time.process_time()
         a = time.perf_counter()
-        graph = build_graph(made.blocks, area.roads, area.barriers, profile)
+        graph = build_graph(made.blocks, area.roads, area.barriers, profile, area.buildings)
         arrays = graph_arrays(graph)
         b = time.perf_counter()
         cb = time.process_time()

@@ -440,7 +440,8 @@ class Editor:
     def graph(self) -> GraphArrays:
         """The plan's block graph (built once per session, as gridkit builds it)."""
         if self._arrays is None:
-            self._graph = build_graph(self.blocks, self.plan.roads, self.plan.barriers, self.profile)
+            self._graph = build_graph(self.blocks, self.plan.roads, self.plan.barriers, self.profile,
+                                      self.plan.buildings)
             self._arrays = graph_arrays(self._graph)
         return self._arrays
 

@@ -75,8 +75,25 @@ def _cheapest_line(points: np.ndarray, lines: np.ndarray, costs: np.ndarray, rea
     return cost, cls
 
 
+def _no_road_cost(points: np.ndarray, buildings: gpd.GeoDataFrame | None, profile: Profile) -> np.ndarray:
+    """Cost per metre of cutting off any line at ``points``: by the width of the gap between buildings there.
+
+    A shared block edge off the roads runs midway between the footprints on either side (the
+    tessellation of building gaps), so the gap is twice the distance to the nearest footprint.
+    """
+    rules = profile.roads
+    if buildings is None or len(buildings) == 0 or len(points) == 0:
+        return np.full(len(points), rules.cost_no_road)
+    half = rules.wide_gap_m / 2
+    gap = np.full(len(points), rules.wide_gap_m)
+    (p, _), dist = shapely.STRtree(buildings.geometry.values.to_numpy()).query_nearest(
+        points, max_distance=half, return_distance=True, all_matches=False)
+    gap[p] = 2 * dist
+    return rules.no_road_cost(gap)
+
+
 def build_graph(blocks: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, barriers: gpd.GeoDataFrame,
-                profile: Profile) -> nx.Graph:
+                profile: Profile, buildings: gpd.GeoDataFrame | None = None) -> nx.Graph:
     """Build the block adjacency graph with cut costs.
 
     Parameters
@@ -86,6 +103,10 @@ def build_graph(blocks: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, barriers: gpd
     roads, barriers : GeoDataFrame
         The area's lines, in the same CRS.
     profile : Profile
+    buildings : GeoDataFrame, optional
+        The footprints: off any line, cutting costs less the wider the gap between them
+        (:meth:`gridkit.profile.Roads.no_road_cost`); without them every such cut costs
+        ``roads.cost_no_road``.
 
     Returns
     -------
@@ -115,7 +136,7 @@ def build_graph(blocks: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, barriers: gpd
     barrier_lines = barriers.geometry.values.to_numpy() if len(barriers) else np.array([], dtype=object)
     on_barrier = np.isfinite(_cheapest_line(mid, barrier_lines, np.zeros(len(barrier_lines)), reach)[0])
     seg_cost = np.where(on_barrier, profile.roads.cost_barrier_crossing, seg_cost)
-    seg_cost = np.where(np.isfinite(seg_cost), seg_cost, profile.roads.cost_no_road)
+    seg_cost = np.where(np.isfinite(seg_cost), seg_cost, _no_road_cost(mid, buildings, profile))
     seg_class = np.where(on_barrier, "barrier", seg_class)
 
     frame = pd.DataFrame({"edge": seg_edge, "len": seg_len, "cost": seg_cost * seg_len,

@@ -196,10 +196,10 @@ def _boundary_scores(plan_grids: gpd.GeoDataFrame, blocks: gpd.GeoDataFrame, roa
     }
 
 
-def _cut_cost(blocks: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, barriers: gpd.GeoDataFrame,
-              profile: Profile, graph: GraphArrays | None) -> float:
-    g = graph if graph is not None else graph_arrays(build_graph(blocks.reset_index(drop=True), roads, barriers,
-                                                                 profile))
+def _cut_cost(plan: Plan, profile: Profile, graph: GraphArrays | None) -> float:
+    blocks = plan.blocks
+    g = graph if graph is not None else graph_arrays(build_graph(blocks.reset_index(drop=True), plan.roads,
+                                                                 plan.barriers, profile, plan.buildings))
     code = blocks["grid_code"].to_numpy()
     src = np.repeat(np.arange(g.n), np.diff(g.indptr))
     # Every edge is stored both ways: count it once.
@@ -262,7 +262,7 @@ def compute_metrics(plan: Plan, profile: Profile, *, graph: GraphArrays | None =
     bscores = _boundary_scores(grids, plan.blocks, plan.roads, plan.barriers, profile)
     rows += [_row(k, v, "detail" if k.startswith(("offroad", "interior", "road_following_1m")) else "score")
              for k, v in bscores.items()]
-    rows.append(_row("cut_cost", _cut_cost(plan.blocks, plan.roads, plan.barriers, profile, graph), "score"))
+    rows.append(_row("cut_cost", _cut_cost(plan, profile, graph), "score"))
     pp = 4 * np.pi * shapely.area(geoms) / np.maximum(shapely.length(geoms), 1e-9) ** 2
     rows.append(_row("compactness", float(pp.mean()), "score"))
     rows.append(_row("compactness_min", float(pp.min()), "score"))

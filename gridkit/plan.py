@@ -178,7 +178,7 @@ def prepare(
     made = make_blocks(area, buildings, profile)
     log += made.log
     next(steps)
-    graph = build_graph(made.blocks, area.roads, area.barriers, profile)
+    graph = build_graph(made.blocks, area.roads, area.barriers, profile, buildings)
     next(steps, None)
     return Prepared(area=area, profile=profile, buildings=buildings, made=made, graph=graph,
                     arrays=graph_arrays(graph), log=log, started=started)

@@ -14,6 +14,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, get_origin, get_type_hints
 
+import numpy as np
+
 from .errors import ProfileError
 
 __all__ = ["Profile", "load_profile", "profile_from_text", "shipped_profiles"]
@@ -68,6 +70,20 @@ class Roads:
     cost_footway: float = _num(0.001, 1000)
     cost_barrier_crossing: float = _num(0.001, 1000)
     cost_no_road: float = _num(0.001, 1000)
+    cost_no_road_wide_gap: float = _num(0.001, 1000)
+    wide_gap_m: float = _num(0.1, 10000)
+
+    def no_road_cost(self, gap_m: np.ndarray) -> np.ndarray:
+        """Cut cost per metre off any road, where the gap between buildings is ``gap_m`` wide.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> load_profile("default").roads.no_road_cost(np.array([0.0, 10.0, 20.0, 50.0])).tolist()
+        [6.0, 4.5, 3.0, 3.0]
+        """
+        wide = np.clip(np.asarray(gap_m, dtype=float) / self.wide_gap_m, 0.0, 1.0)
+        return self.cost_no_road + (self.cost_no_road_wide_gap - self.cost_no_road) * wide
 
     def class_cost(self, highway: str | None) -> float:
         """Cut cost per metre along a road of OSM class ``highway``."""

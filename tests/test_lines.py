@@ -7,8 +7,11 @@ carry run along the walls and the canal, not across the fields.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import shapely
+from handmade import X0, Y0
 from handmade import gdf as _gdf
 from handmade import line as _line
 from handmade import rect as _rect
@@ -115,3 +118,41 @@ def test_soft_lines_are_split_from_barriers_by_kind():
     hard, soft, kind = split_barriers(_town()["barriers"], PROFILE)
     assert hard["kind"].tolist() == ["canal"]
     assert kind.tolist() == ["wall", "wall"]  # a fence costs as a wall
+
+
+def _row_of_houses():
+    """One street block, 60 m tall west of x = 150 and 90 m tall east of it, no road inside: a west group
+    of 110 households, 4 m from a middle group of 40, 31 m from an east group of 100 (two grids needed)."""
+    outline = shapely.Polygon([(X0 + x, Y0 + y) for x, y in
+                               [(0, 0), (300, 0), (300, 90), (150, 90), (150, 60), (0, 60)]])
+    houses, hh = [], []
+    for x0, x1, y1, total in ((5, 95, 60, 110), (99, 139, 60, 40), (170, 296, 90, 100)):
+        cells = [_rect(x, y, x + 8, y + 8) for x in range(x0, x1 - 7, 10) for y in range(5, y1 - 12, 10)]
+        share = np.full(len(cells), total // len(cells))
+        share[: total - share.sum()] += 1
+        houses += cells
+        hh += share.tolist()
+    return {"boundary": _gdf([outline]), "roads": _gdf([_line((-10, -3), (310, -3))], highway=["residential"]),
+            "buildings": _gdf(houses, households=hh, building_id=[f"h{i}" for i in range(len(hh))])}
+
+
+def _cut_x(profile) -> tuple[float, float]:
+    plan = gridkit.partition(gridkit.area_from_layers(_row_of_houses(), where="test"), profile, seed=0)
+    assert gridkit.validate(plan).ok and len(plan.grids) == 2
+    _, _, lines = shared_edges(plan.grids.geometry.values.to_numpy())
+    xs = shapely.get_coordinates(lines)[:, 0] - X0
+    return float(xs.min()), float(xs.max())
+
+
+def test_an_off_road_cut_goes_through_the_widest_gap():
+    """With no road to follow, the boundary runs through the 31 m gap, not between houses 2 or 4 m apart."""
+    lo, hi = _cut_x(PROFILE)
+    assert 139 <= lo and hi <= 170
+
+
+def test_without_the_wide_gap_discount_the_cut_runs_between_houses():
+    """The control: every off-road metre at one cost, the shorter cut between the close houses wins."""
+    flat = dataclasses.replace(PROFILE, roads=dataclasses.replace(PROFILE.roads,
+                                                                  cost_no_road_wide_gap=PROFILE.roads.cost_no_road))
+    lo, hi = _cut_x(flat)
+    assert hi < 139
