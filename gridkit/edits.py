@@ -32,7 +32,7 @@ import pandas as pd
 import shapely
 
 from .area import Area
-from .blocks import Blocks
+from .blocks import Blocks, shared_edges
 from .changes import compare_plans
 from .checks import LiveChecks, Tolerance, Violation, block_grids
 from .codes import GRID_WIDTH, new_codes
@@ -98,6 +98,27 @@ def grids_frame(records: list[dict[str, Any]], crs: Any) -> gpd.GeoDataFrame:
         data[col] = truthy(pd.Series(values, dtype=object)).tolist() if col == "locked" else \
             ["" if v is None else str(v) for v in values]
     return gpd.GeoDataFrame(data, geometry=geoms, crs=crs, index=pd.Index(fids, name="fid"))
+
+
+def _stay_attached(blocks: np.ndarray, side: np.ndarray) -> np.ndarray:
+    """Sides of ``blocks`` with every block that shares no edge with the rest of its side moved to the side
+    it shares the longest edge with (a sliver along the drawn line, which would otherwise be left out of
+    both grids' outlines)."""
+    left, right, lines = shared_edges(blocks)
+    length = shapely.length(lines)
+    side = side.copy()
+    sides = int(side.max()) + 1 if len(side) else 0
+    for _ in range(len(blocks)):
+        touch = np.zeros((len(blocks), sides))
+        np.add.at(touch, (left, side[right]), length)
+        np.add.at(touch, (right, side[left]), length)
+        own = touch[np.arange(len(blocks)), side]
+        alone = np.bincount(side, minlength=sides)[side] == 1
+        stray = np.flatnonzero((own == 0) & ~alone & (touch.max(axis=1) > 0))
+        if len(stray) == 0:
+            break
+        side[stray[0]] = int(touch[stray[0]].argmax())
+    return side
 
 
 def _stretch(line: shapely.Geometry, by: float) -> shapely.Geometry:
@@ -433,7 +454,7 @@ class Editor:
             raise EditError(f"the line does not cross grid {grids['code'].iat[row]} from edge to edge")
         blocks = self.block_geoms[members]
         share = np.stack([shapely.area(shapely.intersection(blocks, p)) for p in pieces])
-        side = share.argmax(axis=0)
+        side = _stay_attached(blocks, share.argmax(axis=0))
         groups = [members[side == i] for i in range(len(pieces))]
         return self._split_edit(grids, row, groups, f"{grids['code'].iat[row]} split along a line")
 

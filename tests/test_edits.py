@@ -322,3 +322,16 @@ def test_split_pieces_saves_a_two_piece_merge_as_two_valid_units(editor, grids):
     assert gridkit.validate(plan).failures == []
     assert len(set(plan.grids["code"])) == len(plan.grids)
     assert editor.split_pieces(fixed).empty
+
+
+def test_a_sliver_along_a_split_line_stays_with_the_grid_it_touches():
+    """A block on the far side of the line but touching only the near side joins the near side,
+    so no block is left out of both grids' outlines."""
+    from gridkit.edits import _stay_attached
+
+    a, b, c = shapely.box(0, 0, 10, 10), shapely.box(10, 0, 20, 10), shapely.box(20, 0, 30, 10)
+    sliver = shapely.box(0, 10, 10, 10.1)  # on top of a only
+    side = _stay_attached(np.array([a, b, c, sliver]), np.array([0, 1, 1, 1]))
+    assert side.tolist() == [0, 1, 1, 0]
+    # A block that touches its own side keeps it.
+    assert _stay_attached(np.array([a, b, c]), np.array([0, 1, 1])).tolist() == [0, 1, 1]
