@@ -30,7 +30,8 @@ if TYPE_CHECKING:
     from .plan import Plan
     from .profile import Profile, UnitBounds
 
-__all__ = ["Tolerance", "Violation", "LiveChecks", "block_grids", "violations", "VIOLATION_KINDS", "SEVERITIES"]
+__all__ = ["Tolerance", "Violation", "LiveChecks", "block_grids", "bound_state", "violations", "VIOLATION_KINDS",
+           "SEVERITIES"]
 
 #: Kinds of violation, in the order an editor lists them.
 VIOLATION_KINDS = ("over_max", "not_contiguous", "gap", "overlap", "split_compound", "split_exclusive",
@@ -156,6 +157,31 @@ def _flag_sets(grids: pd.DataFrame) -> list[set[str]]:
     return [set(str(f).split(",")) - {""} for f in grids["flags"].fillna("").astype(str)]
 
 
+def bound_state(households: int, bounds: UnitBounds) -> str:
+    """Where a unit of ``households`` stands against its level's bounds.
+
+    Returns
+    -------
+    str
+        ``"over_max"``, ``"under_min"``, ``"off_target"`` (further from the target than its
+        ``target_band``) or ``""`` (on target). Flagged exceptions are the caller's business.
+
+    Examples
+    --------
+    >>> from gridkit.profile import UnitBounds
+    >>> b = UnitBounds(min_households=50, target_households=100, max_households=200, target_band=0.25)
+    >>> [bound_state(h, b) for h in (201, 49, 130, 100)]
+    ['over_max', 'under_min', 'off_target', '']
+    """
+    if households > bounds.max_households:
+        return "over_max"
+    if households < bounds.min_households:
+        return "under_min"
+    if abs(households - bounds.target_households) > bounds.target_band * bounds.target_households:
+        return "off_target"
+    return ""
+
+
 def _bounds_checks(level: str, codes: list[str], rows: list[list[int]], geoms: np.ndarray, households: np.ndarray,
                    accepted: np.ndarray, bounds: UnitBounds, why: list[str]) -> list[Violation]:
     """Over the maximum (error), under the minimum and off the target band (warnings)."""
@@ -164,16 +190,17 @@ def _bounds_checks(level: str, codes: list[str], rows: list[list[int]], geoms: n
     band = bounds.target_band
     for i, hh in enumerate(households):
         hh = int(hh)
-        if hh > hi:
+        state = bound_state(hh, bounds)
+        if state == "over_max":
             sev = "accepted" if accepted[i] else "error"
             out.append(Violation("over_max", level, rows[i], [codes[i]], geoms[i], hh,
                                  f"{hh} households > {hi}" + (f" (accepted: {why[i]})" if accepted[i] else ""),
                                  sev, hi))
-        elif hh < lo:
+        elif state == "under_min":
             sev = "accepted" if accepted[i] else "warning"
             out.append(Violation("under_min", level, rows[i], [codes[i]], geoms[i], hh, f"{hh} households < {lo}",
                                  sev, lo))
-        elif abs(hh - target) > band * target:
+        elif state == "off_target":
             out.append(Violation("off_target", level, rows[i], [codes[i]], geoms[i], hh,
                                  f"{hh} households, target {target} ± {band:.0%}", "warning", target))
     return out

@@ -34,7 +34,7 @@ import shapely
 from .area import Area
 from .blocks import Blocks, shared_edges
 from .changes import compare_plans
-from .checks import LiveChecks, Tolerance, Violation, block_grids
+from .checks import LiveChecks, Tolerance, Violation, block_grids, bound_state
 from .codes import GRID_WIDTH, new_codes
 from .errors import GridkitError
 from .exclusive import site_components
@@ -386,9 +386,12 @@ class Editor:
         Returns
         -------
         dict
-            ``grids``: feature id → ``{"code", "before", "after", "blocks_after"}`` for the
-            receiving and every giving grid; ``emptied``: feature ids left with no block;
-            ``locked``: feature ids that refuse the move.
+            ``grids``: feature id → ``{"code", "before", "after", "blocks_after", "state_before",
+            "state"}`` for the receiving and every giving grid, the states being
+            :func:`gridkit.checks.bound_state` of the households before and after against the
+            profile's grid bounds; ``target``: the receiving grid's feature id; ``emptied``: feature
+            ids left with no block; ``locked``: feature ids that refuse the move; ``moving``: how
+            many blocks change grid.
         """
         target = self._row(grids, target_fid)
         labels = self.assignment(grids)
@@ -399,13 +402,15 @@ class Editor:
         after[moving] = target
         out: dict[int, dict[str, Any]] = {}
         for r in rows:
+            before = int(round(float(self.households[labels == r].sum())))
+            now = int(round(float(self.households[after == r].sum())))
             out[int(grids.index[r])] = {
-                "code": str(grids["code"].iat[r]),
-                "before": int(round(float(self.households[labels == r].sum()))),
-                "after": int(round(float(self.households[after == r].sum()))),
-                "blocks_after": int((after == r).sum())}
+                "code": str(grids["code"].iat[r]), "before": before, "after": now,
+                "blocks_after": int((after == r).sum()), "state_before": bound_state(before, self.profile.grid),
+                "state": bound_state(now, self.profile.grid)}
         locked = [int(grids.index[r]) for r in rows if bool(grids["locked"].iat[r])]
-        return {"grids": out, "emptied": [f for f, v in out.items() if v["blocks_after"] == 0], "locked": locked,
+        emptied = [f for f, v in out.items() if v["blocks_after"] == 0]
+        return {"grids": out, "target": int(target_fid), "emptied": emptied, "locked": locked,
                 "moving": int(len(moving))}
 
     def merge(self, grids: gpd.GeoDataFrame, keep_fid: int, other_fid: int) -> Edit:

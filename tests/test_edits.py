@@ -14,7 +14,7 @@ import shapely
 from handmade import apply_edit, grid_frame
 
 import gridkit
-from gridkit.checks import Tolerance, block_grids, violations
+from gridkit.checks import Tolerance, block_grids, bound_state, violations
 from gridkit.codes import new_codes
 from gridkit.edits import EditError, Editor, edited_plan
 from gridkit.graph import GraphArrays
@@ -223,6 +223,28 @@ def test_a_move_that_would_leave_a_grid_in_pieces_is_refused(editor, grids):
                if labels[b] != r and shapely.distance(editor.block_geoms[b], grids.geometry.values[r]) > 50)
     with pytest.raises(EditError, match="would leave grid .* in 2 pieces"):
         editor.move_blocks(grids, [str(editor.blocks["block_id"].iat[far[0]])], int(grids.index[far[1]]))
+
+
+def test_preview_of_a_move_is_what_the_move_does_with_the_bound_states(editor, grids):
+    """Boxing a whole neighbour into a grid: the preview's households and states are those of the move made."""
+    labels = editor.assignment(grids)
+    geoms = grids.geometry.values
+    hh = np.bincount(labels, weights=editor.households, minlength=len(grids))
+    a, b = next((a, b) for a in range(len(grids)) for b in range(len(grids)) if a != b
+                and hh[a] + hh[b] > editor.profile.grid.max_households
+                and shapely.length(shapely.intersection(shapely.boundary(geoms[a]), shapely.boundary(geoms[b]))) > 10)
+    fa, fb = int(grids.index[a]), int(grids.index[b])
+    ids = [str(i) for i in editor.blocks["block_id"].to_numpy()[labels == b]]
+    preview = editor.preview_move(grids, ids, fa)
+    moved = apply_edit(grids, editor.move_blocks(grids, ids, fa))
+    after = editor.check(moved)["stats"]["households"]
+    assert set(preview["grids"]) == {fa, fb} and preview["target"] == fa and preview["emptied"] == [fb]
+    assert preview["moving"] == len(ids)
+    assert preview["grids"][fa]["before"] == round(hh[a]) and preview["grids"][fa]["after"] == after[fa]
+    assert preview["grids"][fb]["after"] == 0 and fb not in moved.index
+    assert preview["grids"][fa]["state"] == "over_max" and preview["grids"][fb]["state"] == "under_min"
+    for v, n in ((preview["grids"][fa], hh[a]), (preview["grids"][fb], hh[b])):
+        assert v["state_before"] == bound_state(int(round(n)), editor.profile.grid)
 
 
 def test_edited_plan_validates_and_with_edits_is_the_same(editor, grids):

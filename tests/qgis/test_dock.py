@@ -475,6 +475,7 @@ def test_box_preview_and_confirmation_before_emptying_a_grid(dock):
     from qgis.core import QgsPointXY
     from qgis.gui import QgsMapMouseEvent
     from qgis.PyQt.QtCore import QEvent, QPoint, Qt
+    from qgis.PyQt.QtGui import QKeyEvent
 
     grids = grids_of(dock.layer)
     geoms, hh, ids = blocks_of(dock)
@@ -501,7 +502,7 @@ def test_box_preview_and_confirmation_before_emptying_a_grid(dock):
     tool.canvasMoveEvent(QgsMapMouseEvent(canvas, QEvent.MouseMove, b, Qt.LeftButton, Qt.LeftButton))
     idle(dock)
     assert dock.status.text().startswith("Preview") and dock.preview["grids"], dock.status.text()
-    tool._start = None  # the drag ends without a release
+    tool.keyPressEvent(QKeyEvent(QEvent.KeyPress, Qt.Key_Escape, Qt.NoModifier))  # the drag ends without a release
     # A box that empties a grid asks first: "no" moves nothing, "yes" moves (and the grid goes).
     asked = []
     dock.confirm = lambda text: asked.append(text) or False
@@ -516,6 +517,96 @@ def test_box_preview_and_confirmation_before_emptying_a_grid(dock):
     assert small not in after and after[target]["households"] == grids[target]["households"] + \
         grids[small]["households"]
     assert_invariants(dock)
+
+
+def _overlays(canvas) -> list:
+    from gridkit_qgis.gui.overlay import PreviewOverlay
+
+    return [i for i in canvas.scene().items() if isinstance(i, PreviewOverlay)]
+
+
+def test_drag_shows_the_preview_on_the_map_until_release_or_escape(dock):
+    """While a box is dragged, an overlay beside the cursor shows each grid's households before → after
+    (the receiving grid red over the maximum); it leaves the canvas on Escape and on release."""
+    from qgis.core import QgsPointXY
+    from qgis.gui import QgsMapMouseEvent
+    from qgis.PyQt.QtCore import QEvent, QPoint, Qt
+    from qgis.PyQt.QtCore import QRectF
+    from qgis.PyQt.QtGui import QColor, QImage, QKeyEvent, QPainter
+
+    from gridkit_qgis.gui.gridtable import ERROR_COLOUR
+
+    grids = grids_of(dock.layer)
+    geoms, hh, ids = blocks_of(dock)
+    own = owner(grids, geoms)
+    limit = dock.info["max_households"]
+    giver, target = next((s, t) for s in sorted(grids, key=lambda f: -grids[f]["households"]) for t in grids
+                         if t != s and grids[s]["households"] + grids[t]["households"] > limit
+                         and not grids[t]["locked"] and shapely.length(shapely.intersection(
+                             shapely.boundary(grids[s]["geom"]), shapely.boundary(grids[t]["geom"]))) > 10)
+    dock.layer.selectByIds([target])
+    canvas = dock.canvas
+    canvas.setExtent(dock.layer.extent())
+    canvas.refresh()
+    wait_until(lambda: not canvas.isDrawing(), 30)
+    dock.assign_button.setChecked(True)
+    dock.toggle_pick(True)
+    tool = dock.pick_tool
+    x0, y0, x1, y1 = grids[giver]["geom"].bounds
+    box = shapely.box(x0, y0, x1, y1)
+    px = [canvas.getCoordinateTransform().transform(QgsPointXY(x, y)) for x, y in ((x0, y0), (x1, y1))]
+    a, b = (QPoint(int(round(p.x())), int(round(p.y()))) for p in px)
+    # What the box holds, worked out here: blocks whose inside point falls in it, by their grid.
+    inside = shapely.contains(box, shapely.point_on_surface(geoms)) & (own != target)
+    expected = {}
+    for f in set(own[inside]) | {target}:
+        before = int(hh[own == f].sum())
+        expected[f] = before + (int(hh[inside].sum()) if f == target else -int(hh[inside & (own == f)].sum()))
+    assert expected[target] > limit
+
+    def drag() -> None:
+        tool.canvasPressEvent(QgsMapMouseEvent(canvas, QEvent.MouseButtonPress, a, Qt.LeftButton, Qt.LeftButton))
+        tool.canvasMoveEvent(QgsMapMouseEvent(canvas, QEvent.MouseMove, b, Qt.LeftButton, Qt.LeftButton))
+        assert wait_until(lambda: len(_overlays(canvas)) == 1, 30), dock.status.text()
+        idle(dock)
+
+    drag()
+    overlay = _overlays(canvas)[0]
+    assert overlay is tool.overlay and overlay.isVisible()
+    assert abs(overlay.pos().x() - b.x()) <= 1 and abs(overlay.pos().y() - b.y()) <= 1  # beside the cursor
+    lines = overlay.lines[1:]
+    assert len(lines) == len(expected)
+    shown = {}
+    for text, state in lines:
+        f = next(f for f in expected if f" {grids[f]['code'][-3:]}" in text)
+        shown[f] = (text, state)
+        assert f"{int(hh[own == f].sum())} → {expected[f]}" in text, text
+    assert set(shown) == set(expected) and shown[target][0].startswith("+") and shown[target][1] == "over_max"
+    assert all(t.startswith("−") for f, (t, _) in shown.items() if f != target)
+    # Drawn by the canvas's scene: red text (the receiving grid over the maximum) in the overlay's box.
+    source = overlay.mapRectToScene(overlay.boundingRect())
+    image = QImage(int(source.width()), int(source.height()), QImage.Format_ARGB32)
+    image.fill(QColor("white"))
+    painter = QPainter(image)
+    canvas.scene().render(painter, QRectF(image.rect()), source)
+    painter.end()
+    red = sum(1 for x in range(image.width()) for y in range(image.height())
+              if abs(image.pixelColor(x, y).red() - ERROR_COLOUR.red()) < 40 and image.pixelColor(x, y).green() < 90
+              and image.pixelColor(x, y).blue() < 90)
+    assert red > 20, red
+    # Escape cancels: the overlay leaves the canvas and nothing moves.
+    tool.keyPressEvent(QKeyEvent(QEvent.KeyPress, Qt.Key_Escape, Qt.NoModifier))
+    assert _overlays(canvas) == [] and tool.overlay is None
+    idle(dock)
+    assert dock.layer.undoStack().count() == 0
+    # Release: the overlay leaves at once, and the preview the release asks for does not bring it back.
+    drag()
+    asked = []
+    dock.confirm = lambda text: asked.append(text) or False
+    tool.canvasReleaseEvent(QgsMapMouseEvent(canvas, QEvent.MouseButtonRelease, b, Qt.LeftButton, Qt.LeftButton))
+    assert _overlays(canvas) == []
+    idle(dock)
+    assert _overlays(canvas) == [] and tool.overlay is None
 
 
 def test_lock_all_unlock_all_and_next_over_the_bound(dock):

@@ -49,6 +49,7 @@ from ..i18n import tr, worker_message
 from . import planio, styles
 from .gridtable import ACCEPTED_COLOUR, ERROR_COLOUR, WARNING_COLOUR, GridTable
 from .maptools import BlockPickTool, LineTool
+from .overlay import preview_lines
 from .tasks import WorkerTask, run_quietly, start
 
 __all__ = ["GridkitDock", "kind_name", "violation_text", "alive"]
@@ -680,7 +681,8 @@ class GridkitDock(QDockWidget):
     def preview_move(self, block_ids: list[str], target_fid: int | None = None, then=None) -> None:  # noqa: ANN001
         """Show, before the move, the households the receiving and the giving grids would have.
 
-        Runs while a box is dragged (latest box only); ``then(preview)`` gets the answer.
+        Runs while a box is dragged (latest box only): in the status line and beside the cursor (the pick
+        tool's overlay); ``then(preview)`` gets the answer.
         """
         target = self._target() if target_fid is None else target_fid
         if target is None or self.session is None or not alive(self.layer) or not block_ids:
@@ -706,6 +708,9 @@ class GridkitDock(QDockWidget):
                 if job.result["emptied"]:
                     text += " · " + tr("{n} grid(s) would be emptied").format(n=len(job.result["emptied"]))
                 self._say(text)
+                if self.pick_tool is not None:  # beside the cursor too, while the box is still dragged
+                    names = {f: str(a.get("name") or "") for f, a in self.attrs.items()}
+                    self.pick_tool.show_preview(preview_lines(job.result, names))
                 if callback is not None:
                     callback(job.result)
             if self._preview_wanted is not None:

@@ -4,532 +4,532 @@
   <context>
     <name>gridkit</name>
     <message>
-      <location filename="../gui/dock.py" line="74" />
+      <location filename="../gui/dock.py" line="75" />
       <source>over the maximum</source>
       <translation>超过上限</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="74" />
+      <location filename="../gui/dock.py" line="75" />
       <source>not contiguous</source>
       <translation>不连通</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="74" />
+      <location filename="../gui/dock.py" line="75" />
       <source>gap</source>
       <translation>空隙</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="75" />
+      <location filename="../gui/dock.py" line="76" />
       <source>overlap</source>
       <translation>重叠</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="75" />
+      <location filename="../gui/dock.py" line="76" />
       <source>split compound</source>
       <translation>小区被拆分</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="76" />
+      <location filename="../gui/dock.py" line="77" />
       <source>split exclusive site</source>
       <translation>专属网格被拆分</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="76" />
+      <location filename="../gui/dock.py" line="77" />
       <source>under the minimum</source>
       <translation>低于下限</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="77" />
+      <location filename="../gui/dock.py" line="78" />
       <source>off the target</source>
       <translation>偏离目标</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="81" />
+      <location filename="../gui/dock.py" line="82" />
       <source>grid</source>
       <translation>网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="81" />
+      <location filename="../gui/dock.py" line="82" />
       <source>residents' group</source>
       <translation>居民小组</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="81" />
+      <location filename="../gui/dock.py" line="82" />
       <source>community</source>
       <translation>社区</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="82" />
+      <location filename="../gui/dock.py" line="83" />
       <source>plan</source>
       <translation>方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="90" />
+      <location filename="../gui/dock.py" line="91" />
       <source>{households} households, more than {max}</source>
       <translation>{households} 户，超过 {max} 户</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="92" />
+      <location filename="../gui/dock.py" line="93" />
       <source>{households} households, fewer than {min}</source>
       <translation>{households} 户，少于 {min}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="94" />
+      <location filename="../gui/dock.py" line="95" />
       <source>{households} households, target {target}</source>
       <translation>{households} 户，目标 {target}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="96" />
+      <location filename="../gui/dock.py" line="97" />
       <source>holds no block</source>
       <translation>没有街坊</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="96" />
+      <location filename="../gui/dock.py" line="97" />
       <source>{n} separate pieces</source>
       <translation>分成 {n} 块</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="98" />
+      <location filename="../gui/dock.py" line="99" />
       <source>{area} m² in no grid</source>
       <translation>{area} ㎡ 不属于任何网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="100" />
+      <location filename="../gui/dock.py" line="101" />
       <source>{area} m² in two grids</source>
       <translation>{area} ㎡ 同属两个网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="102" />
+      <location filename="../gui/dock.py" line="103" />
       <source>one compound in {n} grids</source>
       <translation>一个小区分在 {n} 个网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="104" />
+      <location filename="../gui/dock.py" line="105" />
       <source>an exclusive site split or mixed ({n})</source>
       <translation>专属单位被拆分或混入其他地块（{n}）</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="110" />
+      <location filename="../gui/dock.py" line="111" />
       <source>{text} (accepted exception)</source>
       <translation>{text}（已认可的例外）</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="124" />
+      <location filename="../gui/dock.py" line="125" />
       <source>gridkit grids</source>
       <translation>gridkit 网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="181" />
+      <location filename="../gui/dock.py" line="182" />
       <source>Grid layer</source>
       <translation>网格图层</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="185" />
+      <location filename="../gui/dock.py" line="186" />
       <source>Open plan…</source>
       <translation>打开方案…</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="189" />
+      <location filename="../gui/dock.py" line="190" />
       <source>Choose the grids layer of a plan GeoPackage.</source>
       <translation>请选择方案 GeoPackage 的网格（grids）图层。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="193" />
+      <location filename="../gui/dock.py" line="194" />
       <source>Save as separate units</source>
       <translation>拆成独立单元后保存</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="194" />
+      <location filename="../gui/dock.py" line="195" />
       <source>Each grid or community in several pieces becomes that many units (new codes), then the plan is saved</source>
       <translation>分成几块的网格或社区拆成同样多个单元（新编码），然后保存方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="201" />
+      <location filename="../gui/dock.py" line="202" />
       <source>Assign blocks</source>
       <translation>划入街坊</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="202" />
+      <location filename="../gui/dock.py" line="203" />
       <source>Click a block, or drag a box over blocks, to move them into the selected grid</source>
       <translation>单击街坊或拖框选择多个街坊，把它们划入所选网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="204" />
+      <location filename="../gui/dock.py" line="205" />
       <source>Split by line</source>
       <translation>画线拆分</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="205" />
+      <location filename="../gui/dock.py" line="206" />
       <source>Draw a line across the selected grid (right click ends it)</source>
       <translation>在所选网格上画一条穿过它的线（右键结束）</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="207" />
+      <location filename="../gui/dock.py" line="208" />
       <source>Merge</source>
       <translation>合并</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="207" />
+      <location filename="../gui/dock.py" line="208" />
       <source>Merge the two selected grids</source>
       <translation>合并所选的两个网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="211" />
+      <location filename="../gui/dock.py" line="212" />
       <source>Rebalance into N</source>
       <translation>均分为 N 个</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="212" />
+      <location filename="../gui/dock.py" line="213" />
       <source>Divide the selected grid into N grids along its streets</source>
       <translation>沿街巷把所选网格划分为 N 个网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="213" />
+      <location filename="../gui/dock.py" line="214" />
       <source>Lock</source>
       <translation>锁定</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="213" />
+      <location filename="../gui/dock.py" line="214" />
       <source>Lock the selected grids</source>
       <translation>锁定所选网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="214" />
+      <location filename="../gui/dock.py" line="215" />
       <source>Unlock</source>
       <translation>解锁</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="215" />
+      <location filename="../gui/dock.py" line="216" />
       <source>Unlock the selected grids</source>
       <translation>解锁所选网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="216" />
+      <location filename="../gui/dock.py" line="217" />
       <source>Rebalance unlocked</source>
       <translation>重新平衡未锁定网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="217" />
+      <location filename="../gui/dock.py" line="218" />
       <source>Re-solve every unlocked grid; locked grids stay exactly</source>
       <translation>重新划分所有未锁定的网格，锁定的网格保持不变</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="218" />
+      <location filename="../gui/dock.py" line="219" />
       <source>Undo</source>
       <translation>撤销</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="219" />
+      <location filename="../gui/dock.py" line="220" />
       <source>Redo</source>
       <translation>重做</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="220" />
+      <location filename="../gui/dock.py" line="221" />
       <source>Save</source>
       <translation>保存</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="221" />
+      <location filename="../gui/dock.py" line="222" />
       <source>Write the edits, the blocks' and buildings' grids and the scores into the plan GeoPackage</source>
       <translation>把编辑结果、街坊和建筑的所属网格及评分写入方案 GeoPackage</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="234" />
+      <location filename="../gui/dock.py" line="235" />
       <source>Lock all</source>
       <translation>全部锁定</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="234" />
+      <location filename="../gui/dock.py" line="235" />
       <source>Lock every grid</source>
       <translation>锁定所有网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="235" />
+      <location filename="../gui/dock.py" line="236" />
       <source>Unlock all</source>
       <translation>全部解锁</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="236" />
+      <location filename="../gui/dock.py" line="237" />
       <source>Unlock every grid</source>
       <translation>解锁所有网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="237" />
+      <location filename="../gui/dock.py" line="238" />
       <source>Next over the bound</source>
       <translation>下一个越界网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="238" />
+      <location filename="../gui/dock.py" line="239" />
       <source>Select and zoom to the next grid over the maximum or under the minimum</source>
       <translation>选中并缩放到下一个超过上限或低于下限的网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="243" />
+      <location filename="../gui/dock.py" line="244" />
       <source>Sliver tolerance (m²)</source>
       <translation>碎片容差（㎡）</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="244" />
+      <location filename="../gui/dock.py" line="245" />
       <source>Pieces smaller than this (or thinner than 0.5 m) are not counted as gaps, overlaps or extra pieces: crumbs left by editing, a vertex nudged by a centimetre</source>
       <translation>小于此面积（或窄于 0.5 米）的碎块不计为空隙、重叠或多余部分：编辑留下的碎屑、顶点移动一厘米等</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="260" />
+      <location filename="../gui/dock.py" line="261" />
       <source>Cancel</source>
       <translation>取消</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="274" />
+      <location filename="../gui/dock.py" line="275" />
       <source>Violations</source>
       <translation>违规</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="277" />
+      <location filename="../gui/dock.py" line="278" />
       <source>Rule</source>
       <translation>规则</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="277" />
+      <location filename="../gui/dock.py" line="278" />
       <source>Grids</source>
       <translation>网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="277" />
+      <location filename="../gui/dock.py" line="278" />
       <source>Detail</source>
       <translation>详情</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="319" />
+      <location filename="../gui/dock.py" line="320" />
       <source>{what}: cancelled</source>
       <translation>{what}：已取消</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="328" />
+      <location filename="../gui/dock.py" line="329" />
       <source>{what} failed: {error}</source>
       <translation>{what}失败：{error}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="335" />
+      <location filename="../gui/dock.py" line="336" />
       <source>Open a gridkit plan</source>
       <translation>打开 gridkit 方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="335" />
+      <location filename="../gui/dock.py" line="336" />
       <source>GeoPackage (*.gpkg)</source>
       <translation>GeoPackage（*.gpkg）</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="358" />
+      <location filename="../gui/dock.py" line="359" />
       <source>{path} has no grids layer</source>
       <translation>{path} 没有网格（grids）图层</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="450" />
+      <location filename="../gui/dock.py" line="451" />
       <source>Opening {name}…</source>
       <translation>正在打开 {name}…</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="458" />
+      <location filename="../gui/dock.py" line="459" />
       <source>Opening the plan</source>
       <translation>打开方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="499" />
+      <location filename="../gui/dock.py" line="500" />
       <source>Checking the grids</source>
       <translation>检查网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="534" />
+      <location filename="../gui/dock.py" line="535" />
       <source>yes</source>
       <translation>是</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="545" />
+      <location filename="../gui/dock.py" line="546" />
       <source>{grids} grids · {households} households · max {max} per grid · {n} violation(s)</source>
       <translation>{grids} 个网格 · {households} 户 · 每格上限 {max} 户 · {n} 处违规</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="547" />
+      <location filename="../gui/dock.py" line="548" />
       <source>target {target}, average {average}</source>
       <translation>目标 {target}，平均 {average}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="548" />
+      <location filename="../gui/dock.py" line="549" />
       <source>compounds unknown (plan input not found)</source>
       <translation>未知小区范围（找不到方案的输入数据）</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="564" />
+      <location filename="../gui/dock.py" line="565" />
       <source>Zoom</source>
       <translation>定位</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="573" />
+      <location filename="../gui/dock.py" line="574" />
       <source>Violations: none</source>
       <translation>违规：无</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="573" />
+      <location filename="../gui/dock.py" line="574" />
       <source>Violations: {n}</source>
       <translation>违规：{n} 处</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="575" />
+      <location filename="../gui/dock.py" line="576" />
       <source>{n} accepted exception(s)</source>
       <translation>{n} 个已认可的例外</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="658" />
+      <location filename="../gui/dock.py" line="659" />
       <source>Nothing to change.</source>
       <translation>没有需要修改的内容。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="674" />
+      <location filename="../gui/dock.py" line="675" />
       <source>move {n} block(s)</source>
       <translation>移动 {n} 个街坊</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="703" />
+      <location filename="../gui/dock.py" line="705" />
       <source>{code}: {before} → {after} households</source>
       <translation>{code}：{before} → {after} 户</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="705" />
+      <location filename="../gui/dock.py" line="707" />
       <source>Preview: {moves}</source>
       <translation>预览：{moves}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="707" />
+      <location filename="../gui/dock.py" line="709" />
       <source>{n} grid(s) would be emptied</source>
       <translation>{n} 个网格将被清空</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="721" />
+      <location filename="../gui/dock.py" line="726" />
       <source>Select one grid to move the blocks into.</source>
       <translation>请选择一个要划入街坊的网格。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="727" />
+      <location filename="../gui/dock.py" line="732" />
       <source>Moving these {n} blocks empties grid(s) {codes}, which will be deleted. Move them?</source>
       <translation>移动这 {n} 个街块会清空网格 {codes}，这些网格将被删除。确定移动吗？</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="729" />
+      <location filename="../gui/dock.py" line="734" />
       <source>Nothing moved.</source>
       <translation>未移动。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="742" />
+      <location filename="../gui/dock.py" line="747" />
       <source>merge grids</source>
       <translation>合并网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="747" />
+      <location filename="../gui/dock.py" line="752" />
       <source>Select exactly two grids to merge.</source>
       <translation>请正好选择两个要合并的网格。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="752" />
+      <location filename="../gui/dock.py" line="757" />
       <source>split a grid along a line</source>
       <translation>按线拆分网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="755" />
+      <location filename="../gui/dock.py" line="760" />
       <source>split a grid into {n}</source>
       <translation>把网格拆为 {n} 个</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="760" />
+      <location filename="../gui/dock.py" line="765" />
       <source>Select one grid to split.</source>
       <translation>请选择一个要拆分的网格。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="766" />
+      <location filename="../gui/dock.py" line="771" />
       <source>lock grids</source>
       <translation>锁定网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="766" />
+      <location filename="../gui/dock.py" line="771" />
       <source>unlock grids</source>
       <translation>解锁网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="784" />
+      <location filename="../gui/dock.py" line="789" />
       <source>Every grid is within its bounds.</source>
       <translation>所有网格均在上下限之内。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="802" />
+      <location filename="../gui/dock.py" line="807" />
       <source>Select the grids to lock or unlock.</source>
       <translation>请选择要锁定或解锁的网格。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="881" />
+      <location filename="../gui/dock.py" line="886" />
       <source>Rebalancing</source>
       <translation>重新平衡</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="884" />
+      <location filename="../gui/dock.py" line="889" />
       <source>rebalance the unlocked grids</source>
       <translation>重新平衡未锁定网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="887" />
+      <location filename="../gui/dock.py" line="892" />
       <source>gridkit: rebalance the unlocked grids</source>
       <translation>gridkit：重新平衡未锁定网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="909" />
+      <location filename="../gui/dock.py" line="914" />
       <source>save units in several pieces as separate units</source>
       <translation>将分成几块的单元拆成独立单元</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="914" />
+      <location filename="../gui/dock.py" line="919" />
       <source>Saving…</source>
       <translation>正在保存…</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="920" />
+      <location filename="../gui/dock.py" line="925" />
       <source>Saving</source>
       <translation>保存</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="941" />
+      <location filename="../gui/dock.py" line="946" />
       <source>Saving failed: {error}</source>
       <translation>保存失败：{error}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="945" />
+      <location filename="../gui/dock.py" line="950" />
       <source>gridkit: save the plan</source>
       <translation>gridkit：保存方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="951" />
+      <location filename="../gui/dock.py" line="956" />
       <source>{level} {codes} in {n} pieces</source>
       <translation>{level} {codes} 分成 {n} 块</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="957" />
+      <location filename="../gui/dock.py" line="962" />
       <source>Not saved: the plan would break {failures}. {detail}. Undo the edit, or save the pieces as separate units.</source>
       <translation>未保存：方案将违反 {failures}。{detail}。请撤销该编辑，或将各块拆成独立单元后保存。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="972" />
+      <location filename="../gui/dock.py" line="977" />
       <source>Validating</source>
       <translation>验证</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="976" />
+      <location filename="../gui/dock.py" line="981" />
       <source>Saved; the plan breaks: {failures}</source>
       <translation>已保存；方案不满足：{failures}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="978" />
+      <location filename="../gui/dock.py" line="983" />
       <source>Saved; the plan is valid.</source>
       <translation>已保存；方案有效。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="982" />
+      <location filename="../gui/dock.py" line="987" />
       <source>gridkit: validate the plan</source>
       <translation>gridkit：验证方案</translation>
     </message>
@@ -572,6 +572,31 @@
       <location filename="../gui/gridtable.py" line="33" />
       <source>Locked</source>
       <translation>锁定</translation>
+    </message>
+    <message>
+      <location filename="../gui/overlay.py" line="44" />
+      <source>{n} block(s) into grid {code}</source>
+      <translation>{n} 个街块移入网格 {code}</translation>
+    </message>
+    <message>
+      <location filename="../gui/overlay.py" line="51" />
+      <source>{role} {grid}: {before} → {after} households</source>
+      <translation>{role} {grid}：{before} → {after} 户</translation>
+    </message>
+    <message>
+      <location filename="../gui/overlay.py" line="54" />
+      <source>(emptied: deleted)</source>
+      <translation>（被移空：将删除）</translation>
+    </message>
+    <message>
+      <location filename="../gui/overlay.py" line="56" />
+      <source>(over the maximum)</source>
+      <translation>（超过上限）</translation>
+    </message>
+    <message>
+      <location filename="../gui/overlay.py" line="58" />
+      <source>(under the minimum)</source>
+      <translation>（低于下限）</translation>
     </message>
     <message>
       <location filename="../gui/styles.py" line="140" />
