@@ -22,14 +22,42 @@ from .profile import Profile, load_profile
 from .errors import InputError
 from .io import postgis
 from .io.read import read_layers
-from .io.values import truthy
+from .io.tables import normalise_header
+from .io.values import counts, listed, shown, truthy
+from .register import COLUMN_ALIASES as REGISTER_COLUMNS
 
-__all__ = ["Area", "read_area", "area_from_layers", "LINE_REACH_M"]
+__all__ = ["Area", "read_area", "area_from_layers", "LINE_REACH_M", "COLUMN_NAMES"]
 
 #: Roads and barriers are kept this far beyond the boundary (m), so a street along the boundary and
 #: the ends of streets crossing it take part in cutting blocks. A reader of one area out of a larger
 #: source (``gridkit batch``) must read at least this far around it.
 LINE_REACH_M = 50.0
+
+#: Other names the columns gridkit reads go by, per layer: the 10-character names GDAL gives them in a
+#: Shapefile (``addr_stree``, ``barrier_ty``) and the Chinese headers of offices' own data (the
+#: register's words, :data:`gridkit.register.COLUMN_ALIASES`, for ids, addresses and counts). Compared by
+#: :func:`gridkit.io.tables.normalise_header`; a column is renamed only when the layer has no column of
+#: that name (``log.<layer>_columns_renamed``).
+COLUMN_NAMES: dict[str, dict[str, tuple[str, ...]]] = {
+    "buildings": {
+        # ``id`` and ``address`` are read as they are (building ids, addresses): never renamed.
+        "building_id": ("building_i", *(a for a in REGISTER_COLUMNS["building_id"] if a != "id")),
+        "households": REGISTER_COLUMNS["households"],
+        "population": REGISTER_COLUMNS["population"],
+        "building:levels": ("building_l", "building_levels"),
+        "levels": ("层数", "楼层数", "地上层数", "建筑层数", "楼层", "floors", "storeys"),
+        "height": ("高度", "建筑高度", "楼高", "height_m"),
+        "name": ("名称", "建筑名称", "建筑物名称", "楼宇名称", "楼栋名称"),
+        "addr:street": ("addr_stree", *REGISTER_COLUMNS["street"]),
+        "addr:housenumber": ("addr_house", "housenumber", "门牌号", "门牌", "门牌号码"),
+        "addr:full": ("addr_full", *(a for a in REGISTER_COLUMNS["address"] if a not in ("address", "门牌号", "门牌"))),
+    },
+    "roads": {"name": ("路名", "道路名称", "名称"), "highway": ("道路等级",)},
+    "barriers": {"barrier_type": ("barrier_ty", "障碍类型"), "name": ("名称",)},
+    "boundary": {"name": ("名称", "街道名称", "街道", "街乡名称"),
+                 "code": ("代码", "编码", "区划代码", "行政区划代码", "街道代码", "街道编码")},
+}
+
 
 @dataclass(frozen=True)
 class Area:
@@ -147,7 +175,7 @@ def area_from_layers(
     log: list[tuple[str, str]] = []
     if "buildings" not in layers:
         raise InputError(f"{where}: has no 'buildings' layer")
-    layers = {k: v for k, v in layers.items() if v is not None}
+    layers = {k: _named_columns(v, k, log) for k, v in layers.items() if v is not None}
     for name, gdf in layers.items():
         _check_layer_crs(gdf, f"{where}, layer '{name}'", from_gcj02)
     source_crs = layers["buildings"].crs
@@ -159,19 +187,22 @@ def area_from_layers(
     metric = local_metric_crs(CRS.from_user_input(layers["buildings"].crs), centre)
     layers = {k: v.to_crs(metric) for k, v in layers.items()}
 
-    buildings = _clean_polygons(layers["buildings"], f"{where}, layer 'buildings'", log, "buildings",
+    here = f"{where}, layer 'buildings'"
+    buildings = _clean_polygons(_read_counts(layers["buildings"], here), here, log, "buildings",
                                 clean.min_footprint_m2)
     if len(buildings) == 0:
-        raise InputError(f"{where}, layer 'buildings': has no polygon features")
+        raise InputError(f"{here}: {_no_footprint(layers['buildings'], clean.min_footprint_m2)}")
     boundary = _boundary(layers.get("boundary"), buildings, hull_buffer_m, f"{where}, layer 'boundary'", log)
     name, code = (_boundary_label(layers["boundary"], col) for col in ("name", "code")) \
         if "boundary" in layers else ("", "")
-    buildings = _inside(buildings, boundary, log, clean.inside_share)
-    if len(buildings) == 0:
-        raise InputError(f"{where}, layer 'buildings': no building lies inside the boundary")
-    buildings = _merge_duplicates(buildings, log, clean.duplicate_overlap)
+    inside = _inside(buildings, boundary, log, clean.inside_share)
+    if len(inside) == 0:
+        gap = shapely.distance(boundary, shapely.union_all(buildings.geometry.values))
+        why = f"the nearest is {gap / 1000:.3g} km from it: are both layers' CRS right?" if gap > 0 else \
+            f"none has {clean.inside_share:.0%} of its footprint inside (cleaning.inside_share)"
+        raise InputError(f"{here}: no building lies inside the boundary (layer 'boundary'); {why}")
+    buildings = _merge_duplicates(inside, log, clean.duplicate_overlap)
     buildings["building_id"] = _building_ids(buildings)
-    _check_households(buildings, f"{where}, layer 'buildings'")
 
     roads = _clean_lines(layers.get("roads"), boundary, log, "roads")
     roads = _road_columns(roads, log)
@@ -194,6 +225,24 @@ def area_from_layers(
     )
 
 
+def _named_columns(gdf: gpd.GeoDataFrame, layer: str, log: list) -> gpd.GeoDataFrame:
+    """``gdf`` with its columns named as gridkit reads them (:data:`COLUMN_NAMES`)."""
+    names = COLUMN_NAMES.get(layer, {})
+    renamed: dict[str, str] = {}
+    for target, aliases in names.items():
+        if target in gdf:
+            continue
+        accepted = {normalise_header(a) for a in (target, *aliases)}
+        column = next((c for c in gdf.columns if c != gdf.geometry.name and c not in renamed
+                       and c not in names and normalise_header(c) in accepted), None)
+        if column is not None:
+            renamed[column] = target
+    if not renamed:
+        return gdf
+    log.append((f"{layer}_columns_renamed", ", ".join(f"{a} -> {b}" for a, b in renamed.items())))
+    return gdf.rename(columns=renamed)
+
+
 def _check_layer_crs(gdf: gpd.GeoDataFrame, where: str, from_gcj02: bool) -> None:
     geoms = gdf.geometry.values
     present = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
@@ -201,6 +250,11 @@ def _check_layer_crs(gdf: gpd.GeoDataFrame, where: str, from_gcj02: bool) -> Non
         if gdf.crs is None and len(gdf):
             raise InputError(f"{where}: has no coordinate reference system (CRS)")
         return
+    coords, feature = shapely.get_coordinates(geoms, return_index=True)
+    broken = np.unique(feature[~np.isfinite(coords).all(axis=1)])
+    if len(broken):
+        raise InputError(f"{where}: {'feature' if len(broken) == 1 else 'features'} "
+                         f"{listed([str(i + 1) for i in broken])}: coordinates are not finite numbers (NaN or inf)")
     bounds = np.asarray(shapely.total_bounds(present), dtype=float)
     check_coordinates(bounds, None if gdf.crs is None else CRS.from_user_input(gdf.crs), where)
     if from_gcj02 and not CRS.from_user_input(gdf.crs).is_geographic:
@@ -265,8 +319,7 @@ def _clean_polygons(gdf: gpd.GeoDataFrame, where: str, log: list, name: str, min
     order = gdf.assign(_a=-shapely.area(gdf.geometry.values)).groupby(level=0)["_a"].rank(method="first")
     for col in ("households", "population"):
         if col in gdf:
-            num = pd.to_numeric(gdf[col], errors="coerce")
-            gdf[col] = gdf[col].where((order == 1) | num.isna(), 0)
+            gdf[col] = gdf[col].where((order == 1) | gdf[col].isna(), 0)
     return gdf.reset_index(drop=True)
 
 
@@ -319,7 +372,7 @@ def _merge_duplicates(buildings: gpd.GeoDataFrame, log: list, overlap: float) ->
     drop = np.unique(right[dup])
     # The kept copy takes any household figure the dropped copy had.
     if "households" in buildings and dup.any():
-        hh = pd.to_numeric(buildings["households"], errors="coerce")
+        hh = buildings["households"]
         for keep_i, drop_i in zip(left[dup], right[dup], strict=True):
             if pd.isna(hh.iat[keep_i]) and not pd.isna(hh.iat[drop_i]):
                 buildings.iat[keep_i, buildings.columns.get_loc("households")] = buildings["households"].iat[drop_i]
@@ -343,32 +396,34 @@ def _building_ids(buildings: gpd.GeoDataFrame) -> pd.Series:
     return base
 
 
-def _check_households(buildings: gpd.GeoDataFrame, where: str) -> None:
+def _read_counts(buildings: gpd.GeoDataFrame, where: str) -> gpd.GeoDataFrame:
+    """The layer with its ``households`` and ``population`` read as numbers (:func:`gridkit.io.values.counts`);
+    a value that is not a count >= 0 (households: a whole one) is refused, naming the features."""
+    out = buildings.copy()
     for col in ("households", "population"):
-        if col not in buildings:
+        if col not in out:
             continue
-        raw = buildings[col]
-        num = pd.to_numeric(raw, errors="coerce")
-        bad = raw.notna() & num.isna()
+        number, bad = counts(out[col], whole=col == "households")
         if bad.any():
-            i = int(np.flatnonzero(bad.to_numpy())[0])
-            raise InputError(
-                f"{where}: building '{buildings['building_id'].iat[i]}' has a non-numeric {col} "
-                f"{raw.iat[i]!r}"
-            )
-        neg = num < 0
-        if neg.any():
-            i = int(np.flatnonzero(neg.to_numpy())[0])
-            raise InputError(
-                f"{where}: building '{buildings['building_id'].iat[i]}' has negative {col} {num.iat[i]:g}"
-            )
-        frac = num.notna() & (num != np.round(num)) & (col == "households")
-        if frac.any():
-            i = int(np.flatnonzero(frac.to_numpy())[0])
-            raise InputError(
-                f"{where}: building '{buildings['building_id'].iat[i]}' has a fractional households "
-                f"count {num.iat[i]:g}"
-            )
+            at = np.flatnonzero(bad.to_numpy())
+            ids = next((out[c] for c in ("building_id", "id", "osm_id") if c in out), None)
+            features = [f"{i + 1}" + ("" if ids is None or pd.isna(ids.iat[i]) else f" (id {str(ids.iat[i])!r})")
+                        for i in at]
+            values = listed([shown(v) for v in out[col].to_numpy()[at]])
+            one = len(at) == 1
+            kind = ("whole " if col == "households" else "") + ("count" if one else "counts")
+            raise InputError(f"{where}: {'feature' if one else 'features'} {listed(features)}: {col} {values} "
+                             f"{'is not a' if one else 'are not'} {kind} >= 0")
+        out[col] = number
+    return out
+
+
+def _no_footprint(buildings: gpd.GeoDataFrame, min_area_m2: float) -> str:
+    """Why a buildings layer gave no footprint: its geometry types, or all too small."""
+    types = sorted({str(t) for t in _drop_empty(buildings).geom_type})
+    if any(t.endswith("Polygon") for t in types):
+        return f"has no footprint larger than cleaning.min_footprint_m2 ({min_area_m2:g} m²)"
+    return f"has no polygons (its features are {', '.join(types)}); buildings must be footprints"
 
 
 def _clean_lines(gdf: gpd.GeoDataFrame | None, boundary: shapely.Geometry, log: list, name: str) -> gpd.GeoDataFrame:

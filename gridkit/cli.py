@@ -181,6 +181,7 @@ def demo_cmd(
     from .validate import validate
 
     sample = run_guarded(_sample_path)
+    output_dir.mkdir(parents=True, exist_ok=True)
     plan_path = output_dir / "plan.gpkg"
     png = output_dir / "plan.png"
     pdf = output_dir / "plan.pdf"

@@ -19,6 +19,8 @@ __all__ = ["check_coordinates", "local_metric_crs", "gcj02_to_wgs84", "is_cgcs20
 _CGCS_GK3_FIRST_EPSG = 4534
 _CGCS_GK3_FIRST_CM = 75
 _CGCS_GK3_LAST_CM = 135
+#: Coordinates beyond this are no longitude or latitude in any convention (-180..360): metres, not degrees.
+_METRES_NOT_DEGREES = 1000.0
 
 
 def is_cgcs2000(crs: CRS) -> bool:
@@ -69,6 +71,12 @@ def check_coordinates(bounds: np.ndarray, crs: CRS | None, where: str) -> None:
         raise InputError(f"{where}: coordinates are not finite numbers")
     minx, miny, maxx, maxy = bounds
     if crs.is_geographic:
+        if max(abs(minx), abs(maxx), abs(miny), abs(maxy)) > _METRES_NOT_DEGREES:
+            raise InputError(
+                f"{where}: coordinates look like metres ({minx:.0f}, {miny:.0f}) but the CRS '{crs.name}' is "
+                "longitude/latitude; the CRS is probably wrong (a GeoJSON that names none is read as WGS 84): "
+                "give the file its projected CRS"
+            )
         if miny < -90 or maxy > 90:
             swapped = -90 <= minx and maxx <= 90
             hint = "; longitude and latitude look swapped" if swapped else ""

@@ -17,6 +17,7 @@ import pyogrio
 
 from .errors import InputError
 from .geometry import largest_overlap
+from .io.read import read_layer
 from .io.values import truthy
 
 __all__ = ["read_existing", "Homes", "block_homes", "LEVEL_LAYERS"]
@@ -41,13 +42,13 @@ def read_existing(path: str | Path) -> gpd.GeoDataFrame:
     for level, layer in LEVEL_LAYERS.items():
         if layer not in names:
             continue
-        gdf = gpd.read_file(path, layer=layer, engine="pyogrio")
-        frames.append(normalise_existing(gdf, f"{path}, layer '{layer}'", level=level))
+        where = f"{path}, layer '{layer}'"
+        frames.append(normalise_existing(read_layer(path, layer, where), where, level=level))
     if "existing" in names:
-        gdf = gpd.read_file(path, layer="existing", engine="pyogrio")
-        frames.append(normalise_existing(gdf, f"{path}, layer 'existing'"))
+        where = f"{path}, layer 'existing'"
+        frames.append(normalise_existing(read_layer(path, "existing", where), where))
     if not frames:
-        raise InputError(f"{path}: has no 'grids', 'communities', 'groups' or 'existing' layer")
+        raise InputError(f"{path}: not a plan: has no 'grids', 'communities', 'groups' or 'existing' layer")
     return pd.concat(frames, ignore_index=True)
 
 

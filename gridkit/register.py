@@ -16,6 +16,7 @@ never joined.
 from __future__ import annotations
 
 import difflib
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,8 +28,9 @@ import shapely
 from .address import address_keys
 from .errors import InputError
 from .io.tables import read_table
+from .io.values import counts as value_counts, listed, shown
 
-__all__ = ["COLUMN_ALIASES", "Register", "RegisterMatch", "counts", "match_register", "read_register", "unmatched_path",
+__all__ = ["COLUMN_ALIASES", "Register", "RegisterMatch", "counts", "id_keys", "match_register", "read_register", "unmatched_path",
            "write_unmatched"]
 
 #: Accepted header names per column (compared without case, spaces, underscores or bracketed units).
@@ -43,7 +45,6 @@ COLUMN_ALIASES = {
                    "居住人数"),
 }
 _REQUIRED: tuple[tuple[str, ...], ...] = (("building_id", "address"), ("households",))
-_COUNT_UNITS = ("户", "人", "口")
 _UNMATCHED_COLUMNS = ["sheet", "row", "key", "households", "population", "reason", "suggested_building_id",
                       "suggested_address", "similarity"]
 
@@ -118,18 +119,22 @@ def _text(value: object) -> str:
 
 
 def counts(rows: pd.DataFrame, col: str, source: str) -> pd.Series:
-    """Counts as floats (NaN where empty); ``12户`` is 12. Anything else is an error naming the row."""
-    text = rows[col].astype(str).str.strip()
-    for unit in _COUNT_UNITS:
-        text = text.str.removesuffix(unit)
-    num = pd.to_numeric(text.where(text != ""), errors="coerce")
-    bad = (text != "") & (num.isna() | (num < 0) | (num % 1 != 0))
+    """Counts as floats (NaN where empty), read by :func:`gridkit.io.values.counts` (``12户`` is 12,
+    ``１５`` 15, ``1,234`` 1234). Anything else is an error naming every such row (the first few)."""
+    number, bad = value_counts(rows[col])
     if bad.any():
-        i = int(np.flatnonzero(bad.to_numpy())[0])
-        where = f"sheet '{rows['sheet'].iat[i]}', " if rows["sheet"].iat[i] else ""
-        raise InputError(f"{source}: {where}row {rows['row'].iat[i]}: {col} {rows[col].iat[i]!r} "
-                         "is not a whole count >= 0")
-    return num.astype(float)
+        at = np.flatnonzero(bad.to_numpy())
+        sheets = rows["sheet"].to_numpy()[at]
+        row_numbers = [str(r) for r in rows["row"].to_numpy()[at]]
+        if len(set(sheets)) == 1:
+            where = (f"sheet '{sheets[0]}', " if sheets[0] else "") + ("row " if len(at) == 1 else "rows ") + \
+                listed(row_numbers)
+        else:
+            where = listed([f"sheet '{s}' row {r}" for s, r in zip(sheets, row_numbers, strict=True)])
+        values = listed([shown(v) for v in rows[col].to_numpy()[at]])
+        verb = "is not a whole count" if len(at) == 1 else "are not whole counts"
+        raise InputError(f"{source}: {where}: {col} {values} {verb} >= 0")
+    return number
 
 
 def _checked(rows: pd.DataFrame, source: str, encoding: str) -> Register:
@@ -147,6 +152,9 @@ def _checked(rows: pd.DataFrame, source: str, encoding: str) -> Register:
     if "street" in rows:  # a street column and a house-number column make one address
         out["address"] = (rows["street"] + out["address"]).where(out["address"] != "", "")
     empty = out["households"].isna()
+    if empty.all():
+        raise InputError(f"{source}: register has no row with a households figure"
+                         + (f" (none of its {len(out)} rows has one)" if len(out) else " (only its header)"))
     log = [("register_rows", str(len(out))), ("register_rows_without_households", str(int(empty.sum())))]
     return Register(out[~empty].reset_index(drop=True), source, encoding, log)
 
@@ -177,8 +185,9 @@ def read_register(
     Raises
     ------
     InputError
-        Unreadable file, no header with a key and a households column, or a
-        count that is not a whole number >= 0 (sheet and row named).
+        Unreadable file, no header with a key and a households column, no row
+        with a households figure, or a count that is not a whole number >= 0
+        (sheets and rows named).
 
     Examples
     --------
@@ -210,6 +219,21 @@ def read_register(
     if table.skipped:
         log.append(("register_sheets_without_header", ", ".join(table.skipped)))
     return Register(register.rows, register.source, register.encoding, log)
+
+
+def id_keys(ids: pd.Series) -> pd.Series:
+    """Building ids as compared: full-width characters as half-width, no spaces, no case, and no
+    ``.0`` a spreadsheet or script appended to a whole number (``" Ｂ１２ "``, ``b12``, ``"2460795.0"``
+    and ``2460795`` meet).
+
+    Examples
+    --------
+    >>> id_keys(pd.Series([" Ｂ１２ ", "b 12", "2460795.0", 2460795, None])).tolist()
+    ['b12', 'b12', '2460795', '2460795', '']
+    """
+    text = ids.astype(object).where(ids.notna(), "").astype(str).map(lambda v: unicodedata.normalize("NFKC", v))
+    text = text.str.replace(r"\s+", "", regex=True).str.lower()
+    return text.str.replace(r"^(\d+)\.0+$", r"\1", regex=True)
 
 
 def _building_addresses(buildings: gpd.GeoDataFrame) -> pd.Series:
@@ -257,10 +281,10 @@ def match_register(buildings: gpd.GeoDataFrame, register: Register, *, fuzzy_min
     """
     rows = register.rows.copy()
     n = len(buildings)
-    ids = buildings["building_id"].astype(str).str.strip().str.lower().to_numpy()
+    ids = id_keys(buildings["building_id"]).to_numpy()
     addrs = _building_addresses(buildings).to_numpy()
     area = shapely.area(buildings.geometry.values)
-    row_ids = rows["building_id"].astype(str).str.strip().str.lower().to_numpy()
+    row_ids = id_keys(rows["building_id"]).to_numpy()
     row_addrs = address_keys(rows["address"]).to_numpy()
     matched_by = np.full(len(rows), "", dtype=object)
     hh, pop = np.full(n, np.nan), np.full(n, np.nan)

@@ -14,7 +14,7 @@ from pyproj import CRS
 from ..errors import InputError
 from . import postgis
 
-__all__ = ["LAYERS", "Mask", "read_layers"]
+__all__ = ["LAYERS", "Mask", "read_layer", "read_layers"]
 
 #: Layer names gridkit understands (DESIGN.md inputs).
 LAYERS = ("boundary", "roads", "buildings", "barriers", "existing", "landuse", "pois")
@@ -32,13 +32,18 @@ _OTHER_TAG = re.compile(r'"((?:[^"\\]|\\.)*)"=>"((?:[^"\\]|\\.)*)"')
 Mask = tuple[shapely.Geometry, CRS]
 
 
-def _read(path: Path, layer: str | None, where: str, mask: Mask | None = None) -> gpd.GeoDataFrame:
+def read_layer(path: Path, layer: str | None, where: str, mask: Mask | None = None) -> gpd.GeoDataFrame:
+    """One layer of a GDAL source (the first when ``layer`` is None), or an InputError naming ``where``:
+    unreadable, or a table without geometry."""
     # A GeoSeries mask is reprojected to the layer's CRS by geopandas; GDAL uses the source's spatial index.
     region = None if mask is None else gpd.GeoSeries([mask[0]], crs=mask[1])
     try:
-        return gpd.read_file(path, layer=layer, engine="pyogrio", mask=region)
+        frame = gpd.read_file(path, layer=layer, engine="pyogrio", mask=region)
     except Exception as exc:  # GDAL raises many types; the user needs one line
         raise InputError(f"{where}: cannot be read: {str(exc).splitlines()[0]}") from exc
+    if not isinstance(frame, gpd.GeoDataFrame):
+        raise InputError(f"{where}: has no geometry column (a table, not a map layer)")
+    return frame
 
 
 def _list_layers(path: Path) -> list[str]:
@@ -93,24 +98,52 @@ def read_layers(path: str | Path, *, mask: Mask | None = None,
         else:
             layers = _read_source(path, mask, wanted)
     if "buildings" not in layers:
-        raise InputError(f"{where}: has no 'buildings' layer (found: {', '.join(sorted(layers)) or 'none'})")
+        found = _layer_names(path) if isinstance(path, Path) and path.suffix.lower() not in _OSM_SUFFIXES \
+            else sorted(layers)
+        raise InputError(f"{where}: has no 'buildings' layer (found: {', '.join(found) or 'none'}); "
+                         f"name the layers {', '.join(LAYERS[:4])}, …")
     return layers
+
+
+def _layer_names(path: Path) -> list[str]:
+    """The layers of a source, or the per-layer files of a folder, as named there."""
+    if path.is_dir():
+        return [f.name for f in sorted(path.iterdir()) if f.suffix.lower() in _VECTOR_SUFFIXES]
+    return _list_layers(path)
+
+
+def _known(name: str) -> str | None:
+    """The gridkit layer ``name`` stands for, in any case (``Buildings``, ``ROADS``); None if none."""
+    return name.lower() if name.lower() in LAYERS else None
 
 
 def _read_source(path: Path, mask: Mask | None, wanted: tuple[str, ...]) -> dict[str, gpd.GeoDataFrame]:
     names = _list_layers(path)
-    if not any(n in LAYERS for n in names) and len(names) == 1:
+    if not any(_known(n) for n in names) and len(names) == 1:
         # A single-layer file (GeoJSON, Shapefile) is a buildings layer.
-        return {"buildings": _read(path, names[0], f"{path}", mask)}
-    return {n: _read(path, n, f"{path}, layer '{n}'", mask) for n in names if n in wanted}
+        return {"buildings": read_layer(path, names[0], f"{path}", mask)}
+    out: dict[str, gpd.GeoDataFrame] = {}
+    for n in names:
+        layer = _known(n)
+        if layer is not None and layer in wanted:
+            _refuse_twice(out, layer, f"{path}: has two layers for '{layer}'")
+            out[layer] = read_layer(path, n, f"{path}, layer '{n}'", mask)
+    return out
 
 
 def _read_folder(path: Path, mask: Mask | None, wanted: tuple[str, ...]) -> dict[str, gpd.GeoDataFrame]:
-    out = {}
+    out: dict[str, gpd.GeoDataFrame] = {}
     for file in sorted(path.iterdir()):
-        if file.stem in wanted and file.suffix.lower() in _VECTOR_SUFFIXES:
-            out[file.stem] = _read(file, None, f"{file}", mask)
+        layer = _known(file.stem)
+        if layer is not None and layer in wanted and file.suffix.lower() in _VECTOR_SUFFIXES:
+            _refuse_twice(out, layer, f"{path}: has two files for layer '{layer}'")
+            out[layer] = read_layer(file, None, f"{file}", mask)
     return out
+
+
+def _refuse_twice(found: dict[str, gpd.GeoDataFrame], layer: str, message: str) -> None:
+    if layer in found:
+        raise InputError(f"{message}; keep one")
 
 
 def _parse_other_tags(series: pd.Series, keys: tuple[str, ...]) -> pd.DataFrame:
@@ -121,9 +154,9 @@ def _parse_other_tags(series: pd.Series, keys: tuple[str, ...]) -> pd.DataFrame:
 
 def _read_osm(path: Path, mask: Mask | None) -> dict[str, gpd.GeoDataFrame]:
     where = f"{path}"
-    polys = _read(path, "multipolygons", f"{where}, layer 'multipolygons'", mask)
-    lines = _read(path, "lines", f"{where}, layer 'lines'", mask)
-    points = _read(path, "points", f"{where}, layer 'points'", mask)
+    polys = read_layer(path, "multipolygons", f"{where}, layer 'multipolygons'", mask)
+    lines = read_layer(path, "lines", f"{where}, layer 'lines'", mask)
+    points = read_layer(path, "points", f"{where}, layer 'points'", mask)
     out: dict[str, gpd.GeoDataFrame] = {}
 
     bld = polys[polys["building"].notna()].copy() if "building" in polys else polys.iloc[:0].copy()

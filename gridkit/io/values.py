@@ -1,23 +1,33 @@
-"""Reading yes/no values as the sources write them: OSM tags, GeoPackage booleans, spreadsheets.
+"""Reading values as the sources write them: OSM tags, GeoPackage booleans, spreadsheets.
 
 One rule for every column that says whether something holds (``locked``, ``tunnel``,
 ``bridge``, ...): a real boolean or a number counts by its truth, a text by the usual
-words for yes; missing is no.
+words for yes; missing is no. One rule for every count (households, population, in a
+buildings layer, a register or a table of totals): :func:`counts`.
 
 Examples
 --------
 >>> import pandas as pd
 >>> truthy(pd.Series(["yes", "No", True, 0, None, "是", "viaduct"]), also=("viaduct",)).tolist()
 [True, False, True, False, False, True, True]
+>>> number, bad = counts(pd.Series(["12户", "１５", " 1,234 ", "", None, "很多", -2, 3.5]))
+>>> number.tolist()[:5], bad.tolist()
+([12.0, 15.0, 1234.0, nan, nan], [False, False, False, False, False, True, True, True])
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
 
 import pandas as pd
 
-__all__ = ["truthy", "YES_WORDS"]
+__all__ = ["truthy", "YES_WORDS", "counts", "COUNT_UNITS", "listed", "shown"]
+
+#: Units a count may be written with (``12户``, ``30人``, ``30口``).
+COUNT_UNITS = ("户", "人", "口")
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
 
 #: Words read as yes (lower case): English, OSM, spreadsheets' TRUE/1, and Chinese 是/真.
 YES_WORDS = frozenset({"yes", "true", "1", "t", "y", "是", "真"})
@@ -35,3 +45,47 @@ def truthy(values: pd.Series, also: Iterable[str] = ()) -> pd.Series:
         return str(v).strip().lower() in words
 
     return values.map(one).astype(bool)
+
+
+def counts(values: pd.Series, *, whole: bool = True) -> tuple[pd.Series, pd.Series]:
+    """Counts as people type them, and which values are not counts.
+
+    A number, or a text of one: full-width digits (``１５``), spaces, a unit (``12户``, ``30人``),
+    thousands separators (``1,234``). Empty cells and missing values are NaN, not errors.
+
+    Returns
+    -------
+    number : Series of float
+        NaN where the value is empty or not a count.
+    bad : Series of bool
+        Where a value is given but is not a number >= 0 (or, with ``whole``, not a whole one).
+    """
+    def text(v: object) -> str:
+        if v is None or (isinstance(v, float) and v != v):
+            return ""
+        s = unicodedata.normalize("NFKC", str(v)).strip()
+        for unit in COUNT_UNITS:
+            s = s.removesuffix(unit).strip()
+        return s.replace(",", "") if _THOUSANDS.match(s) else s
+
+    cleaned = values.astype(object).map(text)
+    given = cleaned != ""
+    number = pd.to_numeric(cleaned.where(given), errors="coerce").astype(float)
+    bad = given & (number.isna() | (number < 0) | (whole & (number % 1 != 0)))
+    return number.where(~bad), bad
+
+
+def listed(items: Sequence[str], limit: int = 5) -> str:
+    """``a, b, c`` and, past ``limit``, ``… (12 in all)``: the first of many in a message."""
+    shown = ", ".join(items[:limit])
+    return shown if len(items) <= limit else f"{shown}, … ({len(items)} in all)"
+
+
+def shown(value: object) -> str:
+    """A value as a message quotes it: a text in quotes, a number as written (``-3``, ``2.5``)."""
+    if isinstance(value, str):
+        return repr(value)
+    try:
+        return f"{float(value):g}"  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return repr(str(value))

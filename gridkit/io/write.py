@@ -15,11 +15,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
+import shapely
 
 from ..errors import InputError, PlanError
 from . import postgis
+from .values import listed
 
 if TYPE_CHECKING:
     from ..plan import Plan
@@ -30,6 +33,19 @@ PLAN_LAYERS = ("grids", "blocks", "buildings", "area", "roads", "barriers", "met
 #: Layers written when the plan has them.
 OPTIONAL_LAYERS = ("communities", "groups", "changes")
 _TABLES = ("metrics", "run")
+#: Columns every reader of a plan needs (validate, maps, reports); the rest of docs/plan-file.md may be missing.
+PLAN_COLUMNS = {
+    "grids": ("code", "name", "community_code", "households", "population", "buildings"),
+    "blocks": ("households", "population", "buildings", "street_block", "grid_code"),
+    "buildings": ("building_id", "households", "households_source", "grid_code", "community_code"),
+    "roads": ("highway",),
+    "metrics": ("level", "name", "value"),
+    "run": ("key", "value"),
+    "communities": ("code", "households"),
+    "groups": ("code", "households"),
+}
+#: Layers whose every feature must have a geometry.
+_AREAL = ("grids", "blocks", "buildings", "area", "communities", "groups")
 
 
 def check_output(output: str | Path, suffixes: tuple[str, ...], *, inputs: Iterable[str | Path] = (),
@@ -37,7 +53,8 @@ def check_output(output: str | Path, suffixes: tuple[str, ...], *, inputs: Itera
     """Refuse an output path before any work is done.
 
     ``output`` must end in one of ``suffixes`` (a PostGIS URL is accepted where
-    ``.gpkg`` is), must not be a folder, and neither it nor any of ``also`` (files
+    ``.gpkg`` is), must not be a folder, must be in a folder that exists (a mistyped
+    folder is not created), and neither it nor any of ``also`` (files
     written beside it) may be one of ``inputs`` or a file inside an input folder:
     a run never overwrites what the user gave it.
 
@@ -65,6 +82,8 @@ def check_output(output: str | Path, suffixes: tuple[str, ...], *, inputs: Itera
         raise InputError(f"{path}: output must end in {' or '.join(suffixes)}")
     if path.is_dir():
         raise InputError(f"{path}: is a folder, not a file")
+    if not path.parent.is_dir():
+        raise InputError(f"{path}: the folder {path.parent} does not exist; create it first")
     for target in (path, *(Path(a) for a in also)):
         for given in inputs:
             if postgis.is_postgis(given):
@@ -192,6 +211,7 @@ def read_plan(path: str | Path) -> Plan:
     missing = [n for n in PLAN_LAYERS if n not in frames]
     if missing:
         raise PlanError(f"{where}: not a gridkit plan: layer '{missing[0]}' is missing")
+    _check_plan_frames(frames, where)
     frames = {name: frame if name not in _TABLES else pd.DataFrame(frame) for name, frame in frames.items()}
     for name in ("grids", "buildings", "blocks", "communities", "groups"):
         if name not in frames:
@@ -200,6 +220,29 @@ def read_plan(path: str | Path) -> Plan:
             if col in frames[name]:
                 frames[name][col] = frames[name][col].fillna("").astype(str)
     return Plan(**frames)
+
+
+def _check_plan_frames(frames: dict[str, pd.DataFrame], where: str) -> None:
+    """Refuse a plan missing a column its readers need, or with a unit or building without geometry
+    (a layer edited by hand, a file another tool wrote)."""
+    for name, columns in PLAN_COLUMNS.items():
+        lacking = [c for c in columns if name in frames and c not in frames[name]]
+        if lacking:
+            raise PlanError(f"{where}, layer '{name}': not a gridkit plan: no column {', '.join(map(repr, lacking))}")
+    for name in _AREAL:
+        frame = frames.get(name)
+        if frame is None:
+            continue
+        geoms = frame.geometry.values if isinstance(frame, gpd.GeoDataFrame) else None
+        if geoms is None:
+            raise PlanError(f"{where}, layer '{name}': not a gridkit plan: no geometry column")
+        empty = np.flatnonzero(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+        if len(empty):
+            key = next((c for c in ("code", "block_id", "building_id") if c in frame), None)
+            names = [f"{i + 1}" + (f" ({key} {str(frame[key].iat[i])!r})" if key else "") for i in empty]
+            raise PlanError(f"{where}, layer '{name}': {'feature' if len(empty) == 1 else 'features'} "
+                            f"{listed(names)} {'has' if len(empty) == 1 else 'have'} no geometry; "
+                            "draw it again or delete the feature")
 
 
 def _read_gpkg(path: Path) -> dict[str, pd.DataFrame]:

@@ -1,0 +1,797 @@
+"""Input variants derived from the real samples: what a town's data can look like, good and bad.
+
+Each variant writes its files into a folder and says which ``gridkit`` command to run on them and
+what must happen: ``ok`` (exit 0, and the plan validates against its input) or ``fail`` (exit 2, one
+line on stderr containing the expected words, no traceback, no output file).
+``tests/test_bad_inputs.py`` runs them; ``python tests/input_variants.py [NAME ...]`` prints a table.
+"""
+
+from __future__ import annotations
+
+import atexit
+import functools
+import json
+import os
+import shutil
+import subprocess
+import warnings
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+
+warnings.filterwarnings("ignore", "Normalized/laundered", RuntimeWarning)
+warnings.filterwarnings("ignore", "Geometry is in a geographic CRS", UserWarning)
+ROOT = Path(__file__).resolve().parents[1]
+HK = ROOT / "data" / "samples" / "hk_tsim_sha_tsui.gpkg"
+BUND = ROOT / "data" / "samples" / "cn_shanghai_bund.gpkg"
+GRIDKIT = [sys.executable, "-m", "gridkit.cli"]
+
+
+@dataclass
+class Case:
+    """One run of the command line: ``args`` (paths as they will be given), what must happen."""
+
+    args: list[str]
+    expect: str  # "ok" or "fail"
+    message: str = ""  # words the one error line must contain (fail)
+    output: Path | None = None  # the file the command writes (must not appear on failure)
+    check: Callable[[Path], str] | None = None  # for ok: returns "" or what is wrong with the output
+    keep: list[Path] = field(default_factory=list)  # files whose bytes must not change
+
+
+def layers(src: Path = HK) -> dict[str, gpd.GeoDataFrame]:
+    return {str(n): gpd.read_file(src, layer=str(n)) for n, _ in pyogrio.list_layers(src)}
+
+
+def write_gpkg(path: Path, frames: dict[str, gpd.GeoDataFrame]) -> Path:
+    for name, gdf in frames.items():
+        pyogrio.write_dataframe(gdf, path, layer=name, driver="GPKG")
+    return path
+
+
+def partition(src: Path | str, out: Path, *extra: str, **kw) -> Case:
+    return Case(["partition", str(src), "-o", str(out), "--seed", "0", *extra], output=out, **kw)
+
+
+def _to(frames, crs, only=None):
+    return {n: (g.to_crs(crs) if only is None or n in only else g) for n, g in frames.items()}
+
+
+def _log(plan: Path) -> dict[str, str]:
+    run = pyogrio.read_dataframe(plan, layer="run")
+    return dict(zip(run["key"], run["value"], strict=True))
+
+
+def _register_all_matched(plan: Path) -> str:
+    log = _log(plan)
+    bad = log.get("log.register_rows_unmatched")
+    return "" if bad == "0" else f"register rows unmatched: {bad} ({log.get('log.register_unmatched_keys')})"
+
+
+def _given(n: int) -> Callable[[Path], str]:
+    def check(plan: Path) -> str:
+        b = pyogrio.read_dataframe(plan, layer="buildings", read_geometry=False)
+        got = int((b["households_source"] == "given").sum())
+        return "" if got == n else f"{got} buildings took a register figure, not {n}"
+    return check
+
+
+# ---------------------------------------------------------------- inputs that must work
+
+def v_epsg4326(d: Path) -> Case:
+    return partition(HK, d / "plan.gpkg", expect="ok")
+
+
+def v_epsg3857(d: Path) -> Case:
+    return partition(write_gpkg(d / "in.gpkg", _to(layers(), 3857)), d / "plan.gpkg", expect="ok")
+
+
+def v_hk1980_grid(d: Path) -> Case:
+    return partition(write_gpkg(d / "in.gpkg", _to(layers(), 2326)), d / "plan.gpkg", expect="ok")
+
+
+def v_local_tm_no_epsg(d: Path) -> Case:
+    """A city's own transverse Mercator (no EPSG code), small coordinates around a local origin."""
+    crs = "+proj=tmerc +lat_0=22.3 +lon_0=114.17 +k=1 +x_0=500 +y_0=500 +ellps=intl +towgs84=-162.6,-276.9,-20.6 +units=m +no_defs"
+    return partition(write_gpkg(d / "in.gpkg", _to(layers(), crs)), d / "plan.gpkg", expect="ok")
+
+
+def v_cgcs2000_gk_zone_prefix(d: Path) -> Case:
+    """CGCS2000 3-degree Gauss-Krueger zone 38 with the zone number in front of the easting (EPSG:4526)."""
+    return partition(write_gpkg(d / "in.gpkg", _to(layers(), 4526)), d / "plan.gpkg", expect="ok")
+
+
+def v_xian80_gk(d: Path) -> Case:
+    return partition(write_gpkg(d / "in.gpkg", _to(layers(), 2383)), d / "plan.gpkg", expect="ok")
+
+
+def v_cgcs2000_geographic(d: Path) -> Case:
+    return partition(write_gpkg(d / "in.gpkg", _to(layers(BUND), 4490)), d / "plan.gpkg", expect="ok")
+
+
+def v_bund_cgcs2000_gk(d: Path) -> Case:
+    return partition(write_gpkg(d / "in.gpkg", _to(layers(BUND), 4549)), d / "plan.gpkg", expect="ok")
+
+
+def v_compound_crs_z(d: Path) -> Case:
+    """Buildings with heights in a compound CRS (horizontal + vertical)."""
+    f = _to(layers(), 2326)
+    f["buildings"] = f["buildings"].set_geometry(shapely.force_3d(f["buildings"].geometry.values, 5.0))
+    f = {n: g.set_crs("EPSG:2326+5738", allow_override=True) for n, g in f.items()}
+    return partition(write_gpkg(d / "in.gpkg", f), d / "plan.gpkg", expect="ok")
+
+
+def v_geographic_compound(d: Path) -> Case:
+    f = layers()
+    f = {n: g.set_crs("EPSG:4326+3855", allow_override=True) for n, g in f.items()}
+    return partition(write_gpkg(d / "in.gpkg", f), d / "plan.gpkg", expect="ok")
+
+
+def v_boundary_other_crs(d: Path) -> Case:
+    f = layers()
+    f["boundary"] = f["boundary"].to_crs(3857)
+    f["roads"] = f["roads"].to_crs(2326)
+    return partition(write_gpkg(d / "in.gpkg", f), d / "plan.gpkg", expect="ok")
+
+
+def v_buildings_z(d: Path) -> Case:
+    f = layers()
+    f["buildings"] = f["buildings"].set_geometry(shapely.force_3d(f["buildings"].geometry.values, 12.0))
+    return partition(write_gpkg(d / "in.gpkg", f), d / "plan.gpkg", expect="ok")
+
+
+def _ogr_dim(src: Path, dst: Path, dim: str, layer: str) -> None:
+    subprocess.run(["ogr2ogr", "-f", "GPKG", "-update", "-dim", dim, "-nln", layer, str(dst), str(src), layer],
+                   check=True, capture_output=True)
+
+
+def v_buildings_m(d: Path) -> Case:
+    f = layers()
+    base = write_gpkg(d / "base.gpkg", {"buildings": f.pop("buildings")})
+    out = write_gpkg(d / "in.gpkg", f)
+    _ogr_dim(base, out, "XYM", "buildings")
+    base.unlink()
+    return partition(out, d / "plan.gpkg", expect="ok")
+
+
+def v_buildings_zm(d: Path) -> Case:
+    f = layers()
+    base = write_gpkg(d / "base.gpkg", {"buildings": f.pop("buildings")})
+    out = write_gpkg(d / "in.gpkg", f)
+    _ogr_dim(base, out, "XYZM", "buildings")
+    base.unlink()
+    return partition(out, d / "plan.gpkg", expect="ok")
+
+
+def v_buildings_multipolygon(d: Path) -> Case:
+    f = layers()
+    b = f["buildings"]
+    geoms = np.array([shapely.MultiPolygon([g]) if g.geom_type == "Polygon" else g for g in b.geometry.values])
+    # Two neighbours drawn as one feature of two parts.
+    geoms[0] = shapely.MultiPolygon([*shapely.get_parts(geoms[0]), *shapely.get_parts(geoms[1])])
+    f["buildings"] = b.set_geometry(geoms).drop(index=1)
+    return partition(write_gpkg(d / "in.gpkg", f), d / "plan.gpkg", expect="ok")
+
+
+def v_roads_multilinestring_z(d: Path) -> Case:
+    f = layers()
+    r = f["roads"]
+    f["roads"] = r.set_geometry([shapely.MultiLineString([shapely.force_3d(g, 3.0)]) for g in r.geometry.values])
+    return partition(write_gpkg(d / "in.gpkg", f), d / "plan.gpkg", expect="ok")
+
+
+def v_no_roads(d: Path) -> Case:
+    f = layers()
+    del f["roads"]
+    return partition(write_gpkg(d / "in.gpkg", f), d / "plan.gpkg", expect="ok")
+
+
+def v_empty_barriers(d: Path) -> Case:
+    f = layers()
+    f["barriers"] = f["barriers"].iloc[:0]
+    return partition(write_gpkg(d / "in.gpkg", f), d / "plan.gpkg", expect="ok")
+
+
+def v_only_buildings(d: Path) -> Case:
+    return partition(write_gpkg(d / "in.gpkg", {"buildings": layers()["buildings"]}), d / "plan.gpkg", expect="ok")
+
+
+def _shapefiles(d: Path, encoding: str = "GBK", crs=None, names=("buildings", "roads", "boundary", "barriers")) -> Path:
+    folder = d / "城区图层"
+    folder.mkdir()
+    f = layers()
+    f["buildings"] = f["buildings"].assign(name=f["buildings"]["name"].fillna("幸福小区"), 备注="住宅楼")
+    for n in names:
+        g = f[n] if crs is None else f[n].to_crs(crs)
+        pyogrio.write_dataframe(g, folder / f"{n}.shp", encoding=encoding)
+    return folder
+
+
+def v_shapefiles_gbk(d: Path) -> Case:
+    folder = _shapefiles(d)
+    assert (folder / "buildings.cpg").read_text().strip().upper() in ("GBK", "CP936", "936")
+    return partition(folder, d / "plan.gpkg", expect="ok")
+
+
+def v_shapefiles_gbk_no_cpg(d: Path) -> Case:
+    """GBK attributes and no .cpg: what older Chinese GIS exports look like."""
+    folder = _shapefiles(d)
+    for cpg in folder.glob("*.cpg"):
+        cpg.unlink()
+    return partition(folder, d / "plan.gpkg", expect="ok")
+
+
+def v_shapefiles_esri_prj(d: Path) -> Case:
+    """Shapefiles in CGCS2000 / 3-degree GK CM 114E, with an ESRI-style .prj (no EPSG code)."""
+    return partition(_shapefiles(d, crs=4547), d / "plan.gpkg", expect="ok")
+
+
+def _geojson(gdf: gpd.GeoDataFrame, path: Path) -> Path:
+    data = json.loads(gdf.to_crs(4326).to_json(drop_id=True))
+    data.pop("crs", None)
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def v_geojson_folder_no_crs(d: Path) -> Case:
+    folder = d / "layers"
+    folder.mkdir()
+    f = layers()
+    for n in ("buildings", "roads", "boundary"):
+        _geojson(f[n], folder / f"{n}.geojson")
+    assert "crs" not in (folder / "buildings.geojson").read_text(encoding="utf-8")
+    return partition(folder, d / "plan.gpkg", expect="ok")
+
+
+def v_geojson_single_file(d: Path) -> Case:
+    return partition(_geojson(layers()["buildings"], d / "楼栋.geojson"), d / "plan.gpkg", expect="ok")
+
+
+def v_duplicates_and_bowties(d: Path) -> Case:
+    f = layers()
+    b = f["buildings"]
+    geoms = b.geometry.values.copy()
+    for i in range(0, 30, 10):  # bowties: the bounding box's corners in crossed order
+        x0, y0, x1, y1 = geoms[i].bounds
+        geoms[i] = shapely.Polygon([(x0, y0), (x1, y1), (x1, y0), (x0, y1), (x0, y0)])
+    b = b.set_geometry(geoms)
+    f["buildings"] = pd.concat([b, b.iloc[40:60]], ignore_index=True)
+    return partition(write_gpkg(d / "in.gpkg", f), d / "plan.gpkg", expect="ok")
+
+
+def v_buildings_outside_boundary(d: Path) -> Case:
+    f = layers()
+    b = f["buildings"]
+    far = b.iloc[:5].copy()
+    far = far.set_geometry(shapely.transform(far.geometry.values, lambda c: c + [0.05, 0.05]))
+    far["id"] = far["id"].astype(str) + "far"
+    f["buildings"] = pd.concat([b, far], ignore_index=True)
+    return partition(write_gpkg(d / "in.gpkg", f), d / "plan.gpkg", expect="ok")
+
+
+def v_chinese_columns(d: Path) -> Case:
+    """An office's own layer: Chinese headers for levels, height, name, households; read as gridkit's."""
+    f = layers()
+    b = f["buildings"].rename(columns={"name": "名称", "building": "建筑类型", "levels": "层数",
+                                       "height": "高度（米）", "id": "楼栋编号"}).drop(columns=["building:levels"])
+    b["户数"] = pd.Series([30, 12] + [None] * (len(b) - 2), dtype=object)
+    f["buildings"] = b.assign(所属社区="尖沙咀")
+    f["roads"] = f["roads"].rename(columns={"name": "路名"})
+    f["boundary"] = f["boundary"].rename(columns={"source": "来源", "name": "名称"})
+    def check(plan: Path) -> str:
+        base = pyogrio.read_dataframe(_hk_plan(), layer="buildings", read_geometry=False)
+        levels = int((base["levels_source"] == "levels").sum())
+        out = pyogrio.read_dataframe(plan, layer="buildings", read_geometry=False)
+        by_levels = int((out["levels_source"] == "levels").sum())
+        given = out.set_index("building_id")["households"]
+        problems = [f"levels read for {by_levels} buildings, not {levels}" if by_levels < levels else "",
+                    "" if given.get(str(b["楼栋编号"].iat[0])) == 30 else "户数 30 of the first building not read",
+                    "" if _log(plan).get("area_name") else "boundary 名称 not read"]
+        return "; ".join(p for p in problems if p)
+    return partition(write_gpkg(d / "in.gpkg", f), d / "plan.gpkg", expect="ok", check=check)
+
+
+def _register(n: int = 12) -> pd.DataFrame:
+    ids = layers()["buildings"]["id"].astype(str).iloc[:n]
+    return pd.DataFrame({"楼栋编号": ids.to_numpy(), "户数": np.arange(n) + 5, "人口": (np.arange(n) + 5) * 3})
+
+
+def v_register_gbk(d: Path) -> Case:
+    reg = d / "住户登记表.csv"
+    reg.write_bytes(_register().to_csv(index=False).encode("gbk"))
+    return partition(HK, d / "plan.gpkg", "--households", str(reg), expect="ok", check=_register_all_matched)
+
+
+def v_register_utf8_bom(d: Path) -> Case:
+    reg = d / "register.csv"
+    reg.write_bytes(_register().to_csv(index=False).encode("utf-8-sig"))
+    return partition(HK, d / "plan.gpkg", "--households", str(reg), expect="ok", check=_register_all_matched)
+
+
+def v_register_xlsx_merged(d: Path) -> Case:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    ws = book.active
+    ws.append(["尖沙咀街道住户登记表"])
+    ws.merge_cells("A1:D1")
+    ws.append(["楼栋编号", "户数", "人口", "备注"])
+    ws.append([None, None, "户籍", None])
+    ws.merge_cells("A2:A3")
+    ws.merge_cells("B2:B3")
+    reg = _register()
+    for i, row in enumerate(reg.itertuples(index=False)):
+        if i % 4 == 0:
+            ws.append([])  # blank rows between groups
+        ws.append([row[0], int(row[1]), int(row[2]), "住宅"])
+    ws.append(["合计", int(reg["户数"].sum()), int(reg["人口"].sum())])
+    path = d / "登记表.xlsx"
+    book.save(path)
+    return partition(HK, d / "plan.gpkg", "--households", str(path), expect="ok", check=_register_all_matched)
+
+
+def v_register_keys_spaces_fullwidth(d: Path) -> Case:
+    reg = _register()
+    ids = reg["楼栋编号"].astype(str)
+    ids[::3] = " " + ids[::3] + " "
+    ids[1::3] = ids[1::3].map(lambda s: s.translate({ord(c): ord(c) + 0xFEE0 for c in "0123456789"}))
+    reg["楼栋编号"] = ids
+    path = d / "register.csv"
+    path.write_bytes(reg.to_csv(index=False).encode("utf-8"))
+    return partition(HK, d / "plan.gpkg", "--households", str(path), expect="ok", check=_register_all_matched)
+
+
+def v_register_counts_as_text(d: Path) -> Case:
+    """Counts as offices type them: ``12户``, full-width digits, ``1,234`` thousands."""
+    reg = _register(4).astype(object)
+    reg["户数"] = ["12户", "１５", " 7 ", "8.0"]
+    reg["人口"] = ["1,234", "40人", "２０", ""]
+    path = d / "register.csv"
+    path.write_bytes(reg.to_csv(index=False).encode("gbk"))
+    return partition(HK, d / "plan.gpkg", "--households", str(path), expect="ok", check=_given(4))
+
+
+# ---------------------------------------------------------------- inputs that must be refused
+
+def f_missing_file(d: Path) -> Case:
+    return partition(d / "nope.gpkg", d / "plan.gpkg", expect="fail", message="no such file")
+
+
+def f_text_as_gpkg(d: Path) -> Case:
+    src = d / "in.gpkg"
+    src.write_text("楼栋,户数\n1,2\n", encoding="utf-8")
+    return partition(src, d / "plan.gpkg", expect="fail", message="cannot be opened")
+
+
+def f_empty_file_gpkg(d: Path) -> Case:
+    src = d / "in.gpkg"
+    src.write_bytes(b"")
+    return partition(src, d / "plan.gpkg", expect="fail", message="in.gpkg")
+
+
+def f_broken_geojson(d: Path) -> Case:
+    src = d / "in.geojson"
+    src.write_text('{"type": "FeatureCollection", "features": [{"type": "Feature", ', encoding="utf-8")
+    return partition(src, d / "plan.gpkg", expect="fail", message="in.geojson")
+
+
+def f_buildings_points(d: Path) -> Case:
+    f = layers()
+    f["buildings"] = f["buildings"].set_geometry(f["buildings"].geometry.centroid)
+    return partition(write_gpkg(d / "in.gpkg", f), d / "plan.gpkg", expect="fail", message="point")
+
+
+def f_buildings_lines(d: Path) -> Case:
+    f = layers()
+    f["buildings"] = f["buildings"].set_geometry(f["buildings"].geometry.boundary)
+    return partition(write_gpkg(d / "in.gpkg", f), d / "plan.gpkg", expect="fail", message="line")
+
+
+def f_all_null_geometries(d: Path) -> Case:
+    f = layers()
+    f["buildings"] = f["buildings"].set_geometry([None] * len(f["buildings"]), crs=4326)
+    return partition(write_gpkg(d / "in.gpkg", f), d / "plan.gpkg", expect="fail", message="no features with a geometry")
+
+
+def f_shapefile_no_prj(d: Path) -> Case:
+    folder = _shapefiles(d)
+    for prj in folder.glob("*.prj"):
+        prj.unlink()
+    return partition(folder, d / "plan.gpkg", expect="fail", message="no coordinate reference system")
+
+
+def f_boundary_disjoint(d: Path) -> Case:
+    f = layers()
+    bd = f["boundary"]
+    f["boundary"] = bd.set_geometry(shapely.transform(bd.geometry.values, lambda c: c + [0.2, 0.0]))
+    return partition(write_gpkg(d / "in.gpkg", f), d / "plan.gpkg", expect="fail", message="boundary")
+
+
+def f_lonlat_swapped(d: Path) -> Case:
+    f = {n: g.set_geometry(shapely.transform(g.geometry.values, lambda c: c[:, ::-1])) for n, g in layers().items()}
+    return partition(write_gpkg(d / "in.gpkg", f), d / "plan.gpkg", expect="fail", message="swapped")
+
+
+def f_projected_without_crs_in_geojson(d: Path) -> Case:
+    """Metres (HK 1980 Grid) in a GeoJSON without a crs member: GDAL takes them as WGS 84 degrees."""
+    data = json.loads(layers()["buildings"].to_crs(2326).to_json(drop_id=True))
+    data.pop("crs", None)
+    src = d / "buildings.geojson"
+    src.write_text(json.dumps(data), encoding="utf-8")
+    return partition(src, d / "plan.gpkg", expect="fail", message="look like metres")
+
+
+def f_output_folder_missing(d: Path) -> Case:
+    return partition(HK, d / "no" / "such" / "plan.gpkg", expect="fail", message="folder")
+
+
+def f_output_is_input(d: Path) -> Case:
+    src = d / "in.gpkg"
+    shutil.copy(HK, src)
+    return partition(src, src, expect="fail", message="is also an input", keep=[src])
+
+
+def f_register_missing_key(d: Path) -> Case:
+    reg = d / "register.csv"
+    reg.write_bytes(_register().rename(columns={"楼栋编号": "名称"}).to_csv(index=False).encode("gbk"))
+    return partition(HK, d / "plan.gpkg", "--households", str(reg), expect="fail", message="building_id")
+
+
+def f_register_bad_counts(d: Path) -> Case:
+    reg = _register().astype(object)
+    reg.loc[3, "户数"] = "很多"
+    reg.loc[7, "户数"] = -2
+    path = d / "register.csv"
+    path.write_bytes(reg.to_csv(index=False).encode("utf-8"))
+    return partition(HK, d / "plan.gpkg", "--households", str(path), expect="fail", message="rows 5, 9")
+
+
+def f_register_negative(d: Path) -> Case:
+    reg = _register()
+    reg.loc[2, "户数"] = -4
+    path = d / "register.csv"
+    path.write_bytes(reg.to_csv(index=False).encode("utf-8"))
+    return partition(HK, d / "plan.gpkg", "--households", str(path), expect="fail", message="row 4")
+
+
+def f_existing_not_a_plan(d: Path) -> Case:
+    return partition(HK, d / "plan.gpkg", "--existing", str(BUND), expect="fail", message="not a plan")
+
+
+def f_validate_not_a_plan(d: Path) -> Case:
+    return Case(["validate", str(HK)], expect="fail", message="not a gridkit plan")
+
+
+def f_validate_missing(d: Path) -> Case:
+    return Case(["validate", str(d / "plan.gpkg")], expect="fail", message="no such plan")
+
+
+def f_report_not_a_plan(d: Path) -> Case:
+    out = d / "report.xlsx"
+    return Case(["report", str(HK), "-o", str(out)], expect="fail", message="not a gridkit plan", output=out)
+
+
+def f_map_not_a_plan(d: Path) -> Case:
+    out = d / "map.png"
+    return Case(["map", str(HK), "-o", str(out)], expect="fail", message="not a gridkit plan", output=out)
+
+
+def f_map_text_as_plan(d: Path) -> Case:
+    plan = d / "plan.gpkg"
+    plan.write_text("not a plan", encoding="utf-8")
+    out = d / "map.png"
+    return Case(["map", str(plan), "-o", str(out)], expect="fail", message="cannot be opened", output=out)
+
+
+# ---------------------------------------------------------------- second sweep: what else real files do
+
+def v_layer_names_capitalised(d: Path) -> Case:
+    folder = d / "layers"
+    folder.mkdir()
+    f = layers()
+    for n in ("buildings", "roads", "boundary"):
+        pyogrio.write_dataframe(f[n], folder / f"{n.capitalize()}.gpkg")
+    return partition(folder, d / "plan.gpkg", expect="ok")
+
+
+def v_shapefiles_zipped(d: Path) -> Case:
+    folder = _shapefiles(d)
+    zipped = d / "layers.zip"
+    shutil.make_archive(str(zipped.with_suffix("")), "zip", folder)
+    shutil.rmtree(folder)
+    return partition(zipped, d / "plan.gpkg", expect="ok")
+
+
+def v_shapefile_laundered_address(d: Path) -> Case:
+    """A Shapefile cannot hold ``addr:street``: GDAL writes ``addr_stree``; the register joins by address."""
+    f = layers()
+    b = f["buildings"].iloc[:40].copy()
+    b["addr:street"] = "弥敦道"
+    b["addr:housenumber"] = [str(i + 1) for i in range(len(b))]
+    folder = d / "shp"
+    folder.mkdir()
+    pyogrio.write_dataframe(b, folder / "buildings.shp", encoding="UTF-8")
+    reg = d / "register.csv"
+    reg.write_bytes("地址,户数\n弥敦道1号,30\n弥敦道２号,20\n".encode("gbk"))
+    return partition(folder, d / "plan.gpkg", "--households", str(reg), expect="ok", check=_given(2))
+
+
+def v_register_ids_as_floats(d: Path) -> Case:
+    """A register written by a script from a column with blanks: ``2460795.0``."""
+    reg = _register()
+    reg["楼栋编号"] = reg["楼栋编号"].astype(float)
+    path = d / "register.csv"
+    reg.to_csv(path, index=False)
+    return partition(HK, d / "plan.gpkg", "--households", str(path), expect="ok", check=_register_all_matched)
+
+
+def v_buildings_counts_as_text(d: Path) -> Case:
+    f = layers()
+    b = f["buildings"].astype({"id": str})
+    b["households"] = None
+    b["households"] = b["households"].astype(object)
+    b.loc[:3, "households"] = ["12户", "１５", " 7 ", "8.0"]
+    f["buildings"] = b
+    return partition(write_gpkg(d / "in.gpkg", f), d / "plan.gpkg", expect="ok", check=_given(4))
+
+
+def v_existing_other_town(d: Path) -> Case:
+    """An existing plan that does not reach this area: nothing to keep, the run still works."""
+    other = d / "bund_plan.gpkg"
+    made = gridkit("partition", str(BUND), "-o", str(other), "--seed", "0")
+    assert made.returncode == 0, made.stderr
+    return partition(HK, d / "plan.gpkg", "--existing", str(other), expect="ok")
+
+
+def f_layers_named_otherwise(d: Path) -> Case:
+    f = layers()
+    src = write_gpkg(d / "in.gpkg", {"建筑": f["buildings"], "道路": f["roads"]})
+    return partition(src, d / "plan.gpkg", expect="fail", message="建筑")
+
+
+def f_buildings_without_geometry_column(d: Path) -> Case:
+    f = layers()
+    src = write_gpkg(d / "in.gpkg", {"roads": f["roads"]})
+    pyogrio.write_dataframe(pd.DataFrame(f["buildings"].drop(columns="geometry")), src, layer="buildings")
+    return partition(src, d / "plan.gpkg", expect="fail", message="geometry")
+
+
+def f_buildings_nan_coordinates(d: Path) -> Case:
+    f = layers()
+    b = f["buildings"]
+    g = b.geometry.values.copy()
+    g[5] = shapely.polygons(np.array([[114.17, 22.3], [np.nan, 22.3], [114.18, 22.31], [114.17, 22.3]]))
+    f["buildings"] = b.set_geometry(g)
+    return partition(write_gpkg(d / "in.gpkg", f), d / "plan.gpkg", expect="fail", message="feature 6")
+
+
+def f_output_wrong_suffix(d: Path) -> Case:
+    return partition(HK, d / "plan.shp", expect="fail", message=".gpkg")
+
+
+def f_unknown_profile(d: Path) -> Case:
+    return partition(HK, d / "plan.gpkg", "--profile", "nosuch", expect="fail", message="nosuch")
+
+
+def f_register_only_header(d: Path) -> Case:
+    reg = d / "register.csv"
+    reg.write_text("楼栋编号,户数\n", encoding="utf-8")
+    return partition(HK, d / "plan.gpkg", "--households", str(reg), expect="fail", message="only its header")
+
+
+def f_register_no_counts(d: Path) -> Case:
+    reg = d / "register.csv"
+    reg.write_text("楼栋编号,户数\n2460795,\n3411932,\n", encoding="utf-8")
+    return partition(HK, d / "plan.gpkg", "--households", str(reg), expect="fail", message="none of its 2 rows")
+
+
+def f_register_empty_file(d: Path) -> Case:
+    reg = d / "register.csv"
+    reg.write_bytes(b"")
+    return partition(HK, d / "plan.gpkg", "--households", str(reg), expect="fail", message="register")
+
+
+def f_register_csv_named_xlsx(d: Path) -> Case:
+    reg = d / "register.xlsx"
+    reg.write_bytes(_register().to_csv(index=False).encode("gbk"))
+    return partition(HK, d / "plan.gpkg", "--households", str(reg), expect="fail", message="register")
+
+
+def f_register_unknown_suffix(d: Path) -> Case:
+    reg = d / "register.docx"
+    reg.write_bytes(b"PK\x03\x04")
+    return partition(HK, d / "plan.gpkg", "--households", str(reg), expect="fail", message="register")
+
+
+@functools.cache
+def _hk_plan() -> Path:
+    """The Tsim Sha Tsui plan, made once per process by the command line."""
+    folder = tempfile.mkdtemp(prefix="gk-plan-")
+    atexit.register(shutil.rmtree, folder, True)
+    plan = Path(folder) / "plan.gpkg"
+    made = gridkit("partition", str(HK), "-o", str(plan), "--seed", "0")
+    assert made.returncode == 0, made.stderr
+    return plan
+
+
+def _plan_copy(d: Path) -> Path:
+    return Path(shutil.copy(_hk_plan(), d / "plan.gpkg"))
+
+
+def f_validate_plan_grids_without_code(d: Path) -> Case:
+    plan = _plan_copy(d)
+    g = gpd.read_file(plan, layer="grids").drop(columns=["code"])
+    pyogrio.write_dataframe(g, plan, layer="grids")  # replaces the layer
+    return Case(["validate", str(plan)], expect="fail", message="code")
+
+
+def f_report_plan_grids_without_code(d: Path) -> Case:
+    plan = _plan_copy(d)
+    g = gpd.read_file(plan, layer="grids").drop(columns=["code"])
+    pyogrio.write_dataframe(g, plan, layer="grids")
+    out = d / "r.xlsx"
+    return Case(["report", str(plan), "-o", str(out)], expect="fail", message="code", output=out)
+
+
+def f_map_plan_null_grid(d: Path) -> Case:
+    plan = _plan_copy(d)
+    g = gpd.read_file(plan, layer="grids")
+    geoms = g.geometry.values.copy()
+    geoms[0] = None
+    pyogrio.write_dataframe(g.set_geometry(geoms), plan, layer="grids")
+    out = d / "m.png"
+    return Case(["map", str(plan), "-o", str(out)], expect="fail", message="geometry", output=out)
+
+
+def f_validate_plan_null_grid(d: Path) -> Case:
+    plan = _plan_copy(d)
+    g = gpd.read_file(plan, layer="grids")
+    geoms = g.geometry.values.copy()
+    geoms[0] = None
+    pyogrio.write_dataframe(g.set_geometry(geoms), plan, layer="grids")
+    return Case(["validate", str(plan)], expect="fail", message="geometry")
+
+
+def f_validate_against_other_input(d: Path) -> Case:
+    plan = _plan_copy(d)
+    return Case(["validate", str(plan), "--input", str(BUND)], expect="invalid", message="input_buildings_missing")
+
+
+def f_map_unknown_community(d: Path) -> Case:
+    plan = _plan_copy(d)
+    out = d / "m.png"
+    return Case(["map", str(plan), "-o", str(out), "--community", "火星"], expect="fail", message="火星", output=out)
+
+
+def f_map_bad_paper(d: Path) -> Case:
+    plan = _plan_copy(d)
+    out = d / "m.png"
+    return Case(["map", str(plan), "-o", str(out), "--paper", "A7"], expect="fail", message="A7", output=out)
+
+
+def f_map_bad_dpi(d: Path) -> Case:
+    plan = _plan_copy(d)
+    out = d / "m.png"
+    return Case(["map", str(plan), "-o", str(out), "--dpi", "0"], expect="fail", message="dpi", output=out)
+
+
+def f_map_output_is_plan(d: Path) -> Case:
+    plan = _plan_copy(d)
+    return Case(["map", str(plan), "-o", str(plan.with_suffix(".png")), "--roster", str(plan.with_suffix(".png"))],
+                expect="fail", message="is also an input")
+
+
+def f_report_output_folder_missing(d: Path) -> Case:
+    plan = _plan_copy(d)
+    out = d / "no" / "r.xlsx"
+    return Case(["report", str(plan), "-o", str(out)], expect="fail", message="folder", output=out)
+
+
+def f_report_bad_roster(d: Path) -> Case:
+    plan = _plan_copy(d)
+    roster = d / "roster.csv"
+    roster.write_text("姓名,电话\n张三,123\n", encoding="utf-8")
+    out = d / "r.xlsx"
+    return Case(["report", str(plan), "-o", str(out), "--roster", str(roster)], expect="fail", message="roster",
+                output=out)
+
+
+VARIANTS: dict[str, Callable[[Path], Case]] = {
+    name.split("_", 1)[1]: fn for name, fn in list(globals().items()) if name[:2] in ("v_", "f_") and callable(fn)}
+
+
+# ---------------------------------------------------------------- running them
+
+@dataclass
+class Outcome:
+    name: str
+    expect: str
+    code: int
+    stderr: str
+    traceback: bool
+    output_written: bool
+    problem: str  # "" when the variant behaved as it must
+
+    def row(self) -> str:
+        first = self.stderr.strip().splitlines()[-1] if self.stderr.strip() else ""
+        return (f"| {self.name} | {self.expect} | {self.code} | {'yes' if self.traceback else ''} | "
+                f"{'yes' if self.output_written else ''} | {self.problem or 'ok'} | {first[:160]} |")
+
+
+def gridkit(*args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONWARNINGS": "ignore", "PYTHONPATH": str(ROOT)}
+    return subprocess.run([*GRIDKIT, *args], capture_output=True, text=True, env=env, timeout=900, cwd=ROOT)
+
+
+def run_variant(name: str, folder: Path, *, full: bool = True) -> Outcome:
+    """Build variant ``name`` in ``folder`` and run it; ``full`` also draws a report and a map of a plan."""
+    case = VARIANTS[name](folder)
+    kept = {p: p.read_bytes() for p in case.keep}
+    before = {p for p in folder.rglob("*")}
+    existed = case.output is not None and case.output.exists()
+    done = gridkit(*case.args)
+    tb = "Traceback" in done.stderr
+    written = case.output is not None and case.output.exists() and not existed
+    problem = ""
+    if case.expect == "ok":
+        if done.returncode != 0 or not (written or existed):
+            problem = f"exit {done.returncode}"
+        else:
+            src = case.args[1]
+            plan = str(case.output)
+            checked = gridkit("validate", plan, "--input", src)
+            if checked.returncode != 0:
+                problem = "validate: " + (checked.stderr.strip().splitlines() or ["exit %d" % checked.returncode])[-1]
+            for cmd, out in (("report", folder / "report.xlsx"), ("map", folder / "map.png"))[:2 if full else 0]:
+                r = gridkit(cmd, plan, "-o", str(out))
+                if r.returncode != 0 or not out.exists():
+                    problem += f" {cmd}: " + (r.stderr.strip().splitlines() or [f"exit {r.returncode}"])[-1]
+            if not problem and case.check is not None:
+                problem = case.check(case.output)
+    elif case.expect == "invalid":
+        if done.returncode != 1 or case.message not in done.stderr or tb:
+            problem = f"exit {done.returncode}"
+    else:
+        lines = [ln for ln in done.stderr.splitlines() if ln.strip()]
+        new = {p for p in folder.rglob("*")} - before
+        if done.returncode != 2:
+            problem = f"exit {done.returncode}"
+        elif len(lines) != 1:
+            problem = f"{len(lines)} stderr lines"
+        elif case.message.lower() not in lines[0].replace(str(folder), "…").lower():
+            problem = f"message lacks {case.message!r}"
+        if written or new:
+            problem += f" wrote {sorted(p.name for p in new)}"
+    for p, data in kept.items():
+        if not p.exists() or p.read_bytes() != data:
+            problem += f" changed {p.name}"
+    return Outcome(name, case.expect, done.returncode, done.stderr, tb, written, problem.strip())
+
+
+def main(names: list[str]) -> int:
+    print("| variant | must | exit | traceback | output | verdict | last stderr line |")
+    print("|---|---|---|---|---|---|---|")
+    bad = 0
+    for name in names or list(VARIANTS):
+        with tempfile.TemporaryDirectory(prefix=f"gk-{name}-") as tmp:
+            try:
+                outcome = run_variant(name, Path(tmp))
+            except Exception as exc:  # the variant could not be built
+                print(f"| {name} | ? | - | | | BUILD FAILED {type(exc).__name__}: {exc} | |", flush=True)
+                bad += 1
+                continue
+        bad += bool(outcome.problem)
+        print(outcome.row(), flush=True)
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
