@@ -74,21 +74,24 @@ def _wait(condition, timeout: float) -> bool:  # noqa: ANN001
 
 
 def _preview_drag(dock) -> str:  # noqa: ANN001
-    """Press and drag a box over a small grid's blocks next to the selected one; the drag is left open."""
-    import shapely
+    """Press and drag a box over the smallest grid next to a neighbour (selected); the drag is left open.
+
+    QGIS's own geometry only: gridkit's packages live in the worker, not in QGIS's Python.
+    """
     from qgis.core import QgsPointXY
     from qgis.gui import QgsMapMouseEvent
     from qgis.PyQt.QtCore import QEvent, QPoint, Qt
 
-    grids = {f.id(): (shapely.from_wkb(bytes(f.geometry().asWkb())), int(f["households"]))
-             for f in dock.layer.getFeatures()}
+    grids = {f.id(): (f.geometry(), int(f["households"])) for f in dock.layer.getFeatures()}
     small = min(grids, key=lambda f: grids[f][1])
-    target = max((f for f in grids if f != small and shapely.length(shapely.intersection(
-        shapely.boundary(grids[f][0]), shapely.boundary(grids[small][0]))) > 10), key=lambda f: -grids[f][1])
+    near = grids[small][0].buffer(0.5, 2)
+    target = max((f for f in grids if f != small and grids[f][0].intersects(near)),
+                 key=lambda f: grids[f][0].intersection(near).area())
     dock.layer.selectByIds([target])
     canvas = dock.canvas
-    x0, y0, x1, y1 = grids[small][0].buffer(-1).bounds
-    a, b = (canvas.getCoordinateTransform().transform(QgsPointXY(x, y)) for x, y in ((x0, y0), (x1, y1)))
+    box = grids[small][0].buffer(-1.0, 2).boundingBox()
+    a, b = (canvas.getCoordinateTransform().transform(QgsPointXY(x, y))
+            for x, y in ((box.xMinimum(), box.yMinimum()), (box.xMaximum(), box.yMaximum())))
     dock.assign_button.setChecked(True)
     dock.toggle_pick(True)
     tool = dock.pick_tool
@@ -116,6 +119,7 @@ def main() -> None:
         out["plugin_loaded"] = plugin is not None
         out["locale"] = str(QSettings().value("locale/userLocale", ""))
         out["qt_locale"] = QLocale().name()
+        out["qgis_menu"] = window.menuBar().actions()[0].text()
         if plugin is not None:
             plugin.open_plan(os.environ["GRIDKIT_REAL_PLAN"])
             dock = plugin.dock
