@@ -17,7 +17,7 @@ import pandas as pd
 if TYPE_CHECKING:
     from .plan import Plan
 
-__all__ = ["change_table", "compare_plans", "summary", "write_changes", "CHANGE_COLUMNS"]
+__all__ = ["change_table", "compare_plans", "moved_blocks", "summary", "write_changes", "CHANGE_COLUMNS"]
 
 CHANGE_COLUMNS = ["level", "change", "old_code", "new_code", "old_name", "new_name", "households_moved",
                   "buildings_moved", "old_households", "new_households"]
@@ -112,6 +112,26 @@ def compare_plans(old: Plan, new: Plan) -> gpd.GeoDataFrame:
         hit = units.geometry.values[units["code"].astype(str).to_numpy() == code] if units is not None else []
         geoms.append(hit[0] if len(hit) else None)
     return gpd.GeoDataFrame(table, geometry=geoms, crs=new.grids.crs)
+
+
+def moved_blocks(old: Plan, new: Plan) -> pd.DataFrame | None:
+    """The blocks that changed grid, when both plans are made of the same blocks (two scenarios or
+    two saves of one plan); None when their blocks differ.
+
+    Returns
+    -------
+    DataFrame or None
+        ``block_id``, ``old_grid``, ``new_grid``, ``households``, by block id.
+    """
+    a, b = old.blocks, new.blocks
+    if "grid_code" not in a or "grid_code" not in b or \
+            set(a["block_id"].astype(str)) != set(b["block_id"].astype(str)):
+        return None
+    both = pd.DataFrame({"block_id": a["block_id"].astype(str), "old_grid": a["grid_code"].astype(str),
+                         "households": a["households"].fillna(0).astype(int)}).merge(
+        pd.DataFrame({"block_id": b["block_id"].astype(str), "new_grid": b["grid_code"].astype(str)}), on="block_id")
+    moved = both[both["old_grid"] != both["new_grid"]]
+    return moved[["block_id", "old_grid", "new_grid", "households"]].sort_values("block_id").reset_index(drop=True)
 
 
 def _names(units: gpd.GeoDataFrame | None) -> dict[str, str]:

@@ -712,7 +712,7 @@ class Editor:
 
 def edited_plan(plan: Plan, grids: gpd.GeoDataFrame, profile: Profile | None = None, *,
                 labels: np.ndarray | None = None, precision: float | None = None,
-                edited_with: str = "") -> Plan:
+                upper: dict[str, gpd.GeoDataFrame | None] | None = None, edited_with: str = "") -> Plan:
     """The plan as an edited grid frame divides its blocks, rescored.
 
     Grid geometry is the union of each grid's blocks (locked grids keep their
@@ -735,6 +735,10 @@ def edited_plan(plan: Plan, grids: gpd.GeoDataFrame, profile: Profile | None = N
         Grid row of every block, when the caller has it.
     precision : float, optional
         Coordinate precision of the unions (default: the profile's ``blocks.precision_m``).
+    upper : dict, optional
+        ``communities`` and ``groups`` whose codes, names, locks and flags the
+        edited plan's upper units take (default: ``plan``'s own); a scenario
+        (:mod:`gridkit.scenarios`) brings its own.
     edited_with : str
         Recorded in the run table (``edited_with``).
 
@@ -787,8 +791,9 @@ def edited_plan(plan: Plan, grids: gpd.GeoDataFrame, profile: Profile | None = N
         values = bld[col].astype(str).to_numpy().copy()
         values[known] = blocks[col].astype(str).to_numpy()[pos[known]]
         bld[col] = values
-    communities = _upper(plan.communities, blocks, "community_code", out_grids, profile, precision)
-    groups = _upper(plan.groups, blocks, "group_code", None, profile, precision)
+    units = {"communities": plan.communities, "groups": plan.groups, **(upper or {})}
+    communities = _upper(units["communities"], blocks, "community_code", out_grids, profile, precision)
+    groups = _upper(units["groups"], blocks, "group_code", None, profile, precision)
     run = pd.concat([plan.run, pd.DataFrame([
         ("edited", time.strftime("%Y-%m-%dT%H:%M:%S%z")),
         ("edited_with", edited_with or "gridkit.edits"),

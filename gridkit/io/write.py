@@ -8,6 +8,7 @@ touches an existing one."""
 from __future__ import annotations
 
 import os
+import sqlite3
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -27,7 +28,7 @@ from .values import listed
 if TYPE_CHECKING:
     from ..plan import Plan
 
-__all__ = ["write_plan", "read_plan", "atomic_path", "check_output", "PLAN_LAYERS"]
+__all__ = ["write_plan", "read_plan", "rewrite_layers", "atomic_path", "check_output", "PLAN_LAYERS"]
 
 PLAN_LAYERS = ("grids", "blocks", "buildings", "area", "roads", "barriers", "metrics", "run")
 #: Layers written when the plan has them.
@@ -189,6 +190,41 @@ def write_plan(plan: Plan, path: str | Path, *, extra: dict[str, pd.DataFrame] |
         write_layers(tmp, layers)
         if before_rename is not None:
             before_rename(tmp)
+    return path
+
+
+def rewrite_layers(path: str | Path, layers: dict[str, pd.DataFrame]) -> Path:
+    """Replace some layers of an existing GeoPackage in one step, keeping the others (and QGIS's styles).
+
+    A consistent copy of the file (SQLite's backup) gets the new layers, then is
+    renamed over the file: a failure leaves the file as it was. A file open for
+    writing in another program (its ``-wal`` or ``-journal`` beside it: QGIS
+    editing it) is refused, since renaming over it would lose that program's
+    writes or replay them into the new file.
+
+    Raises
+    ------
+    PlanError
+        The file is missing or open for writing elsewhere.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise PlanError(f"{path}: no such file")
+    busy = [side for side in ("-wal", "-journal") if Path(f"{path}{side}").exists()]
+    if busy:
+        raise PlanError(f"{path}: is open for writing in another program ({path.name}{busy[0]} beside it, e.g. "
+                        "QGIS editing it); close it there first, or make the change in QGIS's gridkit dock")
+    with atomic_path(path, ".gpkg") as tmp:
+        source = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            copy = sqlite3.connect(tmp)
+            try:
+                source.backup(copy)
+            finally:
+                copy.close()
+        finally:
+            source.close()
+        write_layers(tmp, layers)
     return path
 
 
