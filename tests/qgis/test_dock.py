@@ -636,3 +636,94 @@ def test_lock_all_unlock_all_and_next_over_the_bound(dock):
     seen = [dock.next_out_of_bounds() for _ in range(len(set(out)) + 1)]
     assert set(seen[:-1]) == set(out) and seen[-1] == seen[0]
     assert dock.selected_fids() == [seen[-1]]
+
+
+def _gridkit(*args) -> "subprocess.CompletedProcess":  # noqa: F821
+    import subprocess
+    import sys
+
+    from qgis_env import ROOT
+
+    return subprocess.run([sys.executable, "-m", "gridkit.cli", *map(str, args)], capture_output=True, text=True,
+                          timeout=300, cwd=ROOT)
+
+
+def _listed(dock, action) -> list[dict]:
+    """Run ``action`` and wait for the dock to read the scenarios again."""
+    got = []
+    dock.scenarios_listed.connect(got.append)
+    action()
+    assert wait_until(lambda: got, 300), dock.status.text()
+    idle(dock)
+    dock.scenarios_listed.disconnect()
+    return got[-1]
+
+
+def test_scenarios_save_as_compare_and_switch_back(dock, plan_copy):
+    """Save as 方案A, edit and save, save as B, compare A with the plan, switch back to A: the grids, the
+    blocks' grids and the file are A's again, and gridkit validates it."""
+    from qgis.core import QgsVectorLayer
+
+    a = grids_of(dock.layer)
+    assert dock.scenario_combo.count() == 0 and not dock.scenario_switch_button.isEnabled()
+    rows = _listed(dock, lambda: dock.save_scenario("方案A"))
+    assert [(r["scenario"], r["current"], r["grids"]) for r in rows] == [("方案A", True, len(a))]
+    assert dock.scenario_combo.currentData() == "方案A" and dock.scenario_combo.currentText() == "✓ 方案A"
+    assert not dock.layer.isModified()  # saving a scenario leaves the plan's layers alone
+
+    target = min(a, key=lambda f: a[f]["households"])
+    block = neighbour_block(dock, target)
+    giver = next(f for f, g in a.items() if g["geom"].contains(
+        next(shapely.from_wkb(bytes(b.geometry().asWkb())).representative_point()
+             for b in dock.blocks_layer.getFeatures() if str(b["block_id"]) == block)))
+    dock.move_blocks([block], target)
+    idle(dock)
+    assert _save(dock)["failures"] == []
+    rows = _listed(dock, lambda: dock.save_scenario("B"))
+    assert [(r["scenario"], r["current"]) for r in rows] == [("方案A", False), ("B", True)]
+
+    compared = []
+    dock.compared.connect(compared.append)
+    dock.scenario_combo.setCurrentIndex(dock.scenario_combo.findData("方案A"))
+    dock.compare_scenario()
+    assert wait_until(lambda: compared, 300), dock.status.text()
+    idle(dock)
+    assert [b["block_id"] for b in compared[0]["blocks"]] == [block]
+    codes = {a[giver]["code"], a[target]["code"]}
+    assert {f["code"] for f in dock.layer.selectedFeatures()} == codes  # the changed grids are selected
+    assert "1 block(s) moved" in dock.status.text()
+
+    asked = []
+    dock.confirm = lambda text: asked.append(text) or False
+    dock.save_scenario("B")  # the name is taken: asked, refused, nothing written
+    assert wait_until(lambda: asked and not dock.busy, 120)
+    assert "Scenario not saved" in dock.status.text()
+    failed = []
+    dock.failed.connect(failed.append)
+    dock.save_scenario("a#b")
+    assert wait_until(lambda: failed and not dock.busy, 120)
+    assert "'#' is not allowed" in failed[0]
+
+    saved = []
+    dock.saved.connect(saved.append)
+    rows = _listed(dock, lambda: dock.switch_scenario("方案A"))
+    assert wait_until(lambda: saved, 300), dock.status.text()
+    idle(dock)
+    assert saved[0]["failures"] == [] and not saved[0].get("refused")
+    now = grids_of(dock.layer)
+    assert not dock.layer.isEditable()
+    by_code = {g["code"]: g for g in now.values()}
+    assert sorted(by_code) == sorted(g["code"] for g in a.values())
+    for g in a.values():
+        assert by_code[g["code"]]["households"] == g["households"]
+        assert by_code[g["code"]]["geom"].equals(g["geom"]), g["code"]
+    blocks = QgsVectorLayer(f"{plan_copy}|layername=blocks", "b", "ogr")
+    assert next(f["grid_code"] for f in blocks.getFeatures() if str(f["block_id"]) == block) == a[giver]["code"]
+    assert_invariants(dock)
+    run = gridkit_validate(plan_copy)
+    assert run.returncode == 0, run.stdout + run.stderr
+    listed = _gridkit("scenario", "list", plan_copy)
+    assert [ln[:4] for ln in listed.stdout.splitlines()] == ["* 方案", "  B "], listed.stdout + listed.stderr
+    assert [(r["scenario"], r["current"]) for r in rows] == [("方案A", True), ("B", False)]
+    diff = _gridkit("diff", f"{plan_copy}#B", plan_copy)
+    assert diff.returncode == 0 and "blocks.moved 1" in diff.stdout, diff.stdout + diff.stderr

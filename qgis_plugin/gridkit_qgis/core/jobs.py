@@ -100,18 +100,21 @@ def report(progress: Progress, *, plan: str, output: str, roster: str | None = N
 
 
 def diff(progress: Progress, *, old: str, new: str, output: str | None = None) -> dict[str, Any]:
-    """``gridkit diff``: what moved between two plans."""
-    from gridkit import read_plan
-    from gridkit.changes import compare_plans, summary, write_changes
+    """``gridkit diff``: what moved between two plans, or scenarios of one (``PLAN.gpkg#NAME``)."""
+    from gridkit.changes import compare_plans, moved_blocks, summary, write_changes
+    from gridkit.scenarios import read_plan_ref, split_ref
 
     progress(10, "reading both plans")
-    table = compare_plans(read_plan(old), read_plan(new))
+    before, after = read_plan_ref(old), read_plan_ref(new)
+    table = compare_plans(before, after)
     progress(80, "comparing")
     if output:
-        write_changes(table, output, inputs=(old, new))
+        write_changes(table, output, inputs=(split_ref(old)[0], split_ref(new)[0]))
     rows = table.drop(columns=["geometry"], errors="ignore").to_dict("records")
+    blocks = moved_blocks(before, after)
     progress(100, "done")
-    return {"summary": plain(summary(table)), "rows": plain(rows), "output": output or ""}
+    return {"summary": plain(summary(table)), "rows": plain(rows), "output": output or "",
+            "blocks": plain(blocks.to_dict("records")) if blocks is not None else None}
 
 
 def style(progress: Progress, *, plan: str) -> dict[str, Any]:
@@ -206,13 +209,19 @@ def session_save(progress: Progress, *, session: int, grids: list[dict]) -> dict
     The plan GeoPackage is open in QGIS, so the worker does not write it
     (docs/qgis.md); it returns per layer the values to change.
     """
-    from gridkit.metrics import check_plan
-
     model = _model(session)
     frame = grids_frame(grids, model.blocks.crs)
     progress(10, "rebuilding the plan from the grids")
     edited = model.to_plan(frame, edited_with="gridkit QGIS plugin")
     progress(70, "scoring")
+    return _payload(model, frame, edited, progress)
+
+
+def _payload(model: EditModel, frame: Any, edited: Any, progress: Progress) -> dict[str, Any]:
+    """What writing ``edited`` over the plan as last saved changes, layer by layer; ``grids`` is an edit
+    of the grid layer ``frame`` (its feature ids). A plan that breaks an invariant is refused."""
+    from gridkit.metrics import check_plan
+
     # Validated through the library before anything is written: a plan that breaks an invariant is not saved.
     failures = check_plan(edited.metrics).failures
     if failures:
@@ -221,9 +230,13 @@ def session_save(progress: Progress, *, session: int, grids: list[dict]) -> dict
                       "pieces": [{"level": v["level"], "codes": v["codes"], "value": v["value"]} for v in pieces]})
     old = model.plan
     fid_of = {str(c): int(f) for c, f in zip(frame["code"], frame.index, strict=True)}
-    grid_rows = {}
+    grid_rows, added = {}, []
     for row in edited.grids.to_dict("records"):
-        grid_rows[fid_of[str(row["code"])]] = row
+        fid = fid_of.get(str(row["code"]))
+        if fid is None:
+            added.append(row)
+        else:
+            grid_rows[fid] = row
     dropped = [int(f) for c, f in fid_of.items() if c not in set(edited.grids["code"].astype(str))]
 
     def changed(new, before, key: str, cols: tuple[str, ...]) -> dict[str, dict]:  # noqa: ANN001
@@ -238,7 +251,7 @@ def session_save(progress: Progress, *, session: int, grids: list[dict]) -> dict
 
     cols = ("grid_code", "community_code", "group_code")
     payload: dict[str, Any] = {
-        "grids": {"update": grid_rows, "delete": dropped},
+        "grids": {"update": grid_rows, "add": added, "delete": dropped},
         "blocks": {"key": "block_id", "update": changed(edited.blocks, old.blocks, "block_id", cols)},
         "buildings": {"key": "building_id", "update": changed(edited.buildings, old.buildings, "building_id", cols)},
         "metrics": edited.metrics.to_dict("records"),
@@ -260,6 +273,49 @@ def session_save(progress: Progress, *, session: int, grids: list[dict]) -> dict
     return plain(payload)
 
 
+# ---------------------------------------------------------------------- scenarios (gridkit.scenarios)
+
+
+def scenario_list(progress: Progress, *, plan: str) -> list[dict[str, Any]]:
+    """The plan's scenarios: name, saved, communities, grids, households, current."""
+    from gridkit.scenarios import list_scenarios
+
+    return plain(list_scenarios(plan).to_dict("records"))
+
+
+def session_scenario(progress: Progress, *, session: int, grids: list[dict], name: str) -> dict[str, Any]:
+    """The rows that keep the grid layer as it now is as scenario ``name``, for the plugin to write through QGIS.
+
+    The plan is rebuilt from the layer as a save would (``gridkit.scenarios.scenario_rows`` refuses a plan
+    that breaks an invariant); ``exists``: the plan has a scenario of that name already.
+    """
+    from gridkit.scenarios import read_scenarios, scenario_rows
+
+    model = _model(session)
+    frame = grids_frame(grids, model.blocks.crs)
+    progress(10, "rebuilding the plan from the grids")
+    rows = scenario_rows(model.to_plan(frame, edited_with="gridkit QGIS plugin"), name)
+    name = str(rows["scenario"].iat[0])
+    exists = bool((read_scenarios(model.source)["scenario"] == name).any())
+    records = [{**r, "geometry": g} for r, g in zip(rows.drop(columns="geometry").to_dict("records"),
+                                                     rows.geometry.values, strict=True)]
+    progress(100, "done")
+    return plain({"name": name, "exists": exists, "rows": records})
+
+
+def session_switch(progress: Progress, *, session: int, grids: list[dict], name: str) -> dict[str, Any]:
+    """What switching the plan to scenario ``name`` writes (``gridkit.scenarios.scenario_plan``), as a save's
+    payload: an edit of the grid layer and the values of every other layer."""
+    from gridkit.scenarios import read_scenarios, scenario_plan
+
+    model = _model(session)
+    frame = grids_frame(grids, model.blocks.crs)
+    progress(10, "rebuilding the plan from the scenario")
+    built = scenario_plan(model.plan, read_scenarios(model.source), name, where=model.source)
+    progress(70, "scoring")
+    return _payload(model, frame, built, progress)
+
+
 def session_reload(progress: Progress, *, session: int) -> bool:
     """Read the plan again after the plugin wrote the edits into it (later saves compare with it)."""
     from gridkit import read_plan
@@ -271,5 +327,6 @@ def session_reload(progress: Progress, *, session: int) -> bool:
 
 JOBS: dict[str, Callable[..., Any]] = {
     f.__name__: f for f in (ping, profiles, partition, validate, map, report, diff, style, session_open,
-                            session_close, session_check, session_edit, session_preview, rebalance, session_save, session_reload)
+                            session_close, session_check, session_edit, session_preview, rebalance, session_save, session_reload,
+                            scenario_list, session_scenario, session_switch)
 }

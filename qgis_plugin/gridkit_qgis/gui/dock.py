@@ -26,6 +26,7 @@ from qgis.PyQt.QtCore import Qt, QTimer, pyqtSignal
 from qgis.PyQt.QtGui import QBrush, QColor
 from qgis.PyQt.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QDockWidget,
     QDoubleSpinBox,
     QFileDialog,
@@ -120,6 +121,8 @@ class GridkitDock(QDockWidget):
     failed = pyqtSignal(str)     # something went wrong (message shown in the dock)
     saved = pyqtSignal(dict)     # the plan was saved: {"failures": [...], "written": {...}}
     rebalanced = pyqtSignal(bool)  # the rebalance finished (False: cancelled or failed)
+    scenarios_listed = pyqtSignal(list)  # the plan's scenarios were read (gridkit.scenarios.list_scenarios rows)
+    compared = pyqtSignal(dict)  # a scenario was compared with the plan as saved (the worker's diff result)
 
     def __init__(self, iface, parent: QWidget | None = None, python: str | None = None) -> None:  # noqa: ANN001
         super().__init__(tr("gridkit grids"), parent)
@@ -241,6 +244,24 @@ class GridkitDock(QDockWidget):
         tools.addWidget(self.lock_all_button, 3, 0)
         tools.addWidget(self.unlock_all_button, 3, 1)
         tools.addWidget(self.next_button, 3, 2, 1, 2)
+        scenario_box = QHBoxLayout()
+        scenario_box.addWidget(QLabel(tr("Scenario")))
+        self.scenario_combo = QComboBox()
+        self.scenario_combo.setToolTip(tr("Scenarios kept inside the plan GeoPackage; ✓ marks the one the plan "
+                                          "holds now"))
+        scenario_box.addWidget(self.scenario_combo, 1)
+        self.scenario_save_button = self._button(tr("Save as…"), lambda: self.save_scenario(),
+                                                 tr("Keep the grids as they are now as a named scenario inside the "
+                                                    "plan GeoPackage"))
+        self.scenario_switch_button = self._button(tr("Switch"), lambda: self.switch_scenario(),
+                                                   tr("Make the chosen scenario the plan: every layer rebuilt from "
+                                                      "it and saved"))
+        self.scenario_compare_button = self._button(tr("Compare"), lambda: self.compare_scenario(),
+                                                    tr("What moved between the chosen scenario and the plan as "
+                                                       "saved; the changed grids are selected"))
+        for b in (self.scenario_save_button, self.scenario_switch_button, self.scenario_compare_button):
+            scenario_box.addWidget(b)
+        tools.addLayout(scenario_box, 4, 0, 1, 5)
         tolerance_label = QLabel(tr("Sliver tolerance (m²)"))
         tolerance_label.setToolTip(tr("Pieces smaller than this (or thinner than 0.5 m) are not counted as gaps, "
                                       "overlaps or extra pieces: crumbs left by editing, a vertex nudged by a "
@@ -302,8 +323,11 @@ class GridkitDock(QDockWidget):
         ready = self.session is not None and self._busy == 0
         for b in (self.assign_button, self.line_button, self.merge_button, self.split_button, self.lock_button,
                   self.unlock_button, self.rebalance_button, self.save_button, self.split_n, self.lock_all_button,
-                  self.unlock_all_button, self.next_button):
+                  self.unlock_all_button, self.next_button, self.scenario_save_button):
             b.setEnabled(ready)
+        chosen = ready and self.scenario_combo.count() > 0
+        self.scenario_switch_button.setEnabled(chosen)
+        self.scenario_compare_button.setEnabled(chosen)
         stack = self.layer.undoStack() if alive(self.layer) else None
         self.undo_button.setEnabled(ready and stack is not None and stack.canUndo())
         self.redo_button.setEnabled(ready and stack is not None and stack.canRedo())
@@ -462,6 +486,7 @@ class GridkitDock(QDockWidget):
             self.session = task.result["session"]
             self._update_buttons()
             self.check()
+            self.list_scenarios()
 
         run_quietly("open plan", work, done)
 
@@ -925,29 +950,32 @@ class GridkitDock(QDockWidget):
             if self._fail(task, tr("Saving")):
                 self._set_busy(-1)
                 return
-            payload = task.result
-            if payload.get("refused"):
-                self._set_busy(-1)
-                self._refused(payload)
-                return
-            try:
-                planio.apply_edit(self.layer, {"update": payload["grids"]["update"],
-                                               "delete": payload["grids"]["delete"]}, "gridkit: save")
-                if not self.layer.commitChanges():
-                    raise OSError("; ".join(self.layer.commitErrors()))
-                # The style once per session: on a second save QGIS 3.22's saveStyleToDatabase waits for ever
-                # on a lock of the file (seen in tests/qgis/test_dock.py, which saves after every kind of edit).
-                if self.layer.id() not in self._style_saved:
-                    styles.save_default_style(self.layer)
-                    self._style_saved.add(self.layer.id())
-                written = planio.write_payload(path, payload, self.layer.crs())
-            except Exception as exc:  # noqa: BLE001 - shown to the user
-                self._set_busy(-1)
-                self._say(tr("Saving failed: {error}").format(error=str(exc)), error=True)
-                return
-            self._after_save(payload, written)
+            self._write(task.result, "gridkit: save")
 
         start(WorkerTask(tr("gridkit: save the plan"), work, done))
+
+    def _write(self, payload: dict, text: str, then: str = "") -> None:
+        """Write a save's payload (the worker's ``session_save`` or ``session_switch``): the grid layer as one
+        edit, committed, then the plan's other layers through QGIS's provider; refused payloads say why."""
+        if payload.get("refused"):
+            self._set_busy(-1)
+            self._refused(payload)
+            return
+        try:
+            planio.apply_edit(self.layer, payload["grids"], text)
+            if not self.layer.commitChanges():
+                raise OSError("; ".join(self.layer.commitErrors()))
+            # The style once per session: on a second save QGIS 3.22's saveStyleToDatabase waits for ever
+            # on a lock of the file (seen in tests/qgis/test_dock.py, which saves after every kind of edit).
+            if self.layer.id() not in self._style_saved:
+                styles.save_default_style(self.layer)
+                self._style_saved.add(self.layer.id())
+            written = planio.write_payload(self.plan_path, payload, self.layer.crs())
+        except Exception as exc:  # noqa: BLE001 - shown to the user
+            self._set_busy(-1)
+            self._say(tr("Saving failed: {error}").format(error=str(exc)), error=True)
+            return
+        self._after_save(payload, written, then)
 
     def _refused(self, payload: dict) -> None:
         """Say why the plan was not saved; offer to save the pieces as separate units."""
@@ -965,7 +993,7 @@ class GridkitDock(QDockWidget):
         self.split_save_button.setVisible(bool(pieces))
         self.saved.emit({"failures": payload.get("failures", []), "written": {}, "refused": True})
 
-    def _after_save(self, payload: dict, written: dict) -> None:
+    def _after_save(self, payload: dict, written: dict, then: str = "") -> None:
         sid, path = self.session, self.plan_path
 
         def work(task: WorkerTask) -> dict:
@@ -980,11 +1008,147 @@ class GridkitDock(QDockWidget):
             if failures:
                 self._say(tr("Saved; the plan breaks: {failures}").format(failures=", ".join(failures)), error=True)
             else:
-                self._say(tr("Saved; the plan is valid."))
+                self._say((then + " " if then else "") + tr("Saved; the plan is valid."))
             self.saved.emit({"failures": failures, "written": written})
             self.schedule_check()
+            self.list_scenarios()
 
         start(WorkerTask(tr("gridkit: validate the plan"), work, done))
+
+    # ------------------------------------------------------------------ scenarios
+
+    def list_scenarios(self, choose: str | None = None) -> None:
+        """Read the plan's scenarios into the combo (✓: the one the plan's layers hold now), keeping the chosen
+        one (or choosing ``choose``)."""
+        if not self.plan_path:
+            return
+        path, wanted = self.plan_path, choose or self.scenario_combo.currentData()
+        self._set_busy(1)
+
+        def work(job: Any) -> list:
+            return self.worker.call("scenario_list", {"plan": path})
+
+        def done(job: Any) -> None:
+            self._set_busy(-1)
+            if self._fail(job, tr("Reading the scenarios")) or path != self.plan_path:
+                return
+            self.scenario_combo.clear()
+            for row in job.result:
+                self.scenario_combo.addItem(("✓ " if row["current"] else "") + row["scenario"], row["scenario"])
+                self.scenario_combo.setItemData(self.scenario_combo.count() - 1, tr(
+                    "saved {saved} · {grids} grids · {households} households").format(
+                    saved=row["saved"], grids=row["grids"], households=row["households"]), Qt.ToolTipRole)
+            index = self.scenario_combo.findData(wanted)
+            if index >= 0:
+                self.scenario_combo.setCurrentIndex(index)
+            self._update_buttons()
+            self.scenarios_listed.emit(job.result)
+
+        run_quietly("scenarios", work, done)
+
+    def ask_name(self) -> str:
+        """Ask for a scenario name (a dialog); tests replace it."""
+        from qgis.PyQt.QtWidgets import QInputDialog
+
+        name, ok = QInputDialog.getText(self, tr("Save as a scenario"), tr("Scenario name"))
+        return name if ok else ""
+
+    def save_scenario(self, name: str | None = None) -> None:
+        """Keep the grid layer as it is now as scenario ``name`` inside the plan GeoPackage (written through QGIS).
+
+        The plan is rebuilt and validated as a save would; a name that exists is replaced only when the user
+        agrees. The plan's own layers are not changed.
+        """
+        if self.layer is None or self.session is None:
+            return
+        name = self.ask_name() if name is None else name
+        if not name.strip():
+            return
+        records, sid = planio.snapshot(self.layer), self.session
+        self._set_busy(1)
+
+        def work(job: Any) -> dict:
+            return self.worker.call("session_scenario", {"session": sid, "grids": records, "name": name})
+
+        def done(job: Any) -> None:
+            self._set_busy(-1)
+            if self._fail(job, tr("Saving the scenario")) or not alive(self.layer):
+                return
+            result = job.result
+            if result["exists"] and not self.confirm(tr("Scenario {name} exists. Replace it?").format(
+                    name=result["name"])):
+                self._say(tr("Scenario not saved."))
+                return
+            try:
+                planio.write_scenario(self.plan_path, result["name"], result["rows"], self.layer.crs())
+            except OSError as exc:
+                self._say(tr("Saving the scenario failed: {error}").format(error=str(exc)), error=True)
+                return
+            self._say(tr("Saved scenario {name}.").format(name=result["name"]))
+            self.list_scenarios(choose=result["name"])
+
+        run_quietly("save scenario", work, done)
+
+    def switch_scenario(self, name: str | None = None) -> None:
+        """Make scenario ``name`` (default: the chosen one) the plan: the worker rebuilds the whole plan from
+        it and validates it, then the dock writes it as a save does (the grid layer committed, every other
+        layer through QGIS). Unsaved edits of the grid layer are replaced, so the user is asked first."""
+        if self.layer is None or self.session is None:
+            return
+        name = self.scenario_combo.currentData() if name is None else name
+        if not name:
+            return
+        if self.layer.isModified() and not self.confirm(tr("The grid layer has unsaved edits; switching to "
+                                                           "scenario {name} replaces them. Switch?").format(name=name)):
+            return
+        records, sid = planio.snapshot(self.layer), self.session
+        self._set_busy(1)
+        self._say(tr("Switching to scenario {name}…").format(name=name))
+
+        def work(task: WorkerTask) -> dict:
+            return self.worker.call("session_switch", {"session": sid, "grids": records, "name": name},
+                                    is_cancelled=task.isCanceled)
+
+        def done(task: WorkerTask) -> None:
+            if self._fail(task, tr("Switching")) or not alive(self.layer):
+                self._set_busy(-1)
+                return
+            text = tr("switch to scenario {name}").format(name=name)
+            self._write(task.result, f"gridkit: {text}", tr("Now scenario {name}.").format(name=name))
+
+        start(WorkerTask(tr("gridkit: switch to a scenario"), work, done))
+
+    def compare_scenario(self, name: str | None = None) -> None:
+        """What moved between scenario ``name`` (default: the chosen one) and the plan as saved
+        (``gridkit diff PLAN.gpkg#NAME PLAN.gpkg``); the grids that changed are selected."""
+        if self.layer is None or self.session is None:
+            return
+        name = self.scenario_combo.currentData() if name is None else name
+        if not name:
+            return
+        path = self.plan_path
+        self._set_busy(1)
+
+        def work(job: Any) -> dict:
+            return self.worker.call("diff", {"old": f"{path}#{name}", "new": path})
+
+        def done(job: Any) -> None:
+            self._set_busy(-1)
+            if self._fail(job, tr("Comparing")) or not alive(self.layer):
+                return
+            result = job.result
+            changed = {r["new_code"] or r["old_code"] for r in result["rows"]
+                       if r["level"] == "grid" and r["change"] != "unchanged"}
+            blocks = result.get("blocks") or []
+            fids = [int(f.id()) for f in self.layer.getFeatures() if str(f["code"]) in changed]
+            self.layer.selectByIds(fids)
+            self._say(tr("Scenario {name} → the plan as saved: {grids} grid(s) changed, {blocks} block(s) moved "
+                         "({households} households).").format(
+                name=name, grids=len(changed), blocks=len(blocks),
+                households=sum(int(b["households"]) for b in blocks)))
+            self.compared.emit(result)
+
+        run_quietly("compare scenario", work, done)
 
     # ------------------------------------------------------------------ closing
 

@@ -26,7 +26,7 @@ from qgis.core import (
 from qgis.PyQt.QtCore import QVariant
 
 __all__ = ["layer_path", "plan_layer", "is_plan_grids", "snapshot", "geometry", "apply_edit", "write_payload",
-           "project_layers_on", "plain_value"]
+           "write_scenario", "project_layers_on", "plain_value"]
 
 #: Grid attributes the worker reads (core.editing.GRID_COLUMNS).
 GRID_COLUMNS = ("code", "name", "community_code", "group_code", "locked", "flags")
@@ -195,13 +195,9 @@ def _update_layer(layer: QgsVectorLayer, key: str, update: dict[str, dict], dele
     return len(attrs) + len(geoms) + len(new) + len(gone)
 
 
-def _replace_table(layer: QgsVectorLayer, rows: list[dict[str, Any]]) -> None:
-    """Delete every row of a table and write ``rows`` (columns the table has)."""
-    provider = layer.dataProvider()
+def _add_rows(layer: QgsVectorLayer, rows: list[dict[str, Any]]) -> None:
+    """Add ``rows`` (columns the layer has; ``geometry`` as WKB on a spatial layer) through the provider."""
     fields = layer.fields()
-    existing = [int(f.id()) for f in layer.getFeatures(QgsFeatureRequest().setFlags(QgsFeatureRequest.NoGeometry))]
-    if existing and not provider.deleteFeatures(existing):
-        raise OSError(f"{layer.source()}: cannot clear: {'; '.join(provider.errors())}")
     features = []
     for row in rows:
         feature = QgsFeature(fields)
@@ -212,26 +208,52 @@ def _replace_table(layer: QgsVectorLayer, rows: list[dict[str, Any]]) -> None:
         if "geometry" in row and layer.isSpatial():
             feature.setGeometry(_fit(geometry(row["geometry"]), layer))
         features.append(feature)
-    if features and not provider.addFeatures(features)[0]:
-        raise OSError(f"{layer.source()}: cannot write: {'; '.join(provider.errors())}")
-
-
-def _append_rows(layer: QgsVectorLayer, rows: list[dict[str, Any]]) -> None:
-    fields = layer.fields()
-    features = []
-    for row in rows:
-        feature = QgsFeature(fields)
-        for name, value in row.items():
-            idx = fields.indexOf(name)
-            if idx >= 0:
-                feature.setAttribute(idx, NULL if value is None else value)
-        features.append(feature)
     if features and not layer.dataProvider().addFeatures(features)[0]:
         raise OSError(f"{layer.source()}: cannot write: {'; '.join(layer.dataProvider().errors())}")
 
 
+def _delete_rows(layer: QgsVectorLayer, where: tuple[str, str] | None = None) -> None:
+    """Delete every row of a layer, or those whose column ``where[0]`` holds ``where[1]``."""
+    request = QgsFeatureRequest().setFlags(QgsFeatureRequest.NoGeometry)
+    gone = [int(f.id()) for f in layer.getFeatures(request)
+            if where is None or str(plain_value(f[where[0]])) == where[1]]
+    if gone and not layer.dataProvider().deleteFeatures(gone):
+        raise OSError(f"{layer.source()}: cannot delete rows: {'; '.join(layer.dataProvider().errors())}")
+
+
+def _replace_table(layer: QgsVectorLayer, rows: list[dict[str, Any]]) -> None:
+    """Delete every row of a table and write ``rows`` (columns the table has)."""
+    _delete_rows(layer)
+    _add_rows(layer, rows)
+
+
 _CHANGE_TYPES = {"households_moved": QVariant.Int, "buildings_moved": QVariant.Int, "old_households": QVariant.Int,
                  "new_households": QVariant.Int}
+_SCENARIO_TYPES = {"households": QVariant.Int, "locked": QVariant.Bool}
+
+
+def _new_layer(path: str, name: str, rows: list[dict[str, Any]], crs, types: dict[str, Any]) -> None:  # noqa: ANN001
+    """Write ``rows`` (polygons as WKB in ``geometry``) as a new layer ``name`` of the GeoPackage, through QGIS."""
+    memory = QgsVectorLayer(f"Polygon?crs={crs.authid() or 'EPSG:4326'}", name, "memory")
+    if not crs.authid():
+        memory.setCrs(crs)
+    fields = QgsFields()
+    for column in rows[0]:
+        if column != "geometry":
+            fields.append(QgsField(column, types.get(column, QVariant.String)))
+    memory.dataProvider().addAttributes(fields.toList())
+    memory.updateFields()
+    _add_rows(memory, rows)
+    options = QgsVectorFileWriter.SaveVectorOptions()
+    options.driverName = "GPKG"
+    options.layerName = name
+    options.actionOnExistingFile = QgsVectorFileWriter.CreateOrOverwriteLayer
+    from qgis.core import QgsCoordinateTransformContext
+
+    write = getattr(QgsVectorFileWriter, "writeAsVectorFormatV3", None) or QgsVectorFileWriter.writeAsVectorFormatV2
+    error = write(memory, path, QgsCoordinateTransformContext(), options)
+    if error[0] != QgsVectorFileWriter.NoError:
+        raise OSError(f"{path}: cannot write the {name} layer: {error[1]}")
 
 
 def _write_changes(path: str, rows: list[dict[str, Any]], crs) -> None:  # noqa: ANN001
@@ -239,33 +261,20 @@ def _write_changes(path: str, rows: list[dict[str, Any]], crs) -> None:  # noqa:
     layer = plan_layer(path, "changes")
     if layer.isValid():
         _replace_table(layer, rows)
-        return
-    if not rows:
-        return
-    memory = QgsVectorLayer(f"Polygon?crs={crs.authid() or 'EPSG:4326'}", "changes", "memory")
-    if not crs.authid():
-        memory.setCrs(crs)
-    fields = QgsFields()
-    for name in rows[0]:
-        if name != "geometry":
-            fields.append(QgsField(name, _CHANGE_TYPES.get(name, QVariant.String)))
-    memory.dataProvider().addAttributes(fields.toList())
-    memory.updateFields()
-    _append_rows(memory, [{k: v for k, v in r.items() if k != "geometry"} for r in rows])
-    geoms = {}
-    for f, row in zip(memory.getFeatures(), rows):
-        geoms[f.id()] = _fit(geometry(row.get("geometry")), memory)
-    memory.dataProvider().changeGeometryValues(geoms)
-    options = QgsVectorFileWriter.SaveVectorOptions()
-    options.driverName = "GPKG"
-    options.layerName = "changes"
-    options.actionOnExistingFile = QgsVectorFileWriter.CreateOrOverwriteLayer
-    from qgis.core import QgsCoordinateTransformContext
+    elif rows:
+        _new_layer(path, "changes", rows, crs, _CHANGE_TYPES)
 
-    write = getattr(QgsVectorFileWriter, "writeAsVectorFormatV3", None) or QgsVectorFileWriter.writeAsVectorFormatV2
-    error = write(memory, path, QgsCoordinateTransformContext(), options)
-    if error[0] != QgsVectorFileWriter.NoError:
-        raise OSError(f"{path}: cannot write the changes layer: {error[1]}")
+
+def write_scenario(path: str, name: str, rows: list[dict[str, Any]], crs) -> int:  # noqa: ANN001
+    """Write scenario ``name`` (the worker's ``session_scenario`` rows) into the plan's ``scenarios`` layer,
+    replacing a scenario of that name; the layer is made when the plan has none. Returns the rows written."""
+    layer = plan_layer(path, "scenarios")
+    if not layer.isValid():
+        _new_layer(path, "scenarios", rows, crs, _SCENARIO_TYPES)
+        return len(rows)
+    _delete_rows(layer, ("scenario", name))
+    _add_rows(layer, rows)
+    return len(rows)
 
 
 def write_payload(path: str, payload: dict[str, Any], crs) -> dict[str, int]:  # noqa: ANN001
@@ -289,7 +298,7 @@ def write_payload(path: str, payload: dict[str, Any], crs) -> dict[str, int]:  #
         done["metrics"] = len(payload.get("metrics", []))
     run = plan_layer(path, "run")
     if run.isValid() and payload.get("run"):
-        _append_rows(run, payload["run"])
+        _add_rows(run, payload["run"])
         done["run"] = len(payload["run"])
     _write_changes(path, payload.get("changes", []), crs)
     done["changes"] = len(payload.get("changes", []))

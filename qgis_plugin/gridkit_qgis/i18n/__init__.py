@@ -123,6 +123,19 @@ def _message_patterns() -> list[tuple[str, str]]:
         (r"the grid layer is empty", tr("the grid layer is empty")),
         (r"the editing session has ended; open the plan again", tr("the editing session has ended; open the plan again")),
         (r"(?P<path>.+): no such plan file", tr("{path}: no such plan file")),
+        (r"scenario name is empty; give the scenario a name", tr("scenario name is empty; give the scenario a name")),
+        (r"scenario name (?P<name>.+): '#' is not allowed \(it separates the name in PLAN\.gpkg#NAME\)",
+         tr("scenario name {name}: '#' is not allowed (it separates the name in PLAN.gpkg#NAME)")),
+        (r"scenario name (?P<name>.+): control characters are not allowed",
+         tr("scenario name {name}: control characters are not allowed")),
+        (r"scenario name (?P<name>.+): (?P<n>\d+) characters, at most (?P<k>\d+)",
+         tr("scenario name {name}: {n} characters, at most {k}")),
+        (r"(?P<path>.+): no scenario (?P<name>.+); its scenarios: (?P<names>.*)",
+         tr("{path}: no scenario {name}; its scenarios: {names}")),
+        (r"(?P<path>.+): no scenario (?P<name>.+); it has none \(save one first\)",
+         tr("{path}: no scenario {name}; it has none (save one first)")),
+        (r"scenario (?P<name>.+): the plan breaks (?P<failures>.+); it is not saved as a scenario",
+         tr("scenario {name}: the plan breaks {failures}; it is not saved as a scenario")),
     ]
 
 
