@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy.sparse import csr_matrix
@@ -62,9 +63,16 @@ def _refined(s: State, bounds: Bounds, st: EngineSettings) -> None:
            compactness_weight=st.compactness_weight, unit_cost=st.unit_cost)
 
 
-def _attempt(g: GraphArrays, bounds: Bounds, st: EngineSettings, k: int, seed: int, min_parts: int) -> np.ndarray:
-    """METIS at ``k`` parts, repair, refinement, as few parts as fit (not under ``min_parts``)."""
-    s = State(g, metis_seed(g, np.arange(g.n), k, max_weight=bounds.max, seed=seed))
+def _attempt(g: GraphArrays, bounds: Bounds, st: EngineSettings, k: int, seed: int, min_parts: int,
+             blind: bool = False) -> np.ndarray:
+    """METIS at ``k`` parts, repair, refinement, as few parts as fit (not under ``min_parts``).
+
+    ``blind``: METIS starts from the graph with every edge at one cost (repair and refinement
+    still use the real costs). Cut costs steer METIS's first split; where they happen to lead
+    every seeded start to a part under the minimum, a start that ignores them often fits.
+    """
+    start = replace(g, cost=np.ones_like(g.cost)) if blind else g
+    s = State(g, metis_seed(start, np.arange(g.n), k, max_weight=bounds.max, seed=seed))
     repair(s, bounds.max, bounds.target, min_parts=min_parts)
     split_to(s, min_parts)
     _refined(s, bounds, st)
@@ -91,6 +99,12 @@ def _region_candidates(g: GraphArrays, bounds: Bounds, st: EngineSettings, k: in
     return [_polish(g, bounds, st, _attempt(g, bounds, st, k, a, 0), a) for a in seeds]
 
 
+def _spare_part(done: list[Scored], g: GraphArrays, bounds: Bounds) -> bool:
+    """The best in-bounds attempt has more parts than the households need (ceil(total / max))."""
+    fit = [d[0][1] for d in done if d[0][0] == 0]
+    return bool(fit) and min(fit) > -(-int(g.weight.sum()) // bounds.max)
+
+
 def _gridkit_piece(g: GraphArrays, bounds: Bounds, st: EngineSettings, home: np.ndarray | None = None) -> np.ndarray:
     if home is not None and (home >= 0).any():
         s = State(g, _from_home(g, home))
@@ -109,8 +123,8 @@ def _gridkit_piece(g: GraphArrays, bounds: Bounds, st: EngineSettings, home: np.
         ks = ks[1:2] or ks
     seeds = [st.seed + i for i in range(st.seeds)] if g.n <= st.seeds_max_blocks else [st.seed]
 
-    def attempt(k: int, attempt_seed: int, min_parts: int) -> np.ndarray:
-        return _attempt(g, bounds, st, k, attempt_seed, min_parts)
+    def attempt(k: int, attempt_seed: int, min_parts: int, blind: bool = False) -> np.ndarray:
+        return _attempt(g, bounds, st, k, attempt_seed, min_parts, blind)
 
     def polish(labels: np.ndarray, attempt_seed: int) -> np.ndarray:
         return _polish(g, bounds, st, labels, attempt_seed)
@@ -123,6 +137,12 @@ def _gridkit_piece(g: GraphArrays, bounds: Bounds, st: EngineSettings, home: np.
                 break
             labels = attempt(k, a, min_parts)
             done.append((score_labels(g, labels, bounds), a, labels))
+        if (done and min(d[0][0] for d in done) > 0) or (min_parts == 0 and _spare_part(done, g, bounds)):
+            # Every start left a part out of bounds, or one part more than the households need:
+            # one start per count blind to the cut costs.
+            for k in sorted({k for k, _ in tries}):
+                labels = attempt(k, seeds[0], min_parts, blind=True)
+                done.append((score_labels(g, labels, bounds), seeds[0], labels))
         # Pair steps are the costly part: only the most promising attempts get them.
         done.sort(key=lambda d: _key(d[0], prefer))
         if st.pairs is not None:
