@@ -120,6 +120,7 @@ def read_area(
     from_gcj02: bool = False,
     profile: Profile | str | None = None,
     hull_buffer_m: float | None = None,
+    within: tuple[gpd.GeoDataFrame, str] | None = None,
 ) -> Area:
     """Read and clean an input area from a file or folder.
 
@@ -135,6 +136,10 @@ def read_area(
         Whose ``[cleaning]`` rules and ``blocks.hull_buffer_m`` apply (default: ``default``).
     hull_buffer_m : float, optional
         Buffer around the buildings' hull when there is no boundary layer (default: the profile's).
+    within : (GeoDataFrame, str), optional
+        Polygons whose union is the area to divide instead of the input's boundary (the grids of a
+        division made elsewhere, :mod:`gridkit.adopt`), and what messages call them; the input
+        boundary's ``name`` and ``code`` still title the area.
 
     Returns
     -------
@@ -156,7 +161,15 @@ def read_area(
         where, digest = postgis.redact(str(path)), postgis.layers_hash(layers)
     else:
         where, digest = str(Path(path)), _file_hash(Path(path))
-    area = area_from_layers(layers, where=where, from_gcj02=from_gcj02, profile=profile, hull_buffer_m=hull_buffer_m)
+    boundary_where = None
+    if within is not None:
+        polygons, boundary_where = within
+        given = layers.get("boundary")
+        labels = {col: [_boundary_label(given, col)] for col in ("name", "code")} if given is not None else {}
+        layers = {**layers, "boundary": gpd.GeoDataFrame(labels, geometry=[shapely.union_all(shapely.make_valid(
+            polygons.geometry.values.to_numpy()))], crs=polygons.crs)}
+    area = area_from_layers(layers, where=where, from_gcj02=from_gcj02, profile=profile, hull_buffer_m=hull_buffer_m,
+                            boundary_where=boundary_where)
     return Area(**{**area.__dict__, "source": where, "source_hash": digest})
 
 
@@ -167,8 +180,10 @@ def area_from_layers(
     from_gcj02: bool = False,
     profile: Profile | str | None = None,
     hull_buffer_m: float | None = None,
+    boundary_where: str | None = None,
 ) -> Area:
-    """Build an :class:`Area` from in-memory layers (see :func:`read_area`)."""
+    """Build an :class:`Area` from in-memory layers (see :func:`read_area`); ``boundary_where`` is what
+    messages call the boundary (default: the ``boundary`` layer)."""
     rules = profile if isinstance(profile, Profile) else load_profile(profile or "default")
     clean = rules.cleaning
     hull_buffer_m = rules.blocks.hull_buffer_m if hull_buffer_m is None else hull_buffer_m
@@ -192,7 +207,8 @@ def area_from_layers(
                                 clean.min_footprint_m2)
     if len(buildings) == 0:
         raise InputError(f"{here}: {_no_footprint(layers['buildings'], clean.min_footprint_m2)}")
-    boundary = _boundary(layers.get("boundary"), buildings, hull_buffer_m, f"{where}, layer 'boundary'", log)
+    boundary = _boundary(layers.get("boundary"), buildings, hull_buffer_m,
+                         boundary_where or f"{where}, layer 'boundary'", log)
     name, code = (_boundary_label(layers["boundary"], col) for col in ("name", "code")) \
         if "boundary" in layers else ("", "")
     inside = _inside(buildings, boundary, log, clean.inside_share)
@@ -200,7 +216,8 @@ def area_from_layers(
         gap = shapely.distance(boundary, shapely.union_all(buildings.geometry.values))
         why = f"the nearest is {gap / 1000:.3g} km from it: are both layers' CRS right?" if gap > 0 else \
             f"none has {clean.inside_share:.0%} of its footprint inside (cleaning.inside_share)"
-        raise InputError(f"{here}: no building lies inside the boundary (layer 'boundary'); {why}")
+        inside_of = boundary_where or "layer 'boundary'"
+        raise InputError(f"{here}: no building lies inside the boundary ({inside_of}); {why}")
     buildings = _merge_duplicates(inside, log, clean.duplicate_overlap)
     buildings["building_id"] = _building_ids(buildings)
 

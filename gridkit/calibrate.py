@@ -26,6 +26,7 @@ import pandas as pd
 import shapely
 
 from .errors import InputError
+from .existing import LEVEL_LAYERS
 from .geometry import largest_overlap
 from .io.tables import read_table
 from .register import COLUMN_ALIASES as REGISTER_ALIASES, counts
@@ -47,11 +48,14 @@ _NAME_ENDINGS = ("社区居民委员会", "居民委员会", "社区居委会", 
 @dataclass(frozen=True)
 class Totals:
     """Known totals: ``rows`` has ``code``, ``name`` (text, ``""`` for the whole area),
-    ``households`` and ``population`` (float, NaN when not given), ``row``."""
+    ``households`` and ``population`` (float, NaN when not given), ``row``; one per existing unit of
+    ``level`` (``community`` from a totals file; ``grid`` for the grids of an adopted division,
+    :mod:`gridkit.adopt`)."""
 
     rows: pd.DataFrame
     source: str = ""
     log: list[tuple[str, str]] = field(default_factory=list)
+    level: str = "community"
 
     @property
     def whole_area(self) -> bool:
@@ -112,10 +116,11 @@ def _units(totals: Totals, buildings: gpd.GeoDataFrame, existing: gpd.GeoDataFra
     """Per building, the index of the total it falls under (-1: none), and each total's label."""
     if totals.whole_area:
         return np.zeros(len(buildings), dtype=np.int64), [WHOLE_AREA]
-    units = existing[existing["level"] == "community"].reset_index(drop=True) if existing is not None else None
+    level = totals.level
+    units = existing[existing["level"] == level].reset_index(drop=True) if existing is not None else None
     if units is None or len(units) == 0:
-        raise InputError(f"{totals.source}: totals per community need the existing communities (--existing PLAN, "
-                         "or an 'existing' input layer with level 'community')")
+        raise InputError(f"{totals.source}: totals per {level} need the existing {LEVEL_LAYERS[level]} "
+                         f"(--existing PLAN, or an 'existing' input layer with level '{level}')")
     codes = units["code"].astype(str).str.strip()
     names = units["name"].astype(str).map(_name_key)
     number = {int(c): i for i, c in enumerate(codes) if c.isdigit()}  # a spreadsheet drops leading zeros
@@ -128,7 +133,7 @@ def _units(totals: Totals, buildings: gpd.GeoDataFrame, existing: gpd.GeoDataFra
             known = ", ".join(f"{c} {n}".strip() for c, n in zip(codes, units["name"], strict=True))
             what = f"code '{rec.code}'" if rec.code else f"name '{rec.name}'"
             problem = "matches no" if len(hit) == 0 else "matches more than one"
-            raise InputError(f"{totals.source}: row {rec.row}: community {what} {problem} existing community "
+            raise InputError(f"{totals.source}: row {rec.row}: {level} {what} {problem} existing {level} "
                              f"(have: {known})")
         which.append(int(hit[0]))
         labels.append(f"{codes[hit[0]]} {units['name'].iat[hit[0]]}".strip())

@@ -21,7 +21,7 @@ import dataclasses
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .area import read_area
+from .area import Area, read_area
 from .calibrate import read_totals
 from .existing import read_existing
 from .io import postgis
@@ -29,12 +29,13 @@ from .io.write import check_output, read_plan, write_plan
 from .plan import Plan, partition
 from .profile import Profile, load_profile
 from .progress import Progress, stages
-from .register import match_register, read_register, unmatched_path, write_unmatched
+from .register import Register, RegisterMatch, match_register, read_register, unmatched_path, write_unmatched
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["partition_file", "map_file", "report_file", "PLAN_SUFFIXES", "MAP_SUFFIXES", "REPORT_SUFFIXES"]
+__all__ = ["partition_file", "adopt_file", "map_file", "report_file", "PLAN_SUFFIXES", "MAP_SUFFIXES",
+           "REPORT_SUFFIXES"]
 
 PLAN_SUFFIXES = (".gpkg",)
 MAP_SUFFIXES = (".png", ".pdf", ".svg")
@@ -99,11 +100,7 @@ def partition_file(
     InputError
         A bad input or an output that is not a plan file or would overwrite an input.
     """
-    inputs = [p for p in (input_path, households, totals, existing) if p is not None]
-    if isinstance(profile, str) and profile.lower().endswith(".toml"):
-        inputs.append(profile)
-    register_out = None if households is None or postgis.is_postgis(output) else unmatched_path(output)
-    check_output(output, PLAN_SUFFIXES, inputs=inputs, also=[register_out] if register_out else ())
+    register_out = _check_plan_output(output, [input_path, households, totals, existing], profile, households)
     steps = stages(progress, FILE_STAGES)
     next(steps)
     prof = (profile if isinstance(profile, Profile) else load_profile(profile)).with_seed(seed).with_prefer(prefer)
@@ -113,19 +110,103 @@ def partition_file(
     area = read_area(input_path, from_gcj02=from_gcj02, profile=prof)
     if existing is not None:
         area = dataclasses.replace(area, existing=read_existing(existing).to_crs(area.crs))
-    match = match_register(area.buildings, register, fuzzy_min_ratio=prof.households.register_fuzzy_min_ratio) \
-        if register is not None else None
+    match = _match(area, register, prof)
     _, step = next(steps)
     plan = partition(area, prof, register=match, totals=known, progress=step)
     _, step = next(steps)
+    _write(plan, output, match, register_out)
+    next(steps, None)
+    return plan
 
+
+def adopt_file(
+    grids_path: str | Path,
+    input_path: str | Path,
+    output: str | Path,
+    *,
+    layer: str | None = None,
+    code_column: str | None = None,
+    name_column: str | None = None,
+    households_column: str | None = None,
+    community_column: str | None = None,
+    profile: Profile | str = "default",
+    households: str | Path | None = None,
+    from_gcj02: bool = False,
+    progress: Progress | None = None,
+) -> Plan:
+    """Make a gridkit plan of a grid layer another tool drew (:mod:`gridkit.adopt`) and write it.
+
+    Parameters
+    ----------
+    grids_path : str or Path
+        The grid layer's file (any GDAL source); ``layer`` names its layer in a multi-layer source.
+    input_path : str or Path
+        The area's input (buildings, roads, …), as for :func:`partition_file`.
+    output : str or Path
+        The plan ``.gpkg`` (or PostGIS URL), never one of the inputs.
+    code_column, name_column, households_column, community_column : str, optional
+        The grid layer's columns (default: the first with a usual name, :data:`gridkit.adopt.COLUMN_ALIASES`).
+    profile : Profile or str
+    households : str or Path, optional
+        A household register for the buildings (its unmatched rows written beside a file plan).
+    from_gcj02 : bool
+        The input's longitude/latitude are GCJ-02.
+    progress : callable, optional
+
+    Returns
+    -------
+    Plan
+        The plan as written.
+
+    Raises
+    ------
+    InputError
+        A bad grid layer or input, or an output that would overwrite an input.
+    """
+    from .adopt import adopt, read_grids
+
+    register_out = _check_plan_output(output, [grids_path, input_path, households], profile, households)
+    steps = stages(progress, FILE_STAGES)
+    next(steps)
+    prof = profile if isinstance(profile, Profile) else load_profile(profile)
+    grids = read_grids(grids_path, layer=layer, code_column=code_column, name_column=name_column,
+                       households_column=households_column, community_column=community_column)
+    register = read_register(households) if households is not None else None
+    area = read_area(input_path, from_gcj02=from_gcj02, profile=prof,
+                     within=(grids.units, f"the grids of {grids.source}"))
+    match = _match(area, register, prof)
+    _, step = next(steps)
+    plan = adopt(area, grids, prof, register=match, progress=step)
+    _, step = next(steps)
+    _write(plan, output, match, register_out)
+    next(steps, None)
+    return plan
+
+
+def _check_plan_output(output: str | Path, inputs: list[str | Path | None], profile: Profile | str,
+                       households: str | Path | None) -> Path | None:
+    """Refuse a plan output that is not one or would replace an input (a profile file included); returns
+    where the register's unmatched rows go."""
+    given = [p for p in inputs if p is not None]
+    if isinstance(profile, str) and profile.lower().endswith(".toml"):
+        given.append(profile)
+    register_out = None if households is None or postgis.is_postgis(output) else unmatched_path(output)
+    check_output(output, PLAN_SUFFIXES, inputs=given, also=[register_out] if register_out else ())
+    return register_out
+
+
+def _match(area: Area, register: Register | None, profile: Profile) -> RegisterMatch | None:
+    return match_register(area.buildings, register, fuzzy_min_ratio=profile.households.register_fuzzy_min_ratio) \
+        if register is not None else None
+
+
+def _write(plan: Plan, output: str | Path, match: RegisterMatch | None, register_out: Path | None) -> None:
+    """Write the plan atomically, the register's unmatched rows beside it just before it appears."""
     def unmatched(_: object) -> None:
         if match is not None and register_out is not None:
             write_unmatched(match, register_out)
 
     write_plan(plan, output, before_rename=unmatched)
-    next(steps, None)
-    return plan
 
 
 def map_file(plan_path: str | Path, output: str | Path, *, community: str | None = None, all_sheets: bool = False,

@@ -14,7 +14,7 @@ from pyproj import CRS
 from ..errors import InputError
 from . import postgis
 
-__all__ = ["LAYERS", "Mask", "read_layer", "read_layers"]
+__all__ = ["LAYERS", "Mask", "read_layer", "read_layers", "dbf_encoding"]
 
 #: Layer names gridkit understands (DESIGN.md inputs).
 LAYERS = ("boundary", "roads", "buildings", "barriers", "existing", "landuse", "pois")
@@ -38,12 +38,52 @@ def read_layer(path: Path, layer: str | None, where: str, mask: Mask | None = No
     # A GeoSeries mask is reprojected to the layer's CRS by geopandas; GDAL uses the source's spatial index.
     region = None if mask is None else gpd.GeoSeries([mask[0]], crs=mask[1])
     try:
-        frame = gpd.read_file(path, layer=layer, engine="pyogrio", mask=region)
+        frame = gpd.read_file(path, layer=layer, engine="pyogrio", mask=region, encoding=dbf_encoding(path))
     except Exception as exc:  # GDAL raises many types; the user needs one line
         raise InputError(f"{where}: cannot be read: {str(exc).splitlines()[0]}") from exc
     if not isinstance(frame, gpd.GeoDataFrame):
         raise InputError(f"{where}: has no geometry column (a table, not a map layer)")
     return frame
+
+
+def dbf_encoding(path: Path) -> str | None:
+    """The encoding of a Shapefile's attributes when it does not say and GDAL would misread them.
+
+    GDAL reads a ``.dbf`` without a ``.cpg`` (and without a code page in its header) as ISO-8859-1,
+    which turns Chinese column names and values into mojibake (``编码`` → ``±àÂë``). Then the
+    header and the first records are looked at: UTF-8 when they are valid UTF-8; GB18030 (a
+    superset of GBK and GB2312, what Chinese GIS software writes) when they decode as GB18030 and
+    every run of non-ASCII bytes has an even length, as two-byte Chinese characters do (in Latin-1
+    text an accented letter mostly stands alone between ASCII letters: ``Mäkelänkatu`` stays Latin-1).
+    None: let GDAL decide (any other file, a ``.cpg`` present, plain ASCII, anything else).
+    """
+    path = Path(path)
+    dbf = path.with_suffix(".dbf")
+    if path.suffix.lower() != ".shp" or not dbf.exists() or path.with_suffix(".cpg").exists():
+        return None
+    try:
+        if pyogrio.read_info(path).get("encoding") != "ISO-8859-1":
+            return None
+    except Exception:  # noqa: BLE001 - unreadable: read_file says why
+        return None
+    raw = dbf.read_bytes()[32: 1 << 16]
+    raw = raw[: len(raw) - 4]  # a character may be cut at the end of the sample
+    if raw.isascii():
+        return None
+    if _decodes(raw, "utf-8"):
+        return "utf-8"
+    runs = [len(m.group()) for m in re.finditer(rb"[\x80-\xff]+", raw)]
+    if _decodes(raw, "gb18030") and all(n % 2 == 0 for n in runs):
+        return "gb18030"
+    return None
+
+
+def _decodes(raw: bytes, encoding: str) -> bool:
+    try:
+        raw.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _list_layers(path: Path) -> list[str]:
