@@ -38,20 +38,35 @@ def overlap_pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray,
     >>> ia.tolist(), ib.tolist(), area.tolist()
     ([0], [0], [2.0])
     """
+    ia, ib, inside = _pairs(a, b)
+    return ia, ib, _shared_area(np.asarray(a, dtype=object), np.asarray(b, dtype=object), ia, ib, inside)
+
+
+def _pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Intersecting pairs (sorted by ``ia``) and whether ``b`` contains ``a`` in each."""
     a = np.asarray(a, dtype=object)
     b = np.asarray(b, dtype=object)
     if len(a) == 0 or len(b) == 0:
         empty = np.array([], dtype=np.int64)
-        return empty, empty, np.array([], dtype=float)
+        return empty, empty, np.array([], dtype=bool)
     ia, ib = shapely.STRtree(b).query(a, predicate="intersects")
-    area = np.zeros(len(ia))
-    # A part wholly inside its match shares all of its area: no overlay needed.
     shapely.prepare(b)
-    inside = shapely.contains(b[ib], a[ia])
+    return ia, ib, shapely.contains(b[ib], a[ia])
+
+
+def _shared_area(a: np.ndarray, b: np.ndarray, ia: np.ndarray, ib: np.ndarray, inside: np.ndarray) -> np.ndarray:
+    """Area of each pair's intersection, with an overlay only where it is needed.
+
+    A geometry wholly inside its match shares all of its area, and one that only
+    touches it (a neighbour along an edge: most pairs of a tiling) shares none;
+    both are prepared predicates of ``b``, several times cheaper than an overlay.
+    """
+    area = np.zeros(len(ia))
     area[inside] = shapely.area(a[ia[inside]])
-    rest = ~inside
+    rest = np.flatnonzero(~inside)
+    rest = rest[~shapely.touches(b[ib[rest]], a[ia[rest]])]
     area[rest] = shapely.area(shapely.intersection(a[ia[rest]], b[ib[rest]]))
-    return ia, ib, area
+    return area
 
 
 def largest_overlap(a: np.ndarray, b: np.ndarray, min_share: float = 0.0, *,
@@ -89,20 +104,22 @@ def largest_overlap(a: np.ndarray, b: np.ndarray, min_share: float = 0.0, *,
     [0, -1]
     """
     a = np.asarray(a, dtype=object)
+    b = np.asarray(b, dtype=object)
     out = np.full(len(a), -1, dtype=np.int64)
-    ia, ib, area = overlap_pairs(a, b)
+    ia, ib, inside = _pairs(a, b)
     if len(ia) == 0:
         return out
+    area = _shared_area(a, b, ia, ib, inside)
     own = shapely.area(a[ia])
     point = own == 0
     share = np.where(point, 0.0, area / np.where(point, 1.0, own))
     if point.any():
-        share[point] = shapely.within(a[ia[point]], np.asarray(b, dtype=object)[ib[point]]).astype(float)
+        share[point] = shapely.within(a[ia[point]], b[ib[point]]).astype(float)
     keep = share >= min_share if min_share > 0 else ~point | (share > 0)
     ia, ib, area = ia[keep], ib[keep], area[keep]
     if len(ia) == 0:
         return out
-    rank = -area if prefer == "largest" else shapely.area(np.asarray(b, dtype=object)[ib])
+    rank = -area if prefer == "largest" else shapely.area(b[ib])
     order = np.lexsort((ib, rank, ia))
     ia, ib = ia[order], ib[order]
     first = np.r_[True, ia[1:] != ia[:-1]]
