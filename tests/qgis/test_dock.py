@@ -81,8 +81,23 @@ def assert_invariants(dock) -> None:
         assert int(g["households"]) == int(hh[own == fid].sum()), g["code"]
 
 
+def small_target(dock) -> int:
+    """The grid with the fewest households that a neighbour can give a block to (see neighbour_block)."""
+    grids = grids_of(dock.layer)
+    for fid in sorted(grids, key=lambda f: (grids[f]["households"], f)):
+        if _neighbour_block(dock, fid) is not None:
+            return fid
+    raise AssertionError("no grid can receive a block from a neighbour")
+
+
 def neighbour_block(dock, target: int) -> str:
     """A populated block next to grid ``target`` (sharing an edge), in a grid of several blocks."""
+    block = _neighbour_block(dock, target)
+    assert block is not None
+    return block
+
+
+def _neighbour_block(dock, target: int) -> str | None:
     grids = grids_of(dock.layer)
     geoms, hh, ids = blocks_of(dock)
     own = owner(grids, geoms)
@@ -98,8 +113,7 @@ def neighbour_block(dock, target: int) -> str:
         shared = shapely.length(shapely.intersection(shapely.boundary(b), shapely.boundary(t)))
         if shared > 10 and (best is None or shared > best[0]):
             best = (shared, ids[i])
-    assert best is not None
-    return best[1]
+    return None if best is None else best[1]
 
 
 def test_open_shows_statistics_and_no_violation(dock):
@@ -114,7 +128,7 @@ def test_open_shows_statistics_and_no_violation(dock):
 def test_move_block_then_undo_and_redo(dock):
     layer = dock.layer
     before = grids_of(layer)
-    target = min(before, key=lambda f: before[f]["households"])
+    target = small_target(dock)
     block = neighbour_block(dock, target)
     dock.move_blocks([block], target)
     idle(dock)
@@ -138,7 +152,7 @@ def test_pick_tool_click_moves_the_block(dock):
     from qgis.PyQt.QtCore import QEvent, QPoint, Qt
 
     before = grids_of(dock.layer)
-    target = min(before, key=lambda f: before[f]["households"])
+    target = small_target(dock)
     dock.layer.selectByIds([target])
     block = neighbour_block(dock, target)
     canvas = dock.canvas
@@ -324,7 +338,7 @@ def test_save_writes_a_valid_plan(dock, plan_copy):
     from qgis.core import QgsVectorLayer
 
     before = grids_of(dock.layer)
-    target = min(before, key=lambda f: before[f]["households"])
+    target = small_target(dock)
     block = neighbour_block(dock, target)
     dock.move_blocks([block], target)
     idle(dock)
@@ -387,8 +401,7 @@ def test_save_after_every_kind_of_edit_validates(dock, plan_copy):
     g = grids_of(layer)
     fid = max(g, key=lambda f: g[f]["geom"].area)
     steps = [
-        ("move", lambda: dock.move_blocks([neighbour_block(dock, min(g, key=lambda f: g[f]["households"]))],
-                                          min(g, key=lambda f: g[f]["households"]))),
+        ("move", lambda: dock.move_blocks([neighbour_block(dock, small_target(dock))], small_target(dock))),
         ("split line", lambda: dock.split_line(fid, _two_block_line(dock, fid))),
         ("lock", lambda: dock.set_locked([sorted(grids_of(layer))[0]], True)),
         ("split into", lambda: dock.split_into(max(grids_of(layer), key=lambda f: (
@@ -415,7 +428,7 @@ def test_layer_removal_and_project_close_raise_nothing(dock, plan_copy):
     sys.excepthook = lambda *exc: errors.append(exc)
     try:
         g = grids_of(dock.layer)
-        target = min(g, key=lambda f: g[f]["households"])
+        target = small_target(dock)
         dock.move_blocks([neighbour_block(dock, target)], target)  # an unsaved edit in the layer
         idle(dock)
         QgsProject.instance().removeMapLayer(dock.layer.id())
@@ -671,7 +684,7 @@ def test_scenarios_save_as_compare_and_switch_back(dock, plan_copy):
     assert dock.scenario_combo.currentData() == "方案A" and dock.scenario_combo.currentText() == "✓ 方案A"
     assert not dock.layer.isModified()  # saving a scenario leaves the plan's layers alone
 
-    target = min(a, key=lambda f: a[f]["households"])
+    target = small_target(dock)
     block = neighbour_block(dock, target)
     giver = next(f for f, g in a.items() if g["geom"].contains(
         next(shapely.from_wkb(bytes(b.geometry().asWkb())).representative_point()
