@@ -320,6 +320,10 @@ def _clean_polygons(gdf: gpd.GeoDataFrame, where: str, log: list, name: str, min
     # make_valid may return collections; keep their polygonal parts only.
     gdf = gdf.explode(index_parts=True)
     kept = shapely.get_type_id(gdf.geometry.values) == 3
+    features = gdf.index.get_level_values(0)
+    not_polygons = features.nunique() - features[kept].nunique()
+    if not_polygons:
+        log.append((f"{name}_not_polygons_left_out", str(not_polygons)))
     gdf = gdf[kept]
     multipart = gdf.index.get_level_values(1) > 0
     parts = gdf.index.get_level_values(0)
@@ -387,12 +391,18 @@ def _merge_duplicates(buildings: gpd.GeoDataFrame, log: list, overlap: float) ->
     union = shapely.area(geoms[left]) + shapely.area(geoms[right]) - inter
     dup = inter >= overlap * union
     drop = np.unique(right[dup])
-    # The kept copy takes any household figure the dropped copy had.
+    # The kept copy takes any household figure the dropped copy had; two different figures are logged.
     if "households" in buildings and dup.any():
-        hh = buildings["households"]
+        hh, feature = buildings["households"], buildings["_feature"]
+        differ = []
         for keep_i, drop_i in zip(left[dup], right[dup], strict=True):
             if pd.isna(hh.iat[keep_i]) and not pd.isna(hh.iat[drop_i]):
                 buildings.iat[keep_i, buildings.columns.get_loc("households")] = buildings["households"].iat[drop_i]
+            elif not pd.isna(hh.iat[drop_i]) and hh.iat[keep_i] != hh.iat[drop_i]:
+                differ.append(f"feature {feature.iat[keep_i]} ({hh.iat[keep_i]:g}) kept over feature "
+                              f"{feature.iat[drop_i]} ({hh.iat[drop_i]:g})")
+        if differ:
+            log.append(("buildings_duplicates_households_differ", listed(differ, 10)))
     if len(drop):
         log.append(("buildings_duplicates_merged", str(len(drop))))
     return buildings.drop(index=buildings.index[drop]).reset_index(drop=True)

@@ -45,6 +45,7 @@ class Case:
     output: Path | None = None  # the file the command writes (must not appear on failure)
     check: Callable[[Path], str] | None = None  # for ok: returns "" or what is wrong with the output
     keep: list[Path] = field(default_factory=list)  # files whose bytes must not change
+    after: Callable[[], object] | None = None  # undoes what the variant did outside its files
 
 
 def layers(src: Path = HK) -> dict[str, gpd.GeoDataFrame]:
@@ -704,6 +705,191 @@ def f_report_bad_roster(d: Path) -> Case:
                 output=out)
 
 
+# ---------------------------------------------------------------- third sweep
+
+def v_kml_buildings(d: Path) -> Case:
+    src = d / "buildings.kml"
+    pyogrio.write_dataframe(layers()["buildings"][["id", "name", "geometry"]], src, driver="KML")
+    return partition(src, d / "plan.gpkg", expect="ok")
+
+
+def v_mixed_geometry_buildings(d: Path) -> Case:
+    """A few points (entrances, labels) among the footprints: left out and counted."""
+    f = layers()
+    b = f["buildings"]
+    pts = b.iloc[:3].copy()
+    pts = pts.set_geometry(shapely.point_on_surface(pts.geometry.values))
+    f["buildings"] = pd.concat([b, pts], ignore_index=True)
+    src = d / "in.gpkg"
+    for n, g in f.items():
+        pyogrio.write_dataframe(g, src, layer=n, geometry_type="Unknown" if n == "buildings" else None)
+
+    def check(plan: Path) -> str:
+        return "" if _log(plan).get("log.buildings_not_polygons_left_out") == "3" else \
+            "points in the buildings layer not counted in the run log"
+    return partition(src, d / "plan.gpkg", expect="ok", check=check)
+
+
+def f_shapefile_without_shx(d: Path) -> Case:
+    folder = _shapefiles(d, names=("buildings",))
+    (folder / "buildings.shx").unlink()
+    return partition(folder / "buildings.shp", d / "plan.gpkg", expect="fail", message=".shx file is missing")
+
+
+def f_shapefile_without_dbf(d: Path) -> Case:
+    folder = _shapefiles(d, names=("buildings",))
+    (folder / "buildings.dbf").unlink()
+    return partition(folder, d / "plan.gpkg", expect="fail", message=".dbf file is missing")
+
+
+def f_shapefile_garbage_prj(d: Path) -> Case:
+    folder = _shapefiles(d, names=("buildings",))
+    (folder / "buildings.prj").write_text("this is no projection", encoding="utf-8")
+    return partition(folder / "buildings.shp", d / "plan.gpkg", expect="fail", message="coordinate reference system")
+
+
+def f_geojson_no_features(d: Path) -> Case:
+    src = d / "buildings.geojson"
+    src.write_text('{"type": "FeatureCollection", "features": []}', encoding="utf-8")
+    return partition(src, d / "plan.gpkg", expect="fail", message="no features")
+
+
+def f_register_key_column_missing(d: Path) -> Case:
+    reg = d / "register.csv"
+    reg.write_bytes(_register().to_csv(index=False).encode("gbk"))
+    return partition(HK, d / "plan.gpkg", "--households", str(reg), "--key-column", "楼宇代码", expect="fail",
+                     message="楼宇代码")
+
+
+def f_output_is_a_user_geopackage(d: Path) -> Case:
+    """``-o`` naming a GeoPackage that is not a plan (a base map, another project's data): never replaced."""
+    mine = d / "城市底图.gpkg"
+    shutil.copy(BUND, mine)
+    return partition(HK, mine, expect="fail", message="not a gridkit plan", keep=[mine])
+
+
+def f_output_is_a_text_file(d: Path) -> Case:
+    mine = d / "notes.gpkg"
+    mine.write_text("my notes", encoding="utf-8")
+    return partition(HK, mine, expect="fail", message="not a gridkit plan", keep=[mine])
+
+
+def f_batch_output_is_input(d: Path) -> Case:
+    city = d / "city.gpkg"
+    shutil.copy(HK, city)
+    return Case(["batch", str(city), "-o", str(city), "--office-column", "name"], expect="fail",
+                message="is also an input", keep=[city])
+
+
+def f_batch_output_is_a_user_geopackage(d: Path) -> Case:
+    mine = d / "底图.gpkg"
+    shutil.copy(BUND, mine)
+    return Case(["batch", str(HK), "-o", str(mine), "--office-column", "name"], expect="fail",
+                message="not a gridkit plan", keep=[mine])
+
+
+def f_register_header_elsewhere(d: Path) -> Case:
+    reg = d / "register.csv"
+    reg.write_bytes("尖沙咀住户登记\n名称,户数\n半岛酒店,0\n".encode("gbk"))
+    return partition(HK, d / "plan.gpkg", "--households", str(reg), expect="fail", message="row 2 has: 名称, 户数")
+
+
+def v_single_building(d: Path) -> Case:
+    f = layers()
+    b = f["buildings"]
+    one = b[b["building"] == "apartments"].iloc[:1] if (b["building"] == "apartments").any() else b.iloc[:1]
+    return partition(write_gpkg(d / "in.gpkg", {"buildings": one}), d / "plan.gpkg", expect="ok")
+
+
+def v_two_buildings_far_apart(d: Path) -> Case:
+    b = layers()["buildings"]
+    two = pd.concat([b.iloc[:1], b.iloc[-1:]], ignore_index=True)
+    return partition(write_gpkg(d / "in.gpkg", {"buildings": two}), d / "plan.gpkg", expect="ok")
+
+
+def v_no_households_at_all(d: Path) -> Case:
+    f = layers()
+    f["buildings"] = f["buildings"].assign(households=0)
+    return partition(write_gpkg(d / "in.gpkg", f), d / "plan.gpkg", expect="ok")
+
+
+def v_one_huge_building(d: Path) -> Case:
+    f = layers()
+    hh = pd.Series([None] * len(f["buildings"]), dtype=object)
+    hh.iloc[7] = 5000
+    f["buildings"] = f["buildings"].assign(households=hh)
+    return partition(write_gpkg(d / "in.gpkg", f), d / "plan.gpkg", expect="ok")
+
+
+def v_roads_all_tunnels(d: Path) -> Case:
+    f = layers()
+    f["roads"] = f["roads"].assign(tunnel="yes")
+    return partition(write_gpkg(d / "in.gpkg", f), d / "plan.gpkg", expect="ok")
+
+
+def v_overlapping_buildings(d: Path) -> Case:
+    """Footprints drawn over each other (a podium and its tower, two surveys), not duplicates."""
+    f = layers()
+    b = f["buildings"]
+    over = b.iloc[:30].copy()
+    over = over.set_geometry(shapely.transform(over.geometry.values, lambda c: c + [0.00008, 0.0]))
+    over["id"] = over["id"].astype(str) + "b"
+    f["buildings"] = pd.concat([b, over], ignore_index=True)
+    return partition(write_gpkg(d / "in.gpkg", f), d / "plan.gpkg", expect="ok")
+
+
+def v_boundary_two_pieces(d: Path) -> Case:
+    f = layers()
+    g = f["boundary"].geometry.iloc[0]
+    x0, y0, x1, y1 = g.bounds
+    mid = (x0 + x1) / 2
+    pieces = [g.intersection(shapely.box(x0, y0, mid - 0.0005, y1)), g.intersection(shapely.box(mid + 0.0005, y0, x1, y1))]
+    f["boundary"] = gpd.GeoDataFrame({"name": ["西片", "东片"]}, geometry=pieces, crs=f["boundary"].crs)
+    return partition(write_gpkg(d / "in.gpkg", f), d / "plan.gpkg", expect="ok")
+
+
+def v_duplicates_with_two_counts(d: Path) -> Case:
+    """The same footprint twice with different households: one is kept, and the run log says which."""
+    f = layers()
+    b = f["buildings"].assign(households=pd.Series([None] * len(f["buildings"]), dtype=object))
+    b.loc[3, "households"] = 30
+    dup = b.iloc[3:4].assign(households=20, id="copy")
+    f["buildings"] = pd.concat([b, dup], ignore_index=True)
+
+    def check(plan: Path) -> str:
+        said = _log(plan).get("log.buildings_duplicates_households_differ", "")
+        return "" if "30" in said and "20" in said else "the two figures of a duplicated building not in the log"
+    return partition(write_gpkg(d / "in.gpkg", f), d / "plan.gpkg", expect="ok", check=check)
+
+
+def _immutable(folder: Path, on: bool) -> None:
+    """``chattr +i``: a folder nobody may write in, root included (a read-only share, a locked disk)."""
+    subprocess.run(["chattr", "+i" if on else "-i", str(folder)], check=True)
+
+
+def f_output_folder_not_writable(d: Path) -> Case:
+    locked = d / "locked"
+    locked.mkdir()
+    _immutable(locked, True)
+    return partition(HK, locked / "plan.gpkg", expect="fail", message="cannot write in the folder",
+                     after=lambda: _immutable(locked, False))
+
+
+def f_map_folder_not_writable(d: Path) -> Case:
+    plan = _plan_copy(d)
+    locked = d / "locked"
+    locked.mkdir()
+    _immutable(locked, True)
+    out = locked / "m.png"
+    return Case(["map", str(plan), "-o", str(out)], expect="fail", message="cannot write in the folder", output=out,
+                after=lambda: _immutable(locked, False))
+
+
+def v_output_replaces_a_plan(d: Path) -> Case:
+    """Running again over the plan of an earlier run replaces it (that is what a plan file is for)."""
+    return partition(HK, _plan_copy(d), expect="ok")
+
+
 VARIANTS: dict[str, Callable[[Path], Case]] = {
     name.split("_", 1)[1]: fn for name, fn in list(globals().items()) if name[:2] in ("v_", "f_") and callable(fn)}
 
@@ -737,7 +923,11 @@ def run_variant(name: str, folder: Path, *, full: bool = True) -> Outcome:
     kept = {p: p.read_bytes() for p in case.keep}
     before = {p for p in folder.rglob("*")}
     existed = case.output is not None and case.output.exists()
-    done = gridkit(*case.args)
+    try:
+        done = gridkit(*case.args)
+    finally:
+        if case.after is not None:
+            case.after()
     tb = "Traceback" in done.stderr
     written = case.output is not None and case.output.exists() and not existed
     problem = ""

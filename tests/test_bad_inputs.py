@@ -14,3 +14,19 @@ def test_input_variant(name, tmp_path):
     outcome = run_variant(name, tmp_path, full=name in ("chinese_columns", "shapefiles_gbk"))
     assert not outcome.traceback, outcome.stderr
     assert outcome.problem == "", f"{outcome.problem}\n{outcome.stderr}"
+
+
+def test_a_folder_nobody_may_write_in_is_an_input_error_for_library_callers_too(hk_plan, tmp_path):
+    """``write_plan`` without ``check_output`` (a notebook): the system's refusal is one clear InputError."""
+    import gridkit
+    from input_variants import _immutable
+
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    _immutable(locked, True)
+    try:
+        with pytest.raises(gridkit.InputError, match=r"locked/plan\.gpkg: cannot be written: Operation not permitted"):
+            gridkit.write_plan(hk_plan, locked / "plan.gpkg")
+    finally:
+        _immutable(locked, False)
+    assert not list(locked.iterdir())

@@ -27,7 +27,7 @@ from pyproj import CRS
 from .. import __version__
 from ..errors import InputError
 from ..io import postgis
-from ..io.write import read_plan, write_layers_atomic
+from ..io.write import check_output, read_plan, write_layers_atomic
 from ..profile import Profile, load_profile
 from .merge import merged_layers
 from .offices import Office, find_offices
@@ -135,6 +135,10 @@ def run_batch(
     """
     started = time.time()
     report = _stages(progress)
+    inputs = [p for p in (areas, offices) if p is not None]
+    if isinstance(profile, str | Path) and str(profile).lower().endswith(".toml"):
+        inputs.append(str(profile))
+    check_output(output, (".gpkg",), inputs=inputs)
     work = _work_dir(output, work_dir)
     prof = (profile if isinstance(profile, Profile) else load_profile(profile)).with_seed(seed)
     found = find_offices(areas, offices=offices, office_column=office_column, county_code=prof.codes.county_code,
@@ -184,8 +188,6 @@ def _work_dir(output: str | Path, work_dir: str | Path | None) -> Path:
         raise InputError(f"{postgis.redact(str(output))}: a PostGIS output needs a work folder (--work-dir) "
                          "for the offices' own plans")
     out = Path(output)
-    if out.suffix.lower() != ".gpkg":
-        raise InputError(f"{out}: output must end in .gpkg or be a PostGIS URL")
     return out.with_name(out.name + ".batch")
 
 

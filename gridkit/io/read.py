@@ -20,6 +20,9 @@ __all__ = ["LAYERS", "Mask", "read_layer", "read_layers", "dbf_encoding"]
 LAYERS = ("boundary", "roads", "buildings", "barriers", "existing", "landuse", "pois")
 _VECTOR_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp", ".fgb", ".gml", ".kml", ".sqlite")
 _OSM_SUFFIXES = (".osm", ".pbf")
+#: Files a Shapefile cannot be read without (GDAL would rebuild a missing .shx beside the input, or read
+#: geometry without its attributes).
+_SHAPEFILE_PARTS = (".shx", ".dbf")
 _OSM_BARRIER_WATERWAYS = ("river", "canal")
 _OSM_BARRIER_RAILWAYS = ("rail", "light_rail", "narrow_gauge", "preserved")
 # Lines read as soft lines (profile [lines]): they divide nothing but a boundary may follow them.
@@ -37,6 +40,7 @@ def read_layer(path: Path, layer: str | None, where: str, mask: Mask | None = No
     unreadable, or a table without geometry."""
     # A GeoSeries mask is reprojected to the layer's CRS by geopandas; GDAL uses the source's spatial index.
     region = None if mask is None else gpd.GeoSeries([mask[0]], crs=mask[1])
+    _check_shapefile(path, where)
     try:
         frame = gpd.read_file(path, layer=layer, engine="pyogrio", mask=region, encoding=dbf_encoding(path))
     except Exception as exc:  # GDAL raises many types; the user needs one line
@@ -86,7 +90,19 @@ def _decodes(raw: bytes, encoding: str) -> bool:
     return True
 
 
+def _check_shapefile(path: Path, where: str) -> None:
+    """Refuse a Shapefile without the files it cannot be read without."""
+    if path.suffix.lower() != ".shp":
+        return
+    missing = [ext for ext in _SHAPEFILE_PARTS
+               if not (path.with_suffix(ext).exists() or path.with_suffix(ext.upper()).exists())]
+    if missing:
+        raise InputError(f"{where}: the Shapefile's {' and '.join(missing)} file is missing; a Shapefile is "
+                         "its .shp, .shx and .dbf files (and .prj, .cpg) together: copy them all")
+
+
 def _list_layers(path: Path) -> list[str]:
+    _check_shapefile(path, str(path))
     try:
         return [str(name) for name, _ in pyogrio.list_layers(path)]
     except Exception as exc:

@@ -33,6 +33,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputError
+from .values import listed
 
 __all__ = ["Sheet", "Table", "normalise_header", "read_sheets", "read_table", "TEXT_SUFFIXES",
            "SHEET_SUFFIXES"]
@@ -331,6 +332,7 @@ def read_table(
     skipped: list[str] = []
     columns: dict[str, str] = {}
     totals = 0
+    closest: tuple[int, str, list[str]] = (-1, "", [])  # the row most like a header: for the message
     for sheet in sheets:
         found: dict[str, int] = {}
         at = -1
@@ -340,6 +342,9 @@ def read_table(
             if _satisfied(found, required) and all(k in found for k in explicit):
                 at = r
                 break
+            cells = [c for c in sheet.cells[r] if c]
+            if len(found) > closest[0] and cells:
+                closest = (len(found), (f"sheet '{sheet.name}' " if sheet.name else "") + f"row {r + 1}", cells)
         if at < 0:
             skipped.append(sheet.name)
             continue
@@ -365,11 +370,12 @@ def read_table(
         for key, c in found.items():
             columns.setdefault(key, "/".join(labels[c]))
     if not frames:
-        wanted = " and ".join("/".join(f"'{k}'" for k in group) for group in required)
+        wanted = " and ".join("/".join(f"'{explicit.get(k, k)}'" for k in group) for group in required)
         named = "".join(f"; column '{h}' for {k} not found" for k, h in explicit.items())
         where = f" in any of its {len(sheets)} sheets" if len(sheets) > 1 else ""
+        seen = f" ({closest[1]} has: {listed(closest[2], 8)})" if closest[2] else " (it is empty)"
         raise InputError(f"{path}: {what} needs a header row (within its first {HEADER_SEARCH_ROWS} rows{where}) "
-                         f"with columns {wanted}{named}")
+                         f"with columns {wanted}{named}{seen}")
     frame = pd.concat(frames, ignore_index=True).fillna("")
     frame["row"] = frame["row"].astype(int)
     return Table(path, frame, encoding, columns, read, skipped, totals)

@@ -28,7 +28,8 @@ from .values import listed
 if TYPE_CHECKING:
     from ..plan import Plan
 
-__all__ = ["write_plan", "read_plan", "rewrite_layers", "atomic_path", "check_output", "PLAN_LAYERS"]
+__all__ = ["write_plan", "read_plan", "rewrite_layers", "atomic_path", "check_output", "is_plan_file",
+           "PLAN_LAYERS"]
 
 PLAN_LAYERS = ("grids", "blocks", "buildings", "area", "roads", "barriers", "metrics", "run")
 #: Layers written when the plan has them.
@@ -55,7 +56,8 @@ def check_output(output: str | Path, suffixes: tuple[str, ...], *, inputs: Itera
 
     ``output`` must end in one of ``suffixes`` (a PostGIS URL is accepted where
     ``.gpkg`` is), must not be a folder, must be in a folder that exists (a mistyped
-    folder is not created), and neither it nor any of ``also`` (files
+    folder is not created), a ``.gpkg`` there already must be a gridkit plan (an
+    earlier run's, :func:`is_plan_file`; any other GeoPackage is the user's), and neither it nor any of ``also`` (files
     written beside it) may be one of ``inputs`` or a file inside an input folder:
     a run never overwrites what the user gave it.
 
@@ -85,12 +87,31 @@ def check_output(output: str | Path, suffixes: tuple[str, ...], *, inputs: Itera
         raise InputError(f"{path}: is a folder, not a file")
     if not path.parent.is_dir():
         raise InputError(f"{path}: the folder {path.parent} does not exist; create it first")
+    try:  # before any work: a folder we may not write in fails now, not after the run
+        with tempfile.TemporaryFile(dir=path.parent, prefix=".gridkit-"):
+            pass
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write in the folder {path.parent}: {exc.strerror or exc}") from exc
     for target in (path, *(Path(a) for a in also)):
         for given in inputs:
             if postgis.is_postgis(given):
                 continue
             if _same_file(target, Path(given)):
                 raise InputError(f"{target}: is also an input ({given}); write the output to another file")
+    if path.suffix.lower() == ".gpkg" and path.exists() and not is_plan_file(path):
+        raise InputError(f"{path}: exists and is not a gridkit plan, so it is not replaced; "
+                         "write the plan to another file")
+
+
+def is_plan_file(path: str | Path) -> bool:
+    """Whether ``path`` is a GeoPackage gridkit wrote: a ``run`` table naming the gridkit version."""
+    try:
+        if "run" not in {str(n) for n, _ in pyogrio.list_layers(path)}:
+            return False
+        run = pyogrio.read_dataframe(path, layer="run", columns=["key"], read_geometry=False)
+    except Exception:  # not a GeoPackage at all, or no 'key' column: not a plan
+        return False
+    return bool((run["key"] == "gridkit_version").any())
 
 
 def _same_file(target: Path, given: Path) -> bool:
@@ -109,17 +130,28 @@ def atomic_path(target: str | Path, suffix: str | None = None) -> Iterator[Path]
     On any exception the temporary file is removed and ``target`` is untouched.
     """
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=suffix or target.suffix, dir=target.parent)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=suffix or target.suffix, dir=target.parent)
+    except OSError as exc:
+        raise _unwritable(target, exc) from exc
     os.close(fd)
     os.unlink(tmp)  # GDAL wants to create the file itself
     tmp_path = Path(tmp)
     try:
         yield tmp_path
-        os.replace(tmp_path, target)
+        try:
+            os.replace(tmp_path, target)
+        except OSError as exc:
+            raise _unwritable(target, exc) from exc
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
+
+
+def _unwritable(target: Path, exc: OSError) -> InputError:
+    """A file the system will not let us write (permissions, a read-only or full disk): the user's to fix."""
+    return InputError(f"{target}: cannot be written: {exc.strerror or exc}")
 
 
 def write_layers(path: Path, layers: dict[str, pd.DataFrame] | Iterable[tuple[str, pd.DataFrame]], *,
