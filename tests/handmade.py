@@ -53,3 +53,29 @@ def apply_edit(grids: gpd.GeoDataFrame, edit) -> gpd.GeoDataFrame:  # noqa: ANN0
         out = gpd.GeoDataFrame(pd.concat([out, new]), crs=grids.crs)
     out.index.name = "fid"
     return out
+
+
+def merged_pairs(plan) -> gpd.GeoDataFrame:  # noqa: ANN001
+    """A grid layer as another tool would draw it, made from a plan: each grid merged with one neighbour of
+    its community (sharing > 30 m of edge), columns 编码 (WG001 …), 网格名称 (第1网格 …) and 社区 (the
+    community's serial), no households."""
+    import shapely
+
+    g = plan.grids
+    used: set[int] = set()
+    rows = []
+    for i in range(len(g)):
+        if i in used:
+            continue
+        used.add(i)
+        members = [i]
+        for j in range(i + 1, len(g)):
+            if j not in used and g["community_code"].iat[i] == g["community_code"].iat[j] \
+                    and g.geometry.iat[i].intersection(g.geometry.iat[j]).length > 30:
+                used.add(j)
+                members.append(j)
+                break
+        rows.append({"编码": f"WG{len(rows) + 1:03d}", "网格名称": f"第{len(rows) + 1}网格",
+                     "社区": str(g["community_code"].iat[i])[-3:],
+                     "geometry": shapely.union_all(g.geometry.values[members])})
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs=g.crs)

@@ -13,7 +13,7 @@ import numpy as np
 import pyogrio
 import pytest
 import shapely
-from handmade import apply_edit, grid_frame
+from handmade import apply_edit, grid_frame, merged_pairs
 
 import gridkit
 from gridkit.adopt import foreign_grids, grid_columns, read_grids
@@ -27,28 +27,6 @@ SAMPLE = Path(__file__).resolve().parents[1] / "data" / "samples" / "hk_tsim_sha
 def cli(*args) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "gridkit.cli", *map(str, args)], capture_output=True, text=True,
                           timeout=600)
-
-
-def merged_pairs(plan) -> gpd.GeoDataFrame:
-    """The plan's grids, each merged with one neighbour of its community (sharing > 30 m of edge)."""
-    g = plan.grids
-    used: set[int] = set()
-    rows = []
-    for i in range(len(g)):
-        if i in used:
-            continue
-        used.add(i)
-        members = [i]
-        for j in range(i + 1, len(g)):
-            if j not in used and g["community_code"].iat[i] == g["community_code"].iat[j] \
-                    and g.geometry.iat[i].intersection(g.geometry.iat[j]).length > 30:
-                used.add(j)
-                members.append(j)
-                break
-        rows.append({"编码": f"WG{len(rows) + 1:03d}", "网格名称": f"第{len(rows) + 1}网格",
-                     "社区": str(g["community_code"].iat[i])[-3:],
-                     "geometry": shapely.union_all(g.geometry.values[members])})
-    return gpd.GeoDataFrame(rows, geometry="geometry", crs=g.crs)
 
 
 @pytest.fixture(scope="module")

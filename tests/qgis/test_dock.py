@@ -299,7 +299,7 @@ def test_cancel_rebalance_changes_nothing(dock):
     from qgis.core import QgsTask
 
     dock.rebalance()
-    assert wait_until(lambda: dock._rebalance is not None and dock._rebalance.status() == QgsTask.Running, 10)
+    assert wait_until(lambda: dock._long is not None and dock._long.status() == QgsTask.Running, 10)
     dock.cancel()
     assert wait_until(lambda: done, 60)
     idle(dock)
@@ -740,3 +740,66 @@ def test_scenarios_save_as_compare_and_switch_back(dock, plan_copy):
     assert [(r["scenario"], r["current"]) for r in rows] == [("方案A", True), ("B", False)]
     diff = _gridkit("diff", f"{plan_copy}#B", plan_copy)
     assert diff.returncode == 0 and "blocks.moved 1" in diff.stdout, diff.stdout + diff.stderr
+
+
+def test_a_grid_layer_drawn_elsewhere_becomes_a_plan_to_edit(iface, hk_plan_file, tmp_path):
+    """A GBK Shapefile of grids (no .cpg, CGCS2000 lon/lat, Chinese columns) that QGIS reads as GBK: the dock
+    guesses its columns, makes a plan of it with the sample as input, opens it, and an edit saves valid."""
+    import sys
+
+    import gridkit
+    import pyogrio
+    from handmade import merged_pairs
+    from qgis.core import QgsProject, QgsVectorLayer
+    from qgis_env import ROOT
+
+    from gridkit_qgis.gui.dock import GridkitDock
+
+    foreign = merged_pairs(gridkit.read_plan(hk_plan_file)).to_crs("EPSG:4490")
+    shp = tmp_path / "网格.shp"
+    pyogrio.write_dataframe(foreign, shp, encoding="GBK")
+    shp.with_suffix(".cpg").unlink()
+    layer = QgsVectorLayer(str(shp), "网格", "ogr")
+    layer.setProviderEncoding("GBK")  # as the user sets it in the layer's properties
+    QgsProject.instance().addMapLayer(layer)
+    d = GridkitDock(iface, iface.mainWindow(), python=sys.executable)
+    iface.addDockWidget(0x2, d)
+    try:
+        d.layer_combo.setLayer(layer)
+        assert d.adopt_box.isVisibleTo(d) and d.session is None
+        assert wait_until(lambda: d.adopt_columns["code"].currentData() == "编码", 120), d.status.text()
+        assert [d.adopt_columns[k].currentData() for k in ("name", "households", "community")] == ["网格名称", "",
+                                                                                                     "社区"]
+        failed = []
+        d.failed.connect(failed.append)
+        d.adopt_layer(str(tmp_path / "nowhere.gpkg"), str(tmp_path / "bad.gpkg"))
+        assert wait_until(lambda: failed and not d.busy, 300), d.status.text()
+        assert "no such file or folder" in failed[0] and not (tmp_path / "bad.gpkg").exists()
+
+        out = tmp_path / "plan.gpkg"
+        adopted = []
+        d.adopted.connect(adopted.append)
+        d.adopt_layer(str(ROOT / "data" / "samples" / "hk_tsim_sha_tsui.gpkg"), str(out))
+        assert wait_until(lambda: adopted and d.session is not None and not d.busy and d.stats, 600), \
+            d.status.text()
+        assert planio_path(d.layer) == str(out) and not d.adopt_box.isVisibleTo(d)
+        assert adopted[0]["columns"] == "code=编码, name=网格名称, community=社区"
+        assert sorted(g["code"] for g in grids_of(d.layer).values()) == sorted(foreign["编码"])
+        over = [v for v in d.violations if v["kind"] == "over_max" and v["level"] == "grid"]
+        assert over and {v["kind"] for v in d.violations} == {"over_max"}  # pairs of full grids merged
+        d.split_into(over[0]["fids"][0], 2)
+        idle(d)
+        assert len(grids_of(d.layer)) == len(foreign) + 1
+        assert _save(d)["failures"] == []
+        run = gridkit_validate(out)
+        assert run.returncode == 0, run.stdout + run.stderr
+    finally:
+        d.teardown()
+        if d.layer is not None and d.layer.isEditable():
+            d.layer.rollBack()
+
+
+def planio_path(layer) -> str:  # noqa: ANN001
+    from gridkit_qgis.gui import planio
+
+    return planio.layer_path(layer)[0]

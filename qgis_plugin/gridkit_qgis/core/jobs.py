@@ -125,6 +125,32 @@ def style(progress: Progress, *, plan: str) -> dict[str, Any]:
     return {"colours": grid_fill_colours(read_plan(plan))}
 
 
+def grid_columns(progress: Progress, *, columns: list[str]) -> dict[str, str]:
+    """Which of a foreign grid layer's columns hold the code, name, households, community (usual names)."""
+    from gridkit.adopt import grid_columns as find
+
+    return find(columns)
+
+
+def adopt(progress: Progress, *, grids: str, input: str, output: str, layer: str | None = None,  # noqa: A002
+          code_column: str | None = None, name_column: str | None = None, households_column: str | None = None,
+          community_column: str | None = None, profile: str = "default") -> dict[str, Any]:
+    """``gridkit adopt``: a grid layer drawn elsewhere as a plan (gridkit.pipeline.adopt_file)."""
+    from gridkit.pipeline import adopt_file
+
+    started = time.time()
+    plan = adopt_file(grids, input, output, layer=layer, code_column=code_column or None,
+                      name_column=name_column or None, households_column=households_column or None,
+                      community_column=community_column or None, profile=profile,
+                      progress=lambda fraction, stage: progress(100 * fraction, stage))
+    m = plan.metrics
+    bad = m[(m["kind"] == "invariant") & (m["passed"] == "no")]
+    run = dict(zip(plan.run["key"], plan.run["value"], strict=True))
+    return {"output": str(output), "grids": int(len(plan.grids)), "households": int(plan.grids["households"].sum()),
+            "columns": run.get("adopt_columns", ""), "without_blocks": run.get("log.adopt_grids_without_blocks", ""),
+            "failures": [f"{r.level}.{r.name}" for r in bad.itertuples()], "seconds": round(time.time() - started, 1)}
+
+
 # ---------------------------------------------------------------------- the editing dock
 
 
@@ -328,5 +354,5 @@ def session_reload(progress: Progress, *, session: int) -> bool:
 JOBS: dict[str, Callable[..., Any]] = {
     f.__name__: f for f in (ping, profiles, partition, validate, map, report, diff, style, session_open,
                             session_close, session_check, session_edit, session_preview, rebalance, session_save, session_reload,
-                            scenario_list, session_scenario, session_switch)
+                            scenario_list, session_scenario, session_switch, grid_columns, adopt)
 }

@@ -10,6 +10,7 @@ the map.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -30,10 +31,13 @@ from qgis.PyQt.QtWidgets import (
     QDockWidget,
     QDoubleSpinBox,
     QFileDialog,
+    QFormLayout,
     QGridLayout,
+    QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QProgressBar,
     QPushButton,
     QSpinBox,
@@ -123,6 +127,7 @@ class GridkitDock(QDockWidget):
     rebalanced = pyqtSignal(bool)  # the rebalance finished (False: cancelled or failed)
     scenarios_listed = pyqtSignal(list)  # the plan's scenarios were read (gridkit.scenarios.list_scenarios rows)
     compared = pyqtSignal(dict)  # a scenario was compared with the plan as saved (the worker's diff result)
+    adopted = pyqtSignal(dict)  # a grid layer drawn elsewhere became a plan (the worker's adopt result)
 
     def __init__(self, iface, parent: QWidget | None = None, python: str | None = None) -> None:  # noqa: ANN001
         super().__init__(tr("gridkit grids"), parent)
@@ -144,7 +149,7 @@ class GridkitDock(QDockWidget):
         self._busy = 0
         self._dirty = False
         self._checking = False
-        self._rebalance: WorkerTask | None = None
+        self._long: WorkerTask | None = None  # a rebalance or an adoption: progress bar and Cancel
         self._pending_save = False
         self._previewing = False
         self._preview_wanted: tuple | None = None
@@ -164,8 +169,8 @@ class GridkitDock(QDockWidget):
         self.layer_combo.layerChanged.connect(self.set_layer)
         QgsProject.instance().layersWillBeRemoved.connect(self._layers_removed)
         first = self.layer_combo.currentLayer()
-        if planio.is_plan_grids(first):
-            self.set_layer(first)
+        if first is not None:
+            self.set_layer(first)  # a plan's grids to edit, or another polygon layer to make a plan of
 
     # ------------------------------------------------------------------ widgets
 
@@ -177,6 +182,110 @@ class GridkitDock(QDockWidget):
         b.setToolButtonStyle(Qt.ToolButtonTextOnly)
         b.clicked.connect(slot)
         return b
+
+    def _adopt_box(self) -> QGroupBox:
+        """Make a plan of a grid layer gridkit did not make: its columns, the input its households come from."""
+        box = QGroupBox(tr("Make a gridkit plan of this layer"))
+        box.setToolTip(tr("Grids drawn elsewhere: every block of the input goes to the grid it overlaps most; "
+                          "households come from the input (scaled to the layer's own figures if it has them)"))
+        form = QFormLayout(box)
+        self.adopt_columns: dict[str, QComboBox] = {}
+        for key, label in (("code", tr("Code column")), ("name", tr("Name column")),
+                           ("households", tr("Households column")), ("community", tr("Community column"))):
+            combo = QComboBox()
+            self.adopt_columns[key] = combo
+            form.addRow(label, combo)
+        row = QHBoxLayout()
+        self.adopt_input = QLineEdit()
+        self.adopt_input.setPlaceholderText(tr("buildings and roads: a GeoPackage, folder or OSM file"))
+        browse = QToolButton()
+        browse.setText("…")
+        browse.clicked.connect(self._choose_adopt_input)
+        row.addWidget(self.adopt_input, 1)
+        row.addWidget(browse)
+        form.addRow(tr("Input"), row)
+        self.adopt_button = QPushButton(tr("Make a plan…"))
+        self.adopt_button.clicked.connect(lambda: self.adopt_layer())
+        form.addRow(self.adopt_button)
+        box.setVisible(False)
+        self.adopt_box = box
+        return box
+
+    def _choose_adopt_input(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, tr("The area's input"), "",
+                                              tr("Vector data (*.gpkg *.shp *.geojson *.osm *.pbf);;All files (*)"))
+        if path:
+            self.adopt_input.setText(path)
+
+    def _offer_adopt(self, layer: QgsVectorLayer | None) -> None:
+        """Show the adopt panel for a polygon layer that is no plan's grids, its columns guessed by gridkit."""
+        self.adopt_box.setVisible(layer is not None)
+        if layer is None:
+            return
+        names = [f.name() for f in layer.fields() if f.name() != "fid"]
+        for combo in self.adopt_columns.values():
+            combo.clear()
+            combo.addItem(tr("(none)"), "")
+            for n in names:
+                combo.addItem(n, n)
+
+        def work(job: Any) -> dict:
+            return self.worker.call("grid_columns", {"columns": names})
+
+        def done(job: Any) -> None:
+            if job.error is not None or not alive(layer) or self.layer_combo.currentLayer() is not layer:
+                return
+            for key, column in job.result.items():
+                combo = self.adopt_columns[key]
+                combo.setCurrentIndex(max(0, combo.findData(column)))
+
+        run_quietly("grid columns", work, done)
+
+    def adopt_layer(self, input_path: str | None = None, output: str | None = None) -> None:
+        """Make a plan of the chosen layer (``gridkit adopt``) in a worker of its own, then open it to edit.
+
+        The layer is exported through QGIS (its attributes as QGIS reads them) for the worker; the plan is
+        a new GeoPackage, never one the project has open."""
+        layer = self.layer_combo.currentLayer()
+        if not isinstance(layer, QgsVectorLayer):
+            return
+        input_path = self.adopt_input.text().strip() if input_path is None else input_path
+        if not input_path:
+            self._say(tr("Choose the input the households come from (buildings, roads)."), error=True)
+            return
+        if output is None:
+            output, _ = QFileDialog.getSaveFileName(self, tr("Plan to write"), "", tr("GeoPackage (*.gpkg)"))
+            if not output:
+                return
+        if planio.project_layers_on(output):
+            self._say(tr("{path} is open in the project; write the plan to another file.").format(path=output),
+                      error=True)
+            return
+        import tempfile
+
+        folder = tempfile.mkdtemp(prefix="gridkit_adopt_")
+        try:
+            grids = planio.export_layer(layer, str(Path(folder) / "grids.gpkg"))
+        except OSError as exc:
+            self._say(str(exc), error=True)
+            return
+        args = {"grids": grids, "input": input_path, "output": output, "layer": "grids",
+                **{f"{k}_column": c.currentData() or None for k, c in self.adopt_columns.items()}}
+        self._run_long(tr("gridkit: make a plan of a grid layer"), "adopt", args, tr("Making the plan"),
+                       lambda result: self._adopted(result, folder), lambda: shutil.rmtree(folder, True))
+
+    def _adopted(self, result: dict, folder: str) -> None:
+        shutil.rmtree(folder, True)
+        self.open_plan(result["output"])
+        text = tr("Plan made of {grids} grids, {households} households (columns: {columns}).").format(
+            grids=result["grids"], households=f"{result['households']:,}", columns=result["columns"] or tr("none"))
+        if result["without_blocks"]:
+            text += " " + tr("Grids holding no block, left out: {codes}.").format(codes=result["without_blocks"])
+        if result["failures"]:
+            text += " " + tr("The layer's grids break {failures}: fix them here.").format(
+                failures=", ".join(result["failures"]))
+        self._say(text)
+        self.adopted.emit(result)
 
     def _build(self) -> None:
         body = QWidget()
@@ -200,6 +309,7 @@ class GridkitDock(QDockWidget):
         self.split_save_button.clicked.connect(lambda: self.save(split_pieces=True))
         self.split_save_button.setVisible(False)
         layout.addWidget(self.split_save_button)
+        layout.addWidget(self._adopt_box())
 
         tools = QGridLayout()
         self.assign_button = self._button(tr("Assign blocks"), self.toggle_pick,
@@ -325,6 +435,7 @@ class GridkitDock(QDockWidget):
                   self.unlock_button, self.rebalance_button, self.save_button, self.split_n, self.lock_all_button,
                   self.unlock_all_button, self.next_button, self.scenario_save_button):
             b.setEnabled(ready)
+        self.adopt_button.setEnabled(self._busy == 0)
         chosen = ready and self.scenario_combo.count() > 0
         self.scenario_switch_button.setEnabled(chosen)
         self.scenario_compare_button.setEnabled(chosen)
@@ -402,9 +513,17 @@ class GridkitDock(QDockWidget):
         self.problems.setRowCount(0)
         if not planio.is_plan_grids(layer):
             self.layer = None
-            self._say(tr("Choose the grids layer of a plan GeoPackage."))
+            self.plan_path = ""
+            self.scenario_combo.clear()
+            polygons = isinstance(layer, QgsVectorLayer) and layer.geometryType() == QgsWkbTypes.PolygonGeometry \
+                and not planio.in_plan(layer)  # a plan's blocks or communities: choose its grids instead
+            self._offer_adopt(layer if polygons else None)
+            self._say(tr("Choose the grids layer of a plan GeoPackage.") if not polygons else
+                      tr("{name} is not a gridkit plan: map its columns and choose the input to make one.").format(
+                          name=layer.name()))
             self._update_buttons()
             return
+        self.adopt_box.setVisible(False)
         self.layer = layer
         self.plan_path = planio.layer_path(layer)[0]
         for signal in (layer.featureAdded, layer.featureDeleted, layer.geometryChanged, layer.attributeValueChanged,
@@ -891,36 +1010,45 @@ class GridkitDock(QDockWidget):
         """Re-solve the unlocked grids in a worker of its own (progress, cancel), then apply as one edit."""
         if self.layer is None or self.session is None:
             return
-        records = planio.snapshot(self.layer)
-        path, python = self.plan_path, self.python
+
+        def applied(result: dict) -> None:
+            self._apply(result, tr("rebalance the unlocked grids"))
+            self.rebalanced.emit(True)
+
+        self._run_long(tr("gridkit: rebalance the unlocked grids"), "rebalance",
+                       {"plan": self.plan_path, "grids": planio.snapshot(self.layer)}, tr("Rebalancing"), applied,
+                       lambda: self.rebalanced.emit(False))
+
+    def _run_long(self, description: str, job: str, args: dict[str, Any], what: str, succeeded, failed) -> None:  # noqa: ANN001
+        """Run a worker job in a worker of its own, with the progress bar and Cancel (which kills it);
+        ``succeeded(result)`` or ``failed()`` after it, in the GUI thread."""
+        python = self.python
         self._set_busy(1)
         self.progress.setValue(0)
         self.progress.setVisible(True)
         self.cancel_button.setVisible(True)
 
         def work(task: WorkerTask) -> dict:
-            return gateway.run_job("rebalance", {"plan": path, "grids": records},
-                                   progress=lambda pct, text: task.setProgress(pct), is_cancelled=task.isCanceled,
-                                   python=python)
+            return gateway.run_job(job, args, progress=lambda pct, text: task.setProgress(pct),
+                                   is_cancelled=task.isCanceled, python=python)
 
         def done(task: WorkerTask) -> None:
-            self._rebalance = None
+            self._long = None
             self._set_busy(-1)
             self.progress.setVisible(False)
             self.cancel_button.setVisible(False)
-            if self._fail(task, tr("Rebalancing")):
-                self.rebalanced.emit(False)
+            if self._fail(task, what):
+                failed()
                 return
-            self._apply(task.result, tr("rebalance the unlocked grids"))
-            self.rebalanced.emit(True)
+            succeeded(task.result)
 
-        task = WorkerTask(tr("gridkit: rebalance the unlocked grids"), work, done)
+        task = WorkerTask(description, work, done)
         task.progressChanged.connect(lambda p: self.progress.setValue(int(p)))
-        self._rebalance = start(task)
+        self._long = start(task)
 
     def cancel(self) -> None:
-        if self._rebalance is not None:
-            self._rebalance.cancel()
+        if self._long is not None:
+            self._long.cancel()
 
     # ------------------------------------------------------------------ save
 
@@ -1167,9 +1295,9 @@ class GridkitDock(QDockWidget):
             QgsProject.instance().layersWillBeRemoved.disconnect(self._layers_removed)
         except (TypeError, RuntimeError):
             pass
-        if self._rebalance is not None:
+        if self._long is not None:
             try:
-                self._rebalance.cancel()
+                self._long.cancel()
             except RuntimeError:
                 pass
         if alive(self.canvas):

@@ -26,7 +26,7 @@ from qgis.core import (
 from qgis.PyQt.QtCore import QVariant
 
 __all__ = ["layer_path", "plan_layer", "is_plan_grids", "snapshot", "geometry", "apply_edit", "write_payload",
-           "write_scenario", "project_layers_on", "plain_value"]
+           "write_scenario", "export_layer", "in_plan", "project_layers_on", "plain_value"]
 
 #: Grid attributes the worker reads (core.editing.GRID_COLUMNS).
 GRID_COLUMNS = ("code", "name", "community_code", "group_code", "locked", "flags")
@@ -45,7 +45,30 @@ def is_plan_grids(layer: Any) -> bool:
     if not isinstance(layer, QgsVectorLayer) or not layer.isValid():
         return False
     path, name = layer_path(layer)
-    return path.lower().endswith(".gpkg") and name == "grids" and layer.fields().indexOf("code") >= 0
+    return name == "grids" and layer.fields().indexOf("code") >= 0 and in_plan(layer)
+
+
+def in_plan(layer: Any) -> bool:
+    """A layer of a plan GeoPackage (one with ``grids`` and ``blocks`` layers)."""
+    path, _ = layer_path(layer) if isinstance(layer, QgsVectorLayer) and layer.isValid() else ("", "")
+    return path.lower().endswith(".gpkg") and plan_layer(path, "grids").isValid() and \
+        plan_layer(path, "blocks").isValid()
+
+
+def export_layer(layer: QgsVectorLayer, path: str) -> str:
+    """Write ``layer`` (any provider; its attributes as QGIS reads them, in the layer's encoding) to a new
+    GeoPackage ``path`` as layer ``grids``, for the worker to read. Returns ``path``."""
+    from qgis.core import QgsCoordinateTransformContext
+
+    options = QgsVectorFileWriter.SaveVectorOptions()
+    options.driverName = "GPKG"
+    options.layerName = "grids"
+    options.fileEncoding = "UTF-8"
+    write = getattr(QgsVectorFileWriter, "writeAsVectorFormatV3", None) or QgsVectorFileWriter.writeAsVectorFormatV2
+    error = write(layer, path, QgsCoordinateTransformContext(), options)
+    if error[0] != QgsVectorFileWriter.NoError:
+        raise OSError(f"{layer.name()}: cannot be exported for gridkit: {error[1]}")
+    return path
 
 
 def plan_layer(path: str, name: str, title: str | None = None) -> QgsVectorLayer:

@@ -4,657 +4,767 @@
   <context>
     <name>gridkit</name>
     <message>
-      <location filename="../gui/dock.py" line="76" />
+      <location filename="../gui/dock.py" line="80" />
       <source>over the maximum</source>
       <translation>超过上限</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="76" />
+      <location filename="../gui/dock.py" line="80" />
       <source>not contiguous</source>
       <translation>不连通</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="76" />
+      <location filename="../gui/dock.py" line="80" />
       <source>gap</source>
       <translation>空隙</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="77" />
+      <location filename="../gui/dock.py" line="81" />
       <source>overlap</source>
       <translation>重叠</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="77" />
+      <location filename="../gui/dock.py" line="81" />
       <source>split compound</source>
       <translation>小区被拆分</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="78" />
+      <location filename="../gui/dock.py" line="82" />
       <source>split exclusive site</source>
       <translation>专属网格被拆分</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="78" />
+      <location filename="../gui/dock.py" line="82" />
       <source>under the minimum</source>
       <translation>低于下限</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="79" />
+      <location filename="../gui/dock.py" line="83" />
       <source>off the target</source>
       <translation>偏离目标</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="83" />
+      <location filename="../gui/dock.py" line="87" />
       <source>grid</source>
       <translation>网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="83" />
+      <location filename="../gui/dock.py" line="87" />
       <source>residents' group</source>
       <translation>居民小组</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="83" />
+      <location filename="../gui/dock.py" line="87" />
       <source>community</source>
       <translation>社区</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="84" />
+      <location filename="../gui/dock.py" line="88" />
       <source>plan</source>
       <translation>方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="92" />
+      <location filename="../gui/dock.py" line="96" />
       <source>{households} households, more than {max}</source>
       <translation>{households} 户，超过 {max} 户</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="94" />
+      <location filename="../gui/dock.py" line="98" />
       <source>{households} households, fewer than {min}</source>
       <translation>{households} 户，少于 {min}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="96" />
+      <location filename="../gui/dock.py" line="100" />
       <source>{households} households, target {target}</source>
       <translation>{households} 户，目标 {target}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="98" />
+      <location filename="../gui/dock.py" line="102" />
       <source>holds no block</source>
       <translation>没有街坊</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="98" />
+      <location filename="../gui/dock.py" line="102" />
       <source>{n} separate pieces</source>
       <translation>分成 {n} 块</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="100" />
+      <location filename="../gui/dock.py" line="104" />
       <source>{area} m² in no grid</source>
       <translation>{area} ㎡ 不属于任何网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="102" />
+      <location filename="../gui/dock.py" line="106" />
       <source>{area} m² in two grids</source>
       <translation>{area} ㎡ 同属两个网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="104" />
+      <location filename="../gui/dock.py" line="108" />
       <source>one compound in {n} grids</source>
       <translation>一个小区分在 {n} 个网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="106" />
+      <location filename="../gui/dock.py" line="110" />
       <source>an exclusive site split or mixed ({n})</source>
       <translation>专属单位被拆分或混入其他地块（{n}）</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="112" />
+      <location filename="../gui/dock.py" line="116" />
       <source>{text} (accepted exception)</source>
       <translation>{text}（已认可的例外）</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="128" />
+      <location filename="../gui/dock.py" line="133" />
       <source>gridkit grids</source>
       <translation>gridkit 网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="185" />
+      <location filename="../gui/dock.py" line="188" />
+      <source>Make a gridkit plan of this layer</source>
+      <translation>用此图层生成 gridkit 方案</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="189" />
+      <source>Grids drawn elsewhere: every block of the input goes to the grid it overlaps most; households come from the input (scaled to the layer's own figures if it has them)</source>
+      <translation>其他软件绘制的网格：输入数据的每个街区归入与其重叠最多的网格；户数来自输入数据（图层自带户数时按其缩放）</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="193" />
+      <source>Code column</source>
+      <translation>编码字段</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="193" />
+      <source>Name column</source>
+      <translation>名称字段</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="194" />
+      <source>Households column</source>
+      <translation>户数字段</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="194" />
+      <source>Community column</source>
+      <translation>社区字段</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="200" />
+      <source>buildings and roads: a GeoPackage, folder or OSM file</source>
+      <translation>建筑和道路：GeoPackage、文件夹或 OSM 文件</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="206" />
+      <source>Input</source>
+      <translation>输入数据</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="207" />
+      <source>Make a plan…</source>
+      <translation>生成方案…</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="215" />
+      <source>The area's input</source>
+      <translation>区域的输入数据</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="216" />
+      <source>Vector data (*.gpkg *.shp *.geojson *.osm *.pbf);;All files (*)</source>
+      <translation>矢量数据 (*.gpkg *.shp *.geojson *.osm *.pbf);;所有文件 (*)</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="228" />
+      <source>(none)</source>
+      <translation>（无）</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="254" />
+      <source>Choose the input the households come from (buildings, roads).</source>
+      <translation>请选择户数所来自的输入数据（建筑、道路）。</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="257" />
+      <source>Plan to write</source>
+      <translation>要写入的方案</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="261" />
+      <source>{path} is open in the project; write the plan to another file.</source>
+      <translation>{path} 已在工程中打开；请把方案写入另一个文件。</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="274" />
+      <source>gridkit: make a plan of a grid layer</source>
+      <translation>gridkit：用网格图层生成方案</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="274" />
+      <source>Making the plan</source>
+      <translation>生成方案</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="280" />
+      <source>Plan made of {grids} grids, {households} households (columns: {columns}).</source>
+      <translation>已生成方案：{grids} 个网格，{households} 户（字段：{columns}）。</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="281" />
+      <source>none</source>
+      <translation>无</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="283" />
+      <source>Grids holding no block, left out: {codes}.</source>
+      <translation>不含街区的网格已略去：{codes}。</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="285" />
+      <source>The layer's grids break {failures}: fix them here.</source>
+      <translation>图层的网格违反 {failures}：请在此修正。</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="294" />
       <source>Grid layer</source>
       <translation>网格图层</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="189" />
+      <location filename="../gui/dock.py" line="298" />
       <source>Open plan…</source>
       <translation>打开方案…</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="193" />
+      <location filename="../gui/dock.py" line="302" />
       <source>Choose the grids layer of a plan GeoPackage.</source>
       <translation>请选择方案 GeoPackage 的网格（grids）图层。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="197" />
+      <location filename="../gui/dock.py" line="306" />
       <source>Save as separate units</source>
       <translation>拆成独立单元后保存</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="198" />
+      <location filename="../gui/dock.py" line="307" />
       <source>Each grid or community in several pieces becomes that many units (new codes), then the plan is saved</source>
       <translation>分成几块的网格或社区拆成同样多个单元（新编码），然后保存方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="205" />
+      <location filename="../gui/dock.py" line="315" />
       <source>Assign blocks</source>
       <translation>划入街坊</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="206" />
+      <location filename="../gui/dock.py" line="316" />
       <source>Click a block, or drag a box over blocks, to move them into the selected grid</source>
       <translation>单击街坊或拖框选择多个街坊，把它们划入所选网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="208" />
+      <location filename="../gui/dock.py" line="318" />
       <source>Split by line</source>
       <translation>画线拆分</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="209" />
+      <location filename="../gui/dock.py" line="319" />
       <source>Draw a line across the selected grid (right click ends it)</source>
       <translation>在所选网格上画一条穿过它的线（右键结束）</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="211" />
+      <location filename="../gui/dock.py" line="321" />
       <source>Merge</source>
       <translation>合并</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="211" />
+      <location filename="../gui/dock.py" line="321" />
       <source>Merge the two selected grids</source>
       <translation>合并所选的两个网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="215" />
+      <location filename="../gui/dock.py" line="325" />
       <source>Rebalance into N</source>
       <translation>均分为 N 个</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="216" />
+      <location filename="../gui/dock.py" line="326" />
       <source>Divide the selected grid into N grids along its streets</source>
       <translation>沿街巷把所选网格划分为 N 个网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="217" />
+      <location filename="../gui/dock.py" line="327" />
       <source>Lock</source>
       <translation>锁定</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="217" />
+      <location filename="../gui/dock.py" line="327" />
       <source>Lock the selected grids</source>
       <translation>锁定所选网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="218" />
+      <location filename="../gui/dock.py" line="328" />
       <source>Unlock</source>
       <translation>解锁</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="219" />
+      <location filename="../gui/dock.py" line="329" />
       <source>Unlock the selected grids</source>
       <translation>解锁所选网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="220" />
+      <location filename="../gui/dock.py" line="330" />
       <source>Rebalance unlocked</source>
       <translation>重新平衡未锁定网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="221" />
+      <location filename="../gui/dock.py" line="331" />
       <source>Re-solve every unlocked grid; locked grids stay exactly</source>
       <translation>重新划分所有未锁定的网格，锁定的网格保持不变</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="222" />
+      <location filename="../gui/dock.py" line="332" />
       <source>Undo</source>
       <translation>撤销</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="223" />
+      <location filename="../gui/dock.py" line="333" />
       <source>Redo</source>
       <translation>重做</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="224" />
+      <location filename="../gui/dock.py" line="334" />
       <source>Save</source>
       <translation>保存</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="225" />
+      <location filename="../gui/dock.py" line="335" />
       <source>Write the edits, the blocks' and buildings' grids and the scores into the plan GeoPackage</source>
       <translation>把编辑结果、街坊和建筑的所属网格及评分写入方案 GeoPackage</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="238" />
+      <location filename="../gui/dock.py" line="348" />
       <source>Lock all</source>
       <translation>全部锁定</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="238" />
+      <location filename="../gui/dock.py" line="348" />
       <source>Lock every grid</source>
       <translation>锁定所有网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="239" />
+      <location filename="../gui/dock.py" line="349" />
       <source>Unlock all</source>
       <translation>全部解锁</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="240" />
+      <location filename="../gui/dock.py" line="350" />
       <source>Unlock every grid</source>
       <translation>解锁所有网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="241" />
+      <location filename="../gui/dock.py" line="351" />
       <source>Next over the bound</source>
       <translation>下一个越界网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="242" />
+      <location filename="../gui/dock.py" line="352" />
       <source>Select and zoom to the next grid over the maximum or under the minimum</source>
       <translation>选中并缩放到下一个超过上限或低于下限的网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="248" />
+      <location filename="../gui/dock.py" line="358" />
       <source>Scenario</source>
       <translation>方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="250" />
+      <location filename="../gui/dock.py" line="360" />
       <source>Scenarios kept inside the plan GeoPackage; ✓ marks the one the plan holds now</source>
       <translation>保存在方案 GeoPackage 内的方案；✓ 表示当前方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="253" />
+      <location filename="../gui/dock.py" line="363" />
       <source>Save as…</source>
       <translation>另存为…</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="254" />
+      <location filename="../gui/dock.py" line="364" />
       <source>Keep the grids as they are now as a named scenario inside the plan GeoPackage</source>
       <translation>把当前网格另存为方案 GeoPackage 内的一个命名方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="256" />
+      <location filename="../gui/dock.py" line="366" />
       <source>Switch</source>
       <translation>切换</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="257" />
+      <location filename="../gui/dock.py" line="367" />
       <source>Make the chosen scenario the plan: every layer rebuilt from it and saved</source>
       <translation>切换到所选方案：按其重建各图层并保存</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="259" />
+      <location filename="../gui/dock.py" line="369" />
       <source>Compare</source>
       <translation>比较</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="260" />
+      <location filename="../gui/dock.py" line="370" />
       <source>What moved between the chosen scenario and the plan as saved; the changed grids are selected</source>
       <translation>所选方案与已保存方案之间的变化；变化的网格会被选中</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="265" />
+      <location filename="../gui/dock.py" line="375" />
       <source>Sliver tolerance (m²)</source>
       <translation>碎片容差（㎡）</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="266" />
+      <location filename="../gui/dock.py" line="376" />
       <source>Pieces smaller than this (or thinner than 0.5 m) are not counted as gaps, overlaps or extra pieces: crumbs left by editing, a vertex nudged by a centimetre</source>
       <translation>小于此面积（或窄于 0.5 米）的碎块不计为空隙、重叠或多余部分：编辑留下的碎屑、顶点移动一厘米等</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="282" />
+      <location filename="../gui/dock.py" line="392" />
       <source>Cancel</source>
       <translation>取消</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="296" />
+      <location filename="../gui/dock.py" line="406" />
       <source>Violations</source>
       <translation>违规</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="299" />
+      <location filename="../gui/dock.py" line="409" />
       <source>Rule</source>
       <translation>规则</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="299" />
+      <location filename="../gui/dock.py" line="409" />
       <source>Grids</source>
       <translation>网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="299" />
+      <location filename="../gui/dock.py" line="409" />
       <source>Detail</source>
       <translation>详情</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="344" />
+      <location filename="../gui/dock.py" line="455" />
       <source>{what}: cancelled</source>
       <translation>{what}：已取消</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="353" />
+      <location filename="../gui/dock.py" line="464" />
       <source>{what} failed: {error}</source>
       <translation>{what}失败：{error}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="360" />
+      <location filename="../gui/dock.py" line="471" />
       <source>Open a gridkit plan</source>
       <translation>打开 gridkit 方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="360" />
+      <location filename="../gui/dock.py" line="471" />
       <source>GeoPackage (*.gpkg)</source>
       <translation>GeoPackage（*.gpkg）</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="383" />
+      <location filename="../gui/dock.py" line="494" />
       <source>{path} has no grids layer</source>
       <translation>{path} 没有网格（grids）图层</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="475" />
+      <location filename="../gui/dock.py" line="521" />
+      <source>{name} is not a gridkit plan: map its columns and choose the input to make one.</source>
+      <translation>{name} 不是 gridkit 方案：请对应其字段并选择输入数据以生成方案。</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="593" />
       <source>Opening {name}…</source>
       <translation>正在打开 {name}…</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="483" />
+      <location filename="../gui/dock.py" line="601" />
       <source>Opening the plan</source>
       <translation>打开方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="525" />
+      <location filename="../gui/dock.py" line="643" />
       <source>Checking the grids</source>
       <translation>检查网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="560" />
+      <location filename="../gui/dock.py" line="678" />
       <source>yes</source>
       <translation>是</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="571" />
+      <location filename="../gui/dock.py" line="689" />
       <source>{grids} grids · {households} households · max {max} per grid · {n} violation(s)</source>
       <translation>{grids} 个网格 · {households} 户 · 每格上限 {max} 户 · {n} 处违规</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="573" />
+      <location filename="../gui/dock.py" line="691" />
       <source>target {target}, average {average}</source>
       <translation>目标 {target}，平均 {average}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="574" />
+      <location filename="../gui/dock.py" line="692" />
       <source>compounds unknown (plan input not found)</source>
       <translation>未知小区范围（找不到方案的输入数据）</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="590" />
+      <location filename="../gui/dock.py" line="708" />
       <source>Zoom</source>
       <translation>定位</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="599" />
+      <location filename="../gui/dock.py" line="717" />
       <source>Violations: none</source>
       <translation>违规：无</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="599" />
+      <location filename="../gui/dock.py" line="717" />
       <source>Violations: {n}</source>
       <translation>违规：{n} 处</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="601" />
+      <location filename="../gui/dock.py" line="719" />
       <source>{n} accepted exception(s)</source>
       <translation>{n} 个已认可的例外</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="684" />
+      <location filename="../gui/dock.py" line="802" />
       <source>Nothing to change.</source>
       <translation>没有需要修改的内容。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="700" />
+      <location filename="../gui/dock.py" line="818" />
       <source>move {n} block(s)</source>
       <translation>移动 {n} 个街坊</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="730" />
+      <location filename="../gui/dock.py" line="848" />
       <source>{code}: {before} → {after} households</source>
       <translation>{code}：{before} → {after} 户</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="732" />
+      <location filename="../gui/dock.py" line="850" />
       <source>Preview: {moves}</source>
       <translation>预览：{moves}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="734" />
+      <location filename="../gui/dock.py" line="852" />
       <source>{n} grid(s) would be emptied</source>
       <translation>{n} 个网格将被清空</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="751" />
+      <location filename="../gui/dock.py" line="869" />
       <source>Select one grid to move the blocks into.</source>
       <translation>请选择一个要划入街坊的网格。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="757" />
+      <location filename="../gui/dock.py" line="875" />
       <source>Moving these {n} blocks empties grid(s) {codes}, which will be deleted. Move them?</source>
       <translation>移动这 {n} 个街块会清空网格 {codes}，这些网格将被删除。确定移动吗？</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="759" />
+      <location filename="../gui/dock.py" line="877" />
       <source>Nothing moved.</source>
       <translation>未移动。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="772" />
+      <location filename="../gui/dock.py" line="890" />
       <source>merge grids</source>
       <translation>合并网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="777" />
+      <location filename="../gui/dock.py" line="895" />
       <source>Select exactly two grids to merge.</source>
       <translation>请正好选择两个要合并的网格。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="782" />
+      <location filename="../gui/dock.py" line="900" />
       <source>split a grid along a line</source>
       <translation>按线拆分网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="785" />
+      <location filename="../gui/dock.py" line="903" />
       <source>split a grid into {n}</source>
       <translation>把网格拆为 {n} 个</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="790" />
+      <location filename="../gui/dock.py" line="908" />
       <source>Select one grid to split.</source>
       <translation>请选择一个要拆分的网格。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="796" />
+      <location filename="../gui/dock.py" line="914" />
       <source>lock grids</source>
       <translation>锁定网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="796" />
+      <location filename="../gui/dock.py" line="914" />
       <source>unlock grids</source>
       <translation>解锁网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="814" />
+      <location filename="../gui/dock.py" line="932" />
       <source>Every grid is within its bounds.</source>
       <translation>所有网格均在上下限之内。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="832" />
+      <location filename="../gui/dock.py" line="950" />
       <source>Select the grids to lock or unlock.</source>
       <translation>请选择要锁定或解锁的网格。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="911" />
-      <source>Rebalancing</source>
-      <translation>重新平衡</translation>
-    </message>
-    <message>
-      <location filename="../gui/dock.py" line="914" />
+      <location filename="../gui/dock.py" line="1014" />
       <source>rebalance the unlocked grids</source>
       <translation>重新平衡未锁定网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="917" />
+      <location filename="../gui/dock.py" line="1017" />
       <source>gridkit: rebalance the unlocked grids</source>
       <translation>gridkit：重新平衡未锁定网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="939" />
+      <location filename="../gui/dock.py" line="1018" />
+      <source>Rebalancing</source>
+      <translation>重新平衡</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="1066" />
       <source>save units in several pieces as separate units</source>
       <translation>将分成几块的单元拆成独立单元</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="944" />
+      <location filename="../gui/dock.py" line="1071" />
       <source>Saving…</source>
       <translation>正在保存…</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="950" />
+      <location filename="../gui/dock.py" line="1077" />
       <source>Saving</source>
       <translation>保存</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="955" />
+      <location filename="../gui/dock.py" line="1082" />
       <source>gridkit: save the plan</source>
       <translation>gridkit：保存方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="976" />
+      <location filename="../gui/dock.py" line="1103" />
       <source>Saving failed: {error}</source>
       <translation>保存失败：{error}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="984" />
+      <location filename="../gui/dock.py" line="1111" />
       <source>{level} {codes} in {n} pieces</source>
       <translation>{level} {codes} 分成 {n} 块</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="990" />
+      <location filename="../gui/dock.py" line="1117" />
       <source>Not saved: the plan would break {failures}. {detail}. Undo the edit, or save the pieces as separate units.</source>
       <translation>未保存：方案将违反 {failures}。{detail}。请撤销该编辑，或将各块拆成独立单元后保存。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1005" />
+      <location filename="../gui/dock.py" line="1132" />
       <source>Validating</source>
       <translation>验证</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1009" />
+      <location filename="../gui/dock.py" line="1136" />
       <source>Saved; the plan breaks: {failures}</source>
       <translation>已保存；方案不满足：{failures}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1011" />
+      <location filename="../gui/dock.py" line="1138" />
       <source>Saved; the plan is valid.</source>
       <translation>已保存；方案有效。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1016" />
+      <location filename="../gui/dock.py" line="1143" />
       <source>gridkit: validate the plan</source>
       <translation>gridkit：验证方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1031" />
+      <location filename="../gui/dock.py" line="1160" />
       <source>Reading the scenarios</source>
       <translation>读取方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1036" />
+      <location filename="../gui/dock.py" line="1165" />
       <source>saved {saved} · {grids} grids · {households} households</source>
       <translation>保存于 {saved} · {grids} 个网格 · {households} 户</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1051" />
+      <location filename="../gui/dock.py" line="1180" />
       <source>Save as a scenario</source>
       <translation>另存为方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1051" />
+      <location filename="../gui/dock.py" line="1180" />
       <source>Scenario name</source>
       <translation>方案名称</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1073" />
+      <location filename="../gui/dock.py" line="1202" />
       <source>Saving the scenario</source>
       <translation>保存方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1076" />
+      <location filename="../gui/dock.py" line="1205" />
       <source>Scenario {name} exists. Replace it?</source>
       <translation>方案 {name} 已存在，是否替换？</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1078" />
+      <location filename="../gui/dock.py" line="1207" />
       <source>Scenario not saved.</source>
       <translation>方案未保存。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1083" />
+      <location filename="../gui/dock.py" line="1212" />
       <source>Saving the scenario failed: {error}</source>
       <translation>保存方案失败：{error}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1085" />
+      <location filename="../gui/dock.py" line="1214" />
       <source>Saved scenario {name}.</source>
       <translation>已保存方案 {name}。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1099" />
+      <location filename="../gui/dock.py" line="1228" />
       <source>The grid layer has unsaved edits; switching to scenario {name} replaces them. Switch?</source>
       <translation>网格图层有未保存的编辑；切换到方案 {name} 会替换这些编辑。是否切换？</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1104" />
+      <location filename="../gui/dock.py" line="1233" />
       <source>Switching to scenario {name}…</source>
       <translation>正在切换到方案 {name}…</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1111" />
+      <location filename="../gui/dock.py" line="1240" />
       <source>Switching</source>
       <translation>切换方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1114" />
+      <location filename="../gui/dock.py" line="1243" />
       <source>switch to scenario {name}</source>
       <translation>切换到方案 {name}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1115" />
+      <location filename="../gui/dock.py" line="1244" />
       <source>Now scenario {name}.</source>
       <translation>当前为方案 {name}。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1117" />
+      <location filename="../gui/dock.py" line="1246" />
       <source>gridkit: switch to a scenario</source>
       <translation>gridkit：切换方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1135" />
+      <location filename="../gui/dock.py" line="1264" />
       <source>Comparing</source>
       <translation>比较</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1143" />
+      <location filename="../gui/dock.py" line="1272" />
       <source>Scenario {name} → the plan as saved: {grids} grid(s) changed, {blocks} block(s) moved ({households} households).</source>
       <translation>方案 {name} → 已保存方案：{grids} 个网格变化，{blocks} 个街区移动（{households} 户）。</translation>
     </message>
