@@ -56,23 +56,32 @@ class _Pair:
                     ec.append(c)
         self.n = len(self.nodes)
         self.eu, self.ev, self.ec = np.array(eu, dtype=np.int64), np.array(ev, dtype=np.int64), np.array(ec)
-        self.w = np.array([s.w[v] for v in self.nodes], dtype=np.int64)
-        self.side = np.array([s.labels[v] == q for v in self.nodes])
-        self.adj: list[list[int]] = [[] for _ in range(self.n)]
-        for a, b in zip(eu, ev, strict=True):
-            self.adj[a].append(b)
-            self.adj[b].append(a)
+        w, lab = s.w, s.lab
+        self.w = np.array([w[v] for v in self.nodes], dtype=np.int64)
+        self.side = np.array([lab[v] == q for v in self.nodes])
+        self._adj: list[list[int]] | None = None
+
+    @property
+    def adj(self) -> list[list[int]]:
+        """Neighbours of each local node (built on first use: most pairs are never split)."""
+        if self._adj is None:
+            self._adj = [[] for _ in range(self.n)]
+            for a, b in zip(self.eu.tolist(), self.ev.tolist(), strict=True):
+                self._adj[a].append(b)
+                self._adj[b].append(a)
+        return self._adj
 
     def connected(self, side: np.ndarray, which: bool) -> bool:
         members = np.flatnonzero(side == which)
         if len(members) == 0:
             return False
-        inside = side == which
+        inside = (side == which).tolist()
+        adj = self.adj
         seen = {int(members[0])}
         queue = deque(seen)
         while queue:
             a = queue.popleft()
-            for b in self.adj[a]:
+            for b in adj[a]:
                 if inside[b] and b not in seen:
                     seen.add(b)
                     queue.append(b)
@@ -105,14 +114,15 @@ def _tree_sides(pair: _Pair, trees: int, max_weight: int, rng: np.random.Generat
     jitter the costs, so the trees differ where costs are close.
     """
     out = []
+    n = pair.n
+    eu, ev = pair.eu.tolist(), pair.ev.tolist()
     for t in range(trees):
         key = pair.ec * (rng.uniform(0.5, 1.5, len(pair.ec)) if t else 1.0)
-        parent = list(range(pair.n))
-        adj: list[list[int]] = [[] for _ in range(pair.n)]
-        eu, ev = pair.eu.tolist(), pair.ev.tolist()
+        parent = list(range(n))
+        adj: list[list[int]] = [[] for _ in range(n)]
         joined = 0
         for e in np.argsort(-key, kind="stable").tolist():
-            if joined == pair.n - 1:
+            if joined == n - 1:
                 break
             a, b = eu[e], ev[e]
             ra, rb = a, b
@@ -174,7 +184,7 @@ def resplit(s: State, p: int, q: int, *, min_weight: int, max_weight: int, exact
             if (side == pair.side).sum() < pair.n / 2:
                 side = ~side
             for v, on_q in zip(pair.nodes, side.tolist(), strict=True):
-                if (s.labels[v] == q) != on_q:
+                if (s.lab[v] == q) != on_q:
                     s.move(v, q if on_q else p)
             return True
     return False

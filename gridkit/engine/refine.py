@@ -39,30 +39,35 @@ def refine(s: State, *, min_weight: int, max_weight: int, passes: int, compactne
     """
     g = s.g
     total = 0
+    lab, fixed, members, weight, w = s.lab, s.fixed.tolist(), s.members, s.weight, s.w
+    xs, ys = g.x.tolist(), g.y.tolist()
+    homes = None if home is None else home.tolist()
+    pull = compactness_weight * unit_cost
     centres = {p: s.centroid(p) for p in s.parts()}
     for _ in range(passes):
         moved = 0
         for v in range(g.n):
-            p = int(s.labels[v])
-            if p < 0 or s.fixed[v] or len(s.members[p]) == 1:
+            p = lab[v]
+            if p < 0 or fixed[v] or len(members[p]) == 1:
                 continue
             links = s.links(v)
             if len(links) == 1:
                 continue
             own = links.get(p, 0.0)
-            wv = s.w[v]
-            if s.weight[p] - wv < min_weight <= s.weight[p]:
+            wv = w[v]
+            if weight[p] - wv < min_weight <= weight[p]:
                 continue
             px, py = centres[p]
-            d_own = math.hypot(g.x[v] - px, g.y[v] - py)
+            xv, yv = xs[v], ys[v]
+            d_own = math.hypot(xv - px, yv - py)
             best = None
             for q, c in links.items():
-                if q == p or s.weight[q] + wv > max_weight:
+                if q == p or weight[q] + wv > max_weight:
                     continue
                 qx, qy = centres[q]
-                gain = (c - own) + compactness_weight * unit_cost * (d_own - math.hypot(g.x[v] - qx, g.y[v] - qy))
-                if home is not None:
-                    h = int(home[v])
+                gain = (c - own) + pull * (d_own - math.hypot(xv - qx, yv - qy))
+                if homes is not None:
+                    h = homes[v]
                     gain += stability_weight * unit_cost * wv * (int(q == h) - int(p == h))
                 if gain > 1e-9 and (best is None or gain > best[0]):
                     best = (gain, q)

@@ -168,6 +168,9 @@ def merge_parts(s: State, max_weight: int, min_parts: int = 0) -> int:
 
 def _dissolve(s: State, p: int, max_weight: int) -> bool:
     """Hand every node of part ``p`` to neighbouring parts with room; undo if impossible."""
+    # Nodes only ever go to parts already next to ``p``: when those lack the room, do not try.
+    if s.weight[p] > sum(max(0, max_weight - s.weight[q]) for q in s.part_links(p)):
+        return False
     moves: list[tuple[int, int]] = []
     pending = set(s.members[p])
     progress = True
@@ -227,9 +230,10 @@ def fill_underweight(s: State, min_weight: int, max_weight: int) -> int:
     for p in sorted(s.parts(), key=lambda p: (s.weight[p], p)):
         while p in s.members and s.weight[p] < min_weight:
             best = None
-            frontier = {u for v in s.members[p] for u in s.nbrs[v] if s.labels[u] != p and s.labels[u] >= 0}
+            lab = s.lab
+            frontier = {u for v in s.members[p] for u in s.nbrs[v] if lab[u] != p and lab[u] >= 0}
             for u in sorted(frontier):
-                q = int(s.labels[u])
+                q = lab[u]
                 wu = s.w[u]
                 if s.fixed[u] or s.weight[q] - wu < min_weight or s.weight[p] + wu > max_weight:
                     continue

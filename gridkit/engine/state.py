@@ -31,13 +31,19 @@ class State:
     def __init__(self, g: GraphArrays, labels: np.ndarray, fixed: np.ndarray | None = None) -> None:
         self.g = g
         self.labels = labels.astype(np.int64).copy()
+        # Python lists mirror the arrays the local search reads one node at a time (list reads
+        # are several times faster than numpy scalar reads); ``labels`` is kept in step.
+        self.lab: list[int] = self.labels.tolist()
         self.fixed = np.zeros(g.n, dtype=bool) if fixed is None else fixed
-        self.nbrs = [g.indices[g.indptr[v]:g.indptr[v + 1]].tolist() for v in range(g.n)]
-        self.costs = [g.cost[g.indptr[v]:g.indptr[v + 1]].tolist() for v in range(g.n)]
+        ptr = g.indptr.tolist()
+        indices, cost = g.indices.tolist(), g.cost.tolist()
+        self.nbrs = [indices[a:b] for a, b in zip(ptr[:-1], ptr[1:], strict=True)]
+        self.costs = [cost[a:b] for a, b in zip(ptr[:-1], ptr[1:], strict=True)]
         self.w = g.weight.tolist()
         self.members: dict[int, set[int]] = {}
+        lab = self.lab
         for v in np.flatnonzero(self.labels >= 0).tolist():
-            self.members.setdefault(int(self.labels[v]), set()).add(v)
+            self.members.setdefault(lab[v], set()).add(v)
         self.weight = {p: sum(self.w[v] for v in m) for p, m in self.members.items()}
         self.next_label = max(self.members, default=-1) + 1
 
@@ -48,9 +54,9 @@ class State:
     def links(self, v: int) -> dict[int, float]:
         """Cost of the edges from ``v`` into each part it touches (its own included)."""
         out: dict[int, float] = {}
-        lab = self.labels
+        lab = self.lab
         for u, c in zip(self.nbrs[v], self.costs[v], strict=True):
-            p = int(lab[u])
+            p = lab[u]
             if p >= 0:
                 out[p] = out.get(p, 0.0) + c
         return out
@@ -58,10 +64,10 @@ class State:
     def part_links(self, p: int) -> dict[int, float]:
         """Cost of the edges from part ``p`` into each neighbouring part."""
         out: dict[int, float] = {}
-        lab = self.labels
+        lab = self.lab
         for v in self.members[p]:
             for u, c in zip(self.nbrs[v], self.costs[v], strict=True):
-                q = int(lab[u])
+                q = lab[u]
                 if q >= 0 and q != p:
                     out[q] = out.get(q, 0.0) + c
         return out
@@ -106,26 +112,31 @@ class State:
         return len(seen) == len(rest)
 
     def centroid(self, p: int) -> tuple[float, float]:
+        """Area-weighted centre of part ``p`` (the arithmetic of ``np.average``, its checks left out)."""
         m = list(self.members[p])
         a = self.g.area[m] + 1e-9
-        return float(np.average(self.g.x[m], weights=a)), float(np.average(self.g.y[m], weights=a))
+        total = a.sum()
+        return float((self.g.x[m] * a).sum() / total), float((self.g.y[m] * a).sum() / total)
 
     # -- changes -----------------------------------------------------------
     def move(self, v: int, q: int) -> None:
-        p = int(self.labels[v])
+        p = self.lab[v]
         self.members[p].discard(v)
         self.weight[p] -= self.w[v]
         if not self.members[p]:
             del self.members[p]
             del self.weight[p]
         self.labels[v] = q
+        self.lab[v] = q
         self.members.setdefault(q, set()).add(v)
         self.weight[q] = self.weight.get(q, 0) + self.w[v]
 
     def merge(self, p: int, q: int) -> None:
         """Merge part ``p`` into part ``q``."""
+        lab = self.lab
         for v in self.members[p]:
             self.labels[v] = q
+            lab[v] = q
         self.members[q] |= self.members.pop(p)
         self.weight[q] += self.weight.pop(p)
 
@@ -133,8 +144,9 @@ class State:
         """Move ``nodes`` (all from one part or unassigned) into a new part."""
         q = self.next_label
         self.next_label += 1
+        lab = self.lab
         for v in nodes:
-            p = int(self.labels[v])
+            p = lab[v]
             if p >= 0:
                 self.members[p].discard(v)
                 self.weight[p] -= self.w[v]
@@ -145,4 +157,5 @@ class State:
         self.weight[q] = sum(self.w[v] for v in nodes)
         for v in nodes:
             self.labels[v] = q
+            lab[v] = q
         return q
