@@ -71,22 +71,27 @@ def plugin(plan: str, other: str) -> dict:
     # An edit through the dock's path: the worker computes, QGIS writes the open plan, gridkit validates it.
     session = worker.call("session_open", {"plan": plan})["session"]
     records = planio.snapshot(grids)
-    small = min(records, key=lambda r: worker_stats(worker, session, records)[r["fid"]]["households"])
-    target = small["fid"]
-    geom = grids.getFeature(target).geometry()
-    request = QgsFeatureRequest().setFilterRect(geom.buffer(5, 2).boundingBox())
-    candidates = [f for f in blocks.getFeatures(request)
-                  if f["households"] and f["grid_code"] != small["code"]
-                  and f.geometry().intersection(geom.buffer(0.01, 2)).area() > 0]
+    stats = worker_stats(worker, session, records)
     edit = None
-    for candidate in candidates:
-        block = str(candidate["block_id"])
-        try:
-            edit = worker.call("session_edit", {"session": session, "grids": records, "op": "move",
-                                                "blocks": [block], "target": target})
+    # The smallest grid a neighbour can give a block to (the worker refuses a move that leaves the giver in
+    # pieces: try the next block, then the next grid).
+    for small in sorted(records, key=lambda r: (stats[r["fid"]]["households"], r["fid"])):
+        target = small["fid"]
+        geom = grids.getFeature(target).geometry()
+        request = QgsFeatureRequest().setFilterRect(geom.buffer(5, 2).boundingBox())
+        candidates = [f for f in blocks.getFeatures(request)
+                      if f["households"] and f["grid_code"] != small["code"]
+                      and f.geometry().intersection(geom.buffer(0.01, 2)).area() > 0]
+        for candidate in candidates:
+            block = str(candidate["block_id"])
+            try:
+                edit = worker.call("session_edit", {"session": session, "grids": records, "op": "move",
+                                                    "blocks": [block], "target": target})
+                break
+            except gateway.WorkerError as refused:
+                out.setdefault("refused", []).append(str(refused))
+        if edit is not None:
             break
-        except gateway.WorkerError as refused:  # a move that would leave the giver in pieces: try the next
-            out.setdefault("refused", []).append(str(refused))
     assert edit is not None, out.get("refused")
     planio.apply_edit(grids, edit, "move")
     payload = worker.call("session_save", {"session": session, "grids": planio.snapshot(grids)})
