@@ -7,8 +7,7 @@ from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtGui import QIcon
 from qgis.PyQt.QtWidgets import QAction
 
-from . import deps
-from .gui import tasks
+from . import deps, gateway
 from .i18n import install_translator, remove_translator, tr
 
 __all__ = ["GridkitPlugin"]
@@ -51,7 +50,7 @@ class GridkitPlugin:
     def _quitting(self) -> None:
         if self.dock is not None:
             self.dock.teardown()
-        tasks.stop_all()  # no thread of ours may still run Python when QGIS finalizes it
+        gateway.stop_shared_worker()
 
     def _ensure_dock(self):  # noqa: ANN202
         from .gui.dock import GridkitDock
@@ -93,5 +92,5 @@ class GridkitPlugin:
         if self.provider is not None:
             QgsApplication.processingRegistry().removeProvider(self.provider)
             self.provider = None
-        tasks.stop_all()
+        gateway.stop_shared_worker()
         remove_translator()

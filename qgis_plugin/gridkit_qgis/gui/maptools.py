@@ -130,21 +130,12 @@ class BlockPickTool(QgsMapTool):
         if ids:
             self.picked.emit(ids)
 
-    def activate(self) -> None:
-        # While a mouse button is down QgsMapCanvas keeps key presses from its map tool and only emits them.
-        self.canvas().keyPressed.connect(self._key)
-        super().activate()
-
-    def _key(self, event) -> None:  # noqa: ANN001
-        if event.key() == Qt.Key_Escape and self._start is not None:
-            self._end_drag()  # the drag is cancelled: releasing the button moves nothing
+    def keyPressEvent(self, event) -> None:  # noqa: ANN001, N802
+        if event.key() == Qt.Key_Escape:
+            self._end_drag()  # the drag is cancelled: nothing moves
 
     def deactivate(self) -> None:
         self._end_drag()
-        try:
-            self.canvas().keyPressed.disconnect(self._key)
-        except (TypeError, RuntimeError):
-            pass
         super().deactivate()
 
 

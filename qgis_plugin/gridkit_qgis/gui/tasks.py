@@ -1,30 +1,18 @@
-"""Background work as QgsTasks: the GUI thread only snapshots layers and applies results.
-
-:func:`stop_all` ends it all before the plugin goes (unload, QGIS quitting, and at the latest when
-Python exits: it is an ``atexit`` hook). A QgsTask whose Python ``run`` is still going when the
-interpreter finalizes is stopped by Python in the middle of Qt's thread-pool thread, and Qt prints
-"Qt Concurrent has caught an exception thrown from a worker thread" (seen at the exit of the QGIS
-tests, whose QgsApplication never quits while a save or a rebalance may still run).
-"""
+"""Background work as QgsTasks: the GUI thread only snapshots layers and applies results."""
 
 from __future__ import annotations
 
-import atexit
-import threading
-import time
 from collections.abc import Callable
 from typing import Any
+
+import threading
 
 from qgis.core import QgsApplication, QgsTask
 from qgis.PyQt.QtCore import QObject, pyqtSignal
 
-from .. import gateway
 from ..gateway import Cancelled
 
-__all__ = ["WorkerTask", "start", "QuietJob", "run_quietly", "stop_all"]
-
-#: How long :func:`stop_all` waits for the threads to finish their Python after cancelling them.
-STOP_WAIT_S = 10.0
+__all__ = ["WorkerTask", "start", "QuietJob", "run_quietly"]
 
 
 class WorkerTask(QgsTask):
@@ -44,11 +32,8 @@ class WorkerTask(QgsTask):
         self.result: Any = None
         self.error: BaseException | None = None
         self.cancelled = False
-        self.started = False
-        self.ran = threading.Event()  # run() has returned: its thread runs no more Python
 
     def run(self) -> bool:  # noqa: D102 - QgsTask API
-        self.started = True
         try:
             self.result = self.work(self)
             return True
@@ -58,8 +43,6 @@ class WorkerTask(QgsTask):
         except Exception as exc:  # noqa: BLE001 - shown to the user by done()
             self.error = exc
             return False
-        finally:
-            self.ran.set()
 
     def finished(self, ok: bool) -> None:  # noqa: D102 - QgsTask API (GUI thread)
         if not ok and self.isCanceled():
@@ -109,7 +92,6 @@ class QuietJob:
         self.result: Any = None
         self.error: BaseException | None = None
         self.cancelled = False
-        self.thread: threading.Thread | None = None
         self._relay = _Relay()
         self._relay.finished.connect(self._finish)
 
@@ -140,40 +122,5 @@ def run_quietly(description: str, work: Callable[[QuietJob], Any], done: Callabl
     """Start a :class:`QuietJob` (a daemon thread: it never keeps QGIS from quitting)."""
     job = QuietJob(description, work, done)
     _QUIET.add(job)
-    job.thread = threading.Thread(target=job._run, name=f"gridkit: {description}", daemon=True)
-    job.thread.start()
+    threading.Thread(target=job._run, name=f"gridkit: {description}", daemon=True).start()
     return job
-
-
-def _nothing(_: Any) -> None:
-    """The callback of work stopped by :func:`stop_all`: what it would update is going away."""
-
-
-def stop_all(wait_s: float = STOP_WAIT_S) -> None:
-    """Cancel every task and quiet job, stop the shared worker, and wait (at most ``wait_s``) until no
-    thread of theirs runs Python any more. Their callbacks are dropped: the dock they would update goes.
-
-    Safe to call more than once, and at interpreter exit (registered with :mod:`atexit`).
-    """
-    tasks, jobs = list(_RUNNING), list(_QUIET)
-    for task in tasks:
-        task.done = _nothing
-        try:
-            task.cancel()  # a task that has not started never will; a running one stops its worker
-        except RuntimeError:  # its C++ side is gone
-            pass
-    for job in jobs:
-        job.done = _nothing
-    gateway.stop_shared_worker()  # the quiet jobs' calls return (the worker is gone)
-    deadline = time.monotonic() + wait_s
-    for task in tasks:
-        if task.started:
-            task.ran.wait(max(0.0, deadline - time.monotonic()))
-    for job in jobs:
-        if job.thread is not None:
-            job.thread.join(max(0.0, deadline - time.monotonic()))
-    _RUNNING.difference_update(tasks)
-    _QUIET.difference_update(jobs)
-
-
-atexit.register(stop_all)
