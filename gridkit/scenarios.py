@@ -45,7 +45,7 @@ import shapely
 from .errors import InputError, PlanError
 from .io import postgis
 from .io.values import truthy
-from .io.write import read_plan, rewrite_layers
+from .io.write import plan_layer_names, read_plan, rewrite_layers
 from .metrics import check_plan
 from .plan import Plan
 
@@ -160,12 +160,7 @@ def read_scenarios(path: str | Path) -> gpd.GeoDataFrame:
         The file is missing or not a GeoPackage.
     """
     path = Path(path)
-    if not path.exists():
-        raise PlanError(f"{path}: no such plan file")
-    try:
-        names = {str(n) for n, _ in pyogrio.list_layers(path)}
-    except Exception as exc:
-        raise PlanError(f"{path}: cannot be opened as a GeoPackage: {str(exc).splitlines()[0]}") from exc
+    names = plan_layer_names(path)
     if SCENARIO_LAYER not in names:
         return _empty(pyogrio.read_info(path, layer="grids")["crs"] if "grids" in names else None)
     return _normalised(pyogrio.read_dataframe(path, layer=SCENARIO_LAYER))

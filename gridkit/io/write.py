@@ -28,8 +28,8 @@ from .values import listed
 if TYPE_CHECKING:
     from ..plan import Plan
 
-__all__ = ["write_plan", "read_plan", "rewrite_layers", "atomic_path", "check_output", "is_plan_file",
-           "PLAN_LAYERS"]
+__all__ = ["write_plan", "read_plan", "rewrite_layers", "plan_layer_names", "atomic_path", "check_output",
+           "is_plan_file", "PLAN_LAYERS"]
 
 PLAN_LAYERS = ("grids", "blocks", "buildings", "area", "roads", "barriers", "metrics", "run")
 #: Layers written when the plan has them.
@@ -313,13 +313,24 @@ def _check_plan_frames(frames: dict[str, pd.DataFrame], where: str) -> None:
                             "draw it again or delete the feature")
 
 
-def _read_gpkg(path: Path) -> dict[str, pd.DataFrame]:
+def plan_layer_names(path: Path) -> set[str]:
+    """The layer names of a plan GeoPackage.
+
+    Raises
+    ------
+    PlanError
+        The file is missing or cannot be opened.
+    """
     if not path.exists():
         raise PlanError(f"{path}: no such plan file")
     try:
-        names = {str(n) for n, _ in pyogrio.list_layers(path)}
-    except Exception as exc:
+        return {str(n) for n, _ in pyogrio.list_layers(path)}
+    except Exception as exc:  # GDAL raises many types; the user needs one line
         raise PlanError(f"{path}: cannot be opened as a GeoPackage: {str(exc).splitlines()[0]}") from exc
+
+
+def _read_gpkg(path: Path) -> dict[str, pd.DataFrame]:
+    names = plan_layer_names(path)
     frames = {}
     for name in PLAN_LAYERS + OPTIONAL_LAYERS:
         if name not in names:
