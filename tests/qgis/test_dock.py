@@ -81,23 +81,25 @@ def assert_invariants(dock) -> None:
         assert int(g["households"]) == int(hh[own == fid].sum()), g["code"]
 
 
-def small_target(dock) -> int:
-    """The grid with the fewest households that a neighbour can give a block to (see neighbour_block)."""
+def small_move(dock) -> tuple[int, str]:
+    """The grid with the fewest households that a neighbour can give a block to, and that block
+    (see neighbour_block)."""
     grids = grids_of(dock.layer)
     for fid in sorted(grids, key=lambda f: (grids[f]["households"], f)):
-        if _neighbour_block(dock, fid) is not None:
-            return fid
+        block = neighbour_block(dock, fid)
+        if block is not None:
+            return fid, block
     raise AssertionError("no grid can receive a block from a neighbour")
 
 
-def neighbour_block(dock, target: int) -> str:
-    """A populated block next to grid ``target`` (sharing an edge), in a grid of several blocks."""
-    block = _neighbour_block(dock, target)
-    assert block is not None
-    return block
+def _move_into_small(dock) -> None:
+    target, block = small_move(dock)
+    dock.move_blocks([block], target)
 
 
-def _neighbour_block(dock, target: int) -> str | None:
+def neighbour_block(dock, target: int) -> str | None:
+    """A populated block next to grid ``target`` (sharing an edge) whose grid stays whole without it; None
+    when there is none."""
     grids = grids_of(dock.layer)
     geoms, hh, ids = blocks_of(dock)
     own = owner(grids, geoms)
@@ -128,8 +130,7 @@ def test_open_shows_statistics_and_no_violation(dock):
 def test_move_block_then_undo_and_redo(dock):
     layer = dock.layer
     before = grids_of(layer)
-    target = small_target(dock)
-    block = neighbour_block(dock, target)
+    target, block = small_move(dock)
     dock.move_blocks([block], target)
     idle(dock)
     after = grids_of(layer)
@@ -152,9 +153,8 @@ def test_pick_tool_click_moves_the_block(dock):
     from qgis.PyQt.QtCore import QEvent, QPoint, Qt
 
     before = grids_of(dock.layer)
-    target = small_target(dock)
+    target, block = small_move(dock)
     dock.layer.selectByIds([target])
-    block = neighbour_block(dock, target)
     canvas = dock.canvas
     canvas.setExtent(dock.layer.extent())
     canvas.refresh()
@@ -338,8 +338,7 @@ def test_save_writes_a_valid_plan(dock, plan_copy):
     from qgis.core import QgsVectorLayer
 
     before = grids_of(dock.layer)
-    target = small_target(dock)
-    block = neighbour_block(dock, target)
+    target, block = small_move(dock)
     dock.move_blocks([block], target)
     idle(dock)
     saved = []
@@ -401,7 +400,7 @@ def test_save_after_every_kind_of_edit_validates(dock, plan_copy):
     g = grids_of(layer)
     fid = max(g, key=lambda f: g[f]["geom"].area)
     steps = [
-        ("move", lambda: dock.move_blocks([neighbour_block(dock, small_target(dock))], small_target(dock))),
+        ("move", lambda: _move_into_small(dock)),
         ("split line", lambda: dock.split_line(fid, _two_block_line(dock, fid))),
         ("lock", lambda: dock.set_locked([sorted(grids_of(layer))[0]], True)),
         ("split into", lambda: dock.split_into(max(grids_of(layer), key=lambda f: (
@@ -427,9 +426,8 @@ def test_layer_removal_and_project_close_raise_nothing(dock, plan_copy):
     hook = sys.excepthook
     sys.excepthook = lambda *exc: errors.append(exc)
     try:
-        g = grids_of(dock.layer)
-        target = small_target(dock)
-        dock.move_blocks([neighbour_block(dock, target)], target)  # an unsaved edit in the layer
+        target, block = small_move(dock)
+        dock.move_blocks([block], target)  # an unsaved edit in the layer
         idle(dock)
         QgsProject.instance().removeMapLayer(dock.layer.id())
         wait_until(lambda: False, 1.0)
@@ -485,9 +483,7 @@ def test_translation_follows_qgis_locale_in_every_form(qgis_app, tmp_path, monke
 
 
 def test_box_preview_and_confirmation_before_emptying_a_grid(dock):
-    from qgis.core import QgsPointXY
-    from qgis.gui import QgsMapMouseEvent
-    from qgis.PyQt.QtCore import QEvent, QPoint, Qt
+    from qgis.PyQt.QtCore import QEvent, Qt
     from qgis.PyQt.QtGui import QKeyEvent
 
     grids = grids_of(dock.layer)
@@ -501,18 +497,8 @@ def test_box_preview_and_confirmation_before_emptying_a_grid(dock):
     blocks = [ids[i] for i in np.flatnonzero(own == small)]
     dock.layer.selectByIds([target])
     # While dragging, the dock previews the households (the tool sends the blocks under the box).
-    canvas = dock.canvas
-    canvas.setExtent(dock.layer.extent())
-    canvas.refresh()
-    wait_until(lambda: not canvas.isDrawing(), 30)
-    dock.assign_button.setChecked(True)
-    dock.toggle_pick(True)
-    x0, y0, x1, y1 = grids[small]["geom"].bounds
-    px = [canvas.getCoordinateTransform().transform(QgsPointXY(x, y)) for x, y in ((x0, y0), (x1, y1))]
-    a, b = (QPoint(int(p.x()), int(p.y())) for p in px)
-    tool = dock.pick_tool
-    tool.canvasPressEvent(QgsMapMouseEvent(canvas, QEvent.MouseButtonPress, a, Qt.LeftButton, Qt.LeftButton))
-    tool.canvasMoveEvent(QgsMapMouseEvent(canvas, QEvent.MouseMove, b, Qt.LeftButton, Qt.LeftButton))
+    tool, a, b = _armed_box(dock, grids[small]["geom"].bounds)
+    _drag(dock, tool, a, b)
     idle(dock)
     assert dock.status.text().startswith("Preview") and dock.preview["grids"], dock.status.text()
     tool.keyPressEvent(QKeyEvent(QEvent.KeyPress, Qt.Key_Escape, Qt.NoModifier))  # the drag ends without a release
@@ -532,6 +518,32 @@ def test_box_preview_and_confirmation_before_emptying_a_grid(dock):
     assert_invariants(dock)
 
 
+def _armed_box(dock, bounds: tuple[float, float, float, float]) -> tuple:
+    """The dock's pick tool armed, the whole layer in view, and the screen corners of ``bounds`` (map units)."""
+    from qgis.core import QgsPointXY
+    from qgis.PyQt.QtCore import QPoint
+
+    canvas = dock.canvas
+    canvas.setExtent(dock.layer.extent())
+    canvas.refresh()
+    wait_until(lambda: not canvas.isDrawing(), 30)
+    dock.assign_button.setChecked(True)
+    dock.toggle_pick(True)
+    x0, y0, x1, y1 = bounds
+    px = [canvas.getCoordinateTransform().transform(QgsPointXY(x, y)) for x, y in ((x0, y0), (x1, y1))]
+    a, b = (QPoint(int(round(p.x())), int(round(p.y()))) for p in px)
+    return dock.pick_tool, a, b
+
+
+def _drag(dock, tool, a, b) -> None:  # noqa: ANN001
+    """Press the left button at ``a`` and move to ``b`` (the button stays down)."""
+    from qgis.gui import QgsMapMouseEvent
+    from qgis.PyQt.QtCore import QEvent, Qt
+
+    tool.canvasPressEvent(QgsMapMouseEvent(dock.canvas, QEvent.MouseButtonPress, a, Qt.LeftButton, Qt.LeftButton))
+    tool.canvasMoveEvent(QgsMapMouseEvent(dock.canvas, QEvent.MouseMove, b, Qt.LeftButton, Qt.LeftButton))
+
+
 def _overlays(canvas) -> list:
     from gridkit_qgis.gui.overlay import PreviewOverlay
 
@@ -541,9 +553,8 @@ def _overlays(canvas) -> list:
 def test_drag_shows_the_preview_on_the_map_until_release_or_escape(dock):
     """While a box is dragged, an overlay beside the cursor shows each grid's households before → after
     (the receiving grid red over the maximum); it leaves the canvas on Escape and on release."""
-    from qgis.core import QgsPointXY
     from qgis.gui import QgsMapMouseEvent
-    from qgis.PyQt.QtCore import QEvent, QPoint, Qt
+    from qgis.PyQt.QtCore import QEvent, Qt
     from qgis.PyQt.QtCore import QRectF
     from qgis.PyQt.QtGui import QColor, QImage, QKeyEvent, QPainter
 
@@ -559,16 +570,8 @@ def test_drag_shows_the_preview_on_the_map_until_release_or_escape(dock):
                              shapely.boundary(grids[s]["geom"]), shapely.boundary(grids[t]["geom"]))) > 10)
     dock.layer.selectByIds([target])
     canvas = dock.canvas
-    canvas.setExtent(dock.layer.extent())
-    canvas.refresh()
-    wait_until(lambda: not canvas.isDrawing(), 30)
-    dock.assign_button.setChecked(True)
-    dock.toggle_pick(True)
-    tool = dock.pick_tool
-    x0, y0, x1, y1 = grids[giver]["geom"].bounds
-    box = shapely.box(x0, y0, x1, y1)
-    px = [canvas.getCoordinateTransform().transform(QgsPointXY(x, y)) for x, y in ((x0, y0), (x1, y1))]
-    a, b = (QPoint(int(round(p.x())), int(round(p.y()))) for p in px)
+    tool, a, b = _armed_box(dock, grids[giver]["geom"].bounds)
+    box = shapely.box(*grids[giver]["geom"].bounds)
     # What the box holds, worked out here: blocks whose inside point falls in it, by their grid.
     inside = shapely.contains(box, shapely.point_on_surface(geoms)) & (own != target)
     expected = {}
@@ -578,8 +581,7 @@ def test_drag_shows_the_preview_on_the_map_until_release_or_escape(dock):
     assert expected[target] > limit
 
     def drag() -> None:
-        tool.canvasPressEvent(QgsMapMouseEvent(canvas, QEvent.MouseButtonPress, a, Qt.LeftButton, Qt.LeftButton))
-        tool.canvasMoveEvent(QgsMapMouseEvent(canvas, QEvent.MouseMove, b, Qt.LeftButton, Qt.LeftButton))
+        _drag(dock, tool, a, b)
         assert wait_until(lambda: len(_overlays(canvas)) == 1, 30), dock.status.text()
         idle(dock)
 
@@ -684,8 +686,7 @@ def test_scenarios_save_as_compare_and_switch_back(dock, plan_copy):
     assert dock.scenario_combo.currentData() == "方案A" and dock.scenario_combo.currentText() == "✓ 方案A"
     assert not dock.layer.isModified()  # saving a scenario leaves the plan's layers alone
 
-    target = small_target(dock)
-    block = neighbour_block(dock, target)
+    target, block = small_move(dock)
     giver = next(f for f, g in a.items() if g["geom"].contains(
         next(shapely.from_wkb(bytes(b.geometry().asWkb())).representative_point()
              for b in dock.blocks_layer.getFeatures() if str(b["block_id"]) == block)))
