@@ -136,7 +136,8 @@ def build_graph(blocks: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, barriers: gpd
     barrier_lines = barriers.geometry.values.to_numpy() if len(barriers) else np.array([], dtype=object)
     on_barrier = np.isfinite(_cheapest_line(mid, barrier_lines, np.zeros(len(barrier_lines)), reach)[0])
     seg_cost = np.where(on_barrier, profile.roads.cost_barrier_crossing, seg_cost)
-    seg_cost = np.where(np.isfinite(seg_cost), seg_cost, _no_road_cost(mid, buildings, profile))
+    off = ~np.isfinite(seg_cost)
+    seg_cost[off] = _no_road_cost(mid[off], buildings, profile)
     seg_class = np.where(on_barrier, "barrier", seg_class)
 
     frame = pd.DataFrame({"edge": seg_edge, "len": seg_len, "cost": seg_cost * seg_len,
