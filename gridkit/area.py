@@ -20,6 +20,7 @@ from pyproj import CRS
 from .crs import check_coordinates, gcj02_to_wgs84, local_metric_crs
 from .profile import Profile, load_profile
 from .errors import InputError
+from .geometry import convex_hull
 from .io import postgis
 from .io.read import read_layers
 from .io.tables import normalise_header
@@ -354,7 +355,7 @@ def _boundary(
         if poly is None or poly.is_empty or poly.area <= 0:
             raise InputError(f"{where}: has no polygon with an area")
         return poly
-    hull = shapely.convex_hull(shapely.union_all(buildings.geometry.values)).buffer(buffer_m)
+    hull = convex_hull(buildings.geometry.values).buffer(buffer_m)
     log.append(("boundary", f"none given: hull of the buildings buffered by {buffer_m:g} m"))
     return hull
 

@@ -12,8 +12,9 @@ from typing import Literal
 
 import numpy as np
 import shapely
+from shapely.geometry.base import BaseGeometry
 
-__all__ = ["overlap_pairs", "largest_overlap", "dissolve_by_label", "polygonal"]
+__all__ = ["overlap_pairs", "largest_overlap", "dissolve_by_label", "polygonal", "convex_hull"]
 
 
 def overlap_pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -125,6 +126,18 @@ def largest_overlap(a: np.ndarray, b: np.ndarray, min_share: float = 0.0, *,
     first = np.r_[True, ia[1:] != ia[:-1]]
     out[ia[first]] = ib[first]
     return out
+
+
+def convex_hull(geoms: np.ndarray) -> BaseGeometry:
+    """The convex hull of all ``geoms`` together, from their vertices (no union of the geometries).
+
+    Examples
+    --------
+    >>> import shapely
+    >>> convex_hull(shapely.box([0, 10], 0, [1, 11], 1)).area
+    11.0
+    """
+    return shapely.MultiPoint(shapely.get_coordinates(geoms)).convex_hull
 
 
 def polygonal(geoms: np.ndarray) -> np.ndarray:

@@ -30,6 +30,7 @@ import shapely
 
 from ..codes import assign_codes
 from ..errors import InputError
+from ..geometry import convex_hull
 from ..io import postgis
 from ..io.read import LAYERS, read_layers
 from ..profile import load_profile
@@ -235,7 +236,7 @@ def _from_column(areas: str, column: str, county_code: str, hull_buffer_m: float
         extent = shapely.union_all(boundary.to_crs(buildings.crs).geometry.values)
     else:
         metric = buildings.estimate_utm_crs()
-        hull = shapely.convex_hull(shapely.union_all(geoms[named]))
+        hull = convex_hull(geoms[named])
         extent = gpd.GeoSeries([hull], crs=buildings.crs).to_crs(metric).buffer(hull_buffer_m).to_crs(
             buildings.crs).iloc[0]
     values, regions = office_regions(geoms[named], labels[named], extent)
