@@ -25,6 +25,7 @@ from .io import postgis
 from .io.read import read_layers
 from .io.tables import normalise_header
 from .io.values import counts, listed, shown, truthy
+from .lines import landuse_edges
 from .register import COLUMN_ALIASES as REGISTER_COLUMNS
 
 __all__ = ["Area", "read_area", "area_from_layers", "LINE_REACH_M", "COLUMN_NAMES"]
@@ -71,7 +72,9 @@ class Area:
     roads : GeoDataFrame
         Lines with ``highway`` (OSM class), ``name``, ``bridge`` (bool).
     barriers : GeoDataFrame
-        Lines no grid may cross: rivers, canals, railways, walls.
+        Lines no grid may cross (rivers, canals, railways) and the soft lines a boundary may follow
+        (walls, fences, streams, and the outlines of landuse polygons of the profile's
+        ``lines.landuse_edge_kinds``, ``barrier_type`` ``landuse_edge``): :func:`gridkit.lines.split_barriers`.
     buildings : GeoDataFrame
         Polygons with ``building_id`` (str) and the input columns.
     landuse, pois, existing : GeoDataFrame or None
@@ -225,13 +228,22 @@ def area_from_layers(
     roads = _clean_lines(layers.get("roads"), boundary, log, "roads")
     roads = _road_columns(roads, log)
     barriers = _clean_lines(layers.get("barriers"), boundary, log, "barriers")
+    # Compound outlines join the barriers layer as soft lines, so the blocks, the graph and the saved plan
+    # (whose barriers a later validation or edit reads) all cut along them.
+    landuse = _optional_polys(layers.get("landuse"), boundary)
+    edges = landuse_edges(landuse, rules)
+    if len(edges):
+        edges = _clean_lines(edges, boundary, log, "landuse_edges")
+        barriers = gpd.GeoDataFrame(pd.concat([barriers, edges], ignore_index=True), geometry="geometry",
+                                    crs=edges.crs)
+        barriers[list(edges.columns.drop("geometry"))] = barriers[list(edges.columns.drop("geometry"))].fillna("")
     return Area(
         boundary=boundary,
         roads=roads,
         barriers=barriers,
         buildings=buildings.reset_index(drop=True),
         crs=metric,
-        landuse=_optional_polys(layers.get("landuse"), boundary),
+        landuse=landuse,
         pois=_optional_points(layers.get("pois"), boundary),
         existing=_optional_polys(layers.get("existing"), boundary),
         source=where,

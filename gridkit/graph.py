@@ -6,7 +6,7 @@ cut cost per metre of the cheapest road or barrier line within reach (cutting
 along a trunk road is cheap, through a compound expensive), or the "no road"
 cost where no line runs. A shared boundary that lies on a barrier (river,
 railway) leaves no edge unless a road crosses the barrier there (a bridge).
-Walls, fences and small waterways (:func:`gridkit.lines.split_barriers`) divide nothing:
+Walls, fences, small waterways and landuse edges (:func:`gridkit.lines.split_barriers`) divide nothing:
 they are lines like roads, at their own cost per metre.
 """
 
@@ -114,7 +114,7 @@ def build_graph(blocks: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, barriers: gpd
         Nodes ``0..n-1`` (block positions) with ``households``,
         ``population``, ``buildings``, ``area``, ``x``, ``y``; edges with
         ``length`` (m), ``cost``, ``kind`` (road class on most of the edge,
-        ``wall``, ``waterway``, ``barrier_crossing`` or ``none``) and ``major`` (bool).
+        ``wall``, ``waterway``, ``landuse_edge``, ``barrier_crossing`` or ``none``) and ``major`` (bool).
     """
     faces = blocks.geometry.values.to_numpy()
     reach = profile.blocks.road_match_m
@@ -122,7 +122,7 @@ def build_graph(blocks: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, barriers: gpd
     mid, seg_len, seg_edge = segments(lines)
 
     barriers, soft, soft_kind = split_barriers(barriers, profile)
-    soft_cost = np.where(soft_kind == "wall", profile.lines.cost_wall, profile.lines.cost_waterway)
+    soft_cost = np.array([profile.lines.cost(k) for k in soft_kind], dtype=float)
     classes = roads["highway"].to_numpy() if len(roads) else np.array([], dtype=object)
     class_rank = {c: i for i, c in enumerate(sorted(set(classes), key=profile.roads.class_cost))}
     road_cost = np.array([profile.roads.class_cost(c) for c in classes], dtype=float)

@@ -18,7 +18,7 @@ import shapely
 from .blocks import shared_edges
 from .geometry import dissolve_by_label, largest_overlap
 from .graph import GraphArrays, build_graph, crossing_points, graph_arrays, segments
-from .lines import split_barriers
+from .lines import is_landuse_edge, split_barriers
 from .profile import Profile
 from .slivers import is_sliver
 
@@ -164,7 +164,9 @@ def _boundary_scores(plan_grids: gpd.GeoDataFrame, blocks: gpd.GeoDataFrame, roa
                 "interior_boundary_m": 0.0}
     reach = profile.blocks.road_match_m
     road_lines = roads.geometry.values.to_numpy() if len(roads) else np.array([], dtype=object)
-    bar_lines = barriers.geometry.values.to_numpy() if len(barriers) else np.array([], dtype=object)
+    # A landuse edge may carry a boundary (at its cost) but is no road or barrier line: it does not count here.
+    bar_lines = barriers.geometry.values.to_numpy()[~is_landuse_edge(barriers)] if len(barriers) \
+        else np.array([], dtype=object)
     all_lines = np.concatenate([road_lines, bar_lines])
     major = roads["highway"].isin(profile.roads.major_classes).to_numpy() if len(roads) else np.array([], bool)
     is_major = np.concatenate([major, np.ones(len(bar_lines), dtype=bool)])

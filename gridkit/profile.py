@@ -106,10 +106,18 @@ class Roads:
 
 @dataclass(frozen=True)
 class Lines:
+    """Soft lines (:mod:`gridkit.lines`): which kinds there are and what a boundary along each costs."""
+
     wall_kinds: tuple[str, ...] = ()
     waterway_kinds: tuple[str, ...] = ()
+    landuse_edge_kinds: tuple[str, ...] = ()
     cost_wall: float = _num(0.001, 1000)
     cost_waterway: float = _num(0.001, 1000)
+    cost_landuse_edge: float = _num(0.001, 1000)
+
+    def cost(self, kind: str) -> float:
+        """Cut cost per metre along a soft line of ``kind`` (``wall``, ``waterway``, ``landuse_edge``)."""
+        return float(getattr(self, f"cost_{kind}"))
 
 
 @dataclass(frozen=True)

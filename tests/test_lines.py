@@ -1,8 +1,9 @@
-"""Lines a resident recognises where no road runs: walls, fences, canals.
+"""Lines a resident recognises where no road runs: walls, fences, canals, compound edges.
 
 A hand-made sparse town (one main road, two walled compounds, a canal, open
 fields with scattered farm houses): the grid boundaries that no road can
-carry run along the walls and the canal, not across the fields.
+carry run along the walls and the canal, not across the fields; with the
+compounds drawn only as landuse polygons (no wall), along their edges.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+import pytest
 import shapely
 from handmade import X0, Y0
 from handmade import gdf as _gdf
@@ -19,9 +21,12 @@ from handmade import rect as _rect
 import gridkit
 from gridkit.blocks import shared_edges
 from gridkit.graph import segments
-from gridkit.lines import split_barriers
+from gridkit.lines import LANDUSE_EDGE, is_landuse_edge, split_barriers
 
 PROFILE = gridkit.load_profile("default")
+# The shipped profiles select no landuse kind (profile [lines]): a town whose compounds are drawn as landuse does.
+COMPOUND_EDGES = dataclasses.replace(PROFILE, lines=dataclasses.replace(PROFILE.lines,
+                                                                        landuse_edge_kinds=("residential",)))
 
 
 def _houses(x0, y0, x1, y1, n, households):
@@ -38,12 +43,13 @@ WALL_A = (40, 170, 160, 280)   # compound A, north-west
 WALL_B = (240, 20, 360, 130)   # compound B, south-east
 
 
-def _town(small_compound: bool = False, walls: bool = True):
+def _town(small_compound: bool = False, walls: bool = True, landuse: bool = False):
     """400 x 300 m: main road west-east at y = 150, a canal north-south at x = 200 (bridged by the road).
 
     Compound A (north-west) and B (south-east) hold 150 households each behind
     their walls; farm houses around them and in the other two quadrants hold
-    60 + 60 + 120 + 120.
+    60 + 60 + 120 + 120. With ``landuse`` the two compounds are also residential landuse polygons
+    (and farmland under the south-west fields, a kind whose edge is no line to cut along).
     """
     a_hh = 8 if small_compound else 25
     geoms, hh = [], []
@@ -61,12 +67,16 @@ def _town(small_compound: bool = False, walls: bool = True):
     if walls:
         lines += [shapely.boundary(_rect(*WALL_A)), shapely.boundary(_rect(*WALL_B))]
         kinds += ["wall", "fence"]
-    return {
+    layers = {
         "boundary": _gdf([_rect(0, 0, 400, 300)]),
         "roads": _gdf([_line((-10, 150), (410, 150))], highway=["primary"], name=["镇中路"], bridge=[True]),
         "barriers": _gdf(lines, barrier_type=["waterway" if k == "canal" else k for k in kinds], kind=kinds),
         "buildings": _gdf(geoms, households=hh, building_id=[f"h{i}" for i in range(len(hh))]),
     }
+    if landuse:
+        layers["landuse"] = _gdf([_rect(*WALL_A), _rect(*WALL_B), _rect(5, 5, 195, 145)],
+                                 kind=["residential", "residential", "farmland"], name=["甲小区", "乙小区", ""])
+    return layers
 
 
 def _interior(plan) -> tuple[np.ndarray, np.ndarray]:
@@ -79,10 +89,11 @@ def _near(points, geoms, reach=3.0) -> np.ndarray:
     return shapely.distance(points[:, None], np.asarray(geoms, dtype=object)[None, :]).min(axis=1) <= reach
 
 
-def _shares(walls: bool) -> tuple[float, float]:
-    """Share of the interior boundary on walls, canal or road; and the share of the wall perimeter used."""
-    layers = _town(walls=walls)
-    plan = gridkit.partition(gridkit.area_from_layers(layers, where="test"), PROFILE, seed=0)
+def _shares(walls: bool, landuse: bool = False, profile=PROFILE) -> tuple[float, float]:
+    """Share of the interior boundary on walls (or compound edges), canal or road; and the share of the
+    wall perimeter used."""
+    layers = _town(walls=walls, landuse=landuse)
+    plan = gridkit.partition(gridkit.area_from_layers(layers, where="test", profile=profile), profile, seed=0)
     assert gridkit.validate(plan).ok
     mid, length = _interior(plan)
     wall_lines = [shapely.boundary(_rect(*WALL_A)), shapely.boundary(_rect(*WALL_B))]
@@ -103,6 +114,44 @@ def test_without_the_walls_boundaries_cross_the_fields():
     known, wall_used = _shares(walls=False)
     assert known < 0.9
     assert wall_used < 0.2
+
+
+def test_compounds_drawn_only_as_landuse_get_boundaries_on_their_edges():
+    """No wall in the input, the compounds only residential landuse polygons: the boundaries still run on
+    their edges, the canal and the road, as with the walls."""
+    known, edge_used = _shares(walls=False, landuse=True, profile=COMPOUND_EDGES)
+    assert known >= 0.95
+    assert edge_used >= 0.95
+
+
+def test_without_landuse_edge_kinds_the_landuse_is_ignored():
+    """The control: the default profile selects no landuse kind, and the same town cuts across the fields."""
+    assert PROFILE.lines.landuse_edge_kinds == ()
+    known, edge_used = _shares(walls=False, landuse=True)
+    assert known < 0.9
+    assert edge_used < 0.2
+
+
+def test_landuse_edges_are_soft_lines_that_road_following_leaves_out():
+    """A compound's edge joins the barriers layer as a soft line of its own cost; the farmland's does not
+    (not one of the kinds); road following counts it as neither road nor barrier."""
+    area = gridkit.area_from_layers(_town(walls=False, landuse=True), where="test", profile=COMPOUND_EDGES)
+    edges = area.barriers[is_landuse_edge(area.barriers)]
+    assert sorted(edges["name"]) == ["乙小区", "甲小区"]
+    hard, _, kind = split_barriers(area.barriers, COMPOUND_EDGES)
+    assert hard["kind"].tolist() == ["canal"]
+    assert kind.tolist() == [LANDUSE_EDGE, LANDUSE_EDGE]
+    assert COMPOUND_EDGES.lines.cost(LANDUSE_EDGE) == COMPOUND_EDGES.lines.cost_landuse_edge
+    # Read under a profile with no landuse kind (the default), the plan's landuse edges are neither hard nor soft.
+    hard, soft, _ = split_barriers(area.barriers, PROFILE)
+    assert hard["kind"].tolist() == ["canal"] and len(soft) == 0
+    plan = gridkit.partition(area, COMPOUND_EDGES, seed=0)
+    rf = plan.metrics.set_index("name")["value"]
+    mid, length = _interior(plan)
+    on_road_or_canal = _near(mid, area.barriers.geometry.values[:1]) | _near(mid, area.roads.geometry.values)
+    assert float(rf["road_following"]) == pytest.approx(float(length[on_road_or_canal].sum() / length.sum()),
+                                                         abs=0.02)
+    assert float(rf["road_following"]) < 0.9
 
 
 def test_a_wall_is_no_barrier():

@@ -12,6 +12,7 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from ..lines import is_landuse_edge
 from ..plan_units import area_name, plan_communities
 from ..roster import staff_by_grid
 from .colour import NAMED_CLASSES, ROAD_CLASSES, grid_colours, palette_colour
@@ -75,16 +76,18 @@ def map_data(plan: Plan, roster: pd.DataFrame | None = None, source: str | None 
                     named.append((str(name), best, line))
             named.sort(key=lambda t: (rank[t[1]], -t[2].length))
     barrier_layers = []
-    if len(plan.barriers):
-        kind = plan.barriers["barrier_type"].fillna("").astype(str) if "barrier_type" in plan.barriers \
-            else pd.Series([""] * len(plan.barriers))
+    # Landuse edges are lines to cut along, not barriers: the landuse is not drawn.
+    lines = plan.barriers[~is_landuse_edge(plan.barriers)]
+    if len(lines):
+        kind = lines["barrier_type"].fillna("").astype(str) if "barrier_type" in lines \
+            else pd.Series([""] * len(lines))
         for key, label in (("waterway", "河流水系"), ("coastline", "岸线"), ("railway", "铁路")):
             sel = (kind == key).to_numpy()
             if sel.any():
-                barrier_layers.append((key, label, plan.barriers.geometry.values[sel].to_numpy()))
+                barrier_layers.append((key, label, lines.geometry.values[sel].to_numpy()))
         other = ~kind.isin(["waterway", "coastline", "railway"]).to_numpy()
         if other.any():
-            barrier_layers.append(("other", "分隔障碍", plan.barriers.geometry.values[other].to_numpy()))
+            barrier_layers.append(("other", "分隔障碍", lines.geometry.values[other].to_numpy()))
     return MapData(plan=plan, grids=grids, geoms=geoms, colours=colours, communities=plan_communities(plan),
                    area=area, name=area_name(plan), roads=road_layers, barriers=barrier_layers,
                    named_roads=named, staff=staff_by_grid(roster), font=["DejaVu Sans", cjk_font()],
