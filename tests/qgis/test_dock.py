@@ -454,6 +454,7 @@ def test_translation_follows_qgis_locale_in_every_form(qgis_app, tmp_path, monke
     from qgis.PyQt.QtCore import QCoreApplication
 
     from gridkit_qgis import i18n
+    from gridkit_qgis.gui.overlay import preview_lines
 
     lrelease = shutil.which("lrelease") or "/usr/lib/qt5/bin/lrelease"
     run = subprocess.run([lrelease, str(i18n.FOLDER / "gridkit_qgis_zh_CN.ts"), "-qm",
@@ -472,6 +473,12 @@ def test_translation_follows_qgis_locale_in_every_form(qgis_app, tmp_path, monke
             assert i18n.worker_message("grid 000000001001002 cannot be split into 3: only 2 blocks (compounds kept "
                                        "whole); 2 is possible") == \
                 "网格 000000001001002 无法拆分为 3 个：只有 2 个街块（小区保持完整）；可拆分为 2 个"
+            # The map overlay of a drag preview is translated too, state notes included.
+            preview = {"target": 1, "moving": 2, "emptied": [2],
+                       "grids": {1: {"code": "011", "before": 188, "after": 267, "state": "over_max"},
+                                 2: {"code": "012", "before": 79, "after": 0, "state": "under_min"}}}
+            assert [text for text, _ in preview_lines(preview)] == [
+                "2 个街块移入网格 011", "+ 011：188 → 267 户 （超过上限）", "− 012：79 → 0 户 （被移空：将删除）"]
             i18n.remove_translator()
             assert i18n.tr("Merge") == "Merge"
         settings.setValue("locale/userLocale", "de_DE")
