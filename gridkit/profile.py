@@ -205,7 +205,7 @@ class Partition:
     pair_exact_blocks: int = _num(2, 20)
     pair_trees: int = _num(1, 100)
     pair_sweeps: int = _num(0, 1000)
-    pair_budget_s: float = _num(0, 10**5)
+    pair_work_per_block: float = _num(0, 10**6)
     pair_candidates: int = _num(0, 100)
     part_counts: int = _num(1, 20)
     fill_min: float = _num(0.1, 1)

@@ -19,7 +19,7 @@ from gridkit.engine.refine import refine
 from gridkit.engine.state import State
 from gridkit.graph import GraphArrays
 
-SETTINGS = PairSettings(exact_max_nodes=12, trees=4, sweeps=8, budget_s=60.0, candidates=1)
+SETTINGS = PairSettings(exact_max_nodes=12, trees=4, sweeps=8, work_per_block=10**6, candidates=1)
 
 
 def _lattice(cols: int, rows: int, weight, cost) -> GraphArrays:
@@ -137,3 +137,19 @@ def test_pair_refine_keeps_every_guarantee_and_is_deterministic(seed):
     pair_refine(s, min_weight=bounds.min, max_weight=bounds.max, settings=SETTINGS, seed=seed)
     assert score_labels(g, s.labels, bounds) <= before
     assert pair_refine(s, min_weight=bounds.min, max_weight=bounds.max, settings=SETTINGS, seed=seed) == 0
+
+
+def test_work_cap_stops_the_sweeps_at_a_count_not_a_clock():
+    """The cap counts the blocks of the pairs visited: 0 visits nothing; a cap of one pair's blocks per
+    block of the graph takes exactly the steps an uncapped run takes in its first visits, on any machine."""
+    g = _lattice(4, 2, lambda i: 25, _street_between(4, 2, 2))
+    labels = np.arange(g.n) % 2
+    capped = State(g, labels)
+    none = PairSettings(exact_max_nodes=12, trees=4, sweeps=8, work_per_block=0, candidates=1)
+    assert pair_refine(capped, min_weight=0, max_weight=100, settings=none, seed=0) == 0
+    assert np.array_equal(capped.labels, labels)
+    # One visit of the only pair counts its 8 blocks: a cap of 1 per block (8) allows it, then stops.
+    one = PairSettings(exact_max_nodes=12, trees=4, sweeps=8, work_per_block=1, candidates=1)
+    s = State(g, labels)
+    assert pair_refine(s, min_weight=0, max_weight=100, settings=one, seed=0) == 1
+    assert cut_cost(g, s.labels) == pytest.approx(2.0)

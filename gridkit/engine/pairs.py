@@ -15,7 +15,6 @@ no more parts under the minimum, then a lower cut.
 
 from __future__ import annotations
 
-import time
 from collections import deque
 from dataclasses import dataclass
 
@@ -36,7 +35,7 @@ class PairSettings:
     exact_max_nodes: int
     trees: int
     sweeps: int
-    budget_s: float
+    work_per_block: float
     candidates: int
 
 
@@ -203,8 +202,10 @@ def pair_refine(s: State, *, min_weight: int, max_weight: int, settings: PairSet
 
     Each sweep visits the pairs that touch a part changed in the sweep before
     (all pairs in the first), in sorted order, so the result is fixed by the
-    input and ``seed``. ``sweeps`` bounds the sweeps; ``budget_s`` (seconds) stops early on inputs so large that the sweeps would not end in
-    reasonable time, and is the one thing that can make two runs differ.
+    input and ``seed``. ``sweeps`` bounds the sweeps; on inputs so large that the sweeps would not end in
+    reasonable time, the pairs' blocks visited (each visit counts both parts' blocks) stop at
+    ``work_per_block`` times the blocks of ``s``: a count, not a clock, so a loaded machine gives the
+    same plan as an idle one.
 
     Parameters
     ----------
@@ -214,21 +215,23 @@ def pair_refine(s: State, *, min_weight: int, max_weight: int, settings: PairSet
     settings : PairSettings
         ``exact_max_nodes``: pairs with at most this many nodes are split
         exactly (2^(n-1) candidates); ``trees``: spanning trees tried for a
-        larger pair; ``sweeps``; ``budget_s``.
+        larger pair; ``sweeps``; ``work_per_block``.
     seed : int
         Seeds the jitter of the spanning trees.
     """
     rng = np.random.default_rng(seed)
-    start = time.monotonic()
+    budget = settings.work_per_block * len(s.w)
+    work = 0
     dirty = set(s.parts())
     steps = 0
     for _ in range(settings.sweeps):
         changed: set[int] = set()
         for p, q in _adjacent_pairs(s, dirty):
-            if time.monotonic() - start > settings.budget_s:
-                return steps
             if p not in s.members or q not in s.members:
                 continue
+            work += len(s.members[p]) + len(s.members[q])
+            if work > budget:
+                return steps
             if resplit(s, p, q, min_weight=min_weight, max_weight=max_weight,
                        exact_max_nodes=settings.exact_max_nodes, trees=settings.trees, rng=rng):
                 changed |= {p, q}

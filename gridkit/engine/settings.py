@@ -87,7 +87,7 @@ class EngineSettings:
         profile = load_profile("default") if profile is None else profile
         p = profile.partition
         pairs = PairSettings(exact_max_nodes=p.pair_exact_blocks, trees=p.pair_trees, sweeps=p.pair_sweeps,
-                             budget_s=p.pair_budget_s, candidates=p.pair_candidates)
+                             work_per_block=p.pair_work_per_block, candidates=p.pair_candidates)
         return cls(seed=p.seed, passes=p.refine_passes, compactness_weight=p.compactness_weight,
                    unit_cost=profile.roads.cost_minor, stability_weight=p.stability_weight,
                    part_counts=p.part_counts, fill_min=p.fill_min, extra_part_counts=p.extra_part_counts,
