@@ -26,8 +26,8 @@ def _serial_name(code: str, unit: str) -> str:
     return f"第{int(tail)}{unit}" if tail.isdigit() else code
 
 
-def _drop_crumbs(geom: shapely.Geometry, least_m2: float = 200.0) -> shapely.Geometry:
-    """A union of grids without the pinholes and specks that precision leaves between them."""
+def _drop_crumbs(geom: shapely.Geometry, least_m2: float) -> shapely.Geometry:
+    """A union of grids without the pinholes and specks (under ``least_m2``) that precision leaves between them."""
     parts = []
     for poly in shapely.get_parts(geom):
         if shapely.get_type_id(poly) != 3 or poly.area < least_m2:
@@ -50,7 +50,8 @@ def plan_communities(plan: Plan) -> gpd.GeoDataFrame:
         and the community polygon; sorted by code.
     """
     grids = plan.grids
-    unit = plan.profile().names.community_suffix
+    profile = plan.profile()
+    unit = profile.names.community_suffix
     cc = grids["community_code"].fillna("").astype(str)
     agg = pd.DataFrame({
         "households": grids["households"].groupby(cc).sum(),
@@ -61,7 +62,8 @@ def plan_communities(plan: Plan) -> gpd.GeoDataFrame:
     })
     _, member_of = np.unique(cc.to_numpy(), return_inverse=True)
     unions = dissolve_by_label(grids.geometry.values.to_numpy(), member_of, len(agg))
-    geoms = {code: _drop_crumbs(union) for code, union in zip(agg.index, unions, strict=True)}
+    least = profile.blocks.crumb_area_m2
+    geoms = {code: _drop_crumbs(union, least) for code, union in zip(agg.index, unions, strict=True)}
     layer = getattr(plan, "communities", None)
     if layer is not None and len(layer):
         out = pd.DataFrame(layer).copy()

@@ -134,6 +134,7 @@ class BlockSettings:
     snap_tolerance_m: float = _num(0, 200)
     min_block_area_m2: float = _num(0, 100000)
     min_width_m: float = _num(0, 100)
+    crumb_area_m2: float = _num(0, 100000)
     split_share_of_max: float = _num(0.05, 1)
     gap_split_share_of_max: float = _num(0.05, 1)
     tessellation_spacing_m: float = _num(0.5, 100)

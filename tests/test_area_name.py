@@ -8,12 +8,14 @@ import dataclasses
 
 import geopandas as gpd
 import pandas as pd
+import pytest
+import shapely
 
 import gridkit
 from gridkit.area import area_from_layers
 from gridkit.io.read import read_layers
 from gridkit.maps import sheet_figure
-from gridkit.plan_units import area_name
+from gridkit.plan_units import _drop_crumbs, area_name
 from gridkit.report import build_report
 
 HK_NAME = "Tsim Sha Tsui, Yau Tsim Mong District (export bbox, sea cut off along coastline)"
@@ -64,3 +66,16 @@ def test_boundary_without_name_falls_back_to_the_file_name(hk_path, hk_plan):
     # A plan written before the name was recorded: no area_name, and its area layer's name is the input path.
     old = dataclasses.replace(hk_plan, run=run, area=hk_plan.area.assign(name=str(hk_path)))
     assert area_name(old) == "hk_tsim_sha_tsui"
+
+
+def test_crumbs_under_the_profile_area_leave_a_union_of_grids():
+    square = shapely.box(0, 0, 100, 100)
+    pinhole = shapely.box(40, 40, 50, 50)  # 100 m2
+    speck = shapely.box(200, 0, 205, 5)  # 25 m2
+    union = shapely.union(square.difference(pinhole), speck)
+    kept = _drop_crumbs(union, 50.0)
+    assert kept.geom_type == "Polygon" and len(kept.interiors) == 1
+    assert kept.area == pytest.approx(100 * 100 - 100)
+    filled = _drop_crumbs(union, 200.0)
+    assert filled.geom_type == "Polygon" and len(filled.interiors) == 0
+    assert filled.area == pytest.approx(100 * 100)
