@@ -46,6 +46,7 @@ COLUMN_NAMES: dict[str, dict[str, tuple[str, ...]]] = {
         "building_id": ("building_i", *(a for a in REGISTER_COLUMNS["building_id"] if a != "id")),
         "households": REGISTER_COLUMNS["households"],
         "population": REGISTER_COLUMNS["population"],
+        "building": ("用途", "房屋用途", "建筑用途", "规划用途", "使用用途", "使用性质", "建筑性质", "房屋性质"),
         "building:levels": ("building_l", "building_levels"),
         "levels": ("层数", "楼层数", "地上层数", "建筑层数", "楼层", "floors", "storeys"),
         "height": ("高度", "建筑高度", "楼高", "height_m"),
@@ -56,6 +57,7 @@ COLUMN_NAMES: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "roads": {"name": ("路名", "道路名称", "名称"), "highway": ("道路等级",)},
     "barriers": {"barrier_type": ("barrier_ty", "障碍类型"), "name": ("名称",)},
+    "landuse": {"kind": ("用地性质", "用地类型", "用地分类", "地类名称", "用途"), "name": ("名称",)},
     "boundary": {"name": ("名称", "街道名称", "街道", "街乡名称"),
                  "code": ("代码", "编码", "区划代码", "行政区划代码", "街道代码", "街道编码")},
 }
@@ -226,7 +228,7 @@ def area_from_layers(
     buildings["building_id"] = _building_ids(buildings)
 
     roads = _clean_lines(layers.get("roads"), boundary, log, "roads")
-    roads = _road_columns(roads, log)
+    roads = _road_columns(roads, log, rules)
     barriers = _clean_lines(layers.get("barriers"), boundary, log, "barriers")
     # Compound outlines join the barriers layer as soft lines, so the blocks, the graph and the saved plan
     # (whose barriers a later validation or edit reads) all cut along them.
@@ -485,7 +487,7 @@ def _clean_lines(gdf: gpd.GeoDataFrame | None, boundary: shapely.Geometry, log: 
     return gdf
 
 
-def _road_columns(roads: gpd.GeoDataFrame, log: list) -> gpd.GeoDataFrame:
+def _road_columns(roads: gpd.GeoDataFrame, log: list, rules: Profile) -> gpd.GeoDataFrame:
     if len(roads) == 0:
         return gpd.GeoDataFrame({"highway": [], "name": [], "bridge": []}, geometry=[], crs=roads.crs)
     if "highway" in roads:
@@ -495,7 +497,8 @@ def _road_columns(roads: gpd.GeoDataFrame, log: list) -> gpd.GeoDataFrame:
     else:
         cls = pd.Series(None, index=roads.index, dtype=object)
         log.append(("roads_class", "no highway/class column: every road treated as 'residential'"))
-    cls = cls.astype(object).where(cls.notna(), "residential").astype(str).str.strip().str.lower()
+    cls = _osm_classes(cls.astype(object).where(cls.notna(), "residential").astype(str).str.strip().str.lower(),
+                       rules, log)
     bridge = truthy(roads["bridge"], also=("viaduct",)) if "bridge" in roads else pd.Series(False, index=roads.index)
     tunnel = truthy(roads["tunnel"]) if "tunnel" in roads else pd.Series(False, index=roads.index)
     if tunnel.any():
@@ -504,6 +507,20 @@ def _road_columns(roads: gpd.GeoDataFrame, log: list) -> gpd.GeoDataFrame:
     out = gpd.GeoDataFrame({"highway": cls, "name": name, "bridge": bridge.astype(bool)},
                            geometry=roads.geometry.values, crs=roads.crs)
     return out[~tunnel.to_numpy()].reset_index(drop=True)
+
+
+def _osm_classes(cls: pd.Series, rules: Profile, log: list) -> pd.Series:
+    """Road classes read as OSM classes (profile ``[road_classes]``); the renamed and the unused ones logged."""
+    osm = cls.map(rules.road_classes.lookup())
+    if osm.notna().any():
+        pairs = pd.DataFrame({"given": cls[osm.notna()], "osm": osm[osm.notna()]}).value_counts()
+        log.append(("roads_classes_renamed", "; ".join(f"{g} -> {o} ({n})" for (g, o), n in pairs.items())))
+    out = osm.fillna(cls)
+    r = rules.roads
+    unused = out[~out.isin({*r.block_classes, *r.inner_classes_tier1, *r.inner_classes_tier2})]
+    if len(unused):
+        log.append(("roads_classes_not_used", ", ".join(f"{c} ({n})" for c, n in unused.value_counts().items())))
+    return out
 
 
 def _optional_polys(gdf: gpd.GeoDataFrame | None, boundary: shapely.Geometry) -> gpd.GeoDataFrame | None:

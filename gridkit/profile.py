@@ -105,6 +105,41 @@ class Roads:
 
 
 @dataclass(frozen=True)
+class RoadClasses:
+    """Other names a road layer's classes go by (``highway``, ``class`` or 道路等级), by the OSM class
+    each is read as: the Chinese standards' classes (CJJ 37 城市道路, GB/T 13923 公路 and 街道) and
+    other vocabularies. Compared case-insensitively after trimming.
+
+    Examples
+    --------
+    >>> names = load_profile("default").road_classes.lookup()
+    >>> names["主干路"], names["支路"], names["内部道路"]
+    ('primary', 'tertiary', 'service')
+    """
+
+    motorway: tuple[str, ...] = ()
+    trunk: tuple[str, ...] = ()
+    primary: tuple[str, ...] = ()
+    secondary: tuple[str, ...] = ()
+    tertiary: tuple[str, ...] = ()
+    unclassified: tuple[str, ...] = ()
+    residential: tuple[str, ...] = ()
+    road: tuple[str, ...] = ()
+    living_street: tuple[str, ...] = ()
+    service: tuple[str, ...] = ()
+    pedestrian: tuple[str, ...] = ()
+    footway: tuple[str, ...] = ()
+    path: tuple[str, ...] = ()
+    cycleway: tuple[str, ...] = ()
+    steps: tuple[str, ...] = ()
+    track: tuple[str, ...] = ()
+
+    def lookup(self) -> dict[str, str]:
+        """Each other name (trimmed, lower case) -> the OSM class it is read as."""
+        return {alias.strip().lower(): f.name for f in dataclasses.fields(self) for alias in getattr(self, f.name)}
+
+
+@dataclass(frozen=True)
 class Lines:
     """Soft lines (:mod:`gridkit.lines`): which kinds there are and what a boundary along each costs."""
 
@@ -263,6 +298,7 @@ class Profile:
     description: str = ""
     households: Households = field(default_factory=Households)
     roads: Roads = field(default_factory=Roads)
+    road_classes: RoadClasses = field(default_factory=RoadClasses)
     lines: Lines = field(default_factory=Lines)
     cleaning: Cleaning = field(default_factory=Cleaning)
     blocks: BlockSettings = field(default_factory=BlockSettings)

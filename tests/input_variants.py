@@ -305,6 +305,29 @@ def _register(n: int = 12) -> pd.DataFrame:
     return pd.DataFrame({"楼栋编号": ids.to_numpy(), "户数": np.arange(n) + 5, "人口": (np.arange(n) + 5) * 3})
 
 
+def v_chinese_road_classes_and_uses(d: Path) -> Case:
+    """An office's own road and building layers: classes in CJJ 37 / GB/T 13923 words under 道路等级 and
+    uses under 用途; read as the OSM classes they stand for, the plan is the one the OSM words give."""
+    f = layers()
+    chinese = {"primary": "主干路", "tertiary": "支路", "residential": "街巷", "service": "内部道路",
+               "footway": "人行道", "steps": "阶梯路", "pedestrian": "步行街"}
+    f["roads"] = f["roads"].assign(highway=f["roads"]["highway"].replace(chinese)).rename(columns={"highway": "道路等级"})
+    f["buildings"] = f["buildings"].assign(building=f["buildings"]["building"].replace(
+        {"commercial": "商业", "retail": "商场"})).rename(columns={"building": "用途"})
+
+    def check(plan: Path) -> str:
+        def grids(path: Path) -> list:
+            g = pyogrio.read_dataframe(path, layer="grids", read_geometry=False)
+            return sorted(zip(g["code"], g["households"], strict=True))
+        blocks = [pyogrio.read_info(p, layer="blocks")["features"] for p in (_hk_plan(), plan)]
+        renamed = _log(plan).get("log.roads_classes_renamed", "")
+        return "; ".join(p for p in [
+            "" if blocks[0] == blocks[1] else f"{blocks[1]} blocks, not {blocks[0]}",
+            "" if grids(plan) == grids(_hk_plan()) else "grids differ from the OSM-worded plan's",
+            "" if "主干路 -> primary (" in renamed else f"roads_classes_renamed is {renamed!r}"] if p)
+    return partition(write_gpkg(d / "in.gpkg", f), d / "plan.gpkg", expect="ok", check=check)
+
+
 def v_register_gbk(d: Path) -> Case:
     reg = d / "住户登记表.csv"
     reg.write_bytes(_register().to_csv(index=False).encode("gbk"))
