@@ -165,11 +165,13 @@ def _boundary_scores(plan_grids: gpd.GeoDataFrame, blocks: gpd.GeoDataFrame, roa
     reach = profile.blocks.road_match_m
     road_lines = roads.geometry.values.to_numpy() if len(roads) else np.array([], dtype=object)
     # A landuse edge may carry a boundary (at its cost) but is no road or barrier line: it does not count here.
-    bar_lines = barriers.geometry.values.to_numpy()[~is_landuse_edge(barriers)] if len(barriers) \
-        else np.array([], dtype=object)
+    kept = barriers[~is_landuse_edge(barriers)] if len(barriers) else barriers
+    bar_lines = kept.geometry.values.to_numpy() if len(kept) else np.array([], dtype=object)
     all_lines = np.concatenate([road_lines, bar_lines])
     major = roads["highway"].isin(profile.roads.major_classes).to_numpy() if len(roads) else np.array([], bool)
-    is_major = np.concatenate([major, np.ones(len(bar_lines), dtype=bool)])
+    # Of the barriers only those that divide (rivers, railways) are major lines; a wall or a stream is not.
+    hard, _, _ = split_barriers(kept, profile) if len(kept) else (kept, None, None)
+    is_major = np.concatenate([major, kept.index.isin(hard.index)])
     # One query at the widest reach; the narrower tests and the major lines are subsets of its pairs.
     p, line, dist = _near_pairs(mid, all_lines, max(reach, STRICT_ROAD_MATCH_M))
     on_road, on_road_strict, on_major = (np.zeros(len(mid), dtype=bool) for _ in range(3))

@@ -154,6 +154,21 @@ def test_landuse_edges_are_soft_lines_that_road_following_leaves_out():
     assert float(rf["road_following"]) < 0.9
 
 
+def test_major_road_share_counts_the_canal_and_main_road_not_the_walls():
+    """Boundaries on walls follow a line (road following) but not a major one: only dividing barriers (the
+    canal) and tertiary-or-above roads count in major_road_share."""
+    layers = _town(walls=True)
+    area = gridkit.area_from_layers(layers, where="test")
+    plan = gridkit.partition(area, PROFILE, seed=0)
+    scores = plan.metrics.set_index("name")["value"].astype(float)
+    mid, length = _interior(plan)
+    major = _near(mid, layers["barriers"].geometry.values[:1]) | _near(mid, layers["roads"].geometry.values)
+    wall = _near(mid, [shapely.boundary(_rect(*WALL_A)), shapely.boundary(_rect(*WALL_B))])
+    assert length[wall & ~major].sum() > 0.2 * length.sum()
+    assert scores["major_road_share"] == pytest.approx(float(length[major].sum() / length.sum()), abs=0.02)
+    assert scores["road_following"] > scores["major_road_share"] + 0.2
+
+
 def test_a_wall_is_no_barrier():
     """A compound of 48 households behind a wall is too small for a grid: it joins its neighbours."""
     layers = _town(small_compound=True)
