@@ -73,8 +73,15 @@ def _polygonize(lines: np.ndarray, within: shapely.Geometry, grid: float) -> np.
     return shapely.set_precision(faces, grid)
 
 
-def _tessellate(face: shapely.Geometry, cluster_geoms: np.ndarray, spacing: float, grid: float) -> np.ndarray:
-    """Cut ``face`` into one cell per footprint cluster along the gaps between them."""
+def _tessellate(face: shapely.Geometry, cluster_geoms: np.ndarray, spacing: float, grid: float,
+                straighten: float = 0.0) -> np.ndarray:
+    """Cut ``face`` into one cell per footprint cluster along the gaps between them.
+
+    The cells' shared edges are simplified together by ``straighten`` (m, Visvalingam-Whyatt, the
+    face's outline kept): a Voronoi edge between footprints zigzags round every corner, a boundary a
+    resident walks along runs straight. A cell that then clips a footprint's corner is harmless: each
+    face takes its clusters' whole footprints later (:func:`_own_buildings`).
+    """
     if len(cluster_geoms) < 2:
         return np.array([face], dtype=object)
     rings = shapely.segmentize(shapely.boundary(cluster_geoms), spacing)
@@ -91,6 +98,8 @@ def _tessellate(face: shapely.Geometry, cluster_geoms: np.ndarray, spacing: floa
         # Voronoi cells are an exact coverage: merge them per cluster first (no overlay), then clip only
         # the merged cells that reach past the face (one snap-rounded overlay per cluster, not per cell).
         merged = dissolve_by_label(cells, index, len(cluster_geoms), coverage=True)
+        if straighten > 0 and shapely.is_valid(merged).all():
+            merged = shapely.coverage_simplify(merged, straighten, simplify_boundary=False)
         if shapely.is_valid(merged).all():
             shapely.prepare(face)
             outside = ~shapely.within(merged, face)
@@ -319,7 +328,8 @@ def make_blocks(area: Area, buildings: gpd.GeoDataFrame, profile: Profile) -> Bl
     gap_limit = rules.gap_split_share_of_max * profile.grid.max_households
     faces, origin = _split_full(
         faces, origin, clusters, cluster_hh, gap_limit, "gap",
-        lambda face, mine: _tessellate(face, mine, rules.tessellation_spacing_m, grid), pass_clusters=True)
+        lambda face, mine: _tessellate(face, mine, rules.tessellation_spacing_m, grid, rules.gap_cut_straighten_m),
+        pass_clusters=True)
 
     owner = largest_overlap(clusters, faces)
     faces = _own_buildings(faces, owner, clusters, boundary, grid)

@@ -173,6 +173,7 @@ class BlockSettings:
     split_share_of_max: float = _num(0.05, 1)
     gap_split_share_of_max: float = _num(0.05, 1)
     tessellation_spacing_m: float = _num(0.5, 100)
+    gap_cut_straighten_m: float = _num(0, 50)
     road_match_m: float = _num(0.1, 50)
     precision_m: float = _num(0.0001, 1)
     hull_buffer_m: float = _num(0, 10000)

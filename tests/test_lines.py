@@ -220,3 +220,36 @@ def test_without_the_wide_gap_discount_the_cut_runs_between_houses():
                                                                   cost_no_road_wide_gap=PROFILE.roads.cost_no_road))
     lo, hi = _cut_x(flat)
     assert hi < 139
+
+
+def _two_rows_of_houses():
+    """One street block with no road inside: a west and an east row of houses (13 households each,
+    240 in all, so two grids), their facing ends staggered by 8 m, so the gap between the rows
+    zigzags from x = 96 to 104 and back every 15 m."""
+    houses, hh = [], []
+    for j, y in enumerate(range(5, 140, 15)):
+        west_end, east_start = (88, 104) if j % 2 else (96, 112)
+        houses += [_rect(20, y, west_end, y + 10), _rect(east_start, y, 180, y + 10)]
+        hh += [13, 13]
+    return {"boundary": _gdf([shapely.box(X0, Y0, X0 + 200, Y0 + 150)]),
+            "roads": _gdf([_line((-10, -3), (210, -3))], highway=["residential"]),
+            "buildings": _gdf(houses, households=hh, building_id=[f"h{i}" for i in range(len(hh))])}
+
+
+def _gap_cut(straighten: float) -> np.ndarray:
+    profile = dataclasses.replace(PROFILE, blocks=dataclasses.replace(PROFILE.blocks, gap_cut_straighten_m=straighten))
+    plan = gridkit.partition(gridkit.area_from_layers(_two_rows_of_houses(), where="test"), profile, seed=0)
+    assert gridkit.validate(plan).ok and len(plan.grids) == 2
+    _, _, lines = shared_edges(plan.grids.geometry.values.to_numpy())
+    return shapely.get_coordinates(shapely.line_merge(shapely.union_all(lines)))
+
+
+def test_a_cut_between_buildings_is_straightened_inside_the_gap():
+    """The Voronoi edge between the rows bends round every house corner; straightened, the boundary has
+    under half the vertices, still runs through the gap between the rows, and splits no house."""
+    straight, voronoi = _gap_cut(PROFILE.blocks.gap_cut_straighten_m), _gap_cut(0.0)
+    assert PROFILE.blocks.gap_cut_straighten_m > 0
+    assert len(straight) < len(voronoi) / 2
+    for cut in (straight, voronoi):
+        assert 96 - 1e-6 <= (cut[:, 0] - X0).min() and (cut[:, 0] - X0).max() <= 104 + 1e-6
+    assert shapely.length(shapely.LineString(straight)) <= shapely.length(shapely.LineString(voronoi)) + 1e-6
