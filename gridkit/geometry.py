@@ -14,7 +14,9 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-__all__ = ["overlap_pairs", "largest_overlap", "dissolve_by_label", "polygonal", "convex_hull"]
+__all__ = ["overlap_pairs", "largest_overlap", "dissolve_by_label", "polygonal", "convex_hull", "shared_segments",
+           "line_segments", "densify_segments", "near_lines",
+           "segment_keys", "longer_than"]
 
 
 def overlap_pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -237,3 +239,257 @@ def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     total = int(lengths.sum())
     offsets = np.repeat(starts - np.r_[0, np.cumsum(lengths)[:-1]], lengths)
     return np.arange(total) + offsets
+
+
+def _ring_segments(polygons: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Start and end coordinates of every ring segment of ``polygons``, and its polygon."""
+    parts, owner = shapely.get_parts(np.asarray(polygons, dtype=object), return_index=True)
+    rings, ring_part = shapely.get_rings(parts, return_index=True)
+    coords, ring = shapely.get_coordinates(rings, return_index=True)
+    same = ring[1:] == ring[:-1]
+    return coords[:-1][same], coords[1:][same], owner[ring_part[ring[:-1][same]]]
+
+
+def line_segments(lines: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Start and end coordinates of every segment of the (multi)lines ``lines``, and its line."""
+    parts, owner = shapely.get_parts(lines, return_index=True)
+    coords, part = shapely.get_coordinates(parts, return_index=True)
+    same = part[1:] == part[:-1]
+    return coords[:-1][same], coords[1:][same], owner[part[:-1][same]]
+
+
+def shared_segments(polygons: np.ndarray, min_length: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray,
+                                                                            np.ndarray, np.ndarray]:
+    """Pairs of polygons that share boundary, and the shared boundary as straight segments.
+
+    The same pairs and lines as the intersection of the two boundaries, computed
+    without an overlay where the polygons are noded alike, as a tiling is: a segment
+    that lies on two rings is shared by their polygons, found by sorting all ring
+    segments once. Segments on one ring only are the outer boundary, unless
+    another polygon's unmatched segment overlaps one (a vertex on one side that
+    the other lacks, overlapping polygons): only such pairs are intersected. (Where
+    polygons overlap, two pairs that each share a different segment of one line
+    are not noticed: the overlap invariant reports such a plan.)
+
+    Parameters
+    ----------
+    polygons : ndarray of (multi)polygons
+    min_length : float
+        A pair sharing no more than this length (m) is left out (a point never counts).
+
+    Returns
+    -------
+    left, right : ndarray of int
+        Positions of the polygons of each pair, ``left < right``, sorted.
+    start, end : ndarray of float, shape (m, 2)
+        The shared segments, oriented as the ring of ``left`` runs.
+    pair : ndarray of int
+        The pair of each segment, segments of a pair in ring order.
+
+    Examples
+    --------
+    >>> squares = np.array([shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1), shapely.box(0, 1, 2, 2)])
+    >>> left, right, start, end, pair = shared_segments(squares)
+    >>> list(zip(left.tolist(), right.tolist())), np.hypot(*(end - start).T).tolist(), pair.tolist()
+    ([(0, 1), (0, 2), (1, 2)], [1.0, 1.0, 1.0], [0, 1, 2])
+    """
+    polygons = np.asarray(polygons, dtype=object)
+    a, b, face = _ring_segments(polygons)
+    key = segment_keys(a, b)
+    order = np.lexsort((face, key[:, 3], key[:, 2], key[:, 1], key[:, 0]))
+    new = np.r_[True, (key[order][1:] != key[order][:-1]).any(axis=1)] if len(order) else np.array([], dtype=bool)
+    group = np.cumsum(new) - 1
+    count = np.bincount(group)[group] if len(group) else group
+    # Exactly two rings of different polygons: the lower-numbered polygon's copy, oriented as its ring runs.
+    twin = (count == 2) & new
+    twin &= np.r_[face[order][1:] != face[order][:-1], False] if len(order) else twin
+    lo_seg, hi_seg = order[twin], order[np.flatnonzero(twin) + 1]
+    left, right = face[lo_seg], face[hi_seg]
+    seg_a, seg_b = a[lo_seg], b[lo_seg]
+    # Segments not matched so: where another polygon's overlaps them, intersect the pair's boundaries.
+    paired = np.zeros(len(order), dtype=bool)
+    paired[np.flatnonzero(twin)] = True
+    paired[np.flatnonzero(twin) + 1] = True
+    loose = order[~paired]
+    odd_left, odd_right = _overlapping_pairs(polygons, a[loose], b[loose], face[loose])
+    rank = lo_seg
+    if len(odd_left):
+        n = len(polygons)
+        odd_key = np.unique(odd_left * n + odd_right)
+        redo = np.isin(left * n + right, odd_key)
+        left, right, seg_a, seg_b, rank = left[~redo], right[~redo], seg_a[~redo], seg_b[~redo], rank[~redo]
+        odd_left, odd_right = odd_key // n, odd_key % n
+        boundaries = shapely.boundary(polygons)
+        lines = shapely.intersection(boundaries[odd_left], boundaries[odd_right])
+        la, lb, line = line_segments(lines)
+        left = np.r_[left, odd_left[line]]
+        right = np.r_[right, odd_right[line]]
+        seg_a, seg_b = np.r_[seg_a, la], np.r_[seg_b, lb]
+        rank = np.r_[rank, len(a) + np.arange(len(la))]
+    # Segments of a pair together, in ring order.
+    key2 = left.astype(np.int64) * max(len(polygons), 1) + right
+    by = np.lexsort((rank, key2))
+    key2, seg_a, seg_b = key2[by], seg_a[by], seg_b[by]
+    pairs, pair = np.unique(key2, return_inverse=True)
+    n = max(len(polygons), 1)
+    return longer_than(pairs // n, pairs % n, seg_a, seg_b, pair, min_length)
+
+
+def longer_than(left: np.ndarray, right: np.ndarray, start: np.ndarray, end: np.ndarray, pair: np.ndarray,
+                min_length: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The pairs of :func:`shared_segments` that share more than ``min_length`` (and more than a point),
+    renumbered, with their segments."""
+    d = end - start
+    length = np.bincount(pair, weights=np.sqrt(d[:, 0] * d[:, 0] + d[:, 1] * d[:, 1]), minlength=len(left))
+    keep = length > max(min_length, 1e-9)
+    kept = keep[pair]
+    return left[keep], right[keep], start[kept], end[kept], (np.cumsum(keep) - 1)[pair[kept]]
+
+
+def segment_keys(start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """One key per undirected segment: its two end points in lexicographic order, shape (n, 4).
+
+    Examples
+    --------
+    >>> segment_keys(np.array([[1.0, 0.0], [0.0, 0.0]]), np.array([[0.0, 0.0], [1.0, 0.0]])).tolist()
+    [[0.0, 0.0, 1.0, 0.0], [0.0, 0.0, 1.0, 0.0]]
+    """
+    swap = (start[:, 0] > end[:, 0]) | ((start[:, 0] == end[:, 0]) & (start[:, 1] > end[:, 1]))
+    return np.concatenate([np.where(swap[:, None], end, start), np.where(swap[:, None], start, end)], axis=1)
+
+
+def _overlapping_pairs(polygons: np.ndarray, a: np.ndarray, b: np.ndarray,
+                       face: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs of polygons (``left < right``) where a segment ``a -> b`` of one runs along the other's boundary."""
+    empty = np.array([], dtype=np.int64)
+    if len(a) == 0:
+        return empty, empty
+    segs = np.asarray(shapely.linestrings(np.stack([a, b], axis=1)), dtype=object)
+    other, seg = shapely.STRtree(segs).query(polygons, predicate="intersects")
+    keep = other != face[seg]
+    other, seg = other[keep], seg[keep]
+    along = shapely.length(shapely.intersection(segs[seg], shapely.boundary(polygons[other]))) > 0
+    lo, hi = np.minimum(face[seg], other)[along], np.maximum(face[seg], other)[along]
+    return lo, hi
+
+
+def densify_segments(start: np.ndarray, end: np.ndarray, spacing: float) -> tuple[np.ndarray, np.ndarray,
+                                                                                    np.ndarray]:
+    """Cut segments into pieces no longer than ``spacing``, as :func:`shapely.segmentize` does.
+
+    The same coordinates to the last bit as GEOS's densifier (a segment of
+    length L becomes ceil(L / spacing) equal pieces), without building lines.
+
+    Returns
+    -------
+    start, end : ndarray of float, shape (m, 2)
+    owner : ndarray of int
+        The segment each piece comes from.
+
+    Examples
+    --------
+    >>> s, e, owner = densify_segments(np.array([[0.0, 0.0]]), np.array([[12.0, 0.0]]), 5.0)
+    >>> s[:, 0].tolist(), e[:, 0].tolist(), owner.tolist()
+    ([0.0, 4.0, 8.0], [4.0, 8.0, 12.0], [0, 0, 0])
+    """
+    d = end - start
+    length = np.sqrt(d[:, 0] * d[:, 0] + d[:, 1] * d[:, 1])
+    pieces = np.where(length > spacing, np.ceil(length / spacing), 1).astype(np.int64)
+    owner = np.repeat(np.arange(len(start)), pieces)
+    j = np.arange(len(owner)) - np.repeat(np.cumsum(pieces) - pieces, pieces)
+    step, total, last = (length / pieces)[owner], length[owner], pieces[owner] - 1
+    with np.errstate(invalid="ignore", divide="ignore"):
+        at = start[owner] + ((j * step) / total)[:, None] * d[owner]
+        after = start[owner] + (((j + 1) * step) / total)[:, None] * d[owner]
+    return (np.where((j == 0)[:, None], start[owner], at), np.where((j == last)[:, None], end[owner], after),
+            owner)
+
+
+def _point_segment_distance(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Distance of points ``p`` to segments ``a -> b``, in the operations and order GEOS uses, so the
+    same floats as :func:`shapely.distance`."""
+    dx, dy = b[:, 0] - a[:, 0], b[:, 1] - a[:, 1]
+    len2 = dx * dx + dy * dy
+    pax, pay = p[:, 0] - a[:, 0], p[:, 1] - a[:, 1]
+    pbx, pby = p[:, 0] - b[:, 0], p[:, 1] - b[:, 1]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = (pax * dx + pay * dy) / len2
+        s = ((a[:, 1] - p[:, 1]) * dx - (a[:, 0] - p[:, 0]) * dy) / len2
+        across = np.abs(s) * np.sqrt(len2)
+    to_a = np.sqrt(pax * pax + pay * pay)
+    out = np.where(r >= 1.0, np.sqrt(pbx * pbx + pby * pby), across)
+    return np.where((r <= 0.0) | (len2 == 0), to_a, out)
+
+
+#: Points per block of :func:`near_lines`: bounds the memory of the candidate pairs.
+_NEAR_CHUNK = 1 << 20
+#: Cell width of :func:`near_lines` in reaches.
+_CELL_REACHES = 8.0
+
+
+def near_lines(xy: np.ndarray, lines: np.ndarray, reach: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every line within ``reach`` of each point, and its distance.
+
+    The same pairs and distances (to the last bit) as an STRtree ``dwithin``
+    query and :func:`shapely.distance`, without making a geometry per point: the
+    lines' segments are hashed into square cells (a segment longer than a cell in
+    several pieces), each point is tested against the segments of its own cell,
+    and a line's distance is that of its nearest segment.
+
+    Parameters
+    ----------
+    xy : ndarray of float, shape (n, 2)
+    lines : ndarray of (multi)lines
+    reach : float
+
+    Returns
+    -------
+    point, line : ndarray of int
+        Sorted by point, then line.
+    distance : ndarray of float
+
+    Examples
+    --------
+    >>> lines = np.array([shapely.LineString([(0, 0), (10, 0)]), shapely.LineString([(0, 5), (10, 5)])])
+    >>> p, line, d = near_lines(np.array([[2.0, 1.0], [5.0, 20.0]]), lines, 3.0)
+    >>> p.tolist(), line.tolist(), d.tolist()
+    ([0], [0], [1.0])
+    """
+    empty = np.array([], dtype=np.int64)
+    a, b, owner = line_segments(np.asarray(lines, dtype=object))
+    if len(xy) == 0 or len(a) == 0:
+        return empty, empty, np.array([], dtype=float)
+    # Cells a few reaches wide: a point meets few segments, a segment is in few cells.
+    cell = max(_CELL_REACHES * reach, 1e-6)
+    pa, pb, piece_of = densify_segments(a, b, cell)
+    lo = np.floor((np.minimum(pa, pb) - reach) / cell).astype(np.int64)
+    hi = np.floor((np.maximum(pa, pb) + reach) / cell).astype(np.int64)
+    span = hi - lo + 1
+    # Each piece in every cell its box (grown by reach) covers: at most 3 x 3.
+    count = span[:, 0] * span[:, 1]
+    piece = np.repeat(np.arange(len(pa)), count)
+    k = np.arange(len(piece)) - np.repeat(np.cumsum(count) - count, count)
+    cx = lo[piece, 0] + k % span[piece, 0]
+    cy = lo[piece, 1] + k // span[piece, 0]
+    origin = lo.min(axis=0)
+    width = int(hi[:, 1].max() - origin[1] + 1)
+    # One entry per (cell, segment), however many of the segment's pieces reach the cell.
+    both = np.unique(((cx - origin[0]) * width + (cy - origin[1])) * len(a) + piece_of[piece])
+    key, seg = both // len(a), both % len(a)
+    del piece, k, cx, cy, both
+    out_p, out_l, out_d = [], [], []
+    for i in range(0, len(xy), _NEAR_CHUNK):
+        pts = xy[i:i + _NEAR_CHUNK]
+        c = np.floor(pts / cell).astype(np.int64) - origin
+        inside = (c[:, 0] >= 0) & (c[:, 1] >= 0) & (c[:, 1] < width)
+        pkey = np.where(inside, c[:, 0] * width + c[:, 1], -1)
+        first, last = np.searchsorted(key, pkey, "left"), np.searchsorted(key, pkey, "right")
+        n = last - first
+        p = np.repeat(np.arange(len(pts)), n)
+        s = seg[np.arange(len(p)) - np.repeat(np.cumsum(n) - n, n) + np.repeat(first, n)]
+        d = _point_segment_distance(pts[p], a[s], b[s])
+        near = d <= reach
+        out_p.append(p[near] + i)
+        out_l.append(owner[s[near]])
+        out_d.append(d[near])
+    return np.concatenate(out_p), np.concatenate(out_l), np.concatenate(out_d)

@@ -20,13 +20,18 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .blocks import shared_edges
+from .geometry import densify_segments, line_segments, longer_than, near_lines, shared_segments
 from .lines import split_barriers
 from .profile import Profile
 
-__all__ = ["build_graph", "GraphArrays", "graph_arrays", "crossing_points", "subgraph", "segments"]
+__all__ = ["build_graph", "graph_edges", "Edges", "GraphArrays", "graph_arrays", "crossing_points", "subgraph",
+           "segments", "segment_samples"]
 
 _SAMPLE_SPACING_M = 5.0  # fine enough to resolve a road junction, coarse enough to be fast
+#: Sample points made into geometries at once: bounds their memory, not a policy.
+_CHUNK_POINTS = 1 << 18
+#: What :func:`gridkit.geometry.shared_segments` returns: left, right, start, end, pair.
+Shared = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 
 def crossing_points(roads: gpd.GeoDataFrame, barriers: gpd.GeoDataFrame) -> np.ndarray:
@@ -50,46 +55,154 @@ def crossing_points(roads: gpd.GeoDataFrame, barriers: gpd.GeoDataFrame) -> np.n
 
 def segments(lines: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Midpoints, lengths and owning line of the short segments of ``lines``."""
-    parts, owner = shapely.get_parts(shapely.segmentize(lines, _SAMPLE_SPACING_M), return_index=True)
-    coords, part = shapely.get_coordinates(parts, return_index=True)
-    same = part[1:] == part[:-1]
-    a, b = coords[:-1][same], coords[1:][same]
-    mid = shapely.points((a + b) / 2)
-    return mid, np.hypot(*(b - a).T), owner[part[:-1][same]]
+    a, b, owner = line_segments(lines)
+    mid, length, piece_of = segment_samples(a, b)
+    return np.asarray(shapely.points(mid), dtype=object), length, owner[piece_of]
 
 
-def _cheapest_line(points: np.ndarray, lines: np.ndarray, costs: np.ndarray, reach: float,
+def segment_samples(start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Midpoint coordinates, lengths and segment of the pieces of segments ``start -> end`` (every 5 m)."""
+    a, b, owner = densify_segments(start, end, _SAMPLE_SPACING_M)
+    return (a + b) / 2, np.hypot(*(b - a).T), owner
+
+
+def _cheapest_line(xy: np.ndarray, lines: np.ndarray, costs: np.ndarray, reach: float,
                    classes: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Cost and class of the cheapest line within ``reach`` of each point (inf and "none": no line)."""
-    cost = np.full(len(points), np.inf)
-    cls = np.full(len(points), "none", dtype=object)
-    if len(lines) == 0 or len(points) == 0:
-        return cost, cls
-    p, line = shapely.STRtree(lines).query(points, predicate="dwithin", distance=reach)
+    """Cost and class of the cheapest line within ``reach`` of each point ``xy`` (inf and "none": no line).
+
+    Of equally cheap lines the first in ``lines`` gives the class.
+    """
+    cost = np.full(len(xy), np.inf)
+    cls = np.full(len(xy), "none", dtype=object)
+    p, line, _ = near_lines(xy, lines, reach)
     np.minimum.at(cost, p, costs[line])
-    if classes is not None:
-        # Cheapest first, ties in query order.
-        order = np.lexsort((costs[line], p))
-        first = order[np.r_[True, p[order][1:] != p[order][:-1]]] if len(p) else order
+    if classes is not None and len(p):
+        order = np.lexsort((line, costs[line], p))
+        first = order[np.r_[True, p[order][1:] != p[order][:-1]]]
         cls[p[first]] = classes[line[first]]
     return cost, cls
 
 
-def _no_road_cost(points: np.ndarray, buildings: gpd.GeoDataFrame | None, profile: Profile) -> np.ndarray:
-    """Cost per metre of cutting off any line at ``points``: by the width of the gap between buildings there.
+def _gap_cost(xy: np.ndarray, buildings: gpd.GeoDataFrame | None, profile: Profile) -> np.ndarray:
+    """Cost per metre of cutting off any line at points ``xy``: by the width of the gap between buildings there.
 
     A shared block edge off the roads runs midway between the footprints on either side (the
     tessellation of building gaps), so the gap is twice the distance to the nearest footprint.
+    The points are made a chunk at a time, so their geometries never all exist at once.
     """
     rules = profile.roads
-    if buildings is None or len(buildings) == 0 or len(points) == 0:
-        return np.full(len(points), rules.cost_no_road)
+    if buildings is None or len(buildings) == 0 or len(xy) == 0:
+        return np.full(len(xy), rules.cost_no_road)
     half = rules.wide_gap_m / 2
-    gap = np.full(len(points), rules.wide_gap_m)
-    (p, _), dist = shapely.STRtree(buildings.geometry.values.to_numpy()).query_nearest(
-        points, max_distance=half, return_distance=True, all_matches=False)
-    gap[p] = 2 * dist
+    gap = np.full(len(xy), rules.wide_gap_m)
+    tree = shapely.STRtree(buildings.geometry.values.to_numpy())
+    for i in range(0, len(xy), _CHUNK_POINTS):
+        (p, _), dist = tree.query_nearest(shapely.points(xy[i:i + _CHUNK_POINTS]), max_distance=half,
+                                          return_distance=True, all_matches=False)
+        gap[p + i] = 2 * dist
     return rules.no_road_cost(gap)
+
+
+def _sample_costs(xy: np.ndarray, roads: gpd.GeoDataFrame, hard: gpd.GeoDataFrame, soft: gpd.GeoDataFrame,
+                  soft_kind: np.ndarray, profile: Profile,
+                  buildings: gpd.GeoDataFrame | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Cut cost per metre, line class and whether on a barrier, of sample points ``xy`` of shared boundaries.
+
+    Each sample takes the cheapest road or soft line within reach; on a barrier it costs
+    ``roads.cost_barrier_crossing``; off any line it costs by the gap between the buildings.
+    """
+    reach = profile.blocks.road_match_m
+    classes = roads["highway"].to_numpy() if len(roads) else np.array([], dtype=object)
+    line_cost = np.concatenate([[profile.roads.class_cost(c) for c in classes],
+                                [profile.lines.cost(k) for k in soft_kind]]).astype(float)
+    # Roads and soft lines together: each sample takes the cheapest line within reach.
+    lines = np.concatenate([roads.geometry.values.to_numpy() if len(roads) else np.array([], dtype=object),
+                            soft.geometry.values.to_numpy()])
+    cost, cls = _cheapest_line(xy, lines, line_cost, reach, np.concatenate([classes, soft_kind]))
+    walls = hard.geometry.values.to_numpy() if len(hard) else np.array([], dtype=object)
+    on_barrier = np.isfinite(_cheapest_line(xy, walls, np.zeros(len(walls)), reach)[0])
+    cost = np.where(on_barrier, profile.roads.cost_barrier_crossing, cost)
+    off = ~np.isfinite(cost)
+    cost[off] = _gap_cost(xy[off], buildings, profile)
+    return cost, np.where(on_barrier, "barrier", cls), on_barrier
+
+
+@dataclass(frozen=True)
+class Edges:
+    """The edges of a block graph as arrays, one entry per adjacent pair ``left < right``."""
+
+    left: np.ndarray
+    right: np.ndarray
+    length: np.ndarray  # m of shared boundary
+    cost: np.ndarray
+    kind: np.ndarray  # road class on most of the edge, a soft line's kind, "barrier_crossing" or "none"
+    major: np.ndarray
+
+
+def _bridged(faces: np.ndarray, left: np.ndarray, right: np.ndarray, start: np.ndarray, end: np.ndarray,
+             pair: np.ndarray, crossings: np.ndarray, reach: float) -> np.ndarray:
+    """Which shared boundaries pass within ``reach`` of a crossing point.
+
+    Only pairs whose two faces both lie within reach of one crossing can, so the
+    lines are built for those alone.
+    """
+    bridged = np.zeros(len(left), dtype=bool)
+    if len(crossings) == 0 or len(left) == 0:
+        return bridged
+    face, crossing = shapely.STRtree(faces).query(crossings, predicate="dwithin", distance=reach)[::-1]
+    near = pd.DataFrame({"face": face, "crossing": crossing})
+    both = pd.DataFrame({"left": left, "right": right, "edge": np.arange(len(left))}).merge(
+        near.rename(columns={"face": "left"}), on="left").merge(near.rename(columns={"face": "right"}),
+                                                                on=["right", "crossing"])
+    edges = np.unique(both["edge"].to_numpy())
+    if len(edges) == 0:
+        return bridged
+    seg = np.flatnonzero(np.isin(pair, edges))
+    lines = shapely.multilinestrings(np.asarray(shapely.linestrings(np.stack([start[seg], end[seg]], axis=1))),
+                                     indices=np.searchsorted(edges, pair[seg]))
+    e, _ = shapely.STRtree(crossings).query(lines, predicate="dwithin", distance=reach)
+    bridged[edges[np.unique(e)]] = True
+    return bridged
+
+
+def graph_edges(blocks: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, barriers: gpd.GeoDataFrame,
+                profile: Profile, buildings: gpd.GeoDataFrame | None = None, *,
+                shared: Shared | None = None) -> Edges:
+    """The edges of the block graph and their cut costs (see :func:`build_graph`), as arrays.
+
+    ``shared`` is :func:`gridkit.geometry.shared_segments` of the blocks when the caller has it.
+    """
+    faces = blocks.geometry.values.to_numpy()
+    reach = profile.blocks.road_match_m
+    left, right, start, end, pair = longer_than(*(shared if shared is not None else shared_segments(faces)),
+                                                profile.blocks.road_match_m / 3)
+    mid, seg_len, piece_of = segment_samples(start, end)
+    seg_edge = pair[piece_of]
+    hard, soft, soft_kind = split_barriers(barriers, profile)
+    seg_cost, seg_class, on_barrier = _sample_costs(mid, roads, hard, soft, soft_kind, profile, buildings)
+    del mid, piece_of
+
+    frame = pd.DataFrame({"edge": seg_edge, "len": seg_len, "cost": seg_cost * seg_len,
+                          "barrier": seg_len * on_barrier, "cls": seg_class})
+    per_edge = frame.groupby("edge").agg(length=("len", "sum"), cost=("cost", "sum"), barrier=("barrier", "sum"))
+    kind = frame.groupby(["edge", "cls"])["len"].sum().reset_index().sort_values(
+        ["edge", "len"], ascending=[True, False]).drop_duplicates("edge").set_index("edge")["cls"]
+    del frame
+
+    crossings = crossing_points(roads, hard)
+    bridged = _bridged(faces, left, right, start, end, pair, crossings, reach)
+    major = set(profile.roads.major_classes) | {"barrier"}
+    e = per_edge.index.to_numpy(dtype=np.int64)
+    length, cost = per_edge["length"].to_numpy(), per_edge["cost"].to_numpy()
+    # Any real stretch of barrier on the shared boundary separates the two blocks
+    # (the validator judges a grid split by a barrier the same way).
+    is_barrier = per_edge["barrier"].to_numpy() > np.minimum(profile.blocks.barrier_edge_share * length,
+                                                              profile.blocks.barrier_edge_min_m)
+    cls = np.where(is_barrier, "barrier_crossing", kind.reindex(e).fillna("none").to_numpy().astype(str))
+    is_major = pd.Series(cls).isin(major).to_numpy() | (cls == "barrier_crossing")
+    keep = ~is_barrier | bridged[e]
+    return Edges(left=left[e][keep], right=right[e][keep], length=length[keep], cost=cost[keep], kind=cls[keep],
+                 major=is_major[keep])
 
 
 def build_graph(blocks: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, barriers: gpd.GeoDataFrame,
@@ -117,41 +230,9 @@ def build_graph(blocks: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, barriers: gpd
         ``wall``, ``waterway``, ``landuse_edge``, ``barrier_crossing`` or ``none``) and ``major`` (bool).
     """
     faces = blocks.geometry.values.to_numpy()
-    reach = profile.blocks.road_match_m
-    left, right, lines = shared_edges(faces, profile.blocks.road_match_m / 3)
-    mid, seg_len, seg_edge = segments(lines)
-
-    barriers, soft, soft_kind = split_barriers(barriers, profile)
-    soft_cost = np.array([profile.lines.cost(k) for k in soft_kind], dtype=float)
+    edges = graph_edges(blocks, roads, barriers, profile, buildings)
     classes = roads["highway"].to_numpy() if len(roads) else np.array([], dtype=object)
     class_rank = {c: i for i, c in enumerate(sorted(set(classes), key=profile.roads.class_cost))}
-    road_cost = np.array([profile.roads.class_cost(c) for c in classes], dtype=float)
-    # Roads and soft lines together: each sample takes the cheapest line within reach.
-    road_lines = np.concatenate([roads.geometry.values.to_numpy() if len(roads) else np.array([], dtype=object),
-                                 soft.geometry.values.to_numpy()])
-    classes = np.concatenate([classes, soft_kind])
-    road_cost = np.concatenate([road_cost, soft_cost])
-    seg_cost, seg_class = _cheapest_line(mid, road_lines, road_cost, reach, classes)
-
-    barrier_lines = barriers.geometry.values.to_numpy() if len(barriers) else np.array([], dtype=object)
-    on_barrier = np.isfinite(_cheapest_line(mid, barrier_lines, np.zeros(len(barrier_lines)), reach)[0])
-    seg_cost = np.where(on_barrier, profile.roads.cost_barrier_crossing, seg_cost)
-    off = ~np.isfinite(seg_cost)
-    seg_cost[off] = _no_road_cost(mid[off], buildings, profile)
-    seg_class = np.where(on_barrier, "barrier", seg_class)
-
-    frame = pd.DataFrame({"edge": seg_edge, "len": seg_len, "cost": seg_cost * seg_len,
-                          "barrier": seg_len * on_barrier, "cls": seg_class})
-    per_edge = frame.groupby("edge").agg(length=("len", "sum"), cost=("cost", "sum"), barrier=("barrier", "sum"))
-    kind = frame.groupby(["edge", "cls"])["len"].sum().reset_index().sort_values(
-        ["edge", "len"], ascending=[True, False]).drop_duplicates("edge").set_index("edge")["cls"]
-
-    crossings = crossing_points(roads, barriers)
-    bridged = np.zeros(len(lines), dtype=bool)
-    if len(crossings):
-        e, _ = shapely.STRtree(crossings).query(lines, predicate="dwithin", distance=reach)
-        bridged[np.unique(e)] = True
-
     graph: nx.Graph[int] = nx.Graph()
     pts = shapely.point_on_surface(faces)
     graph.add_nodes_from(
@@ -160,20 +241,10 @@ def build_graph(blocks: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, barriers: gpd
         for i, (h, p, b, a, x, y) in enumerate(zip(
             blocks["households"].to_numpy(), blocks["population"].to_numpy(), blocks["buildings"].to_numpy(),
             shapely.area(faces), shapely.get_x(pts), shapely.get_y(pts), strict=True)))
-    major = set(profile.roads.major_classes) | {"barrier"}
-    e = per_edge.index.to_numpy(dtype=np.int64)
-    length, cost = per_edge["length"].to_numpy(), per_edge["cost"].to_numpy()
-    # Any real stretch of barrier on the shared boundary separates the two blocks
-    # (the validator judges a grid split by a barrier the same way).
-    is_barrier = per_edge["barrier"].to_numpy() > np.minimum(profile.blocks.barrier_edge_share * length,
-                                                              profile.blocks.barrier_edge_min_m)
-    cls = np.where(is_barrier, "barrier_crossing", kind.reindex(e).fillna("none").to_numpy().astype(str))
-    is_major = pd.Series(cls).isin(major).to_numpy() | (cls == "barrier_crossing")
-    keep = ~is_barrier | bridged[e]
     graph.add_edges_from(
         (int(u), int(v), {"length": float(ln), "cost": float(c), "kind": str(k), "major": bool(m)})
-        for u, v, ln, c, k, m in zip(left[e][keep], right[e][keep], length[keep], cost[keep], cls[keep],
-                                     is_major[keep], strict=True))
+        for u, v, ln, c, k, m in zip(edges.left, edges.right, edges.length, edges.cost, edges.kind, edges.major,
+                                     strict=True))
     graph.graph["class_rank"] = class_rank
     return graph
 

@@ -15,9 +15,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .blocks import shared_edges
-from .geometry import dissolve_by_label, largest_overlap
-from .graph import GraphArrays, build_graph, crossing_points, graph_arrays, segments
+from .geometry import dissolve_by_label, largest_overlap, near_lines, segment_keys, shared_segments
+from .graph import GraphArrays, Shared, crossing_points, graph_edges, segment_samples
 from .lines import is_landuse_edge, split_barriers
 from .profile import Profile
 from .slivers import is_sliver
@@ -60,8 +59,18 @@ def _row(name: str, value: float, kind: str, passed: bool | None = None, level: 
 
 
 def _coverage_overlap(grids: np.ndarray, area: shapely.Geometry) -> tuple[float, float]:
-    union = shapely.union_all(grids)
+    """Symmetric difference of the units' union and the area, and the area of their pairwise overlaps,
+    each as a share of the area.
+
+    Units that form a valid coverage (no overlaps, neighbours share their vertices
+    exactly, as unions of blocks do) overlap nowhere and unite by dropping their
+    shared edges; only other units are intersected pair by pair and united by overlay.
+    """
+    valid = bool(shapely.coverage_is_valid(grids))
+    union = shapely.coverage_union_all(grids) if valid else shapely.union_all(grids)
     cover = shapely.area(shapely.symmetric_difference(union, area)) / shapely.area(area)
+    if valid:
+        return float(cover), 0.0
     left, right = shapely.STRtree(grids).query(grids, predicate="intersects")
     keep = left < right
     overlap = shapely.area(shapely.intersection(grids[left[keep]], grids[right[keep]])).sum() / shapely.area(area)
@@ -88,8 +97,11 @@ def _assignment(plan_grids: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame, area:
     hh_mismatch = int((np.abs(sums - plan_grids["households"].to_numpy()) > 0).sum())
     total_gap = int(abs(int(buildings["households"].sum()) - int(plan_grids["households"].sum())))
     # Integrity: the footprint (inside the area) lies in its own grid, up to precision.
-    own = dict(zip(codes, geoms, strict=True))
-    own_geoms = np.array([own.get(c, shapely.Polygon()) for c in given], dtype=object)
+    # A repeated code names its last grid; an unknown code an empty polygon (the last entry of ``pool``).
+    last = ~pd.Index(codes).duplicated(keep="last")
+    pool = np.empty(int(last.sum()) + 1, dtype=object)
+    pool[:-1], pool[-1] = geoms[last], shapely.Polygon()
+    own_geoms = pool[pd.Index(codes[last]).get_indexer(given)]
     shapely.prepare(geoms)
     outside = np.zeros(len(fp))
     cut = ~shapely.contains(own_geoms, fp)
@@ -135,27 +147,45 @@ def _barrier_crossings(grids: np.ndarray, barriers: gpd.GeoDataFrame, roads: gpd
     return bad
 
 
-def _interior_boundary(grids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Midpoints and lengths of short segments of the boundaries between grids."""
-    _, _, lines = shared_edges(grids)
-    if len(lines) == 0:
-        return np.array([], dtype=object), np.array([])
-    mid, length, _ = segments(lines)
-    return mid, length
+def _street_block_of(start: np.ndarray, end: np.ndarray, sample_of: np.ndarray, mid: np.ndarray,
+                     blocks: gpd.GeoDataFrame, block_shared: Shared, tolerance: float) -> tuple[np.ndarray, np.ndarray]:
+    """The street block each sample ``mid`` of boundary segments ``start -> end`` lies inside (-1: none),
+    and the households of every street block.
 
-
-def _near_pairs(points: np.ndarray, lines: np.ndarray, reach: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(point, line, distance) of every line within ``reach`` of a point."""
-    if len(points) == 0 or len(lines) == 0:
-        empty = np.array([], dtype=np.int64)
-        return empty, empty, np.array([], dtype=float)
-    p, line = shapely.STRtree(lines).query(points, predicate="dwithin", distance=reach)
-    return p, line, shapely.distance(points[p], lines[line])
+    A sample lies inside a street block when every block it touches belongs to that
+    street block; one on the edge between two street blocks (on a street) lies inside
+    neither. On a segment two blocks share, those are the blocks it touches; a
+    sample on no shared block segment (a grid boundary drawn across blocks) touches
+    the blocks within ``tolerance`` of it (a midpoint is rounded off its segment).
+    """
+    _, street_of = np.unique(blocks["street_block"].to_numpy(), return_inverse=True)
+    street_hh = np.bincount(street_of, weights=blocks["households"].to_numpy(dtype=float))
+    faces = blocks.geometry.values.to_numpy()
+    left, right, b_start, b_end, b_pair = block_shared
+    sides = pd.DataFrame(segment_keys(b_start, b_end)).assign(
+        street=np.where(street_of[left] == street_of[right], street_of[left], -1)[b_pair]).drop_duplicates([0, 1, 2, 3])
+    found = pd.DataFrame(segment_keys(start, end)).merge(sides, how="left", on=[0, 1, 2, 3])["street"].to_numpy()
+    street = found[sample_of]
+    loose = np.flatnonzero(np.isnan(street))
+    street = np.where(np.isnan(street), -1, street).astype(np.int64)
+    if len(loose):
+        p, f = shapely.STRtree(faces).query(shapely.points(mid[loose]), predicate="dwithin", distance=tolerance)
+        lo = np.full(len(loose), street_of.max() + 1)
+        hi = np.full(len(loose), -1)
+        np.minimum.at(lo, p, street_of[f])
+        np.maximum.at(hi, p, street_of[f])
+        street[loose] = np.where(lo == hi, hi, -1)
+    return street, street_hh
 
 
 def _boundary_scores(plan_grids: gpd.GeoDataFrame, blocks: gpd.GeoDataFrame, roads: gpd.GeoDataFrame,
-                     barriers: gpd.GeoDataFrame, profile: Profile) -> dict[str, float]:
-    mid, length = _interior_boundary(plan_grids.geometry.values.to_numpy())
+                     barriers: gpd.GeoDataFrame, profile: Profile, block_shared: Shared) -> dict[str, float]:
+    """Where the boundaries between grids run: on roads, on major lines, inside street blocks.
+
+    ``block_shared`` is :func:`gridkit.geometry.shared_segments` of ``blocks``.
+    """
+    _, _, start, end, _ = shared_segments(plan_grids.geometry.values.to_numpy())
+    mid, length, sample_of = segment_samples(start, end)
     total = float(length.sum())
     if total == 0:
         return {"road_following": 1.0, "road_following_1m": 1.0, "major_road_share": 1.0,
@@ -173,21 +203,17 @@ def _boundary_scores(plan_grids: gpd.GeoDataFrame, blocks: gpd.GeoDataFrame, roa
     hard, _, _ = split_barriers(kept, profile) if len(kept) else (kept, None, None)
     is_major = np.concatenate([major, kept.index.isin(hard.index)])
     # One query at the widest reach; the narrower tests and the major lines are subsets of its pairs.
-    p, line, dist = _near_pairs(mid, all_lines, max(reach, STRICT_ROAD_MATCH_M))
+    p, line, dist = near_lines(mid, all_lines, max(reach, STRICT_ROAD_MATCH_M))
     on_road, on_road_strict, on_major = (np.zeros(len(mid), dtype=bool) for _ in range(3))
     on_road[p[dist <= reach]] = True
     on_road_strict[p[dist <= STRICT_ROAD_MATCH_M]] = True
     on_major[p[(dist <= reach) & is_major[line]]] = True
     # Off-road cuts inside a street block, and those inside street blocks that
     # alone hold more than a grid's maximum, where no road-following cut exists.
-    _, street_of = np.unique(blocks["street_block"].to_numpy(), return_inverse=True)
-    sgeoms = dissolve_by_label(blocks.geometry.values.to_numpy(), street_of)
-    street_hh = np.bincount(street_of, weights=blocks["households"].to_numpy(dtype=float))
-    inside = np.zeros(len(mid), dtype=bool)
-    forced = np.zeros(len(mid), dtype=bool)
-    p, s = shapely.STRtree(sgeoms).query(mid, predicate="within")
-    inside[p] = True
-    forced[p[street_hh[s] > profile.grid.max_households]] = True
+    street, street_hh = _street_block_of(start, end, sample_of, mid, blocks, block_shared,
+                                         profile.blocks.precision_m)
+    inside = street >= 0
+    forced = inside & (street_hh[street] > profile.grid.max_households)
     return {
         "road_following": float(length[on_road].sum() / total),
         "road_following_1m": float(length[on_road_strict].sum() / total),
@@ -200,15 +226,19 @@ def _boundary_scores(plan_grids: gpd.GeoDataFrame, blocks: gpd.GeoDataFrame, roa
     }
 
 
-def _cut_cost(plan: Plan, profile: Profile, graph: GraphArrays | None) -> float:
+def _cut_cost(plan: Plan, profile: Profile, graph: GraphArrays | None, block_shared: Shared) -> float:
     blocks = plan.blocks
-    g = graph if graph is not None else graph_arrays(build_graph(blocks.reset_index(drop=True), plan.roads,
-                                                                 plan.barriers, profile, plan.buildings))
     code = blocks["grid_code"].to_numpy()
-    src = np.repeat(np.arange(g.n), np.diff(g.indptr))
-    # Every edge is stored both ways: count it once.
-    once = src < g.indices
-    return float(g.cost[once & (code[src] != code[g.indices])].sum())
+    if graph is None:
+        edges = graph_edges(blocks.reset_index(drop=True), plan.roads, plan.barriers, profile, plan.buildings,
+                            shared=block_shared)
+        left, right, cost = edges.left, edges.right, edges.cost
+    else:
+        left = np.repeat(np.arange(graph.n), np.diff(graph.indptr))
+        # Every edge is stored both ways: count it once.
+        once = left < graph.indices
+        left, right, cost = left[once], graph.indices[once], graph.cost[once]
+    return float(cost[code[left] != code[right]].sum())
 
 
 def compute_metrics(plan: Plan, profile: Profile, *, graph: GraphArrays | None = None) -> pd.DataFrame:
@@ -263,10 +293,12 @@ def compute_metrics(plan: Plan, profile: Profile, *, graph: GraphArrays | None =
              _row("grid_count_ratio", int((~exclusive).sum()) / max(1.0, np.ceil(
                  float(hh[~exclusive].sum()) / profile.grid.max_households)), "score")]
     rows += _upper_levels(plan, profile, area)
-    bscores = _boundary_scores(grids, plan.blocks, plan.roads, plan.barriers, profile)
+    # The blocks' shared boundary serves the street blocks of the boundary scores and the graph of the cut cost.
+    block_shared = shared_segments(plan.blocks.geometry.values.to_numpy())
+    bscores = _boundary_scores(grids, plan.blocks, plan.roads, plan.barriers, profile, block_shared)
     rows += [_row(k, v, "detail" if k.startswith(("offroad", "interior", "road_following_1m")) else "score")
              for k, v in bscores.items()]
-    rows.append(_row("cut_cost", _cut_cost(plan, profile, graph), "score"))
+    rows.append(_row("cut_cost", _cut_cost(plan, profile, graph, block_shared), "score"))
     pp = 4 * np.pi * shapely.area(geoms) / np.maximum(shapely.length(geoms), 1e-9) ** 2
     rows.append(_row("compactness", float(pp.mean()), "score"))
     rows.append(_row("compactness_min", float(pp.min()), "score"))
@@ -329,13 +361,14 @@ def _bound_scores(units: gpd.GeoDataFrame, lo: int, hi: int, level: str) -> list
 
 def _nested(children: gpd.GeoDataFrame, parents: gpd.GeoDataFrame, column: str) -> int:
     """Children not wholly inside the parent their ``column`` names."""
-    lookup = dict(zip(parents["code"].astype(str), parents.geometry.values, strict=True))
-    bad = 0
-    for code, geom in zip(children[column].astype(str), children.geometry.values, strict=True):
-        parent = lookup.get(code)
-        if parent is None or shapely.area(shapely.difference(geom, parent)) > AREA_TOLERANCE * max(geom.area, 1.0):
-            bad += 1
-    return bad
+    codes = parents["code"].astype(str).to_numpy()
+    # A repeated code names its last parent; a child naming no parent is not nested.
+    last = ~pd.Index(codes).duplicated(keep="last")
+    where = pd.Index(codes[last]).get_indexer(children[column].astype(str).to_numpy())
+    geoms = children.geometry.values.to_numpy()
+    outside = shapely.area(shapely.difference(geoms[where >= 0], parents.geometry.values.to_numpy()[last][
+        where[where >= 0]]))
+    return int((where < 0).sum() + (outside > AREA_TOLERANCE * np.maximum(shapely.area(geoms[where >= 0]), 1.0)).sum())
 
 
 def _upper_levels(plan: Plan, profile: Profile, area: shapely.Geometry) -> list[dict]:

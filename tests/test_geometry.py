@@ -5,7 +5,15 @@ from __future__ import annotations
 import numpy as np
 import shapely
 
-from gridkit.geometry import dissolve_by_label, largest_overlap, overlap_pairs, polygonal
+from gridkit.geometry import (
+    densify_segments,
+    dissolve_by_label,
+    largest_overlap,
+    line_segments,
+    overlap_pairs,
+    polygonal,
+    shared_segments,
+)
 
 
 def test_overlap_pairs_areas_and_touching_pairs() -> None:
@@ -93,3 +101,74 @@ def test_polygonal_drops_lines_and_points() -> None:
     assert shapely.get_type_id(out[0]) == 6 and out[0].area == 2.0
     assert out[1].is_empty and shapely.get_type_id(out[1]) == 3
     assert out[2] is plain
+
+
+def _by_intersection(polys: np.ndarray, min_length: float = 0.0) -> dict[tuple[int, int], float]:
+    """Shared boundary length of every pair, the slow way: the intersection of the two boundaries."""
+    out = {}
+    for i in range(len(polys)):
+        for j in range(i + 1, len(polys)):
+            length = shapely.length(shapely.intersection(shapely.boundary(polys[i]), shapely.boundary(polys[j])))
+            if length > max(min_length, 1e-9):
+                out[(i, j)] = length
+    return out
+
+
+def _lengths(polys: np.ndarray, min_length: float = 0.0) -> dict[tuple[int, int], float]:
+    left, right, start, end, pair = shared_segments(polys, min_length)
+    length = np.bincount(pair, weights=np.hypot(*(end - start).T), minlength=len(left))
+    return {(int(a), int(b)): float(n) for a, b, n in zip(left, right, length, strict=True)}
+
+
+def test_shared_segments_of_a_noded_tiling_are_the_boundary_intersections() -> None:
+    # A 3 x 3 tiling of squares, a hole filled by its own polygon, and a square touching one corner only.
+    squares = [shapely.box(x, y, x + 10, y + 10) for x in (0, 10, 20) for y in (0, 10, 20)]
+    ring = shapely.Polygon(shapely.box(30, 0, 60, 30).exterior.coords, [shapely.box(40, 10, 50, 20).exterior.coords])
+    polys = np.array([*squares, ring, shapely.box(40, 10, 50, 20), shapely.box(-10, -10, 0, 0)])
+    got = _lengths(polys)
+    want = _by_intersection(polys)
+    assert got.keys() == want.keys()
+    assert all(np.isclose(got[k], want[k]) for k in want)
+    assert got[(9, 10)] == 40.0  # the hole's whole ring
+    assert not any(11 in k for k in got)  # a corner is no shared boundary
+
+
+def test_shared_segments_finds_a_boundary_one_side_has_more_vertices_on() -> None:
+    # Left square's east edge is one segment; the right side is two squares meeting at (10, 5),
+    # and a polygon with a vertex in the middle of an edge it shares with a plain box.
+    polys = np.array([shapely.box(0, 0, 10, 10), shapely.box(10, 0, 20, 5), shapely.box(10, 5, 20, 10),
+                      shapely.Polygon([(0, 10), (5, 10), (10, 10), (10, 20), (0, 20)]),
+                      shapely.box(-10, 10, 0, 20)])
+    got = _lengths(polys)
+    assert got == {k: float(v) for k, v in _by_intersection(polys).items()}
+    assert got[(0, 1)] == got[(0, 2)] == 5.0 and got[(0, 3)] == 10.0 and got[(1, 2)] == 10.0
+
+
+def test_shared_segments_of_overlapping_and_multipart_polygons() -> None:
+    two = shapely.MultiPolygon([shapely.box(0, 0, 10, 10), shapely.box(20, 0, 30, 10)])
+    polys = np.array([two, shapely.box(10, 0, 20, 10), shapely.box(5, 0, 15, 10), shapely.box(0, 0, 10, 10)])
+    got = _lengths(polys)
+    want = _by_intersection(polys)
+    assert got.keys() == want.keys()
+    assert all(np.isclose(got[k], want[k]) for k in want)
+    assert np.isclose(got[(0, 1)], 20.0)  # both parts of the multipolygon touch the middle box
+
+
+def test_shared_segments_min_length_and_orientation() -> None:
+    polys = np.array([shapely.box(0, 0, 10, 10), shapely.box(10, 9.5, 20, 20), shapely.box(0, 10, 10, 20)])
+    assert set(_lengths(polys, 1.0)) == {(0, 2), (1, 2)}
+    left, right, start, end, pair = shared_segments(polys[[0, 2]])
+    # Oriented as the first polygon's ring runs (the box's exterior is counter-clockwise: east to west on top).
+    assert start.tolist() == [[10.0, 10.0]] and end.tolist() == [[0.0, 10.0]]
+    assert len(shared_segments(np.array([], dtype=object))[0]) == 0
+
+
+def test_densify_segments_is_shapely_segmentize_to_the_bit() -> None:
+    rng = np.random.default_rng(5)
+    lines = shapely.linestrings(rng.uniform(0, 200, size=(50, 4, 2)))
+    start, end, owner = line_segments(lines)
+    a, b, piece = densify_segments(start, end, 5.0)
+    coords, part = shapely.get_coordinates(shapely.segmentize(lines, 5.0), return_index=True)
+    same = part[1:] == part[:-1]
+    assert np.array_equal(a, coords[:-1][same]) and np.array_equal(b, coords[1:][same])
+    assert np.array_equal(owner[piece], part[:-1][same])
