@@ -427,14 +427,51 @@ _NEAR_CHUNK = 1 << 20
 _CELL_REACHES = 8.0
 
 
+class _Cells:
+    """Boxes hashed into square cells of width ``cell``: which boxes' cells a point falls in.
+
+    Each box is entered in every cell it overlaps, once per ``item`` (several boxes may
+    stand for one item), so a box should span few cells.
+    """
+
+    def __init__(self, lo: np.ndarray, hi: np.ndarray, item: np.ndarray, cell: float) -> None:
+        self.cell = cell
+        first, last = np.floor(lo / cell).astype(np.int64), np.floor(hi / cell).astype(np.int64)
+        self.origin = first.min(axis=0) if len(first) else np.zeros(2, dtype=np.int64)
+        self.width = int(last[:, 1].max() - self.origin[1] + 1) if len(last) else 1
+        span = last - first + 1
+        count = span[:, 0] * span[:, 1]
+        box = np.repeat(np.arange(len(lo)), count)
+        k = np.arange(len(box)) - np.repeat(np.cumsum(count) - count, count)
+        key = (first[box, 0] + k % span[box, 0] - self.origin[0]) * self.width + \
+            (first[box, 1] + k // span[box, 0] - self.origin[1])
+        n = int(item.max()) + 1 if len(item) else 1
+        both = np.unique(key * n + item[box])
+        self.key, self.item = both // n, both % n
+
+    def _ranges(self, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        c = np.floor(xy / self.cell).astype(np.int64) - self.origin
+        inside = (c[:, 0] >= 0) & (c[:, 1] >= 0) & (c[:, 1] < self.width)
+        key = np.where(inside, c[:, 0] * self.width + c[:, 1], -1)
+        return np.searchsorted(self.key, key, "left"), np.searchsorted(self.key, key, "right")
+
+    def pairs(self, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(point, item) for every item with a box in the point's cell."""
+        first, last = self._ranges(xy)
+        n = last - first
+        p = np.repeat(np.arange(len(xy)), n)
+        return p, self.item[np.arange(len(p)) - np.repeat(np.cumsum(n) - n, n) + np.repeat(first, n)]
+
+
 def near_lines(xy: np.ndarray, lines: np.ndarray, reach: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Every line within ``reach`` of each point, and its distance.
 
     The same pairs and distances (to the last bit) as an STRtree ``dwithin``
     query and :func:`shapely.distance`, without making a geometry per point: the
     lines' segments are hashed into square cells (a segment longer than a cell in
-    several pieces), each point is tested against the segments of its own cell,
-    and a line's distance is that of its nearest segment.
+    several pieces), and each point is tested against the segments in its own cell.
+    A line near a point through several of its segments is listed once for each,
+    with that segment's distance (the line's is the least of them).
 
     Parameters
     ----------
@@ -445,7 +482,6 @@ def near_lines(xy: np.ndarray, lines: np.ndarray, reach: float) -> tuple[np.ndar
     Returns
     -------
     point, line : ndarray of int
-        Sorted by point, then line.
     distance : ndarray of float
 
     Examples
@@ -462,31 +498,12 @@ def near_lines(xy: np.ndarray, lines: np.ndarray, reach: float) -> tuple[np.ndar
     # Cells a few reaches wide: a point meets few segments, a segment is in few cells.
     cell = max(_CELL_REACHES * reach, 1e-6)
     pa, pb, piece_of = densify_segments(a, b, cell)
-    lo = np.floor((np.minimum(pa, pb) - reach) / cell).astype(np.int64)
-    hi = np.floor((np.maximum(pa, pb) + reach) / cell).astype(np.int64)
-    span = hi - lo + 1
-    # Each piece in every cell its box (grown by reach) covers: at most 3 x 3.
-    count = span[:, 0] * span[:, 1]
-    piece = np.repeat(np.arange(len(pa)), count)
-    k = np.arange(len(piece)) - np.repeat(np.cumsum(count) - count, count)
-    cx = lo[piece, 0] + k % span[piece, 0]
-    cy = lo[piece, 1] + k // span[piece, 0]
-    origin = lo.min(axis=0)
-    width = int(hi[:, 1].max() - origin[1] + 1)
-    # One entry per (cell, segment), however many of the segment's pieces reach the cell.
-    both = np.unique(((cx - origin[0]) * width + (cy - origin[1])) * len(a) + piece_of[piece])
-    key, seg = both // len(a), both % len(a)
-    del piece, k, cx, cy, both
+    cells = _Cells(np.minimum(pa, pb) - reach, np.maximum(pa, pb) + reach, piece_of, cell)
+    del pa, pb, piece_of
     out_p, out_l, out_d = [], [], []
     for i in range(0, len(xy), _NEAR_CHUNK):
         pts = xy[i:i + _NEAR_CHUNK]
-        c = np.floor(pts / cell).astype(np.int64) - origin
-        inside = (c[:, 0] >= 0) & (c[:, 1] >= 0) & (c[:, 1] < width)
-        pkey = np.where(inside, c[:, 0] * width + c[:, 1], -1)
-        first, last = np.searchsorted(key, pkey, "left"), np.searchsorted(key, pkey, "right")
-        n = last - first
-        p = np.repeat(np.arange(len(pts)), n)
-        s = seg[np.arange(len(p)) - np.repeat(np.cumsum(n) - n, n) + np.repeat(first, n)]
+        p, s = cells.pairs(pts)
         d = _point_segment_distance(pts[p], a[s], b[s])
         near = d <= reach
         out_p.append(p[near] + i)
