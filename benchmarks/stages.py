@@ -37,8 +37,10 @@ STAGES: list[tuple[str, str, str, int]] = [
     ("own_buildings", "gridkit.blocks", "_own_buildings", 2),
     ("exact_tiling", "gridkit.blocks", "_exact_tiling", 2),
     ("merge_slivers", "gridkit.blocks", "_merge_slivers", 2),
+    ("graph_edges", "gridkit.graph", "graph_edges", 1),
     ("graph", "gridkit.graph", "build_graph", 1),
     ("graph_arrays", "gridkit.graph", "graph_arrays", 1),
+    ("edge_arrays", "gridkit.graph", "edge_arrays", 1),
     ("compounds", "gridkit.compounds", "block_compounds", 1),
     ("levels", "gridkit.levels", "solve_levels", 1),
     ("engine", "gridkit.engine.run", "partition_graph", 2),
@@ -55,7 +57,8 @@ STAGES: list[tuple[str, str, str, int]] = [
 ]
 #: Helpers that may not exist in every revision; timed when present.
 OPTIONAL = {"_split_full", "_tessellate", "_own_buildings", "_exact_tiling", "_merge_slivers", "_cut_cost",
-            "_assignment", "_barrier_crossings", "_boundary_scores", "graph_arrays", "dissolve_units"}
+            "_assignment", "_barrier_crossings", "_boundary_scores", "graph_arrays", "dissolve_units", "graph_edges",
+            "edge_arrays"}
 
 
 def _wrap(totals: dict[str, float], label: str, fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -75,13 +78,14 @@ def _wrap(totals: dict[str, float], label: str, fn: Callable[..., Any]) -> Calla
     return timed
 
 
-def _instrument(totals: dict[str, float]) -> None:
-    """Replace each stage function by its timed wrapper wherever gridkit has bound it."""
-    for label, module, name, _ in STAGES:
+def _instrument(totals: dict[str, float], stages: list[tuple[str, str, str, int]] | None = None,
+                optional: set[str] | None = None) -> None:
+    """Replace each stage function (default :data:`STAGES`) by its timed wrapper wherever gridkit has bound it."""
+    for label, module, name, _ in STAGES if stages is None else stages:
         mod = importlib.import_module(module)
         fn = getattr(mod, name, None)
         if fn is None:
-            if name in OPTIONAL:
+            if name in (OPTIONAL if optional is None else optional):
                 continue
             raise SystemExit(f"stages.py: {module}.{name} not found")
         timed = _wrap(totals, label, fn)

@@ -24,8 +24,8 @@ from .geometry import densify_segments, line_segments, longer_than, near_lines, 
 from .lines import split_barriers
 from .profile import Profile
 
-__all__ = ["build_graph", "graph_edges", "Edges", "GraphArrays", "graph_arrays", "crossing_points", "subgraph",
-           "segments", "segment_samples"]
+__all__ = ["build_graph", "graph_edges", "Edges", "GraphArrays", "graph_arrays", "edge_arrays", "crossing_points",
+           "subgraph", "segments", "segment_samples"]
 
 _SAMPLE_SPACING_M = 5.0  # fine enough to resolve a road junction, coarse enough to be fast
 #: Sample points made into geometries at once: bounds their memory, not a policy.
@@ -67,13 +67,14 @@ def segment_samples(start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.
 
 
 def _cheapest_line(xy: np.ndarray, lines: np.ndarray, costs: np.ndarray, reach: float,
-                   classes: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Cost and class of the cheapest line within ``reach`` of each point ``xy`` (inf and "none": no line).
+                   classes: np.ndarray | None = None, none: int = -1) -> tuple[np.ndarray, np.ndarray]:
+    """Cost and class (an integer code, ``none`` where no line) of the cheapest line within ``reach`` of each
+    point ``xy`` (inf where no line).
 
     Of equally cheap lines the first in ``lines`` gives the class.
     """
     cost = np.full(len(xy), np.inf)
-    cls = np.full(len(xy), "none", dtype=object)
+    cls = np.full(len(xy), none, dtype=np.int64)
     p, line, _ = near_lines(xy, lines, reach)
     np.minimum.at(cost, p, costs[line])
     if classes is not None and len(p):
@@ -105,26 +106,31 @@ def _gap_cost(xy: np.ndarray, buildings: gpd.GeoDataFrame | None, profile: Profi
 
 def _sample_costs(xy: np.ndarray, roads: gpd.GeoDataFrame, hard: gpd.GeoDataFrame, soft: gpd.GeoDataFrame,
                   soft_kind: np.ndarray, profile: Profile,
-                  buildings: gpd.GeoDataFrame | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                  buildings: gpd.GeoDataFrame | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Cut cost per metre, line class and whether on a barrier, of sample points ``xy`` of shared boundaries.
 
     Each sample takes the cheapest road or soft line within reach; on a barrier it costs
     ``roads.cost_barrier_crossing``; off any line it costs by the gap between the buildings.
+    The class is a position in the returned vocabulary (sorted; "none" off any line, "barrier" on one).
     """
     reach = profile.blocks.road_match_m
     classes = roads["highway"].to_numpy() if len(roads) else np.array([], dtype=object)
     line_cost = np.concatenate([[profile.roads.class_cost(c) for c in classes],
                                 [profile.lines.cost(k) for k in soft_kind]]).astype(float)
+    line_class = np.concatenate([classes, soft_kind]).astype(str)
+    vocabulary = np.unique(np.concatenate([line_class, ["none", "barrier"]]))
     # Roads and soft lines together: each sample takes the cheapest line within reach.
     lines = np.concatenate([roads.geometry.values.to_numpy() if len(roads) else np.array([], dtype=object),
                             soft.geometry.values.to_numpy()])
-    cost, cls = _cheapest_line(xy, lines, line_cost, reach, np.concatenate([classes, soft_kind]))
+    cost, cls = _cheapest_line(xy, lines, line_cost, reach, np.searchsorted(vocabulary, line_class),
+                               none=int(np.searchsorted(vocabulary, "none")))
     walls = hard.geometry.values.to_numpy() if len(hard) else np.array([], dtype=object)
     on_barrier = np.isfinite(_cheapest_line(xy, walls, np.zeros(len(walls)), reach)[0])
     cost = np.where(on_barrier, profile.roads.cost_barrier_crossing, cost)
     off = ~np.isfinite(cost)
     cost[off] = _gap_cost(xy[off], buildings, profile)
-    return cost, np.where(on_barrier, "barrier", cls), on_barrier
+    cls[on_barrier] = np.searchsorted(vocabulary, "barrier")
+    return cost, cls, on_barrier, vocabulary
 
 
 @dataclass(frozen=True)
@@ -179,14 +185,20 @@ def graph_edges(blocks: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, barriers: gpd
     mid, seg_len, piece_of = segment_samples(start, end)
     seg_edge = pair[piece_of]
     hard, soft, soft_kind = split_barriers(barriers, profile)
-    seg_cost, seg_class, on_barrier = _sample_costs(mid, roads, hard, soft, soft_kind, profile, buildings)
+    seg_cost, seg_class, on_barrier, vocabulary = _sample_costs(mid, roads, hard, soft, soft_kind, profile,
+                                                                buildings)
     del mid, piece_of
 
     frame = pd.DataFrame({"edge": seg_edge, "len": seg_len, "cost": seg_cost * seg_len,
-                          "barrier": seg_len * on_barrier, "cls": seg_class})
+                          "barrier": seg_len * on_barrier})
     per_edge = frame.groupby("edge").agg(length=("len", "sum"), cost=("cost", "sum"), barrier=("barrier", "sum"))
-    kind = frame.groupby(["edge", "cls"])["len"].sum().reset_index().sort_values(
-        ["edge", "len"], ascending=[True, False]).drop_duplicates("edge").set_index("edge")["cls"]
+    # The class on most of each edge; of equal lengths the first in the vocabulary.
+    v = len(vocabulary)
+    by_class = frame["len"].groupby(seg_edge * v + seg_class).sum()
+    key, class_len = by_class.index.to_numpy(), by_class.to_numpy()
+    order = np.lexsort((key % v, -class_len, key // v))
+    first = order[np.r_[True, (key // v)[order][1:] != (key // v)[order][:-1]]] if len(order) else order
+    kind = pd.Series(vocabulary[key[first] % v], index=key[first] // v)
     del frame
 
     crossings = crossing_points(roads, hard)
@@ -206,7 +218,7 @@ def graph_edges(blocks: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, barriers: gpd
 
 
 def build_graph(blocks: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, barriers: gpd.GeoDataFrame,
-                profile: Profile, buildings: gpd.GeoDataFrame | None = None) -> nx.Graph:
+                profile: Profile, buildings: gpd.GeoDataFrame | None = None, *, edges: Edges | None = None) -> nx.Graph:
     """Build the block adjacency graph with cut costs.
 
     Parameters
@@ -220,6 +232,8 @@ def build_graph(blocks: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, barriers: gpd
         The footprints: off any line, cutting costs less the wider the gap between them
         (:meth:`gridkit.profile.Roads.no_road_cost`); without them every such cut costs
         ``roads.cost_no_road``.
+    edges : Edges, optional
+        :func:`graph_edges` of the same arguments, when the caller has them.
 
     Returns
     -------
@@ -230,7 +244,7 @@ def build_graph(blocks: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, barriers: gpd
         ``wall``, ``waterway``, ``landuse_edge``, ``barrier_crossing`` or ``none``) and ``major`` (bool).
     """
     faces = blocks.geometry.values.to_numpy()
-    edges = graph_edges(blocks, roads, barriers, profile, buildings)
+    edges = edges if edges is not None else graph_edges(blocks, roads, barriers, profile, buildings)
     classes = roads["highway"].to_numpy() if len(roads) else np.array([], dtype=object)
     class_rank = {c: i for i, c in enumerate(sorted(set(classes), key=profile.roads.class_cost))}
     graph: nx.Graph[int] = nx.Graph()
@@ -272,26 +286,32 @@ class GraphArrays:
 def graph_arrays(graph: nx.Graph) -> GraphArrays:
     """Flatten a block graph (nodes ``0..n-1``) into :class:`GraphArrays`."""
     n = graph.number_of_nodes()
-    src: list[int] = []
-    dst: list[int] = []
-    cost: list[float] = []
-    c: float
-    for u, v, c in graph.edges(data="cost"):
-        src += [u, v]
-        dst += [v, u]
-        cost += [c, c]
-    s, d, w = np.array(src, dtype=np.int64), np.array(dst, dtype=np.int64), np.array(cost, dtype=float)
+    u, v, c = (np.array(x) for x in zip(*graph.edges(data="cost"))) if graph.number_of_edges() else \
+        (np.array([], dtype=np.int64),) * 2 + (np.array([], dtype=float),)
+    attrs = {key: np.array([value for _, value in sorted(graph.nodes(data=key))]) for key in ("households", "x", "y",
+                                                                                              "area")}
+    return _csr(n, u, v, c, attrs["households"], attrs["x"], attrs["y"], attrs["area"])
+
+
+def edge_arrays(blocks: gpd.GeoDataFrame, edges: Edges) -> GraphArrays:
+    """:class:`GraphArrays` of ``blocks`` and their :func:`graph_edges`, the same as
+    ``graph_arrays(build_graph(...))`` gives without the networkx graph between."""
+    faces = blocks.geometry.values.to_numpy()
+    pts = shapely.point_on_surface(faces)
+    return _csr(len(blocks), edges.left, edges.right, edges.cost, blocks["households"].to_numpy(),
+                shapely.get_x(pts), shapely.get_y(pts), shapely.area(faces))
+
+
+def _csr(n: int, u: np.ndarray, v: np.ndarray, cost: np.ndarray, households: np.ndarray, x: np.ndarray,
+         y: np.ndarray, area: np.ndarray) -> GraphArrays:
+    """Edges ``u - v`` stored both ways, sorted by node then neighbour."""
+    s = np.concatenate([u, v]).astype(np.int64)
+    d = np.concatenate([v, u]).astype(np.int64)
+    w = np.concatenate([cost, cost]).astype(float)
     order = np.lexsort((d, s))
-    s, d, w = s[order], d[order], w[order]
-    indptr = np.searchsorted(s, np.arange(n + 1))
-    nodes = graph.nodes
-    return GraphArrays(
-        weight=np.array([nodes[i]["households"] for i in range(n)], dtype=np.int64),
-        indptr=indptr, indices=d, cost=w,
-        x=np.array([nodes[i]["x"] for i in range(n)]),
-        y=np.array([nodes[i]["y"] for i in range(n)]),
-        area=np.array([nodes[i]["area"] for i in range(n)]),
-    )
+    return GraphArrays(weight=np.asarray(households, dtype=np.int64), indptr=np.searchsorted(s[order], np.arange(n + 1)),
+                       indices=d[order], cost=w[order], x=np.asarray(x, dtype=float), y=np.asarray(y, dtype=float),
+                       area=np.asarray(area, dtype=float))
 
 
 def subgraph(g: GraphArrays, nodes: np.ndarray) -> GraphArrays:

@@ -27,7 +27,7 @@ from .compounds import block_compounds, compound_polygons
 from .exclusive import exclusive_sites, site_components
 from .existing import Homes, block_homes
 from .geometry import dissolve_by_label, polygonal
-from .graph import GraphArrays, build_graph, graph_arrays
+from .graph import GraphArrays, build_graph, edge_arrays, graph_edges
 from .calibrate import Totals, calibrate
 from .households import assign_households
 from .register import Register, RegisterMatch
@@ -209,10 +209,11 @@ def prepare(
     made = make_blocks(area, buildings, profile)
     log += made.log
     next(steps)
-    graph = build_graph(made.blocks, area.roads, area.barriers, profile, buildings)
+    edges = graph_edges(made.blocks, area.roads, area.barriers, profile, buildings)
+    graph = build_graph(made.blocks, area.roads, area.barriers, profile, buildings, edges=edges)
     next(steps, None)
     return Prepared(area=area, profile=profile, buildings=buildings, made=made, graph=graph,
-                    arrays=graph_arrays(graph), log=log, started=started)
+                    arrays=edge_arrays(made.blocks, edges), log=log, started=started)
 
 
 def partition(
