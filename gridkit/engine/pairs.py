@@ -15,6 +15,7 @@ no more parts under the minimum, then a lower cut.
 
 from __future__ import annotations
 
+import functools
 from collections import deque
 from dataclasses import dataclass
 
@@ -42,10 +43,12 @@ class PairSettings:
 class _Pair:
     """The blocks of two parts as a small local graph."""
 
-    def __init__(self, s: State, p: int, q: int) -> None:
+    def __init__(self, s: State, p: int, q: int, min_weight: int, max_weight: int) -> None:
         self.nodes = sorted(s.members[p] | s.members[q])
         index = {v: i for i, v in enumerate(self.nodes)}
+        lab = s.lab
         eu, ev, ec = [], [], []
+        cut = 0.0
         for i, v in enumerate(self.nodes):
             for u, c in zip(s.nbrs[v], s.costs[v], strict=True):
                 j = index.get(u)
@@ -53,11 +56,16 @@ class _Pair:
                     eu.append(i)
                     ev.append(j)
                     ec.append(c)
+                    if lab[u] != lab[v]:
+                        cut += c
         self.n = len(self.nodes)
         self.eu, self.ev, self.ec = np.array(eu, dtype=np.int64), np.array(ev, dtype=np.int64), np.array(ec)
-        w, lab = s.w, s.lab
+        w = s.w
         self.w = np.array([w[v] for v in self.nodes], dtype=np.int64)
+        self.total = s.weight[p] + s.weight[q]
         self.side = np.array([lab[v] == q for v in self.nodes])
+        # The split as it is: (parts under the minimum, cut), the score a new split must beat.
+        self.here = (_under(s.weight[q], self.total, len(s.members[q]), self.n, min_weight, max_weight), cut)
         self._adj: list[list[int]] | None = None
 
     @property
@@ -87,42 +95,63 @@ class _Pair:
         return len(seen) == len(members)
 
 
-def _scores(pair: _Pair, sides: np.ndarray, min_weight: int, max_weight: int) -> tuple[np.ndarray, np.ndarray]:
-    """Parts under the minimum (inf where a side is empty or over the maximum) and cut, per candidate."""
-    total = int(pair.w.sum())
-    wa = sides.astype(np.int64) @ pair.w
+def _under(wa: int, total: int, count: int, n: int, min_weight: int, max_weight: int) -> float:
+    """Parts under the minimum of one split (inf where a side is empty or over the maximum)."""
     wb = total - wa
-    count = sides.sum(axis=1)
+    if wa > max_weight or wb > max_weight or count == 0 or count == n:
+        return float("inf")
+    return float((wa < min_weight) + (wb < min_weight))
+
+
+def _scores(pair: _Pair, sides: np.ndarray, wa: np.ndarray, count: np.ndarray, min_weight: int,
+            max_weight: int) -> tuple[np.ndarray, np.ndarray]:
+    """Parts under the minimum (as :func:`_under`) and cut, per candidate.
+
+    ``wa``, ``count``: households and blocks on side True of each candidate.
+    """
+    wb = pair.total - wa
     bad = (wa > max_weight) | (wb > max_weight) | (count == 0) | (count == pair.n)
     under = np.where(bad, np.inf, (wa < min_weight).astype(float) + (wb < min_weight))
     cut = (sides[:, pair.eu] != sides[:, pair.ev]).astype(float) @ pair.ec
     return under, cut
 
 
-def _exact_sides(pair: _Pair) -> np.ndarray:
-    """Every bipartition of the pair, node 0 always on side False."""
-    masks = np.arange(1, 2 ** (pair.n - 1), dtype=np.int64)
-    bits = ((masks[:, None] >> np.arange(pair.n - 1)) & 1).astype(bool)
-    return np.hstack([np.zeros((len(masks), 1), dtype=bool), bits])
+@functools.cache
+def _exact_sides(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every bipartition of ``n`` nodes, node 0 always on side False; as floats; blocks on side True.
+
+    The same for every pair of ``n`` blocks, so made once (read-only).
+    """
+    masks = np.arange(1, 2 ** (n - 1), dtype=np.int64)
+    bits = ((masks[:, None] >> np.arange(n - 1)) & 1).astype(bool)
+    sides = np.hstack([np.zeros((len(masks), 1), dtype=bool), bits])
+    out = (sides, sides.astype(float), sides.sum(axis=1))
+    for a in out:
+        a.flags.writeable = False
+    return out
 
 
-def _tree_sides(pair: _Pair, trees: int, max_weight: int, rng: np.random.Generator) -> np.ndarray:
+def _tree_sides(pair: _Pair, trees: int, max_weight: int,
+                rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The bipartitions made by cutting one edge of spanning trees that keep the costliest edges.
 
     The first tree is the maximum spanning tree by cost (Kruskal); the others
-    jitter the costs, so the trees differ where costs are close.
+    jitter the costs, so the trees differ where costs are close. Side True of
+    a bipartition is the subtree below the cut edge (seen from node 0). Returns
+    the sides and the households and blocks on side True of each.
     """
-    out = []
     n = pair.n
     eu, ev = pair.eu.tolist(), pair.ev.tolist()
+    w = pair.w.tolist()
+    t_in = np.empty((trees, n), dtype=np.int64)
+    size = np.empty((trees, n), dtype=np.int64)
+    below = np.empty((trees, n), dtype=np.int64)
     for t in range(trees):
         key = pair.ec * (rng.uniform(0.5, 1.5, len(pair.ec)) if t else 1.0)
         parent = list(range(n))
         adj: list[list[int]] = [[] for _ in range(n)]
         joined = 0
         for e in np.argsort(-key, kind="stable").tolist():
-            if joined == n - 1:
-                break
             a, b = eu[e], ev[e]
             ra, rb = a, b
             while parent[ra] != ra:
@@ -133,49 +162,56 @@ def _tree_sides(pair: _Pair, trees: int, max_weight: int, rng: np.random.Generat
                 rb = parent[rb]
             if ra != rb:
                 parent[ra] = rb
-                joined += 1
                 adj[a].append(b)
                 adj[b].append(a)
-        tin = [-1] * pair.n
-        tout = [0] * pair.n
-        clock = 0
-        stack = [(0, False)]
+                joined += 1
+                if joined == n - 1:
+                    break
+        # Depth-first order from node 0 and each node's parent in the tree: the nodes below a node follow it.
+        up = [-1] * n
+        up[0] = 0
+        order = []
+        stack = [0]
         while stack:
-            v, done = stack.pop()
-            if done:
-                tout[v] = clock
-                continue
-            tin[v] = clock
-            clock += 1
-            stack.append((v, True))
-            stack.extend((u, False) for u in adj[v] if tin[u] < 0)
-        if clock < pair.n:  # the pair's blocks are not connected: no tree spans them
-            return np.zeros((0, pair.n), dtype=bool)
-        t_in, t_out = np.array(tin), np.array(tout)
-        # Households below each node, from prefix sums in visiting order: only
-        # cuts that leave both sides within the maximum are worth scoring.
-        order = np.zeros(pair.n, dtype=np.int64)
-        order[t_in] = np.arange(pair.n)
-        prefix = np.concatenate([[0], np.cumsum(pair.w[order])])
-        below = prefix[t_out] - prefix[t_in]
-        total = prefix[-1]
-        roots = np.flatnonzero((t_in > 0) & (below <= max_weight) & (total - below <= max_weight))
-        out.append((t_in[None, :] >= t_in[roots, None]) & (t_in[None, :] < t_out[roots, None]))
-    return np.vstack(out)
+            v = stack.pop()
+            order.append(v)
+            for u in adj[v]:
+                if up[u] < 0:
+                    up[u] = v
+                    stack.append(u)
+        if len(order) < n:  # the pair's blocks are not connected: no tree spans them
+            return np.zeros((0, n), dtype=bool), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        # Households and blocks below each node, children before parents.
+        heavy, count = w[:], [1] * n
+        for v in reversed(order[1:]):
+            heavy[up[v]] += heavy[v]
+            count[up[v]] += count[v]
+        t_in[t, order] = np.arange(n)
+        size[t] = count
+        below[t] = heavy
+    # Only cuts that leave both sides within the maximum are worth scoring.
+    tree, root = np.nonzero((t_in > 0) & (below <= max_weight) & (pair.total - below <= max_weight))
+    start = t_in[tree, root]
+    sides = (t_in[tree] >= start[:, None]) & (t_in[tree] < (start + size[tree, root])[:, None])
+    return sides, below[tree, root], size[tree, root]
 
 
 def resplit(s: State, p: int, q: int, *, min_weight: int, max_weight: int, exact_max_nodes: int, trees: int,
             rng: np.random.Generator) -> bool:
     """Split parts ``p`` and ``q`` again if that lowers (parts under the minimum, cut); return whether it did."""
-    pair = _Pair(s, p, q)
+    pair = _Pair(s, p, q, min_weight, max_weight)
     if s.fixed[pair.nodes].any() or pair.n < 3:
         return False
-    here_under, here_cut = _scores(pair, pair.side[None, :], min_weight, max_weight)
-    sides = _exact_sides(pair) if pair.n <= exact_max_nodes else _tree_sides(pair, trees, max_weight, rng)
-    if len(sides) == 0:
-        return False
-    under, cut = _scores(pair, sides, min_weight, max_weight)
-    better = (under < here_under[0]) | ((under == here_under[0]) & (cut < here_cut[0] - _EPS))
+    here_under, here_cut = pair.here
+    if pair.n <= exact_max_nodes:
+        sides, as_float, count = _exact_sides(pair.n)
+        under, cut = _scores(pair, sides, as_float @ pair.w, count, min_weight, max_weight)
+    else:
+        sides, wa, count = _tree_sides(pair, trees, max_weight, rng)
+        if len(sides) == 0:
+            return False
+        under, cut = _scores(pair, sides, wa, count, min_weight, max_weight)
+    better = (under < here_under) | ((under == here_under) & (cut < here_cut - _EPS))
     for i in np.flatnonzero(better)[np.lexsort((cut[better], under[better]))]:
         side = sides[i]
         if pair.connected(side, False) and pair.connected(side, True):
