@@ -39,16 +39,30 @@ def refine(s: State, *, min_weight: int, max_weight: int, passes: int, compactne
     """
     g = s.g
     total = 0
-    lab, fixed, members, weight, w = s.lab, s.fixed.tolist(), s.members, s.weight, s.w
+    lab, fixed, members, weight, w, nbrs = s.lab, s.fixed.tolist(), s.members, s.weight, s.w, s.nbrs
     xs, ys = g.x.tolist(), g.y.tolist()
     homes = None if home is None else home.tolist()
     pull = compactness_weight * unit_cost
-    centres = {p: s.centroid(p) for p in s.parts()}
+    # Part centres, computed when first needed and again after a move changes the part.
+    centres: dict[int, tuple[float, float]] = {}
+
+    def centre(p: int) -> tuple[float, float]:
+        c = centres.get(p)
+        if c is None:
+            c = centres[p] = s.centroid(p)
+        return c
+
     for _ in range(passes):
         moved = 0
         for v in range(g.n):
             p = lab[v]
             if p < 0 or fixed[v] or len(members[p]) == 1:
+                continue
+            # Only a block with a neighbour in another part can move.
+            for u in nbrs[v]:
+                if lab[u] != p and lab[u] >= 0:
+                    break
+            else:
                 continue
             links = s.links(v)
             if len(links) == 1:
@@ -57,14 +71,14 @@ def refine(s: State, *, min_weight: int, max_weight: int, passes: int, compactne
             wv = w[v]
             if weight[p] - wv < min_weight <= weight[p]:
                 continue
-            px, py = centres[p]
+            px, py = centre(p)
             xv, yv = xs[v], ys[v]
             d_own = math.hypot(xv - px, yv - py)
             best = None
             for q, c in links.items():
                 if q == p or weight[q] + wv > max_weight:
                     continue
-                qx, qy = centres[q]
+                qx, qy = centre(q)
                 gain = (c - own) + pull * (d_own - math.hypot(xv - qx, yv - qy))
                 if homes is not None:
                     h = homes[v]
@@ -74,8 +88,8 @@ def refine(s: State, *, min_weight: int, max_weight: int, passes: int, compactne
             if best is None or not s.connected_without(p, v):
                 continue
             s.move(v, best[1])
-            centres[p] = s.centroid(p)
-            centres[best[1]] = s.centroid(best[1])
+            centres.pop(p, None)
+            centres.pop(best[1], None)
             moved += 1
         total += moved
         if moved == 0:

@@ -40,6 +40,9 @@ class State:
         self.nbrs = [indices[a:b] for a, b in zip(ptr[:-1], ptr[1:], strict=True)]
         self.costs = [cost[a:b] for a, b in zip(ptr[:-1], ptr[1:], strict=True)]
         self.w = g.weight.tolist()
+        # Area weights and weighted coordinates of every node, for part centres.
+        self._a = g.area + 1e-9
+        self._ax, self._ay = g.x * self._a, g.y * self._a
         self.members: dict[int, set[int]] = {}
         lab = self.lab
         for v in np.flatnonzero(self.labels >= 0).tolist():
@@ -113,10 +116,9 @@ class State:
 
     def centroid(self, p: int) -> tuple[float, float]:
         """Area-weighted centre of part ``p`` (the arithmetic of ``np.average``, its checks left out)."""
-        m = list(self.members[p])
-        a = self.g.area[m] + 1e-9
-        total = a.sum()
-        return float((self.g.x[m] * a).sum() / total), float((self.g.y[m] * a).sum() / total)
+        m = np.fromiter(self.members[p], dtype=np.int64, count=len(self.members[p]))
+        total = self._a[m].sum()
+        return float(self._ax[m].sum() / total), float(self._ay[m].sum() / total)
 
     # -- changes -----------------------------------------------------------
     def move(self, v: int, q: int) -> None:
