@@ -94,8 +94,16 @@ def _polish(g: GraphArrays, bounds: Bounds, st: EngineSettings, labels: np.ndarr
 
 def _region_candidates(g: GraphArrays, bounds: Bounds, st: EngineSettings, k: int,
                        seeds: list[int]) -> list[np.ndarray]:
-    """Fresh divisions of a region's blocks into ``k`` parts (or fewer, where they fit), one per seed."""
-    return [_polish(g, bounds, st, _attempt(g, bounds, st, k, a, 0), a) for a in seeds]
+    """Fresh divisions of a region's blocks into ``k`` parts (or fewer, where they fit), one per seed.
+
+    A division into more than ``k`` parts is returned unpolished: the region step never takes it, and
+    pair steps and refinement never change how many parts there are.
+    """
+    out = []
+    for a in seeds:
+        labels = _attempt(g, bounds, st, k, a, 0)
+        out.append(labels if len(np.unique(labels)) > k else _polish(g, bounds, st, labels, a))
+    return out
 
 
 def _spare_part(done: list[Scored], g: GraphArrays, bounds: Bounds) -> bool:
