@@ -153,10 +153,18 @@ def merge_parts(s: State, max_weight: int, min_parts: int = 0) -> int:
     changed = True
     while changed:
         changed = False
-        for p in sorted(s.parts(), key=lambda p: (s.weight[p], p)):
+        order = sorted(s.parts(), key=lambda p: (s.weight[p], p))
+        if len(order) < 2:
+            break
+        # Merging only makes parts heavier: no part later in the pass weighs less than the lightest other
+        # part at its start, so a part too heavy to go with that one goes with no neighbour.
+        lightest = [s.weight[p] for p in order[:2]]
+        for p in order:
             if len(s.members) <= min_parts:
                 return merges
             if p not in s.members:
+                continue
+            if s.weight[p] + lightest[p == order[0]] > max_weight:
                 continue
             if any(s.fixed[v] for v in s.members[p]):
                 continue
