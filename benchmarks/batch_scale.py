@@ -1,13 +1,15 @@
-"""Measure ``gridkit batch`` on a SYNTHETIC city (benchmarks/synthetic.py): wall time and peak memory.
+"""Measure ``gridkit batch`` on a SYNTHETIC city (benchmarks/synthetic.py): wall time, CPU and peak memory.
 
-Runs the batch on a LocalCluster and samples, once a second, the resident memory of the driver and
-of every process under it (the Dask scheduler, nannies and workers); reports the peak of their sum
-and of the largest single process. Appends a row to benchmarks/results/batch.csv and rewrites
-batch.md from it.
+Runs the batch on a LocalCluster and samples, once a second, the resident memory and CPU time of
+the driver and of every process under it (the Dask scheduler, nannies and workers); reports the
+peak of their memory summed and of the largest single process, the CPU seconds of the whole tree,
+of the offices' tasks (each task's own ``cpu_s``) and of the driver's merge. Appends a row to
+benchmarks/results/batch.csv and prints it (benchmarks/results/batch.md is written from it by hand).
 
 Usage::
 
     python benchmarks/batch_scale.py --blocks 200000 --offices 120 --workers 2
+    python benchmarks/batch_scale.py --city /work/cities/batch20k.gpkg --dir /tmp/b20k   # an existing city
 """
 
 from __future__ import annotations
@@ -34,28 +36,34 @@ def _synthetic():
     return module
 
 
-class _MemorySampler(threading.Thread):
-    """Peak RSS (MiB) of this process tree: summed, and of its largest process."""
+class _Sampler(threading.Thread):
+    """Peak RSS (MiB) of this process tree, summed and of its largest process, and the CPU seconds
+    (user + system) of every process of the tree as last seen: the workers are gone by the end."""
 
     def __init__(self) -> None:
         super().__init__(daemon=True)
         self.peak_total = self.peak_process = 0.0
-        self._stop = threading.Event()
+        self.cpu: dict[int, float] = {}
+        # Not ``_stop``: threading.Thread has a method of that name, which join() calls.
+        self._halt = threading.Event()
 
     def run(self) -> None:
         me = psutil.Process()
-        while not self._stop.wait(1.0):
+        while not self._halt.wait(1.0):
             rss = []
             for proc in [me, *me.children(recursive=True)]:
                 try:
-                    rss.append(proc.memory_info().rss / 2**20)
+                    with proc.oneshot():
+                        rss.append(proc.memory_info().rss / 2**20)
+                        times = proc.cpu_times()
                 except psutil.Error:
                     continue
+                self.cpu[proc.pid] = times.user + times.system
             self.peak_total = max(self.peak_total, sum(rss))
             self.peak_process = max(self.peak_process, max(rss, default=0.0))
 
     def stop(self) -> None:
-        self._stop.set()
+        self._halt.set()
         self.join()
 
 
@@ -69,6 +77,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--blocks", type=int, default=200_000)
     parser.add_argument("--offices", type=int, default=120)
+    parser.add_argument("--city", help="an existing synthetic city with an 'offices' layer (instead of --blocks/--offices)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--dir", default="/tmp/gridkit-batch-bench")
@@ -79,7 +88,7 @@ def main() -> None:
 
     folder = Path(args.dir)
     folder.mkdir(parents=True, exist_ok=True)
-    city = folder / f"synthetic_city_{args.blocks}_{args.offices}_s{args.seed}.gpkg"
+    city = Path(args.city) if args.city else folder / f"synthetic_city_{args.blocks}_{args.offices}_s{args.seed}.gpkg"
     t0 = time.perf_counter()
     if not city.exists():
         synthetic = _synthetic()
@@ -92,36 +101,47 @@ def main() -> None:
     n_buildings = pyogrio.read_info(city, layer="buildings")["features"]
     n_offices = pyogrio.read_info(city, layer="offices")["features"]
     out = folder / "city_plan.gpkg"
-    sampler = _MemorySampler()
+    merge_cpu: dict[str, float] = {}
+
+    def progress(stage: str, done: float) -> None:
+        if stage.startswith("merging"):
+            merge_cpu["start"] = time.process_time()
+        print(f"{time.perf_counter() - t1:7.1f} s {done:6.1%} {stage} (load {os.getloadavg()[0]:.1f})", flush=True)
+
+    sampler = _Sampler()
+    load_start = os.getloadavg()[0]
+    cpu_before = time.process_time()
     sampler.start()
-    t1, cpu0 = time.perf_counter(), psutil.cpu_times()
+    t1 = time.perf_counter()
     result = run_batch(city, out, workers=args.workers, seed=0, work_dir=folder / "work", resume=args.resume,
-                       progress=lambda stage, done: print(f"{time.perf_counter() - t1:7.1f} s {done:6.1%} {stage}",
-                                                          flush=True))
+                       progress=progress)
     wall = time.perf_counter() - t1
+    merge = time.process_time() - merge_cpu["start"]
     sampler.stop()
     summary = result.summary
     ok = summary[summary["status"] == "ok"]
+    ran = ok[~ok["reused"]]
     row = {
-        "date": time.strftime("%Y-%m-%d"), "input": "synthetic", "blocks_asked": args.blocks,
+        "date": time.strftime("%Y-%m-%d"), "input": "synthetic", "city": city.name,
         "offices": n_offices, "buildings": n_buildings, "workers": args.workers,
-        "wall_s": round(wall, 1), "peak_total_mib": round(sampler.peak_total), "peak_process_mib": round(sampler.peak_process),
-        "offices_reused": int(summary["reused"].sum()), "offices_ok": len(ok), "offices_failed": len(summary) - len(ok), "grids": int(ok["grids"].sum()),
-        "households": int(ok["households"].sum()), "office_s_median": round(float(ok["seconds"].median()), 1),
-        "office_s_max": round(float(ok["seconds"].max()), 1), "generate_s": round(generate, 1),
-        "machine_cpus": os.cpu_count(), "machine_load_1min": round(os.getloadavg()[0], 1),
-        "python": platform.python_version(),
+        "wall_s": round(wall, 1), "cpu_total_s": round(sum(sampler.cpu.values()) - cpu_before, 1),
+        "office_cpu_s_sum": round(float(ran["cpu_s"].sum()), 1),
+        "office_cpu_s_median": round(float(ran["cpu_s"].median()), 1),
+        "office_cpu_s_max": round(float(ran["cpu_s"].max()), 1),
+        "merge_cpu_s": round(merge, 1),
+        "peak_total_mib": round(sampler.peak_total), "peak_process_mib": round(sampler.peak_process),
+        "offices_reused": int(summary["reused"].sum()), "offices_ok": len(ok),
+        "offices_failed": len(summary) - len(ok), "grids": int(ok["grids"].sum()),
+        "households": int(ok["households"].sum()), "office_s_median": round(float(ran["seconds"].median()), 1),
+        "office_s_max": round(float(ran["seconds"].max()), 1), "generate_s": round(generate, 1),
+        "machine_cpus": os.cpu_count(), "load_1min_start": round(load_start, 1),
+        "load_1min_end": round(os.getloadavg()[0], 1), "python": platform.python_version(),
     }
     RESULTS.mkdir(exist_ok=True)
     csv = RESULTS / "batch.csv"
     table = pd.concat([pd.read_csv(csv), pd.DataFrame([row])]) if csv.exists() else pd.DataFrame([row])
     table.to_csv(csv, index=False)
-    (RESULTS / "batch.md").write_text(
-        "# gridkit batch on a SYNTHETIC city\n\n"
-        "`python benchmarks/batch_scale.py --blocks B --offices N --workers W` (LocalCluster, one thread per "
-        "worker process); peak memory is the largest sum of resident memory over the driver, scheduler, "
-        "nannies and workers, sampled each second.\n\n" + _markdown(table) + "\n", encoding="utf-8")
-    print(pd.DataFrame([row]).T.to_string())
+    print(_markdown(pd.DataFrame([row]).T.reset_index().set_axis(["measure", "value"], axis=1)))
     if len(ok) < len(summary):
         print(result.failures.to_string())
 

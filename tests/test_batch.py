@@ -102,6 +102,18 @@ def test_resume_skips_finished_offices_and_merges_into_postgis(city, cluster, tm
     assert merged.grids["code"].tolist() == gpd.read_file(out, layer="grids")["code"].tolist()
 
 
+def test_a_plan_file_not_its_offices_own_is_refused_at_the_merge(city, cluster, tmp_path):
+    out, work = tmp_path / "plan.gpkg", tmp_path / "work"
+    first = run_batch(city, out, scheduler=cluster.scheduler_address, seed=0, work_dir=work)
+    merged = out.read_bytes()
+    # Another office's plan copied over one that the manifest records as done: its codes repeat.
+    plans = first.summary["plan"].tolist()
+    Path(plans[1]).write_bytes(Path(plans[0]).read_bytes())
+    with pytest.raises(gridkit.PlanError, match=f"{plans[1]}, layer 'grids': code {first.summary['code'].iloc[0]}"):
+        run_batch(city, out, scheduler=cluster.scheduler_address, seed=0, work_dir=work, resume=True)
+    assert out.read_bytes() == merged  # the earlier merged plan is left as it was
+
+
 def test_a_failing_office_is_reported_while_the_others_finish(city, cluster, tmp_path):
     offices = gpd.read_file(city, layer="offices")
     minx, miny, maxx, maxy = offices.total_bounds

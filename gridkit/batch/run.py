@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import pandas as pd
+import pyogrio
 import shapely
 from pyproj import CRS
 
@@ -43,6 +44,12 @@ BATCH_STAGES = {"offices": 0.95, "merge": 0.05}
 #: How often Dask re-runs a task that raised (not a data error, which is reported at once).
 DEFAULT_RETRIES = 2
 _MANIFEST = "manifest.jsonl"
+#: Dask settings of the cluster a batch starts itself. Its workers run one long task at a time and
+#: nobody watches a dashboard, so the sampling profiler (every 10 ms), the event-loop tick (20 ms) and
+#: the system and memory monitors (0.5 s, 0.1 s) only cost CPU: about 3 % of a core for each worker
+#: and for the driver, 0.3-0.5 % with these (benchmarks/results/batch.md).
+_QUIET_CLUSTER = {"distributed.worker.profile.enabled": False, "distributed.admin.tick.interval": "1s",
+                  "distributed.admin.system-monitor.interval": "5s", "distributed.worker.memory.monitor-interval": "1s"}
 
 
 @dataclass(frozen=True)
@@ -55,9 +62,9 @@ class BatchResult:
         The merged plan (GeoPackage or PostGIS URL).
     summary : DataFrame
         One row per office: ``code``, ``name``, ``status`` (``ok``/``failed``), ``buildings``,
-        ``households``, ``communities``, ``grids``, ``invariants_failed``, ``seconds``, ``waited_s``
-        (waiting for a database), ``worker``, ``error``, ``plan`` (the office's own plan file),
-        ``reused`` (finished by an earlier run).
+        ``households``, ``communities``, ``grids``, ``invariants_failed``, ``seconds`` (wall time of
+        its task), ``cpu_s`` (CPU time of its task), ``waited_s`` (waiting for a database), ``worker``,
+        ``error``, ``plan`` (the office's own plan file), ``reused`` (finished by an earlier run).
     seconds : float
     """
 
@@ -193,6 +200,7 @@ def _work_dir(output: str | Path, work_dir: str | Path | None) -> Path:
 
 @contextmanager
 def _client(workers: int, scheduler: str | None) -> Iterator[Client]:
+    import dask
     from distributed import Client, LocalCluster
 
     if scheduler:
@@ -201,7 +209,8 @@ def _client(workers: int, scheduler: str | None) -> Iterator[Client]:
             yield client
         return
     # One thread per worker process: the work is CPU-bound Python and GEOS calls.
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+    with dask.config.set(_QUIET_CLUSTER), \
+            LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
             Client(cluster) as client:
         yield client
 
@@ -265,7 +274,7 @@ def _tidy(work: Path) -> None:
 
 def _merge(summary: pd.DataFrame, found: list[Office], output: str | Path, areas: str | Path) -> str | Path:
     ok = summary[summary["status"] == "ok"].to_dict("records")
-    crs = read_plan(ok[0]["plan"]).grids.crs if ok else CRS.from_epsg(4326)
+    crs = CRS.from_user_input(pyogrio.read_info(ok[0]["plan"], layer="grids")["crs"]) if ok else CRS.from_epsg(4326)
     offices = gpd.GeoDataFrame(summary.drop(columns=["fingerprint"], errors="ignore"),
                                geometry=[_office_shape(o, crs) for o in found], crs=crs)
     failures = summary.loc[summary["status"] != "ok", ["code", "name", "error"]]

@@ -65,7 +65,7 @@ def status_record(office: Office, status: str, **fields: Any) -> dict[str, Any]:
     """A task's result: one row of the batch's summary (see :func:`gridkit.batch.run_batch`)."""
     base: dict[str, Any] = {"code": office.code, "name": office.name, "status": status, "code_source": office.code_source,
                             "plan": "", "buildings": 0, "households": 0, "communities": 0, "grids": 0,
-                            "invariants_failed": "", "seconds": 0.0, "waited_s": 0.0, "worker": "",
+                            "invariants_failed": "", "seconds": 0.0, "cpu_s": 0.0, "waited_s": 0.0, "worker": "",
                             "error": ""}
     return {**base, **fields}
 
@@ -92,7 +92,8 @@ def run_office(office: Office, config: BatchConfig) -> dict[str, Any]:
 
 
 def _attempt(office: Office, config: BatchConfig) -> dict[str, Any]:
-    started = time.time()
+    # CPU of this thread alone: the office's work, not the worker's heartbeats and transfers.
+    started, cpu = time.time(), time.thread_time()
     worker = f"{socket.gethostname()}:{os.getpid()}"
     profile = config.profile.with_codes(office.code)
     try:
@@ -103,13 +104,15 @@ def _attempt(office: Office, config: BatchConfig) -> dict[str, Any]:
     except Unavailable:
         raise
     except GridkitError as exc:
-        return status_record(office, "failed", error=str(exc), seconds=round(time.time() - started, 2), worker=worker)
+        return status_record(office, "failed", error=str(exc), seconds=round(time.time() - started, 2),
+                             cpu_s=round(time.thread_time() - cpu, 2), worker=worker)
     bad = plan.metrics[(plan.metrics["kind"] == "invariant") & (plan.metrics["passed"] == "no")]
     return status_record(
         office, "ok", plan=str(out), buildings=len(plan.buildings),
         households=int(pd.to_numeric(plan.grids["households"]).sum()),
         communities=0 if plan.communities is None else len(plan.communities), grids=len(plan.grids),
-        invariants_failed=",".join(bad["name"].astype(str)), seconds=round(time.time() - started, 2), worker=worker)
+        invariants_failed=",".join(bad["name"].astype(str)), seconds=round(time.time() - started, 2),
+        cpu_s=round(time.thread_time() - cpu, 2), worker=worker)
 
 
 def _office_input(office: Office, config: BatchConfig) -> str:
