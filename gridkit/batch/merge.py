@@ -26,8 +26,8 @@ __all__ = ["MERGED_LAYERS", "merged_layers", "check_unique_codes", "CHUNK_ROWS"]
 #: Plan layers merged across offices, in writing order.
 MERGED_LAYERS = ("grids", "communities", "groups", "blocks", "buildings", "area", "roads", "barriers", "metrics")
 #: Rows of one layer gathered before they are passed on to be written: each GeoPackage append opens
-#: the file and the layer again (about 17 ms), a tenth of an office's merge when written office by
-#: office; 50,000 rows of the largest layers (blocks, buildings) are some 50 MB.
+#: the file and the layer again (about 17 ms CPU), a sixth of an office's merge when its eight layers
+#: are written one office at a time; 50,000 rows of the largest layers (blocks, buildings) are some 50 MB.
 CHUNK_ROWS = 50_000
 _BLOCK_ID_COLUMNS = ("block_id",)
 #: Layers of units whose codes must be unique across the city.
