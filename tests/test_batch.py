@@ -211,7 +211,11 @@ def test_a_missing_office_column_is_named_with_the_columns_there(city_by_column)
 
 
 def test_a_database_down_when_the_tasks_start_is_waited_for(city, cluster, tmp_path):
-    """The city is in a real PostGIS server that stops as the tasks start and comes back 3 s later."""
+    """The city is in a real PostGIS server that stops as the tasks start and comes back 10 s later.
+
+    Late enough that the first tasks find it down even on a loaded machine (a worker restarted by an
+    earlier test imports gridkit first; 3 s was not always enough), early enough for their waits
+    (1 + 2 + 4 + 8 s)."""
     import threading
 
     import pyogrio
@@ -229,7 +233,7 @@ def test_a_database_down_when_the_tasks_start_is_waited_for(city, cluster, tmp_p
         def down_as_tasks_start(stage: str, fraction: float) -> None:
             if not restart:
                 stop(folder)
-                restart.append(threading.Timer(3.0, start, (folder,)))
+                restart.append(threading.Timer(10.0, start, (folder,)))
                 restart[0].start()
 
         result = run_batch(source, tmp_path / "plan.gpkg", scheduler=cluster.scheduler_address, seed=0,
