@@ -18,6 +18,7 @@ import argparse
 import importlib.util
 import os
 import platform
+import subprocess
 import threading
 import time
 from pathlib import Path
@@ -73,6 +74,12 @@ def _markdown(table: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+def _commit() -> str:
+    """The gridkit commit measured (``-dirty`` when its tree has changes)."""
+    run = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=HERE, capture_output=True, text=True)
+    return run.stdout.strip() or "unknown"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--blocks", type=int, default=200_000)
@@ -122,7 +129,7 @@ def main() -> None:
     ok = summary[summary["status"] == "ok"]
     ran = ok[~ok["reused"]]
     row = {
-        "date": time.strftime("%Y-%m-%d"), "input": "synthetic", "city": city.name,
+        "date": time.strftime("%Y-%m-%d"), "commit": _commit(), "input": "synthetic", "city": city.name,
         "offices": n_offices, "buildings": n_buildings, "workers": args.workers,
         "wall_s": round(wall, 1), "cpu_total_s": round(sum(sampler.cpu.values()) - cpu_before, 1),
         "office_cpu_s_sum": round(float(ran["cpu_s"].sum()), 1),
