@@ -315,17 +315,24 @@ def _csr(n: int, u: np.ndarray, v: np.ndarray, cost: np.ndarray, households: np.
 
 
 def subgraph(g: GraphArrays, nodes: np.ndarray) -> GraphArrays:
-    """The subgraph induced by ``nodes``, renumbered ``0..len(nodes)-1`` in their order."""
-    local = np.full(g.n, -1, dtype=np.int64)
-    local[nodes] = np.arange(len(nodes))
-    starts, ends = g.indptr[nodes], g.indptr[nodes + 1]
-    counts = ends - starts
-    flat = np.concatenate([np.arange(a, b) for a, b in zip(starts, ends, strict=True)]) if len(nodes) else \
-        np.array([], dtype=np.int64)
+    """The subgraph induced by ``nodes``, renumbered ``0..len(nodes)-1`` in their order.
+
+    Costs O(e log n) in the edges of ``nodes`` alone, nothing in the size of ``g``: the levels take
+    one subgraph per community, and a lookup table over the whole graph made that quadratic.
+    """
+    nodes = np.asarray(nodes, dtype=np.int64)
+    starts = g.indptr[nodes]
+    counts = g.indptr[nodes + 1] - starts
+    offsets = np.cumsum(counts) - counts
+    flat = np.arange(counts.sum(), dtype=np.int64) - np.repeat(offsets - starts, counts)
     src = np.repeat(np.arange(len(nodes)), counts)
-    dst = local[g.indices[flat]] if len(flat) else flat
-    keep = dst >= 0
-    src, dst, cost = src[keep], dst[keep], g.cost[flat][keep] if len(flat) else g.cost[:0]
+    # Which neighbours are among ``nodes``, and their new numbers, by binary search in the sorted nodes.
+    order = np.argsort(nodes, kind="stable")
+    ranked = nodes[order]
+    neighbours = g.indices[flat]
+    pos = np.minimum(np.searchsorted(ranked, neighbours), max(len(nodes) - 1, 0))
+    keep = ranked[pos] == neighbours if len(nodes) else np.zeros(0, dtype=bool)
+    src, dst, cost = src[keep], order[pos[keep]], g.cost[flat[keep]]
     indptr = np.searchsorted(src, np.arange(len(nodes) + 1))
     return GraphArrays(weight=g.weight[nodes], indptr=indptr, indices=dst, cost=cost,
                        x=g.x[nodes], y=g.y[nodes], area=g.area[nodes])

@@ -24,7 +24,7 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import Delaunay
 
 from gridkit.engine import Bounds, partition_graph
-from gridkit.graph import GraphArrays
+from gridkit.graph import GraphArrays, subgraph
 
 LATTICE, CELL_M = 40, 25.0  # points are drawn in a 1 km square
 PIECE_SPACING = 10_000.0  # pieces lie this far apart, so their points never mix
@@ -186,3 +186,19 @@ def test_small_disconnected_piece_is_flagged_isolated():
     result = partition_graph(g, Bounds(min=50, target=150, max=200), seed=0)
     assert _parts(result.labels) == {(0,), (1,), (2,)}
     assert result.flags == {int(result.labels[2]): ("isolated",)}
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 50), st.floats(0.0, 0.5), st.integers(0, 2**32 - 1))
+def test_subgraph_is_the_induced_subgraph_in_the_nodes_order(n, density, seed):
+    """Rows and columns of ``nodes`` (any subset, in any order) of the adjacency matrix, costs with them."""
+    rng = np.random.default_rng(seed)
+    dense = np.triu(rng.random((n, n)) < density, 1) * rng.integers(1, 100, (n, n))
+    m = csr_matrix(dense + dense.T)
+    g = GraphArrays(weight=rng.random(n), indptr=m.indptr.astype(np.int64), indices=m.indices.astype(np.int64),
+                    cost=m.data.astype(float), x=rng.random(n), y=rng.random(n), area=rng.random(n))
+    nodes = rng.permutation(n)[: rng.integers(0, n + 1)]
+    sub = subgraph(g, nodes)
+    got = csr_matrix((sub.cost, sub.indices, sub.indptr), shape=(len(nodes), len(nodes))).toarray()
+    assert np.array_equal(got, m.toarray()[np.ix_(nodes, nodes)])
+    assert np.array_equal(sub.weight, g.weight[nodes])
