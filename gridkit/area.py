@@ -386,7 +386,6 @@ def _boundary_label(gdf: gpd.GeoDataFrame, column: str) -> str:
 def _inside(buildings: gpd.GeoDataFrame, boundary: shapely.Geometry, log: list, share: float) -> gpd.GeoDataFrame:
     """Keep buildings with at least ``share`` of their footprint inside the boundary."""
     geoms = buildings.geometry.values
-    shapely.prepare(boundary)
     inside = shapely.area(shapely.intersection(geoms, boundary)) >= share * shapely.area(geoms)
     if (~inside).sum():
         log.append(("buildings_outside_boundary_left_out", str(int((~inside).sum()))))

@@ -22,7 +22,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from .area import Area
-from .geometry import dissolve_by_label, largest_overlap, overlap_pairs, polygonal
+from .geometry import dissolve_by_label, largest_overlap, overlap_pairs, polygonal, prepared
 from .lines import split_barriers
 from .profile import Profile
 
@@ -60,15 +60,15 @@ def _clusters(geoms: np.ndarray) -> np.ndarray:
 
 def _polygonize(lines: np.ndarray, within: shapely.Geometry, grid: float) -> np.ndarray:
     """Faces of ``lines`` plus the outline of ``within``, inside ``within``."""
-    shapely.prepare(within)
-    lines = lines[shapely.intersects(lines, within)] if len(lines) else lines
-    clipped = shapely.intersection(lines, within, grid_size=grid) if len(lines) else lines
-    edges = np.concatenate([clipped, [shapely.set_precision(shapely.boundary(within), grid)]])
-    noded = shapely.union_all(edges, grid_size=grid)
-    faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(noded)))
-    if len(faces) == 0:
-        return np.array([within], dtype=object)
-    inside = shapely.contains_properly(within, shapely.point_on_surface(faces))
+    with prepared(within):
+        lines = lines[shapely.intersects(lines, within)] if len(lines) else lines
+        clipped = shapely.intersection(lines, within, grid_size=grid) if len(lines) else lines
+        edges = np.concatenate([clipped, [shapely.set_precision(shapely.boundary(within), grid)]])
+        noded = shapely.union_all(edges, grid_size=grid)
+        faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(noded)))
+        if len(faces) == 0:
+            return np.array([within], dtype=object)
+        inside = shapely.contains_properly(within, shapely.point_on_surface(faces))
     faces = faces[inside & (shapely.area(faces) > 0)]
     return shapely.set_precision(faces, grid)
 
@@ -101,8 +101,8 @@ def _tessellate(face: shapely.Geometry, cluster_geoms: np.ndarray, spacing: floa
         if straighten > 0 and shapely.is_valid(merged).all():
             merged = shapely.coverage_simplify(merged, straighten, simplify_boundary=False)
         if shapely.is_valid(merged).all():
-            shapely.prepare(face)
-            outside = ~shapely.within(merged, face)
+            with prepared(face):
+                outside = ~shapely.contains(face, merged)
             merged[outside] = shapely.intersection(merged[outside], face, grid_size=grid)
             merged[~outside] = shapely.set_precision(merged[~outside], grid)
             return polygonal(merged)
@@ -187,6 +187,14 @@ def _own_buildings(faces: np.ndarray, owner: np.ndarray, clusters: np.ndarray, b
     return out
 
 
+#: Faces whose edges one overlay of exact tiling nodes together. The overlay holds about 0.6 kB per vertex
+#: at once, so noding a 10^5-block city in one overlay takes gigabytes; tiles of this many faces bound it.
+_TILE_FACES = 8000
+#: How far (m) from an atom the faces that shape it can lie. Snap rounding moves nothing by more than a
+#: grid cell, so any length far above the precision grid is safe.
+_TILE_MARGIN_M = 1.0
+
+
 def _exact_tiling(faces: np.ndarray, boundary: shapely.Geometry, grid: float) -> tuple[np.ndarray, np.ndarray]:
     """Rebuild ``faces`` so they tile ``boundary`` exactly, with no gap or overlap.
 
@@ -197,16 +205,7 @@ def _exact_tiling(faces: np.ndarray, boundary: shapely.Geometry, grid: float) ->
     atom goes to the face it overlaps most, and gap atoms to the neighbour they
     share the longest edge with.
     """
-    edges = np.concatenate([shapely.boundary(faces), [shapely.boundary(boundary)]])
-    noded = shapely.union_all(edges, grid_size=grid)
-    atoms = shapely.get_parts(shapely.polygonize(shapely.get_parts(noded)))
-    # Only atoms along the boundary ring need the overlay with the (large) boundary polygon.
-    shapely.prepare(boundary)
-    inside = shapely.contains(boundary, atoms)
-    edge = np.flatnonzero(~inside)
-    inside[edge] = shapely.area(shapely.intersection(atoms[edge], boundary)) > 0.5 * shapely.area(atoms[edge])
-    atoms = atoms[inside]
-    label = largest_overlap(atoms, faces, min_share=0.5)
+    atoms, label = _atoms(faces, boundary, grid)
     gap = np.flatnonzero(label < 0)
     if len(gap):
         # Only gap atoms take a neighbour's label: their shared edges are all that is needed.
@@ -224,6 +223,87 @@ def _exact_tiling(faces: np.ndarray, boundary: shapely.Geometry, grid: float) ->
     keep = label >= 0
     source, label = np.unique(label[keep], return_inverse=True)
     return polygonal(dissolve_by_label(atoms[keep], label, len(source), grid)), source
+
+
+def _atoms(faces: np.ndarray, boundary: shapely.Geometry, grid: float) -> tuple[np.ndarray, np.ndarray]:
+    """The atoms of ``faces`` inside ``boundary`` and the face each lies in (-1: a gap between faces).
+
+    Atoms are the faces of all edges of ``faces`` and of the boundary noded
+    together; an atom lies in the face holding at least half of it. A city's
+    edges are noded tile by tile: a tile nodes the boundary ring and the faces
+    near it and keeps the atoms whose point on surface lies in it. An atom is
+    the one a single overlay of all edges gives, vertex for vertex, when every
+    face within a margin of it is in its tile's overlay (nothing else can cut or
+    snap it, and the overlay and polygonize keep the order of their input
+    edges, which a tile keeps); the overlay holds the faces near each face that
+    meets the tile, which settles every atom lying in one of those, and a gap
+    atom missing a face near it has the tile noded again with that face.
+    """
+    ring = shapely.boundary(boundary)
+    edges = shapely.boundary(faces)
+    n_tiles = -(-len(faces) // _TILE_FACES)
+    if n_tiles <= 1:
+        atoms = _inside(_arrangement(np.concatenate([edges, [ring]]), grid), boundary)
+        return atoms, largest_overlap(atoms, faces, min_share=0.5)
+    # The tiles span the faces and the ring: gap atoms between them can lie outside the faces' box.
+    box = np.vstack([shapely.bounds(faces), shapely.bounds(ring)])
+    lo, hi = box[:, :2].min(axis=0), box[:, 2:].max(axis=0)
+    size = np.maximum(hi - lo, grid)
+    cols = max(1, round(float(np.sqrt(n_tiles * size[0] / size[1]))))
+    rows = max(1, -(-n_tiles // cols))
+    xs, ys = np.linspace(lo[0], hi[0], cols + 1), np.linspace(lo[1], hi[1], rows + 1)
+    # Tiles own half-open boxes, unbounded at the outer edges, so every point lies in exactly one.
+    xs[0], xs[-1], ys[0], ys[-1] = -np.inf, np.inf, -np.inf, np.inf
+    tree = shapely.STRtree(faces)
+    tiles = [_tile_atoms(faces, edges, tree, ring, boundary, grid, (xs[i], ys[j], xs[i + 1], ys[j + 1]),
+                         shapely.box(max(xs[i], lo[0]), max(ys[j], lo[1]), min(xs[i + 1], hi[0]), min(ys[j + 1], hi[1])))
+             for i in range(cols) for j in range(rows)]
+    return np.concatenate([t[0] for t in tiles]), np.concatenate([t[1] for t in tiles])
+
+
+def _tile_atoms(faces: np.ndarray, edges: np.ndarray, tree: shapely.STRtree, ring: shapely.Geometry,
+                boundary: shapely.Geometry, grid: float, owns: tuple[float, float, float, float],
+                tile: shapely.Geometry) -> tuple[np.ndarray, np.ndarray]:
+    """The atoms inside ``boundary`` whose point on surface lies in ``owns`` (half-open) and their faces;
+    ``tile`` is ``owns`` within the faces' bounds (see :func:`_atoms`)."""
+    meeting = np.zeros(len(faces), dtype=bool)
+    meeting[tree.query(shapely.buffer(tile, _TILE_MARGIN_M, join_style="mitre"), predicate="intersects")] = True
+    # Twice the margin: an atom in a face lies within a grid cell of the face (snap rounding).
+    chunk = np.union1d(np.flatnonzero(meeting),
+                       tree.query(faces[meeting], predicate="dwithin", distance=2 * _TILE_MARGIN_M)[1])
+    shapely.prepare(tile)  # a box of this call's own
+    while True:
+        atoms = _arrangement(np.concatenate([edges[chunk], [ring]]), grid)
+        atoms = _inside(atoms[shapely.intersects(tile, atoms)], boundary)
+        label = largest_overlap(atoms, faces[chunk], min_share=0.5)
+        label = np.where(label >= 0, chunk[label], -1)
+        # An atom in a face meeting the tile has every face near it in the overlay; the others are measured.
+        unsure = (label < 0) | ~meeting[label]
+        held = np.zeros(len(faces), dtype=bool)
+        held[chunk] = True
+        near = tree.query(atoms[unsure], predicate="dwithin", distance=_TILE_MARGIN_M)[1]
+        missing = np.unique(near[~held[near]])
+        if len(missing) == 0:
+            break
+        chunk = np.union1d(chunk, missing)
+    point = shapely.get_coordinates(shapely.point_on_surface(atoms))
+    mine = (point[:, 0] >= owns[0]) & (point[:, 0] < owns[2]) & (point[:, 1] >= owns[1]) & (point[:, 1] < owns[3])
+    return atoms[mine], label[mine]
+
+
+def _arrangement(edges: np.ndarray, grid: float) -> np.ndarray:
+    """The faces of ``edges`` noded together on the precision grid."""
+    noded = shapely.union_all(edges, grid_size=grid)
+    return shapely.get_parts(shapely.polygonize(shapely.get_parts(noded)))
+
+
+def _inside(atoms: np.ndarray, boundary: shapely.Geometry) -> np.ndarray:
+    """The atoms inside ``boundary`` (most of their area: only those on its ring need the overlay)."""
+    with prepared(boundary):
+        inside = shapely.contains(boundary, atoms)
+    edge = np.flatnonzero(~inside)
+    inside[edge] = shapely.area(shapely.intersection(atoms[edge], boundary)) > 0.5 * shapely.area(atoms[edge])
+    return atoms[inside]
 
 
 def _explode(faces: np.ndarray, origin: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

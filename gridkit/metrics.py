@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .geometry import dissolve_by_label, largest_overlap, near_lines, segment_keys, shared_segments
+from .geometry import dissolve_by_label, largest_overlap, near_lines, prepared, segment_keys, shared_segments
 from .graph import GraphArrays, Shared, crossing_points, graph_edges, segment_samples
 from .lines import is_landuse_edge, split_barriers
 from .profile import Profile
@@ -82,8 +82,8 @@ def _assignment(plan_grids: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame, area:
     geoms = plan_grids.geometry.values.to_numpy()
     fp = buildings.geometry.values.to_numpy().copy()
     # Only footprints the area does not contain need the overlay (the area is one large polygon).
-    shapely.prepare(area)
-    cut = ~shapely.contains(area, fp)
+    with prepared(area):
+        cut = ~shapely.contains(area, fp)
     fp[cut] = shapely.intersection(fp[cut], area)
     best = largest_overlap(fp, geoms)
     located = np.full(len(buildings), None, dtype=object)
@@ -102,9 +102,9 @@ def _assignment(plan_grids: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame, area:
     pool = np.empty(int(last.sum()) + 1, dtype=object)
     pool[:-1], pool[-1] = geoms[last], shapely.Polygon()
     own_geoms = pool[pd.Index(codes[last]).get_indexer(given)]
-    shapely.prepare(geoms)
     outside = np.zeros(len(fp))
-    cut = ~shapely.contains(own_geoms, fp)
+    with prepared(geoms):
+        cut = ~shapely.contains(own_geoms, fp)
     outside[cut] = shapely.area(fp[cut]) - shapely.area(shapely.intersection(fp[cut], own_geoms[cut]))
     split = int((outside > shapely.length(fp) * INTEGRITY_TOLERANCE_M + 1e-6).sum())
     return {"buildings_unknown_grid": unknown, "buildings_misplaced": misplaced,

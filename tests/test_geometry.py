@@ -172,3 +172,14 @@ def test_densify_segments_is_shapely_segmentize_to_the_bit() -> None:
     same = part[1:] == part[:-1]
     assert np.array_equal(a, coords[:-1][same]) and np.array_equal(b, coords[1:][same])
     assert np.array_equal(owner[piece], part[:-1][same])
+
+
+def test_prepared_undoes_only_its_own_preparation() -> None:
+    from gridkit.geometry import prepared
+
+    before, fresh = shapely.box(0, 0, 1, 1), shapely.box(2, 0, 3, 1)
+    shapely.prepare(before)
+    geoms = np.array([before, fresh, None], dtype=object)
+    with prepared(geoms):
+        assert shapely.is_prepared(geoms[:2]).all()
+    assert shapely.is_prepared(before) and not shapely.is_prepared(fresh)
