@@ -7,6 +7,9 @@ stage's time includes the stages it calls (they are listed indented under
 it); ``imports`` is the import of the modules the run uses. With
 ``--profile FILE`` the run is also profiled with cProfile (the top functions by
 cumulative time go to FILE; stage times are then inflated by the profiler).
+With ``--memory`` the table also shows, per stage, the resident set size when
+it returns and the peak RSS of the process by then (``ru_maxrss``): the stage
+whose peak column first reaches the run's peak is where memory peaks.
 
 Usage::
 
@@ -61,7 +64,18 @@ OPTIONAL = {"_split_full", "_tessellate", "_own_buildings", "_exact_tiling", "_m
             "edge_arrays"}
 
 
-def _wrap(totals: dict[str, float], label: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+def _rss_mib() -> float:
+    """Resident set size of this process now (MiB)."""
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * resource.getpagesize() / 2**20
+
+
+def _peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _wrap(totals: dict[str, float], label: str, fn: Callable[..., Any],
+          memory: dict[str, tuple[float, float]]) -> Callable[..., Any]:
     active = {"depth": 0}
 
     @functools.wraps(fn)
@@ -74,13 +88,15 @@ def _wrap(totals: dict[str, float], label: str, fn: Callable[..., Any]) -> Calla
             active["depth"] -= 1
             if active["depth"] == 0:  # recursive calls count once
                 totals[label] = totals.get(label, 0.0) + time.process_time() - start
+                memory[label] = (_rss_mib(), _peak_mib())
 
     return timed
 
 
 def _instrument(totals: dict[str, float], stages: list[tuple[str, str, str, int]] | None = None,
-                optional: set[str] | None = None) -> None:
-    """Replace each stage function (default :data:`STAGES`) by its timed wrapper wherever gridkit has bound it."""
+                optional: set[str] | None = None, memory: dict[str, tuple[float, float]] | None = None) -> None:
+    """Replace each stage function (default :data:`STAGES`) by its timed wrapper wherever gridkit has bound it;
+    with ``memory``, also record the RSS and peak RSS when each returns."""
     for label, module, name, _ in STAGES if stages is None else stages:
         mod = importlib.import_module(module)
         fn = getattr(mod, name, None)
@@ -88,7 +104,7 @@ def _instrument(totals: dict[str, float], stages: list[tuple[str, str, str, int]
             if name in (OPTIONAL if optional is None else optional):
                 continue
             raise SystemExit(f"stages.py: {module}.{name} not found")
-        timed = _wrap(totals, label, fn)
+        timed = _wrap(totals, label, fn, {} if memory is None else memory)
         for other in list(sys.modules.values()):
             if getattr(other, "__name__", "").startswith("gridkit") and getattr(other, name, None) is fn:
                 setattr(other, name, timed)
@@ -102,7 +118,8 @@ def measure(input_path: Path, profile_out: Path | None = None) -> dict[str, Any]
         importlib.import_module(module)
     imports = time.process_time() - start
     totals: dict[str, float] = {"imports": imports}
-    _instrument(totals)
+    memory: dict[str, tuple[float, float]] = {"imports": (_rss_mib(), _peak_mib())}
+    _instrument(totals, memory=memory)
     from gridkit.cli import app
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -123,23 +140,31 @@ def measure(input_path: Path, profile_out: Path | None = None) -> dict[str, Any]
                 with open(profile_out, "w") as fh:
                     pstats.Stats(prof, stream=fh).sort_stats("cumulative").print_stats(80)
         run = time.process_time() - run_start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"input": input_path.stem, "total_cpu_s": imports + run, "stages": totals, "peak_mib": peak}
+    return {"input": input_path.stem, "total_cpu_s": imports + run, "stages": totals, "peak_mib": _peak_mib(),
+            "memory_mib": memory}
 
 
-def table(rows: list[dict[str, Any]]) -> str:
-    """Markdown table: one column per input, one row per stage (indented by depth)."""
-    head = "| stage | " + " | ".join(r["input"] for r in rows) + " |\n|---|" + "--:|" * len(rows) + "\n"
+def table(rows: list[dict[str, Any]], memory: bool = False) -> str:
+    """Markdown table: one column per input, one row per stage (indented by depth); with ``memory``, two
+    more per input: RSS when the stage returns and the peak RSS by then (MiB)."""
+    heads = [f"{r['input']} | RSS MiB | peak MiB" if memory else r["input"] for r in rows]
+    width = len(rows) * (3 if memory else 1)
+    head = "| stage | " + " | ".join(heads) + " |\n|---|" + "--:|" * width + "\n"
     lines = []
     labels = [("imports", 1)] + [(label, depth) for label, _, _, depth in STAGES]
     for label, depth in labels:
         if not any(label in r["stages"] for r in rows):
             continue
         cells = [f"{r['stages'][label]:.2f}" if label in r["stages"] else "" for r in rows]
+        if memory:
+            cells = [cell + " | " + (" | ".join(f"{v:.0f}" for v in r["memory_mib"][label])
+                                     if label in r.get("memory_mib", {}) else " | ")
+                     for cell, r in zip(cells, rows, strict=True)]
         name = "&nbsp;&nbsp;" * (depth - 1) + label
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    lines.append("| **whole run** | " + " | ".join(f"**{r['total_cpu_s']:.2f}**" for r in rows) + " |")
-    lines.append("| peak MiB | " + " | ".join(f"{r['peak_mib']:.0f}" for r in rows) + " |")
+    pad = " | |" if memory else ""
+    lines.append("| **whole run** | " + " | ".join(f"**{r['total_cpu_s']:.2f}**{pad}" for r in rows) + " |")
+    lines.append("| peak MiB | " + " | ".join(f"{r['peak_mib']:.0f}{pad}" for r in rows) + " |")
     return head + "\n".join(lines) + "\n"
 
 
@@ -148,11 +173,12 @@ def main() -> None:
     parser.add_argument("input", type=Path)
     parser.add_argument("--json", type=Path, help="write the measurement as JSON")
     parser.add_argument("--profile", type=Path, help="also cProfile the run; top functions to this file")
+    parser.add_argument("--memory", action="store_true", help="also RSS and peak RSS (MiB) when each stage returns")
     args = parser.parse_args()
     result = measure(args.input, args.profile)
     if args.json:
         args.json.write_text(json.dumps(result, indent=1))
-    print(table([result]))
+    print(table([result], memory=args.memory))
 
 
 if __name__ == "__main__":
