@@ -126,6 +126,8 @@ def _barrier_crossings(grids: np.ndarray, barriers: gpd.GeoDataFrame, roads: gpd
     crossings = crossing_points(roads, barriers)
     homes = shapely.point_on_surface(buildings.geometry.values.to_numpy())
     home_hh = buildings["households"].to_numpy(dtype=float)
+    # One tree of the homes, asked by each grid's pieces: a grid's query meets only the homes near it.
+    home_tree = shapely.STRtree(homes)
     bad = 0
     g_idx, l_idx = shapely.STRtree(lines).query(grids, predicate="intersects")
     for gi in np.unique(g_idx):
@@ -135,7 +137,7 @@ def _barrier_crossings(grids: np.ndarray, barriers: gpd.GeoDataFrame, roads: gpd
         pieces = shapely.get_parts(shapely.polygonize(shapely.get_parts(noded)))
         pieces = pieces[shapely.area(pieces) > 1.0]
         pieces = pieces[shapely.within(shapely.point_on_surface(pieces), grid)]
-        b, piece = shapely.STRtree(pieces).query(homes, predicate="within")
+        piece, b = home_tree.query(pieces, predicate="contains")
         hh = np.bincount(piece, weights=home_hh[b], minlength=len(pieces))
         pieces = pieces[~is_sliver(shapely.area(pieces), shapely.length(pieces), hh, profile)]
         if len(pieces) <= 1:
