@@ -77,15 +77,26 @@ def overlap_pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray,
         return ia, ib, _shared_area(a, b, ia, ib, inside)
 
 
-def _pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _pairs(a: np.ndarray, b: np.ndarray, *, either_way: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Intersecting pairs (sorted by ``ia``) and whether ``b`` contains ``a`` in each (``b`` prepared by the
-    caller: :func:`prepared`)."""
+    caller: :func:`prepared`).
+
+    ``either_way``: the caller does not depend on the order of ``ib`` within an ``ia``, so the tree may be
+    built on either side. A tree query prepares each query geometry and tests it against the tree's
+    candidates unprepared, so the side with more vertices per geometry should be the query: 631,171
+    footprints against 56,988 grids take 12.1 CPU s asked one by one, 1.5 s with the grids asking.
+    """
     a = np.asarray(a, dtype=object)
     b = np.asarray(b, dtype=object)
     if len(a) == 0 or len(b) == 0:
         empty = np.array([], dtype=np.int64)
         return empty, empty, np.array([], dtype=bool)
-    ia, ib = shapely.STRtree(b).query(a, predicate="intersects")
+    if either_way and shapely.get_num_coordinates(b).mean() > shapely.get_num_coordinates(a).mean():
+        ib, ia = shapely.STRtree(a).query(b, predicate="intersects")
+        order = np.lexsort((ib, ia))
+        ia, ib = ia[order], ib[order]
+    else:
+        ia, ib = shapely.STRtree(b).query(a, predicate="intersects")
     return ia, ib, shapely.contains(b[ib], a[ia])
 
 
@@ -142,7 +153,8 @@ def largest_overlap(a: np.ndarray, b: np.ndarray, min_share: float = 0.0, *,
     b = np.asarray(b, dtype=object)
     out = np.full(len(a), -1, dtype=np.int64)
     with prepared(b):
-        ia, ib, inside = _pairs(a, b)
+        # The lexsort below picks each ``ia``'s match whatever order the pairs come in.
+        ia, ib, inside = _pairs(a, b, either_way=True)
         if len(ia) == 0:
             return out
         area = _shared_area(a, b, ia, ib, inside)
