@@ -22,11 +22,12 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from .area import Area
-from .geometry import dissolve_by_label, largest_overlap, overlap_pairs, polygonal, prepared
+from .geometry import (dissolve_by_label, largest_overlap, overlap_pairs, pair_lengths, pair_lines, polygonal,
+                       prepared, shared_segments)
 from .lines import split_barriers
 from .profile import Profile
 
-__all__ = ["Blocks", "make_blocks", "shared_edges"]
+__all__ = ["Blocks", "make_blocks"]
 
 
 @dataclass(frozen=True)
@@ -115,26 +116,6 @@ def _tessellate(face: shapely.Geometry, cluster_geoms: np.ndarray, spacing: floa
     return polygonal(dissolve_by_label(cells, index, len(cluster_geoms), grid))
 
 
-def shared_edges(faces: np.ndarray, min_length: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Pairs of faces that share a boundary segment, and the shared lines.
-
-    Returns
-    -------
-    left, right : ndarray of int (left < right)
-    lines : ndarray of shapely geometries (the shared boundary)
-    """
-    left, right = shapely.STRtree(faces).query(faces, predicate="intersects")
-    keep = left < right
-    left, right = left[keep], right[keep]
-    if len(left) == 0:
-        empty = np.array([], dtype=np.int64)
-        return empty, empty, np.array([], dtype=object)
-    shared = shapely.intersection(shapely.boundary(faces[left]), shapely.boundary(faces[right]))
-    length = shapely.length(shared)
-    keep = length > max(min_length, 1e-9)
-    return left[keep], right[keep], shared[keep]
-
-
 def _merge_slivers(faces: np.ndarray, has_building: np.ndarray, min_area: float, min_width: float,
                    grid: float, barriers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Merge building-free slivers into the neighbour sharing the longest edge (never across a barrier).
@@ -146,11 +127,14 @@ def _merge_slivers(faces: np.ndarray, has_building: np.ndarray, min_area: float,
     sliver = ~has_building & ((area < min_area) | (width < min_width))
     if not sliver.any():
         return faces, np.arange(len(faces))
-    left, right, lines = shared_edges(faces)
-    length = shapely.length(lines)
-    if len(barriers) and len(lines):
+    left, right, start, end, pair = shared_segments(faces)
+    length = pair_lengths(start, end, pair, len(left))
+    if len(barriers) and len(left):
+        # Only a sliver's edges are asked whether they lie on a barrier.
+        ask = np.flatnonzero(sliver[left] | sliver[right])
         wall = shapely.buffer(shapely.union_all(barriers), 10 * grid)
-        across = shapely.length(shapely.intersection(lines, wall)) > 0.5 * length
+        across = np.zeros(len(left), dtype=bool)
+        across[ask] = shapely.length(shapely.intersection(pair_lines(start, end, pair, ask), wall)) > 0.5 * length[ask]
         left, right, length = left[~across], right[~across], length[~across]
     frame = pd.DataFrame({"a": np.concatenate([left, right]), "b": np.concatenate([right, left]),
                           "len": np.concatenate([length, length])})

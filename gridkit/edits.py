@@ -32,14 +32,14 @@ import pandas as pd
 import shapely
 
 from .area import Area
-from .blocks import Blocks, shared_edges
+from .blocks import Blocks
 from .changes import compare_plans
 from .checks import LiveChecks, Tolerance, Violation, block_grids, bound_state
 from .codes import GRID_WIDTH, new_codes
 from .errors import GridkitError
 from .exclusive import site_components
 from .existing import Homes
-from .geometry import dissolve_by_label
+from .geometry import dissolve_by_label, pair_lengths, shared_segments
 from .graph import GraphArrays, build_graph, graph_arrays, subgraph
 from .io.values import truthy
 from .levels import divide, solve_levels
@@ -104,8 +104,8 @@ def _stay_attached(blocks: np.ndarray, side: np.ndarray) -> np.ndarray:
     """Sides of ``blocks`` with every block that shares no edge with the rest of its side moved to the side
     it shares the longest edge with (a sliver along the drawn line, which would otherwise be left out of
     both grids' outlines)."""
-    left, right, lines = shared_edges(blocks)
-    length = shapely.length(lines)
+    left, right, start, end, pair = shared_segments(blocks)
+    length = pair_lengths(start, end, pair, len(left))
     side = side.copy()
     sides = int(side.max()) + 1 if len(side) else 0
     for _ in range(len(blocks)):

@@ -17,7 +17,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 __all__ = ["overlap_pairs", "largest_overlap", "dissolve_by_label", "polygonal", "convex_hull", "shared_segments",
-           "line_segments", "densify_segments", "near_lines",
+           "line_segments", "densify_segments", "near_lines", "pair_lengths", "pair_lines",
            "segment_keys", "longer_than", "prepared"]
 
 
@@ -384,11 +384,46 @@ def longer_than(left: np.ndarray, right: np.ndarray, start: np.ndarray, end: np.
                 min_length: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The pairs of :func:`shared_segments` that share more than ``min_length`` (and more than a point),
     renumbered, with their segments."""
-    d = end - start
-    length = np.bincount(pair, weights=np.sqrt(d[:, 0] * d[:, 0] + d[:, 1] * d[:, 1]), minlength=len(left))
-    keep = length > max(min_length, 1e-9)
+    keep = pair_lengths(start, end, pair, len(left)) > max(min_length, 1e-9)
     kept = keep[pair]
     return left[keep], right[keep], start[kept], end[kept], (np.cumsum(keep) - 1)[pair[kept]]
+
+
+def pair_lengths(start: np.ndarray, end: np.ndarray, pair: np.ndarray, n: int) -> np.ndarray:
+    """Length of the boundary each of the ``n`` pairs of :func:`shared_segments` shares.
+
+    Examples
+    --------
+    >>> squares = np.array([shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1), shapely.box(0, 1, 3, 2)])
+    >>> left, right, start, end, pair = shared_segments(squares)
+    >>> pair_lengths(start, end, pair, len(left)).tolist()
+    [1.0, 1.0, 1.0]
+    """
+    d = end - start
+    return np.bincount(pair, weights=np.sqrt(d[:, 0] * d[:, 0] + d[:, 1] * d[:, 1]), minlength=n)
+
+
+def pair_lines(start: np.ndarray, end: np.ndarray, pair: np.ndarray, pairs: np.ndarray) -> np.ndarray:
+    """The boundary each of ``pairs`` (sorted positions in the pairs of :func:`shared_segments`) shares,
+    as one multilinestring of its segments.
+
+    Examples
+    --------
+    >>> squares = np.array([shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1)])
+    >>> _, _, start, end, pair = shared_segments(squares)
+    >>> pair_lines(start, end, pair, np.array([0]))[0].wkt
+    'MULTILINESTRING ((1 0, 1 1))'
+    """
+    pairs = np.asarray(pairs, dtype=np.int64)
+    out = np.full(len(pairs), None, dtype=object)
+    seg = np.flatnonzero(np.isin(pair, pairs))
+    if len(seg):
+        lines = np.asarray(shapely.linestrings(np.stack([start[seg], end[seg]], axis=1)), dtype=object)
+        index = np.searchsorted(pairs, pair[seg])
+        made = np.asarray(shapely.multilinestrings(lines, indices=index), dtype=object)
+        out[: len(made)] = made
+    out[shapely.is_missing(out)] = shapely.MultiLineString()
+    return out
 
 
 def segment_keys(start: np.ndarray, end: np.ndarray) -> np.ndarray:

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .geometry import densify_segments, line_segments, longer_than, near_lines, shared_segments
+from .geometry import densify_segments, line_segments, longer_than, near_lines, pair_lines, shared_segments
 from .lines import split_barriers
 from .profile import Profile
 
@@ -163,10 +163,7 @@ def _bridged(faces: np.ndarray, left: np.ndarray, right: np.ndarray, start: np.n
     edges = np.unique(both["edge"].to_numpy())
     if len(edges) == 0:
         return bridged
-    seg = np.flatnonzero(np.isin(pair, edges))
-    lines = shapely.multilinestrings(np.asarray(shapely.linestrings(np.stack([start[seg], end[seg]], axis=1))),
-                                     indices=np.searchsorted(edges, pair[seg]))
-    e, _ = shapely.STRtree(crossings).query(lines, predicate="dwithin", distance=reach)
+    e, _ = shapely.STRtree(crossings).query(pair_lines(start, end, pair, edges), predicate="dwithin", distance=reach)
     bridged[edges[np.unique(e)]] = True
     return bridged
 

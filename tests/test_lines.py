@@ -19,7 +19,7 @@ from handmade import line as _line
 from handmade import rect as _rect
 
 import gridkit
-from gridkit.blocks import shared_edges
+from gridkit.geometry import pair_lines, shared_segments
 from gridkit.graph import segments
 from gridkit.lines import LANDUSE_EDGE, is_landuse_edge, split_barriers
 
@@ -79,8 +79,14 @@ def _town(small_compound: bool = False, walls: bool = True, landuse: bool = Fals
     return layers
 
 
+def _shared_lines(geoms: np.ndarray) -> np.ndarray:
+    """The boundary every two grids share, one line per pair."""
+    left, _, start, end, pair = shared_segments(geoms)
+    return pair_lines(start, end, pair, np.arange(len(left)))
+
+
 def _interior(plan) -> tuple[np.ndarray, np.ndarray]:
-    _, _, lines = shared_edges(plan.grids.geometry.values.to_numpy())
+    lines = _shared_lines(plan.grids.geometry.values.to_numpy())
     mid, length, _ = segments(lines)
     return mid, length
 
@@ -203,7 +209,7 @@ def _row_of_houses():
 def _cut_x(profile) -> tuple[float, float]:
     plan = gridkit.partition(gridkit.area_from_layers(_row_of_houses(), where="test"), profile, seed=0)
     assert gridkit.validate(plan).ok and len(plan.grids) == 2
-    _, _, lines = shared_edges(plan.grids.geometry.values.to_numpy())
+    lines = _shared_lines(plan.grids.geometry.values.to_numpy())
     xs = shapely.get_coordinates(lines)[:, 0] - X0
     return float(xs.min()), float(xs.max())
 
@@ -240,7 +246,7 @@ def _gap_cut(straighten: float) -> np.ndarray:
     profile = dataclasses.replace(PROFILE, blocks=dataclasses.replace(PROFILE.blocks, gap_cut_straighten_m=straighten))
     plan = gridkit.partition(gridkit.area_from_layers(_two_rows_of_houses(), where="test"), profile, seed=0)
     assert gridkit.validate(plan).ok and len(plan.grids) == 2
-    _, _, lines = shared_edges(plan.grids.geometry.values.to_numpy())
+    lines = _shared_lines(plan.grids.geometry.values.to_numpy())
     return shapely.get_coordinates(shapely.line_merge(shapely.union_all(lines)))
 
 

@@ -13,7 +13,7 @@ import matplotlib
 import networkx as nx
 import numpy as np
 
-from ..blocks import shared_edges
+from ..geometry import shared_segments
 
 if TYPE_CHECKING:
     from ..plan import Plan
@@ -52,7 +52,7 @@ def grid_colours(geoms: np.ndarray) -> np.ndarray:
     """
     graph: nx.Graph[int] = nx.Graph()
     graph.add_nodes_from(range(len(geoms)))
-    left, right, _ = shared_edges(np.asarray(geoms))
+    left, right = shared_segments(np.asarray(geoms))[:2]
     graph.add_edges_from(zip(left.tolist(), right.tolist(), strict=True))
     colouring = nx.greedy_color(graph, strategy="largest_first")
     return np.array([colouring[i] for i in range(len(geoms))], dtype=int)
