@@ -2,8 +2,10 @@
 
 Runs the batch on a LocalCluster and samples, once a second, the resident memory and CPU time of
 the driver and of every process under it (the Dask scheduler, nannies and workers); reports the
-peak of their memory summed and of the largest single process, the CPU seconds of the whole tree,
-of the offices' tasks (each task's own ``cpu_s``) and of the driver's merge. Appends a row to
+peak of their memory summed, of the largest process, of the driver (it runs the scheduler and
+writes the merged plan) and of the largest process under it (a worker); the CPU seconds of the
+whole tree, of the offices' tasks (each task's own ``cpu_s``) and of the driver during the merge;
+and the merge's wall time (the workers read and tag the plans for it, the driver writes). Appends a row to
 benchmarks/results/batch.csv and prints it (benchmarks/results/batch.md is written from it by hand).
 
 Usage::
@@ -43,7 +45,7 @@ class _Sampler(threading.Thread):
 
     def __init__(self) -> None:
         super().__init__(daemon=True)
-        self.peak_total = self.peak_process = 0.0
+        self.peak_total = self.peak_process = self.peak_driver = self.peak_worker = 0.0
         self.cpu: dict[int, float] = {}
         # Not ``_stop``: threading.Thread has a method of that name, which join() calls.
         self._halt = threading.Event()
@@ -62,6 +64,8 @@ class _Sampler(threading.Thread):
                 self.cpu[proc.pid] = times.user + times.system
             self.peak_total = max(self.peak_total, sum(rss))
             self.peak_process = max(self.peak_process, max(rss, default=0.0))
+            self.peak_driver = max(self.peak_driver, rss[0] if rss else 0.0)
+            self.peak_worker = max(self.peak_worker, max(rss[1:], default=0.0))
 
     def stop(self) -> None:
         self._halt.set()
@@ -112,7 +116,7 @@ def main() -> None:
 
     def progress(stage: str, done: float) -> None:
         if stage.startswith("merging"):
-            merge_cpu["start"] = time.process_time()
+            merge_cpu["start"], merge_cpu["wall"] = time.process_time(), time.perf_counter()
         print(f"{time.perf_counter() - t1:7.1f} s {done:6.1%} {stage} (load {os.getloadavg()[0]:.1f})", flush=True)
 
     sampler = _Sampler()
@@ -124,6 +128,7 @@ def main() -> None:
                        progress=progress)
     wall = time.perf_counter() - t1
     merge = time.process_time() - merge_cpu["start"]
+    merge_wall = time.perf_counter() - merge_cpu["wall"]
     sampler.stop()
     summary = result.summary
     ok = summary[summary["status"] == "ok"]
@@ -135,8 +140,9 @@ def main() -> None:
         "office_cpu_s_sum": round(float(ran["cpu_s"].sum()), 1),
         "office_cpu_s_median": round(float(ran["cpu_s"].median()), 1),
         "office_cpu_s_max": round(float(ran["cpu_s"].max()), 1),
-        "merge_cpu_s": round(merge, 1),
+        "merge_cpu_s": round(merge, 1), "merge_s": round(merge_wall, 1),
         "peak_total_mib": round(sampler.peak_total), "peak_process_mib": round(sampler.peak_process),
+        "peak_driver_mib": round(sampler.peak_driver), "peak_worker_mib": round(sampler.peak_worker),
         "offices_reused": int(summary["reused"].sum()), "offices_ok": len(ok),
         "offices_failed": len(summary) - len(ok), "grids": int(ok["grids"].sum()),
         "households": int(ok["households"].sum()), "office_s_median": round(float(ran["seconds"].median()), 1),

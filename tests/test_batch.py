@@ -14,6 +14,7 @@ import shapely
 
 import gridkit
 from gridkit.batch import find_offices, run_batch
+from gridkit.pipeline import partition_file
 
 ROOT = Path(__file__).resolve().parents[1]
 N_BLOCKS, N_OFFICES, SEED = 240, 6, 3
@@ -128,6 +129,11 @@ def test_a_failing_office_is_reported_while_the_others_finish(city, cluster, tmp
     assert (result.summary[result.summary["code"] != "990100099"]["status"] == "ok").all()
     failures = gpd.read_file(tmp_path / "plan.gpkg", layer="failures")
     assert failures["code"].tolist() == ["990100099"]
+    # Only the failed office's own input is written, and `gridkit partition` of it fails the same way.
+    inputs = tmp_path / "plan.gpkg.batch" / "inputs"
+    assert sorted(p.name for p in inputs.iterdir()) == ["990100099.gpkg", "990100099.toml"]
+    with pytest.raises(gridkit.InputError, match="building"):
+        partition_file(inputs / "990100099.gpkg", tmp_path / "again.gpkg", profile=str(inputs / "990100099.toml"))
 
 
 def test_repeated_office_codes_are_refused_before_any_work(city, tmp_path):
@@ -147,10 +153,23 @@ def test_cli_batch_on_an_existing_cluster(city, cluster, tmp_path):
 
     out = tmp_path / "cli_plan.gpkg"
     result = CliRunner().invoke(app, ["batch", str(city), "-o", str(out), "--scheduler", cluster.scheduler_address,
-                                      "--seed", "0"])
+                                      "--seed", "0", "--keep-inputs"])
     assert result.exit_code == 0, result.output
     assert f"{out}: {len(_codes(city))}/{len(_codes(city))} offices" in result.output
-    assert gpd.read_file(out, layer="grids")["code"].is_unique
+    grids = gpd.read_file(out, layer="grids")
+    assert grids["code"].is_unique
+    # Every office's own input is kept, and `gridkit partition` of it makes the office's plan again.
+    work = tmp_path / "cli_plan.gpkg.batch"
+    assert sorted(p.name for p in (work / "inputs").iterdir()) == sorted(f"{c}.{s}" for c in _codes(city)
+                                                                         for s in ("gpkg", "toml"))
+    code = _codes(city)[0]
+    again = CliRunner().invoke(app, ["partition", str(work / "inputs" / f"{code}.gpkg"), "-o",
+                                     str(tmp_path / "again.gpkg"), "--profile", str(work / "inputs" / f"{code}.toml")])
+    assert again.exit_code == 0, again.output
+    own, redone = (gpd.read_file(p, layer="grids") for p in (work / "offices" / f"{code}.gpkg",
+                                                               tmp_path / "again.gpkg"))
+    assert own["code"].tolist() == redone["code"].tolist()
+    assert own.geometry.geom_equals_exact(redone.geometry, 0).all()
 
 
 @pytest.fixture(scope="module")

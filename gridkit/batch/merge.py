@@ -6,11 +6,16 @@ they are unique across the city. Columns an office lacks are empty; a column who
 between offices is written as text. Several offices' rows go out in one chunk per layer (every
 write of a chunk costs a fixed time), until a layer has ``CHUNK_ROWS`` rows, so the driver holds at
 most about that many rows of each layer.
+
+Reading an office's plan and tagging its rows (:func:`office_layers`) is half of the merge's CPU
+and needs nothing from the other offices, so a batch runs it on its Dask workers, a few offices
+ahead of the writer, while the driver writes (the only part that must be serial): see the
+``read`` argument of :func:`merged_layers`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import geopandas as gpd
@@ -21,7 +26,8 @@ from pyproj import CRS
 from ..errors import PlanError
 from ..io.write import read_plan
 
-__all__ = ["MERGED_LAYERS", "merged_layers", "check_unique_codes", "CHUNK_ROWS"]
+__all__ = ["MERGED_LAYERS", "merged_layers", "office_layers", "read_here", "plan_schema", "merge_schemas",
+           "check_unique_codes", "CHUNK_ROWS", "Schemas", "Reader"]
 
 #: Plan layers merged across offices, in writing order.
 MERGED_LAYERS = ("grids", "communities", "groups", "blocks", "buildings", "area", "roads", "barriers", "metrics")
@@ -37,39 +43,73 @@ _UNIT_LAYERS = ("grids", "communities", "groups")
 _NULLABLE = {"bool": "boolean", "int8": "Int8", "int16": "Int16", "int32": "Int32", "int64": "Int64"}
 
 
-def _schemas(plans: list[str]) -> dict[str, dict[str, str]]:
-    """Layer -> column -> dtype over every office's plan (from the files' metadata, nothing read)."""
-    out: dict[str, dict[str, str]] = {}
-    for path in plans:
-        present = {str(n) for n, _ in pyogrio.list_layers(path)}
-        for layer in MERGED_LAYERS:
-            if layer not in present:
-                continue
+#: Layer -> column -> dtype (as pyogrio reads them).
+Schemas = dict[str, dict[str, str]]
+#: Reads the offices' plans: ``read(records, schemas, crs)`` yields each office's
+#: :func:`office_layers`, in the order of ``records``.
+Reader = Callable[[list[dict[str, Any]], Schemas, CRS], Iterable[dict[str, pd.DataFrame]]]
+
+
+def plan_schema(path: str) -> Schemas:
+    """The merged layers' columns and types in one office's plan (from the file's metadata, nothing read)."""
+    present = {str(n) for n, _ in pyogrio.list_layers(path)}
+    out: Schemas = {}
+    for layer in MERGED_LAYERS:
+        if layer in present:
             info = pyogrio.read_info(path, layer=layer)
-            cols = out.setdefault(layer, {})
-            for name, dtype in zip(info["fields"], info["dtypes"], strict=True):
-                cols[str(name)] = str(dtype) if cols.get(str(name), str(dtype)) == str(dtype) else "object"
+            out[layer] = {str(n): str(d) for n, d in zip(info["fields"], info["dtypes"], strict=True)}
     return out
 
 
-def merged_layers(records: list[dict[str, Any]], crs: CRS) -> Iterator[tuple[str, pd.DataFrame]]:
+def merge_schemas(schemas: Iterable[Schemas]) -> Schemas:
+    """The city's layers over every office's: every column any office has; text where their types differ."""
+    out: Schemas = {}
+    for schema in schemas:
+        for layer, columns in schema.items():
+            cols = out.setdefault(layer, {})
+            for name, dtype in columns.items():
+                cols[name] = dtype if cols.get(name, dtype) == dtype else "object"
+    return out
+
+
+def office_layers(record: dict[str, Any], schemas: Schemas, crs: CRS) -> dict[str, pd.DataFrame]:
+    """One office's merged layers: its plan's rows tagged with its office, in the city's columns and ``crs``."""
+    plan = read_plan(record["plan"])
+    out: dict[str, pd.DataFrame] = {}
+    for layer in MERGED_LAYERS:
+        frame = getattr(plan, layer, None)
+        if frame is not None and layer in schemas:
+            out[layer] = _tagged(frame, record, schemas[layer], crs)
+    return out
+
+
+def read_here(records: list[dict[str, Any]], schemas: Schemas, crs: CRS) -> Iterator[dict[str, pd.DataFrame]]:
+    """Each office's :func:`office_layers`, read in this process one at a time (a :data:`Reader`)."""
+    return (office_layers(record, schemas, crs) for record in records)
+
+
+def merged_layers(records: list[dict[str, Any]], crs: CRS, schemas: Schemas | None = None,
+                  read: Reader = read_here) -> Iterator[tuple[str, pd.DataFrame]]:
     """``(layer, frame)`` chunks of the city plan: the finished offices' layers in office order, in ``crs``.
 
     A chunk holds one or more offices' rows of a layer: offices are gathered until one of their
-    layers has ``CHUNK_ROWS`` rows.
+    layers has ``CHUNK_ROWS`` rows. ``schemas`` is :func:`merge_schemas` of the offices' plans
+    (read here when not given); ``read`` reads and tags the plans (here, one at a time, by default).
+
+    Raises
+    ------
+    PlanError
+        A unit code repeated across offices (:func:`check_unique_codes`).
     """
-    plans = [str(r["plan"]) for r in records]
-    schemas = _schemas(plans)
+    if schemas is None:
+        schemas = merge_schemas(plan_schema(str(r["plan"])) for r in records)
     pending: dict[str, list[pd.DataFrame]] = {}
     seen: dict[str, set[str]] = {layer: set() for layer in _UNIT_LAYERS}
-    for i, record in enumerate(records):
-        plan = read_plan(record["plan"])
-        for layer in MERGED_LAYERS:
-            frame = getattr(plan, layer, None)
-            if frame is not None and layer in schemas:
-                if layer in seen:
-                    check_unique_codes(frame["code"], seen[layer], f"{record['plan']}, layer '{layer}'")
-                pending.setdefault(layer, []).append(_tagged(frame, record, schemas[layer], crs))
+    for i, (record, layers) in enumerate(zip(records, read(records, schemas, crs), strict=True)):
+        for layer, frame in layers.items():
+            if layer in seen:
+                check_unique_codes(frame["code"], seen[layer], f"{record['plan']}, layer '{layer}'")
+            pending.setdefault(layer, []).append(frame)
         # All layers at once, in MERGED_LAYERS order, so they are created in that order.
         if i == len(records) - 1 or max(sum(len(f) for f in frames) for frames in pending.values()) >= CHUNK_ROWS:
             for layer in MERGED_LAYERS:

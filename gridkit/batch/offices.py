@@ -28,6 +28,8 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from pyproj import CRS, Transformer
+
 from ..codes import assign_codes
 from ..errors import InputError
 from ..geometry import convex_hull
@@ -35,7 +37,7 @@ from ..io import postgis
 from ..io.read import LAYERS, read_layers
 from ..profile import load_profile
 
-__all__ = ["Office", "find_offices", "office_regions", "OFFICE_LAYER"]
+__all__ = ["Office", "find_offices", "office_regions", "office_sizes", "OFFICE_LAYER"]
 
 #: Name of the street-office boundary layer inside a city-wide input.
 OFFICE_LAYER = "offices"
@@ -299,6 +301,60 @@ def office_regions(footprints: np.ndarray, labels: np.ndarray,
         for k in np.unique(index[strays]):
             regions[k] = shapely.union(regions[k], shapely.union_all(footprints[strays & (index == k)]))
     return names, shapely.make_valid(regions)
+
+
+def office_sizes(offices: list[Office]) -> dict[str, float]:
+    """Each office's expected work, to start the largest first (code -> size, comparable within one batch).
+
+    Offices read out of one city-wide GDAL file are sized by their buildings: the centres of the
+    buildings' bounding boxes in each region (``pyogrio.read_bounds``, no attributes or shapes kept:
+    about 0.3 CPU s for 1.3x10^5 buildings). Other offices (a database, a folder of layers,
+    per-office inputs) are sized by their region's area, or their input's size on disk.
+    """
+    sizes: dict[str, float] = {}
+    by_source: dict[str, list[Office]] = {}
+    for office in offices:
+        if office.region is None:
+            sizes[office.code] = float(_disk_size(Path(office.source)))
+        else:
+            by_source.setdefault(office.source, []).append(office)
+    for source, group in by_source.items():
+        counts = _building_counts(source, group)
+        for office, count in zip(group, counts if counts is not None else [shapely.area(o.region) for o in group],
+                                 strict=True):
+            sizes[office.code] = float(count)
+    return sizes
+
+
+def _disk_size(path: Path) -> int:
+    if path.is_dir():
+        return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+    return path.stat().st_size if path.exists() else 0
+
+
+def _building_counts(source: str, offices: list[Office]) -> np.ndarray | None:
+    """Buildings of a city-wide GDAL file in each office's region, by their boxes' centres; None when
+    the source is not one such file or cannot be read so (the task will say why)."""
+    path = Path(source)
+    if postgis.is_postgis(source) or not path.is_file():
+        return None
+    try:
+        names = [str(n) for n, _ in pyogrio.list_layers(path)]
+        layer = next((n for n in names if n.lower() == "buildings"), names[0] if len(names) == 1 else None)
+        if layer is None:
+            return None
+        crs = pyogrio.read_info(path, layer=layer)["crs"]
+        _, bounds = pyogrio.read_bounds(path, layer=layer)
+    except Exception:  # GDAL raises many types; sizing is only a scheduling hint, the task reports errors
+        return None
+    x, y = (bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2
+    office_crs = CRS.from_wkt(offices[0].crs)
+    if crs is not None and CRS.from_user_input(crs) != office_crs:
+        x, y = Transformer.from_crs(CRS.from_user_input(crs), office_crs, always_xy=True).transform(x, y)
+    regions = np.array([o.region for o in offices], dtype=object)
+    # Each region asks a tree of the points: a region is prepared once, not tested afresh for every point.
+    which, _ = shapely.STRtree(shapely.points(x, y)).query(regions, predicate="contains")
+    return np.bincount(which, minlength=len(offices))
 
 
 def _own_boundary(entry: Path) -> gpd.GeoDataFrame | None:

@@ -13,9 +13,12 @@ import hashlib
 import json
 import os
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from functools import partial
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,12 +33,12 @@ from ..errors import InputError
 from ..io import postgis
 from ..io.write import check_output, read_plan, write_layers_atomic
 from ..profile import Profile, load_profile
-from .merge import merged_layers
-from .offices import Office, find_offices
+from .merge import Reader, Schemas, merge_schemas, merged_layers, office_layers, plan_schema, read_here
+from .offices import Office, find_offices, office_sizes
 from .task import BatchConfig, run_office, status_record
 
 if TYPE_CHECKING:
-    from distributed import Client
+    from distributed import Client, Future
 
 __all__ = ["BatchResult", "run_batch", "BATCH_STAGES", "DEFAULT_RETRIES"]
 
@@ -43,13 +46,21 @@ __all__ = ["BatchResult", "run_batch", "BATCH_STAGES", "DEFAULT_RETRIES"]
 BATCH_STAGES = {"offices": 0.95, "merge": 0.05}
 #: How often Dask re-runs a task that raised (not a data error, which is reported at once).
 DEFAULT_RETRIES = 2
+#: Offices whose plans the workers read and tag for the merge ahead of the driver writing: enough
+#: to keep two workers busy while the driver writes, few enough that the driver holds little
+#: (an office of 10^4 buildings is some 30,000 rows over all layers, about 20 MB).
+MERGE_AHEAD = 4
 _MANIFEST = "manifest.jsonl"
 #: Dask settings of the cluster a batch starts itself. Its workers run one long task at a time and
 #: nobody watches a dashboard, so the sampling profiler (every 10 ms), the event-loop tick (20 ms) and
 #: the system and memory monitors (0.5 s, 0.1 s) only cost CPU: about 3 % of a core for each worker
 #: and for the driver, 0.3-0.5 % with these (benchmarks/results/batch.md).
+#: Worker saturation 1: the scheduler hands a worker its next office only when it is free, so the
+#: offices start strictly in priority order (largest first) and none waits queued on a busy worker
+#: at the end while another worker idles.
 _QUIET_CLUSTER = {"distributed.worker.profile.enabled": False, "distributed.admin.tick.interval": "1s",
-                  "distributed.admin.system-monitor.interval": "5s", "distributed.worker.memory.monitor-interval": "1s"}
+                  "distributed.admin.system-monitor.interval": "5s", "distributed.worker.memory.monitor-interval": "1s",
+                  "distributed.scheduler.worker-saturation": 1.0}
 
 
 @dataclass(frozen=True)
@@ -92,6 +103,7 @@ def run_batch(
     resume: bool = False,
     retries: int = DEFAULT_RETRIES,
     work_dir: str | Path | None = None,
+    keep_inputs: bool = False,
     progress: Callable[[str, float], None] | None = None,
 ) -> BatchResult:
     """Divide every street office of a city on Dask and merge the plans.
@@ -127,6 +139,9 @@ def run_batch(
     work_dir : str or Path, optional
         Where the offices' inputs, plans and the manifest go (default: ``OUTPUT.batch`` beside a
         file output; required for a PostGIS output). Workers must be able to reach it.
+    keep_inputs : bool
+        Write every office's own input (``inputs/CODE.gpkg``, what ``gridkit partition``
+        reproduces its plan from), not only a failed office's.
     progress : callable, optional
         ``progress(stage, fraction)``: told the offices done so far and the share of the batch
         done (0 to 1, never decreasing).
@@ -150,7 +165,7 @@ def run_batch(
     prof = (profile if isinstance(profile, Profile) else load_profile(profile)).with_seed(seed)
     found = find_offices(areas, offices=offices, office_column=office_column, county_code=prof.codes.county_code,
                          hull_buffer_m=prof.blocks.hull_buffer_m)
-    config = BatchConfig(work_dir=str(work), profile=prof, from_gcj02=from_gcj02)
+    config = BatchConfig(work_dir=str(work), profile=prof, from_gcj02=from_gcj02, keep_inputs=keep_inputs)
     manifest = work / _MANIFEST
     work.mkdir(parents=True, exist_ok=True)
     done = _finished(manifest, found, config) if resume else {}
@@ -159,17 +174,19 @@ def run_batch(
     todo = [o for o in found if o.code not in done]
     records = {code: {**rec, "reused": True} for code, rec in done.items()}
     report["offices"](f"{len(records)}/{len(found)} offices", len(records) / len(found))
-    if todo:
-        with _client(workers, scheduler) as client:
+    with ExitStack() as stack:
+        # No cluster when every office is reused: the merge then reads the plans here.
+        client = stack.enter_context(_client(workers, scheduler)) if todo else None
+        if client is not None:
             for record in _run(client, todo, config, retries):
                 office = next(o for o in todo if o.code == record["code"])
                 _append(manifest, {**record, "fingerprint": _fingerprint(office, config)})
                 records[record["code"]] = {**record, "reused": False}
                 report["offices"](f"{len(records)}/{len(found)} offices", len(records) / len(found))
-    _tidy(work)
-    summary = pd.DataFrame([records[o.code] for o in found])
-    report["merge"]("merging the offices' plans", 0.0)
-    out = _merge(summary, found, output, areas)
+        _tidy(work)
+        summary = pd.DataFrame([records[o.code] for o in found])
+        report["merge"]("merging the offices' plans", 0.0)
+        out = _merge(summary, found, output, areas, client)
     report["merge"]("done", 1.0)
     return BatchResult(output=out, summary=summary, seconds=round(time.time() - started, 1))
 
@@ -220,9 +237,10 @@ def _run(client: Client, todo: list[Office], config: BatchConfig, retries: int) 
     from distributed import as_completed
 
     # Largest first: a big office started last would keep one worker busy while the others idle.
-    order = sorted(todo, key=lambda o: -(shapely.area(o.region) if o.region is not None else 0.0))
+    sizes = office_sizes(todo)
+    order = sorted(todo, key=lambda o: (-sizes[o.code], o.code))
     futures = {client.submit(run_office, office, config, key=f"gridkit-office-{office.code}", retries=retries,
-                             pure=False): office for office in order}
+                             pure=False, priority=len(order) - rank): office for rank, office in enumerate(order)}
     for future in as_completed(futures):
         office = futures[future]
         try:
@@ -268,12 +286,18 @@ def _tidy(work: Path) -> None:
     """Remove temporary files of tasks whose worker was killed before it could rename them."""
     for folder in (work / "offices", work / "inputs"):
         if folder.is_dir():
-            for tmp in folder.glob(".*.gpkg"):
+            for tmp in folder.glob(".*.*"):
                 tmp.unlink(missing_ok=True)
 
 
-def _merge(summary: pd.DataFrame, found: list[Office], output: str | Path, areas: str | Path) -> str | Path:
+def _merge(summary: pd.DataFrame, found: list[Office], output: str | Path, areas: str | Path,
+           client: Client | None) -> str | Path:
     ok = summary[summary["status"] == "ok"].to_dict("records")
+    if client is not None:
+        schemas = merge_schemas(client.gather(client.map(plan_schema, [str(r["plan"]) for r in ok], pure=False)))
+        read: Reader = partial(_read_on_workers, client)
+    else:
+        schemas, read = merge_schemas(plan_schema(str(r["plan"])) for r in ok), read_here
     crs = CRS.from_user_input(pyogrio.read_info(ok[0]["plan"], layer="grids")["crs"]) if ok else CRS.from_epsg(4326)
     offices = gpd.GeoDataFrame(summary.drop(columns=["fingerprint"], errors="ignore"),
                                geometry=[_office_shape(o, crs) for o in found], crs=crs)
@@ -285,13 +309,28 @@ def _merge(summary: pd.DataFrame, found: list[Office], output: str | Path, areas
                        columns=["key", "value"])
 
     def chunks() -> Iterator[tuple[str, pd.DataFrame]]:
-        yield from merged_layers(ok, crs)
+        yield from merged_layers(ok, crs, schemas, read)
         yield "offices", offices
         yield "failures", pd.DataFrame(failures) if len(failures) else pd.DataFrame(
             {"code": pd.Series(dtype=str), "name": pd.Series(dtype=str), "error": pd.Series(dtype=str)})
         yield "run", run
 
     return write_layers_atomic(output, chunks())
+
+
+def _read_on_workers(client: Client, records: list[dict[str, Any]], schemas: Schemas,
+                     crs: CRS) -> Iterator[dict[str, pd.DataFrame]]:
+    """Each office's merged layers, read and tagged on the workers ``MERGE_AHEAD`` offices ahead of the writer."""
+    ahead = iter(records)
+    waiting: deque[Future] = deque(client.submit(office_layers, record, schemas, crs, pure=False)
+                                   for record in islice(ahead, MERGE_AHEAD))
+    while waiting:
+        future = waiting.popleft()
+        for record in islice(ahead, 1):
+            waiting.append(client.submit(office_layers, record, schemas, crs, pure=False))
+        layers = future.result()
+        future.release()
+        yield layers
 
 
 def _office_shape(office: Office, crs: CRS) -> shapely.Geometry | None:

@@ -1,9 +1,12 @@
 """One street office, as a Dask task runs it on a worker.
 
-A task reads its office's layers (out of the city-wide input, within the office's boundary),
-writes them as the office's own input, and divides that into the office's plan
-(:func:`gridkit.pipeline.partition_file`, as ``gridkit partition`` does), and returns a
-small status record. Every file it writes goes to a temporary name first and is renamed into
+A task reads its office's layers out of the city-wide input (a spatial filter by the office's
+boundary), divides them in memory as ``gridkit partition`` would divide the same layers in a file
+(:func:`gridkit.area.area_from_layers`, :func:`gridkit.plan.partition`), writes the office's
+plan and returns a small status record. The office's own input file (``inputs/CODE.gpkg``,
+which ``gridkit partition`` reproduces the office from) is written only when the office fails or
+when asked (``BatchConfig.keep_inputs``): writing and reading it back for every office cost
+about 0.4 CPU s each. Every file a task writes goes to a temporary name first and is renamed into
 place when complete, and a re-run writes the same content (the seed is explicit), so a task that
 Dask runs twice — after a worker died, or a retry — leaves exactly one result per office.
 
@@ -15,6 +18,7 @@ then raised like anything else, so Dask retries the task.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import socket
 import time
@@ -26,11 +30,13 @@ import geopandas as gpd
 import pandas as pd
 from pyproj import CRS
 
-from ..area import LINE_REACH_M
+from ..area import LINE_REACH_M, area_from_layers
 from ..errors import GridkitError, Unavailable
+from ..io import postgis
 from ..io.read import read_layers
-from ..io.write import atomic_path, write_layers
+from ..io.write import atomic_path, write_layers, write_plan
 from ..pipeline import partition_file
+from ..plan import Plan, partition
 from ..profile import Profile
 from .offices import Office
 
@@ -49,6 +55,8 @@ class BatchConfig:
     profile: Profile
     from_gcj02: bool = False
     unavailable_waits_s: tuple[float, ...] = UNAVAILABLE_WAITS_S
+    #: Write every office's own input (``inputs/CODE.gpkg``), not only a failed office's.
+    keep_inputs: bool = False
 
 
 def plan_path(config: BatchConfig, office: Office) -> Path:
@@ -57,7 +65,9 @@ def plan_path(config: BatchConfig, office: Office) -> Path:
 
 
 def input_path(config: BatchConfig, office: Office) -> Path:
-    """The office's own input: its source when it has one, else its region cut out of the city."""
+    """The office's own input: its source when it has one, else its region cut out of the city
+    (written when the office fails, or for every office with ``keep_inputs``, with its profile
+    beside it as ``CODE.toml``)."""
     return Path(office.source) if office.region is None else Path(config.work_dir) / "inputs" / f"{office.code}.gpkg"
 
 
@@ -96,14 +106,23 @@ def _attempt(office: Office, config: BatchConfig) -> dict[str, Any]:
     started, cpu = time.time(), time.thread_time()
     worker = f"{socket.gethostname()}:{os.getpid()}"
     profile = config.profile.with_codes(office.code)
+    out = plan_path(config, office)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    layers: dict[str, gpd.GeoDataFrame] = {}
     try:
-        source = _office_input(office, config)
-        out = plan_path(config, office)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        plan = partition_file(source, out, profile=profile, from_gcj02=config.from_gcj02)
+        if office.region is None:
+            plan = partition_file(office.source, out, profile=profile, from_gcj02=config.from_gcj02)
+        else:
+            layers = _office_layers(office)
+            if config.keep_inputs:
+                _write_input(layers, config, office, profile)
+            plan = _partition_layers(layers, office, profile, config.from_gcj02)
+            write_plan(plan, out)
     except Unavailable:
         raise
     except GridkitError as exc:
+        if layers and not config.keep_inputs:
+            _write_input(layers, config, office, profile)  # so that `gridkit partition` reproduces the failure
         return status_record(office, "failed", error=str(exc), seconds=round(time.time() - started, 2),
                              cpu_s=round(time.thread_time() - cpu, 2), worker=worker)
     bad = plan.metrics[(plan.metrics["kind"] == "invariant") & (plan.metrics["passed"] == "no")]
@@ -115,19 +134,37 @@ def _attempt(office: Office, config: BatchConfig) -> dict[str, Any]:
         cpu_s=round(time.thread_time() - cpu, 2), worker=worker)
 
 
-def _office_input(office: Office, config: BatchConfig) -> str:
-    """The office's own input path: written (atomically) from its region of the city when needed."""
+def _office_layers(office: Office) -> dict[str, gpd.GeoDataFrame]:
+    """The office's layers read out of the city-wide input (within reach of its region), and its boundary."""
     region = office.region
-    if region is None:
-        return office.source
     crs = CRS.from_wkt(office.crs)
     metric = gpd.GeoSeries([region], crs=crs).to_crs(gpd.GeoSeries([region], crs=crs).estimate_utm_crs())
     # Read a little beyond the boundary: the streets along it and the ends of streets crossing it cut blocks.
     reach = metric.buffer(LINE_REACH_M).to_crs(crs).iloc[0]
     layers = read_layers(office.source, mask=(reach, crs))
     layers["boundary"] = gpd.GeoDataFrame({"name": [office.name], "code": [office.code]}, geometry=[region], crs=crs)
+    return layers
+
+
+def _partition_layers(layers: dict[str, gpd.GeoDataFrame], office: Office, profile: Profile,
+                      from_gcj02: bool) -> Plan:
+    """What ``gridkit partition`` of the office's own input makes, from its layers in memory.
+
+    The plan's ``input`` names the city-wide source and the office, and its ``input_sha256`` is
+    the hash of the layers read (as for a database input), not of a file.
+    """
+    source = postgis.redact(office.source) if postgis.is_postgis(office.source) else office.source
+    where = f"{source}, street office {office.code}"
+    area = area_from_layers(layers, where=where, from_gcj02=from_gcj02, profile=profile)
+    return partition(dataclasses.replace(area, source=where, source_hash=postgis.layers_hash(layers)), profile)
+
+
+def _write_input(layers: dict[str, gpd.GeoDataFrame], config: BatchConfig, office: Office, profile: Profile) -> None:
+    """Write the office's layers as its own input and its profile (its codes, the seed) beside it, atomically:
+    ``gridkit partition inputs/CODE.gpkg --profile inputs/CODE.toml`` divides it again."""
     target = input_path(config, office)
     target.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(target, ".gpkg") as tmp:
         write_layers(tmp, layers)
-    return str(target)
+    with atomic_path(target.with_suffix(".toml")) as tmp:
+        tmp.write_text(profile.to_toml(), encoding="utf-8")

@@ -54,6 +54,8 @@ def register(app: typer.Typer) -> None:
         work_dir: Annotated[Path | None, typer.Option(
             "--work-dir", help="Offices' inputs, plans and manifest (default OUTPUT.batch); workers must reach it.")] = None,
         from_gcj02: Annotated[bool, typer.Option("--from-gcj02", help="Input lon/lat are GCJ-02.")] = False,
+        keep_inputs: Annotated[bool, typer.Option("--keep-inputs", help=(
+            "Write every office's own input to WORK_DIR/inputs (a failed office's is always written)."))] = False,
     ) -> None:
         """Divide every street office of a city, one Dask task each, and merge the plans into one."""
         from ..batch import run_batch
@@ -64,7 +66,7 @@ def register(app: typer.Typer) -> None:
                 areas, output, offices=offices, office_column=office_column, profile=profile, seed=seed,
                 from_gcj02=from_gcj02,
                 workers=workers, scheduler=scheduler, resume=resume, retries=retries, work_dir=work_dir,
-                progress=progress))
+                keep_inputs=keep_inputs, progress=progress))
         ok = result.summary[result.summary["status"] == "ok"]
         reused = int(result.summary["reused"].sum())
         typer.echo(f"{result.output}: {len(ok)}/{len(result.summary)} offices ({reused} from an earlier run), "
