@@ -119,11 +119,12 @@ def _engine(g: GraphArrays, bounds: Bounds, profile: Profile, home: np.ndarray |
     ``fewest`` overrides ``partition.prefer``: a hand split into N wants N, not
     extra grids for the roads' sake. ``upper`` (communities, residents'
     groups): always the fewest units (``prefer`` is about grids), and
-    ``partition.upper_region_sweeps`` region steps.
+    ``partition.upper_region_sweeps`` region steps and ``partition.upper_metis_cuts`` METIS divisions.
     """
     settings = EngineSettings.from_profile(profile)
     if upper:
-        settings = settings.replace(region_sweeps=profile.partition.upper_region_sweeps)
+        settings = settings.replace(region_sweeps=profile.partition.upper_region_sweeps,
+                                    metis_cuts=profile.partition.upper_metis_cuts)
     return partition_graph(g, bounds, settings.replace(prefer="fewest") if fewest or upper else settings, home=home)
 
 

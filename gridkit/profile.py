@@ -250,12 +250,14 @@ class Partition:
     seeds: int = _num(1, 100)
     seeds_max_blocks: int = _num(0, 10**8)
     one_count_min_blocks: int = _num(0, 10**8)
+    metis_cuts: int = _num(1, 100)
     prefer: str = "fewest"
     roads_extra_grids: int = _num(0, 100)
     region_parts: int = _num(0, 20)
     region_sweeps: int = _num(0, 100)
     region_seeds: int = _num(1, 100)
     upper_region_sweeps: int = _num(0, 100)
+    upper_metis_cuts: int = _num(1, 100)
 
 
 @dataclass(frozen=True)

@@ -74,7 +74,7 @@ def _attempt(g: GraphArrays, bounds: Bounds, st: EngineSettings, k: int, seed: i
     eight at 10^4 blocks): it is finished once.
     """
     start = replace(g, cost=np.ones_like(g.cost)) if blind else g
-    seeded = metis_seed(start, np.arange(g.n), k, max_weight=bounds.max, seed=seed)
+    seeded = metis_seed(start, np.arange(g.n), k, max_weight=bounds.max, seed=seed, cuts=st.metis_cuts)
     key = (min_parts, seeded.tobytes())
     if memo is not None and key in memo:
         return memo[key]

@@ -19,7 +19,7 @@ __all__ = ["metis_seed"]
 _COST_SCALE = 100
 
 
-def metis_seed(g: GraphArrays, nodes: np.ndarray, k: int, *, max_weight: int, seed: int) -> np.ndarray:
+def metis_seed(g: GraphArrays, nodes: np.ndarray, k: int, *, max_weight: int, seed: int, cuts: int = 1) -> np.ndarray:
     """Split the connected node set ``nodes`` into ``k`` parts with METIS.
 
     Parameters
@@ -32,6 +32,8 @@ def metis_seed(g: GraphArrays, nodes: np.ndarray, k: int, *, max_weight: int, se
     max_weight : int
         The hard per-part maximum; sets METIS's imbalance tolerance.
     seed : int
+    cuts : int
+        Divisions METIS computes, keeping the one with the least cut (its ``ncuts``).
 
     Returns
     -------
@@ -55,12 +57,12 @@ def metis_seed(g: GraphArrays, nodes: np.ndarray, k: int, *, max_weight: int, se
     adjacency = pymetis.CSRAdjacency(adj_starts=np.asarray(xadj, dtype=np.int64),
                                      adjacent=np.asarray(adjncy, dtype=np.int64))
     # METIS treats seeds 0 and 1 alike; shift so every gridkit seed gives its own start.
-    opts = pymetis.Options(seed=int(seed) + 1, ufactor=ufactor, contig=1, niter=20, ncuts=2)
+    opts = pymetis.Options(seed=int(seed) + 1, ufactor=ufactor, contig=1, niter=20, ncuts=int(cuts))
     try:
         _, parts = pymetis.part_graph(k, adjacency, vweights=vweights, eweights=eweights, recursive=False,
                                       options=opts)
     except Exception:  # METIS refuses contig on some inputs; repair restores contiguity anyway
-        opts = pymetis.Options(seed=int(seed) + 1, ufactor=ufactor, niter=20, ncuts=2)
+        opts = pymetis.Options(seed=int(seed) + 1, ufactor=ufactor, niter=20, ncuts=int(cuts))
         _, parts = pymetis.part_graph(k, adjacency, vweights=vweights, eweights=eweights, recursive=False,
                                       options=opts)
     return np.asarray(parts, dtype=np.int64)

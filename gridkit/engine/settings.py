@@ -46,6 +46,8 @@ class EngineSettings:
     roads_extra_grids : int
     pairs : PairSettings or None
         Pair steps (none when ``None``).
+    metis_cuts : int
+        Divisions METIS computes per call, keeping the least cut (its ``ncuts``).
     region_parts, region_sweeps, region_seeds : int
         Region steps (:mod:`.regions`): a part and its ``region_parts - 1``
         most tied neighbours divided afresh from ``region_seeds`` METIS
@@ -69,6 +71,7 @@ class EngineSettings:
     prefer: str
     roads_extra_grids: int
     pairs: PairSettings | None
+    metis_cuts: int
     region_parts: int
     region_sweeps: int
     region_seeds: int
@@ -93,7 +96,7 @@ class EngineSettings:
                    part_counts=p.part_counts, fill_min=p.fill_min, extra_part_counts=p.extra_part_counts,
                    seeds=p.seeds, seeds_max_blocks=p.seeds_max_blocks, one_count_min_blocks=p.one_count_min_blocks,
                    prefer=p.prefer, roads_extra_grids=p.roads_extra_grids,
-                   pairs=pairs if p.pair_sweeps > 0 else None, region_parts=p.region_parts,
+                   pairs=pairs if p.pair_sweeps > 0 else None, metis_cuts=p.metis_cuts, region_parts=p.region_parts,
                    region_sweeps=p.region_sweeps, region_seeds=p.region_seeds)
 
     def replace(self, **changes: object) -> EngineSettings:
