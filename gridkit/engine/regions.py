@@ -26,7 +26,7 @@ _EPS = 1e-6
 
 
 def region_refine(g: GraphArrays, labels: np.ndarray, bounds: Bounds, *, size: int, sweeps: int,
-                  solve: Callable[[GraphArrays, int], list[np.ndarray]]) -> np.ndarray:
+                  solve: Callable[[GraphArrays, np.ndarray], list[np.ndarray]]) -> np.ndarray:
     """Region steps around every part, in sorted order, ``sweeps`` times or to a fixed point.
 
     Parameters
@@ -39,7 +39,8 @@ def region_refine(g: GraphArrays, labels: np.ndarray, bounds: Bounds, *, size: i
         Parts per region (the part and its ``size - 1`` most tied neighbours).
     sweeps : int
     solve : callable
-        ``solve(subgraph, k)``: candidate labels of the subgraph with ``k`` parts.
+        ``solve(subgraph, here)``: candidate labels of the subgraph with as many parts as its
+        current division ``here`` (labels ``0..k-1``).
 
     Returns
     -------
@@ -67,10 +68,9 @@ def region_refine(g: GraphArrays, labels: np.ndarray, bounds: Bounds, *, size: i
             nodes = np.array(region, dtype=np.int64)
             sub = subgraph(g, nodes)
             _, here = np.unique(s.labels[nodes], return_inverse=True)
-            k = int(here.max()) + 1
             best = score_labels(sub, here, bounds)
             choice = None
-            for cand in solve(sub, k):
+            for cand in solve(sub, here):
                 sc = score_labels(sub, cand, bounds)
                 if sc[0] <= best[0] and sc[1] <= best[1] and (sc[:2] < best[:2] or sc[2] < best[2] - _EPS):
                     best, choice = sc, cand
