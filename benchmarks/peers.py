@@ -990,7 +990,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="only rewrite peers.md (scaling section) and scaling.png from the CSVs in results/")
     ap.add_argument("--skip-samples", action="store_true")
     ap.add_argument("--scaling-series", default="shanghai,synthetic")
-    ap.add_argument("--append", action="store_true", help="keep other inputs' rows in peers.csv and scaling.csv")
+    ap.add_argument("--append", action="store_true", help="keep the rows of other inputs and other methods in peers.csv, of other inputs in scaling.csv")
     ap.add_argument("--scaling-out", default="scaling.csv",
                     help="CSV for the scaling rows; --render plots the rows of every results/scaling*.csv")
     ap.add_argument("--skip-ilp", action="store_true")
@@ -1040,13 +1040,19 @@ def main(argv: list[str] | None = None) -> int:
 
     if not args.skip_samples:
         redone = set(args.samples.split(","))
-        rows = [r for r in _csv_rows(RESULTS / "peers.csv", None) if r["input"] not in redone] if args.append else []
+        methods = set(args.methods.split(","))
+        rows = [r for r in _csv_rows(RESULTS / "peers.csv", None)
+                if r["input"] not in redone or r["method"] not in methods] if args.append else []
         for name in args.samples.split(","):
             t = time.perf_counter()
             prep = prepare_sample(name)
             log(f"{name}: prepared {prep.arrays.n} blocks in {time.perf_counter() - t:.1f} s")
             rows += compare(prep, name, args.methods, repeats=args.repeats, time_limit=args.time_limit,
                             gc_attempts=args.gc_attempts, log=log)
+            # Re-run methods' rows go back beside their input's other rows, in METHODS order.
+            inputs = list(dict.fromkeys(r["input"] for r in rows))
+            rank = {m: i for i, m in enumerate(METHODS)}
+            rows.sort(key=lambda r: (inputs.index(r["input"]), rank.get(r["method"], len(rank))))
             write_csv(rows, RESULTS / "peers.csv")
             write_peers_md(rows, RESULTS / "peers.md", header, command, args)
         log(f"wrote {RESULTS / 'peers.csv'} and peers.md")
