@@ -74,46 +74,81 @@ def _polygonize(lines: np.ndarray, within: shapely.Geometry, grid: float) -> np.
     return shapely.set_precision(faces, grid)
 
 
-def _tessellate(face: shapely.Geometry, cluster_geoms: np.ndarray, spacing: float, grid: float,
-                straighten: float = 0.0) -> np.ndarray:
-    """Cut ``face`` into one cell per footprint cluster along the gaps between them.
+def _tessellate(faces: np.ndarray, clusters: np.ndarray, cluster_face: np.ndarray, spacing: float, grid: float,
+                straighten: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """Cut each of ``faces`` into one cell per footprint cluster along the gaps between them.
 
+    ``cluster_face`` gives each cluster's position in ``faces`` (-1: none). Returns the cells and the
+    face each was cut from, grouped by face in order (a face with fewer than two clusters is its own cell).
+
+    Each face's cells are the Voronoi cells of points along its clusters' outlines, merged per cluster.
     The cells' shared edges are simplified together by ``straighten`` (m, Visvalingam-Whyatt, the
     face's outline kept): a Voronoi edge between footprints zigzags round every corner, a boundary a
     resident walks along runs straight. A cell that then clips a footprint's corner is harmless: each
-    face takes its clusters' whole footprints later (:func:`_own_buildings`).
+    face takes its clusters' whole footprints later (:func:`_own_buildings`). Every step runs on all
+    faces' arrays at once; each face's cells are what the steps give for that face alone.
     """
-    if len(cluster_geoms) < 2:
-        return np.array([face], dtype=object)
-    rings = shapely.segmentize(shapely.boundary(cluster_geoms), spacing)
-    coords, index = shapely.get_coordinates(rings, return_index=True)
+    # Clusters grouped by face, in cluster order within a face.
+    held = np.flatnonzero(cluster_face >= 0)
+    held = held[np.argsort(cluster_face[held], kind="stable")]
+    count = np.bincount(cluster_face[held], minlength=len(faces))
+    cut = np.flatnonzero(count >= 2)
+    alone = np.flatnonzero(count < 2)
+    if len(cut) == 0:
+        return faces[alone], alone
+    mine = held[count[cluster_face[held]] >= 2]
+    # Position among the cut faces of each cluster (``label``: its cell's label) and each site.
+    of = np.searchsorted(cut, cluster_face[mine])
+    rings = shapely.segmentize(shapely.boundary(clusters[mine]), spacing)
+    coords, label = shapely.get_coordinates(rings, return_index=True)
     coords = np.round(coords / grid) * grid
-    # Voronoi needs distinct sites; a shared wall point goes to the first footprint.
-    _, first = np.unique(coords, axis=0, return_index=True)
-    first = np.sort(first)
-    coords, index = coords[first], index[first]
-    cells = shapely.get_parts(
-        shapely.voronoi_polygons(shapely.multipoints(coords), extend_to=face, ordered=True)
-    )
-    if (shapely.get_type_id(cells) == 3).all():
-        # Voronoi cells are an exact coverage: merge them per cluster first (no overlay), then clip only
-        # the merged cells that reach past the face (one snap-rounded overlay per cluster, not per cell).
-        merged = dissolve_by_label(cells, index, len(cluster_geoms), coverage=True)
-        if straighten > 0 and shapely.is_valid(merged).all():
-            merged = shapely.coverage_simplify(merged, straighten, simplify_boundary=False)
-        if shapely.is_valid(merged).all():
-            with prepared(face):
-                outside = ~shapely.contains(face, merged)
-            merged[outside] = shapely.intersection(merged[outside], face, grid_size=grid)
-            merged[~outside] = shapely.set_precision(merged[~outside], grid)
-            return polygonal(merged)
+    # Voronoi needs distinct sites; a shared wall point goes to the face's first footprint.
+    order = np.lexsort((coords[:, 1], coords[:, 0], of[label]))
+    dup = (of[label][order][1:] == of[label][order][:-1]) & (coords[order][1:] == coords[order][:-1]).all(axis=1)
+    first = np.sort(order[np.r_[True, ~dup]])
+    coords, label = coords[first], label[first]
+    diagrams = shapely.voronoi_polygons(shapely.multipoints(coords, indices=of[label]), extend_to=faces[cut],
+                                        ordered=True)
+    cells, cell_of = shapely.get_parts(diagrams, return_index=True)
+    polygons = np.bincount(cell_of, weights=shapely.get_type_id(cells) != 3, minlength=len(cut)) == 0
+    # Voronoi cells are an exact coverage: merge them per cluster first (no overlay), then clip only
+    # the merged cells that reach past the face (one snap-rounded overlay per cluster, not per cell).
+    exact = polygons[cell_of]
+    merged = dissolve_by_label(cells[exact], label[exact], len(mine), coverage=True)
+    valid = _all_by(shapely.is_valid(merged), of, len(cut)) & polygons
+    if straighten > 0:
+        bounds = np.searchsorted(of, np.arange(len(cut) + 1))
+        for k in np.flatnonzero(valid):
+            merged[bounds[k]:bounds[k + 1]] = shapely.coverage_simplify(merged[bounds[k]:bounds[k + 1]], straighten,
+                                                                        simplify_boundary=False)
+        valid &= _all_by(shapely.is_valid(merged), of, len(cut))
+    clip = valid[of]
+    with prepared(faces[cut[valid]]):
+        outside = clip & ~shapely.contains(faces[cut[of]], merged)
+    merged[outside] = shapely.intersection(merged[outside], faces[cut[of[outside]]], grid_size=grid)
+    inside = clip & ~outside
+    merged[inside] = shapely.set_precision(merged[inside], grid)
+    pieces, piece_of = [polygonal(merged[clip])], [cut[of[clip]]]
     # A degenerate diagram (evenly spaced sites: cells with zero-length lines, vertices off by an ulp) is
-    # no exact coverage: clip the cells and union them by overlay.
-    cells = polygonal(cells)
-    outside = ~shapely.within(cells, face)
-    cells[outside] = shapely.intersection(cells[outside], face, grid_size=grid)
-    cells = shapely.set_precision(polygonal(cells), grid)
-    return polygonal(dissolve_by_label(cells, index, len(cluster_geoms), grid))
+    # no exact coverage: clip its cells and union them by overlay.
+    for k in np.flatnonzero(~valid):
+        own = np.flatnonzero(of == k)
+        face_cells = polygonal(cells[cell_of == k])
+        outside = ~shapely.within(face_cells, faces[cut[k]])
+        face_cells[outside] = shapely.intersection(face_cells[outside], faces[cut[k]], grid_size=grid)
+        face_cells = shapely.set_precision(polygonal(face_cells), grid)
+        pieces.append(polygonal(dissolve_by_label(face_cells, label[cell_of == k] - own[0], len(own), grid)))
+        piece_of.append(np.full(len(own), cut[k]))
+    pieces.append(faces[alone])
+    piece_of.append(alone)
+    pieces_all, of_all = np.concatenate(pieces), np.concatenate(piece_of)
+    order = np.argsort(of_all, kind="stable")
+    return pieces_all[order], of_all[order]
+
+
+def _all_by(flags: np.ndarray, group: np.ndarray, n: int) -> np.ndarray:
+    """Whether every flag of each group ``0..n-1`` holds."""
+    return np.bincount(group, weights=~flags, minlength=n) == 0
 
 
 def _merge_slivers(faces: np.ndarray, has_building: np.ndarray, min_area: float, min_width: float,
@@ -302,12 +337,13 @@ def _lines(roads: gpd.GeoDataFrame, classes: tuple[str, ...]) -> np.ndarray:
     return roads.geometry.values[roads["highway"].isin(classes).to_numpy()].to_numpy()
 
 
-def _along(lines: np.ndarray, grid: float) -> Callable[[shapely.Geometry], np.ndarray]:
-    """A cut of one face along those of ``lines`` that reach it (found in one tree, not by a scan)."""
+def _along(lines: np.ndarray, grid: float) -> Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """A cut of faces along those of ``lines`` that reach each (found in one tree, not by a scan)."""
     tree = shapely.STRtree(lines)
 
-    def cut(face: shapely.Geometry) -> np.ndarray:
-        return _polygonize(lines[np.sort(tree.query(face))], face, grid)
+    def cut(faces: np.ndarray, _: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        pieces = [_polygonize(lines[np.sort(tree.query(face))], face, grid) for face in faces]
+        return np.concatenate(pieces), np.repeat(np.arange(len(faces)), [len(p) for p in pieces])
 
     return cut
 
@@ -392,8 +428,8 @@ def make_blocks(area: Area, buildings: gpd.GeoDataFrame, profile: Profile) -> Bl
     gap_limit = rules.gap_split_share_of_max * profile.grid.max_households
     faces, origin = _split_full(
         faces, origin, clusters, cluster_hh, gap_limit, "gap",
-        lambda face, mine: _tessellate(face, mine, rules.tessellation_spacing_m, grid, rules.gap_cut_straighten_m),
-        pass_clusters=True)
+        lambda full, cluster_face: _tessellate(full, clusters, cluster_face, rules.tessellation_spacing_m, grid,
+                                               rules.gap_cut_straighten_m))
 
     owner = largest_overlap(clusters, faces)
     faces = _own_buildings(faces, owner, clusters, boundary, grid)
@@ -459,23 +495,29 @@ def _centre(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _split_full(faces: np.ndarray, origin: np.ndarray, clusters: np.ndarray, cluster_hh: np.ndarray, limit: float,
-                tier: str, cut: Callable[..., np.ndarray], pass_clusters: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """Replace each face holding more than ``limit`` households by ``cut(face)``."""
+                tier: str, cut: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Replace each face holding more than ``limit`` households by its pieces.
+
+    ``cut(full, cluster_face)`` cuts the faces ``full`` (``cluster_face``: each cluster's position in
+    ``full``, -1: none) and returns the pieces and the position in ``full`` of each, grouped by face.
+    """
     owner = largest_overlap(clusters, faces)
     hh = np.bincount(owner[owner >= 0], weights=cluster_hh[owner >= 0], minlength=len(faces))
     full = np.flatnonzero(hh > limit)
     if len(full) == 0:
         return faces, origin
-    keep = np.ones(len(faces), dtype=bool)
-    new_faces, new_origin = [], []
-    for i in full:
-        pieces = cut(faces[i], clusters[owner == i]) if pass_clusters else cut(faces[i])
-        pieces = pieces[shapely.area(pieces) > 0] if len(pieces) else pieces
-        if len(pieces) > 1:
-            keep[i] = False
-            new_faces.append(pieces)
-            new_origin.append(np.column_stack([np.full(len(pieces), tier, dtype=object),
-                                               np.full(len(pieces), origin[i, 1], dtype=object)]))
-    if not new_faces:
+    where = np.full(len(faces), -1)
+    where[full] = np.arange(len(full))
+    pieces, piece_of = cut(faces[full], np.where(owner >= 0, where[owner], -1))
+    real = shapely.area(pieces) > 0
+    pieces, piece_of = pieces[real], piece_of[real]
+    split = np.bincount(piece_of, minlength=len(full)) > 1
+    if not split.any():
         return faces, origin
-    return (np.concatenate([faces[keep], *new_faces]), np.concatenate([origin[keep], *new_origin]))
+    keep = np.ones(len(faces), dtype=bool)
+    keep[full[split]] = False
+    new = split[piece_of]
+    pieces, piece_of = pieces[new], full[piece_of[new]]
+    added = np.column_stack([np.full(len(pieces), tier, dtype=object), origin[piece_of, 1]])
+    return np.concatenate([faces[keep], pieces]), np.concatenate([origin[keep], added])
