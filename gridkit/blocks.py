@@ -212,6 +212,9 @@ _TILE_FACES = 8000
 #: How far (m) from an atom the faces that shape it can lie. Snap rounding moves nothing by more than a
 #: grid cell, so any length far above the precision grid is safe.
 _TILE_MARGIN_M = 1.0
+#: Grid cells round an atom's point on surface within which no other face may lie for the point to settle
+#: the atom's face (:func:`_atom_faces`): snap rounding moves an edge by under one cell.
+_POINT_CELLS = 10
 
 
 def _exact_tiling(faces: np.ndarray, boundary: shapely.Geometry, grid: float) -> tuple[np.ndarray, np.ndarray]:
@@ -263,7 +266,7 @@ def _atoms(faces: np.ndarray, boundary: shapely.Geometry, grid: float) -> tuple[
     n_tiles = -(-len(faces) // _TILE_FACES)
     if n_tiles <= 1:
         atoms = _inside(_arrangement(np.concatenate([edges, [ring]]), grid), boundary)
-        return atoms, largest_overlap(atoms, faces, min_share=0.5)
+        return atoms, _atom_faces(atoms, shapely.point_on_surface(atoms), faces, grid)
     # The tiles span the faces and the ring: gap atoms between them can lie outside the faces' box.
     box = np.vstack([shapely.bounds(faces), shapely.bounds(ring)])
     lo, hi = box[:, :2].min(axis=0), box[:, 2:].max(axis=0)
@@ -294,7 +297,11 @@ def _tile_atoms(faces: np.ndarray, edges: np.ndarray, tree: shapely.STRtree, rin
     while True:
         atoms = _arrangement(np.concatenate([edges[chunk], [ring]]), grid)
         atoms = _inside(atoms[shapely.intersects(tile, atoms)], boundary)
-        label = largest_overlap(atoms, faces[chunk], min_share=0.5)
+        point = shapely.point_on_surface(atoms)
+        xy = shapely.get_coordinates(point)
+        mine = (xy[:, 0] >= owns[0]) & (xy[:, 0] < owns[2]) & (xy[:, 1] >= owns[1]) & (xy[:, 1] < owns[3])
+        atoms = atoms[mine]
+        label = _atom_faces(atoms, point[mine], faces[chunk], grid)
         label = np.where(label >= 0, chunk[label], -1)
         # An atom in a face meeting the tile has every face near it in the overlay; the others are measured.
         unsure = (label < 0) | ~meeting[label]
@@ -303,11 +310,31 @@ def _tile_atoms(faces: np.ndarray, edges: np.ndarray, tree: shapely.STRtree, rin
         near = tree.query(atoms[unsure], predicate="dwithin", distance=_TILE_MARGIN_M)[1]
         missing = np.unique(near[~held[near]])
         if len(missing) == 0:
-            break
+            return atoms, label
         chunk = np.union1d(chunk, missing)
-    point = shapely.get_coordinates(shapely.point_on_surface(atoms))
-    mine = (point[:, 0] >= owns[0]) & (point[:, 0] < owns[2]) & (point[:, 1] >= owns[1]) & (point[:, 1] < owns[3])
-    return atoms[mine], label[mine]
+
+
+def _atom_faces(atoms: np.ndarray, point: np.ndarray, faces: np.ndarray, grid: float) -> np.ndarray:
+    """The face each atom lies in (-1: none): ``largest_overlap(atoms, faces, min_share=0.5)``, most of it
+    read off the atoms' points on surface (``point``).
+
+    An atom whose point has one face alone within :data:`_POINT_CELLS` grid cells, and that face
+    containing the whole atom, lies in that face: it shares all of the atom, and another face sharing
+    as much would hold the point too (a face that misses the point by more than snap rounding moves an
+    edge shares visibly less). Only the other atoms are measured by overlay.
+    """
+    p, f = shapely.STRtree(faces).query(point, predicate="dwithin", distance=_POINT_CELLS * grid)
+    alone = np.bincount(p, minlength=len(atoms))[p] == 1
+    p, f = p[alone], f[alone]
+    with prepared(faces[np.unique(f)]):
+        whole = shapely.contains(faces[f], atoms[p])
+    label = np.full(len(atoms), -1, dtype=np.int64)
+    label[p[whole]] = f[whole]
+    rest = np.ones(len(atoms), dtype=bool)
+    rest[p[whole]] = False
+    rest = np.flatnonzero(rest)
+    label[rest] = largest_overlap(atoms[rest], faces, min_share=0.5)
+    return label
 
 
 def _arrangement(edges: np.ndarray, grid: float) -> np.ndarray:
