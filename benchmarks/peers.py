@@ -768,6 +768,46 @@ def table(rows: list[dict]) -> list[str]:
     return out
 
 
+README = ROOT / "README.md"
+#: How README's table names each method.
+README_LABELS = {"gridkit": "**gridkit**", "gerrychain_tree": "GerryChain recursive_tree_part",
+                 "gerrychain_seed": "GerryChain recursive_seed_part", "skater": "spopt SKATER",
+                 "maxp": "spopt max-p", "metis": "METIS k-way", "metis_contig": "METIS k-way, contig"}
+README_BEGIN, README_END = "<!-- peers table: benchmarks/peers.py --render -->", "<!-- end of peers table -->"
+
+
+def readme_table(rows: list[dict], time_limit: float) -> list[str]:
+    """README's table of every sample and method, from the rows of peers.csv."""
+    def num(v: object, fmt: str) -> str:
+        return "–" if v in (None, "") or math.isnan(float(v)) else format(float(v), fmt)
+
+    lines = ["| sample | method | grids | within bounds | all invariants | road following | cut cost | partition s |",
+             "|---|---|--:|--:|:-:|--:|--:|--:|"]
+    for name in dict.fromkeys(r["input"] for r in rows):
+        for i, r in enumerate(r for r in rows if r["input"] == name):
+            sample = f"{name} ({int(float(r['households'])):,} households)" if i == 0 else ""
+            solve = float(r["solve_s"]) if r.get("solve_s") not in (None, "") else float("nan")
+            secs = "–" if math.isnan(solve) else (f"{solve:.0f}" if solve >= 100 else f"{solve:.1f}")
+            if not str(r["status"]).startswith("ok"):
+                lines.append(f"| {sample} | {README_LABELS.get(r['method'], r['method'])} | – | – | "
+                             f"no plan in {time_limit:.0f} CPU s | – | – | {secs} |")
+                continue
+            ok = str(r["invariants_ok"]) == "True"
+            bad = int(float(r["contiguity_bad"] or 0))
+            inv = "yes" if ok else (f"no ({bad} split)" if bad else "no")
+            lines.append(f"| {sample} | {README_LABELS.get(r['method'], r['method'])} | {int(float(r['grids']))} | "
+                         f"{num(r['within_bounds'], '.3f')} | {inv} | {num(r['road_following'], '.3f')} | "
+                         f"{num(r['cut_cost'], ',.0f')} | {secs} |")
+    return lines
+
+
+def write_readme_table(rows: list[dict], time_limit: float, path: Path = README) -> None:
+    """Replace the table between README's peers-table markers."""
+    text = path.read_text().splitlines()
+    start, end = text.index(README_BEGIN), text.index(README_END)
+    path.write_text("\n".join(text[: start + 1] + readme_table(rows, time_limit) + text[end:]) + "\n")
+
+
 def write_peers_md(rows: list[dict], path: Path, header: str, command: str, args) -> None:
     lines = ["# gridkit vs. general partitioning tools on the same block graph", "", header, "",
              "Every method partitions the block graph of `gridkit.plan.prepare(read_area(sample), \"default\", "
@@ -1031,6 +1071,7 @@ def main(argv: list[str] | None = None) -> int:
             hdr = next((ln for ln in head if ln.startswith("Machine:")), header)
             cmd = next((ln[len("Command: `"):-1] for ln in head if ln.startswith("Command: `")), command)
             write_peers_md(rows, RESULTS / "peers.md", hdr, cmd, args)
+            write_readme_table(rows, args.time_limit)
         srows = _all_scaling_rows()
         if srows:
             plot_scaling(srows, RESULTS / "scaling.png")
