@@ -13,7 +13,7 @@ import pytest
 import shapely
 
 import gridkit
-from gridkit.batch import find_offices, run_batch
+from gridkit.batch import find_offices, office_sizes, run_batch
 from gridkit.pipeline import partition_file
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -134,6 +134,15 @@ def test_a_failing_office_is_reported_while_the_others_finish(city, cluster, tmp
     assert sorted(p.name for p in inputs.iterdir()) == ["990100099.gpkg", "990100099.toml"]
     with pytest.raises(gridkit.InputError, match="building"):
         partition_file(inputs / "990100099.gpkg", tmp_path / "again.gpkg", profile=str(inputs / "990100099.toml"))
+
+
+def test_offices_are_sized_by_their_buildings_to_start_the_largest_first(city):
+    found = find_offices(city)
+    sizes = office_sizes(found)
+    bounds = gpd.read_file(city, layer="buildings").geometry.bounds
+    centres = shapely.points((bounds["minx"] + bounds["maxx"]) / 2, (bounds["miny"] + bounds["maxy"]) / 2)
+    assert sizes == {o.code: float(shapely.contains(o.region, centres).sum()) for o in found}
+    assert len(set(sizes.values())) > 1
 
 
 def test_repeated_office_codes_are_refused_before_any_work(city, tmp_path):

@@ -5,7 +5,7 @@
 >>> result.summary[["code", "name", "status", "grids"]]  # doctest: +SKIP
 """
 
-from .offices import Office, find_offices, office_regions
+from .offices import Office, find_offices, office_regions, office_sizes
 from .run import BatchResult, run_batch
 
-__all__ = ["Office", "find_offices", "office_regions", "BatchResult", "run_batch"]
+__all__ = ["Office", "find_offices", "office_regions", "office_sizes", "BatchResult", "run_batch"]
