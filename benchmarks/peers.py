@@ -1081,7 +1081,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if not args.skip_samples:
         redone = set(args.samples.split(","))
-        methods = set(args.methods.split(","))
+        methods = set(args.methods)
         rows = [r for r in _csv_rows(RESULTS / "peers.csv", None)
                 if r["input"] not in redone or r["method"] not in methods] if args.append else []
         for name in args.samples.split(","):
