@@ -23,7 +23,7 @@ from scipy.sparse.csgraph import connected_components
 
 from .area import Area
 from .geometry import (dissolve_by_label, largest_overlap, overlap_pairs, pair_lengths, pair_lines, polygonal,
-                       prepared, shared_segments)
+                       prepared, reduce_by_label, shared_segments)
 from .lines import split_barriers
 from .profile import Profile
 
@@ -59,19 +59,36 @@ def _clusters(geoms: np.ndarray) -> np.ndarray:
     return connected_components(graph, directed=False)[1]
 
 
-def _polygonize(lines: np.ndarray, within: shapely.Geometry, grid: float) -> np.ndarray:
-    """Faces of ``lines`` plus the outline of ``within``, inside ``within``."""
+def _polygonize(lines: np.ndarray, line_of: np.ndarray, within: np.ndarray,
+                grid: float) -> tuple[np.ndarray, np.ndarray]:
+    """Faces of the lines of each of ``within`` plus its outline, inside it.
+
+    ``line_of`` gives the position in ``within`` of each line (sorted). Returns the faces and the
+    position in ``within`` of each, grouped by it; one whose lines make no face is its own. Each step
+    runs on all of ``within`` at once (the noding and polygonizing over rows of a padded array), and
+    gives each what the same calls give it alone.
+    """
     with prepared(within):
-        lines = lines[shapely.intersects(lines, within)] if len(lines) else lines
-        clipped = shapely.intersection(lines, within, grid_size=grid) if len(lines) else lines
-        edges = np.concatenate([clipped, [shapely.set_precision(shapely.boundary(within), grid)]])
-        noded = shapely.union_all(edges, grid_size=grid)
-        faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(noded)))
-        if len(faces) == 0:
-            return np.array([within], dtype=object)
-        inside = shapely.contains_properly(within, shapely.point_on_surface(faces))
-    faces = faces[inside & (shapely.area(faces) > 0)]
-    return shapely.set_precision(faces, grid)
+        hit = shapely.intersects(lines, within[line_of])
+        lines, line_of = lines[hit], line_of[hit]
+        clipped = shapely.intersection(lines, within[line_of], grid_size=grid)
+        outline = shapely.set_precision(shapely.boundary(within), grid)
+        edge_of = np.concatenate([line_of, np.arange(len(within))])
+        order = np.argsort(edge_of, kind="stable")
+        noded = reduce_by_label(np.concatenate([clipped, outline])[order], edge_of[order], len(within),
+                                lambda t: shapely.union_all(t, grid_size=grid, axis=1))
+        parts, part_of = shapely.get_parts(noded, return_index=True)
+        # polygonize is a reduction over the last axis like union_all (types-shapely lists no axis for it).
+        made = reduce_by_label(parts, part_of, len(within),
+                               lambda t: shapely.polygonize(t, axis=1))  # type: ignore[call-overload]
+        faces, face_of = shapely.get_parts(made, return_index=True)
+        inside = shapely.contains_properly(within[face_of], shapely.point_on_surface(faces))
+    keep = inside & (shapely.area(faces) > 0)
+    none = np.flatnonzero(np.bincount(face_of, minlength=len(within)) == 0)
+    faces = np.concatenate([shapely.set_precision(faces[keep], grid), within[none]])
+    face_of = np.concatenate([face_of[keep], none])
+    order = np.argsort(face_of, kind="stable")
+    return faces[order], face_of[order]
 
 
 def _tessellate(faces: np.ndarray, clusters: np.ndarray, cluster_face: np.ndarray, spacing: float, grid: float,
@@ -369,8 +386,9 @@ def _along(lines: np.ndarray, grid: float) -> Callable[[np.ndarray, np.ndarray],
     tree = shapely.STRtree(lines)
 
     def cut(faces: np.ndarray, _: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        pieces = [_polygonize(lines[np.sort(tree.query(face))], face, grid) for face in faces]
-        return np.concatenate(pieces), np.repeat(np.arange(len(faces)), [len(p) for p in pieces])
+        face, line = tree.query(faces)
+        order = np.lexsort((line, face))
+        return _polygonize(lines[line[order]], face[order], faces, grid)
 
     return cut
 
@@ -436,7 +454,8 @@ def make_blocks(area: Area, buildings: gpd.GeoDataFrame, profile: Profile) -> Bl
     if existing is not None and len(existing) and "level" in existing:
         units = existing[existing["level"].isin(["community", "group", "grid"])]
         kept = shapely.boundary(units.geometry.values.to_numpy())
-    faces = _polygonize(np.concatenate([street, barriers, connectors, kept]), boundary, grid)
+    edges = np.concatenate([street, barriers, connectors, kept])
+    faces, _ = _polygonize(edges, np.zeros(len(edges), dtype=np.int64), np.array([boundary], dtype=object), grid)
     # Street blocks numbered north to south, then west to east (their geometry depends on the input alone).
     x, y = _centre(faces)
     faces = faces[np.lexsort((x, -y))]

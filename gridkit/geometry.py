@@ -8,9 +8,9 @@ number of geometries, not with the number of labels times the geometries.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import shapely
@@ -18,7 +18,7 @@ from shapely.geometry.base import BaseGeometry
 
 __all__ = ["overlap_pairs", "largest_overlap", "dissolve_by_label", "polygonal", "convex_hull", "shared_segments",
            "line_segments", "densify_segments", "near_lines", "pair_lengths", "pair_lines",
-           "segment_keys", "longer_than", "prepared"]
+           "segment_keys", "longer_than", "prepared", "reduce_by_label"]
 
 
 @contextmanager
@@ -255,27 +255,51 @@ def dissolve_by_label(geoms: np.ndarray, labels: np.ndarray, n: int | None = Non
     if len(geoms) == 0:
         out[:] = shapely.Polygon()
         return out
+    size = np.bincount(labels, minlength=n)
+    if coverage:
+        out = reduce_by_label(geoms, labels, n, lambda t: shapely.coverage_union_all(t, axis=1), size > 1)
+    else:
+        out = reduce_by_label(geoms, labels, n, lambda t: shapely.union_all(t, grid_size=grid_size, axis=1), size > 1)
+    single = size == 1
+    out[single] = geoms[np.argsort(labels, kind="stable")[np.cumsum(size)[single] - 1]]
+    empty = shapely.is_missing(out)
+    out[empty] = shapely.Polygon()
+    return out
+
+
+def reduce_by_label(geoms: np.ndarray, labels: np.ndarray, n: int, reduce: Callable[[np.ndarray], Any],
+                    which: np.ndarray | None = None) -> np.ndarray:
+    """``reduce`` (a shapely function over ``axis=1``) of the geometries of each label ``0..n-1``, in their order.
+
+    The rows run inside GEOS over a padded array (missing values, which shapely's reductions skip),
+    labels grouped by size so the padding stays under half of the array. A label with no geometry,
+    or outside ``which`` (a mask of labels) when given, gets None.
+
+    Examples
+    --------
+    >>> lines = shapely.linestrings([[(0, 0), (1, 0)], [(1, 0), (1, 1)], [(5, 5), (6, 6)]])
+    >>> [g.wkt for g in reduce_by_label(lines, np.array([0, 0, 1]), 2, lambda t: shapely.line_merge(
+    ...     shapely.union_all(t, axis=1)))]
+    ['LINESTRING (0 0, 1 0, 1 1)', 'LINESTRING (5 5, 6 6)']
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    labels = np.asarray(labels, dtype=np.int64)
+    out = np.full(n, None, dtype=object)
     order = np.argsort(labels, kind="stable")
     cuts = np.searchsorted(labels[order], np.arange(n + 1))
     size = np.diff(cuts)
-    single = np.flatnonzero(size == 1)
-    out[single] = geoms[order[cuts[single]]]
-    many = np.flatnonzero(size > 1)
-    if len(many):
-        # Rows of similar length (powers of two) share one padded array.
-        width = 2 ** np.ceil(np.log2(size[many])).astype(np.int64)
-        for w in np.unique(width):
-            rows = many[width == w]
-            table = np.full((len(rows), int(w)), None, dtype=object)
-            pos = _ranges(cuts[rows], size[rows])
-            table[np.repeat(np.arange(len(rows)), size[rows]), pos - np.repeat(cuts[rows], size[rows])] = \
-                geoms[order[pos]]
-            if coverage:
-                out[rows] = shapely.coverage_union_all(table, axis=1)
-            else:
-                out[rows] = shapely.union_all(table, grid_size=grid_size, axis=1)
-    empty = shapely.is_missing(out)
-    out[empty] = shapely.Polygon()
+    rows_of = size > 0 if which is None else (size > 0) & which
+    some = np.flatnonzero(rows_of)
+    if len(some) == 0:
+        return out
+    # Rows of similar length (powers of two) share one padded array.
+    width = 2 ** np.ceil(np.log2(size[some])).astype(np.int64)
+    for w in np.unique(width):
+        rows = some[width == w]
+        table = np.full((len(rows), int(w)), None, dtype=object)
+        pos = _ranges(cuts[rows], size[rows])
+        table[np.repeat(np.arange(len(rows)), size[rows]), pos - np.repeat(cuts[rows], size[rows])] = geoms[order[pos]]
+        out[rows] = reduce(table)
     return out
 
 
