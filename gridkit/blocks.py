@@ -229,9 +229,10 @@ _TILE_FACES = 8000
 #: How far (m) from an atom the faces that shape it can lie. Snap rounding moves nothing by more than a
 #: grid cell, so any length far above the precision grid is safe.
 _TILE_MARGIN_M = 1.0
-#: Grid cells round an atom's point on surface within which no other face may lie for the point to settle
-#: the atom's face (:func:`_atom_faces`): snap rounding moves an edge by under one cell.
-_POINT_CELLS = 10
+#: Grid cells beyond which snapping moves nothing (it moves a vertex or edge by under one cell): round an atom's
+#: point on surface no other face may lie for the point to settle the atom's face (:func:`_atom_faces`), and
+#: the pieces of a cut face lie within this of it (:func:`_owners_after_cut`).
+_SNAP_CELLS = 10
 
 
 def _exact_tiling(faces: np.ndarray, boundary: shapely.Geometry, grid: float) -> tuple[np.ndarray, np.ndarray]:
@@ -335,12 +336,12 @@ def _atom_faces(atoms: np.ndarray, point: np.ndarray, faces: np.ndarray, grid: f
     """The face each atom lies in (-1: none): ``largest_overlap(atoms, faces, min_share=0.5)``, most of it
     read off the atoms' points on surface (``point``).
 
-    An atom whose point has one face alone within :data:`_POINT_CELLS` grid cells, and that face
+    An atom whose point has one face alone within :data:`_SNAP_CELLS` grid cells, and that face
     containing the whole atom, lies in that face: it shares all of the atom, and another face sharing
     as much would hold the point too (a face that misses the point by more than snap rounding moves an
     edge shares visibly less). Only the other atoms are measured by overlay.
     """
-    p, f = shapely.STRtree(faces).query(point, predicate="dwithin", distance=_POINT_CELLS * grid)
+    p, f = shapely.STRtree(faces).query(point, predicate="dwithin", distance=_SNAP_CELLS * grid)
     alone = np.bincount(p, minlength=len(atoms))[p] == 1
     p, f = p[alone], f[alone]
     with prepared(faces[np.unique(f)]):
@@ -465,19 +466,19 @@ def make_blocks(area: Area, buildings: gpd.GeoDataFrame, profile: Profile) -> Bl
     log.append(("road_gaps_closed", str(len(connectors))))
 
     limit = rules.split_share_of_max * profile.grid.max_households
+    owner = largest_overlap(clusters, faces)
     # Inner roads first, then walls, fences and small waterways, then (below) the gaps between buildings.
     for tier, cutting in (("inner", _lines(area.roads, profile.roads.inner_classes_tier1)),
                           ("inner", _lines(area.roads, profile.roads.inner_classes_tier2)),
                           ("line", soft.geometry.values.to_numpy())):
-        faces, origin = _split_full(faces, origin, clusters, cluster_hh, limit, tier,
-                                    _along(cutting, grid))
+        faces, origin, owner = _split_full(faces, origin, owner, clusters, cluster_hh, limit, tier,
+                                           _along(cutting, grid), grid)
     gap_limit = rules.gap_split_share_of_max * profile.grid.max_households
-    faces, origin = _split_full(
-        faces, origin, clusters, cluster_hh, gap_limit, "gap",
+    faces, origin, owner = _split_full(
+        faces, origin, owner, clusters, cluster_hh, gap_limit, "gap",
         lambda full, cluster_face: _tessellate(full, clusters, cluster_face, rules.tessellation_spacing_m, grid,
-                                               rules.gap_cut_straighten_m))
+                                               rules.gap_cut_straighten_m), grid)
 
-    owner = largest_overlap(clusters, faces)
     faces = _own_buildings(faces, owner, clusters, boundary, grid)
     tiled, source = _exact_tiling(faces, boundary, grid)
     origin = origin[source]
@@ -540,19 +541,21 @@ def _centre(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return coords[:, 0], coords[:, 1]
 
 
-def _split_full(faces: np.ndarray, origin: np.ndarray, clusters: np.ndarray, cluster_hh: np.ndarray, limit: float,
-                tier: str, cut: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
-                ) -> tuple[np.ndarray, np.ndarray]:
+def _split_full(faces: np.ndarray, origin: np.ndarray, owner: np.ndarray, clusters: np.ndarray,
+                cluster_hh: np.ndarray, limit: float, tier: str,
+                cut: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]],
+                grid: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Replace each face holding more than ``limit`` households by its pieces.
 
-    ``cut(full, cluster_face)`` cuts the faces ``full`` (``cluster_face``: each cluster's position in
-    ``full``, -1: none) and returns the pieces and the position in ``full`` of each, grouped by face.
+    ``owner`` is each cluster's face (:func:`gridkit.geometry.largest_overlap`); the faces, their
+    origins and the clusters' faces after the cut are returned. ``cut(full, cluster_face)`` cuts the
+    faces ``full`` (``cluster_face``: each cluster's position in ``full``, -1: none) and returns the
+    pieces and the position in ``full`` of each, grouped by face.
     """
-    owner = largest_overlap(clusters, faces)
     hh = np.bincount(owner[owner >= 0], weights=cluster_hh[owner >= 0], minlength=len(faces))
     full = np.flatnonzero(hh > limit)
     if len(full) == 0:
-        return faces, origin
+        return faces, origin, owner
     where = np.full(len(faces), -1)
     where[full] = np.arange(len(full))
     pieces, piece_of = cut(faces[full], np.where(owner >= 0, where[owner], -1))
@@ -560,10 +563,27 @@ def _split_full(faces: np.ndarray, origin: np.ndarray, clusters: np.ndarray, clu
     pieces, piece_of = pieces[real], piece_of[real]
     split = np.bincount(piece_of, minlength=len(full)) > 1
     if not split.any():
-        return faces, origin
+        return faces, origin, owner
     keep = np.ones(len(faces), dtype=bool)
     keep[full[split]] = False
     new = split[piece_of]
     pieces, piece_of = pieces[new], full[piece_of[new]]
     added = np.column_stack([np.full(len(pieces), tier, dtype=object), origin[piece_of, 1]])
-    return np.concatenate([faces[keep], pieces]), np.concatenate([origin[keep], added])
+    out = np.concatenate([faces[keep], pieces])
+    return out, np.concatenate([origin[keep], added]), _owners_after_cut(clusters, owner, keep, faces[~keep], out,
+                                                                         grid)
+
+
+def _owners_after_cut(clusters: np.ndarray, owner: np.ndarray, keep: np.ndarray, cut: np.ndarray,
+                      faces: np.ndarray, grid: float) -> np.ndarray:
+    """``largest_overlap(clusters, faces)`` for the ``faces`` the ones ``keep`` marks (in order) and the pieces
+    of the ``cut`` ones make, from ``owner`` (the clusters' faces before the cut).
+
+    A piece lies within :data:`_SNAP_CELLS` grid cells of its face, so only the clusters that near a cut
+    face are measured again: the others meet the same faces as before, with the same overlaps, in the
+    same order.
+    """
+    out = np.where(owner >= 0, (np.cumsum(keep) - 1)[owner], -1)
+    near = np.unique(shapely.STRtree(clusters).query(cut, predicate="dwithin", distance=_SNAP_CELLS * grid)[1])
+    out[near] = largest_overlap(clusters[near], faces)
+    return out
