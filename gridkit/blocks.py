@@ -103,7 +103,8 @@ def _tessellate(faces: np.ndarray, clusters: np.ndarray, cluster_face: np.ndarra
     face's outline kept): a Voronoi edge between footprints zigzags round every corner, a boundary a
     resident walks along runs straight. A cell that then clips a footprint's corner is harmless: each
     face takes its clusters' whole footprints later (:func:`_own_buildings`). Every step runs on all
-    faces' arrays at once; each face's cells are what the steps give for that face alone.
+    faces' arrays at once, in batches of about :data:`_TESSELLATE_SITES` sites; each face's cells are
+    what the steps give for that face alone.
     """
     # Clusters grouped by face, in cluster order within a face.
     held = np.flatnonzero(cluster_face >= 0)
@@ -111,9 +112,25 @@ def _tessellate(faces: np.ndarray, clusters: np.ndarray, cluster_face: np.ndarra
     count = np.bincount(cluster_face[held], minlength=len(faces))
     cut = np.flatnonzero(count >= 2)
     alone = np.flatnonzero(count < 2)
-    if len(cut) == 0:
-        return faces[alone], alone
-    mine = held[count[cluster_face[held]] >= 2]
+    pieces, piece_of = [faces[alone]], [alone]
+    # About as many sites per face as its clusters' vertices and outline lengths in spacings.
+    sites = np.bincount(cluster_face[held], minlength=len(faces),
+                        weights=shapely.get_num_coordinates(clusters[held]) + shapely.length(clusters[held]) / spacing)
+    batch = (np.cumsum(sites[cut]) // _TESSELLATE_SITES).astype(np.int64)
+    for b in np.unique(batch):
+        cells, cell_of = _gap_cells(faces, cut[batch == b], clusters, held[np.isin(cluster_face[held], cut[batch == b])],
+                                    cluster_face, spacing, grid, straighten)
+        pieces.append(cells)
+        piece_of.append(cell_of)
+    pieces_all, of_all = np.concatenate(pieces), np.concatenate(piece_of)
+    order = np.argsort(of_all, kind="stable")
+    return pieces_all[order], of_all[order]
+
+
+def _gap_cells(faces: np.ndarray, cut: np.ndarray, clusters: np.ndarray, mine: np.ndarray, cluster_face: np.ndarray,
+               spacing: float, grid: float, straighten: float) -> tuple[np.ndarray, np.ndarray]:
+    """The cells of :func:`_tessellate` of the faces ``cut`` (sorted), whose clusters ``mine`` holds grouped by
+    face, and the face of each cell."""
     # Position among the cut faces of each cluster (``label``: its cell's label) and each site.
     of = np.searchsorted(cut, cluster_face[mine])
     rings = shapely.segmentize(shapely.boundary(clusters[mine]), spacing)
@@ -156,11 +173,7 @@ def _tessellate(faces: np.ndarray, clusters: np.ndarray, cluster_face: np.ndarra
         face_cells = shapely.set_precision(polygonal(face_cells), grid)
         pieces.append(polygonal(dissolve_by_label(face_cells, label[cell_of == k] - own[0], len(own), grid)))
         piece_of.append(np.full(len(own), cut[k]))
-    pieces.append(faces[alone])
-    piece_of.append(alone)
-    pieces_all, of_all = np.concatenate(pieces), np.concatenate(piece_of)
-    order = np.argsort(of_all, kind="stable")
-    return pieces_all[order], of_all[order]
+    return np.concatenate(pieces), np.concatenate(piece_of)
 
 
 def _all_by(flags: np.ndarray, group: np.ndarray, n: int) -> np.ndarray:
@@ -223,6 +236,9 @@ def _own_buildings(faces: np.ndarray, owner: np.ndarray, clusters: np.ndarray, b
     return out
 
 
+#: Voronoi sites the gap tessellation makes cells for at once. A cell holds about a kilobyte, so a city's
+#: over-full faces all at once (465k sites at 10^4) would take gigabytes at 10^5 blocks.
+_TESSELLATE_SITES = 1 << 16
 #: Faces whose edges one overlay of exact tiling nodes together. The overlay holds about 0.6 kB per vertex
 #: at once, so noding a 10^5-block city in one overlay takes gigabytes; tiles of this many faces bound it.
 _TILE_FACES = 8000
