@@ -20,7 +20,7 @@ from pyproj import CRS
 from .crs import check_coordinates, gcj02_to_wgs84, local_metric_crs
 from .profile import Profile, load_profile
 from .errors import InputError
-from .geometry import convex_hull
+from .geometry import convex_hull, prepared
 from .io import postgis
 from .io.read import read_layers
 from .io.tables import normalise_header
@@ -385,8 +385,14 @@ def _boundary_label(gdf: gpd.GeoDataFrame, column: str) -> str:
 
 def _inside(buildings: gpd.GeoDataFrame, boundary: shapely.Geometry, log: list, share: float) -> gpd.GeoDataFrame:
     """Keep buildings with at least ``share`` of their footprint inside the boundary."""
-    geoms = buildings.geometry.values
-    inside = shapely.area(shapely.intersection(geoms, boundary)) >= share * shapely.area(geoms)
+    geoms = buildings.geometry.values.to_numpy()
+    # Only a footprint the boundary crosses needs its share measured by an overlay: one wholly
+    # inside has all of its area inside, one outside none (footprints have an area).
+    with prepared(boundary):
+        inside = shapely.contains_properly(boundary, geoms)
+        crossed = ~inside & shapely.intersects(boundary, geoms)
+    cut = geoms[crossed]
+    inside[crossed] = shapely.area(shapely.intersection(cut, boundary)) >= share * shapely.area(cut)
     if (~inside).sum():
         log.append(("buildings_outside_boundary_left_out", str(int((~inside).sum()))))
     return buildings[inside].reset_index(drop=True)
@@ -479,8 +485,18 @@ def _clean_lines(gdf: gpd.GeoDataFrame | None, boundary: shapely.Geometry, log: 
     gdf = gdf.set_geometry(geoms).explode(index_parts=False)
     gdf = gdf[np.isin(shapely.get_type_id(gdf.geometry.values), [1, 2])]
     reach = shapely.buffer(boundary, LINE_REACH_M)
-    gdf = gdf[shapely.intersects(gdf.geometry.values, reach)].copy()
-    gdf = gdf.set_geometry(shapely.intersection(gdf.geometry.values, reach)).explode(index_parts=False)
+    lines = gdf.geometry.values.to_numpy()
+    with prepared(reach):
+        whole = shapely.contains_properly(reach, lines)
+        keep = whole | shapely.intersects(reach, lines)
+    # The overlay of a line wholly inside gives the line back unless it must node it (a line crossing
+    # itself) or drop a repeated point, so only those lines and the ones the reach cuts go through it.
+    whole &= shapely.is_simple(lines) & (shapely.get_num_coordinates(shapely.remove_repeated_points(lines))
+                                         == shapely.get_num_coordinates(lines))
+    cut = keep & ~whole
+    lines = lines.copy()
+    lines[cut] = shapely.intersection(lines[cut], reach)
+    gdf = gdf.set_geometry(lines)[keep].explode(index_parts=False)
     gdf = gdf[shapely.length(gdf.geometry.values) > 0].reset_index(drop=True)
     log.append((name, str(len(gdf))))
     return gdf
