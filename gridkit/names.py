@@ -49,7 +49,12 @@ def boundary_streets(geoms: np.ndarray, roads: gpd.GeoDataFrame, reach: float) -
     g, r = shapely.STRtree(lines).query(rings, predicate="intersects")
     if len(g) == 0:
         return out
-    length = shapely.length(shapely.intersection(lines[r], rings[g]))
+    # An overlay costs with the size of the whole polygon, but only the ring around the road
+    # counts: each ring is first cut to the road's box (widened by ``reach``, so the road stays
+    # inside it). Lengths differ from the whole ring's by rounding (under 1e-9 m).
+    box = shapely.bounds(lines[r]) + np.array([-reach, -reach, reach, reach])
+    near = np.array([shapely.clip_by_rect(rings[i], *b) for i, b in zip(g, box, strict=True)], dtype=object)
+    length = shapely.length(shapely.intersection(lines[r], near))
     frame = pd.DataFrame({"g": g, "name": names[r], "len": length})
     frame = frame[frame["len"] > 2 * reach].groupby(["g", "name"])["len"].sum().reset_index()
     for row in frame.sort_values(["g", "len"], ascending=[True, False]).itertuples():
@@ -57,15 +62,24 @@ def boundary_streets(geoms: np.ndarray, roads: gpd.GeoDataFrame, reach: float) -
     return out
 
 
-def _side(geom: shapely.Geometry, road: shapely.Geometry) -> str:
-    """Which side of ``road`` the unit lies: 东/西/南/北."""
-    c = shapely.point_on_surface(geom)
-    near = shapely.shortest_line(road, c)
-    (x0, y0), (x1, y1) = shapely.get_coordinates(near)[[0, -1]]
-    dx, dy = x1 - x0, y1 - y0
-    if abs(dx) >= abs(dy):
-        return "东" if dx > 0 else "西"
-    return "北" if dy > 0 else "南"
+def _sides(geoms: np.ndarray, roads: np.ndarray) -> np.ndarray:
+    """Which side of its road each unit lies: 东/西/南/北."""
+    near = shapely.shortest_line(roads, shapely.point_on_surface(geoms))
+    ends = shapely.get_coordinates(near).reshape(-1, 2, 2)
+    dx, dy = (ends[:, 1] - ends[:, 0]).T
+    return np.where(np.abs(dx) >= np.abs(dy), np.where(dx > 0, "东", "西"), np.where(dy > 0, "北", "南"))
+
+
+def _named_lines(roads: gpd.GeoDataFrame, wanted: set[str] | None) -> dict[str, shapely.Geometry]:
+    """The lines of each road name united, in name order (only the ``wanted`` names when given)."""
+    if len(roads) == 0 or "name" not in roads:
+        return {}
+    key = roads["name"].fillna("").astype(str).str.strip().to_numpy()
+    order = np.argsort(key, kind="stable")
+    names, first = np.unique(key[order], return_index=True)
+    parts = np.split(roads.geometry.values.to_numpy()[order], first[1:])
+    return {str(n): shapely.union_all(p) for n, p in zip(names, parts, strict=True)
+            if n and (wanted is None or n in wanted)}
 
 
 def _numbered(bases: list[str], groups: np.ndarray, suffix: str) -> list[str]:
@@ -95,20 +109,19 @@ def unit_names(geoms: np.ndarray, roads: gpd.GeoDataFrame, *, parents: np.ndarra
     fallback : a name per unit when no road is named
     preferred : a name per unit that wins when not empty (e.g. a kept existing name)
     """
-    streets = boundary_streets(geoms, roads, reach)
-    lines = {}
-    if len(roads) and "name" in roads:
-        for name, group in roads.groupby(roads["name"].fillna("").astype(str).str.strip()):
-            if name:
-                lines[name] = shapely.union_all(group.geometry.values.to_numpy())
-    road = [found[0][0] if found else "" for found in streets]
+    road = [found[0][0] if found else "" for found in boundary_streets(geoms, roads, reach)]
     unnamed = [i for i, r in enumerate(road) if not r]
+    # Every name is a candidate for the nearest road; else only the names found along boundaries are needed.
+    lines = _named_lines(roads, None if unnamed else set(road))
     if unnamed and lines:
         names = list(lines)
         _, nearest = shapely.STRtree(list(lines.values())).query_nearest(geoms[unnamed], all_matches=False)
         for i, j in zip(unnamed, nearest, strict=True):
             road[i] = names[j]
-    bases = [f"{r}{_side(geoms[i], lines[r])}" if r else fallback[i] for i, r in enumerate(road)]
+    has = np.array([bool(r) for r in road], dtype=bool)
+    sides = _sides(geoms[has], np.array([lines[r] for r in road if r], dtype=object))
+    side_of = dict(zip(np.flatnonzero(has).tolist(), sides.tolist(), strict=True))
+    bases = [f"{r}{side_of[i]}" if r else fallback[i] for i, r in enumerate(road)]
     names = _numbered(bases, parents, suffix)
     if preferred is not None:
         names = [p if p else n for p, n in zip(preferred, names, strict=True)]
