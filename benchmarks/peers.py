@@ -609,11 +609,10 @@ def sub_prepared(prep, nodes: np.ndarray):
     """A :class:`gridkit.plan.Prepared` of the blocks ``nodes`` only: the area is their union."""
     import dataclasses
 
-    import networkx as nx
     import shapely
 
     from gridkit.blocks import Blocks
-    from gridkit.graph import subgraph
+    from gridkit.graph import Edges, subgraph
 
     nodes = np.sort(np.asarray(nodes))
     made = prep.made
@@ -626,10 +625,13 @@ def sub_prepared(prep, nodes: np.ndarray):
     boundary = shapely.union_all(blocks.geometry.values.to_numpy(), grid_size=prep.profile.blocks.precision_m)
     area = dataclasses.replace(prep.area, boundary=boundary, buildings=prep.area.buildings.iloc[:0],
                                source=f"{prep.area.source} (sub-area of {len(nodes)} blocks)")
-    graph = nx.relabel_nodes(prep.graph.subgraph(nodes.tolist()).copy(), {int(v): i for i, v in enumerate(nodes)})
+    e = prep.edges
+    inside = (local[e.left] >= 0) & (local[e.right] >= 0)
+    edges = Edges(left=local[e.left[inside]], right=local[e.right[inside]], length=e.length[inside],
+                  cost=e.cost[inside], kind=e.kind[inside], major=e.major[inside])
     return dataclasses.replace(prep, area=area, buildings=buildings,
                                made=Blocks(blocks=blocks, building_block=bb[keep], log=made.log),
-                               graph=graph, arrays=subgraph(prep.arrays, nodes))
+                               edges=edges, arrays=subgraph(prep.arrays, nodes))
 
 
 def write_instance(prep, name: str) -> Path:

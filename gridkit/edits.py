@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
-import networkx as nx
 import numpy as np
 import pandas as pd
 import shapely
@@ -40,7 +39,7 @@ from .errors import GridkitError
 from .exclusive import site_components
 from .existing import Homes
 from .geometry import dissolve_by_label, pair_lengths, shared_segments
-from .graph import GraphArrays, build_graph, graph_arrays, subgraph
+from .graph import Edges, GraphArrays, edge_arrays, graph_edges, subgraph
 from .io.values import truthy
 from .levels import divide, solve_levels
 from .plan import Plan, Prepared, assemble, dissolve_units
@@ -168,7 +167,7 @@ class Editor:
         self.min = int(self.profile.grid.min_households)
         self.precision = float(self.profile.blocks.precision_m)
         self.live = LiveChecks(plan, self.profile, tolerance=self.tolerance)
-        self._graph: nx.Graph | None = None
+        self._edges: Edges | None = None
         self._arrays: GraphArrays | None = None
         # Exclusive grids of the plan as opened: their blocks are sites that stay one grid each.
         labels = block_grids(self.block_geoms, plan.grids.geometry.values.to_numpy())
@@ -466,9 +465,9 @@ class Editor:
     def graph(self) -> GraphArrays:
         """The plan's block graph (built once per session, as gridkit builds it)."""
         if self._arrays is None:
-            self._graph = build_graph(self.blocks, self.plan.roads, self.plan.barriers, self.profile,
+            self._edges = graph_edges(self.blocks, self.plan.roads, self.plan.barriers, self.profile,
                                       self.plan.buildings)
-            self._arrays = graph_arrays(self._graph)
+            self._arrays = edge_arrays(self.blocks, self._edges)
         return self._arrays
 
     def _compounds(self) -> np.ndarray:
@@ -696,10 +695,10 @@ class Editor:
         made = Blocks(blocks=self.blocks.drop(columns=[c for c in ("grid_code", "group_code", "community_code")
                                                        if c in self.blocks]),
                       building_block=building_block, log=[])
-        if self._graph is None:
+        if self._edges is None:
             self.graph()
-        assert self._graph is not None
-        return Prepared(area=area, profile=profile, buildings=plan.buildings, made=made, graph=self._graph,
+        assert self._edges is not None
+        return Prepared(area=area, profile=profile, buildings=plan.buildings, made=made, edges=self._edges,
                         arrays=arrays, log=[], started=time.time())
 
     # ------------------------------------------------------------------ the edited plan

@@ -13,9 +13,9 @@ they are lines like roads, at their own cost per metre.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
-import networkx as nx
 import numpy as np
 import pandas as pd
 import shapely
@@ -23,6 +23,9 @@ import shapely
 from .geometry import densify_segments, line_segments, longer_than, near_lines, pair_lines, shared_segments
 from .lines import split_barriers
 from .profile import Profile
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = ["build_graph", "graph_edges", "Edges", "GraphArrays", "graph_arrays", "edge_arrays", "crossing_points",
            "subgraph", "segments", "segment_samples"]
@@ -240,6 +243,8 @@ def build_graph(blocks: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, barriers: gpd
         ``length`` (m), ``cost``, ``kind`` (road class on most of the edge,
         ``wall``, ``waterway``, ``landuse_edge``, ``barrier_crossing`` or ``none``) and ``major`` (bool).
     """
+    import networkx as nx  # only this public form of the graph needs it; a partition run does not
+
     faces = blocks.geometry.values.to_numpy()
     edges = edges if edges is not None else graph_edges(blocks, roads, barriers, profile, buildings)
     classes = roads["highway"].to_numpy() if len(roads) else np.array([], dtype=object)

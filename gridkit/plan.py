@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
-import networkx as nx
 import numpy as np
 import pandas as pd
 import shapely
@@ -27,7 +28,7 @@ from .compounds import block_compounds, compound_polygons
 from .exclusive import exclusive_sites, site_components
 from .existing import Homes, block_homes
 from .geometry import dissolve_by_label, polygonal
-from .graph import GraphArrays, build_graph, edge_arrays, graph_edges
+from .graph import Edges, GraphArrays, build_graph, edge_arrays, graph_edges
 from .calibrate import Totals, calibrate
 from .households import assign_households
 from .register import Register, RegisterMatch
@@ -37,6 +38,9 @@ from .profile import Profile, load_profile
 from .progress import Progress, stages
 from .slivers import absorb_slivers
 from .staffing import community_staffing, grid_staffing
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = ["Plan", "Prepared", "prepare", "partition", "assemble", "dissolve_units"]
 
@@ -181,10 +185,17 @@ class Prepared:
     profile: Profile
     buildings: gpd.GeoDataFrame
     made: Blocks
-    graph: nx.Graph
+    edges: Edges
     arrays: GraphArrays
     log: list[tuple[str, str]]
     started: float
+
+    @cached_property
+    def graph(self) -> nx.Graph:
+        """The block graph as a networkx graph (:func:`gridkit.graph.build_graph`), built when first asked:
+        the partition itself works on ``arrays``."""
+        return build_graph(self.made.blocks, self.area.roads, self.area.barriers, self.profile, self.buildings,
+                           edges=self.edges)
 
 
 #: Stages of :func:`prepare` and their share of its CPU time (benchmarks/results/stages.md).
@@ -220,9 +231,8 @@ def prepare(
     log += made.log
     next(steps)
     edges = graph_edges(made.blocks, area.roads, area.barriers, profile, buildings)
-    graph = build_graph(made.blocks, area.roads, area.barriers, profile, buildings, edges=edges)
     next(steps, None)
-    return Prepared(area=area, profile=profile, buildings=buildings, made=made, graph=graph,
+    return Prepared(area=area, profile=profile, buildings=buildings, made=made, edges=edges,
                     arrays=edge_arrays(made.blocks, edges), log=log, started=started)
 
 
