@@ -53,7 +53,9 @@ def boundary_streets(geoms: np.ndarray, roads: gpd.GeoDataFrame, reach: float) -
     # counts: each ring is first cut to the road's box (widened by ``reach``, so the road stays
     # inside it). Lengths differ from the whole ring's by rounding (under 1e-9 m).
     box = shapely.bounds(lines[r]) + np.array([-reach, -reach, reach, reach])
-    near = np.array([shapely.clip_by_rect(rings[i], *b) for i, b in zip(g, box, strict=True)], dtype=object)
+    # shapely.clip_by_rect takes one box per call (its Python checks cost more than the clip);
+    # the ufunc under it takes a box per geometry.
+    near = shapely.lib.clip_by_rect(rings[g], *box.T)
     length = shapely.length(shapely.intersection(lines[r], near))
     frame = pd.DataFrame({"g": g, "name": names[r], "len": length})
     frame = frame[frame["len"] > 2 * reach].groupby(["g", "name"])["len"].sum().reset_index()
