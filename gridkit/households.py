@@ -41,6 +41,8 @@ def _first_number(values: pd.Series) -> pd.Series:
             return float(v)
         m = _NUMBER.search(str(v))
         return float(m.group()) if m else np.nan
+    if pd.api.types.is_numeric_dtype(values):  # already numbers: what parse gives each of them
+        return values.astype(float)
     return values.map(parse).astype(float)
 
 
@@ -300,9 +302,11 @@ def assign_households(
     est = ~has_given
     for name, group in pd.DataFrame({"rule": rule[est], "hh": households[est.to_numpy()]}).groupby("rule"):
         log.append((f"home_rule_{name}", f"{len(group)} buildings, {int(group['hh'].sum())} households"))
+    # Buildings flagged for each reason (once each, however often their doubt names it).
+    words = doubt.reset_index(drop=True).str.split(";").explode()
+    flagged = pd.DataFrame({"b": words.index, "reason": words.to_numpy()}).drop_duplicates()["reason"].value_counts()
     for reason in ("large_home", "deep_home", "no_levels", "shape_only"):
-        flagged = doubt.str.split(";").map(lambda parts, r=reason: r in parts)
-        log.append((f"home_doubt_{reason}", str(int(flagged.sum()))))
+        log.append((f"home_doubt_{reason}", str(int(flagged.get(reason, 0)))))
     for name, n in level_source[est].value_counts().sort_index().items():
         log.append((f"levels_from_{name}", str(int(n))))
     log.append(("households_total", str(int(households.sum()))))
