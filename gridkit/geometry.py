@@ -16,7 +16,8 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-__all__ = ["overlap_pairs", "largest_overlap", "dissolve_by_label", "polygonal", "convex_hull", "shared_segments",
+__all__ = ["overlap_pairs", "largest_overlap", "dissolve_by_label", "polygonal", "single_parts", "convex_hull",
+           "shared_segments",
            "line_segments", "densify_segments", "near_lines", "pair_lengths", "pair_lines",
            "segment_keys", "longer_than", "prepared", "reduce_by_label"]
 
@@ -172,6 +173,28 @@ def largest_overlap(a: np.ndarray, b: np.ndarray, min_share: float = 0.0, *,
     ia, ib = ia[order], ib[order]
     first = np.r_[True, ia[1:] != ia[:-1]]
     out[ia[first]] = ib[first]
+    return out
+
+
+def single_parts(geoms: np.ndarray) -> np.ndarray:
+    """Each multi-geometry of one part as that part; every other geometry as it is.
+
+    GIS software often stores every polygon of a layer as a MultiPolygon (QGIS and GDAL promote a
+    layer to multi types, and so does a merge of several plans); a unit of one part is one polygon.
+
+    Examples
+    --------
+    >>> one = shapely.MultiPolygon([shapely.box(0, 0, 1, 1)])
+    >>> two = shapely.MultiPolygon([shapely.box(0, 0, 1, 1), shapely.box(2, 0, 3, 1)])
+    >>> [g.geom_type for g in single_parts(np.array([one, two]))]
+    ['Polygon', 'MultiPolygon']
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    multi = np.isin(shapely.get_type_id(geoms), (4, 5, 6)) & (shapely.get_num_geometries(geoms) == 1)
+    if not multi.any():
+        return geoms
+    out = geoms.copy()
+    out[multi] = shapely.get_geometry(geoms[multi], 0)
     return out
 
 

@@ -58,6 +58,13 @@ def _row(name: str, value: float, kind: str, passed: bool | None = None, level: 
             "passed": "" if passed is None else ("yes" if passed else "no")}
 
 
+def _not_one_polygon(geoms: np.ndarray) -> int:
+    """Units that are not one polygon: several parts, a line or point, or empty. A MultiPolygon of one
+    part (how GIS software often stores every polygon of a layer) is one polygon."""
+    one = np.isin(shapely.get_type_id(geoms), (3, 6)) & (shapely.get_num_geometries(geoms) == 1)
+    return int((~one | shapely.is_empty(geoms)).sum())
+
+
 def _coverage_overlap(grids: np.ndarray, area: shapely.Geometry) -> tuple[float, float]:
     """Symmetric difference of the units' union and the area, and the area of their pairwise overlaps,
     each as a share of the area.
@@ -278,7 +285,7 @@ def compute_metrics(plan: Plan, profile: Profile, *, graph: GraphArrays | None =
     problems = sum(v for k, v in asg.items() if k != "buildings_split")
     rows.append(_row("assignment", problems, "invariant", problems == 0))
     rows.append(_row("building_integrity", asg["buildings_split"], "invariant", asg["buildings_split"] == 0))
-    not_single = int((shapely.get_type_id(geoms) != 3).sum() + shapely.is_empty(geoms).sum())
+    not_single = _not_one_polygon(geoms)
     rows.append(_row("contiguity", not_single, "invariant", not_single == 0))
     crossing = _barrier_crossings(geoms, split_barriers(plan.barriers, profile)[0], plan.roads, plan.buildings,
                                   profile)
@@ -385,7 +392,7 @@ def _upper_levels(plan: Plan, profile: Profile, area: shapely.Geometry) -> list[
         cover, overlap = _coverage_overlap(geoms, area)
         rows.append(_row("coverage", cover, "invariant", cover <= AREA_TOLERANCE, level=level))
         rows.append(_row("overlap", overlap, "invariant", overlap <= AREA_TOLERANCE, level=level))
-        not_single = int((shapely.get_type_id(geoms) != 3).sum())
+        not_single = _not_one_polygon(geoms)
         rows.append(_row("contiguity", not_single, "invariant", not_single == 0, level=level))
         codes = set(units["code"].astype(str))
         unknown = int((~plan.buildings[column].astype(str).isin(codes)).sum())

@@ -43,6 +43,7 @@ import pyogrio
 import shapely
 
 from .errors import InputError, PlanError
+from .geometry import single_parts
 from .io import postgis
 from .io.values import truthy
 from .io.write import plan_layer_names, read_plan, rewrite_layers
@@ -144,10 +145,7 @@ def _normalised(table: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         out[col] = out[col].fillna("").astype(str)
     out["locked"] = truthy(out["locked"])
     out["households"] = pd.to_numeric(out["households"], errors="coerce").fillna(0).astype(int)
-    geoms = out.geometry.values.to_numpy()
-    single = (shapely.get_type_id(geoms) == 6) & (shapely.get_num_geometries(geoms) == 1)
-    geoms[single] = shapely.get_geometry(geoms[single], 0)
-    out = out.set_geometry(list(geoms), crs=table.crs)
+    out = out.set_geometry(list(single_parts(out.geometry.values.to_numpy())), crs=table.crs)
     return gpd.GeoDataFrame(out[[*SCENARIO_COLUMNS, "geometry"]], geometry="geometry", crs=table.crs)
 
 

@@ -87,6 +87,8 @@ def test_a_killed_worker_loses_and_duplicates_nothing(city, cluster, tmp_path):
     assert len(buildings) == summary["buildings"].sum() == len(gpd.read_file(city, layer="buildings"))
     for plan in summary["plan"]:
         assert gridkit.validate(plan).ok, plan
+    # The merged city plan is a plan too (its layers hold MultiPolygons, as the merge writes them).
+    assert gridkit.validate(out).failures == []
     assert not list((tmp_path / "city_plan.gpkg.batch").rglob(".*.gpkg"))  # no temporary left behind
 
 

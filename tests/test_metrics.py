@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+import shutil
+
 import numpy as np
 import pytest
 import shapely
+import shapely.affinity
 from handmade import gdf as _gdf
 from handmade import line as _line
 from handmade import X0, Y0
@@ -103,3 +107,33 @@ def test_boundary_drawn_across_a_block_is_inside_its_street_block() -> None:
     assert scores["road_following"] == 0.0
     assert scores["offroad_inside_street_blocks_share"] == 1.0
     assert scores["offroad_forced_share"] == 0.0
+
+
+def test_a_plan_saved_with_multipolygon_layers_validates_and_a_split_grid_does_not(plan_file, tmp_path) -> None:
+    # QGIS, GDAL and the batch's merge store every polygon of a layer as a MultiPolygon: a grid of one part is
+    # still one polygon. A grid of two parts is not, whatever its type.
+    import pyogrio
+
+    import gridkit
+
+    multi = tmp_path / "multi.gpkg"
+    shutil.copy(plan_file, multi)
+    for layer in ("grids", "communities"):
+        frame = pyogrio.read_dataframe(plan_file, layer=layer)
+        pyogrio.write_dataframe(frame, multi, layer=layer, promote_to_multi=True)
+    assert set(pyogrio.read_dataframe(multi, layer="grids").geom_type) == {"MultiPolygon"}
+    assert set(gridkit.read_plan(multi).grids.geom_type) == {"Polygon"}
+    assert gridkit.validate(multi).failures == []
+
+    plan = gridkit.read_plan(plan_file)
+    as_multi = plan.grids.copy()
+    as_multi["geometry"] = [shapely.MultiPolygon([g]) for g in as_multi.geometry.values]
+    metrics = gridkit.validate(dataclasses.replace(plan, grids=as_multi)).metrics.set_index(["level", "name"])
+    assert metrics.loc[("grid", "contiguity"), "value"] == 0.0
+    grids = plan.grids.copy()
+    first = grids.geometry.values[0]
+    apart = shapely.affinity.translate(first, xoff=5000.0)
+    grids.loc[grids.index[0], "geometry"] = shapely.MultiPolygon([first, apart])
+    metrics = gridkit.validate(dataclasses.replace(plan, grids=grids)).metrics.set_index(["level", "name"])
+    assert metrics.loc[("grid", "contiguity"), "value"] == 1.0
+    assert metrics.loc[("grid", "contiguity"), "passed"] == "no"

@@ -22,6 +22,7 @@ import pyogrio
 import shapely
 
 from ..errors import InputError, PlanError
+from ..geometry import single_parts
 from . import postgis
 from .values import listed
 
@@ -281,6 +282,12 @@ def read_plan(path: str | Path) -> Plan:
         raise PlanError(f"{where}: not a gridkit plan: layer '{missing[0]}' is missing")
     _check_plan_frames(frames, where)
     frames = {name: frame if name not in _TABLES else pd.DataFrame(frame) for name, frame in frames.items()}
+    for name in _AREAL:
+        if name in frames:
+            # A layer saved by a GIS or merged from several plans may hold every unit as a MultiPolygon.
+            frame = frames[name]
+            frame[frame.geometry.name] = gpd.GeoSeries(single_parts(frame.geometry.values.to_numpy()),
+                                                       index=frame.index, crs=frame.crs)
     for name in ("grids", "buildings", "blocks", "communities", "groups"):
         if name not in frames:
             continue
