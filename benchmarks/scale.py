@@ -13,8 +13,9 @@ does not inflate it; peak = the child's max RSS):
 * ``gridkit validate`` of the plan just written (once).
 
 Then it fits the exponent of whole-run CPU against blocks over the synthetic
-cities (least squares in log-log) and rewrites ``benchmarks/results/scale.md``
-and the "after" table of ``benchmarks/results/stages.md`` (CPU by stage, from
+cities (least squares in log-log), rewrites the table at the top of
+``benchmarks/results/scale.md`` (the ``##`` sections below it stay) and adds an
+"After" section to ``benchmarks/results/stages.md`` (CPU by stage, from
 ``benchmarks/stages.py``, on the first sample and the 10^4 city).
 
 Synthetic cities come from ``benchmarks/synthetic.py SIZE --seed 0`` (made-up
@@ -178,7 +179,10 @@ def main() -> None:
             + table(rows)
             + (f"\nFitted exponent of whole CPU against blocks (synthetic cities): **{slope:.2f}**\n"
                if slope is not None else ""))
-    (RESULTS / "scale.md").write_text(text)
+    # The sections written by hand below the generated table (other sizes, earlier runs) stay.
+    old = (RESULTS / "scale.md").read_text() if (RESULTS / "scale.md").exists() else ""
+    kept = old[old.index("\n## ") + 1:] if "\n## " in old else ""
+    (RESULTS / "scale.md").write_text(text + ("\n" + kept if kept else ""))
     print(text)
     if not args.no_stages:
         stage_rows = []
@@ -193,8 +197,9 @@ def main() -> None:
         import stages
 
         md = RESULTS / "stages.md"
-        before = md.read_text().split("\n## After")[0].rstrip() + "\n"
-        md.write_text(before + f"\n## After ({commit.strip()}, {time.strftime('%Y-%m-%d', time.gmtime())})\n\n"
+        # A new section at the end: the earlier ones are the before/after record of each change.
+        md.write_text(md.read_text().rstrip() + "\n\n"
+                      + f"## After ({commit.strip()}, {time.strftime('%Y-%m-%d', time.gmtime())})\n\n"
                       + stages.table(stage_rows))
 
 
