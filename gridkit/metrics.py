@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .geometry import dissolve_by_label, largest_overlap, near_lines, prepared, segment_keys, shared_segments
+from .geometry import (dissolve_by_label, largest_overlap, near_lines, prepared, segment_keys, shared_segments,
+                       single_parts)
 from .graph import GraphArrays, Shared, crossing_points, graph_edges, segment_samples
 from .lines import is_landuse_edge, split_barriers
 from .profile import Profile
@@ -61,8 +62,8 @@ def _row(name: str, value: float, kind: str, passed: bool | None = None, level: 
 def _not_one_polygon(geoms: np.ndarray) -> int:
     """Units that are not one polygon: several parts, a line or point, or empty. A MultiPolygon of one
     part (how GIS software often stores every polygon of a layer) is one polygon."""
-    one = np.isin(shapely.get_type_id(geoms), (3, 6)) & (shapely.get_num_geometries(geoms) == 1)
-    return int((~one | shapely.is_empty(geoms)).sum())
+    parts = single_parts(geoms)
+    return int(((shapely.get_type_id(parts) != 3) | shapely.is_empty(parts)).sum())
 
 
 def _coverage_overlap(grids: np.ndarray, area: shapely.Geometry) -> tuple[float, float]:
