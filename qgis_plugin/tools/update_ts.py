@@ -1,7 +1,7 @@
 """Collect the plugin's translatable strings into its .ts files, keeping existing translations.
 
     python qgis_plugin/tools/update_ts.py            # update every i18n/*.ts
-    python qgis_plugin/tools/update_ts.py --check    # exit 1 if a string lacks a translation
+    python qgis_plugin/tools/update_ts.py --check    # exit 1 if a string lacks a translation or breaks one
 
 Strings are the literal first arguments of ``tr(...)`` / ``self.tr(...)`` calls
 and the ``TITLE``/``HELP`` class attributes of the Processing algorithms,
@@ -11,6 +11,7 @@ all in the one context ``gridkit`` (see gridkit_qgis/i18n). Standard library onl
 from __future__ import annotations
 
 import ast
+import re
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -78,6 +79,17 @@ def write_ts(path: Path, language: str, found: list[tuple[str, str, int]], known
     return missing
 
 
+def broken(text: str, translation: str) -> str:
+    """Why a translation would break the plugin at run time ('' when it would not): a placeholder lost or
+    renamed (``str.format`` fails), or a file pattern inside a translatable string (a translation's full-width
+    brackets hide it from Qt and QGIS: gridkit_qgis.i18n.file_filter keeps patterns out of translations)."""
+    if "(*" in text:
+        return "a file pattern in a translatable string: build the filter with i18n.file_filter"
+    if sorted(re.findall(r"\{[^{}]*\}", text)) != sorted(re.findall(r"\{[^{}]*\}", translation)):
+        return "the translation's {placeholders} differ from the source's"
+    return ""
+
+
 def main(argv: list[str]) -> int:
     found = strings()
     status = 0
@@ -90,7 +102,10 @@ def main(argv: list[str]) -> int:
             missing = write_ts(ts, language, found, known)
         for text in missing:
             print(f"{ts.name}: no translation for {text!r}")
-        status |= bool(missing)
+        wrong = [(t, why) for t, _, _ in found if t in known and (why := broken(t, known[t]))]
+        for text, why in wrong:
+            print(f"{ts.name}: {text!r}: {why}")
+        status |= bool(missing or wrong)
     return status if "--check" in argv else 0
 
 

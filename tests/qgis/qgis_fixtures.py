@@ -31,7 +31,8 @@ except ImportError as exc:
 if str(PLUGIN_ROOT) not in sys.path:
     sys.path.insert(0, str(PLUGIN_ROOT))
 
-__all__ = ["qgis_app", "provider", "hk_plan_file", "plan_copy", "plugin_zip", "iface", "wait_until"]
+__all__ = ["qgis_app", "provider", "hk_plan_file", "plan_copy", "plugin_zip", "iface", "wait_until", "zh_qm",
+           "chinese"]
 
 
 @pytest.fixture(scope="session")
@@ -95,3 +96,27 @@ def iface(qgis_app):
     for dock in list(face.docks):
         face.removeDockWidget(dock)
     face.window.close()
+
+
+@pytest.fixture
+def zh_qm(qgis_app, tmp_path, monkeypatch):
+    """The Chinese translation compiled from the committed .ts (lrelease) into a folder the plugin loads from."""
+    from gridkit_qgis import i18n
+
+    lrelease = shutil.which("lrelease") or "/usr/lib/qt5/bin/lrelease"
+    qm = tmp_path / "gridkit_qgis_zh_CN.qm"
+    run = subprocess.run([lrelease, str(i18n.FOLDER / "gridkit_qgis_zh_CN.ts"), "-qm", str(qm)],
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    monkeypatch.setattr(i18n, "FOLDER", tmp_path)
+    return qm
+
+
+@pytest.fixture
+def chinese(zh_qm):
+    """The plugin in Chinese, as in a QGIS set to 简体中文."""
+    from gridkit_qgis import i18n
+
+    assert i18n.install_translator("zh-Hans") == str(zh_qm)
+    yield
+    i18n.remove_translator()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from qgis_fixtures import iface, plan_copy, hk_plan_file, qgis_app  # noqa: F401 - fixtures
+from qgis_fixtures import chinese, hk_plan_file, iface, plan_copy, qgis_app, zh_qm  # noqa: F401 - fixtures
 import shapely
 from qgis_env import gridkit_validate, wait_until
 
@@ -445,28 +445,20 @@ def test_layer_removal_and_project_close_raise_nothing(dock, plan_copy):
     assert errors == []
 
 
-def test_translation_follows_qgis_locale_in_every_form(qgis_app, tmp_path, monkeypatch):
+def test_translation_follows_qgis_locale_in_every_form(zh_qm):
     """zh-Hans (what QGIS stores for 简体中文), zh_CN and zh all give the Chinese dock and messages."""
-    import shutil
-    import subprocess
-
     from qgis.core import QgsSettings
     from qgis.PyQt.QtCore import QCoreApplication
 
     from gridkit_qgis import i18n
     from gridkit_qgis.gui.overlay import preview_lines
 
-    lrelease = shutil.which("lrelease") or "/usr/lib/qt5/bin/lrelease"
-    run = subprocess.run([lrelease, str(i18n.FOLDER / "gridkit_qgis_zh_CN.ts"), "-qm",
-                          str(tmp_path / "gridkit_qgis_zh_CN.qm")], capture_output=True, text=True)
-    assert run.returncode == 0, run.stderr
-    monkeypatch.setattr(i18n, "FOLDER", tmp_path)
     settings = QgsSettings()
     try:
         for form in ("zh-Hans", "zh_CN", "zh"):
             settings.setValue("locale/overrideFlag", True)
             settings.setValue("locale/userLocale", form)
-            assert i18n.install_translator() == str(tmp_path / "gridkit_qgis_zh_CN.qm"), form
+            assert i18n.install_translator() == str(zh_qm), form
             assert i18n.tr("Merge") == "合并" and QCoreApplication.translate("gridkit", "Save") == "保存"
             assert i18n.worker_message("grid 000000001001002 is locked; unlock it first") == \
                 "网格 000000001001002 已锁定，请先解锁"

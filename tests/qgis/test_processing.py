@@ -6,7 +6,7 @@ import csv
 import time
 
 import pytest
-from qgis_fixtures import hk_plan_file, provider, qgis_app  # noqa: F401 - fixtures
+from qgis_fixtures import chinese, hk_plan_file, provider, qgis_app, zh_qm  # noqa: F401 - fixtures
 from qgis_env import ROOT, gridkit_validate
 
 HK = ROOT / "data" / "samples" / "hk_tsim_sha_tsui.gpkg"
@@ -115,6 +115,28 @@ def test_validate_map_report_diff(partitioned, tmp_path, hk_plan_file):
     assert "grid." in d["SUMMARY"] and changes.exists()
     same = processing.run("gridkit:diff", {"OLD": plan, "NEW": plan})
     assert same["CHANGED"] == 0
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_file_parameters_take_the_files_gridkit_reads_in_every_language(provider, request, language, tmp_path):
+    """QGIS checks a file parameter against the extensions of its filter before running: in a Chinese QGIS
+    a translated filter (full-width brackets) made the Partition dialog refuse every input."""
+    from qgis.core import QgsApplication, QgsProcessingContext
+
+    if language == "zh":
+        request.getfixturevalue("chinese")
+    alg = QgsApplication.processingRegistry().createAlgorithmById("gridkit:partition")
+    assert (alg.parameterDefinition("INPUT").description().startswith("输入")) == (language == "zh")
+    context = QgsProcessingContext()
+    for source in (HK, tmp_path / "area.kml", tmp_path / "area_folder"):
+        ok, message = alg.checkParameterValues({"INPUT": str(source), "OUTPUT": str(tmp_path / "plan.gpkg")},
+                                               context)
+        assert ok, (source, message)
+    for register in ("households.csv", "households.xlsx", "households.xls"):
+        assert alg.parameterDefinition("HOUSEHOLDS").checkValueIsAcceptable(str(tmp_path / register)), register
+    for name in ("map", "report"):
+        other = QgsApplication.processingRegistry().createAlgorithmById(f"gridkit:{name}")
+        assert other.parameterDefinition("ROSTER").checkValueIsAcceptable(str(tmp_path / "roster.xlsx"))
 
 
 def test_bad_input_is_one_clear_error(provider, tmp_path):

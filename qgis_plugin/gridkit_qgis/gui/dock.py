@@ -50,7 +50,7 @@ from qgis.PyQt.QtWidgets import (
 )
 
 from .. import gateway
-from ..i18n import tr, worker_message
+from ..i18n import file_filter, tr, worker_message
 from . import planio, styles
 from .gridtable import ACCEPTED_COLOUR, ERROR_COLOUR, WARNING_COLOUR, GridTable
 from .maptools import BlockPickTool, LineTool
@@ -213,7 +213,8 @@ class GridkitDock(QDockWidget):
 
     def _choose_adopt_input(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, tr("The area's input"), "",
-                                              tr("Vector data (*.gpkg *.shp *.geojson *.osm *.pbf);;All files (*)"))
+                                              file_filter((tr("Vector sources"), "*.gpkg *.shp *.geojson *.osm *.pbf"),
+                                                          (tr("All files"), "*")))
         if path:
             self.adopt_input.setText(path)
 
@@ -254,7 +255,8 @@ class GridkitDock(QDockWidget):
             self._say(tr("Choose the input the households come from (buildings, roads)."), error=True)
             return
         if output is None:
-            output, _ = QFileDialog.getSaveFileName(self, tr("Plan to write"), "", tr("GeoPackage (*.gpkg)"))
+            output, _ = QFileDialog.getSaveFileName(self, tr("Plan to write"), "",
+                                                    file_filter(("GeoPackage", "*.gpkg")))
             if not output:
                 return
         if planio.project_layers_on(output):
@@ -468,7 +470,8 @@ class GridkitDock(QDockWidget):
     # ------------------------------------------------------------------ layer and session
 
     def open_plan_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, tr("Open a gridkit plan"), "", tr("GeoPackage (*.gpkg)"))
+        path, _ = QFileDialog.getOpenFileName(self, tr("Open a gridkit plan"), "",
+                                              file_filter(("GeoPackage", "*.gpkg")))
         if path:
             self.open_plan(path)
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from qgis.PyQt.QtCore import QCoreApplication, QLocale, QSettings, QTranslator
 
-__all__ = ["tr", "install_translator", "remove_translator", "CONTEXT", "locale_name", "translation_names",
-           "worker_message"]
+__all__ = ["tr", "file_filter", "install_translator", "remove_translator", "CONTEXT", "locale_name",
+           "translation_names", "worker_message"]
 
 CONTEXT = "gridkit"
 FOLDER = Path(__file__).resolve().parent
@@ -22,6 +22,19 @@ _INSTALLED: list[QTranslator] = []
 def tr(text: str) -> str:
     """``text`` in the user's language (when the plugin has that translation)."""
     return QCoreApplication.translate(CONTEXT, text)
+
+
+def file_filter(*kinds: tuple[str, str]) -> str:
+    """A file dialog's filter of ``(label, patterns)`` pairs, labels translated by the caller.
+
+    The patterns never go through a translation: Qt's file dialogs and QGIS's check of a Processing
+    file parameter read them only between ASCII brackets, and a translation's full-width ``（*.gpkg）``
+    made every dialog show no file and the Partition algorithm refuse every input.
+
+    >>> file_filter(("GeoPackage", "*.gpkg"), ("All files", "*"))
+    'GeoPackage (*.gpkg);;All files (*)'
+    """
+    return ";;".join(f"{label} ({patterns})" for label, patterns in kinds)
 
 
 #: Script and bare-language forms of a locale, and the translation file each uses.

@@ -170,601 +170,601 @@
     </message>
     <message>
       <location filename="../gui/dock.py" line="216" />
-      <source>Vector data (*.gpkg *.shp *.geojson *.osm *.pbf);;All files (*)</source>
-      <translation>矢量数据 (*.gpkg *.shp *.geojson *.osm *.pbf);;所有文件 (*)</translation>
+      <source>Vector sources</source>
+      <translation>矢量数据</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="228" />
+      <location filename="../gui/dock.py" line="217" />
+      <source>All files</source>
+      <translation>所有文件</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="229" />
       <source>(none)</source>
       <translation>（无）</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="254" />
+      <location filename="../gui/dock.py" line="255" />
       <source>Choose the input the households come from (buildings, roads).</source>
       <translation>请选择户数所来自的输入数据（建筑、道路）。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="257" />
+      <location filename="../gui/dock.py" line="258" />
       <source>Plan to write</source>
       <translation>要写入的方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="261" />
+      <location filename="../gui/dock.py" line="263" />
       <source>{path} is open in the project; write the plan to another file.</source>
       <translation>{path} 已在工程中打开；请把方案写入另一个文件。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="274" />
+      <location filename="../gui/dock.py" line="276" />
       <source>gridkit: make a plan of a grid layer</source>
       <translation>gridkit：用网格图层生成方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="274" />
+      <location filename="../gui/dock.py" line="276" />
       <source>Making the plan</source>
       <translation>生成方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="280" />
+      <location filename="../gui/dock.py" line="282" />
       <source>Plan made of {grids} grids, {households} households (columns: {columns}).</source>
       <translation>已生成方案：{grids} 个网格，{households} 户（字段：{columns}）。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="281" />
+      <location filename="../gui/dock.py" line="283" />
       <source>none</source>
       <translation>无</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="283" />
+      <location filename="../gui/dock.py" line="285" />
       <source>Grids holding no block, left out: {codes}.</source>
       <translation>不含街区的网格已略去：{codes}。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="285" />
+      <location filename="../gui/dock.py" line="287" />
       <source>The layer's grids break {failures}: fix them here.</source>
       <translation>图层的网格违反 {failures}：请在此修正。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="294" />
+      <location filename="../gui/dock.py" line="296" />
       <source>Grid layer</source>
       <translation>网格图层</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="298" />
+      <location filename="../gui/dock.py" line="300" />
       <source>Open plan…</source>
       <translation>打开方案…</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="302" />
+      <location filename="../gui/dock.py" line="304" />
       <source>Choose the grids layer of a plan GeoPackage.</source>
       <translation>请选择方案 GeoPackage 的网格（grids）图层。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="306" />
+      <location filename="../gui/dock.py" line="308" />
       <source>Save as separate units</source>
       <translation>拆成独立单元后保存</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="307" />
+      <location filename="../gui/dock.py" line="309" />
       <source>Each grid or community in several pieces becomes that many units (new codes), then the plan is saved</source>
       <translation>分成几块的网格或社区拆成同样多个单元（新编码），然后保存方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="315" />
+      <location filename="../gui/dock.py" line="317" />
       <source>Assign blocks</source>
       <translation>划入街坊</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="316" />
+      <location filename="../gui/dock.py" line="318" />
       <source>Click a block, or drag a box over blocks, to move them into the selected grid</source>
       <translation>单击街坊或拖框选择多个街坊，把它们划入所选网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="318" />
+      <location filename="../gui/dock.py" line="320" />
       <source>Split by line</source>
       <translation>画线拆分</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="319" />
+      <location filename="../gui/dock.py" line="321" />
       <source>Draw a line across the selected grid (right click ends it)</source>
       <translation>在所选网格上画一条穿过它的线（右键结束）</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="321" />
+      <location filename="../gui/dock.py" line="323" />
       <source>Merge</source>
       <translation>合并</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="321" />
+      <location filename="../gui/dock.py" line="323" />
       <source>Merge the two selected grids</source>
       <translation>合并所选的两个网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="325" />
+      <location filename="../gui/dock.py" line="327" />
       <source>Rebalance into N</source>
       <translation>均分为 N 个</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="326" />
+      <location filename="../gui/dock.py" line="328" />
       <source>Divide the selected grid into N grids along its streets</source>
       <translation>沿街巷把所选网格划分为 N 个网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="327" />
+      <location filename="../gui/dock.py" line="329" />
       <source>Lock</source>
       <translation>锁定</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="327" />
+      <location filename="../gui/dock.py" line="329" />
       <source>Lock the selected grids</source>
       <translation>锁定所选网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="328" />
+      <location filename="../gui/dock.py" line="330" />
       <source>Unlock</source>
       <translation>解锁</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="329" />
+      <location filename="../gui/dock.py" line="331" />
       <source>Unlock the selected grids</source>
       <translation>解锁所选网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="330" />
+      <location filename="../gui/dock.py" line="332" />
       <source>Rebalance unlocked</source>
       <translation>重新平衡未锁定网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="331" />
+      <location filename="../gui/dock.py" line="333" />
       <source>Re-solve every unlocked grid; locked grids stay exactly</source>
       <translation>重新划分所有未锁定的网格，锁定的网格保持不变</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="332" />
+      <location filename="../gui/dock.py" line="334" />
       <source>Undo</source>
       <translation>撤销</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="333" />
+      <location filename="../gui/dock.py" line="335" />
       <source>Redo</source>
       <translation>重做</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="334" />
+      <location filename="../gui/dock.py" line="336" />
       <source>Save</source>
       <translation>保存</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="335" />
+      <location filename="../gui/dock.py" line="337" />
       <source>Write the edits, the blocks' and buildings' grids and the scores into the plan GeoPackage</source>
       <translation>把编辑结果、街坊和建筑的所属网格及评分写入方案 GeoPackage</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="348" />
+      <location filename="../gui/dock.py" line="350" />
       <source>Lock all</source>
       <translation>全部锁定</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="348" />
+      <location filename="../gui/dock.py" line="350" />
       <source>Lock every grid</source>
       <translation>锁定所有网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="349" />
+      <location filename="../gui/dock.py" line="351" />
       <source>Unlock all</source>
       <translation>全部解锁</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="350" />
+      <location filename="../gui/dock.py" line="352" />
       <source>Unlock every grid</source>
       <translation>解锁所有网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="351" />
+      <location filename="../gui/dock.py" line="353" />
       <source>Next over the bound</source>
       <translation>下一个越界网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="352" />
+      <location filename="../gui/dock.py" line="354" />
       <source>Select and zoom to the next grid over the maximum or under the minimum</source>
       <translation>选中并缩放到下一个超过上限或低于下限的网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="358" />
+      <location filename="../gui/dock.py" line="360" />
       <source>Scenario</source>
       <translation>方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="360" />
+      <location filename="../gui/dock.py" line="362" />
       <source>Scenarios kept inside the plan GeoPackage; ✓ marks the one the plan holds now</source>
       <translation>保存在方案 GeoPackage 内的方案；✓ 表示当前方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="363" />
+      <location filename="../gui/dock.py" line="365" />
       <source>Save as…</source>
       <translation>另存为…</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="364" />
+      <location filename="../gui/dock.py" line="366" />
       <source>Keep the grids as they are now as a named scenario inside the plan GeoPackage</source>
       <translation>把当前网格另存为方案 GeoPackage 内的一个命名方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="366" />
+      <location filename="../gui/dock.py" line="368" />
       <source>Switch</source>
       <translation>切换</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="367" />
+      <location filename="../gui/dock.py" line="369" />
       <source>Make the chosen scenario the plan: every layer rebuilt from it and saved</source>
       <translation>切换到所选方案：按其重建各图层并保存</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="369" />
+      <location filename="../gui/dock.py" line="371" />
       <source>Compare</source>
       <translation>比较</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="370" />
+      <location filename="../gui/dock.py" line="372" />
       <source>What moved between the chosen scenario and the plan as saved; the changed grids are selected</source>
       <translation>所选方案与已保存方案之间的变化；变化的网格会被选中</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="375" />
+      <location filename="../gui/dock.py" line="377" />
       <source>Sliver tolerance (m²)</source>
       <translation>碎片容差（㎡）</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="376" />
+      <location filename="../gui/dock.py" line="378" />
       <source>Pieces smaller than this (or thinner than 0.5 m) are not counted as gaps, overlaps or extra pieces: crumbs left by editing, a vertex nudged by a centimetre</source>
       <translation>小于此面积（或窄于 0.5 米）的碎块不计为空隙、重叠或多余部分：编辑留下的碎屑、顶点移动一厘米等</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="392" />
+      <location filename="../gui/dock.py" line="394" />
       <source>Cancel</source>
       <translation>取消</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="406" />
+      <location filename="../gui/dock.py" line="408" />
       <source>Violations</source>
       <translation>违规</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="409" />
+      <location filename="../gui/dock.py" line="411" />
       <source>Rule</source>
       <translation>规则</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="409" />
+      <location filename="../gui/dock.py" line="411" />
       <source>Grids</source>
       <translation>网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="409" />
+      <location filename="../gui/dock.py" line="411" />
       <source>Detail</source>
       <translation>详情</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="455" />
+      <location filename="../gui/dock.py" line="457" />
       <source>{what}: cancelled</source>
       <translation>{what}：已取消</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="464" />
+      <location filename="../gui/dock.py" line="466" />
       <source>{what} failed: {error}</source>
       <translation>{what}失败：{error}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="471" />
+      <location filename="../gui/dock.py" line="473" />
       <source>Open a gridkit plan</source>
       <translation>打开 gridkit 方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="471" />
-      <source>GeoPackage (*.gpkg)</source>
-      <translation>GeoPackage（*.gpkg）</translation>
-    </message>
-    <message>
-      <location filename="../gui/dock.py" line="494" />
+      <location filename="../gui/dock.py" line="497" />
       <source>{path} has no grids layer</source>
       <translation>{path} 没有网格（grids）图层</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="521" />
+      <location filename="../gui/dock.py" line="525" />
       <source>{name} is not a gridkit plan: map its columns and choose the input to make one.</source>
       <translation>{name} 不是 gridkit 方案：请对应其字段并选择输入数据以生成方案。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="593" />
+      <location filename="../gui/dock.py" line="597" />
       <source>Opening {name}…</source>
       <translation>正在打开 {name}…</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="601" />
+      <location filename="../gui/dock.py" line="605" />
       <source>Opening the plan</source>
       <translation>打开方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="643" />
+      <location filename="../gui/dock.py" line="647" />
       <source>Checking the grids</source>
       <translation>检查网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="678" />
+      <location filename="../gui/dock.py" line="682" />
       <source>yes</source>
       <translation>是</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="689" />
+      <location filename="../gui/dock.py" line="693" />
       <source>{grids} grids · {households} households · max {max} per grid · {n} violation(s)</source>
       <translation>{grids} 个网格 · {households} 户 · 每格上限 {max} 户 · {n} 处违规</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="691" />
+      <location filename="../gui/dock.py" line="695" />
       <source>target {target}, average {average}</source>
       <translation>目标 {target}，平均 {average}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="692" />
+      <location filename="../gui/dock.py" line="696" />
       <source>compounds unknown (plan input not found)</source>
       <translation>未知小区范围（找不到方案的输入数据）</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="708" />
+      <location filename="../gui/dock.py" line="712" />
       <source>Zoom</source>
       <translation>定位</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="717" />
+      <location filename="../gui/dock.py" line="721" />
       <source>Violations: none</source>
       <translation>违规：无</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="717" />
+      <location filename="../gui/dock.py" line="721" />
       <source>Violations: {n}</source>
       <translation>违规：{n} 处</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="719" />
+      <location filename="../gui/dock.py" line="723" />
       <source>{n} accepted exception(s)</source>
       <translation>{n} 个已认可的例外</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="802" />
+      <location filename="../gui/dock.py" line="806" />
       <source>Nothing to change.</source>
       <translation>没有需要修改的内容。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="818" />
+      <location filename="../gui/dock.py" line="822" />
       <source>move {n} block(s)</source>
       <translation>移动 {n} 个街坊</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="848" />
+      <location filename="../gui/dock.py" line="852" />
       <source>{code}: {before} → {after} households</source>
       <translation>{code}：{before} → {after} 户</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="850" />
+      <location filename="../gui/dock.py" line="854" />
       <source>Preview: {moves}</source>
       <translation>预览：{moves}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="852" />
+      <location filename="../gui/dock.py" line="856" />
       <source>{n} grid(s) would be emptied</source>
       <translation>{n} 个网格将被清空</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="869" />
+      <location filename="../gui/dock.py" line="873" />
       <source>Select one grid to move the blocks into.</source>
       <translation>请选择一个要划入街坊的网格。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="875" />
+      <location filename="../gui/dock.py" line="879" />
       <source>Moving these {n} blocks empties grid(s) {codes}, which will be deleted. Move them?</source>
       <translation>移动这 {n} 个街块会清空网格 {codes}，这些网格将被删除。确定移动吗？</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="877" />
+      <location filename="../gui/dock.py" line="881" />
       <source>Nothing moved.</source>
       <translation>未移动。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="890" />
+      <location filename="../gui/dock.py" line="894" />
       <source>merge grids</source>
       <translation>合并网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="895" />
+      <location filename="../gui/dock.py" line="899" />
       <source>Select exactly two grids to merge.</source>
       <translation>请正好选择两个要合并的网格。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="900" />
+      <location filename="../gui/dock.py" line="904" />
       <source>split a grid along a line</source>
       <translation>按线拆分网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="903" />
+      <location filename="../gui/dock.py" line="907" />
       <source>split a grid into {n}</source>
       <translation>把网格拆为 {n} 个</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="908" />
+      <location filename="../gui/dock.py" line="912" />
       <source>Select one grid to split.</source>
       <translation>请选择一个要拆分的网格。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="914" />
+      <location filename="../gui/dock.py" line="918" />
       <source>lock grids</source>
       <translation>锁定网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="914" />
+      <location filename="../gui/dock.py" line="918" />
       <source>unlock grids</source>
       <translation>解锁网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="932" />
+      <location filename="../gui/dock.py" line="936" />
       <source>Every grid is within its bounds.</source>
       <translation>所有网格均在上下限之内。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="950" />
+      <location filename="../gui/dock.py" line="954" />
       <source>Select the grids to lock or unlock.</source>
       <translation>请选择要锁定或解锁的网格。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1014" />
+      <location filename="../gui/dock.py" line="1018" />
       <source>rebalance the unlocked grids</source>
       <translation>重新平衡未锁定网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1017" />
+      <location filename="../gui/dock.py" line="1021" />
       <source>gridkit: rebalance the unlocked grids</source>
       <translation>gridkit：重新平衡未锁定网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1018" />
+      <location filename="../gui/dock.py" line="1022" />
       <source>Rebalancing</source>
       <translation>重新平衡</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1066" />
+      <location filename="../gui/dock.py" line="1070" />
       <source>save units in several pieces as separate units</source>
       <translation>将分成几块的单元拆成独立单元</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1071" />
+      <location filename="../gui/dock.py" line="1075" />
       <source>Saving…</source>
       <translation>正在保存…</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1077" />
+      <location filename="../gui/dock.py" line="1081" />
       <source>Saving</source>
       <translation>保存</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1082" />
+      <location filename="../gui/dock.py" line="1086" />
       <source>gridkit: save the plan</source>
       <translation>gridkit：保存方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1103" />
+      <location filename="../gui/dock.py" line="1107" />
       <source>Saving failed: {error}</source>
       <translation>保存失败：{error}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1111" />
+      <location filename="../gui/dock.py" line="1115" />
       <source>{level} {codes} in {n} pieces</source>
       <translation>{level} {codes} 分成 {n} 块</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1117" />
+      <location filename="../gui/dock.py" line="1121" />
       <source>Not saved: the plan would break {failures}. {detail}. Undo the edit, or save the pieces as separate units.</source>
       <translation>未保存：方案将违反 {failures}。{detail}。请撤销该编辑，或将各块拆成独立单元后保存。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1132" />
+      <location filename="../gui/dock.py" line="1136" />
       <source>Validating</source>
       <translation>验证</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1136" />
+      <location filename="../gui/dock.py" line="1140" />
       <source>Saved; the plan breaks: {failures}</source>
       <translation>已保存；方案不满足：{failures}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1138" />
+      <location filename="../gui/dock.py" line="1142" />
       <source>Saved; the plan is valid.</source>
       <translation>已保存；方案有效。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1143" />
+      <location filename="../gui/dock.py" line="1147" />
       <source>gridkit: validate the plan</source>
       <translation>gridkit：验证方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1160" />
+      <location filename="../gui/dock.py" line="1164" />
       <source>Reading the scenarios</source>
       <translation>读取方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1165" />
+      <location filename="../gui/dock.py" line="1169" />
       <source>saved {saved} · {grids} grids · {households} households</source>
       <translation>保存于 {saved} · {grids} 个网格 · {households} 户</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1180" />
+      <location filename="../gui/dock.py" line="1184" />
       <source>Save as a scenario</source>
       <translation>另存为方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1180" />
+      <location filename="../gui/dock.py" line="1184" />
       <source>Scenario name</source>
       <translation>方案名称</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1202" />
+      <location filename="../gui/dock.py" line="1206" />
       <source>Saving the scenario</source>
       <translation>保存方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1205" />
+      <location filename="../gui/dock.py" line="1209" />
       <source>Scenario {name} exists. Replace it?</source>
       <translation>方案 {name} 已存在，是否替换？</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1207" />
+      <location filename="../gui/dock.py" line="1211" />
       <source>Scenario not saved.</source>
       <translation>方案未保存。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1212" />
+      <location filename="../gui/dock.py" line="1216" />
       <source>Saving the scenario failed: {error}</source>
       <translation>保存方案失败：{error}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1214" />
+      <location filename="../gui/dock.py" line="1218" />
       <source>Saved scenario {name}.</source>
       <translation>已保存方案 {name}。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1228" />
+      <location filename="../gui/dock.py" line="1232" />
       <source>The grid layer has unsaved edits; switching to scenario {name} replaces them. Switch?</source>
       <translation>网格图层有未保存的编辑；切换到方案 {name} 会替换这些编辑。是否切换？</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1233" />
+      <location filename="../gui/dock.py" line="1237" />
       <source>Switching to scenario {name}…</source>
       <translation>正在切换到方案 {name}…</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1240" />
+      <location filename="../gui/dock.py" line="1244" />
       <source>Switching</source>
       <translation>切换方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1243" />
+      <location filename="../gui/dock.py" line="1247" />
       <source>switch to scenario {name}</source>
       <translation>切换到方案 {name}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1244" />
+      <location filename="../gui/dock.py" line="1248" />
       <source>Now scenario {name}.</source>
       <translation>当前为方案 {name}。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1246" />
+      <location filename="../gui/dock.py" line="1250" />
       <source>gridkit: switch to a scenario</source>
       <translation>gridkit：切换方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1264" />
+      <location filename="../gui/dock.py" line="1268" />
       <source>Comparing</source>
       <translation>比较</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1272" />
+      <location filename="../gui/dock.py" line="1276" />
       <source>Scenario {name} → the plan as saved: {grids} grid(s) changed, {blocks} block(s) moved ({households} households).</source>
       <translation>方案 {name} → 已保存方案：{grids} 个网格变化，{blocks} 个街区移动（{households} 户）。</translation>
     </message>
@@ -839,142 +839,142 @@
       <translation>gridkit 方案样式</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="96" />
+      <location filename="../i18n/__init__.py" line="109" />
       <source>grid {code} is locked; unlock it first</source>
       <translation>网格 {code} 已锁定，请先解锁</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="97" />
+      <location filename="../i18n/__init__.py" line="110" />
       <source>grid feature {fid} is not in the layer</source>
       <translation>图层中没有网格要素 {fid}</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="98" />
+      <location filename="../i18n/__init__.py" line="111" />
       <source>block {block} is not in this plan</source>
       <translation>本方案中没有街块 {block}</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="99" />
+      <location filename="../i18n/__init__.py" line="112" />
       <source>pick two different grids to merge</source>
       <translation>请选择两个不同的网格进行合并</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="101" />
+      <location filename="../i18n/__init__.py" line="114" />
       <source>the move would leave grid {code} in {n} pieces</source>
       <translation>移动后网格 {code} 将分成 {n} 块</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="103" />
+      <location filename="../i18n/__init__.py" line="116" />
       <source>the line does not cross grid {code} from edge to edge</source>
       <translation>该线未从一边到另一边穿过网格 {code}</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="105" />
+      <location filename="../i18n/__init__.py" line="118" />
       <source>the grid would not be divided: no block on the other side</source>
       <translation>网格不会被分开：另一侧没有街块</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="106" />
+      <location filename="../i18n/__init__.py" line="119" />
       <source>draw a line of at least two points</source>
       <translation>请画至少两个点的线</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="107" />
+      <location filename="../i18n/__init__.py" line="120" />
       <source>split into at least 2 grids</source>
       <translation>至少拆分为 2 个网格</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="109" />
+      <location filename="../i18n/__init__.py" line="122" />
       <source>grid {code} cannot be split into {n}: it has only {k} block(s)</source>
       <translation>网格 {code} 无法拆分为 {n} 个：只有 {k} 个街块</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="111" />
+      <location filename="../i18n/__init__.py" line="124" />
       <source>grid {code} cannot be split into {n}: {reason}; {k} is possible</source>
       <translation>网格 {code} 无法拆分为 {n} 个：{reason}；可拆分为 {k} 个</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="113" />
+      <location filename="../i18n/__init__.py" line="126" />
       <source>grid {code} cannot be split into {n}: {reason}</source>
       <translation>网格 {code} 无法拆分为 {n} 个：{reason}</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="114" />
+      <location filename="../i18n/__init__.py" line="127" />
       <source>only {k} blocks (compounds kept whole)</source>
       <translation>只有 {k} 个街块（小区保持完整）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="116" />
+      <location filename="../i18n/__init__.py" line="129" />
       <source>a compound or block of {h} households is kept whole (each of {n} parts holds about {t})</source>
       <translation>一个 {h} 户的小区或街块保持完整（{n} 个部分每个约 {t} 户）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="118" />
+      <location filename="../i18n/__init__.py" line="131" />
       <source>its blocks lie in {k} pieces that no street links (a barrier between them)</source>
       <translation>其街块分成 {k} 块，没有道路相连（中间有障碍）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="120" />
+      <location filename="../i18n/__init__.py" line="133" />
       <source>the streets do not allow {n} connected parts of at most {hi} households</source>
       <translation>道路不允许分成 {n} 个每个不超过 {hi} 户的连通部分</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="121" />
+      <location filename="../i18n/__init__.py" line="134" />
       <source>the streets allow only {k} connected parts</source>
       <translation>道路只允许分成 {k} 个连通部分</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="122" />
+      <location filename="../i18n/__init__.py" line="135" />
       <source>every grid is locked: nothing to rebalance</source>
       <translation>所有网格均已锁定：无可重新平衡</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="123" />
+      <location filename="../i18n/__init__.py" line="136" />
       <source>the grid layer is empty</source>
       <translation>网格图层为空</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="124" />
+      <location filename="../i18n/__init__.py" line="137" />
       <source>the editing session has ended; open the plan again</source>
       <translation>编辑会话已结束，请重新打开方案</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="125" />
+      <location filename="../i18n/__init__.py" line="138" />
       <source>{path}: no such plan file</source>
       <translation>{path}：没有此方案文件</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="126" />
+      <location filename="../i18n/__init__.py" line="139" />
       <source>scenario name is empty; give the scenario a name</source>
       <translation>方案名称为空；请为方案命名</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="128" />
+      <location filename="../i18n/__init__.py" line="141" />
       <source>scenario name {name}: '#' is not allowed (it separates the name in PLAN.gpkg#NAME)</source>
       <translation>方案名称 {name}：不能含 '#'（它在 PLAN.gpkg#NAME 中分隔名称）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="130" />
+      <location filename="../i18n/__init__.py" line="143" />
       <source>scenario name {name}: control characters are not allowed</source>
       <translation>方案名称 {name}：不能含控制字符</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="132" />
+      <location filename="../i18n/__init__.py" line="145" />
       <source>scenario name {name}: {n} characters, at most {k}</source>
       <translation>方案名称 {name}：{n} 个字符，最多 {k} 个</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="134" />
+      <location filename="../i18n/__init__.py" line="147" />
       <source>{path}: no scenario {name}; its scenarios: {names}</source>
       <translation>{path}：没有方案 {name}；现有方案：{names}</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="136" />
+      <location filename="../i18n/__init__.py" line="149" />
       <source>{path}: no scenario {name}; it has none (save one first)</source>
       <translation>{path}：没有方案 {name}；尚无任何方案（请先保存一个）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="138" />
+      <location filename="../i18n/__init__.py" line="151" />
       <source>scenario {name}: the plan breaks {failures}; it is not saved as a scenario</source>
       <translation>方案 {name}：方案违反 {failures}，未保存为方案</translation>
     </message>
@@ -1028,252 +1028,247 @@ then restart QGIS.</source>
       <translation>&amp;gridkit</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="85" />
+      <location filename="../processing/algorithms.py" line="95" />
       <source>Plans</source>
       <translation>方案</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="114" />
+      <location filename="../processing/algorithms.py" line="124" />
       <source>Cancelled: nothing was written.</source>
       <translation>已取消：没有写出任何文件。</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="156" />
+      <location filename="../processing/algorithms.py" line="166" />
       <source>Partition into communities and grids</source>
       <translation>划分社区和网格</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="157" />
+      <location filename="../processing/algorithms.py" line="167" />
       <source>Divide a street office or town into communities and base grids along its streets (gridkit partition) and write the plan GeoPackage. INPUT is a GeoPackage (or any GDAL source, a folder of layers, an OSM file) with buildings and, usually, roads, boundary and barriers.</source>
       <translation>沿街巷道路把街道或镇划分为社区和基础网格（gridkit partition），并写出方案 GeoPackage。输入为含建筑（buildings）图层、通常还有道路、边界和障碍图层的 GeoPackage（或任何 GDAL 数据源、图层文件夹、OSM 文件）。</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="162" />
+      <location filename="../processing/algorithms.py" line="172" />
       <source>Input area (GeoPackage, OSM, folder…)</source>
       <translation>输入区域（GeoPackage、OSM、文件夹…）</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="164" />
-      <source>Vector sources (*.gpkg *.geojson *.json *.shp *.fgb *.osm *.pbf);;All files (*.*)</source>
-      <translation>矢量数据（*.gpkg *.geojson *.json *.shp *.fgb *.osm *.pbf）;;所有文件（*.*）</translation>
-    </message>
-    <message>
-      <location filename="../processing/algorithms.py" line="167" />
+      <location filename="../processing/algorithms.py" line="176" />
       <source>Profile</source>
       <translation>配置</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="170" />
+      <location filename="../processing/algorithms.py" line="179" />
       <source>Profile file (TOML, overrides Profile)</source>
       <translation>配置文件（TOML，优先于“配置”）</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="171" />
-      <source>Profiles (*.toml)</source>
-      <translation>配置文件（*.toml）</translation>
+      <location filename="../processing/algorithms.py" line="181" />
+      <source>Profiles</source>
+      <translation>配置文件</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="172" />
+      <location filename="../processing/algorithms.py" line="182" />
       <source>Random seed</source>
       <translation>随机种子</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="175" />
+      <location filename="../processing/algorithms.py" line="185" />
       <source>Household register (CSV/XLSX)</source>
       <translation>住户登记表（CSV/XLSX）</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="177" />
-      <source>Registers (*.csv *.xlsx);;All files (*.*)</source>
-      <translation>登记表（*.csv *.xlsx）;;所有文件（*.*）</translation>
+      <location filename="../processing/algorithms.py" line="187" />
+      <source>Registers</source>
+      <translation>登记表</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="178" />
+      <location filename="../processing/algorithms.py" line="188" />
       <source>Input longitude/latitude are GCJ-02</source>
       <translation>输入经纬度为 GCJ-02</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="180" />
+      <location filename="../processing/algorithms.py" line="190" />
       <source>Existing plan to keep where the rules allow</source>
       <translation>在规则允许处保留的现有方案</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="182" />
+      <location filename="../processing/algorithms.py" line="192" />
       <source>Plan GeoPackage</source>
       <translation>方案 GeoPackage</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="184" />
+      <location filename="../processing/algorithms.py" line="194" />
       <source>Communities</source>
       <translation>社区</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="186" />
+      <location filename="../processing/algorithms.py" line="196" />
       <source>Number of grids</source>
       <translation>网格数</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="188" />
+      <location filename="../processing/algorithms.py" line="198" />
       <source>Failed invariants</source>
       <translation>未满足的约束</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="193" />
+      <location filename="../processing/algorithms.py" line="203" />
       <source>{path} is open in this project; remove its layers or write the plan to another file</source>
       <translation>{path} 已在本项目中打开；请移除它的图层，或把方案写到另一个文件</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="211" />
+      <location filename="../processing/algorithms.py" line="221" />
       <source>{output}: {grids} grids in {communities} communities, {households} households, {seconds} s</source>
       <translation>{output}：{communities} 个社区中 {grids} 个网格，{households} 户，{seconds} 秒</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="214" />
+      <location filename="../processing/algorithms.py" line="224" />
       <source>Invariants failed: {failures}</source>
       <translation>未满足的约束：{failures}</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="237" />
+      <location filename="../processing/algorithms.py" line="247" />
       <source>Validate a plan</source>
       <translation>验证方案</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="238" />
+      <location filename="../processing/algorithms.py" line="248" />
       <source>Recompute every invariant and score of a plan from its own layers (gridkit validate). VALID is false when an invariant fails; with 'Fail when invalid' the algorithm fails instead.</source>
       <translation>根据方案自身的图层重新计算所有约束和评分（gridkit validate）。有约束未满足时“有效”为假；勾选“无效时报错”则算法直接失败。</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="243" />
+      <location filename="../processing/algorithms.py" line="253" />
       <source>The input the plan was made from</source>
       <translation>生成方案所用的输入数据</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="246" />
+      <location filename="../processing/algorithms.py" line="255" />
       <source>Fail when invalid</source>
       <translation>无效时报错</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="247" />
+      <location filename="../processing/algorithms.py" line="256" />
       <source>Metrics table (CSV)</source>
       <translation>指标表（CSV）</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="250" />
+      <location filename="../processing/algorithms.py" line="259" />
       <source>Valid</source>
       <translation>有效</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="274" />
+      <location filename="../processing/algorithms.py" line="283" />
       <source>The plan is INVALID: {failures}</source>
       <translation>方案无效：{failures}</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="279" />
+      <location filename="../processing/algorithms.py" line="288" />
       <source>The plan is valid.</source>
       <translation>方案有效。</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="285" />
+      <location filename="../processing/algorithms.py" line="294" />
       <source>Draw the grid map</source>
       <translation>绘制网格划分图</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="286" />
+      <location filename="../processing/algorithms.py" line="295" />
       <source>Draw the grid division wall chart of a plan (gridkit map): the street office, one community, or every sheet as one PDF.</source>
       <translation>绘制方案的网格划分图（gridkit map）：整个街道、一个社区，或把所有图幅合为一个 PDF。</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="291" />
+      <location filename="../processing/algorithms.py" line="300" />
       <source>One community (code, name or serial)</source>
       <translation>单个社区（编码、名称或序号）</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="293" />
+      <location filename="../processing/algorithms.py" line="302" />
       <source>Every sheet (street office and each community, PDF)</source>
       <translation>所有图幅（街道及每个社区，PDF）</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="295" />
+      <location filename="../processing/algorithms.py" line="304" />
       <source>Paper</source>
       <translation>纸张</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="296" />
+      <location filename="../processing/algorithms.py" line="305" />
       <source>Resolution of PNG output (dpi)</source>
       <translation>PNG 分辨率（dpi）</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="299" />
+      <location filename="../processing/algorithms.py" line="308" />
       <source>Staff roster (CSV/XLSX)</source>
       <translation>人员名册（CSV/XLSX）</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="300" />
-      <source>Rosters (*.csv *.xlsx);;All files (*.*)</source>
-      <translation>名册（*.csv *.xlsx）;;所有文件（*.*）</translation>
+      <location filename="../processing/algorithms.py" line="309" />
+      <source>Rosters</source>
+      <translation>名册</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="301" />
+      <location filename="../processing/algorithms.py" line="310" />
       <source>Data source line</source>
       <translation>数据来源说明</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="303" />
+      <location filename="../processing/algorithms.py" line="312" />
       <source>Map</source>
       <translation>地图</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="304" />
+      <location filename="../processing/algorithms.py" line="313" />
       <source>Sheets</source>
       <translation>图幅数</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="323" />
+      <location filename="../processing/algorithms.py" line="332" />
       <source>Write the division report</source>
       <translation>生成划分方案报告</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="324" />
+      <location filename="../processing/algorithms.py" line="333" />
       <source>Write the division scheme of a plan (gridkit report): communities, grids, summary and changes as XLSX, or with the maps as HTML or PDF.</source>
       <translation>写出方案的划分方案（gridkit report）：社区、网格、汇总和变更，格式为 XLSX，或连同地图输出为 HTML 或 PDF。</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="333" />
+      <location filename="../processing/algorithms.py" line="342" />
       <source>Report</source>
       <translation>报告</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="350" />
+      <location filename="../processing/algorithms.py" line="359" />
       <source>Compare two plans</source>
       <translation>比较两个方案</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="351" />
+      <location filename="../processing/algorithms.py" line="360" />
       <source>What moved between two plans (gridkit diff): units added, removed, merged, split or changed, with households and buildings moved; optionally as a CSV or XLSX table.</source>
       <translation>两个方案之间的变化（gridkit diff）：新增、撤销、合并、拆分或调整的单元，以及涉及的户数和建筑；可输出为 CSV 或 XLSX 表。</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="355" />
+      <location filename="../processing/algorithms.py" line="364" />
       <source>Earlier plan</source>
       <translation>原方案</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="356" />
+      <location filename="../processing/algorithms.py" line="365" />
       <source>Later plan</source>
       <translation>新方案</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="358" />
+      <location filename="../processing/algorithms.py" line="367" />
       <source>Change table</source>
       <translation>变更表</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="360" />
+      <location filename="../processing/algorithms.py" line="369" />
       <source>Summary</source>
       <translation>汇总</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="361" />
+      <location filename="../processing/algorithms.py" line="370" />
       <source>Units changed</source>
       <translation>变更的单元数</translation>
     </message>

@@ -34,13 +34,23 @@ from qgis.core import (
 from qgis.PyQt.QtCore import QCoreApplication, QThread
 
 from .. import gateway
-from ..i18n import tr
+from ..i18n import file_filter, tr
 
 __all__ = ["ALGORITHMS", "PartitionAlgorithm", "ValidateAlgorithm", "MapAlgorithm", "ReportAlgorithm",
            "DiffAlgorithm"]
 
 PAPERS = ["A0", "A1", "A2", "A3", "A4"]
-_GPKG = "GeoPackage (*.gpkg *.GPKG)"
+_GPKG = file_filter(("GeoPackage", "*.gpkg *.GPKG"))
+
+
+def _sources() -> str:
+    """Any file is accepted (gridkit reads every GDAL source, or a folder of layers typed in)."""
+    return file_filter((tr("Vector sources"), "*.gpkg *.geojson *.json *.shp *.fgb *.osm *.pbf"),
+                       (tr("All files"), "*"))
+
+
+def _tables(label: str) -> str:
+    return file_filter((label, "*.csv *.xlsx *.xls"), (tr("All files"), "*"))
 #: Keeps post-processors alive until QGIS has run them (PyQGIS would collect them otherwise).
 _POST: dict[str, QgsProcessingLayerPostProcessorInterface] = {}
 
@@ -161,20 +171,20 @@ class PartitionAlgorithm(GridkitAlgorithm):
     def initAlgorithm(self, config=None) -> None:  # noqa: ANN001, N802, D102
         self.addParameter(QgsProcessingParameterFile("INPUT", tr("Input area (GeoPackage, OSM, folder…)"),
                                                      behavior=QgsProcessingParameterFile.File,
-                                                     fileFilter=tr("Vector sources (*.gpkg *.geojson *.json *.shp "
-                                                                   "*.fgb *.osm *.pbf);;All files (*.*)")))
+                                                     fileFilter=_sources()))
         self.profiles = list(getattr(type(self), "PROFILES", None) or ["default"])
         self.addParameter(QgsProcessingParameterEnum("PROFILE", tr("Profile"), options=self.profiles,
                                                      defaultValue=self.profiles.index("default")
                                                      if "default" in self.profiles else 0))
         self.addParameter(QgsProcessingParameterFile("PROFILE_FILE", tr("Profile file (TOML, overrides Profile)"),
-                                                     optional=True, fileFilter=tr("Profiles (*.toml)")))
+                                                     optional=True,
+                                                     fileFilter=file_filter((tr("Profiles"), "*.toml"))))
         self.addParameter(QgsProcessingParameterNumber("SEED", tr("Random seed"),
                                                        type=QgsProcessingParameterNumber.Integer, defaultValue=0,
                                                        minValue=0))
         self.addParameter(QgsProcessingParameterFile("HOUSEHOLDS", tr("Household register (CSV/XLSX)"),
                                                      optional=True,
-                                                     fileFilter=tr("Registers (*.csv *.xlsx);;All files (*.*)")))
+                                                     fileFilter=_tables(tr("Registers"))))
         self.addParameter(QgsProcessingParameterBoolean("FROM_GCJ02", tr("Input longitude/latitude are GCJ-02"),
                                                         defaultValue=False))
         self.addParameter(QgsProcessingParameterFile("EXISTING", tr("Existing plan to keep where the rules allow"),
@@ -241,8 +251,7 @@ class ValidateAlgorithm(GridkitAlgorithm):
     def initAlgorithm(self, config=None) -> None:  # noqa: ANN001, N802, D102
         self.addParameter(QgsProcessingParameterFile("PLAN", tr("Plan GeoPackage"), fileFilter=_GPKG))
         self.addParameter(QgsProcessingParameterFile("INPUT", tr("The input the plan was made from"), optional=True,
-                                                     fileFilter=tr("Vector sources (*.gpkg *.geojson *.json *.shp "
-                                                                   "*.fgb *.osm *.pbf);;All files (*.*)")))
+                                                     fileFilter=_sources()))
         self.addParameter(QgsProcessingParameterBoolean("FAIL", tr("Fail when invalid"), defaultValue=False))
         self.addParameter(QgsProcessingParameterFileDestination("METRICS", tr("Metrics table (CSV)"),
                                                                 fileFilter="CSV (*.csv)", optional=True,
@@ -297,7 +306,7 @@ class MapAlgorithm(GridkitAlgorithm):
                                                        type=QgsProcessingParameterNumber.Integer, defaultValue=200,
                                                        minValue=30, maxValue=1200))
         self.addParameter(QgsProcessingParameterFile("ROSTER", tr("Staff roster (CSV/XLSX)"), optional=True,
-                                                     fileFilter=tr("Rosters (*.csv *.xlsx);;All files (*.*)")))
+                                                     fileFilter=_tables(tr("Rosters"))))
         self.addParameter(QgsProcessingParameterString("SOURCE", tr("Data source line"), optional=True))
         self.addParameter(QgsProcessingParameterFileDestination(
             "OUTPUT", tr("Map"), fileFilter="PNG (*.png);;PDF (*.pdf);;SVG (*.svg)"))
@@ -327,7 +336,7 @@ class ReportAlgorithm(GridkitAlgorithm):
     def initAlgorithm(self, config=None) -> None:  # noqa: ANN001, N802, D102
         self.addParameter(QgsProcessingParameterFile("PLAN", tr("Plan GeoPackage"), fileFilter=_GPKG))
         self.addParameter(QgsProcessingParameterFile("ROSTER", tr("Staff roster (CSV/XLSX)"), optional=True,
-                                                     fileFilter=tr("Rosters (*.csv *.xlsx);;All files (*.*)")))
+                                                     fileFilter=_tables(tr("Rosters"))))
         self.addParameter(QgsProcessingParameterString("SOURCE", tr("Data source line"), optional=True))
         self.addParameter(QgsProcessingParameterFileDestination(
             "OUTPUT", tr("Report"), fileFilter="Excel (*.xlsx);;HTML (*.html);;PDF (*.pdf)"))
