@@ -416,6 +416,48 @@ def test_save_after_every_kind_of_edit_validates(dock, plan_copy):
         assert run.returncode == 0, (name, run.stdout + run.stderr)
 
 
+def test_save_after_a_processing_partition_loaded_the_plan(iface, plan_copy):
+    """The plan's layers loaded and styled as the Partition algorithm loads them (the style stored in the
+    plan), then edited and saved twice in the dock: QGIS 3.22 froze for ever in the first Save (storing the
+    style again after the grids were committed). The stored style still draws every grid after new codes."""
+    import faulthandler
+    import sys
+
+    from qgis.core import QgsFeature, QgsProject, QgsRenderContext, QgsVectorLayer
+
+    from gridkit_qgis.gui.dock import GridkitDock
+    from gridkit_qgis.processing.algorithms import _StylePlanLayer
+
+    for name in ("communities", "grids"):
+        layer = QgsVectorLayer(f"{plan_copy}|layername={name}", f"plan — {name}", "ogr")
+        _StylePlanLayer(name, {}).postProcessLayer(layer, None, None)
+        QgsProject.instance().addMapLayer(layer)
+    d = GridkitDock(iface, iface.mainWindow(), python=sys.executable)
+    iface.addDockWidget(0x2, d)
+    faulthandler.dump_traceback_later(240, exit=True)  # a frozen GUI thread would never return to the test
+    try:
+        d.open_plan(str(plan_copy))
+        assert wait_until(lambda: d.session is not None and not d.busy and d.stats, 120), d.status.text()
+        for locked in (True, False):
+            d.set_locked([sorted(d.stats)[0]], locked)
+            idle(d)
+            result = _save(d)
+            assert result["failures"] == [] and not result.get("refused"), d.status.text()
+    finally:
+        faulthandler.cancel_dump_traceback_later()
+        d.teardown()
+    run = gridkit_validate(plan_copy)
+    assert run.returncode == 0, run.stdout + run.stderr
+    stored = QgsVectorLayer(f"{plan_copy}|layername=grids", "again", "ogr")  # opens with the stored style
+    renderer = stored.renderer()
+    feature = QgsFeature(stored.fields())
+    feature["code"] = "a code added after the style was stored"
+    context = QgsRenderContext()
+    renderer.startRender(context, stored.fields())
+    assert renderer.symbolForFeature(feature, context) is not None
+    renderer.stopRender(context)
+
+
 def test_layer_removal_and_project_close_raise_nothing(dock, plan_copy):
     """The dock lets go of a removed layer and of a closed project; no Python error reaches Qt."""
     import sys

@@ -154,7 +154,6 @@ class GridkitDock(QDockWidget):
         self._previewing = False
         self._preview_wanted: tuple | None = None
         self.preview: dict[str, Any] = {}
-        self._style_saved: set[str] = set()
         self._syncing = False
         self._band = QgsRubberBand(self.canvas, QgsWkbTypes.PolygonGeometry)
         self._band.setColor(_VIOLATION_FILL)
@@ -490,6 +489,8 @@ class GridkitDock(QDockWidget):
                 continue
             {"communities": styles.style_communities, "blocks": styles.style_blocks,
              "grids": styles.style_grids}[name](layer)
+            if name == "communities":
+                styles.save_default_style(layer)
             project.addMapLayer(layer)
             layers[name] = layer
         grids = layers.get("grids")
@@ -651,6 +652,9 @@ class GridkitDock(QDockWidget):
                 self.notes = task.result.get("notes", [])
                 self._show(task.result)
                 styles.update_grid_colours(self.layer, task.result["colours"])
+                if not styles.style_saved(self.layer) and not self.layer.isModified():
+                    # Coloured now, before the dock commits anything: see styles.save_default_style.
+                    styles.save_default_style(self.layer)
             if self._dirty:
                 self.check()
             else:
@@ -1096,11 +1100,6 @@ class GridkitDock(QDockWidget):
             planio.apply_edit(self.layer, payload["grids"], text)
             if not self.layer.commitChanges():
                 raise OSError("; ".join(self.layer.commitErrors()))
-            # The style once per session: on a second save QGIS 3.22's saveStyleToDatabase waits for ever
-            # on a lock of the file (seen in tests/qgis/test_dock.py, which saves after every kind of edit).
-            if self.layer.id() not in self._style_saved:
-                styles.save_default_style(self.layer)
-                self._style_saved.add(self.layer.id())
             written = planio.write_payload(self.plan_path, payload, self.layer.crs())
         except Exception as exc:  # noqa: BLE001 - shown to the user
             self._set_busy(-1)

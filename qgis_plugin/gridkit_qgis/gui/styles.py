@@ -14,12 +14,13 @@ from qgis.core import (
     QgsVectorLayer,
     QgsVectorLayerSimpleLabeling,
 )
+from qgis.PyQt.QtCore import QVariant
 from qgis.PyQt.QtGui import QColor, QFont, QFontDatabase
 
 from ..i18n import tr
 
 __all__ = ["style_grids", "update_grid_colours", "style_communities", "style_blocks", "save_default_style",
-           "GRID_LABEL", "cjk_family"]
+           "style_saved", "GRID_LABEL", "cjk_family"]
 
 #: Same colours as gridkit.maps (grid edges, community edges).
 GRID_EDGE = "#4d4d4d"
@@ -63,7 +64,11 @@ def _fill(colour: str, outline: str, width: float, style: str = "solid") -> QgsF
 
 
 def _categories(colours: dict[str, str]) -> list[QgsRendererCategory]:
-    return [QgsRendererCategory(code, _fill(colour, GRID_EDGE, 0.3), code) for code, colour in sorted(colours.items())]
+    """A category per code, and one for every other code: a style stored before grids were added or split
+    still draws their new codes (grey) when the plan is opened without the dock."""
+    codes = sorted(colours.items())
+    return [*(QgsRendererCategory(code, _fill(colour, GRID_EDGE, 0.3), code) for code, colour in codes),
+            QgsRendererCategory(QVariant(), _fill(UNKNOWN_FILL, GRID_EDGE, 0.3), "")]
 
 
 def style_grids(layer: QgsVectorLayer, colours: dict[str, str] | None = None) -> None:
@@ -94,7 +99,7 @@ def update_grid_colours(layer: QgsVectorLayer, colours: dict[str, str]) -> bool:
     renderer = layer.renderer()
     current = {}
     if isinstance(renderer, QgsCategorizedSymbolRenderer) and renderer.classAttribute() == "code":
-        current = {str(c.value()): c.symbol().color().name() for c in renderer.categories()}
+        current = {str(c.value()): c.symbol().color().name() for c in renderer.categories() if c.value() is not None}
     wanted = {code: QColor(colour).name() for code, colour in colours.items()}
     if current == wanted:
         return False
@@ -135,8 +140,35 @@ def style_blocks(layer: QgsVectorLayer) -> None:
     layer.triggerRepaint()
 
 
+#: (file, layer) whose style this QGIS session stored: once each, see :func:`save_default_style`.
+_SAVED: set[tuple[str, str]] = set()
+
+
+def _key(layer: QgsVectorLayer) -> tuple[str, str]:
+    from pathlib import Path
+
+    from .planio import layer_path
+
+    path, name = layer_path(layer)
+    return (str(Path(path).resolve()) if path else layer.source(), name)
+
+
+def style_saved(layer: QgsVectorLayer) -> bool:
+    """Whether this session already stored ``layer``'s style in its file."""
+    return _key(layer) in _SAVED
+
+
 def save_default_style(layer: QgsVectorLayer) -> bool:
-    """Store the style in the GeoPackage (``layer_styles``) as the layer's default, so the plan opens styled."""
+    """Store the style in the GeoPackage (``layer_styles``) as the layer's default, so the plan opens styled.
+
+    Once per layer of a file and QGIS session: QGIS 3.22's ``saveStyleToDatabase`` on a plan whose style it
+    stored before and whose grids were committed since waits for ever on a lock of the file, freezing QGIS
+    (the dock's first Save after a Processing partition did; tests/qgis/test_dock.py). False when not stored.
+    """
+    key = _key(layer)
+    if key in _SAVED:
+        return False
+    _SAVED.add(key)
     result = layer.saveStyleToDatabase(layer.name(), tr("gridkit plan style"), True, "")
     message = result[1] if isinstance(result, tuple) else result
     return not message
