@@ -14,7 +14,7 @@ from pyproj import CRS
 from ..errors import InputError
 from . import postgis
 
-__all__ = ["LAYERS", "Mask", "read_layer", "read_layers", "dbf_encoding"]
+__all__ = ["LAYERS", "Mask", "read_layer", "read_layers", "dbf_encoding", "area_source"]
 
 #: Layer names gridkit understands (DESIGN.md inputs).
 LAYERS = ("boundary", "roads", "buildings", "barriers", "existing", "landuse", "pois")
@@ -159,6 +159,44 @@ def read_layers(path: str | Path, *, mask: Mask | None = None,
         raise InputError(f"{where}: has no 'buildings' layer (found: {', '.join(found) or 'none'}); "
                          f"name the layers {', '.join(LAYERS[:4])}, …")
     return layers
+
+
+def area_source(path: str | Path, layer: str | None = None) -> str | None:
+    """The input :func:`read_layers` would read a layer shown in a GIS from, or None if it is no input layer.
+
+    ``layer`` of a multi-layer source (a GeoPackage's ``boundary``) belongs to that source when it is named
+    as one of :data:`LAYERS` and the source holds a buildings layer; a single-layer file so named
+    (``roads.shp``) belongs to its folder when the folder holds a buildings file (a folder of layers), else a
+    buildings file is the area itself. Any layer of an OSM file belongs to the file. Nothing is read
+    but layer and file names; a grid layer drawn elsewhere (``网格.shp``) is no input layer.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file the layer is read from.
+    layer : str, optional
+        The layer's name inside it (None for a single-layer file).
+
+    Returns
+    -------
+    str or None
+        The file or folder to give :func:`read_layers`.
+    """
+    path = Path(path)
+    if not path.is_file():
+        return None
+    if path.suffix.lower() in _OSM_SUFFIXES:
+        return str(path)
+    try:
+        names = _list_layers(path)
+    except InputError:
+        return None
+    name = layer or (names[0] if len(names) == 1 else None)
+    if name is None or _known(name) is None:
+        return None
+    if len(names) == 1 and any(_known(Path(f).stem) == "buildings" for f in _layer_names(path.parent)):
+        return str(path.parent)
+    return str(path) if any(_known(n) == "buildings" for n in names) else None
 
 
 def _layer_names(path: Path) -> list[str]:

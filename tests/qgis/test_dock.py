@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from qgis_fixtures import chinese, hk_plan_file, iface, plan_copy, qgis_app, zh_qm  # noqa: F401 - fixtures
+from qgis_fixtures import chinese, hk_plan_file, iface, plan_copy, provider, qgis_app, zh_qm  # noqa: F401
 import shapely
 from qgis_env import gridkit_validate, wait_until
 
@@ -458,6 +458,46 @@ def test_save_after_a_processing_partition_loaded_the_plan(iface, plan_copy):
     renderer.stopRender(context)
 
 
+def test_an_input_area_is_divided_from_the_dock_then_its_plan_edited(iface, provider, tmp_path):
+    """A user opens an input GeoPackage (boundary, roads, buildings) and the dock: it offers to divide that
+    area (not to make a plan of its boundary as grids drawn elsewhere); the button opens the Partition
+    dialog filled in, its plan is written beside the input, and the dock edits the plan's grids when
+    Processing loads them."""
+    import hashlib
+    import shutil
+    import sys
+
+    from qgis.core import QgsProject, QgsVectorLayer
+
+    from gridkit_qgis.gui.dock import GridkitDock
+    from qgis_env import ROOT
+
+    area = tmp_path / "tsim_sha_tsui.gpkg"
+    shutil.copy(ROOT / "data" / "samples" / "hk_tsim_sha_tsui.gpkg", area)
+    digest = hashlib.sha256(area.read_bytes()).hexdigest()
+    for name in ("boundary", "roads", "buildings"):
+        QgsProject.instance().addMapLayer(QgsVectorLayer(f"{area}|layername={name}", name, "ogr"))
+    d = GridkitDock(iface, iface.mainWindow(), python=sys.executable)
+    iface.addDockWidget(0x2, d)
+    try:
+        d.layer_combo.setLayer(next(lyr for lyr in QgsProject.instance().mapLayers().values()
+                                    if lyr.name() == "boundary"))
+        assert wait_until(lambda: d.divide_box.isVisibleTo(d), 60), d.status.text()
+        assert not d.adopt_box.isVisibleTo(d) and str(area) in d.divide_label.text()
+        d.divide_button.click()
+        dialog = d.divide_dialog
+        assert dialog is not None and dialog.isVisible()
+        dialog.runAlgorithm()
+        assert wait_until(lambda: d.session is not None and not d.busy and bool(d.stats), 300), d.status.text()
+        plan = tmp_path / "tsim_sha_tsui_plan.gpkg"
+        assert d.plan_path == str(plan) and plan.exists()
+        assert len(d.stats) > 10 and d.violations == [] and not d.divide_box.isVisibleTo(d)
+        dialog.close()
+    finally:
+        d.teardown()
+    assert hashlib.sha256(area.read_bytes()).hexdigest() == digest  # the input is never written
+
+
 def test_layer_removal_and_project_close_raise_nothing(dock, plan_copy):
     """The dock lets go of a removed layer and of a closed project; no Python error reaches Qt."""
     import sys
@@ -808,8 +848,10 @@ def test_a_grid_layer_drawn_elsewhere_becomes_a_plan_to_edit(iface, hk_plan_file
     iface.addDockWidget(0x2, d)
     try:
         d.layer_combo.setLayer(layer)
-        assert d.adopt_box.isVisibleTo(d) and d.session is None
-        assert wait_until(lambda: d.adopt_columns["code"].currentData() == "编码", 120), d.status.text()
+        assert d.session is None
+        assert wait_until(lambda: d.adopt_box.isVisibleTo(d) and d.adopt_columns["code"].currentData() == "编码",
+                          120), d.status.text()
+        assert not d.divide_box.isVisibleTo(d)  # grids drawn elsewhere, no input area's layer
         assert [d.adopt_columns[k].currentData() for k in ("name", "households", "community")] == ["网格名称", "",
                                                                                                      "社区"]
         failed = []

@@ -132,6 +132,13 @@ def grid_columns(progress: Progress, *, columns: list[str]) -> dict[str, str]:
     return find(columns)
 
 
+def area_source(progress: Progress, *, path: str, layer: str | None = None) -> str | None:
+    """The input area a layer of ``path`` belongs to (a GeoPackage's boundary, roads.shp in a folder), or None."""
+    from gridkit.io.read import area_source as find
+
+    return find(path, layer)
+
+
 def adopt(progress: Progress, *, grids: str, input: str, output: str, layer: str | None = None,  # noqa: A002
           code_column: str | None = None, name_column: str | None = None, households_column: str | None = None,
           community_column: str | None = None, profile: str = "default") -> dict[str, Any]:
@@ -354,5 +361,5 @@ def session_reload(progress: Progress, *, session: int) -> bool:
 JOBS: dict[str, Callable[..., Any]] = {
     f.__name__: f for f in (ping, profiles, partition, validate, map, report, diff, style, session_open,
                             session_close, session_check, session_edit, session_preview, rebalance, session_save, session_reload,
-                            scenario_list, session_scenario, session_switch, grid_columns, adopt)
+                            scenario_list, session_scenario, session_switch, grid_columns, area_source, adopt)
 }

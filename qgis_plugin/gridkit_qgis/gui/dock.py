@@ -167,6 +167,7 @@ class GridkitDock(QDockWidget):
         self.line_tool: LineTool | None = None
         self.layer_combo.layerChanged.connect(self.set_layer)
         QgsProject.instance().layersWillBeRemoved.connect(self._layers_removed)
+        QgsProject.instance().layersAdded.connect(self._layers_added)
         first = self.layer_combo.currentLayer()
         if first is not None:
             self.set_layer(first)  # a plan's grids to edit, or another polygon layer to make a plan of
@@ -217,11 +218,57 @@ class GridkitDock(QDockWidget):
         if path:
             self.adopt_input.setText(path)
 
-    def _offer_adopt(self, layer: QgsVectorLayer | None) -> None:
-        """Show the adopt panel for a polygon layer that is no plan's grids, its columns guessed by gridkit."""
-        self.adopt_box.setVisible(layer is not None)
+    def _divide_box(self) -> QGroupBox:
+        """Divide the input area the chosen layer belongs to: Processing's Partition dialog, filled in."""
+        box = QGroupBox(tr("Divide this area"))
+        form = QVBoxLayout(box)
+        self.divide_label = QLabel()
+        self.divide_label.setWordWrap(True)
+        form.addWidget(self.divide_label)
+        self.divide_button = QPushButton(tr("Divide into communities and grids…"))
+        self.divide_button.setToolTip(tr("Opens gridkit's Partition algorithm for this input; the plan it writes "
+                                         "opens here for editing"))
+        self.divide_button.clicked.connect(lambda: self.divide_area())
+        form.addWidget(self.divide_button)
+        box.setVisible(False)
+        self.divide_box = box
+        self.area_input = ""
+        self.divide_dialog = None
+        return box
+
+    def divide_area(self, area: str | None = None) -> Any:
+        """Open the Partition algorithm's dialog for ``area`` (default: the chosen layer's input), its plan
+        written beside the input under a name no file has yet; returns the dialog."""
+        from processing.gui.AlgorithmDialog import AlgorithmDialog
+        from qgis.core import QgsApplication
+
+        area = area or self.area_input
+        if not area:
+            return None
+        source = Path(area)
+        stem = source.stem if source.is_file() else source.name
+        output = source.parent / f"{stem}_plan.gpkg"
+        n = 2
+        while output.exists():
+            output, n = source.parent / f"{stem}_plan_{n}.gpkg", n + 1
+        algorithm = QgsApplication.processingRegistry().createAlgorithmById("gridkit:partition")
+        if algorithm is None:
+            self._say(tr("gridkit's Processing algorithms are not loaded; restart QGIS."), error=True)
+            return None
+        self.divide_dialog = AlgorithmDialog(algorithm, parent=self.iface.mainWindow())
+        self.divide_dialog.setParameters({"INPUT": area, "OUTPUT": str(output)})
+        self.divide_dialog.show()
+        return self.divide_dialog
+
+    def _offer(self, layer: QgsVectorLayer | None) -> None:
+        """For a polygon layer that is no plan's grids: divide the input area it belongs to, or else make a plan
+        of it as grids drawn elsewhere (the adopt panel, its columns guessed by gridkit)."""
+        self.adopt_box.setVisible(False)
+        self.divide_box.setVisible(False)
+        self.area_input = ""
         if layer is None:
             return
+        path, name = planio.layer_path(layer)
         names = [f.name() for f in layer.fields() if f.name() != "fid"]
         for combo in self.adopt_columns.values():
             combo.clear()
@@ -230,16 +277,27 @@ class GridkitDock(QDockWidget):
                 combo.addItem(n, n)
 
         def work(job: Any) -> dict:
-            return self.worker.call("grid_columns", {"columns": names})
+            area = self.worker.call("area_source", {"path": path, "layer": name or None}) if path else None
+            return {"area": area, "columns": {} if area else self.worker.call("grid_columns", {"columns": names})}
 
         def done(job: Any) -> None:
             if job.error is not None or not alive(layer) or self.layer_combo.currentLayer() is not layer:
                 return
-            for key, column in job.result.items():
+            self.area_input = job.result["area"] or ""
+            if self.area_input:
+                self.divide_label.setText(tr("{name} is a layer of the input {input}.").format(
+                    name=layer.name(), input=self.area_input))
+                self.divide_box.setVisible(True)
+                self._say(tr("Divide the area into a plan, or open a plan to edit its grids."))
+                return
+            for key, column in job.result["columns"].items():
                 combo = self.adopt_columns[key]
                 combo.setCurrentIndex(max(0, combo.findData(column)))
+            self.adopt_box.setVisible(True)
+            self._say(tr("{name} is not a gridkit plan: map its columns and choose the input to make one.").format(
+                name=layer.name()))
 
-        run_quietly("grid columns", work, done)
+        run_quietly("what the layer is", work, done)
 
     def adopt_layer(self, input_path: str | None = None, output: str | None = None) -> None:
         """Make a plan of the chosen layer (``gridkit adopt``) in a worker of its own, then open it to edit.
@@ -310,6 +368,7 @@ class GridkitDock(QDockWidget):
         self.split_save_button.clicked.connect(lambda: self.save(split_pieces=True))
         self.split_save_button.setVisible(False)
         layout.addWidget(self.split_save_button)
+        layout.addWidget(self._divide_box())
         layout.addWidget(self._adopt_box())
 
         tools = QGridLayout()
@@ -521,13 +580,12 @@ class GridkitDock(QDockWidget):
             self.scenario_combo.clear()
             polygons = isinstance(layer, QgsVectorLayer) and layer.geometryType() == QgsWkbTypes.PolygonGeometry \
                 and not planio.in_plan(layer)  # a plan's blocks or communities: choose its grids instead
-            self._offer_adopt(layer if polygons else None)
-            self._say(tr("Choose the grids layer of a plan GeoPackage.") if not polygons else
-                      tr("{name} is not a gridkit plan: map its columns and choose the input to make one.").format(
-                          name=layer.name()))
+            self._offer(layer if polygons else None)
+            self._say(tr("Choose the grids layer of a plan GeoPackage."))
             self._update_buttons()
             return
         self.adopt_box.setVisible(False)
+        self.divide_box.setVisible(False)
         self.layer = layer
         self.plan_path = planio.layer_path(layer)[0]
         for signal in (layer.featureAdded, layer.featureDeleted, layer.geometryChanged, layer.attributeValueChanged,
@@ -546,6 +604,14 @@ class GridkitDock(QDockWidget):
         if alive(self.blocks_layer) and self.blocks_layer.id() in ids:
             self.toggle_pick(False)
             self.blocks_layer = None
+
+    def _layers_added(self, layers: list) -> None:
+        """A plan's grids added while the dock edits nothing (the Partition algorithm's result): edit them."""
+        if self.layer is not None:
+            return
+        grids = next((lyr for lyr in layers if planio.is_plan_grids(lyr)), None)
+        if grids is not None:
+            self.layer_combo.setLayer(grids)
 
     def _layer_gone(self) -> None:
         self.set_layer(None)
@@ -1293,10 +1359,12 @@ class GridkitDock(QDockWidget):
         Anything may already be gone at quit (the canvas, the layers), so every step checks first.
         """
         self._timer.stop()
-        try:
-            QgsProject.instance().layersWillBeRemoved.disconnect(self._layers_removed)
-        except (TypeError, RuntimeError):
-            pass
+        for signal, slot in ((QgsProject.instance().layersWillBeRemoved, self._layers_removed),
+                             (QgsProject.instance().layersAdded, self._layers_added)):
+            try:
+                signal.disconnect(slot)
+            except (TypeError, RuntimeError):
+                pass
         if self._long is not None:
             try:
                 self._long.cancel()

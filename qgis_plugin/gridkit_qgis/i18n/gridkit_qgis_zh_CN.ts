@@ -179,592 +179,622 @@
       <translation>所有文件</translation>
     </message>
     <message>
+      <location filename="../gui/dock.py" line="223" />
+      <source>Divide this area</source>
+      <translation>划分此区域</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="228" />
+      <source>Divide into communities and grids…</source>
+      <translation>划分为社区和网格…</translation>
+    </message>
+    <message>
       <location filename="../gui/dock.py" line="229" />
+      <source>Opens gridkit's Partition algorithm for this input; the plan it writes opens here for editing</source>
+      <translation>打开 gridkit 的“划分社区和网格”算法处理此输入；生成的方案将在此打开以供编辑</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="256" />
+      <source>gridkit's Processing algorithms are not loaded; restart QGIS.</source>
+      <translation>gridkit 的处理算法未加载，请重启 QGIS。</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="275" />
       <source>(none)</source>
       <translation>（无）</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="255" />
-      <source>Choose the input the households come from (buildings, roads).</source>
-      <translation>请选择户数所来自的输入数据（建筑、道路）。</translation>
+      <location filename="../gui/dock.py" line="288" />
+      <source>{name} is a layer of the input {input}.</source>
+      <translation>{name} 是输入数据 {input} 的图层。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="258" />
-      <source>Plan to write</source>
-      <translation>要写入的方案</translation>
+      <location filename="../gui/dock.py" line="291" />
+      <source>Divide the area into a plan, or open a plan to edit its grids.</source>
+      <translation>请将此区域划分为方案，或打开一个方案以编辑其网格。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="263" />
-      <source>{path} is open in the project; write the plan to another file.</source>
-      <translation>{path} 已在工程中打开；请把方案写入另一个文件。</translation>
-    </message>
-    <message>
-      <location filename="../gui/dock.py" line="276" />
-      <source>gridkit: make a plan of a grid layer</source>
-      <translation>gridkit：用网格图层生成方案</translation>
-    </message>
-    <message>
-      <location filename="../gui/dock.py" line="276" />
-      <source>Making the plan</source>
-      <translation>生成方案</translation>
-    </message>
-    <message>
-      <location filename="../gui/dock.py" line="282" />
-      <source>Plan made of {grids} grids, {households} households (columns: {columns}).</source>
-      <translation>已生成方案：{grids} 个网格，{households} 户（字段：{columns}）。</translation>
-    </message>
-    <message>
-      <location filename="../gui/dock.py" line="283" />
-      <source>none</source>
-      <translation>无</translation>
-    </message>
-    <message>
-      <location filename="../gui/dock.py" line="285" />
-      <source>Grids holding no block, left out: {codes}.</source>
-      <translation>不含街区的网格已略去：{codes}。</translation>
-    </message>
-    <message>
-      <location filename="../gui/dock.py" line="287" />
-      <source>The layer's grids break {failures}: fix them here.</source>
-      <translation>图层的网格违反 {failures}：请在此修正。</translation>
-    </message>
-    <message>
-      <location filename="../gui/dock.py" line="296" />
-      <source>Grid layer</source>
-      <translation>网格图层</translation>
-    </message>
-    <message>
-      <location filename="../gui/dock.py" line="300" />
-      <source>Open plan…</source>
-      <translation>打开方案…</translation>
-    </message>
-    <message>
-      <location filename="../gui/dock.py" line="304" />
-      <source>Choose the grids layer of a plan GeoPackage.</source>
-      <translation>请选择方案 GeoPackage 的网格（grids）图层。</translation>
-    </message>
-    <message>
-      <location filename="../gui/dock.py" line="308" />
-      <source>Save as separate units</source>
-      <translation>拆成独立单元后保存</translation>
-    </message>
-    <message>
-      <location filename="../gui/dock.py" line="309" />
-      <source>Each grid or community in several pieces becomes that many units (new codes), then the plan is saved</source>
-      <translation>分成几块的网格或社区拆成同样多个单元（新编码），然后保存方案</translation>
-    </message>
-    <message>
-      <location filename="../gui/dock.py" line="317" />
-      <source>Assign blocks</source>
-      <translation>划入街坊</translation>
-    </message>
-    <message>
-      <location filename="../gui/dock.py" line="318" />
-      <source>Click a block, or drag a box over blocks, to move them into the selected grid</source>
-      <translation>单击街坊或拖框选择多个街坊，把它们划入所选网格</translation>
-    </message>
-    <message>
-      <location filename="../gui/dock.py" line="320" />
-      <source>Split by line</source>
-      <translation>画线拆分</translation>
-    </message>
-    <message>
-      <location filename="../gui/dock.py" line="321" />
-      <source>Draw a line across the selected grid (right click ends it)</source>
-      <translation>在所选网格上画一条穿过它的线（右键结束）</translation>
-    </message>
-    <message>
-      <location filename="../gui/dock.py" line="323" />
-      <source>Merge</source>
-      <translation>合并</translation>
-    </message>
-    <message>
-      <location filename="../gui/dock.py" line="323" />
-      <source>Merge the two selected grids</source>
-      <translation>合并所选的两个网格</translation>
-    </message>
-    <message>
-      <location filename="../gui/dock.py" line="327" />
-      <source>Rebalance into N</source>
-      <translation>均分为 N 个</translation>
-    </message>
-    <message>
-      <location filename="../gui/dock.py" line="328" />
-      <source>Divide the selected grid into N grids along its streets</source>
-      <translation>沿街巷把所选网格划分为 N 个网格</translation>
-    </message>
-    <message>
-      <location filename="../gui/dock.py" line="329" />
-      <source>Lock</source>
-      <translation>锁定</translation>
-    </message>
-    <message>
-      <location filename="../gui/dock.py" line="329" />
-      <source>Lock the selected grids</source>
-      <translation>锁定所选网格</translation>
-    </message>
-    <message>
-      <location filename="../gui/dock.py" line="330" />
-      <source>Unlock</source>
-      <translation>解锁</translation>
-    </message>
-    <message>
-      <location filename="../gui/dock.py" line="331" />
-      <source>Unlock the selected grids</source>
-      <translation>解锁所选网格</translation>
-    </message>
-    <message>
-      <location filename="../gui/dock.py" line="332" />
-      <source>Rebalance unlocked</source>
-      <translation>重新平衡未锁定网格</translation>
-    </message>
-    <message>
-      <location filename="../gui/dock.py" line="333" />
-      <source>Re-solve every unlocked grid; locked grids stay exactly</source>
-      <translation>重新划分所有未锁定的网格，锁定的网格保持不变</translation>
-    </message>
-    <message>
-      <location filename="../gui/dock.py" line="334" />
-      <source>Undo</source>
-      <translation>撤销</translation>
-    </message>
-    <message>
-      <location filename="../gui/dock.py" line="335" />
-      <source>Redo</source>
-      <translation>重做</translation>
-    </message>
-    <message>
-      <location filename="../gui/dock.py" line="336" />
-      <source>Save</source>
-      <translation>保存</translation>
-    </message>
-    <message>
-      <location filename="../gui/dock.py" line="337" />
-      <source>Write the edits, the blocks' and buildings' grids and the scores into the plan GeoPackage</source>
-      <translation>把编辑结果、街坊和建筑的所属网格及评分写入方案 GeoPackage</translation>
-    </message>
-    <message>
-      <location filename="../gui/dock.py" line="350" />
-      <source>Lock all</source>
-      <translation>全部锁定</translation>
-    </message>
-    <message>
-      <location filename="../gui/dock.py" line="350" />
-      <source>Lock every grid</source>
-      <translation>锁定所有网格</translation>
-    </message>
-    <message>
-      <location filename="../gui/dock.py" line="351" />
-      <source>Unlock all</source>
-      <translation>全部解锁</translation>
-    </message>
-    <message>
-      <location filename="../gui/dock.py" line="352" />
-      <source>Unlock every grid</source>
-      <translation>解锁所有网格</translation>
-    </message>
-    <message>
-      <location filename="../gui/dock.py" line="353" />
-      <source>Next over the bound</source>
-      <translation>下一个越界网格</translation>
-    </message>
-    <message>
-      <location filename="../gui/dock.py" line="354" />
-      <source>Select and zoom to the next grid over the maximum or under the minimum</source>
-      <translation>选中并缩放到下一个超过上限或低于下限的网格</translation>
-    </message>
-    <message>
-      <location filename="../gui/dock.py" line="360" />
-      <source>Scenario</source>
-      <translation>方案</translation>
-    </message>
-    <message>
-      <location filename="../gui/dock.py" line="362" />
-      <source>Scenarios kept inside the plan GeoPackage; ✓ marks the one the plan holds now</source>
-      <translation>保存在方案 GeoPackage 内的方案；✓ 表示当前方案</translation>
-    </message>
-    <message>
-      <location filename="../gui/dock.py" line="365" />
-      <source>Save as…</source>
-      <translation>另存为…</translation>
-    </message>
-    <message>
-      <location filename="../gui/dock.py" line="366" />
-      <source>Keep the grids as they are now as a named scenario inside the plan GeoPackage</source>
-      <translation>把当前网格另存为方案 GeoPackage 内的一个命名方案</translation>
-    </message>
-    <message>
-      <location filename="../gui/dock.py" line="368" />
-      <source>Switch</source>
-      <translation>切换</translation>
-    </message>
-    <message>
-      <location filename="../gui/dock.py" line="369" />
-      <source>Make the chosen scenario the plan: every layer rebuilt from it and saved</source>
-      <translation>切换到所选方案：按其重建各图层并保存</translation>
-    </message>
-    <message>
-      <location filename="../gui/dock.py" line="371" />
-      <source>Compare</source>
-      <translation>比较</translation>
-    </message>
-    <message>
-      <location filename="../gui/dock.py" line="372" />
-      <source>What moved between the chosen scenario and the plan as saved; the changed grids are selected</source>
-      <translation>所选方案与已保存方案之间的变化；变化的网格会被选中</translation>
-    </message>
-    <message>
-      <location filename="../gui/dock.py" line="377" />
-      <source>Sliver tolerance (m²)</source>
-      <translation>碎片容差（㎡）</translation>
-    </message>
-    <message>
-      <location filename="../gui/dock.py" line="378" />
-      <source>Pieces smaller than this (or thinner than 0.5 m) are not counted as gaps, overlaps or extra pieces: crumbs left by editing, a vertex nudged by a centimetre</source>
-      <translation>小于此面积（或窄于 0.5 米）的碎块不计为空隙、重叠或多余部分：编辑留下的碎屑、顶点移动一厘米等</translation>
-    </message>
-    <message>
-      <location filename="../gui/dock.py" line="394" />
-      <source>Cancel</source>
-      <translation>取消</translation>
-    </message>
-    <message>
-      <location filename="../gui/dock.py" line="408" />
-      <source>Violations</source>
-      <translation>违规</translation>
-    </message>
-    <message>
-      <location filename="../gui/dock.py" line="411" />
-      <source>Rule</source>
-      <translation>规则</translation>
-    </message>
-    <message>
-      <location filename="../gui/dock.py" line="411" />
-      <source>Grids</source>
-      <translation>网格</translation>
-    </message>
-    <message>
-      <location filename="../gui/dock.py" line="411" />
-      <source>Detail</source>
-      <translation>详情</translation>
-    </message>
-    <message>
-      <location filename="../gui/dock.py" line="457" />
-      <source>{what}: cancelled</source>
-      <translation>{what}：已取消</translation>
-    </message>
-    <message>
-      <location filename="../gui/dock.py" line="466" />
-      <source>{what} failed: {error}</source>
-      <translation>{what}失败：{error}</translation>
-    </message>
-    <message>
-      <location filename="../gui/dock.py" line="473" />
-      <source>Open a gridkit plan</source>
-      <translation>打开 gridkit 方案</translation>
-    </message>
-    <message>
-      <location filename="../gui/dock.py" line="497" />
-      <source>{path} has no grids layer</source>
-      <translation>{path} 没有网格（grids）图层</translation>
-    </message>
-    <message>
-      <location filename="../gui/dock.py" line="525" />
+      <location filename="../gui/dock.py" line="297" />
       <source>{name} is not a gridkit plan: map its columns and choose the input to make one.</source>
       <translation>{name} 不是 gridkit 方案：请对应其字段并选择输入数据以生成方案。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="597" />
+      <location filename="../gui/dock.py" line="312" />
+      <source>Choose the input the households come from (buildings, roads).</source>
+      <translation>请选择户数所来自的输入数据（建筑、道路）。</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="315" />
+      <source>Plan to write</source>
+      <translation>要写入的方案</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="320" />
+      <source>{path} is open in the project; write the plan to another file.</source>
+      <translation>{path} 已在工程中打开；请把方案写入另一个文件。</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="333" />
+      <source>gridkit: make a plan of a grid layer</source>
+      <translation>gridkit：用网格图层生成方案</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="333" />
+      <source>Making the plan</source>
+      <translation>生成方案</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="339" />
+      <source>Plan made of {grids} grids, {households} households (columns: {columns}).</source>
+      <translation>已生成方案：{grids} 个网格，{households} 户（字段：{columns}）。</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="340" />
+      <source>none</source>
+      <translation>无</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="342" />
+      <source>Grids holding no block, left out: {codes}.</source>
+      <translation>不含街区的网格已略去：{codes}。</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="344" />
+      <source>The layer's grids break {failures}: fix them here.</source>
+      <translation>图层的网格违反 {failures}：请在此修正。</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="353" />
+      <source>Grid layer</source>
+      <translation>网格图层</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="357" />
+      <source>Open plan…</source>
+      <translation>打开方案…</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="361" />
+      <source>Choose the grids layer of a plan GeoPackage.</source>
+      <translation>请选择方案 GeoPackage 的网格（grids）图层。</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="365" />
+      <source>Save as separate units</source>
+      <translation>拆成独立单元后保存</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="366" />
+      <source>Each grid or community in several pieces becomes that many units (new codes), then the plan is saved</source>
+      <translation>分成几块的网格或社区拆成同样多个单元（新编码），然后保存方案</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="375" />
+      <source>Assign blocks</source>
+      <translation>划入街坊</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="376" />
+      <source>Click a block, or drag a box over blocks, to move them into the selected grid</source>
+      <translation>单击街坊或拖框选择多个街坊，把它们划入所选网格</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="378" />
+      <source>Split by line</source>
+      <translation>画线拆分</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="379" />
+      <source>Draw a line across the selected grid (right click ends it)</source>
+      <translation>在所选网格上画一条穿过它的线（右键结束）</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="381" />
+      <source>Merge</source>
+      <translation>合并</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="381" />
+      <source>Merge the two selected grids</source>
+      <translation>合并所选的两个网格</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="385" />
+      <source>Rebalance into N</source>
+      <translation>均分为 N 个</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="386" />
+      <source>Divide the selected grid into N grids along its streets</source>
+      <translation>沿街巷把所选网格划分为 N 个网格</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="387" />
+      <source>Lock</source>
+      <translation>锁定</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="387" />
+      <source>Lock the selected grids</source>
+      <translation>锁定所选网格</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="388" />
+      <source>Unlock</source>
+      <translation>解锁</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="389" />
+      <source>Unlock the selected grids</source>
+      <translation>解锁所选网格</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="390" />
+      <source>Rebalance unlocked</source>
+      <translation>重新平衡未锁定网格</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="391" />
+      <source>Re-solve every unlocked grid; locked grids stay exactly</source>
+      <translation>重新划分所有未锁定的网格，锁定的网格保持不变</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="392" />
+      <source>Undo</source>
+      <translation>撤销</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="393" />
+      <source>Redo</source>
+      <translation>重做</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="394" />
+      <source>Save</source>
+      <translation>保存</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="395" />
+      <source>Write the edits, the blocks' and buildings' grids and the scores into the plan GeoPackage</source>
+      <translation>把编辑结果、街坊和建筑的所属网格及评分写入方案 GeoPackage</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="408" />
+      <source>Lock all</source>
+      <translation>全部锁定</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="408" />
+      <source>Lock every grid</source>
+      <translation>锁定所有网格</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="409" />
+      <source>Unlock all</source>
+      <translation>全部解锁</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="410" />
+      <source>Unlock every grid</source>
+      <translation>解锁所有网格</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="411" />
+      <source>Next over the bound</source>
+      <translation>下一个越界网格</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="412" />
+      <source>Select and zoom to the next grid over the maximum or under the minimum</source>
+      <translation>选中并缩放到下一个超过上限或低于下限的网格</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="418" />
+      <source>Scenario</source>
+      <translation>方案</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="420" />
+      <source>Scenarios kept inside the plan GeoPackage; ✓ marks the one the plan holds now</source>
+      <translation>保存在方案 GeoPackage 内的方案；✓ 表示当前方案</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="423" />
+      <source>Save as…</source>
+      <translation>另存为…</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="424" />
+      <source>Keep the grids as they are now as a named scenario inside the plan GeoPackage</source>
+      <translation>把当前网格另存为方案 GeoPackage 内的一个命名方案</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="426" />
+      <source>Switch</source>
+      <translation>切换</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="427" />
+      <source>Make the chosen scenario the plan: every layer rebuilt from it and saved</source>
+      <translation>切换到所选方案：按其重建各图层并保存</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="429" />
+      <source>Compare</source>
+      <translation>比较</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="430" />
+      <source>What moved between the chosen scenario and the plan as saved; the changed grids are selected</source>
+      <translation>所选方案与已保存方案之间的变化；变化的网格会被选中</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="435" />
+      <source>Sliver tolerance (m²)</source>
+      <translation>碎片容差（㎡）</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="436" />
+      <source>Pieces smaller than this (or thinner than 0.5 m) are not counted as gaps, overlaps or extra pieces: crumbs left by editing, a vertex nudged by a centimetre</source>
+      <translation>小于此面积（或窄于 0.5 米）的碎块不计为空隙、重叠或多余部分：编辑留下的碎屑、顶点移动一厘米等</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="452" />
+      <source>Cancel</source>
+      <translation>取消</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="466" />
+      <source>Violations</source>
+      <translation>违规</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="469" />
+      <source>Rule</source>
+      <translation>规则</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="469" />
+      <source>Grids</source>
+      <translation>网格</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="469" />
+      <source>Detail</source>
+      <translation>详情</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="515" />
+      <source>{what}: cancelled</source>
+      <translation>{what}：已取消</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="524" />
+      <source>{what} failed: {error}</source>
+      <translation>{what}失败：{error}</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="531" />
+      <source>Open a gridkit plan</source>
+      <translation>打开 gridkit 方案</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="557" />
+      <source>{path} has no grids layer</source>
+      <translation>{path} 没有网格（grids）图层</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="664" />
       <source>Opening {name}…</source>
       <translation>正在打开 {name}…</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="605" />
+      <location filename="../gui/dock.py" line="672" />
       <source>Opening the plan</source>
       <translation>打开方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="647" />
+      <location filename="../gui/dock.py" line="714" />
       <source>Checking the grids</source>
       <translation>检查网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="682" />
+      <location filename="../gui/dock.py" line="752" />
       <source>yes</source>
       <translation>是</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="693" />
+      <location filename="../gui/dock.py" line="763" />
       <source>{grids} grids · {households} households · max {max} per grid · {n} violation(s)</source>
       <translation>{grids} 个网格 · {households} 户 · 每格上限 {max} 户 · {n} 处违规</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="695" />
+      <location filename="../gui/dock.py" line="765" />
       <source>target {target}, average {average}</source>
       <translation>目标 {target}，平均 {average}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="696" />
+      <location filename="../gui/dock.py" line="766" />
       <source>compounds unknown (plan input not found)</source>
       <translation>未知小区范围（找不到方案的输入数据）</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="712" />
+      <location filename="../gui/dock.py" line="782" />
       <source>Zoom</source>
       <translation>定位</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="721" />
+      <location filename="../gui/dock.py" line="791" />
       <source>Violations: none</source>
       <translation>违规：无</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="721" />
+      <location filename="../gui/dock.py" line="791" />
       <source>Violations: {n}</source>
       <translation>违规：{n} 处</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="723" />
+      <location filename="../gui/dock.py" line="793" />
       <source>{n} accepted exception(s)</source>
       <translation>{n} 个已认可的例外</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="806" />
+      <location filename="../gui/dock.py" line="876" />
       <source>Nothing to change.</source>
       <translation>没有需要修改的内容。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="822" />
+      <location filename="../gui/dock.py" line="892" />
       <source>move {n} block(s)</source>
       <translation>移动 {n} 个街坊</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="852" />
+      <location filename="../gui/dock.py" line="922" />
       <source>{code}: {before} → {after} households</source>
       <translation>{code}：{before} → {after} 户</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="854" />
+      <location filename="../gui/dock.py" line="924" />
       <source>Preview: {moves}</source>
       <translation>预览：{moves}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="856" />
+      <location filename="../gui/dock.py" line="926" />
       <source>{n} grid(s) would be emptied</source>
       <translation>{n} 个网格将被清空</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="873" />
+      <location filename="../gui/dock.py" line="943" />
       <source>Select one grid to move the blocks into.</source>
       <translation>请选择一个要划入街坊的网格。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="879" />
+      <location filename="../gui/dock.py" line="949" />
       <source>Moving these {n} blocks empties grid(s) {codes}, which will be deleted. Move them?</source>
       <translation>移动这 {n} 个街块会清空网格 {codes}，这些网格将被删除。确定移动吗？</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="881" />
+      <location filename="../gui/dock.py" line="951" />
       <source>Nothing moved.</source>
       <translation>未移动。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="894" />
+      <location filename="../gui/dock.py" line="964" />
       <source>merge grids</source>
       <translation>合并网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="899" />
+      <location filename="../gui/dock.py" line="969" />
       <source>Select exactly two grids to merge.</source>
       <translation>请正好选择两个要合并的网格。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="904" />
+      <location filename="../gui/dock.py" line="974" />
       <source>split a grid along a line</source>
       <translation>按线拆分网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="907" />
+      <location filename="../gui/dock.py" line="977" />
       <source>split a grid into {n}</source>
       <translation>把网格拆为 {n} 个</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="912" />
+      <location filename="../gui/dock.py" line="982" />
       <source>Select one grid to split.</source>
       <translation>请选择一个要拆分的网格。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="918" />
+      <location filename="../gui/dock.py" line="988" />
       <source>lock grids</source>
       <translation>锁定网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="918" />
+      <location filename="../gui/dock.py" line="988" />
       <source>unlock grids</source>
       <translation>解锁网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="936" />
+      <location filename="../gui/dock.py" line="1006" />
       <source>Every grid is within its bounds.</source>
       <translation>所有网格均在上下限之内。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="954" />
+      <location filename="../gui/dock.py" line="1024" />
       <source>Select the grids to lock or unlock.</source>
       <translation>请选择要锁定或解锁的网格。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1018" />
+      <location filename="../gui/dock.py" line="1088" />
       <source>rebalance the unlocked grids</source>
       <translation>重新平衡未锁定网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1021" />
+      <location filename="../gui/dock.py" line="1091" />
       <source>gridkit: rebalance the unlocked grids</source>
       <translation>gridkit：重新平衡未锁定网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1022" />
+      <location filename="../gui/dock.py" line="1092" />
       <source>Rebalancing</source>
       <translation>重新平衡</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1070" />
+      <location filename="../gui/dock.py" line="1140" />
       <source>save units in several pieces as separate units</source>
       <translation>将分成几块的单元拆成独立单元</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1075" />
+      <location filename="../gui/dock.py" line="1145" />
       <source>Saving…</source>
       <translation>正在保存…</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1081" />
+      <location filename="../gui/dock.py" line="1151" />
       <source>Saving</source>
       <translation>保存</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1086" />
+      <location filename="../gui/dock.py" line="1156" />
       <source>gridkit: save the plan</source>
       <translation>gridkit：保存方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1107" />
+      <location filename="../gui/dock.py" line="1172" />
       <source>Saving failed: {error}</source>
       <translation>保存失败：{error}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1115" />
+      <location filename="../gui/dock.py" line="1180" />
       <source>{level} {codes} in {n} pieces</source>
       <translation>{level} {codes} 分成 {n} 块</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1121" />
+      <location filename="../gui/dock.py" line="1186" />
       <source>Not saved: the plan would break {failures}. {detail}. Undo the edit, or save the pieces as separate units.</source>
       <translation>未保存：方案将违反 {failures}。{detail}。请撤销该编辑，或将各块拆成独立单元后保存。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1136" />
+      <location filename="../gui/dock.py" line="1201" />
       <source>Validating</source>
       <translation>验证</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1140" />
+      <location filename="../gui/dock.py" line="1205" />
       <source>Saved; the plan breaks: {failures}</source>
       <translation>已保存；方案不满足：{failures}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1142" />
+      <location filename="../gui/dock.py" line="1207" />
       <source>Saved; the plan is valid.</source>
       <translation>已保存；方案有效。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1147" />
+      <location filename="../gui/dock.py" line="1212" />
       <source>gridkit: validate the plan</source>
       <translation>gridkit：验证方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1164" />
+      <location filename="../gui/dock.py" line="1229" />
       <source>Reading the scenarios</source>
       <translation>读取方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1169" />
+      <location filename="../gui/dock.py" line="1234" />
       <source>saved {saved} · {grids} grids · {households} households</source>
       <translation>保存于 {saved} · {grids} 个网格 · {households} 户</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1184" />
+      <location filename="../gui/dock.py" line="1249" />
       <source>Save as a scenario</source>
       <translation>另存为方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1184" />
+      <location filename="../gui/dock.py" line="1249" />
       <source>Scenario name</source>
       <translation>方案名称</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1206" />
+      <location filename="../gui/dock.py" line="1271" />
       <source>Saving the scenario</source>
       <translation>保存方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1209" />
+      <location filename="../gui/dock.py" line="1274" />
       <source>Scenario {name} exists. Replace it?</source>
       <translation>方案 {name} 已存在，是否替换？</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1211" />
+      <location filename="../gui/dock.py" line="1276" />
       <source>Scenario not saved.</source>
       <translation>方案未保存。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1216" />
+      <location filename="../gui/dock.py" line="1281" />
       <source>Saving the scenario failed: {error}</source>
       <translation>保存方案失败：{error}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1218" />
+      <location filename="../gui/dock.py" line="1283" />
       <source>Saved scenario {name}.</source>
       <translation>已保存方案 {name}。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1232" />
+      <location filename="../gui/dock.py" line="1297" />
       <source>The grid layer has unsaved edits; switching to scenario {name} replaces them. Switch?</source>
       <translation>网格图层有未保存的编辑；切换到方案 {name} 会替换这些编辑。是否切换？</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1237" />
+      <location filename="../gui/dock.py" line="1302" />
       <source>Switching to scenario {name}…</source>
       <translation>正在切换到方案 {name}…</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1244" />
+      <location filename="../gui/dock.py" line="1309" />
       <source>Switching</source>
       <translation>切换方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1247" />
+      <location filename="../gui/dock.py" line="1312" />
       <source>switch to scenario {name}</source>
       <translation>切换到方案 {name}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1248" />
+      <location filename="../gui/dock.py" line="1313" />
       <source>Now scenario {name}.</source>
       <translation>当前为方案 {name}。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1250" />
+      <location filename="../gui/dock.py" line="1315" />
       <source>gridkit: switch to a scenario</source>
       <translation>gridkit：切换方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1268" />
+      <location filename="../gui/dock.py" line="1333" />
       <source>Comparing</source>
       <translation>比较</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1276" />
+      <location filename="../gui/dock.py" line="1341" />
       <source>Scenario {name} → the plan as saved: {grids} grid(s) changed, {blocks} block(s) moved ({households} households).</source>
       <translation>方案 {name} → 已保存方案：{grids} 个网格变化，{blocks} 个街区移动（{households} 户）。</translation>
     </message>
@@ -834,7 +864,7 @@
       <translation>（低于下限）</translation>
     </message>
     <message>
-      <location filename="../gui/styles.py" line="140" />
+      <location filename="../gui/styles.py" line="172" />
       <source>gridkit plan style</source>
       <translation>gridkit 方案样式</translation>
     </message>

@@ -1,0 +1,49 @@
+"""Which input a layer shown in a GIS belongs to (gridkit.io.read.area_source): the QGIS dock offers to
+divide that area instead of taking its boundary for a grid layer drawn elsewhere."""
+
+from __future__ import annotations
+
+import shutil
+
+import geopandas as gpd
+from conftest import ROOT
+from shapely.geometry import Polygon
+
+from gridkit.io.read import area_source
+
+
+def _frame(name: str) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame({"name": [name]}, geometry=[Polygon([(0, 0), (1, 0), (1, 1)])], crs=3857)
+
+
+def test_a_layer_of_an_input_geopackage_belongs_to_it(tmp_path):
+    sample = tmp_path / "area.gpkg"
+    shutil.copy(ROOT / "data" / "samples" / "hk_tsim_sha_tsui.gpkg", sample)
+    for layer in ("boundary", "roads", "buildings", "Boundary"):
+        assert area_source(sample, layer) == str(sample)
+    assert area_source(sample, "网格") is None  # a layer gridkit does not read
+    assert area_source(tmp_path / "missing.gpkg", "boundary") is None
+
+
+def test_a_folder_of_layers_and_single_files(tmp_path):
+    folder = tmp_path / "area"
+    folder.mkdir()
+    for name in ("buildings", "roads"):
+        _frame(name).to_file(folder / f"{name}.shp")
+    _frame("grid").to_file(folder / "网格.shp", encoding="utf-8")
+    assert area_source(folder / "roads.shp") == str(folder)
+    assert area_source(folder / "buildings.shp") == str(folder)
+    assert area_source(folder / "网格.shp") is None  # grids drawn elsewhere, beside the input
+    alone = tmp_path / "boundary.geojson"
+    _frame("b").to_file(alone)
+    assert area_source(alone) is None  # a boundary without buildings is no area
+    grids = tmp_path / "grids.gpkg"
+    _frame("g").to_file(grids, layer="grids")
+    _frame("b").to_file(grids, layer="buildings")
+    assert area_source(grids, "grids") is None and area_source(grids, "buildings") == str(grids)
+
+
+def test_any_layer_of_an_osm_file(tmp_path):
+    osm = tmp_path / "area.osm"
+    osm.write_text("<osm version='0.6'></osm>", encoding="utf-8")
+    assert area_source(osm, "multipolygons") == str(osm)
