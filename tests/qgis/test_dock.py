@@ -199,12 +199,25 @@ def test_merge_flags_over_maximum_and_zooms(dock):
     community_over = [v["codes"] for v in dock.violations if v["kind"] == "over_max" and v["level"] == "community"]
     assert community_over == ([[community]] if community_hh > dock.info["community_max"] else [])
     assert dock.problems.rowCount() == len(dock.violations) and dock.problems.cellWidget(0, 3) is not None
+    # As wide as a dock beside QGIS's map: the Zoom button is wholly in view (it was cut off), the detail in
+    # full in its tooltip.
+    dock.parent().show()
+    dock.setMaximumWidth(380)
+    wait_until(lambda: False, 0.3)
+    header = dock.problems.horizontalHeader()
+    assert dock.width() <= 380
+    assert header.sectionViewportPosition(3) + header.sectionSize(3) <= dock.problems.viewport().width()
+    assert dock.problems.item(0, 2).toolTip() == dock.problems.item(0, 2).text()
     extent = dock.canvas.extent()
     dock.zoom_to_violation(0)
     assert dock.canvas.extent() != extent
     dock.undo()
     idle(dock)
     assert len(grids_of(layer)) == len(before) and dock.violations == []
+    # A refused action is said in QGIS's message bar too, where it stays after the next check.
+    layer.removeSelection()
+    dock.merge_button.click()
+    assert any("two grids" in item.text() for item in dock.iface.messageBar().items())
 
 
 def _two_block_line(dock, fid):
@@ -348,6 +361,8 @@ def test_save_writes_a_valid_plan(dock, plan_copy):
     idle(dock)
     assert saved[0]["failures"] == []
     assert not dock.layer.isEditable()
+    # The check that follows rewrites the status line; QGIS's message bar still says it was saved.
+    assert any("Saved; the plan is valid." in item.text() for item in dock.iface.messageBar().items())
     run = gridkit_validate(plan_copy)
     assert run.returncode == 0, run.stdout + run.stderr
     blocks = QgsVectorLayer(f"{plan_copy}|layername=blocks", "b", "ogr")

@@ -281,6 +281,7 @@ class GridkitDock(QDockWidget):
             return {"area": area, "columns": {} if area else self.worker.call("grid_columns", {"columns": names})}
 
         def done(job: Any) -> None:
+            self._set_busy(-1)
             if job.error is not None or not alive(layer) or self.layer_combo.currentLayer() is not layer:
                 return
             self.area_input = job.result["area"] or ""
@@ -297,6 +298,7 @@ class GridkitDock(QDockWidget):
             self._say(tr("{name} is not a gridkit plan: map its columns and choose the input to make one.").format(
                 name=layer.name()))
 
+        self._set_busy(1)
         run_quietly("what the layer is", work, done)
 
     def adopt_layer(self, input_path: str | None = None, output: str | None = None) -> None:
@@ -343,7 +345,7 @@ class GridkitDock(QDockWidget):
         if result["failures"]:
             text += " " + tr("The layer's grids break {failures}: fix them here.").format(
                 failures=", ".join(result["failures"]))
-        self._say(text)
+        self._say(text, done=True)
         self.adopted.emit(result)
 
     def _build(self) -> None:
@@ -469,8 +471,13 @@ class GridkitDock(QDockWidget):
         self.problems.setHorizontalHeaderLabels([tr("Rule"), tr("Grids"), tr("Detail"), ""])
         self.problems.verticalHeader().setVisible(False)
         self.problems.setEditTriggers(QAbstractItemView.NoEditTriggers)
-        self.problems.horizontalHeader().setSectionResizeMode(QHeaderView.Interactive)
-        self.problems.horizontalHeader().setStretchLastSection(True)
+        # The rule, the grids and the Zoom button as wide as they need; the detail takes the rest (full in its
+        # tooltip): a narrow dock cut the Zoom button off.
+        header = self.problems.horizontalHeader()
+        for column, mode in ((0, QHeaderView.ResizeToContents), (1, QHeaderView.ResizeToContents),
+                             (2, QHeaderView.Stretch), (3, QHeaderView.ResizeToContents)):
+            header.setSectionResizeMode(column, mode)
+        header.setStretchLastSection(False)
         pl.addWidget(self.problems)
         split.addWidget(problems)
         split.setStretchFactor(0, 3)
@@ -503,9 +510,16 @@ class GridkitDock(QDockWidget):
         self.undo_button.setEnabled(ready and stack is not None and stack.canUndo())
         self.redo_button.setEnabled(ready and stack is not None and stack.canRedo())
 
-    def _say(self, text: str, error: bool = False) -> None:
+    def _say(self, text: str, error: bool = False, done: bool = False) -> None:
+        """The dock's status line; an error, or a result the user waits for (``done``: saved, a plan made),
+        also goes to QGIS's message bar, where it stays after the next check has rewritten the status line."""
         self.status.setText(text)
         self.status.setStyleSheet("color: #b03a2e;" if error else "")
+        if (error or done) and alive(self.iface.messageBar()):
+            from qgis.core import Qgis
+
+            self.iface.messageBar().pushMessage(tr("gridkit"), text, Qgis.Warning if error else Qgis.Success,
+                                                10 if error else 5)
         if error:
             self.failed.emit(text)
 
@@ -580,8 +594,8 @@ class GridkitDock(QDockWidget):
             self.scenario_combo.clear()
             polygons = isinstance(layer, QgsVectorLayer) and layer.geometryType() == QgsWkbTypes.PolygonGeometry \
                 and not planio.in_plan(layer)  # a plan's blocks or communities: choose its grids instead
-            self._offer(layer if polygons else None)
             self._say(tr("Choose the grids layer of a plan GeoPackage."))
+            self._offer(layer if polygons else None)
             self._update_buttons()
             return
         self.adopt_box.setVisible(False)
@@ -776,8 +790,7 @@ class GridkitDock(QDockWidget):
                                       violation_text(v, max_hh))):
                 item = QTableWidgetItem(text)
                 item.setForeground(QBrush(colour))
-                if j == 1:
-                    item.setToolTip(", ".join(v["codes"]))
+                item.setToolTip(", ".join(v["codes"]) if j == 1 else text)
                 self.problems.setItem(i, j, item)
             zoom = QPushButton(tr("Zoom"))
             zoom.clicked.connect(lambda _=False, k=i: self.zoom_to_violation(k))
@@ -1204,7 +1217,7 @@ class GridkitDock(QDockWidget):
             if failures:
                 self._say(tr("Saved; the plan breaks: {failures}").format(failures=", ".join(failures)), error=True)
             else:
-                self._say((then + " " if then else "") + tr("Saved; the plan is valid."))
+                self._say((then + " " if then else "") + tr("Saved; the plan is valid."), done=True)
             self.saved.emit({"failures": failures, "written": written})
             self.schedule_check()
             self.list_scenarios()
@@ -1280,7 +1293,7 @@ class GridkitDock(QDockWidget):
             except OSError as exc:
                 self._say(tr("Saving the scenario failed: {error}").format(error=str(exc)), error=True)
                 return
-            self._say(tr("Saved scenario {name}.").format(name=result["name"]))
+            self._say(tr("Saved scenario {name}.").format(name=result["name"]), done=True)
             self.list_scenarios(choose=result["name"])
 
         run_quietly("save scenario", work, done)

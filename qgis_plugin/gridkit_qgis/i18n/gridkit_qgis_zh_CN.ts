@@ -484,317 +484,322 @@
       <translation>详情</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="515" />
+      <location filename="../gui/dock.py" line="519" />
+      <source>gridkit</source>
+      <translation>gridkit</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="527" />
       <source>{what}: cancelled</source>
       <translation>{what}：已取消</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="524" />
+      <location filename="../gui/dock.py" line="536" />
       <source>{what} failed: {error}</source>
       <translation>{what}失败：{error}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="531" />
+      <location filename="../gui/dock.py" line="543" />
       <source>Open a gridkit plan</source>
       <translation>打开 gridkit 方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="557" />
+      <location filename="../gui/dock.py" line="569" />
       <source>{path} has no grids layer</source>
       <translation>{path} 没有网格（grids）图层</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="664" />
+      <location filename="../gui/dock.py" line="676" />
       <source>Opening {name}…</source>
       <translation>正在打开 {name}…</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="672" />
+      <location filename="../gui/dock.py" line="684" />
       <source>Opening the plan</source>
       <translation>打开方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="714" />
+      <location filename="../gui/dock.py" line="726" />
       <source>Checking the grids</source>
       <translation>检查网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="752" />
+      <location filename="../gui/dock.py" line="764" />
       <source>yes</source>
       <translation>是</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="763" />
+      <location filename="../gui/dock.py" line="775" />
       <source>{grids} grids · {households} households · max {max} per grid · {n} violation(s)</source>
       <translation>{grids} 个网格 · {households} 户 · 每格上限 {max} 户 · {n} 处违规</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="765" />
+      <location filename="../gui/dock.py" line="777" />
       <source>target {target}, average {average}</source>
       <translation>目标 {target}，平均 {average}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="766" />
+      <location filename="../gui/dock.py" line="778" />
       <source>compounds unknown (plan input not found)</source>
       <translation>未知小区范围（找不到方案的输入数据）</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="782" />
+      <location filename="../gui/dock.py" line="793" />
       <source>Zoom</source>
       <translation>定位</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="791" />
+      <location filename="../gui/dock.py" line="802" />
       <source>Violations: none</source>
       <translation>违规：无</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="791" />
+      <location filename="../gui/dock.py" line="802" />
       <source>Violations: {n}</source>
       <translation>违规：{n} 处</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="793" />
+      <location filename="../gui/dock.py" line="804" />
       <source>{n} accepted exception(s)</source>
       <translation>{n} 个已认可的例外</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="876" />
+      <location filename="../gui/dock.py" line="887" />
       <source>Nothing to change.</source>
       <translation>没有需要修改的内容。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="892" />
+      <location filename="../gui/dock.py" line="903" />
       <source>move {n} block(s)</source>
       <translation>移动 {n} 个街坊</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="922" />
+      <location filename="../gui/dock.py" line="933" />
       <source>{code}: {before} → {after} households</source>
       <translation>{code}：{before} → {after} 户</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="924" />
+      <location filename="../gui/dock.py" line="935" />
       <source>Preview: {moves}</source>
       <translation>预览：{moves}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="926" />
+      <location filename="../gui/dock.py" line="937" />
       <source>{n} grid(s) would be emptied</source>
       <translation>{n} 个网格将被清空</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="943" />
+      <location filename="../gui/dock.py" line="954" />
       <source>Select one grid to move the blocks into.</source>
       <translation>请选择一个要划入街坊的网格。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="949" />
+      <location filename="../gui/dock.py" line="960" />
       <source>Moving these {n} blocks empties grid(s) {codes}, which will be deleted. Move them?</source>
       <translation>移动这 {n} 个街块会清空网格 {codes}，这些网格将被删除。确定移动吗？</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="951" />
+      <location filename="../gui/dock.py" line="962" />
       <source>Nothing moved.</source>
       <translation>未移动。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="964" />
+      <location filename="../gui/dock.py" line="975" />
       <source>merge grids</source>
       <translation>合并网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="969" />
+      <location filename="../gui/dock.py" line="980" />
       <source>Select exactly two grids to merge.</source>
       <translation>请正好选择两个要合并的网格。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="974" />
+      <location filename="../gui/dock.py" line="985" />
       <source>split a grid along a line</source>
       <translation>按线拆分网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="977" />
+      <location filename="../gui/dock.py" line="988" />
       <source>split a grid into {n}</source>
       <translation>把网格拆为 {n} 个</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="982" />
+      <location filename="../gui/dock.py" line="993" />
       <source>Select one grid to split.</source>
       <translation>请选择一个要拆分的网格。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="988" />
+      <location filename="../gui/dock.py" line="999" />
       <source>lock grids</source>
       <translation>锁定网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="988" />
+      <location filename="../gui/dock.py" line="999" />
       <source>unlock grids</source>
       <translation>解锁网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1006" />
+      <location filename="../gui/dock.py" line="1017" />
       <source>Every grid is within its bounds.</source>
       <translation>所有网格均在上下限之内。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1024" />
+      <location filename="../gui/dock.py" line="1035" />
       <source>Select the grids to lock or unlock.</source>
       <translation>请选择要锁定或解锁的网格。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1088" />
+      <location filename="../gui/dock.py" line="1099" />
       <source>rebalance the unlocked grids</source>
       <translation>重新平衡未锁定网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1091" />
+      <location filename="../gui/dock.py" line="1102" />
       <source>gridkit: rebalance the unlocked grids</source>
       <translation>gridkit：重新平衡未锁定网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1092" />
+      <location filename="../gui/dock.py" line="1103" />
       <source>Rebalancing</source>
       <translation>重新平衡</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1140" />
+      <location filename="../gui/dock.py" line="1151" />
       <source>save units in several pieces as separate units</source>
       <translation>将分成几块的单元拆成独立单元</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1145" />
+      <location filename="../gui/dock.py" line="1156" />
       <source>Saving…</source>
       <translation>正在保存…</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1151" />
+      <location filename="../gui/dock.py" line="1162" />
       <source>Saving</source>
       <translation>保存</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1156" />
+      <location filename="../gui/dock.py" line="1167" />
       <source>gridkit: save the plan</source>
       <translation>gridkit：保存方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1172" />
+      <location filename="../gui/dock.py" line="1183" />
       <source>Saving failed: {error}</source>
       <translation>保存失败：{error}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1180" />
+      <location filename="../gui/dock.py" line="1191" />
       <source>{level} {codes} in {n} pieces</source>
       <translation>{level} {codes} 分成 {n} 块</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1186" />
+      <location filename="../gui/dock.py" line="1197" />
       <source>Not saved: the plan would break {failures}. {detail}. Undo the edit, or save the pieces as separate units.</source>
       <translation>未保存：方案将违反 {failures}。{detail}。请撤销该编辑，或将各块拆成独立单元后保存。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1201" />
+      <location filename="../gui/dock.py" line="1212" />
       <source>Validating</source>
       <translation>验证</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1205" />
+      <location filename="../gui/dock.py" line="1216" />
       <source>Saved; the plan breaks: {failures}</source>
       <translation>已保存；方案不满足：{failures}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1207" />
+      <location filename="../gui/dock.py" line="1218" />
       <source>Saved; the plan is valid.</source>
       <translation>已保存；方案有效。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1212" />
+      <location filename="../gui/dock.py" line="1223" />
       <source>gridkit: validate the plan</source>
       <translation>gridkit：验证方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1229" />
+      <location filename="../gui/dock.py" line="1240" />
       <source>Reading the scenarios</source>
       <translation>读取方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1234" />
+      <location filename="../gui/dock.py" line="1245" />
       <source>saved {saved} · {grids} grids · {households} households</source>
       <translation>保存于 {saved} · {grids} 个网格 · {households} 户</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1249" />
+      <location filename="../gui/dock.py" line="1260" />
       <source>Save as a scenario</source>
       <translation>另存为方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1249" />
+      <location filename="../gui/dock.py" line="1260" />
       <source>Scenario name</source>
       <translation>方案名称</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1271" />
+      <location filename="../gui/dock.py" line="1282" />
       <source>Saving the scenario</source>
       <translation>保存方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1274" />
+      <location filename="../gui/dock.py" line="1285" />
       <source>Scenario {name} exists. Replace it?</source>
       <translation>方案 {name} 已存在，是否替换？</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1276" />
+      <location filename="../gui/dock.py" line="1287" />
       <source>Scenario not saved.</source>
       <translation>方案未保存。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1281" />
+      <location filename="../gui/dock.py" line="1292" />
       <source>Saving the scenario failed: {error}</source>
       <translation>保存方案失败：{error}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1283" />
+      <location filename="../gui/dock.py" line="1294" />
       <source>Saved scenario {name}.</source>
       <translation>已保存方案 {name}。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1297" />
+      <location filename="../gui/dock.py" line="1308" />
       <source>The grid layer has unsaved edits; switching to scenario {name} replaces them. Switch?</source>
       <translation>网格图层有未保存的编辑；切换到方案 {name} 会替换这些编辑。是否切换？</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1302" />
+      <location filename="../gui/dock.py" line="1313" />
       <source>Switching to scenario {name}…</source>
       <translation>正在切换到方案 {name}…</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1309" />
+      <location filename="../gui/dock.py" line="1320" />
       <source>Switching</source>
       <translation>切换方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1312" />
+      <location filename="../gui/dock.py" line="1323" />
       <source>switch to scenario {name}</source>
       <translation>切换到方案 {name}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1313" />
+      <location filename="../gui/dock.py" line="1324" />
       <source>Now scenario {name}.</source>
       <translation>当前为方案 {name}。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1315" />
+      <location filename="../gui/dock.py" line="1326" />
       <source>gridkit: switch to a scenario</source>
       <translation>gridkit：切换方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1333" />
+      <location filename="../gui/dock.py" line="1344" />
       <source>Comparing</source>
       <translation>比较</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1341" />
+      <location filename="../gui/dock.py" line="1352" />
       <source>Scenario {name} → the plan as saved: {grids} grid(s) changed, {blocks} block(s) moved ({households} households).</source>
       <translation>方案 {name} → 已保存方案：{grids} 个网格变化，{blocks} 个街区移动（{households} 户）。</translation>
     </message>
@@ -1026,11 +1031,6 @@ then restart QGIS.</source>
       <translation>gridkit 无法在 {python} 中运行：{problems}。请用以下命令安装所需的包：
 {command}
 然后重新启动 QGIS。</translation>
-    </message>
-    <message>
-      <location filename="../missing.py" line="40" />
-      <source>gridkit</source>
-      <translation>gridkit</translation>
     </message>
     <message>
       <location filename="../missing.py" line="41" />
