@@ -347,9 +347,20 @@ def test_slivers_are_not_violations_but_real_gaps_are(dock):
     assert dock.violations == []
 
 
-def test_save_writes_a_valid_plan(dock, plan_copy):
+def test_save_writes_a_valid_plan(dock, plan_copy, monkeypatch):
     from qgis.core import QgsVectorLayer
+    from qgis.PyQt.QtCore import QCoreApplication, QThread
 
+    from gridkit_qgis.gui import planio
+
+    on_gui_thread = []
+    write = planio.write_payload
+
+    def recorded(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        on_gui_thread.append(QThread.currentThread() is QCoreApplication.instance().thread())
+        return write(*args, **kwargs)
+
+    monkeypatch.setattr(planio, "write_payload", recorded)
     before = grids_of(dock.layer)
     target, block = small_move(dock)
     dock.move_blocks([block], target)
@@ -359,7 +370,8 @@ def test_save_writes_a_valid_plan(dock, plan_copy):
     dock.save()
     assert wait_until(lambda: saved, 180), dock.status.text()
     idle(dock)
-    assert saved[0]["failures"] == []
+    assert saved[0]["failures"] == [] and saved[0]["written"]["blocks"] > 0
+    assert on_gui_thread == [False]  # the blocks and buildings are written while QGIS stays responsive
     assert not dock.layer.isEditable()
     # The check that follows rewrites the status line; QGIS's message bar still says it was saved.
     assert any("Saved; the plan is valid." in item.text() for item in dock.iface.messageBar().items())

@@ -1179,12 +1179,11 @@ class GridkitDock(QDockWidget):
             planio.apply_edit(self.layer, payload["grids"], text)
             if not self.layer.commitChanges():
                 raise OSError("; ".join(self.layer.commitErrors()))
-            written = planio.write_payload(self.plan_path, payload, self.layer.crs())
         except Exception as exc:  # noqa: BLE001 - shown to the user
             self._set_busy(-1)
             self._say(tr("Saving failed: {error}").format(error=str(exc)), error=True)
             return
-        self._after_save(payload, written, then)
+        self._after_save(payload, then)
 
     def _refused(self, payload: dict) -> None:
         """Say why the plan was not saved; offer to save the pieces as separate units."""
@@ -1202,18 +1201,24 @@ class GridkitDock(QDockWidget):
         self.split_save_button.setVisible(bool(pieces))
         self.saved.emit({"failures": payload.get("failures", []), "written": {}, "refused": True})
 
-    def _after_save(self, payload: dict, written: dict, then: str = "") -> None:
-        sid, path = self.session, self.plan_path
+    def _after_save(self, payload: dict, then: str = "") -> None:
+        """The grids committed: write the plan's other layers, then validate the file, off the GUI thread (the
+        blocks and buildings of a large plan take seconds to write)."""
+        sid, path, crs = self.session, self.plan_path, self.layer.crs()
+        self._say(tr("Saving…"))
 
         def work(task: WorkerTask) -> dict:
+            written = planio.write_payload(path, payload, crs)
             self.worker.call("session_reload", {"session": sid})
-            return self.worker.call("validate", {"plan": path})
+            return {"written": written, "validation": self.worker.call("validate", {"plan": path})}
 
         def done(task: WorkerTask) -> None:
             self._set_busy(-1)
-            if self._fail(task, tr("Validating")):
+            planio.refresh_layers(path)
+            if self._fail(task, tr("Saving")):
                 return
-            failures = task.result["failures"]
+            written = task.result["written"]
+            failures = task.result["validation"]["failures"]
             if failures:
                 self._say(tr("Saved; the plan breaks: {failures}").format(failures=", ".join(failures)), error=True)
             else:
@@ -1222,7 +1227,7 @@ class GridkitDock(QDockWidget):
             self.schedule_check()
             self.list_scenarios()
 
-        start(WorkerTask(tr("gridkit: validate the plan"), work, done))
+        start(WorkerTask(tr("gridkit: write and validate the plan"), work, done))
 
     # ------------------------------------------------------------------ scenarios
 

@@ -26,7 +26,7 @@ from qgis.core import (
 from qgis.PyQt.QtCore import QVariant
 
 __all__ = ["layer_path", "plan_layer", "is_plan_grids", "snapshot", "geometry", "apply_edit", "write_payload",
-           "write_scenario", "export_layer", "in_plan", "project_layers_on", "plain_value"]
+           "refresh_layers", "write_scenario", "export_layer", "in_plan", "project_layers_on", "plain_value"]
 
 #: Grid attributes the worker reads (core.editing.GRID_COLUMNS).
 GRID_COLUMNS = ("code", "name", "community_code", "group_code", "locked", "flags")
@@ -304,7 +304,9 @@ def write_payload(path: str, payload: dict[str, Any], crs) -> dict[str, int]:  #
     """Write what the worker's ``session_save`` returned into the plan's layers (not ``grids``).
 
     Every write goes through QGIS's OGR provider, the same library that has
-    the file open. Returns how many features each layer had changed.
+    the file open, on layers of its own (none of the project's), so it may run
+    off the GUI thread; :func:`refresh_layers` then shows the result. Returns how
+    many features each layer had changed.
     """
     done = {}
     for name in ("blocks", "buildings", "communities", "groups"):
@@ -325,8 +327,12 @@ def write_payload(path: str, payload: dict[str, Any], crs) -> dict[str, int]:  #
         done["run"] = len(payload["run"])
     _write_changes(path, payload.get("changes", []), crs)
     done["changes"] = len(payload.get("changes", []))
+    return done
+
+
+def refresh_layers(path: str) -> None:
+    """Redraw the project's layers of ``path`` (but the grids being edited) from the file (GUI thread)."""
     for layer in project_layers_on(path):
-        if layer.name() != "grids" and not layer.isEditable():
+        if layer_path(layer)[1] != "grids" and not layer.isEditable():
             layer.reload()
             layer.triggerRepaint()
-    return done

@@ -204,602 +204,597 @@
       <translation>（无）</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="288" />
+      <location filename="../gui/dock.py" line="289" />
       <source>{name} is a layer of the input {input}.</source>
       <translation>{name} 是输入数据 {input} 的图层。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="291" />
+      <location filename="../gui/dock.py" line="292" />
       <source>Divide the area into a plan, or open a plan to edit its grids.</source>
       <translation>请将此区域划分为方案，或打开一个方案以编辑其网格。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="297" />
+      <location filename="../gui/dock.py" line="298" />
       <source>{name} is not a gridkit plan: map its columns and choose the input to make one.</source>
       <translation>{name} 不是 gridkit 方案：请对应其字段并选择输入数据以生成方案。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="312" />
+      <location filename="../gui/dock.py" line="314" />
       <source>Choose the input the households come from (buildings, roads).</source>
       <translation>请选择户数所来自的输入数据（建筑、道路）。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="315" />
+      <location filename="../gui/dock.py" line="317" />
       <source>Plan to write</source>
       <translation>要写入的方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="320" />
+      <location filename="../gui/dock.py" line="322" />
       <source>{path} is open in the project; write the plan to another file.</source>
       <translation>{path} 已在工程中打开；请把方案写入另一个文件。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="333" />
+      <location filename="../gui/dock.py" line="335" />
       <source>gridkit: make a plan of a grid layer</source>
       <translation>gridkit：用网格图层生成方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="333" />
+      <location filename="../gui/dock.py" line="335" />
       <source>Making the plan</source>
       <translation>生成方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="339" />
+      <location filename="../gui/dock.py" line="341" />
       <source>Plan made of {grids} grids, {households} households (columns: {columns}).</source>
       <translation>已生成方案：{grids} 个网格，{households} 户（字段：{columns}）。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="340" />
+      <location filename="../gui/dock.py" line="342" />
       <source>none</source>
       <translation>无</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="342" />
+      <location filename="../gui/dock.py" line="344" />
       <source>Grids holding no block, left out: {codes}.</source>
       <translation>不含街区的网格已略去：{codes}。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="344" />
+      <location filename="../gui/dock.py" line="346" />
       <source>The layer's grids break {failures}: fix them here.</source>
       <translation>图层的网格违反 {failures}：请在此修正。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="353" />
+      <location filename="../gui/dock.py" line="355" />
       <source>Grid layer</source>
       <translation>网格图层</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="357" />
+      <location filename="../gui/dock.py" line="359" />
       <source>Open plan…</source>
       <translation>打开方案…</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="361" />
+      <location filename="../gui/dock.py" line="363" />
       <source>Choose the grids layer of a plan GeoPackage.</source>
       <translation>请选择方案 GeoPackage 的网格（grids）图层。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="365" />
+      <location filename="../gui/dock.py" line="367" />
       <source>Save as separate units</source>
       <translation>拆成独立单元后保存</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="366" />
+      <location filename="../gui/dock.py" line="368" />
       <source>Each grid or community in several pieces becomes that many units (new codes), then the plan is saved</source>
       <translation>分成几块的网格或社区拆成同样多个单元（新编码），然后保存方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="375" />
+      <location filename="../gui/dock.py" line="377" />
       <source>Assign blocks</source>
       <translation>划入街坊</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="376" />
+      <location filename="../gui/dock.py" line="378" />
       <source>Click a block, or drag a box over blocks, to move them into the selected grid</source>
       <translation>单击街坊或拖框选择多个街坊，把它们划入所选网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="378" />
+      <location filename="../gui/dock.py" line="380" />
       <source>Split by line</source>
       <translation>画线拆分</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="379" />
+      <location filename="../gui/dock.py" line="381" />
       <source>Draw a line across the selected grid (right click ends it)</source>
       <translation>在所选网格上画一条穿过它的线（右键结束）</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="381" />
+      <location filename="../gui/dock.py" line="383" />
       <source>Merge</source>
       <translation>合并</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="381" />
+      <location filename="../gui/dock.py" line="383" />
       <source>Merge the two selected grids</source>
       <translation>合并所选的两个网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="385" />
+      <location filename="../gui/dock.py" line="387" />
       <source>Rebalance into N</source>
       <translation>均分为 N 个</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="386" />
+      <location filename="../gui/dock.py" line="388" />
       <source>Divide the selected grid into N grids along its streets</source>
       <translation>沿街巷把所选网格划分为 N 个网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="387" />
+      <location filename="../gui/dock.py" line="389" />
       <source>Lock</source>
       <translation>锁定</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="387" />
+      <location filename="../gui/dock.py" line="389" />
       <source>Lock the selected grids</source>
       <translation>锁定所选网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="388" />
+      <location filename="../gui/dock.py" line="390" />
       <source>Unlock</source>
       <translation>解锁</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="389" />
+      <location filename="../gui/dock.py" line="391" />
       <source>Unlock the selected grids</source>
       <translation>解锁所选网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="390" />
+      <location filename="../gui/dock.py" line="392" />
       <source>Rebalance unlocked</source>
       <translation>重新平衡未锁定网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="391" />
+      <location filename="../gui/dock.py" line="393" />
       <source>Re-solve every unlocked grid; locked grids stay exactly</source>
       <translation>重新划分所有未锁定的网格，锁定的网格保持不变</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="392" />
+      <location filename="../gui/dock.py" line="394" />
       <source>Undo</source>
       <translation>撤销</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="393" />
+      <location filename="../gui/dock.py" line="395" />
       <source>Redo</source>
       <translation>重做</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="394" />
+      <location filename="../gui/dock.py" line="396" />
       <source>Save</source>
       <translation>保存</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="395" />
+      <location filename="../gui/dock.py" line="397" />
       <source>Write the edits, the blocks' and buildings' grids and the scores into the plan GeoPackage</source>
       <translation>把编辑结果、街坊和建筑的所属网格及评分写入方案 GeoPackage</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="408" />
+      <location filename="../gui/dock.py" line="410" />
       <source>Lock all</source>
       <translation>全部锁定</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="408" />
+      <location filename="../gui/dock.py" line="410" />
       <source>Lock every grid</source>
       <translation>锁定所有网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="409" />
+      <location filename="../gui/dock.py" line="411" />
       <source>Unlock all</source>
       <translation>全部解锁</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="410" />
+      <location filename="../gui/dock.py" line="412" />
       <source>Unlock every grid</source>
       <translation>解锁所有网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="411" />
+      <location filename="../gui/dock.py" line="413" />
       <source>Next over the bound</source>
       <translation>下一个越界网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="412" />
+      <location filename="../gui/dock.py" line="414" />
       <source>Select and zoom to the next grid over the maximum or under the minimum</source>
       <translation>选中并缩放到下一个超过上限或低于下限的网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="418" />
+      <location filename="../gui/dock.py" line="420" />
       <source>Scenario</source>
       <translation>方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="420" />
+      <location filename="../gui/dock.py" line="422" />
       <source>Scenarios kept inside the plan GeoPackage; ✓ marks the one the plan holds now</source>
       <translation>保存在方案 GeoPackage 内的方案；✓ 表示当前方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="423" />
+      <location filename="../gui/dock.py" line="425" />
       <source>Save as…</source>
       <translation>另存为…</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="424" />
+      <location filename="../gui/dock.py" line="426" />
       <source>Keep the grids as they are now as a named scenario inside the plan GeoPackage</source>
       <translation>把当前网格另存为方案 GeoPackage 内的一个命名方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="426" />
+      <location filename="../gui/dock.py" line="428" />
       <source>Switch</source>
       <translation>切换</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="427" />
+      <location filename="../gui/dock.py" line="429" />
       <source>Make the chosen scenario the plan: every layer rebuilt from it and saved</source>
       <translation>切换到所选方案：按其重建各图层并保存</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="429" />
+      <location filename="../gui/dock.py" line="431" />
       <source>Compare</source>
       <translation>比较</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="430" />
+      <location filename="../gui/dock.py" line="432" />
       <source>What moved between the chosen scenario and the plan as saved; the changed grids are selected</source>
       <translation>所选方案与已保存方案之间的变化；变化的网格会被选中</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="435" />
+      <location filename="../gui/dock.py" line="437" />
       <source>Sliver tolerance (m²)</source>
       <translation>碎片容差（㎡）</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="436" />
+      <location filename="../gui/dock.py" line="438" />
       <source>Pieces smaller than this (or thinner than 0.5 m) are not counted as gaps, overlaps or extra pieces: crumbs left by editing, a vertex nudged by a centimetre</source>
       <translation>小于此面积（或窄于 0.5 米）的碎块不计为空隙、重叠或多余部分：编辑留下的碎屑、顶点移动一厘米等</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="452" />
+      <location filename="../gui/dock.py" line="454" />
       <source>Cancel</source>
       <translation>取消</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="466" />
+      <location filename="../gui/dock.py" line="468" />
       <source>Violations</source>
       <translation>违规</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="469" />
+      <location filename="../gui/dock.py" line="471" />
       <source>Rule</source>
       <translation>规则</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="469" />
+      <location filename="../gui/dock.py" line="471" />
       <source>Grids</source>
       <translation>网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="469" />
+      <location filename="../gui/dock.py" line="471" />
       <source>Detail</source>
       <translation>详情</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="519" />
+      <location filename="../gui/dock.py" line="521" />
       <source>gridkit</source>
       <translation>gridkit</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="527" />
+      <location filename="../gui/dock.py" line="529" />
       <source>{what}: cancelled</source>
       <translation>{what}：已取消</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="536" />
+      <location filename="../gui/dock.py" line="538" />
       <source>{what} failed: {error}</source>
       <translation>{what}失败：{error}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="543" />
+      <location filename="../gui/dock.py" line="545" />
       <source>Open a gridkit plan</source>
       <translation>打开 gridkit 方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="569" />
+      <location filename="../gui/dock.py" line="571" />
       <source>{path} has no grids layer</source>
       <translation>{path} 没有网格（grids）图层</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="676" />
+      <location filename="../gui/dock.py" line="678" />
       <source>Opening {name}…</source>
       <translation>正在打开 {name}…</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="684" />
+      <location filename="../gui/dock.py" line="686" />
       <source>Opening the plan</source>
       <translation>打开方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="726" />
+      <location filename="../gui/dock.py" line="728" />
       <source>Checking the grids</source>
       <translation>检查网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="764" />
+      <location filename="../gui/dock.py" line="766" />
       <source>yes</source>
       <translation>是</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="775" />
+      <location filename="../gui/dock.py" line="777" />
       <source>{grids} grids · {households} households · max {max} per grid · {n} violation(s)</source>
       <translation>{grids} 个网格 · {households} 户 · 每格上限 {max} 户 · {n} 处违规</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="777" />
+      <location filename="../gui/dock.py" line="779" />
       <source>target {target}, average {average}</source>
       <translation>目标 {target}，平均 {average}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="778" />
+      <location filename="../gui/dock.py" line="780" />
       <source>compounds unknown (plan input not found)</source>
       <translation>未知小区范围（找不到方案的输入数据）</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="793" />
+      <location filename="../gui/dock.py" line="795" />
       <source>Zoom</source>
       <translation>定位</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="802" />
+      <location filename="../gui/dock.py" line="804" />
       <source>Violations: none</source>
       <translation>违规：无</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="802" />
+      <location filename="../gui/dock.py" line="804" />
       <source>Violations: {n}</source>
       <translation>违规：{n} 处</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="804" />
+      <location filename="../gui/dock.py" line="806" />
       <source>{n} accepted exception(s)</source>
       <translation>{n} 个已认可的例外</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="887" />
+      <location filename="../gui/dock.py" line="889" />
       <source>Nothing to change.</source>
       <translation>没有需要修改的内容。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="903" />
+      <location filename="../gui/dock.py" line="905" />
       <source>move {n} block(s)</source>
       <translation>移动 {n} 个街坊</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="933" />
+      <location filename="../gui/dock.py" line="935" />
       <source>{code}: {before} → {after} households</source>
       <translation>{code}：{before} → {after} 户</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="935" />
+      <location filename="../gui/dock.py" line="937" />
       <source>Preview: {moves}</source>
       <translation>预览：{moves}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="937" />
+      <location filename="../gui/dock.py" line="939" />
       <source>{n} grid(s) would be emptied</source>
       <translation>{n} 个网格将被清空</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="954" />
+      <location filename="../gui/dock.py" line="956" />
       <source>Select one grid to move the blocks into.</source>
       <translation>请选择一个要划入街坊的网格。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="960" />
+      <location filename="../gui/dock.py" line="962" />
       <source>Moving these {n} blocks empties grid(s) {codes}, which will be deleted. Move them?</source>
       <translation>移动这 {n} 个街块会清空网格 {codes}，这些网格将被删除。确定移动吗？</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="962" />
+      <location filename="../gui/dock.py" line="964" />
       <source>Nothing moved.</source>
       <translation>未移动。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="975" />
+      <location filename="../gui/dock.py" line="977" />
       <source>merge grids</source>
       <translation>合并网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="980" />
+      <location filename="../gui/dock.py" line="982" />
       <source>Select exactly two grids to merge.</source>
       <translation>请正好选择两个要合并的网格。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="985" />
+      <location filename="../gui/dock.py" line="987" />
       <source>split a grid along a line</source>
       <translation>按线拆分网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="988" />
+      <location filename="../gui/dock.py" line="990" />
       <source>split a grid into {n}</source>
       <translation>把网格拆为 {n} 个</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="993" />
+      <location filename="../gui/dock.py" line="995" />
       <source>Select one grid to split.</source>
       <translation>请选择一个要拆分的网格。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="999" />
+      <location filename="../gui/dock.py" line="1001" />
       <source>lock grids</source>
       <translation>锁定网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="999" />
+      <location filename="../gui/dock.py" line="1001" />
       <source>unlock grids</source>
       <translation>解锁网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1017" />
+      <location filename="../gui/dock.py" line="1019" />
       <source>Every grid is within its bounds.</source>
       <translation>所有网格均在上下限之内。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1035" />
+      <location filename="../gui/dock.py" line="1037" />
       <source>Select the grids to lock or unlock.</source>
       <translation>请选择要锁定或解锁的网格。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1099" />
+      <location filename="../gui/dock.py" line="1101" />
       <source>rebalance the unlocked grids</source>
       <translation>重新平衡未锁定网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1102" />
+      <location filename="../gui/dock.py" line="1104" />
       <source>gridkit: rebalance the unlocked grids</source>
       <translation>gridkit：重新平衡未锁定网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1103" />
+      <location filename="../gui/dock.py" line="1105" />
       <source>Rebalancing</source>
       <translation>重新平衡</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1151" />
+      <location filename="../gui/dock.py" line="1153" />
       <source>save units in several pieces as separate units</source>
       <translation>将分成几块的单元拆成独立单元</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1156" />
+      <location filename="../gui/dock.py" line="1158" />
       <source>Saving…</source>
       <translation>正在保存…</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1162" />
+      <location filename="../gui/dock.py" line="1164" />
       <source>Saving</source>
       <translation>保存</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1167" />
+      <location filename="../gui/dock.py" line="1169" />
       <source>gridkit: save the plan</source>
       <translation>gridkit：保存方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1183" />
+      <location filename="../gui/dock.py" line="1184" />
       <source>Saving failed: {error}</source>
       <translation>保存失败：{error}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1191" />
+      <location filename="../gui/dock.py" line="1192" />
       <source>{level} {codes} in {n} pieces</source>
       <translation>{level} {codes} 分成 {n} 块</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1197" />
+      <location filename="../gui/dock.py" line="1198" />
       <source>Not saved: the plan would break {failures}. {detail}. Undo the edit, or save the pieces as separate units.</source>
       <translation>未保存：方案将违反 {failures}。{detail}。请撤销该编辑，或将各块拆成独立单元后保存。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1212" />
-      <source>Validating</source>
-      <translation>验证</translation>
-    </message>
-    <message>
-      <location filename="../gui/dock.py" line="1216" />
+      <location filename="../gui/dock.py" line="1223" />
       <source>Saved; the plan breaks: {failures}</source>
       <translation>已保存；方案不满足：{failures}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1218" />
+      <location filename="../gui/dock.py" line="1225" />
       <source>Saved; the plan is valid.</source>
       <translation>已保存；方案有效。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1223" />
-      <source>gridkit: validate the plan</source>
-      <translation>gridkit：验证方案</translation>
+      <location filename="../gui/dock.py" line="1230" />
+      <source>gridkit: write and validate the plan</source>
+      <translation>gridkit：写入并验证方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1240" />
+      <location filename="../gui/dock.py" line="1247" />
       <source>Reading the scenarios</source>
       <translation>读取方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1245" />
+      <location filename="../gui/dock.py" line="1252" />
       <source>saved {saved} · {grids} grids · {households} households</source>
       <translation>保存于 {saved} · {grids} 个网格 · {households} 户</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1260" />
+      <location filename="../gui/dock.py" line="1267" />
       <source>Save as a scenario</source>
       <translation>另存为方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1260" />
+      <location filename="../gui/dock.py" line="1267" />
       <source>Scenario name</source>
       <translation>方案名称</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1282" />
+      <location filename="../gui/dock.py" line="1289" />
       <source>Saving the scenario</source>
       <translation>保存方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1285" />
+      <location filename="../gui/dock.py" line="1292" />
       <source>Scenario {name} exists. Replace it?</source>
       <translation>方案 {name} 已存在，是否替换？</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1287" />
+      <location filename="../gui/dock.py" line="1294" />
       <source>Scenario not saved.</source>
       <translation>方案未保存。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1292" />
+      <location filename="../gui/dock.py" line="1299" />
       <source>Saving the scenario failed: {error}</source>
       <translation>保存方案失败：{error}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1294" />
+      <location filename="../gui/dock.py" line="1301" />
       <source>Saved scenario {name}.</source>
       <translation>已保存方案 {name}。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1308" />
+      <location filename="../gui/dock.py" line="1315" />
       <source>The grid layer has unsaved edits; switching to scenario {name} replaces them. Switch?</source>
       <translation>网格图层有未保存的编辑；切换到方案 {name} 会替换这些编辑。是否切换？</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1313" />
+      <location filename="../gui/dock.py" line="1320" />
       <source>Switching to scenario {name}…</source>
       <translation>正在切换到方案 {name}…</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1320" />
+      <location filename="../gui/dock.py" line="1327" />
       <source>Switching</source>
       <translation>切换方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1323" />
+      <location filename="../gui/dock.py" line="1330" />
       <source>switch to scenario {name}</source>
       <translation>切换到方案 {name}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1324" />
+      <location filename="../gui/dock.py" line="1331" />
       <source>Now scenario {name}.</source>
       <translation>当前为方案 {name}。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1326" />
+      <location filename="../gui/dock.py" line="1333" />
       <source>gridkit: switch to a scenario</source>
       <translation>gridkit：切换方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1344" />
+      <location filename="../gui/dock.py" line="1351" />
       <source>Comparing</source>
       <translation>比较</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1352" />
+      <location filename="../gui/dock.py" line="1359" />
       <source>Scenario {name} → the plan as saved: {grids} grid(s) changed, {blocks} block(s) moved ({households} households).</source>
       <translation>方案 {name} → 已保存方案：{grids} 个网格变化，{blocks} 个街区移动（{households} 户）。</translation>
     </message>
