@@ -580,6 +580,10 @@ def test_translation_follows_qgis_locale_in_every_form(zh_qm):
                                  2: {"code": "012", "before": 79, "after": 0, "state": "under_min"}}}
             assert [text for text, _ in preview_lines(preview)] == [
                 "2 个街块移入网格 011", "+ 011：188 → 267 户 （超过上限）", "− 012：79 → 0 户 （被移空：将删除）"]
+            # gridkit's progress stages too (the Processing log and the dock's progress bar), and one word
+            # for a block and one for a scenario (not 方案, the plan's word).
+            assert i18n.stage_text("block graph") == "街块邻接图" and i18n.tr("Assign blocks") == "划入街块"
+            assert i18n.tr("Scenario") == "备选方案"
             i18n.remove_translator()
             assert i18n.tr("Merge") == "Merge"
         settings.setValue("locale/userLocale", "de_DE")

@@ -55,6 +55,7 @@ def test_partition_writes_a_valid_plan(partitioned):
     assert result["OUTPUT"] == str(out) and out.exists()
     assert result["GRID_COUNT"] > 10 and result["HOUSEHOLDS"] > 0 and result["FAILURES"] == ""
     assert "block graph" in steps and "grids" in steps  # the library's stages reached the feedback
+    assert all(a != b for a, b in zip(steps, steps[1:], strict=False))  # each stage once, not at every step
     run = gridkit_validate(out)
     assert run.returncode == 0, run.stdout + run.stderr
     # The grids and communities are handed to QGIS to load (styled) when the algorithm ends.

@@ -50,7 +50,7 @@ from qgis.PyQt.QtWidgets import (
 )
 
 from .. import gateway
-from ..i18n import file_filter, tr, worker_message
+from ..i18n import file_filter, stage_text, tr, worker_message
 from . import planio, styles
 from .gridtable import ACCEPTED_COLOUR, ERROR_COLOUR, WARNING_COLOUR, GridTable
 from .maptools import BlockPickTool, LineTool
@@ -1114,9 +1114,12 @@ class GridkitDock(QDockWidget):
         self.progress.setVisible(True)
         self.cancel_button.setVisible(True)
 
+        def progress(pct: float, text: str) -> None:
+            task.stage = text  # read by the progress bar in the GUI thread
+            task.setProgress(pct)
+
         def work(task: WorkerTask) -> dict:
-            return gateway.run_job(job, args, progress=lambda pct, text: task.setProgress(pct),
-                                   is_cancelled=task.isCanceled, python=python)
+            return gateway.run_job(job, args, progress=progress, is_cancelled=task.isCanceled, python=python)
 
         def done(task: WorkerTask) -> None:
             self._long = None
@@ -1129,7 +1132,14 @@ class GridkitDock(QDockWidget):
             succeeded(task.result)
 
         task = WorkerTask(description, work, done)
-        task.progressChanged.connect(lambda p: self.progress.setValue(int(p)))
+        task.stage = ""
+        self.progress.setFormat("%p%")
+
+        def show(pct: float) -> None:
+            self.progress.setValue(int(pct))
+            self.progress.setFormat(f"{stage_text(task.stage)} · %p%" if task.stage else "%p%")
+
+        task.progressChanged.connect(show)
         self._long = start(task)
 
     def cancel(self) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 from qgis.PyQt.QtCore import QCoreApplication, QLocale, QSettings, QTranslator
 
 __all__ = ["tr", "file_filter", "install_translator", "remove_translator", "CONTEXT", "locale_name",
-           "translation_names", "worker_message"]
+           "translation_names", "worker_message", "stage_text"]
 
 CONTEXT = "gridkit"
 FOLDER = Path(__file__).resolve().parent
@@ -167,3 +167,30 @@ def worker_message(text: str) -> str:
             values = {k: worker_message(v) if k == "reason" else v for k, v in match.groupdict().items()}
             return template.format(**values)
     return text
+
+
+def _stages() -> dict[str, str]:
+    """The stages gridkit's progress names (gridkit.pipeline.FILE_STAGES, gridkit.plan.PREPARE_STAGES and
+    PARTITION_STAGES, gridkit.adopt.ADOPT_STAGES, gridkit.levels, gridkit.edits, and the worker's jobs)."""
+    return {
+        "reading the input": tr("reading the input"), "dividing": tr("dividing"),
+        "writing the plan": tr("writing the plan"), "households": tr("households"), "blocks": tr("blocks"),
+        "block graph": tr("block graph"), "communities and grids": tr("communities and grids"),
+        "units, names and metrics": tr("units, names and metrics"), "communities": tr("communities"),
+        "grids": tr("grids"), "codes and names": tr("codes and names"),
+        "recomputing every invariant and score": tr("recomputing every invariant and score"),
+        "drawing the map": tr("drawing the map"), "writing the report": tr("writing the report"),
+        "reading both plans": tr("reading both plans"), "comparing": tr("comparing"),
+        "reading the plan": tr("reading the plan"), "scoring": tr("scoring"),
+        "rebuilding the plan from the grids": tr("rebuilding the plan from the grids"),
+        "rebuilding the plan from the scenario": tr("rebuilding the plan from the scenario"), "done": tr("done"),
+    }
+
+
+def stage_text(text: str) -> str:
+    """A progress stage of gridkit in the user's language (as it came when it is not a known one).
+
+    >>> stage_text("block graph"), stage_text("something new")
+    ('block graph', 'something new')
+    """
+    return _stages().get(text, text)

@@ -81,7 +81,7 @@
     <message>
       <location filename="../gui/dock.py" line="102" />
       <source>holds no block</source>
-      <translation>没有街坊</translation>
+      <translation>没有街块</translation>
     </message>
     <message>
       <location filename="../gui/dock.py" line="102" />
@@ -126,7 +126,7 @@
     <message>
       <location filename="../gui/dock.py" line="189" />
       <source>Grids drawn elsewhere: every block of the input goes to the grid it overlaps most; households come from the input (scaled to the layer's own figures if it has them)</source>
-      <translation>其他软件绘制的网格：输入数据的每个街区归入与其重叠最多的网格；户数来自输入数据（图层自带户数时按其缩放）</translation>
+      <translation>其他软件绘制的网格：输入数据的每个街块归入与其重叠最多的网格；户数来自输入数据（图层自带户数时按其缩放）</translation>
     </message>
     <message>
       <location filename="../gui/dock.py" line="193" />
@@ -256,7 +256,7 @@
     <message>
       <location filename="../gui/dock.py" line="344" />
       <source>Grids holding no block, left out: {codes}.</source>
-      <translation>不含街区的网格已略去：{codes}。</translation>
+      <translation>不含街块的网格已略去：{codes}。</translation>
     </message>
     <message>
       <location filename="../gui/dock.py" line="346" />
@@ -291,12 +291,12 @@
     <message>
       <location filename="../gui/dock.py" line="377" />
       <source>Assign blocks</source>
-      <translation>划入街坊</translation>
+      <translation>划入街块</translation>
     </message>
     <message>
       <location filename="../gui/dock.py" line="378" />
       <source>Click a block, or drag a box over blocks, to move them into the selected grid</source>
-      <translation>单击街坊或拖框选择多个街坊，把它们划入所选网格</translation>
+      <translation>单击街块或拖框选择多个街块，把它们划入所选网格</translation>
     </message>
     <message>
       <location filename="../gui/dock.py" line="380" />
@@ -376,7 +376,7 @@
     <message>
       <location filename="../gui/dock.py" line="397" />
       <source>Write the edits, the blocks' and buildings' grids and the scores into the plan GeoPackage</source>
-      <translation>把编辑结果、街坊和建筑的所属网格及评分写入方案 GeoPackage</translation>
+      <translation>把编辑结果、街块和建筑的所属网格及评分写入方案 GeoPackage</translation>
     </message>
     <message>
       <location filename="../gui/dock.py" line="410" />
@@ -411,12 +411,12 @@
     <message>
       <location filename="../gui/dock.py" line="420" />
       <source>Scenario</source>
-      <translation>方案</translation>
+      <translation>备选方案</translation>
     </message>
     <message>
       <location filename="../gui/dock.py" line="422" />
       <source>Scenarios kept inside the plan GeoPackage; ✓ marks the one the plan holds now</source>
-      <translation>保存在方案 GeoPackage 内的方案；✓ 表示当前方案</translation>
+      <translation>保存在方案 GeoPackage 内的备选方案；✓ 表示方案当前采用的那个</translation>
     </message>
     <message>
       <location filename="../gui/dock.py" line="425" />
@@ -426,7 +426,7 @@
     <message>
       <location filename="../gui/dock.py" line="426" />
       <source>Keep the grids as they are now as a named scenario inside the plan GeoPackage</source>
-      <translation>把当前网格另存为方案 GeoPackage 内的一个命名方案</translation>
+      <translation>把当前网格另存为方案 GeoPackage 内的一个命名备选方案</translation>
     </message>
     <message>
       <location filename="../gui/dock.py" line="428" />
@@ -436,7 +436,7 @@
     <message>
       <location filename="../gui/dock.py" line="429" />
       <source>Make the chosen scenario the plan: every layer rebuilt from it and saved</source>
-      <translation>切换到所选方案：按其重建各图层并保存</translation>
+      <translation>采用所选备选方案：按其重建方案的各图层并保存</translation>
     </message>
     <message>
       <location filename="../gui/dock.py" line="431" />
@@ -446,7 +446,7 @@
     <message>
       <location filename="../gui/dock.py" line="432" />
       <source>What moved between the chosen scenario and the plan as saved; the changed grids are selected</source>
-      <translation>所选方案与已保存方案之间的变化；变化的网格会被选中</translation>
+      <translation>所选备选方案与已保存方案之间的变化；变化的网格会被选中</translation>
     </message>
     <message>
       <location filename="../gui/dock.py" line="437" />
@@ -571,7 +571,7 @@
     <message>
       <location filename="../gui/dock.py" line="905" />
       <source>move {n} block(s)</source>
-      <translation>移动 {n} 个街坊</translation>
+      <translation>移动 {n} 个街块</translation>
     </message>
     <message>
       <location filename="../gui/dock.py" line="935" />
@@ -591,7 +591,7 @@
     <message>
       <location filename="../gui/dock.py" line="956" />
       <source>Select one grid to move the blocks into.</source>
-      <translation>请选择一个要划入街坊的网格。</translation>
+      <translation>请选择一个要划入街块的网格。</translation>
     </message>
     <message>
       <location filename="../gui/dock.py" line="962" />
@@ -664,139 +664,139 @@
       <translation>重新平衡</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1153" />
+      <location filename="../gui/dock.py" line="1163" />
       <source>save units in several pieces as separate units</source>
       <translation>将分成几块的单元拆成独立单元</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1158" />
+      <location filename="../gui/dock.py" line="1168" />
       <source>Saving…</source>
       <translation>正在保存…</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1164" />
+      <location filename="../gui/dock.py" line="1174" />
       <source>Saving</source>
       <translation>保存</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1169" />
+      <location filename="../gui/dock.py" line="1179" />
       <source>gridkit: save the plan</source>
       <translation>gridkit：保存方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1184" />
+      <location filename="../gui/dock.py" line="1194" />
       <source>Saving failed: {error}</source>
       <translation>保存失败：{error}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1192" />
+      <location filename="../gui/dock.py" line="1202" />
       <source>{level} {codes} in {n} pieces</source>
       <translation>{level} {codes} 分成 {n} 块</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1198" />
+      <location filename="../gui/dock.py" line="1208" />
       <source>Not saved: the plan would break {failures}. {detail}. Undo the edit, or save the pieces as separate units.</source>
       <translation>未保存：方案将违反 {failures}。{detail}。请撤销该编辑，或将各块拆成独立单元后保存。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1223" />
+      <location filename="../gui/dock.py" line="1233" />
       <source>Saved; the plan breaks: {failures}</source>
       <translation>已保存；方案不满足：{failures}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1225" />
+      <location filename="../gui/dock.py" line="1235" />
       <source>Saved; the plan is valid.</source>
       <translation>已保存；方案有效。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1230" />
+      <location filename="../gui/dock.py" line="1240" />
       <source>gridkit: write and validate the plan</source>
       <translation>gridkit：写入并验证方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1247" />
+      <location filename="../gui/dock.py" line="1257" />
       <source>Reading the scenarios</source>
-      <translation>读取方案</translation>
+      <translation>读取备选方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1252" />
+      <location filename="../gui/dock.py" line="1262" />
       <source>saved {saved} · {grids} grids · {households} households</source>
       <translation>保存于 {saved} · {grids} 个网格 · {households} 户</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1267" />
+      <location filename="../gui/dock.py" line="1277" />
       <source>Save as a scenario</source>
-      <translation>另存为方案</translation>
+      <translation>另存为备选方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1267" />
+      <location filename="../gui/dock.py" line="1277" />
       <source>Scenario name</source>
-      <translation>方案名称</translation>
-    </message>
-    <message>
-      <location filename="../gui/dock.py" line="1289" />
-      <source>Saving the scenario</source>
-      <translation>保存方案</translation>
-    </message>
-    <message>
-      <location filename="../gui/dock.py" line="1292" />
-      <source>Scenario {name} exists. Replace it?</source>
-      <translation>方案 {name} 已存在，是否替换？</translation>
-    </message>
-    <message>
-      <location filename="../gui/dock.py" line="1294" />
-      <source>Scenario not saved.</source>
-      <translation>方案未保存。</translation>
+      <translation>备选方案名称</translation>
     </message>
     <message>
       <location filename="../gui/dock.py" line="1299" />
+      <source>Saving the scenario</source>
+      <translation>保存备选方案</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="1302" />
+      <source>Scenario {name} exists. Replace it?</source>
+      <translation>备选方案 {name} 已存在，是否替换？</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="1304" />
+      <source>Scenario not saved.</source>
+      <translation>备选方案未保存。</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="1309" />
       <source>Saving the scenario failed: {error}</source>
-      <translation>保存方案失败：{error}</translation>
+      <translation>保存备选方案失败：{error}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1301" />
+      <location filename="../gui/dock.py" line="1311" />
       <source>Saved scenario {name}.</source>
-      <translation>已保存方案 {name}。</translation>
+      <translation>已保存备选方案 {name}。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1315" />
+      <location filename="../gui/dock.py" line="1325" />
       <source>The grid layer has unsaved edits; switching to scenario {name} replaces them. Switch?</source>
-      <translation>网格图层有未保存的编辑；切换到方案 {name} 会替换这些编辑。是否切换？</translation>
+      <translation>网格图层有未保存的编辑；切换到备选方案 {name} 会替换这些编辑。是否切换？</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1320" />
+      <location filename="../gui/dock.py" line="1330" />
       <source>Switching to scenario {name}…</source>
-      <translation>正在切换到方案 {name}…</translation>
+      <translation>正在切换到备选方案 {name}…</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1327" />
+      <location filename="../gui/dock.py" line="1337" />
       <source>Switching</source>
       <translation>切换方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1330" />
+      <location filename="../gui/dock.py" line="1340" />
       <source>switch to scenario {name}</source>
-      <translation>切换到方案 {name}</translation>
+      <translation>切换到备选方案 {name}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1331" />
+      <location filename="../gui/dock.py" line="1341" />
       <source>Now scenario {name}.</source>
-      <translation>当前为方案 {name}。</translation>
+      <translation>当前为备选方案 {name}。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1333" />
+      <location filename="../gui/dock.py" line="1343" />
       <source>gridkit: switch to a scenario</source>
-      <translation>gridkit：切换方案</translation>
+      <translation>gridkit：切换备选方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1351" />
+      <location filename="../gui/dock.py" line="1361" />
       <source>Comparing</source>
       <translation>比较</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1359" />
+      <location filename="../gui/dock.py" line="1369" />
       <source>Scenario {name} → the plan as saved: {grids} grid(s) changed, {blocks} block(s) moved ({households} households).</source>
-      <translation>方案 {name} → 已保存方案：{grids} 个网格变化，{blocks} 个街区移动（{households} 户）。</translation>
+      <translation>备选方案 {name} → 已保存方案：{grids} 个网格变化，{blocks} 个街块移动（{households} 户）。</translation>
     </message>
     <message>
       <location filename="../gui/gridtable.py" line="32" />
@@ -976,37 +976,142 @@
     <message>
       <location filename="../i18n/__init__.py" line="139" />
       <source>scenario name is empty; give the scenario a name</source>
-      <translation>方案名称为空；请为方案命名</translation>
+      <translation>备选方案名称为空；请为备选方案命名</translation>
     </message>
     <message>
       <location filename="../i18n/__init__.py" line="141" />
       <source>scenario name {name}: '#' is not allowed (it separates the name in PLAN.gpkg#NAME)</source>
-      <translation>方案名称 {name}：不能含 '#'（它在 PLAN.gpkg#NAME 中分隔名称）</translation>
+      <translation>备选方案名称 {name}：不能含 '#'（它在 PLAN.gpkg#NAME 中分隔名称）</translation>
     </message>
     <message>
       <location filename="../i18n/__init__.py" line="143" />
       <source>scenario name {name}: control characters are not allowed</source>
-      <translation>方案名称 {name}：不能含控制字符</translation>
+      <translation>备选方案名称 {name}：不能含控制字符</translation>
     </message>
     <message>
       <location filename="../i18n/__init__.py" line="145" />
       <source>scenario name {name}: {n} characters, at most {k}</source>
-      <translation>方案名称 {name}：{n} 个字符，最多 {k} 个</translation>
+      <translation>备选方案名称 {name}：{n} 个字符，最多 {k} 个</translation>
     </message>
     <message>
       <location filename="../i18n/__init__.py" line="147" />
       <source>{path}: no scenario {name}; its scenarios: {names}</source>
-      <translation>{path}：没有方案 {name}；现有方案：{names}</translation>
+      <translation>{path}：没有备选方案 {name}；现有备选方案：{names}</translation>
     </message>
     <message>
       <location filename="../i18n/__init__.py" line="149" />
       <source>{path}: no scenario {name}; it has none (save one first)</source>
-      <translation>{path}：没有方案 {name}；尚无任何方案（请先保存一个）</translation>
+      <translation>{path}：没有备选方案 {name}；尚无任何备选方案（请先保存一个）</translation>
     </message>
     <message>
       <location filename="../i18n/__init__.py" line="151" />
       <source>scenario {name}: the plan breaks {failures}; it is not saved as a scenario</source>
-      <translation>方案 {name}：方案违反 {failures}，未保存为方案</translation>
+      <translation>备选方案 {name}：方案会违反 {failures}，未保存为备选方案</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="176" />
+      <source>reading the input</source>
+      <translation>读取输入数据</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="176" />
+      <source>dividing</source>
+      <translation>划分中</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="177" />
+      <source>writing the plan</source>
+      <translation>写出方案</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="177" />
+      <source>households</source>
+      <translation>住户</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="177" />
+      <source>blocks</source>
+      <translation>街块</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="178" />
+      <source>block graph</source>
+      <translation>街块邻接图</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="178" />
+      <source>communities and grids</source>
+      <translation>社区和网格</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="179" />
+      <source>units, names and metrics</source>
+      <translation>单元、名称和指标</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="179" />
+      <source>communities</source>
+      <translation>社区</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="180" />
+      <source>grids</source>
+      <translation>网格</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="180" />
+      <source>codes and names</source>
+      <translation>编码和名称</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="181" />
+      <source>recomputing every invariant and score</source>
+      <translation>重新计算每项约束和评分</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="182" />
+      <source>drawing the map</source>
+      <translation>绘制地图</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="182" />
+      <source>writing the report</source>
+      <translation>写出报告</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="183" />
+      <source>reading both plans</source>
+      <translation>读取两个方案</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="183" />
+      <source>comparing</source>
+      <translation>比较中</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="184" />
+      <source>reading the plan</source>
+      <translation>读取方案</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="184" />
+      <source>scoring</source>
+      <translation>评分</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="185" />
+      <source>rebuilding the plan from the grids</source>
+      <translation>由网格重建方案</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="186" />
+      <source>rebuilding the plan from the scenario</source>
+      <translation>由备选方案重建方案</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="186" />
+      <source>done</source>
+      <translation>完成</translation>
     </message>
     <message>
       <location filename="../missing.py" line="18" />
@@ -1058,242 +1163,242 @@ then restart QGIS.</source>
       <translation>方案</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="124" />
+      <location filename="../processing/algorithms.py" line="126" />
       <source>Cancelled: nothing was written.</source>
       <translation>已取消：没有写出任何文件。</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="166" />
+      <location filename="../processing/algorithms.py" line="168" />
       <source>Partition into communities and grids</source>
       <translation>划分社区和网格</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="167" />
+      <location filename="../processing/algorithms.py" line="169" />
       <source>Divide a street office or town into communities and base grids along its streets (gridkit partition) and write the plan GeoPackage. INPUT is a GeoPackage (or any GDAL source, a folder of layers, an OSM file) with buildings and, usually, roads, boundary and barriers.</source>
       <translation>沿街巷道路把街道或镇划分为社区和基础网格（gridkit partition），并写出方案 GeoPackage。输入为含建筑（buildings）图层、通常还有道路、边界和障碍图层的 GeoPackage（或任何 GDAL 数据源、图层文件夹、OSM 文件）。</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="172" />
+      <location filename="../processing/algorithms.py" line="174" />
       <source>Input area (GeoPackage, OSM, folder…)</source>
       <translation>输入区域（GeoPackage、OSM、文件夹…）</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="176" />
+      <location filename="../processing/algorithms.py" line="178" />
       <source>Profile</source>
       <translation>配置</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="179" />
+      <location filename="../processing/algorithms.py" line="181" />
       <source>Profile file (TOML, overrides Profile)</source>
       <translation>配置文件（TOML，优先于“配置”）</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="181" />
+      <location filename="../processing/algorithms.py" line="183" />
       <source>Profiles</source>
       <translation>配置文件</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="182" />
+      <location filename="../processing/algorithms.py" line="184" />
       <source>Random seed</source>
       <translation>随机种子</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="185" />
+      <location filename="../processing/algorithms.py" line="187" />
       <source>Household register (CSV/XLSX)</source>
       <translation>住户登记表（CSV/XLSX）</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="187" />
+      <location filename="../processing/algorithms.py" line="189" />
       <source>Registers</source>
       <translation>登记表</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="188" />
+      <location filename="../processing/algorithms.py" line="190" />
       <source>Input longitude/latitude are GCJ-02</source>
       <translation>输入经纬度为 GCJ-02</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="190" />
+      <location filename="../processing/algorithms.py" line="192" />
       <source>Existing plan to keep where the rules allow</source>
       <translation>在规则允许处保留的现有方案</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="192" />
+      <location filename="../processing/algorithms.py" line="194" />
       <source>Plan GeoPackage</source>
       <translation>方案 GeoPackage</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="194" />
+      <location filename="../processing/algorithms.py" line="196" />
       <source>Communities</source>
       <translation>社区</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="196" />
+      <location filename="../processing/algorithms.py" line="198" />
       <source>Number of grids</source>
       <translation>网格数</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="198" />
+      <location filename="../processing/algorithms.py" line="200" />
       <source>Failed invariants</source>
       <translation>未满足的约束</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="203" />
+      <location filename="../processing/algorithms.py" line="205" />
       <source>{path} is open in this project; remove its layers or write the plan to another file</source>
       <translation>{path} 已在本项目中打开；请移除它的图层，或把方案写到另一个文件</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="221" />
+      <location filename="../processing/algorithms.py" line="223" />
       <source>{output}: {grids} grids in {communities} communities, {households} households, {seconds} s</source>
       <translation>{output}：{communities} 个社区中 {grids} 个网格，{households} 户，{seconds} 秒</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="224" />
+      <location filename="../processing/algorithms.py" line="226" />
       <source>Invariants failed: {failures}</source>
       <translation>未满足的约束：{failures}</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="247" />
+      <location filename="../processing/algorithms.py" line="249" />
       <source>Validate a plan</source>
       <translation>验证方案</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="248" />
+      <location filename="../processing/algorithms.py" line="250" />
       <source>Recompute every invariant and score of a plan from its own layers (gridkit validate). VALID is false when an invariant fails; with 'Fail when invalid' the algorithm fails instead.</source>
       <translation>根据方案自身的图层重新计算所有约束和评分（gridkit validate）。有约束未满足时“有效”为假；勾选“无效时报错”则算法直接失败。</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="253" />
+      <location filename="../processing/algorithms.py" line="255" />
       <source>The input the plan was made from</source>
       <translation>生成方案所用的输入数据</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="255" />
+      <location filename="../processing/algorithms.py" line="257" />
       <source>Fail when invalid</source>
       <translation>无效时报错</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="256" />
+      <location filename="../processing/algorithms.py" line="258" />
       <source>Metrics table (CSV)</source>
       <translation>指标表（CSV）</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="259" />
+      <location filename="../processing/algorithms.py" line="261" />
       <source>Valid</source>
       <translation>有效</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="283" />
+      <location filename="../processing/algorithms.py" line="285" />
       <source>The plan is INVALID: {failures}</source>
       <translation>方案无效：{failures}</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="288" />
+      <location filename="../processing/algorithms.py" line="290" />
       <source>The plan is valid.</source>
       <translation>方案有效。</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="294" />
+      <location filename="../processing/algorithms.py" line="296" />
       <source>Draw the grid map</source>
       <translation>绘制网格划分图</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="295" />
+      <location filename="../processing/algorithms.py" line="297" />
       <source>Draw the grid division wall chart of a plan (gridkit map): the street office, one community, or every sheet as one PDF.</source>
       <translation>绘制方案的网格划分图（gridkit map）：整个街道、一个社区，或把所有图幅合为一个 PDF。</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="300" />
+      <location filename="../processing/algorithms.py" line="302" />
       <source>One community (code, name or serial)</source>
       <translation>单个社区（编码、名称或序号）</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="302" />
+      <location filename="../processing/algorithms.py" line="304" />
       <source>Every sheet (street office and each community, PDF)</source>
       <translation>所有图幅（街道及每个社区，PDF）</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="304" />
+      <location filename="../processing/algorithms.py" line="306" />
       <source>Paper</source>
       <translation>纸张</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="305" />
+      <location filename="../processing/algorithms.py" line="307" />
       <source>Resolution of PNG output (dpi)</source>
       <translation>PNG 分辨率（dpi）</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="308" />
+      <location filename="../processing/algorithms.py" line="310" />
       <source>Staff roster (CSV/XLSX)</source>
       <translation>人员名册（CSV/XLSX）</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="309" />
+      <location filename="../processing/algorithms.py" line="311" />
       <source>Rosters</source>
       <translation>名册</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="310" />
+      <location filename="../processing/algorithms.py" line="312" />
       <source>Data source line</source>
       <translation>数据来源说明</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="312" />
+      <location filename="../processing/algorithms.py" line="314" />
       <source>Map</source>
       <translation>地图</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="313" />
+      <location filename="../processing/algorithms.py" line="315" />
       <source>Sheets</source>
       <translation>图幅数</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="332" />
+      <location filename="../processing/algorithms.py" line="334" />
       <source>Write the division report</source>
       <translation>生成划分方案报告</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="333" />
+      <location filename="../processing/algorithms.py" line="335" />
       <source>Write the division scheme of a plan (gridkit report): communities, grids, summary and changes as XLSX, or with the maps as HTML or PDF.</source>
       <translation>写出方案的划分方案（gridkit report）：社区、网格、汇总和变更，格式为 XLSX，或连同地图输出为 HTML 或 PDF。</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="342" />
+      <location filename="../processing/algorithms.py" line="344" />
       <source>Report</source>
       <translation>报告</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="359" />
+      <location filename="../processing/algorithms.py" line="361" />
       <source>Compare two plans</source>
       <translation>比较两个方案</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="360" />
+      <location filename="../processing/algorithms.py" line="362" />
       <source>What moved between two plans (gridkit diff): units added, removed, merged, split or changed, with households and buildings moved; optionally as a CSV or XLSX table.</source>
       <translation>两个方案之间的变化（gridkit diff）：新增、撤销、合并、拆分或调整的单元，以及涉及的户数和建筑；可输出为 CSV 或 XLSX 表。</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="364" />
+      <location filename="../processing/algorithms.py" line="366" />
       <source>Earlier plan</source>
       <translation>原方案</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="365" />
+      <location filename="../processing/algorithms.py" line="367" />
       <source>Later plan</source>
       <translation>新方案</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="367" />
+      <location filename="../processing/algorithms.py" line="369" />
       <source>Change table</source>
       <translation>变更表</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="369" />
+      <location filename="../processing/algorithms.py" line="371" />
       <source>Summary</source>
       <translation>汇总</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="370" />
+      <location filename="../processing/algorithms.py" line="372" />
       <source>Units changed</source>
       <translation>变更的单元数</translation>
     </message>

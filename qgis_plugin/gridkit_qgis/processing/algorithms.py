@@ -34,7 +34,7 @@ from qgis.core import (
 from qgis.PyQt.QtCore import QCoreApplication, QThread
 
 from .. import gateway
-from ..i18n import file_filter, tr
+from ..i18n import file_filter, stage_text, tr
 
 __all__ = ["ALGORITHMS", "PartitionAlgorithm", "ValidateAlgorithm", "MapAlgorithm", "ReportAlgorithm",
            "DiffAlgorithm"]
@@ -108,11 +108,13 @@ class GridkitAlgorithm(QgsProcessingAlgorithm):
     def run_job(self, job: str, args: dict[str, Any], feedback) -> Any:  # noqa: ANN001
         """Run a worker job; progress and cancel through ``feedback``. None when cancelled."""
         started = time.time()
+        shown = [""]
 
         def progress(pct: float, text: str) -> None:
             feedback.setProgress(pct)
-            if text:
-                feedback.setProgressText(text)
+            if text and text != shown[0]:  # a stage once in the log, not at every step of it
+                shown[0] = text
+                feedback.setProgressText(stage_text(text))
 
         def log(line: str) -> None:
             feedback.pushDebugInfo(line)
