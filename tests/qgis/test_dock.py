@@ -511,6 +511,7 @@ def test_an_input_area_is_divided_from_the_dock_then_its_plan_edited(iface, prov
                                     if lyr.name() == "boundary"))
         assert wait_until(lambda: d.divide_box.isVisibleTo(d), 60), d.status.text()
         assert not d.adopt_box.isVisibleTo(d) and str(area) in d.divide_label.text()
+        extent = d.canvas.extent()
         d.divide_button.click()
         dialog = d.divide_dialog
         assert dialog is not None and dialog.isVisible()
@@ -519,6 +520,7 @@ def test_an_input_area_is_divided_from_the_dock_then_its_plan_edited(iface, prov
         plan = tmp_path / "tsim_sha_tsui_plan.gpkg"
         assert d.plan_path == str(plan) and plan.exists()
         assert len(d.stats) > 10 and d.violations == [] and not d.divide_box.isVisibleTo(d)
+        assert d.canvas.extent() != extent  # the map shows the plan
         dialog.close()
     finally:
         d.teardown()

@@ -82,7 +82,9 @@ def test_partition_layers_load_styled(partitioned):
         grids = layers[0]
         renderer = grids.renderer()
         assert isinstance(renderer, QgsCategorizedSymbolRenderer) and renderer.classAttribute() == "code"
-        assert len(renderer.categories()) == result["GRID_COUNT"]
+        # A category per grid, and one for codes that come later (a split in the dock), drawn grey.
+        coded = [c for c in renderer.categories() if c.value() is not None]
+        assert len(coded) == result["GRID_COUNT"] == len(renderer.categories()) - 1
         assert len({c.symbol().color().name() for c in renderer.categories()}) >= 3
         assert grids.labelsEnabled() and "households" in grids.labeling().settings().fieldName
         # The style is stored in the plan, so the plan opens styled next time.
@@ -142,10 +144,23 @@ def test_file_parameters_take_the_files_gridkit_reads_in_every_language(provider
 
 def test_bad_input_is_one_clear_error(provider, tmp_path):
     import processing
-    from qgis.core import QgsProcessingException
+    from qgis.core import QgsProcessingException, QgsProcessingFeedback
 
     with pytest.raises(QgsProcessingException, match="no such plan file"):
         processing.run("gridkit:validate", {"PLAN": str(tmp_path / "missing.gpkg")})
+    # A file that is no map, as a user picks one by mistake: one line saying so, no traceback in the log.
+    logged = []
+
+    class Feedback(QgsProcessingFeedback):
+        def pushDebugInfo(self, text: str) -> None:  # noqa: N802
+            logged.append(text)
+
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a map", encoding="utf-8")
+    with pytest.raises(QgsProcessingException, match="cannot be opened as a vector data source"):
+        processing.run("gridkit:partition", {"INPUT": str(notes), "OUTPUT": str(tmp_path / "plan.gpkg")},
+                       feedback=Feedback())
+    assert not any("Traceback" in text for text in logged), logged
 
 
 def test_cancel_stops_the_worker_and_writes_nothing(provider, tmp_path):

@@ -573,9 +573,12 @@ class GridkitDock(QDockWidget):
         self.layer_combo.setLayer(grids)
         if self.layer is not grids:
             self.set_layer(grids)
-        self.canvas.setExtent(self.canvas.mapSettings().layerExtentToOutputExtent(grids, grids.extent()))
-        self.canvas.refresh()
+        self._zoom_to(grids)
         return grids
+
+    def _zoom_to(self, layer: QgsVectorLayer) -> None:
+        self.canvas.setExtent(self.canvas.mapSettings().layerExtentToOutputExtent(layer, layer.extent()))
+        self.canvas.refresh()
 
     def set_layer(self, layer) -> None:  # noqa: ANN001
         if not alive(layer):
@@ -626,6 +629,7 @@ class GridkitDock(QDockWidget):
         grids = next((lyr for lyr in layers if planio.is_plan_grids(lyr)), None)
         if grids is not None:
             self.layer_combo.setLayer(grids)
+            self._zoom_to(grids)
 
     def _layer_gone(self) -> None:
         self.set_layer(None)

@@ -129,7 +129,7 @@ class GridkitAlgorithm(QgsProcessingAlgorithm):
                     _remove_partial(args[key], started)
             return None
         except gateway.WorkerError as exc:
-            if exc.details:
+            if exc.details and exc.kind == "internal":  # a bug: its traceback; bad input: its message alone
                 feedback.pushDebugInfo(exc.details)
             raise QgsProcessingException(str(exc)) from None
 
