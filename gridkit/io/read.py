@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import warnings
 from pathlib import Path
 
 import geopandas as gpd
@@ -42,7 +43,14 @@ def read_layer(path: Path, layer: str | None, where: str, mask: Mask | None = No
     region = None if mask is None else gpd.GeoSeries([mask[0]], crs=mask[1])
     _check_shapefile(path, where)
     try:
-        frame = gpd.read_file(path, layer=layer, engine="pyogrio", mask=region, encoding=dbf_encoding(path))
+        with warnings.catch_warnings():
+            # GDAL's per-feature notes (an unclosed ring closed, a ring it could not assemble) mean
+            # nothing to a user; the cleaning repairs such geometry and counts it in the run log.
+            warnings.simplefilter("ignore", RuntimeWarning)
+            # A geometry GEOS cannot hold (a ring of fewer than 3 points: a way cut at an extract's edge)
+            # is read as none and counted with the features without geometry, instead of failing the layer.
+            frame = gpd.read_file(path, layer=layer, engine="pyogrio", mask=region, encoding=dbf_encoding(path),
+                                  on_invalid="ignore")
     except Exception as exc:  # GDAL raises many types; the user needs one line
         raise InputError(f"{where}: cannot be read: {str(exc).splitlines()[0]}") from exc
     if not isinstance(frame, gpd.GeoDataFrame):
