@@ -4,10 +4,12 @@ parallel tracks."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
 import pyogrio
+from handmade import gdf, line, rect
 
 import gridkit
 
@@ -68,4 +70,24 @@ def test_an_osm_extract_whose_edge_cuts_a_building_way_is_read(tmp_path):
     log = _run_log(out)
     assert log["log.buildings_without_geometry"] == "1"
     assert len(pyogrio.read_dataframe(out, layer="buildings")) == 9
+    assert gridkit.validate(out).ok
+
+
+def test_a_fid_column_in_the_input_is_kept_under_another_name(tmp_path):
+    """GeoJSON exported from a GeoPackage carries the source's ``fid`` (here with a null, as QGIS writes one
+    for a feature added later): a GeoPackage keeps that name for its feature ids, so writing the plan failed
+    (or the values silently became the feature ids)."""
+    homes = [rect(10 + 45 * i, 10, 40 + 45 * i, 60) for i in range(4)]
+    folder = tmp_path / "town"
+    folder.mkdir()
+    buildings = gdf(homes, fid=[None, 2, 3, 4], households=[50] * 4).to_crs(4326)
+    roads = gdf([line((0, 80), (200, 80))], fid=[7], highway=["residential"]).to_crs(4326)
+    for name, frame in (("buildings", buildings), ("roads", roads)):
+        (folder / f"{name}.geojson").write_text(frame.to_json(), encoding="utf-8")
+    assert "fid" in json.loads((folder / "buildings.geojson").read_text())["features"][0]["properties"]
+    out = tmp_path / "plan.gpkg"
+    result = _partition(folder, out)
+    assert result.returncode == 0, result.stderr
+    written = pyogrio.read_dataframe(out, layer="buildings")
+    assert sorted(written["fid_input"].dropna().astype(int)) == [2, 3, 4]
     assert gridkit.validate(out).ok

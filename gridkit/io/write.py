@@ -165,12 +165,33 @@ def write_layers(path: Path, layers: dict[str, pd.DataFrame] | Iterable[tuple[st
     written: set[str] = set()
     for name, frame in layers.items() if isinstance(layers, dict) else layers:
         append = name in written
+        frame = _own_columns(frame)
         if isinstance(frame, gpd.GeoDataFrame):
             pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG", promote_to_multi=promote_to_multi,
                                     append=append)
         else:
             pyogrio.write_dataframe(pd.DataFrame(frame), path, layer=name, driver="GPKG", append=append)
         written.add(name)
+
+
+#: Column names a GeoPackage layer keeps for itself (GDAL's feature id and geometry columns): a data column so
+#: named (a ``fid`` a GeoJSON exported from QGIS carries) fails the write or becomes the feature id.
+_GPKG_OWN_COLUMNS = ("fid", "geom")
+
+
+def _own_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every data column a GeoPackage keeps for itself renamed ``<name>_input`` (``fid_input``)."""
+    taken = {str(c).lower() for c in frame.columns}
+    rename = {}
+    for column in frame.columns:
+        if str(column).lower() in _GPKG_OWN_COLUMNS and not (isinstance(frame, gpd.GeoDataFrame)
+                                                             and column == frame.geometry.name):
+            new = f"{column}_input"
+            while new.lower() in taken:
+                new += "_"
+            taken.add(new.lower())
+            rename[column] = new
+    return frame.rename(columns=rename) if rename else frame
 
 
 def write_layers_atomic(target: str | Path, layers: Iterable[tuple[str, pd.DataFrame]]) -> str | Path:
