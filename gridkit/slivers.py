@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 import shapely
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 from .graph import GraphArrays
 from .profile import Profile
@@ -64,6 +66,27 @@ def _touching(faces: np.ndarray, of: np.ndarray) -> pd.DataFrame:
     return frame[frame["len"] > 0]
 
 
+def _ends(into: np.ndarray) -> np.ndarray:
+    """The grid each grid ends in when every sliver joins the grid ``into`` names.
+
+    Slivers joining one another form chains, ending in a grid that stays (``into[u] == u``) or
+    in a cycle of slivers that chose each other; each chain with its end (its cycle) becomes one
+    grid, so every sliver ends in a grid it reaches through grids it touches. Following pointers
+    (``into[into]``) would instead split a cycle's members apart and send the slivers joining it
+    to a member they do not touch.
+    """
+    k = len(into)
+    nodes = np.arange(k)
+    _, chain = connected_components(coo_matrix((np.ones(k), (nodes, into)), shape=(k, k)), connection="weak")
+    end = np.full(chain.max() + 1 if k else 0, k)
+    stays = np.flatnonzero(into == nodes)
+    np.minimum.at(end, chain[stays], stays)
+    # A cycle of slivers (no grid that stays): its first grid is the one they all become.
+    cycle = end[chain] == k
+    np.minimum.at(end, chain[cycle], nodes[cycle])
+    return end[chain]
+
+
 def absorb_slivers(levels: Levels, faces: np.ndarray, g: GraphArrays, profile: Profile) -> Levels:
     """Merge every sliver grid into the neighbouring grid it shares the longest edge with.
 
@@ -71,7 +94,9 @@ def absorb_slivers(levels: Levels, faces: np.ndarray, g: GraphArrays, profile: P
     changes shape), a grid that is no sliver, one reached without crossing a
     barrier (a block graph edge), then the longest shared edge. A sliver that
     was its community's only grid takes the neighbour's community (and group)
-    with it. Locked grids neither move nor receive. Grids left under
+    with it. Slivers that join only one another become one grid, which is
+    looked at again (it may still be a sliver, now touching a grid that is
+    none). Locked grids neither move nor receive. Grids left under
     ``grid.min_area_m2`` are flagged ``small_area``.
 
     Parameters
@@ -84,6 +109,24 @@ def absorb_slivers(levels: Levels, faces: np.ndarray, g: GraphArrays, profile: P
         The block graph (its edges do not cross barriers).
     profile : Profile
     """
+    # Each round that changes anything leaves fewer grids, so this ends.
+    while True:
+        joined = _absorb_once(levels, faces, g, profile)
+        if np.array_equal(joined.grid, levels.grid):
+            break
+        levels = joined
+    block_area = shapely.area(faces)
+    flags = dict(levels.grid_flags)
+    kept_ids, new_lab = np.unique(levels.grid, return_inverse=True)
+    small = np.bincount(new_lab, weights=block_area, minlength=len(kept_ids)) < profile.grid.min_area_m2
+    for u in kept_ids[small].tolist():
+        if not flags.get(u):
+            flags[u] = (SMALL_AREA,)
+    return dataclasses.replace(levels, grid_flags=flags)
+
+
+def _absorb_once(levels: Levels, faces: np.ndarray, g: GraphArrays, profile: Profile) -> Levels:
+    """One round of :func:`absorb_slivers`: every sliver joins its chosen neighbour."""
     grid = levels.grid.copy()
     ids, lab = np.unique(grid, return_inverse=True)
     k = len(ids)
@@ -118,12 +161,7 @@ def absorb_slivers(levels: Levels, faces: np.ndarray, g: GraphArrays, profile: P
                              ascending=[True, False, False, False, False, True]).drop_duplicates("p")
     into = np.arange(k)
     into[best["p"].to_numpy()] = best["q"].to_numpy()
-    # Follow chains (a sliver joining a sliver) to their end; a cycle stays one grid.
-    for _ in range(k):
-        nxt = into[into]
-        if np.array_equal(nxt, into):
-            break
-        into = nxt
+    into = _ends(into)
     moved = into[lab] != lab
     target = first[into[lab[moved]]]
     new_grid = grid.copy()
@@ -134,12 +172,6 @@ def absorb_slivers(levels: Levels, faces: np.ndarray, g: GraphArrays, profile: P
     group[moved] = levels.group[target]
 
     flags = {u: f for u, f in levels.grid_flags.items() if u in set(new_grid.tolist())}
-    _, new_lab = np.unique(new_grid, return_inverse=True)
-    kept_ids = np.unique(new_grid)
-    small = np.bincount(new_lab, weights=block_area, minlength=len(kept_ids)) < profile.grid.min_area_m2
-    for u in kept_ids[small].tolist():
-        if not flags.get(u):
-            flags[u] = (SMALL_AREA,)
     return dataclasses.replace(levels, grid=new_grid, community=community_labels, group=group, grid_flags=flags,
                                community_flags={u: f for u, f in levels.community_flags.items()
                                                 if u in set(community_labels.tolist())},

@@ -8,7 +8,10 @@ import json
 import subprocess
 import sys
 
+import geopandas as gpd
 import pyogrio
+import pytest
+import shapely
 from handmade import gdf, line, rect
 
 import gridkit
@@ -91,3 +94,35 @@ def test_a_fid_column_in_the_input_is_kept_under_another_name(tmp_path):
     written = pyogrio.read_dataframe(out, layer="buildings")
     assert sorted(written["fid_input"].dropna().astype(int)) == [2, 3, 4]
     assert gridkit.validate(out).ok
+
+
+def _tracks_area() -> dict[str, gpd.GeoDataFrame]:
+    """An 800 x 400 m area: homes in the south, five railway tracks across it 4-6 m apart (a station's
+    tracks), empty land north of them. The middle track zigzags, so the two strips beside it share a
+    longer edge with each other than with anything else: each sliver chooses the other."""
+    zigzag = [(-20 + 4 * i, 210 + (1.5 if i % 2 else -1.5)) for i in range(211)]
+    tracks = [line((-20, 200), (820, 200)), line((-20, 204), (820, 204)), line(*zigzag),
+              line((-20, 216), (820, 216)), line((-20, 220), (820, 220))]
+    homes = [rect(20 + 190 * i, 40, 80 + 190 * i, 100) for i in range(4)]
+    return {
+        "boundary": gdf([rect(0, 0, 800, 400)]),
+        "roads": gdf([line((400, -10), (400, 200))], highway=["residential"], name=["站前路"]),
+        "barriers": gdf(tracks, barrier_type=["railway"] * len(tracks)),
+        "buildings": gdf(homes, households=[45] * 4, building_id=[f"b{i}" for i in range(4)]),
+    }
+
+
+def test_strips_between_tracks_that_choose_each_other_join_a_grid():
+    """Two slivers whose best neighbour is each other used to stay two empty grids (each its own
+    community); now they become one grid, which, still a sliver, joins the grid it touches."""
+    plan = gridkit.partition(gridkit.area_from_layers(_tracks_area(), where="test"), PROFILE, seed=0)
+    report = gridkit.validate(plan)
+    assert report.ok, report.failures
+    geoms = plan.grids.geometry.values.to_numpy()
+    assert (shapely.get_num_geometries(geoms) == 1).all()
+    empty = plan.grids[plan.grids["households"] == 0]
+    # Only the land north of the tracks stays an empty grid (flagged isolated); every strip joined a grid.
+    assert len(empty) == 1
+    assert "isolated" in empty["flags"].iloc[0]
+    assert 800 * 180 <= empty["area_m2"].iloc[0] <= 800 * 200
+    assert shapely.union_all(geoms).area == pytest.approx(800 * 400, rel=1e-6)
