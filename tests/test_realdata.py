@@ -126,3 +126,40 @@ def test_strips_between_tracks_that_choose_each_other_join_a_grid():
     assert "isolated" in empty["flags"].iloc[0]
     assert 800 * 180 <= empty["area_m2"].iloc[0] <= 800 * 200
     assert shapely.union_all(geoms).area == pytest.approx(800 * 400, rel=1e-6)
+
+
+def _street_town() -> dict[str, gpd.GeoDataFrame]:
+    """Four houses either side of a named street across a 200 m square (momepy's layer names below)."""
+    homes = [rect(10 + 45 * i, 10, 40 + 45 * i, 60) for i in range(4)] + \
+        [rect(10 + 45 * i, 140, 40 + 45 * i, 190) for i in range(4)]
+    return {"buildings": gdf(homes, households=[50] * 8),
+            "streets": gdf([line((-10, 100), (210, 100))], highway=["residential"], name=["幸福路"]),
+            "boundary": gdf([rect(0, 0, 200, 200)])}
+
+
+def test_a_streets_layer_is_read_as_the_roads(tmp_path):
+    """momepy's data (and many planners') name the street layer ``streets``: it was silently left out, so
+    no boundary followed a street (road following 0.00 on Bubenec, Prague)."""
+    layers = _street_town()
+    src = tmp_path / "town.gpkg"
+    for name, frame in layers.items():
+        pyogrio.write_dataframe(frame, src, layer=name, driver="GPKG")
+    area = gridkit.read_area(src)
+    assert len(area.roads) == 1 and area.roads["name"].tolist() == ["幸福路"]
+    plan = gridkit.partition(area, PROFILE, seed=0)
+    assert len(plan.grids) == 2
+    metrics = plan.metrics.set_index(["level", "name"])["value"]
+    assert metrics[("grid", "road_following")] == pytest.approx(1.0)
+    # A layer named exactly as gridkit reads it wins over another name for it.
+    pyogrio.write_dataframe(gdf([line((100, -10), (100, 210))], highway=["residential"], name=["和平路"]),
+                            src, layer="roads", driver="GPKG")
+    assert gridkit.read_area(src).roads["name"].tolist() == ["和平路"]
+
+
+def test_a_folder_with_two_files_for_one_layer_is_refused_naming_both(tmp_path):
+    layers = _street_town()
+    for name, frame in layers.items():
+        pyogrio.write_dataframe(frame.to_crs(4326), tmp_path / f"{name}.geojson", driver="GeoJSON")
+    pyogrio.write_dataframe(layers["streets"].to_crs(4326), tmp_path / "street.geojson", driver="GeoJSON")
+    with pytest.raises(gridkit.InputError, match=r"two files for layer 'roads' \(street.geojson, streets.geojson\)"):
+        gridkit.read_area(tmp_path)

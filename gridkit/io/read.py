@@ -19,6 +19,17 @@ __all__ = ["LAYERS", "Mask", "read_layer", "read_layers", "dbf_encoding", "area_
 
 #: Layer names gridkit understands (DESIGN.md inputs).
 LAYERS = ("boundary", "roads", "buildings", "barriers", "existing", "landuse", "pois")
+#: Other names a source's layers go by, in any case: the singular, ``streets`` (momepy's and many
+#: planners' name), the Chinese names of an office's own data. A layer named exactly as gridkit reads
+#: it is read instead of them.
+LAYER_NAMES: dict[str, tuple[str, ...]] = {
+    "buildings": ("building", "建筑", "建筑物", "房屋"),
+    "roads": ("road", "streets", "street", "道路", "路网"),
+    "boundary": ("boundaries", "边界", "范围"),
+    "barriers": ("barrier",),
+    "landuse": ("land_use", "用地"),
+    "pois": ("poi",),
+}
 _VECTOR_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp", ".fgb", ".gml", ".kml", ".sqlite")
 _OSM_SUFFIXES = (".osm", ".pbf")
 #: Files a Shapefile cannot be read without (GDAL would rebuild a missing .shx beside the input, or read
@@ -215,8 +226,23 @@ def _layer_names(path: Path) -> list[str]:
 
 
 def _known(name: str) -> str | None:
-    """The gridkit layer ``name`` stands for, in any case (``Buildings``, ``ROADS``); None if none."""
-    return name.lower() if name.lower() in LAYERS else None
+    """The gridkit layer ``name`` stands for, in any case (``Buildings``, ``ROADS``, ``streets``); None if none."""
+    key = name.strip().lower()
+    if key in LAYERS:
+        return key
+    return next((layer for layer, others in LAYER_NAMES.items() if key in others), None)
+
+
+def _chosen(names: list[str], wanted: tuple[str, ...]) -> dict[str, list[int]]:
+    """Which of ``names`` (layers, or file stems) to read as each wanted gridkit layer, by position: those
+    named exactly as gridkit reads it, else those going by one of its other names (:data:`LAYER_NAMES`)."""
+    exact: dict[str, list[int]] = {}
+    other: dict[str, list[int]] = {}
+    for i, n in enumerate(names):
+        layer = _known(n)
+        if layer is not None and layer in wanted:
+            (exact if n.strip().lower() == layer else other).setdefault(layer, []).append(i)
+    return {layer: exact.get(layer) or other[layer] for layer in LAYERS if layer in exact or layer in other}
 
 
 def _read_source(path: Path, mask: Mask | None, wanted: tuple[str, ...]) -> dict[str, gpd.GeoDataFrame]:
@@ -225,27 +251,24 @@ def _read_source(path: Path, mask: Mask | None, wanted: tuple[str, ...]) -> dict
         # A single-layer file (GeoJSON, Shapefile) is a buildings layer.
         return {"buildings": read_layer(path, names[0], f"{path}", mask)}
     out: dict[str, gpd.GeoDataFrame] = {}
-    for n in names:
-        layer = _known(n)
-        if layer is not None and layer in wanted:
-            _refuse_twice(out, layer, f"{path}: has two layers for '{layer}'")
-            out[layer] = read_layer(path, n, f"{path}, layer '{n}'", mask)
+    for layer, found in _chosen(names, wanted).items():
+        _refuse_twice([names[i] for i in found], f"{path}: has two layers for '{layer}'")
+        out[layer] = read_layer(path, names[found[0]], f"{path}, layer '{names[found[0]]}'", mask)
     return out
 
 
 def _read_folder(path: Path, mask: Mask | None, wanted: tuple[str, ...]) -> dict[str, gpd.GeoDataFrame]:
+    files = [f for f in sorted(path.iterdir()) if f.suffix.lower() in _VECTOR_SUFFIXES]
     out: dict[str, gpd.GeoDataFrame] = {}
-    for file in sorted(path.iterdir()):
-        layer = _known(file.stem)
-        if layer is not None and layer in wanted and file.suffix.lower() in _VECTOR_SUFFIXES:
-            _refuse_twice(out, layer, f"{path}: has two files for layer '{layer}'")
-            out[layer] = read_layer(file, None, f"{file}", mask)
+    for layer, found in _chosen([f.stem for f in files], wanted).items():
+        _refuse_twice([files[i].name for i in found], f"{path}: has two files for layer '{layer}'")
+        out[layer] = read_layer(files[found[0]], None, f"{files[found[0]]}", mask)
     return out
 
 
-def _refuse_twice(found: dict[str, gpd.GeoDataFrame], layer: str, message: str) -> None:
-    if layer in found:
-        raise InputError(f"{message}; keep one")
+def _refuse_twice(found: list[str], message: str) -> None:
+    if len(found) > 1:
+        raise InputError(f"{message} ({', '.join(found)}); keep one")
 
 
 def _parse_other_tags(series: pd.Series, keys: tuple[str, ...]) -> pd.DataFrame:
