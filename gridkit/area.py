@@ -227,15 +227,15 @@ def area_from_layers(
     buildings = _merge_duplicates(inside, log, clean.duplicate_overlap)
     buildings["building_id"] = _building_ids(buildings)
 
-    roads = _clean_lines(layers.get("roads"), boundary, log, "roads")
+    roads = _clean_lines(layers.get("roads"), boundary, log, "roads", metric)
     roads = _road_columns(roads, log, rules)
-    barriers = _clean_lines(layers.get("barriers"), boundary, log, "barriers")
+    barriers = _clean_lines(layers.get("barriers"), boundary, log, "barriers", metric)
     # Compound outlines join the barriers layer as soft lines, so the blocks, the graph and the saved plan
     # (whose barriers a later validation or edit reads) all cut along them.
     landuse = _optional_polys(layers.get("landuse"), boundary)
     edges = landuse_edges(landuse, rules)
     if len(edges):
-        edges = _clean_lines(edges, boundary, log, "landuse_edges")
+        edges = _clean_lines(edges, boundary, log, "landuse_edges", metric)
         barriers = gpd.GeoDataFrame(pd.concat([barriers, edges], ignore_index=True), geometry="geometry",
                                     crs=edges.crs)
         barriers[list(edges.columns.drop("geometry"))] = barriers[list(edges.columns.drop("geometry"))].fillna("")
@@ -473,10 +473,13 @@ def _no_footprint(buildings: gpd.GeoDataFrame, min_area_m2: float) -> str:
     return f"has no polygons (its features are {', '.join(types)}); buildings must be footprints"
 
 
-def _clean_lines(gdf: gpd.GeoDataFrame | None, boundary: shapely.Geometry, log: list, name: str) -> gpd.GeoDataFrame:
+def _clean_lines(gdf: gpd.GeoDataFrame | None, boundary: shapely.Geometry, log: list, name: str,
+                 crs: CRS) -> gpd.GeoDataFrame:
+    """The lines of ``gdf`` (in ``crs``) within reach of the boundary; an empty layer in ``crs`` when there is none
+    (a plan's layer without a CRS is one GIS software cannot place)."""
     if gdf is None or len(gdf) == 0:
         log.append((name, "none"))
-        return gpd.GeoDataFrame({"geometry": []}, geometry="geometry", crs=None if gdf is None else gdf.crs)
+        return gpd.GeoDataFrame({"geometry": []}, geometry="geometry", crs=crs)
     gdf = _drop_empty(gdf)
     geoms, _, ninvalid = _repair(gdf.geometry.values)
     # Polygon barriers (walls around a compound, water areas) act by their outline.

@@ -163,3 +163,17 @@ def test_a_folder_with_two_files_for_one_layer_is_refused_naming_both(tmp_path):
     pyogrio.write_dataframe(layers["streets"].to_crs(4326), tmp_path / "street.geojson", driver="GeoJSON")
     with pytest.raises(gridkit.InputError, match=r"two files for layer 'roads' \(street.geojson, streets.geojson\)"):
         gridkit.read_area(tmp_path)
+
+
+def test_a_plan_without_roads_has_every_layer_in_the_working_crs(tmp_path):
+    """An input with buildings only: the plan's empty roads layer had no CRS (pyogrio warned on stderr
+    that the output 'may not be usable in other systems')."""
+    src = tmp_path / "town.gpkg"
+    pyogrio.write_dataframe(_street_town()["buildings"], src, layer="buildings", driver="GPKG")
+    out = tmp_path / "plan.gpkg"
+    result = _partition(src, out)
+    assert result.returncode == 0, result.stderr
+    assert "crs" not in result.stderr
+    for name, _ in pyogrio.list_layers(out):
+        info = pyogrio.read_info(out, layer=name)
+        assert info["geometry_type"] is None or info["crs"] == "EPSG:32650", name
