@@ -144,10 +144,17 @@ def _absorb_once(levels: Levels, faces: np.ndarray, g: GraphArrays, profile: Pro
     perimeter -= np.bincount(ga[inner], weights=touching["len"].to_numpy()[inner], minlength=k)
     sliver = np.zeros(k, dtype=bool)
     sliver[empty] = is_sliver(area[empty], perimeter[empty], hh[empty], profile)
-    sliver &= ~locked
 
     src = np.repeat(np.arange(g.n), np.diff(g.indptr))
     linked = set(zip(lab[src].tolist(), lab[g.indices].tolist(), strict=True))
+    # A grid nobody lives in that a block-graph edge links to another grid was not cut off by a barrier
+    # (the engine solves each piece the barriers leave on its own) but walled in by an exclusive site or a
+    # locked grid taken out before it: it joins a neighbour as a sliver does, whatever its size.
+    has_link = np.zeros(k, dtype=bool)
+    has_link[lab[src][lab[src] != lab[g.indices]]] = True
+    exclusive = np.array(["exclusive" in levels.grid_flags.get(int(u), ()) for u in ids], dtype=bool)
+    sliver |= (hh == 0) & has_link & ~exclusive
+    sliver &= ~locked
     pairs = pd.DataFrame({"p": ga[~inner], "q": gb[~inner], "len": touching["len"].to_numpy()[~inner]})
     pairs = pairs[sliver[pairs["p"].to_numpy()] & ~locked[pairs["q"].to_numpy()]]
     pairs = pairs.groupby(["p", "q"], as_index=False)["len"].sum()

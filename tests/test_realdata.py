@@ -177,3 +177,27 @@ def test_a_plan_without_roads_has_every_layer_in_the_working_crs(tmp_path):
     for name, _ in pyogrio.list_layers(out):
         info = pyogrio.read_info(out, layer=name)
         assert info["geometry_type"] is None or info["crs"] == "EPSG:32650", name
+
+
+def test_empty_land_an_exclusive_site_walls_in_joins_a_grid():
+    """A strip beyond a school, cut off from every other block by the school's grid and the boundary
+    (not by a barrier): nobody lives there, so it joins the school's grid instead of standing as an empty
+    grid flagged isolated (four of them on pyrosm's test.osm.pbf)."""
+    homes = [rect(10 + 45 * i, 10, 40 + 45 * i, 60) for i in range(4)]
+    layers = {
+        "boundary": gdf([rect(0, 0, 200, 200)]),
+        "roads": gdf([line((-10, 100), (210, 100)), line((-10, 170), (210, 170))], highway=["residential"] * 2,
+                     name=["幸福路", "和平路"]),
+        "buildings": gdf([*homes, rect(60, 120, 140, 150), rect(20, 180, 40, 190)],
+                         households=[50] * 4 + [0, 0], building=["apartments"] * 4 + ["school", "shed"]),
+        "landuse": gdf([rect(1, 101, 199, 169)], kind=["school"], name=["第一中学"]),
+    }
+    plan = gridkit.partition(gridkit.area_from_layers(layers, where="test"), PROFILE, seed=0)
+    assert gridkit.validate(plan).ok
+    grids = plan.grids
+    assert not grids["flags"].str.contains("isolated").any()
+    school = grids[grids["flags"].str.contains("exclusive")]
+    assert len(school) == 1
+    # The school's grid holds the strip north of it (and the shed there).
+    assert school["area_m2"].iloc[0] == pytest.approx(200 * 100, rel=0.01)
+    assert school["buildings"].iloc[0] == 2
