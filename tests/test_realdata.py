@@ -201,3 +201,24 @@ def test_empty_land_an_exclusive_site_walls_in_joins_a_grid():
     # The school's grid holds the strip north of it (and the shed there).
     assert school["area_m2"].iloc[0] == pytest.approx(200 * 100, rel=0.01)
     assert school["buildings"].iloc[0] == 2
+
+
+def test_empty_land_beyond_a_river_is_a_grid_of_a_community_with_residents():
+    """Land nobody lives in beyond a river (too large for a sliver) stays its own grid, flagged isolated,
+    but is no community (社区) of its own: it joins the community of the grid across the river. The
+    tracks of Helsinki's station made 19 empty communities of 21."""
+    homes = [rect(10 + 45 * i, 10, 40 + 45 * i, 60) for i in range(4)]
+    layers = {
+        "boundary": gdf([rect(0, 0, 200, 200)]),
+        "roads": gdf([line((100, -10), (100, 100))], highway=["residential"], name=["幸福路"]),
+        "barriers": gdf([line((-20, 100), (220, 100))], barrier_type=["waterway"]),
+        "buildings": gdf(homes, households=[50] * 4, building_id=[f"b{i}" for i in range(4)]),
+    }
+    plan = gridkit.partition(gridkit.area_from_layers(layers, where="test"), PROFILE, seed=0)
+    report = gridkit.validate(plan)
+    assert report.ok, report.failures
+    empty = plan.grids[plan.grids["households"] == 0]
+    assert len(empty) == 1 and "isolated" in empty["flags"].iloc[0]
+    assert len(plan.communities) == 1
+    assert plan.communities["households"].tolist() == [200]
+    assert set(plan.grids["community_code"]) == set(plan.communities["code"])
