@@ -115,7 +115,9 @@ def absorb_slivers(levels: Levels, faces: np.ndarray, g: GraphArrays, profile: P
         if np.array_equal(joined.grid, levels.grid):
             break
         levels = joined
-    levels = _join_empty_communities(levels, faces, g)
+    levels = _join_empty(levels, faces, g, "community")
+    if len(levels.group) and (levels.group >= 0).all():
+        levels = _join_empty(levels, faces, g, "group")
     block_area = shapely.area(faces)
     flags = dict(levels.grid_flags)
     kept_ids, new_lab = np.unique(levels.grid, return_inverse=True)
@@ -126,47 +128,51 @@ def absorb_slivers(levels: Levels, faces: np.ndarray, g: GraphArrays, profile: P
     return dataclasses.replace(levels, grid_flags=flags)
 
 
-def _join_empty_communities(levels: Levels, faces: np.ndarray, g: GraphArrays) -> Levels:
-    """Move every community nobody lives in into a neighbouring one; its grids stay as they are.
+def _join_empty(levels: Levels, faces: np.ndarray, g: GraphArrays, level: str) -> Levels:
+    """Move every community (``level`` "community") or residents' group ("group") nobody lives in into a
+    neighbouring one; its grids stay as they are.
 
     An empty piece a barrier cuts off that is no sliver (land between a station's tracks, an island)
-    stays a grid, flagged ``isolated``, but was its own community too: a community (社区) is
-    residents, so its grids join the group and community of the grid they share the longest edge
-    with, across the barrier (nobody lives there). Rounds repeat, so a cluster of empty pieces joins
-    from the outside in. Locked communities neither move nor receive.
+    stays a grid, flagged ``isolated``, but was its own community (or group) too: a community (社区) or
+    a group (居民小组) is residents, so its grids join the group (and community) of the grid they share
+    the longest edge with, across the barrier (nobody lives there); a group only within its community.
+    Rounds repeat, so a cluster of empty pieces joins from the outside in. Locked units neither move
+    nor receive.
     """
     community, group = levels.community.copy(), levels.group.copy()
+    flags = levels.community_flags if level == "community" else levels.group_flags
     weight = np.asarray(g.weight, dtype=float)
-    for _ in range(len(np.unique(community))):
-        ids, lab = np.unique(community, return_inverse=True)
+    for _ in range(len(np.unique(community if level == "community" else group))):
+        ids, lab = np.unique(community if level == "community" else group, return_inverse=True)
         k = len(ids)
         hh = np.bincount(lab, weights=weight, minlength=k)
-        locked = np.array(["locked" in levels.community_flags.get(int(u), ()) for u in ids], dtype=bool)
+        locked = np.array(["locked" in flags.get(int(u), ()) for u in ids], dtype=bool)
         of = np.flatnonzero(((hh == 0) & ~locked)[lab])
         if len(of) == 0:
             break
         touching = _touching(faces, of)
         a, b = touching["a"].to_numpy(dtype=np.int64), touching["b"].to_numpy(dtype=np.int64)
-        into_solid = (hh[lab[b]] > 0) & ~locked[lab[b]]
-        pairs = pd.DataFrame({"p": lab[a][into_solid], "q": lab[b][into_solid], "group": group[b][into_solid],
-                              "len": touching["len"].to_numpy()[into_solid]})
+        into = (hh[lab[b]] > 0) & ~locked[lab[b]] & ((community[a] == community[b]) | (level == "community"))
+        pairs = pd.DataFrame({"p": lab[a][into], "q": lab[b][into], "group": group[b][into],
+                              "len": touching["len"].to_numpy()[into]})
         if len(pairs) == 0:
             break
         pairs = pairs.groupby(["p", "q", "group"], as_index=False)["len"].sum()
         best = pairs.sort_values(["p", "len", "q", "group"], ascending=[True, False, True, True]).drop_duplicates("p")
-        to_community = np.full(k, -1, dtype=np.int64)
+        to_unit = np.full(k, -1, dtype=np.int64)
         to_group = np.full(k, -1, dtype=np.int64)
-        to_community[best["p"].to_numpy()] = ids[best["q"].to_numpy()]
+        to_unit[best["p"].to_numpy()] = ids[best["q"].to_numpy()]
         to_group[best["p"].to_numpy()] = best["group"].to_numpy()
-        moved = to_community[lab] >= 0
-        community[moved] = to_community[lab][moved]
+        moved = to_unit[lab] >= 0
+        if level == "community":
+            community[moved] = to_unit[lab][moved]
         group[moved] = to_group[lab][moved]
-    if np.array_equal(community, levels.community):
+    if np.array_equal(community, levels.community) and np.array_equal(group, levels.group):
         return levels
-    kept = set(community.tolist())
+    kept_c, kept_g = set(community.tolist()), set(group.tolist())
     return dataclasses.replace(levels, community=community, group=group,
-                               community_flags={u: f for u, f in levels.community_flags.items() if u in kept},
-                               group_flags={u: f for u, f in levels.group_flags.items() if u in set(group.tolist())})
+                               community_flags={u: f for u, f in levels.community_flags.items() if u in kept_c},
+                               group_flags={u: f for u, f in levels.group_flags.items() if u in kept_g})
 
 
 def _absorb_once(levels: Levels, faces: np.ndarray, g: GraphArrays, profile: Profile) -> Levels:

@@ -203,10 +203,11 @@ def test_empty_land_an_exclusive_site_walls_in_joins_a_grid():
     assert school["buildings"].iloc[0] == 2
 
 
-def test_empty_land_beyond_a_river_is_a_grid_of_a_community_with_residents():
+@pytest.mark.parametrize("profile", ["default", "quarter"])
+def test_empty_land_beyond_a_river_is_a_grid_of_a_community_with_residents(profile):
     """Land nobody lives in beyond a river (too large for a sliver) stays its own grid, flagged isolated,
-    but is no community (社区) of its own: it joins the community of the grid across the river. The
-    tracks of Helsinki's station made 19 empty communities of 21."""
+    but is no community (社区) or residents' group (居民小组, the quarter profile's) of its own: it joins
+    those of the grid across the river. The tracks of Helsinki's station made 19 empty communities of 21."""
     homes = [rect(10 + 45 * i, 10, 40 + 45 * i, 60) for i in range(4)]
     layers = {
         "boundary": gdf([rect(0, 0, 200, 200)]),
@@ -214,7 +215,7 @@ def test_empty_land_beyond_a_river_is_a_grid_of_a_community_with_residents():
         "barriers": gdf([line((-20, 100), (220, 100))], barrier_type=["waterway"]),
         "buildings": gdf(homes, households=[50] * 4, building_id=[f"b{i}" for i in range(4)]),
     }
-    plan = gridkit.partition(gridkit.area_from_layers(layers, where="test"), PROFILE, seed=0)
+    plan = gridkit.partition(gridkit.area_from_layers(layers, where="test"), profile, seed=0)
     report = gridkit.validate(plan)
     assert report.ok, report.failures
     empty = plan.grids[plan.grids["households"] == 0]
@@ -222,3 +223,6 @@ def test_empty_land_beyond_a_river_is_a_grid_of_a_community_with_residents():
     assert len(plan.communities) == 1
     assert plan.communities["households"].tolist() == [200]
     assert set(plan.grids["community_code"]) == set(plan.communities["code"])
+    if profile == "quarter":
+        assert plan.groups["households"].tolist() == [200]
+        assert set(plan.grids["group_code"]) == set(plan.groups["code"])
