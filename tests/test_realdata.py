@@ -226,3 +226,15 @@ def test_empty_land_beyond_a_river_is_a_grid_of_a_community_with_residents(profi
     if profile == "quarter":
         assert plan.groups["households"].tolist() == [200]
         assert set(plan.grids["group_code"]) == set(plan.groups["code"])
+
+
+def test_a_format_this_gdal_cannot_load_says_to_convert_it(tmp_path):
+    """GeoParquet (Overture's format) goes to GDAL's ADBC driver here, which needs libduckdb: the error was
+    GDAL's alone (``libduckdb.so: cannot open shared object file``), with nothing a user could do."""
+    src = tmp_path / "buildings.parquet"
+    src.write_bytes(b"PAR1" + bytes(16) + b"PAR1")
+    with pytest.raises(gridkit.InputError) as err:
+        gridkit.read_area(src)
+    if "shared object" not in str(err.value):
+        pytest.skip("this GDAL has a Parquet driver of its own")
+    assert "ogr2ogr -f GPKG area.gpkg buildings.parquet" in str(err.value)

@@ -125,7 +125,13 @@ def _list_layers(path: Path) -> list[str]:
     try:
         return [str(name) for name, _ in pyogrio.list_layers(path)]
     except Exception as exc:
-        raise InputError(f"{path}: cannot be opened as a vector data source: {str(exc).splitlines()[0]}") from exc
+        why = str(exc).splitlines()[0]
+        if "cannot open shared object file" in why:
+            # GDAL has a driver for the format but not the library it loads (GeoParquet through ADBC needs
+            # libduckdb): the file may be fine, this installation cannot read it.
+            why += (f"; this installation's GDAL cannot read {path.suffix or 'such'} files: convert it to a "
+                    f"GeoPackage elsewhere (ogr2ogr -f GPKG area.gpkg {path.name}, or QGIS) and give that")
+        raise InputError(f"{path}: cannot be opened as a vector data source: {why}") from exc
 
 
 def read_layers(path: str | Path, *, mask: Mask | None = None,
