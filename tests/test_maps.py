@@ -4,6 +4,7 @@ one page per sheet, roster names printed, labels never overlapping, bad rosters 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import os
 import re
 import shutil
@@ -17,6 +18,7 @@ import shapely
 
 from gridkit.errors import InputError
 from gridkit.maps import cjk_font, draw_map, grid_fill_colours, sheet_figure
+from gridkit.maps.data import map_data
 from gridkit.plan_units import plan_communities
 
 GRIDKIT = [sys.executable, "-m", "gridkit.cli"]
@@ -137,6 +139,21 @@ def test_png_sheet_is_the_paper_turned_to_the_area(plan, tmp_path):
     minx, miny, maxx, maxy = plan.area.total_bounds
     assert (width > height) == (maxx - minx > maxy - miny)
     assert {round(width / 50 * 25.4), round(height / 50 * 25.4)} == {297, 210}
+
+
+def test_the_source_line_credits_openstreetmap_only_for_osm_data(plan):
+    assert "OpenStreetMap" in map_data(plan).source  # the sample's buildings carry OSM's tag keys
+    run = plan.run.copy()
+    run.loc[run["key"] == "input", "value"] = "/data/office/街道底图.gpkg"
+    tags = [c for c in plan.buildings.columns if ":" in c or c.startswith("osm_")]
+    own = dataclasses.replace(plan, run=run, buildings=plan.buildings.drop(columns=tags))
+    assert map_data(own).source == ""
+    osm = run.copy()
+    osm.loc[osm["key"] == "input", "value"] = "/data/office/town.osm.pbf"
+    assert "OpenStreetMap" in map_data(dataclasses.replace(own, run=osm)).source
+    assert map_data(own, source="测绘院 2024").source == "测绘院 2024"
+    footer = [t.get_text() for t in sheet_figure(own).texts if t.get_text().startswith("数据来源")]
+    assert footer and footer[0].startswith("数据来源：街道底图.gpkg · 坐标系")
 
 
 def test_bad_requests_are_input_errors(plan, tmp_path):

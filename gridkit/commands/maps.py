@@ -27,7 +27,7 @@ def register(app: typer.Typer) -> None:
         roster: Annotated[Path | None, typer.Option(
             "--roster", help="Staff roster CSV/XLSX: grid code, name, role, phone.")] = None,
         source: Annotated[str | None, typer.Option(
-            "--source", help="Data source line (default: OpenStreetMap contributors).")] = None,
+            "--source", help="Data source line (default: OpenStreetMap's credit when the plan's data came from OSM, else none beyond the input file).")] = None,
     ) -> None:
         """Draw the grid division map of PLAN: the street office, one community, or all sheets."""
         from ..cli import run_guarded

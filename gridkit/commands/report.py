@@ -21,7 +21,7 @@ def register(app: typer.Typer) -> None:
         roster: Annotated[Path | None, typer.Option(
             "--roster", help="Staff roster CSV/XLSX: grid code, name, role, phone.")] = None,
         source: Annotated[str | None, typer.Option(
-            "--source", help="Data source line on the maps (default: OpenStreetMap contributors).")] = None,
+            "--source", help="Data source line on the maps (default: OpenStreetMap's credit when the plan's data came from OSM, else none beyond the input file).")] = None,
     ) -> None:
         """Write the division scheme of PLAN: communities, grids, summary, changes (and maps in HTML/PDF)."""
         from ..cli import run_guarded

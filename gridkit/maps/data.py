@@ -21,7 +21,11 @@ from .text import cjk_font
 if TYPE_CHECKING:
     from ..plan import Plan
 
-DEFAULT_SOURCE = "道路与建筑 © OpenStreetMap 贡献者 (ODbL)"
+OSM_SOURCE = "道路与建筑 © OpenStreetMap 贡献者 (ODbL)"
+# Columns only OpenStreetMap data carries: its ids and its colon-separated tag keys, as GDAL's OSM
+# driver, osmium and overpass exports name them.
+_OSM_COLUMNS = ("osm_id", "osm_way_id", "osm_type", "building:levels", "addr:street", "addr:housenumber")
+_OSM_SUFFIXES = (".osm", ".pbf", ".osm.bz2", ".osm.gz")
 
 
 @dataclass
@@ -41,6 +45,20 @@ class MapData:
     staff: dict[str, list[dict[str, str]]]
     font: list[str]
     source: str
+
+
+def default_source(plan: Plan) -> str:
+    """The data source line a plan's maps carry when the user names none.
+
+    OpenStreetMap's licence asks for its credit, so a plan made from OSM data (an ``.osm``/``.pbf``
+    input, or layers with OSM's ids or tag keys) credits it; any other plan claims no source
+    beyond its input file, which the footer names anyway.
+    """
+    name = plan.run_value("input", "").lower()
+    if name.endswith(_OSM_SUFFIXES):
+        return OSM_SOURCE
+    layers = (plan.buildings, plan.roads, plan.barriers)
+    return OSM_SOURCE if any(col in layer.columns for layer in layers for col in _OSM_COLUMNS) else ""
 
 
 def map_data(plan: Plan, roster: pd.DataFrame | None = None, source: str | None = None) -> MapData:
@@ -91,4 +109,4 @@ def map_data(plan: Plan, roster: pd.DataFrame | None = None, source: str | None 
     return MapData(plan=plan, grids=grids, geoms=geoms, colours=colours, communities=plan_communities(plan),
                    area=area, name=area_name(plan), roads=road_layers, barriers=barrier_layers,
                    named_roads=named, staff=staff_by_grid(roster), font=["DejaVu Sans", cjk_font()],
-                   source=source or DEFAULT_SOURCE)
+                   source=default_source(plan) if source is None else source)

@@ -62,7 +62,7 @@ def sheet_figure(plan: Plan, community: str | None = None, *, paper: str | tuple
     roster : DataFrame, optional
         From :func:`gridkit.roster.load_roster`.
     source : str, optional
-        The data source line (default: OpenStreetMap).
+        The data source line (default: :func:`gridkit.maps.data.default_source`).
     title : str, optional
     page : (number, count), optional
         Printed in the footer of multi-page PDFs.
@@ -188,7 +188,8 @@ def _draw_titles(fig: Figure, layout: Layout, data: MapData, sel: np.ndarray, co
     plan = data.plan
     created = plan.run_value("created", "")[:10] or "—"
     input_name = Path(plan.run_value("input", "")).name or "—"
-    footer = (f"数据来源：{input_name}，{data.source} · 坐标系 {plan.run_value('crs_name') or plan.run_value('crs')}"
+    sources = "，".join(s for s in (input_name, data.source) if s)
+    footer = (f"数据来源：{sources} · 坐标系 {plan.run_value('crs_name') or plan.run_value('crs')}"
               f" · 方案生成 {created} · 制图 {dt.date.today().isoformat()} · gridkit "
               f"{plan.run_value('gridkit_version')} · 本图为网格划分示意图，不作为权属界线依据")
     fig.text(8 * f / layout.width, 5 * f / layout.height, footer, ha="left", va="baseline", fontsize=6 * f,
