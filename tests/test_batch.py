@@ -7,6 +7,7 @@ import json
 import os
 import signal
 from pathlib import Path
+from urllib.parse import quote
 
 import geopandas as gpd
 import pytest
@@ -145,6 +146,22 @@ def test_offices_are_sized_by_their_buildings_to_start_the_largest_first(city):
     centres = shapely.points((bounds["minx"] + bounds["maxx"]) / 2, (bounds["miny"] + bounds["maxy"]) / 2)
     assert sizes == {o.code: float(shapely.contains(o.region, centres).sum()) for o in found}
     assert len(set(sizes.values())) > 1
+
+
+def test_offices_in_postgis_are_sized_by_their_buildings_as_in_a_file(city, postgis_url):
+    import pyogrio
+
+    from gridkit.io import postgis
+
+    source = postgis_url + "&schema=city_sizes"
+    postgis.write_layers(source, {str(name): gpd.read_file(city, layer=str(name))
+                                  for name, _ in pyogrio.list_layers(city)})
+    sizes = office_sizes(find_offices(source))
+    assert sizes == office_sizes(find_offices(city))
+    assert sum(sizes.values()) == len(gpd.read_file(city, layer="buildings"))  # counts, not areas
+    # A layer given as a query is counted the same way.
+    query = source + "&buildings=" + quote("SELECT * FROM city_sizes.buildings")
+    assert office_sizes(find_offices(query)) == sizes
 
 
 def test_repeated_office_codes_are_refused_before_any_work(city, tmp_path):

@@ -31,16 +31,14 @@ import shapely
 from pyproj import CRS, Transformer
 
 from ..codes import assign_codes
-from ..errors import InputError
+from ..errors import GridkitError, InputError
 from ..geometry import convex_hull
 from ..io import postgis
-from ..io.read import LAYERS, read_layers
+from ..io.read import LAYERS, OFFICE_LAYER, read_layers
 from ..profile import load_profile
 
 __all__ = ["Office", "find_offices", "office_regions", "office_sizes", "OFFICE_LAYER"]
 
-#: Name of the street-office boundary layer inside a city-wide input.
-OFFICE_LAYER = "offices"
 _STATISTICAL_SUFFIX = "000"
 
 
@@ -306,10 +304,12 @@ def office_regions(footprints: np.ndarray, labels: np.ndarray,
 def office_sizes(offices: list[Office]) -> dict[str, float]:
     """Each office's expected work, to start the largest first (code -> size, comparable within one batch).
 
-    Offices read out of one city-wide GDAL file are sized by their buildings: the centres of the
-    buildings' bounding boxes in each region (``pyogrio.read_bounds``, no attributes or shapes kept:
-    about 0.3 CPU s for 1.3x10^5 buildings). Other offices (a database, a folder of layers,
-    per-office inputs) are sized by their region's area, or their input's size on disk.
+    Offices read out of one city-wide GDAL file or PostGIS database are sized by their buildings: the
+    centres of the buildings' bounding boxes in each region (from a file ``pyogrio.read_bounds``, no
+    attributes or shapes kept: about 0.3 CPU s for 1.3x10^5 buildings; in a database one grouped
+    count, :func:`gridkit.io.postgis.count_in_regions`). Other offices (a folder of layers,
+    per-office inputs, a source whose buildings cannot be counted so) are sized by their region's
+    area, or their input's size on disk.
     """
     sizes: dict[str, float] = {}
     by_source: dict[str, list[Office]] = {}
@@ -333,10 +333,16 @@ def _disk_size(path: Path) -> int:
 
 
 def _building_counts(source: str, offices: list[Office]) -> np.ndarray | None:
-    """Buildings of a city-wide GDAL file in each office's region, by their boxes' centres; None when
-    the source is not one such file or cannot be read so (the task will say why)."""
+    """Buildings of a city-wide GDAL file or database in each office's region, by their boxes' centres;
+    None when the source is neither or cannot be read so (the task will say why)."""
+    regions = np.array([o.region for o in offices], dtype=object)
+    if postgis.is_postgis(source):
+        try:
+            return postgis.count_in_regions(source, "buildings", regions, CRS.from_wkt(offices[0].crs))
+        except GridkitError:  # sizing is only a scheduling hint; the task reports a database it cannot read
+            return None
     path = Path(source)
-    if postgis.is_postgis(source) or not path.is_file():
+    if not path.is_file():
         return None
     try:
         names = [str(n) for n, _ in pyogrio.list_layers(path)]
@@ -351,7 +357,6 @@ def _building_counts(source: str, offices: list[Office]) -> np.ndarray | None:
     office_crs = CRS.from_wkt(offices[0].crs)
     if crs is not None and CRS.from_user_input(crs) != office_crs:
         x, y = Transformer.from_crs(CRS.from_user_input(crs), office_crs, always_xy=True).transform(x, y)
-    regions = np.array([o.region for o in offices], dtype=object)
     # Each region asks a tree of the points: a region is prepared once, not tested afresh for every point.
     which, _ = shapely.STRtree(shapely.points(x, y)).query(regions, predicate="contains")
     return np.bincount(which, minlength=len(offices))

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 from pyproj import CRS
@@ -41,7 +42,8 @@ if TYPE_CHECKING:
 # SQLAlchemy, psycopg and GeoAlchemy2 (the 'postgis' extra) are imported only when a URL is used:
 # a run on files neither needs them installed nor pays for their import.
 
-__all__ = ["is_postgis", "redact", "read_layers", "read_tables", "write_layers", "layers_hash", "MARK"]
+__all__ = ["is_postgis", "redact", "read_layers", "read_tables", "count_in_regions", "write_layers", "layers_hash",
+           "MARK"]
 
 _SCHEMES = ("postgresql", "postgres", "postgresql+psycopg")
 _QUERY_WORDS = ("select", "with")
@@ -122,9 +124,12 @@ def _parse(source: str, layer_names: tuple[str, ...]) -> _Target:
         url = make_url(source)
     except ArgumentError as exc:
         raise InputError(f"{where}: not a PostgreSQL URL: {exc}") from exc
+    from .read import LAYERS, OFFICE_LAYER
+
     query = dict(url.query)
     schema = str(query.pop("schema", "public"))
-    layers = {name: str(query.pop(name)) for name in layer_names if name in query}
+    # Every layer's parameter is taken off, not only the wanted layers': none is a driver option.
+    layers = {name: str(query.pop(name)) for name in (*LAYERS, OFFICE_LAYER, *layer_names) if name in query}
     url = url.set(drivername="postgresql+psycopg", query=query)
     return _Target(url=url, schema=schema, layers=layers, where=where)
 
@@ -197,6 +202,21 @@ def _geometry_column(conn: Connection, relation: str) -> str | None:
     return names[0] if names else None
 
 
+#: SQL of a lon/lat WKB parameter taken to the layer's SRID (parameter ``:srid``).
+_IN_LAYER_SRID = "ST_Transform(ST_SetSRID(ST_GeomFromWKB({wkb}), 4326), :srid)"
+
+
+def _srid(conn: Connection, relation: str, g: str) -> int | None:
+    """The SRID of the first geometry of a relation's column ``g`` (quoted); None when it has none."""
+    srid = conn.execute(_sql(f"SELECT ST_SRID({g}) FROM {relation} WHERE {g} IS NOT NULL LIMIT 1")).scalar()
+    return int(srid) if srid else None
+
+
+def _lonlat_wkb(geoms: np.ndarray, crs: CRS) -> list[bytes]:
+    """Geometries in ``crs`` as WKB in lon/lat (EPSG:4326), for :data:`_IN_LAYER_SRID`."""
+    return [bytes(w) for w in shapely.to_wkb(gpd.GeoSeries(geoms, crs=crs).to_crs(4326).values)]
+
+
 def _read_relation(conn: Connection, relation: str, where: str,
                    mask: tuple[shapely.Geometry, CRS] | None) -> pd.DataFrame:
     geom = _geometry_column(conn, relation)
@@ -205,13 +225,12 @@ def _read_relation(conn: Connection, relation: str, where: str,
             raise InputError(f"{where}: has no geometry column")
         return pd.read_sql(_sql(f"SELECT * FROM {relation}"), conn)
     g = _quote(conn, geom)
-    srid = conn.execute(_sql(f"SELECT ST_SRID({g}) FROM {relation} WHERE {g} IS NOT NULL LIMIT 1")).scalar()
+    srid = _srid(conn, relation, g)
     sql, params = f"SELECT * FROM {relation}", {}
     if mask is not None and srid:
         # The mask goes to the layer's SRID once, so a table's spatial index can serve the filter.
-        lonlat = gpd.GeoSeries([mask[0]], crs=mask[1]).to_crs(4326).iloc[0]
-        sql += f" WHERE ST_Intersects({g}, ST_Transform(ST_SetSRID(ST_GeomFromWKB(:mask), 4326), :srid))"
-        params = {"mask": shapely.to_wkb(lonlat), "srid": int(srid)}
+        sql += f" WHERE ST_Intersects({g}, {_IN_LAYER_SRID.format(wkb=':mask')})"
+        params = {"mask": _lonlat_wkb(np.array([mask[0]], dtype=object), mask[1])[0], "srid": int(srid)}
     frame = gpd.read_postgis(_sql(sql), conn, geom_col=geom, crs=CRS.from_epsg(srid) if srid else None,
                              params=params)
     return frame.rename_geometry("geometry") if geom != "geometry" else frame
@@ -248,7 +267,7 @@ def read_layers(source: str, names: tuple[str, ...], *,
     with _connection(target) as conn:
         present = _tables(conn, target.schema)
         for name in names:
-            spec = target.layers.get(name) or (name if name in present else None)
+            spec = _layer_spec(target, present, name)
             if spec is None:
                 continue
             where = f"{target.where}, layer '{name}'"
@@ -261,6 +280,64 @@ def read_layers(source: str, names: tuple[str, ...], *,
                 raise InputError(f"{where}: has no geometry column")
             out[name] = frame
     return out
+
+
+def _layer_spec(target: _Target, present: dict[str, str], name: str) -> str | None:
+    """A layer's table or query: its own URL parameter, else the schema's table of its name, else None."""
+    return target.layers.get(name) or (name if name in present else None)
+
+
+def count_in_regions(source: str, name: str, regions: np.ndarray, crs: CRS) -> np.ndarray | None:
+    """How many features of layer ``name`` have the centre of their bounding box in each region.
+
+    One grouped query: the server counts, through the layer's spatial index, and only one count
+    per region travels. It is the rule :func:`gridkit.batch.offices.office_sizes` applies to a
+    file's features (box centres, not the features themselves).
+
+    Parameters
+    ----------
+    source : str
+        A PostGIS URL (see the module docstring).
+    name : str
+        The layer, resolved as :func:`read_layers` resolves it.
+    regions : ndarray of shapely.Geometry
+        Polygons in ``crs``.
+    crs : CRS
+
+    Returns
+    -------
+    ndarray of int or None
+        One count per region; None when the source has no such layer or it has no geometry.
+
+    Raises
+    ------
+    InputError, Unavailable
+        Bad URL, no connection, a table or query that fails.
+    """
+    target = _parse(source, (name,))
+    with _connection(target) as conn:
+        spec = _layer_spec(target, _tables(conn, target.schema), name)
+        if spec is None:
+            return None
+        relation = _relation(conn, target.schema, spec)
+        geom = _geometry_column(conn, relation)
+        if geom is None:
+            return None
+        g = _quote(conn, geom)
+        srid = _srid(conn, relation, g)
+        if srid is None:
+            return np.zeros(len(regions), dtype=np.int64)
+        # The regions' own columns are prefixed so that no column of the layer shadows them.
+        rows = conn.execute(_sql(
+            f"SELECT r.gridkit_i, count(*) FROM (SELECT i AS gridkit_i, {_IN_LAYER_SRID.format(wkb='w')} AS gridkit_r "
+            "FROM unnest(CAST(:regions AS bytea[])) WITH ORDINALITY AS u(w, i)) r "
+            f"JOIN {relation} ON {g} && r.gridkit_r AND ST_Contains(r.gridkit_r, ST_SetSRID(ST_MakePoint("
+            f"(ST_XMin({g}) + ST_XMax({g})) / 2, (ST_YMin({g}) + ST_YMax({g})) / 2), :srid)) GROUP BY r.gridkit_i"),
+            {"regions": _lonlat_wkb(regions, crs), "srid": srid})
+        counts = np.zeros(len(regions), dtype=np.int64)
+        for i, n in rows:
+            counts[int(i) - 1] = int(n)
+    return counts
 
 
 def read_tables(source: str, names: tuple[str, ...]) -> dict[str, pd.DataFrame]:

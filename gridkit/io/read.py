@@ -15,7 +15,7 @@ from pyproj import CRS
 from ..errors import InputError
 from . import postgis
 
-__all__ = ["LAYERS", "Mask", "read_layer", "read_layers", "dbf_encoding", "area_source"]
+__all__ = ["LAYERS", "OFFICE_LAYER", "Mask", "read_layer", "read_layers", "dbf_encoding", "area_source"]
 
 #: Layer names gridkit understands (DESIGN.md inputs).
 LAYERS = ("boundary", "roads", "buildings", "barriers", "existing", "landuse", "pois")
@@ -30,6 +30,8 @@ LAYER_NAMES: dict[str, tuple[str, ...]] = {
     "landuse": ("land_use", "用地"),
     "pois": ("poi",),
 }
+#: Name of the street-office boundary layer of a city-wide input (``gridkit batch``).
+OFFICE_LAYER = "offices"
 _VECTOR_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp", ".fgb", ".gml", ".kml", ".sqlite")
 _OSM_SUFFIXES = (".osm", ".pbf")
 #: Files a Shapefile cannot be read without (GDAL would rebuild a missing .shx beside the input, or read
