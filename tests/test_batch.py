@@ -98,12 +98,21 @@ def test_resume_skips_finished_offices_and_merges_into_postgis(city, cluster, tm
     first = run_batch(city, out, scheduler=cluster.scheduler_address, seed=0, work_dir=work)
     redo = first.summary["code"].iloc[2]
     (work / "offices" / f"{redo}.gpkg").unlink()
+    assert not (work / "inputs").exists()
     target = postgis_url + "&schema=city_plan"
-    again = run_batch(city, target, scheduler=cluster.scheduler_address, seed=0, work_dir=work, resume=True)
+    again = run_batch(city, target, scheduler=cluster.scheduler_address, seed=0, work_dir=work, resume=True,
+                      keep_inputs=True)
     reused = dict(zip(again.summary["code"], again.summary["reused"], strict=True))
     assert reused == {code: code != redo for code in first.summary["code"]}
     merged = gridkit.read_plan(target)
     assert merged.grids["code"].tolist() == gpd.read_file(out, layer="grids")["code"].tolist()
+    # Inputs kept for every office of the output, the reused ones too; one of those divides again into its plan.
+    assert sorted(p.name for p in (work / "inputs").iterdir()) == sorted(f"{c}.{s}" for c in _codes(city)
+                                                                         for s in ("gpkg", "toml"))
+    code = next(c for c in first.summary["code"] if c != redo)
+    redone = partition_file(work / "inputs" / f"{code}.gpkg", tmp_path / "again.gpkg",
+                            profile=str(work / "inputs" / f"{code}.toml"))
+    assert redone.grids["code"].tolist() == gpd.read_file(work / "offices" / f"{code}.gpkg", layer="grids")["code"].tolist()
 
 
 def test_a_plan_file_not_its_offices_own_is_refused_at_the_merge(city, cluster, tmp_path):

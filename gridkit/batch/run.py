@@ -35,7 +35,7 @@ from ..io.write import check_output, read_plan, write_layers_atomic
 from ..profile import Profile, load_profile
 from .merge import Reader, Schemas, merge_schemas, merged_layers, office_layers, plan_schema, read_here
 from .offices import Office, find_offices, office_sizes
-from .task import BatchConfig, run_office, status_record
+from .task import BatchConfig, input_kept, keep_input, run_office, status_record
 
 if TYPE_CHECKING:
     from distributed import Client, Future
@@ -141,7 +141,8 @@ def run_batch(
         file output; required for a PostGIS output). Workers must be able to reach it.
     keep_inputs : bool
         Write every office's own input (``inputs/CODE.gpkg``, what ``gridkit partition``
-        reproduces its plan from), not only a failed office's.
+        reproduces its plan from), not only a failed office's: every office of the output has
+        one, also the offices reused from an earlier run (``resume``) that did not keep it.
     progress : callable, optional
         ``progress(stage, fraction)``: told the offices done so far and the share of the batch
         done (0 to 1, never decreasing).
@@ -174,15 +175,20 @@ def run_batch(
     todo = [o for o in found if o.code not in done]
     records = {code: {**rec, "reused": True} for code, rec in done.items()}
     report["offices"](f"{len(records)}/{len(found)} offices", len(records) / len(found))
+    # Reused offices whose own input an earlier run did not keep (it ran without keep_inputs).
+    unkept = [o for o in found if o.code in records and keep_inputs and not input_kept(config, o)]
     with ExitStack() as stack:
-        # No cluster when every office is reused: the merge then reads the plans here.
-        client = stack.enter_context(_client(workers, scheduler)) if todo else None
+        # No cluster when every office is reused as it is: the merge then reads the plans here.
+        client = stack.enter_context(_client(workers, scheduler)) if todo or unkept else None
         if client is not None:
+            # Priority 0: after every office's task (those have 1 and up); they only read and write.
+            keeping = client.map(keep_input, unkept, config=config, retries=retries, pure=False)
             for record in _run(client, todo, config, retries):
                 office = next(o for o in todo if o.code == record["code"])
                 _append(manifest, {**record, "fingerprint": _fingerprint(office, config)})
                 records[record["code"]] = {**record, "reused": False}
                 report["offices"](f"{len(records)}/{len(found)} offices", len(records) / len(found))
+            client.gather(keeping)
         _tidy(work)
         summary = pd.DataFrame([records[o.code] for o in found])
         report["merge"]("merging the offices' plans", 0.0)

@@ -22,9 +22,10 @@ import dataclasses
 import os
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import geopandas as gpd
 import pandas as pd
@@ -40,11 +41,13 @@ from ..plan import Plan, partition
 from ..profile import Profile
 from .offices import Office
 
-__all__ = ["BatchConfig", "run_office", "plan_path", "input_path", "status_record", "UNAVAILABLE_WAITS_S"]
+__all__ = ["BatchConfig", "run_office", "keep_input", "input_kept", "plan_path", "input_path", "status_record",
+           "UNAVAILABLE_WAITS_S"]
 
 #: Seconds a task waits before each new try while a database cannot be reached (doubling: a
 #: restart or a burst of connections from every worker at once usually passes within seconds).
 UNAVAILABLE_WAITS_S = (1.0, 2.0, 4.0, 8.0)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,20 @@ def input_path(config: BatchConfig, office: Office) -> Path:
     return Path(office.source) if office.region is None else Path(config.work_dir) / "inputs" / f"{office.code}.gpkg"
 
 
+def input_kept(config: BatchConfig, office: Office) -> bool:
+    """Whether the office's own input is there: its source, or its region's layers and profile written out."""
+    target = input_path(config, office)
+    return office.region is None or (target.exists() and target.with_suffix(".toml").exists())
+
+
+def keep_input(office: Office, config: BatchConfig) -> str:
+    """Write the office's own input and profile, as its task does with ``keep_inputs`` (for an office
+    whose plan an earlier run made); return its code."""
+    _until_available(config, lambda: _write_input(_office_layers(office), config, office,
+                                                  config.profile.with_codes(office.code)))
+    return office.code
+
+
 def status_record(office: Office, status: str, **fields: Any) -> dict[str, Any]:
     """A task's result: one row of the batch's summary (see :func:`gridkit.batch.run_batch`)."""
     base: dict[str, Any] = {"code": office.code, "name": office.name, "status": status, "code_source": office.code_source,
@@ -89,10 +106,17 @@ def run_office(office: Office, config: BatchConfig) -> dict[str, Any]:
         Anything but a :class:`~gridkit.errors.GridkitError` (those are returned as ``failed``),
         and a database still unavailable after ``config.unavailable_waits_s`` (as ``ConnectionError``).
     """
+    record, waited = _until_available(config, lambda: _attempt(office, config))
+    return {**record, "waited_s": waited}
+
+
+def _until_available(config: BatchConfig, work: Callable[[], T]) -> tuple[T, float]:
+    """``work()`` and the seconds waited for it: tried again after each of ``config.unavailable_waits_s``
+    while a database cannot be reached, then raised as ``ConnectionError`` (so Dask retries the task)."""
     waits, waited = iter(config.unavailable_waits_s), 0.0
     while True:
         try:
-            return {**_attempt(office, config), "waited_s": waited}
+            return work(), waited
         except Unavailable as exc:
             wait = next(waits, None)
             if wait is None:

@@ -55,7 +55,8 @@ def register(app: typer.Typer) -> None:
             "--work-dir", help="Offices' inputs, plans and manifest (default OUTPUT.batch); workers must reach it.")] = None,
         from_gcj02: Annotated[bool, typer.Option("--from-gcj02", help="Input lon/lat are GCJ-02.")] = False,
         keep_inputs: Annotated[bool, typer.Option("--keep-inputs", help=(
-            "Write every office's own input to WORK_DIR/inputs (a failed office's is always written)."))] = False,
+            "Write every office's own input to WORK_DIR/inputs, reused offices' too "
+            "(a failed office's is always written)."))] = False,
     ) -> None:
         """Divide every street office of a city, one Dask task each, and merge the plans into one."""
         from ..batch import run_batch
