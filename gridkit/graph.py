@@ -31,7 +31,7 @@ __all__ = ["build_graph", "graph_edges", "Edges", "GraphArrays", "graph_arrays",
            "subgraph", "segments", "segment_samples"]
 
 _SAMPLE_SPACING_M = 5.0  # fine enough to resolve a road junction, coarse enough to be fast
-#: Sample points made into geometries at once: bounds their memory, not a policy.
+#: Sample points made into geometries (or segments cut into samples) at once: bounds their memory, not a policy.
 _CHUNK_POINTS = 1 << 18
 #: What :func:`gridkit.geometry.shared_segments` returns: left, right, start, end, pair.
 Shared = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
@@ -64,9 +64,18 @@ def segments(lines: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def segment_samples(start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Midpoint coordinates, lengths and segment of the pieces of segments ``start -> end`` (every 5 m)."""
-    a, b, owner = densify_segments(start, end, _SAMPLE_SPACING_M)
-    return (a + b) / 2, np.hypot(*(b - a).T), owner
+    """Midpoint coordinates, lengths and segment of the pieces of segments ``start -> end`` (every 5 m).
+
+    The segments are cut ``_CHUNK_POINTS`` at a time: the densifier's temporaries (some 150 bytes
+    a piece, five times what is kept) then never exist for all pieces at once.
+    """
+    mid, length, owner = [], [], []
+    for i in range(0, max(len(start), 1), _CHUNK_POINTS):
+        a, b, of = densify_segments(start[i:i + _CHUNK_POINTS], end[i:i + _CHUNK_POINTS], _SAMPLE_SPACING_M)
+        mid.append((a + b) / 2)
+        length.append(np.hypot(*(b - a).T))
+        owner.append(of + i)
+    return np.concatenate(mid), np.concatenate(length), np.concatenate(owner)
 
 
 def _cheapest_line(xy: np.ndarray, lines: np.ndarray, costs: np.ndarray, reach: float,

@@ -176,6 +176,19 @@ def test_densify_segments_is_shapely_segmentize_to_the_bit() -> None:
     assert np.array_equal(owner[piece], part[:-1][same])
 
 
+def test_segment_samples_in_chunks_are_the_samples_of_all_segments_at_once(monkeypatch) -> None:
+    from gridkit import graph
+
+    rng = np.random.default_rng(7)
+    start, end, _ = line_segments(shapely.linestrings(rng.uniform(0, 200, size=(20, 4, 2))))
+    a, b, owner = densify_segments(start, end, graph._SAMPLE_SPACING_M)
+    monkeypatch.setattr(graph, "_CHUNK_POINTS", 7)  # 60 segments: chunks of 7 and a last one of 4
+    mid, length, sample_of = graph.segment_samples(start, end)
+    assert np.array_equal(mid, (a + b) / 2) and np.array_equal(length, np.hypot(*(b - a).T))
+    assert np.array_equal(sample_of, owner)
+    assert [len(x) for x in graph.segment_samples(start[:0], end[:0])] == [0, 0, 0]
+
+
 def test_prepared_undoes_only_its_own_preparation() -> None:
     from gridkit.geometry import prepared
 
