@@ -198,17 +198,16 @@ def graph_edges(blocks: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, barriers: gpd
                                                                 buildings)
     del mid, piece_of
 
-    frame = pd.DataFrame({"edge": seg_edge, "len": seg_len, "cost": seg_cost * seg_len,
-                          "barrier": seg_len * on_barrier})
-    per_edge = frame.groupby("edge").agg(length=("len", "sum"), cost=("cost", "sum"), barrier=("barrier", "sum"))
+    # Summed one column at a time: a frame of them all would copy every sample's values at once.
+    per_edge = pd.DataFrame({name: pd.Series(values).groupby(seg_edge).sum() for name, values in
+                             (("length", seg_len), ("cost", seg_cost * seg_len), ("barrier", seg_len * on_barrier))})
     # The class on most of each edge; of equal lengths the first in the vocabulary.
     v = len(vocabulary)
-    by_class = frame["len"].groupby(seg_edge * v + seg_class).sum()
+    by_class = pd.Series(seg_len).groupby(seg_edge * v + seg_class).sum()
     key, class_len = by_class.index.to_numpy(), by_class.to_numpy()
     order = np.lexsort((key % v, -class_len, key // v))
     first = order[np.r_[True, (key // v)[order][1:] != (key // v)[order][:-1]]] if len(order) else order
     kind = pd.Series(vocabulary[key[first] % v], index=key[first] // v)
-    del frame
 
     crossings = crossing_points(roads, hard)
     bridged = _bridged(faces, left, right, start, end, pair, crossings, reach)
