@@ -311,22 +311,25 @@ def _atoms(faces: np.ndarray, boundary: shapely.Geometry, grid: float) -> tuple[
     # Tiles own half-open boxes, unbounded at the outer edges, so every point lies in exactly one.
     xs[0], xs[-1], ys[0], ys[-1] = -np.inf, np.inf, -np.inf, np.inf
     tree = shapely.STRtree(faces)
-    tiles = [_tile_atoms(faces, edges, tree, ring, boundary, grid, (xs[i], ys[j], xs[i + 1], ys[j + 1]),
+    # Every face's neighbours at twice the margin, asked once: a face reaching across the city (a river's
+    # bank) meets every tile, and its neighbours asked again per tile tested it against every face each time.
+    near = tree.query(faces, predicate="dwithin", distance=2 * _TILE_MARGIN_M)
+    tiles = [_tile_atoms(faces, edges, tree, near, ring, boundary, grid, (xs[i], ys[j], xs[i + 1], ys[j + 1]),
                          shapely.box(max(xs[i], lo[0]), max(ys[j], lo[1]), min(xs[i + 1], hi[0]), min(ys[j + 1], hi[1])))
              for i in range(cols) for j in range(rows)]
     return np.concatenate([t[0] for t in tiles]), np.concatenate([t[1] for t in tiles])
 
 
-def _tile_atoms(faces: np.ndarray, edges: np.ndarray, tree: shapely.STRtree, ring: shapely.Geometry,
-                boundary: shapely.Geometry, grid: float, owns: tuple[float, float, float, float],
-                tile: shapely.Geometry) -> tuple[np.ndarray, np.ndarray]:
+def _tile_atoms(faces: np.ndarray, edges: np.ndarray, tree: shapely.STRtree, near: np.ndarray,
+                ring: shapely.Geometry, boundary: shapely.Geometry, grid: float,
+                owns: tuple[float, float, float, float], tile: shapely.Geometry) -> tuple[np.ndarray, np.ndarray]:
     """The atoms inside ``boundary`` whose point on surface lies in ``owns`` (half-open) and their faces;
-    ``tile`` is ``owns`` within the faces' bounds (see :func:`_atoms`)."""
+    ``tile`` is ``owns`` within the faces' bounds; ``near`` the pairs of faces within twice the margin
+    (see :func:`_atoms`)."""
     meeting = np.zeros(len(faces), dtype=bool)
     meeting[tree.query(shapely.buffer(tile, _TILE_MARGIN_M, join_style="mitre"), predicate="intersects")] = True
     # Twice the margin: an atom in a face lies within a grid cell of the face (snap rounding).
-    chunk = np.union1d(np.flatnonzero(meeting),
-                       tree.query(faces[meeting], predicate="dwithin", distance=2 * _TILE_MARGIN_M)[1])
+    chunk = np.union1d(np.flatnonzero(meeting), near[1][meeting[near[0]]])
     shapely.prepare(tile)  # a box of this call's own
     while True:
         atoms = _arrangement(np.concatenate([edges[chunk], [ring]]), grid)
