@@ -125,6 +125,11 @@ def test_open_shows_statistics_and_no_violation(dock):
     assert {"households", "buildings", "area_m2", "grid_managers_min", "harmony_promoters_max"} <= set(first)
     assert dock.info["max_households"] == 200 and dock.info["compounds_known"]
     assert_invariants(dock)
+    # Every column of the grid table shows its whole header ('Households' was cut to 'ouseholds').
+    header = dock.table.horizontalHeader()
+    for column in range(dock.table.grid_model.columnCount()):
+        title = dock.table.grid_model.headerData(column, 1)
+        assert header.sectionSize(column) >= header.fontMetrics().horizontalAdvance(title), title
 
 
 def test_move_block_then_undo_and_redo(dock):
@@ -298,6 +303,19 @@ def test_lock_then_rebalance_keeps_locked_grids_exactly(dock):
         assert after[f]["wkb"] == before[f]["wkb"] and after[f]["locked"]
     assert_invariants(dock)
     assert dock.violations == []  # nothing over the maximum but single buildings, all contiguous
+    # A rebalance sends every grid; only what differs from the layer becomes a step of the edit command (each
+    # step is replayed with its signals by QGIS's undo: 8,700 of them made undoing a rebalance take seconds).
+    from gridkit_qgis.gui import planio
+
+    stack = layer.undoStack()
+    steps = stack.command(stack.index() - 1).childCount()
+    assert 0 < steps < len(after) * 3
+    again = {r["fid"]: {**{k: v for k, v in r.items() if k not in ("fid", "wkb")}, "geometry": r["wkb"]}
+             for r in planio.snapshot(layer)}
+    planio.apply_edit(layer, {"update": again}, "the same grids again")
+    assert stack.command(stack.index() - 1).childCount() == 0
+    stack.undo()
+    idle(dock)
     # Undo takes the whole rebalance back in one step.
     dock.undo()
     idle(dock)

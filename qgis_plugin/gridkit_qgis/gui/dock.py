@@ -155,6 +155,7 @@ class GridkitDock(QDockWidget):
         self._preview_wanted: tuple | None = None
         self.preview: dict[str, Any] = {}
         self._syncing = False
+        self._buttons_due = False
         self._band = QgsRubberBand(self.canvas, QgsWkbTypes.PolygonGeometry)
         self._band.setColor(_VIOLATION_FILL)
         self._band.setStrokeColor(_VIOLATION_EDGE)
@@ -700,8 +701,16 @@ class GridkitDock(QDockWidget):
     # ------------------------------------------------------------------ live check
 
     def schedule_check(self, *args: Any) -> None:
+        """The layer changed (one signal per feature and attribute): check after a quiet moment, and update the
+        buttons once when the burst is over, not at every signal."""
         if self.session is not None:
             self._timer.start(_CHECK_DELAY_MS)
+        if not self._buttons_due:
+            self._buttons_due = True
+            QTimer.singleShot(0, self._buttons_after_burst)
+
+    def _buttons_after_burst(self) -> None:
+        self._buttons_due = False
         self._update_buttons()
 
     def _undo_changed(self, *args: Any) -> None:

@@ -149,8 +149,11 @@ class GridTable(QTableView):
         header.setSectionResizeMode(QHeaderView.Interactive)
         header.setStretchLastSection(True)
         width = self.fontMetrics().averageCharWidth()
+        labels = header.fontMetrics()
         for column, chars in enumerate((6, 14, 8, 7, 9, 6, 6, 5)):
-            self.setColumnWidth(column, width * chars + 12)
+            # As wide as its values or its header, whichever is wider ('Households' was cut to 'ouseholds').
+            title = str(self.grid_model.headerData(column, Qt.Horizontal))
+            self.setColumnWidth(column, max(width * chars + 12, labels.horizontalAdvance(title) + 16))
 
     def rowCount(self) -> int:  # noqa: N802 - as QTableWidget
         return self.grid_model.rowCount()

@@ -131,26 +131,35 @@ def _fit(geom: QgsGeometry, layer: QgsVectorLayer) -> QgsGeometry:
     return geom
 
 
-def _set_attributes(layer: QgsVectorLayer, fid: int, values: dict[str, Any]) -> None:
+def _set_attributes(layer: QgsVectorLayer, feature: QgsFeature, values: dict[str, Any]) -> None:
+    """The values that differ from ``feature``'s, each with its old value (QGIS would fetch the feature again)."""
     fields = layer.fields()
     for name, value in values.items():
-        if name == "geometry":
-            continue
-        idx = fields.indexOf(name)
-        if idx >= 0:
-            layer.changeAttributeValue(fid, idx, NULL if value is None else value)
+        idx = fields.indexOf(name) if name != "geometry" else -1
+        if idx >= 0 and plain_value(feature[idx]) != value:
+            layer.changeAttributeValue(feature.id(), idx, NULL if value is None else value, feature[idx])
 
 
 def apply_edit(layer: QgsVectorLayer, edit: dict[str, Any], text: str) -> None:
-    """Apply an edit of the worker to the grid layer as one undoable edit command."""
+    """Apply an edit of the worker to the grid layer as one undoable edit command.
+
+    Only what differs from the layer goes into the command: a rebalance sends every grid, and each change is
+    a step QGIS's undo replays with its signals (undoing a rebalance of 546 grids took 9 s for 8,700 steps)."""
     if not layer.isEditable():
         layer.startEditing()
+    updates = {int(fid): values for fid, values in edit.get("update", {}).items()}
+    current = {f.id(): f for f in layer.getFeatures(QgsFeatureRequest().setFilterFids(list(updates)))}
     layer.beginEditCommand(text)
     try:
-        for fid, values in edit.get("update", {}).items():
+        for fid, values in updates.items():
+            feature = current.get(fid)
+            if feature is None:  # deleted with QGIS's own tools meanwhile: the next check shows the layer as it is
+                continue
             if "geometry" in values:
-                layer.changeGeometry(int(fid), _fit(geometry(values["geometry"]), layer))
-            _set_attributes(layer, int(fid), values)
+                geom = _fit(geometry(values["geometry"]), layer)
+                if bytes(geom.asWkb()) != bytes(feature.geometry().asWkb()):
+                    layer.changeGeometry(fid, geom)
+            _set_attributes(layer, feature, values)
         fields = layer.fields()
         for values in edit.get("add", []):
             feature = QgsFeature(fields)
