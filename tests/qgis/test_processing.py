@@ -102,16 +102,18 @@ def test_validate_map_report_diff(partitioned, tmp_path, hk_plan_file):
     metrics = tmp_path / "metrics.csv"
     v = processing.run("gridkit:validate", {"PLAN": plan, "METRICS": str(metrics)})
     assert v["VALID"] is True and v["FAILURES"] == ""
-    rows = list(csv.DictReader(metrics.open(encoding="utf-8-sig")))
+    with metrics.open(encoding="utf-8-sig") as fh:
+        rows = list(csv.DictReader(fh))
     assert {r["name"] for r in rows} >= {"coverage", "overlap", "contiguity"}
 
+    # Names typed without an extension get the parameter's first one (they failed: 'output must end in .png').
     png = tmp_path / "map.png"
-    m = processing.run("gridkit:map", {"PLAN": plan, "OUTPUT": str(png), "DPI": 40, "PAPER": 4})
-    assert m["SHEETS"] == 1 and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    m = processing.run("gridkit:map", {"PLAN": plan, "OUTPUT": str(tmp_path / "map"), "DPI": 40, "PAPER": 4})
+    assert m["SHEETS"] == 1 and m["OUTPUT"] == str(png) and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
     xlsx = tmp_path / "report.xlsx"
-    r = processing.run("gridkit:report", {"PLAN": plan, "OUTPUT": str(xlsx)})
-    assert r["GRIDS"] == partitioned[1]["GRID_COUNT"] and xlsx.stat().st_size > 1000
+    r = processing.run("gridkit:report", {"PLAN": plan, "OUTPUT": str(tmp_path / "report")})
+    assert r["GRIDS"] == partitioned[1]["GRID_COUNT"] and r["OUTPUT"] == str(xlsx) and xlsx.stat().st_size > 1000
 
     changes = tmp_path / "changes.csv"
     d = processing.run("gridkit:diff", {"OLD": str(hk_plan_file), "NEW": plan, "OUTPUT": str(changes)})
@@ -233,9 +235,12 @@ def test_partition_refuses_a_plan_open_in_the_project(provider, hk_plan_file, tm
 
     before = plan.read_bytes()
     try:
-        with pytest.raises(QgsProcessingException):
-            processing.run("gridkit:partition", {"INPUT": str(HK), "OUTPUT": str(plan)}, feedback=Feedback())
-        assert any("open in this project" in e for e in errors), errors
-        assert plan.read_bytes() == before
+        # Also when the name is typed without its extension (the check missed it and the plan was replaced).
+        for output in (plan, plan.with_suffix("")):
+            errors.clear()
+            with pytest.raises(QgsProcessingException):
+                processing.run("gridkit:partition", {"INPUT": str(HK), "OUTPUT": str(output)}, feedback=Feedback())
+            assert any("open in this project" in e for e in errors), (output, errors)
+            assert plan.read_bytes() == before
     finally:
         QgsProject.instance().removeAllMapLayers()

@@ -105,6 +105,13 @@ class GridkitAlgorithm(QgsProcessingAlgorithm):
         algorithm.python = self.python
         return algorithm
 
+    def output_path(self, parameters, context, name: str = "OUTPUT") -> str:  # noqa: ANN001
+        """The file to write, with the parameter's default extension when the user typed a name without one."""
+        output = self.parameterAsFileOutput(parameters, name, context)
+        if output and not Path(output).suffix:
+            output += "." + self.parameterDefinition(name).defaultFileExtension()
+        return output
+
     def run_job(self, job: str, args: dict[str, Any], feedback) -> Any:  # noqa: ANN001
         """Run a worker job; progress and cancel through ``feedback``. None when cancelled."""
         started = time.time()
@@ -200,14 +207,14 @@ class PartitionAlgorithm(GridkitAlgorithm):
         self.addOutput(QgsProcessingOutputString("FAILURES", tr("Failed invariants")))
 
     def prepareAlgorithm(self, parameters, context, feedback) -> bool:  # noqa: ANN001, N802, D102
-        output = self.parameterAsFileOutput(parameters, "OUTPUT", context)
+        output = self.output_path(parameters, context)
         if output and Path(output).exists() and _open_in_project(output, context):
             raise QgsProcessingException(tr("{path} is open in this project; remove its layers or write the plan "
                                             "to another file").format(path=output))
         return True
 
     def processAlgorithm(self, parameters, context, feedback) -> dict[str, Any]:  # noqa: ANN001, N802, D102
-        output = self.parameterAsFileOutput(parameters, "OUTPUT", context)
+        output = self.output_path(parameters, context)
         if not output.lower().endswith(".gpkg"):
             output += ".gpkg"
         profile = _file(context, self, parameters, "PROFILE_FILE") or \
@@ -273,7 +280,7 @@ class ValidateAlgorithm(GridkitAlgorithm):
             mark = {"yes": "ok  ", "no": "FAIL"}.get(row["passed"], "    ")
             feedback.pushInfo(f"{mark} {row['level']:<9} {row['name']:<20} {row['value']:.6g}")
         failures = result["failures"]
-        metrics = self.parameterAsFileOutput(parameters, "METRICS", context)
+        metrics = self.output_path(parameters, context, "METRICS")
         outputs: dict[str, Any] = {"VALID": not failures, "FAILURES": ", ".join(failures)}
         if metrics:
             with open(metrics, "w", newline="", encoding="utf-8-sig") as fh:
@@ -315,7 +322,7 @@ class MapAlgorithm(GridkitAlgorithm):
         self.addOutput(QgsProcessingOutputNumber("SHEETS", tr("Sheets")))
 
     def processAlgorithm(self, parameters, context, feedback) -> dict[str, Any]:  # noqa: ANN001, N802, D102
-        output = self.parameterAsFileOutput(parameters, "OUTPUT", context)
+        output = self.output_path(parameters, context)
         args = {"plan": self.parameterAsFile(parameters, "PLAN", context), "output": output,
                 "community": self.parameterAsString(parameters, "COMMUNITY", context) or None,
                 "all_sheets": self.parameterAsBool(parameters, "ALL", context),
@@ -346,7 +353,7 @@ class ReportAlgorithm(GridkitAlgorithm):
         self.addOutput(QgsProcessingOutputNumber("GRIDS", tr("Grids")))
 
     def processAlgorithm(self, parameters, context, feedback) -> dict[str, Any]:  # noqa: ANN001, N802, D102
-        output = self.parameterAsFileOutput(parameters, "OUTPUT", context)
+        output = self.output_path(parameters, context)
         args = {"plan": self.parameterAsFile(parameters, "PLAN", context), "output": output,
                 "roster": _file(context, self, parameters, "ROSTER"),
                 "source": self.parameterAsString(parameters, "SOURCE", context) or None}
@@ -372,7 +379,7 @@ class DiffAlgorithm(GridkitAlgorithm):
         self.addOutput(QgsProcessingOutputNumber("CHANGED", tr("Units changed")))
 
     def processAlgorithm(self, parameters, context, feedback) -> dict[str, Any]:  # noqa: ANN001, N802, D102
-        output = self.parameterAsFileOutput(parameters, "OUTPUT", context) or None
+        output = self.output_path(parameters, context) or None
         args = {"old": self.parameterAsFile(parameters, "OLD", context),
                 "new": self.parameterAsFile(parameters, "NEW", context), "output": output}
         result = self.run_job("diff", args, feedback)
