@@ -124,6 +124,7 @@ def test_open_shows_statistics_and_no_violation(dock):
     first = next(iter(dock.stats.values()))
     assert {"households", "buildings", "area_m2", "grid_managers_min", "harmony_promoters_max"} <= set(first)
     assert dock.info["max_households"] == 200 and dock.info["compounds_known"]
+    assert not any("temporary file" in item.text() for item in dock.iface.messageBar().items())
     assert_invariants(dock)
     # Every column of the grid table shows its whole header ('Households' was cut to 'ouseholds').
     header = dock.table.horizontalHeader()
@@ -543,6 +544,28 @@ def test_an_input_area_is_divided_from_the_dock_then_its_plan_edited(iface, prov
     finally:
         d.teardown()
     assert hashlib.sha256(area.read_bytes()).hexdigest() == digest  # the input is never written
+
+
+def test_a_plan_in_processings_temporary_folder_is_flagged(iface, provider):
+    """Partition run from the toolbox without choosing a file writes the plan to Processing's temporary folder,
+    which QGIS deletes when it quits: the dock says so before the user edits it for an hour."""
+    import sys
+
+    import processing
+
+    from gridkit_qgis.gui.dock import GridkitDock
+    from qgis_env import ROOT
+
+    result = processing.run("gridkit:partition", {"INPUT": str(ROOT / "data" / "samples" / "hk_tsim_sha_tsui.gpkg"),
+                                                  "OUTPUT": "TEMPORARY_OUTPUT"})
+    d = GridkitDock(iface, iface.mainWindow(), python=sys.executable)
+    iface.addDockWidget(0x2, d)
+    try:
+        d.open_plan(result["OUTPUT"])
+        assert wait_until(lambda: d.session is not None and not d.busy, 120), d.status.text()
+        assert any("temporary file" in item.text() for item in iface.messageBar().items())
+    finally:
+        d.teardown()
 
 
 def test_layer_removal_and_project_close_raise_nothing(dock, plan_copy):

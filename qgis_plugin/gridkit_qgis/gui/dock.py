@@ -613,7 +613,19 @@ class GridkitDock(QDockWidget):
         layer.undoStack().indexChanged.connect(self._undo_changed)
         layer.willBeDeleted.connect(self._layer_gone)
         self.blocks_layer = self._blocks_layer()
+        self._warn_if_temporary()
         self.reopen()
+
+    def _warn_if_temporary(self) -> None:
+        """A plan written to Processing's temporary folder (Partition run without choosing a file) is deleted
+        when QGIS quits, edits and all: say so where it stays, in QGIS's message bar."""
+        from qgis.core import Qgis, QgsProcessingUtils
+
+        folder = Path(QgsProcessingUtils.tempFolder()).resolve()
+        if folder in Path(self.plan_path).resolve().parents and alive(self.iface.messageBar()):
+            self.iface.messageBar().pushMessage(tr("gridkit"), tr(
+                "{path} is a temporary file that QGIS deletes when it quits, with every edit: run Partition "
+                "again with a plan file of your own before editing.").format(path=self.plan_path), Qgis.Warning, 0)
 
     def _layers_removed(self, ids: list[str]) -> None:
         """The project drops layers (removed by the user, project closed): let go of ours while they live."""

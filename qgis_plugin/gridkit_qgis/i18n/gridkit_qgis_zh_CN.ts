@@ -119,682 +119,687 @@
       <translation>gridkit 网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="188" />
+      <location filename="../gui/dock.py" line="189" />
       <source>Make a gridkit plan of this layer</source>
       <translation>用此图层生成 gridkit 方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="189" />
+      <location filename="../gui/dock.py" line="190" />
       <source>Grids drawn elsewhere: every block of the input goes to the grid it overlaps most; households come from the input (scaled to the layer's own figures if it has them)</source>
       <translation>其他软件绘制的网格：输入数据的每个街块归入与其重叠最多的网格；户数来自输入数据（图层自带户数时按其缩放）</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="193" />
+      <location filename="../gui/dock.py" line="194" />
       <source>Code column</source>
       <translation>编码字段</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="193" />
+      <location filename="../gui/dock.py" line="194" />
       <source>Name column</source>
       <translation>名称字段</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="194" />
+      <location filename="../gui/dock.py" line="195" />
       <source>Households column</source>
       <translation>户数字段</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="194" />
+      <location filename="../gui/dock.py" line="195" />
       <source>Community column</source>
       <translation>社区字段</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="200" />
+      <location filename="../gui/dock.py" line="201" />
       <source>buildings and roads: a GeoPackage, folder or OSM file</source>
       <translation>建筑和道路：GeoPackage、文件夹或 OSM 文件</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="206" />
+      <location filename="../gui/dock.py" line="207" />
       <source>Input</source>
       <translation>输入数据</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="207" />
+      <location filename="../gui/dock.py" line="208" />
       <source>Make a plan…</source>
       <translation>生成方案…</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="215" />
+      <location filename="../gui/dock.py" line="216" />
       <source>The area's input</source>
       <translation>区域的输入数据</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="216" />
+      <location filename="../gui/dock.py" line="217" />
       <source>Vector sources</source>
       <translation>矢量数据</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="217" />
+      <location filename="../gui/dock.py" line="218" />
       <source>All files</source>
       <translation>所有文件</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="223" />
+      <location filename="../gui/dock.py" line="224" />
       <source>Divide this area</source>
       <translation>划分此区域</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="228" />
+      <location filename="../gui/dock.py" line="229" />
       <source>Divide into communities and grids…</source>
       <translation>划分为社区和网格…</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="229" />
+      <location filename="../gui/dock.py" line="230" />
       <source>Opens gridkit's Partition algorithm for this input; the plan it writes opens here for editing</source>
       <translation>打开 gridkit 的“划分社区和网格”算法处理此输入；生成的方案将在此打开以供编辑</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="256" />
+      <location filename="../gui/dock.py" line="257" />
       <source>gridkit's Processing algorithms are not loaded; restart QGIS.</source>
       <translation>gridkit 的处理算法未加载，请重启 QGIS。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="275" />
+      <location filename="../gui/dock.py" line="276" />
       <source>(none)</source>
       <translation>（无）</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="289" />
+      <location filename="../gui/dock.py" line="290" />
       <source>{name} is a layer of the input {input}.</source>
       <translation>{name} 是输入数据 {input} 的图层。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="292" />
+      <location filename="../gui/dock.py" line="293" />
       <source>Divide the area into a plan, or open a plan to edit its grids.</source>
       <translation>请将此区域划分为方案，或打开一个方案以编辑其网格。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="298" />
+      <location filename="../gui/dock.py" line="299" />
       <source>{name} is not a gridkit plan: map its columns and choose the input to make one.</source>
       <translation>{name} 不是 gridkit 方案：请对应其字段并选择输入数据以生成方案。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="314" />
+      <location filename="../gui/dock.py" line="315" />
       <source>Choose the input the households come from (buildings, roads).</source>
       <translation>请选择户数所来自的输入数据（建筑、道路）。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="317" />
+      <location filename="../gui/dock.py" line="318" />
       <source>Plan to write</source>
       <translation>要写入的方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="322" />
+      <location filename="../gui/dock.py" line="323" />
       <source>{path} is open in the project; write the plan to another file.</source>
       <translation>{path} 已在工程中打开；请把方案写入另一个文件。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="335" />
+      <location filename="../gui/dock.py" line="336" />
       <source>gridkit: make a plan of a grid layer</source>
       <translation>gridkit：用网格图层生成方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="335" />
+      <location filename="../gui/dock.py" line="336" />
       <source>Making the plan</source>
       <translation>生成方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="341" />
+      <location filename="../gui/dock.py" line="342" />
       <source>Plan made of {grids} grids, {households} households (columns: {columns}).</source>
       <translation>已生成方案：{grids} 个网格，{households} 户（字段：{columns}）。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="342" />
+      <location filename="../gui/dock.py" line="343" />
       <source>none</source>
       <translation>无</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="344" />
+      <location filename="../gui/dock.py" line="345" />
       <source>Grids holding no block, left out: {codes}.</source>
       <translation>不含街块的网格已略去：{codes}。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="346" />
+      <location filename="../gui/dock.py" line="347" />
       <source>The layer's grids break {failures}: fix them here.</source>
       <translation>图层的网格违反 {failures}：请在此修正。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="355" />
+      <location filename="../gui/dock.py" line="356" />
       <source>Grid layer</source>
       <translation>网格图层</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="359" />
+      <location filename="../gui/dock.py" line="360" />
       <source>Open plan…</source>
       <translation>打开方案…</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="363" />
+      <location filename="../gui/dock.py" line="364" />
       <source>Choose the grids layer of a plan GeoPackage.</source>
       <translation>请选择方案 GeoPackage 的网格（grids）图层。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="367" />
+      <location filename="../gui/dock.py" line="368" />
       <source>Save as separate units</source>
       <translation>拆成独立单元后保存</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="368" />
+      <location filename="../gui/dock.py" line="369" />
       <source>Each grid or community in several pieces becomes that many units (new codes), then the plan is saved</source>
       <translation>分成几块的网格或社区拆成同样多个单元（新编码），然后保存方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="377" />
+      <location filename="../gui/dock.py" line="378" />
       <source>Assign blocks</source>
       <translation>划入街块</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="378" />
+      <location filename="../gui/dock.py" line="379" />
       <source>Click a block, or drag a box over blocks, to move them into the selected grid</source>
       <translation>单击街块或拖框选择多个街块，把它们划入所选网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="380" />
+      <location filename="../gui/dock.py" line="381" />
       <source>Split by line</source>
       <translation>画线拆分</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="381" />
+      <location filename="../gui/dock.py" line="382" />
       <source>Draw a line across the selected grid (right click ends it)</source>
       <translation>在所选网格上画一条穿过它的线（右键结束）</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="383" />
+      <location filename="../gui/dock.py" line="384" />
       <source>Merge</source>
       <translation>合并</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="383" />
+      <location filename="../gui/dock.py" line="384" />
       <source>Merge the two selected grids</source>
       <translation>合并所选的两个网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="387" />
+      <location filename="../gui/dock.py" line="388" />
       <source>Rebalance into N</source>
       <translation>均分为 N 个</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="388" />
+      <location filename="../gui/dock.py" line="389" />
       <source>Divide the selected grid into N grids along its streets</source>
       <translation>沿街巷把所选网格划分为 N 个网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="389" />
+      <location filename="../gui/dock.py" line="390" />
       <source>Lock</source>
       <translation>锁定</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="389" />
+      <location filename="../gui/dock.py" line="390" />
       <source>Lock the selected grids</source>
       <translation>锁定所选网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="390" />
+      <location filename="../gui/dock.py" line="391" />
       <source>Unlock</source>
       <translation>解锁</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="391" />
+      <location filename="../gui/dock.py" line="392" />
       <source>Unlock the selected grids</source>
       <translation>解锁所选网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="392" />
+      <location filename="../gui/dock.py" line="393" />
       <source>Rebalance unlocked</source>
       <translation>重新平衡未锁定网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="393" />
+      <location filename="../gui/dock.py" line="394" />
       <source>Re-solve every unlocked grid; locked grids stay exactly</source>
       <translation>重新划分所有未锁定的网格，锁定的网格保持不变</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="394" />
+      <location filename="../gui/dock.py" line="395" />
       <source>Undo</source>
       <translation>撤销</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="395" />
+      <location filename="../gui/dock.py" line="396" />
       <source>Redo</source>
       <translation>重做</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="396" />
+      <location filename="../gui/dock.py" line="397" />
       <source>Save</source>
       <translation>保存</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="397" />
+      <location filename="../gui/dock.py" line="398" />
       <source>Write the edits, the blocks' and buildings' grids and the scores into the plan GeoPackage</source>
       <translation>把编辑结果、街块和建筑的所属网格及评分写入方案 GeoPackage</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="410" />
+      <location filename="../gui/dock.py" line="411" />
       <source>Lock all</source>
       <translation>全部锁定</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="410" />
+      <location filename="../gui/dock.py" line="411" />
       <source>Lock every grid</source>
       <translation>锁定所有网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="411" />
+      <location filename="../gui/dock.py" line="412" />
       <source>Unlock all</source>
       <translation>全部解锁</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="412" />
+      <location filename="../gui/dock.py" line="413" />
       <source>Unlock every grid</source>
       <translation>解锁所有网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="413" />
+      <location filename="../gui/dock.py" line="414" />
       <source>Next over the bound</source>
       <translation>下一个越界网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="414" />
+      <location filename="../gui/dock.py" line="415" />
       <source>Select and zoom to the next grid over the maximum or under the minimum</source>
       <translation>选中并缩放到下一个超过上限或低于下限的网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="420" />
+      <location filename="../gui/dock.py" line="421" />
       <source>Scenario</source>
       <translation>备选方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="422" />
+      <location filename="../gui/dock.py" line="423" />
       <source>Scenarios kept inside the plan GeoPackage; ✓ marks the one the plan holds now</source>
       <translation>保存在方案 GeoPackage 内的备选方案；✓ 表示方案当前采用的那个</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="425" />
+      <location filename="../gui/dock.py" line="426" />
       <source>Save as…</source>
       <translation>另存为…</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="426" />
+      <location filename="../gui/dock.py" line="427" />
       <source>Keep the grids as they are now as a named scenario inside the plan GeoPackage</source>
       <translation>把当前网格另存为方案 GeoPackage 内的一个命名备选方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="428" />
+      <location filename="../gui/dock.py" line="429" />
       <source>Switch</source>
       <translation>切换</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="429" />
+      <location filename="../gui/dock.py" line="430" />
       <source>Make the chosen scenario the plan: every layer rebuilt from it and saved</source>
       <translation>采用所选备选方案：按其重建方案的各图层并保存</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="431" />
+      <location filename="../gui/dock.py" line="432" />
       <source>Compare</source>
       <translation>比较</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="432" />
+      <location filename="../gui/dock.py" line="433" />
       <source>What moved between the chosen scenario and the plan as saved; the changed grids are selected</source>
       <translation>所选备选方案与已保存方案之间的变化；变化的网格会被选中</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="437" />
+      <location filename="../gui/dock.py" line="438" />
       <source>Sliver tolerance (m²)</source>
       <translation>碎片容差（㎡）</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="438" />
+      <location filename="../gui/dock.py" line="439" />
       <source>Pieces smaller than this (or thinner than 0.5 m) are not counted as gaps, overlaps or extra pieces: crumbs left by editing, a vertex nudged by a centimetre</source>
       <translation>小于此面积（或窄于 0.5 米）的碎块不计为空隙、重叠或多余部分：编辑留下的碎屑、顶点移动一厘米等</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="454" />
+      <location filename="../gui/dock.py" line="455" />
       <source>Cancel</source>
       <translation>取消</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="468" />
+      <location filename="../gui/dock.py" line="469" />
       <source>Violations</source>
       <translation>违规</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="471" />
+      <location filename="../gui/dock.py" line="472" />
       <source>Rule</source>
       <translation>规则</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="471" />
+      <location filename="../gui/dock.py" line="472" />
       <source>Grids</source>
       <translation>网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="471" />
+      <location filename="../gui/dock.py" line="472" />
       <source>Detail</source>
       <translation>详情</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="521" />
+      <location filename="../gui/dock.py" line="522" />
       <source>gridkit</source>
       <translation>gridkit</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="529" />
+      <location filename="../gui/dock.py" line="530" />
       <source>{what}: cancelled</source>
       <translation>{what}：已取消</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="538" />
+      <location filename="../gui/dock.py" line="539" />
       <source>{what} failed: {error}</source>
       <translation>{what}失败：{error}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="545" />
+      <location filename="../gui/dock.py" line="546" />
       <source>Open a gridkit plan</source>
       <translation>打开 gridkit 方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="571" />
+      <location filename="../gui/dock.py" line="572" />
       <source>{path} has no grids layer</source>
       <translation>{path} 没有网格（grids）图层</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="678" />
+      <location filename="../gui/dock.py" line="626" />
+      <source>{path} is a temporary file that QGIS deletes when it quits, with every edit: run Partition again with a plan file of your own before editing.</source>
+      <translation>{path} 是临时文件，QGIS 退出时会连同所有编辑一起删除：请先用“划分社区和网格”重新生成到您自己的方案文件，再进行编辑。</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="695" />
       <source>Opening {name}…</source>
       <translation>正在打开 {name}…</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="686" />
+      <location filename="../gui/dock.py" line="703" />
       <source>Opening the plan</source>
       <translation>打开方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="728" />
+      <location filename="../gui/dock.py" line="753" />
       <source>Checking the grids</source>
       <translation>检查网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="766" />
+      <location filename="../gui/dock.py" line="791" />
       <source>yes</source>
       <translation>是</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="777" />
+      <location filename="../gui/dock.py" line="802" />
       <source>{grids} grids · {households} households · max {max} per grid · {n} violation(s)</source>
       <translation>{grids} 个网格 · {households} 户 · 每格上限 {max} 户 · {n} 处违规</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="779" />
+      <location filename="../gui/dock.py" line="804" />
       <source>target {target}, average {average}</source>
       <translation>目标 {target}，平均 {average}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="780" />
+      <location filename="../gui/dock.py" line="805" />
       <source>compounds unknown (plan input not found)</source>
       <translation>未知小区范围（找不到方案的输入数据）</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="795" />
+      <location filename="../gui/dock.py" line="820" />
       <source>Zoom</source>
       <translation>定位</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="804" />
+      <location filename="../gui/dock.py" line="829" />
       <source>Violations: none</source>
       <translation>违规：无</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="804" />
+      <location filename="../gui/dock.py" line="829" />
       <source>Violations: {n}</source>
       <translation>违规：{n} 处</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="806" />
+      <location filename="../gui/dock.py" line="831" />
       <source>{n} accepted exception(s)</source>
       <translation>{n} 个已认可的例外</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="889" />
+      <location filename="../gui/dock.py" line="914" />
       <source>Nothing to change.</source>
       <translation>没有需要修改的内容。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="905" />
+      <location filename="../gui/dock.py" line="930" />
       <source>move {n} block(s)</source>
       <translation>移动 {n} 个街块</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="935" />
+      <location filename="../gui/dock.py" line="960" />
       <source>{code}: {before} → {after} households</source>
       <translation>{code}：{before} → {after} 户</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="937" />
+      <location filename="../gui/dock.py" line="962" />
       <source>Preview: {moves}</source>
       <translation>预览：{moves}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="939" />
+      <location filename="../gui/dock.py" line="964" />
       <source>{n} grid(s) would be emptied</source>
       <translation>{n} 个网格将被清空</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="956" />
+      <location filename="../gui/dock.py" line="981" />
       <source>Select one grid to move the blocks into.</source>
       <translation>请选择一个要划入街块的网格。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="962" />
+      <location filename="../gui/dock.py" line="987" />
       <source>Moving these {n} blocks empties grid(s) {codes}, which will be deleted. Move them?</source>
       <translation>移动这 {n} 个街块会清空网格 {codes}，这些网格将被删除。确定移动吗？</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="964" />
+      <location filename="../gui/dock.py" line="989" />
       <source>Nothing moved.</source>
       <translation>未移动。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="977" />
+      <location filename="../gui/dock.py" line="1002" />
       <source>merge grids</source>
       <translation>合并网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="982" />
+      <location filename="../gui/dock.py" line="1007" />
       <source>Select exactly two grids to merge.</source>
       <translation>请正好选择两个要合并的网格。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="987" />
+      <location filename="../gui/dock.py" line="1012" />
       <source>split a grid along a line</source>
       <translation>按线拆分网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="990" />
+      <location filename="../gui/dock.py" line="1015" />
       <source>split a grid into {n}</source>
       <translation>把网格拆为 {n} 个</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="995" />
+      <location filename="../gui/dock.py" line="1020" />
       <source>Select one grid to split.</source>
       <translation>请选择一个要拆分的网格。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1001" />
+      <location filename="../gui/dock.py" line="1026" />
       <source>lock grids</source>
       <translation>锁定网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1001" />
+      <location filename="../gui/dock.py" line="1026" />
       <source>unlock grids</source>
       <translation>解锁网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1019" />
+      <location filename="../gui/dock.py" line="1044" />
       <source>Every grid is within its bounds.</source>
       <translation>所有网格均在上下限之内。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1037" />
+      <location filename="../gui/dock.py" line="1062" />
       <source>Select the grids to lock or unlock.</source>
       <translation>请选择要锁定或解锁的网格。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1101" />
+      <location filename="../gui/dock.py" line="1126" />
       <source>rebalance the unlocked grids</source>
       <translation>重新平衡未锁定网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1104" />
+      <location filename="../gui/dock.py" line="1129" />
       <source>gridkit: rebalance the unlocked grids</source>
       <translation>gridkit：重新平衡未锁定网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1105" />
+      <location filename="../gui/dock.py" line="1130" />
       <source>Rebalancing</source>
       <translation>重新平衡</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1163" />
+      <location filename="../gui/dock.py" line="1188" />
       <source>save units in several pieces as separate units</source>
       <translation>将分成几块的单元拆成独立单元</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1168" />
+      <location filename="../gui/dock.py" line="1193" />
       <source>Saving…</source>
       <translation>正在保存…</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1174" />
+      <location filename="../gui/dock.py" line="1199" />
       <source>Saving</source>
       <translation>保存</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1179" />
+      <location filename="../gui/dock.py" line="1204" />
       <source>gridkit: save the plan</source>
       <translation>gridkit：保存方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1194" />
+      <location filename="../gui/dock.py" line="1219" />
       <source>Saving failed: {error}</source>
       <translation>保存失败：{error}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1202" />
+      <location filename="../gui/dock.py" line="1227" />
       <source>{level} {codes} in {n} pieces</source>
       <translation>{level} {codes} 分成 {n} 块</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1208" />
+      <location filename="../gui/dock.py" line="1233" />
       <source>Not saved: the plan would break {failures}. {detail}. Undo the edit, or save the pieces as separate units.</source>
       <translation>未保存：方案将违反 {failures}。{detail}。请撤销该编辑，或将各块拆成独立单元后保存。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1233" />
+      <location filename="../gui/dock.py" line="1258" />
       <source>Saved; the plan breaks: {failures}</source>
       <translation>已保存；方案不满足：{failures}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1235" />
+      <location filename="../gui/dock.py" line="1260" />
       <source>Saved; the plan is valid.</source>
       <translation>已保存；方案有效。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1240" />
+      <location filename="../gui/dock.py" line="1265" />
       <source>gridkit: write and validate the plan</source>
       <translation>gridkit：写入并验证方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1257" />
+      <location filename="../gui/dock.py" line="1282" />
       <source>Reading the scenarios</source>
       <translation>读取备选方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1262" />
+      <location filename="../gui/dock.py" line="1287" />
       <source>saved {saved} · {grids} grids · {households} households</source>
       <translation>保存于 {saved} · {grids} 个网格 · {households} 户</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1277" />
+      <location filename="../gui/dock.py" line="1302" />
       <source>Save as a scenario</source>
       <translation>另存为备选方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1277" />
+      <location filename="../gui/dock.py" line="1302" />
       <source>Scenario name</source>
       <translation>备选方案名称</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1299" />
+      <location filename="../gui/dock.py" line="1324" />
       <source>Saving the scenario</source>
       <translation>保存备选方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1302" />
+      <location filename="../gui/dock.py" line="1327" />
       <source>Scenario {name} exists. Replace it?</source>
       <translation>备选方案 {name} 已存在，是否替换？</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1304" />
+      <location filename="../gui/dock.py" line="1329" />
       <source>Scenario not saved.</source>
       <translation>备选方案未保存。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1309" />
+      <location filename="../gui/dock.py" line="1334" />
       <source>Saving the scenario failed: {error}</source>
       <translation>保存备选方案失败：{error}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1311" />
+      <location filename="../gui/dock.py" line="1336" />
       <source>Saved scenario {name}.</source>
       <translation>已保存备选方案 {name}。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1325" />
+      <location filename="../gui/dock.py" line="1350" />
       <source>The grid layer has unsaved edits; switching to scenario {name} replaces them. Switch?</source>
       <translation>网格图层有未保存的编辑；切换到备选方案 {name} 会替换这些编辑。是否切换？</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1330" />
+      <location filename="../gui/dock.py" line="1355" />
       <source>Switching to scenario {name}…</source>
       <translation>正在切换到备选方案 {name}…</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1337" />
+      <location filename="../gui/dock.py" line="1362" />
       <source>Switching</source>
       <translation>切换方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1340" />
+      <location filename="../gui/dock.py" line="1365" />
       <source>switch to scenario {name}</source>
       <translation>切换到备选方案 {name}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1341" />
+      <location filename="../gui/dock.py" line="1366" />
       <source>Now scenario {name}.</source>
       <translation>当前为备选方案 {name}。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1343" />
+      <location filename="../gui/dock.py" line="1368" />
       <source>gridkit: switch to a scenario</source>
       <translation>gridkit：切换备选方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1361" />
+      <location filename="../gui/dock.py" line="1386" />
       <source>Comparing</source>
       <translation>比较</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1369" />
+      <location filename="../gui/dock.py" line="1394" />
       <source>Scenario {name} → the plan as saved: {grids} grid(s) changed, {blocks} block(s) moved ({households} households).</source>
       <translation>备选方案 {name} → 已保存方案：{grids} 个网格变化，{blocks} 个街块移动（{households} 户）。</translation>
     </message>
@@ -1163,242 +1168,242 @@ then restart QGIS.</source>
       <translation>方案</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="126" />
+      <location filename="../processing/algorithms.py" line="133" />
       <source>Cancelled: nothing was written.</source>
       <translation>已取消：没有写出任何文件。</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="168" />
+      <location filename="../processing/algorithms.py" line="175" />
       <source>Partition into communities and grids</source>
       <translation>划分社区和网格</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="169" />
+      <location filename="../processing/algorithms.py" line="176" />
       <source>Divide a street office or town into communities and base grids along its streets (gridkit partition) and write the plan GeoPackage. INPUT is a GeoPackage (or any GDAL source, a folder of layers, an OSM file) with buildings and, usually, roads, boundary and barriers.</source>
       <translation>沿街巷道路把街道或镇划分为社区和基础网格（gridkit partition），并写出方案 GeoPackage。输入为含建筑（buildings）图层、通常还有道路、边界和障碍图层的 GeoPackage（或任何 GDAL 数据源、图层文件夹、OSM 文件）。</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="174" />
+      <location filename="../processing/algorithms.py" line="181" />
       <source>Input area (GeoPackage, OSM, folder…)</source>
       <translation>输入区域（GeoPackage、OSM、文件夹…）</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="178" />
+      <location filename="../processing/algorithms.py" line="185" />
       <source>Profile</source>
       <translation>配置</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="181" />
+      <location filename="../processing/algorithms.py" line="188" />
       <source>Profile file (TOML, overrides Profile)</source>
       <translation>配置文件（TOML，优先于“配置”）</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="183" />
+      <location filename="../processing/algorithms.py" line="190" />
       <source>Profiles</source>
       <translation>配置文件</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="184" />
+      <location filename="../processing/algorithms.py" line="191" />
       <source>Random seed</source>
       <translation>随机种子</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="187" />
+      <location filename="../processing/algorithms.py" line="194" />
       <source>Household register (CSV/XLSX)</source>
       <translation>住户登记表（CSV/XLSX）</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="189" />
+      <location filename="../processing/algorithms.py" line="196" />
       <source>Registers</source>
       <translation>登记表</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="190" />
+      <location filename="../processing/algorithms.py" line="197" />
       <source>Input longitude/latitude are GCJ-02</source>
       <translation>输入经纬度为 GCJ-02</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="192" />
+      <location filename="../processing/algorithms.py" line="199" />
       <source>Existing plan to keep where the rules allow</source>
       <translation>在规则允许处保留的现有方案</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="194" />
+      <location filename="../processing/algorithms.py" line="201" />
       <source>Plan GeoPackage</source>
       <translation>方案 GeoPackage</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="196" />
+      <location filename="../processing/algorithms.py" line="203" />
       <source>Communities</source>
       <translation>社区</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="198" />
+      <location filename="../processing/algorithms.py" line="205" />
       <source>Number of grids</source>
       <translation>网格数</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="200" />
+      <location filename="../processing/algorithms.py" line="207" />
       <source>Failed invariants</source>
       <translation>未满足的约束</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="205" />
+      <location filename="../processing/algorithms.py" line="212" />
       <source>{path} is open in this project; remove its layers or write the plan to another file</source>
       <translation>{path} 已在本项目中打开；请移除它的图层，或把方案写到另一个文件</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="223" />
+      <location filename="../processing/algorithms.py" line="230" />
       <source>{output}: {grids} grids in {communities} communities, {households} households, {seconds} s</source>
       <translation>{output}：{communities} 个社区中 {grids} 个网格，{households} 户，{seconds} 秒</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="226" />
+      <location filename="../processing/algorithms.py" line="233" />
       <source>Invariants failed: {failures}</source>
       <translation>未满足的约束：{failures}</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="249" />
+      <location filename="../processing/algorithms.py" line="256" />
       <source>Validate a plan</source>
       <translation>验证方案</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="250" />
+      <location filename="../processing/algorithms.py" line="257" />
       <source>Recompute every invariant and score of a plan from its own layers (gridkit validate). VALID is false when an invariant fails; with 'Fail when invalid' the algorithm fails instead.</source>
       <translation>根据方案自身的图层重新计算所有约束和评分（gridkit validate）。有约束未满足时“有效”为假；勾选“无效时报错”则算法直接失败。</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="255" />
+      <location filename="../processing/algorithms.py" line="262" />
       <source>The input the plan was made from</source>
       <translation>生成方案所用的输入数据</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="257" />
+      <location filename="../processing/algorithms.py" line="264" />
       <source>Fail when invalid</source>
       <translation>无效时报错</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="258" />
+      <location filename="../processing/algorithms.py" line="265" />
       <source>Metrics table (CSV)</source>
       <translation>指标表（CSV）</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="261" />
+      <location filename="../processing/algorithms.py" line="268" />
       <source>Valid</source>
       <translation>有效</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="285" />
+      <location filename="../processing/algorithms.py" line="292" />
       <source>The plan is INVALID: {failures}</source>
       <translation>方案无效：{failures}</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="290" />
+      <location filename="../processing/algorithms.py" line="297" />
       <source>The plan is valid.</source>
       <translation>方案有效。</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="296" />
+      <location filename="../processing/algorithms.py" line="303" />
       <source>Draw the grid map</source>
       <translation>绘制网格划分图</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="297" />
+      <location filename="../processing/algorithms.py" line="304" />
       <source>Draw the grid division wall chart of a plan (gridkit map): the street office, one community, or every sheet as one PDF.</source>
       <translation>绘制方案的网格划分图（gridkit map）：整个街道、一个社区，或把所有图幅合为一个 PDF。</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="302" />
+      <location filename="../processing/algorithms.py" line="309" />
       <source>One community (code, name or serial)</source>
       <translation>单个社区（编码、名称或序号）</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="304" />
+      <location filename="../processing/algorithms.py" line="311" />
       <source>Every sheet (street office and each community, PDF)</source>
       <translation>所有图幅（街道及每个社区，PDF）</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="306" />
+      <location filename="../processing/algorithms.py" line="313" />
       <source>Paper</source>
       <translation>纸张</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="307" />
+      <location filename="../processing/algorithms.py" line="314" />
       <source>Resolution of PNG output (dpi)</source>
       <translation>PNG 分辨率（dpi）</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="310" />
+      <location filename="../processing/algorithms.py" line="317" />
       <source>Staff roster (CSV/XLSX)</source>
       <translation>人员名册（CSV/XLSX）</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="311" />
+      <location filename="../processing/algorithms.py" line="318" />
       <source>Rosters</source>
       <translation>名册</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="312" />
+      <location filename="../processing/algorithms.py" line="319" />
       <source>Data source line</source>
       <translation>数据来源说明</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="314" />
+      <location filename="../processing/algorithms.py" line="321" />
       <source>Map</source>
       <translation>地图</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="315" />
+      <location filename="../processing/algorithms.py" line="322" />
       <source>Sheets</source>
       <translation>图幅数</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="334" />
+      <location filename="../processing/algorithms.py" line="341" />
       <source>Write the division report</source>
       <translation>生成划分方案报告</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="335" />
+      <location filename="../processing/algorithms.py" line="342" />
       <source>Write the division scheme of a plan (gridkit report): communities, grids, summary and changes as XLSX, or with the maps as HTML or PDF.</source>
       <translation>写出方案的划分方案（gridkit report）：社区、网格、汇总和变更，格式为 XLSX，或连同地图输出为 HTML 或 PDF。</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="344" />
+      <location filename="../processing/algorithms.py" line="351" />
       <source>Report</source>
       <translation>报告</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="361" />
+      <location filename="../processing/algorithms.py" line="368" />
       <source>Compare two plans</source>
       <translation>比较两个方案</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="362" />
+      <location filename="../processing/algorithms.py" line="369" />
       <source>What moved between two plans (gridkit diff): units added, removed, merged, split or changed, with households and buildings moved; optionally as a CSV or XLSX table.</source>
       <translation>两个方案之间的变化（gridkit diff）：新增、撤销、合并、拆分或调整的单元，以及涉及的户数和建筑；可输出为 CSV 或 XLSX 表。</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="366" />
+      <location filename="../processing/algorithms.py" line="373" />
       <source>Earlier plan</source>
       <translation>原方案</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="367" />
+      <location filename="../processing/algorithms.py" line="374" />
       <source>Later plan</source>
       <translation>新方案</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="369" />
+      <location filename="../processing/algorithms.py" line="376" />
       <source>Change table</source>
       <translation>变更表</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="371" />
+      <location filename="../processing/algorithms.py" line="378" />
       <source>Summary</source>
       <translation>汇总</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="372" />
+      <location filename="../processing/algorithms.py" line="379" />
       <source>Units changed</source>
       <translation>变更的单元数</translation>
     </message>
