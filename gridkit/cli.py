@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import contextlib
+import signal
 import sys
 import time
 import traceback
@@ -25,9 +26,25 @@ EXIT_INVALID_PLAN = 1
 EXIT_INTERNAL = 3
 
 
+class _Stopped(KeyboardInterrupt):
+    """SIGTERM or SIGHUP (a job killed by a scheduler, the terminal closed) taken as Ctrl-C: the write under
+    way is undone as for an interrupt, instead of the process dying with a partial temporary file left."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _stop(signum: int, _frame: object) -> None:
+    raise _Stopped(signum)
+
+
 @app.callback()
 def _main(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False) -> None:
     _DEBUG["on"] = debug
+    for name in ("SIGTERM", "SIGHUP"):  # SIGHUP is not on Windows
+        with contextlib.suppress(AttributeError, ValueError):  # ValueError: not the main thread
+            signal.signal(getattr(signal, name), _stop)
 
 
 def run_guarded(action: Callable[[], Any]) -> Any:
@@ -39,9 +56,10 @@ def run_guarded(action: Callable[[], Any]) -> Any:
             traceback.print_exc()
         typer.echo(f"gridkit: error: {exc}", err=True)
         raise typer.Exit(EXIT_BAD_INPUT) from None
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         typer.echo("gridkit: interrupted; nothing was written", err=True)
-        raise typer.Exit(130) from None
+        # 128 + the signal's number, as a shell reports a process a signal ended (Ctrl-C: SIGINT, 2).
+        raise typer.Exit(128 + (exc.signum if isinstance(exc, _Stopped) else signal.SIGINT)) from None
     except typer.Exit:
         raise
     except Exception as exc:  # a bug, not bad input: still one line unless --debug

@@ -30,3 +30,36 @@ def test_a_folder_nobody_may_write_in_is_an_input_error_for_library_callers_too(
     finally:
         _immutable(locked, False)
     assert not list(locked.iterdir())
+
+
+_STOP_WHILE_WRITING = """
+import os, signal, sys
+import pyogrio
+from gridkit import cli
+write = pyogrio.write_dataframe
+def write_then_stop(*args, **kw):  # the plan's first layer is written, then the job is stopped
+    write(*args, **kw)
+    os.kill(os.getpid(), getattr(signal, sys.argv[1]))
+pyogrio.write_dataframe = write_then_stop
+cli.app(sys.argv[2:], prog_name="gridkit")
+"""
+
+
+@pytest.mark.parametrize("name", ["SIGTERM", "SIGHUP"])
+def test_a_run_stopped_by_a_signal_while_writing_leaves_no_file_and_the_old_plan(name, hk_path, plan_file, tmp_path):
+    """A scheduler's SIGTERM or a closed terminal's SIGHUP undoes the write as Ctrl-C does: no temporary
+    file or journal is left, the plan already there is as it was, one line says so, exit 128 + signal."""
+    import shutil
+    import signal
+    import subprocess
+    import sys
+
+    out = tmp_path / "plan.gpkg"
+    shutil.copy(plan_file, out)
+    before = out.read_bytes()
+    done = subprocess.run([sys.executable, "-c", _STOP_WHILE_WRITING, name, "partition", str(hk_path), "-o", str(out),
+                           "--seed", "0"], capture_output=True, text=True, timeout=600, check=False)
+    assert done.returncode == 128 + getattr(signal, name), done.stderr
+    assert done.stderr.strip().splitlines() == ["gridkit: interrupted; nothing was written"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.gpkg"]
+    assert out.read_bytes() == before

@@ -146,8 +146,9 @@ def atomic_path(target: str | Path, suffix: str | None = None) -> Iterator[Path]
         except OSError as exc:
             raise _unwritable(target, exc) from exc
     finally:
-        if tmp_path.exists():
-            tmp_path.unlink()
+        # With SQLite's journal, should a write have stopped half-way.
+        for left in (tmp_path, *(Path(f"{tmp_path}{side}") for side in ("-journal", "-wal", "-shm"))):
+            left.unlink(missing_ok=True)
 
 
 def _unwritable(target: Path, exc: OSError) -> InputError:
