@@ -914,6 +914,28 @@ def v_output_replaces_a_plan(d: Path) -> Case:
     return partition(HK, _plan_copy(d), expect="ok")
 
 
+
+# ---------------------------------------------------------------- fourth sweep (helper badinput)
+
+def f_validate_plan_households_as_text(d: Path) -> Case:
+    """A grids layer edited by hand, its households turned to text and one of them not a number."""
+    plan = _plan_copy(d)
+    g = gpd.read_file(plan, layer="grids")
+    g["households"] = g["households"].astype(str)
+    g.loc[2, "households"] = "很多"
+    pyogrio.write_dataframe(g, plan, layer="grids")
+    return Case(["validate", str(plan)], expect="fail", message="feature 3 (code")
+
+
+def f_report_plan_without_grids(d: Path) -> Case:
+    """Every grid deleted in QGIS."""
+    plan = _plan_copy(d)
+    pyogrio.write_dataframe(gpd.read_file(plan, layer="grids").iloc[:0], plan, layer="grids")
+    out = d / "r.xlsx"
+    return Case(["report", str(plan), "-o", str(out)], expect="fail", message="layer 'grids': has no features",
+                output=out)
+
+
 VARIANTS: dict[str, Callable[[Path], Case]] = {
     name.split("_", 1)[1]: fn for name, fn in list(globals().items()) if name[:2] in ("v_", "f_") and callable(fn)}
 

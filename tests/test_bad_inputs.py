@@ -4,8 +4,17 @@ one line naming the file, layer, feature or row and the problem, exit 2, nothing
 
 from __future__ import annotations
 
+import shutil
+import signal
+import subprocess
+import sys
+
+import geopandas as gpd
+import pyogrio
 import pytest
 
+import gridkit
+from gridkit.validate import validate
 from input_variants import VARIANTS, run_variant
 
 
@@ -18,7 +27,6 @@ def test_input_variant(name, tmp_path):
 
 def test_a_folder_nobody_may_write_in_is_an_input_error_for_library_callers_too(hk_plan, tmp_path):
     """``write_plan`` without ``check_output`` (a notebook): the system's refusal is one clear InputError."""
-    import gridkit
     from input_variants import _immutable
 
     locked = tmp_path / "locked"
@@ -63,3 +71,16 @@ def test_a_run_stopped_by_a_signal_while_writing_leaves_no_file_and_the_old_plan
     assert done.stderr.strip().splitlines() == ["gridkit: interrupted; nothing was written"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.gpkg"]
     assert out.read_bytes() == before
+
+
+def test_a_plan_layer_saved_again_in_another_crs_is_read_in_the_plans(plan_file, tmp_path):
+    """QGIS's 'save as' of the grids layer in lon/lat: the plan still validates (it was judged invalid,
+    every grid missing its blocks), and reads back in its own CRS."""
+    plan = tmp_path / "plan.gpkg"
+    shutil.copy(plan_file, plan)
+    grids = gpd.read_file(plan, layer="grids")
+    pyogrio.write_dataframe(grids.to_crs(4326), plan, layer="grids")
+    assert validate(plan).failures == []
+    read = gridkit.read_plan(plan)
+    assert read.grids.crs == grids.crs
+    assert abs(read.grids.area.sum() - grids.area.sum()) < 1e-3 * grids.area.sum()

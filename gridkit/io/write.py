@@ -24,7 +24,7 @@ import shapely
 from ..errors import InputError, PlanError
 from ..geometry import single_parts
 from . import postgis
-from .values import listed
+from .values import counts, listed, shown
 
 if TYPE_CHECKING:
     from ..plan import Plan
@@ -304,6 +304,8 @@ def read_plan(path: str | Path) -> Plan:
         raise PlanError(f"{where}: not a gridkit plan: layer '{missing[0]}' is missing")
     _check_plan_frames(frames, where)
     frames = {name: frame if name not in _TABLES else pd.DataFrame(frame) for name, frame in frames.items()}
+    _in_plan_crs(frames)
+    _read_plan_counts(frames, where)
     for name in _AREAL:
         if name in frames:
             # A layer saved by a GIS or merged from several plans may hold every unit as a MultiPolygon.
@@ -326,6 +328,10 @@ def _check_plan_frames(frames: dict[str, pd.DataFrame], where: str) -> None:
         lacking = [c for c in columns if name in frames and c not in frames[name]]
         if lacking:
             raise PlanError(f"{where}, layer '{name}': not a gridkit plan: no column {', '.join(map(repr, lacking))}")
+    for name in ("grids", "blocks"):
+        if len(frames[name]) == 0:
+            raise PlanError(f"{where}, layer '{name}': has no features (all deleted?); make the plan again with "
+                            "gridkit partition, or switch to a saved scenario")
     for name in _AREAL:
         frame = frames.get(name)
         if frame is None:
@@ -340,6 +346,39 @@ def _check_plan_frames(frames: dict[str, pd.DataFrame], where: str) -> None:
             raise PlanError(f"{where}, layer '{name}': {'feature' if len(empty) == 1 else 'features'} "
                             f"{listed(names)} {'has' if len(empty) == 1 else 'have'} no geometry; "
                             "draw it again or delete the feature")
+
+
+def _in_plan_crs(frames: dict[str, pd.DataFrame]) -> None:
+    """Every layer in the plan's CRS (the run table's ``crs``): a layer a GIS saved again in another CRS
+    (lon/lat, say) is reprojected, so it still meets the others; one without a CRS is taken as in it."""
+    run = frames["run"]
+    said = run.loc[run["key"] == "crs", "value"] if {"key", "value"} <= set(run.columns) else pd.Series([])
+    crs = said.iat[0] if len(said) else frames["blocks"].crs
+    if crs is None:
+        return
+    for name, frame in frames.items():
+        if isinstance(frame, gpd.GeoDataFrame):
+            frames[name] = frame.set_crs(crs) if frame.crs is None else frame.to_crs(crs)
+
+
+def _read_plan_counts(frames: dict[str, pd.DataFrame], where: str) -> None:
+    """The units' and buildings' counts as numbers (a layer edited by hand may hold them as text, read as
+    any count is: :func:`gridkit.io.values.counts`); a value that is not a count is refused, features named."""
+    for name in _AREAL:
+        frame = frames.get(name)
+        for col in ("households", "population", "buildings"):
+            if frame is None or col not in frame or pd.api.types.is_numeric_dtype(frame[col]):
+                continue
+            number, bad = counts(frame[col])
+            if bad.any():
+                at = np.flatnonzero(bad.to_numpy())
+                key = next((c for c in ("code", "block_id", "building_id") if c in frame), None)
+                names = [f"{i + 1}" + (f" ({key} {str(frame[key].iat[i])!r})" if key else "") for i in at]
+                values = listed([shown(v) for v in frame[col].to_numpy()[at]])
+                raise PlanError(f"{where}, layer '{name}': {'feature' if len(at) == 1 else 'features'} "
+                                f"{listed(names)}: {col} {values} {'is not a' if len(at) == 1 else 'are not'} "
+                                "whole count >= 0")
+            frame[col] = number
 
 
 def plan_layer_names(path: Path) -> set[str]:
