@@ -150,7 +150,7 @@ def write_changes(table: pd.DataFrame, path: str | Path, *, inputs: Iterable[str
 
     ``inputs`` (the plans compared) are never overwritten.
     """
-    from .io.write import atomic_path, check_output
+    from .io.write import MADE_BY, atomic_path, check_output
 
     path = Path(path)
     check_output(path, (".csv", ".xlsx"), inputs=inputs)
@@ -162,6 +162,7 @@ def write_changes(table: pd.DataFrame, path: str | Path, *, inputs: Iterable[str
         else:
             with pd.ExcelWriter(tmp, engine="openpyxl") as xl:
                 table.to_excel(xl, index=False, sheet_name="changes")
+                xl.book.properties.creator = MADE_BY
                 sheet = xl.sheets["changes"]
                 sheet.freeze_panes = "A2"
                 for col in sheet.columns:

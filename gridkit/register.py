@@ -30,7 +30,7 @@ from .errors import InputError
 from .io.tables import read_table
 from .io.values import counts as value_counts, listed, shown
 
-__all__ = ["COLUMN_ALIASES", "Register", "RegisterMatch", "counts", "id_keys", "match_register", "read_register", "unmatched_path",
+__all__ = ["COLUMN_ALIASES", "UNMATCHED_COLUMNS", "Register", "RegisterMatch", "counts", "id_keys", "match_register", "read_register", "unmatched_path",
            "write_unmatched"]
 
 #: Accepted header names per column (compared without case, spaces, underscores or bracketed units).
@@ -45,7 +45,8 @@ COLUMN_ALIASES = {
                    "居住人数"),
 }
 _REQUIRED: tuple[tuple[str, ...], ...] = (("building_id", "address"), ("households",))
-_UNMATCHED_COLUMNS = ["sheet", "row", "key", "households", "population", "reason", "suggested_building_id",
+#: The columns of the unmatched rows' CSV (:func:`write_unmatched`).
+UNMATCHED_COLUMNS = ["sheet", "row", "key", "households", "population", "reason", "suggested_building_id",
                       "suggested_address", "similarity"]
 
 
@@ -109,7 +110,7 @@ class RegisterMatch:
         """The rows no building took, in :func:`write_unmatched`'s columns."""
         out = self.rows[self.rows["matched_by"] == ""]
         key = out["building_id"].where(out["building_id"] != "", out["address"])
-        return out.assign(key=key)[_UNMATCHED_COLUMNS]
+        return out.assign(key=key)[UNMATCHED_COLUMNS]
 
 
 def _text(value: object) -> str:

@@ -24,7 +24,7 @@ import pandas as pd
 import shapely
 
 from .errors import InputError
-from .io.write import atomic_path
+from .io.write import MADE_BY, atomic_path
 from .maps import RC, sheet_figure, sheet_png
 from .maps.data import map_data
 from .maps.text import fitting_size, text_em
@@ -474,7 +474,7 @@ def _write_xlsx(report: Report, path: Path) -> None:
         ws.freeze_panes = "C2" if table.name in ("网格", "社区") else "A2"
         ws.auto_filter.ref = ws.dimensions
     book.properties.title = report.title
-    book.properties.creator = "gridkit"
+    book.properties.creator = MADE_BY
     book.save(path)
 
 
@@ -513,6 +513,7 @@ def _html_table(table: Table) -> str:
 
 def _write_html(report: Report, maps: list[tuple[str, bytes]], path: Path) -> None:
     parts = [(f"<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
+              f"<meta name=\"generator\" content=\"{MADE_BY}\">"
               f"<title>{html.escape(report.title)}</title><style>{_CSS}</style></head><body>"),
              f"<h1>{html.escape(report.title)}</h1>",
              f"<p class=\"meta\">报告生成 {html.escape(report.created)} · gridkit</p>",
@@ -645,7 +646,7 @@ def _write_pdf(report: Report, plan: Plan, path: Path, roster: pd.DataFrame | No
     data = map_data(plan, roster, source)
     font = data.font
     page_no = [0]
-    meta = {"Title": report.title, "Creator": "gridkit", "Subject": "划分方案"}
+    meta = {"Title": report.title, "Creator": MADE_BY, "Subject": "划分方案"}
     with rc_context(RC), PdfPages(path, metadata=meta) as pdf:
         _pdf_table_pages(pdf, report.summary, font, report.area, page_no, landscape=False)
         sheets = [None] + (list(data.communities["code"]) if len(data.communities) > 1 else [])

@@ -936,6 +936,67 @@ def f_report_plan_without_grids(d: Path) -> Case:
                 output=out)
 
 
+
+def _mine(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+def f_map_over_a_users_png(d: Path) -> Case:
+    """``-o`` naming a picture of the user's: a map replaces only a map gridkit drew."""
+    mine = _mine(d / "照片.png", b"\x89PNG\r\n\x1a\n my photo")
+    return Case(["map", str(_plan_copy(d)), "-o", str(mine)], expect="fail", message="not a file gridkit wrote",
+                keep=[mine])
+
+
+def f_report_over_a_users_workbook(d: Path) -> Case:
+    from openpyxl import Workbook
+
+    mine = d / "台账.xlsx"
+    book = Workbook()
+    book.active.append(["我的台账"])
+    book.save(mine)
+    return Case(["report", str(_plan_copy(d)), "-o", str(mine)], expect="fail", message="not a file gridkit wrote",
+                keep=[mine])
+
+
+def f_diff_over_a_users_csv(d: Path) -> Case:
+    plan = _plan_copy(d)
+    mine = _mine(d / "notes.csv", "备注\n第一条\n".encode("gbk"))
+    return Case(["diff", str(plan), str(plan), "-o", str(mine)], expect="fail", message="not a file gridkit wrote",
+                keep=[mine])
+
+
+def f_register_unmatched_csv_is_the_users(d: Path) -> Case:
+    """The unmatched rows' CSV would go beside the plan over a file of the user's: refused before the run."""
+    reg = d / "register.csv"
+    reg.write_bytes(_register().to_csv(index=False).encode("gbk"))
+    mine = _mine(d / "plan_register_unmatched.csv", b"my own list\n")
+    return partition(HK, d / "plan.gpkg", "--households", str(reg), expect="fail",
+                     message="plan_register_unmatched.csv: exists and is not a file gridkit wrote", keep=[mine])
+
+
+def f_output_plan_open_in_qgis(d: Path) -> Case:
+    """A plan QGIS is editing (its -wal beside it): replacing it would lose QGIS's edits or have SQLite
+    replay them into the new file."""
+    plan = _plan_copy(d)
+    Path(f"{plan}-wal").write_bytes(b"")
+    return partition(HK, plan, expect="fail", message="is open for writing in another program", keep=[plan])
+
+
+def v_outputs_replaced_by_a_second_run(d: Path) -> Case:
+    """What gridkit wrote, it replaces: every map, report and change table written twice to one path."""
+    plan = _plan_copy(d)
+    runs = [("map", str(plan), "-o", str(d / f"m.{s}")) for s in ("png", "svg", "pdf")] + \
+        [("report", str(plan), "-o", str(d / f"r.{s}")) for s in ("xlsx", "html")] + \
+        [("diff", str(plan), str(plan), "-o", str(d / f"c.{s}")) for s in ("csv", "xlsx")]
+
+    def check(_: Path) -> str:
+        failed = [" ".join(r[:1] + r[-1:]) for r in runs for _ in range(2) if gridkit(*r).returncode != 0]
+        return f"not replaced: {', '.join(dict.fromkeys(failed))}" if failed else ""
+    return partition(HK, d / "plan2.gpkg", expect="ok", check=check)
+
+
 VARIANTS: dict[str, Callable[[Path], Case]] = {
     name.split("_", 1)[1]: fn for name, fn in list(globals().items()) if name[:2] in ("v_", "f_") and callable(fn)}
 

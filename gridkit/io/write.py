@@ -8,8 +8,10 @@ touches an existing one."""
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import tempfile
+import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,8 +32,11 @@ if TYPE_CHECKING:
     from ..plan import Plan
 
 __all__ = ["write_plan", "read_plan", "rewrite_layers", "plan_layer_names", "atomic_path", "check_output",
-           "is_plan_file", "PLAN_LAYERS"]
+           "is_plan_file", "made_by_gridkit", "refuse_busy", "MADE_BY", "PLAN_LAYERS"]
 
+#: The name gridkit writes into every file it makes (a workbook's creator, a map's software, a report's
+#: generator), by which :func:`made_by_gridkit` knows a file a later run may replace.
+MADE_BY = "gridkit"
 PLAN_LAYERS = ("grids", "blocks", "buildings", "area", "roads", "barriers", "metrics", "run")
 #: Layers written when the plan has them.
 OPTIONAL_LAYERS = ("communities", "groups", "changes")
@@ -99,9 +104,49 @@ def check_output(output: str | Path, suffixes: tuple[str, ...], *, inputs: Itera
                 continue
             if _same_file(target, Path(given)):
                 raise InputError(f"{target}: is also an input ({given}); write the output to another file")
-    if path.suffix.lower() == ".gpkg" and path.exists() and not is_plan_file(path):
-        raise InputError(f"{path}: exists and is not a gridkit plan, so it is not replaced; "
-                         "write the plan to another file")
+        if target.is_file() and not made_by_gridkit(target):
+            what = "a gridkit plan" if target.suffix.lower() == ".gpkg" else "a file gridkit wrote"
+            raise InputError(f"{target}: exists and is not {what}, so it is not replaced; "
+                             "write the output to another file")
+        if target.suffix.lower() == ".gpkg" and target.exists():
+            refuse_busy(target, InputError)
+
+
+def refuse_busy(path: Path, error: type[Exception]) -> None:
+    """Refuse a GeoPackage open for writing in another program (its ``-wal`` or ``-journal`` beside it:
+    QGIS editing it): replacing it would lose that program's writes, or SQLite would replay them into
+    the new file."""
+    busy = [side for side in ("-wal", "-journal") if Path(f"{path}{side}").exists()]
+    if busy:
+        raise error(f"{path}: is open for writing in another program ({path.name}{busy[0]} beside it, e.g. "
+                    "QGIS editing it); close it there first, or make the change in QGIS's gridkit dock")
+
+
+def made_by_gridkit(path: Path) -> bool:
+    """Whether ``path`` is a file gridkit wrote (so a later run may replace it): a plan
+    (:func:`is_plan_file`); a workbook whose creator is gridkit; a CSV with the header of a table
+    gridkit writes (changes, unmatched register rows); a map or report (PNG, PDF, SVG, HTML) that
+    names gridkit as its software, creator or generator."""
+    suffix = path.suffix.lower()
+    if suffix == ".gpkg":
+        return is_plan_file(path)
+    try:
+        if suffix == ".xlsx":
+            with zipfile.ZipFile(path) as book:
+                core = book.read("docProps/core.xml").decode("utf-8")
+            return re.search(f"<dc:creator[^>]*>{MADE_BY}</dc:creator>", core) is not None
+        if suffix == ".csv":
+            from ..changes import CHANGE_COLUMNS
+            from ..register import UNMATCHED_COLUMNS
+
+            with path.open(encoding="utf-8-sig") as text:
+                return text.readline().rstrip("\r\n") in (",".join(CHANGE_COLUMNS), ",".join(UNMATCHED_COLUMNS))
+        with path.open("rb") as raw:  # a PDF keeps its creator at its end
+            head = raw.read(1 << 16)
+            raw.seek(max(0, path.stat().st_size - (1 << 16)))
+            return MADE_BY.encode() in head + raw.read()
+    except (OSError, KeyError, UnicodeDecodeError, zipfile.BadZipFile):
+        return False
 
 
 def is_plan_file(path: str | Path) -> bool:
@@ -265,10 +310,7 @@ def rewrite_layers(path: str | Path, layers: dict[str, pd.DataFrame]) -> Path:
     path = Path(path)
     if not path.exists():
         raise PlanError(f"{path}: no such file")
-    busy = [side for side in ("-wal", "-journal") if Path(f"{path}{side}").exists()]
-    if busy:
-        raise PlanError(f"{path}: is open for writing in another program ({path.name}{busy[0]} beside it, e.g. "
-                        "QGIS editing it); close it there first, or make the change in QGIS's gridkit dock")
+    refuse_busy(path, PlanError)
     with atomic_path(path, ".gpkg") as tmp:
         source = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
         try:

@@ -11,7 +11,7 @@ from matplotlib import rc_context
 from matplotlib.backends.backend_pdf import PdfPages
 
 from ..errors import InputError
-from ..io.write import atomic_path
+from ..io.write import MADE_BY, atomic_path
 from ..plan_units import find_community
 from .data import MapData, map_data
 from .layout import paper_size
@@ -85,7 +85,7 @@ def draw_map(plan: Plan, path: str | Path, *, community: str | None = None, all_
                          "use a lower --dpi or PDF")
     data = map_data(plan, roster, source)
     sheets = _sheets(data, community, all_sheets)
-    meta = {"Title": f"{data.name} 网格划分图", "Creator": "gridkit", "Subject": "网格划分图"}
+    meta = {"Title": f"{data.name} 网格划分图", "Creator": MADE_BY, "Subject": "网格划分图"}
     with atomic_path(path) as tmp, rc_context(RC):
         if fmt == "pdf":
             with PdfPages(tmp, metadata=meta) as pdf:
@@ -95,7 +95,9 @@ def draw_map(plan: Plan, path: str | Path, *, community: str | None = None, all_
                     pdf.savefig(fig)
         else:
             fig = sheet_figure(plan, sheets[0], paper=paper, title=title, _data=data)
-            fig.savefig(tmp, dpi=dpi, format=fmt, metadata={"Title": meta["Title"]} if fmt == "png" else None)
+            # Named as the maker, so a later run knows the file is its own to replace (io.write.made_by_gridkit).
+            made = {"Title": meta["Title"], "Software": MADE_BY} if fmt == "png" else {"Creator": MADE_BY}
+            fig.savefig(tmp, dpi=dpi, format=fmt, metadata=made)
     return path
 
 
