@@ -125,17 +125,20 @@ def counts(rows: pd.DataFrame, col: str, source: str) -> pd.Series:
     number, bad = value_counts(rows[col])
     if bad.any():
         at = np.flatnonzero(bad.to_numpy())
-        sheets = rows["sheet"].to_numpy()[at]
-        row_numbers = [str(r) for r in rows["row"].to_numpy()[at]]
-        if len(set(sheets)) == 1:
-            where = (f"sheet '{sheets[0]}', " if sheets[0] else "") + ("row " if len(at) == 1 else "rows ") + \
-                listed(row_numbers)
-        else:
-            where = listed([f"sheet '{s}' row {r}" for s, r in zip(sheets, row_numbers, strict=True)])
         values = listed([shown(v) for v in rows[col].to_numpy()[at]])
         verb = "is not a whole count" if len(at) == 1 else "are not whole counts"
-        raise InputError(f"{source}: {where}: {col} {values} {verb} >= 0")
+        raise InputError(f"{source}: {_rows_named(rows, at)}: {col} {values} {verb} >= 0")
     return number
+
+
+def _rows_named(rows: pd.DataFrame, at: np.ndarray) -> str:
+    """Where the records at positions ``at`` are in the file: ``sheet 'X', rows 4, 9`` (the first five)."""
+    sheets = rows["sheet"].to_numpy()[at]
+    row_numbers = [str(r) for r in rows["row"].to_numpy()[at]]
+    if len(set(sheets)) == 1:
+        return (f"sheet '{sheets[0]}', " if sheets[0] else "") + ("row " if len(at) == 1 else "rows ") + \
+            listed(row_numbers)
+    return listed([f"sheet '{s}' row {r}" for s, r in zip(sheets, row_numbers, strict=True)])
 
 
 def _checked(rows: pd.DataFrame, source: str, encoding: str) -> Register:
@@ -144,7 +147,7 @@ def _checked(rows: pd.DataFrame, source: str, encoding: str) -> Register:
     if "households" not in rows:
         raise InputError(f"{source}: register needs a 'households' column")
     out = pd.DataFrame({
-        "building_id": rows["building_id"] if "building_id" in rows else "",
+        "building_id": _whole_ids(rows, source) if "building_id" in rows else "",
         "address": rows["address"] if "address" in rows else "",
         "households": counts(rows, "households", source),
         "population": counts(rows, "population", source) if "population" in rows else np.nan,
@@ -223,18 +226,37 @@ def read_register(
 
 
 def id_keys(ids: pd.Series) -> pd.Series:
-    """Building ids as compared: full-width characters as half-width, no spaces, no case, and no
-    ``.0`` a spreadsheet or script appended to a whole number (``" Ｂ１２ "``, ``b12``, ``"2460795.0"``
-    and ``2460795`` meet).
+    """Building ids as compared: full-width characters as half-width, no spaces, no case, no ``.0`` a
+    spreadsheet or script appended to a whole number, and no leading zeros of an id of digits, which a
+    spreadsheet drops (``" Ｂ１２ "``, ``b12``; ``"2460795.0"``, ``2460795``; ``"000123"``, ``123`` meet).
 
     Examples
     --------
-    >>> id_keys(pd.Series([" Ｂ１２ ", "b 12", "2460795.0", 2460795, None])).tolist()
-    ['b12', 'b12', '2460795', '2460795', '']
+    >>> id_keys(pd.Series([" Ｂ１２ ", "b 12", "2460795.0", 2460795, None, "000123", "0", "B007"])).tolist()
+    ['b12', 'b12', '2460795', '2460795', '', '123', '0', 'b007']
     """
     text = ids.astype(object).where(ids.notna(), "").astype(str).map(lambda v: unicodedata.normalize("NFKC", v))
     text = text.str.replace(r"\s+", "", regex=True).str.lower()
-    return text.str.replace(r"^(\d+)\.0+$", r"\1", regex=True)
+    return text.str.replace(r"^(\d+)\.0+$", r"\1", regex=True).str.replace(r"^0+(?=\d+$)", "", regex=True)
+
+
+def _whole_ids(rows: pd.DataFrame, source: str) -> pd.Series:
+    """The register's building ids, a number Excel wrote in scientific notation written out when its digits
+    are all there (``2.460795E+06`` is 2460795); one whose last digits Excel dropped (``1.10105E+11`` for a
+    12-digit id) is refused, rows named: it could be any of a million ids, and nothing is guessed."""
+    ids = rows["building_id"]
+    sci = ids.str.fullmatch(r"(\d)(?:\.(\d+))?[eE]\+?(\d+)")
+    if not sci.any():
+        return ids
+    parts = ids[sci].str.extract(r"^(\d)(?:\.(\d+))?[eE]\+?(\d+)$").fillna("")
+    digits = parts[0] + parts[1]
+    exact = digits.str.len() == parts[2].astype(int) + 1
+    if not exact.all():
+        lost = exact.index[~exact]
+        raise InputError(f"{source}: {_rows_named(rows, ids.index.get_indexer(lost))}: building_id "
+                         f"{listed([repr(ids[i]) for i in lost])} lost digits to scientific notation (Excel shows "
+                         "a long number so); in Excel, format the id column as Text, enter the ids again and save")
+    return ids.where(~sci, digits.reindex(ids.index))
 
 
 def _building_addresses(buildings: gpd.GeoDataFrame) -> pd.Series:

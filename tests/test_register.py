@@ -234,3 +234,74 @@ def test_a_table_in_memory_is_a_register_too():
     out = assign_households(_buildings(["B1", "B2", "B3"]), RULES, register=table, log=log).set_index("building_id")
     assert out.loc[["B1", "B3"], "households"].tolist() == [12, 4]
     assert dict(log)["register_rows_matched_building_id"] == "2"
+
+
+def _html_xls(rows: list[list[str]]) -> bytes:
+    """What a web system's "export to Excel" often is: an HTML table named .xls, in GBK, with a title
+    spanning the columns and a header cell spanning two rows."""
+    body = "".join("<tr>" + "".join(rows_cell for rows_cell in r) + "</tr>" for r in rows)
+    return (f"<html><head><meta charset=gbk></head><body><table border=1>{body}</table></body></html>"
+            .encode("gbk"))
+
+
+def test_a_workbook_is_read_by_what_its_bytes_are_not_its_name(tmp_path):
+    """Offices' systems export CSV or HTML tables named .xls, and files get renamed: XLSX named .xls,
+    XLS named .xlsx, GBK CSV named .xls, an HTML table (rowspan/colspan merged) named .xls all read."""
+    xlwt = pytest.importorskip("xlwt")
+    book = Workbook()
+    book.active.append(["楼栋编号", "户数", "人口"])
+    book.active.append(["B1", 40, 100])
+    book.save(tmp_path / "xlsx.xls")
+    old = xlwt.Workbook()
+    ws = old.add_sheet("登记")
+    for r, row in enumerate((("楼栋编号", "户数", "人口"), ("B1", 40, 100))):
+        for c, v in enumerate(row):
+            ws.write(r, c, v)
+    old.save(str(tmp_path / "xls.xlsx"))
+    (tmp_path / "csv.xls").write_bytes("楼栋编号,户数,人口\nB1,40,100\n".encode("gbk"))
+    (tmp_path / "html.xls").write_bytes(_html_xls([
+        ['<td colspan="3">幸福社区住户登记表</td>'],
+        ['<th rowspan="2">楼栋编号</th>', '<th>户数</th>', "<th>人口</th>"],
+        ["<th>（户）</th>", "<th>（人）</th>"],
+        ["<td>B1</td>", "<td>40</td>", "<td>100</td>"],
+        ["<td>B3</td>", "<td>&nbsp;6 </td>", "<td>12</td>"]]))
+    for name, encoding in (("xlsx.xls", "XLSX"), ("xls.xlsx", "XLS"), ("csv.xls", "GBK/GB18030"),
+                           ("html.xls", "HTML (GBK/GB18030)")):
+        register, b, _ = _joined(tmp_path / name)
+        assert register.encoding == encoding, name
+        assert b.loc["B1", ["households", "population"]].tolist() == [40, 100], name
+    assert b.loc["B3", "households"] == 6 and b.loc["B3", "households_source"] == "given"
+
+
+def test_an_ods_or_a_password_protected_workbook_is_refused_saying_what_to_do(tmp_path):
+    ods = tmp_path / "r.ods"
+    ods.write_bytes(b"PK\x03\x04" + b"\0" * 26 + b"mimetypeapplication/vnd.oasis.opendocument.spreadsheet")
+    with pytest.raises(InputError, match=r"r\.ods: is an OpenDocument spreadsheet .* save it as \.xlsx"):
+        read_register(ods)
+    locked = tmp_path / "r.xlsx"  # Excel's "Encrypt with Password" makes an OLE2 file of an EncryptedPackage
+    locked.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 500 + "EncryptedPackage".encode("utf-16-le"))
+    with pytest.raises(InputError, match=r"r\.xlsx: is protected by a password; .* remove the password"):
+        read_register(locked)
+
+
+def test_ids_whose_leading_zeros_a_spreadsheet_dropped_still_match(tmp_path):
+    book = Workbook()
+    book.active.append(["楼栋编号", "户数"])
+    book.active.append([7, 30])  # typed as the number 7 for the building 0007
+    book.active.append(["00012", 5])
+    book.save(tmp_path / "r.xlsx")
+    _, b, log = _joined(tmp_path / "r.xlsx", _buildings(["0007", "12", "0100"]))
+    assert b.loc[["0007", "12"], "households"].tolist() == [30, 5]
+    assert log["register_rows_unmatched"] == "0"
+
+
+def test_ids_in_scientific_notation_are_read_when_whole_and_refused_when_digits_were_lost(tmp_path):
+    whole = tmp_path / "whole.csv"
+    whole.write_text("楼栋编号,户数\n2.460795E+06,30\n1.10105001001E+11,4\n", encoding="utf-8")
+    _, b, _ = _joined(whole, _buildings(["2460795", "110105001001"]))
+    assert b.loc[["2460795", "110105001001"], "households"].tolist() == [30, 4]
+    lost = tmp_path / "lost.csv"
+    lost.write_text("楼栋编号,户数\nB1,3\n1.10105E+11,30\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"lost\.csv: row 3: building_id '1\.10105E\+11' lost digits to scientific "
+                                         r"notation .* format the id column as Text"):
+        read_register(lost)

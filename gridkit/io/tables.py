@@ -28,6 +28,7 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pandas as pd
@@ -46,6 +47,10 @@ HEADER_SEARCH_ROWS = 20
 TOTAL_ROW_WORDS = ("合计", "总计", "小计", "共计", "total", "subtotal", "sum")
 _BRACKETS = re.compile(r"[(\[（【].*?[)\]）】]")
 _NOT_IN_NAME = re.compile(r"[\s_\-:：*＊]")
+#: An HTML page's start (a system's "Excel" export that is a web page).
+_HTML = re.compile(r"<\s*(!doctype\s+html|html|table)\b", re.IGNORECASE)
+#: The first bytes of an OLE2 compound file: a legacy .xls, or an encrypted workbook.
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 @dataclass(frozen=True)
@@ -143,8 +148,55 @@ def _decode(raw: bytes, path: Path, what: str) -> tuple[str, str]:
                          f"(undecodable byte at offset {exc.start})") from exc
 
 
+class _HtmlTables(HTMLParser):
+    """The cells of every ``<table>`` of an HTML page (what many systems export as ``.xls``), with the
+    ranges ``rowspan``/``colspan`` merge, as one sheet per table."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tables: list[tuple[list[list[str]], list[tuple[int, int, int, int]]]] = []
+        self._cell: list[str] | None = None
+        self._taken: set[tuple[int, int]] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "table":
+            self.tables.append(([], []))
+            self._taken = set()
+        elif tag == "tr" and self.tables:
+            self.tables[-1][0].append([])
+        elif tag in ("td", "th") and self.tables and self.tables[-1][0]:
+            cells, ranges = self.tables[-1]
+            r, row = len(cells) - 1, cells[-1]
+            while (r, len(row)) in self._taken:  # a cell a rowspan above covers
+                row.append("")
+            span = {k: int(v) if v and v.isdigit() else 1 for k, v in attrs if k in ("rowspan", "colspan")}
+            rows, cols = max(1, span.get("rowspan", 1)), max(1, span.get("colspan", 1))
+            if rows > 1 or cols > 1:
+                ranges.append((r, r + rows - 1, len(row), len(row) + cols - 1))
+                self._taken |= {(r + i, len(row) + j) for i in range(rows) for j in range(cols)}
+            self._cell = []
+            row.append("")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th") and self._cell is not None:
+            cells, ranges = self.tables[-1]
+            cells[-1][-1] = _cell(" ".join("".join(self._cell).split()))
+            cols = next((c1 - c0 for r0, _, c0, c1 in ranges if (r0, c0) == (len(cells) - 1, len(cells[-1]) - 1)), 0)
+            cells[-1].extend([""] * cols)
+            self._cell = None
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+
 def _read_text(path: Path, what: str) -> tuple[list[Sheet], str]:
     text, encoding = _decode(path.read_bytes(), path, what)
+    if _HTML.search(text[: 1 << 12]):
+        parser = _HtmlTables()
+        parser.feed(text)
+        return [_filled(f"table {i + 1}" if len(parser.tables) > 1 else "", cells, ranges)
+                for i, (cells, ranges) in enumerate(parser.tables)], f"HTML ({encoding})"
     sample = "\n".join(text.splitlines()[:HEADER_SEARCH_ROWS])
     try:
         delimiter = csv.Sniffer().sniff(sample, delimiters=",\t;|").delimiter if sample.strip() else ","
@@ -181,7 +233,8 @@ def _read_xlsx(path: Path, what: str) -> list[Sheet]:
 
     try:
         # Not read-only: merged ranges are only known to the full reader.
-        book = load_workbook(path, data_only=True)
+        with path.open("rb") as raw:  # a file, not its name: openpyxl refuses a workbook named .xls
+            book = load_workbook(raw, data_only=True)
     except Exception as exc:
         raise InputError(f"{path}: cannot read {what}: {str(exc).splitlines()[0]}") from exc
     try:
@@ -237,13 +290,24 @@ def read_sheets(path: str | Path, what: str = "table") -> tuple[list[Sheet], str
     if path.is_dir():
         raise InputError(f"{path}: is a folder, not a {what} file")
     suffix = path.suffix.lower()
-    if suffix in TEXT_SUFFIXES:
-        return _read_text(path, what)
-    if suffix in (".xlsx", ".xlsm"):
+    # What the bytes are, not the name: offices' systems export CSV or HTML tables named .xls, and files
+    # get renamed; a workbook is a ZIP (XLSX, or an OpenDocument sheet) or an OLE2 file (XLS, or an XLSX
+    # Excel encrypted with a password).
+    with path.open("rb") as raw:
+        head = raw.read(1 << 12)
+    if suffix == ".ods" or (head.startswith(b"PK\x03\x04") and b"opendocument" in head):
+        raise InputError(f"{path}: is an OpenDocument spreadsheet (.ods); save it as .xlsx (or .csv) in "
+                         f"LibreOffice or WPS and give that {what}")
+    if suffix not in TEXT_SUFFIXES + SHEET_SUFFIXES:
+        raise InputError(f"{path}: a {what} must be a {', '.join(TEXT_SUFFIXES + SHEET_SUFFIXES)} file")
+    if head.startswith(b"PK\x03\x04"):
         return _read_xlsx(path, what), "XLSX"
-    if suffix == ".xls":
+    if head.startswith(_OLE2):
+        if "EncryptedPackage".encode("utf-16-le") in path.read_bytes():
+            raise InputError(f"{path}: is protected by a password; open it in Excel, remove the password "
+                             "(File > Info > Protect Workbook > Encrypt with Password) and save it again")
         return _read_xls(path, what), "XLS"
-    raise InputError(f"{path}: a {what} must be a {', '.join(TEXT_SUFFIXES + SHEET_SUFFIXES)} file")
+    return _read_text(path, what)
 
 
 def _header_block(sheet: Sheet, at: int) -> int:
