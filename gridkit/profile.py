@@ -435,9 +435,12 @@ def load_profile(name_or_path: str | Path = "default") -> Profile:
             "and no such file"
         )
     try:
-        user_text = path.read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ProfileError(f"{path}: cannot read profile: {exc}") from exc
+        user_text = path.read_text("utf-8-sig")  # Windows Notepad may save UTF-8 with a BOM
+    except UnicodeDecodeError as exc:
+        raise ProfileError(f"{path}: is not UTF-8 text (byte {exc.start}), as a TOML profile must be; save it "
+                           "as UTF-8 (in Notepad: Save As, Encoding UTF-8)") from exc
+    except OSError as exc:
+        raise ProfileError(f"{path}: cannot read profile: {exc.strerror or exc}") from exc
     user = _read_toml(user_text, str(path))
     base = user.pop("base", "default")
     if base not in shipped_profiles():
@@ -479,6 +482,8 @@ def _check_value(dotted: str, value: Any, typ: Any, meta: Any, where: str) -> An
         if not ok:
             raise ProfileError(f"{where}: '{dotted}' must be a {typ.__name__}, not {value!r}")
         lo, hi = meta.get("lo"), meta.get("hi")
+        if value != value:  # TOML's nan: no comparison fails it
+            raise ProfileError(f"{where}: '{dotted}' = nan is not a number")
         if (lo is not None and value < lo) or (hi is not None and value > hi):
             raise ProfileError(f"{where}: '{dotted}' = {value} is out of range [{lo}, {hi}]")
         return typ(value)

@@ -34,6 +34,7 @@ def test_user_file_overrides_only_what_it_says(tmp_path):
     ("[households]\ndefault_is_home = 3\n", "true or false"),
     ("[codes]\ncounty_code = '12'\n", "6 digits"),
     ("[grid\n", "not valid TOML"),
+    ("[grid]\ntarget_band = nan\n", "'grid.target_band' = nan is not a number"),  # passed every range check
 ])
 def test_bad_profiles_are_clear_errors(tmp_path, text, message):
     f = tmp_path / "bad.toml"
@@ -53,3 +54,15 @@ def test_effective_profile_round_trips_through_toml():
     p = load_profile("default").with_seed(7)
     q = profile_from_text(p.to_toml())
     assert q == p and q.partition.seed == 7
+
+
+def test_a_profile_saved_by_windows_notepad_is_read_or_refused_saying_how_to_save_it(tmp_path):
+    """Notepad saves UTF-8 with a BOM (was "not valid TOML ... line 1, column 1"), or the ANSI code page, GBK
+    (was a UnicodeDecodeError's text)."""
+    bom = tmp_path / "bom.toml"
+    bom.write_bytes("# 网格\n[grid]\nmax_households = 150\ntarget_households = 140\n".encode("utf-8-sig"))
+    assert load_profile(bom).grid.max_households == 150
+    gbk = tmp_path / "gbk.toml"
+    gbk.write_bytes("# 网格\n[grid]\nmax_households = 150\n".encode("gbk"))
+    with pytest.raises(ProfileError, match=r"gbk\.toml: is not UTF-8 text .* save it as UTF-8"):
+        load_profile(gbk)
