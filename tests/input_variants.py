@@ -998,6 +998,22 @@ def v_outputs_replaced_by_a_second_run(d: Path) -> Case:
     return partition(HK, d / "plan2.gpkg", expect="ok", check=check)
 
 
+
+def f_batch_work_dir_is_a_file(d: Path) -> Case:
+    mine = _mine(d / "work", b"my notes")
+    return Case(["batch", str(HK), "-o", str(d / "city.gpkg"), "--office-column", "name", "--work-dir", str(mine)],
+                expect="fail", message="the work folder is a file", output=d / "city.gpkg", keep=[mine])
+
+
+def f_batch_work_dir_is_the_input_folder(d: Path) -> Case:
+    folder = d / "offices"
+    folder.mkdir()
+    shutil.copy(HK, folder / "尖沙咀.gpkg")
+    return Case(["batch", str(folder), "-o", str(d / "city.gpkg"), "--work-dir", str(folder)], expect="fail",
+                message="the work folder is the input folder", output=d / "city.gpkg",
+                keep=[folder / "尖沙咀.gpkg"])
+
+
 VARIANTS: dict[str, Callable[[Path], Case]] = {
     name.split("_", 1)[1]: fn for name, fn in list(globals().items()) if name[:2] in ("v_", "f_") and callable(fn)}
 
