@@ -42,7 +42,7 @@ from .calibrate import Totals
 from .codes import GRID_WIDTH, new_codes
 from .compounds import block_compounds, compound_polygons
 from .crs import check_coordinates
-from .errors import InputError
+from .errors import InputError, reason
 from .existing import Homes
 from .geometry import largest_overlap
 from .io.read import read_layer
@@ -234,7 +234,7 @@ def read_grids(path: str | Path, *, layer: str | None = None, **columns: str | N
         try:
             listing = [(str(n), str(t)) for n, t in pyogrio.list_layers(path)]
         except Exception as exc:  # noqa: BLE001 - GDAL raises many types
-            raise InputError(f"{path}: cannot be opened: {str(exc).splitlines()[0]}") from exc
+            raise InputError(f"{path}: cannot be opened: {reason(exc)}") from exc
         polygons = [n for n, t in listing if "polygon" in t.lower()]
         names = [n for n, _ in listing]
         if "grids" in names:

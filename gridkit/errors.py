@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-__all__ = ["GridkitError", "InputError", "ProfileError", "PlanError", "Unavailable", "Cancelled"]
+import re
+
+__all__ = ["GridkitError", "InputError", "ProfileError", "PlanError", "Unavailable", "Cancelled", "reason"]
+
+# GDAL's advice to name a driver ('CSV:path'), and the path its messages start with: the message
+# gridkit writes names the file itself.
+_DRIVER_HINT = re.compile(r"[.;\s]*It might help to specify the correct driver.*$")
+_QUOTED_PATH = re.compile(r"^'[^']*'\s+(?=(not recognized|does not exist))")
 
 
 class GridkitError(Exception):
@@ -28,3 +35,23 @@ class Unavailable(GridkitError):
 
 class Cancelled(GridkitError):
     """The caller stopped the run (from its progress callback); nothing was written."""
+
+
+def reason(exc: BaseException) -> str:
+    """What a library's exception says, as the tail of one line gridkit writes after the file's name: its
+    first line, without GDAL's driver hint or the path GDAL repeats; the exception's type when it says nothing.
+
+    Examples
+    --------
+    >>> reason(OSError("'/x/map.png' not recognized as being in a supported file format.; It might help to "
+    ...                "specify the correct driver explicitly by prefixing the file path with '<DRIVER>:'"))
+    'not recognized as being in a supported file format'
+    >>> reason(ValueError(""))
+    'ValueError'
+    """
+    lines = str(exc).strip().splitlines()
+    if not lines:
+        return type(exc).__name__
+    if "disk image is malformed" in lines[0]:  # SQLite under GDAL: a GeoPackage cut short or overwritten
+        return "the file is damaged (SQLite: database disk image is malformed); copy it again from its source"
+    return _QUOTED_PATH.sub("", _DRIVER_HINT.sub("", lines[0])).rstrip(" .;")

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pyogrio
 
-from .errors import InputError
+from .errors import InputError, reason
 from .geometry import largest_overlap
 from .io.read import read_layer
 from .io.values import truthy
@@ -37,7 +37,7 @@ def read_existing(path: str | Path) -> gpd.GeoDataFrame:
     try:
         names = [str(n) for n, _ in pyogrio.list_layers(path)]
     except Exception as exc:
-        raise InputError(f"{path}: cannot be opened: {str(exc).splitlines()[0]}") from exc
+        raise InputError(f"{path}: cannot be opened: {reason(exc)}") from exc
     frames = []
     for level, layer in LEVEL_LAYERS.items():
         if layer not in names:

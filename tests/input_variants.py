@@ -1014,6 +1014,36 @@ def f_batch_work_dir_is_the_input_folder(d: Path) -> Case:
                 keep=[folder / "尖沙咀.gpkg"])
 
 
+
+def v_zipped_folder_of_layers(d: Path) -> Case:
+    """A folder zipped whole (Windows' "Send to > Compressed folder" keeps the folder in the zip), holding
+    Shapefiles and a GeoJSON: read as that folder (GDAL alone does not open it)."""
+    folder = _shapefiles(d, names=("buildings", "roads"))
+    _geojson(layers()["boundary"], folder / "boundary.geojson")
+    zipped = d / "城区图层.zip"
+    shutil.make_archive(str(zipped.with_suffix("")), "zip", d, folder.name)
+    shutil.rmtree(folder)
+    return partition(zipped, d / "plan.gpkg", expect="ok", keep=[zipped])
+
+
+def f_picture_as_input(d: Path) -> Case:
+    src = _mine(d / "底图.png", b"\x89PNG\r\n\x1a\n" + bytes(200))
+    return partition(src, d / "plan.gpkg", expect="fail", message="not map data in a format gridkit reads",
+                     keep=[src])
+
+
+def f_geopackage_cut_short(d: Path) -> Case:
+    """A GeoPackage copied half-way (a full USB stick, a download stopped)."""
+    src = _mine(d / "in.gpkg", HK.read_bytes()[:200_000])
+    return partition(src, d / "plan.gpkg", expect="fail",
+                     message="in.gpkg: cannot be opened as a vector data source: the file is damaged",
+                     keep=[src])
+
+
+def f_validate_a_folder(d: Path) -> Case:
+    return Case(["validate", str(d)], expect="fail", message="is a folder, not a plan GeoPackage")
+
+
 VARIANTS: dict[str, Callable[[Path], Case]] = {
     name.split("_", 1)[1]: fn for name, fn in list(globals().items()) if name[:2] in ("v_", "f_") and callable(fn)}
 

@@ -31,7 +31,7 @@ import shapely
 from pyproj import CRS, Transformer
 
 from ..codes import assign_codes
-from ..errors import GridkitError, InputError
+from ..errors import GridkitError, InputError, reason
 from ..geometry import convex_hull
 from ..io import postgis
 from ..io.read import LAYERS, OFFICE_LAYER, read_layers
@@ -153,7 +153,7 @@ def _read_boundaries(path: Path) -> gpd.GeoDataFrame:
         layer = OFFICE_LAYER if OFFICE_LAYER in names else names[0]
         return gpd.read_file(path, layer=layer, engine="pyogrio")
     except Exception as exc:  # GDAL raises many types; the user needs one line
-        raise InputError(f"{path}: cannot be read: {str(exc).splitlines()[0]}") from exc
+        raise InputError(f"{path}: cannot be read: {reason(exc)}") from exc
 
 
 def _office_layer(areas: str) -> gpd.GeoDataFrame:
@@ -371,7 +371,7 @@ def _own_boundary(entry: Path) -> gpd.GeoDataFrame | None:
         if "boundary" in [str(n) for n, _ in pyogrio.list_layers(entry)]:
             return gpd.read_file(entry, layer="boundary", engine="pyogrio")
     except Exception as exc:  # GDAL raises many types; the user needs one line
-        raise InputError(f"{entry}: cannot be read: {str(exc).splitlines()[0]}") from exc
+        raise InputError(f"{entry}: cannot be read: {reason(exc)}") from exc
     return None
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+import tempfile
 import warnings
+import zipfile
 from pathlib import Path
 
 import geopandas as gpd
@@ -12,7 +14,7 @@ import pyogrio
 import shapely
 from pyproj import CRS
 
-from ..errors import InputError
+from ..errors import InputError, reason
 from . import postgis
 
 __all__ = ["LAYERS", "OFFICE_LAYER", "Mask", "read_layer", "read_layers", "dbf_encoding", "area_source"]
@@ -65,7 +67,7 @@ def read_layer(path: Path, layer: str | None, where: str, mask: Mask | None = No
             frame = gpd.read_file(path, layer=layer, engine="pyogrio", mask=region, encoding=dbf_encoding(path),
                                   on_invalid="ignore")
     except Exception as exc:  # GDAL raises many types; the user needs one line
-        raise InputError(f"{where}: cannot be read: {str(exc).splitlines()[0]}") from exc
+        raise InputError(f"{where}: cannot be read: {reason(exc)}") from exc
     if not isinstance(frame, gpd.GeoDataFrame):
         raise InputError(f"{where}: has no geometry column (a table, not a map layer)")
     return frame
@@ -127,12 +129,15 @@ def _list_layers(path: Path) -> list[str]:
     try:
         return [str(name) for name, _ in pyogrio.list_layers(path)]
     except Exception as exc:
-        why = str(exc).splitlines()[0]
+        why = reason(exc)
         if "cannot open shared object file" in why:
             # GDAL has a driver for the format but not the library it loads (GeoParquet through ADBC needs
             # libduckdb): the file may be fine, this installation cannot read it.
             why += (f"; this installation's GDAL cannot read {path.suffix or 'such'} files: convert it to a "
                     f"GeoPackage elsewhere (ogr2ogr -f GPKG area.gpkg {path.name}, or QGIS) and give that")
+        elif "not recognized" in why or "not a supported dataset" in why:
+            why = "not map data in a format gridkit reads (GeoPackage, Shapefile, GeoJSON, KML, FlatGeobuf, " \
+                  "OSM, or a folder or zip of them)"
         raise InputError(f"{path}: cannot be opened as a vector data source: {why}") from exc
 
 
@@ -174,15 +179,20 @@ def read_layers(path: str | Path, *, mask: Mask | None = None,
         where = str(path)
         if not path.exists():
             raise InputError(f"{path}: no such file or folder")
+        zipped = _zipped_folder(path)
         if path.is_dir():
             layers = _read_folder(path, mask, wanted)
         elif path.suffix.lower() in _OSM_SUFFIXES:
             layers = {n: v for n, v in _read_osm(path, mask).items() if n in wanted}
+        elif zipped is not None:
+            with zipfile.ZipFile(path) as archive, tempfile.TemporaryDirectory(prefix="gridkit-zip-") as tmp:
+                archive.extractall(tmp)
+                layers = _read_folder(Path(tmp) / zipped, mask, wanted)
         else:
             layers = _read_source(path, mask, wanted)
     if "buildings" not in layers:
         found = _layer_names(path) if isinstance(path, Path) and path.suffix.lower() not in _OSM_SUFFIXES \
-            else sorted(layers)
+            and zipped is None else sorted(layers)
         raise InputError(f"{where}: has no 'buildings' layer (found: {', '.join(found) or 'none'}); "
                          f"name the layers {', '.join(LAYERS[:4])}, …")
     return layers
@@ -224,6 +234,18 @@ def area_source(path: str | Path, layer: str | None = None) -> str | None:
     if len(names) == 1 and any(_known(Path(f).stem) == "buildings" for f in _layer_names(path.parent)):
         return str(path.parent)
     return str(path) if any(_known(n) == "buildings" for n in names) else None
+
+
+def _zipped_folder(path: Path) -> str | None:
+    """The one folder a ``.zip`` holds, when everything in it is inside that folder: a folder zipped whole
+    (Windows' "Send to > Compressed folder" keeps the folder itself), which GDAL does not open as a
+    source. None for any other file or zip (GDAL reads a zip of layers at its root itself)."""
+    if path.suffix.lower() != ".zip" or not zipfile.is_zipfile(path):
+        return None
+    with zipfile.ZipFile(path) as archive:
+        names = [n for n in archive.namelist() if not n.startswith("__MACOSX/")]
+    tops = {n.split("/")[0] for n in names}
+    return tops.pop() if len(tops) == 1 and all("/" in n for n in names) else None
 
 
 def _layer_names(path: Path) -> list[str]:

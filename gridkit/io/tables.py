@@ -33,7 +33,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import InputError
+from ..errors import InputError, reason
 from .values import listed
 
 __all__ = ["Sheet", "Table", "normalise_header", "read_sheets", "read_table", "TEXT_SUFFIXES",
@@ -236,7 +236,7 @@ def _read_xlsx(path: Path, what: str) -> list[Sheet]:
         with path.open("rb") as raw:  # a file, not its name: openpyxl refuses a workbook named .xls
             book = load_workbook(raw, data_only=True)
     except Exception as exc:
-        raise InputError(f"{path}: cannot read {what}: {str(exc).splitlines()[0]}") from exc
+        raise InputError(f"{path}: cannot read {what}: {reason(exc)}") from exc
     try:
         sheets = []
         for ws in book.worksheets:
@@ -257,7 +257,7 @@ def _read_xls(path: Path, what: str) -> list[Sheet]:
     try:
         book = xlrd.open_workbook(str(path), formatting_info=True)
     except Exception as exc:
-        raise InputError(f"{path}: cannot read {what}: {str(exc).splitlines()[0]}") from exc
+        raise InputError(f"{path}: cannot read {what}: {reason(exc)}") from exc
     sheets = []
     for ws in book.sheets():
         cells = []

@@ -23,7 +23,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from ..errors import InputError, PlanError
+from ..errors import InputError, PlanError, reason
 from ..geometry import single_parts
 from . import postgis
 from .values import counts, listed, shown
@@ -433,10 +433,12 @@ def plan_layer_names(path: Path) -> set[str]:
     """
     if not path.exists():
         raise PlanError(f"{path}: no such plan file")
+    if path.is_dir():
+        raise PlanError(f"{path}: is a folder, not a plan GeoPackage")
     try:
         return {str(n) for n, _ in pyogrio.list_layers(path)}
     except Exception as exc:  # GDAL raises many types; the user needs one line
-        raise PlanError(f"{path}: cannot be opened as a GeoPackage: {str(exc).splitlines()[0]}") from exc
+        raise PlanError(f"{path}: cannot be opened as a GeoPackage: {reason(exc)}") from exc
 
 
 def _read_gpkg(path: Path) -> dict[str, pd.DataFrame]:
@@ -448,5 +450,5 @@ def _read_gpkg(path: Path) -> dict[str, pd.DataFrame]:
         try:
             frames[name] = pyogrio.read_dataframe(path, layer=name)
         except Exception as exc:
-            raise PlanError(f"{path}, layer '{name}': cannot be read: {str(exc).splitlines()[0]}") from exc
+            raise PlanError(f"{path}, layer '{name}': cannot be read: {reason(exc)}") from exc
     return frames
