@@ -1044,6 +1044,41 @@ def f_validate_a_folder(d: Path) -> Case:
     return Case(["validate", str(d)], expect="fail", message="is a folder, not a plan GeoPackage")
 
 
+
+def f_register_count_beyond_floats(d: Path) -> Case:
+    """A count no float holds exactly (a key typed into the count column): it became another number on its
+    way to the plan, which failed its own assignment invariant."""
+    reg = _register(3).astype(object)
+    reg.loc[1, "户数"] = "99999999999999999999"
+    path = d / "register.csv"
+    path.write_bytes(reg.to_csv(index=False).encode("utf-8"))
+    return partition(HK, d / "plan.gpkg", "--households", str(path), expect="fail",
+                     message="row 3: households '99999999999999999999'")
+
+
+def f_buildings_count_beyond_floats(d: Path) -> Case:
+    f = layers()
+    hh = pd.Series([None] * len(f["buildings"]), dtype=object)
+    hh.iloc[4] = "1e20"
+    f["buildings"] = f["buildings"].assign(households=hh)
+    return partition(write_gpkg(d / "in.gpkg", f), d / "plan.gpkg", expect="fail", message="feature 5")
+
+
+def v_geojson_in_gbk(d: Path) -> Case:
+    """A GeoJSON a Chinese GIS tool wrote in GBK (GeoJSON is UTF-8; GDAL could not read it)."""
+    b = layers()["buildings"].assign(名称="幸福小区", 用途="住宅")
+    data = json.loads(b.to_crs(4326).to_json(drop_id=True))
+    src = d / "楼栋.geojson"
+    src.write_bytes(json.dumps(data, ensure_ascii=False).encode("gbk"))
+    return partition(src, d / "plan.gpkg", expect="ok", keep=[src])
+
+
+def f_input_is_a_symlink_loop(d: Path) -> Case:
+    (d / "a.gpkg").symlink_to(d / "b.gpkg")
+    (d / "b.gpkg").symlink_to(d / "a.gpkg")
+    return partition(d / "a.gpkg", d / "plan.gpkg", expect="fail", message="no such file")
+
+
 VARIANTS: dict[str, Callable[[Path], Case]] = {
     name.split("_", 1)[1]: fn for name, fn in list(globals().items()) if name[:2] in ("v_", "f_") and callable(fn)}
 

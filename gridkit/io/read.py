@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 import tempfile
 import warnings
@@ -57,6 +58,7 @@ def read_layer(path: Path, layer: str | None, where: str, mask: Mask | None = No
     # A GeoSeries mask is reprojected to the layer's CRS by geopandas; GDAL uses the source's spatial index.
     region = None if mask is None else gpd.GeoSeries([mask[0]], crs=mask[1])
     _check_shapefile(path, where)
+    source = _utf8_json(path)
     try:
         with warnings.catch_warnings():
             # GDAL's per-feature notes (an unclosed ring closed, a ring it could not assemble) mean
@@ -64,13 +66,25 @@ def read_layer(path: Path, layer: str | None, where: str, mask: Mask | None = No
             warnings.simplefilter("ignore", RuntimeWarning)
             # A geometry GEOS cannot hold (a ring of fewer than 3 points: a way cut at an extract's edge)
             # is read as none and counted with the features without geometry, instead of failing the layer.
-            frame = gpd.read_file(path, layer=layer, engine="pyogrio", mask=region, encoding=dbf_encoding(path),
-                                  on_invalid="ignore")
+            # A GeoJSON is one layer; read from memory, its name is not the file's.
+            frame = gpd.read_file(source, layer=layer if source is path else None, engine="pyogrio", mask=region,
+                                  encoding=dbf_encoding(path), on_invalid="ignore")
     except Exception as exc:  # GDAL raises many types; the user needs one line
         raise InputError(f"{where}: cannot be read: {reason(exc)}") from exc
     if not isinstance(frame, gpd.GeoDataFrame):
         raise InputError(f"{where}: has no geometry column (a table, not a map layer)")
     return frame
+
+
+def _utf8_json(path: Path) -> Path | io.BytesIO:
+    """A GeoJSON in GBK/GB18030 (written by Chinese GIS tools, though GeoJSON is UTF-8) as UTF-8 bytes in
+    memory, which GDAL reads; any other file as it is (GDAL reads a UTF-8 GeoJSON, BOM or not)."""
+    if Path(path).suffix.lower() not in (".geojson", ".json") or not Path(path).is_file():
+        return path
+    raw = Path(path).read_bytes()
+    if _decodes(raw, "utf-8") or not _decodes(raw, "gb18030"):
+        return path
+    return io.BytesIO(raw.decode("gb18030").encode("utf-8"))
 
 
 def dbf_encoding(path: Path) -> str | None:
@@ -126,8 +140,10 @@ def _check_shapefile(path: Path, where: str) -> None:
 
 def _list_layers(path: Path) -> list[str]:
     _check_shapefile(path, str(path))
+    source = _utf8_json(path)
     try:
-        return [str(name) for name, _ in pyogrio.list_layers(path)]
+        names = [str(name) for name, _ in pyogrio.list_layers(source)]
+        return names if source is path else [path.stem]
     except Exception as exc:
         why = reason(exc)
         if "cannot open shared object file" in why:

@@ -23,8 +23,11 @@ from collections.abc import Iterable, Sequence
 
 import pandas as pd
 
-__all__ = ["truthy", "YES_WORDS", "counts", "COUNT_UNITS", "listed", "shown"]
+__all__ = ["truthy", "YES_WORDS", "counts", "COUNT_UNITS", "MAX_COUNT", "listed", "shown"]
 
+#: The largest count read: beyond it a float no longer holds every whole number (a count of 1e20 became
+#: another number on its way to the plan's integers). No household count comes near it.
+MAX_COUNT = 2**53
 #: Units a count may be written with (``12户``, ``30人``, ``30口``).
 COUNT_UNITS = ("户", "人", "口")
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
@@ -58,7 +61,8 @@ def counts(values: pd.Series, *, whole: bool = True) -> tuple[pd.Series, pd.Seri
     number : Series of float
         NaN where the value is empty or not a count.
     bad : Series of bool
-        Where a value is given but is not a number >= 0 (or, with ``whole``, not a whole one).
+        Where a value is given but is not a number from 0 to :data:`MAX_COUNT` (or, with ``whole``, not a
+        whole one).
     """
     def text(v: object) -> str:
         if v is None or (isinstance(v, float) and v != v):
@@ -71,7 +75,7 @@ def counts(values: pd.Series, *, whole: bool = True) -> tuple[pd.Series, pd.Seri
     cleaned = values.astype(object).map(text)
     given = cleaned != ""
     number = pd.to_numeric(cleaned.where(given), errors="coerce").astype(float)
-    bad = given & (number.isna() | (number < 0) | (whole & (number % 1 != 0)))
+    bad = given & (number.isna() | (number < 0) | (number > MAX_COUNT) | (whole & (number % 1 != 0)))
     return number.where(~bad), bad
 
 

@@ -163,10 +163,10 @@ def is_plan_file(path: str | Path) -> bool:
 def _same_file(target: Path, given: Path) -> bool:
     """Whether writing ``target`` would replace ``given`` or a file in the folder ``given``."""
     if given.is_dir():
-        return target.resolve().parent == given.resolve() and target.exists()
+        return Path(os.path.realpath(target)).parent == given.resolve() and target.exists()
     if target.exists() and given.exists():
         return os.path.samefile(target, given)
-    return target.resolve() == given.resolve()
+    return os.path.realpath(target) == os.path.realpath(given)  # Path.resolve raises on a symlink loop
 
 
 @contextmanager
