@@ -84,3 +84,34 @@ def test_a_plan_layer_saved_again_in_another_crs_is_read_in_the_plans(plan_file,
     read = gridkit.read_plan(plan)
     assert read.grids.crs == grids.crs
     assert abs(read.grids.area.sum() - grids.area.sum()) < 1e-3 * grids.area.sum()
+
+
+def _gdal_full() -> Exception:
+    return pyogrio.errors.FeatureError("Could not add feature to layer at index 0: sqlite3_exec(INSERT INTO "
+                                       "gpkg_contents ...) failed: database or disk is full")
+
+
+def _zlib_over_enospc() -> Exception:
+    """A PDF writer closing after the disk filled: zlib's error, on top of the OSError that says why."""
+    try:
+        raise OSError(28, "No space left on device")
+    except OSError:
+        try:
+            raise ValueError("Error -2 while flushing: buffer error")
+        except ValueError as exc:
+            return exc
+
+
+@pytest.mark.parametrize("error", [_gdal_full, _zlib_over_enospc])
+def test_a_disk_filling_up_under_a_write_is_said_so_and_leaves_nothing(error, hk_plan, tmp_path, monkeypatch):
+    """Was an internal error (GDAL's FeatureError, zlib's error), exit 3."""
+    write = pyogrio.write_dataframe
+
+    def write_then_fill(*args, **kw):
+        write(*args, **kw)
+        raise error()
+
+    monkeypatch.setattr(pyogrio, "write_dataframe", write_then_fill)
+    with pytest.raises(gridkit.InputError, match=r"plan\.gpkg: cannot be written: the disk is full"):
+        gridkit.write_plan(hk_plan, tmp_path / "plan.gpkg")
+    assert not list(tmp_path.iterdir())

@@ -7,6 +7,7 @@ touches an existing one."""
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import sqlite3
@@ -185,7 +186,13 @@ def atomic_path(target: str | Path, suffix: str | None = None) -> Iterator[Path]
     os.unlink(tmp)  # GDAL wants to create the file itself
     tmp_path = Path(tmp)
     try:
-        yield tmp_path
+        try:
+            yield tmp_path
+        except Exception as exc:
+            if _disk_full(exc):
+                raise InputError(f"{target}: cannot be written: the disk is full; free some space or write "
+                                 "the output elsewhere") from exc
+            raise
         try:
             os.replace(tmp_path, target)
         except OSError as exc:
@@ -194,6 +201,17 @@ def atomic_path(target: str | Path, suffix: str | None = None) -> Iterator[Path]
         # With SQLite's journal, should a write have stopped half-way.
         for left in (tmp_path, *(Path(f"{tmp_path}{side}") for side in ("-journal", "-wal", "-shm"))):
             left.unlink(missing_ok=True)
+
+
+def _disk_full(exc: BaseException | None) -> bool:
+    """Whether the disk filled under a write: GDAL, SQLite, openpyxl and matplotlib each say so their own way,
+    and a writer closing after it may raise another error on top (zlib's, in a PDF)."""
+    while exc is not None:
+        if (isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)) or \
+                any(words in str(exc) for words in ("disk is full", "No space left on device")):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def _unwritable(target: Path, exc: OSError) -> InputError:
