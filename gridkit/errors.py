@@ -10,6 +10,9 @@ __all__ = ["GridkitError", "InputError", "ProfileError", "PlanError", "Unavailab
 # gridkit writes names the file itself.
 _DRIVER_HINT = re.compile(r"[.;\s]*It might help to specify the correct driver.*$")
 _QUOTED_PATH = re.compile(r"^'[^']*'\s+(?=(not recognized|does not exist))")
+# GDAL geometry types shapely cannot hold (ISO codes, + 1000 for Z, 2000 for M, 3000 for ZM): 3D solids.
+_UNSUPPORTED_TYPE = re.compile(r"Geometry type is not supported: (\d+)")
+_SOLIDS = {15: "PolyhedralSurface", 16: "TIN", 17: "Triangle"}
 
 
 class GridkitError(Exception):
@@ -52,6 +55,11 @@ def reason(exc: BaseException) -> str:
     lines = str(exc).strip().splitlines()
     if not lines:
         return type(exc).__name__
+    solid = _UNSUPPORTED_TYPE.search(lines[0])
+    if solid:
+        code = int(solid.group(1))
+        return (f"its geometry, {_SOLIDS.get(code % 1000, 'type')} ({code}), is not one gridkit reads: export the "
+                "layer as polygons (footprints), e.g. ogr2ogr -nlt MULTIPOLYGON OUT.gpkg IN.gpkg")
     if "disk image is malformed" in lines[0]:  # SQLite under GDAL: a GeoPackage cut short or overwritten
         return "the file is damaged (SQLite: database disk image is malformed); copy it again from its source"
     return _QUOTED_PATH.sub("", _DRIVER_HINT.sub("", lines[0])).rstrip(" .;")

@@ -1079,6 +1079,32 @@ def f_input_is_a_symlink_loop(d: Path) -> Case:
     return partition(d / "a.gpkg", d / "plan.gpkg", expect="fail", message="no such file")
 
 
+
+def _ogr_type(src: Path, dst: Path, layer: str, geometry_type: str, name: str | None = None) -> None:
+    subprocess.run(["ogr2ogr", "-f", "GPKG", "-update", "-nlt", geometry_type, "-dim", "XYZ", "-nln", name or layer,
+                    str(dst), str(src), layer], check=True, capture_output=True)
+
+
+def f_buildings_as_3d_solids(d: Path) -> Case:
+    """Buildings exported from a 3D city model as PolyhedralSurfaceZ, which shapely cannot hold."""
+    f = layers()
+    base = write_gpkg(d / "base.gpkg", {"buildings": f.pop("buildings")})
+    src = write_gpkg(d / "in.gpkg", f)
+    _ogr_type(base, src, "buildings", "POLYHEDRALSURFACEZ")
+    base.unlink()
+    return partition(src, d / "plan.gpkg", expect="fail", message="layer 'buildings': cannot be read: its geometry, "
+                     "PolyhedralSurface (1015), is not one gridkit reads", keep=[src])
+
+
+def v_terrain_tin_beside_the_layers(d: Path) -> Case:
+    """A TIN of the terrain in the same GeoPackage: GDAL's listing of its layers failed for the whole file."""
+    src = Path(shutil.copy(HK, d / "in.gpkg"))
+    base = write_gpkg(d / "base.gpkg", {"buildings": layers()["buildings"]})
+    _ogr_type(base, src, "buildings", "TINZ", "terrain")
+    base.unlink()
+    return partition(src, d / "plan.gpkg", expect="ok")
+
+
 VARIANTS: dict[str, Callable[[Path], Case]] = {
     name.split("_", 1)[1]: fn for name, fn in list(globals().items()) if name[:2] in ("v_", "f_") and callable(fn)}
 

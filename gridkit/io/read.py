@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
+import sqlite3
 import tempfile
 import warnings
 import zipfile
@@ -145,6 +147,11 @@ def _list_layers(path: Path) -> list[str]:
         names = [str(name) for name, _ in pyogrio.list_layers(source)]
         return names if source is path else [path.stem]
     except Exception as exc:
+        # One layer of 3D solids (a TIN of the terrain) makes GDAL's listing fail for the whole GeoPackage;
+        # its table of contents still names them, and only the layers gridkit reads need to be readable.
+        contents = _gpkg_contents(path) if "Geometry type is not supported" in str(exc) else None
+        if contents:
+            return contents
         why = reason(exc)
         if "cannot open shared object file" in why:
             # GDAL has a driver for the format but not the library it loads (GeoParquet through ADBC needs
@@ -262,6 +269,15 @@ def _zipped_folder(path: Path) -> str | None:
         names = [n for n in archive.namelist() if not n.startswith("__MACOSX/")]
     tops = {n.split("/")[0] for n in names}
     return tops.pop() if len(tops) == 1 and all("/" in n for n in names) else None
+
+
+def _gpkg_contents(path: Path) -> list[str] | None:
+    """The layers a GeoPackage's ``gpkg_contents`` table names; None when it is not one."""
+    try:
+        with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as db:
+            return [str(row[0]) for row in db.execute("SELECT table_name FROM gpkg_contents")]
+    except sqlite3.Error:
+        return None
 
 
 def _layer_names(path: Path) -> list[str]:
