@@ -40,7 +40,8 @@ COLUMN_ALIASES = {
     "address": ("address", "addr", "地址", "门牌", "门牌号", "门牌地址", "楼栋地址", "详细地址", "住址", "房屋地址",
                 "标准地址"),
     "street": ("street", "addr:street", "街路巷", "街巷", "路名", "道路", "道路名称", "街路巷名称"),
-    "households": ("households", "hh", "户数", "户", "住户数", "总户数", "实有户数", "住户", "户数合计"),
+    "households": ("households", "hh", "户数", "户", "住户数", "总户数", "实有户数", "住户", "户数合计",
+                   "常住户数", "居住户数", "现住户数", "在住户数"),
     "population": ("population", "pop", "persons", "人口", "人数", "人口数", "常住人口", "实有人口", "总人口",
                    "居住人数"),
 }
@@ -211,7 +212,8 @@ def read_register(
         aliases = {k: v for k, v in aliases.items() if k not in ("building_id", "address", "street")}
         required = (("key",), ("households",))
     table = read_table(path, aliases, required=required, explicit=explicit,
-                       counts=("households", "population"), what="register")
+                       counts=("households", "population"), what="register",
+                       hint="other headers can be named: --key-column, --households-column")
     rows = table.frame
     if "key" in rows:
         rows = rows.assign(building_id=rows["key"], address=rows["key"])

@@ -305,3 +305,19 @@ def test_ids_in_scientific_notation_are_read_when_whole_and_refused_when_digits_
     with pytest.raises(InputError, match=r"lost\.csv: row 3: building_id '1\.10105E\+11' lost digits to scientific "
                                          r"notation .* format the id column as Text"):
         read_register(lost)
+
+
+def test_resident_household_headers_are_read_and_a_register_without_one_says_how_to_name_it(tmp_path):
+    """常住户数 and its kin are households (a register with 户籍户数 beside it is read by 常住户数); a register
+    with only 户籍户数 (registered, not resident, households) is refused saying the column can be named."""
+    both = tmp_path / "both.csv"
+    both.write_text("楼栋编号,户籍户数,常住户数\nB1,50,40\n", encoding="utf-8")
+    _, b, log = _joined(both)
+    assert b.loc["B1", "households"] == 40 and log["register_columns"].startswith("building_id=楼栋编号, households=常住户数")
+    only = tmp_path / "only.csv"
+    only.write_text("楼栋编号,户籍户数\nB1,50\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"row 1 has: 楼栋编号, 户籍户数\); other headers can be named: "
+                                         r"--key-column, --households-column"):
+        read_register(only)
+    _, b, _ = _joined(only, households_column="户籍户数")
+    assert b.loc["B1", "households"] == 50

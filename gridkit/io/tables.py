@@ -354,6 +354,7 @@ def read_table(
     explicit: Mapping[str, str] | None = None,
     counts: Sequence[str] = (),
     what: str = "table",
+    hint: str = "",
 ) -> Table:
     """Read the records of every sheet of ``path`` that has a header row.
 
@@ -374,6 +375,8 @@ def read_table(
         only, so a figure is never counted twice.
     what : str
         The table's name in messages.
+    hint : str
+        How to name the columns, said when no header is found (the command's options, say).
 
     Returns
     -------
@@ -439,7 +442,7 @@ def read_table(
         where = f" in any of its {len(sheets)} sheets" if len(sheets) > 1 else ""
         seen = f" ({closest[1]} has: {listed(closest[2], 8)})" if closest[2] else " (it is empty)"
         raise InputError(f"{path}: {what} needs a header row (within its first {HEADER_SEARCH_ROWS} rows{where}) "
-                         f"with columns {wanted}{named}{seen}")
+                         f"with columns {wanted}{named}{seen}{'; ' + hint if hint else ''}")
     frame = pd.concat(frames, ignore_index=True).fillna("")
     frame["row"] = frame["row"].astype(int)
     return Table(path, frame, encoding, columns, read, skipped, totals)
