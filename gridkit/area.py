@@ -225,7 +225,7 @@ def area_from_layers(
         inside_of = boundary_where or "layer 'boundary'"
         raise InputError(f"{here}: no building lies inside the boundary ({inside_of}); {why}")
     buildings = _merge_duplicates(inside, log, clean.duplicate_overlap)
-    buildings["building_id"] = _building_ids(buildings)
+    buildings["building_id"], buildings["_given_id"] = _building_ids(buildings)
 
     roads = _clean_lines(layers.get("roads"), boundary, log, "roads", metric)
     roads = _road_columns(roads, log, rules)
@@ -428,7 +428,9 @@ def _merge_duplicates(buildings: gpd.GeoDataFrame, log: list, overlap: float) ->
     return buildings.drop(index=buildings.index[drop]).reset_index(drop=True)
 
 
-def _building_ids(buildings: gpd.GeoDataFrame) -> pd.Series:
+def _building_ids(buildings: gpd.GeoDataFrame) -> tuple[pd.Series, pd.Series]:
+    """Unique ids, and the ids as the source gave them (a building drawn in parts, or twice, shares one:
+    a register row for it is for all of them, :func:`gridkit.register.match_register`)."""
     base = None
     for col in ("building_id", "id", "osm_id"):
         if col in buildings and buildings[col].notna().all():
@@ -436,11 +438,12 @@ def _building_ids(buildings: gpd.GeoDataFrame) -> pd.Series:
             break
     if base is None:
         base = "b" + buildings["_feature"].astype(str)
+    given = base
     base = base.where(buildings["_parts"] <= 1, base + "#" + (buildings["_part"] + 1).astype(str))
     dup = base.duplicated(keep=False)
     # Ids must be unique; disambiguate repeats by their order of appearance.
     base[dup] = base[dup] + "~" + base[dup].groupby(base[dup]).cumcount().add(1).astype(str)
-    return base
+    return base, given
 
 
 def _read_counts(buildings: gpd.GeoDataFrame, where: str) -> gpd.GeoDataFrame:

@@ -558,7 +558,7 @@ def _barrier_layer(area: Area) -> gpd.GeoDataFrame:
 def _output_buildings(bld: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     front = ["building_id", "households", "population", "households_source", "block_id", "grid_code",
              "group_code", "community_code", "home_rule", "levels_used", "levels_source"]
-    rest = [c for c in bld.columns if c not in front and c not in ("geometry", "_part", "_parts")]
+    rest = [c for c in bld.columns if c not in front and c not in ("geometry", "_part", "_parts", "_given_id")]
     out = bld[front + rest + ["geometry"]].copy()
     for c in rest:
         if out[c].dtype == object:

@@ -307,6 +307,8 @@ def match_register(buildings: gpd.GeoDataFrame, register: Register, *, fuzzy_min
     rows = register.rows.copy()
     n = len(buildings)
     ids = id_keys(buildings["building_id"]).to_numpy()
+    # The ids the source gave: a building drawn in parts (id#1, id#2) or twice (id~1, id~2) shares one.
+    given = id_keys(buildings["_given_id"]).to_numpy() if "_given_id" in buildings else ids
     addrs = _building_addresses(buildings).to_numpy()
     area = shapely.area(buildings.geometry.values)
     row_ids = id_keys(rows["building_id"]).to_numpy()
@@ -315,7 +317,8 @@ def match_register(buildings: gpd.GeoDataFrame, register: Register, *, fuzzy_min
     hh, pop = np.full(n, np.nan), np.full(n, np.nan)
     key = np.full(n, "", dtype=object)
     summed = shared = 0
-    for name, row_keys, bld_keys in (("building_id", row_ids, ids), ("address", row_addrs, addrs)):
+    for name, row_keys, bld_keys in (("building_id", row_ids, ids), ("building_id", row_ids, given),
+                                     ("address", row_addrs, addrs)):
         free = key == ""
         where: dict[str, list[int]] = {}
         for b in np.flatnonzero(free & (bld_keys != "")):

@@ -1105,6 +1105,32 @@ def v_terrain_tin_beside_the_layers(d: Path) -> Case:
     return partition(src, d / "plan.gpkg", expect="ok")
 
 
+
+def v_register_building_drawn_in_parts(d: Path) -> Case:
+    """One register row for a building drawn as a two-part feature and one for a building drawn as two
+    features with the same id: each row is shared by the footprints (ids id#1, id#2 and id~1, id~2 in the
+    plan); both rows went unmatched, 'no building with this id'."""
+    f = layers()
+    b = f["buildings"].astype({"id": str})
+    g = b.geometry.values.copy()
+    g[0] = shapely.MultiPolygon([*shapely.get_parts(g[0]), *shapely.get_parts(g[1])])
+    b = b.set_geometry(g).drop(index=1)
+    b.loc[3, "id"] = b.loc[2, "id"]
+    f["buildings"] = b
+    reg = d / "register.csv"
+    reg.write_text(f"楼栋编号,户数\n{b.loc[0, 'id']},40\n{b.loc[2, 'id']},30\n", encoding="utf-8")
+
+    def check(plan: Path) -> str:
+        out = pyogrio.read_dataframe(plan, layer="buildings", read_geometry=False)
+        given = out[out["households_source"] == "given"]
+        problems = [_register_all_matched(plan), _given(4)(plan),
+                    "" if sorted(given["households"].groupby(given["building_id"].str[:-2]).sum()) == [30, 40]
+                    else "the rows' households not shared by their footprints"]
+        return "; ".join(p for p in problems if p)
+    return partition(write_gpkg(d / "in.gpkg", f), d / "plan.gpkg", "--households", str(reg), expect="ok",
+                     check=check)
+
+
 VARIANTS: dict[str, Callable[[Path], Case]] = {
     name.split("_", 1)[1]: fn for name, fn in list(globals().items()) if name[:2] in ("v_", "f_") and callable(fn)}
 
