@@ -229,16 +229,19 @@ def read_register(
 
 def id_keys(ids: pd.Series) -> pd.Series:
     """Building ids as compared: full-width characters as half-width, no spaces, no case, no ``.0`` a
-    spreadsheet or script appended to a whole number, and no leading zeros of an id of digits, which a
-    spreadsheet drops (``" Ｂ１２ "``, ``b12``; ``"2460795.0"``, ``2460795``; ``"000123"``, ``123`` meet).
+    spreadsheet or script appended to a whole number, no leading zeros of an id of digits, which a
+    spreadsheet drops, and no 栋/幢/号楼/号/座 after a number, as a register writes the id of a building
+    (``" Ｂ１２ "``, ``b12``; ``"2460795.0"``, ``2460795``; ``"000123"``, ``123``; ``12栋``, ``12号楼``, ``12`` meet).
 
     Examples
     --------
-    >>> id_keys(pd.Series([" Ｂ１２ ", "b 12", "2460795.0", 2460795, None, "000123", "0", "B007"])).tolist()
-    ['b12', 'b12', '2460795', '2460795', '', '123', '0', 'b007']
+    >>> id_keys(pd.Series([" Ｂ１２ ", "b 12", "2460795.0", 2460795, None, "000123", "0", "B007", "12栋",
+    ...                    "3号楼", "5#楼", "5#"])).tolist()
+    ['b12', 'b12', '2460795', '2460795', '', '123', '0', 'b007', '12', '3', '5', '5']
     """
     text = ids.astype(object).where(ids.notna(), "").astype(str).map(lambda v: unicodedata.normalize("NFKC", v))
     text = text.str.replace(r"\s+", "", regex=True).str.lower()
+    text = text.str.replace(r"(?<=\d)(#楼|号楼|#|楼|栋|幢|座|号)$", "", regex=True)
     return text.str.replace(r"^(\d+)\.0+$", r"\1", regex=True).str.replace(r"^0+(?=\d+$)", "", regex=True)
 
 

@@ -321,3 +321,12 @@ def test_resident_household_headers_are_read_and_a_register_without_one_says_how
         read_register(only)
     _, b, _ = _joined(only, households_column="户籍户数")
     assert b.loc["B1", "households"] == 50
+
+
+def test_ids_written_with_a_building_word_match_the_bare_number(tmp_path):
+    """A register's 楼栋号 says 12栋, 3号楼, 5#: the layer's ids are 12, 3, 5."""
+    path = tmp_path / "r.csv"
+    path.write_bytes("楼栋号,户数\n12栋,30\n3号楼,20\n5#,10\n".encode("gbk"))
+    _, b, log = _joined(path, _buildings(["12", "3", "5"]))
+    assert b.loc[["12", "3", "5"], "households"].tolist() == [30, 20, 10]
+    assert log["register_rows_unmatched"] == "0"
