@@ -330,3 +330,12 @@ def test_ids_written_with_a_building_word_match_the_bare_number(tmp_path):
     _, b, log = _joined(path, _buildings(["12", "3", "5"]))
     assert b.loc[["12", "3", "5"], "households"].tolist() == [30, 20, 10]
     assert log["register_rows_unmatched"] == "0"
+
+
+def test_a_units_row_under_the_header_is_not_a_record(tmp_path):
+    """楼栋编号,户数,人口 then ,（户）,（人）: the units row was refused as a count, 'row 2: households '（户）''."""
+    path = tmp_path / "r.csv"
+    path.write_bytes("楼栋编号,户数,人口\n,（户）,（人）\nB1,40,100\n".encode("gbk"))
+    _, b, log = _joined(path)
+    assert b.loc["B1", ["households", "population"]].tolist() == [40, 100]
+    assert log["register_rows_unmatched"] == "0"

@@ -10,9 +10,9 @@ Examples
 >>> import pandas as pd
 >>> truthy(pd.Series(["yes", "No", True, 0, None, "是", "viaduct"]), also=("viaduct",)).tolist()
 [True, False, True, False, False, True, True]
->>> number, bad = counts(pd.Series(["12户", "１５", " 1,234 ", "", None, "很多", -2, 3.5]))
->>> number.tolist()[:5], bad.tolist()
-([12.0, 15.0, 1234.0, nan, nan], [False, False, False, False, False, True, True, True])
+>>> number, bad = counts(pd.Series(["12户", "１５", " 1,234 ", "", None, "（户）", "很多", -2, 3.5]))
+>>> number.tolist()[:6], bad.tolist()
+([12.0, 15.0, 1234.0, nan, nan, nan], [False, False, False, False, False, False, True, True, True])
 """
 
 from __future__ import annotations
@@ -67,7 +67,8 @@ def counts(values: pd.Series, *, whole: bool = True) -> tuple[pd.Series, pd.Seri
     def text(v: object) -> str:
         if v is None or (isinstance(v, float) and v != v):
             return ""
-        s = unicodedata.normalize("NFKC", str(v)).strip()
+        # A units row under a header, "（户）", is no count: brackets go, then the unit.
+        s = unicodedata.normalize("NFKC", str(v)).strip().strip("()[]【】 ")
         for unit in COUNT_UNITS:
             s = s.removesuffix(unit).strip()
         return s.replace(",", "") if _THOUSANDS.match(s) else s
