@@ -43,9 +43,11 @@ COLUMN_ALIASES = {
     "households": ("households", "hh", "户数", "户", "住户数", "总户数", "实有户数", "住户", "户数合计",
                    "常住户数", "居住户数", "现住户数", "在住户数"),
     "population": ("population", "pop", "persons", "人口", "人数", "人口数", "常住人口", "实有人口", "总人口",
-                   "居住人数"),
+                   "居住人数", "家庭人口", "家庭人数"),
+    # A register of one row per household (户主, 房号 …) and no count: each such row is one household.
+    "household": ("household_head", "head_of_household", "户主", "户主姓名", "户主名", "房号", "室号", "房间号",
+                  "户号", "户编号"),
 }
-_REQUIRED: tuple[tuple[str, ...], ...] = (("building_id", "address"), ("households",))
 #: The columns of the unmatched rows' CSV (:func:`write_unmatched`).
 UNMATCHED_COLUMNS = ["sheet", "row", "key", "households", "population", "reason", "suggested_building_id",
                       "suggested_address", "similarity"]
@@ -145,6 +147,8 @@ def _rows_named(rows: pd.DataFrame, at: np.ndarray) -> str:
 def _checked(rows: pd.DataFrame, source: str, encoding: str) -> Register:
     if "building_id" not in rows and "address" not in rows:
         raise InputError(f"{source}: register needs a 'building_id' or 'address' column")
+    if "households" not in rows and "household" in rows:
+        rows = rows.assign(households=rows["household"].where(rows["household"] == "", "1"))
     if "households" not in rows:
         raise InputError(f"{source}: register needs a 'households' column")
     out = pd.DataFrame({
@@ -206,11 +210,12 @@ def read_register(
     aliases: dict[str, tuple[str, ...]] = dict(COLUMN_ALIASES)
     explicit = {k: v for k, v in (("key", key_column), ("households", households_column),
                                   ("population", population_column)) if v}
-    required = _REQUIRED
+    count = ("households",) if households_column else ("households", "household")
+    required: tuple[tuple[str, ...], ...] = (("building_id", "address"), count)
     if key_column:
         # A named key column may hold ids or addresses: it is tried as both.
         aliases = {k: v for k, v in aliases.items() if k not in ("building_id", "address", "street")}
-        required = (("key",), ("households",))
+        required = (("key",), count)
     table = read_table(path, aliases, required=required, explicit=explicit,
                        counts=("households", "population"), what="register",
                        hint="other headers can be named: --key-column, --households-column")

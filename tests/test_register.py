@@ -339,3 +339,15 @@ def test_a_units_row_under_the_header_is_not_a_record(tmp_path):
     _, b, log = _joined(path)
     assert b.loc["B1", ["households", "population"]].tolist() == [40, 100]
     assert log["register_rows_unmatched"] == "0"
+
+
+def test_a_register_of_one_row_per_household_counts_its_rows(tmp_path):
+    """住户登记表 as many offices keep it: a row per household (户主, 房号, 家庭人口), no 户数 column (was
+    refused, 'needs a households column'); each row is one household, a 合计 row is still a sum."""
+    path = tmp_path / "住户登记表.csv"
+    path.write_bytes(("序号,户主姓名,身份证号,楼栋号,单元,房号,家庭人口\n"
+                      "1,张三,110101,B1,1,101,3\n2,李四,110102,B1,1,102,2\n3,王五,110103,B3,2,201,4\n"
+                      ",合计,,,,,9\n").encode("gbk"))
+    register, b, log = _joined(path)
+    assert b.loc[["B1", "B3"], ["households", "population"]].values.tolist() == [[2, 5], [1, 4]]
+    assert log["register_total_rows_skipped"] == "1" and "household=户主姓名" in log["register_columns"]
