@@ -264,13 +264,15 @@ def test_a_workbook_is_read_by_what_its_bytes_are_not_its_name(tmp_path):
         ['<th rowspan="2">楼栋编号</th>', '<th>户数</th>', "<th>人口</th>"],
         ["<th>（户）</th>", "<th>（人）</th>"],
         ["<td>B1</td>", "<td>40</td>", "<td>100</td>"],
-        ["<td>B3</td>", "<td>&nbsp;6 </td>", "<td>12</td>"]]))
+        ["<td>B3</td>", "<td>&nbsp;6 </td>", "<td>12</td>"],
+        ["<td>B2", "<td>7", "<td>15"]]))  # end tags left out, as HTML allows
     for name, encoding in (("xlsx.xls", "XLSX"), ("xls.xlsx", "XLS"), ("csv.xls", "GBK/GB18030"),
                            ("html.xls", "HTML (GBK/GB18030)")):
         register, b, _ = _joined(tmp_path / name)
         assert register.encoding == encoding, name
         assert b.loc["B1", ["households", "population"]].tolist() == [40, 100], name
     assert b.loc["B3", "households"] == 6 and b.loc["B3", "households_source"] == "given"
+    assert b.loc["B2", ["households", "population"]].tolist() == [7, 15]
 
 
 def test_an_ods_or_a_password_protected_workbook_is_refused_saying_what_to_do(tmp_path):

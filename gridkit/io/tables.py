@@ -159,6 +159,8 @@ class _HtmlTables(HTMLParser):
         self._taken: set[tuple[int, int]] = set()
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("table", "tr", "td", "th"):
+            self._end_cell()  # HTML lets a cell's end tag be left out
         if tag == "table":
             self.tables.append(([], []))
             self._taken = set()
@@ -178,7 +180,11 @@ class _HtmlTables(HTMLParser):
             row.append("")
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in ("td", "th") and self._cell is not None:
+        if tag in ("td", "th", "tr", "table"):
+            self._end_cell()
+
+    def _end_cell(self) -> None:
+        if self._cell is not None:
             cells, ranges = self.tables[-1]
             cells[-1][-1] = _cell(" ".join("".join(self._cell).split()))
             cols = next((c1 - c0 for r0, _, c0, c1 in ranges if (r0, c0) == (len(cells) - 1, len(cells[-1]) - 1)), 0)
