@@ -182,14 +182,18 @@ def _all_by(flags: np.ndarray, group: np.ndarray, n: int) -> np.ndarray:
 
 
 def _merge_slivers(faces: np.ndarray, has_building: np.ndarray, min_area: float, min_width: float,
-                   grid: float, barriers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                   grid: float, barriers: np.ndarray, cut_off: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Merge building-free slivers into the neighbour sharing the longest edge (never across a barrier).
+
+    A building-free piece a barrier cut off from its face (``cut_off``) merges so too, whatever its size:
+    the land beside a track that ends inside a block belongs with the land round the track's end, and
+    merging only across edges off the barriers leaves no block a barrier splits.
 
     Returns the merged faces and, for each, the largest of the faces it was made of.
     """
     area = shapely.area(faces)
     width = 2 * area / np.maximum(shapely.length(faces), 1e-9)
-    sliver = ~has_building & ((area < min_area) | (width < min_width))
+    sliver = ~has_building & ((area < min_area) | (width < min_width) | cut_off)
     if not sliver.any():
         return faces, np.arange(len(faces))
     left, right, start, end, pair = shared_segments(faces)
@@ -413,6 +417,42 @@ def _along(lines: np.ndarray, grid: float) -> Callable[[np.ndarray, np.ndarray],
     return cut
 
 
+def _across(lines: np.ndarray, grid: float,
+            speck: float) -> Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """A cut of faces along those of ``lines`` that split a polygon of theirs into two or more pieces of
+    ``speck`` m² or more: its pieces, and the face's other polygons as one more. Any other face (one a
+    line only touches, runs into and ends in, or runs along a hair inside its edge) is its own piece."""
+    tree = shapely.STRtree(lines)
+
+    def cut(faces: np.ndarray, _: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        parts, part_face = shapely.get_parts(faces, return_index=True)
+        part, line = tree.query(parts, predicate="intersects")
+        inside = ~shapely.touches(parts[part], lines[line])
+        part, line = part[inside], line[inside]
+        hit = np.unique(part)
+        if len(hit) == 0:
+            return faces, np.arange(len(faces))
+        order = np.lexsort((line, part))
+        pieces, piece_of = _polygonize(lines[line[order]], np.searchsorted(hit, part[order]), parts[hit], grid)
+        split = np.zeros(len(parts), dtype=bool)
+        split[hit] = np.bincount(piece_of, weights=shapely.area(pieces) >= speck, minlength=len(hit)) >= 2
+        piece_part = hit[piece_of]
+        pieces, piece_part = pieces[split[piece_part]], piece_part[split[piece_part]]
+        cut_face = np.zeros(len(faces), dtype=bool)
+        cut_face[part_face[split]] = True
+        # The polygons of a cut face no line splits stay together, as they were.
+        others = np.flatnonzero(cut_face[part_face] & ~split)
+        with_others, dense = np.unique(part_face[others], return_inverse=True)
+        rest = shapely.multipolygons(parts[others], indices=dense) if len(others) else parts[others]
+        whole = np.flatnonzero(~cut_face)
+        out = np.concatenate([pieces, rest, faces[whole]])
+        out_of = np.concatenate([part_face[piece_part], with_others, whole])
+        order = np.argsort(out_of, kind="stable")
+        return out[order], out_of[order]
+
+    return cut
+
+
 def _snap_dangles(lines: np.ndarray, targets: np.ndarray, tolerance: float) -> np.ndarray:
     """Connectors from dangling line ends to the nearest other line within ``tolerance``.
 
@@ -479,8 +519,10 @@ def make_blocks(area: Area, buildings: gpd.GeoDataFrame, profile: Profile) -> Bl
     # Street blocks numbered north to south, then west to east (their geometry depends on the input alone).
     x, y = _centre(faces)
     faces = faces[np.lexsort((x, -y))]
-    # Per face: how it was made (street / inner / gap) and the street block it came from.
-    origin = np.column_stack([np.full(len(faces), "street", dtype=object), np.arange(len(faces), dtype=object)])
+    # Per face: how it was made (street / inner / gap), the street block it came from and whether a cut
+    # along a barrier made it (:func:`_merge_slivers`).
+    origin = np.column_stack([np.full(len(faces), "street", dtype=object), np.arange(len(faces), dtype=object),
+                              np.zeros(len(faces), dtype=object)])
     log.append(("blocks_street", str(len(faces))))
     log.append(("road_gaps_closed", str(len(connectors))))
 
@@ -497,6 +539,11 @@ def make_blocks(area: Area, buildings: gpd.GeoDataFrame, profile: Profile) -> Bl
         faces, origin, owner, clusters, cluster_hh, gap_limit, "gap",
         lambda full, cluster_face: _tessellate(full, clusters, cluster_face, rules.tessellation_spacing_m, grid,
                                                rules.gap_cut_straighten_m), grid)
+    # A barrier that stops short of the network (a track ending at its buffer stop) bounds no street block,
+    # but a cut above may close a block across it: then a barrier would split the block and any grid of it.
+    # Every block it runs through is cut along it; the pieces nobody lives in join a neighbour on their side.
+    faces, origin, owner = _split_full(faces, origin, owner, clusters, cluster_hh, -np.inf, None,
+                                       _across(barriers, grid, rules.min_block_area_m2), grid)
 
     faces = _own_buildings(faces, owner, clusters, boundary, grid)
     tiled, source = _exact_tiling(faces, boundary, grid)
@@ -505,7 +552,7 @@ def make_blocks(area: Area, buildings: gpd.GeoDataFrame, profile: Profile) -> Bl
     owner = largest_overlap(clusters, faces)
     has_building = np.bincount(owner[owner >= 0], minlength=len(faces)) > 0
     merged, largest = _merge_slivers(faces, has_building, rules.min_block_area_m2, rules.min_width_m, grid,
-                                     barriers)
+                                     barriers, origin[:, 2].astype(bool))
     if len(merged) != len(faces):
         origin = origin[largest]
         log.append(("slivers_merged", str(len(faces) - len(merged))))
@@ -561,7 +608,7 @@ def _centre(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _split_full(faces: np.ndarray, origin: np.ndarray, owner: np.ndarray, clusters: np.ndarray,
-                cluster_hh: np.ndarray, limit: float, tier: str,
+                cluster_hh: np.ndarray, limit: float, tier: str | None,
                 cut: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]],
                 grid: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Replace each face holding more than ``limit`` households by its pieces.
@@ -569,7 +616,8 @@ def _split_full(faces: np.ndarray, origin: np.ndarray, owner: np.ndarray, cluste
     ``owner`` is each cluster's face (:func:`gridkit.geometry.largest_overlap`); the faces, their
     origins and the clusters' faces after the cut are returned. ``cut(full, cluster_face)`` cuts the
     faces ``full`` (``cluster_face``: each cluster's position in ``full``, -1: none) and returns the
-    pieces and the position in ``full`` of each, grouped by face.
+    pieces and the position in ``full`` of each, grouped by face. The pieces' origin is ``tier`` (None: a
+    cut along barriers: their face's, marked as cut off).
     """
     hh = np.bincount(owner[owner >= 0], weights=cluster_hh[owner >= 0], minlength=len(faces))
     full = np.flatnonzero(hh > limit)
@@ -587,7 +635,11 @@ def _split_full(faces: np.ndarray, origin: np.ndarray, owner: np.ndarray, cluste
     keep[full[split]] = False
     new = split[piece_of]
     pieces, piece_of = pieces[new], full[piece_of[new]]
-    added = np.column_stack([np.full(len(pieces), tier, dtype=object), origin[piece_of, 1]])
+    added = origin[piece_of].copy()
+    if tier is None:
+        added[:, 2] = True
+    else:
+        added[:, 0] = tier
     out = np.concatenate([faces[keep], pieces])
     return out, np.concatenate([origin[keep], added]), _owners_after_cut(clusters, owner, keep, faces[~keep], out,
                                                                          grid)

