@@ -1,12 +1,26 @@
 """Addresses as match keys: one spelling for the ways a Chinese address is written.
 
-A register says "建设路１２号", "建设路 12 号" or "建设路十二号"; OSM says
-``addr:street=建设路`` and ``addr:housenumber=12``. :func:`address_key` maps all
-of them to ``建设路12``: full-width characters to half-width (NFKC), no spaces
-or punctuation, Chinese numerals before 号/栋/幢/座/单元/室/弄 as digits,
-号楼/幢/座 read as 栋, 号 and 栋 between numbers as ``-`` and at the end
-dropped; a unit (单元), floor (层) or room (室) part is dropped, since
-households are counted per building.
+A register says "建设路１２号", "建设路 12 号", "建设路十二号", "武汉市洪山区建设路12号601室"
+or "建設路12號"; OSM says ``addr:street=建设路`` and ``addr:housenumber=12``.
+:func:`address_key` maps all of them to ``建设路12``, the address of the
+building, since households are counted per building:
+
+- full-width characters as half-width (NFKC), the words of an address in
+  traditional characters (號, 棟, 樓, 單元, 層, 區 …) as simplified, no spaces,
+  punctuation or dashes other than one between numbers, no bracketed note
+  without a number (``（沿街）``), no Latin words beside Chinese ones (a
+  bilingual street name, ``彌敦道 Nathan Road``);
+- the province, city, district, street office and community written before
+  the street dropped (``上海市黄浦区外滩街道``, ``江西社区居委会``), but never a
+  compound (小区) or a name the street is made of (``开发区大道``);
+- Chinese numerals before 号/栋/幢/座/单元/室/弄/层/楼 and after 之/附/第 as
+  digits (``一百二十三弄``, ``之一``); a street name's (``二环路``) kept;
+- 号楼/幢/座 as 栋; a sub-number 附1/之1 as ``-1``; 甲/乙/丙/丁 after the
+  number (``甲12号`` is ``12甲``);
+- what lies inside the building dropped: a unit (单元), floor (层, or 楼 after
+  the building's number), room (室/房/户), and a bare room number after the
+  building (``5号601``, ``5号-601``, ``3栋502``, ``3-2-502`` in a compound);
+- 号 and 栋 between numbers as ``-``, at the end dropped.
 
 Examples
 --------
@@ -16,6 +30,10 @@ Examples
 '建设路12'
 >>> address_key("解放大道 1125号 2栋")
 '解放大道1125-2'
+>>> address_key("上海市黄浦区外滩街道九江路123弄5号601室")
+'九江路123弄5'
+>>> address_key("上港小区3-2-502") == address_key("上港小区三號樓") == "上港小区3"
+True
 """
 
 from __future__ import annotations
@@ -25,17 +43,39 @@ import unicodedata
 
 import pandas as pd
 
-__all__ = ["address_key", "address_keys", "chinese_number"]
+__all__ = ["address_key", "address_keys", "chinese_number", "street_word_free"]
 
 _DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _UNITS = {"十": 10, "百": 100, "千": 1000}
 _NUMERAL = "零〇一二两三四五六七八九十百千"
-# A Chinese numeral is read as a number only before a house-number word, so
+#: The words of an address written in traditional characters, and their simplified form (street
+#: names themselves are not converted: a register and the map spell those alike, or a suggestion says so).
+_TRADITIONAL = str.maketrans("號棟樓層單區縣鎮鄉門裡衚衕條兩廈號", "号栋楼层单区县镇乡门里胡同条两厦号")
+# A Chinese numeral is read as a number only before a house-number word or after 之/附/第, so
 # street names such as 二环路 or 五四路 keep their characters.
-_NUMERAL_BEFORE_WORD = re.compile(rf"([{_NUMERAL}]+)(?=号|栋|幢|座|单元|室|弄|层|楼)")
+_NUMERAL_IN_NUMBER = re.compile(rf"(?<=[之附第])[{_NUMERAL}]+|[{_NUMERAL}]+(?=号|栋|幢|座|单元|室|弄|层|楼|户)")
+_DASHES = re.compile(r"[‐‑‒–—―−－~～]")
+_NOTE = re.compile(r"[(（\[【][^)）\]】\d]*[)）\]】]")
 _DROP = re.compile(r"[\s,，.。·、:：;；'\"“”‘’()（）\[\]【】#]")
+_LATIN_WORD = re.compile(r"(?<![a-z\d])[a-z][a-z'&]+(?![a-z])")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+#: The divisions an address may begin with, each ending one of these words; one ending in 区 that is
+#: a compound, campus or zone inside a street office is not a district.
+_DIVISION = re.compile(r"^(.+?(?:省|自治区|市(?!场)|特别行政区|自治州|(?<!小|园|校|片|厂|景|街|营|矿|场|院|活|舍|宅|业)区|县|"
+                       r"街道办事处|街道|镇|乡|社区居民委员会|社区居委会|社区|居民委员会|居委会|村民委员会|村委会))")
+#: What a street name, compound or number begins with: no division is dropped from before one of these
+#: (``园区路``, ``开发区大道``), nor from before a bare number.
+_NOT_A_NAME = re.compile(rf"^(?:[东西南北中]?[{_NUMERAL}\d]?(?:大道|大街|路|街|道|巷|弄|里|胡同)|号|栋|\d|-)")
+_ROAD_WORD = "路街道巷弄里同"
+_STREET_WORD = re.compile(r"(?:大道|大街|路|街|道|巷)(?=\d)")
 _BUILDING_WORD = re.compile(r"号楼|幢|座|栋")
-_INNER_PART = re.compile(r"(\d+)(?:单元|层|室)")
+_SUB_NUMBER = re.compile(r"(\d)号?[之附](\d+)")
+_STEM = re.compile(r"([甲乙丙丁])(\d+)")
+_INNER_PART = re.compile(r"(\d+)(?:单元|层|室|号房|房|户)")
+#: A floor (6楼) or a bare room number after the building's number: after 栋 any number, after 号 one
+#: of three digits or more (12号3 is number 12's building 3, 5号601 is room 601 of number 5).
+_ROOM = re.compile(r"(?<=[\da-z甲乙丙丁][号栋])-?\d+楼|(?<=[\da-z甲乙丙丁]栋)-?\d+$|(?<=[\da-z甲乙丙丁]号)-?\d{3,}$")
+_DASHED_ROOM = re.compile(r"(\d+)-(\d+)(-\d{3,})?$")
 
 
 def chinese_number(text: str) -> int:
@@ -58,19 +98,43 @@ def chinese_number(text: str) -> int:
     return total + digit
 
 
+def _without_divisions(s: str) -> str:
+    """``s`` without the divisions it begins with (province … community), while a name follows them."""
+    while (m := _DIVISION.match(s)) and not _NOT_A_NAME.match(rest := s[m.end():]) and _CJK.match(rest):
+        s = rest
+    return s
+
+
+def _dashed(m: re.Match[str], s: str) -> str:
+    """A number written with dashes and no words, room last: ``5-601`` is number 5; ``3-2-502`` is
+    building 3 in a compound, number 3's building 2 after a street word (``路1125-2-1201``)."""
+    first, second, room = m.group(1), m.group(2), m.group(3)
+    if room is None:
+        return first if len(second) >= 3 else m.group()
+    after_street = m.start() > 0 and s[m.start() - 1] in _ROAD_WORD
+    return f"{first}-{second}" if after_street else first
+
+
 def address_key(text: object) -> str:
     """The match key of one address (see the module docstring); ``""`` for none."""
     if text is None or (isinstance(text, float) and text != text):
         return ""
-    s = unicodedata.normalize("NFKC", str(text)).lower()
-    s = s.replace("—", "-").replace("－", "-").replace("–", "-")
+    s = unicodedata.normalize("NFKC", str(text)).lower().translate(_TRADITIONAL)
+    s = _NOTE.sub("", _DASHES.sub("-", s))
+    if _CJK.search(s):
+        s = _LATIN_WORD.sub("", s)
     s = _DROP.sub("", s)
-    s = _NUMERAL_BEFORE_WORD.sub(lambda m: str(chinese_number(m.group(1))), s)
+    s = _NUMERAL_IN_NUMBER.sub(lambda m: str(chinese_number(m.group())), s)
+    s = re.sub(r"-+(?!\d)|(?<!\d)-+", "", s)  # a dash only joins two numbers
+    s = _without_divisions(s.replace("第", ""))
     s = _BUILDING_WORD.sub("栋", s)
-    s = _INNER_PART.sub("", s)
+    s = _SUB_NUMBER.sub(r"\1-\2", _STEM.sub(r"\2\1", s))
+    s = re.sub(r"(\d+)号([甲乙丙丁])", r"\1\2", s)
+    s = _ROOM.sub("", _INNER_PART.sub("", s))
+    s = _DASHED_ROOM.sub(lambda m: _dashed(m, s), s)
     # 号 and 栋 separate numbers ("12号3栋" is building 3 of number 12) or end one.
     s = re.sub(r"(\d)(?:号|栋)+(?=\d)", r"\1-", s)
-    s = re.sub(r"(\d)(?:号|栋)+$", r"\1", s)
+    s = re.sub(r"([\d甲乙丙丁])(?:号|栋)+$", r"\1", s)
     s = re.sub(r"-+", "-", s).strip("-")
     return s
 
@@ -78,3 +142,15 @@ def address_key(text: object) -> str:
 def address_keys(values: pd.Series) -> pd.Series:
     """:func:`address_key` of every value."""
     return values.map(address_key).astype(str)
+
+
+def street_word_free(key: str) -> str:
+    """An address key with the word that ends its street name (路, 街, 大道 …) left out: ``侯家路29`` and
+    ``侯家街29`` meet. For suggestions only, since 解放路 and 解放大道 are different streets in one city.
+
+    Examples
+    --------
+    >>> street_word_free("侯家大道29") == street_word_free("侯家路29") == "侯家29"
+    True
+    """
+    return _STREET_WORD.sub("", key, count=1)

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .address import address_keys
+from .address import address_keys, street_word_free
 from .errors import InputError
 from .io.tables import read_table
 from .io.values import counts as value_counts, listed, shown
@@ -378,6 +378,8 @@ def _suggest(rows: pd.DataFrame, row_addrs: np.ndarray, buildings: gpd.GeoDataFr
     free = (key == "") & (addrs != "")
     candidates = sorted(set(addrs[free]))
     first = {a: i for i, a in reversed(list(enumerate(addrs))) if free[i]}
+    # The same street with another street word (路 for 街, 大道 for 路) is the likeliest slip of all.
+    other_word = {street_word_free(c): c for c in candidates}
     for r in np.flatnonzero(rows["matched_by"].to_numpy() == ""):
         by_id = rows["building_id"].iat[r] != "" and rows["address"].iat[r] == ""
         rows.iat[r, rows.columns.get_loc("reason")] = "no building with this id" if by_id else \
@@ -388,7 +390,9 @@ def _suggest(rows: pd.DataFrame, row_addrs: np.ndarray, buildings: gpd.GeoDataFr
         # A register often writes the district or community before the street: a building
         # address that ends the row's is the likeliest, however short.
         ends = [c for c in candidates if target.endswith(c) and any(ch.isdigit() for ch in c)]
-        near = [max(ends, key=len)] if ends else difflib.get_close_matches(target, candidates, n=1, cutoff=min_ratio)
+        alike = other_word.get(street_word_free(target), "")
+        near = [max(ends, key=len)] if ends else [alike] if alike else \
+            difflib.get_close_matches(target, candidates, n=1, cutoff=min_ratio)
         if near:
             b = first[near[0]]
             rows.iat[r, rows.columns.get_loc("suggested_building_id")] = str(buildings["building_id"].iat[b])

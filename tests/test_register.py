@@ -126,7 +126,7 @@ def test_address_register_differing_only_by_hao_spaces_and_full_width_digits_mat
                            ["12", "14", "16", "1125-2", "18", "20"])
     path = tmp_path / "addresses.csv"
     path.write_text("地址,户数\n建设路１２号,21\n建设路 14 号,22\n建设路十六号,23\n解放大道1125号2栋,24\n"
-                    "建设路99号,5\n洪山区建设路18号,6\n", encoding="utf-8")
+                    "建设路99号,5\n建设街18号,6\n", encoding="utf-8")
     register, b, log = _joined(path, buildings)
     assert b.loc[["w1", "w2", "w3", "w4"], "households"].tolist() == [21, 22, 23, 24]
     assert (b.loc[["w1", "w2", "w3", "w4"], "register_key"] == "address").all()
@@ -138,7 +138,7 @@ def test_address_register_differing_only_by_hao_spaces_and_full_width_digits_mat
     out = write_unmatched(match, unmatched_path(tmp_path / "plan.gpkg"))
     assert out == tmp_path / "plan_register_unmatched.csv"
     table = pd.read_csv(out, dtype=str, encoding="utf-8-sig").fillna("")
-    assert table["key"].tolist() == ["建设路99号", "洪山区建设路18号"]
+    assert table["key"].tolist() == ["建设路99号", "建设街18号"]
     assert table["row"].tolist() == ["6", "7"]
     assert table["suggested_building_id"].tolist() == ["", "w5"]
     assert table["reason"].tolist() == ["no building with this address"] * 2
@@ -353,3 +353,63 @@ def test_a_register_of_one_row_per_household_counts_its_rows(tmp_path):
     register, b, log = _joined(path)
     assert b.loc[["B1", "B3"], ["households", "population"]].values.tolist() == [[2, 5], [1, 4]]
     assert log["register_total_rows_skipped"] == "1" and "household=户主姓名" in log["register_columns"]
+
+
+# Addresses as Shanghai and Wuhan registers write them, and the building's address each belongs to.
+SAME_BUILDING = [
+    ("九江路123弄5号601室", "九江路123弄5号"), ("九江路123弄5号601", "九江路123弄5号"),
+    ("九江路123弄5号-601", "九江路123弄5号"), ("九江路123弄5-601", "九江路123弄5号"),
+    ("九江路123弄5号6楼601室", "九江路123弄5号"), ("九江路123弄5号楼6层", "九江路123弄5号"),
+    ("上港小区3栋2单元502", "上港小区3栋"), ("上港小区3栋502", "上港小区3栋"), ("上港小区3-2-502", "上港小区3栋"),
+    ("上港小区3-502", "上港小区3栋"), ("上港小区三号楼二单元502室", "上港小区3幢"), ("上港小区第三栋", "上港小区3栋"),
+    ("上港小区A座1201", "上港小区A栋"), ("解放大道1125-2-1201", "解放大道1125号2栋"),
+    ("九江路12号甲", "九江路甲12号"), ("九江路12号之一", "九江路12-1号"), ("九江路12号附1号", "九江路12-1号"),
+    ("上海市黄浦区外滩街道九江路12号", "九江路12号"), ("上海黄浦区九江路12号", "九江路12号"),
+    ("黄浦区南京东路街道九江路12号", "上海市黄浦区九江路12号"), ("外滩街道江西社区居委会九江路12号", "九江路12号"),
+    ("湖北省武汉市东湖新技术开发区珞喻路12号", "珞喻路12号"), ("九江路一百二十三弄五号", "九江路123弄5号"),
+    ("九江路12號3棟601室", "九江路12号3栋"), ("九江路—12号", "九江路12号"), ("九江路12号（沿街）", "九江路12号"),
+    ("彌敦道19號", "彌敦道 Nathan Road 19"),
+]
+OTHER_BUILDING = [
+    ("九江路12-1号", "九江路12号"), ("九江路12号", "九江路甲12号"), ("九江路123弄5号", "九江路123号"),
+    ("九江路12号3", "九江路12号"), ("珞瑜路12号", "珞喻路12号"), ("解放路12号", "解放大道12号"),
+    ("中山东一路12号", "中山东二路12号"), ("北苏州路12号", "南苏州路12号"), ("徐州南路12号", "杭州南路12号"),
+    ("曹杨新村12号", "12号"), ("上港小区3栋", "3栋"), ("开发区大道12号", "大道12号"), ("园区路5号", "路5号"),
+    ("小东门市场12号", "12号"),
+]
+
+
+@pytest.mark.parametrize(("written", "building"), SAME_BUILDING)
+def test_an_address_down_to_the_room_meets_its_building(written, building):
+    """Rooms, floors, units, dashed room numbers, sub-numbers (之一/附1/甲), the province … community
+    written first, Chinese numerals, traditional 號/棟, dashes and notes: all were other keys."""
+    assert address_key(written) == address_key(building)
+
+
+@pytest.mark.parametrize(("written", "building"), OTHER_BUILDING)
+def test_an_address_of_another_building_or_street_stays_apart(written, building):
+    """A sub-number, a lane, another street spelt alike, or a name a division word is part of."""
+    assert address_key(written) != address_key(building)
+
+
+def test_a_register_of_one_row_per_room_counts_each_building_once_per_household(tmp_path):
+    """实有人口 export: a full 标准地址 per household down to the room; each building counts its rows."""
+    buildings = _buildings(["a", "b", "c"], ["九江路", "九江路", "上港小区"], ["123弄5号", "14号", "3栋"])
+    path = tmp_path / "实有人口.csv"
+    path.write_bytes(("户主姓名,标准地址,家庭人口\n张三,上海市黄浦区外滩街道九江路123弄5号601室,3\n"
+                      "李四,上海市黄浦区外滩街道九江路123弄5号602室,2\n王五,九江路14号-301,1\n"
+                      "赵六,上港小区3-2-502,4\n钱七,上港小区三號樓一單元101室,2\n").encode("gbk"))
+    _, b, log = _joined(path, buildings)
+    assert b.loc[["a", "b", "c"], ["households", "population"]].values.tolist() == [[2, 5], [1, 1], [2, 6]]
+    assert log["register_rows_unmatched"] == "0"
+
+
+def test_the_same_street_with_another_street_word_is_suggested_never_joined(tmp_path):
+    """侯家大道 for 侯家路 (difflib put them under 0.8 apart): listed with the building, not joined."""
+    buildings = _buildings(["h1", "h2"], ["侯家路", "侯家路"], ["29", "31"])
+    path = tmp_path / "r.csv"
+    path.write_text("地址,户数\n侯家大道29号,12\n侯家街31号,3\n", encoding="utf-8")
+    register, b, log = _joined(path, buildings)
+    assert (b["households_source"] == "estimated").all() and log["register_rows_unmatched"] == "2"
+    unmatched = match_register(buildings, register, fuzzy_min_ratio=RATIO).unmatched
+    assert unmatched["suggested_building_id"].tolist() == ["h1", "h2"]
