@@ -9,7 +9,8 @@ building, since households are counted per building:
   traditional characters (號, 棟, 樓, 單元, 層, 區 …) as simplified, no spaces,
   punctuation or dashes other than one between numbers, no bracketed note
   without a number (``（沿街）``), no Latin words beside Chinese ones (a
-  bilingual street name, ``彌敦道 Nathan Road``);
+  bilingual street name, ``彌敦道 Nathan Road``); an English address's
+  number after its street (``10 Carnarvon Road``);
 - the province, city, district, street office and community written before
   the street dropped (``上海市黄浦区外滩街道``, ``江西社区居委会``), but never a
   compound (小区) or a name the street is made of (``开发区大道``);
@@ -43,7 +44,7 @@ import unicodedata
 
 import pandas as pd
 
-__all__ = ["address_key", "address_keys", "chinese_number", "street_word_free"]
+__all__ = ["RANGE_SPAN", "address_key", "address_keys", "address_list", "chinese_number", "number_range", "street_word_free"]
 
 _DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _UNITS = {"十": 10, "百": 100, "千": 1000}
@@ -76,6 +77,12 @@ _INNER_PART = re.compile(r"(\d+)(?:单元|层|室|号房|房|户)")
 #: of three digits or more (12号3 is number 12's building 3, 5号601 is room 601 of number 5).
 _ROOM = re.compile(r"(?<=[\da-z甲乙丙丁][号栋])-?\d+楼|(?<=[\da-z甲乙丙丁]栋)-?\d+$|(?<=[\da-z甲乙丙丁]号)-?\d{3,}$")
 _DASHED_ROOM = re.compile(r"(\d+)-(\d+)(-\d{3,})?$")
+#: The most house numbers one building's range spans (``19-21``, ``12-16号``: 一楼多号); a dash between
+#: numbers further apart is no range (``5-601`` is room 601 of number 5).
+RANGE_SPAN = 20
+_RANGE = re.compile(r"^(.*\D)(\d+)([a-z]?)-(\d+)([a-z]?)$")
+#: What separates the addresses of one building written in one cell (a corner building, 一楼多号).
+_LIST = re.compile(r"[;；、/|,，]|及")
 
 
 def chinese_number(text: str) -> int:
@@ -110,7 +117,8 @@ def _dashed(m: re.Match[str], s: str) -> str:
     building 3 in a compound, number 3's building 2 after a street word (``路1125-2-1201``)."""
     first, second, room = m.group(1), m.group(2), m.group(3)
     if room is None:
-        return first if len(second) >= 3 else m.group()
+        ranged = 0 < int(second) - int(first) <= RANGE_SPAN
+        return first if len(second) >= 3 and not ranged else m.group()
     after_street = m.start() > 0 and s[m.start() - 1] in _ROAD_WORD
     return f"{first}-{second}" if after_street else first
 
@@ -123,9 +131,11 @@ def address_key(text: object) -> str:
     s = _NOTE.sub("", _DASHES.sub("-", s))
     if _CJK.search(s):
         s = _LATIN_WORD.sub("", s)
+    else:  # English puts the number first: 10 Carnarvon Road is Carnarvon Road 10
+        s = re.sub(r"^\s*(\d+[a-z]?(?:\s*-\s*\d+[a-z]?)?)\s+([a-z].*)$", r"\2 \1", s)
     s = _DROP.sub("", s)
     s = _NUMERAL_IN_NUMBER.sub(lambda m: str(chinese_number(m.group())), s)
-    s = re.sub(r"-+(?!\d)|(?<!\d)-+", "", s)  # a dash only joins two numbers
+    s = re.sub(r"-+(?![\da-z])|(?<![\da-z])-+", "", s)  # a dash only joins two numbers (14a-14b)
     s = _without_divisions(s.replace("第", ""))
     s = _BUILDING_WORD.sub("栋", s)
     s = _SUB_NUMBER.sub(r"\1-\2", _STEM.sub(r"\2\1", s))
@@ -137,6 +147,54 @@ def address_key(text: object) -> str:
     s = re.sub(r"([\d甲乙丙丁])(?:号|栋)+$", r"\1", s)
     s = re.sub(r"-+", "-", s).strip("-")
     return s
+
+
+def number_range(key: str) -> list[str]:
+    """The keys of each house number of a range key (one building with several numbers): ``彌敦道19-21``
+    -> ``彌敦道19``, ``彌敦道21``; ``九江路12-16`` -> 12, 14, 16; ``金巴利道10-10a`` -> 10, 10a; ``[]`` for a
+    key that is no range (``九江路12-1``, a sub-number, ends lower than it starts).
+
+    Examples
+    --------
+    >>> number_range("彌敦道19-21"), number_range("九江路12-1"), number_range("道14a-14b")
+    (['彌敦道19', '彌敦道21'], [], ['道14a', '道14b'])
+    """
+    m = _RANGE.match(key)
+    if not m:
+        return []
+    street, first, first_letter, last, last_letter = m.groups()
+    a, b = int(first), int(last)
+    if a == b and first_letter != last_letter:
+        return [f"{street}{a}{first_letter}", f"{street}{b}{last_letter}"]
+    if first_letter or last_letter or not 0 < b - a <= RANGE_SPAN:
+        return []
+    step = 2 if (b - a) % 2 == 0 else 1  # one side of the street: odd or even numbers
+    return [f"{street}{n}" for n in range(a, b + 1, step)]
+
+
+def address_list(text: object) -> list[str]:
+    """The keys of every address one cell holds (``九江路12号;四川中路200号``, ``九江路12号、14号``: a
+    corner building, or one with several numbers), in order; a part that begins with its number takes
+    the street of the part before it; a part without a number is no address.
+
+    Examples
+    --------
+    >>> address_list("九江路12号、14号;四川中路200号"), address_list("九江路12号，601室")
+    (['九江路12', '九江路14', '四川中路200'], ['九江路12'])
+    """
+    if text is None or (isinstance(text, float) and text != text):
+        return []
+    keys: list[str] = []
+    street = ""
+    for part in _LIST.split(unicodedata.normalize("NFKC", str(text))):
+        key = address_key(part)
+        if key and key[0].isdigit() and street:
+            key = address_key(street + part)
+        else:
+            street = re.split(r"\d", key, maxsplit=1)[0]
+        if re.search(r"\d", key) and key not in keys:
+            keys.append(key)
+    return keys
 
 
 def address_keys(values: pd.Series) -> pd.Series:

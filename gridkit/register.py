@@ -16,6 +16,7 @@ never joined.
 from __future__ import annotations
 
 import difflib
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +26,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .address import address_keys, street_word_free
+from .address import address_list, number_range, street_word_free
 from .errors import InputError
 from .io.tables import read_table
 from .io.values import counts as value_counts, listed, shown
@@ -269,17 +270,22 @@ def _whole_ids(rows: pd.DataFrame, source: str) -> pd.Series:
     return ids.where(~sci, digits.reindex(ids.index))
 
 
-def _building_addresses(buildings: gpd.GeoDataFrame) -> pd.Series:
+def _building_addresses(buildings: gpd.GeoDataFrame) -> tuple[list[list[str]], list[list[str]]]:
+    """Per building, the keys of every address it has (``addr:street`` + each of ``addr:housenumber``'s
+    numbers, ``addr:full`` and ``address``, each of which may list several: a corner building), and the
+    keys of each number of a range among them (``19-21``), which match only where no address does."""
     def col(name: str) -> pd.Series:
         if name not in buildings:
             return pd.Series("", index=buildings.index)
         s = buildings[name].astype(object)
         return s.where(s.notna(), "").astype(str)
 
-    full = col("addr:street") + col("addr:housenumber")
-    for other in ("addr:full", "address"):
-        full = full.where(full != "", col(other))
-    return address_keys(full)
+    # Each of several numbers (OSM's 12;14) is on the street.
+    on_street = [";".join(st + n for n in re.split(r"[;；、,，/]", number)) if number else ""
+                 for st, number in zip(col("addr:street"), col("addr:housenumber"), strict=True)]
+    exact = [address_list(";".join(t)) for t in zip(on_street, col("addr:full"), col("address"), strict=True)]
+    ranged = [[n for k in keys for n in number_range(k) if n not in keys] for keys in exact]
+    return exact, ranged
 
 
 def _split(total: float, weights: np.ndarray) -> np.ndarray:
@@ -317,37 +323,45 @@ def match_register(buildings: gpd.GeoDataFrame, register: Register, *, fuzzy_min
     ids = id_keys(buildings["building_id"]).to_numpy()
     # The ids the source gave: a building drawn in parts (id#1, id#2) or twice (id~1, id~2) shares one.
     given = id_keys(buildings["_given_id"]).to_numpy() if "_given_id" in buildings else ids
-    addrs = _building_addresses(buildings).to_numpy()
+    exact, ranged = _building_addresses(buildings)
     area = shapely.area(buildings.geometry.values)
-    row_ids = id_keys(rows["building_id"]).to_numpy()
-    row_addrs = address_keys(rows["address"]).to_numpy()
+    row_ids = [[k] if k else [] for k in id_keys(rows["building_id"])]
+    row_addrs = [address_list(a) for a in rows["address"]]
     matched_by = np.full(len(rows), "", dtype=object)
     hh, pop = np.full(n, np.nan), np.full(n, np.nan)
+    pop_unknown = np.zeros(n, dtype=bool)
     key = np.full(n, "", dtype=object)
     summed = shared = 0
-    for name, row_keys, bld_keys in (("building_id", row_ids, ids), ("building_id", row_ids, given),
-                                     ("address", row_addrs, addrs)):
-        free = key == ""
+    passes: tuple[tuple[str, list[list[str]], list[list[str]]], ...] = (
+        ("building_id", row_ids, [[k] if k else [] for k in ids]),
+        ("building_id", row_ids, [[k] if k else [] for k in given]),
+        ("address", row_addrs, exact), ("address", row_addrs, ranged))
+    for name, row_keys, bld_keys in passes:
+        # A building an id took is not an address's; one address's building may take another's rows.
+        usable = key == "" if name == "building_id" else key != "building_id"
         where: dict[str, list[int]] = {}
-        for b in np.flatnonzero(free & (bld_keys != "")):
-            where.setdefault(bld_keys[b], []).append(int(b))
-        todo = np.flatnonzero((matched_by == "") & (row_keys != ""))
-        hits = [r for r in todo if row_keys[r] in where]
+        for b in np.flatnonzero(usable):
+            for k in bld_keys[b]:
+                where.setdefault(k, []).append(int(b))
         groups: dict[str, list[int]] = {}
-        for r in hits:
-            groups.setdefault(row_keys[r], []).append(int(r))
+        for r in np.flatnonzero(matched_by == ""):
+            k = next((k for k in row_keys[r] if k in where), "")
+            if k:
+                groups.setdefault(k, []).append(int(r))
         for k, members in groups.items():
             targets = np.array(where[k])
             summed += len(members) - 1
             shared += len(targets) > 1
-            total_hh = rows["households"].to_numpy()[members].sum()
             p = rows["population"].to_numpy()[members]
-            hh[targets] = _split(total_hh, area[targets])
-            pop[targets] = np.nan if np.isnan(p).any() else _split(p.sum(), area[targets])
+            hh[targets] = np.nan_to_num(hh[targets]) + _split(rows["households"].to_numpy()[members].sum(),
+                                                              area[targets])
+            pop_unknown[targets] |= np.isnan(p).any()
+            pop[targets] = np.nan_to_num(pop[targets]) + (0 if np.isnan(p).any() else _split(p.sum(), area[targets]))
             key[targets] = name
             matched_by[members] = name
+    pop[pop_unknown] = np.nan
     rows["matched_by"] = matched_by
-    _suggest(rows, row_addrs, buildings, addrs, key, fuzzy_min_ratio)
+    _suggest(rows, [a[0] if a else "" for a in row_addrs], buildings, exact, key, fuzzy_min_ratio)
     by_key = pd.Series(matched_by).value_counts()
     unmatched = rows[rows["matched_by"] == ""]
     log = list(register.log) + [
@@ -368,16 +382,18 @@ def match_register(buildings: gpd.GeoDataFrame, register: Register, *, fuzzy_min
                          rows, log)
 
 
-def _suggest(rows: pd.DataFrame, row_addrs: np.ndarray, buildings: gpd.GeoDataFrame, addrs: np.ndarray,
+def _suggest(rows: pd.DataFrame, row_addrs: list[str], buildings: gpd.GeoDataFrame, addrs: list[list[str]],
              key: np.ndarray, min_ratio: float) -> None:
     """Fill ``reason`` and the nearest free building address of each unmatched row (a suggestion only)."""
     rows["reason"] = ""
     rows["suggested_building_id"] = ""
     rows["suggested_address"] = ""
     rows["similarity"] = np.nan
-    free = (key == "") & (addrs != "")
-    candidates = sorted(set(addrs[free]))
-    first = {a: i for i, a in reversed(list(enumerate(addrs))) if free[i]}
+    first: dict[str, int] = {}
+    for free in np.flatnonzero(key == ""):
+        for a in addrs[free]:
+            first.setdefault(a, int(free))
+    candidates = sorted(first)
     # The same street with another street word (路 for 街, 大道 for 路) is the likeliest slip of all.
     other_word = {street_word_free(c): c for c in candidates}
     for r in np.flatnonzero(rows["matched_by"].to_numpy() == ""):
@@ -394,8 +410,7 @@ def _suggest(rows: pd.DataFrame, row_addrs: np.ndarray, buildings: gpd.GeoDataFr
         near = [max(ends, key=len)] if ends else [alike] if alike else \
             difflib.get_close_matches(target, candidates, n=1, cutoff=min_ratio)
         if near:
-            b = first[near[0]]
-            rows.iat[r, rows.columns.get_loc("suggested_building_id")] = str(buildings["building_id"].iat[b])
+            rows.iat[r, rows.columns.get_loc("suggested_building_id")] = str(buildings["building_id"].iat[first[near[0]]])
             rows.iat[r, rows.columns.get_loc("suggested_address")] = near[0]
             rows.iat[r, rows.columns.get_loc("similarity")] = round(
                 difflib.SequenceMatcher(None, target, near[0]).ratio(), 3)

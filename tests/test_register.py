@@ -413,3 +413,28 @@ def test_the_same_street_with_another_street_word_is_suggested_never_joined(tmp_
     assert (b["households_source"] == "estimated").all() and log["register_rows_unmatched"] == "2"
     unmatched = match_register(buildings, register, fuzzy_min_ratio=RATIO).unmatched
     assert unmatched["suggested_building_id"].tolist() == ["h1", "h2"]
+
+
+def test_a_building_with_several_addresses_takes_the_rows_of_each(tmp_path):
+    """A corner building (九江路12号;四川中路200号 in one cell), one with two numbers (12、14号, OSM's
+    12;14) and a range (19-21, 一楼多号) take the rows written with any of their addresses (all were
+    unmatched); an address a building has as such wins over a range's number."""
+    buildings = _buildings(["corner", "two", "osm", "range", "exact"], widths=[20] * 5)
+    buildings["addr:full"] = ["九江路12号;四川中路200号", "汉口路3号、5号", "", "彌敦道 Nathan Road 19-23", "彌敦道23號"]
+    buildings["addr:street"] = ["", "", "福州路", "", ""]
+    buildings["addr:housenumber"] = ["", "", "8;10", "", ""]
+    path = tmp_path / "r.csv"
+    path.write_text("地址,户数\n九江路12号101室,1\n四川中路200号-201,1\n上海市黄浦区汉口路5号,4\n福州路10号,6\n"
+                    "福州路8号,1\n彌敦道19號,2\n彌敦道21号,3\n彌敦道23号,7\n", encoding="utf-8")
+    _, b, log = _joined(path, buildings)
+    assert b["households"].tolist() == [2, 4, 7, 5, 7]
+    assert log["register_rows_unmatched"] == "0"
+
+
+def test_a_register_cell_with_two_numbers_is_two_addresses_not_one_long_number(tmp_path):
+    """汉口路12、14号 read as 汉口路1214 joined the building at number 1214, silently."""
+    buildings = _buildings(["b12", "b1214"], ["汉口路", "汉口路"], ["14", "1214"])
+    path = tmp_path / "r.csv"
+    path.write_text("地址,户数\n汉口路12、14号,9\n", encoding="utf-8")
+    _, b, log = _joined(path, buildings)
+    assert b.loc["b12", "households"] == 9 and b.loc["b1214", "households_source"] == "estimated"
