@@ -43,7 +43,8 @@ LINE_REACH_M = 50.0
 COLUMN_NAMES: dict[str, dict[str, tuple[str, ...]]] = {
     "buildings": {
         # ``id`` and ``address`` are read as they are (building ids, addresses): never renamed.
-        "building_id": ("building_i", *(a for a in REGISTER_COLUMNS["building_id"] if a != "id")),
+        "building_id": ("building_i", *(a for a in REGISTER_COLUMNS["building_id"] if a != "id"),
+                        *REGISTER_COLUMNS["building_number"]),
         "households": REGISTER_COLUMNS["households"],
         "population": REGISTER_COLUMNS["population"],
         "building": ("用途", "房屋用途", "建筑用途", "规划用途", "使用用途", "使用性质", "建筑性质", "房屋性质"),
@@ -54,6 +55,7 @@ COLUMN_NAMES: dict[str, dict[str, tuple[str, ...]]] = {
         "addr:street": ("addr_stree", *REGISTER_COLUMNS["street"]),
         "addr:housenumber": ("addr_house", "housenumber", "门牌号", "门牌", "门牌号码"),
         "addr:full": ("addr_full", *(a for a in REGISTER_COLUMNS["address"] if a not in ("address", "门牌号", "门牌"))),
+        "addr:place": ("addr_place", *REGISTER_COLUMNS["compound"]),
     },
     "roads": {"name": ("路名", "道路名称", "名称"), "highway": ("道路等级",)},
     "barriers": {"barrier_type": ("barrier_ty", "障碍类型"), "name": ("名称",)},

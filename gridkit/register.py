@@ -31,13 +31,18 @@ from .errors import InputError
 from .io.tables import read_table
 from .io.values import counts as value_counts, listed, shown
 
-__all__ = ["COLUMN_ALIASES", "UNMATCHED_COLUMNS", "Register", "RegisterMatch", "counts", "id_keys", "match_register", "read_register", "unmatched_path",
+__all__ = ["COLUMN_ALIASES", "UNMATCHED_COLUMNS", "Register", "RegisterMatch", "counts", "id_keys", "match_register", "numbered", "read_register", "unmatched_path",
            "write_unmatched"]
 
 #: Accepted header names per column (compared without case, spaces, underscores or bracketed units).
 COLUMN_ALIASES = {
-    "building_id": ("building_id", "buildingid", "id", "bldg_id", "楼栋编号", "楼栋号", "楼栋", "楼号", "楼宇编号",
-                    "建筑编号", "建筑物编号", "房屋编号", "编号"),
+    "building_id": ("building_id", "buildingid", "id", "bldg_id", "楼栋编号", "楼栋编码", "楼宇编号", "楼宇编码",
+                    "建筑编号", "建筑编码", "建筑物编号", "建筑物编码", "房屋编号", "房屋编码", "编号"),
+    # A building's number within its compound (3栋, 5号楼): with a compound column it is part of the
+    # address (上港小区3栋), alone it is the building's id.
+    "building_number": ("楼栋", "楼栋号", "楼号", "栋号", "幢号", "楼幢", "楼幢号", "栋"),
+    "compound": ("compound", "addr:place", "小区", "小区名称", "小区名", "所属小区", "住宅小区", "居住小区", "小区院落",
+                 "院落", "院落名称", "楼盘", "楼盘名称"),
     "address": ("address", "addr", "地址", "门牌", "门牌号", "门牌地址", "楼栋地址", "详细地址", "住址", "房屋地址",
                 "标准地址"),
     "street": ("street", "addr:street", "街路巷", "街巷", "路名", "道路", "道路名称", "街路巷名称"),
@@ -145,27 +150,63 @@ def _rows_named(rows: pd.DataFrame, at: np.ndarray) -> str:
     return listed([f"sheet '{s}' row {r}" for s, r in zip(sheets, row_numbers, strict=True)])
 
 
+def numbered(number: pd.Series) -> pd.Series:
+    """Building numbers as an address writes them: a bare number or letter is one of 栋 (``3`` -> ``3栋``)."""
+    return number.where(~number.str.fullmatch(r"[0-9A-Za-z０-９Ａ-Ｚａ-ｚ]+"), number + "栋")
+
+
+def _prefixed(prefix: pd.Series, address: pd.Series) -> pd.Series:
+    """``address`` after ``prefix`` (a street, a compound), unless it is empty or already names it."""
+    has = pd.Series([p != "" and p in a for p, a in zip(prefix, address, strict=True)], index=address.index)
+    return (prefix + address).where((address != "") & ~has, address)
+
+
+def _building_keys(rows: pd.DataFrame) -> tuple[pd.Series, pd.Series, list[tuple[str, str]]]:
+    """Each row's building id and address. A building number (楼栋号) with a compound (小区名称) makes an
+    address, 上港小区3栋; without one it is the building's id (12栋 ~ 12), unless the same number is on
+    several sheets, which are then the compounds (one sheet per compound)."""
+    ids = rows["building_id"] if "building_id" in rows else pd.Series("", index=rows.index)
+    address = rows["address"] if "address" in rows else pd.Series("", index=rows.index)
+    log: list[tuple[str, str]] = []
+    place = rows["compound"] if "compound" in rows else None
+    if "street" in rows:  # a street column and a house-number column make one address
+        address = _prefixed(rows["street"], address)
+    elif place is not None and "building_number" not in rows:
+        address = _prefixed(place, address)
+    if "building_number" in rows:
+        number = rows["building_number"]
+        keys = id_keys(number)
+        sheets = rows["sheet"].groupby(keys.where(keys != "")).nunique()
+        if place is None and (sheets > 1).any():
+            place = rows["sheet"]
+            log.append(("register_sheets_as_compounds", ", ".join(dict.fromkeys(rows["sheet"]))))
+        if place is None:
+            ids = ids.where(ids != "", number)
+        else:
+            address = address.where(address != "", (place + numbered(number)).where((place != "") & (number != ""), ""))
+    return ids, address, log
+
+
 def _checked(rows: pd.DataFrame, source: str, encoding: str) -> Register:
-    if "building_id" not in rows and "address" not in rows:
+    if not {"building_id", "address", "building_number"} & set(rows):
         raise InputError(f"{source}: register needs a 'building_id' or 'address' column")
     if "households" not in rows and "household" in rows:
         rows = rows.assign(households=rows["household"].where(rows["household"] == "", "1"))
     if "households" not in rows:
         raise InputError(f"{source}: register needs a 'households' column")
+    ids, address, log = _building_keys(rows)
     out = pd.DataFrame({
-        "building_id": _whole_ids(rows, source) if "building_id" in rows else "",
-        "address": rows["address"] if "address" in rows else "",
+        "building_id": _whole_ids(rows.assign(building_id=ids), source),
+        "address": address,
         "households": counts(rows, "households", source),
         "population": counts(rows, "population", source) if "population" in rows else np.nan,
         "sheet": rows["sheet"], "row": rows["row"],
     })
-    if "street" in rows:  # a street column and a house-number column make one address
-        out["address"] = (rows["street"] + out["address"]).where(out["address"] != "", "")
     empty = out["households"].isna()
     if empty.all():
         raise InputError(f"{source}: register has no row with a households figure"
                          + (f" (none of its {len(out)} rows has one)" if len(out) else " (only its header)"))
-    log = [("register_rows", str(len(out))), ("register_rows_without_households", str(int(empty.sum())))]
+    log = [("register_rows", str(len(out))), ("register_rows_without_households", str(int(empty.sum()))), *log]
     return Register(out[~empty].reset_index(drop=True), source, encoding, log)
 
 
@@ -212,15 +253,19 @@ def read_register(
     explicit = {k: v for k, v in (("key", key_column), ("households", households_column),
                                   ("population", population_column)) if v}
     count = ("households",) if households_column else ("households", "household")
-    required: tuple[tuple[str, ...], ...] = (("building_id", "address"), count)
+    required: tuple[tuple[str, ...], ...] = (("building_id", "address", "building_number", "compound"), count)
     if key_column:
         # A named key column may hold ids or addresses: it is tried as both.
-        aliases = {k: v for k, v in aliases.items() if k not in ("building_id", "address", "street")}
+        aliases = {k: v for k, v in aliases.items() if k not in ("building_id", "address", "street", "building_number")}
         required = (("key",), count)
     table = read_table(path, aliases, required=required, explicit=explicit,
                        counts=("households", "population"), what="register",
                        hint="other headers can be named: --key-column, --households-column")
     rows = table.frame
+    if not {"key", "building_id", "address", "building_number"} & set(rows):
+        raise InputError(f"{path}: register gives households per compound (column '{table.columns['compound']}') "
+                         "and no column names a building (楼栋号, 楼栋编号 or 地址): gridkit puts a register's figures on "
+                         "buildings, so it needs a row per building or per household")
     if "key" in rows:
         rows = rows.assign(building_id=rows["key"], address=rows["key"])
     register = _checked(rows, str(path), table.encoding)
@@ -271,8 +316,9 @@ def _whole_ids(rows: pd.DataFrame, source: str) -> pd.Series:
 
 
 def _building_addresses(buildings: gpd.GeoDataFrame) -> tuple[list[list[str]], list[list[str]]]:
-    """Per building, the keys of every address it has (``addr:street`` + each of ``addr:housenumber``'s
-    numbers, ``addr:full`` and ``address``, each of which may list several: a corner building), and the
+    """Per building, the keys of every address it has (``addr:street``, or ``addr:place`` (a compound), +
+    each of ``addr:housenumber``'s numbers, ``addr:full`` and ``address``, each of which may list several: a
+    corner building), and the
     keys of each number of a range among them (``19-21``), which match only where no address does."""
     def col(name: str) -> pd.Series:
         if name not in buildings:
@@ -280,9 +326,15 @@ def _building_addresses(buildings: gpd.GeoDataFrame) -> tuple[list[list[str]], l
         s = buildings[name].astype(object)
         return s.where(s.notna(), "").astype(str)
 
+    place, number = col("addr:place"), col("addr:housenumber")
+    street = col("addr:street").where(col("addr:street") != "", place)
+    # A layer of compounds and no house numbers numbers each building within its compound (小区名称 +
+    # 楼栋号, read as the building's id).
+    own = buildings["_given_id"] if "_given_id" in buildings else buildings["building_id"]
+    number = number.where((number != "") | (place == ""), numbered(own.astype(str)))
     # Each of several numbers (OSM's 12;14) is on the street.
-    on_street = [";".join(st + n for n in re.split(r"[;；、,，/]", number)) if number else ""
-                 for st, number in zip(col("addr:street"), col("addr:housenumber"), strict=True)]
+    on_street = [";".join(st + n for n in re.split(r"[;；、,，/]", no)) if no else ""
+                 for st, no in zip(street, number, strict=True)]
     exact = [address_list(";".join(t)) for t in zip(on_street, col("addr:full"), col("address"), strict=True)]
     ranged = [[n for k in keys for n in number_range(k) if n not in keys] for keys in exact]
     return exact, ranged

@@ -13,7 +13,7 @@ from gridkit import load_profile
 from gridkit.address import address_key
 from gridkit.errors import InputError
 from gridkit.households import assign_households
-from gridkit.register import match_register, read_register, unmatched_path, write_unmatched
+from gridkit.register import Register, match_register, read_register, unmatched_path, write_unmatched
 from gridkit.roster import read_roster
 
 RULES = load_profile().households
@@ -438,3 +438,65 @@ def test_a_register_cell_with_two_numbers_is_two_addresses_not_one_long_number(t
     path.write_text("地址,户数\n汉口路12、14号,9\n", encoding="utf-8")
     _, b, log = _joined(path, buildings)
     assert b.loc["b12", "households"] == 9 and b.loc["b1214", "households_source"] == "estimated"
+
+
+def test_a_compound_and_building_number_make_the_address_never_an_id(tmp_path):
+    """社区 spreadsheets: 小区名称 + 楼栋号 (+ 单元, 房号, 户主). The 楼栋号 was read as an id: unmatched
+    against OSM ids, and against an office layer whose ids are the numbers (3 in every compound) every
+    compound's 3栋 went to every building 3, silently."""
+    buildings = _buildings(["3~1", "3~2", "5~1"])
+    buildings["_given_id"] = ["3", "3", "5"]
+    buildings["addr:full"] = ["上港小区3栋", "三航小区3栋", "上港小区5栋"]
+    path = tmp_path / "r.csv"
+    path.write_bytes(("小区名称,楼栋号,单元,房号,户主姓名\n上港小区,3栋,1,101,张三\n上港小区,3栋,2,201,李四\n"
+                      "三航小区,3,1,101,王五\n上港小区,5号楼,1,502,赵六\n").encode("gbk"))
+    _, b, log = _joined(path, buildings)
+    assert b.loc[["3~1", "3~2", "5~1"], "households"].tolist() == [2, 1, 1]
+    assert (b["register_key"] == "address").all()
+
+
+def test_one_sheet_per_compound_names_the_compound_of_its_building_numbers(tmp_path):
+    """Sheets 上港小区 and 三航小区 with 楼栋号 1栋, 2栋 each: the same numbers on several sheets are the
+    sheets' compounds' buildings (they were ids, unmatched)."""
+    path = tmp_path / "r.xlsx"
+    book = Workbook()
+    book.active.title = "上港小区"
+    for row in (["楼栋号", "户数"], ["1栋", 10], ["2栋", 20]):
+        book.active.append(row)
+    other = book.create_sheet("三航小区")
+    for row in (["楼栋号", "户数"], ["1栋", 30]):
+        other.append(row)
+    book.save(path)
+    buildings = _buildings(["a", "b", "c"])
+    buildings["addr:full"] = ["上港小区1栋", "上港小区2栋", "三航小区1栋"]
+    _, b, log = _joined(path, buildings)
+    assert b.loc[["a", "b", "c"], "households"].tolist() == [10, 20, 30]
+    assert log["register_sheets_as_compounds"] == "上港小区, 三航小区"
+
+
+def test_a_layer_of_compounds_and_building_numbers_has_their_addresses():
+    """An office's 实有房屋 layer: 小区名称 + 楼栋号, no 地址 (its 楼栋号 was the id; the register's rows by
+    compound and number found no address)."""
+    from gridkit.area import area_from_layers
+
+    buildings = _buildings(["x", "y", "z"]).drop(columns=["building_id"]).assign(
+        小区名称=["上港小区", "上港小区", "三航小区"], 楼栋号=["1", "2", "1"]).to_crs(4326)
+    area = area_from_layers({"buildings": buildings})
+    register = Register.from_frame(pd.DataFrame({"address": ["上港小区1号楼", "三航小区1栋"], "households": [8, 9]}))
+    match = match_register(area.buildings, register, fuzzy_min_ratio=RATIO)
+    assert match.households.fillna(-1).tolist() == [8, -1, 9]
+
+
+def test_totals_per_compound_only_are_refused_saying_why(tmp_path):
+    path = tmp_path / "小区户数.csv"
+    path.write_text("小区名称,户数,人口\n上港小区,420,1100\n三航小区,380,990\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"小区户数\.csv: register gives households per compound \(column '小区名称'\) "
+                                         r"and no column names a building"):
+        read_register(path)
+
+
+def test_the_office_layers_code_column_is_an_id_in_the_register_too(tmp_path):
+    path = tmp_path / "r.csv"
+    path.write_text("楼栋编码,户数\nSH100001,12\n", encoding="utf-8")
+    _, b, _ = _joined(path, _buildings(["SH100001"]))
+    assert b.loc["SH100001", "households"] == 12
