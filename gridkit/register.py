@@ -50,10 +50,19 @@ COLUMN_ALIASES = {
                    "常住户数", "居住户数", "现住户数", "在住户数"),
     "population": ("population", "pop", "persons", "人口", "人数", "人口数", "常住人口", "实有人口", "总人口",
                    "居住人数", "家庭人口", "家庭人数"),
-    # A register of one row per household (户主, 房号 …) and no count: each such row is one household.
-    "household": ("household_head", "head_of_household", "户主", "户主姓名", "户主名", "房号", "室号", "房间号",
-                  "户号", "户编号"),
+    # A register of one row per household (户主, 房号, 户号 …) and no count: each such row is one household.
+    "household": ("household_head", "head_of_household", "户主", "户主姓名", "户主名"),
+    "room": ("room", "房号", "室号", "房间号"),
+    "household_id": ("household_id", "户号", "户编号", "住户编号"),
+    "unit": ("unit", "单元", "单元号"),
 }
+#: The columns that make a register one row per household (each row with one of them filled is one).
+PER_HOUSEHOLD = ("household_id", "household", "room")
+#: Sheet names that say who a sheet counts: those who live here (常住, 实有 …), and those who are
+#: registered here (户籍; some live elsewhere) or live here but are registered elsewhere (流动 …), whom a
+#: 常住/实有 sheet counts already.
+RESIDENT_SHEET_WORDS = ("常住", "实有", "居住", "现住", "在住")
+OTHER_SHEET_WORDS = ("户籍", "流动", "外来", "暂住", "寄住", "境外", "人户分离")
 #: The columns of the unmatched rows' CSV (:func:`write_unmatched`).
 UNMATCHED_COLUMNS = ["sheet", "row", "key", "households", "population", "reason", "suggested_building_id",
                       "suggested_address", "similarity"]
@@ -187,14 +196,39 @@ def _building_keys(rows: pd.DataFrame) -> tuple[pd.Series, pd.Series, list[tuple
     return ids, address, log
 
 
+def _one_per_household(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
+    """A register of one row per household: each row naming one (户号, 户主 or 房号) counts 1. A household
+    entered twice is counted once: the same 户号, or the same head in the same room (same building, unit,
+    room or an address down to the room); the repeats are logged, rows named."""
+    cols = [c for c in PER_HOUSEHOLD if c in rows]
+    named = (rows[cols] != "").any(axis=1)
+    if "household_id" in rows:
+        twice = (rows["household_id"] != "") & rows["household_id"].duplicated()
+    else:
+        address = rows["address"] if "address" in rows else pd.Series("", index=rows.index)
+        in_room = address.str.contains(r"(?:\d(?:室|房|户)|[号栋-]\d{3,})\s*$", regex=True)
+        if "room" in rows:
+            in_room |= rows["room"] != ""
+        same = [c for c in ("building_id", "address", "building_number", "compound", "unit", "room", "household")
+                if c in rows]
+        twice = in_room & named & rows.duplicated(subset=same)
+    log = []
+    if twice.any():
+        at = np.flatnonzero(twice.to_numpy())
+        log.append(("register_households_entered_twice", f"{len(at)} ({_rows_named(rows, at)}), counted once"))
+    return rows.assign(households=np.where(named & ~twice, "1", "")), log
+
+
 def _checked(rows: pd.DataFrame, source: str, encoding: str) -> Register:
     if not {"building_id", "address", "building_number"} & set(rows):
         raise InputError(f"{source}: register needs a 'building_id' or 'address' column")
-    if "households" not in rows and "household" in rows:
-        rows = rows.assign(households=rows["household"].where(rows["household"] == "", "1"))
+    log: list[tuple[str, str]] = []
+    if "households" not in rows and set(PER_HOUSEHOLD) & set(rows):
+        rows, log = _one_per_household(rows)
     if "households" not in rows:
         raise InputError(f"{source}: register needs a 'households' column")
-    ids, address, log = _building_keys(rows)
+    ids, address, keys_log = _building_keys(rows)
+    log += keys_log
     out = pd.DataFrame({
         "building_id": _whole_ids(rows.assign(building_id=ids), source),
         "address": address,
@@ -208,6 +242,19 @@ def _checked(rows: pd.DataFrame, source: str, encoding: str) -> Register:
                          + (f" (none of its {len(out)} rows has one)" if len(out) else " (only its header)"))
     log = [("register_rows", str(len(out))), ("register_rows_without_households", str(int(empty.sum()))), *log]
     return Register(out[~empty].reset_index(drop=True), source, encoding, log)
+
+
+def _resident_sheets(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
+    """The rows without those of 户籍 and 流动 sheets when a 常住 or 实有 sheet counts the same people
+    (``RESIDENT_SHEET_WORDS``, ``OTHER_SHEET_WORDS``): the same households were counted two or three times."""
+    sheets = list(dict.fromkeys(rows["sheet"]))
+    resident = [s for s in sheets if any(w in s for w in RESIDENT_SHEET_WORDS)]
+    other = [s for s in sheets if s not in resident and any(w in s for w in OTHER_SHEET_WORDS)]
+    if not resident or not other:
+        return rows, []
+    said = f"{listed(other)} (the {listed(resident)} {'sheet counts' if len(resident) == 1 else 'sheets count'} " \
+           "who lives here)"
+    return rows[~rows["sheet"].isin(other)].reset_index(drop=True), [("register_sheets_left_out", said)]
 
 
 def read_register(
@@ -252,7 +299,7 @@ def read_register(
     aliases: dict[str, tuple[str, ...]] = dict(COLUMN_ALIASES)
     explicit = {k: v for k, v in (("key", key_column), ("households", households_column),
                                   ("population", population_column)) if v}
-    count = ("households",) if households_column else ("households", "household")
+    count = ("households",) if households_column else ("households", *PER_HOUSEHOLD)
     required: tuple[tuple[str, ...], ...] = (("building_id", "address", "building_number", "compound"), count)
     if key_column:
         # A named key column may hold ids or addresses: it is tried as both.
@@ -261,7 +308,7 @@ def read_register(
     table = read_table(path, aliases, required=required, explicit=explicit,
                        counts=("households", "population"), what="register",
                        hint="other headers can be named: --key-column, --households-column")
-    rows = table.frame
+    rows, sheets_log = _resident_sheets(table.frame)
     if not {"key", "building_id", "address", "building_number"} & set(rows):
         raise InputError(f"{path}: register gives households per compound (column '{table.columns['compound']}') "
                          "and no column names a building (楼栋号, 楼栋编号 or 地址): gridkit puts a register's figures on "
@@ -272,7 +319,7 @@ def read_register(
     log = [("register_file", Path(path).name), ("register_encoding", table.encoding),
            ("register_sheets", ", ".join(s or "-" for s in table.sheets)),
            ("register_columns", ", ".join(f"{k}={v}" for k, v in table.columns.items())),
-           *register.log, ("register_total_rows_skipped", str(table.total_rows))]
+           *sheets_log, *register.log, ("register_total_rows_skipped", str(table.total_rows))]
     if table.skipped:
         log.append(("register_sheets_without_header", ", ".join(table.skipped)))
     return Register(register.rows, register.source, register.encoding, log)

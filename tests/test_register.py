@@ -500,3 +500,46 @@ def test_the_office_layers_code_column_is_an_id_in_the_register_too(tmp_path):
     path.write_text("楼栋编码,户数\nSH100001,12\n", encoding="utf-8")
     _, b, _ = _joined(path, _buildings(["SH100001"]))
     assert b.loc["SH100001", "households"] == 12
+
+
+def _workbook(path, sheets):
+    book = Workbook()
+    book.remove(book.active)
+    for title, rows in sheets.items():
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    book.save(path)
+    return path
+
+
+def test_registered_and_floating_sheets_beside_a_resident_one_are_left_out(tmp_path):
+    """户籍人口, 常住人口 and 流动人口 sheets of one 住户登记表: every household was counted in two or three
+    of them (B1 had 2 households living in it and was given 5)."""
+    head = ["户主姓名", "楼栋编号", "家庭人口"]
+    path = _workbook(tmp_path / "r.xlsx", {
+        "户籍人口": [head, ["张三", "B1", 3], ["迁出户", "B1", 1]],
+        "常住人口": [head, ["张三", "B1", 3], ["李四", "B1", 2], ["王五", "B2", 4]],
+        "流动人口": [head, ["李四", "B1", 2]]})
+    _, b, log = _joined(path)
+    assert b.loc[["B1", "B2"], ["households", "population"]].values.tolist() == [[2, 5], [1, 4]]
+    assert log["register_sheets_left_out"] == "户籍人口, 流动人口 (the 常住人口 sheet counts who lives here)"
+    only = _workbook(tmp_path / "two.xlsx", {"户籍人口": [head, ["张三", "B1", 3]], "流动人口": [head, ["李四", "B1", 2]]})
+    _, b, log = _joined(only)  # no resident sheet: these two count different people
+    assert b.loc["B1", "households"] == 2 and "register_sheets_left_out" not in log
+
+
+def test_a_household_entered_twice_is_counted_once(tmp_path):
+    """The same 户号 twice, or the same head in the same room twice (a copy pasted twice); two heads of
+    one name in different units or at building level are two households."""
+    path = tmp_path / "r.csv"
+    path.write_bytes(("户号,楼栋编号,家庭人口\nH001,B1,3\nH002,B1,2\nH001,B1,3\n").encode("gbk"))
+    _, b, log = _joined(path)
+    assert b.loc["B1", ["households", "population"]].tolist() == [2, 5]
+    assert log["register_households_entered_twice"] == "1 (row 4), counted once"
+    path.write_bytes(("户主姓名,地址,单元,房号\n张伟,建设路1号,1,101\n张伟,建设路1号,2,101\n张伟,建设路1号,1,101\n"
+                      "王芳,建设路2号601室,,\n王芳,建设路2号601室,,\n李娜,建设路3号,,\n李娜,建设路3号,,\n").encode("gbk"))
+    buildings = _buildings(["B1", "B2", "B3"], ["建设路"] * 3, ["1", "2", "3"])
+    _, b, log = _joined(path, buildings)
+    assert b.loc[["B1", "B2", "B3"], "households"].tolist() == [2, 1, 2]
+    assert log["register_households_entered_twice"] == "2 (rows 4, 6), counted once"
