@@ -259,3 +259,27 @@ def test_a_track_ending_inside_a_block_splits_no_grid():
     assert north.bounds[2] == pytest.approx(70 + plan.grids.total_bounds[0], abs=1e-6)
     assert len(plan.grids) == 2 and (plan.grids["households"] > 0).all()
     assert len(plan.blocks) == 3
+
+
+def test_the_land_between_a_stations_tracks_is_one_grid():
+    """Each strip between two of a station's parallel tracks (too wide for a sliver) stayed a grid of its own,
+    empty and flagged isolated: 16 grids in the station of Krems (graphhopper's krems.osm), 22 in Helsinki's.
+    Land nobody lives in that only barriers divide is one grid now: crossing a track inside it splits no
+    resident's grid, so the validator accepts it."""
+    tracks = [line((-20, 200 + 15 * i), (820, 200 + 15 * i)) for i in range(4)]
+    homes = [rect(20 + 190 * i, 40, 80 + 190 * i, 100) for i in range(4)]
+    layers = {
+        "boundary": gdf([rect(0, 0, 800, 400)]),
+        "roads": gdf([line((400, -10), (400, 200))], highway=["residential"], name=["站前路"]),
+        "barriers": gdf(tracks, barrier_type=["railway"] * len(tracks)),
+        "buildings": gdf(homes, households=[45] * 4, building_id=[f"b{i}" for i in range(4)]),
+    }
+    plan = gridkit.partition(gridkit.area_from_layers(layers, where="test"), PROFILE, seed=0)
+    report = gridkit.validate(plan)
+    assert report.ok, report.failures
+    empty = plan.grids[plan.grids["households"] == 0]
+    # The three 15 m strips between the tracks and the land north of them: one grid, flagged isolated.
+    assert len(empty) == 1 and "isolated" in empty["flags"].iloc[0]
+    assert empty["area_m2"].iloc[0] == pytest.approx(800 * 200, rel=1e-3)
+    assert len(plan.communities) == 1
+
