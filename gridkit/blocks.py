@@ -546,8 +546,10 @@ def make_blocks(area: Area, buildings: gpd.GeoDataFrame, profile: Profile) -> Bl
                                        _across(barriers, grid, rules.min_block_area_m2), grid)
 
     faces = _own_buildings(faces, owner, clusters, boundary, grid)
-    tiled, source = _exact_tiling(faces, boundary, grid)
-    origin = origin[source]
+    # A face a building it does not own covers whole (streets in tunnels under it) is left with nothing.
+    kept = ~shapely.is_empty(faces)
+    tiled, source = _exact_tiling(faces[kept], boundary, grid)
+    origin = origin[kept][source]
     faces, origin = _explode(tiled, origin)
     owner = largest_overlap(clusters, faces)
     has_building = np.bincount(owner[owner >= 0], minlength=len(faces)) > 0

@@ -283,3 +283,24 @@ def test_the_land_between_a_stations_tracks_is_one_grid():
     assert empty["area_m2"].iloc[0] == pytest.approx(800 * 200, rel=1e-3)
     assert len(plan.communities) == 1
 
+
+
+def test_a_street_face_under_a_building_leaves_no_empty_block(monkeypatch):
+    """Streets in tunnels under a building (Monaco's, in OSRM's monaco.osm.pbf) close a face the building
+    covers whole; the building goes to the face it overlaps most, leaving that face empty, and tiling a
+    city of more than one tile met the empty face's NaN bounds: 'internal error: ValueError: cannot
+    convert float NaN to integer'. A face left with nothing is no block."""
+    monkeypatch.setattr("gridkit.blocks._TILE_FACES", 1)
+    loop = [line((95, 90), (105, 90)), line((105, 90), (105, 110)), line((105, 110), (95, 110)),
+            line((95, 110), (95, 90))]
+    layers = {
+        "boundary": gdf([rect(0, 0, 200, 200)]),
+        "roads": gdf([line((50, -10), (50, 210))] + loop, highway=["residential"] * 5),
+        "buildings": gdf([rect(80, 80, 120, 120), rect(10, 10, 40, 40), rect(150, 150, 190, 190)],
+                         households=[60, 30, 30], building_id=["over", "w", "e"]),
+    }
+    plan = gridkit.partition(gridkit.area_from_layers(layers, where="test"), PROFILE, seed=0)
+    report = gridkit.validate(plan)
+    assert report.ok, report.failures
+    assert not shapely.is_empty(plan.blocks.geometry.values.to_numpy()).any()
+    assert plan.grids["households"].sum() == 120
