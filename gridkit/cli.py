@@ -147,11 +147,14 @@ def partition_cmd(
 
 
 def _echo_inputs(plan: Any, output: str) -> None:
-    """What the register and the totals did, from the plan's run log."""
+    """Warnings, and what the register and the totals did, from the plan's run log."""
     from .io import postgis
     from .register import unmatched_path
 
     log = dict(zip(plan.run["key"], plan.run["value"], strict=True))
+    for key, text in log.items():
+        if key.startswith("log.warning_"):
+            typer.echo(f"gridkit: warning: {text}", err=True)
     if "log.register_rows_matched" in log:
         typer.echo(f"register ({log['log.register_encoding']}): {log['log.register_rows_matched']} rows matched "
                    f"({log['log.register_rows_matched_building_id']} by building id, "

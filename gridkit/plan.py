@@ -219,6 +219,7 @@ def prepare(
         profile = load_profile(profile or "default")
     profile = profile.with_seed(seed)
     log: list[tuple[str, str]] = list(area.log)
+    log += _office_size(area, profile)
     steps = stages(progress, PREPARE_STAGES)
     next(steps)
     buildings = assign_households(area.buildings, profile.households, landuse=area.landuse, pois=area.pois,
@@ -234,6 +235,22 @@ def prepare(
     next(steps, None)
     return Prepared(area=area, profile=profile, buildings=buildings, made=made, edges=edges,
                     arrays=edge_arrays(made.blocks, edges), log=log, started=started)
+
+
+def _office_size(area: Area, profile: Profile) -> list[tuple[str, str]]:
+    """The area's size for the run log, and a warning (``warning_area``) when it is far beyond an office's.
+
+    A whole district or region given as one area (a wrong extent, or buildings scattered over a region
+    whose hull becomes the boundary) is still divided, but nothing told the user.
+    """
+    km2 = shapely.area(area.boundary) / 1e6
+    log = [("area_km2", f"{km2:.2f}")]
+    if km2 > profile.office.max_area_km2:
+        log.append(("warning_area", f"the area covers {km2:,.0f} km², more than a street office "
+                    f"({profile.office.max_area_km2:,.0f} km², office.max_area_km2 of profile "
+                    f"'{profile.name}'): check its extent (a whole district or region?), or give a profile "
+                    "whose office.max_area_km2 fits the office"))
+    return log
 
 
 def partition(

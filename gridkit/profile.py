@@ -212,6 +212,14 @@ class LevelSettings:
 
 
 @dataclass(frozen=True)
+class Office:
+    """The size of the office a profile is for."""
+
+    #: An area larger than this (km²) is more likely a whole district or region given by mistake.
+    max_area_km2: float = _num(0, 10**8)
+
+
+@dataclass(frozen=True)
 class Existing:
     """How an existing plan (``--existing``) is laid over the new blocks."""
 
@@ -309,6 +317,7 @@ class Profile:
     community: UnitBounds = field(default_factory=UnitBounds)
     group: Group = field(default_factory=Group)
     levels: LevelSettings = field(default_factory=LevelSettings)
+    office: Office = field(default_factory=Office)
     compounds: Compounds = field(default_factory=Compounds)
     existing: Existing = field(default_factory=Existing)
     exclusive: Exclusive = field(default_factory=Exclusive)

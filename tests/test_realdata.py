@@ -304,3 +304,25 @@ def test_a_street_face_under_a_building_leaves_no_empty_block(monkeypatch):
     assert report.ok, report.failures
     assert not shapely.is_empty(plan.blocks.geometry.values.to_numpy()).any()
     assert plan.grids["households"].sum() == 120
+
+
+def test_an_area_far_larger_than_a_street_office_is_divided_with_a_warning(tmp_path):
+    """A whole region given as one area (LINZ's 2,000 NZ buildings over five districts, 106,258 km²; the
+    country of Liechtenstein, 160 km²) was divided without a word. It still is, but partition warns, and
+    the run log keeps the area's size."""
+    homes = [rect(0, 0, 20, 20), rect(15000, 0, 15020, 20), rect(0, 15000, 20, 15020)]
+    src = tmp_path / "region.gpkg"
+    pyogrio.write_dataframe(gdf(homes, households=[30, 30, 30]), src, layer="buildings", driver="GPKG")
+    out = tmp_path / "plan.gpkg"
+    result = _partition(src, out)
+    assert result.returncode == 0, result.stderr
+    log = _run_log(out)
+    assert float(log["log.area_km2"]) > 100
+    assert "gridkit: warning: the area covers 115 km², more than a street office (100 km²" in result.stderr
+    # The rural profile's office (a town with its villages) may be that large.
+    rural = gridkit.partition(gridkit.read_area(src), "rural", seed=0)
+    keys = set(rural.run["key"])
+    assert "log.area_km2" in keys and "log.warning_area" not in keys
+    small = tmp_path / "small.gpkg"
+    pyogrio.write_dataframe(_street_town()["buildings"], small, layer="buildings", driver="GPKG")
+    assert "log.warning_area" not in set(gridkit.partition(gridkit.read_area(small), PROFILE, seed=0).run["key"])
