@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import zipfile
 
 import geopandas as gpd
 import pyogrio
@@ -326,3 +327,21 @@ def test_an_area_far_larger_than_a_street_office_is_divided_with_a_warning(tmp_p
     small = tmp_path / "small.gpkg"
     pyogrio.write_dataframe(_street_town()["buildings"], small, layer="buildings", driver="GPKG")
     assert "log.warning_area" not in set(gridkit.partition(gridkit.read_area(small), PROFILE, seed=0).run["key"])
+
+
+def test_a_zipped_gbk_shapefile_without_cpg_is_read_as_gbk(tmp_path):
+    """A Shapefile set zipped as an office mails it, its .dbf in GBK and no .cpg (Taipei's buildings, sheethub/
+    tpe3d, as a TWD97 Shapefile): a .shp beside its .dbf was read as GBK, but inside a .zip GDAL read it as
+    Latin-1, so 高度 became '¸ß¶È', the heights went unused (every building at the default levels) and the
+    plan kept the garbled column."""
+    homes = _street_town()["buildings"].assign(高度=[30.0] * 8, 名称=[f"幸福小区{i}号楼" for i in range(8)])
+    shp = tmp_path / "buildings.shp"
+    pyogrio.write_dataframe(homes.drop(columns="households"), shp, encoding="GBK")
+    shp.with_suffix(".cpg").unlink(missing_ok=True)
+    src = tmp_path / "建筑.zip"
+    with zipfile.ZipFile(src, "w") as archive:
+        for part in sorted(tmp_path.glob("buildings.*")):
+            archive.write(part, part.name)
+    area = gridkit.read_area(src)
+    assert area.buildings["name"].tolist() == [f"幸福小区{i}号楼" for i in range(8)]
+    assert area.buildings["height"].tolist() == [30.0] * 8

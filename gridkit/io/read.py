@@ -70,7 +70,7 @@ def read_layer(path: Path, layer: str | None, where: str, mask: Mask | None = No
             # is read as none and counted with the features without geometry, instead of failing the layer.
             # A GeoJSON is one layer; read from memory, its name is not the file's.
             frame = gpd.read_file(source, layer=layer if source is path else None, engine="pyogrio", mask=region,
-                                  encoding=dbf_encoding(path), on_invalid="ignore")
+                                  encoding=dbf_encoding(path, layer), on_invalid="ignore")
     except Exception as exc:  # GDAL raises many types; the user needs one line
         raise InputError(f"{where}: cannot be read: {reason(exc)}") from exc
     if not isinstance(frame, gpd.GeoDataFrame):
@@ -89,7 +89,7 @@ def _utf8_json(path: Path) -> Path | io.BytesIO:
     return io.BytesIO(raw.decode("gb18030").encode("utf-8"))
 
 
-def dbf_encoding(path: Path) -> str | None:
+def dbf_encoding(path: Path, layer: str | None = None) -> str | None:
     """The encoding of a Shapefile's attributes when it does not say and GDAL would misread them.
 
     GDAL reads a ``.dbf`` without a ``.cpg`` (and without a code page in its header) as ISO-8859-1,
@@ -99,18 +99,24 @@ def dbf_encoding(path: Path) -> str | None:
     every run of non-ASCII bytes has an even length, as two-byte Chinese characters do (in Latin-1
     text an accented letter mostly stands alone between ASCII letters: ``Mäkelänkatu`` stays Latin-1).
     None: let GDAL decide (any other file, a ``.cpg`` present, plain ASCII, anything else).
+
+    Parameters
+    ----------
+    path : Path
+        A ``.shp``, or a ``.zip`` of Shapefiles (a set zipped as it is mailed).
+    layer : str, optional
+        The layer of a ``.zip`` (its ``.shp``'s name); may be omitted when it holds one ``.dbf``.
     """
     path = Path(path)
-    dbf = path.with_suffix(".dbf")
-    if path.suffix.lower() != ".shp" or not dbf.exists() or path.with_suffix(".cpg").exists():
+    raw = _dbf_head(path, layer)
+    if raw is None:
         return None
     try:
-        if pyogrio.read_info(path).get("encoding") != "ISO-8859-1":
+        if pyogrio.read_info(path, layer=layer).get("encoding") != "ISO-8859-1":
             return None
     except Exception:  # noqa: BLE001 - unreadable: read_file says why
         return None
-    raw = dbf.read_bytes()[32: 1 << 16]
-    raw = raw[: len(raw) - 4]  # a character may be cut at the end of the sample
+    raw = raw[32: len(raw) - 4]  # past the header's first record; a character may be cut at the end
     if raw.isascii():
         return None
     if _decodes(raw, "utf-8"):
@@ -119,6 +125,28 @@ def dbf_encoding(path: Path) -> str | None:
     if _decodes(raw, "gb18030") and all(n % 2 == 0 for n in runs):
         return "gb18030"
     return None
+
+
+def _dbf_head(path: Path, layer: str | None) -> bytes | None:
+    """The first 64 kB of the ``.dbf`` a Shapefile layer is read from, beside its ``.shp`` or in a ``.zip``;
+    None when there is none or a ``.cpg`` names its encoding."""
+    size = 1 << 16
+    if path.suffix.lower() == ".shp":
+        dbf = path.with_suffix(".dbf")
+        if not dbf.exists() or path.with_suffix(".cpg").exists():
+            return None
+        with dbf.open("rb") as f:
+            return f.read(size)
+    if path.suffix.lower() != ".zip" or not zipfile.is_zipfile(path):
+        return None
+    with zipfile.ZipFile(path) as archive:
+        names = archive.namelist()
+        dbfs = [n for n in names if n.lower().endswith(".dbf")]
+        mine = [n for n in dbfs if Path(n).stem == layer] or (dbfs if len(dbfs) == 1 else [])
+        if not mine or any(n.lower() == mine[0][:-4].lower() + ".cpg" for n in names):
+            return None
+        with archive.open(mine[0]) as f:
+            return f.read(size)
 
 
 def _decodes(raw: bytes, encoding: str) -> bool:
