@@ -77,6 +77,34 @@ def test_an_osm_extract_whose_edge_cuts_a_building_way_is_read(tmp_path):
     assert gridkit.validate(out).ok
 
 
+def test_an_osm_extract_whose_edge_cuts_a_building_way_is_read_by_region_in_any_thread(tmp_path, capfd):
+    """A batch task reads its office's region of the city (a spatial filter) on a Dask worker's thread:
+    the 2-point ring failed the whole layer there (GDAL tested every shape against the region with
+    GEOS), and GDAL's notes went to stderr (pyogrio routes them only in the thread that imported it)."""
+    import threading
+
+    from gridkit.io.read import read_layers
+
+    src = tmp_path / "town.osm"
+    _osm_town(src, cut_way=True)
+    # And a building relation whose outer way does not close (GDAL notes "Non closed ring detected").
+    src.write_text(src.read_text(encoding="utf-8").replace("</osm>", (
+        '<node id="901" lat="31.0015" lon="121.0015"/><node id="902" lat="31.0015" lon="121.0018"/>'
+        '<node id="903" lat="31.0018" lon="121.0018"/><way id="900"><nd ref="901"/><nd ref="902"/><nd ref="903"/></way>'
+        '<relation id="900"><member type="way" ref="900" role="outer"/><tag k="type" v="multipolygon"/>'
+        '<tag k="building" v="yes"/></relation>\n</osm>')), encoding="utf-8")
+    step = 0.001
+    # An office's region, not a box (GDAL tests a box's features by their boxes alone).
+    west = (shapely.Polygon([(121 - step, 31 - step), (121 + 1.6 * step, 31 - step), (121 + 1.6 * step, 31 + 4 * step),
+                             (121 - 0.5 * step, 31 + 4 * step)]), "EPSG:4326")
+    read: dict[str, int] = {}
+    thread = threading.Thread(target=lambda: read.update(n=len(read_layers(src, mask=west)["buildings"])))
+    thread.start()
+    thread.join()
+    assert read == {"n": 6}  # the two western columns of houses (the cut way is no shape to place)
+    assert "Warning 1" not in capfd.readouterr().err
+
+
 def test_a_fid_column_in_the_input_is_kept_under_another_name(tmp_path):
     """GeoJSON exported from a GeoPackage carries the source's ``fid`` (here with a null, as QGIS writes one
     for a feature added later): a GeoPackage keeps that name for its feature ids, so writing the plan failed

@@ -7,6 +7,7 @@ import io
 import re
 import sqlite3
 import tempfile
+import threading
 import warnings
 import zipfile
 from pathlib import Path
@@ -15,6 +16,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 import shapely
+from pyogrio._err import _register_error_handler
 from pyproj import CRS
 
 from ..errors import InputError, reason
@@ -54,28 +56,57 @@ _OTHER_TAG = re.compile(r'"((?:[^"\\]|\\.)*)"=>"((?:[^"\\]|\\.)*)"')
 Mask = tuple[shapely.Geometry, CRS]
 
 
+#: Threads in which GDAL's messages are Python warnings (see :func:`_gdal_messages_as_warnings`).
+_GDAL_MESSAGES = threading.local()
+
+
+def _gdal_messages_as_warnings() -> None:
+    """Make GDAL's messages Python warnings in this thread, as pyogrio does only in the thread that imported it.
+
+    GDAL's error handlers are per thread: a Dask worker's task thread (or QGIS's) otherwise printed
+    GDAL's notes ("Warning 1: Non closed ring detected", hundreds for an OSM extract) on stderr.
+    """
+    if not getattr(_GDAL_MESSAGES, "on", False):
+        _register_error_handler()
+        _GDAL_MESSAGES.on = True
+
+
 def read_layer(path: Path, layer: str | None, where: str, mask: Mask | None = None) -> gpd.GeoDataFrame:
     """One layer of a GDAL source (the first when ``layer`` is None), or an InputError naming ``where``:
     unreadable, or a table without geometry."""
-    # A GeoSeries mask is reprojected to the layer's CRS by geopandas; GDAL uses the source's spatial index.
-    region = None if mask is None else gpd.GeoSeries([mask[0]], crs=mask[1])
+    _gdal_messages_as_warnings()
     _check_shapefile(path, where)
     source = _utf8_json(path)
+    # A GeoJSON is one layer; read from memory, its name is not the file's.
+    name = layer if source is path else None
     try:
         with warnings.catch_warnings():
             # GDAL's per-feature notes (an unclosed ring closed, a ring it could not assemble) mean
             # nothing to a user; the cleaning repairs such geometry and counts it in the run log.
             warnings.simplefilter("ignore", RuntimeWarning)
+            region = None if mask is None else _in_source_crs(source, name, mask)
             # A geometry GEOS cannot hold (a ring of fewer than 3 points: a way cut at an extract's edge)
             # is read as none and counted with the features without geometry, instead of failing the layer.
-            # A GeoJSON is one layer; read from memory, its name is not the file's.
-            frame = gpd.read_file(source, layer=layer if source is path else None, engine="pyogrio", mask=region,
-                                  encoding=dbf_encoding(path, layer), on_invalid="ignore")
+            # GDAL filters by the region's box only (with the source's spatial index): given the region
+            # itself, it would test every shape with GEOS and fail the whole layer on such a ring.
+            frame = gpd.read_file(source, layer=name, engine="pyogrio", encoding=dbf_encoding(path, layer),
+                                  on_invalid="ignore", bbox=None if region is None else tuple(shapely.bounds(region)))
     except Exception as exc:  # GDAL raises many types; the user needs one line
         raise InputError(f"{where}: cannot be read: {reason(exc)}") from exc
     if not isinstance(frame, gpd.GeoDataFrame):
         raise InputError(f"{where}: has no geometry column (a table, not a map layer)")
+    if region is not None:
+        frame = frame[shapely.intersects(frame.geometry.values, region)].reset_index(drop=True)
     return frame
+
+
+def _in_source_crs(source: Path | io.BytesIO, layer: str | None, mask: Mask) -> shapely.Geometry:
+    """The mask's region in the layer's CRS (as given when the layer has none)."""
+    crs = pyogrio.read_info(source, layer=layer).get("crs")
+    if isinstance(source, io.BytesIO):
+        source.seek(0)
+    region, region_crs = mask
+    return region if crs is None else gpd.GeoSeries([region], crs=region_crs).to_crs(crs).iloc[0]
 
 
 def _utf8_json(path: Path) -> Path | io.BytesIO:
