@@ -137,7 +137,8 @@ def test_a_failing_office_is_reported_while_the_others_finish(city, cluster, tmp
     assert len(find_offices(city, offices=boundaries)) == len(offices) + 1
     result = run_batch(city, tmp_path / "plan.gpkg", offices=boundaries, scheduler=cluster.scheduler_address, seed=0)
     assert result.failures["code"].tolist() == ["990100099"]
-    assert "building" in result.failures["error"].iloc[0]
+    assert result.failures["error"].iloc[0].endswith("street office 990100099: no building lies within the street "
+                                                    "office's boundary")
     assert (result.summary[result.summary["code"] != "990100099"]["status"] == "ok").all()
     failures = gpd.read_file(tmp_path / "plan.gpkg", layer="failures")
     assert failures["code"].tolist() == ["990100099"]
@@ -146,6 +147,32 @@ def test_a_failing_office_is_reported_while_the_others_finish(city, cluster, tmp
     assert sorted(p.name for p in inputs.iterdir()) == ["990100099.gpkg", "990100099.toml"]
     with pytest.raises(gridkit.InputError, match="building"):
         partition_file(inputs / "990100099.gpkg", tmp_path / "again.gpkg", profile=str(inputs / "990100099.toml"))
+
+
+def test_a_seam_drawn_through_buildings_leaves_each_whole_in_one_office(city, cluster, tmp_path):
+    """Boundaries drawn without the buildings (a real layer's seams cut them): each building cut is
+    divided whole by the office holding most of it, and the merged plan is valid (its neighbour's grid
+    covered the rest of it, failing building_integrity) with no gap or overlap between the offices."""
+    buildings = gpd.read_file(city, layer="buildings")
+    hull = shapely.convex_hull(shapely.union_all(buildings.geometry.values)).buffer(50)
+    minx, miny, maxx, maxy = hull.bounds
+    x = float(buildings.geometry.centroid.x.median())
+    halves = [shapely.intersection(hull, shapely.box(a, miny, b, maxy)) for a, b in ((minx, x), (x, maxx))]
+    offices = gpd.GeoDataFrame({"code": ["990100001", "990100002"], "name": ["合成西街道", "合成东街道"]},
+                               geometry=halves, crs=buildings.crs)
+    cut = shapely.intersects(buildings.geometry.values, shapely.LineString([(x, miny), (x, maxy)]))
+    assert cut.sum() >= 3
+    boundaries = tmp_path / "offices.gpkg"
+    offices.to_file(boundaries, layer="offices")
+    out = tmp_path / "plan.gpkg"
+    result = run_batch(city, out, offices=boundaries, scheduler=cluster.scheduler_address, seed=0)
+    assert result.failures.empty
+    assert gridkit.validate(out).failures == []
+    merged = gpd.read_file(out, layer="buildings")
+    assert len(merged) == result.summary["buildings"].sum() == len(buildings)
+    areas = gpd.read_file(out, layer="area").geometry.values
+    assert shapely.area(shapely.intersection(areas[0], areas[1])) == pytest.approx(0, abs=1e-3)
+    assert shapely.union_all(areas).area == pytest.approx(hull.area, rel=1e-9)
 
 
 def test_offices_are_sized_by_their_buildings_to_start_the_largest_first(city):

@@ -32,12 +32,12 @@ from pyproj import CRS, Transformer
 
 from ..codes import assign_codes
 from ..errors import GridkitError, InputError, reason
-from ..geometry import convex_hull
+from ..geometry import convex_hull, prepared
 from ..io import postgis
 from ..io.read import LAYERS, OFFICE_LAYER, read_layers
 from ..profile import load_profile
 
-__all__ = ["Office", "find_offices", "office_regions", "office_sizes", "OFFICE_LAYER"]
+__all__ = ["Office", "find_offices", "office_regions", "around_buildings", "office_sizes", "OFFICE_LAYER"]
 
 _STATISTICAL_SUFFIX = "000"
 
@@ -295,10 +295,72 @@ def office_regions(footprints: np.ndarray, labels: np.ndarray,
     shapely.prepare(own)
     strays = ~shapely.contains(own, footprints)
     if strays.any():
-        regions = shapely.difference(regions, shapely.union_all(footprints[strays]))
-        for k in np.unique(index[strays]):
-            regions[k] = shapely.union(regions[k], shapely.union_all(footprints[strays & (index == k)]))
+        for k in range(len(regions)):
+            regions[k] = _moved_whole(regions[k], footprints[strays & (index == k)], footprints[strays & (index != k)])
     return names, shapely.make_valid(regions)
+
+
+def around_buildings(region: shapely.Geometry, footprints: np.ndarray, share: float) -> shapely.Geometry:
+    """An office's region with every footprint its boundary crosses moved whole to one side.
+
+    A footprint with at least ``share`` of its area inside (the area rule, ``cleaning.inside_share``:
+    the office divides that building) is put in whole, any other taken out. The offices of one
+    boundary layer that tiles the city make the same choice from both sides of a seam, so their
+    regions still tile it and no seam of the merged plan runs through a building (a real boundary
+    layer is drawn without the buildings: the seams cut them, and a building kept whole by one
+    office lay partly in its neighbour's grids).
+
+    Parameters
+    ----------
+    region : shapely.Geometry
+    footprints : ndarray of shapely.Geometry
+        The buildings near the region, in its CRS (missing or empty ones are ignored).
+    share : float
+
+    Returns
+    -------
+    shapely.Geometry
+
+    Examples
+    --------
+    >>> import numpy as np, shapely
+    >>> houses = np.array([shapely.box(18, 0, 22, 2), shapely.box(-3, 4, 1, 6)])  # half inside; a quarter
+    >>> round(around_buildings(shapely.box(0, 0, 20, 10), houses, 0.5).area)  # 200 + 4 - 2
+    202
+    """
+    geoms = shapely.make_valid(footprints[~(shapely.is_missing(footprints) | shapely.is_empty(footprints))])
+    with prepared(region):
+        inside = shapely.contains_properly(region, geoms)
+        crossed = ~inside & shapely.intersects(region, geoms)
+    cut = geoms[crossed]
+    own = shapely.area(shapely.intersection(cut, region)) >= share * shapely.area(cut)
+    if not crossed.any():
+        return region
+    moved = shapely.make_valid(_moved_whole(region, cut[own], cut[~own]))
+    # Land on the neighbour's side that our footprints close off against the seam becomes a hole; and
+    # the same land, seen from the neighbour, is a piece of its region cut off by our footprints,
+    # with none of its buildings. It is ours: the hole is filled, the neighbour leaves out the piece.
+    holes = shapely.union_all([shapely.Polygon(r) for p in shapely.get_parts(region) for r in p.interiors])
+    pieces = shapely.get_parts(moved)
+    pieces = np.array([_filled(p, holes) for p in pieces], dtype=object)
+    keep = np.zeros(len(pieces), dtype=bool)
+    keep[shapely.STRtree(pieces).query(np.concatenate([geoms[inside], cut[own]]), predicate="intersects")[1]] = True
+    # The largest piece of each part of the region stays (an office's land without buildings too).
+    for part in shapely.get_parts(region):
+        keep[np.argmax(shapely.area(shapely.intersection(pieces, part)))] = True
+    return shapely.union_all(pieces[keep])
+
+
+def _filled(polygon: shapely.Polygon, holes: shapely.Geometry) -> shapely.Polygon:
+    """``polygon`` without the holes that are not within ``holes`` (the holes it had before)."""
+    rings = [r for r in polygon.interiors if shapely.covered_by(shapely.Polygon(r), holes)]
+    return shapely.Polygon(polygon.exterior, rings)
+
+
+def _moved_whole(region: shapely.Geometry, own: np.ndarray, others: np.ndarray) -> shapely.Geometry:
+    """``region`` with the footprints ``others`` taken out and ``own`` put in, each whole."""
+    out = shapely.difference(region, shapely.union_all(others)) if len(others) else region
+    return shapely.union(out, shapely.union_all(own)) if len(own) else out
 
 
 def office_sizes(offices: list[Office]) -> dict[str, float]:

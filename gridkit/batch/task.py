@@ -32,14 +32,14 @@ import pandas as pd
 from pyproj import CRS
 
 from ..area import LINE_REACH_M, area_from_layers
-from ..errors import GridkitError, Unavailable
+from ..errors import GridkitError, InputError, Unavailable
 from ..io import postgis
 from ..io.read import read_layers
 from ..io.write import atomic_path, write_layers, write_plan
 from ..pipeline import partition_file
 from ..plan import Plan, partition
 from ..profile import Profile
-from .offices import Office
+from .offices import Office, around_buildings
 
 __all__ = ["BatchConfig", "run_office", "keep_input", "input_kept", "plan_path", "input_path", "status_record",
            "UNAVAILABLE_WAITS_S"]
@@ -83,8 +83,9 @@ def input_kept(config: BatchConfig, office: Office) -> bool:
 def keep_input(office: Office, config: BatchConfig) -> str:
     """Write the office's own input and profile, as its task does with ``keep_inputs`` (for an office
     whose plan an earlier run made); return its code."""
-    _until_available(config, lambda: _write_input(_office_layers(office), config, office,
-                                                  config.profile.with_codes(office.code)))
+    profile = config.profile.with_codes(office.code)
+    _until_available(config, lambda: _write_input(_office_layers(office, profile.cleaning.inside_share), config,
+                                                  office, profile))
     return office.code
 
 
@@ -137,7 +138,7 @@ def _attempt(office: Office, config: BatchConfig) -> dict[str, Any]:
         if office.region is None:
             plan = partition_file(office.source, out, profile=profile, from_gcj02=config.from_gcj02)
         else:
-            layers = _office_layers(office)
+            layers = _office_layers(office, profile.cleaning.inside_share)
             if config.keep_inputs:
                 _write_input(layers, config, office, profile)
             plan = _partition_layers(layers, office, profile, config.from_gcj02)
@@ -158,14 +159,20 @@ def _attempt(office: Office, config: BatchConfig) -> dict[str, Any]:
         cpu_s=round(time.thread_time() - cpu, 2), worker=worker)
 
 
-def _office_layers(office: Office) -> dict[str, gpd.GeoDataFrame]:
-    """The office's layers read out of the city-wide input (within reach of its region), and its boundary."""
+def _office_layers(office: Office, share: float) -> dict[str, gpd.GeoDataFrame]:
+    """The office's layers read out of the city-wide input (within reach of its region), and its boundary:
+    its region with the buildings on its seams moved whole to one side (:func:`around_buildings`, by
+    ``share``, the profile's ``cleaning.inside_share``)."""
     region = office.region
+    assert region is not None  # an office read out of a city-wide input
     crs = CRS.from_wkt(office.crs)
     metric = gpd.GeoSeries([region], crs=crs).to_crs(gpd.GeoSeries([region], crs=crs).estimate_utm_crs())
     # Read a little beyond the boundary: the streets along it and the ends of streets crossing it cut blocks.
     reach = metric.buffer(LINE_REACH_M).to_crs(crs).iloc[0]
     layers = read_layers(office.source, mask=(reach, crs))
+    buildings = layers.get("buildings")
+    if buildings is not None and buildings.crs is not None:
+        region = around_buildings(region, buildings.to_crs(crs).geometry.values, share)
     layers["boundary"] = gpd.GeoDataFrame({"name": [office.name], "code": [office.code]}, geometry=[region], crs=crs)
     return layers
 
@@ -179,6 +186,9 @@ def _partition_layers(layers: dict[str, gpd.GeoDataFrame], office: Office, profi
     """
     source = postgis.redact(office.source) if postgis.is_postgis(office.source) else office.source
     where = f"{source}, street office {office.code}"
+    if "buildings" in layers and not len(layers["buildings"]):
+        # The spatial filter found none: the layer's own message ("has no features") would blame the input.
+        raise InputError(f"{where}: no building lies within the street office's boundary")
     area = area_from_layers(layers, where=where, from_gcj02=from_gcj02, profile=profile)
     return partition(dataclasses.replace(area, source=where, source_hash=postgis.layers_hash(layers)), profile)
 
