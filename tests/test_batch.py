@@ -44,7 +44,8 @@ def city(tmp_path_factory) -> Path:
 def cluster():
     from distributed import LocalCluster
 
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as c:
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                      scheduler_kwargs={"dashboard_address": ":0"}) as c:
         yield c
 
 
@@ -173,6 +174,26 @@ def test_a_seam_drawn_through_buildings_leaves_each_whole_in_one_office(city, cl
     areas = gpd.read_file(out, layer="area").geometry.values
     assert shapely.area(shapely.intersection(areas[0], areas[1])) == pytest.approx(0, abs=1e-3)
     assert shapely.union_all(areas).area == pytest.approx(hull.area, rel=1e-9)
+
+
+def test_the_batchs_own_cluster_is_quiet_when_dasks_port_is_taken(city, tmp_path):
+    """Another Dask cluster on the machine holds port 8787: the batch's own cluster said
+    'Port 8787 is already in use. Perhaps you already have a cluster running?' to the analyst."""
+    import socket
+    import warnings
+
+    one = gpd.read_file(city, layer="offices").iloc[[0]]
+    boundaries = tmp_path / "offices.gpkg"
+    one.to_file(boundaries, layer="offices")
+    with socket.socket() as taken, warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        try:
+            taken.bind(("", 8787))
+        except OSError:
+            pass  # taken already
+        result = run_batch(city, tmp_path / "plan.gpkg", offices=boundaries, workers=1, seed=0)
+    assert result.failures.empty
+    assert not [w for w in said if "8787" in str(w.message)]
 
 
 def test_offices_are_sized_by_their_buildings_to_start_the_largest_first(city):

@@ -236,9 +236,12 @@ def _client(workers: int, scheduler: str | None) -> Iterator[Client]:
         with Client(**kind) as client:
             yield client
         return
-    # One thread per worker process: the work is CPU-bound Python and GEOS calls.
+    # One thread per worker process: the work is CPU-bound Python and GEOS calls. No dashboard; the
+    # scheduler's HTTP server (health checks) still listens, on a free port: on Dask's 8787, taken by
+    # any other cluster on the machine, it printed "Port 8787 is already in use" to the analyst.
     with dask.config.set(_QUIET_CLUSTER), \
-            LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                         scheduler_kwargs={"dashboard_address": ":0"}) as cluster, \
             Client(cluster) as client:
         yield client
 
