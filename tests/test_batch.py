@@ -10,11 +10,12 @@ from pathlib import Path
 from urllib.parse import quote
 
 import geopandas as gpd
+import numpy as np
 import pytest
 import shapely
 
 import gridkit
-from gridkit.batch import find_offices, office_sizes, run_batch
+from gridkit.batch import building_census, find_offices, office_sizes, run_batch
 from gridkit.pipeline import partition_file
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -196,11 +197,38 @@ def test_the_batchs_own_cluster_is_quiet_when_dasks_port_is_taken(city, tmp_path
     assert not [w for w in said if "8787" in str(w.message)]
 
 
+def _centres(city: Path) -> np.ndarray:
+    bounds = gpd.read_file(city, layer="buildings").geometry.bounds
+    return shapely.points((bounds["minx"] + bounds["maxx"]) / 2, (bounds["miny"] + bounds["maxy"]) / 2)
+
+
+def test_buildings_in_a_gap_between_boundaries_are_counted(city, tmp_path):
+    offices = gpd.read_file(city, layer="offices")
+    offices.loc[0, "geometry"] = offices.geometry.iloc[0].buffer(-30)
+    boundaries = tmp_path / "offices.gpkg"
+    offices.to_file(boundaries, layer="offices")
+    census = building_census(find_offices(city, offices=boundaries))
+    in_none = ~shapely.intersects(_centres(city), shapely.union_all(offices.geometry.values))
+    assert census.outside == in_none.sum() > 0
+    assert census.shared == []
+
+
+def test_boundaries_overlapping_where_buildings_stand_are_refused_before_any_work(city, tmp_path):
+    offices = gpd.read_file(city, layer="offices")
+    offices.loc[0, "geometry"] = offices.geometry.iloc[0].buffer(100)
+    boundaries = tmp_path / "offices.gpkg"
+    offices.to_file(boundaries, layer="offices")
+    with pytest.raises(gridkit.InputError, match=rf"^{boundaries}: the boundaries of street offices "
+                                                 rf"({offices['code'].iloc[0]} .* and|.* and {offices['code'].iloc[0]} )"
+                                                 r".* overlap where \d+ buildings? stands?"):
+        run_batch(city, tmp_path / "plan.gpkg", offices=boundaries)
+    assert not (tmp_path / "plan.gpkg.batch").exists()
+
+
 def test_offices_are_sized_by_their_buildings_to_start_the_largest_first(city):
     found = find_offices(city)
     sizes = office_sizes(found)
-    bounds = gpd.read_file(city, layer="buildings").geometry.bounds
-    centres = shapely.points((bounds["minx"] + bounds["maxx"]) / 2, (bounds["miny"] + bounds["maxy"]) / 2)
+    centres = _centres(city)
     assert sizes == {o.code: float(shapely.contains(o.region, centres).sum()) for o in found}
     assert len(set(sizes.values())) > 1
 
@@ -215,6 +243,8 @@ def test_offices_in_postgis_are_sized_by_their_buildings_as_in_a_file(city, post
                                   for name, _ in pyogrio.list_layers(city)})
     sizes = office_sizes(find_offices(source))
     assert sizes == office_sizes(find_offices(city))
+    # The same census of buildings in no office or two (none here), by the same rule.
+    assert building_census(find_offices(source)) == building_census(find_offices(city))
     assert sum(sizes.values()) == len(gpd.read_file(city, layer="buildings"))  # counts, not areas
     # A layer given as a query is counted the same way.
     query = source + "&buildings=" + quote("SELECT * FROM city_sizes.buildings")

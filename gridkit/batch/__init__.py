@@ -5,7 +5,8 @@
 >>> result.summary[["code", "name", "status", "grids"]]  # doctest: +SKIP
 """
 
-from .offices import Office, find_offices, office_regions, office_sizes
+from .offices import Census, Office, building_census, find_offices, office_regions, office_sizes
 from .run import BatchResult, run_batch
 
-__all__ = ["Office", "find_offices", "office_regions", "office_sizes", "BatchResult", "run_batch"]
+__all__ = ["Office", "Census", "find_offices", "office_regions", "office_sizes", "building_census", "BatchResult",
+           "run_batch"]

@@ -34,7 +34,7 @@ from ..io import postgis
 from ..io.write import check_output, read_plan, write_layers_atomic
 from ..profile import Profile, load_profile
 from .merge import Reader, Schemas, merge_schemas, merged_layers, office_layers, plan_schema, read_here
-from .offices import Office, find_offices, office_sizes
+from .offices import Census, Office, building_census, find_offices
 from .task import BatchConfig, input_kept, keep_input, run_office, status_record
 
 if TYPE_CHECKING:
@@ -77,11 +77,15 @@ class BatchResult:
         its task), ``cpu_s`` (CPU time of its task), ``waited_s`` (waiting for a database), ``worker``,
         ``error``, ``plan`` (the office's own plan file), ``reused`` (finished by an earlier run).
     seconds : float
+    outside : int
+        Buildings of a city-wide input in no office's boundary (gaps between them, or beyond them):
+        no plan holds them (the merged plan's run value ``buildings_in_no_office``).
     """
 
     output: str | Path
     summary: pd.DataFrame
     seconds: float
+    outside: int = 0
 
     @property
     def failures(self) -> pd.DataFrame:
@@ -171,6 +175,8 @@ def run_batch(
     prof = (profile if isinstance(profile, Profile) else load_profile(profile)).with_seed(seed)
     found = find_offices(areas, offices=offices, office_column=office_column, county_code=prof.codes.county_code,
                          hull_buffer_m=prof.blocks.hull_buffer_m)
+    census = building_census(found)
+    _refuse_shared(census, found, offices if offices is not None else areas)
     config = BatchConfig(work_dir=str(work), profile=prof, from_gcj02=from_gcj02, keep_inputs=keep_inputs)
     manifest = work / _MANIFEST
     work.mkdir(parents=True, exist_ok=True)
@@ -188,7 +194,7 @@ def run_batch(
         if client is not None:
             # Priority 0: after every office's task (those have 1 and up); they only read and write.
             keeping = client.map(keep_input, unkept, config=config, retries=retries, pure=False)
-            for record in _run(client, todo, config, retries):
+            for record in _run(client, todo, config, retries, census.sizes):
                 office = next(o for o in todo if o.code == record["code"])
                 _append(manifest, {**record, "fingerprint": _fingerprint(office, config)})
                 records[record["code"]] = {**record, "reused": False}
@@ -197,9 +203,9 @@ def run_batch(
         _tidy(work)
         summary = pd.DataFrame([records[o.code] for o in found])
         report["merge"]("merging the offices' plans", 0.0)
-        out = _merge(summary, found, output, areas, client)
+        out = _merge(summary, found, output, areas, client, census.outside)
     report["merge"]("done", 1.0)
-    return BatchResult(output=out, summary=summary, seconds=round(time.time() - started, 1))
+    return BatchResult(output=out, summary=summary, seconds=round(time.time() - started, 1), outside=census.outside)
 
 
 def _stages(progress: Callable[[str, float], None] | None) -> dict[str, Callable[[str, float], None]]:
@@ -246,12 +252,24 @@ def _client(workers: int, scheduler: str | None) -> Iterator[Client]:
         yield client
 
 
-def _run(client: Client, todo: list[Office], config: BatchConfig, retries: int) -> Iterator[dict[str, Any]]:
+def _refuse_shared(census: Census, found: list[Office], boundaries: str | Path) -> None:
+    """Refuse boundaries that overlap where buildings stand: both offices would divide them (twice in the city's plan)."""
+    if not census.shared:
+        return
+    names = {o.code: o.name for o in found}
+    a, b, n = census.shared[0]
+    more = f" (and {len(census.shared) - 1} more pairs)" if len(census.shared) > 1 else ""
+    raise InputError(f"{_public(boundaries)}: the boundaries of street offices {a} {names[a]} and {b} {names[b]} "
+                     f"overlap where {n} building{'s' if n > 1 else ''} stand{'' if n > 1 else 's'}{more}: both "
+                     "would divide them; correct the boundaries so that no two overlap")
+
+
+def _run(client: Client, todo: list[Office], config: BatchConfig, retries: int,
+         sizes: dict[str, float]) -> Iterator[dict[str, Any]]:
     """Each office's status record as its task ends (failed records for tasks that gave up)."""
     from distributed import as_completed
 
     # Largest first: a big office started last would keep one worker busy while the others idle.
-    sizes = office_sizes(todo)
     order = sorted(todo, key=lambda o: (-sizes[o.code], o.code))
     futures = {client.submit(run_office, office, config, key=f"gridkit-office-{office.code}", retries=retries,
                              pure=False, priority=len(order) - rank): office for rank, office in enumerate(order)}
@@ -305,7 +323,7 @@ def _tidy(work: Path) -> None:
 
 
 def _merge(summary: pd.DataFrame, found: list[Office], output: str | Path, areas: str | Path,
-           client: Client | None) -> str | Path:
+           client: Client | None, outside: int) -> str | Path:
     ok = summary[summary["status"] == "ok"].to_dict("records")
     if client is not None:
         schemas = merge_schemas(client.gather(client.map(plan_schema, [str(r["plan"]) for r in ok], pure=False)))
@@ -318,7 +336,7 @@ def _merge(summary: pd.DataFrame, found: list[Office], output: str | Path, areas
     failures = summary.loc[summary["status"] != "ok", ["code", "name", "error"]]
     run = pd.DataFrame([("gridkit_version", __version__), ("batch_input", _public(areas)),
                         ("offices", str(len(found))), ("offices_ok", str(len(ok))),
-                        ("offices_failed", str(len(failures))),
+                        ("offices_failed", str(len(failures))), ("buildings_in_no_office", str(outside)),
                         ("profile", _base_profile(ok)), ("created", time.strftime("%Y-%m-%dT%H:%M:%S%z"))],
                        columns=["key", "value"])
 

@@ -72,6 +72,10 @@ def register(app: typer.Typer) -> None:
         reused = int(result.summary["reused"].sum())
         typer.echo(f"{result.output}: {len(ok)}/{len(result.summary)} offices ({reused} from an earlier run), "
                    f"{int(ok['grids'].sum())} grids, {int(ok['households'].sum())} households, {result.seconds:.0f} s")
+        if result.outside:
+            typer.echo(f"gridkit: {result.outside} building{'s' if result.outside > 1 else ''} of the city lie in no "
+                       "street office's boundary (gaps between the boundaries, or beyond them): no plan holds them",
+                       err=True)
         for row in result.failures.itertuples():
             typer.echo(f"gridkit: office {row.code} {row.name} failed: {row.error}", err=True)
         if len(result.failures):

@@ -287,8 +287,8 @@ def _layer_spec(target: _Target, present: dict[str, str], name: str) -> str | No
     return target.layers.get(name) or (name if name in present else None)
 
 
-def count_in_regions(source: str, name: str, regions: np.ndarray, crs: CRS) -> np.ndarray | None:
-    """How many features of layer ``name`` have the centre of their bounding box in each region.
+def count_in_regions(source: str, name: str, regions: np.ndarray, crs: CRS) -> tuple[np.ndarray, int] | None:
+    """How many features of layer ``name`` have the centre of their bounding box in each region, and in all.
 
     One grouped query: the server counts, through the layer's spatial index, and only one count
     per region travels. It is the rule :func:`gridkit.batch.offices.office_sizes` applies to a
@@ -306,8 +306,9 @@ def count_in_regions(source: str, name: str, regions: np.ndarray, crs: CRS) -> n
 
     Returns
     -------
-    ndarray of int or None
-        One count per region; None when the source has no such layer or it has no geometry.
+    (ndarray of int, int) or None
+        One count per region, and the layer's features with a geometry; None when the source has no
+        such layer or it has no geometry.
 
     Raises
     ------
@@ -326,7 +327,7 @@ def count_in_regions(source: str, name: str, regions: np.ndarray, crs: CRS) -> n
         g = _quote(conn, geom)
         srid = _srid(conn, relation, g)
         if srid is None:
-            return np.zeros(len(regions), dtype=np.int64)
+            return np.zeros(len(regions), dtype=np.int64), 0
         # The regions' own columns are prefixed so that no column of the layer shadows them.
         rows = conn.execute(_sql(
             f"SELECT r.gridkit_i, count(*) FROM (SELECT i AS gridkit_i, {_IN_LAYER_SRID.format(wkb='w')} AS gridkit_r "
@@ -337,7 +338,8 @@ def count_in_regions(source: str, name: str, regions: np.ndarray, crs: CRS) -> n
         counts = np.zeros(len(regions), dtype=np.int64)
         for i, n in rows:
             counts[int(i) - 1] = int(n)
-    return counts
+        total = conn.execute(_sql(f"SELECT count(*) FROM {relation} WHERE {g} IS NOT NULL")).scalar_one()
+    return counts, int(total)
 
 
 def read_tables(source: str, names: tuple[str, ...]) -> dict[str, pd.DataFrame]:

@@ -40,7 +40,7 @@ LAYER_NAMES: dict[str, tuple[str, ...]] = {
 #: Name of the street-office boundary layer of a city-wide input (``gridkit batch``).
 OFFICE_LAYER = "offices"
 _VECTOR_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp", ".fgb", ".gml", ".kml", ".sqlite")
-_OSM_SUFFIXES = (".osm", ".pbf")
+OSM_SUFFIXES = (".osm", ".pbf")
 #: Files a Shapefile cannot be read without (GDAL would rebuild a missing .shx beside the input, or read
 #: geometry without its attributes).
 _SHAPEFILE_PARTS = (".shx", ".dbf")
@@ -264,7 +264,7 @@ def read_layers(path: str | Path, *, mask: Mask | None = None,
         zipped = _zipped_folder(path)
         if path.is_dir():
             layers = _read_folder(path, mask, wanted)
-        elif path.suffix.lower() in _OSM_SUFFIXES:
+        elif path.suffix.lower() in OSM_SUFFIXES:
             layers = {n: v for n, v in _read_osm(path, mask).items() if n in wanted}
         elif zipped is not None:
             with zipfile.ZipFile(path) as archive, tempfile.TemporaryDirectory(prefix="gridkit-zip-") as tmp:
@@ -273,7 +273,7 @@ def read_layers(path: str | Path, *, mask: Mask | None = None,
         else:
             layers = _read_source(path, mask, wanted)
     if "buildings" not in layers:
-        found = _layer_names(path) if isinstance(path, Path) and path.suffix.lower() not in _OSM_SUFFIXES \
+        found = _layer_names(path) if isinstance(path, Path) and path.suffix.lower() not in OSM_SUFFIXES \
             and zipped is None else sorted(layers)
         raise InputError(f"{where}: has no 'buildings' layer (found: {', '.join(found) or 'none'}); "
                          f"name the layers {', '.join(LAYERS[:4])}, …")
@@ -304,7 +304,7 @@ def area_source(path: str | Path, layer: str | None = None) -> str | None:
     path = Path(path)
     if not path.is_file():
         return None
-    if path.suffix.lower() in _OSM_SUFFIXES:
+    if path.suffix.lower() in OSM_SUFFIXES:
         return str(path)
     try:
         names = _list_layers(path)
