@@ -465,7 +465,9 @@ def _building_counts(source: str, offices: list[Office], regions: np.ndarray) ->
             _, bounds = pyogrio.read_bounds(path, layer=layer, where=where)
     except Exception:  # GDAL raises many types; sizing is only a scheduling hint, the task reports errors
         return None
-    x, y = (bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2
+    # A feature without geometry has no box (NaN): it is no building of any office, nor one left out.
+    shaped = np.isfinite(bounds).all(axis=0)
+    x, y = (bounds[0, shaped] + bounds[2, shaped]) / 2, (bounds[1, shaped] + bounds[3, shaped]) / 2
     office_crs = CRS.from_wkt(offices[0].crs)
     if crs is not None and CRS.from_user_input(crs) != office_crs:
         x, y = Transformer.from_crs(CRS.from_user_input(crs), office_crs, always_xy=True).transform(x, y)
