@@ -279,6 +279,9 @@ def test_cli_batch_on_an_existing_cluster(city, cluster, tmp_path):
                                       "--seed", "0", "--keep-inputs"])
     assert result.exit_code == 0, result.output
     assert f"{out}: {len(_codes(city))}/{len(_codes(city))} offices" in result.output
+    # Off a terminal (a log) the progress is a line per office done, not nothing for minutes.
+    n = len(_codes(city))
+    assert all(f"gridkit batch: {k}/{n} offices (" in result.output for k in range(n + 1)), result.output
     grids = gpd.read_file(out, layer="grids")
     assert grids["code"].is_unique
     # Every office's own input is kept, and `gridkit partition` of it makes the office's plan again.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,9 +19,17 @@ EXIT_OFFICES_FAILED = 1
 
 @contextmanager
 def _office_bar() -> Iterator[Callable[[str, float], None] | None]:
-    """A bar over the offices on stderr when it is a terminal (none in pipes, logs and CI)."""
+    """A bar over the offices on stderr when it is a terminal; in a pipe or a log, a line each time the
+    count of offices done moves (a city runs for many minutes: a log with nothing in it looks hung)."""
     if not sys.stderr.isatty():
-        yield None
+        started, last = time.monotonic(), [""]
+
+        def line(stage: str, fraction: float) -> None:
+            if stage != last[0]:
+                last[0] = stage
+                typer.echo(f"gridkit batch: {stage} ({time.monotonic() - started:.0f} s)", err=True)
+
+        yield line
         return
     from rich.console import Console
     from rich.progress import BarColumn, Progress as Bar, TextColumn, TimeElapsedColumn
