@@ -233,6 +233,19 @@ def test_boundaries_overlapping_where_buildings_stand_are_refused_before_any_wor
     assert not (tmp_path / "plan.gpkg.batch").exists()
 
 
+def test_relative_paths_reach_workers_started_in_another_folder(city, cluster, tmp_path, monkeypatch):
+    """`dask worker` is started in its own folder: a relative input and output named nothing there
+    (every office failed with 'no such file', or its plan went to the worker's folder)."""
+    import shutil
+
+    shutil.copy(city, tmp_path / "city.gpkg")
+    monkeypatch.chdir(tmp_path)  # the driver's folder; the cluster's workers stay where they started
+    result = run_batch("city.gpkg", "plan.gpkg", scheduler=cluster.scheduler_address, seed=0)
+    assert result.failures.empty, result.failures["error"].tolist()
+    assert sorted(p.name for p in (tmp_path / "plan.gpkg.batch" / "offices").iterdir()) == \
+        [f"{c}.gpkg" for c in _codes(city)]
+
+
 def test_offices_are_sized_by_their_buildings_to_start_the_largest_first(city):
     found = find_offices(city)
     sizes = office_sizes(found)

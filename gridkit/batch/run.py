@@ -166,14 +166,16 @@ def run_batch(
     if isinstance(profile, str | Path) and str(profile).lower().endswith(".toml"):
         inputs.append(str(profile))
     check_output(output, (".gpkg",), inputs=inputs)
-    work = _work_dir(output, work_dir)
+    # Workers may run in another folder (a `dask worker` started elsewhere, another machine): they are
+    # given absolute paths, a relative one named nothing there ("no such file" for every office).
+    work = _work_dir(output, work_dir).absolute()
     if work.exists() and not work.is_dir():
         raise InputError(f"{work}: the work folder is a file; give --work-dir a folder")
     if any(not postgis.is_postgis(i) and Path(i).is_dir() and work.resolve() == Path(i).resolve() for i in inputs):
         raise InputError(f"{work}: the work folder is the input folder; the offices' inputs and plans would be "
                          "written among yours: give --work-dir another folder")
     prof = (profile if isinstance(profile, Profile) else load_profile(profile)).with_seed(seed)
-    found = find_offices(areas, offices=offices, office_column=office_column, county_code=prof.codes.county_code,
+    found = find_offices(areas if postgis.is_postgis(areas) else Path(areas).absolute(), offices=offices, office_column=office_column, county_code=prof.codes.county_code,
                          hull_buffer_m=prof.blocks.hull_buffer_m)
     census = building_census(found)
     _refuse_shared(census, found, offices if offices is not None else areas)
