@@ -246,6 +246,21 @@ def test_relative_paths_reach_workers_started_in_another_folder(city, cluster, t
         [f"{c}.gpkg" for c in _codes(city)]
 
 
+def test_an_unreadable_input_in_a_folder_of_offices_fails_that_office_alone(city, cluster, tmp_path):
+    """One office's file is broken (not map data): the batch refused the whole city before any work."""
+    import shutil
+
+    folder = tmp_path / "offices"
+    folder.mkdir()
+    shutil.copy(city, folder / "good.gpkg")
+    (folder / "broken.gpkg").write_bytes(b"\x00not a geopackage" * 100)
+    result = run_batch(folder, tmp_path / "plan.gpkg", scheduler=cluster.scheduler_address, seed=0)
+    # The good office is named by its boundary layer, the broken one by its file.
+    assert sorted(zip(result.summary["status"], result.summary["name"], strict=True))[0] == ("failed", "broken")
+    assert sorted(result.summary["status"]) == ["failed", "ok"]
+    assert result.failures["error"].iloc[0].startswith(f"{folder / 'broken.gpkg'}: cannot be opened")
+
+
 def test_offices_are_sized_by_their_buildings_to_start_the_largest_first(city):
     found = find_offices(city)
     sizes = office_sizes(found)

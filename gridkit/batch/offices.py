@@ -477,16 +477,20 @@ def _building_counts(source: str, offices: list[Office], regions: np.ndarray) ->
 
 
 def _own_boundary(entry: Path) -> gpd.GeoDataFrame | None:
-    """The ``boundary`` layer of one office's input, read on its own (the buildings are not needed here)."""
+    """The ``boundary`` layer of one office's input, read on its own (the buildings are not needed here);
+    None when there is none, or it cannot be read or placed: that office's task then fails saying why,
+    and the other offices are divided (one broken input among a city's does not stop the batch)."""
     try:
         if entry.is_dir():
             files = [p for p in entry.iterdir() if p.stem == "boundary" and p.is_file()]
-            return gpd.read_file(files[0], engine="pyogrio") if files else None
-        if "boundary" in [str(n) for n, _ in pyogrio.list_layers(entry)]:
-            return gpd.read_file(entry, layer="boundary", engine="pyogrio")
-    except Exception as exc:  # GDAL raises many types; the user needs one line
-        raise InputError(f"{entry}: cannot be read: {reason(exc)}") from exc
-    return None
+            frame = gpd.read_file(files[0], engine="pyogrio") if files else None
+        elif "boundary" in [str(n) for n, _ in pyogrio.list_layers(entry)]:
+            frame = gpd.read_file(entry, layer="boundary", engine="pyogrio")
+        else:
+            frame = None
+    except Exception:  # GDAL raises many types; the task reads the input again and says why
+        return None
+    return frame if frame is not None and frame.crs is not None else None
 
 
 def _column(frame: gpd.GeoDataFrame, column: str) -> list[str]:
