@@ -17,6 +17,7 @@ import shapely
 import gridkit
 from gridkit.batch import building_census, find_offices, office_sizes, run_batch
 from gridkit.pipeline import partition_file
+from gridkit.plan_units import area_name
 
 ROOT = Path(__file__).resolve().parents[1]
 N_BLOCKS, N_OFFICES, SEED = 240, 6, 3
@@ -172,6 +173,8 @@ def test_a_seam_drawn_through_buildings_leaves_each_whole_in_one_office(city, cl
     assert gridkit.validate(out).failures == []
     merged = gpd.read_file(out, layer="buildings")
     assert len(merged) == result.summary["buildings"].sum() == len(buildings)
+    # Maps and reports of the city's plan are titled by the city's input (they said 'area').
+    assert area_name(gridkit.read_plan(out)) == "synthetic_city"
     areas = gpd.read_file(out, layer="area").geometry.values
     assert shapely.area(shapely.intersection(areas[0], areas[1])) == pytest.approx(0, abs=1e-3)
     assert shapely.union_all(areas).area == pytest.approx(hull.area, rel=1e-9)

@@ -21,6 +21,7 @@ from functools import partial
 from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, urlsplit
 
 import geopandas as gpd
 import pandas as pd
@@ -337,6 +338,7 @@ def _merge(summary: pd.DataFrame, found: list[Office], output: str | Path, areas
                                geometry=[_office_shape(o, crs) for o in found], crs=crs)
     failures = summary.loc[summary["status"] != "ok", ["code", "name", "error"]]
     run = pd.DataFrame([("gridkit_version", __version__), ("batch_input", _public(areas)),
+                        ("area_name", _city_name(areas)),
                         ("offices", str(len(found))), ("offices_ok", str(len(ok))),
                         ("offices_failed", str(len(failures))), ("buildings_in_no_office", str(outside)),
                         ("profile", _base_profile(ok)), ("created", time.strftime("%Y-%m-%dT%H:%M:%S%z"))],
@@ -377,6 +379,14 @@ def _office_shape(office: Office, crs: CRS) -> shapely.Geometry | None:
 def _base_profile(ok: list[dict[str, Any]]) -> str:
     """The profile of the offices' plans (they differ only in their codes), for the merged run table."""
     return read_plan(ok[0]["plan"]).run_value("profile") if ok else ""
+
+
+def _city_name(areas: str | Path) -> str:
+    """What maps and reports of the merged plan are titled by (:func:`gridkit.plan_units.area_name`): the
+    city-wide input's or the folder's name, or a database input's schema (they said 'area')."""
+    if postgis.is_postgis(areas):
+        return parse_qs(urlsplit(str(areas)).query).get("schema", ["public"])[0]
+    return Path(areas).stem
 
 
 def _public(source: str | Path) -> str:
