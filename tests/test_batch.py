@@ -290,6 +290,14 @@ def test_offices_in_postgis_are_sized_by_their_buildings_as_in_a_file(city, post
     assert office_sizes(find_offices(query)) == sizes
 
 
+def test_office_boundaries_given_as_a_table_without_shapes_are_refused_in_one_line(city, tmp_path):
+    """A CSV of the offices' names and codes given as --offices was an internal error (AttributeError)."""
+    table = tmp_path / "offices.csv"
+    gpd.read_file(city, layer="offices").drop(columns="geometry").to_csv(table, index=False)
+    with pytest.raises(gridkit.InputError, match=r"offices.csv: has no geometry column \(a table, not a map layer\)"):
+        run_batch(city, tmp_path / "plan.gpkg", offices=table)
+
+
 def test_repeated_office_codes_are_refused_before_any_work(city, tmp_path):
     offices = gpd.read_file(city, layer="offices")
     offices.loc[1, "code"] = offices.loc[0, "code"]

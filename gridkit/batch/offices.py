@@ -35,7 +35,7 @@ from ..codes import assign_codes
 from ..errors import GridkitError, InputError, reason
 from ..geometry import convex_hull, prepared
 from ..io import postgis
-from ..io.read import LAYERS, OFFICE_LAYER, OSM_SUFFIXES, read_layers
+from ..io.read import LAYERS, OFFICE_LAYER, OSM_SUFFIXES, read_layer, read_layers
 from ..profile import load_profile
 
 __all__ = ["Office", "Census", "find_offices", "office_regions", "around_buildings", "building_census", "office_sizes",
@@ -152,10 +152,10 @@ def _read_boundaries(path: Path) -> gpd.GeoDataFrame:
         raise InputError(f"{path}: no such file")
     try:
         names = [str(n) for n, _ in pyogrio.list_layers(path)]
-        layer = OFFICE_LAYER if OFFICE_LAYER in names else names[0]
-        return gpd.read_file(path, layer=layer, engine="pyogrio")
     except Exception as exc:  # GDAL raises many types; the user needs one line
         raise InputError(f"{path}: cannot be read: {reason(exc)}") from exc
+    # A table without shapes (a CSV of names and codes) is refused there, in one line.
+    return read_layer(path, OFFICE_LAYER if OFFICE_LAYER in names else names[0], f"{path}")
 
 
 def _office_layer(areas: str) -> gpd.GeoDataFrame:
@@ -176,7 +176,7 @@ def _office_layer(areas: str) -> gpd.GeoDataFrame:
     names = [str(n) for n, _ in pyogrio.list_layers(path)]
     if OFFICE_LAYER not in names:
         raise InputError(f"{path}: has no '{OFFICE_LAYER}' layer of street-office boundaries; give one with --offices")
-    return gpd.read_file(path, layer=OFFICE_LAYER, engine="pyogrio")
+    return read_layer(path, OFFICE_LAYER, f"{path}, layer '{OFFICE_LAYER}'")
 
 
 def _from_boundaries(frame: gpd.GeoDataFrame, source: str, where: str, county_code: str) -> list[Office]:
