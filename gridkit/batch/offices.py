@@ -346,7 +346,9 @@ def around_buildings(region: shapely.Geometry, footprints: np.ndarray, share: fl
     pieces = shapely.get_parts(moved)
     pieces = np.array([_filled(p, holes) for p in pieces], dtype=object)
     keep = np.zeros(len(pieces), dtype=bool)
-    keep[shapely.STRtree(pieces).query(np.concatenate([geoms[inside], cut[own]]), predicate="intersects")[1]] = True
+    # Each piece asks a tree of the buildings (a piece is prepared once; asked by 10^4 buildings, the
+    # large piece was tested afresh for each: 0.8 of 1.0 CPU s for 2.7x10^4).
+    keep[shapely.STRtree(np.concatenate([geoms[inside], cut[own]])).query(pieces, predicate="intersects")[0]] = True
     # The largest piece of each part of the region stays (an office's land without buildings too).
     for part in shapely.get_parts(region):
         keep[np.argmax(shapely.area(shapely.intersection(pieces, part)))] = True
