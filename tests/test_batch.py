@@ -175,6 +175,8 @@ def test_a_seam_drawn_through_buildings_leaves_each_whole_in_one_office(city, cl
     assert len(merged) == result.summary["buildings"].sum() == len(buildings)
     # Maps and reports of the city's plan are titled by the city's input (they said 'area').
     assert area_name(gridkit.read_plan(out)) == "synthetic_city"
+    # Its profile is the batch's, not the first office's (with that office's codes).
+    assert gridkit.read_plan(out).run_value("profile") == gridkit.load_profile("default").with_seed(0).to_toml()
     areas = gpd.read_file(out, layer="area").geometry.values
     assert shapely.area(shapely.intersection(areas[0], areas[1])) == pytest.approx(0, abs=1e-3)
     assert shapely.union_all(areas).area == pytest.approx(hull.area, rel=1e-9)

@@ -32,7 +32,7 @@ from pyproj import CRS
 from .. import __version__
 from ..errors import InputError
 from ..io import postgis
-from ..io.write import check_output, read_plan, write_layers_atomic
+from ..io.write import check_output, write_layers_atomic
 from ..profile import Profile, load_profile
 from .merge import Reader, Schemas, merge_schemas, merged_layers, office_layers, plan_schema, read_here
 from .offices import Census, Office, building_census, find_offices
@@ -206,7 +206,7 @@ def run_batch(
         _tidy(work)
         summary = pd.DataFrame([records[o.code] for o in found])
         report["merge"]("merging the offices' plans", 0.0)
-        out = _merge(summary, found, output, areas, client, census.outside)
+        out = _merge(summary, found, output, areas, client, census.outside, prof)
     report["merge"]("done", 1.0)
     return BatchResult(output=out, summary=summary, seconds=round(time.time() - started, 1), outside=census.outside)
 
@@ -326,7 +326,9 @@ def _tidy(work: Path) -> None:
 
 
 def _merge(summary: pd.DataFrame, found: list[Office], output: str | Path, areas: str | Path,
-           client: Client | None, outside: int) -> str | Path:
+           client: Client | None, outside: int, profile: Profile) -> str | Path:
+    """Write the merged plan; its run table holds the batch's ``profile`` (each office's plan has it with
+    the office's codes: the merged one showed the first office's)."""
     ok = summary[summary["status"] == "ok"].to_dict("records")
     if client is not None:
         schemas = merge_schemas(client.gather(client.map(plan_schema, [str(r["plan"]) for r in ok], pure=False)))
@@ -341,7 +343,7 @@ def _merge(summary: pd.DataFrame, found: list[Office], output: str | Path, areas
                         ("area_name", _city_name(areas)),
                         ("offices", str(len(found))), ("offices_ok", str(len(ok))),
                         ("offices_failed", str(len(failures))), ("buildings_in_no_office", str(outside)),
-                        ("profile", _base_profile(ok)), ("created", time.strftime("%Y-%m-%dT%H:%M:%S%z"))],
+                        ("profile", profile.to_toml()), ("created", time.strftime("%Y-%m-%dT%H:%M:%S%z"))],
                        columns=["key", "value"])
 
     def chunks() -> Iterator[tuple[str, pd.DataFrame]]:
@@ -374,11 +376,6 @@ def _office_shape(office: Office, crs: CRS) -> shapely.Geometry | None:
     if region is not None:
         return gpd.GeoSeries([region], crs=CRS.from_wkt(office.crs)).to_crs(crs).iloc[0]
     return None
-
-
-def _base_profile(ok: list[dict[str, Any]]) -> str:
-    """The profile of the offices' plans (they differ only in their codes), for the merged run table."""
-    return read_plan(ok[0]["plan"]).run_value("profile") if ok else ""
 
 
 def _city_name(areas: str | Path) -> str:
