@@ -132,6 +132,8 @@ def partition_cmd(
                                   population_column=population_column, totals=totals, existing=existing,
                                   from_gcj02=from_gcj02, progress=report)
 
+    from .io import postgis
+
     plan = run_guarded(run)
     m = plan.metrics[plan.metrics["level"] == "grid"].set_index("name")["value"]
     bad = plan.metrics[(plan.metrics["kind"] == "invariant") & (plan.metrics["passed"] == "no")]
@@ -139,7 +141,7 @@ def partition_cmd(
         from .changes import summary
 
         typer.echo("changes: " + ", ".join(f"{k} {v}" for k, v in summary(plan.changes).items()))
-    typer.echo(f"{output}: {int(m['grids'])} grids, {int(m['households'])} households, "
+    typer.echo(f"{postgis.shown(output)}: {int(m['grids'])} grids, {int(m['households'])} households, "
                f"road_following {m['road_following']:.2f}, {time.time() - started:.1f} s")
     _echo_inputs(plan, output)
     if len(bad):

@@ -339,6 +339,18 @@ def test_cli_batch_on_an_existing_cluster(city, cluster, tmp_path):
     assert own.geometry.geom_equals_exact(redone.geometry, 0).all()
 
 
+def test_cli_batch_never_prints_the_password_of_a_postgis_output(city, cluster, tmp_path, postgis_url):
+    from typer.testing import CliRunner
+
+    from gridkit.cli import app
+
+    target = postgis_url.replace("postgres@", "postgres:s3cret@") + "&schema=cli_city"  # the test server trusts
+    result = CliRunner().invoke(app, ["batch", str(city), "-o", target, "--scheduler", cluster.scheduler_address,
+                                      "--work-dir", str(tmp_path / "work"), "--seed", "0"])
+    assert result.exit_code == 0, result.output
+    assert "s3cret" not in result.output and "postgres:***@" in result.output
+
+
 @pytest.fixture(scope="module")
 def city_by_column(tmp_path_factory) -> tuple[Path, gpd.GeoDataFrame]:
     """The same SYNTHETIC city without boundary polygons: each building names its office in a column '街道'."""

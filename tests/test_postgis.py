@@ -86,6 +86,18 @@ def test_password_never_reaches_the_run_table():
     assert "s3cret" not in postgis.redact("postgresql://ana@db.example/city?password=s3cret&schema=a")
 
 
+def test_the_cli_never_prints_the_password_of_a_postgis_output(postgis_url, hk_path):
+    """`gridkit partition … -o postgresql://user:password@…` printed the URL as given on stdout (a log)."""
+    from typer.testing import CliRunner
+
+    from gridkit.cli import app
+
+    target = _url(postgis_url.replace("postgres@", "postgres:s3cret@"), "cli_plan")  # the test server trusts
+    result = CliRunner().invoke(app, ["partition", str(hk_path), "-o", target, "--seed", "0"])
+    assert result.exit_code == 0, result.output
+    assert "s3cret" not in result.output and "postgres:***@" in result.output
+
+
 def test_missing_table_in_a_query_is_one_clear_error(postgis_url):
     url = _url(postgis_url, "nowhere", buildings="SELECT * FROM nowhere.nothing")
     with pytest.raises(gridkit.InputError, match="layer 'buildings': cannot be read: .*nothing"):

@@ -262,7 +262,7 @@ def _refuse_shared(census: Census, found: list[Office], boundaries: str | Path) 
     names = {o.code: o.name for o in found}
     a, b, n = census.shared[0]
     more = f" (and {len(census.shared) - 1} more pairs)" if len(census.shared) > 1 else ""
-    raise InputError(f"{_public(boundaries)}: the boundaries of street offices {a} {names[a]} and {b} {names[b]} "
+    raise InputError(f"{postgis.shown(boundaries)}: the boundaries of street offices {a} {names[a]} and {b} {names[b]} "
                      f"overlap where {n} building{'s' if n > 1 else ''} stand{'' if n > 1 else 's'}{more}: both "
                      "would divide them; correct the boundaries so that no two overlap")
 
@@ -339,7 +339,7 @@ def _merge(summary: pd.DataFrame, found: list[Office], output: str | Path, areas
     offices = gpd.GeoDataFrame(summary.drop(columns=["fingerprint"], errors="ignore"),
                                geometry=[_office_shape(o, crs) for o in found], crs=crs)
     failures = summary.loc[summary["status"] != "ok", ["code", "name", "error"]]
-    run = pd.DataFrame([("gridkit_version", __version__), ("batch_input", _public(areas)),
+    run = pd.DataFrame([("gridkit_version", __version__), ("batch_input", postgis.shown(areas)),
                         ("area_name", _city_name(areas)),
                         ("offices", str(len(found))), ("offices_ok", str(len(ok))),
                         ("offices_failed", str(len(failures))), ("buildings_in_no_office", str(outside)),
@@ -384,7 +384,3 @@ def _city_name(areas: str | Path) -> str:
     if postgis.is_postgis(areas):
         return parse_qs(urlsplit(str(areas)).query).get("schema", ["public"])[0]
     return Path(areas).stem
-
-
-def _public(source: str | Path) -> str:
-    return postgis.redact(str(source)) if postgis.is_postgis(source) else str(source)

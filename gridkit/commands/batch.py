@@ -70,6 +70,7 @@ def register(app: typer.Typer) -> None:
         """Divide every street office of a city, one Dask task each, and merge the plans into one."""
         from ..batch import run_batch
         from ..cli import run_guarded
+        from ..io import postgis
 
         with _office_bar() as progress:
             result = run_guarded(lambda: run_batch(
@@ -79,7 +80,7 @@ def register(app: typer.Typer) -> None:
                 keep_inputs=keep_inputs, progress=progress))
         ok = result.summary[result.summary["status"] == "ok"]
         reused = int(result.summary["reused"].sum())
-        typer.echo(f"{result.output}: {len(ok)}/{len(result.summary)} offices ({reused} from an earlier run), "
+        typer.echo(f"{postgis.shown(result.output)}: {len(ok)}/{len(result.summary)} offices ({reused} from an earlier run), "
                    f"{int(ok['grids'].sum())} grids, {int(ok['households'].sum())} households, {result.seconds:.0f} s")
         if result.outside:
             typer.echo(f"gridkit: {result.outside} building{'s' if result.outside > 1 else ''} of the city lie in no "

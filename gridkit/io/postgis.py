@@ -25,6 +25,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
@@ -42,7 +43,7 @@ if TYPE_CHECKING:
 # SQLAlchemy, psycopg and GeoAlchemy2 (the 'postgis' extra) are imported only when a URL is used:
 # a run on files neither needs them installed nor pays for their import.
 
-__all__ = ["is_postgis", "redact", "read_layers", "read_tables", "count_in_regions", "write_layers", "layers_hash",
+__all__ = ["is_postgis", "redact", "shown", "read_layers", "read_tables", "count_in_regions", "write_layers", "layers_hash",
            "MARK"]
 
 _SCHEMES = ("postgresql", "postgres", "postgresql+psycopg")
@@ -73,6 +74,17 @@ def _need_extra() -> None:
         import sqlalchemy  # noqa: F401
     except ImportError as exc:
         raise InputError(f"PostGIS needs the 'postgis' extra (pip install 'gridkit[postgis]'): {exc}") from exc
+
+
+def shown(target: str | Path) -> str:
+    """A file or a PostGIS URL as messages show it: a URL with its password masked (:func:`redact`).
+
+    Examples
+    --------
+    >>> shown("postgresql://ana:s3cret@db/city?schema=a"), shown(Path("plan.gpkg"))
+    ('postgresql://ana:***@db/city?schema=a', 'plan.gpkg')
+    """
+    return redact(str(target)) if is_postgis(target) else str(target)
 
 
 def redact(source: str) -> str:
