@@ -481,38 +481,49 @@ def match_register(buildings: gpd.GeoDataFrame, register: Register, *, fuzzy_min
                          rows, log)
 
 
+def _alike(key: str) -> tuple[str, str]:
+    """Where to look for a key's likely slips: its street (the text before its number) and its numbers."""
+    return "street " + re.split(r"\d", key, maxsplit=1)[0], "numbers " + "-".join(re.findall(r"\d+", key))
+
+
 def _suggest(rows: pd.DataFrame, row_addrs: list[str], buildings: gpd.GeoDataFrame, addrs: list[list[str]],
              key: np.ndarray, min_ratio: float) -> None:
-    """Fill ``reason`` and the nearest free building address of each unmatched row (a suggestion only)."""
-    rows["reason"] = ""
-    rows["suggested_building_id"] = ""
-    rows["suggested_address"] = ""
-    rows["similarity"] = np.nan
+    """Fill ``reason`` and the nearest free building address of each unmatched row (a suggestion only).
+
+    A row is compared with the addresses on its street or with its numbers (a slip is in one of them),
+    once per address: comparing every row with every address took minutes for a register of thousands of
+    rows whose streets the map spells otherwise."""
+    unmatched = (rows["matched_by"] == "").to_numpy()
+    by_id = ((rows["building_id"] != "") & (rows["address"] == "")).to_numpy()
+    rows["reason"] = np.where(~unmatched, "", np.where(by_id, "no building with this id", "no building with this address"))
     first: dict[str, int] = {}
     for free in np.flatnonzero(key == ""):
         for a in addrs[free]:
             first.setdefault(a, int(free))
-    candidates = sorted(first)
+    pools: dict[str, list[str]] = {}
+    for c in sorted(first):
+        for part in _alike(c):
+            pools.setdefault(part, []).append(c)
     # The same street with another street word (路 for 街, 大道 for 路) is the likeliest slip of all.
-    other_word = {street_word_free(c): c for c in candidates}
-    for r in np.flatnonzero(rows["matched_by"].to_numpy() == ""):
-        by_id = rows["building_id"].iat[r] != "" and rows["address"].iat[r] == ""
-        rows.iat[r, rows.columns.get_loc("reason")] = "no building with this id" if by_id else \
-            "no building with this address"
-        target = row_addrs[r]
-        if not target or not candidates:
-            continue
-        # A register often writes the district or community before the street: a building
+    other_word = {street_word_free(c): c for c in sorted(first)}
+    near_of: dict[str, str] = {}
+    for target in sorted({row_addrs[r] for r in np.flatnonzero(unmatched)} - {""}):
+        pool = sorted({c for part in _alike(target) for c in pools.get(part, ())})
+        # A register may write something before the street (a district, a community): a building
         # address that ends the row's is the likeliest, however short.
-        ends = [c for c in candidates if target.endswith(c) and any(ch.isdigit() for ch in c)]
+        ends = [c for c in pool if target.endswith(c) and any(ch.isdigit() for ch in c)]
         alike = other_word.get(street_word_free(target), "")
         near = [max(ends, key=len)] if ends else [alike] if alike else \
-            difflib.get_close_matches(target, candidates, n=1, cutoff=min_ratio)
+            difflib.get_close_matches(target, pool, n=1, cutoff=min_ratio)
         if near:
-            rows.iat[r, rows.columns.get_loc("suggested_building_id")] = str(buildings["building_id"].iat[first[near[0]]])
-            rows.iat[r, rows.columns.get_loc("suggested_address")] = near[0]
-            rows.iat[r, rows.columns.get_loc("similarity")] = round(
-                difflib.SequenceMatcher(None, target, near[0]).ratio(), 3)
+            near_of[target] = near[0]
+    suggested = pd.Series([near_of.get(a, "") if u else "" for a, u in zip(row_addrs, unmatched, strict=True)],
+                          index=rows.index, dtype=object)
+    ids = buildings["building_id"].astype(str).to_numpy()
+    rows["suggested_building_id"] = [ids[first[a]] if a else "" for a in suggested]
+    rows["suggested_address"] = suggested
+    rows["similarity"] = [round(difflib.SequenceMatcher(None, t, a).ratio(), 3) if a else np.nan
+                          for t, a in zip(row_addrs, suggested, strict=True)]
 
 
 def unmatched_path(plan_path: str | Path) -> Path:
