@@ -16,7 +16,7 @@ building, since households are counted per building:
   compound (小区) or a name the street is made of (``开发区大道``);
 - Chinese numerals before 号/栋/幢/座/单元/室/弄/层/楼 and after 之/附/第 as
   digits (``一百二十三弄``, ``之一``); a street name's (``二环路``) kept;
-- 号楼/幢/座 as 栋; a sub-number 附1/之1 as ``-1``; 甲/乙/丙/丁 after the
+- 号楼/幢/座 as 栋, 号院 as 号; a sub-number 附1/之1 as ``-1``; 甲/乙/丙/丁 after the
   number (``甲12号`` is ``12甲``);
 - what lies inside the building dropped: a unit (单元), floor (层, or 楼 after
   the building's number), room (室/房/户), and a bare room number after the
@@ -73,9 +73,10 @@ _BUILDING_WORD = re.compile(r"号楼|幢|座|栋")
 _SUB_NUMBER = re.compile(r"(\d)号?[之附](\d+)")
 _STEM = re.compile(r"([甲乙丙丁])(\d+)")
 _INNER_PART = re.compile(r"(\d+)(?:单元|层|室|号房|房|户)")
-#: A floor (6楼) or a bare room number after the building's number: after 栋 any number, after 号 one
-#: of three digits or more (12号3 is number 12's building 3, 5号601 is room 601 of number 5).
-_ROOM = re.compile(r"(?<=[\da-z甲乙丙丁][号栋])-?\d+楼|(?<=[\da-z甲乙丙丁]栋)-?\d+$|(?<=[\da-z甲乙丙丁]号)-?\d{3,}$")
+#: A floor (6楼) or a bare room number after the building's number: after 栋 any number (3栋502,
+#: 3栋5层2号), after 号 one of three digits or more (12号3 is number 12's building 3, 5号601 is room 601
+#: of number 5).
+_ROOM = re.compile(r"(?<=[\da-z甲乙丙丁][号栋])-?\d+楼|(?<=[\da-z甲乙丙丁]栋)-?\d+号?$|(?<=[\da-z甲乙丙丁]号)-?\d{3,}$")
 _DASHED_ROOM = re.compile(r"(\d+)-(\d+)(-\d{3,})?$")
 #: The most house numbers one building's range spans (``19-21``, ``12-16号``: 一楼多号); a dash between
 #: numbers further apart is no range (``5-601`` is room 601 of number 5).
@@ -137,7 +138,7 @@ def address_key(text: object) -> str:
     s = _NUMERAL_IN_NUMBER.sub(lambda m: str(chinese_number(m.group())), s)
     s = re.sub(r"-+(?![\da-z])|(?<![\da-z])-+", "", s)  # a dash only joins two numbers (14a-14b)
     s = _without_divisions(s.replace("第", ""))
-    s = _BUILDING_WORD.sub("栋", s)
+    s = _BUILDING_WORD.sub("栋", s.replace("号院", "号"))  # 12号院3号楼: building 3 of number 12
     s = _SUB_NUMBER.sub(r"\1-\2", _STEM.sub(r"\2\1", s))
     s = re.sub(r"(\d+)号([甲乙丙丁])", r"\1\2", s)
     s = _ROOM.sub("", _INNER_PART.sub("", s))
