@@ -544,3 +544,16 @@ def test_a_household_entered_twice_is_counted_once(tmp_path):
     _, b, log = _joined(path, buildings)
     assert b.loc[["B1", "B2", "B3"], "households"].tolist() == [2, 1, 2]
     assert log["register_households_entered_twice"] == "2 (rows 4, 6), counted once"
+
+
+def test_a_building_number_beside_an_address_leaves_the_address_to_say_which_building(tmp_path):
+    """楼栋号 3栋 and 标准地址 三航小区3栋2单元501: the number joined every building whose id is 3."""
+    buildings = _buildings(["3~1", "3~2"])
+    buildings["_given_id"] = ["3", "3"]
+    buildings["addr:full"] = ["上港小区3栋", "三航小区3栋"]
+    path = tmp_path / "r.csv"
+    path.write_text("楼栋号,标准地址,户主姓名\n3栋,三航小区3栋2单元501,张三\n3栋,三航小区3栋1单元101,李四\n",
+                    encoding="utf-8")
+    _, b, log = _joined(path, buildings)
+    assert b.loc["3~2", "households"] == 2 and b.loc["3~2", "register_key"] == "address"
+    assert b.loc["3~1", "households_source"] == "estimated"
