@@ -63,7 +63,7 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 #: The divisions an address may begin with, each ending one of these words; one ending in 区 that is
 #: a compound, campus or zone inside a street office is not a district.
 _DIVISION = re.compile(r"^(.+?(?:省|自治区|市(?!场)|特别行政区|自治州|(?<!小|园|校|片|厂|景|街|营|矿|场|院|活|舍|宅|业)区|县|"
-                       r"街道办事处|街道|镇|乡|社区居民委员会|社区居委会|社区|居民委员会|居委会|村民委员会|村委会))")
+                       r"街道办事处|街道|镇|乡|社区居民委员会|社区居委会|社区|居民委员会|居委会|居委|村民委员会|村委会))")
 #: What a street name, compound or number begins with: no division is dropped from before one of these
 #: (``园区路``, ``开发区大道``), nor from before a bare number.
 _NOT_A_NAME = re.compile(rf"^(?:[东西南北中]?[{_NUMERAL}\d]?(?:大道|大街|路|街|道|巷|弄|里|胡同)|号|栋|\d|-)")
