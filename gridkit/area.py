@@ -25,7 +25,7 @@ from .io import postgis
 from .io.read import read_layers
 from .io.tables import normalise_header
 from .io.values import counts, listed, shown, truthy
-from .lines import landuse_edges
+from .lines import COASTLINE, landuse_edges
 from .register import COLUMN_ALIASES as REGISTER_COLUMNS
 
 __all__ = ["Area", "read_area", "area_from_layers", "LINE_REACH_M", "COLUMN_NAMES"]
@@ -216,7 +216,7 @@ def area_from_layers(
     if len(buildings) == 0:
         raise InputError(f"{here}: {_no_footprint(layers['buildings'], clean.min_footprint_m2)}")
     boundary = _boundary(layers.get("boundary"), buildings, hull_buffer_m,
-                         boundary_where or f"{where}, layer 'boundary'", log)
+                         boundary_where or f"{where}, layer 'boundary'", log, layers.get("barriers"))
     name, code = (_boundary_label(layers["boundary"], col) for col in ("name", "code")) \
         if "boundary" in layers else ("", "")
     inside = _inside(buildings, boundary, log, clean.inside_share)
@@ -231,7 +231,12 @@ def area_from_layers(
 
     roads = _clean_lines(layers.get("roads"), boundary, log, "roads", metric)
     roads = _road_columns(roads, log, rules)
-    barriers = _clean_lines(layers.get("barriers"), boundary, log, "barriers", metric)
+    given = layers.get("barriers")
+    if given is not None and "barrier_type" in given:
+        # A coastline has bounded the area (the sea is off it): along a quay or round a jetty the sea kept
+        # for its buildings leaves it inside the land, where as a barrier it would cut the harbour apart.
+        given = given[~given["barrier_type"].eq(COASTLINE)]
+    barriers = _clean_lines(given, boundary, log, "barriers", metric)
     # Compound outlines join the barriers layer as soft lines, so the blocks, the graph and the saved plan
     # (whose barriers a later validation or edit reads) all cut along them.
     landuse = _optional_polys(layers.get("landuse"), boundary)
@@ -362,7 +367,8 @@ def _clean_polygons(gdf: gpd.GeoDataFrame, where: str, log: list, name: str, min
 
 
 def _boundary(
-    gdf: gpd.GeoDataFrame | None, buildings: gpd.GeoDataFrame, buffer_m: float, where: str, log: list
+    gdf: gpd.GeoDataFrame | None, buildings: gpd.GeoDataFrame, buffer_m: float, where: str, log: list,
+    barriers: gpd.GeoDataFrame | None = None,
 ) -> shapely.Geometry:
     if gdf is not None and len(_drop_empty(gdf)):
         geoms, _, _ = _repair(_drop_empty(gdf).geometry.values)
@@ -373,7 +379,49 @@ def _boundary(
         return poly
     hull = convex_hull(buildings.geometry.values).buffer(buffer_m)
     log.append(("boundary", f"none given: hull of the buildings buffered by {buffer_m:g} m"))
-    return hull
+    coast = None if barriers is None or "barrier_type" not in barriers else \
+        barriers[barriers["barrier_type"].eq(COASTLINE)].geometry.values.to_numpy()
+    if coast is None or len(coast) == 0:
+        return hull
+    land = _land(hull, coast, shapely.point_on_surface(buildings.geometry.values.to_numpy()))
+    sea = float(shapely.area(hull) - shapely.area(land))
+    if sea > 0:
+        log.append(("boundary_sea_m2", f"{sea:.0f}"))
+    return land
+
+
+def _land(hull: shapely.Geometry, coast: np.ndarray, homes: np.ndarray) -> shapely.Geometry:
+    """``hull`` less the sea beyond a coastline: the hull of a seaside town's buildings spans the bay, and
+    every grid by the shore reached out over the water.
+
+    The coastline cuts the hull into pieces; a piece is sea when more of the coastline's segments have it
+    on their right (OSM draws a coastline with the land on its left) than on their left, and no building
+    stands in it (a pier or a breakwater mapped with buildings stays).
+    """
+    # The whole coastline is noded with the hull's ring: one clipped to the hull first ends a hair off it.
+    noded = shapely.union_all([shapely.boundary(hull), *coast])
+    pieces = shapely.get_parts(shapely.polygonize(shapely.get_parts(noded)))
+    pieces = pieces[shapely.within(shapely.point_on_surface(pieces), hull)]
+    if len(pieces) < 2:
+        return hull
+    xy, index = shapely.get_coordinates(shapely.get_parts(coast), return_index=True)
+    same = index[1:] == index[:-1]
+    a, b = xy[:-1][same], xy[1:][same]
+    step = b - a
+    length = np.hypot(step[:, 0], step[:, 1])
+    a, step, length = a[length > 0], step[length > 0], length[length > 0]
+    mid = a + step / 2
+    # A point a little to each side of every segment's middle.
+    side = np.column_stack([step[:, 1], -step[:, 0]]) / length[:, None] * np.minimum(0.5, length / 4)[:, None]
+    tree = shapely.STRtree(pieces)
+    votes = np.zeros(len(pieces))
+    for sign in (1, -1):
+        _, hit = tree.query(shapely.points(mid + sign * side), predicate="within")
+        np.add.at(votes, hit, sign)
+    dwelt = np.zeros(len(pieces), dtype=bool)
+    dwelt[tree.query(homes, predicate="within")[1]] = True
+    sea = (votes > 0) & ~dwelt
+    return shapely.union_all(pieces[~sea]) if sea.any() else hull
 
 
 def _boundary_label(gdf: gpd.GeoDataFrame, column: str) -> str:

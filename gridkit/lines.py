@@ -16,10 +16,12 @@ import shapely
 
 from .profile import Profile
 
-__all__ = ["LANDUSE_EDGE", "is_landuse_edge", "landuse_edges", "split_barriers"]
+__all__ = ["LANDUSE_EDGE", "COASTLINE", "is_landuse_edge", "landuse_edges", "split_barriers"]
 
 #: ``barrier_type`` of the lines :func:`landuse_edges` adds to an area's barriers layer.
 LANDUSE_EDGE = "landuse_edge"
+#: ``barrier_type`` of an OSM coastline (``natural=coastline``): the land lies on its left, the sea on its right.
+COASTLINE = "coastline"
 
 
 def landuse_edges(landuse: gpd.GeoDataFrame | None, profile: Profile) -> gpd.GeoDataFrame:

@@ -135,7 +135,7 @@ def _join_barred(levels: Levels, faces: np.ndarray, g: GraphArrays) -> Levels:
 
     Such grids are what the slivers leave: pieces barriers cut off, too large to be slivers. Between a
     station's parallel tracks each strip was a grid of its own, all empty, all flagged ``isolated``
-    (16 at Krems, 22 at Helsinki). They touch only across barriers, but a barrier inside a grid nobody
+    (15 at Krems, 22 at Helsinki). They touch only across barriers, but a barrier inside a grid nobody
     lives in splits no resident's grid (the validator's ``barriers`` rule), so they are one grid: the
     railway land, or the land beyond a river and its islands.
     """

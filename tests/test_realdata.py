@@ -30,35 +30,48 @@ def _partition(src, out) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, check=False)
 
 
+def _write_osm(path, ways: list[tuple[list[tuple[float, float] | int], dict[str, str]]]) -> None:
+    """An OSM XML file of ``ways``: each a list of (lon, lat) nodes (or ids of nodes not in the file) and its
+    tags; a way whose last point is its first is closed."""
+    nodes: list[str] = []
+    body: list[str] = []
+    for k, (points, tags) in enumerate(ways):
+        refs = []
+        for p in points:
+            if isinstance(p, int):
+                refs.append(p)
+            elif refs and p == points[0]:
+                refs.append(refs[0])
+            else:
+                nodes.append(f'<node id="{len(nodes) + 1}" lat="{p[1]:.7f}" lon="{p[0]:.7f}"/>')
+                refs.append(len(nodes))
+        nds = "".join(f'<nd ref="{r}"/>' for r in refs)
+        kv = "".join(f'<tag k="{k}" v="{v}"/>' for k, v in tags.items())
+        body.append(f'<way id="{k + 1}">{nds}{kv}</way>')
+    text = "\n".join(nodes + body)
+    path.write_text(f'<?xml version="1.0" encoding="UTF-8"?>\n<osm version="0.6">\n{text}\n</osm>\n', encoding="utf-8")
+
+
+def _house(x: float, y: float, size: float, tags: dict[str, str]) -> tuple[list[tuple[float, float]], dict[str, str]]:
+    return [(x, y), (x + size, y), (x + size, y + size), (x, y + size), (x, y)], tags
+
+
 def _osm_town(path, cut_way: bool) -> None:
     """An OSM XML town of 3 x 3 houses between streets; with ``cut_way``, one more building way whose
     nodes, but one, lie beyond the extract (as at the edge of a clipped .pbf)."""
-    nodes: list[str] = []
-    ways: list[str] = []
-
-    def node(lon: float, lat: float) -> int:
-        nodes.append(f'<node id="{len(nodes) + 1}" lat="{lat:.7f}" lon="{lon:.7f}"/>')
-        return len(nodes)
-
-    def way(refs: list[int], tags: dict[str, str]) -> None:
-        nds = "".join(f'<nd ref="{r}"/>' for r in refs)
-        kv = "".join(f'<tag k="{k}" v="{v}"/>' for k, v in tags.items())
-        ways.append(f'<way id="{len(ways) + 1}">{nds}{kv}</way>')
-
     step = 0.001  # about 100 m
+    ways: list = []
     for i in range(4):
-        way([node(121 + i * step, 31), node(121 + i * step, 31 + 3 * step)], {"highway": "residential"})
-        way([node(121, 31 + i * step), node(121 + 3 * step, 31 + i * step)], {"highway": "residential"})
+        ways.append(([(121 + i * step, 31), (121 + i * step, 31 + 3 * step)], {"highway": "residential"}))
+        ways.append(([(121, 31 + i * step), (121 + 3 * step, 31 + i * step)], {"highway": "residential"}))
     for i in range(3):
         for j in range(3):
-            x, y = 121 + (i + 0.3) * step, 31 + (j + 0.3) * step
-            ring = [node(x, y), node(x + 0.4 * step, y), node(x + 0.4 * step, y + 0.4 * step), node(x, y + 0.4 * step)]
-            way([*ring, ring[0]], {"building": "apartments", "building:levels": "6"})
+            ways.append(_house(121 + (i + 0.3) * step, 31 + (j + 0.3) * step, 0.4 * step,
+                               {"building": "apartments", "building:levels": "6"}))
     if cut_way:
-        first = node(121 + 1.5 * step, 31 + 1.5 * step)
-        way([first, 9998, 9999, first], {"building": "yes"})
-    body = "\n".join(nodes + ways)
-    path.write_text(f'<?xml version="1.0" encoding="UTF-8"?>\n<osm version="0.6">\n{body}\n</osm>\n', encoding="utf-8")
+        first = (121 + 1.5 * step, 31 + 1.5 * step)
+        ways.append(([first, 9998, 9999, first], {"building": "yes"}))
+    _write_osm(path, ways)
 
 
 def test_an_osm_extract_whose_edge_cuts_a_building_way_is_read(tmp_path):
@@ -292,7 +305,7 @@ def test_a_track_ending_inside_a_block_splits_no_grid():
 
 def test_the_land_between_a_stations_tracks_is_one_grid():
     """Each strip between two of a station's parallel tracks (too wide for a sliver) stayed a grid of its own,
-    empty and flagged isolated: 16 grids in the station of Krems (graphhopper's krems.osm), 22 in Helsinki's.
+    empty and flagged isolated: 15 grids in and by the station of Krems (graphhopper's krems.osm), 22 in Helsinki's.
     Land nobody lives in that only barriers divide is one grid now: crossing a track inside it splits no
     resident's grid, so the validator accepts it."""
     tracks = [line((-20, 200 + 15 * i), (820, 200 + 15 * i)) for i in range(4)]
@@ -397,3 +410,33 @@ def test_a_works_a_railway_runs_through_is_one_exclusive_grid():
     # The whole street face east of 工厂路 (x 150-400), the tracks and the land between them included.
     assert works["area_m2"].iloc[0] == pytest.approx(250 * 200, rel=1e-3)
 
+
+def test_the_sea_beyond_an_osm_coastline_is_no_part_of_the_area(tmp_path):
+    """Without a boundary the area is the hull of the buildings: round a bay (Monaco, OSRM's monaco.osm.pbf)
+    it spanned the sea, and the grids by the shore reached out over the water. The coastline (land on its
+    left) now takes the sea off the hull."""
+    step = 0.001  # about 100 m
+    coast = [(121.0022, 31.0045), (121.0022, 31.0008), (121.0008, 31.0008), (121.0008, 31.0045)]
+    ways: list = [(coast, {"natural": "coastline"})]
+    for j in range(5):
+        ways.append(_house(121.0001, 31.0002 + j * 0.6 * step, 0.3 * step, {"building": "house"}))
+        ways.append(_house(121.0026, 31.0002 + j * 0.6 * step, 0.3 * step, {"building": "house"}))
+    ways.append(_house(121.0014, 31.0002, 0.3 * step, {"building": "house"}))
+    src = tmp_path / "bay.osm"
+    _write_osm(src, ways)
+    area = gridkit.read_area(src)
+    plan = gridkit.partition(area, PROFILE, seed=0)
+    assert gridkit.validate(plan).ok
+    hull = shapely.convex_hull(shapely.union_all(plan.buildings.geometry.values)).buffer(PROFILE.blocks.hull_buffer_m)
+    # The U of the coastline closed across its open end: the water of the bay.
+    bay = gpd.GeoSeries([shapely.Polygon(coast)], crs="EPSG:4326").to_crs(plan.grids.crs).iloc[0]
+    # The coastline bounds the area; it divides nothing inside it.
+    assert len(area.barriers) == 0
+    covered = shapely.union_all(plan.grids.geometry.values)
+    assert shapely.intersection(covered, bay).area < 1.0
+    assert covered.area == pytest.approx(hull.difference(bay).area, rel=1e-3)
+    assert float(_log(plan)["log.boundary_sea_m2"]) == pytest.approx(hull.intersection(bay).area, rel=1e-3)
+
+
+def _log(plan) -> dict[str, str]:
+    return dict(zip(plan.run["key"], plan.run["value"], strict=True))

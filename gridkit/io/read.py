@@ -20,6 +20,7 @@ from pyogrio._err import _register_error_handler
 from pyproj import CRS
 
 from ..errors import InputError, reason
+from ..lines import COASTLINE
 from . import postgis
 
 __all__ = ["LAYERS", "OFFICE_LAYER", "Mask", "read_layer", "read_layers", "dbf_encoding", "area_source"]
@@ -421,11 +422,14 @@ def _read_osm(path: Path, mask: Mask | None) -> dict[str, gpd.GeoDataFrame]:
     water = lines["waterway"].isin(_OSM_BARRIER_WATERWAYS + _OSM_SMALL_WATERWAYS) if "waterway" in lines else False
     walls = lines["barrier"].isin(_OSM_WALLS) if "barrier" in lines else False
     rail_tags = _parse_other_tags(lines.get("other_tags", pd.Series(index=lines.index, dtype=object)),
-                                  ("railway", "tunnel"))
+                                  ("railway", "tunnel", "natural"))
     rail = rail_tags["railway"].isin(_OSM_BARRIER_RAILWAYS) & rail_tags["tunnel"].isna()
     if "railway" in lines:
         rail = rail | (lines["railway"].isin(_OSM_BARRIER_RAILWAYS) & rail_tags["tunnel"].isna())
-    barriers = lines[water | rail | walls].copy()
+    coast = rail_tags["natural"].eq(COASTLINE)
+    if "natural" in lines:
+        coast = coast | lines["natural"].eq(COASTLINE)
+    barriers = lines[water | rail | walls | coast].copy()
     if len(barriers):
         kind = rail_tags.loc[barriers.index, "railway"]
         for tag in ("barrier", "waterway"):
@@ -437,6 +441,7 @@ def _read_osm(path: Path, mask: Mask | None) -> dict[str, gpd.GeoDataFrame]:
             kinds[water[barriers.index]] = "waterway"
         if not isinstance(walls, bool):
             kinds[walls[barriers.index]] = barriers["barrier"][walls[barriers.index]]
+        kinds[coast[barriers.index]] = COASTLINE
         barriers["barrier_type"] = kinds
         out["barriers"] = gpd.GeoDataFrame(barriers, geometry="geometry", crs=lines.crs)
 
