@@ -232,9 +232,10 @@ def area_from_layers(
     roads = _clean_lines(layers.get("roads"), boundary, log, "roads", metric)
     roads = _road_columns(roads, log, rules)
     given = layers.get("barriers")
-    if given is not None and "barrier_type" in given:
-        # A coastline has bounded the area (the sea is off it): along a quay or round a jetty the sea kept
+    if given is not None and "barrier_type" in given and _drawn(layers.get("boundary")) is None:
+        # The coastline has bounded the hull (the sea is off it): along a quay or round a jetty the sea kept
         # for its buildings leaves it inside the land, where as a barrier it would cut the harbour apart.
+        # Under a drawn boundary it divides as before.
         given = given[~given["barrier_type"].eq(COASTLINE)]
     barriers = _clean_lines(given, boundary, log, "barriers", metric)
     # Compound outlines join the barriers layer as soft lines, so the blocks, the graph and the saved plan
@@ -370,8 +371,9 @@ def _boundary(
     gdf: gpd.GeoDataFrame | None, buildings: gpd.GeoDataFrame, buffer_m: float, where: str, log: list,
     barriers: gpd.GeoDataFrame | None = None,
 ) -> shapely.Geometry:
-    if gdf is not None and len(_drop_empty(gdf)):
-        geoms, _, _ = _repair(_drop_empty(gdf).geometry.values)
+    drawn = _drawn(gdf)
+    if drawn is not None:
+        geoms, _, _ = _repair(drawn.geometry.values)
         poly = shapely.union_all(geoms)
         poly = shapely.union_all([g for g in shapely.get_parts(poly) if shapely.get_type_id(g) in (3, 6)])
         if poly is None or poly.is_empty or poly.area <= 0:
@@ -388,6 +390,13 @@ def _boundary(
     if sea > 0:
         log.append(("boundary_sea_m2", f"{sea:.0f}"))
     return land
+
+
+def _drawn(gdf: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
+    """The boundary layer's features with a geometry; None when there is none (the hull bounds the area)."""
+    if gdf is None or len(_drop_empty(gdf)) == 0:
+        return None
+    return _drop_empty(gdf)
 
 
 def _land(hull: shapely.Geometry, coast: np.ndarray, homes: np.ndarray) -> shapely.Geometry:

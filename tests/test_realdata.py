@@ -436,6 +436,12 @@ def test_the_sea_beyond_an_osm_coastline_is_no_part_of_the_area(tmp_path):
     assert shapely.intersection(covered, bay).area < 1.0
     assert covered.area == pytest.approx(hull.difference(bay).area, rel=1e-3)
     assert float(_log(plan)["log.boundary_sea_m2"]) == pytest.approx(hull.intersection(bay).area, rel=1e-3)
+    # Under a drawn boundary the coastline divides, as any barrier does (the samples' Victoria Harbour).
+    layers = {"buildings": plan.buildings[["households", "geometry"]], "boundary": gpd.GeoDataFrame(
+        geometry=[hull], crs=plan.grids.crs), "barriers": gpd.GeoDataFrame(
+        {"barrier_type": ["coastline"]}, geometry=[shapely.LineString(bay.exterior.coords[:-1])], crs=plan.grids.crs)}
+    drawn = gridkit.area_from_layers(layers, where="test")
+    assert drawn.barriers["barrier_type"].tolist() == ["coastline"] and "log.boundary_sea_m2" not in dict(drawn.log)
 
 
 def _log(plan) -> dict[str, str]:
