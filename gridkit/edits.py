@@ -644,8 +644,7 @@ class Editor:
                                geoms=comm_geoms, names=np.array([named.get(c, "") for c in comm_codes], dtype=object)),
         }
         src = np.repeat(np.arange(arrays.n), np.diff(arrays.indptr))
-        pieces = site_components((src, arrays.indices), np.where(locked[labels], -1, self.sites), self.block_geoms,
-                                 arrays.weight)
+        pieces = site_components((src, arrays.indices), np.where(locked[labels], -1, self.sites))
         levels = solve_levels(arrays, profile, compounds=self._compounds(), home_community=comm_lab[labels],
                               home_grid=labels, locked_grid=locked[labels], exclusive=pieces, progress=step)
         levels = absorb_slivers(levels, self.block_geoms, arrays, profile)

@@ -17,7 +17,6 @@ import re
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
 from .geometry import largest_overlap
 from .profile import Profile
@@ -77,13 +76,8 @@ def exclusive_sites(landuse: gpd.GeoDataFrame | None, pois: gpd.GeoDataFrame | N
                             geometry=landuse.geometry.values[sel], crs=landuse.crs)
 
 
-def site_components(adjacent: tuple[np.ndarray, np.ndarray], site: np.ndarray, faces: np.ndarray,
-                    weight: np.ndarray) -> np.ndarray:
+def site_components(adjacent: tuple[np.ndarray, np.ndarray], site: np.ndarray) -> np.ndarray:
     """Split each site's blocks into the pieces that touch (a grid must be contiguous).
-
-    Blocks link by the block graph, which no barrier crosses; a site nobody lives in also links
-    across barriers, block to block where they share an edge: a works a railway runs through is one
-    grid, as the land between a station's tracks is (a barrier there splits no resident's grid).
 
     Parameters
     ----------
@@ -91,10 +85,6 @@ def site_components(adjacent: tuple[np.ndarray, np.ndarray], site: np.ndarray, f
         Both ends of every edge of the block graph.
     site : ndarray of int
         Site of every block (-1: none).
-    faces : ndarray of shapely geometries
-        The blocks.
-    weight : ndarray
-        Households of every block.
 
     Returns
     -------
@@ -107,18 +97,7 @@ def site_components(adjacent: tuple[np.ndarray, np.ndarray], site: np.ndarray, f
     n = len(site)
     a, b = adjacent
     keep = (site[a] >= 0) & (site[a] == site[b])
-    a, b = a[keep], b[keep]
-    ids, lab = np.unique(site, return_inverse=True)
-    lived = np.bincount(lab, weights=np.asarray(weight, dtype=float), minlength=len(ids)) > 0
-    empty = np.flatnonzero((site >= 0) & ~lived[lab])
-    if len(empty):
-        p, q = shapely.STRtree(faces[empty]).query(faces[empty], predicate="intersects")
-        p, q = empty[p], empty[q]
-        same = (site[p] == site[q]) & (p != q)
-        p, q = p[same], q[same]
-        edge = shapely.length(shapely.intersection(shapely.boundary(faces[p]), shapely.boundary(faces[q]))) > 0
-        a, b = np.concatenate([a, p[edge]]), np.concatenate([b, q[edge]])
-    graph = coo_matrix((np.ones(len(a)), (a, b)), shape=(n, n))
+    graph = coo_matrix((np.ones(int(keep.sum())), (a[keep], b[keep])), shape=(n, n))
     _, comp = connected_components(graph, directed=False)
     out = np.full(n, -1, dtype=np.int64)
     inside = site >= 0

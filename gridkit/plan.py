@@ -310,8 +310,7 @@ def partition(
     sites = exclusive_sites(area.landuse, area.pois, prep.profile)
     block_site = block_compounds(blocks, sites, prep.profile.exclusive.min_block_share)
     arrays = prep.arrays
-    pieces = site_components((np.repeat(np.arange(arrays.n), np.diff(arrays.indptr)), arrays.indices), block_site,
-                             blocks.geometry.values.to_numpy(), arrays.weight)
+    pieces = site_components((np.repeat(np.arange(arrays.n), np.diff(arrays.indptr)), arrays.indices), block_site)
     levels = solve_levels(
         prep.arrays, prep.profile, compounds=block_compound,
         home_community=homes["community"].home if homes["community"] else None,

@@ -388,29 +388,6 @@ def test_a_zipped_gbk_shapefile_without_cpg_is_read_as_gbk(tmp_path):
     assert area.buildings["height"].tolist() == [30.0] * 8
 
 
-def test_a_works_a_railway_runs_through_is_one_exclusive_grid():
-    """An industrial site nobody lives in with tracks through it (a works by the Susquehanna in Harrisburg,
-    valhalla's harrisburg.osm.pbf) was an exclusive grid per piece the tracks left: 7 grids for one site.
-    It is one grid now; a site people live in (a campus with dormitories) stays split at a barrier."""
-    homes = [rect(20, 20 + 45 * i, 60, 55 + 45 * i) for i in range(4)]
-    layers = {
-        "boundary": gdf([rect(0, 0, 400, 200)]),
-        "roads": gdf([line((150, -10), (150, 210))], highway=["residential"], name=["工厂路"]),
-        "barriers": gdf([line((280, -20), (280, 220)), line((300, -20), (300, 220))],
-                        barrier_type=["railway"] * 2),
-        "landuse": gdf([rect(160, 0, 400, 200)], kind=["industrial"], name=["钢厂"]),
-        "buildings": gdf(homes + [rect(200, 50, 260, 150), rect(320, 50, 380, 150)],
-                         households=[45] * 4 + [0, 0], building_id=[f"b{i}" for i in range(6)]),
-    }
-    plan = gridkit.partition(gridkit.area_from_layers(layers, where="test"), PROFILE, seed=0)
-    report = gridkit.validate(plan)
-    assert report.ok, report.failures
-    works = plan.grids[plan.grids["flags"].str.contains("exclusive")]
-    assert len(works) == 1
-    # The whole street face east of 工厂路 (x 150-400), the tracks and the land between them included.
-    assert works["area_m2"].iloc[0] == pytest.approx(250 * 200, rel=1e-3)
-
-
 def test_the_sea_beyond_an_osm_coastline_is_no_part_of_the_area(tmp_path):
     """Without a boundary the area is the hull of the buildings: round a bay (Monaco, OSRM's monaco.osm.pbf)
     it spanned the sea, and the grids by the shore reached out over the water. The coastline (land on its
