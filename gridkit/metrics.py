@@ -126,8 +126,7 @@ def _barrier_crossings(grids: np.ndarray, barriers: gpd.GeoDataFrame, roads: gpd
 
     A piece nobody lives in that is too small or thin to be a grid (a sliver,
     :func:`gridkit.slivers.is_sliver`) may sit across a barrier: it has to join
-    some grid. A grid nobody lives in may lie across barriers (the land
-    between a station's tracks): a barrier there splits no resident's grid.
+    some grid.
     """
     if len(barriers) == 0:
         return 0
@@ -148,8 +147,6 @@ def _barrier_crossings(grids: np.ndarray, barriers: gpd.GeoDataFrame, roads: gpd
         pieces = pieces[shapely.within(shapely.point_on_surface(pieces), grid)]
         piece, b = home_tree.query(pieces, predicate="contains")
         hh = np.bincount(piece, weights=home_hh[b], minlength=len(pieces))
-        if not hh.any():
-            continue
         pieces = pieces[~is_sliver(shapely.area(pieces), shapely.length(pieces), hh, profile)]
         if len(pieces) <= 1:
             continue

@@ -96,9 +96,8 @@ def absorb_slivers(levels: Levels, faces: np.ndarray, g: GraphArrays, profile: P
     was its community's only grid takes the neighbour's community (and group)
     with it. Slivers that join only one another become one grid, which is
     looked at again (it may still be a sliver, now touching a grid that is
-    none). Empty grids that only barriers divide then become one grid (the
-    land between a station's tracks). Locked grids neither move nor receive.
-    Grids left under ``grid.min_area_m2`` are flagged ``small_area``.
+    none). Locked grids neither move nor receive. Grids left under
+    ``grid.min_area_m2`` are flagged ``small_area``.
 
     Parameters
     ----------
@@ -116,7 +115,6 @@ def absorb_slivers(levels: Levels, faces: np.ndarray, g: GraphArrays, profile: P
         if np.array_equal(joined.grid, levels.grid):
             break
         levels = joined
-    levels = _join_barred(levels, faces, g)
     levels = _join_empty(levels, faces, g, "community")
     if len(levels.group) and (levels.group >= 0).all():
         levels = _join_empty(levels, faces, g, "group")
@@ -128,45 +126,6 @@ def absorb_slivers(levels: Levels, faces: np.ndarray, g: GraphArrays, profile: P
         if not flags.get(u):
             flags[u] = (SMALL_AREA,)
     return dataclasses.replace(levels, grid_flags=flags)
-
-
-def _join_barred(levels: Levels, faces: np.ndarray, g: GraphArrays) -> Levels:
-    """Make every set of touching grids nobody lives in one grid (exclusive and locked grids aside).
-
-    Such grids are what the slivers leave: pieces barriers cut off, too large to be slivers. Between a
-    station's parallel tracks each strip was a grid of its own, all empty, all flagged ``isolated``
-    (15 at Krems, 22 at Helsinki). They touch only across barriers, but a barrier inside a grid nobody
-    lives in splits no resident's grid (the validator's ``barriers`` rule), so they are one grid: the
-    railway land, or the land beyond a river and its islands.
-    """
-    ids, lab = np.unique(levels.grid, return_inverse=True)
-    k = len(ids)
-    hh = np.bincount(lab, weights=g.weight, minlength=k)
-    kept = np.array([not {"exclusive", "locked"} & set(levels.grid_flags.get(int(u), ())) for u in ids], dtype=bool)
-    barred = (hh == 0) & kept
-    of = np.flatnonzero(barred[lab])
-    if len(np.unique(lab[of])) < 2:
-        return levels
-    touching = _touching(faces, of)
-    a, b = lab[touching["a"].to_numpy(dtype=np.int64)], lab[touching["b"].to_numpy(dtype=np.int64)]
-    join = barred[b] & (a != b)
-    _, part = connected_components(coo_matrix((np.ones(int(join.sum())), (a[join], b[join])), shape=(k, k)),
-                                   connection="weak")
-    # Each part becomes its first grid (the one with the lowest label).
-    end = np.full(part.max() + 1, k)
-    np.minimum.at(end, part, np.arange(k))
-    into = end[part]
-    if (into == np.arange(k)).all():
-        return levels
-    first = np.zeros(k, dtype=np.int64)
-    first[lab[::-1]] = np.arange(len(lab))[::-1]
-    target = first[into[lab]]
-    grid, community, group = levels.grid[target], levels.community[target], levels.group[target]
-    kept_grids, kept_c, kept_g = set(grid.tolist()), set(community.tolist()), set(group.tolist())
-    return dataclasses.replace(levels, grid=grid, community=community, group=group,
-                               grid_flags={u: f for u, f in levels.grid_flags.items() if u in kept_grids},
-                               community_flags={u: f for u, f in levels.community_flags.items() if u in kept_c},
-                               group_flags={u: f for u, f in levels.group_flags.items() if u in kept_g})
 
 
 def _join_empty(levels: Levels, faces: np.ndarray, g: GraphArrays, level: str) -> Levels:

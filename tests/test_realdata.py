@@ -303,11 +303,11 @@ def test_a_track_ending_inside_a_block_splits_no_grid():
     assert len(plan.blocks) == 3
 
 
-def test_the_land_between_a_stations_tracks_is_one_grid():
-    """Each strip between two of a station's parallel tracks (too wide for a sliver) stayed a grid of its own,
-    empty and flagged isolated: 15 grids in and by the station of Krems (graphhopper's krems.osm), 22 in Helsinki's.
-    Land nobody lives in that only barriers divide is one grid now: crossing a track inside it splits no
-    resident's grid, so the validator accepts it."""
+def test_the_land_between_a_stations_tracks_crosses_no_track():
+    """Each strip between two of a station's parallel tracks is empty land too wide for a sliver. The
+    barriers rule (METRICS.md, DESIGN.md: no grid may cross a river or railway) holds for grids nobody lives
+    in as well, so the strips stay grids of their own, flagged isolated, rather than one grid across the
+    tracks (tried and reverted: an empty grid across tracks is still a grid crossing a barrier)."""
     tracks = [line((-20, 200 + 15 * i), (820, 200 + 15 * i)) for i in range(4)]
     homes = [rect(20 + 190 * i, 40, 80 + 190 * i, 100) for i in range(4)]
     layers = {
@@ -319,12 +319,12 @@ def test_the_land_between_a_stations_tracks_is_one_grid():
     plan = gridkit.partition(gridkit.area_from_layers(layers, where="test"), PROFILE, seed=0)
     report = gridkit.validate(plan)
     assert report.ok, report.failures
+    cores = shapely.buffer(plan.grids.geometry.values, -0.5)
+    rails = shapely.union_all(plan.barriers.geometry.values)
+    assert not shapely.intersects(cores, rails).any()
     empty = plan.grids[plan.grids["households"] == 0]
-    # The three 15 m strips between the tracks and the land north of them: one grid, flagged isolated.
-    assert len(empty) == 1 and "isolated" in empty["flags"].iloc[0]
-    assert empty["area_m2"].iloc[0] == pytest.approx(800 * 200, rel=1e-3)
+    assert len(empty) >= 2 and empty["flags"].str.contains("isolated").all()
     assert len(plan.communities) == 1
-
 
 
 def test_a_street_face_under_a_building_leaves_no_empty_block(monkeypatch):
