@@ -60,13 +60,19 @@ _NOTE = re.compile(r"[(（\[【][^)）\]】\d]*[)）\]】]")
 _DROP = re.compile(r"[\s,，.。·、:：;；'\"“”‘’()（）\[\]【】#]")
 _LATIN_WORD = re.compile(r"(?<![a-z\d])[a-z][a-z'&]+(?![a-z])")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
-#: The divisions an address may begin with, each ending one of these words; one ending in 区 that is
-#: a compound, campus or zone inside a street office is not a district.
-_DIVISION = re.compile(r"^(.+?(?:省|自治区|市(?!场)|特别行政区|自治州|(?<!小|园|校|片|厂|景|街|营|矿|场|院|活|舍|宅|业)区|县|"
-                       r"街道办事处|街道|镇|乡|社区居民委员会|社区居委会|社区|居民委员会|居委会|居委|村民委员会|村委会))")
+#: The divisions an address may begin with: a name of two characters or more ending in one of these
+#: words (one ending in 区 that is a compound, campus or zone inside a street office is not a district).
+_DIVISION = re.compile(r"^.{2,}?(省|自治区|市(?!场)|特别行政区|自治州|(?<!小|园|校|片|厂|景|街|营|矿|场|院|活|舍|宅|业)区|县|"
+                       r"街道办事处|街道|镇|乡|社区居民委员会|社区居委会|社区|居民委员会|居委会|居委|村民委员会|村委会)")
+#: Divisions written before a compound's name too (上海市黄浦区外滩街道上港小区); the others (a city, a
+#: community, a town) only before another division or a street: 金色城市花园 and 幸福社区花园 are
+#: compounds, not 花园 in 金色城 or 幸福.
+_BEFORE_A_NAME = {"区", "县", "街道办事处", "街道", "社区居民委员会", "社区居委会", "居民委员会", "居委会", "居委",
+                  "村民委员会", "村委会"}
 #: What a street name, compound or number begins with: no division is dropped from before one of these
 #: (``园区路``, ``开发区大道``), nor from before a bare number.
 _NOT_A_NAME = re.compile(rf"^(?:[东西南北中]?[{_NUMERAL}\d]?(?:大道|大街|路|街|道|巷|弄|里|胡同)|号|栋|\d|-)")
+_STREET_NAME = re.compile(r"^[\u4e00-\u9fff]+?(?:大道|大街|路|街|道|巷|弄|里|胡同)")
 _ROAD_WORD = "路街道巷弄里同"
 _STREET_WORD = re.compile(r"(?:大道|大街|路|街|道|巷)(?=\d)")
 _BUILDING_WORD = re.compile(r"号楼|幢|座|栋")
@@ -108,7 +114,8 @@ def chinese_number(text: str) -> int:
 
 def _without_divisions(s: str) -> str:
     """``s`` without the divisions it begins with (province … community), while a name follows them."""
-    while (m := _DIVISION.match(s)) and not _NOT_A_NAME.match(rest := s[m.end():]) and _CJK.match(rest):
+    while (m := _DIVISION.match(s)) and not _NOT_A_NAME.match(rest := s[m.end():]) and _CJK.match(rest) and (
+            m.group(1) in _BEFORE_A_NAME or _DIVISION.match(rest) or _STREET_NAME.match(rest)):
         s = rest
     return s
 
