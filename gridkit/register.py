@@ -173,7 +173,8 @@ def _prefixed(prefix: pd.Series, address: pd.Series) -> pd.Series:
 def _building_keys(rows: pd.DataFrame) -> tuple[pd.Series, pd.Series, list[tuple[str, str]]]:
     """Each row's building id and address. A building number (楼栋号) with a compound (小区名称) makes an
     address, 上港小区3栋; without one it is the building's id (12栋 ~ 12) where the row has no address,
-    unless the same number is on several sheets, which are then the compounds (one sheet per compound)."""
+    unless the same number is on several sheets, which are then the compounds (one sheet per compound),
+    but for sheets that say whom they count (户籍, 流动: the same buildings' other people)."""
     ids = rows["building_id"] if "building_id" in rows else pd.Series("", index=rows.index)
     address = rows["address"] if "address" in rows else pd.Series("", index=rows.index)
     log: list[tuple[str, str]] = []
@@ -186,7 +187,8 @@ def _building_keys(rows: pd.DataFrame) -> tuple[pd.Series, pd.Series, list[tuple
         number = rows["building_number"]
         keys = id_keys(number)
         sheets = rows["sheet"].groupby(keys.where(keys != "")).nunique()
-        if place is None and (sheets > 1).any():
+        counting = rows["sheet"].str.contains("|".join(RESIDENT_SHEET_WORDS + OTHER_SHEET_WORDS))
+        if place is None and (sheets > 1).any() and not counting.any():
             place = rows["sheet"]
             log.append(("register_sheets_as_compounds", ", ".join(dict.fromkeys(rows["sheet"]))))
         if place is None:  # the id of a row that names no address: 3栋 is in every compound

@@ -528,6 +528,10 @@ def test_registered_and_floating_sheets_beside_a_resident_one_are_left_out(tmp_p
     only = _workbook(tmp_path / "two.xlsx", {"户籍人口": [head, ["张三", "B1", 3]], "流动人口": [head, ["李四", "B1", 2]]})
     _, b, log = _joined(only)  # no resident sheet: these two count different people
     assert b.loc["B1", "households"] == 2 and "register_sheets_left_out" not in log
+    numbers = _workbook(tmp_path / "n.xlsx", {"户籍人口": [["户主姓名", "楼栋号"], ["张三", "12栋"]],
+                                              "流动人口": [["户主姓名", "楼栋号"], ["李四", "12栋"]]})
+    _, b, log = _joined(numbers, _buildings(["12"]))  # one building's people, not two compounds' buildings
+    assert b.loc["12", "households"] == 2 and "register_sheets_as_compounds" not in log
 
 
 def test_a_household_entered_twice_is_counted_once(tmp_path):
