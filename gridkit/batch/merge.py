@@ -1,8 +1,8 @@
 """Merge the offices' plans into one city plan, streamed office by office (memory stays bounded).
 
-Every layer gains ``office_code`` and ``office_name``; block ids are prefixed by the office code
-(they are only unique within an office); unit codes already start with their office's code, so
-they are unique across the city. Columns an office lacks are empty; a column whose type differs
+Every layer gains ``office_code`` and ``office_name``; block and building ids are prefixed by the
+office code (they are only unique within an office); unit codes already start with their office's
+code, so they are unique across the city. Columns an office lacks are empty; a column whose type differs
 between offices is written as text. Several offices' rows go out in one chunk per layer (every
 write of a chunk costs a fixed time), until a layer has ``CHUNK_ROWS`` rows, so the driver holds at
 most about that many rows of each layer.
@@ -35,7 +35,9 @@ MERGED_LAYERS = ("grids", "communities", "groups", "blocks", "buildings", "area"
 #: the file and the layer again (about 17 ms CPU), a sixth of an office's merge when its eight layers
 #: are written one office at a time; 50,000 rows of the largest layers (blocks, buildings) are some 50 MB.
 CHUNK_ROWS = 50_000
-_BLOCK_ID_COLUMNS = ("block_id",)
+#: Ids unique only within an office, prefixed by its code: blocks' always, buildings' when the input
+#: has none of its own (every office numbers its buildings b1, b2 …: the merged plan repeated them).
+_OFFICE_IDS = ("block_id", "building_id")
 #: Layers of units whose codes must be unique across the city.
 _UNIT_LAYERS = ("grids", "communities", "groups")
 #: Types that hold missing values, for a column an office lacks: joined with other offices' values
@@ -120,7 +122,7 @@ def merged_layers(records: list[dict[str, Any]], crs: CRS, schemas: Schemas | No
 
 def _tagged(frame: pd.DataFrame, record: dict[str, Any], schema: dict[str, str], crs: CRS) -> pd.DataFrame:
     out = frame.copy()
-    for col in _BLOCK_ID_COLUMNS:
+    for col in _OFFICE_IDS:
         if col in out:
             out[col] = str(record["code"]) + ":" + out[col].astype(str)
     for col, dtype in schema.items():
