@@ -16,6 +16,7 @@ import shapely
 
 import gridkit
 from gridkit.batch import building_census, find_offices, office_sizes, run_batch
+from gridkit.batch.offices import around_buildings
 from gridkit.pipeline import partition_file
 from gridkit.plan_units import area_name
 
@@ -155,8 +156,17 @@ def test_a_failing_office_is_reported_while_the_others_finish(city, cluster, tmp
 def test_a_seam_drawn_through_buildings_leaves_each_whole_in_one_office(city, cluster, tmp_path):
     """Boundaries drawn without the buildings (a real layer's seams cut them): each building cut is
     divided whole by the office holding most of it, and the merged plan is valid (its neighbour's grid
-    covered the rest of it, failing building_integrity) with no gap or overlap between the offices."""
-    buildings = gpd.read_file(city, layer="buildings")
+    covered the rest of it, failing building_integrity) with no gap or overlap between the offices.
+    The buildings have no ids of their own: each office numbers them b1, b2 … (the merged plan repeated
+    them, failing assignment)."""
+    import pyogrio
+
+    layers = {str(n): gpd.read_file(city, layer=str(n)) for n, _ in pyogrio.list_layers(city)}
+    layers["buildings"] = layers["buildings"].drop(columns=["id"])
+    city = tmp_path / "synthetic_city.gpkg"
+    for name, frame in layers.items():
+        frame.to_file(city, layer=name)
+    buildings = layers["buildings"]
     hull = shapely.convex_hull(shapely.union_all(buildings.geometry.values)).buffer(50)
     minx, miny, maxx, maxy = hull.bounds
     x = float(buildings.geometry.centroid.x.median())
@@ -173,6 +183,7 @@ def test_a_seam_drawn_through_buildings_leaves_each_whole_in_one_office(city, cl
     assert gridkit.validate(out).failures == []
     merged = gpd.read_file(out, layer="buildings")
     assert len(merged) == result.summary["buildings"].sum() == len(buildings)
+    assert merged["building_id"].is_unique
     # Maps and reports of the city's plan are titled by the city's input (they said 'area').
     assert area_name(gridkit.read_plan(out)) == "synthetic_city"
     # Its profile is the batch's, not the first office's (with that office's codes).
@@ -205,6 +216,19 @@ def test_the_batchs_own_cluster_is_quiet_when_dasks_port_is_taken(city, tmp_path
 def _centres(city: Path) -> np.ndarray:
     bounds = gpd.read_file(city, layer="buildings").geometry.bounds
     return shapely.points((bounds["minx"] + bounds["maxx"]) / 2, (bounds["miny"] + bounds["maxy"]) / 2)
+
+
+def test_footprints_overlapping_across_a_seam_go_to_one_office_together():
+    """Two overlapping footprints on a seam (a building part drawn over a larger building, as on the HFUT
+    campus), 4/5 of one left, 6/7 of the other right: each office took in its own and both took their
+    overlap (the offices overlapped); then each lay partly under the other's grid. They move together,
+    to the side holding most of their union (here 12/20 right)."""
+    left, right = shapely.box(0, 0, 10, 10), shapely.box(10, 0, 20, 10)
+    copies = np.array([shapely.box(6, 2, 11, 4), shapely.box(9, 2, 16, 4)])
+    a, b = (around_buildings(r, copies, 0.5) for r in (left, right))
+    assert shapely.area(shapely.intersection(a, b)) == pytest.approx(0, abs=1e-9)
+    assert shapely.union(a, b).area == pytest.approx(200)
+    assert b.contains(shapely.box(6, 2, 16, 4)) and not a.intersects(shapely.box(6.5, 2.5, 9.5, 3.5))
 
 
 def test_buildings_in_a_gap_between_boundaries_are_counted(city, tmp_path):
