@@ -78,7 +78,7 @@ _STREET_WORD = re.compile(r"(?:大道|大街|路|街|道|巷)(?=\d)")
 _BUILDING_WORD = re.compile(r"号楼|幢|座|栋")
 _SUB_NUMBER = re.compile(r"(\d)号?[之附](\d+)")
 _STEM = re.compile(r"([甲乙丙丁])(\d+)")
-_INNER_PART = re.compile(r"(\d+)(?:单元|层|室|号房|房|户)")
+_INNER_PART = re.compile(r"\d+(?:-\d+)?(?:单元|层|室|号房|房|户)")  # 1-3层: floors 1 to 3
 #: A floor (6楼) or a bare room number after the building's number: after 栋 any number (3栋502,
 #: 3栋5层2号), after 号 one of three digits or more (12号3 is number 12's building 3, 5号601 is room 601
 #: of number 5).
