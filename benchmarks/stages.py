@@ -53,14 +53,14 @@ STAGES: list[tuple[str, str, str, int]] = [
     ("names", "gridkit.names", "unit_names", 2),
     ("metrics", "gridkit.metrics", "compute_metrics", 2),
     ("assignment", "gridkit.metrics", "_assignment", 3),
-    ("barrier_crossings", "gridkit.metrics", "_barrier_crossings", 3),
+    ("barrier_crossings", "gridkit.metrics", "barrier_splits", 3),
     ("boundary_scores", "gridkit.metrics", "_boundary_scores", 3),
     ("cut_cost", "gridkit.metrics", "_cut_cost", 3),
     ("write", "gridkit.io.write", "write_plan", 1),
 ]
 #: Helpers that may not exist in every revision; timed when present.
 OPTIONAL = {"_split_full", "_tessellate", "_own_buildings", "_exact_tiling", "_merge_slivers", "_cut_cost",
-            "_assignment", "_barrier_crossings", "_boundary_scores", "graph_arrays", "dissolve_units", "graph_edges",
+            "_assignment", "barrier_splits", "_boundary_scores", "graph_arrays", "dissolve_units", "graph_edges",
             "edge_arrays"}
 
 

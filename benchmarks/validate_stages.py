@@ -29,7 +29,7 @@ STAGES: list[tuple[str, str, str, int]] = [
     ("compute_metrics", "gridkit.metrics", "compute_metrics", 1),
     ("coverage_overlap", "gridkit.metrics", "_coverage_overlap", 2),
     ("assignment", "gridkit.metrics", "_assignment", 2),
-    ("barrier_crossings", "gridkit.metrics", "_barrier_crossings", 2),
+    ("barrier_crossings", "gridkit.metrics", "barrier_splits", 2),
     ("upper_levels", "gridkit.metrics", "_upper_levels", 2),
     ("boundary_scores", "gridkit.metrics", "_boundary_scores", 2),
     ("cut_cost", "gridkit.metrics", "_cut_cost", 2),

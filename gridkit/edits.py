@@ -647,7 +647,9 @@ class Editor:
         pieces = site_components((src, arrays.indices), np.where(locked[labels], -1, self.sites))
         levels = solve_levels(arrays, profile, compounds=self._compounds(), home_community=comm_lab[labels],
                               home_grid=labels, locked_grid=locked[labels], exclusive=pieces, progress=step)
-        levels = absorb_slivers(levels, self.block_geoms, arrays, profile)
+        from .metrics import barrier_check  # metrics imports Plan; keep the cycle out of import time
+        levels = absorb_slivers(levels, self.block_geoms, arrays, profile,
+                                split=barrier_check(self.plan.barriers, self.plan.roads, self.plan.buildings, profile))
         next(steps)
         new = assemble(self._prepared(profile, arrays), levels, homes=homes)
         next(steps, None)

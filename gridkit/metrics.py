@@ -7,6 +7,7 @@ so anyone can check a plan file without trusting the code that made it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -120,23 +121,31 @@ def _assignment(plan_grids: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame, area:
             "households_total_gap": total_gap, "buildings_split": split}
 
 
-def _barrier_crossings(grids: np.ndarray, barriers: gpd.GeoDataFrame, roads: gpd.GeoDataFrame,
-                       buildings: gpd.GeoDataFrame, profile: Profile) -> int:
-    """Grids that a barrier splits into pieces no road crossing links.
+def barrier_check(barriers: gpd.GeoDataFrame, roads: gpd.GeoDataFrame, buildings: gpd.GeoDataFrame,
+                  profile: Profile) -> Callable[[np.ndarray], np.ndarray]:
+    """:func:`barrier_splits` of an area's layers, as a function of grid outlines alone (what
+    :func:`gridkit.slivers.absorb_slivers` asks before a plan exists)."""
+    hard = split_barriers(barriers, profile)[0]
+    return lambda grids: barrier_splits(grids, hard, roads, buildings, profile)
+
+
+def barrier_splits(grids: np.ndarray, barriers: gpd.GeoDataFrame, roads: gpd.GeoDataFrame,
+                   buildings: gpd.GeoDataFrame, profile: Profile) -> np.ndarray:
+    """Whether a barrier splits each grid into pieces no road crossing links (the ``barriers`` invariant).
 
     A piece nobody lives in that is too small or thin to be a grid (a sliver,
     :func:`gridkit.slivers.is_sliver`) may sit across a barrier: it has to join
     some grid.
     """
+    bad = np.zeros(len(grids), dtype=bool)
     if len(barriers) == 0:
-        return 0
+        return bad
     lines = barriers.geometry.values.to_numpy()
     crossings = crossing_points(roads, barriers)
     homes = shapely.point_on_surface(buildings.geometry.values.to_numpy())
     home_hh = buildings["households"].to_numpy(dtype=float)
     # One tree of the homes, asked by each grid's pieces: a grid's query meets only the homes near it.
     home_tree = shapely.STRtree(homes)
-    bad = 0
     g_idx, l_idx = shapely.STRtree(lines).query(grids, predicate="intersects")
     for gi in np.unique(g_idx):
         grid = grids[gi]
@@ -152,8 +161,7 @@ def _barrier_crossings(grids: np.ndarray, barriers: gpd.GeoDataFrame, roads: gpd
             continue
         linked = len(crossings) and shapely.intersects(shapely.buffer(inner, profile.blocks.road_match_m),
                                                         shapely.multipoints(crossings))
-        if not linked:
-            bad += 1
+        bad[gi] = not linked
     return bad
 
 
@@ -288,8 +296,8 @@ def compute_metrics(plan: Plan, profile: Profile, *, graph: GraphArrays | None =
     rows.append(_row("building_integrity", asg["buildings_split"], "invariant", asg["buildings_split"] == 0))
     not_single = _not_one_polygon(geoms)
     rows.append(_row("contiguity", not_single, "invariant", not_single == 0))
-    crossing = _barrier_crossings(geoms, split_barriers(plan.barriers, profile)[0], plan.roads, plan.buildings,
-                                  profile)
+    crossing = int(barrier_splits(geoms, split_barriers(plan.barriers, profile)[0], plan.roads, plan.buildings,
+                                  profile).sum())
     rows.append(_row("barriers", crossing, "invariant", crossing == 0))
     rows += [_row(k, v, "detail") for k, v in asg.items()]
 

@@ -320,7 +320,9 @@ def partition(
         exclusive=pieces,
         progress=step,
     )
-    levels = absorb_slivers(levels, blocks.geometry.values.to_numpy(), prep.arrays, prep.profile)
+    from .metrics import barrier_check  # metrics imports Plan; keep the cycle out of import time
+    levels = absorb_slivers(levels, blocks.geometry.values.to_numpy(), prep.arrays, prep.profile,
+                            split=barrier_check(area.barriers, area.roads, prep.buildings, prep.profile))
     prep.log.append(("compounds", str(len(compounds))))
     prep.log.append(("exclusive_sites", str(len(np.unique(block_site[block_site >= 0])))))
     next(steps)

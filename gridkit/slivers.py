@@ -12,6 +12,7 @@ which barrier-split pieces of a grid it may ignore.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -20,6 +21,7 @@ import shapely
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from .geometry import dissolve_by_label
 from .graph import GraphArrays
 from .profile import Profile
 
@@ -87,7 +89,8 @@ def _ends(into: np.ndarray) -> np.ndarray:
     return end[chain]
 
 
-def absorb_slivers(levels: Levels, faces: np.ndarray, g: GraphArrays, profile: Profile) -> Levels:
+def absorb_slivers(levels: Levels, faces: np.ndarray, g: GraphArrays, profile: Profile,
+                   split: Callable[[np.ndarray], np.ndarray] | None = None) -> Levels:
     """Merge every sliver grid into the neighbouring grid it shares the longest edge with.
 
     Preference among neighbours: the same community (then no community
@@ -99,6 +102,12 @@ def absorb_slivers(levels: Levels, faces: np.ndarray, g: GraphArrays, profile: P
     none). Locked grids neither move nor receive. Grids left under
     ``grid.min_area_m2`` are flagged ``small_area``.
 
+    Slivers are judged one grid at a time, but a barrier splits the grid they
+    join into pieces of land: two slivers side by side between two tracks may
+    make a piece that is no sliver. With ``split`` (the ``barriers``
+    invariant, :func:`gridkit.metrics.barrier_splits`), a grid it finds split
+    gives back every block it took: those stay the grids they were.
+
     Parameters
     ----------
     levels : Levels
@@ -108,13 +117,18 @@ def absorb_slivers(levels: Levels, faces: np.ndarray, g: GraphArrays, profile: P
     g : GraphArrays
         The block graph (its edges do not cross barriers).
     profile : Profile
+    split : callable, optional
+        ``split(geoms)``: whether a barrier splits each grid outline, as the validator judges it.
     """
+    solved = levels
     # Each round that changes anything leaves fewer grids, so this ends.
     while True:
         joined = _absorb_once(levels, faces, g, profile)
         if np.array_equal(joined.grid, levels.grid):
             break
         levels = joined
+    if split is not None:
+        levels = _give_back(solved, levels, faces, split, profile.blocks.precision_m)
     levels = _join_empty(levels, faces, g, "community")
     if len(levels.group) and (levels.group >= 0).all():
         levels = _join_empty(levels, faces, g, "group")
@@ -126,6 +140,31 @@ def absorb_slivers(levels: Levels, faces: np.ndarray, g: GraphArrays, profile: P
         if not flags.get(u):
             flags[u] = (SMALL_AREA,)
     return dataclasses.replace(levels, grid_flags=flags)
+
+
+def _give_back(solved: Levels, levels: Levels, faces: np.ndarray, split: Callable[[np.ndarray], np.ndarray],
+               grid_size: float) -> Levels:
+    """Return the blocks a grid took from slivers to the grids they were in ``solved``, where ``split``
+    finds that grid split by a barrier."""
+    moved = levels.grid != solved.grid
+    if not moved.any():
+        return levels
+    took = np.isin(levels.grid, np.unique(levels.grid[moved]))
+    ids, lab = np.unique(levels.grid[took], return_inverse=True)
+    bad = ids[split(dissolve_by_label(faces[took], lab, len(ids), grid_size))]
+    back = moved & np.isin(levels.grid, bad)
+    if not back.any():
+        return levels
+    grid, community, group = levels.grid.copy(), levels.community.copy(), levels.group.copy()
+    grid[back], community[back], group[back] = solved.grid[back], solved.community[back], solved.group[back]
+    restored = set(solved.grid[back].tolist())
+    return dataclasses.replace(
+        levels, grid=grid, community=community, group=group,
+        grid_flags={**levels.grid_flags, **{u: f for u, f in solved.grid_flags.items() if u in restored}},
+        community_flags={**levels.community_flags, **{u: f for u, f in solved.community_flags.items()
+                                                       if u in set(community[back].tolist())}},
+        group_flags={**levels.group_flags, **{u: f for u, f in solved.group_flags.items()
+                                               if u in set(group[back].tolist())}})
 
 
 def _join_empty(levels: Levels, faces: np.ndarray, g: GraphArrays, level: str) -> Levels:

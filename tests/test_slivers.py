@@ -93,3 +93,24 @@ def test_every_sample_grid_is_named_for_a_street(sample_plan):
     assert not names.str.contains("第").any(), names[names.str.contains("第")].tolist()
     streets = set(sample_plan.roads["name"].dropna().astype(str).str.strip()) - {""}
     assert all(any(n.startswith(s) for s in streets) for n in names)
+
+
+def test_slivers_side_by_side_between_tracks_leave_no_grid_split():
+    """A street between two tracks 12 m apart cuts their strip into two 360 m² pieces nobody lives in: each
+    a sliver, so each joined the grid across the track with the longer edge, the same grid for both, where
+    together they are a 720 m² piece of land the validator rightly finds a track cutting off (a strip in
+    Monaco's station, OSRM's monaco.osm.pbf). Such a grid gives back what it took: the plan is valid."""
+    layers = {
+        "boundary": _gdf([_rect(0, 0, 60, 200)]),
+        "roads": _gdf([_line((30, 100), (30, 112))], highway=["residential"], name=["站台路"]),
+        "barriers": _gdf([_line((-20, 100), (80, 100)), _line((-20, 112), (80, 112))], barrier_type=["railway"] * 2),
+        "buildings": _gdf([_rect(10, 20, 50, 60), _rect(10, 140, 50, 180)], households=[100, 100],
+                          building_id=["s", "n"]),
+    }
+    plan = gridkit.partition(gridkit.area_from_layers(layers, where="test"), PROFILE, seed=0)
+    report = gridkit.validate(plan)
+    assert report.ok, report.failures
+    homes = plan.grids[plan.grids["households"] > 0]
+    assert sorted(homes["area_m2"].round()) == [5280.0, 6000.0]
+    strip = plan.grids[plan.grids["households"] == 0]
+    assert strip["area_m2"].sum() == pytest.approx(60 * 12)
