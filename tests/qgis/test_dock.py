@@ -10,8 +10,8 @@ import shapely
 from qgis_env import gridkit_validate, wait_until
 
 
-@pytest.fixture
-def dock(iface, plan_copy):
+def open_dock(iface, path):  # noqa: ANN001, ANN201
+    """The dock editing the plan at ``path``, its first check done."""
     import sys
 
     from gridkit_qgis.gui.dock import GridkitDock
@@ -20,9 +20,15 @@ def dock(iface, plan_copy):
     iface.addDockWidget(0x2, d)
     iface.window.resize(1400, 900)
     iface.canvas.resize(900, 800)
-    layer = d.open_plan(str(plan_copy))
+    layer = d.open_plan(str(path))
     assert layer is not None
     assert wait_until(lambda: d.session is not None and not d.busy and d.stats, 300), d.status.text()
+    return d
+
+
+@pytest.fixture
+def dock(iface, plan_copy):
+    d = open_dock(iface, plan_copy)
     yield d
     d.teardown()
     if d.layer is not None and d.layer.isEditable():
@@ -419,6 +425,48 @@ def _far_pair(dock):
     comm = {f.id(): f["community_code"] for f in dock.layer.getFeatures()}
     return next((a, b) for a in grids for b in grids if comm[a] != comm[b] and not grids[a]["locked"]
                 and not grids[b]["locked"] and grids[a]["geom"].distance(grids[b]["geom"]) > 50)
+
+
+def test_a_plan_saved_again_in_lon_lat_is_edited_in_its_own_metres(iface, plan_copy, tmp_path):
+    """Every layer of the plan saved again in EPSG:4326 (as QGIS's *Save as* or a CGCS2000 lon/lat copy does):
+    the dock shows the plan's numbers, and a merge saved leaves a valid plan. The dock sent the layer's degrees
+    to the worker, which edits in the plan's metres: 0 households and a violation per grid, and the save wrote
+    every household into one grid."""
+    import geopandas as gpd
+    import pyogrio
+
+    path = tmp_path / "lonlat.gpkg"
+    for name, kind in pyogrio.list_layers(plan_copy):
+        frame = pyogrio.read_dataframe(plan_copy, layer=name)
+        pyogrio.write_dataframe(frame.to_crs(4326) if kind is not None else frame, path, layer=name)
+    plan = gpd.read_file(plan_copy, layer="grids")
+    d = open_dock(iface, path)
+    try:
+        assert d.layer.crs().authid() == "EPSG:4326"
+        assert sum(s["households"] for s in d.stats.values()) == int(plan["households"].sum())
+        assert d.violations == []
+        feats = {f.id(): f for f in d.layer.getFeatures()}
+        a = min(feats)
+        b = next(f for f in sorted(feats) if f != a and feats[f].geometry().touches(feats[a].geometry()))
+        d.merge(a, b)
+        idle(d)
+        assert len(d.stats) == len(plan) - 1
+        assert sum(s["households"] for s in d.stats.values()) == int(plan["households"].sum())
+        result = _save(d)
+        assert result["failures"] == [] and not result.get("refused"), d.status.text()
+        run = gridkit_validate(path)
+        assert run.returncode == 0, run.stdout + run.stderr
+        saved = gpd.read_file(path, layer="grids")
+        assert len(saved) == len(plan) - 1 and saved.crs.to_epsg() == 4326
+        assert int(saved["households"].sum()) == int(plan["households"].sum())
+        # The merged grid is the union of the two, in the plan's metres: the transforms lost nothing.
+        merged = saved.to_crs(plan.crs).set_index("code").geometry[feats[a]["code"]]
+        union = plan.set_index("code").geometry[[feats[a]["code"], feats[b]["code"]]].union_all()
+        assert merged.symmetric_difference(union).area < 1e-3 * union.area
+    finally:
+        d.teardown()
+        if d.layer is not None and d.layer.isEditable():
+            d.layer.rollBack()
 
 
 def test_merge_of_grids_that_do_not_touch_is_refused_or_saved_as_two(dock, plan_copy):

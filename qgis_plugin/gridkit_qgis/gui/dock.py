@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from qgis.core import (
+    QgsCoordinateReferenceSystem,
     QgsCoordinateTransform,
     QgsGeometry,
     QgsMapLayerProxyModel,
@@ -141,6 +142,9 @@ class GridkitDock(QDockWidget):
         self.plan_path = ""
         self.session: int | None = None
         self.info: dict[str, Any] = {}
+        #: The CRS the worker edits in (the plan's own, metric): the grid layer may be in another (a plan saved
+        #: again by QGIS in lon/lat), so geometries are transformed both ways at the worker's door.
+        self.plan_crs: QgsCoordinateReferenceSystem | None = None
         self.stats: dict[int, dict[str, Any]] = {}
         self.violations: list[dict[str, Any]] = []
         self.notes: list[dict[str, Any]] = []
@@ -589,6 +593,7 @@ class GridkitDock(QDockWidget):
         self._disconnect()
         self.session = None
         self.stats, self.violations, self.attrs = {}, [], {}
+        self.plan_crs = None
         self._band.reset(QgsWkbTypes.PolygonGeometry)
         self.table.grid_model.clear()
         self.problems.setRowCount(0)
@@ -703,6 +708,8 @@ class GridkitDock(QDockWidget):
             if self._fail(task, tr("Opening the plan")):
                 return
             self.info = task.result
+            self.plan_crs = QgsCoordinateReferenceSystem.fromWkt(task.result["crs"]) if task.result.get("crs") \
+                else (self.layer.crs() if self.layer is not None else None)
             self.session = task.result["session"]
             self._update_buttons()
             self.check()
@@ -742,7 +749,7 @@ class GridkitDock(QDockWidget):
             return
         self._checking = True
         self._dirty = False
-        records = planio.snapshot(self.layer)
+        records = planio.snapshot(self.layer, self.plan_crs)
         sid = self.session
 
         def work(task: Any) -> dict:
@@ -808,6 +815,7 @@ class GridkitDock(QDockWidget):
         self.problems.setUpdatesEnabled(False)
         self.problems.setRowCount(len(self.listed))
         self._band.reset(QgsWkbTypes.PolygonGeometry)
+        into = planio.transform(self.plan_crs, self.layer.crs())
         for i, v in enumerate(self.listed):
             colour = ACCEPTED_COLOUR if v.get("severity") == "accepted" else ERROR_COLOUR
             for j, text in enumerate((kind_name(v["kind"]), ", ".join(c[-3:] if v.get("level") == "grid" else c
@@ -822,7 +830,7 @@ class GridkitDock(QDockWidget):
             self.problems.setCellWidget(i, 3, zoom)
             if v.get("severity") == "accepted":
                 continue
-            geom = planio.geometry(v.get("geometry"))
+            geom = planio.geometry(v.get("geometry"), into)
             if not geom.isNull():
                 self._band.addGeometry(geom, self.layer)
         self.problems.setUpdatesEnabled(True)
@@ -833,8 +841,10 @@ class GridkitDock(QDockWidget):
 
     def zoom_to_violation(self, index: int) -> None:
         v = self.listed[index]
-        geom = planio.geometry(v.get("geometry"))
-        if geom.isNull() or self.layer is None:
+        if self.layer is None:
+            return
+        geom = planio.geometry(v.get("geometry"), planio.transform(self.plan_crs, self.layer.crs()))
+        if geom.isNull():
             return
         rect = geom.boundingBox()
         rect.grow(max(rect.width(), rect.height(), 20.0) * 0.6)
@@ -882,7 +892,7 @@ class GridkitDock(QDockWidget):
         """Ask the worker for an edit, then apply it to the layer as one undoable command."""
         if self.layer is None or self.session is None:
             return
-        records = planio.snapshot(self.layer)
+        records = planio.snapshot(self.layer, self.plan_crs)
         sid = self.session
         self._set_busy(1)
 
@@ -905,7 +915,7 @@ class GridkitDock(QDockWidget):
         if self._pending_save:
             self._pending_save = False
             if edit.get("update") or edit.get("add") or edit.get("delete"):
-                planio.apply_edit(self.layer, edit, f"gridkit: {text}")
+                planio.apply_edit(self.layer, edit, f"gridkit: {text}", self.plan_crs)
                 self.layer.triggerRepaint()
                 self.edited.emit(text)
             self.save()
@@ -913,7 +923,7 @@ class GridkitDock(QDockWidget):
         if not (edit.get("update") or edit.get("add") or edit.get("delete")):
             self._say(tr("Nothing to change."))
             return
-        planio.apply_edit(self.layer, edit, f"gridkit: {text}")
+        planio.apply_edit(self.layer, edit, f"gridkit: {text}", self.plan_crs)
         self.layer.triggerRepaint()
         self.check_now()
         self.edited.emit(text)
@@ -948,7 +958,7 @@ class GridkitDock(QDockWidget):
         self._previewing = True
         ids, tgt, callback = self._preview_wanted
         self._preview_wanted = None
-        records, sid = planio.snapshot(self.layer), self.session
+        records, sid = planio.snapshot(self.layer, self.plan_crs), self.session
 
         def work(job: Any) -> dict:
             return self.worker.call("session_preview", {"session": sid, "grids": records, "blocks": ids, "target": tgt})
@@ -1009,6 +1019,11 @@ class GridkitDock(QDockWidget):
         self.merge(fids[0], fids[1])
 
     def split_line(self, fid: int, line: QgsGeometry) -> None:
+        """Split grid ``fid`` along ``line`` (in the grid layer's CRS)."""
+        line = QgsGeometry(line)
+        into = planio.transform(self.layer.crs(), self.plan_crs) if self.layer is not None else None
+        if into is not None:
+            line.transform(into)
         self._edit("split_line", {"fid": int(fid), "line": bytes(line.asWkb())}, tr("split a grid along a line"))
 
     def split_into(self, fid: int, n: int) -> None:
@@ -1127,8 +1142,8 @@ class GridkitDock(QDockWidget):
             self.rebalanced.emit(True)
 
         self._run_long(tr("gridkit: rebalance the unlocked grids"), "rebalance",
-                       {"plan": self.plan_path, "grids": planio.snapshot(self.layer)}, tr("Rebalancing"), applied,
-                       lambda: self.rebalanced.emit(False))
+                       {"plan": self.plan_path, "grids": planio.snapshot(self.layer, self.plan_crs)},
+                       tr("Rebalancing"), applied, lambda: self.rebalanced.emit(False))
 
     def _run_long(self, description: str, job: str, args: dict[str, Any], what: str, succeeded, failed) -> None:  # noqa: ANN001
         """Run a worker job in a worker of its own, with the progress bar and Cancel (which kills it);
@@ -1187,7 +1202,7 @@ class GridkitDock(QDockWidget):
             self._pending_save = True
             self._edit("split_pieces", {}, tr("save units in several pieces as separate units"))
             return
-        records = planio.snapshot(self.layer)
+        records = planio.snapshot(self.layer, self.plan_crs)
         sid, path = self.session, self.plan_path
         self._set_busy(1)
         self._say(tr("Saving…"))
@@ -1211,7 +1226,7 @@ class GridkitDock(QDockWidget):
             self._refused(payload)
             return
         try:
-            planio.apply_edit(self.layer, payload["grids"], text)
+            planio.apply_edit(self.layer, payload["grids"], text, self.plan_crs)
             if not self.layer.commitChanges():
                 raise OSError("; ".join(self.layer.commitErrors()))
         except Exception as exc:  # noqa: BLE001 - shown to the user
@@ -1239,7 +1254,7 @@ class GridkitDock(QDockWidget):
     def _after_save(self, payload: dict, then: str = "") -> None:
         """The grids committed: write the plan's other layers, then validate the file, off the GUI thread (the
         blocks and buildings of a large plan take seconds to write)."""
-        sid, path, crs = self.session, self.plan_path, self.layer.crs()
+        sid, path, crs = self.session, self.plan_path, self.plan_crs
         self._say(tr("Saving…"))
 
         def work(task: WorkerTask) -> dict:
@@ -1313,7 +1328,7 @@ class GridkitDock(QDockWidget):
         name = self.ask_name() if name is None else name
         if not name.strip():
             return
-        records, sid = planio.snapshot(self.layer), self.session
+        records, sid = planio.snapshot(self.layer, self.plan_crs), self.session
         self._set_busy(1)
 
         def work(job: Any) -> dict:
@@ -1329,7 +1344,7 @@ class GridkitDock(QDockWidget):
                 self._say(tr("Scenario not saved."))
                 return
             try:
-                planio.write_scenario(self.plan_path, result["name"], result["rows"], self.layer.crs())
+                planio.write_scenario(self.plan_path, result["name"], result["rows"], self.plan_crs)
             except OSError as exc:
                 self._say(tr("Saving the scenario failed: {error}").format(error=str(exc)), error=True)
                 return
@@ -1350,7 +1365,7 @@ class GridkitDock(QDockWidget):
         if self.layer.isModified() and not self.confirm(tr("The grid layer has unsaved edits; switching to "
                                                            "scenario {name} replaces them. Switch?").format(name=name)):
             return
-        records, sid = planio.snapshot(self.layer), self.session
+        records, sid = planio.snapshot(self.layer, self.plan_crs), self.session
         self._set_busy(1)
         self._say(tr("Switching to scenario {name}…").format(name=name))
 

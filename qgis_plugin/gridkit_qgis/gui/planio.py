@@ -12,6 +12,8 @@ from typing import Any
 
 from qgis.core import (
     NULL,
+    QgsCoordinateReferenceSystem,
+    QgsCoordinateTransform,
     QgsFeature,
     QgsFeatureRequest,
     QgsField,
@@ -25,8 +27,10 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QVariant
 
-__all__ = ["layer_path", "plan_layer", "is_plan_grids", "snapshot", "geometry", "apply_edit", "write_payload",
-           "refresh_layers", "write_scenario", "export_layer", "in_plan", "project_layers_on", "plain_value"]
+__all__ = ["layer_path", "plan_layer", "is_plan_grids", "snapshot", "geometry", "transform", "apply_edit",
+           "write_payload",
+           "refresh_layers", "write_scenario", "export_layer", "in_plan", "project_layers_on",
+           "plain_value"]
 
 #: Grid attributes the worker reads (core.editing.GRID_COLUMNS).
 GRID_COLUMNS = ("code", "name", "community_code", "group_code", "locked", "flags")
@@ -99,12 +103,24 @@ def plain_value(value: Any) -> Any:
     return str(value)
 
 
-def snapshot(layer: QgsVectorLayer) -> list[dict[str, Any]]:
-    """The grid layer as the worker reads it: ``fid``, ``wkb`` and the grid attributes."""
+def transform(source: QgsCoordinateReferenceSystem | None,
+              target: QgsCoordinateReferenceSystem | None) -> QgsCoordinateTransform | None:
+    """From ``source`` to ``target``; None when they are the same CRS or either is unknown (nothing to do)."""
+    if source is None or target is None or not (source.isValid() and target.isValid()) or source == target:
+        return None
+    return QgsCoordinateTransform(source, target, QgsProject.instance().transformContext())
+
+
+def snapshot(layer: QgsVectorLayer, crs: QgsCoordinateReferenceSystem | None = None) -> list[dict[str, Any]]:
+    """The grid layer as the worker reads it: ``fid``, ``wkb`` (in ``crs``, the plan's: a plan saved again by
+    QGIS in another CRS, lon/lat say, is still edited in its own metres) and the grid attributes."""
     names = [n for n in GRID_COLUMNS if layer.fields().indexOf(n) >= 0]
+    into = transform(layer.crs(), crs)
     out = []
     for feature in layer.getFeatures():
         geom = feature.geometry()
+        if into is not None and not geom.isNull():
+            geom.transform(into)
         record = {"fid": int(feature.id()), "wkb": bytes(geom.asWkb()) if not geom.isNull() else None}
         for name in names:
             record[name] = plain_value(feature[name])
@@ -112,17 +128,24 @@ def snapshot(layer: QgsVectorLayer) -> list[dict[str, Any]]:
     return out
 
 
-def geometry(wkb: bytes | None) -> QgsGeometry:
+def geometry(wkb: bytes | None, into: QgsCoordinateTransform | None = None) -> QgsGeometry:
+    """A worker's WKB as a QGIS geometry (transformed by ``into`` when given)."""
     geom = QgsGeometry()
     if wkb:
         geom.fromWkb(bytes(wkb))
+        if into is not None:
+            geom.transform(into)
     return geom
 
 
-def _fit(geom: QgsGeometry, layer: QgsVectorLayer) -> QgsGeometry:
-    """A geometry of the layer's kind (a polygon layer gets polygons, a multi layer multis)."""
+def _fit(geom: QgsGeometry, layer: QgsVectorLayer, crs: QgsCoordinateReferenceSystem | None = None) -> QgsGeometry:
+    """A geometry (in ``crs`` when given, else the layer's) in the layer's CRS and of its kind (a polygon layer
+    gets polygons, a multi layer multis)."""
     if geom.isNull():
         return geom
+    into = transform(crs, layer.crs())
+    if into is not None:
+        geom.transform(into)
     multi_layer = QgsWkbTypes.isMultiType(layer.wkbType())
     if multi_layer and not geom.isMultipart():
         geom.convertToMultiType()
@@ -140,8 +163,10 @@ def _set_attributes(layer: QgsVectorLayer, feature: QgsFeature, values: dict[str
             layer.changeAttributeValue(feature.id(), idx, NULL if value is None else value, feature[idx])
 
 
-def apply_edit(layer: QgsVectorLayer, edit: dict[str, Any], text: str) -> None:
-    """Apply an edit of the worker to the grid layer as one undoable edit command.
+def apply_edit(layer: QgsVectorLayer, edit: dict[str, Any], text: str,
+               crs: QgsCoordinateReferenceSystem | None = None) -> None:
+    """Apply an edit of the worker (geometries in ``crs``, the plan's) to the grid layer as one undoable edit
+    command.
 
     Only what differs from the layer goes into the command: a rebalance sends every grid, and each change is
     a step QGIS's undo replays with its signals (undoing a rebalance of 546 grids took 9 s for 8,700 steps)."""
@@ -156,7 +181,7 @@ def apply_edit(layer: QgsVectorLayer, edit: dict[str, Any], text: str) -> None:
             if feature is None:  # deleted with QGIS's own tools meanwhile: the next check shows the layer as it is
                 continue
             if "geometry" in values:
-                geom = _fit(geometry(values["geometry"]), layer)
+                geom = _fit(geometry(values["geometry"]), layer, crs)
                 if bytes(geom.asWkb()) != bytes(feature.geometry().asWkb()):
                     layer.changeGeometry(fid, geom)
             _set_attributes(layer, feature, values)
@@ -170,7 +195,7 @@ def apply_edit(layer: QgsVectorLayer, edit: dict[str, Any], text: str) -> None:
             pk = fields.indexOf("fid")
             if pk >= 0:
                 feature.setAttribute(pk, NULL)
-            feature.setGeometry(_fit(geometry(values.get("geometry")), layer))
+            feature.setGeometry(_fit(geometry(values.get("geometry")), layer, crs))
             layer.addFeature(feature)
         for fid in edit.get("delete", []):
             layer.deleteFeature(int(fid))
@@ -189,7 +214,8 @@ def _key_fids(layer: QgsVectorLayer, key: str) -> dict[str, int]:
     return {str(plain_value(f[key])): int(f.id()) for f in layer.getFeatures(request)}
 
 
-def _update_layer(layer: QgsVectorLayer, key: str, update: dict[str, dict], delete: list[str]) -> int:
+def _update_layer(layer: QgsVectorLayer, key: str, update: dict[str, dict], delete: list[str],
+                  crs: QgsCoordinateReferenceSystem) -> int:
     provider = layer.dataProvider()
     fids = _key_fids(layer, key)
     fields = layer.fields()
@@ -205,13 +231,13 @@ def _update_layer(layer: QgsVectorLayer, key: str, update: dict[str, dict], dele
             for idx, v in changes.items():
                 feature.setAttribute(idx, v)
             if "geometry" in values:
-                feature.setGeometry(_fit(geometry(values["geometry"]), layer))
+                feature.setGeometry(_fit(geometry(values["geometry"]), layer, crs))
             new.append(feature)
             continue
         if changes:
             attrs[fid] = changes
         if "geometry" in values:
-            geoms[fid] = _fit(geometry(values["geometry"]), layer)
+            geoms[fid] = _fit(geometry(values["geometry"]), layer, crs)
     ok = True
     if attrs:
         ok &= provider.changeAttributeValues(attrs)
@@ -227,8 +253,10 @@ def _update_layer(layer: QgsVectorLayer, key: str, update: dict[str, dict], dele
     return len(attrs) + len(geoms) + len(new) + len(gone)
 
 
-def _add_rows(layer: QgsVectorLayer, rows: list[dict[str, Any]]) -> None:
-    """Add ``rows`` (columns the layer has; ``geometry`` as WKB on a spatial layer) through the provider."""
+def _add_rows(layer: QgsVectorLayer, rows: list[dict[str, Any]],
+              crs: QgsCoordinateReferenceSystem | None = None) -> None:
+    """Add ``rows`` (columns the layer has; ``geometry`` as WKB in ``crs`` on a spatial layer) through the
+    provider."""
     fields = layer.fields()
     features = []
     for row in rows:
@@ -238,7 +266,7 @@ def _add_rows(layer: QgsVectorLayer, rows: list[dict[str, Any]]) -> None:
             if idx >= 0 and name not in ("fid", "geometry"):
                 feature.setAttribute(idx, NULL if value is None else value)
         if "geometry" in row and layer.isSpatial():
-            feature.setGeometry(_fit(geometry(row["geometry"]), layer))
+            feature.setGeometry(_fit(geometry(row["geometry"]), layer, crs))
         features.append(feature)
     if features and not layer.dataProvider().addFeatures(features)[0]:
         raise OSError(f"{layer.source()}: cannot write: {'; '.join(layer.dataProvider().errors())}")
@@ -305,12 +333,13 @@ def write_scenario(path: str, name: str, rows: list[dict[str, Any]], crs) -> int
         _new_layer(path, "scenarios", rows, crs, _SCENARIO_TYPES)
         return len(rows)
     _delete_rows(layer, ("scenario", name))
-    _add_rows(layer, rows)
+    _add_rows(layer, rows, crs)
     return len(rows)
 
 
 def write_payload(path: str, payload: dict[str, Any], crs) -> dict[str, int]:  # noqa: ANN001
-    """Write what the worker's ``session_save`` returned into the plan's layers (not ``grids``).
+    """Write what the worker's ``session_save`` returned (geometries in ``crs``, the plan's) into the plan's
+    layers (not ``grids``), each in its own CRS.
 
     Every write goes through QGIS's OGR provider, the same library that has
     the file open, on layers of its own (none of the project's), so it may run
@@ -325,7 +354,7 @@ def write_payload(path: str, payload: dict[str, Any], crs) -> dict[str, int]:  #
         layer = plan_layer(path, name)
         if not layer.isValid():
             continue
-        done[name] = _update_layer(layer, part["key"], part.get("update", {}), part.get("delete", []))
+        done[name] = _update_layer(layer, part["key"], part.get("update", {}), part.get("delete", []), crs)
     metrics = plan_layer(path, "metrics")
     if metrics.isValid():
         _replace_table(metrics, payload.get("metrics", []))
