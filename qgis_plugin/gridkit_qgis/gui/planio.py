@@ -29,7 +29,7 @@ from qgis.PyQt.QtCore import QVariant
 
 __all__ = ["layer_path", "plan_layer", "is_plan_grids", "snapshot", "geometry", "transform", "apply_edit",
            "write_payload",
-           "refresh_layers", "write_scenario", "export_layer", "in_plan", "project_layers_on",
+           "refresh_layers", "layer_names", "write_scenario", "export_layer", "in_plan", "project_layers_on",
            "plain_value"]
 
 #: Grid attributes the worker reads (core.editing.GRID_COLUMNS).
@@ -55,8 +55,31 @@ def is_plan_grids(layer: Any) -> bool:
 def in_plan(layer: Any) -> bool:
     """A layer of a plan GeoPackage (one with ``grids`` and ``blocks`` layers)."""
     path, _ = layer_path(layer) if isinstance(layer, QgsVectorLayer) and layer.isValid() else ("", "")
-    return path.lower().endswith(".gpkg") and plan_layer(path, "grids").isValid() and \
-        plan_layer(path, "blocks").isValid()
+    return path.lower().endswith(".gpkg") and {"grids", "blocks"} <= layer_names(path)
+
+
+#: Layer names of each file, with the modification they were listed at (the file's and its write-ahead log's):
+#: asked for every layer added to the project and at every choice in the dock's combo.
+_NAMES: dict[str, tuple[tuple, frozenset[str]]] = {}
+
+
+def layer_names(path: str, fresh: bool = False) -> frozenset[str]:
+    """Names of the layers of the file at ``path`` (empty when it is none QGIS reads); ``fresh``: list them
+    again even when the file looks unchanged.
+
+    Listed, not opened one by one: a layer opened by a name the file lacks puts a warning in QGIS's log
+    ("Cannot find layer grids") for every input layer the user adds, and each opening held QGIS's GUI
+    thread (opening a plan took 1.8 s there, 1.4 s of it opening layers to see whether it was a plan)."""
+    file = Path(path)
+    if not file.is_file():
+        return frozenset()
+    # A layer made through QGIS may sit in the write-ahead log until a checkpoint: the log's changes count too.
+    stamp = tuple((f.stat().st_mtime_ns, f.stat().st_size) if f.exists() else (0, 0)
+                  for f in (file, file.with_name(file.name + "-wal")))
+    key = str(file.resolve())
+    if fresh or _NAMES.get(key, ((), frozenset()))[0] != stamp:
+        _NAMES[key] = (stamp, frozenset(s.name() for s in QgsProviderRegistry.instance().querySublayers(path)))
+    return _NAMES[key][1]
 
 
 def export_layer(layer: QgsVectorLayer, path: str) -> str:
@@ -76,6 +99,9 @@ def export_layer(layer: QgsVectorLayer, path: str) -> str:
 
 
 def plan_layer(path: str, name: str, title: str | None = None) -> QgsVectorLayer:
+    """Layer ``name`` of the GeoPackage at ``path`` (not valid when the file has none)."""
+    if name not in layer_names(path) and name not in layer_names(path, fresh=True):
+        return QgsVectorLayer()  # not opened: see layer_names
     return QgsVectorLayer(f"{path}|layername={name}", title or name, "ogr")
 
 
