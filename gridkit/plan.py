@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
@@ -585,13 +586,21 @@ def _output_buildings(bld: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(out, geometry="geometry", crs=bld.crs)
 
 
+def _input_path(source: str) -> str:
+    """The input as the run table keeps it: a local file or folder by its absolute path, so the plan still
+    finds it (the editor's compounds, :meth:`gridkit.edits.Editor.compounds_from_input`) wherever it was
+    written and whatever the reader's working folder; anything else (a PostGIS URL, a batch's office) as given."""
+    path = Path(source)
+    return str(path.resolve()) if path.exists() else source
+
+
 def _run_table(area: Area, profile: Profile, log: list[tuple[str, str]], started: float) -> pd.DataFrame:
     rows = [
         ("gridkit_version", __version__),
         ("profile_name", profile.name),
         ("profile", profile.to_toml()),
         ("seed", str(profile.partition.seed)),
-        ("input", area.source),
+        ("input", _input_path(area.source)),
         ("area_name", area.name),
         ("area_code", area.code),
         ("input_sha256", area.source_hash),

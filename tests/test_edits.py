@@ -357,3 +357,22 @@ def test_a_sliver_along_a_split_line_stays_with_the_grid_it_touches():
     assert side.tolist() == [0, 1, 1, 0]
     # A block that touches its own side keeps it.
     assert _stay_attached(np.array([a, b, c]), np.array([0, 1, 1])).tolist() == [0, 1, 1]
+
+
+def test_a_plan_finds_its_input_wherever_it_was_written(hk_path, tmp_path, monkeypatch):
+    """An input named relative to the working folder (`gridkit partition area/hk.gpkg -o plans/plan.gpkg`) is
+    still found by the plan's editor from another folder: the run table keeps its absolute path (it kept the
+    relative one, and QGIS's dock said 'compounds unknown (plan input not found)' for a CLI plan)."""
+    import shutil
+
+    (tmp_path / "area").mkdir()
+    shutil.copy(hk_path, tmp_path / "area" / "hk.gpkg")
+    monkeypatch.chdir(tmp_path)
+    plan_path = tmp_path / "plans" / "plan.gpkg"
+    plan_path.parent.mkdir()
+    gridkit.write_plan(gridkit.partition(gridkit.read_area("area/hk.gpkg"), "default", seed=0), plan_path)
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    editor = gridkit.edits.Editor.open(plan_path)
+    assert editor.plan.run_value("input") == str(tmp_path / "area" / "hk.gpkg")
+    assert editor.compounds is not None and (editor.compounds >= 0).any()
