@@ -17,8 +17,8 @@ def message(report, command: str) -> str:  # noqa: ANN001 - deps.DependencyRepor
     if report.missing:
         parts.append(tr("missing: {names}").format(names=", ".join(report.missing)))
     if report.old:
-        parts.append(tr("too old: {names}").format(names=", ".join(f"{n} {have} (needs {least})"
-                                                                  for n, have, least in report.old)))
+        parts.append(tr("too old: {names}").format(names=", ".join(
+            tr("{name} {have} (needs {least})").format(name=n, have=have, least=least) for n, have, least in report.old)))
     return tr("gridkit cannot run in {python}: {problems}. Install what it needs with:\n{command}\n"
               "then restart QGIS.").format(python=report.python, problems="; ".join(parts), command=command)
 

@@ -685,6 +685,11 @@ def test_translation_follows_qgis_locale_in_every_form(zh_qm):
             # for a block and one for a scenario (not 方案, the plan's word).
             assert i18n.stage_text("block graph") == "街块邻接图" and i18n.tr("Assign blocks") == "划入街块"
             assert i18n.tr("Scenario") == "备选方案"
+            # The install message names what is too old in Chinese too (it said '(needs 1.26)').
+            from gridkit_qgis import deps, missing
+
+            old = deps.DependencyReport(python="/usr/bin/python3", ok=False, old=[("numpy", "1.24.2", "1.26")])
+            assert "numpy 1.24.2（需要 1.26）" in missing.message(old, "pip install numpy")
             i18n.remove_translator()
             assert i18n.tr("Merge") == "Merge"
         settings.setValue("locale/userLocale", "de_DE")

@@ -4,802 +4,802 @@
   <context>
     <name>gridkit</name>
     <message>
-      <location filename="../gui/dock.py" line="80" />
+      <location filename="../gui/dock.py" line="81" />
       <source>over the maximum</source>
       <translation>超过上限</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="80" />
+      <location filename="../gui/dock.py" line="81" />
       <source>not contiguous</source>
       <translation>不连通</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="80" />
+      <location filename="../gui/dock.py" line="81" />
       <source>gap</source>
       <translation>空隙</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="81" />
+      <location filename="../gui/dock.py" line="82" />
       <source>overlap</source>
       <translation>重叠</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="81" />
+      <location filename="../gui/dock.py" line="82" />
       <source>split compound</source>
       <translation>小区被拆分</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="82" />
+      <location filename="../gui/dock.py" line="83" />
       <source>split exclusive site</source>
       <translation>专属网格被拆分</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="82" />
+      <location filename="../gui/dock.py" line="83" />
       <source>under the minimum</source>
       <translation>低于下限</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="83" />
+      <location filename="../gui/dock.py" line="84" />
       <source>off the target</source>
       <translation>偏离目标</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="87" />
+      <location filename="../gui/dock.py" line="88" />
       <source>grid</source>
       <translation>网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="87" />
+      <location filename="../gui/dock.py" line="88" />
       <source>residents' group</source>
       <translation>居民小组</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="87" />
+      <location filename="../gui/dock.py" line="88" />
       <source>community</source>
       <translation>社区</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="88" />
+      <location filename="../gui/dock.py" line="89" />
       <source>plan</source>
       <translation>方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="96" />
+      <location filename="../gui/dock.py" line="97" />
       <source>{households} households, more than {max}</source>
       <translation>{households} 户，超过 {max} 户</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="98" />
+      <location filename="../gui/dock.py" line="99" />
       <source>{households} households, fewer than {min}</source>
       <translation>{households} 户，少于 {min}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="100" />
+      <location filename="../gui/dock.py" line="101" />
       <source>{households} households, target {target}</source>
       <translation>{households} 户，目标 {target}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="102" />
+      <location filename="../gui/dock.py" line="103" />
       <source>holds no block</source>
       <translation>没有街块</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="102" />
+      <location filename="../gui/dock.py" line="103" />
       <source>{n} separate pieces</source>
       <translation>分成 {n} 块</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="104" />
+      <location filename="../gui/dock.py" line="105" />
       <source>{area} m² in no grid</source>
       <translation>{area} ㎡ 不属于任何网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="106" />
+      <location filename="../gui/dock.py" line="107" />
       <source>{area} m² in two grids</source>
       <translation>{area} ㎡ 同属两个网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="108" />
+      <location filename="../gui/dock.py" line="109" />
       <source>one compound in {n} grids</source>
       <translation>一个小区分在 {n} 个网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="110" />
+      <location filename="../gui/dock.py" line="111" />
       <source>an exclusive site split or mixed ({n})</source>
       <translation>专属单位被拆分或混入其他地块（{n}）</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="116" />
+      <location filename="../gui/dock.py" line="117" />
       <source>{text} (accepted exception)</source>
       <translation>{text}（已认可的例外）</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="133" />
+      <location filename="../gui/dock.py" line="134" />
       <source>gridkit grids</source>
       <translation>gridkit 网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="189" />
+      <location filename="../gui/dock.py" line="193" />
       <source>Make a gridkit plan of this layer</source>
       <translation>用此图层生成 gridkit 方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="190" />
+      <location filename="../gui/dock.py" line="194" />
       <source>Grids drawn elsewhere: every block of the input goes to the grid it overlaps most; households come from the input (scaled to the layer's own figures if it has them)</source>
       <translation>其他软件绘制的网格：输入数据的每个街块归入与其重叠最多的网格；户数来自输入数据（图层自带户数时按其缩放）</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="194" />
+      <location filename="../gui/dock.py" line="198" />
       <source>Code column</source>
       <translation>编码字段</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="194" />
+      <location filename="../gui/dock.py" line="198" />
       <source>Name column</source>
       <translation>名称字段</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="195" />
+      <location filename="../gui/dock.py" line="199" />
       <source>Households column</source>
       <translation>户数字段</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="195" />
+      <location filename="../gui/dock.py" line="199" />
       <source>Community column</source>
       <translation>社区字段</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="201" />
+      <location filename="../gui/dock.py" line="205" />
       <source>buildings and roads: a GeoPackage, folder or OSM file</source>
       <translation>建筑和道路：GeoPackage、文件夹或 OSM 文件</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="207" />
+      <location filename="../gui/dock.py" line="211" />
       <source>Input</source>
       <translation>输入数据</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="208" />
+      <location filename="../gui/dock.py" line="212" />
       <source>Make a plan…</source>
       <translation>生成方案…</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="216" />
+      <location filename="../gui/dock.py" line="220" />
       <source>The area's input</source>
       <translation>区域的输入数据</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="217" />
+      <location filename="../gui/dock.py" line="221" />
       <source>Vector sources</source>
       <translation>矢量数据</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="218" />
+      <location filename="../gui/dock.py" line="222" />
       <source>All files</source>
       <translation>所有文件</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="224" />
+      <location filename="../gui/dock.py" line="228" />
       <source>Divide this area</source>
       <translation>划分此区域</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="229" />
+      <location filename="../gui/dock.py" line="233" />
       <source>Divide into communities and grids…</source>
       <translation>划分为社区和网格…</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="230" />
+      <location filename="../gui/dock.py" line="234" />
       <source>Opens gridkit's Partition algorithm for this input; the plan it writes opens here for editing</source>
       <translation>打开 gridkit 的“划分社区和网格”算法处理此输入；生成的方案将在此打开以供编辑</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="257" />
+      <location filename="../gui/dock.py" line="261" />
       <source>gridkit's Processing algorithms are not loaded; restart QGIS.</source>
       <translation>gridkit 的处理算法未加载，请重启 QGIS。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="276" />
+      <location filename="../gui/dock.py" line="280" />
       <source>(none)</source>
       <translation>（无）</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="290" />
+      <location filename="../gui/dock.py" line="294" />
       <source>{name} is a layer of the input {input}.</source>
       <translation>{name} 是输入数据 {input} 的图层。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="293" />
+      <location filename="../gui/dock.py" line="297" />
       <source>Divide the area into a plan, or open a plan to edit its grids.</source>
       <translation>请将此区域划分为方案，或打开一个方案以编辑其网格。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="299" />
+      <location filename="../gui/dock.py" line="303" />
       <source>{name} is not a gridkit plan: map its columns and choose the input to make one.</source>
       <translation>{name} 不是 gridkit 方案：请对应其字段并选择输入数据以生成方案。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="315" />
+      <location filename="../gui/dock.py" line="319" />
       <source>Choose the input the households come from (buildings, roads).</source>
       <translation>请选择户数所来自的输入数据（建筑、道路）。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="318" />
+      <location filename="../gui/dock.py" line="322" />
       <source>Plan to write</source>
       <translation>要写入的方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="323" />
+      <location filename="../gui/dock.py" line="327" />
       <source>{path} is open in the project; write the plan to another file.</source>
       <translation>{path} 已在工程中打开；请把方案写入另一个文件。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="336" />
+      <location filename="../gui/dock.py" line="340" />
       <source>gridkit: make a plan of a grid layer</source>
       <translation>gridkit：用网格图层生成方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="336" />
+      <location filename="../gui/dock.py" line="340" />
       <source>Making the plan</source>
       <translation>生成方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="342" />
+      <location filename="../gui/dock.py" line="346" />
       <source>Plan made of {grids} grids, {households} households (columns: {columns}).</source>
       <translation>已生成方案：{grids} 个网格，{households} 户（字段：{columns}）。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="343" />
+      <location filename="../gui/dock.py" line="347" />
       <source>none</source>
       <translation>无</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="345" />
+      <location filename="../gui/dock.py" line="349" />
       <source>Grids holding no block, left out: {codes}.</source>
       <translation>不含街块的网格已略去：{codes}。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="347" />
+      <location filename="../gui/dock.py" line="351" />
       <source>The layer's grids break {failures}: fix them here.</source>
       <translation>图层的网格违反 {failures}：请在此修正。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="356" />
+      <location filename="../gui/dock.py" line="360" />
       <source>Grid layer</source>
       <translation>网格图层</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="360" />
+      <location filename="../gui/dock.py" line="364" />
       <source>Open plan…</source>
       <translation>打开方案…</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="364" />
+      <location filename="../gui/dock.py" line="368" />
       <source>Choose the grids layer of a plan GeoPackage.</source>
       <translation>请选择方案 GeoPackage 的网格（grids）图层。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="368" />
+      <location filename="../gui/dock.py" line="372" />
       <source>Save as separate units</source>
       <translation>拆成独立单元后保存</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="369" />
+      <location filename="../gui/dock.py" line="373" />
       <source>Each grid or community in several pieces becomes that many units (new codes), then the plan is saved</source>
       <translation>分成几块的网格或社区拆成同样多个单元（新编码），然后保存方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="378" />
+      <location filename="../gui/dock.py" line="382" />
       <source>Assign blocks</source>
       <translation>划入街块</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="379" />
+      <location filename="../gui/dock.py" line="383" />
       <source>Click a block, or drag a box over blocks, to move them into the selected grid</source>
       <translation>单击街块或拖框选择多个街块，把它们划入所选网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="381" />
+      <location filename="../gui/dock.py" line="385" />
       <source>Split by line</source>
       <translation>画线拆分</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="382" />
+      <location filename="../gui/dock.py" line="386" />
       <source>Draw a line across the selected grid (right click ends it)</source>
       <translation>在所选网格上画一条穿过它的线（右键结束）</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="384" />
+      <location filename="../gui/dock.py" line="388" />
       <source>Merge</source>
       <translation>合并</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="384" />
+      <location filename="../gui/dock.py" line="388" />
       <source>Merge the two selected grids</source>
       <translation>合并所选的两个网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="388" />
+      <location filename="../gui/dock.py" line="392" />
       <source>Rebalance into N</source>
       <translation>均分为 N 个</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="389" />
+      <location filename="../gui/dock.py" line="393" />
       <source>Divide the selected grid into N grids along its streets</source>
       <translation>沿街巷把所选网格划分为 N 个网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="390" />
+      <location filename="../gui/dock.py" line="394" />
       <source>Lock</source>
       <translation>锁定</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="390" />
+      <location filename="../gui/dock.py" line="394" />
       <source>Lock the selected grids</source>
       <translation>锁定所选网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="391" />
+      <location filename="../gui/dock.py" line="395" />
       <source>Unlock</source>
       <translation>解锁</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="392" />
+      <location filename="../gui/dock.py" line="396" />
       <source>Unlock the selected grids</source>
       <translation>解锁所选网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="393" />
+      <location filename="../gui/dock.py" line="397" />
       <source>Rebalance unlocked</source>
       <translation>重新平衡未锁定网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="394" />
+      <location filename="../gui/dock.py" line="398" />
       <source>Re-solve every unlocked grid; locked grids stay exactly</source>
       <translation>重新划分所有未锁定的网格，锁定的网格保持不变</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="395" />
+      <location filename="../gui/dock.py" line="399" />
       <source>Undo</source>
       <translation>撤销</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="396" />
+      <location filename="../gui/dock.py" line="400" />
       <source>Redo</source>
       <translation>重做</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="397" />
+      <location filename="../gui/dock.py" line="401" />
       <source>Save</source>
       <translation>保存</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="398" />
+      <location filename="../gui/dock.py" line="402" />
       <source>Write the edits, the blocks' and buildings' grids and the scores into the plan GeoPackage</source>
       <translation>把编辑结果、街块和建筑的所属网格及评分写入方案 GeoPackage</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="411" />
+      <location filename="../gui/dock.py" line="415" />
       <source>Lock all</source>
       <translation>全部锁定</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="411" />
+      <location filename="../gui/dock.py" line="415" />
       <source>Lock every grid</source>
       <translation>锁定所有网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="412" />
+      <location filename="../gui/dock.py" line="416" />
       <source>Unlock all</source>
       <translation>全部解锁</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="413" />
+      <location filename="../gui/dock.py" line="417" />
       <source>Unlock every grid</source>
       <translation>解锁所有网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="414" />
+      <location filename="../gui/dock.py" line="418" />
       <source>Next over the bound</source>
       <translation>下一个越界网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="415" />
+      <location filename="../gui/dock.py" line="419" />
       <source>Select and zoom to the next grid over the maximum or under the minimum</source>
       <translation>选中并缩放到下一个超过上限或低于下限的网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="421" />
+      <location filename="../gui/dock.py" line="425" />
       <source>Scenario</source>
       <translation>备选方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="423" />
+      <location filename="../gui/dock.py" line="427" />
       <source>Scenarios kept inside the plan GeoPackage; ✓ marks the one the plan holds now</source>
       <translation>保存在方案 GeoPackage 内的备选方案；✓ 表示方案当前采用的那个</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="426" />
+      <location filename="../gui/dock.py" line="430" />
       <source>Save as…</source>
       <translation>另存为…</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="427" />
+      <location filename="../gui/dock.py" line="431" />
       <source>Keep the grids as they are now as a named scenario inside the plan GeoPackage</source>
       <translation>把当前网格另存为方案 GeoPackage 内的一个命名备选方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="429" />
+      <location filename="../gui/dock.py" line="433" />
       <source>Switch</source>
       <translation>切换</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="430" />
+      <location filename="../gui/dock.py" line="434" />
       <source>Make the chosen scenario the plan: every layer rebuilt from it and saved</source>
       <translation>采用所选备选方案：按其重建方案的各图层并保存</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="432" />
+      <location filename="../gui/dock.py" line="436" />
       <source>Compare</source>
       <translation>比较</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="433" />
+      <location filename="../gui/dock.py" line="437" />
       <source>What moved between the chosen scenario and the plan as saved; the changed grids are selected</source>
       <translation>所选备选方案与已保存方案之间的变化；变化的网格会被选中</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="438" />
+      <location filename="../gui/dock.py" line="442" />
       <source>Sliver tolerance (m²)</source>
       <translation>碎片容差（㎡）</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="439" />
+      <location filename="../gui/dock.py" line="443" />
       <source>Pieces smaller than this (or thinner than 0.5 m) are not counted as gaps, overlaps or extra pieces: crumbs left by editing, a vertex nudged by a centimetre</source>
       <translation>小于此面积（或窄于 0.5 米）的碎块不计为空隙、重叠或多余部分：编辑留下的碎屑、顶点移动一厘米等</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="455" />
+      <location filename="../gui/dock.py" line="459" />
       <source>Cancel</source>
       <translation>取消</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="469" />
+      <location filename="../gui/dock.py" line="473" />
       <source>Violations</source>
       <translation>违规</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="472" />
+      <location filename="../gui/dock.py" line="476" />
       <source>Rule</source>
       <translation>规则</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="472" />
+      <location filename="../gui/dock.py" line="476" />
       <source>Grids</source>
       <translation>网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="472" />
+      <location filename="../gui/dock.py" line="476" />
       <source>Detail</source>
       <translation>详情</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="522" />
+      <location filename="../gui/dock.py" line="526" />
       <source>gridkit</source>
       <translation>gridkit</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="530" />
+      <location filename="../gui/dock.py" line="534" />
       <source>{what}: cancelled</source>
       <translation>{what}：已取消</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="539" />
+      <location filename="../gui/dock.py" line="543" />
       <source>{what} failed: {error}</source>
       <translation>{what}失败：{error}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="546" />
+      <location filename="../gui/dock.py" line="550" />
       <source>Open a gridkit plan</source>
       <translation>打开 gridkit 方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="572" />
+      <location filename="../gui/dock.py" line="576" />
       <source>{path} has no grids layer</source>
       <translation>{path} 没有网格（grids）图层</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="626" />
+      <location filename="../gui/dock.py" line="631" />
       <source>{path} is a temporary file that QGIS deletes when it quits, with every edit: run Partition again with a plan file of your own before editing.</source>
       <translation>{path} 是临时文件，QGIS 退出时会连同所有编辑一起删除：请先用“划分社区和网格”重新生成到您自己的方案文件，再进行编辑。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="695" />
+      <location filename="../gui/dock.py" line="700" />
       <source>Opening {name}…</source>
       <translation>正在打开 {name}…</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="703" />
+      <location filename="../gui/dock.py" line="708" />
       <source>Opening the plan</source>
       <translation>打开方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="753" />
+      <location filename="../gui/dock.py" line="760" />
       <source>Checking the grids</source>
       <translation>检查网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="791" />
+      <location filename="../gui/dock.py" line="798" />
       <source>yes</source>
       <translation>是</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="802" />
+      <location filename="../gui/dock.py" line="809" />
       <source>{grids} grids · {households} households · max {max} per grid · {n} violation(s)</source>
       <translation>{grids} 个网格 · {households} 户 · 每格上限 {max} 户 · {n} 处违规</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="804" />
+      <location filename="../gui/dock.py" line="811" />
       <source>target {target}, average {average}</source>
       <translation>目标 {target}，平均 {average}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="805" />
+      <location filename="../gui/dock.py" line="812" />
       <source>compounds unknown (plan input not found)</source>
       <translation>未知小区范围（找不到方案的输入数据）</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="820" />
+      <location filename="../gui/dock.py" line="828" />
       <source>Zoom</source>
       <translation>定位</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="829" />
+      <location filename="../gui/dock.py" line="837" />
       <source>Violations: none</source>
       <translation>违规：无</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="829" />
+      <location filename="../gui/dock.py" line="837" />
       <source>Violations: {n}</source>
       <translation>违规：{n} 处</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="831" />
+      <location filename="../gui/dock.py" line="839" />
       <source>{n} accepted exception(s)</source>
       <translation>{n} 个已认可的例外</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="914" />
+      <location filename="../gui/dock.py" line="924" />
       <source>Nothing to change.</source>
       <translation>没有需要修改的内容。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="930" />
+      <location filename="../gui/dock.py" line="940" />
       <source>move {n} block(s)</source>
       <translation>移动 {n} 个街块</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="960" />
+      <location filename="../gui/dock.py" line="970" />
       <source>{code}: {before} → {after} households</source>
       <translation>{code}：{before} → {after} 户</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="962" />
+      <location filename="../gui/dock.py" line="972" />
       <source>Preview: {moves}</source>
       <translation>预览：{moves}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="964" />
+      <location filename="../gui/dock.py" line="974" />
       <source>{n} grid(s) would be emptied</source>
       <translation>{n} 个网格将被清空</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="981" />
+      <location filename="../gui/dock.py" line="991" />
       <source>Select one grid to move the blocks into.</source>
       <translation>请选择一个要划入街块的网格。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="987" />
+      <location filename="../gui/dock.py" line="997" />
       <source>Moving these {n} blocks empties grid(s) {codes}, which will be deleted. Move them?</source>
       <translation>移动这 {n} 个街块会清空网格 {codes}，这些网格将被删除。确定移动吗？</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="989" />
+      <location filename="../gui/dock.py" line="999" />
       <source>Nothing moved.</source>
       <translation>未移动。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1002" />
+      <location filename="../gui/dock.py" line="1012" />
       <source>merge grids</source>
       <translation>合并网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1007" />
+      <location filename="../gui/dock.py" line="1017" />
       <source>Select exactly two grids to merge.</source>
       <translation>请正好选择两个要合并的网格。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1012" />
+      <location filename="../gui/dock.py" line="1027" />
       <source>split a grid along a line</source>
       <translation>按线拆分网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1015" />
+      <location filename="../gui/dock.py" line="1030" />
       <source>split a grid into {n}</source>
       <translation>把网格拆为 {n} 个</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1020" />
+      <location filename="../gui/dock.py" line="1035" />
       <source>Select one grid to split.</source>
       <translation>请选择一个要拆分的网格。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1026" />
+      <location filename="../gui/dock.py" line="1041" />
       <source>lock grids</source>
       <translation>锁定网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1026" />
+      <location filename="../gui/dock.py" line="1041" />
       <source>unlock grids</source>
       <translation>解锁网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1044" />
+      <location filename="../gui/dock.py" line="1059" />
       <source>Every grid is within its bounds.</source>
       <translation>所有网格均在上下限之内。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1062" />
+      <location filename="../gui/dock.py" line="1077" />
       <source>Select the grids to lock or unlock.</source>
       <translation>请选择要锁定或解锁的网格。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1126" />
+      <location filename="../gui/dock.py" line="1141" />
       <source>rebalance the unlocked grids</source>
       <translation>重新平衡未锁定网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1129" />
+      <location filename="../gui/dock.py" line="1144" />
       <source>gridkit: rebalance the unlocked grids</source>
       <translation>gridkit：重新平衡未锁定网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1130" />
+      <location filename="../gui/dock.py" line="1146" />
       <source>Rebalancing</source>
       <translation>重新平衡</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1188" />
+      <location filename="../gui/dock.py" line="1203" />
       <source>save units in several pieces as separate units</source>
       <translation>将分成几块的单元拆成独立单元</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1193" />
+      <location filename="../gui/dock.py" line="1208" />
       <source>Saving…</source>
       <translation>正在保存…</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1199" />
+      <location filename="../gui/dock.py" line="1214" />
       <source>Saving</source>
       <translation>保存</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1204" />
+      <location filename="../gui/dock.py" line="1219" />
       <source>gridkit: save the plan</source>
       <translation>gridkit：保存方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1219" />
+      <location filename="../gui/dock.py" line="1234" />
       <source>Saving failed: {error}</source>
       <translation>保存失败：{error}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1227" />
+      <location filename="../gui/dock.py" line="1242" />
       <source>{level} {codes} in {n} pieces</source>
       <translation>{level} {codes} 分成 {n} 块</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1233" />
+      <location filename="../gui/dock.py" line="1248" />
       <source>Not saved: the plan would break {failures}. {detail}. Undo the edit, or save the pieces as separate units.</source>
       <translation>未保存：方案将违反 {failures}。{detail}。请撤销该编辑，或将各块拆成独立单元后保存。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1258" />
+      <location filename="../gui/dock.py" line="1273" />
       <source>Saved; the plan breaks: {failures}</source>
       <translation>已保存；方案不满足：{failures}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1260" />
+      <location filename="../gui/dock.py" line="1275" />
       <source>Saved; the plan is valid.</source>
       <translation>已保存；方案有效。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1265" />
+      <location filename="../gui/dock.py" line="1280" />
       <source>gridkit: write and validate the plan</source>
       <translation>gridkit：写入并验证方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1282" />
+      <location filename="../gui/dock.py" line="1297" />
       <source>Reading the scenarios</source>
       <translation>读取备选方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1287" />
+      <location filename="../gui/dock.py" line="1302" />
       <source>saved {saved} · {grids} grids · {households} households</source>
       <translation>保存于 {saved} · {grids} 个网格 · {households} 户</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1302" />
+      <location filename="../gui/dock.py" line="1317" />
       <source>Save as a scenario</source>
       <translation>另存为备选方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1302" />
+      <location filename="../gui/dock.py" line="1317" />
       <source>Scenario name</source>
       <translation>备选方案名称</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1324" />
+      <location filename="../gui/dock.py" line="1339" />
       <source>Saving the scenario</source>
       <translation>保存备选方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1327" />
+      <location filename="../gui/dock.py" line="1342" />
       <source>Scenario {name} exists. Replace it?</source>
       <translation>备选方案 {name} 已存在，是否替换？</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1329" />
+      <location filename="../gui/dock.py" line="1344" />
       <source>Scenario not saved.</source>
       <translation>备选方案未保存。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1334" />
+      <location filename="../gui/dock.py" line="1349" />
       <source>Saving the scenario failed: {error}</source>
       <translation>保存备选方案失败：{error}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1336" />
+      <location filename="../gui/dock.py" line="1351" />
       <source>Saved scenario {name}.</source>
       <translation>已保存备选方案 {name}。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1350" />
+      <location filename="../gui/dock.py" line="1365" />
       <source>The grid layer has unsaved edits; switching to scenario {name} replaces them. Switch?</source>
       <translation>网格图层有未保存的编辑；切换到备选方案 {name} 会替换这些编辑。是否切换？</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1355" />
+      <location filename="../gui/dock.py" line="1370" />
       <source>Switching to scenario {name}…</source>
       <translation>正在切换到备选方案 {name}…</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1362" />
+      <location filename="../gui/dock.py" line="1377" />
       <source>Switching</source>
       <translation>切换方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1365" />
+      <location filename="../gui/dock.py" line="1380" />
       <source>switch to scenario {name}</source>
       <translation>切换到备选方案 {name}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1366" />
+      <location filename="../gui/dock.py" line="1381" />
       <source>Now scenario {name}.</source>
       <translation>当前为备选方案 {name}。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1368" />
+      <location filename="../gui/dock.py" line="1383" />
       <source>gridkit: switch to a scenario</source>
       <translation>gridkit：切换备选方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1386" />
+      <location filename="../gui/dock.py" line="1401" />
       <source>Comparing</source>
       <translation>比较</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1394" />
+      <location filename="../gui/dock.py" line="1409" />
       <source>Scenario {name} → the plan as saved: {grids} grid(s) changed, {blocks} block(s) moved ({households} households).</source>
       <translation>备选方案 {name} → 已保存方案：{grids} 个网格变化，{blocks} 个街块移动（{households} 户）。</translation>
     </message>
@@ -1127,6 +1127,11 @@
       <location filename="../missing.py" line="20" />
       <source>too old: {names}</source>
       <translation>版本过旧：{names}</translation>
+    </message>
+    <message>
+      <location filename="../missing.py" line="21" />
+      <source>{name} {have} (needs {least})</source>
+      <translation>{name} {have}（需要 {least}）</translation>
     </message>
     <message>
       <location filename="../missing.py" line="22" />
