@@ -196,6 +196,27 @@ def test_dependency_check_and_install_command(monkeypatch):
     assert str(deps.default_venv()) in command
 
 
+def test_a_plugin_folder_copied_without_its_library_is_never_told_to_install_pypis_gridkit(monkeypatch, tmp_path):
+    """The plugin folder copied into a profile on its own (no bundled library, no clone around it): the install
+    command named 'gridkit', which pip takes from PyPI, where that name is another project."""
+    import shutil
+
+    folder = tmp_path / "plugins" / "gridkit_qgis"
+    folder.mkdir(parents=True)
+    shutil.copy(deps.PLUGIN_DIR / "requirements.txt", folder)
+    monkeypatch.setattr(deps, "PLUGIN_DIR", folder)
+    monkeypatch.setattr(deps, "BUNDLED_LIB", folder / "lib")
+    monkeypatch.delenv("GRIDKIT_PYTHON", raising=False)
+    report = deps.DependencyReport(python="/venv/bin/python", ok=False, missing=["shapely", "gridkit"], venv=True)
+    assert deps.library_source() is None
+    command = deps.install_command(report)
+    assert "'shapely>=2.0.4'" in command and "gridkit" not in command.split()
+    # The plugin run from a clone: gridkit is installed from the clone.
+    monkeypatch.setattr(deps, "PLUGIN_DIR", ROOT / "qgis_plugin" / "gridkit_qgis")
+    monkeypatch.setattr(deps, "BUNDLED_LIB", tmp_path / "none")
+    assert deps.library_source() == ROOT and deps.install_command(report).endswith(str(ROOT))
+
+
 def test_every_string_is_translated():
     run = subprocess.run([sys.executable, str(ROOT / "qgis_plugin" / "tools" / "update_ts.py"), "--check"],
                          capture_output=True, text=True)

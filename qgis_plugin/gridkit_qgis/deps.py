@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 __all__ = ["PLUGIN_DIR", "requirements", "default_venv", "venv_python", "qgis_python", "worker_python",
-           "worker_env", "check", "DependencyReport", "install_command"]
+           "worker_env", "check", "DependencyReport", "install_command", "library_source"]
 
 PLUGIN_DIR = Path(__file__).resolve().parent
 #: Bundled copy of the gridkit library (made by scripts/plugin-zip.sh), used when present.
@@ -204,6 +204,16 @@ def _quote(arg: str) -> str:
     return shlex.quote(arg)
 
 
+def library_source() -> Path | None:
+    """The source folder gridkit can be installed from when the plugin has no bundled copy: the clone of the
+    repository the plugin runs from; None for a plugin folder copied on its own. Never PyPI's ``gridkit``,
+    which is another project."""
+    if (BUNDLED_LIB / "gridkit").is_dir():
+        return None
+    repo = PLUGIN_DIR.parent.parent
+    return repo if (repo / "pyproject.toml").exists() and (repo / "gridkit").is_dir() else None
+
+
 def install_command(report: DependencyReport) -> str:
     """The exact shell command that gives the worker what it lacks.
 
@@ -214,10 +224,8 @@ def install_command(report: DependencyReport) -> str:
     """
     needs = report.needs or [f"{n}>={least}" if least else n for n, _, least in requirements()]
     needs = [n for n in needs if n != "gridkit"]
-    if "gridkit" in report.missing and not (BUNDLED_LIB / "gridkit").is_dir():
-        # The plugin in a clone of the repository: install gridkit from the clone itself.
-        repo = PLUGIN_DIR.parent.parent
-        needs.append(str(repo) if (repo / "pyproject.toml").exists() else "gridkit")
+    if "gridkit" in report.missing and library_source() is not None:
+        needs.append(str(library_source()))  # the plugin in a clone of the repository: gridkit from the clone
     packages = " ".join(_quote(n) for n in needs)
     venv = default_venv()
     target = venv_python(venv)

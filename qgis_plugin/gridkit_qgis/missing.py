@@ -5,6 +5,7 @@ from __future__ import annotations
 from qgis.core import Qgis, QgsMessageLog
 from qgis.PyQt.QtWidgets import QApplication, QMessageBox, QPushButton
 
+from . import deps
 from .i18n import install_translator, remove_translator, tr
 
 __all__ = ["MissingDependencies", "message"]
@@ -19,8 +20,15 @@ def message(report, command: str) -> str:  # noqa: ANN001 - deps.DependencyRepor
     if report.old:
         parts.append(tr("too old: {names}").format(names=", ".join(
             tr("{name} {have} (needs {least})").format(name=n, have=have, least=least) for n, have, least in report.old)))
-    return tr("gridkit cannot run in {python}: {problems}. Install what it needs with:\n{command}\n"
+    text = tr("gridkit cannot run in {python}: {problems}. Install what it needs with:\n{command}\n"
               "then restart QGIS.").format(python=report.python, problems="; ".join(parts), command=command)
+    if "gridkit" in report.missing and not (deps.BUNDLED_LIB / "gridkit").is_dir() and deps.library_source() is None:
+        # A plugin folder copied without its library: the command cannot name a source for it.
+        text += "\n" + tr("This copy of the plugin has no gridkit library: install the plugin from its zip, which "
+                          "holds it (bash scripts/plugin-zip.sh writes dist/gridkit_qgis.zip), or install gridkit "
+                          "into {python} from its source folder (python -m pip install FOLDER). The package named "
+                          "gridkit on PyPI is another project.").format(python=report.python)
+    return text
 
 
 class MissingDependencies:

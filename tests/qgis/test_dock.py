@@ -690,6 +690,11 @@ def test_translation_follows_qgis_locale_in_every_form(zh_qm):
 
             old = deps.DependencyReport(python="/usr/bin/python3", ok=False, old=[("numpy", "1.24.2", "1.26")])
             assert "numpy 1.24.2（需要 1.26）" in missing.message(old, "pip install numpy")
+            # A plugin folder copied without its library is told where gridkit comes from (not PyPI's).
+            bare = deps.DependencyReport(python="/venv/bin/python", ok=False, missing=["gridkit"], venv=True)
+            with pytest.MonkeyPatch.context() as patch:
+                patch.setattr(deps, "library_source", lambda: None)
+                assert "PyPI 上名为 gridkit 的包是另一个项目" in missing.message(bare, deps.install_command(bare))
             i18n.remove_translator()
             assert i18n.tr("Merge") == "Merge"
         settings.setValue("locale/userLocale", "de_DE")

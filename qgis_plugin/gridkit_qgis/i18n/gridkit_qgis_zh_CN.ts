@@ -1119,22 +1119,22 @@
       <translation>完成</translation>
     </message>
     <message>
-      <location filename="../missing.py" line="18" />
+      <location filename="../missing.py" line="19" />
       <source>missing: {names}</source>
       <translation>缺少：{names}</translation>
     </message>
     <message>
-      <location filename="../missing.py" line="20" />
+      <location filename="../missing.py" line="21" />
       <source>too old: {names}</source>
       <translation>版本过旧：{names}</translation>
     </message>
     <message>
-      <location filename="../missing.py" line="21" />
+      <location filename="../missing.py" line="22" />
       <source>{name} {have} (needs {least})</source>
       <translation>{name} {have}（需要 {least}）</translation>
     </message>
     <message>
-      <location filename="../missing.py" line="22" />
+      <location filename="../missing.py" line="23" />
       <source>gridkit cannot run in {python}: {problems}. Install what it needs with:
 {command}
 then restart QGIS.</source>
@@ -1143,12 +1143,17 @@ then restart QGIS.</source>
 然后重新启动 QGIS。</translation>
     </message>
     <message>
-      <location filename="../missing.py" line="41" />
+      <location filename="../missing.py" line="27" />
+      <source>This copy of the plugin has no gridkit library: install the plugin from its zip, which holds it (bash scripts/plugin-zip.sh writes dist/gridkit_qgis.zip), or install gridkit into {python} from its source folder (python -m pip install FOLDER). The package named gridkit on PyPI is another project.</source>
+      <translation>此插件副本不含 gridkit 库：请用插件的 zip 安装包安装（zip 内含该库；bash scripts/plugin-zip.sh 生成 dist/gridkit_qgis.zip），或从 gridkit 源码文件夹将其安装到 {python}（python -m pip install 文件夹）。PyPI 上名为 gridkit 的包是另一个项目。</translation>
+    </message>
+    <message>
+      <location filename="../missing.py" line="49" />
       <source>Copy the command</source>
       <translation>复制命令</translation>
     </message>
     <message>
-      <location filename="../missing.py" line="43" />
+      <location filename="../missing.py" line="51" />
       <source>Details</source>
       <translation>详情</translation>
     </message>
