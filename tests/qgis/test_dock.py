@@ -469,6 +469,34 @@ def test_a_plan_saved_again_in_lon_lat_is_edited_in_its_own_metres(iface, plan_c
             d.layer.rollBack()
 
 
+def test_a_damaged_file_is_said_so_and_nothing_of_the_last_plan_stays(dock, plan_copy, tmp_path):
+    """Open plan… on a damaged GeoPackage or a text file: the dock says it cannot be read (it said the file
+    had no grids layer) and adds no layer; choosing a layer that is no plan's clears the last plan's violation
+    count (it stayed, 'Violations: 1' under an empty table)."""
+    from qgis.core import QgsProject
+
+    damaged = tmp_path / "damaged.gpkg"
+    damaged.write_bytes(plan_copy.read_bytes()[: plan_copy.stat().st_size // 2])
+    text = tmp_path / "notes.gpkg"
+    text.write_text("not a GeoPackage\n")
+    a, b = _far_pair(dock)
+    dock.merge(a, b)
+    idle(dock)
+    assert dock.violations and dock.problems_label.text() != "Violations"
+    layers = set(QgsProject.instance().mapLayers())
+    for path in (damaged, text):
+        failed = []
+        dock.failed.connect(failed.append)
+        assert dock.open_plan(str(path)) is None
+        dock.failed.disconnect()
+        assert failed and "cannot be read" in failed[0] and str(path) in failed[0]
+        assert set(QgsProject.instance().mapLayers()) == layers
+    dock.layer_combo.setLayer(next(lyr for lyr in QgsProject.instance().mapLayers().values()
+                                   if lyr.name().endswith("communities")))
+    idle(dock)
+    assert dock.layer is None and dock.problems.rowCount() == 0 and dock.problems_label.text() == "Violations"
+
+
 def test_merge_of_grids_that_do_not_touch_is_refused_or_saved_as_two(dock, plan_copy):
     before = grids_of(dock.layer)
     a, b = _far_pair(dock)

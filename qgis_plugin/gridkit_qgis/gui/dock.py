@@ -554,6 +554,10 @@ class GridkitDock(QDockWidget):
 
     def open_plan(self, path: str) -> QgsVectorLayer | None:
         """Add a plan's communities, blocks and grids to the project, styled, and edit its grids."""
+        if not planio.layer_names(path):
+            self._say(tr("{path} cannot be read: it is not a GeoPackage, or it is damaged").format(path=path),
+                      error=True)
+            return None
         project = QgsProject.instance()
         stem = Path(path).stem
         layers = {}
@@ -597,6 +601,7 @@ class GridkitDock(QDockWidget):
         self._band.reset(QgsWkbTypes.PolygonGeometry)
         self.table.grid_model.clear()
         self.problems.setRowCount(0)
+        self.problems_label.setText(tr("Violations"))  # not the last plan's count
         if not planio.is_plan_grids(layer):
             self.layer = None
             self.plan_path = ""
