@@ -154,9 +154,8 @@ def _echo_inputs(plan: Any, output: str) -> None:
     from .register import unmatched_path
 
     log = dict(zip(plan.run["key"], plan.run["value"], strict=True))
-    for key, text in log.items():
-        if key.startswith("log.warning_"):
-            typer.echo(f"gridkit: warning: {text}", err=True)
+    for text in plan.warnings():
+        typer.echo(f"gridkit: warning: {text}", err=True)
     if "log.register_rows_matched" in log:
         typer.echo(f"register ({log['log.register_encoding']}): {log['log.register_rows_matched']} rows matched "
                    f"({log['log.register_rows_matched_building_id']} by building id, "

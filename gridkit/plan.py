@@ -90,6 +90,12 @@ class Plan:
         hit = self.run.loc[self.run["key"] == key, "value"]
         return str(hit.iloc[0]) if len(hit) else default
 
+    def warnings(self) -> list[str]:
+        """What the run warns of (its log's ``warning_*`` entries: an area far larger than a street office),
+        in the words every caller shows."""
+        keys = self.run["key"].astype(str)
+        return self.run.loc[keys.str.startswith("log.warning_"), "value"].astype(str).tolist()
+
     def profile(self, where: str = "plan") -> Profile:
         """The profile the plan was made with, from its run table (``default`` for plans that lack it)."""
         from .profile import profile_from_text

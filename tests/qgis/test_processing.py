@@ -244,3 +244,33 @@ def test_partition_refuses_a_plan_open_in_the_project(provider, hk_plan_file, tm
             assert plan.read_bytes() == before
     finally:
         QgsProject.instance().removeAllMapLayers()
+
+
+def test_partition_warns_of_an_area_far_larger_than_a_street_office(provider, tmp_path):
+    """The library's warnings (a whole region given as one area) reached the command line only; Processing
+    (and the dock's Divide this area, which runs it) said nothing."""
+    import json
+
+    import processing
+    from qgis.core import QgsProcessingFeedback
+
+    warned: list[str] = []
+
+    class Feedback(QgsProcessingFeedback):
+        def pushWarning(self, text: str) -> None:  # noqa: N802
+            warned.append(text)
+
+    def house(lon: float, lat: float) -> dict:
+        ring = [[lon, lat], [lon + 0.0002, lat], [lon + 0.0002, lat + 0.0002], [lon, lat + 0.0002], [lon, lat]]
+        return {"type": "Feature", "properties": {"households": 30}, "geometry": {"type": "Polygon",
+                                                                              "coordinates": [ring]}}
+
+    # Three homes 15 km apart near Shanghai: the hull round them is some 110 km².
+    region = tmp_path / "region"
+    region.mkdir()
+    (region / "buildings.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": [
+        house(121.0, 31.0), house(121.157, 31.0), house(121.0, 31.135)]}), encoding="utf-8")
+    result = processing.run("gridkit:partition", {"INPUT": str(region), "OUTPUT": str(tmp_path / "plan.gpkg")},
+                            feedback=Feedback())
+    assert result["GRID_COUNT"] >= 1
+    assert any("more than a street office" in text for text in warned), warned

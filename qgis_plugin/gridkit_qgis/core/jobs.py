@@ -60,7 +60,8 @@ def partition(progress: Progress, *, input: str, output: str, profile: str = "de
     return {"output": str(output), "grids": int(len(plan.grids)), "colours": grid_fill_colours(plan),
             "communities": int(len(plan.communities)) if plan.communities is not None else 0,
             "households": int(grid.get("households", 0)), "road_following": float(grid.get("road_following", 0)),
-            "failures": [f"{r.level}.{r.name}" for r in bad.itertuples()], "seconds": round(time.time() - started, 1)}
+            "failures": [f"{r.level}.{r.name}" for r in bad.itertuples()], "warnings": plan.warnings(),
+            "seconds": round(time.time() - started, 1)}
 
 
 def validate(progress: Progress, *, plan: str, input: str | None = None) -> dict[str, Any]:  # noqa: A002

@@ -229,6 +229,8 @@ class PartitionAlgorithm(GridkitAlgorithm):
             return {}
         feedback.pushInfo(tr("{output}: {grids} grids in {communities} communities, {households} households, "
                              "{seconds} s").format(**result))
+        for text in result.get("warnings", ()):
+            feedback.pushWarning(text)
         if result["failures"]:
             feedback.reportError(tr("Invariants failed: {failures}").format(failures=", ".join(result["failures"])),
                                  False)
