@@ -296,8 +296,7 @@ def compute_metrics(plan: Plan, profile: Profile, *, graph: GraphArrays | None =
     rows.append(_row("building_integrity", asg["buildings_split"], "invariant", asg["buildings_split"] == 0))
     not_single = _not_one_polygon(geoms)
     rows.append(_row("contiguity", not_single, "invariant", not_single == 0))
-    crossing = int(barrier_splits(geoms, split_barriers(plan.barriers, profile)[0], plan.roads, plan.buildings,
-                                  profile).sum())
+    crossing = int(barrier_check(plan.barriers, plan.roads, plan.buildings, profile)(geoms).sum())
     rows.append(_row("barriers", crossing, "invariant", crossing == 0))
     rows += [_row(k, v, "detail") for k, v in asg.items()]
 
