@@ -149,26 +149,28 @@ def v_buildings_z(d: Path) -> Case:
     return partition(write_gpkg(d / "in.gpkg", f), d / "plan.gpkg", expect="ok")
 
 
-def _ogr_dim(src: Path, dst: Path, dim: str, layer: str) -> None:
-    subprocess.run(["ogr2ogr", "-f", "GPKG", "-update", "-dim", dim, "-nln", layer, str(dst), str(src), layer],
+def _add_by_ogr2ogr(d: Path, buildings: gpd.GeoDataFrame, dst: Path, *options: str, name: str = "buildings") -> None:
+    """Add ``buildings`` to GeoPackage ``dst`` as layer ``name`` through ogr2ogr with ``options``: geometries
+    (measures, solids) that GDAL writes but pyogrio cannot be given."""
+    base = write_gpkg(d / "base.gpkg", {"buildings": buildings})
+    subprocess.run(["ogr2ogr", "-f", "GPKG", "-update", *options, "-nln", name, str(dst), str(base), "buildings"],
                    check=True, capture_output=True)
+    base.unlink()
 
 
 def v_buildings_m(d: Path) -> Case:
     f = layers()
-    base = write_gpkg(d / "base.gpkg", {"buildings": f.pop("buildings")})
+    buildings = f.pop("buildings")
     out = write_gpkg(d / "in.gpkg", f)
-    _ogr_dim(base, out, "XYM", "buildings")
-    base.unlink()
+    _add_by_ogr2ogr(d, buildings, out, "-dim", "XYM")
     return partition(out, d / "plan.gpkg", expect="ok")
 
 
 def v_buildings_zm(d: Path) -> Case:
     f = layers()
-    base = write_gpkg(d / "base.gpkg", {"buildings": f.pop("buildings")})
+    buildings = f.pop("buildings")
     out = write_gpkg(d / "in.gpkg", f)
-    _ogr_dim(base, out, "XYZM", "buildings")
-    base.unlink()
+    _add_by_ogr2ogr(d, buildings, out, "-dim", "XYZM")
     return partition(out, d / "plan.gpkg", expect="ok")
 
 
@@ -1080,18 +1082,12 @@ def f_input_is_a_symlink_loop(d: Path) -> Case:
 
 
 
-def _ogr_type(src: Path, dst: Path, layer: str, geometry_type: str, name: str | None = None) -> None:
-    subprocess.run(["ogr2ogr", "-f", "GPKG", "-update", "-nlt", geometry_type, "-dim", "XYZ", "-nln", name or layer,
-                    str(dst), str(src), layer], check=True, capture_output=True)
-
-
 def f_buildings_as_3d_solids(d: Path) -> Case:
     """Buildings exported from a 3D city model as PolyhedralSurfaceZ, which shapely cannot hold."""
     f = layers()
-    base = write_gpkg(d / "base.gpkg", {"buildings": f.pop("buildings")})
+    buildings = f.pop("buildings")
     src = write_gpkg(d / "in.gpkg", f)
-    _ogr_type(base, src, "buildings", "POLYHEDRALSURFACEZ")
-    base.unlink()
+    _add_by_ogr2ogr(d, buildings, src, "-nlt", "POLYHEDRALSURFACEZ", "-dim", "XYZ")
     return partition(src, d / "plan.gpkg", expect="fail", message="layer 'buildings': cannot be read: its geometry, "
                      "PolyhedralSurface (1015), is not one gridkit reads", keep=[src])
 
@@ -1099,9 +1095,7 @@ def f_buildings_as_3d_solids(d: Path) -> Case:
 def v_terrain_tin_beside_the_layers(d: Path) -> Case:
     """A TIN of the terrain in the same GeoPackage: GDAL's listing of its layers failed for the whole file."""
     src = Path(shutil.copy(HK, d / "in.gpkg"))
-    base = write_gpkg(d / "base.gpkg", {"buildings": layers()["buildings"]})
-    _ogr_type(base, src, "buildings", "TINZ", "terrain")
-    base.unlink()
+    _add_by_ogr2ogr(d, layers()["buildings"], src, "-nlt", "TINZ", "-dim", "XYZ", name="terrain")
     return partition(src, d / "plan.gpkg", expect="ok")
 
 
