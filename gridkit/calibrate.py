@@ -1,7 +1,8 @@
 """Calibration of household estimates to the totals a street office already knows.
 
 An office knows, from its statistics, the households (and often the
-population) of the whole street office or of each existing community. Given
+population) of the whole street office, of each existing community, or of each
+compound (小区) its staff keep a register of. Given
 ``--totals FILE``, the estimated buildings of each unit are scaled so that the
 unit's total holds exactly; given figures (a ``households`` column, the
 register) are never changed. The plan's run table says, per unit, the total,
@@ -9,9 +10,13 @@ what was given, what was estimated, and the factor applied; each building's
 ``calibrated_to`` names the unit whose total scaled it.
 
 A totals file is read by the shared table reader (any encoding, spreadsheet,
-title rows): one row per existing community, keyed by its code or its name,
-with ``households`` and optionally ``population``; or a single row without a
-community column, for the whole area.
+title rows): one row per existing community, keyed by its code or its name;
+or one row per compound, keyed by its name (``小区名称``); with ``households``
+and optionally ``population``; or a single row without a community or compound
+column, for the whole area. A compound's buildings are those whose
+``addr:place`` names it, else those inside a compound polygon of that name
+(:func:`gridkit.compounds.compound_polygons`: named residential landuse, or
+existing units of level ``compound``).
 """
 
 from __future__ import annotations
@@ -36,21 +41,25 @@ __all__ = ["COLUMN_ALIASES", "Totals", "read_totals", "calibrate", "WHOLE_AREA"]
 COLUMN_ALIASES = {
     "code": ("code", "community_code", "社区编码", "社区代码", "社区编号", "编码", "代码", "村编码"),
     "name": ("name", "community", "community_name", "社区", "社区名称", "社区名", "名称", "村", "村名称", "居委会"),
+    "compound": REGISTER_ALIASES["compound"],
     "households": REGISTER_ALIASES["households"],
     "population": REGISTER_ALIASES["population"],
 }
 #: The unit name of a total that holds for the whole area.
 WHOLE_AREA = "area"
-# Endings a community's name is written with or without (幸福社区 = 幸福社区居委会 = 幸福).
-_NAME_ENDINGS = ("社区居民委员会", "居民委员会", "社区居委会", "居委会", "村民委员会", "村委会", "社区", "村")
+# Endings a unit's name is written with or without (幸福社区 = 幸福社区居委会 = 幸福, 上港小区 = 上港).
+_NAME_ENDINGS = {
+    "community": ("社区居民委员会", "居民委员会", "社区居委会", "居委会", "村民委员会", "村委会", "社区", "村"),
+    "compound": ("小区",),
+}
 
 
 @dataclass(frozen=True)
 class Totals:
     """Known totals: ``rows`` has ``code``, ``name`` (text, ``""`` for the whole area),
     ``households`` and ``population`` (float, NaN when not given), ``row``; one per existing unit of
-    ``level`` (``community`` from a totals file; ``grid`` for the grids of an adopted division,
-    :mod:`gridkit.adopt`)."""
+    ``level`` (``community`` or ``compound`` from a totals file; ``grid`` for the grids of an adopted
+    division, :mod:`gridkit.adopt`)."""
 
     rows: pd.DataFrame
     source: str = ""
@@ -82,9 +91,11 @@ def read_totals(path: str | Path) -> Totals:
     table = read_table(path, COLUMN_ALIASES, required=(("households",),), counts=("households", "population"),
                        what="totals file")
     rows = table.frame
+    # A compound column makes the rows compounds, even beside the community each one lies in.
+    level = "compound" if "compound" in rows else "community"
     out = pd.DataFrame({
-        "code": rows["code"] if "code" in rows else "",
-        "name": rows["name"] if "name" in rows else "",
+        "code": rows["code"] if "code" in rows and level == "community" else "",
+        "name": rows["compound"] if level == "compound" else rows["name"] if "name" in rows else "",
         "households": counts(rows, "households", str(path)),
         "population": counts(rows, "population", str(path)) if "population" in rows else np.nan,
         "row": rows["row"],
@@ -94,29 +105,53 @@ def read_totals(path: str | Path) -> Totals:
         raise InputError(f"{path}: totals file has no households figure")
     blank = (out["code"] == "") & (out["name"] == "")
     if blank.any() and len(out) > 1:
-        raise InputError(f"{path}: row {out['row'][blank].iat[0]}: a total without a community code or name is "
+        raise InputError(f"{path}: row {out['row'][blank].iat[0]}: a total without a {level} code or name is "
                          "for the whole area and must be the file's only row")
-    key = out["code"].where(out["code"] != "", out["name"].map(_name_key))
+    key = out["code"].where(out["code"] != "", out["name"].map(lambda n: _name_key(n, level)))
     twice = key.duplicated()
     if twice.any():
-        raise InputError(f"{path}: row {out['row'][twice].iat[0]}: community '{key[twice].iat[0]}' has a second total")
-    return Totals(out, str(path), [("totals_file", Path(path).name), ("totals_encoding", table.encoding)])
+        raise InputError(f"{path}: row {out['row'][twice].iat[0]}: {level} '{key[twice].iat[0]}' has a second total")
+    return Totals(out, str(path), [("totals_file", Path(path).name), ("totals_encoding", table.encoding)],
+                  level=level)
 
 
-def _name_key(name: str) -> str:
+def _name_key(name: str, level: str = "community") -> str:
     s = unicodedata.normalize("NFKC", name).replace(" ", "").replace("\u3000", "").lower()
-    for ending in _NAME_ENDINGS:
+    for ending in _NAME_ENDINGS.get(level, ()):
         if s.endswith(ending) and len(s) > len(ending):
             return s[: -len(ending)]
     return s
 
 
+def _compound_units(totals: Totals, buildings: gpd.GeoDataFrame, compounds: gpd.GeoDataFrame | None,
+                    ) -> tuple[np.ndarray, list[str]]:
+    """Per building, the index of the compound total it falls under (-1: none), and each total's label.
+
+    A building's ``addr:place`` names its compound; one without it is in the smallest compound polygon
+    its inside point falls in (a compound drawn inside a larger residential area is the one meant).
+    """
+    def key(names: pd.Series) -> pd.Series:
+        return names.fillna("").astype(str).map(lambda n: _name_key(n, "compound"))
+
+    place = key(buildings["addr:place"]) if "addr:place" in buildings else pd.Series("", index=buildings.index)
+    if compounds is not None and len(compounds):
+        pts = shapely.point_on_surface(buildings.geometry.values.to_numpy())
+        inside = largest_overlap(pts, compounds.geometry.values.to_numpy(), prefer="smallest")
+        polygon = np.append(key(compounds["name"]).to_numpy(), "")[inside]
+        place = place.where(place != "", polygon)
+    wanted = {k: i for i, k in enumerate(key(totals.rows["name"]))}
+    home = place.map(wanted).fillna(-1).to_numpy(dtype=np.int64)
+    return home, totals.rows["name"].astype(str).tolist()
+
+
 def _units(totals: Totals, buildings: gpd.GeoDataFrame, existing: gpd.GeoDataFrame | None,
-           ) -> tuple[np.ndarray, list[str]]:
+           compounds: gpd.GeoDataFrame | None = None) -> tuple[np.ndarray, list[str]]:
     """Per building, the index of the total it falls under (-1: none), and each total's label."""
     if totals.whole_area:
         return np.zeros(len(buildings), dtype=np.int64), [WHOLE_AREA]
     level = totals.level
+    if level == "compound":
+        return _compound_units(totals, buildings, compounds)
     units = existing[existing["level"] == level].reset_index(drop=True) if existing is not None else None
     if units is None or len(units) == 0:
         raise InputError(f"{totals.source}: totals per {level} need the existing {LEVEL_LAYERS[level]} "
@@ -154,7 +189,8 @@ def _scale(values: np.ndarray, total: float) -> np.ndarray:
 
 
 def calibrate(buildings: gpd.GeoDataFrame, totals: Totals, *, existing: gpd.GeoDataFrame | None,
-              persons_per_household: float, log: list[tuple[str, str]]) -> gpd.GeoDataFrame:
+              persons_per_household: float, log: list[tuple[str, str]],
+              compounds: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
     """Scale the estimated households (and population) of each unit so its known total holds.
 
     Parameters
@@ -164,6 +200,9 @@ def calibrate(buildings: gpd.GeoDataFrame, totals: Totals, *, existing: gpd.GeoD
     totals : Totals
     existing : GeoDataFrame, optional
         Existing units (:func:`gridkit.existing.read_existing`), for totals per community.
+    compounds : GeoDataFrame, optional
+        Compound polygons with ``name`` (:func:`gridkit.compounds.compound_polygons`), for totals per
+        compound of buildings without ``addr:place``.
     persons_per_household : float
         For the population of a unit whose total gives none.
     log : list
@@ -183,7 +222,7 @@ def calibrate(buildings: gpd.GeoDataFrame, totals: Totals, *, existing: gpd.GeoD
         per community without existing communities.
     """
     out = buildings.copy()
-    home, labels = _units(totals, out, existing)
+    home, labels = _units(totals, out, existing, compounds)
     hh = out["households"].to_numpy(dtype=float)
     pop = out["population"].to_numpy(dtype=float)
     estimated = (out["households_source"] == "estimated").to_numpy()
@@ -191,6 +230,10 @@ def calibrate(buildings: gpd.GeoDataFrame, totals: Totals, *, existing: gpd.GeoD
     log += totals.log
     for i, (label, rec) in enumerate(zip(labels, totals.rows.itertuples(index=False), strict=True)):
         inside = home == i
+        if not inside.any():
+            log.append((f"calibration.{label}", f"not calibrated: total {rec.households:.0f} households, no building "
+                        f"of the area is in this {totals.level}"))
+            continue
         est = inside & estimated & (hh > 0)
         given_hh = hh[inside & ~estimated].sum()
         before = hh[est].sum()

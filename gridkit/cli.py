@@ -118,7 +118,7 @@ def partition_cmd(
     key_column: Annotated[str | None, typer.Option("--key-column", help="Register column naming the building (an id or an address), e.g. 楼栋编号.")] = None,
     households_column: Annotated[str | None, typer.Option("--households-column", help="Register column of households, e.g. 户数.")] = None,
     population_column: Annotated[str | None, typer.Option("--population-column", help="Register column of population, e.g. 人口.")] = None,
-    totals: Annotated[Path | None, typer.Option("--totals", help="Known households (and population) per existing community, or one figure for the area: estimates are calibrated to them.")] = None,
+    totals: Annotated[Path | None, typer.Option("--totals", help="Known households (and population) per existing community, per compound (小区名称), or one figure for the area: estimates are calibrated to them.")] = None,
 ) -> None:
     """Divide INPUT into communities and base grids and write the plan (never over an input)."""
     from .pipeline import partition_file

@@ -233,7 +233,8 @@ def prepare(
                                   register=register, log=log)
     if totals is not None:
         buildings = calibrate(buildings, totals, existing=area.existing,
-                              persons_per_household=profile.households.persons_per_household, log=log)
+                              persons_per_household=profile.households.persons_per_household, log=log,
+                              compounds=compound_polygons(area.landuse, area.existing, profile))
     next(steps)
     made = make_blocks(area, buildings, profile)
     log += made.log

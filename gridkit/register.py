@@ -313,8 +313,9 @@ def read_register(
     rows, sheets_log = _resident_sheets(table.frame)
     if not {"key", "building_id", "address", "building_number"} & set(rows):
         raise InputError(f"{path}: register gives households per compound (column '{table.columns['compound']}') "
-                         "and no column names a building (楼栋号, 楼栋编号 or 地址): gridkit puts a register's figures on "
-                         "buildings, so it needs a row per building or per household")
+                         "and no column names a building (楼栋号, 楼栋编号 or 地址): a register puts its figures on buildings, "
+                         "so it needs a row per building or per household; give totals per compound as --totals FILE, "
+                         "which scales the estimates of each compound's buildings to its total")
     if "key" in rows:
         rows = rows.assign(building_id=rows["key"], address=rows["key"])
     register = _checked(rows, str(path), table.encoding)

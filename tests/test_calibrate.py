@@ -11,6 +11,8 @@ from gridkit.calibrate import calibrate, read_totals
 from gridkit.errors import InputError
 from gridkit.households import assign_households
 
+from conftest import ROOT
+
 RULES = load_profile().households
 CRS = "EPSG:32650"
 
@@ -80,3 +82,51 @@ def test_totals_that_cannot_apply_are_refused_or_reported(tmp_path):
     path.write_text("户数\n10\n20\n", encoding="utf-8")
     with pytest.raises(InputError, match="must be the file's only row"):
         read_totals(path)
+
+
+def test_totals_per_compound_scale_its_buildings_by_addr_place_or_by_polygon(tmp_path):
+    """Offices keep households per 小区: a building's addr:place names its compound, else the (smallest)
+    compound polygon it stands in does; a compound the area has not is said, not guessed."""
+    buildings, _ = _town()
+    buildings["addr:place"] = [None, None, "上港小区", None, None, None, None, None]
+    compounds = gpd.GeoDataFrame({"name": ["上港小区", "三航小区", "三航小区东区"]},
+                                 geometry=[shapely.box(0, -20, 100, 20), shapely.box(500, -20, 800, 20),
+                                           shapely.box(600, -20, 800, 20)], crs=CRS)
+    path = tmp_path / "xq.csv"
+    # 上港 without 小区 is the same compound; the row of a compound not in the area is reported.
+    path.write_text("社区名称,小区名称,户数\n外滩,上港,200\n外滩,三航小区,77\n外滩,招远小区,50\n", encoding="utf-8")
+    totals = read_totals(path)
+    assert totals.level == "compound"
+    log: list = []
+    out = calibrate(buildings, totals, existing=None, persons_per_household=2.8, log=log, compounds=compounds)
+    # b0 and b1 stand in 上港小区's polygon, b2 says so by addr:place; b1's 25 are given.
+    assert out["households"].iloc[[0, 1, 2]].sum() == 200 and out.loc[1, "households"] == 25
+    assert out.loc[[0, 2], "calibrated_to"].tolist() == ["上港"] * 2
+    # b4 and b5 stand in 三航小区 only; b6 (given 40) and b7 in the smaller 三航小区东区 inside it.
+    assert out["households"].iloc[[4, 5]].sum() == 77
+    assert out.loc[[6, 7], "households"].tolist() == buildings.loc[[6, 7], "households"].tolist()
+    assert out.loc[3, "households"] == 0 and out.loc[3, "calibrated_to"] == ""
+    entries = dict(log)
+    assert entries["calibration.上港"].startswith("total 200 households held")
+    assert "no building of the area is in this compound" in entries["calibration.招远小区"]
+    path.write_text("小区名称,户数\n上港小区,200\n上港,100\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"row 3: compound '上港' has a second total"):
+        read_totals(path)
+
+
+def test_a_register_of_compound_totals_is_pointed_to_totals_and_calibrates_a_real_area(tmp_path):
+    """Helsinki sample (real OSM): its named residential landuse Leivonen and Pääskynen are compounds."""
+    from gridkit import validate
+    from gridkit.pipeline import partition_file
+    from gridkit.register import read_register
+
+    path = tmp_path / "小区户数.csv"
+    path.write_text("小区名称,户数\nLeivonen,400\nPääskynen,333\n", encoding="utf-8-sig")
+    with pytest.raises(InputError, match=r"--totals FILE"):
+        read_register(path)
+    plan = partition_file(ROOT / "data" / "samples" / "fi_helsinki_centre.gpkg", tmp_path / "plan.gpkg", totals=path, seed=0)
+    b = plan.buildings
+    for name, total in (("Leivonen", 400), ("Pääskynen", 333)):
+        mine = b[b["calibrated_to"] == name]
+        assert len(mine) >= 2 and mine["households"].sum() == total
+    assert validate(plan).ok
