@@ -417,6 +417,17 @@ def test_the_same_street_with_another_street_word_is_suggested_never_joined(tmp_
     assert unmatched["suggested_building_id"].tolist() == ["h1", "h2"]
 
 
+def test_a_register_in_traditional_characters_joins_a_map_in_simplified_ones(tmp_path):
+    """A register kept in traditional characters (廣東路12號, 漢口路3號樓) on a map whose streets are
+    simplified (and one the other way round): the street's own name was not converted, so every row was
+    unmatched and 廣東路 not even suggested."""
+    buildings = _buildings(["g", "h", "m"], ["广东路", "汉口路", "彌敦道"], ["12", "3", "20"])
+    path = tmp_path / "r.csv"
+    path.write_text("地址,户数\n廣東路12號,9\n漢口路3號,4\n弥敦道20号,6\n", encoding="utf-8")
+    _, b, log = _joined(path, buildings)
+    assert b["households"].tolist() == [9, 4, 6] and log["register_rows_unmatched"] == "0"
+
+
 def test_a_building_with_several_addresses_takes_the_rows_of_each(tmp_path):
     """A corner building (九江路12号;四川中路200号 in one cell), one with two numbers (12、14号, OSM's
     12;14) and a range (19-21, 一楼多号) take the rows written with any of their addresses (all were
