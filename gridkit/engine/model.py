@@ -22,17 +22,18 @@ class Bounds:
 
 def cut_cost(g: GraphArrays, labels: np.ndarray) -> float:
     """Sum of the costs of edges whose ends lie in different parts."""
-    src = np.repeat(np.arange(g.n), np.diff(g.indptr))
-    cut = labels[src] != labels[g.indices]
+    cut = labels[g.sources] != labels[g.indices]
     return float(g.cost[cut].sum() / 2)
 
 
 def score_labels(g: GraphArrays, labels: np.ndarray, bounds: Bounds) -> tuple[int, int, float]:
     """Lexicographic score, lower is better: (parts out of bounds, parts, cut cost).
 
+    ``labels``: the part (a number >= 0) of every node.
+
     A plan with every part within bounds beats one with fewer parts.
     """
-    parts, inverse = np.unique(labels, return_inverse=True)
-    weights = np.bincount(inverse, weights=g.weight)
+    # Labels are part numbers >= 0, not necessarily consecutive: count only those present.
+    weights = np.bincount(labels, weights=g.weight)[np.bincount(labels) > 0]
     out = int(((weights < bounds.min) | (weights > bounds.max)).sum())
-    return out, len(parts), cut_cost(g, labels)
+    return out, len(weights), cut_cost(g, labels)

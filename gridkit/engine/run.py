@@ -108,8 +108,8 @@ def _polish(g: GraphArrays, bounds: Bounds, st: EngineSettings, labels: np.ndarr
 
 
 def _same_division(a: np.ndarray, b: np.ndarray) -> bool:
-    """Whether two labellings of the same nodes group them alike (whatever the part numbers)."""
-    pairs = np.unique(np.stack([a, b]), axis=1).shape[1]
+    """Whether two labellings (``0..``) of the same nodes group them alike (whatever the part numbers)."""
+    pairs = len(np.unique(a * (int(b.max()) + 1) + b))
     return pairs == len(np.unique(a)) == len(np.unique(b))
 
 

@@ -31,15 +31,12 @@ class State:
     def __init__(self, g: GraphArrays, labels: np.ndarray, fixed: np.ndarray | None = None) -> None:
         self.g = g
         self.labels = labels.astype(np.int64).copy()
-        # Python lists mirror the arrays the local search reads one node at a time (list reads
+        # A Python list mirrors the labels the local search reads one node at a time (list reads
         # are several times faster than numpy scalar reads); ``labels`` is kept in step.
         self.lab: list[int] = self.labels.tolist()
         self.fixed = np.zeros(g.n, dtype=bool) if fixed is None else fixed
-        ptr = g.indptr.tolist()
-        indices, cost = g.indices.tolist(), g.cost.tolist()
-        self.nbrs = [indices[a:b] for a, b in zip(ptr[:-1], ptr[1:], strict=True)]
-        self.costs = [cost[a:b] for a, b in zip(ptr[:-1], ptr[1:], strict=True)]
-        self.w = g.weight.tolist()
+        # Shared by every State of the graph: read, never changed.
+        self.nbrs, self.costs, self.w = g.adjacency_lists
         # Area weights and weighted coordinates of every node, for part centres.
         self._a = g.area + 1e-9
         self._ax, self._ay = g.x * self._a, g.y * self._a
