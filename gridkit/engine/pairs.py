@@ -45,25 +45,13 @@ class _Pair:
 
     def __init__(self, s: State, p: int, q: int, min_weight: int, max_weight: int) -> None:
         self.nodes = sorted(s.members[p] | s.members[q])
-        index = {v: i for i, v in enumerate(self.nodes)}
-        lab = s.lab
-        eu, ev, ec = [], [], []
-        cut = 0.0
-        for i, v in enumerate(self.nodes):
-            for u, c in zip(s.nbrs[v], s.costs[v], strict=True):
-                j = index.get(u)
-                if j is not None and j > i:
-                    eu.append(i)
-                    ev.append(j)
-                    ec.append(c)
-                    if lab[u] != lab[v]:
-                        cut += c
         self.n = len(self.nodes)
-        self.eu, self.ev, self.ec = np.array(eu, dtype=np.int64), np.array(ev, dtype=np.int64), np.array(ec)
-        w = s.w
-        self.w = np.array([w[v] for v in self.nodes], dtype=np.int64)
+        at = np.array(self.nodes, dtype=np.int64)
+        edges = _edges_gathered if self.n >= _GATHER_MIN_NODES else _edges_walked
+        self.eu, self.ev, self.ec, cut = edges(s, self.nodes, at)
+        self.w = s.g.weight[at].astype(np.int64, copy=False)
         self.total = s.weight[p] + s.weight[q]
-        self.side = np.array([lab[v] == q for v in self.nodes])
+        self.side = s.labels[at] == q
         # The split as it is: (parts under the minimum, cut), the score a new split must beat.
         self.here = (_under(s.weight[q], self.total, len(s.members[q]), self.n, min_weight, max_weight), cut)
         self._adj: list[list[int]] | None = None
@@ -93,6 +81,46 @@ class _Pair:
                     seen.add(b)
                     queue.append(b)
         return len(seen) == len(members)
+
+
+# Above this many blocks a pair's edges are gathered from the graph's arrays at once; below it a
+# walk over the nodes' lists costs less (grid-level pairs are ~10 blocks, community-level ~160).
+_GATHER_MIN_NODES = 24
+
+
+def _edges_walked(s: State, nodes: list[int], at: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """Edges ``i < j`` among ``nodes`` (sorted; ``at`` as an array) in local numbers, in node then CSR
+    order, their costs, and the cut between the nodes' parts (summed in that order)."""
+    index = {v: i for i, v in enumerate(nodes)}
+    lab = s.lab
+    eu, ev, ec = [], [], []
+    cut = 0.0
+    for i, v in enumerate(nodes):
+        for u, c in zip(s.nbrs[v], s.costs[v], strict=True):
+            j = index.get(u)
+            if j is not None and j > i:
+                eu.append(i)
+                ev.append(j)
+                ec.append(c)
+                if lab[u] != lab[v]:
+                    cut += c
+    return np.array(eu, dtype=np.int64), np.array(ev, dtype=np.int64), np.array(ec), cut
+
+
+def _edges_gathered(s: State, nodes: list[int], at: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """What :func:`_edges_walked` gives, from the graph's arrays (the same order and sums)."""
+    g = s.g
+    starts = g.indptr[at]
+    counts = g.indptr[at + 1] - starts
+    flat = np.arange(counts.sum(), dtype=np.int64) + np.repeat(starts - (np.cumsum(counts) - counts), counts)
+    i = np.repeat(np.arange(len(at)), counts)
+    other = g.indices[flat]
+    j = np.minimum(np.searchsorted(at, other), len(at) - 1)
+    keep = (at[j] == other) & (j > i)
+    eu, ev, ec = i[keep], j[keep], g.cost[flat[keep]]
+    crossing = ec[s.labels[at[eu]] != s.labels[at[ev]]]
+    # A running sum adds in order, as the walk does (``sum`` of an array pairs its terms).
+    return eu, ev, ec, float(np.cumsum(crossing)[-1]) if len(crossing) else 0.0
 
 
 def _under(wa: int, total: int, count: int, n: int, min_weight: int, max_weight: int) -> float:

@@ -45,6 +45,12 @@ def refine(s: State, *, min_weight: int, max_weight: int, passes: int, compactne
     pull = compactness_weight * unit_cost
     # Part centres, computed when first needed and again after a move changes the part.
     centres: dict[int, tuple[float, float]] = {}
+    # Whether a block moves depends only on its part and the parts around it (members, weights,
+    # centres): a block found not to move is looked at again only once one of them has changed.
+    # ``changed[p]``: moves made when part p last changed; ``seen[v]``: moves made when v was last
+    # found not to move. Most blocks settle in the first pass, and the last pass moves none.
+    changed = [0] * s.next_label
+    seen = [-1] * g.n
 
     def centre(p: int) -> tuple[float, float]:
         c = centres.get(p)
@@ -59,11 +65,19 @@ def refine(s: State, *, min_weight: int, max_weight: int, passes: int, compactne
             if p < 0 or fixed[v] or len(members[p]) == 1:
                 continue
             # Only a block with a neighbour in another part can move.
+            last = seen[v]
+            stale = changed[p] > last
+            boundary = False
             for u in nbrs[v]:
-                if lab[u] != p and lab[u] >= 0:
-                    break
-            else:
+                q = lab[u]
+                if q != p and q >= 0:
+                    boundary = True
+                    if stale or changed[q] > last:
+                        stale = True
+                        break
+            if not (boundary and stale):
                 continue
+            seen[v] = total + moved
             links = s.links(v)
             if len(links) == 1:
                 continue
@@ -91,6 +105,7 @@ def refine(s: State, *, min_weight: int, max_weight: int, passes: int, compactne
             centres.pop(p, None)
             centres.pop(best[1], None)
             moved += 1
+            changed[p] = changed[best[1]] = total + moved
         total += moved
         if moved == 0:
             break

@@ -203,13 +203,20 @@ def _dissolve(s: State, p: int, max_weight: int) -> bool:
 def dissolve_parts(s: State, max_weight: int, min_parts: int = 0) -> int:
     """Remove whole parts by spreading their blocks over neighbours with room, down to ``min_parts``."""
     removed = 0
+    # A part's neighbours have at most the room of all other parts: where that is less than the
+    # part's households, :func:`_dissolve` would refuse it, so it is not asked (most parts, once
+    # the merges have filled them).
+    room = sum(max(0, max_weight - w) for w in s.weight.values())
     for p in sorted(s.parts(), key=lambda p: (s.weight[p], p)):
         if len(s.members) <= min_parts:
             break
-        if p not in s.members or any(s.fixed[v] for v in s.members[p]):
+        if p not in s.members or room - max(0, max_weight - s.weight[p]) < s.weight[p]:
+            continue
+        if any(s.fixed[v] for v in s.members[p]):
             continue
         if _dissolve(s, p, max_weight):
             removed += 1
+            room = sum(max(0, max_weight - w) for w in s.weight.values())
     return removed
 
 
