@@ -19,7 +19,7 @@ from pyproj import CRS
 
 from .crs import check_coordinates, gcj02_to_wgs84, local_metric_crs
 from .profile import Profile, load_profile
-from .errors import InputError
+from .errors import InputError, NoBuildings
 from .geometry import convex_hull, prepared
 from .io import postgis
 from .io.read import read_layers
@@ -225,7 +225,7 @@ def area_from_layers(
         why = f"the nearest is {gap / 1000:.3g} km from it: are both layers' CRS right?" if gap > 0 else \
             f"none has {clean.inside_share:.0%} of its footprint inside (cleaning.inside_share)"
         inside_of = boundary_where or "layer 'boundary'"
-        raise InputError(f"{here}: no building lies inside the boundary ({inside_of}); {why}")
+        raise NoBuildings(f"{here}: no building lies inside the boundary ({inside_of}); {why}")
     buildings = _merge_duplicates(inside, log, clean.duplicate_overlap)
     buildings["building_id"], buildings["_given_id"] = _building_ids(buildings)
 

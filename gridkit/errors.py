@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["GridkitError", "InputError", "ProfileError", "PlanError", "Unavailable", "Cancelled", "reason"]
+__all__ = ["GridkitError", "InputError", "NoBuildings", "ProfileError", "PlanError", "Unavailable", "Cancelled", "reason"]
 
 # GDAL's advice to name a driver ('CSV:path'), and the path its messages start with: the message
 # gridkit writes names the file itself.
@@ -21,6 +21,11 @@ class GridkitError(Exception):
 
 class InputError(GridkitError):
     """The input data is missing, unreadable or cannot be right."""
+
+
+class NoBuildings(InputError):
+    """No building lies inside the area's boundary: nothing to divide. For one area that is a bad input;
+    a batch reports such a street office as empty (a port, a park), not as failed."""
 
 
 class ProfileError(GridkitError):

@@ -287,11 +287,13 @@ class Codes:
 
 @dataclass(frozen=True)
 class Names:
-    """The words that end each level's unit names (urban 社区, rural 村)."""
+    """The words that end each level's unit names (urban 社区, rural 村), and the street office's (街道, 乡镇):
+    a batch names an office its boundary leaves unnamed 未命名街道 CODE, in the language of the maps and reports."""
 
     community_suffix: str = ""
     group_suffix: str = ""
     grid_suffix: str = ""
+    office_suffix: str = ""
 
 
 @dataclass(frozen=True)

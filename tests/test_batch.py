@@ -131,26 +131,67 @@ def test_a_plan_file_not_its_offices_own_is_refused_at_the_merge(city, cluster, 
     assert out.read_bytes() == merged  # the earlier merged plan is left as it was
 
 
-def test_a_failing_office_is_reported_while_the_others_finish(city, cluster, tmp_path):
+def test_an_empty_office_is_reported_empty_and_a_failing_one_failed_while_the_others_finish(city, cluster, tmp_path):
+    """An office with no building (a port, a park) was a failure (exit 1) like an office whose data is wrong."""
+    from typer.testing import CliRunner
+
+    from gridkit.cli import app
+
     offices = gpd.read_file(city, layer="offices")
     minx, miny, maxx, maxy = offices.total_bounds
-    empty = gpd.GeoDataFrame({"code": ["990100099"], "name": ["合成空街道"]},
-                             geometry=[shapely.box(maxx + 1000, miny, maxx + 2000, maxy)], crs=offices.crs)
+    extra = gpd.GeoDataFrame({"code": ["990100099", "990100098"], "name": ["合成空街道", "合成坏街道"]},
+                             geometry=[shapely.box(maxx + 1000, miny, maxx + 2000, maxy),
+                                       shapely.box(maxx + 3000, miny, maxx + 4000, maxy)], crs=offices.crs)
     boundaries = tmp_path / "offices.gpkg"
-    gpd.pd.concat([offices, empty], ignore_index=True).to_file(boundaries, layer="offices")
-    assert len(find_offices(city, offices=boundaries)) == len(offices) + 1
-    result = run_batch(city, tmp_path / "plan.gpkg", offices=boundaries, scheduler=cluster.scheduler_address, seed=0)
-    assert result.failures["code"].tolist() == ["990100099"]
-    assert result.failures["error"].iloc[0].endswith("street office 990100099: no building lies within the street "
-                                                    "office's boundary")
-    assert (result.summary[result.summary["code"] != "990100099"]["status"] == "ok").all()
-    failures = gpd.read_file(tmp_path / "plan.gpkg", layer="failures")
-    assert failures["code"].tolist() == ["990100099"]
+    gpd.pd.concat([offices, extra], ignore_index=True).to_file(boundaries, layer="offices")
+    # The second extra office holds one building whose households are no count: its data is wrong.
+    buildings = gpd.read_file(city, layer="buildings")
+    bad = buildings.iloc[[0]].copy()
+    bad["geometry"] = [shapely.box(maxx + 3400, miny + 400, maxx + 3420, miny + 420)]
+    bad["households"] = "many"
+    source = tmp_path / "city.gpkg"
+    for layer in pyogrio_layers(city):
+        frame = gpd.read_file(city, layer=layer)
+        if layer == "buildings":
+            frame = gpd.pd.concat([frame, bad], ignore_index=True)  # households: empty (estimated) but for it
+        frame.to_file(source, layer=layer)
+    out = tmp_path / "plan.gpkg"
+    cli = CliRunner().invoke(app, ["batch", str(source), "--offices", str(boundaries), "-o", str(out), "--scheduler",
+                                   cluster.scheduler_address, "--seed", "0"])
+    assert cli.exit_code == 1, cli.output  # one office failed
+    assert "office 990100099 合成空街道 is empty, no plan divides it" in cli.output
+    assert "office 990100098 合成坏街道 failed" in cli.output and "households" in cli.output
+    offices_out = gpd.read_file(out, layer="offices").set_index("code")
+    assert offices_out.loc["990100099", "status"] == "empty" and offices_out.loc["990100098", "status"] == "failed"
+    assert offices_out.loc["990100099", "error"].endswith("street office 990100099: no building lies within the "
+                                                          "street office's boundary")
+    assert (offices_out.drop(["990100099", "990100098"])["status"] == "ok").all()
+    assert offices_out.loc["990100099"].geometry.area > 0  # the city plan still shows where it is
+    failures = gpd.read_file(out, layer="failures")
+    assert failures["code"].tolist() == ["990100098"]
+    run = dict(gpd.read_file(out, layer="run")[["key", "value"]].itertuples(index=False))
+    assert (run["offices_empty"], run["offices_failed"]) == ("1", "1")
+    assert gridkit.validate(out).failures == []
     # Only the failed office's own input is written, and `gridkit partition` of it fails the same way.
     inputs = tmp_path / "plan.gpkg.batch" / "inputs"
-    assert sorted(p.name for p in inputs.iterdir()) == ["990100099.gpkg", "990100099.toml"]
-    with pytest.raises(gridkit.InputError, match="building"):
-        partition_file(inputs / "990100099.gpkg", tmp_path / "again.gpkg", profile=str(inputs / "990100099.toml"))
+    assert sorted(p.name for p in inputs.iterdir()) == ["990100098.gpkg", "990100098.toml"]
+    with pytest.raises(gridkit.InputError, match="households"):
+        partition_file(inputs / "990100098.gpkg", tmp_path / "again.gpkg", profile=str(inputs / "990100098.toml"))
+    # Resumed, the empty office is taken as done (its record is its result); without the bad one, exit 0.
+    again = run_batch(source, out, offices=boundaries, scheduler=cluster.scheduler_address, seed=0, resume=True)
+    assert dict(zip(again.summary["code"], again.summary["reused"], strict=True))["990100099"]
+    assert again.empty["code"].tolist() == ["990100099"]
+    only_empty = tmp_path / "offices_empty.gpkg"
+    gpd.pd.concat([offices, extra.iloc[:1]], ignore_index=True).to_file(only_empty, layer="offices")
+    cli = CliRunner().invoke(app, ["batch", str(city), "--offices", str(only_empty), "-o", str(tmp_path / "p2.gpkg"),
+                                   "--scheduler", cluster.scheduler_address, "--seed", "0"])
+    assert cli.exit_code == 0, cli.output
+
+
+def pyogrio_layers(path: Path) -> list[str]:
+    import pyogrio
+
+    return [str(n) for n, _ in pyogrio.list_layers(path)]
 
 
 def test_a_seam_drawn_through_buildings_leaves_each_whole_in_one_office(city, cluster, tmp_path):
@@ -332,6 +373,46 @@ def test_repeated_office_codes_are_refused_before_any_work(city, tmp_path):
     with pytest.raises(gridkit.InputError, match="share the code"):
         run_batch(city, tmp_path / "plan.gpkg", offices=boundaries)
     assert not (tmp_path / "plan.gpkg").exists()
+
+
+def test_offices_sharing_a_name_or_a_code_are_refused_naming_their_rows(city, tmp_path):
+    """Two offices of one county named alike (a boundary pasted twice) were divided, and their maps and
+    reports titled the same; a shared code named the offices only, not which features to correct."""
+    offices = gpd.read_file(city, layer="offices")
+    boundaries = tmp_path / "offices.gpkg"
+    named = offices.copy()
+    named.loc[3, "name"] = named.loc[1, "name"]
+    named.to_file(boundaries, layer="offices")
+    with pytest.raises(gridkit.InputError, match=f"feature 2 \\('{named.loc[1, 'name']}'\\) and feature 4 .* share the "
+                                                 "name"):
+        run_batch(city, tmp_path / "plan.gpkg", offices=boundaries)
+    coded = offices.copy()
+    coded.loc[4, "code"] = coded.loc[2, "code"] + "000"  # the same office's 12-digit statistical code
+    coded.to_file(boundaries, layer="offices")
+    with pytest.raises(gridkit.InputError, match=f"feature 3 .* and feature 5 .* share the code {coded.loc[2, 'code']}"):
+        run_batch(city, tmp_path / "plan.gpkg", offices=boundaries)
+    assert not (tmp_path / "plan.gpkg").exists() and not (tmp_path / "plan.gpkg.batch").exists()
+    # In another county the same name is another office (城关镇 is in many counties).
+    other = offices.copy()
+    other.loc[3, "name"], other.loc[3, "code"] = other.loc[1, "name"], "990200001"
+    assert len(find_offices(city, offices=_written(other, tmp_path / "other.gpkg"))) == len(offices)
+
+
+def test_an_office_without_a_name_is_named_in_the_maps_language(city, tmp_path):
+    """It was 'street office 285000001' in English, on Chinese maps and reports."""
+    offices = gpd.read_file(city, layer="offices")
+    offices.loc[0, "name"] = None
+    code = offices.loc[0, "code"]
+    found = {o.code: o.name for o in find_offices(city, offices=_written(offices, tmp_path / "o.gpkg"))}
+    assert found[code] == f"未命名街道 {code}"
+    rural = {o.code: o.name for o in find_offices(city, offices=tmp_path / "o.gpkg", office_suffix="乡镇")}
+    assert rural[code] == f"未命名乡镇 {code}"
+    assert gridkit.load_profile("rural").names.office_suffix == "乡镇"
+
+
+def _written(frame: gpd.GeoDataFrame, path: Path) -> Path:
+    frame.to_file(path, layer="offices")
+    return path
 
 
 def test_cli_batch_on_an_existing_cluster(city, cluster, tmp_path):

@@ -98,7 +98,8 @@ def _source_identity(source: str) -> str:
 
 
 def find_offices(areas: str | Path, *, offices: str | Path | None = None, office_column: str | None = None,
-                 county_code: str = "000000", hull_buffer_m: float | None = None) -> list[Office]:
+                 county_code: str = "000000", hull_buffer_m: float | None = None,
+                 office_suffix: str | None = None) -> list[Office]:
     """The street offices of a batch over ``areas``.
 
     Parameters
@@ -117,6 +118,9 @@ def find_offices(areas: str | Path, *, offices: str | Path | None = None, office
     hull_buffer_m : float, optional
         With ``office_column`` and no ``boundary`` layer: how far the city reaches beyond its
         buildings (default: the default profile's ``blocks.hull_buffer_m``).
+    office_suffix : str, optional
+        What ends an office's name (``names.office_suffix``, default the default profile's 街道): a boundary
+        without a name is named ``未命名街道 CODE``, in the language of the maps and reports that show it.
 
     Returns
     -------
@@ -126,9 +130,10 @@ def find_offices(areas: str | Path, *, offices: str | Path | None = None, office
     Raises
     ------
     InputError
-        No offices, an office without an area, a malformed or repeated code.
+        No offices, an office without an area, a malformed or repeated code, a name repeated in a county.
     """
     areas_s = str(areas)
+    suffix = load_profile("default").names.office_suffix if office_suffix is None else office_suffix
     if offices is not None and office_column is not None:
         raise InputError("give street-office boundaries (--offices) or a buildings column naming them "
                          "(--office-column), not both")
@@ -137,10 +142,10 @@ def find_offices(areas: str | Path, *, offices: str | Path | None = None, office
         return _from_column(areas_s, office_column, county_code, reach)
     if offices is not None:
         frame = _read_boundaries(Path(offices))
-        return _from_boundaries(frame, areas_s, str(offices), county_code)
+        return _from_boundaries(frame, areas_s, str(offices), county_code, suffix)
     if postgis.is_postgis(areas_s) or not Path(areas_s).is_dir() or _is_layer_folder(Path(areas_s)):
         frame = _office_layer(areas_s)
-        return _from_boundaries(frame, areas_s, f"{areas_s}, layer '{OFFICE_LAYER}'", county_code)
+        return _from_boundaries(frame, areas_s, f"{areas_s}, layer '{OFFICE_LAYER}'", county_code, suffix)
     return _from_folder(Path(areas_s), county_code)
 
 
@@ -181,7 +186,8 @@ def _office_layer(areas: str) -> gpd.GeoDataFrame:
     return read_layer(path, OFFICE_LAYER, f"{path}, layer '{OFFICE_LAYER}'")
 
 
-def _from_boundaries(frame: gpd.GeoDataFrame, source: str, where: str, county_code: str) -> list[Office]:
+def _from_boundaries(frame: gpd.GeoDataFrame, source: str, where: str, county_code: str,
+                     office_suffix: str) -> list[Office]:
     geoms = frame.geometry.values
     empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     if empty.all():
@@ -192,8 +198,10 @@ def _from_boundaries(frame: gpd.GeoDataFrame, source: str, where: str, county_co
         raise InputError(f"{where}: has no coordinate reference system (CRS)")
     names = _column(frame, "name")
     given = _column(frame, "code")
-    codes, sources = _office_codes(geoms, given, names, where, county_code)
-    names = [n or f"street office {c}" for n, c in zip(names, codes, strict=True)]
+    rows = [f"feature {i + 1}" for i in range(len(frame))]
+    codes, sources = _office_codes(geoms, given, names, rows, where, county_code)
+    # Named as the maps and reports (in Chinese) will title them, and flagged as unnamed there.
+    names = [n or f"未命名{office_suffix} {c}" for n, c in zip(names, codes, strict=True)]
     crs = frame.crs.to_wkt()
     offices = [Office(code=c, name=n, source=source, boundary=shapely.to_wkb(g), crs=crs, code_source=s)
                for c, n, g, s in zip(codes, names, shapely.make_valid(geoms), sources, strict=True)]
@@ -214,7 +222,8 @@ def _from_folder(path: Path, county_code: str) -> list[Office]:
         given.append(next((x for x in code if x), ""))
         hulls.append(shapely.union_all(boundary.to_crs(4326).geometry.values) if boundary is not None
                      else shapely.box(0, 0, 1, 1))
-    codes, sources = _office_codes(np.array(hulls, dtype=object), given, names, str(path), county_code)
+    codes, sources = _office_codes(np.array(hulls, dtype=object), given, names, [e.name for e in entries], str(path),
+                                   county_code)
     offices = [Office(code=c, name=n, source=str(e), code_source=s)
                for c, n, e, s in zip(codes, names, entries, sources, strict=True)]
     return sorted(offices, key=lambda o: o.code)
@@ -245,7 +254,8 @@ def _from_column(areas: str, column: str, county_code: str, hull_buffer_m: float
             buildings.crs).iloc[0]
     values, regions = office_regions(geoms[named], labels[named], extent)
     codes_given = [v if v.isdigit() and len(v) in (9, 12) else "" for v in values]
-    codes, sources = _office_codes(regions, codes_given, list(values), f"{where}, column '{column}'", county_code)
+    codes, sources = _office_codes(regions, codes_given, list(values), [f"'{v}'" for v in values],
+                                   f"{where}, column '{column}'", county_code)
     crs = buildings.crs.to_wkt()
     offices = [Office(code=c, name=n, source=areas, boundary=shapely.to_wkb(g), crs=crs, code_source=s)
                for c, n, g, s in zip(codes, values, regions, sources, strict=True)]
@@ -530,22 +540,36 @@ def _column(frame: gpd.GeoDataFrame, column: str) -> list[str]:
     return ["" if v is None or pd.isna(v) else str(v).strip() for v in frame[column]]
 
 
-def _office_codes(geoms: np.ndarray, given: list[str], names: list[str], where: str,
+def _office_codes(geoms: np.ndarray, given: list[str], names: list[str], rows: list[str], where: str,
                   county_code: str) -> tuple[list[str], list[str]]:
-    """Each office's 9-digit code: its own when well-formed, else the next free serial of the county."""
+    """Each office's 9-digit code: its own when well-formed, else the next free serial of the county.
+
+    Refused before any work, naming the ``rows`` (features, files): a code two offices share (it prefixes
+    every unit code, which must be unique across the city), and a name two offices of one county share
+    (a boundary pasted twice, or renamed wrong: the maps, reports and offices table would not tell them
+    apart). Offices of different counties may share a name (城关镇 is in many counties).
+    """
     own = [_nine_digits(code, name, where) for code, name in zip(given, names, strict=True)]
-    seen: dict[str, str] = {}
-    for code, name in zip(own, names, strict=True):
-        if code and code in seen:
-            raise InputError(f"{where}: street offices '{seen[code]}' and '{name}' share the code {code}; "
-                             "codes must be unique across the city")
-        if code:
-            seen[code] = name
+    _refuse_repeated(own, names, rows, where, "code", "codes must be unique across the city")
     counties = Counter(code[:6] for code in own if code)
     county = counties.most_common(1)[0][0] if counties else county_code
     prefixes = np.array([code[:6] if code else county for code in own], dtype=object)
-    codes = assign_codes(geoms, prefixes, 3, kept=np.array(own, dtype=object))
-    return [str(c) for c in codes], ["given" if o else "assigned" for o in own]
+    codes = [str(c) for c in assign_codes(geoms, prefixes, 3, kept=np.array(own, dtype=object))]
+    _refuse_repeated([f"{c[:6]}{n}" if n else "" for c, n in zip(codes, names, strict=True)], names, rows, where,
+                     "name", "give each street office of a county its own name (maps and reports are titled by it)")
+    return codes, ["given" if o else "assigned" for o in own]
+
+
+def _refuse_repeated(keys: list[str], names: list[str], rows: list[str], where: str, what: str, rule: str) -> None:
+    """Refuse the first non-empty key two rows share, naming both rows and the offices' names."""
+    first: dict[str, int] = {}
+    for i, key in enumerate(keys):
+        if key and key in first:
+            j = first[key]
+            value = key if what == "code" else names[i]
+            raise InputError(f"{where}: {rows[j]} ('{names[j]}') and {rows[i]} ('{names[i]}') share the {what} "
+                             f"{value}; {rule}")
+        first.setdefault(key, i)
 
 
 def _nine_digits(code: str, name: str, where: str) -> str:

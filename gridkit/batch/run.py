@@ -73,10 +73,11 @@ class BatchResult:
     output : str or Path
         The merged plan (GeoPackage or PostGIS URL).
     summary : DataFrame
-        One row per office: ``code``, ``name``, ``status`` (``ok``/``failed``), ``buildings``,
-        ``households``, ``communities``, ``grids``, ``invariants_failed``, ``seconds`` (wall time of
-        its task), ``cpu_s`` (CPU time of its task), ``waited_s`` (waiting for a database), ``worker``,
-        ``error``, ``plan`` (the office's own plan file), ``reused`` (finished by an earlier run).
+        One row per office: ``code``, ``name``, ``status`` (``ok``; ``empty``: no building inside its
+        boundary, so no plan; ``failed``), ``buildings``, ``households``, ``communities``, ``grids``,
+        ``invariants_failed``, ``seconds`` (wall time of its task), ``cpu_s`` (CPU time of its task),
+        ``waited_s`` (waiting for a database), ``worker``, ``error`` (why it failed or is empty), ``plan``
+        (the office's own plan file), ``reused`` (finished by an earlier run).
     seconds : float
     outside : int
         Buildings of a city-wide input in no office's boundary (gaps between them, or beyond them):
@@ -91,7 +92,12 @@ class BatchResult:
     @property
     def failures(self) -> pd.DataFrame:
         """The offices that failed and why."""
-        return self.summary.loc[self.summary["status"] != "ok", ["code", "name", "error"]].reset_index(drop=True)
+        return self.summary.loc[self.summary["status"] == "failed", ["code", "name", "error"]].reset_index(drop=True)
+
+    @property
+    def empty(self) -> pd.DataFrame:
+        """The offices with no building inside their boundary (no plan divides them) and what their task said."""
+        return self.summary.loc[self.summary["status"] == "empty", ["code", "name", "error"]].reset_index(drop=True)
 
 
 def run_batch(
@@ -177,7 +183,7 @@ def run_batch(
                          "written among yours: give --work-dir another folder")
     prof = (profile if isinstance(profile, Profile) else load_profile(profile)).with_seed(seed)
     found = find_offices(areas if postgis.is_postgis(areas) else Path(areas).absolute(), offices=offices, office_column=office_column, county_code=prof.codes.county_code,
-                         hull_buffer_m=prof.blocks.hull_buffer_m)
+                         hull_buffer_m=prof.blocks.hull_buffer_m, office_suffix=prof.names.office_suffix)
     census = building_census(found)
     _refuse_shared(census, found, offices if offices is not None else areas)
     config = BatchConfig(work_dir=str(work), profile=prof, from_gcj02=from_gcj02, keep_inputs=keep_inputs)
@@ -295,7 +301,7 @@ def _fingerprint(office: Office, config: BatchConfig) -> str:
 
 
 def _finished(manifest: Path, found: list[Office], config: BatchConfig) -> dict[str, dict[str, Any]]:
-    """Offices the manifest records as done with the same inputs and rules, whose plan is still there."""
+    """Offices the manifest records as done (or empty) with the same inputs and rules, whose plan is still there."""
     if not manifest.exists():
         return {}
     last: dict[str, dict[str, Any]] = {}
@@ -306,8 +312,9 @@ def _finished(manifest: Path, found: list[Office], config: BatchConfig) -> dict[
             continue  # a line cut short by a crash of the driver
         last[str(record["code"])] = record
     wanted = {o.code: _fingerprint(o, config) for o in found}
-    return {code: rec for code, rec in last.items()
-            if rec.get("status") == "ok" and rec.get("fingerprint") == wanted.get(code) and Path(rec["plan"]).exists()}
+    # An empty office has no plan file: its record alone is its result.
+    return {code: rec for code, rec in last.items() if rec.get("fingerprint") == wanted.get(code) and (
+        rec.get("status") == "empty" or rec.get("status") == "ok" and Path(rec["plan"]).exists())}
 
 
 def _append(manifest: Path, record: dict[str, Any]) -> None:
@@ -338,11 +345,13 @@ def _merge(summary: pd.DataFrame, found: list[Office], output: str | Path, areas
     crs = CRS.from_user_input(pyogrio.read_info(ok[0]["plan"], layer="grids")["crs"]) if ok else CRS.from_epsg(4326)
     offices = gpd.GeoDataFrame(summary.drop(columns=["fingerprint"], errors="ignore"),
                                geometry=[_office_shape(o, crs) for o in found], crs=crs)
-    failures = summary.loc[summary["status"] != "ok", ["code", "name", "error"]]
+    failures = summary.loc[summary["status"] == "failed", ["code", "name", "error"]]
     run = pd.DataFrame([("gridkit_version", __version__), ("batch_input", postgis.shown(areas)),
                         ("area_name", _city_name(areas)),
                         ("offices", str(len(found))), ("offices_ok", str(len(ok))),
-                        ("offices_failed", str(len(failures))), ("buildings_in_no_office", str(outside)),
+                        ("offices_failed", str(len(failures))),
+                        ("offices_empty", str(int((summary["status"] == "empty").sum()))),
+                        ("buildings_in_no_office", str(outside)),
                         ("profile", profile.to_toml()), ("created", time.strftime("%Y-%m-%dT%H:%M:%S%z"))],
                        columns=["key", "value"])
 

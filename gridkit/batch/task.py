@@ -11,7 +11,9 @@ place when complete, and a re-run writes the same content (the seed is explicit)
 Dask runs twice — after a worker died, or a retry — leaves exactly one result per office.
 
 Errors in the office's data (:class:`~gridkit.errors.GridkitError`) come back as a failed record
-straight away: running again would fail the same way. A database that cannot be reached
+straight away: running again would fail the same way. An office with no building inside its boundary
+(:class:`~gridkit.errors.NoBuildings`: a port, a park, land beyond the data) comes back ``empty``:
+nothing to divide is not a failure. A database that cannot be reached
 (:class:`~gridkit.errors.Unavailable`) is waited for and tried again, ``UNAVAILABLE_WAITS_S``, and
 then raised like anything else, so Dask retries the task.
 """
@@ -32,7 +34,7 @@ import pandas as pd
 from pyproj import CRS
 
 from ..area import LINE_REACH_M, area_from_layers
-from ..errors import GridkitError, InputError, Unavailable
+from ..errors import GridkitError, NoBuildings, Unavailable
 from ..io import postgis
 from ..io.read import read_layers
 from ..io.write import atomic_path, write_layers, write_plan
@@ -145,6 +147,9 @@ def _attempt(office: Office, config: BatchConfig) -> dict[str, Any]:
             write_plan(plan, out)
     except Unavailable:
         raise
+    except NoBuildings as exc:
+        return status_record(office, "empty", error=str(exc), seconds=round(time.time() - started, 2),
+                             cpu_s=round(time.thread_time() - cpu, 2), worker=worker)
     except GridkitError as exc:
         if layers and not config.keep_inputs:
             _write_input(layers, config, office, profile)  # so that `gridkit partition` reproduces the failure
@@ -188,7 +193,7 @@ def _partition_layers(layers: dict[str, gpd.GeoDataFrame], office: Office, profi
     where = f"{source}, street office {office.code}"
     if "buildings" in layers and not len(layers["buildings"]):
         # The spatial filter found none: the layer's own message ("has no features") would blame the input.
-        raise InputError(f"{where}: no building lies within the street office's boundary")
+        raise NoBuildings(f"{where}: no building lies within the street office's boundary")
     area = area_from_layers(layers, where=where, from_gcj02=from_gcj02, profile=profile)
     return partition(dataclasses.replace(area, source=where, source_hash=postgis.layers_hash(layers)), profile)
 

@@ -13,7 +13,7 @@ import typer
 
 __all__ = ["register", "EXIT_OFFICES_FAILED"]
 
-#: Exit status when the batch finished but some offices failed (they are listed on stderr).
+#: Exit status when the batch finished but some offices failed (they are listed on stderr), or none was divided.
 EXIT_OFFICES_FAILED = 1
 
 
@@ -86,7 +86,11 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"gridkit: {result.outside} building{'s' if result.outside > 1 else ''} of the city lie in no "
                        "street office's boundary (gaps between the boundaries, or beyond them): no plan holds them",
                        err=True)
+        for row in result.empty.itertuples():
+            typer.echo(f"gridkit: office {row.code} {row.name} is empty, no plan divides it (status 'empty' in the "
+                       f"offices layer): {row.error}", err=True)
         for row in result.failures.itertuples():
             typer.echo(f"gridkit: office {row.code} {row.name} failed: {row.error}", err=True)
-        if len(result.failures):
+        # No office divided at all is no result, even when each was only empty (boundaries in the wrong place?).
+        if len(result.failures) or not len(ok):
             raise typer.Exit(EXIT_OFFICES_FAILED)
