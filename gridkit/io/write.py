@@ -42,6 +42,10 @@ PLAN_LAYERS = ("grids", "blocks", "buildings", "area", "roads", "barriers", "met
 #: Layers written when the plan has them.
 OPTIONAL_LAYERS = ("communities", "groups", "changes")
 _TABLES = ("metrics", "run")
+#: The GeoPackage version of the files gridkit makes. GDAL 3.12 (pyogrio's) writes 1.4 by default, and the GDAL
+#: of QGIS 3.22 (3.6) warns "may only be partially supported" on every open of such a file; gridkit uses nothing
+#: of 1.4 (its additions are metadata gridkit does not write).
+GPKG_VERSION = "1.3"
 #: Columns every reader of a plan needs (validate, maps, reports); the rest of docs/plan-file.md may be missing.
 PLAN_COLUMNS = {
     "grids": ("code", "name", "community_code", "households", "population", "buildings"),
@@ -230,11 +234,13 @@ def write_layers(path: Path, layers: dict[str, pd.DataFrame] | Iterable[tuple[st
     for name, frame in layers.items() if isinstance(layers, dict) else layers:
         append = name in written
         frame = _own_columns(frame)
+        # A new file is GeoPackage 1.3 (GPKG_VERSION): QGIS 3.22's GDAL reads it without a word.
+        created = {} if Path(path).exists() else {"dataset_options": {"VERSION": GPKG_VERSION}}
         if isinstance(frame, gpd.GeoDataFrame):
             pyogrio.write_dataframe(frame, path, layer=name, driver="GPKG", promote_to_multi=promote_to_multi,
-                                    append=append)
+                                    append=append, **created)
         else:
-            pyogrio.write_dataframe(pd.DataFrame(frame), path, layer=name, driver="GPKG", append=append)
+            pyogrio.write_dataframe(pd.DataFrame(frame), path, layer=name, driver="GPKG", append=append, **created)
         written.add(name)
 
 
