@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from ..plan import Plan
 
 __all__ = ["write_plan", "read_plan", "rewrite_layers", "plan_layer_names", "atomic_path", "check_output",
-           "is_plan_file", "made_by_gridkit", "refuse_busy", "MADE_BY", "PLAN_LAYERS"]
+           "is_plan_file", "missing_plan_layers", "made_by_gridkit", "refuse_busy", "MADE_BY", "PLAN_LAYERS"]
 
 #: The name gridkit writes into every file it makes (a workbook's creator, a map's software, a report's
 #: generator), by which :func:`made_by_gridkit` knows a file a later run may replace.
@@ -163,6 +163,16 @@ def is_plan_file(path: str | Path) -> bool:
     except Exception:  # not a GeoPackage at all, or no 'key' column: not a plan
         return False
     return bool((run["key"] == "gridkit_version").any())
+
+
+def missing_plan_layers(path: str | Path) -> list[str]:
+    """The plan layers a GeoPackage gridkit wrote (:func:`is_plan_file`) lacks, in :data:`PLAN_LAYERS` order:
+    a plan some of whose layers were deleted or never copied, which :func:`read_plan` refuses. Empty for a
+    complete plan and for any other file (a grid layer drawn elsewhere is no broken plan)."""
+    if not is_plan_file(path):
+        return []
+    names = {str(n) for n, _ in pyogrio.list_layers(path)}
+    return [name for name in PLAN_LAYERS if name not in names]
 
 
 def _same_file(target: Path, given: Path) -> bool:

@@ -497,6 +497,33 @@ def test_a_damaged_file_is_said_so_and_nothing_of_the_last_plan_stays(dock, plan
     assert dock.layer is None and dock.problems.rowCount() == 0 and dock.problems_label.text() == "Violations"
 
 
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_a_plan_that_lost_its_blocks_layer_is_said_so(iface, plan_copy, request, language):
+    """A plan GeoPackage without its blocks layer (deleted, or not copied) was offered the panel that makes a
+    plan of a grid layer drawn elsewhere ("not a gridkit plan: map its columns …")."""
+    import subprocess
+    import sys
+
+    from gridkit_qgis.gui.dock import GridkitDock
+
+    if language == "zh":
+        request.getfixturevalue("chinese")
+    run = subprocess.run(["ogrinfo", str(plan_copy), "-sql", "DROP TABLE blocks"], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    d = GridkitDock(iface, iface.mainWindow(), python=sys.executable)
+    iface.addDockWidget(0x2, d)
+    failed: list[str] = []
+    d.failed.connect(failed.append)
+    try:
+        d.open_plan(str(plan_copy))
+        assert wait_until(lambda: failed and not d.busy, 120), d.status.text()
+        words = {"en": "is a gridkit plan without its layers blocks", "zh": "缺少图层 blocks 的 gridkit 方案"}[language]
+        assert words in failed[-1] and str(plan_copy) in failed[-1], failed
+        assert not d.adopt_box.isVisibleTo(d) and not d.divide_box.isVisibleTo(d) and d.session is None
+    finally:
+        d.teardown()
+
+
 def test_merge_of_grids_that_do_not_touch_is_refused_or_saved_as_two(dock, plan_copy):
     before = grids_of(dock.layer)
     a, b = _far_pair(dock)

@@ -246,14 +246,18 @@ def test_partition_refuses_a_plan_open_in_the_project(provider, hk_plan_file, tm
         QgsProject.instance().removeAllMapLayers()
 
 
-def test_partition_warns_of_an_area_far_larger_than_a_street_office(provider, tmp_path):
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_partition_warns_of_an_area_far_larger_than_a_street_office(provider, request, language, tmp_path):
     """The library's warnings (a whole region given as one area) reached the command line only; Processing
-    (and the dock's Divide this area, which runs it) said nothing."""
+    (and the dock's Divide this area, which runs it) said nothing. Then it said it in English in a Chinese
+    QGIS, and so were the library's errors."""
     import json
 
     import processing
-    from qgis.core import QgsProcessingFeedback
+    from qgis.core import QgsProcessingException, QgsProcessingFeedback
 
+    if language == "zh":
+        request.getfixturevalue("chinese")
     warned: list[str] = []
 
     class Feedback(QgsProcessingFeedback):
@@ -273,4 +277,23 @@ def test_partition_warns_of_an_area_far_larger_than_a_street_office(provider, tm
     result = processing.run("gridkit:partition", {"INPUT": str(region), "OUTPUT": str(tmp_path / "plan.gpkg")},
                             feedback=Feedback())
     assert result["GRID_COUNT"] >= 1
-    assert any("more than a street office" in text for text in warned), warned
+    words = {"en": "more than a street office", "zh": "超过一个街道"}[language]
+    assert any(words in text and "office.max_area_km2" in text for text in warned), warned
+    # The library's errors too: a file that is not a map, one that has no buildings layer, one with none inside.
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a map", encoding="utf-8")
+    empty = tmp_path / "roads_only"
+    empty.mkdir()
+    (empty / "roads.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": []}), encoding="utf-8")
+    expected = {"en": ("cannot be opened as a vector data source", "has no 'buildings' layer"),
+                "zh": ("无法作为矢量数据源打开", "没有“buildings”（建筑）图层")}[language]
+    for source, words in zip((notes, empty), expected, strict=True):
+        with pytest.raises(QgsProcessingException) as raised:
+            processing.run("gridkit:partition", {"INPUT": str(source), "OUTPUT": str(tmp_path / "plan.gpkg")})
+        assert words in str(raised.value) and str(source) in str(raised.value), str(raised.value)
+    # A message no translation knows keeps gridkit's words, framed in the user's language.
+    from gridkit_qgis.i18n import worker_message
+
+    framed = worker_message("something gridkit never said before")
+    assert framed == {"en": "something gridkit never said before",
+                      "zh": "something gridkit never said before（gridkit 的英文原文）"}[language]

@@ -140,6 +140,13 @@ def area_source(progress: Progress, *, path: str, layer: str | None = None) -> s
     return find(path, layer)
 
 
+def missing_plan_layers(progress: Progress, *, path: str) -> list[str]:
+    """The layers a plan gridkit wrote lacks (gridkit.io.write.missing_plan_layers); empty for any other file."""
+    from gridkit.io.write import missing_plan_layers as missing
+
+    return missing(path)
+
+
 def adopt(progress: Progress, *, grids: str, input: str, output: str, layer: str | None = None,  # noqa: A002
           code_column: str | None = None, name_column: str | None = None, households_column: str | None = None,
           community_column: str | None = None, profile: str = "default") -> dict[str, Any]:
@@ -362,5 +369,6 @@ def session_reload(progress: Progress, *, session: int) -> bool:
 JOBS: dict[str, Callable[..., Any]] = {
     f.__name__: f for f in (ping, profiles, partition, validate, map, report, diff, style, session_open,
                             session_close, session_check, session_edit, session_preview, rebalance, session_save, session_reload,
-                            scenario_list, session_scenario, session_switch, grid_columns, area_source, adopt)
+                            scenario_list, session_scenario, session_switch, grid_columns, area_source, missing_plan_layers,
+                            adopt)
 }

@@ -282,12 +282,22 @@ class GridkitDock(QDockWidget):
                 combo.addItem(n, n)
 
         def work(job: Any) -> dict:
+            missing = self.worker.call("missing_plan_layers", {"path": path}) if path else []
+            if missing:
+                return {"missing": missing, "area": None, "columns": {}}
             area = self.worker.call("area_source", {"path": path, "layer": name or None}) if path else None
-            return {"area": area, "columns": {} if area else self.worker.call("grid_columns", {"columns": names})}
+            return {"missing": [], "area": area,
+                    "columns": {} if area else self.worker.call("grid_columns", {"columns": names})}
 
         def done(job: Any) -> None:
             self._set_busy(-1)
             if job.error is not None or not alive(layer) or self.layer_combo.currentLayer() is not layer:
+                return
+            if job.result["missing"]:
+                # A plan whose layers were lost is no grid layer to make a plan of: say what it lacks.
+                self._say(tr("{path} is a gridkit plan without its layers {layers}: it cannot be edited. Open a "
+                             "complete copy of the plan, or make it again with Partition.").format(
+                    path=path, layers=", ".join(job.result["missing"])), error=True)
                 return
             self.area_input = job.result["area"] or ""
             if self.area_input:

@@ -152,21 +152,96 @@ def _message_patterns() -> list[tuple[str, str]]:
     ]
 
 
+#: Where a library message starts: a file or URL, then its layer, feature or street office (one group).
+_WHERE = r"(?P<where>.+?)"
+
+
+def _library_patterns() -> list[tuple[str, str]]:
+    """(English pattern, translated template) of what gridkit's library tells a user through the plugin: the
+    run's warnings (``Plan.warnings``) and the input and plan errors met most (gridkit.area, gridkit.io,
+    gridkit.crs). Any other message keeps gridkit's English inside a translated frame (:func:`worker_message`)."""
+    w = _WHERE
+    return [
+        (r"the area covers (?P<km2>[\d,.]+) km², more than a street office \((?P<max>[\d,.]+) km², "
+         r"office\.max_area_km2 of profile '(?P<profile>[^']*)'\): check its extent \(a whole district or region\?\), "
+         r"or give a profile whose office\.max_area_km2 fits the office",
+         tr("the area covers {km2} km², more than a street office ({max} km², office.max_area_km2 of profile "
+            "'{profile}'): check its extent (a whole district or region?), or give a profile whose "
+            "office.max_area_km2 fits the office")),
+        (w + r": no such (?:file or folder|file|plan file)", tr("{where}: no such file or folder")),
+        (w + r": has no 'buildings' layer(?: \(found: (?P<found>[^)]*)\).*)?",
+         tr("{where}: has no 'buildings' layer (the layers gridkit reads are boundary, roads, buildings, barriers …)")),
+        (w + r": has no features with a geometry", tr("{where}: has no features with a geometry")),
+        (w + r": no building lies inside the boundary \((?P<inside>.+?)\); the nearest is (?P<km>\S+) km from it: "
+         r"are both layers' CRS right\?",
+         tr("{where}: no building lies inside the boundary ({inside}); the nearest is {km} km from it: are both "
+            "layers' CRS right?")),
+        (w + r": no building lies inside the boundary \((?P<inside>.+?)\); .*",
+         tr("{where}: no building lies inside the boundary ({inside})")),
+        (w + r": has no coordinate reference system \(CRS\).*",
+         tr("{where}: has no coordinate reference system (CRS); set one, e.g. EPSG:4326")),
+        (w + r": coordinates look like degrees .* is projected; the CRS is probably wrong",
+         tr("{where}: coordinates look like degrees but the CRS is projected; the CRS is probably wrong")),
+        (w + r": coordinates look like metres .* is longitude/latitude; the CRS is probably wrong.*",
+         tr("{where}: coordinates look like metres but the CRS is longitude/latitude; the CRS is probably wrong")),
+        (w + r": cannot be opened as a vector data source: (?P<why>.+)",
+         tr("{where}: cannot be opened as a vector data source: {why}")),
+        (w + r": cannot be opened as a GeoPackage: (?P<why>.+)", tr("{where}: cannot be opened as a GeoPackage: {why}")),
+        (w + r": cannot be read: (?P<why>.+)", tr("{where}: cannot be read: {why}")),
+        (w + r": has no geometry column \(a table, not a map layer\)",
+         tr("{where}: has no geometry column (a table, not a map layer)")),
+        (w + r": not a gridkit plan: layer '(?P<layer>[^']+)' is missing",
+         tr("{where}: not a gridkit plan: layer '{layer}' is missing")),
+        (w + r": not a gridkit plan: no column (?P<columns>.+)", tr("{where}: not a gridkit plan: no column {columns}")),
+        (w + r": has no polygon with an area", tr("{where}: has no polygon with an area")),
+        (w + r": is a folder, not a (?:file|plan GeoPackage)", tr("{where}: is a folder, not a file")),
+        (w + r": output must end in (?P<suffixes>.+)", tr("{where}: output must end in {suffixes}")),
+        (w + r": the folder (?P<folder>.+) does not exist; create it first",
+         tr("{where}: the folder {folder} does not exist; create it first")),
+        (w + r": is also an input \((?P<given>.+)\); write the output to another file",
+         tr("{where}: is also an input ({given}); write the output to another file")),
+        (w + r": cannot be written: the disk is full.*", tr("{where}: cannot be written: the disk is full")),
+        (w + r": (?P<what>features?) (?P<features>.+): (?P<column>households|population) (?P<values>.+) "
+             r"(?:is not a|are not) (?:whole )?counts? >= 0",
+         tr("{where}: feature(s) {features}: {column} {values} must be a whole number >= 0")),
+    ]
+
+
+def _where_text(where: str) -> str:
+    """The place a library message names, its words in the user's language (paths and names as they are)."""
+    import re
+
+    where = re.sub(r", layer '([^']*)'", lambda m: tr(", layer '{name}'").format(name=m.group(1)), where)
+    return re.sub(r", street office (\d{9})", lambda m: tr(", street office {code}").format(code=m.group(1)), where)
+
+
 def worker_message(text: str) -> str:
-    """A message of gridkit's worker in the user's language (as it came when it is not a known one).
+    """A message of gridkit's worker or library in the user's language.
+
+    A message no translation knows keeps gridkit's English words, framed in the user's language so that
+    it reads as gridkit's (only when a translation is loaded: English needs no frame).
 
     >>> worker_message("grid 000000001001002 is locked; unlock it first")
     'grid 000000001001002 is locked; unlock it first'
     """
+    text = str(text).strip()
+    known = _translated(text)
+    if known is not None:
+        return known
+    return tr("{message} (gridkit's message, in English)").format(message=text) if _INSTALLED else text
+
+
+def _translated(text: str) -> str | None:
+    """``text`` translated by the first pattern it matches; None when none does."""
     import re
 
-    text = str(text).strip()
-    for pattern, template in _message_patterns():
-        match = re.fullmatch(pattern, text)
+    for pattern, template in [*_message_patterns(), *_library_patterns()]:
+        match = re.fullmatch(pattern, text, flags=re.DOTALL)
         if match:
-            values = {k: worker_message(v) if k == "reason" else v for k, v in match.groupdict().items()}
-            return template.format(**values)
-    return text
+            values = {k: (_translated(v) or v) if k == "reason" else _where_text(v) if k == "where" else v
+                      for k, v in match.groupdict().items()}
+            return template.format(**{k: "" if v is None else v for k, v in values.items()})
+    return None
 
 
 def _stages() -> dict[str, str]:

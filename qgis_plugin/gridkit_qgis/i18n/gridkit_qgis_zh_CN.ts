@@ -204,607 +204,612 @@
       <translation>（无）</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="294" />
+      <location filename="../gui/dock.py" line="298" />
+      <source>{path} is a gridkit plan without its layers {layers}: it cannot be edited. Open a complete copy of the plan, or make it again with Partition.</source>
+      <translation>{path} 是缺少图层 {layers} 的 gridkit 方案：无法编辑。请打开该方案的完整副本，或用“划分社区和网格”重新生成。</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="304" />
       <source>{name} is a layer of the input {input}.</source>
       <translation>{name} 是输入数据 {input} 的图层。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="297" />
+      <location filename="../gui/dock.py" line="307" />
       <source>Divide the area into a plan, or open a plan to edit its grids.</source>
       <translation>请将此区域划分为方案，或打开一个方案以编辑其网格。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="303" />
+      <location filename="../gui/dock.py" line="313" />
       <source>{name} is not a gridkit plan: map its columns and choose the input to make one.</source>
       <translation>{name} 不是 gridkit 方案：请对应其字段并选择输入数据以生成方案。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="319" />
+      <location filename="../gui/dock.py" line="329" />
       <source>Choose the input the households come from (buildings, roads).</source>
       <translation>请选择户数所来自的输入数据（建筑、道路）。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="322" />
+      <location filename="../gui/dock.py" line="332" />
       <source>Plan to write</source>
       <translation>要写入的方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="327" />
+      <location filename="../gui/dock.py" line="337" />
       <source>{path} is open in the project; write the plan to another file.</source>
       <translation>{path} 已在工程中打开；请把方案写入另一个文件。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="340" />
+      <location filename="../gui/dock.py" line="350" />
       <source>gridkit: make a plan of a grid layer</source>
       <translation>gridkit：用网格图层生成方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="340" />
+      <location filename="../gui/dock.py" line="350" />
       <source>Making the plan</source>
       <translation>生成方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="346" />
+      <location filename="../gui/dock.py" line="356" />
       <source>Plan made of {grids} grids, {households} households (columns: {columns}).</source>
       <translation>已生成方案：{grids} 个网格，{households} 户（字段：{columns}）。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="347" />
+      <location filename="../gui/dock.py" line="357" />
       <source>none</source>
       <translation>无</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="349" />
+      <location filename="../gui/dock.py" line="359" />
       <source>Grids holding no block, left out: {codes}.</source>
       <translation>不含街块的网格已略去：{codes}。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="351" />
+      <location filename="../gui/dock.py" line="361" />
       <source>The layer's grids break {failures}: fix them here.</source>
       <translation>图层的网格违反 {failures}：请在此修正。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="360" />
+      <location filename="../gui/dock.py" line="370" />
       <source>Grid layer</source>
       <translation>网格图层</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="364" />
+      <location filename="../gui/dock.py" line="374" />
       <source>Open plan…</source>
       <translation>打开方案…</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="368" />
+      <location filename="../gui/dock.py" line="378" />
       <source>Choose the grids layer of a plan GeoPackage.</source>
       <translation>请选择方案 GeoPackage 的网格（grids）图层。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="372" />
+      <location filename="../gui/dock.py" line="382" />
       <source>Save as separate units</source>
       <translation>拆成独立单元后保存</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="373" />
+      <location filename="../gui/dock.py" line="383" />
       <source>Each grid or community in several pieces becomes that many units (new codes), then the plan is saved</source>
       <translation>分成几块的网格或社区拆成同样多个单元（新编码），然后保存方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="382" />
+      <location filename="../gui/dock.py" line="392" />
       <source>Assign blocks</source>
       <translation>划入街块</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="383" />
+      <location filename="../gui/dock.py" line="393" />
       <source>Click a block, or drag a box over blocks, to move them into the selected grid</source>
       <translation>单击街块或拖框选择多个街块，把它们划入所选网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="385" />
+      <location filename="../gui/dock.py" line="395" />
       <source>Split by line</source>
       <translation>画线拆分</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="386" />
+      <location filename="../gui/dock.py" line="396" />
       <source>Draw a line across the selected grid (right click ends it)</source>
       <translation>在所选网格上画一条穿过它的线（右键结束）</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="388" />
+      <location filename="../gui/dock.py" line="398" />
       <source>Merge</source>
       <translation>合并</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="388" />
+      <location filename="../gui/dock.py" line="398" />
       <source>Merge the two selected grids</source>
       <translation>合并所选的两个网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="392" />
+      <location filename="../gui/dock.py" line="402" />
       <source>Rebalance into N</source>
       <translation>均分为 N 个</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="393" />
+      <location filename="../gui/dock.py" line="403" />
       <source>Divide the selected grid into N grids along its streets</source>
       <translation>沿街巷把所选网格划分为 N 个网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="394" />
+      <location filename="../gui/dock.py" line="404" />
       <source>Lock</source>
       <translation>锁定</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="394" />
+      <location filename="../gui/dock.py" line="404" />
       <source>Lock the selected grids</source>
       <translation>锁定所选网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="395" />
+      <location filename="../gui/dock.py" line="405" />
       <source>Unlock</source>
       <translation>解锁</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="396" />
+      <location filename="../gui/dock.py" line="406" />
       <source>Unlock the selected grids</source>
       <translation>解锁所选网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="397" />
+      <location filename="../gui/dock.py" line="407" />
       <source>Rebalance unlocked</source>
       <translation>重新平衡未锁定网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="398" />
+      <location filename="../gui/dock.py" line="408" />
       <source>Re-solve every unlocked grid; locked grids stay exactly</source>
       <translation>重新划分所有未锁定的网格，锁定的网格保持不变</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="399" />
+      <location filename="../gui/dock.py" line="409" />
       <source>Undo</source>
       <translation>撤销</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="400" />
+      <location filename="../gui/dock.py" line="410" />
       <source>Redo</source>
       <translation>重做</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="401" />
+      <location filename="../gui/dock.py" line="411" />
       <source>Save</source>
       <translation>保存</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="402" />
+      <location filename="../gui/dock.py" line="412" />
       <source>Write the edits, the blocks' and buildings' grids and the scores into the plan GeoPackage</source>
       <translation>把编辑结果、街块和建筑的所属网格及评分写入方案 GeoPackage</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="415" />
+      <location filename="../gui/dock.py" line="425" />
       <source>Lock all</source>
       <translation>全部锁定</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="415" />
+      <location filename="../gui/dock.py" line="425" />
       <source>Lock every grid</source>
       <translation>锁定所有网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="416" />
+      <location filename="../gui/dock.py" line="426" />
       <source>Unlock all</source>
       <translation>全部解锁</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="417" />
+      <location filename="../gui/dock.py" line="427" />
       <source>Unlock every grid</source>
       <translation>解锁所有网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="418" />
+      <location filename="../gui/dock.py" line="428" />
       <source>Next over the bound</source>
       <translation>下一个越界网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="419" />
+      <location filename="../gui/dock.py" line="429" />
       <source>Select and zoom to the next grid over the maximum or under the minimum</source>
       <translation>选中并缩放到下一个超过上限或低于下限的网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="425" />
+      <location filename="../gui/dock.py" line="435" />
       <source>Scenario</source>
       <translation>备选方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="427" />
+      <location filename="../gui/dock.py" line="437" />
       <source>Scenarios kept inside the plan GeoPackage; ✓ marks the one the plan holds now</source>
       <translation>保存在方案 GeoPackage 内的备选方案；✓ 表示方案当前采用的那个</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="430" />
+      <location filename="../gui/dock.py" line="440" />
       <source>Save as…</source>
       <translation>另存为…</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="431" />
+      <location filename="../gui/dock.py" line="441" />
       <source>Keep the grids as they are now as a named scenario inside the plan GeoPackage</source>
       <translation>把当前网格另存为方案 GeoPackage 内的一个命名备选方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="433" />
+      <location filename="../gui/dock.py" line="443" />
       <source>Switch</source>
       <translation>切换</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="434" />
+      <location filename="../gui/dock.py" line="444" />
       <source>Make the chosen scenario the plan: every layer rebuilt from it and saved</source>
       <translation>采用所选备选方案：按其重建方案的各图层并保存</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="436" />
+      <location filename="../gui/dock.py" line="446" />
       <source>Compare</source>
       <translation>比较</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="437" />
+      <location filename="../gui/dock.py" line="447" />
       <source>What moved between the chosen scenario and the plan as saved; the changed grids are selected</source>
       <translation>所选备选方案与已保存方案之间的变化；变化的网格会被选中</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="442" />
+      <location filename="../gui/dock.py" line="452" />
       <source>Sliver tolerance (m²)</source>
       <translation>碎片容差（㎡）</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="443" />
+      <location filename="../gui/dock.py" line="453" />
       <source>Pieces smaller than this (or thinner than 0.5 m) are not counted as gaps, overlaps or extra pieces: crumbs left by editing, a vertex nudged by a centimetre</source>
       <translation>小于此面积（或窄于 0.5 米）的碎块不计为空隙、重叠或多余部分：编辑留下的碎屑、顶点移动一厘米等</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="459" />
+      <location filename="../gui/dock.py" line="469" />
       <source>Cancel</source>
       <translation>取消</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="473" />
+      <location filename="../gui/dock.py" line="483" />
       <source>Violations</source>
       <translation>违规</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="476" />
+      <location filename="../gui/dock.py" line="486" />
       <source>Rule</source>
       <translation>规则</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="476" />
+      <location filename="../gui/dock.py" line="486" />
       <source>Grids</source>
       <translation>网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="476" />
+      <location filename="../gui/dock.py" line="486" />
       <source>Detail</source>
       <translation>详情</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="526" />
+      <location filename="../gui/dock.py" line="536" />
       <source>gridkit</source>
       <translation>gridkit</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="534" />
+      <location filename="../gui/dock.py" line="544" />
       <source>{what}: cancelled</source>
       <translation>{what}：已取消</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="543" />
+      <location filename="../gui/dock.py" line="553" />
       <source>{what} failed: {error}</source>
       <translation>{what}失败：{error}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="550" />
+      <location filename="../gui/dock.py" line="560" />
       <source>Open a gridkit plan</source>
       <translation>打开 gridkit 方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="558" />
+      <location filename="../gui/dock.py" line="568" />
       <source>{path} cannot be read: it is not a GeoPackage, or it is damaged</source>
       <translation>无法读取 {path}：它不是 GeoPackage，或文件已损坏</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="580" />
+      <location filename="../gui/dock.py" line="590" />
       <source>{path} has no grids layer</source>
       <translation>{path} 没有网格（grids）图层</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="636" />
+      <location filename="../gui/dock.py" line="646" />
       <source>{path} is a temporary file that QGIS deletes when it quits, with every edit: run Partition again with a plan file of your own before editing.</source>
       <translation>{path} 是临时文件，QGIS 退出时会连同所有编辑一起删除：请先用“划分社区和网格”重新生成到您自己的方案文件，再进行编辑。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="705" />
+      <location filename="../gui/dock.py" line="715" />
       <source>Opening {name}…</source>
       <translation>正在打开 {name}…</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="713" />
+      <location filename="../gui/dock.py" line="723" />
       <source>Opening the plan</source>
       <translation>打开方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="765" />
+      <location filename="../gui/dock.py" line="775" />
       <source>Checking the grids</source>
       <translation>检查网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="803" />
+      <location filename="../gui/dock.py" line="813" />
       <source>yes</source>
       <translation>是</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="814" />
+      <location filename="../gui/dock.py" line="824" />
       <source>{grids} grids · {households} households · max {max} per grid · {n} violation(s)</source>
       <translation>{grids} 个网格 · {households} 户 · 每格上限 {max} 户 · {n} 处违规</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="816" />
+      <location filename="../gui/dock.py" line="826" />
       <source>target {target}, average {average}</source>
       <translation>目标 {target}，平均 {average}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="817" />
+      <location filename="../gui/dock.py" line="827" />
       <source>compounds unknown (plan input not found)</source>
       <translation>未知小区范围（找不到方案的输入数据）</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="833" />
+      <location filename="../gui/dock.py" line="843" />
       <source>Zoom</source>
       <translation>定位</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="842" />
+      <location filename="../gui/dock.py" line="852" />
       <source>Violations: none</source>
       <translation>违规：无</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="842" />
+      <location filename="../gui/dock.py" line="852" />
       <source>Violations: {n}</source>
       <translation>违规：{n} 处</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="844" />
+      <location filename="../gui/dock.py" line="854" />
       <source>{n} accepted exception(s)</source>
       <translation>{n} 个已认可的例外</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="929" />
+      <location filename="../gui/dock.py" line="939" />
       <source>Nothing to change.</source>
       <translation>没有需要修改的内容。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="945" />
+      <location filename="../gui/dock.py" line="955" />
       <source>move {n} block(s)</source>
       <translation>移动 {n} 个街块</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="975" />
+      <location filename="../gui/dock.py" line="985" />
       <source>{code}: {before} → {after} households</source>
       <translation>{code}：{before} → {after} 户</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="977" />
+      <location filename="../gui/dock.py" line="987" />
       <source>Preview: {moves}</source>
       <translation>预览：{moves}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="979" />
+      <location filename="../gui/dock.py" line="989" />
       <source>{n} grid(s) would be emptied</source>
       <translation>{n} 个网格将被清空</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="996" />
+      <location filename="../gui/dock.py" line="1006" />
       <source>Select one grid to move the blocks into.</source>
       <translation>请选择一个要划入街块的网格。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1002" />
+      <location filename="../gui/dock.py" line="1012" />
       <source>Moving these {n} blocks empties grid(s) {codes}, which will be deleted. Move them?</source>
       <translation>移动这 {n} 个街块会清空网格 {codes}，这些网格将被删除。确定移动吗？</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1004" />
+      <location filename="../gui/dock.py" line="1014" />
       <source>Nothing moved.</source>
       <translation>未移动。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1017" />
+      <location filename="../gui/dock.py" line="1027" />
       <source>merge grids</source>
       <translation>合并网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1022" />
+      <location filename="../gui/dock.py" line="1032" />
       <source>Select exactly two grids to merge.</source>
       <translation>请正好选择两个要合并的网格。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1032" />
+      <location filename="../gui/dock.py" line="1042" />
       <source>split a grid along a line</source>
       <translation>按线拆分网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1035" />
+      <location filename="../gui/dock.py" line="1045" />
       <source>split a grid into {n}</source>
       <translation>把网格拆为 {n} 个</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1040" />
+      <location filename="../gui/dock.py" line="1050" />
       <source>Select one grid to split.</source>
       <translation>请选择一个要拆分的网格。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1046" />
+      <location filename="../gui/dock.py" line="1056" />
       <source>lock grids</source>
       <translation>锁定网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1046" />
+      <location filename="../gui/dock.py" line="1056" />
       <source>unlock grids</source>
       <translation>解锁网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1064" />
+      <location filename="../gui/dock.py" line="1074" />
       <source>Every grid is within its bounds.</source>
       <translation>所有网格均在上下限之内。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1082" />
+      <location filename="../gui/dock.py" line="1092" />
       <source>Select the grids to lock or unlock.</source>
       <translation>请选择要锁定或解锁的网格。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1146" />
+      <location filename="../gui/dock.py" line="1156" />
       <source>rebalance the unlocked grids</source>
       <translation>重新平衡未锁定网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1149" />
+      <location filename="../gui/dock.py" line="1159" />
       <source>gridkit: rebalance the unlocked grids</source>
       <translation>gridkit：重新平衡未锁定网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1151" />
+      <location filename="../gui/dock.py" line="1161" />
       <source>Rebalancing</source>
       <translation>重新平衡</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1208" />
+      <location filename="../gui/dock.py" line="1218" />
       <source>save units in several pieces as separate units</source>
       <translation>将分成几块的单元拆成独立单元</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1213" />
+      <location filename="../gui/dock.py" line="1223" />
       <source>Saving…</source>
       <translation>正在保存…</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1219" />
+      <location filename="../gui/dock.py" line="1229" />
       <source>Saving</source>
       <translation>保存</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1224" />
+      <location filename="../gui/dock.py" line="1234" />
       <source>gridkit: save the plan</source>
       <translation>gridkit：保存方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1239" />
+      <location filename="../gui/dock.py" line="1249" />
       <source>Saving failed: {error}</source>
       <translation>保存失败：{error}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1247" />
+      <location filename="../gui/dock.py" line="1257" />
       <source>{level} {codes} in {n} pieces</source>
       <translation>{level} {codes} 分成 {n} 块</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1253" />
+      <location filename="../gui/dock.py" line="1263" />
       <source>Not saved: the plan would break {failures}. {detail}. Undo the edit, or save the pieces as separate units.</source>
       <translation>未保存：方案将违反 {failures}。{detail}。请撤销该编辑，或将各块拆成独立单元后保存。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1278" />
+      <location filename="../gui/dock.py" line="1288" />
       <source>Saved; the plan breaks: {failures}</source>
       <translation>已保存；方案不满足：{failures}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1280" />
+      <location filename="../gui/dock.py" line="1290" />
       <source>Saved; the plan is valid.</source>
       <translation>已保存；方案有效。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1285" />
+      <location filename="../gui/dock.py" line="1295" />
       <source>gridkit: write and validate the plan</source>
       <translation>gridkit：写入并验证方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1302" />
+      <location filename="../gui/dock.py" line="1312" />
       <source>Reading the scenarios</source>
       <translation>读取备选方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1307" />
+      <location filename="../gui/dock.py" line="1317" />
       <source>saved {saved} · {grids} grids · {households} households</source>
       <translation>保存于 {saved} · {grids} 个网格 · {households} 户</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1322" />
+      <location filename="../gui/dock.py" line="1332" />
       <source>Save as a scenario</source>
       <translation>另存为备选方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1322" />
+      <location filename="../gui/dock.py" line="1332" />
       <source>Scenario name</source>
       <translation>备选方案名称</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1344" />
+      <location filename="../gui/dock.py" line="1354" />
       <source>Saving the scenario</source>
       <translation>保存备选方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1347" />
+      <location filename="../gui/dock.py" line="1357" />
       <source>Scenario {name} exists. Replace it?</source>
       <translation>备选方案 {name} 已存在，是否替换？</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1349" />
+      <location filename="../gui/dock.py" line="1359" />
       <source>Scenario not saved.</source>
       <translation>备选方案未保存。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1354" />
+      <location filename="../gui/dock.py" line="1364" />
       <source>Saving the scenario failed: {error}</source>
       <translation>保存备选方案失败：{error}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1356" />
+      <location filename="../gui/dock.py" line="1366" />
       <source>Saved scenario {name}.</source>
       <translation>已保存备选方案 {name}。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1370" />
+      <location filename="../gui/dock.py" line="1380" />
       <source>The grid layer has unsaved edits; switching to scenario {name} replaces them. Switch?</source>
       <translation>网格图层有未保存的编辑；切换到备选方案 {name} 会替换这些编辑。是否切换？</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1375" />
+      <location filename="../gui/dock.py" line="1385" />
       <source>Switching to scenario {name}…</source>
       <translation>正在切换到备选方案 {name}…</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1382" />
+      <location filename="../gui/dock.py" line="1392" />
       <source>Switching</source>
       <translation>切换方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1385" />
+      <location filename="../gui/dock.py" line="1395" />
       <source>switch to scenario {name}</source>
       <translation>切换到备选方案 {name}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1386" />
+      <location filename="../gui/dock.py" line="1396" />
       <source>Now scenario {name}.</source>
       <translation>当前为备选方案 {name}。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1388" />
+      <location filename="../gui/dock.py" line="1398" />
       <source>gridkit: switch to a scenario</source>
       <translation>gridkit：切换备选方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1406" />
+      <location filename="../gui/dock.py" line="1416" />
       <source>Comparing</source>
       <translation>比较</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1414" />
+      <location filename="../gui/dock.py" line="1424" />
       <source>Scenario {name} → the plan as saved: {grids} grid(s) changed, {blocks} block(s) moved ({households} households).</source>
       <translation>备选方案 {name} → 已保存方案：{grids} 个网格变化，{blocks} 个街块移动（{households} 户）。</translation>
     </message>
@@ -1019,107 +1024,232 @@
       <translation>备选方案 {name}：方案会违反 {failures}，未保存为备选方案</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="176" />
+      <location filename="../i18n/__init__.py" line="168" />
+      <source>the area covers {km2} km², more than a street office ({max} km², office.max_area_km2 of profile '{profile}'): check its extent (a whole district or region?), or give a profile whose office.max_area_km2 fits the office</source>
+      <translation>区域面积 {km2} 平方千米，超过一个街道（{max} 平方千米，规则配置“{profile}”的 office.max_area_km2）：请检查其范围（是否是整个区县或地区？），或使用 office.max_area_km2 适合该街道的规则配置</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="171" />
+      <source>{where}: no such file or folder</source>
+      <translation>{where}：文件或文件夹不存在</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="173" />
+      <source>{where}: has no 'buildings' layer (the layers gridkit reads are boundary, roads, buildings, barriers …)</source>
+      <translation>{where}：没有“buildings”（建筑）图层（gridkit 读取的图层为 boundary、roads、buildings、barriers 等）</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="174" />
+      <source>{where}: has no features with a geometry</source>
+      <translation>{where}：没有带几何的要素</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="177" />
+      <source>{where}: no building lies inside the boundary ({inside}); the nearest is {km} km from it: are both layers' CRS right?</source>
+      <translation>{where}：边界（{inside}）内没有建筑；最近的建筑距边界 {km} 千米：两个图层的坐标参考系是否正确？</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="180" />
+      <source>{where}: no building lies inside the boundary ({inside})</source>
+      <translation>{where}：边界（{inside}）内没有建筑</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="182" />
+      <source>{where}: has no coordinate reference system (CRS); set one, e.g. EPSG:4326</source>
+      <translation>{where}：没有坐标参考系（CRS）；请设置一个，例如 EPSG:4326</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="184" />
+      <source>{where}: coordinates look like degrees but the CRS is projected; the CRS is probably wrong</source>
+      <translation>{where}：坐标看起来是经纬度，但坐标参考系是投影坐标系；坐标参考系可能有误</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="186" />
+      <source>{where}: coordinates look like metres but the CRS is longitude/latitude; the CRS is probably wrong</source>
+      <translation>{where}：坐标看起来是米，但坐标参考系是经纬度；坐标参考系可能有误</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="188" />
+      <source>{where}: cannot be opened as a vector data source: {why}</source>
+      <translation>{where}：无法作为矢量数据源打开：{why}</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="189" />
+      <source>{where}: cannot be opened as a GeoPackage: {why}</source>
+      <translation>{where}：无法作为 GeoPackage 打开：{why}</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="190" />
+      <source>{where}: cannot be read: {why}</source>
+      <translation>{where}：无法读取：{why}</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="192" />
+      <source>{where}: has no geometry column (a table, not a map layer)</source>
+      <translation>{where}：没有几何列（是表格，不是地图图层）</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="194" />
+      <source>{where}: not a gridkit plan: layer '{layer}' is missing</source>
+      <translation>{where}：不是 gridkit 方案：缺少图层“{layer}”</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="195" />
+      <source>{where}: not a gridkit plan: no column {columns}</source>
+      <translation>{where}：不是 gridkit 方案：缺少字段 {columns}</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="196" />
+      <source>{where}: has no polygon with an area</source>
+      <translation>{where}：没有有面积的多边形</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="197" />
+      <source>{where}: is a folder, not a file</source>
+      <translation>{where}：是文件夹，不是文件</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="198" />
+      <source>{where}: output must end in {suffixes}</source>
+      <translation>{where}：输出文件的扩展名必须是 {suffixes}</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="200" />
+      <source>{where}: the folder {folder} does not exist; create it first</source>
+      <translation>{where}：文件夹 {folder} 不存在；请先创建</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="202" />
+      <source>{where}: is also an input ({given}); write the output to another file</source>
+      <translation>{where}：也是输入（{given}）；请写入另一个文件</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="203" />
+      <source>{where}: cannot be written: the disk is full</source>
+      <translation>{where}：无法写入：磁盘已满</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="206" />
+      <source>{where}: feature(s) {features}: {column} {values} must be a whole number &gt;= 0</source>
+      <translation>{where}：要素 {features}：{column} 的值 {values} 必须是大于等于 0 的整数</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="214" />
+      <source>, layer '{name}'</source>
+      <translation>，图层“{name}”</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="215" />
+      <source>, street office {code}</source>
+      <translation>，街道 {code}</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="231" />
+      <source>{message} (gridkit's message, in English)</source>
+      <translation>{message}（gridkit 的英文原文）</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="251" />
       <source>reading the input</source>
       <translation>读取输入数据</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="176" />
+      <location filename="../i18n/__init__.py" line="251" />
       <source>dividing</source>
       <translation>划分中</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="177" />
+      <location filename="../i18n/__init__.py" line="252" />
       <source>writing the plan</source>
       <translation>写出方案</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="177" />
+      <location filename="../i18n/__init__.py" line="252" />
       <source>households</source>
       <translation>住户</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="177" />
+      <location filename="../i18n/__init__.py" line="252" />
       <source>blocks</source>
       <translation>街块</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="178" />
+      <location filename="../i18n/__init__.py" line="253" />
       <source>block graph</source>
       <translation>街块邻接图</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="178" />
+      <location filename="../i18n/__init__.py" line="253" />
       <source>communities and grids</source>
       <translation>社区和网格</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="179" />
+      <location filename="../i18n/__init__.py" line="254" />
       <source>units, names and metrics</source>
       <translation>单元、名称和指标</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="179" />
+      <location filename="../i18n/__init__.py" line="254" />
       <source>communities</source>
       <translation>社区</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="180" />
+      <location filename="../i18n/__init__.py" line="255" />
       <source>grids</source>
       <translation>网格</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="180" />
+      <location filename="../i18n/__init__.py" line="255" />
       <source>codes and names</source>
       <translation>编码和名称</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="181" />
+      <location filename="../i18n/__init__.py" line="256" />
       <source>recomputing every invariant and score</source>
       <translation>重新计算每项约束和评分</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="182" />
+      <location filename="../i18n/__init__.py" line="257" />
       <source>drawing the map</source>
       <translation>绘制地图</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="182" />
+      <location filename="../i18n/__init__.py" line="257" />
       <source>writing the report</source>
       <translation>写出报告</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="183" />
+      <location filename="../i18n/__init__.py" line="258" />
       <source>reading both plans</source>
       <translation>读取两个方案</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="183" />
+      <location filename="../i18n/__init__.py" line="258" />
       <source>comparing</source>
       <translation>比较中</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="184" />
+      <location filename="../i18n/__init__.py" line="259" />
       <source>reading the plan</source>
       <translation>读取方案</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="184" />
+      <location filename="../i18n/__init__.py" line="259" />
       <source>scoring</source>
       <translation>评分</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="185" />
+      <location filename="../i18n/__init__.py" line="260" />
       <source>rebuilding the plan from the grids</source>
       <translation>由网格重建方案</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="186" />
+      <location filename="../i18n/__init__.py" line="261" />
       <source>rebuilding the plan from the scenario</source>
       <translation>由备选方案重建方案</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="186" />
+      <location filename="../i18n/__init__.py" line="261" />
       <source>done</source>
       <translation>完成</translation>
     </message>
@@ -1273,152 +1403,152 @@ then restart QGIS.</source>
       <translation>{output}：{communities} 个社区中 {grids} 个网格，{households} 户，{seconds} 秒</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="233" />
+      <location filename="../processing/algorithms.py" line="235" />
       <source>Invariants failed: {failures}</source>
       <translation>未满足的约束：{failures}</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="256" />
+      <location filename="../processing/algorithms.py" line="258" />
       <source>Validate a plan</source>
       <translation>验证方案</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="257" />
+      <location filename="../processing/algorithms.py" line="259" />
       <source>Recompute every invariant and score of a plan from its own layers (gridkit validate). VALID is false when an invariant fails; with 'Fail when invalid' the algorithm fails instead.</source>
       <translation>根据方案自身的图层重新计算所有约束和评分（gridkit validate）。有约束未满足时“有效”为假；勾选“无效时报错”则算法直接失败。</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="262" />
+      <location filename="../processing/algorithms.py" line="264" />
       <source>The input the plan was made from</source>
       <translation>生成方案所用的输入数据</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="264" />
+      <location filename="../processing/algorithms.py" line="266" />
       <source>Fail when invalid</source>
       <translation>无效时报错</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="265" />
+      <location filename="../processing/algorithms.py" line="267" />
       <source>Metrics table (CSV)</source>
       <translation>指标表（CSV）</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="268" />
+      <location filename="../processing/algorithms.py" line="270" />
       <source>Valid</source>
       <translation>有效</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="292" />
+      <location filename="../processing/algorithms.py" line="294" />
       <source>The plan is INVALID: {failures}</source>
       <translation>方案无效：{failures}</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="297" />
+      <location filename="../processing/algorithms.py" line="299" />
       <source>The plan is valid.</source>
       <translation>方案有效。</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="303" />
+      <location filename="../processing/algorithms.py" line="305" />
       <source>Draw the grid map</source>
       <translation>绘制网格划分图</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="304" />
+      <location filename="../processing/algorithms.py" line="306" />
       <source>Draw the grid division wall chart of a plan (gridkit map): the street office, one community, or every sheet as one PDF.</source>
       <translation>绘制方案的网格划分图（gridkit map）：整个街道、一个社区，或把所有图幅合为一个 PDF。</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="309" />
+      <location filename="../processing/algorithms.py" line="311" />
       <source>One community (code, name or serial)</source>
       <translation>单个社区（编码、名称或序号）</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="311" />
+      <location filename="../processing/algorithms.py" line="313" />
       <source>Every sheet (street office and each community, PDF)</source>
       <translation>所有图幅（街道及每个社区，PDF）</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="313" />
+      <location filename="../processing/algorithms.py" line="315" />
       <source>Paper</source>
       <translation>纸张</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="314" />
+      <location filename="../processing/algorithms.py" line="316" />
       <source>Resolution of PNG output (dpi)</source>
       <translation>PNG 分辨率（dpi）</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="317" />
+      <location filename="../processing/algorithms.py" line="319" />
       <source>Staff roster (CSV/XLSX)</source>
       <translation>人员名册（CSV/XLSX）</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="318" />
+      <location filename="../processing/algorithms.py" line="320" />
       <source>Rosters</source>
       <translation>名册</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="319" />
+      <location filename="../processing/algorithms.py" line="321" />
       <source>Data source line</source>
       <translation>数据来源说明</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="321" />
+      <location filename="../processing/algorithms.py" line="323" />
       <source>Map</source>
       <translation>地图</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="322" />
+      <location filename="../processing/algorithms.py" line="324" />
       <source>Sheets</source>
       <translation>图幅数</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="341" />
+      <location filename="../processing/algorithms.py" line="343" />
       <source>Write the division report</source>
       <translation>生成划分方案报告</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="342" />
+      <location filename="../processing/algorithms.py" line="344" />
       <source>Write the division scheme of a plan (gridkit report): communities, grids, summary and changes as XLSX, or with the maps as HTML or PDF.</source>
       <translation>写出方案的划分方案（gridkit report）：社区、网格、汇总和变更，格式为 XLSX，或连同地图输出为 HTML 或 PDF。</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="351" />
+      <location filename="../processing/algorithms.py" line="353" />
       <source>Report</source>
       <translation>报告</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="368" />
+      <location filename="../processing/algorithms.py" line="370" />
       <source>Compare two plans</source>
       <translation>比较两个方案</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="369" />
+      <location filename="../processing/algorithms.py" line="371" />
       <source>What moved between two plans (gridkit diff): units added, removed, merged, split or changed, with households and buildings moved; optionally as a CSV or XLSX table.</source>
       <translation>两个方案之间的变化（gridkit diff）：新增、撤销、合并、拆分或调整的单元，以及涉及的户数和建筑；可输出为 CSV 或 XLSX 表。</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="373" />
+      <location filename="../processing/algorithms.py" line="375" />
       <source>Earlier plan</source>
       <translation>原方案</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="374" />
+      <location filename="../processing/algorithms.py" line="376" />
       <source>Later plan</source>
       <translation>新方案</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="376" />
+      <location filename="../processing/algorithms.py" line="378" />
       <source>Change table</source>
       <translation>变更表</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="378" />
+      <location filename="../processing/algorithms.py" line="380" />
       <source>Summary</source>
       <translation>汇总</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="379" />
+      <location filename="../processing/algorithms.py" line="381" />
       <source>Units changed</source>
       <translation>变更的单元数</translation>
     </message>

@@ -34,7 +34,7 @@ from qgis.core import (
 from qgis.PyQt.QtCore import QCoreApplication, QThread
 
 from .. import gateway
-from ..i18n import file_filter, stage_text, tr
+from ..i18n import file_filter, stage_text, tr, worker_message
 
 __all__ = ["ALGORITHMS", "PartitionAlgorithm", "ValidateAlgorithm", "MapAlgorithm", "ReportAlgorithm",
            "DiffAlgorithm"]
@@ -138,7 +138,7 @@ class GridkitAlgorithm(QgsProcessingAlgorithm):
         except gateway.WorkerError as exc:
             if exc.details and exc.kind == "internal":  # a bug: its traceback; bad input: its message alone
                 feedback.pushDebugInfo(exc.details)
-            raise QgsProcessingException(str(exc)) from None
+            raise QgsProcessingException(worker_message(str(exc))) from None
 
 
 def _remove_partial(output: str, since: float) -> None:
@@ -230,7 +230,7 @@ class PartitionAlgorithm(GridkitAlgorithm):
         feedback.pushInfo(tr("{output}: {grids} grids in {communities} communities, {households} households, "
                              "{seconds} s").format(**result))
         for text in result.get("warnings", ()):
-            feedback.pushWarning(text)
+            feedback.pushWarning(worker_message(text))
         if result["failures"]:
             feedback.reportError(tr("Invariants failed: {failures}").format(failures=", ".join(result["failures"])),
                                  False)
