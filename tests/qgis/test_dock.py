@@ -3,6 +3,8 @@ keeps every invariant, and QGIS's own undo stack undoes it."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from qgis_fixtures import chinese, hk_plan_file, iface, plan_copy, provider, qgis_app, zh_qm  # noqa: F401
@@ -495,6 +497,36 @@ def test_a_damaged_file_is_said_so_and_nothing_of_the_last_plan_stays(dock, plan
                                    if lyr.name().endswith("communities")))
     idle(dock)
     assert dock.layer is None and dock.problems.rowCount() == 0 and dock.problems_label.text() == "Violations"
+
+
+def test_opening_a_plan_lists_its_layers_only_when_they_change(iface, plan_copy, monkeypatch):
+    """Opening a plan listed the file's layers three times on QGIS's GUI thread (30-60 ms each on the Shanghai
+    plan): the empty write-ahead log QGIS makes when it opens a layer counted as a change of the file."""
+    import sys
+
+    from gridkit_qgis.gui import planio
+    from gridkit_qgis.gui.dock import GridkitDock
+
+    registry = planio.QgsProviderRegistry.instance()
+    listed: list[str] = []
+
+    class Spy:
+        def querySublayers(self, path, *args):  # noqa: ANN001, ANN002, ANN202, N802
+            listed.append(path)
+            return registry.querySublayers(path, *args)
+
+        def __getattr__(self, name):  # noqa: ANN001, ANN204
+            return getattr(registry, name)
+
+    monkeypatch.setattr(planio.QgsProviderRegistry, "instance", staticmethod(Spy))
+    d = GridkitDock(iface, iface.mainWindow(), python=sys.executable)
+    iface.addDockWidget(0x2, d)
+    try:
+        assert d.open_plan(str(plan_copy)) is not None
+        assert listed == [str(plan_copy)] * 2  # and again once the communities style is stored: a real change
+        assert Path(str(plan_copy) + "-wal").exists()  # QGIS made its log: it did not count as a change
+    finally:
+        d.teardown()
 
 
 @pytest.mark.parametrize("language", ["en", "zh"])
