@@ -529,6 +529,24 @@ def test_opening_a_plan_lists_its_layers_only_when_they_change(iface, plan_copy,
         d.teardown()
 
 
+def test_the_stored_styles_are_named_by_the_plans_layers(iface, plan_copy):
+    """The styles stored in the plan were named by the project's title of the layer ('cn_shanghai_bund_plan —
+    communities'): past the 30 characters of layer_styles.styleName, which GDAL warned of on stderr."""
+    import shutil
+    import sqlite3
+
+    long_name = plan_copy.with_name("cn_shanghai_bund_riverside_plan.gpkg")
+    shutil.copy(plan_copy, long_name)
+    d = open_dock(iface, long_name)
+    try:
+        assert wait_until(lambda: not d.busy, 60)
+        with sqlite3.connect(long_name) as db:
+            names = sorted(r[0] for r in db.execute("SELECT styleName FROM layer_styles"))
+        assert names == ["communities", "grids"]
+    finally:
+        d.teardown()
+
+
 @pytest.mark.parametrize("language", ["en", "zh"])
 def test_a_plan_that_lost_its_blocks_layer_is_said_so(iface, plan_copy, request, language):
     """A plan GeoPackage without its blocks layer (deleted, or not copied) was offered the panel that makes a

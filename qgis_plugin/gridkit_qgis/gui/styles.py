@@ -169,6 +169,8 @@ def save_default_style(layer: QgsVectorLayer) -> bool:
     if key in _SAVED:
         return False
     _SAVED.add(key)
-    result = layer.saveStyleToDatabase(layer.name(), tr("gridkit plan style"), True, "")
+    # Named by the plan's layer ('grids'), not the project's title of it ('cn_shanghai_bund_plan — grids'): the
+    # GeoPackage's layer_styles.styleName holds 30 characters, and GDAL warned on stderr at every longer one.
+    result = layer.saveStyleToDatabase(key[1] or layer.name()[:30], tr("gridkit plan style"), True, "")
     message = result[1] if isinstance(result, tuple) else result
     return not message
