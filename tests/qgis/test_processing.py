@@ -132,6 +132,12 @@ def test_file_parameters_take_the_files_gridkit_reads_in_every_language(provider
         request.getfixturevalue("chinese")
     alg = QgsApplication.processingRegistry().createAlgorithmById("gridkit:partition")
     assert (alg.parameterDefinition("INPUT").description().startswith("输入")) == (language == "zh")
+    # Each profile says what it is for ('default' alone told a new user nothing), in the user's language.
+    options = alg.parameterDefinition("PROFILE").options()
+    default = options[alg.parameterDefinition("PROFILE").defaultValue()]
+    assert default == {"en": "default — urban street office (grids of at most 200 households)",
+                       "zh": "default — 城市街道（网格不超过 200 户）"}[language], options
+    assert any(o.startswith("rural — ") for o in options), options
     context = QgsProcessingContext()
     for source in (HK, tmp_path / "area.kml", tmp_path / "area_folder"):
         ok, message = alg.checkParameterValues({"INPUT": str(source), "OUTPUT": str(tmp_path / "plan.gpkg")},

@@ -12,7 +12,7 @@ from pathlib import Path
 from qgis.PyQt.QtCore import QCoreApplication, QLocale, QSettings, QTranslator
 
 __all__ = ["tr", "file_filter", "install_translator", "remove_translator", "CONTEXT", "locale_name",
-           "translation_names", "worker_message", "stage_text"]
+           "translation_names", "worker_message", "stage_text", "profile_label"]
 
 CONTEXT = "gridkit"
 FOLDER = Path(__file__).resolve().parent
@@ -269,3 +269,17 @@ def stage_text(text: str) -> str:
     ('block graph', 'something new')
     """
     return _stages().get(text, text)
+
+
+def profile_label(name: str) -> str:
+    """A shipped profile's name with what it is for, in the user's language (a profile of the user's own as it is).
+
+    >>> profile_label("default"), profile_label("my_office")
+    ('default — urban street office (grids of at most 200 households)', 'my_office')
+    """
+    about = {"default": tr("urban street office (grids of at most 200 households)"),
+             "rural": tr("town with villages (villages as communities)"),
+             "quarter": tr("one enterprise living quarter"),
+             "band_300_500": tr("grids of 300-500 households"),
+             "beijing_db11t2157": tr("Beijing DB11/T 2157-2023 (15-digit grid codes)")}.get(name)
+    return f"{name} — {about}" if about else name

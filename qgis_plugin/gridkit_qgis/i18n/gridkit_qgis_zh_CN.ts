@@ -879,7 +879,7 @@
       <translation>（低于下限）</translation>
     </message>
     <message>
-      <location filename="../gui/styles.py" line="172" />
+      <location filename="../gui/styles.py" line="174" />
       <source>gridkit plan style</source>
       <translation>gridkit 方案样式</translation>
     </message>
@@ -1254,6 +1254,31 @@
       <translation>完成</translation>
     </message>
     <message>
+      <location filename="../i18n/__init__.py" line="280" />
+      <source>urban street office (grids of at most 200 households)</source>
+      <translation>城市街道（网格不超过 200 户）</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="281" />
+      <source>town with villages (villages as communities)</source>
+      <translation>乡镇（行政村为社区）</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="282" />
+      <source>one enterprise living quarter</source>
+      <translation>企业生活区</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="283" />
+      <source>grids of 300-500 households</source>
+      <translation>网格 300–500 户</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="284" />
+      <source>Beijing DB11/T 2157-2023 (15-digit grid codes)</source>
+      <translation>北京 DB11/T 2157-2023（15 位网格编码）</translation>
+    </message>
+    <message>
       <location filename="../missing.py" line="19" />
       <source>missing: {names}</source>
       <translation>缺少：{names}</translation>
@@ -1333,222 +1358,222 @@ then restart QGIS.</source>
       <translation>输入区域（GeoPackage、OSM、文件夹…）</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="185" />
+      <location filename="../processing/algorithms.py" line="186" />
       <source>Profile</source>
       <translation>配置</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="188" />
+      <location filename="../processing/algorithms.py" line="190" />
       <source>Profile file (TOML, overrides Profile)</source>
       <translation>配置文件（TOML，优先于“配置”）</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="190" />
+      <location filename="../processing/algorithms.py" line="192" />
       <source>Profiles</source>
       <translation>配置文件</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="191" />
+      <location filename="../processing/algorithms.py" line="193" />
       <source>Random seed</source>
       <translation>随机种子</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="194" />
+      <location filename="../processing/algorithms.py" line="196" />
       <source>Household register (CSV/XLSX)</source>
       <translation>住户登记表（CSV/XLSX）</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="196" />
+      <location filename="../processing/algorithms.py" line="198" />
       <source>Registers</source>
       <translation>登记表</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="197" />
+      <location filename="../processing/algorithms.py" line="199" />
       <source>Input longitude/latitude are GCJ-02</source>
       <translation>输入经纬度为 GCJ-02</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="199" />
+      <location filename="../processing/algorithms.py" line="201" />
       <source>Existing plan to keep where the rules allow</source>
       <translation>在规则允许处保留的现有方案</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="201" />
+      <location filename="../processing/algorithms.py" line="203" />
       <source>Plan GeoPackage</source>
       <translation>方案 GeoPackage</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="203" />
+      <location filename="../processing/algorithms.py" line="205" />
       <source>Communities</source>
       <translation>社区</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="205" />
+      <location filename="../processing/algorithms.py" line="207" />
       <source>Number of grids</source>
       <translation>网格数</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="207" />
+      <location filename="../processing/algorithms.py" line="209" />
       <source>Failed invariants</source>
       <translation>未满足的约束</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="212" />
+      <location filename="../processing/algorithms.py" line="214" />
       <source>{path} is open in this project; remove its layers or write the plan to another file</source>
       <translation>{path} 已在本项目中打开；请移除它的图层，或把方案写到另一个文件</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="230" />
+      <location filename="../processing/algorithms.py" line="232" />
       <source>{output}: {grids} grids in {communities} communities, {households} households, {seconds} s</source>
       <translation>{output}：{communities} 个社区中 {grids} 个网格，{households} 户，{seconds} 秒</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="235" />
+      <location filename="../processing/algorithms.py" line="237" />
       <source>Invariants failed: {failures}</source>
       <translation>未满足的约束：{failures}</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="258" />
+      <location filename="../processing/algorithms.py" line="260" />
       <source>Validate a plan</source>
       <translation>验证方案</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="259" />
+      <location filename="../processing/algorithms.py" line="261" />
       <source>Recompute every invariant and score of a plan from its own layers (gridkit validate). VALID is false when an invariant fails; with 'Fail when invalid' the algorithm fails instead.</source>
       <translation>根据方案自身的图层重新计算所有约束和评分（gridkit validate）。有约束未满足时“有效”为假；勾选“无效时报错”则算法直接失败。</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="264" />
+      <location filename="../processing/algorithms.py" line="266" />
       <source>The input the plan was made from</source>
       <translation>生成方案所用的输入数据</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="266" />
+      <location filename="../processing/algorithms.py" line="268" />
       <source>Fail when invalid</source>
       <translation>无效时报错</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="267" />
+      <location filename="../processing/algorithms.py" line="269" />
       <source>Metrics table (CSV)</source>
       <translation>指标表（CSV）</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="270" />
+      <location filename="../processing/algorithms.py" line="272" />
       <source>Valid</source>
       <translation>有效</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="294" />
+      <location filename="../processing/algorithms.py" line="296" />
       <source>The plan is INVALID: {failures}</source>
       <translation>方案无效：{failures}</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="299" />
+      <location filename="../processing/algorithms.py" line="301" />
       <source>The plan is valid.</source>
       <translation>方案有效。</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="305" />
+      <location filename="../processing/algorithms.py" line="307" />
       <source>Draw the grid map</source>
       <translation>绘制网格划分图</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="306" />
+      <location filename="../processing/algorithms.py" line="308" />
       <source>Draw the grid division wall chart of a plan (gridkit map): the street office, one community, or every sheet as one PDF.</source>
       <translation>绘制方案的网格划分图（gridkit map）：整个街道、一个社区，或把所有图幅合为一个 PDF。</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="311" />
+      <location filename="../processing/algorithms.py" line="313" />
       <source>One community (code, name or serial)</source>
       <translation>单个社区（编码、名称或序号）</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="313" />
+      <location filename="../processing/algorithms.py" line="315" />
       <source>Every sheet (street office and each community, PDF)</source>
       <translation>所有图幅（街道及每个社区，PDF）</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="315" />
+      <location filename="../processing/algorithms.py" line="317" />
       <source>Paper</source>
       <translation>纸张</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="316" />
+      <location filename="../processing/algorithms.py" line="318" />
       <source>Resolution of PNG output (dpi)</source>
       <translation>PNG 分辨率（dpi）</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="319" />
+      <location filename="../processing/algorithms.py" line="321" />
       <source>Staff roster (CSV/XLSX)</source>
       <translation>人员名册（CSV/XLSX）</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="320" />
+      <location filename="../processing/algorithms.py" line="322" />
       <source>Rosters</source>
       <translation>名册</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="321" />
+      <location filename="../processing/algorithms.py" line="323" />
       <source>Data source line</source>
       <translation>数据来源说明</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="323" />
+      <location filename="../processing/algorithms.py" line="325" />
       <source>Map</source>
       <translation>地图</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="324" />
+      <location filename="../processing/algorithms.py" line="326" />
       <source>Sheets</source>
       <translation>图幅数</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="343" />
+      <location filename="../processing/algorithms.py" line="345" />
       <source>Write the division report</source>
       <translation>生成划分方案报告</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="344" />
+      <location filename="../processing/algorithms.py" line="346" />
       <source>Write the division scheme of a plan (gridkit report): communities, grids, summary and changes as XLSX, or with the maps as HTML or PDF.</source>
       <translation>写出方案的划分方案（gridkit report）：社区、网格、汇总和变更，格式为 XLSX，或连同地图输出为 HTML 或 PDF。</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="353" />
+      <location filename="../processing/algorithms.py" line="355" />
       <source>Report</source>
       <translation>报告</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="370" />
+      <location filename="../processing/algorithms.py" line="372" />
       <source>Compare two plans</source>
       <translation>比较两个方案</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="371" />
+      <location filename="../processing/algorithms.py" line="373" />
       <source>What moved between two plans (gridkit diff): units added, removed, merged, split or changed, with households and buildings moved; optionally as a CSV or XLSX table.</source>
       <translation>两个方案之间的变化（gridkit diff）：新增、撤销、合并、拆分或调整的单元，以及涉及的户数和建筑；可输出为 CSV 或 XLSX 表。</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="375" />
+      <location filename="../processing/algorithms.py" line="377" />
       <source>Earlier plan</source>
       <translation>原方案</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="376" />
+      <location filename="../processing/algorithms.py" line="378" />
       <source>Later plan</source>
       <translation>新方案</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="378" />
+      <location filename="../processing/algorithms.py" line="380" />
       <source>Change table</source>
       <translation>变更表</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="380" />
+      <location filename="../processing/algorithms.py" line="382" />
       <source>Summary</source>
       <translation>汇总</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="381" />
+      <location filename="../processing/algorithms.py" line="383" />
       <source>Units changed</source>
       <translation>变更的单元数</translation>
     </message>

@@ -34,7 +34,7 @@ from qgis.core import (
 from qgis.PyQt.QtCore import QCoreApplication, QThread
 
 from .. import gateway
-from ..i18n import file_filter, stage_text, tr, worker_message
+from ..i18n import file_filter, profile_label, stage_text, tr, worker_message
 
 __all__ = ["ALGORITHMS", "PartitionAlgorithm", "ValidateAlgorithm", "MapAlgorithm", "ReportAlgorithm",
            "DiffAlgorithm"]
@@ -182,7 +182,9 @@ class PartitionAlgorithm(GridkitAlgorithm):
                                                      behavior=QgsProcessingParameterFile.File,
                                                      fileFilter=_sources()))
         self.profiles = list(getattr(type(self), "PROFILES", None) or ["default"])
-        self.addParameter(QgsProcessingParameterEnum("PROFILE", tr("Profile"), options=self.profiles,
+        # Options say what each profile is for ('default' alone told a new user nothing); the value stays its index.
+        self.addParameter(QgsProcessingParameterEnum("PROFILE", tr("Profile"),
+                                                     options=[profile_label(p) for p in self.profiles],
                                                      defaultValue=self.profiles.index("default")
                                                      if "default" in self.profiles else 0))
         self.addParameter(QgsProcessingParameterFile("PROFILE_FILE", tr("Profile file (TOML, overrides Profile)"),
