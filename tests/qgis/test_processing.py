@@ -292,7 +292,7 @@ def test_partition_warns_of_an_area_far_larger_than_a_street_office(provider, re
     empty.mkdir()
     (empty / "roads.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": []}), encoding="utf-8")
     expected = {"en": ("cannot be opened as a vector data source", "has no 'buildings' layer"),
-                "zh": ("无法作为矢量数据源打开", "没有“buildings”（建筑）图层")}[language]
+                "zh": ("无法作为矢量数据源打开：不是 gridkit 能读取的地图数据格式", "没有“buildings”（建筑）图层")}[language]
     for source, words in zip((notes, empty), expected, strict=True):
         with pytest.raises(QgsProcessingException) as raised:
             processing.run("gridkit:partition", {"INPUT": str(source), "OUTPUT": str(tmp_path / "plan.gpkg")})

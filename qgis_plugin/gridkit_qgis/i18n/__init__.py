@@ -201,6 +201,11 @@ def _library_patterns() -> list[tuple[str, str]]:
         (w + r": is also an input \((?P<given>.+)\); write the output to another file",
          tr("{where}: is also an input ({given}); write the output to another file")),
         (w + r": cannot be written: the disk is full.*", tr("{where}: cannot be written: the disk is full")),
+        # Reasons the messages above give ({why}).
+        (r"not map data in a format gridkit reads \((?P<formats>[^)]*)\)",
+         tr("not map data in a format gridkit reads ({formats})")),
+        (r"the file is damaged \(SQLite: database disk image is malformed\); copy it again from its source",
+         tr("the file is damaged; copy it again from its source")),
         (w + r": (?P<what>features?) (?P<features>.+): (?P<column>households|population) (?P<values>.+) "
              r"(?:is not a|are not) (?:whole )?counts? >= 0",
          tr("{where}: feature(s) {features}: {column} {values} must be a whole number >= 0")),
@@ -238,7 +243,7 @@ def _translated(text: str) -> str | None:
     for pattern, template in [*_message_patterns(), *_library_patterns()]:
         match = re.fullmatch(pattern, text, flags=re.DOTALL)
         if match:
-            values = {k: (_translated(v) or v) if k == "reason" else _where_text(v) if k == "where" else v
+            values = {k: (_translated(v) or v) if k in ("reason", "why") else _where_text(v) if k == "where" else v
                       for k, v in match.groupdict().items()}
             return template.format(**{k: "" if v is None else v for k, v in values.items()})
     return None

@@ -1130,151 +1130,161 @@
     </message>
     <message>
       <location filename="../i18n/__init__.py" line="206" />
+      <source>not map data in a format gridkit reads ({formats})</source>
+      <translation>不是 gridkit 能读取的地图数据格式（{formats}）</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="208" />
+      <source>the file is damaged; copy it again from its source</source>
+      <translation>文件已损坏；请从来源重新复制</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="211" />
       <source>{where}: feature(s) {features}: {column} {values} must be a whole number &gt;= 0</source>
       <translation>{where}：要素 {features}：{column} 的值 {values} 必须是大于等于 0 的整数</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="214" />
+      <location filename="../i18n/__init__.py" line="219" />
       <source>, layer '{name}'</source>
       <translation>，图层“{name}”</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="215" />
+      <location filename="../i18n/__init__.py" line="220" />
       <source>, street office {code}</source>
       <translation>，街道 {code}</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="231" />
+      <location filename="../i18n/__init__.py" line="236" />
       <source>{message} (gridkit's message, in English)</source>
       <translation>{message}（gridkit 的英文原文）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="251" />
+      <location filename="../i18n/__init__.py" line="256" />
       <source>reading the input</source>
       <translation>读取输入数据</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="251" />
+      <location filename="../i18n/__init__.py" line="256" />
       <source>dividing</source>
       <translation>划分中</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="252" />
+      <location filename="../i18n/__init__.py" line="257" />
       <source>writing the plan</source>
       <translation>写出方案</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="252" />
+      <location filename="../i18n/__init__.py" line="257" />
       <source>households</source>
       <translation>住户</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="252" />
+      <location filename="../i18n/__init__.py" line="257" />
       <source>blocks</source>
       <translation>街块</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="253" />
+      <location filename="../i18n/__init__.py" line="258" />
       <source>block graph</source>
       <translation>街块邻接图</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="253" />
+      <location filename="../i18n/__init__.py" line="258" />
       <source>communities and grids</source>
       <translation>社区和网格</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="254" />
+      <location filename="../i18n/__init__.py" line="259" />
       <source>units, names and metrics</source>
       <translation>单元、名称和指标</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="254" />
+      <location filename="../i18n/__init__.py" line="259" />
       <source>communities</source>
       <translation>社区</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="255" />
+      <location filename="../i18n/__init__.py" line="260" />
       <source>grids</source>
       <translation>网格</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="255" />
+      <location filename="../i18n/__init__.py" line="260" />
       <source>codes and names</source>
       <translation>编码和名称</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="256" />
+      <location filename="../i18n/__init__.py" line="261" />
       <source>recomputing every invariant and score</source>
       <translation>重新计算每项约束和评分</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="257" />
+      <location filename="../i18n/__init__.py" line="262" />
       <source>drawing the map</source>
       <translation>绘制地图</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="257" />
+      <location filename="../i18n/__init__.py" line="262" />
       <source>writing the report</source>
       <translation>写出报告</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="258" />
+      <location filename="../i18n/__init__.py" line="263" />
       <source>reading both plans</source>
       <translation>读取两个方案</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="258" />
+      <location filename="../i18n/__init__.py" line="263" />
       <source>comparing</source>
       <translation>比较中</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="259" />
+      <location filename="../i18n/__init__.py" line="264" />
       <source>reading the plan</source>
       <translation>读取方案</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="259" />
+      <location filename="../i18n/__init__.py" line="264" />
       <source>scoring</source>
       <translation>评分</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="260" />
+      <location filename="../i18n/__init__.py" line="265" />
       <source>rebuilding the plan from the grids</source>
       <translation>由网格重建方案</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="261" />
+      <location filename="../i18n/__init__.py" line="266" />
       <source>rebuilding the plan from the scenario</source>
       <translation>由备选方案重建方案</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="261" />
+      <location filename="../i18n/__init__.py" line="266" />
       <source>done</source>
       <translation>完成</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="280" />
+      <location filename="../i18n/__init__.py" line="285" />
       <source>urban street office (grids of at most 200 households)</source>
       <translation>城市街道（网格不超过 200 户）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="281" />
+      <location filename="../i18n/__init__.py" line="286" />
       <source>town with villages (villages as communities)</source>
       <translation>乡镇（行政村为社区）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="282" />
+      <location filename="../i18n/__init__.py" line="287" />
       <source>one enterprise living quarter</source>
       <translation>企业生活区</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="283" />
+      <location filename="../i18n/__init__.py" line="288" />
       <source>grids of 300-500 households</source>
       <translation>网格 300–500 户</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="284" />
+      <location filename="../i18n/__init__.py" line="289" />
       <source>Beijing DB11/T 2157-2023 (15-digit grid codes)</source>
       <translation>北京 DB11/T 2157-2023（15 位网格编码）</translation>
     </message>
