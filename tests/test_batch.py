@@ -160,6 +160,7 @@ def test_an_empty_office_is_reported_empty_and_a_failing_one_failed_while_the_ot
                                    cluster.scheduler_address, "--seed", "0"])
     assert cli.exit_code == 1, cli.output  # one office failed
     assert "office 990100099 合成空街道 is empty, no plan divides it" in cli.output
+    assert f"{len(offices)}/{len(offices) + 2} offices (0 from an earlier run, 1 empty)" in cli.output
     assert "office 990100098 合成坏街道 failed" in cli.output and "households" in cli.output
     offices_out = gpd.read_file(out, layer="offices").set_index("code")
     assert offices_out.loc["990100099", "status"] == "empty" and offices_out.loc["990100098", "status"] == "failed"

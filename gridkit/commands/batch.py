@@ -80,8 +80,10 @@ def register(app: typer.Typer) -> None:
                 keep_inputs=keep_inputs, progress=progress))
         ok = result.summary[result.summary["status"] == "ok"]
         reused = int(result.summary["reused"].sum())
-        typer.echo(f"{postgis.shown(result.output)}: {len(ok)}/{len(result.summary)} offices ({reused} from an earlier run), "
-                   f"{int(ok['grids'].sum())} grids, {int(ok['households'].sum())} households, {result.seconds:.0f} s")
+        empty = f", {len(result.empty)} empty" if len(result.empty) else ""
+        typer.echo(f"{postgis.shown(result.output)}: {len(ok)}/{len(result.summary)} offices ({reused} from an earlier "
+                   f"run{empty}), {int(ok['grids'].sum())} grids, {int(ok['households'].sum())} households, "
+                   f"{result.seconds:.0f} s")
         if result.outside:
             typer.echo(f"gridkit: {result.outside} building{'s' if result.outside > 1 else ''} of the city lie in no "
                        "street office's boundary (gaps between the boundaries, or beyond them): no plan holds them",
