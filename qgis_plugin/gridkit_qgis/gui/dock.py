@@ -1286,6 +1286,11 @@ class GridkitDock(QDockWidget):
             failures = task.result["validation"]["failures"]
             if failures:
                 self._say(tr("Saved; the plan breaks: {failures}").format(failures=", ".join(failures)), error=True)
+            elif self.violations:
+                # Valid (every invariant holds) yet the dock lists problems: 'valid' alone read as 'nothing left'.
+                self._say((then + " " if then else "") + tr(
+                    "Saved; the plan is valid, but {n} rule(s) are still broken (listed under Violations).").format(
+                    n=len(self.violations)), done=True)
             else:
                 self._say((then + " " if then else "") + tr("Saved; the plan is valid."), done=True)
             self.saved.emit({"failures": failures, "written": written})

@@ -719,97 +719,102 @@
       <translation>已保存；方案不满足：{failures}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1290" />
+      <location filename="../gui/dock.py" line="1291" />
+      <source>Saved; the plan is valid, but {n} rule(s) are still broken (listed under Violations).</source>
+      <translation>已保存；方案有效，但仍有 {n} 处违反规则（见“违规”列表）。</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="1295" />
       <source>Saved; the plan is valid.</source>
       <translation>已保存；方案有效。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1295" />
+      <location filename="../gui/dock.py" line="1300" />
       <source>gridkit: write and validate the plan</source>
       <translation>gridkit：写入并验证方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1312" />
+      <location filename="../gui/dock.py" line="1317" />
       <source>Reading the scenarios</source>
       <translation>读取备选方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1317" />
+      <location filename="../gui/dock.py" line="1322" />
       <source>saved {saved} · {grids} grids · {households} households</source>
       <translation>保存于 {saved} · {grids} 个网格 · {households} 户</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1332" />
+      <location filename="../gui/dock.py" line="1337" />
       <source>Save as a scenario</source>
       <translation>另存为备选方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1332" />
+      <location filename="../gui/dock.py" line="1337" />
       <source>Scenario name</source>
       <translation>备选方案名称</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1354" />
+      <location filename="../gui/dock.py" line="1359" />
       <source>Saving the scenario</source>
       <translation>保存备选方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1357" />
+      <location filename="../gui/dock.py" line="1362" />
       <source>Scenario {name} exists. Replace it?</source>
       <translation>备选方案 {name} 已存在，是否替换？</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1359" />
+      <location filename="../gui/dock.py" line="1364" />
       <source>Scenario not saved.</source>
       <translation>备选方案未保存。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1364" />
+      <location filename="../gui/dock.py" line="1369" />
       <source>Saving the scenario failed: {error}</source>
       <translation>保存备选方案失败：{error}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1366" />
+      <location filename="../gui/dock.py" line="1371" />
       <source>Saved scenario {name}.</source>
       <translation>已保存备选方案 {name}。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1380" />
+      <location filename="../gui/dock.py" line="1385" />
       <source>The grid layer has unsaved edits; switching to scenario {name} replaces them. Switch?</source>
       <translation>网格图层有未保存的编辑；切换到备选方案 {name} 会替换这些编辑。是否切换？</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1385" />
+      <location filename="../gui/dock.py" line="1390" />
       <source>Switching to scenario {name}…</source>
       <translation>正在切换到备选方案 {name}…</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1392" />
+      <location filename="../gui/dock.py" line="1397" />
       <source>Switching</source>
       <translation>切换方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1395" />
+      <location filename="../gui/dock.py" line="1400" />
       <source>switch to scenario {name}</source>
       <translation>切换到备选方案 {name}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1396" />
+      <location filename="../gui/dock.py" line="1401" />
       <source>Now scenario {name}.</source>
       <translation>当前为备选方案 {name}。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1398" />
+      <location filename="../gui/dock.py" line="1403" />
       <source>gridkit: switch to a scenario</source>
       <translation>gridkit：切换备选方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1416" />
+      <location filename="../gui/dock.py" line="1421" />
       <source>Comparing</source>
       <translation>比较</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1424" />
+      <location filename="../gui/dock.py" line="1429" />
       <source>Scenario {name} → the plan as saved: {grids} grid(s) changed, {blocks} block(s) moved ({households} households).</source>
       <translation>备选方案 {name} → 已保存方案：{grids} 个网格变化，{blocks} 个街块移动（{households} 户）。</translation>
     </message>
