@@ -52,8 +52,8 @@ class Blocks:
 def _clusters(geoms: np.ndarray) -> np.ndarray:
     """Label footprints that overlap (positive area) into clusters."""
     n = len(geoms)
-    left, right, area = overlap_pairs(geoms, geoms)
-    keep = (left < right) & (area > 1e-4)
+    left, right, area = overlap_pairs(geoms)
+    keep = area > 1e-4
     left, right = left[keep], right[keep]
     graph = coo_matrix((np.ones(len(left)), (left, right)), shape=(n, n))
     return connected_components(graph, directed=False)[1]

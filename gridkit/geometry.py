@@ -49,8 +49,11 @@ def prepared(geoms: np.ndarray | shapely.Geometry) -> Iterator[None]:
         shapely.destroy_prepared(fresh)
 
 
-def overlap_pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def overlap_pairs(a: np.ndarray, b: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Every pair of ``a`` and ``b`` that intersect, and the area they share.
+
+    With ``b`` None, the pairs of ``a`` with itself, each once (``ia < ib``): no geometry is measured
+    against itself, and no pair twice (footprints that meet nothing cost only the tree query).
 
     Parameters
     ----------
@@ -70,11 +73,20 @@ def overlap_pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray,
     >>> ia, ib, area = overlap_pairs(a, b)
     >>> ia.tolist(), ib.tolist(), area.tolist()
     ([0], [0], [2.0])
+    >>> ia, ib, area = overlap_pairs(np.concatenate([a, b]))
+    >>> ia.tolist(), ib.tolist(), area.tolist()
+    ([0], [1], [2.0])
     """
     a = np.asarray(a, dtype=object)
+    if b is None:
+        with prepared(a):
+            ia, ib = shapely.STRtree(a).query(a, predicate="intersects")
+            once = ia < ib
+            ia, ib = ia[once], ib[once]
+            return ia, ib, _shared_area(a, a, ia, ib, shapely.contains(a[ib], a[ia]))
     b = np.asarray(b, dtype=object)
     with prepared(b):
-        ia, ib, inside = _pairs(a, b)
+        ia, ib, inside = _pairs(a, b, either_way=True)
         return ia, ib, _shared_area(a, b, ia, ib, inside)
 
 
