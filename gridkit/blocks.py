@@ -315,9 +315,20 @@ def _atoms(faces: np.ndarray, boundary: shapely.Geometry, grid: float) -> tuple[
     # Tiles own half-open boxes, unbounded at the outer edges, so every point lies in exactly one.
     xs[0], xs[-1], ys[0], ys[-1] = -np.inf, np.inf, -np.inf, np.inf
     tree = shapely.STRtree(faces)
-    # Every face's neighbours at twice the margin, asked once: a face reaching across the city (a river's
-    # bank) meets every tile, and its neighbours asked again per tile tested it against every face each time.
-    near = tree.query(faces, predicate="dwithin", distance=2 * _TILE_MARGIN_M)
+    # The neighbours at twice the margin of the faces near a tile's edge, asked once: a face reaching across
+    # the city (a river's bank) meets every tile, and its neighbours asked again per tile tested it against
+    # every face each time. A face twice the margin inside a tile has all of them among the faces meeting
+    # that tile (:func:`_tile_atoms`), so only the others are asked.
+    bounds = shapely.bounds(faces)
+    inset = 2 * _TILE_MARGIN_M
+    deep = np.zeros(len(faces), dtype=bool)
+    for i in range(cols):
+        for j in range(rows):
+            deep |= ((bounds[:, 0] > xs[i] + inset) & (bounds[:, 2] < xs[i + 1] - inset)
+                     & (bounds[:, 1] > ys[j] + inset) & (bounds[:, 3] < ys[j + 1] - inset))
+    edge = np.flatnonzero(~deep)
+    near_edge, near_face = tree.query(faces[edge], predicate="dwithin", distance=2 * _TILE_MARGIN_M)
+    near = np.vstack([edge[near_edge], near_face])
     tiles = [_tile_atoms(faces, edges, tree, near, ring, boundary, grid, (xs[i], ys[j], xs[i + 1], ys[j + 1]),
                          shapely.box(max(xs[i], lo[0]), max(ys[j], lo[1]), min(xs[i + 1], hi[0]), min(ys[j + 1], hi[1])))
              for i in range(cols) for j in range(rows)]
