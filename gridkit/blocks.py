@@ -151,10 +151,12 @@ def _gap_cells(faces: np.ndarray, cut: np.ndarray, clusters: np.ndarray, mine: n
     merged = dissolve_by_label(cells[exact], label[exact], len(mine), coverage=True)
     valid = _all_by(shapely.is_valid(merged), of, len(cut)) & polygons
     if straighten > 0:
-        bounds = np.searchsorted(of, np.arange(len(cut) + 1))
-        for k in np.flatnonzero(valid):
-            merged[bounds[k]:bounds[k + 1]] = shapely.coverage_simplify(merged[bounds[k]:bounds[k + 1]], straighten,
-                                                                        simplify_boundary=False)
+        # Each face's cells are one coverage: one collection per face, simplified in one call of the ufunc
+        # (the public wrapper takes all it is given as one coverage).
+        mine_valid = valid[of]
+        coverages = shapely.geometrycollections(merged[mine_valid],
+                                                indices=np.searchsorted(np.flatnonzero(valid), of[mine_valid]))
+        merged[mine_valid] = shapely.get_parts(shapely.lib.coverage_simplify(coverages, straighten, False))
         valid &= _all_by(shapely.is_valid(merged), of, len(cut))
     clip = valid[of]
     with prepared(faces[cut[valid]]):
