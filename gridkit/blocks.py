@@ -184,20 +184,22 @@ def _all_by(flags: np.ndarray, group: np.ndarray, n: int) -> np.ndarray:
 
 
 def _merge_slivers(faces: np.ndarray, has_building: np.ndarray, min_area: float, min_width: float,
-                   grid: float, barriers: np.ndarray, cut_off: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                   grid: float, barriers: np.ndarray,
+                   cut_off: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Merge building-free slivers into the neighbour sharing the longest edge (never across a barrier).
 
     A building-free piece a barrier cut off from its face (``cut_off``) merges so too, whatever its size:
     the land beside a track that ends inside a block belongs with the land round the track's end, and
     merging only across edges off the barriers leaves no block a barrier splits.
 
-    Returns the merged faces and, for each, the largest of the faces it was made of.
+    Returns the merged faces (in the order of the first face each was made of), for each the largest of
+    the faces it was made of, and the merged face of every face.
     """
     area = shapely.area(faces)
     width = 2 * area / np.maximum(shapely.length(faces), 1e-9)
     sliver = ~has_building & ((area < min_area) | (width < min_width) | cut_off)
     if not sliver.any():
-        return faces, np.arange(len(faces))
+        return faces, np.arange(len(faces)), np.arange(len(faces))
     left, right, start, end, pair = shared_segments(faces)
     length = pair_lengths(start, end, pair, len(left))
     if len(barriers) and len(left):
@@ -216,10 +218,13 @@ def _merge_slivers(faces: np.ndarray, has_building: np.ndarray, min_area: float,
     n = len(faces)
     graph = coo_matrix((np.ones(len(best)), (best["a"].to_numpy(), best["b"].to_numpy())), shape=(n, n))
     _, labels = connected_components(graph, directed=False)
-    _, dense = np.unique(labels, return_inverse=True)
+    # Numbered by their first face, so the faces no sliver joins keep their order (:func:`_owners_after`).
+    first = np.full(n, n)
+    np.minimum.at(first, labels, np.arange(n))
+    _, dense = np.unique(first[labels], return_inverse=True)
     order = np.lexsort((-area, dense))
     largest = order[np.r_[True, dense[order][1:] != dense[order][:-1]]]
-    return dissolve_by_label(faces, dense, dense.max() + 1, grid), largest
+    return dissolve_by_label(faces, dense, dense.max() + 1, grid), largest, dense
 
 
 def _own_buildings(faces: np.ndarray, owner: np.ndarray, clusters: np.ndarray, boundary: shapely.Geometry,
@@ -253,7 +258,7 @@ _TILE_FACES = 8000
 _TILE_MARGIN_M = 1.0
 #: Grid cells beyond which snapping moves nothing (it moves a vertex or edge by under one cell): round an atom's
 #: point on surface no other face may lie for the point to settle the atom's face (:func:`_atom_faces`), and
-#: the pieces of a cut face lie within this of it (:func:`_owners_after_cut`).
+#: what a cut or merged face becomes lies within this of it (:func:`_owners_after`).
 _SNAP_CELLS = 10
 
 
@@ -566,13 +571,14 @@ def make_blocks(area: Area, buildings: gpd.GeoDataFrame, profile: Profile) -> Bl
     faces, origin = _explode(tiled, origin)
     owner = largest_overlap(clusters, faces)
     has_building = np.bincount(owner[owner >= 0], minlength=len(faces)) > 0
-    merged, largest = _merge_slivers(faces, has_building, rules.min_block_area_m2, rules.min_width_m, grid,
-                                     barriers, origin[:, 2].astype(bool))
+    merged, largest, into = _merge_slivers(faces, has_building, rules.min_block_area_m2, rules.min_width_m, grid,
+                                           barriers, origin[:, 2].astype(bool))
     if len(merged) != len(faces):
         origin = origin[largest]
         log.append(("slivers_merged", str(len(faces) - len(merged))))
+        joined = np.bincount(into)[into] > 1
+        owner = _owners_after(clusters, owner, into, faces[joined], merged, grid)
     faces = merged
-    owner = largest_overlap(clusters, faces)
     order = _canonical_order(faces, origin[:, 1].astype(np.int64), owner[labels])
     faces, origin = faces[order], origin[order]
     owner = np.where(owner >= 0, np.argsort(order)[owner], -1)
@@ -656,20 +662,21 @@ def _split_full(faces: np.ndarray, origin: np.ndarray, owner: np.ndarray, cluste
     else:
         added[:, 0] = tier
     out = np.concatenate([faces[keep], pieces])
-    return out, np.concatenate([origin[keep], added]), _owners_after_cut(clusters, owner, keep, faces[~keep], out,
-                                                                         grid)
+    return out, np.concatenate([origin[keep], added]), _owners_after(clusters, owner, np.cumsum(keep) - 1,
+                                                                     faces[~keep], out, grid)
 
 
-def _owners_after_cut(clusters: np.ndarray, owner: np.ndarray, keep: np.ndarray, cut: np.ndarray,
-                      faces: np.ndarray, grid: float) -> np.ndarray:
-    """``largest_overlap(clusters, faces)`` for the ``faces`` the ones ``keep`` marks (in order) and the pieces
-    of the ``cut`` ones make, from ``owner`` (the clusters' faces before the cut).
+def _owners_after(clusters: np.ndarray, owner: np.ndarray, moved: np.ndarray, changed: np.ndarray,
+                  faces: np.ndarray, grid: float) -> np.ndarray:
+    """``largest_overlap(clusters, faces)`` from ``owner`` (the clusters' faces before a change), for ``faces``
+    made from the faces before by cutting or merging the ``changed`` ones; ``moved`` is the position in
+    ``faces`` of each face before (of an unchanged one: itself, with the unchanged faces in their order).
 
-    A piece lies within :data:`_SNAP_CELLS` grid cells of its face, so only the clusters that near a cut
-    face are measured again: the others meet the same faces as before, with the same overlaps, in the
-    same order.
+    What a changed face becomes lies within :data:`_SNAP_CELLS` grid cells of it, so only the clusters
+    that near a changed face are measured again: the others meet the same faces as before, with the same
+    overlaps, in the same order.
     """
-    out = np.where(owner >= 0, (np.cumsum(keep) - 1)[owner], -1)
-    near = np.unique(shapely.STRtree(clusters).query(cut, predicate="dwithin", distance=_SNAP_CELLS * grid)[1])
+    out = np.where(owner >= 0, moved[owner], -1)
+    near = np.unique(shapely.STRtree(clusters).query(changed, predicate="dwithin", distance=_SNAP_CELLS * grid)[1])
     out[near] = largest_overlap(clusters[near], faces)
     return out
