@@ -25,10 +25,10 @@ from .io import postgis
 from .io.read import read_layers
 from .io.tables import normalise_header
 from .io.values import counts, listed, shown, truthy
-from .lines import COASTLINE, landuse_edges
+from .lines import COASTLINE, landuse_edges, split_barriers
 from .register import COLUMN_ALIASES as REGISTER_COLUMNS
 
-__all__ = ["Area", "read_area", "area_from_layers", "LINE_REACH_M", "COLUMN_NAMES"]
+__all__ = ["Area", "read_area", "area_from_layers", "water_areas", "LINE_REACH_M", "COLUMN_NAMES"]
 
 #: Roads and barriers are kept this far beyond the boundary (m), so a street along the boundary and
 #: the ends of streets crossing it take part in cutting blocks. A reader of one area out of a larger
@@ -217,6 +217,9 @@ def area_from_layers(
         raise InputError(f"{here}: {_no_footprint(layers['buildings'], clean.min_footprint_m2)}")
     boundary = _boundary(layers.get("boundary"), buildings, hull_buffer_m,
                          boundary_where or f"{where}, layer 'boundary'", log, layers.get("barriers"))
+    if _drawn(layers.get("boundary")) is None:
+        boundary = _off_water(boundary, water_areas(layers.get("barriers"), rules), _bridges(layers.get("roads")),
+                              buildings.geometry.values.to_numpy(), rules.blocks.road_match_m, log)
     name, code = (_boundary_label(layers["boundary"], col) for col in ("name", "code")) \
         if "boundary" in layers else ("", "")
     inside = _inside(buildings, boundary, log, clean.inside_share)
@@ -390,6 +393,62 @@ def _boundary(
     if sea > 0:
         log.append(("boundary_sea_m2", f"{sea:.0f}"))
     return land
+
+
+def water_areas(barriers: gpd.GeoDataFrame | None, profile: Profile) -> np.ndarray:
+    """The barrier polygons of a barriers layer: its polygons that are no soft line (:func:`gridkit.lines.split_barriers`),
+    such as the areas of water the OSM reader adds (``barrier_type`` ``water``), made valid."""
+    if barriers is None or len(barriers) == 0:
+        return np.array([], dtype=object)
+    hard = _drop_empty(split_barriers(barriers, profile)[0])
+    geoms, _, _ = _repair(hard.geometry.values)
+    return geoms[np.isin(shapely.get_type_id(geoms), [3, 6])]
+
+
+def _bridges(roads: gpd.GeoDataFrame | None) -> np.ndarray:
+    """The road lines of a roads layer that are not in a tunnel: where one runs over water, it carries its
+    banks across."""
+    if roads is None or len(roads) == 0:
+        return np.array([], dtype=object)
+    roads = _drop_empty(roads)
+    above = ~truthy(roads["tunnel"]).to_numpy() if "tunnel" in roads else np.ones(len(roads), dtype=bool)
+    return shapely.force_2d(roads.geometry.values.to_numpy()[above])
+
+
+def _off_water(land: shapely.Geometry, water: np.ndarray, roads: np.ndarray, footprints: np.ndarray,
+               deck_m: float, log: list) -> shapely.Geometry:
+    """``land`` (the buildings' hull, without a drawn boundary) less its areas of water, and less the land they
+    cut off from every building: no grid reaches over a river or a lake the hull spans.
+
+    What a street crosses stays, ``deck_m`` each side of it (a bridge: the banks stay linked as the bridge
+    links them, ``blocks.road_match_m``), and so does every footprint (a building is never cut) and every
+    part of the water a building stands in (a houseboat, a pier's buildings), as with the sea.
+    """
+    if len(water) == 0:
+        return land
+    parts = shapely.get_parts(shapely.intersection(shapely.union_all(water), land))
+    parts = parts[shapely.get_type_id(parts) == 3]
+    if len(parts) == 0:
+        return land
+    dwelt = np.zeros(len(parts), dtype=bool)
+    dwelt[shapely.STRtree(parts).query(shapely.point_on_surface(footprints), predicate="within")[1]] = True
+    off = shapely.union_all(parts[~dwelt])
+    if off is None or off.is_empty:
+        return land
+    near = shapely.STRtree(roads).query(off, predicate="intersects") if len(roads) else np.array([], dtype=int)
+    kept = [shapely.buffer(shapely.intersection(shapely.union_all(roads[near]), off), deck_m, cap_style="flat")] \
+        if len(near) else []
+    touched = shapely.STRtree(footprints).query(off, predicate="intersects")
+    off = shapely.difference(off, shapely.union_all([*kept, *footprints[touched]]))
+    pieces = shapely.get_parts(shapely.difference(land, off))
+    # Land the water cuts off from every building, no street crossing to it, is the hull's, not the town's.
+    rest = shapely.union_all(pieces[np.isin(np.arange(len(pieces)), shapely.STRtree(pieces).query(
+        shapely.point_on_surface(footprints), predicate="within")[1])])
+    water_m2 = float(shapely.area(land) - shapely.area(rest))
+    if water_m2 <= 0:
+        return land
+    log.append(("boundary_water_m2", f"{water_m2:.0f}"))
+    return rest
 
 
 def _drawn(gdf: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:

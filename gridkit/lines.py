@@ -16,12 +16,15 @@ import shapely
 
 from .profile import Profile
 
-__all__ = ["LANDUSE_EDGE", "COASTLINE", "is_landuse_edge", "landuse_edges", "split_barriers"]
+__all__ = ["LANDUSE_EDGE", "COASTLINE", "WATER", "is_landuse_edge", "landuse_edges", "split_barriers"]
 
 #: ``barrier_type`` of the lines :func:`landuse_edges` adds to an area's barriers layer.
 LANDUSE_EDGE = "landuse_edge"
 #: ``barrier_type`` of an OSM coastline (``natural=coastline``): the land lies on its left, the sea on its right.
 COASTLINE = "coastline"
+#: ``barrier_type`` of an area of water the OSM reader adds to the barriers layer (a river drawn as an area, a
+#: lake, a harbour basin): a barrier polygon, like any polygon of the barriers layer that is no soft line.
+WATER = "water"
 
 
 def landuse_edges(landuse: gpd.GeoDataFrame | None, profile: Profile) -> gpd.GeoDataFrame:

@@ -423,3 +423,72 @@ def test_the_sea_beyond_an_osm_coastline_is_no_part_of_the_area(tmp_path):
 
 def _log(plan) -> dict[str, str]:
     return dict(zip(plan.run["key"], plan.run["value"], strict=True))
+
+
+def _river_town(path) -> tuple[shapely.Polygon, float]:
+    """An OSM XML town on both banks of a river drawn as an area (``natural=water``, ``water=river``, no
+    centreline), one street crossing it; the river (lon/lat) and its width at the street (degrees)."""
+    step = 0.001  # about 100 m
+    river = [(121.0012, 30.9990), (121.0018, 30.9990), (121.0018, 31.0040), (121.0012, 31.0040), (121.0012, 30.9990)]
+    ways: list = [(river, {"natural": "water", "water": "river"}),
+                  ([(120.9995, 31.0015), (121.0035, 31.0015)], {"highway": "residential", "name": "桥路"})]
+    for j in range(3):
+        ways.append(_house(121.0001, 31.0001 + j * 0.9 * step, 0.3 * step, {"building": "house"}))
+        ways.append(_house(121.0026, 31.0001 + j * 0.9 * step, 0.3 * step, {"building": "house"}))
+    _write_osm(path, ways)
+    return shapely.Polygon(river), 0.0006
+
+
+def test_a_river_drawn_as_an_area_is_no_part_of_an_area_without_boundary(tmp_path):
+    """OSM draws a river, a lake or a harbour basin as an area of water (``natural=water``, ``water=*``,
+    ``waterway=riverbank``, ``landuse=reservoir``); the reader kept its centreline alone, so the hull of a river
+    town's buildings took the river in and the grids by it reached over the water (Krems, Amsterdam's canals).
+    Now it is a barrier polygon and, without a boundary, off the area as the sea is: but for the street over it
+    (the bridge keeps the banks linked)."""
+    src = tmp_path / "river.osm"
+    river, _ = _river_town(src)
+    area = gridkit.read_area(src)
+    assert "water" in set(gridkit.io.read.read_layers(src)["barriers"]["barrier_type"])
+    plan = gridkit.partition(area, PROFILE, seed=0)
+    report = gridkit.validate(plan)
+    assert report.ok, report.failures
+    water = gpd.GeoSeries([river], crs="EPSG:4326").to_crs(plan.grids.crs).iloc[0]
+    covered = shapely.union_all(plan.grids.geometry.values)
+    width = shapely.length(shapely.intersection(water, shapely.union_all(plan.roads.geometry.values)))
+    deck = 2 * PROFILE.blocks.road_match_m * width
+    # The river is off the area but for the bridge's deck, 3 m (blocks.road_match_m) each side of the street.
+    assert shapely.intersection(covered, water).area == pytest.approx(deck, rel=0.05)
+    assert float(_log(plan)["log.boundary_water_m2"]) == pytest.approx(
+        shapely.intersection(shapely.convex_hull(shapely.union_all(plan.buildings.geometry.values)).buffer(
+            PROFILE.blocks.hull_buffer_m), water).area - deck, rel=0.05)
+    # Across the bridge the banks are one area still: a grid may hold both, as a bridge links them.
+    assert shapely.get_num_geometries(covered) == 1
+
+
+def test_a_barrier_polygon_is_off_an_area_without_boundary_and_its_own_grid_under_one():
+    """A polygon of the barriers layer that is no soft line (a lake an office draws) is water the same way:
+    off the hull without a boundary; under a drawn boundary still covered (coverage), by grids of its own,
+    none of which anybody lives in (no grid joins the land round it across the water)."""
+    homes = [rect(20 + 60 * i, 20, 60 + 60 * i, 60) for i in range(4)] + \
+        [rect(20 + 60 * i, 240, 60 + 60 * i, 280) for i in range(4)]
+    lake = rect(40, 100, 200, 200)
+    layers = {
+        "roads": gdf([line((-50, 80), (300, 80)), line((-50, 220), (300, 220))], highway=["residential"] * 2,
+                     name=["南湖路", "北湖路"]),
+        "barriers": gdf([lake], barrier_type=["water"], kind=["lake"]),
+        "buildings": gdf(homes, households=[40] * 8, building_id=[f"b{i}" for i in range(8)]),
+    }
+    plan = gridkit.partition(gridkit.area_from_layers(layers, where="test"), PROFILE, seed=0)
+    report = gridkit.validate(plan)
+    assert report.ok, report.failures
+    assert shapely.intersection(shapely.union_all(plan.grids.geometry.values), lake).area < 1.0
+    assert float(_log(plan)["log.boundary_water_m2"]) == pytest.approx(lake.area, rel=1e-6)
+    drawn = gridkit.partition(gridkit.area_from_layers({**layers, "boundary": gdf([rect(0, 0, 260, 300)])},
+                                                       where="test"), PROFILE, seed=0)
+    report = gridkit.validate(drawn)
+    assert report.ok, report.failures
+    grids = drawn.grids
+    assert shapely.union_all(grids.geometry.values).area == pytest.approx(260 * 300, rel=1e-6)
+    dwelt = shapely.union_all(grids[grids["households"] > 0].geometry.values)
+    assert shapely.intersection(dwelt, lake).area < 1.0
+

@@ -20,7 +20,7 @@ from pyogrio._err import _register_error_handler
 from pyproj import CRS
 
 from ..errors import InputError, reason
-from ..lines import COASTLINE
+from ..lines import COASTLINE, WATER
 from . import postgis
 
 __all__ = ["LAYERS", "OFFICE_LAYER", "Mask", "read_layer", "read_layers", "dbf_encoding", "area_source"]
@@ -50,6 +50,9 @@ _OSM_BARRIER_RAILWAYS = ("rail", "light_rail", "narrow_gauge", "preserved")
 # Lines read as soft lines (profile [lines]): they divide nothing but a boundary may follow them.
 _OSM_WALLS = ("wall", "fence", "hedge", "retaining_wall", "city_wall")
 _OSM_SMALL_WATERWAYS = ("stream", "ditch", "drain", "brook")
+# Areas of water (rivers drawn as areas, lakes, ponds, harbour basins, reservoirs): barrier polygons.
+_OSM_WATER_LANDUSE = ("reservoir", "basin")
+_OSM_WATER_WATERWAYS = ("riverbank", "dock")
 _OTHER_TAG = re.compile(r'"((?:[^"\\]|\\.)*)"=>"((?:[^"\\]|\\.)*)"')
 
 
@@ -399,6 +402,24 @@ def _parse_other_tags(series: pd.Series, keys: tuple[str, ...]) -> pd.DataFrame:
     return pd.DataFrame({k: [d.get(k) for d in parsed] for k in keys}, index=series.index)
 
 
+def _osm_water(polys: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The areas of water among OSM's multipolygons (``natural=water``, ``water=*``, ``waterway=riverbank|dock``,
+    ``landuse=reservoir|basin``; not a building), as barrier polygons: ``barrier_type`` ``water``, ``kind`` the
+    ``water=*`` value, else the waterway or landuse one, else ``water``."""
+    tags = _parse_other_tags(polys.get("other_tags", pd.Series(index=polys.index, dtype=object)), ("water", "waterway"))
+    landuse = polys["landuse"] if "landuse" in polys else pd.Series(None, index=polys.index, dtype=object)
+    natural = polys["natural"] if "natural" in polys else pd.Series(None, index=polys.index, dtype=object)
+    is_water = (natural.eq(WATER) | tags["water"].notna() | tags["waterway"].isin(_OSM_WATER_WATERWAYS)
+                | landuse.isin(_OSM_WATER_LANDUSE))
+    if "building" in polys:
+        is_water &= polys["building"].isna()
+    kind = tags["water"].fillna(tags["waterway"].where(tags["waterway"].isin(_OSM_WATER_WATERWAYS)))
+    kind = kind.fillna(landuse.where(landuse.isin(_OSM_WATER_LANDUSE))).fillna(WATER)
+    keep = [c for c in ("osm_id", "osm_way_id", "name") if c in polys]
+    return gpd.GeoDataFrame(polys.loc[is_water, keep].assign(barrier_type=WATER, kind=kind[is_water]),
+                            geometry=polys.geometry[is_water], crs=polys.crs)
+
+
 def _read_osm(path: Path, mask: Mask | None) -> dict[str, gpd.GeoDataFrame]:
     where = f"{path}"
     polys = read_layer(path, "multipolygons", f"{where}, layer 'multipolygons'", mask)
@@ -443,7 +464,10 @@ def _read_osm(path: Path, mask: Mask | None) -> dict[str, gpd.GeoDataFrame]:
             kinds[walls[barriers.index]] = barriers["barrier"][walls[barriers.index]]
         kinds[coast[barriers.index]] = COASTLINE
         barriers["barrier_type"] = kinds
-        out["barriers"] = gpd.GeoDataFrame(barriers, geometry="geometry", crs=lines.crs)
+    areas = _osm_water(polys)
+    if len(barriers) or len(areas):
+        out["barriers"] = gpd.GeoDataFrame(pd.concat([barriers, areas], ignore_index=True) if len(areas)
+                                           else barriers, geometry="geometry", crs=lines.crs)
 
     kind = polys["landuse"] if "landuse" in polys else pd.Series(None, index=polys.index, dtype=object)
     if "amenity" in polys:
