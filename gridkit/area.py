@@ -388,7 +388,7 @@ def _boundary(
         barriers[barriers["barrier_type"].eq(COASTLINE)].geometry.values.to_numpy()
     if coast is None or len(coast) == 0:
         return hull
-    land = _land(hull, coast, shapely.point_on_surface(buildings.geometry.values.to_numpy()))
+    land = _land(hull, coast, shapely.point_on_surface(buildings.geometry.values.to_numpy()), buffer_m)
     sea = float(shapely.area(hull) - shapely.area(land))
     if sea > 0:
         log.append(("boundary_sea_m2", f"{sea:.0f}"))
@@ -458,16 +458,24 @@ def _drawn(gdf: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
     return _drop_empty(gdf)
 
 
-def _land(hull: shapely.Geometry, coast: np.ndarray, homes: np.ndarray) -> shapely.Geometry:
+def _land(hull: shapely.Geometry, coast: np.ndarray, homes: np.ndarray, margin_m: float) -> shapely.Geometry:
     """``hull`` less the sea beyond a coastline: the hull of a seaside town's buildings spans the bay, and
     every grid by the shore reached out over the water.
 
     The coastline cuts the hull into pieces; a piece is sea when more of the coastline's segments have it
     on their right (OSM draws a coastline with the land on its left) than on their left, and no building
-    stands in it (a pier or a breakwater mapped with buildings stays).
+    stands in it (a pier or a breakwater mapped with buildings stays). A coastline that ends inside the hull
+    within ``margin_m`` (``blocks.hull_buffer_m``, how far the hull reaches beyond the buildings) of its ring
+    ends where the extract does, within the hull's own margin: it is drawn on to the ring the shortest way, so
+    the sea it bounds closes (Monaco's open sea). Those closing lines bound pieces but cast no vote.
     """
+    ring = shapely.boundary(hull)
+    merged = shapely.get_parts(shapely.line_merge(shapely.union_all(shapely.get_parts(coast))))
+    merged = merged[~shapely.is_closed(merged)]
+    ends = np.concatenate([shapely.get_point(merged, 0), shapely.get_point(merged, -1)])
+    ends = ends[shapely.within(ends, hull) & (shapely.distance(ends, ring) <= margin_m)]
     # The whole coastline is noded with the hull's ring: one clipped to the hull first ends a hair off it.
-    noded = shapely.union_all([shapely.boundary(hull), *coast])
+    noded = shapely.union_all([ring, *coast, *shapely.shortest_line(ends, ring)])
     pieces = shapely.get_parts(shapely.polygonize(shapely.get_parts(noded)))
     pieces = pieces[shapely.within(shapely.point_on_surface(pieces), hull)]
     if len(pieces) < 2:

@@ -492,3 +492,30 @@ def test_a_barrier_polygon_is_off_an_area_without_boundary_and_its_own_grid_unde
     dwelt = shapely.union_all(grids[grids["households"] > 0].geometry.values)
     assert shapely.intersection(dwelt, lake).area < 1.0
 
+
+@pytest.mark.parametrize(("end", "closed"), [(31.0030, True), (31.0024, False)])
+def test_a_coastline_the_extract_ends_in_the_hulls_margin_closes_its_sea(tmp_path, end, closed):
+    """An extract cuts the coastline at its edge, which the hull of the buildings reaches beyond by its margin
+    (``blocks.hull_buffer_m``): an arm of a bay ending there closed no sea, which stayed in the area (Monaco's
+    open sea). It is drawn on to the hull's ring the shortest way; an arm ending deeper inside (a piece of
+    coast alone, 85 m in) still closes nothing: no land is taken off on a guess."""
+    coast = [(121.0022, end), (121.0022, 31.0008), (121.0008, 31.0008), (121.0008, 31.0045)]
+    ways: list = [(coast, {"natural": "coastline"})]
+    for j in range(5):
+        ways.append(_house(121.0001, 31.0002 + j * 0.6 * 0.001, 0.3 * 0.001, {"building": "house"}))
+        ways.append(_house(121.0026, 31.0002 + j * 0.6 * 0.001, 0.3 * 0.001, {"building": "house"}))
+    ways.append(_house(121.0014, 31.0002, 0.3 * 0.001, {"building": "house"}))
+    src = tmp_path / "bay.osm"
+    _write_osm(src, ways)
+    area = gridkit.read_area(src)
+    bay = gpd.GeoSeries([shapely.Polygon(coast)], crs="EPSG:4326").to_crs(area.crs).iloc[0]
+    hull = shapely.convex_hull(shapely.union_all(area.buildings.geometry.values)).buffer(PROFILE.blocks.hull_buffer_m)
+    if closed:
+        # The bay up to the ring: the arm's end is 19 m inside the hull, drawn on to the ring's nearest point.
+        arm = shapely.get_point(gpd.GeoSeries([shapely.LineString(coast)], crs="EPSG:4326").to_crs(area.crs).iloc[0], 0)
+        sea = shapely.Polygon([*shapely.shortest_line(arm, hull.exterior).coords[::-1], *bay.exterior.coords[1:-1]])
+        assert 0 < shapely.distance(arm, hull.exterior) < PROFILE.blocks.hull_buffer_m
+        assert shapely.intersection(area.boundary, bay).area < 1.0
+        assert area.boundary.area == pytest.approx(hull.difference(sea).area, rel=1e-6)
+    else:
+        assert area.boundary.equals(hull) and "boundary_sea_m2" not in dict(area.log)
