@@ -519,3 +519,16 @@ def test_a_coastline_the_extract_ends_in_the_hulls_margin_closes_its_sea(tmp_pat
         assert area.boundary.area == pytest.approx(hull.difference(sea).area, rel=1e-6)
     else:
         assert area.boundary.equals(hull) and "boundary_sea_m2" not in dict(area.log)
+
+
+def test_an_osm_xml_file_whose_node_ids_do_not_increase_is_read(tmp_path):
+    """GDAL's OSM driver refused an OSM XML file whose node ids do not increase (graphhopper's moscow.osm: exit
+    2, "Non increasing node id. Use OSM_USE_CUSTOM_INDEXING=NO"), as JOSM saves and merged extracts are."""
+    src = tmp_path / "town.osm"
+    _osm_town(src, cut_way=False)
+    lines = src.read_text(encoding="utf-8").splitlines()
+    nodes = [i for i, text in enumerate(lines) if text.startswith("<node")]
+    lines[nodes[0]:nodes[-1] + 1] = lines[nodes[0]:nodes[-1] + 1][::-1]
+    src.write_text("\n".join(lines), encoding="utf-8")
+    area = gridkit.read_area(src)
+    assert len(area.buildings) == 9 and len(area.roads) == 8

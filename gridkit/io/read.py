@@ -53,6 +53,10 @@ _OSM_SMALL_WATERWAYS = ("stream", "ditch", "drain", "brook")
 # Areas of water (rivers drawn as areas, lakes, ponds, harbour basins, reservoirs): barrier polygons.
 _OSM_WATER_LANDUSE = ("reservoir", "basin")
 _OSM_WATER_WATERWAYS = ("riverbank", "dock")
+#: GDAL's OSM driver indexes nodes by their ids in the order a .pbf holds them, and refuses an OSM XML file whose
+#: ids do not increase ("Non increasing node id": JOSM's saves, hand-made and merged extracts); its own SQLite
+#: index reads any order.
+_OSM_XML_OPEN = {"USE_CUSTOM_INDEXING": "NO"}
 _OTHER_TAG = re.compile(r'"((?:[^"\\]|\\.)*)"=>"((?:[^"\\]|\\.)*)"')
 
 
@@ -94,7 +98,8 @@ def read_layer(path: Path, layer: str | None, where: str, mask: Mask | None = No
             # GDAL filters by the region's box only (with the source's spatial index): given the region
             # itself, it would test every shape with GEOS and fail the whole layer on such a ring.
             frame = gpd.read_file(source, layer=name, engine="pyogrio", encoding=dbf_encoding(path, layer),
-                                  on_invalid="ignore", bbox=None if region is None else tuple(shapely.bounds(region)))
+                                  on_invalid="ignore", bbox=None if region is None else tuple(shapely.bounds(region)),
+                                  **_OSM_XML_OPEN if Path(path).suffix.lower() == ".osm" else {})
     except Exception as exc:  # GDAL raises many types; the user needs one line
         raise InputError(f"{where}: cannot be read: {reason(exc)}") from exc
     if not isinstance(frame, gpd.GeoDataFrame):
