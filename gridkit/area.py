@@ -467,7 +467,7 @@ def _land(hull: shapely.Geometry, coast: np.ndarray, homes: np.ndarray, margin_m
     stands in it (a pier or a breakwater mapped with buildings stays). A coastline that ends inside the hull
     within ``margin_m`` (``blocks.hull_buffer_m``, how far the hull reaches beyond the buildings) of its ring
     ends where the extract does, within the hull's own margin: it is drawn on to the ring the shortest way, so
-    the sea it bounds closes (Monaco's open sea). Those closing lines bound pieces but cast no vote.
+    the sea it bounds closes. Those closing lines bound pieces but cast no vote.
     """
     ring = shapely.boundary(hull)
     merged = shapely.get_parts(shapely.line_merge(shapely.union_all(shapely.get_parts(coast))))

@@ -497,8 +497,8 @@ def test_a_barrier_polygon_is_off_an_area_without_boundary_and_its_own_grid_unde
 def test_a_coastline_the_extract_ends_in_the_hulls_margin_closes_its_sea(tmp_path, end, closed):
     """An extract cuts the coastline at its edge, which the hull of the buildings reaches beyond by its margin
     (``blocks.hull_buffer_m``): an arm of a bay ending there closed no sea, which stayed in the area (Monaco's
-    open sea). It is drawn on to the hull's ring the shortest way; an arm ending deeper inside (a piece of
-    coast alone, 85 m in) still closes nothing: no land is taken off on a guess."""
+    coastline ends 24 m inside the hull). It is drawn on to the hull's ring the shortest way; an arm ending
+    deeper inside (a piece of coast alone, 85 m in) still closes nothing: no land is taken off on a guess."""
     coast = [(121.0022, end), (121.0022, 31.0008), (121.0008, 31.0008), (121.0008, 31.0045)]
     ways: list = [(coast, {"natural": "coastline"})]
     for j in range(5):
