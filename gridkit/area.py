@@ -215,11 +215,15 @@ def area_from_layers(
                                 clean.min_footprint_m2)
     if len(buildings) == 0:
         raise InputError(f"{here}: {_no_footprint(layers['buildings'], clean.min_footprint_m2)}")
+    if "boundary" in layers:
+        # Its pieces' names are joined in this order, and their union starts where its first piece does.
+        layers["boundary"] = _in_content_order(layers["boundary"])
     boundary = _boundary(layers.get("boundary"), buildings, hull_buffer_m,
                          boundary_where or f"{where}, layer 'boundary'", log, layers.get("barriers"))
     if _drawn(layers.get("boundary")) is None:
         boundary = _off_water(boundary, water_areas(layers.get("barriers"), rules), _bridges(layers.get("roads")),
                               buildings.geometry.values.to_numpy(), rules.blocks.road_match_m, log)
+    boundary = shapely.normalize(boundary)
     name, code = (_boundary_label(layers["boundary"], col) for col in ("name", "code")) \
         if "boundary" in layers else ("", "")
     inside = _inside(buildings, boundary, log, clean.inside_share)
@@ -231,6 +235,7 @@ def area_from_layers(
         raise NoBuildings(f"{here}: no building lies inside the boundary ({inside_of}); {why}")
     buildings = _merge_duplicates(inside, log, clean.duplicate_overlap)
     buildings["building_id"], buildings["_given_id"] = _building_ids(buildings)
+    buildings = buildings.drop(columns="_number")
 
     roads = _clean_lines(layers.get("roads"), boundary, log, "roads", metric)
     roads = _road_columns(roads, log, rules)
@@ -358,16 +363,52 @@ def _clean_polygons(gdf: gpd.GeoDataFrame, where: str, log: list, name: str, min
         log.append((f"{name}_multipart_split", str(split)))
     sizes = shapely.area(gdf.geometry.values)
     gdf = gdf[sizes > min_area_m2]
-    gdf = gdf.copy()
-    gdf["_feature"] = gdf.index.get_level_values(0) + 1
-    gdf["_part"] = gdf.groupby(level=0).cumcount()
-    gdf["_parts"] = gdf.groupby(level=0)["_part"].transform("size")
+    gdf = _in_content_order(gdf.assign(_feature=gdf.index.get_level_values(0) + 1).reset_index(drop=True),
+                            normalise=True)
+    # Parts and unnamed features are numbered in that order too, not as the file lists them.
+    gdf["_number"] = pd.factorize(gdf["_feature"])[0] + 1
+    gdf["_part"] = gdf.groupby("_feature").cumcount()
+    gdf["_parts"] = gdf.groupby("_feature")["_part"].transform("size")
     # A building split into parts keeps its given counts once: on its largest part.
-    order = gdf.assign(_a=-shapely.area(gdf.geometry.values)).groupby(level=0)["_a"].rank(method="first")
+    order = gdf.assign(_a=-shapely.area(gdf.geometry.values)).groupby("_feature")["_a"].rank(method="first")
     for col in ("households", "population"):
         if col in gdf:
             gdf[col] = gdf[col].where((order == 1) | gdf[col].isna(), 0)
-    return gdf.reset_index(drop=True)
+    return gdf
+
+
+def _in_content_order(gdf: gpd.GeoDataFrame, *, normalise: bool = False) -> gpd.GeoDataFrame:
+    """``gdf`` with its rows in an order of their content alone; its polygons normalised when ``normalise``.
+
+    The rows go north to south by the top of their bounding box, then west to east by its left side (as the
+    blocks are numbered, :func:`gridkit.blocks.make_blocks`), then by the geometry's normal form
+    (:func:`shapely.normalize`: its rings' start and orientation, its parts' order), then by their attributes
+    (columns named ``_…`` are gridkit's own, such as the input row, and do not count). The same features
+    exported by another tool (PostGIS, QGIS, ogr2ogr, a Shapefile edited by hand) come in another order, and
+    every step that takes the first of equals (footprints clustered, a wall point shared by two footprints'
+    gap cells, the blocks' order, the duplicate kept) then chose another plan: sorted here once, the plan
+    depends on the content. A polygon normalised starts its outline at the same vertex whatever the source
+    wrote; a line keeps its direction, which a coastline needs (:func:`_land`).
+    """
+    geoms = gdf.geometry.values.to_numpy()
+    normal = shapely.normalize(geoms)
+    bounds = shapely.bounds(geoms)
+    shape = np.unique(np.where(shapely.is_missing(normal), b"", shapely.to_wkb(normal)), return_inverse=True)[1]
+    columns = [c for c in gdf.columns if c != gdf.geometry.name and not str(c).startswith("_")]
+    order = np.lexsort((_row_hashes(gdf[columns]), shape.ravel(), bounds[:, 0], -bounds[:, 3]))
+    out = gdf.iloc[order].reset_index(drop=True)
+    return out.set_geometry(gpd.GeoSeries(normal[order], index=out.index, crs=gdf.crs)) if normalise else out
+
+
+def _row_hashes(table: pd.DataFrame) -> np.ndarray:
+    """A number for each row of ``table`` from its values alone (uint64)."""
+    if len(table.columns) == 0:
+        return np.zeros(len(table), dtype=np.uint64)
+    try:
+        return pd.util.hash_pandas_object(table, index=False, categorize=False).to_numpy()
+    except (TypeError, ValueError):
+        # A list or a mapping in a cell (GDAL's list fields, a GeoJSON array): hashed by its text.
+        return pd.util.hash_pandas_object(table.astype(str), index=False, categorize=False).to_numpy()
 
 
 def _boundary(
@@ -563,7 +604,7 @@ def _building_ids(buildings: gpd.GeoDataFrame) -> tuple[pd.Series, pd.Series]:
             base = buildings[col].astype(str)
             break
     if base is None:
-        base = "b" + buildings["_feature"].astype(str)
+        base = "b" + buildings["_number"].astype(str)
     given = base
     base = base.where(buildings["_parts"] <= 1, base + "#" + (buildings["_part"] + 1).astype(str))
     dup = base.duplicated(keep=False)
@@ -629,7 +670,7 @@ def _clean_lines(gdf: gpd.GeoDataFrame | None, boundary: shapely.Geometry, log: 
     lines = lines.copy()
     lines[cut] = shapely.intersection(lines[cut], reach)
     gdf = gdf.set_geometry(lines)[keep].explode(index_parts=False)
-    gdf = gdf[shapely.length(gdf.geometry.values) > 0].reset_index(drop=True)
+    gdf = _in_content_order(gdf[shapely.length(gdf.geometry.values) > 0])
     log.append((name, str(len(gdf))))
     return gdf
 
@@ -677,7 +718,7 @@ def _optional_polys(gdf: gpd.GeoDataFrame | None, boundary: shapely.Geometry) ->
     geoms, _, _ = _repair(gdf.geometry.values)
     gdf = gdf.set_geometry(geoms)
     gdf = gdf[np.isin(shapely.get_type_id(gdf.geometry.values), [3, 6]) & shapely.intersects(geoms, boundary)]
-    return gdf.reset_index(drop=True)
+    return _in_content_order(gdf, normalise=True)
 
 
 def _optional_points(gdf: gpd.GeoDataFrame | None, boundary: shapely.Geometry) -> gpd.GeoDataFrame | None:
@@ -686,4 +727,4 @@ def _optional_points(gdf: gpd.GeoDataFrame | None, boundary: shapely.Geometry) -
     gdf = _drop_empty(gdf)
     pts = shapely.point_on_surface(gdf.geometry.values)
     gdf = gdf.set_geometry(pts)
-    return gdf[shapely.intersects(pts, boundary)].reset_index(drop=True)
+    return _in_content_order(gdf[shapely.intersects(pts, boundary)])
