@@ -479,8 +479,10 @@ def _snap_dangles(lines: np.ndarray, targets: np.ndarray, tolerance: float) -> n
     """
     if len(lines) == 0 or tolerance <= 0:
         return np.array([], dtype=object)
-    ends = np.concatenate([shapely.get_point(lines, 0), shapely.get_point(lines, -1)])
-    owner = np.concatenate([np.arange(len(lines)), np.arange(len(lines))])
+    # A closed line (a roundabout, a loop) has no ends: the vertex its outline starts at is how it was drawn.
+    drawn = np.flatnonzero(~shapely.is_closed(lines))
+    ends = np.concatenate([shapely.get_point(lines[drawn], 0), shapely.get_point(lines[drawn], -1)])
+    owner = np.concatenate([drawn, drawn])
     everything = np.concatenate([lines, targets])
     tree = shapely.STRtree(everything)
     near_end, near_line = tree.query(ends, predicate="dwithin", distance=1e-6)
@@ -596,7 +598,8 @@ def make_blocks(area: Area, buildings: gpd.GeoDataFrame, profile: Profile) -> Bl
             "origin": origin[:, 0].astype(str),
             "street_block": origin[:, 1].astype(int),
         },
-        geometry=faces,
+        # Normalised: where an outline starts follows which way the lines round it were drawn.
+        geometry=shapely.normalize(faces),
         crs=area.crs,
     )
     for name, n in blocks["origin"].value_counts().sort_index().items():

@@ -85,6 +85,13 @@ def test_sample_in_another_order_gives_the_same_plan(hk_layers, hk_as_read, vari
     _assert_same_plan(hk_as_read, _plan(variant(hk_layers)))
 
 
+def test_sample_redrawn_gives_the_same_plan(samples):
+    """Guanggu with its polygons and roads redrawn: a closed road's first vertex was taken for a dangling end,
+    and a connector to the nearest road closed a block (295 blocks for 294)."""
+    layers = read_layers(next(s for s in samples if s.stem == "cn_wuhan_guanggu"))
+    _assert_same_plan(_plan(layers), _plan(_redrawn(layers)))
+
+
 def _terraces() -> Layers:
     """A block with no inner road: rows of terraced houses sharing their walls (a wall point on two footprints'
     outlines), some with an annexe drawn over the house (a cluster of two footprints), no building ids, far
