@@ -20,7 +20,7 @@ from pyproj import CRS
 from .crs import check_coordinates, gcj02_to_wgs84, local_metric_crs
 from .profile import Profile, load_profile
 from .errors import InputError, NoBuildings
-from .geometry import convex_hull, prepared
+from .geometry import convex_hull, overlap_pairs, prepared
 from .io import postgis
 from .io.read import read_layers
 from .io.tables import normalise_header
@@ -567,14 +567,10 @@ def _inside(buildings: gpd.GeoDataFrame, boundary: shapely.Geometry, log: list, 
 
 def _merge_duplicates(buildings: gpd.GeoDataFrame, log: list, overlap: float) -> gpd.GeoDataFrame:
     """Merge footprints that are the same building drawn twice (intersection over union >= ``overlap``)."""
-    geoms = buildings.geometry.values
-    tree = shapely.STRtree(geoms)
-    left, right = tree.query(geoms, predicate="intersects")
-    pairs = left < right
-    left, right = left[pairs], right[pairs]
+    geoms = buildings.geometry.values.to_numpy()
+    left, right, inter = overlap_pairs(geoms)
     if len(left) == 0:
         return buildings
-    inter = shapely.area(shapely.intersection(geoms[left], geoms[right]))
     union = shapely.area(geoms[left]) + shapely.area(geoms[right]) - inter
     dup = inter >= overlap * union
     drop = np.unique(right[dup])
