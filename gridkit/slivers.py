@@ -23,7 +23,7 @@ from scipy.sparse.csgraph import connected_components
 
 from .geometry import dissolve_by_label
 from .graph import GraphArrays
-from .profile import Profile
+from .profile import Profile, UnitBounds
 
 if TYPE_CHECKING:
     from .levels import Levels
@@ -129,9 +129,9 @@ def absorb_slivers(levels: Levels, faces: np.ndarray, g: GraphArrays, profile: P
         levels = joined
     if split is not None:
         levels = _give_back(solved, levels, faces, split, profile.blocks.precision_m)
-    levels = _join_empty(levels, faces, g, "community")
+    levels = _join_small(levels, faces, g, "community", profile.community)
     if len(levels.group) and (levels.group >= 0).all():
-        levels = _join_empty(levels, faces, g, "group")
+        levels = _join_small(levels, faces, g, "group", profile.group)
     block_area = shapely.area(faces)
     flags = dict(levels.grid_flags)
     kept_ids, new_lab = np.unique(levels.grid, return_inverse=True)
@@ -167,51 +167,87 @@ def _give_back(solved: Levels, levels: Levels, faces: np.ndarray, split: Callabl
                                                if u in set(group[back].tolist())}})
 
 
-def _join_empty(levels: Levels, faces: np.ndarray, g: GraphArrays, level: str) -> Levels:
-    """Move every community (``level`` "community") or residents' group ("group") nobody lives in into a
-    neighbouring one; its grids stay as they are.
+def _join_small(levels: Levels, faces: np.ndarray, g: GraphArrays, level: str, bounds: UnitBounds) -> Levels:
+    """Move every community (``level`` "community") or residents' group ("group") nobody lives in, or
+    cut off by barriers with fewer households than ``bounds.min_households``, into a neighbouring one;
+    its grids stay as they are.
 
     An empty piece a barrier cuts off that is no sliver (land between a station's tracks, an island)
-    stays a grid, flagged ``isolated``, but was its own community (or group) too: a community (社区) or
-    a group (居民小组) is residents, so its grids join the group (and community) of the grid they share
-    the longest edge with, across the barrier (nobody lives there); a group only within its community.
-    Rounds repeat, so a cluster of empty pieces joins from the outside in. Locked units neither move
-    nor receive.
+    stays a grid, flagged ``isolated``, but was its own community (or group) too; so was a piece with a
+    few houses in it (a railway yard's, five households: six such communities in Guixi's station
+    throat). A community (社区) or a group (居民小组) is residents, as many as its level's minimum: so
+    its grids join the group (and community) of the grid they share the longest edge with, across the
+    barrier; a group only within its community. A piece with households joins only where the sum stays
+    within ``bounds.max_households``, and each unit takes one such piece a round, the smallest first, so
+    pieces joining at once cannot overfill it. Rounds repeat, so a cluster of pieces joins from the
+    outside in. Locked units neither move nor receive; a unit that takes in households is no longer a
+    whole piece of its own and loses its ``isolated`` flag.
     """
     community, group = levels.community.copy(), levels.group.copy()
-    flags = levels.community_flags if level == "community" else levels.group_flags
+    flags = dict(levels.community_flags if level == "community" else levels.group_flags)
     weight = np.asarray(g.weight, dtype=float)
+    received: set[int] = set()
     for _ in range(len(np.unique(community if level == "community" else group))):
         ids, lab = np.unique(community if level == "community" else group, return_inverse=True)
         k = len(ids)
         hh = np.bincount(lab, weights=weight, minlength=k)
         locked = np.array(["locked" in flags.get(int(u), ()) for u in ids], dtype=bool)
-        of = np.flatnonzero(((hh == 0) & ~locked)[lab])
+        isolated = np.array(["isolated" in flags.get(int(u), ()) for u in ids], dtype=bool)
+        small = ((hh == 0) | (isolated & (hh < bounds.min_households))) & ~locked
+        of = np.flatnonzero(small[lab])
         if len(of) == 0:
             break
         touching = _touching(faces, of)
         a, b = touching["a"].to_numpy(dtype=np.int64), touching["b"].to_numpy(dtype=np.int64)
-        into = (hh[lab[b]] > 0) & ~locked[lab[b]] & ((community[a] == community[b]) | (level == "community"))
-        pairs = pd.DataFrame({"p": lab[a][into], "q": lab[b][into], "group": group[b][into],
+        p, q = lab[a], lab[b]
+        into = ((p != q) & (hh[q] > 0) & ~locked[q] & ((community[a] == community[b]) | (level == "community"))
+                & ((hh[p] == 0) | (hh[p] + hh[q] <= bounds.max_households)))
+        pairs = pd.DataFrame({"p": p[into], "q": q[into], "group": group[b][into],
                               "len": touching["len"].to_numpy()[into]})
         if len(pairs) == 0:
             break
         pairs = pairs.groupby(["p", "q", "group"], as_index=False)["len"].sum()
         best = pairs.sort_values(["p", "len", "q", "group"], ascending=[True, False, True, True]).drop_duplicates("p")
+        bp, bq = best["p"].to_numpy(), best["q"].to_numpy()
+        # A piece with households goes into a piece that moves too only when it is the smaller (two that
+        # chose each other: the smaller joins the larger); each unit takes in one of them a round, the
+        # smallest, and then stays where it is this round.
+        rank = np.empty(k, dtype=np.int64)
+        rank[np.lexsort((np.arange(k), hh))] = np.arange(k)
+        ok = (hh[bp] == 0) | ~np.isin(bq, bp) | (rank[bp] < rank[bq])
+        bp, bq, bg = bp[ok], bq[ok], best["group"].to_numpy()[ok]
+        full = np.flatnonzero(hh[bp] > 0)
+        full = full[np.argsort(rank[bp[full]], kind="stable")]
+        full = full[np.unique(bq[full], return_index=True)[1]]
+        taking = bq[full]
+        keep = ((hh[bp] == 0) | np.isin(np.arange(len(bp)), full)) & ~np.isin(bp, taking)
+        bp, bq, bg = bp[keep], bq[keep], bg[keep]
+        if len(bp) == 0:
+            break
+        received.update(ids[taking].tolist())
         to_unit = np.full(k, -1, dtype=np.int64)
         to_group = np.full(k, -1, dtype=np.int64)
-        to_unit[best["p"].to_numpy()] = ids[best["q"].to_numpy()]
-        to_group[best["p"].to_numpy()] = best["group"].to_numpy()
+        to_unit[bp] = ids[bq]
+        to_group[bp] = bg
         moved = to_unit[lab] >= 0
         if level == "community":
             community[moved] = to_unit[lab][moved]
         group[moved] = to_group[lab][moved]
     if np.array_equal(community, levels.community) and np.array_equal(group, levels.group):
         return levels
+    units = community if level == "community" else group
+    ids, lab = np.unique(units, return_inverse=True)
+    hh = np.bincount(lab, weights=weight, minlength=len(ids))
+    for u in received & set(ids[hh >= bounds.min_households].tolist()) & set(flags):
+        flags[u] = tuple(f for f in flags[u] if f != "isolated")
+        if not flags[u]:
+            del flags[u]
     kept_c, kept_g = set(community.tolist()), set(group.tolist())
+    c_flags = flags if level == "community" else levels.community_flags
+    g_flags = flags if level == "group" else levels.group_flags
     return dataclasses.replace(levels, community=community, group=group,
-                               community_flags={u: f for u, f in levels.community_flags.items() if u in kept_c},
-                               group_flags={u: f for u, f in levels.group_flags.items() if u in kept_g})
+                               community_flags={u: f for u, f in c_flags.items() if u in kept_c},
+                               group_flags={u: f for u, f in g_flags.items() if u in kept_g})
 
 
 def _absorb_once(levels: Levels, faces: np.ndarray, g: GraphArrays, profile: Profile) -> Levels:

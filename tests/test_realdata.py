@@ -270,6 +270,32 @@ def test_empty_land_beyond_a_river_is_a_grid_of_a_community_with_residents(profi
         assert set(plan.grids["group_code"]) == set(plan.groups["code"])
 
 
+@pytest.mark.parametrize(("beyond", "communities"), [(8, 1), (1400, 2)])
+def test_a_few_homes_beyond_a_railway_are_no_community_of_their_own(beyond, communities):
+    """Houses a railway cuts off (a station throat's: six communities of 5 to 21 households in Guixi,
+    贵溪, OSM) stay grids of their own, but a community (社区) that small joins the one across the track,
+    its grids as they were; one that would overfill it (1,400 + 2,000 > 3,000 households) stays."""
+    homes = [rect(10 + 45 * i, 10, 40 + 45 * i, 60) for i in range(4)]
+    layers = {
+        "boundary": gdf([rect(0, 0, 200, 200)]),
+        "roads": gdf([line((-10, 80), (210, 80)), line((-10, 170), (210, 170))], highway=["residential"] * 2,
+                     name=["幸福路", "和平路"]),
+        "barriers": gdf([line((-20, 100), (220, 100))], barrier_type=["railway"], kind=["rail"]),
+        "buildings": gdf([*homes, rect(80, 130, 120, 150)], households=[500] * 4 + [beyond],
+                         building_id=[f"b{i}" for i in range(5)]),
+    }
+    plan = gridkit.partition(gridkit.area_from_layers(layers, where="test"), PROFILE, seed=0)
+    report = gridkit.validate(plan)
+    assert report.ok, report.failures
+    assert (plan.grids["households"] == beyond).sum() == 1
+    assert len(plan.communities) == communities
+    assert sorted(plan.communities["households"]) == ([2000 + beyond] if communities == 1 else [beyond, 2000])
+    assert set(plan.grids["community_code"]) == set(plan.communities["code"])
+    # The community left under its minimum is still told apart; one that took it in is no piece of its own.
+    isolated = plan.communities["flags"].str.contains("isolated")
+    assert plan.communities.loc[isolated, "households"].tolist() == ([] if communities == 1 else [beyond])
+
+
 def test_a_format_this_gdal_cannot_load_says_to_convert_it(tmp_path):
     """GeoParquet (Overture's format) goes to GDAL's ADBC driver here, which needs libduckdb: the error was
     GDAL's alone (``libduckdb.so: cannot open shared object file``), with nothing a user could do."""
