@@ -273,6 +273,20 @@ def test_footprints_overlapping_across_a_seam_go_to_one_office_together():
     assert b.contains(shapely.box(6, 2, 16, 4)) and not a.intersects(shapely.box(6.5, 2.5, 9.5, 3.5))
 
 
+def test_an_enclave_whose_building_crosses_its_boundary_stays_the_neighbours():
+    """A Vaduz enclave inside Planken (Liechtenstein's municipalities, OSM): its one building reaches a
+    little over the enclave's boundary. Planken's region gave that part of the footprint back, and the
+    enclave, now grown by it, was no longer a hole Planken had, so it was filled: both offices divided
+    the enclave (merged plan: grid overlap and a building in two grids)."""
+    outer = shapely.Polygon(shapely.box(0, 0, 100, 100).exterior, [shapely.box(40, 40, 60, 60).exterior.coords])
+    enclave = shapely.box(40, 40, 60, 60)
+    house = np.array([shapely.box(55, 45, 62, 50)])  # 5/7 in the enclave
+    a, b = around_buildings(outer, house, 0.5), around_buildings(enclave, house, 0.5)
+    assert shapely.area(shapely.intersection(a, b)) == pytest.approx(0, abs=1e-9)
+    assert shapely.union(a, b).area == pytest.approx(100 * 100)
+    assert b.contains(house[0]) and not a.intersects(shapely.box(56, 46, 61, 49))
+
+
 def test_buildings_in_a_gap_between_boundaries_are_counted(city, tmp_path):
     """Buildings whose box centre is in no office are counted; a feature without geometry (a way cut at
     an OSM extract's edge) is no such building."""

@@ -386,8 +386,10 @@ def _with_overlapping(geoms: np.ndarray, crossed: np.ndarray) -> tuple[np.ndarra
 
 
 def _filled(polygon: shapely.Polygon, holes: shapely.Geometry) -> shapely.Polygon:
-    """``polygon`` without the holes that are not within ``holes`` (the holes it had before)."""
-    rings = [r for r in polygon.interiors if shapely.covered_by(shapely.Polygon(r), holes)]
+    """``polygon`` without its holes that hold nothing of ``holes`` (the holes it had before): those are
+    land its footprints closed off. A hole it had stays, grown too by a neighbour's footprint given back
+    over its ring (an enclave's building reaching over the enclave's boundary)."""
+    rings = [r for r in polygon.interiors if shapely.area(shapely.intersection(shapely.Polygon(r), holes)) > 0]
     return shapely.Polygon(polygon.exterior, rings)
 
 
