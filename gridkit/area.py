@@ -25,7 +25,7 @@ from .io import postgis
 from .io.read import read_layers
 from .io.tables import normalise_header
 from .io.values import counts, listed, shown, truthy
-from .lines import COASTLINE, landuse_edges, split_barriers
+from .lines import COASTLINE, WATER, WATERWAY, landuse_edges, split_barriers
 from .register import COLUMN_ALIASES as REGISTER_COLUMNS
 
 __all__ = ["Area", "read_area", "area_from_layers", "water_areas", "LINE_REACH_M", "COLUMN_NAMES"]
@@ -59,6 +59,7 @@ COLUMN_NAMES: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "roads": {"name": ("路名", "道路名称", "名称"), "highway": ("道路等级",)},
     "barriers": {"barrier_type": ("barrier_ty", "障碍类型"), "name": ("名称",)},
+    "water": {"barrier_type": ("barrier_ty", "障碍类型"), "name": ("名称", "水系名称", "河流名称", "水体名称")},
     "landuse": {"kind": ("用地性质", "用地类型", "用地分类", "地类名称", "用途"), "name": ("名称",)},
     "boundary": {"name": ("名称", "街道名称", "街道", "街乡名称"),
                  "code": ("代码", "编码", "区划代码", "行政区划代码", "街道代码", "街道编码")},
@@ -208,7 +209,7 @@ def area_from_layers(
         raise InputError(f"{where}, layer 'buildings': has no features with a geometry")
     centre = _lonlat_centre(layers["buildings"])
     metric = local_metric_crs(CRS.from_user_input(layers["buildings"].crs), centre)
-    layers = {k: v.to_crs(metric) for k, v in layers.items()}
+    layers = _water_as_barriers({k: v.to_crs(metric) for k, v in layers.items()}, log)
 
     here = f"{where}, layer 'buildings'"
     buildings = _clean_polygons(_read_counts(layers["buildings"], here), here, log, "buildings",
@@ -271,6 +272,28 @@ def area_from_layers(
         name=name,
         code=code,
     )
+
+
+def _water_as_barriers(layers: dict[str, gpd.GeoDataFrame], log: list) -> dict[str, gpd.GeoDataFrame]:
+    """``layers`` with the ``water`` layer's features added to the barriers: the rivers, lakes and ponds a
+    source keeps apart from its railways and walls (an office's 水系 layer) divide as barriers do. A polygon
+    is a barrier polygon (``barrier_type`` :data:`~gridkit.lines.WATER`), a line a waterway, unless the
+    feature names its own ``barrier_type``; its ``kind`` (a stream, a ditch) can make it a soft line."""
+    water = layers.get("water")
+    if water is None:
+        return layers
+    water = _drop_empty(water)
+    layers = {k: v for k, v in layers.items() if k != "water"}
+    if len(water) == 0:
+        return layers
+    given = water["barrier_type"].fillna("").astype(str) if "barrier_type" in water else ""
+    lines = shapely.get_dimensions(water.geometry.values) == 1
+    water = water.assign(barrier_type=np.where(given != "", given, np.where(lines, WATERWAY, WATER)))
+    log.append(("water_layer", f"{len(water)} features added to the barriers"))
+    barriers = layers.get("barriers")
+    layers["barriers"] = water if barriers is None else gpd.GeoDataFrame(
+        pd.concat([barriers, water.to_crs(barriers.crs)], ignore_index=True), geometry="geometry", crs=barriers.crs)
+    return layers
 
 
 def _named_columns(gdf: gpd.GeoDataFrame, layer: str, log: list) -> gpd.GeoDataFrame:

@@ -16,7 +16,7 @@ import shapely
 
 from .profile import Profile
 
-__all__ = ["LANDUSE_EDGE", "COASTLINE", "WATER", "is_landuse_edge", "landuse_edges", "split_barriers"]
+__all__ = ["LANDUSE_EDGE", "COASTLINE", "WATER", "WATERWAY", "is_landuse_edge", "landuse_edges", "split_barriers"]
 
 #: ``barrier_type`` of the lines :func:`landuse_edges` adds to an area's barriers layer.
 LANDUSE_EDGE = "landuse_edge"
@@ -25,6 +25,8 @@ COASTLINE = "coastline"
 #: ``barrier_type`` of an area of water the OSM reader adds to the barriers layer (a river drawn as an area, a
 #: lake, a harbour basin): a barrier polygon, like any polygon of the barriers layer that is no soft line.
 WATER = "water"
+#: ``barrier_type`` of a river, canal or stream drawn as a line.
+WATERWAY = "waterway"
 
 
 def landuse_edges(landuse: gpd.GeoDataFrame | None, profile: Profile) -> gpd.GeoDataFrame:

@@ -21,7 +21,7 @@ from .geometry import (dissolve_by_label, largest_overlap, near_lines, prepared,
 from .graph import GraphArrays, Shared, crossing_points, graph_edges, segment_samples
 from .lines import is_landuse_edge, split_barriers
 from .profile import Profile
-from .slivers import is_sliver
+from .slivers import enclosed_pieces, is_sliver
 
 if TYPE_CHECKING:
     from .plan import Plan
@@ -135,7 +135,8 @@ def barrier_splits(grids: np.ndarray, barriers: gpd.GeoDataFrame, roads: gpd.Geo
 
     A piece nobody lives in that is too small or thin to be a grid (a sliver,
     :func:`gridkit.slivers.is_sliver`) may sit across a barrier: it has to join
-    some grid.
+    some grid. So may one another piece of the grid rings (a pond in a park,
+    :func:`gridkit.slivers.enclosed`): it separates nothing.
     """
     bad = np.zeros(len(grids), dtype=bool)
     if len(barriers) == 0:
@@ -156,7 +157,8 @@ def barrier_splits(grids: np.ndarray, barriers: gpd.GeoDataFrame, roads: gpd.Geo
         pieces = pieces[shapely.within(shapely.point_on_surface(pieces), grid)]
         piece, b = home_tree.query(pieces, predicate="contains")
         hh = np.bincount(piece, weights=home_hh[b], minlength=len(pieces))
-        pieces = pieces[~is_sliver(shapely.area(pieces), shapely.length(pieces), hh, profile)]
+        pieces = pieces[~is_sliver(shapely.area(pieces), shapely.length(pieces), hh, profile)
+                        & ~enclosed_pieces(pieces, hh, profile.blocks.precision_m)]
         if len(pieces) <= 1:
             continue
         linked = len(crossings) and shapely.intersects(shapely.buffer(inner, profile.blocks.road_match_m),

@@ -28,7 +28,7 @@ from .profile import Profile, UnitBounds
 if TYPE_CHECKING:
     from .levels import Levels
 
-__all__ = ["is_sliver", "absorb_slivers", "compactness"]
+__all__ = ["is_sliver", "enclosed", "enclosed_pieces", "absorb_slivers", "compactness"]
 
 #: Flag of a grid smaller than ``grid.min_area_m2`` that is no sliver (it
 #: holds households) or has no neighbour to join.
@@ -55,6 +55,47 @@ def is_sliver(area: np.ndarray, perimeter: np.ndarray, households: np.ndarray, p
     small = np.asarray(area, dtype=float) < rules.min_area_m2
     thin = compactness(area, perimeter) < rules.min_compactness
     return (np.asarray(households) == 0) & (small | thin)
+
+
+def enclosed(perimeter: np.ndarray, touching: pd.DataFrame, households: np.ndarray, tolerance: float) -> np.ndarray:
+    """Whether each piece nobody lives in is ringed by one other piece: it shares its whole outline with
+    that piece, so it fills one of its holes (a pond in a park, a pool in a courtyard).
+
+    Such a piece separates nothing: the barrier round it (a pond's shore) leaves the land around it one
+    piece, so it joins the piece that rings it, whatever its size, and that grid crosses no barrier
+    between homes by holding it.
+
+    Parameters
+    ----------
+    perimeter : array of float
+        Each piece's outline length (m).
+    touching : DataFrame
+        ``p``, ``q``, ``len``: the length of outline piece ``p`` shares with each other piece ``q`` it
+        touches (rows of one pair may repeat; their lengths add up).
+    households : array of int
+        Of each piece.
+    tolerance : float
+        Outline length (m) a ringed piece may share with no other piece (precision of the tiling).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> touching = pd.DataFrame({"p": [0, 1, 1], "q": [1, 0, 2], "len": [40.0, 40.0, 10.0]})
+    >>> enclosed(np.array([40.0, 400.0, 300.0]), touching, np.array([0, 0, 5]), 1e-4).tolist()
+    [True, False, False]
+    """
+    k = len(perimeter)
+    p, q = touching["p"].to_numpy(dtype=np.int64), touching["q"].to_numpy(dtype=np.int64)
+    shared = np.bincount(p, weights=touching["len"].to_numpy(dtype=float), minlength=k)
+    pairs = np.unique(np.column_stack([p, q]), axis=0) if len(p) else np.zeros((0, 2), dtype=np.int64)
+    neighbours = np.bincount(pairs[:, 0], minlength=k)
+    return (np.asarray(households) == 0) & (neighbours == 1) & (np.asarray(perimeter) - shared <= tolerance)
+
+
+def enclosed_pieces(pieces: np.ndarray, households: np.ndarray, tolerance: float) -> np.ndarray:
+    """:func:`enclosed` of polygons that tile a grid (the pieces a barrier cuts it into)."""
+    touching = _touching(pieces, np.arange(len(pieces))).rename(columns={"a": "p", "b": "q"})
+    return enclosed(shapely.length(pieces), touching, households, tolerance)
 
 
 def _touching(faces: np.ndarray, of: np.ndarray) -> pd.DataFrame:
@@ -269,6 +310,7 @@ def _absorb_once(levels: Levels, faces: np.ndarray, g: GraphArrays, profile: Pro
     perimeter -= np.bincount(ga[inner], weights=touching["len"].to_numpy()[inner], minlength=k)
     sliver = np.zeros(k, dtype=bool)
     sliver[empty] = is_sliver(area[empty], perimeter[empty], hh[empty], profile)
+    pairs = pd.DataFrame({"p": ga[~inner], "q": gb[~inner], "len": touching["len"].to_numpy()[~inner]})
 
     src = np.repeat(np.arange(g.n), np.diff(g.indptr))
     linked = set(zip(lab[src].tolist(), lab[g.indices].tolist(), strict=True))
@@ -278,9 +320,8 @@ def _absorb_once(levels: Levels, faces: np.ndarray, g: GraphArrays, profile: Pro
     has_link = np.zeros(k, dtype=bool)
     has_link[lab[src][lab[src] != lab[g.indices]]] = True
     exclusive = np.array(["exclusive" in levels.grid_flags.get(int(u), ()) for u in ids], dtype=bool)
-    sliver |= (hh == 0) & has_link & ~exclusive
+    sliver |= ((hh == 0) & has_link | enclosed(perimeter, pairs, hh, profile.blocks.precision_m)) & ~exclusive
     sliver &= ~locked
-    pairs = pd.DataFrame({"p": ga[~inner], "q": gb[~inner], "len": touching["len"].to_numpy()[~inner]})
     pairs = pairs[sliver[pairs["p"].to_numpy()] & ~locked[pairs["q"].to_numpy()]]
     pairs = pairs.groupby(["p", "q"], as_index=False)["len"].sum()
     first = np.zeros(k, dtype=np.int64)

@@ -15,7 +15,7 @@ from handmade import line as _line
 from handmade import rect as _rect
 
 import gridkit
-from gridkit.slivers import SMALL_AREA, compactness, is_sliver
+from gridkit.slivers import SMALL_AREA, compactness, enclosed_pieces, is_sliver
 
 PROFILE = gridkit.load_profile("default")
 
@@ -114,3 +114,44 @@ def test_slivers_side_by_side_between_tracks_leave_no_grid_split():
     assert sorted(homes["area_m2"].round()) == [5280.0, 6000.0]
     strip = plan.grids[plan.grids["households"] == 0]
     assert strip["area_m2"].sum() == pytest.approx(60 * 12)
+
+
+def _pond_area(pond: shapely.Polygon, layer: str = "barriers") -> dict[str, gpd.GeoDataFrame]:
+    """A 200 m square with a street across its south, homes along it and a pond (a barrier polygon; an
+    office's 水系 layer, ``layer`` "water", gives one too) in the park north of them."""
+    homes = [_rect(10 + 45 * i, 10, 40 + 45 * i, 40) for i in range(4)]
+    return {
+        "boundary": _gdf([_rect(0, 0, 200, 200)]),
+        "roads": _gdf([_line((-10, 50), (210, 50))], highway=["residential"], name=["幸福路"]),
+        layer: _gdf([pond], name=["月湖"]),
+        "buildings": _gdf(homes, households=[50] * 4, building_id=[f"b{i}" for i in range(4)]),
+    }
+
+
+def test_a_pond_in_a_park_is_part_of_the_grid_around_it():
+    """A 3,600 m² pond ringed by the park separates nothing: it is no grid of its own (an empty 'isolated'
+    grid of water before), the park's grid holds it, and the validator finds no barrier crossed."""
+    plan = _plan(_pond_area(_rect(70, 100, 130, 160)))
+    assert (plan.grids["households"] > 0).all()
+    assert not plan.grids["flags"].str.contains("isolated").any()
+    assert shapely.union_all(plan.grids.geometry.values).area == pytest.approx(200 * 200, rel=1e-6)
+    holder = plan.grids[plan.grids.geometry.covers(_rect(71, 101, 129, 159))]
+    assert len(holder) == 1
+
+
+def test_water_on_the_edge_of_the_area_is_still_its_own_grid():
+    """A lake reaching the boundary is not ringed by the land: it stays a grid of its own nobody lives in
+    (read from the input's water layer)."""
+    plan = _plan(_pond_area(_rect(70, 100, 130, 210), "water"))
+    empty = plan.grids[plan.grids["households"] == 0]
+    assert len(empty) == 1
+    assert "isolated" in empty["flags"].iloc[0]
+
+
+def test_enclosed_needs_the_whole_outline_shared_with_one_piece():
+    ring = shapely.box(0, 0, 100, 100).difference(shapely.box(40, 40, 60, 60))
+    pond, beyond = shapely.box(40, 40, 60, 60), shapely.box(100, 0, 120, 100)
+    pieces = np.array([ring, pond, beyond])
+    assert enclosed_pieces(pieces, np.array([10, 0, 0]), 1e-4).tolist() == [False, True, False]
+    # The pond with homes in it is no pond: it stays.
+    assert not enclosed_pieces(pieces, np.array([10, 3, 0]), 1e-4)[1]

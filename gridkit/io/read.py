@@ -20,13 +20,13 @@ from pyogrio._err import _register_error_handler
 from pyproj import CRS
 
 from ..errors import InputError, reason
-from ..lines import COASTLINE, WATER
+from ..lines import COASTLINE, WATER, WATERWAY
 from . import postgis
 
 __all__ = ["LAYERS", "OFFICE_LAYER", "Mask", "read_layer", "read_layers", "dbf_encoding", "area_source"]
 
 #: Layer names gridkit understands (DESIGN.md inputs).
-LAYERS = ("boundary", "roads", "buildings", "barriers", "existing", "landuse", "pois")
+LAYERS = ("boundary", "roads", "buildings", "barriers", "existing", "landuse", "pois", "water")
 #: Other names a source's layers go by, in any case: the singular, ``streets`` (momepy's and many
 #: planners' name), the Chinese names of an office's own data. A layer named exactly as gridkit reads
 #: it is read instead of them.
@@ -37,6 +37,7 @@ LAYER_NAMES: dict[str, tuple[str, ...]] = {
     "barriers": ("barrier",),
     "landuse": ("land_use", "用地"),
     "pois": ("poi",),
+    "water": ("waters", "水系", "水域", "水体", "河流", "河湖"),
 }
 #: Name of the street-office boundary layer of a city-wide input (``gridkit batch``).
 OFFICE_LAYER = "offices"
@@ -464,7 +465,7 @@ def _read_osm(path: Path, mask: Mask | None) -> dict[str, gpd.GeoDataFrame]:
         barriers["kind"] = kind
         kinds = pd.Series("railway", index=barriers.index, dtype=object)
         if not isinstance(water, bool):
-            kinds[water[barriers.index]] = "waterway"
+            kinds[water[barriers.index]] = WATERWAY
         if not isinstance(walls, bool):
             kinds[walls[barriers.index]] = barriers["barrier"][walls[barriers.index]]
         kinds[coast[barriers.index]] = COASTLINE
