@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import shapely
-from pyproj import CRS
+from pyproj import CRS, Transformer
 
 from .errors import InputError
 
@@ -21,6 +21,9 @@ _CGCS_GK3_FIRST_CM = 75
 _CGCS_GK3_LAST_CM = 135
 #: Coordinates beyond this are no longitude or latitude in any convention (-180..360): metres, not degrees.
 _METRES_NOT_DEGREES = 1000.0
+#: A Gauss-Krueger easting with the zone's number in front (zone 40: 40 500 000 at its central meridian) has
+#: 8 digits; one without has 6.
+_ZONE_PREFIX = 1_000_000
 
 
 def is_cgcs2000(crs: CRS) -> bool:
@@ -88,6 +91,51 @@ def check_coordinates(bounds: np.ndarray, crs: CRS | None, where: str) -> None:
             f"{where}: coordinates look like degrees ({minx:.4f}, {miny:.4f}) but the CRS "
             f"'{crs.name}' is projected; the CRS is probably wrong"
         )
+    elif not _on_earth(bounds, crs):
+        raise InputError(f"{where}: coordinates ({minx:.0f}, {miny:.0f}) are no place on Earth in the CRS "
+                         f"'{crs.name}'; the CRS is probably wrong{_zone_hint(minx, maxx, crs)}")
+
+
+def _on_earth(bounds: np.ndarray, crs: CRS) -> bool:
+    """Whether the corners of projected ``bounds`` have a longitude and latitude in ``crs`` (a transverse
+    Mercator has none for an easting of the wrong zone: PROJ returns inf). A CRS without a datum passes."""
+    if crs.geodetic_crs is None:
+        return True
+    minx, miny, maxx, maxy = bounds
+    lon, lat = Transformer.from_crs(crs, crs.geodetic_crs, always_xy=True).transform(
+        np.array([minx, minx, maxx, maxx]), np.array([miny, maxy, miny, maxy]))
+    return bool(np.isfinite(lon).all() and np.isfinite(lat).all())
+
+
+def _zone_hint(minx: float, maxx: float, crs: CRS) -> str:
+    """What the eastings' digits say about a Gauss-Krueger zone number written in front of them (or left out),
+    with the CRS they fit when the EPSG registry has it on the same datum."""
+    params = {p.name: p.value for p in getattr(crs.coordinate_operation, "params", ())}
+    false_easting = params.get("False easting", 0.0)
+    datum = crs.name.split(" / ")[0]
+    if minx >= _ZONE_PREFIX * 10 and false_easting < _ZONE_PREFIX:
+        zone = int(minx // _ZONE_PREFIX)
+        fits = _epsg_named(datum, f"Gauss-Kruger zone {zone}")
+        return (f" (an easting of 8 digits has its zone's number in front, zone {zone}: give the CRS of that "
+                f"zone{f', {fits}' if fits else ''})")
+    if false_easting >= _ZONE_PREFIX and maxx < _ZONE_PREFIX:
+        centre = params.get("Longitude of natural origin")
+        fits = _epsg_named(datum, f"Gauss-Kruger CM {centre:.0f}E") if centre is not None else ""
+        return (" (the CRS expects its zone's number in front of the easting and these eastings have none: give "
+                f"the CRS of the zone's central meridian{f', {fits}' if fits else ''})")
+    return ""
+
+
+def _epsg_named(datum: str, ending: str) -> str:
+    """``EPSG:code (name)`` of the projected CRS on ``datum`` whose name ends in ``ending`` (3-degree zones
+    before 6-degree ones, as China's large-scale maps use them), or ''."""
+    from pyproj.database import query_crs_info
+    from pyproj.enums import PJType
+
+    found = sorted((not i.name.endswith(f"3-degree {ending}"), i.code, i.name)
+                   for i in query_crs_info(auth_name="EPSG", pj_types=PJType.PROJECTED_CRS)
+                   if i.name.startswith(f"{datum} / ") and i.name.endswith(ending))
+    return f"EPSG:{found[0][1]} ({found[0][2]})" if found else ""
 
 
 def _gcj_offset(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -446,6 +446,16 @@ def f_lonlat_swapped(d: Path) -> Case:
     return partition(write_gpkg(d / "in.gpkg", f), d / "plan.gpkg", expect="fail", message="swapped")
 
 
+def f_gauss_krueger_zone_number_in_front(d: Path) -> Case:
+    """Eastings with the zone's number in front (zone 40) under the CRS of its central meridian, which has
+    none: PROJ finds no place for them (it was an internal error, OverflowError)."""
+    f = {n: g.to_crs(4528).set_crs(4549, allow_override=True) for n, g in layers(BUND).items()}
+    return partition(write_gpkg(d / "in.gpkg", f), d / "plan.gpkg", expect="fail",
+                     message="no place on Earth in the CRS 'CGCS2000 / 3-degree Gauss-Kruger CM 120E'; the CRS is "
+                             "probably wrong (an easting of 8 digits has its zone's number in front, zone 40: give "
+                             "the CRS of that zone, EPSG:4528")
+
+
 def f_projected_without_crs_in_geojson(d: Path) -> Case:
     """Metres (HK 1980 Grid) in a GeoJSON without a crs member: GDAL takes them as WGS 84 degrees."""
     data = json.loads(layers()["buildings"].to_crs(2326).to_json(drop_id=True))

@@ -44,6 +44,9 @@ def test_cgcs2000_is_recognised_projected_or_not():
     ((121.4, 31.2, 121.5, 31.3), "EPSG:32651", "look like degrees"),
     ((0.0, 0.0, np.inf, 1.0), "EPSG:32651", "not finite"),
     ((0.0, 0.0, 1.0, 1.0), None, "no coordinate reference system"),
+    # A Gauss-Krueger zone number in front of the easting, or left out, under the other kind of CRS.
+    ((40641951.0, 3458540.0, 40643951.0, 3460540.0), "EPSG:4549", r"no place on Earth .* zone 40: .* EPSG:4528"),
+    ((641951.0, 3458540.0, 643951.0, 3460540.0), "EPSG:4528", r"no place on Earth .* meridian, EPSG:4549"),
 ])
 def test_impossible_coordinates_are_refused(bounds, crs, message):
     with pytest.raises(InputError, match=message) as err:
