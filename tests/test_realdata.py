@@ -559,3 +559,21 @@ def test_an_osm_xml_file_whose_node_ids_do_not_increase_is_read(tmp_path):
     src.write_text("\n".join(lines), encoding="utf-8")
     area = gridkit.read_area(src)
     assert len(area.buildings) == 9 and len(area.roads) == 8
+
+
+def test_columns_named_alike_but_for_case_are_kept_under_other_names(tmp_path):
+    """A GeoJSON may carry ``Households`` beside ``households``, or an ``Block_ID`` of its own beside the plan's
+    ``block_id``: a GeoPackage's column names ignore case, so writing the plan was an internal error
+    (FieldError). The later column is kept as ``<name>_input``, its values whole."""
+    homes = [rect(10 + 45 * i, 10, 40 + 45 * i, 60) for i in range(4)]
+    folder = tmp_path / "town"
+    folder.mkdir()
+    buildings = gdf(homes, households=[50] * 4, Households=["a", "b", "c", "d"], Block_ID=[1, 2, 3, 4]).to_crs(4326)
+    (folder / "buildings.geojson").write_text(buildings.to_json(), encoding="utf-8")
+    out = tmp_path / "plan.gpkg"
+    result = _partition(folder, out)
+    assert result.returncode == 0, result.stderr
+    written = pyogrio.read_dataframe(out, layer="buildings")
+    assert sorted(written["Households_input"]) == ["a", "b", "c", "d"]
+    assert sorted(written["Block_ID_input"]) == [1, 2, 3, 4]
+    assert list(written["households"]) == [50] * 4

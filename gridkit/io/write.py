@@ -260,17 +260,23 @@ _GPKG_OWN_COLUMNS = ("fid", "geom")
 
 
 def _own_columns(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with every data column a GeoPackage keeps for itself renamed ``<name>_input`` (``fid_input``)."""
+    """``frame`` with every data column a GeoPackage would refuse renamed ``<name>_input`` (``fid_input``): one it
+    keeps for itself, or one named as an earlier column but for case (SQLite's names ignore case: a GeoJSON's
+    ``Households`` beside ``households``, an input's ``Block_ID`` beside the plan's ``block_id``)."""
+    geometry = frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) else None
     taken = {str(c).lower() for c in frame.columns}
+    seen: set[str] = set()
     rename = {}
     for column in frame.columns:
-        if str(column).lower() in _GPKG_OWN_COLUMNS and not (isinstance(frame, gpd.GeoDataFrame)
-                                                             and column == frame.geometry.name):
+        key = str(column).lower()
+        if column != geometry and (key in _GPKG_OWN_COLUMNS or key in seen):
             new = f"{column}_input"
             while new.lower() in taken:
                 new += "_"
             taken.add(new.lower())
             rename[column] = new
+            key = new.lower()
+        seen.add(key)
     return frame.rename(columns=rename) if rename else frame
 
 
