@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 
 import geopandas as gpd
+import pytest
 from conftest import ROOT
 from shapely.geometry import Polygon
 
@@ -47,3 +48,21 @@ def test_any_layer_of_an_osm_file(tmp_path):
     osm = tmp_path / "area.osm"
     osm.write_text("<osm version='0.6'></osm>", encoding="utf-8")
     assert area_source(osm, "multipolygons") == str(osm)
+
+
+def test_one_building_drawn_at_null_island_does_not_move_the_metric_crs():
+    """A footprint a geocoder put at (0, 0) moved the centre of the buildings' extent to the Indian Ocean and
+    the metric CRS with it: under a boundary that leaves it out, every other footprint was measured in a UTM
+    zone 57 degrees away (the sample's estimated households 9,454 -> 11,993)."""
+    import pandas as pd
+    from input_variants import HK, layers
+    from shapely import box
+
+    from gridkit.area import area_from_layers
+
+    frames = layers(HK)
+    stray = frames["buildings"].iloc[:1].set_geometry([box(0, 0, 0.0002, 0.0002)], crs=frames["buildings"].crs)
+    moved = {**frames, "buildings": pd.concat([frames["buildings"], stray], ignore_index=True)}
+    plain, odd = area_from_layers(frames), area_from_layers(moved)
+    assert odd.crs == plain.crs
+    assert odd.buildings.area.sum() == pytest.approx(plain.buildings.area.sum(), rel=1e-6)
