@@ -22,8 +22,8 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from .area import Area
-from .geometry import (dissolve_by_label, largest_overlap, overlap_pairs, pair_lengths, pair_lines, polygonal,
-                       prepared, reduce_by_label, shared_segments)
+from .geometry import (SPECK_M2, dissolve_by_label, largest_overlap, overlap_pairs, pair_lengths, pair_lines,
+                       polygonal, prepared, reduce_by_label, shared_segments)
 from .lines import split_barriers
 from .profile import Profile
 
@@ -563,7 +563,7 @@ def make_blocks(area: Area, buildings: gpd.GeoDataFrame, profile: Profile) -> Bl
     # but a cut above may close a block across it: then a barrier would split the block and any grid of it.
     # Every block it runs through is cut along it; the pieces nobody lives in join a neighbour on their side.
     faces, origin, owner = _split_full(faces, origin, owner, clusters, cluster_hh, -np.inf, None,
-                                       _across(barriers, grid, rules.min_block_area_m2), grid)
+                                       _across(barriers, grid, SPECK_M2), grid)
 
     faces = _own_buildings(faces, owner, clusters, boundary, grid)
     # A face a building it does not own covers whole (streets in tunnels under it) is left with nothing.

@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .geometry import (dissolve_by_label, largest_overlap, near_lines, prepared, segment_keys, shared_segments,
-                       single_parts)
+from .geometry import (SPECK_M2, dissolve_by_label, largest_overlap, near_lines, prepared, segment_keys,
+                       shared_segments, single_parts)
 from .graph import GraphArrays, Shared, crossing_points, graph_edges, segment_samples
 from .lines import is_landuse_edge, split_barriers
 from .profile import Profile
@@ -153,7 +153,7 @@ def barrier_splits(grids: np.ndarray, barriers: gpd.GeoDataFrame, roads: gpd.Geo
         inner = shapely.intersection(shapely.union_all(lines[l_idx[g_idx == gi]]), grid)
         noded = shapely.union_all([shapely.boundary(grid), inner])
         pieces = shapely.get_parts(shapely.polygonize(shapely.get_parts(noded)))
-        pieces = pieces[shapely.area(pieces) > 1.0]
+        pieces = pieces[shapely.area(pieces) > SPECK_M2]
         pieces = pieces[shapely.within(shapely.point_on_surface(pieces), grid)]
         piece, b = home_tree.query(pieces, predicate="contains")
         hh = np.bincount(piece, weights=home_hh[b], minlength=len(pieces))
