@@ -178,3 +178,21 @@ def test_bad_roster_exits_2_with_one_line(plan_file, plan, tmp_path):
     assert len(lines) == 1, result.stderr
     assert "roster.csv" in lines[0] and "row 3" in lines[0] and "999999999999999" in lines[0]
     assert not out.exists()
+
+
+def test_the_note_for_a_grid_table_left_out_lies_above_the_community_table():
+    """Lauf an der Pegnitz (297 grids, 18 communities, OSM): the grid table did not fit on the street's
+    sheet, and the line saying it is on the community sheets was drawn over the community table's title."""
+    from gridkit.maps.panel import NOTE_MM, choose_layout
+
+    gcols = [("网格编码", "text"), ("网格名称", "text"), ("户数", "num"), ("人口", "num")]
+    grows = [[f"00000000101{i:04d}", f"Daschstraße东{i}网格", "190", "532"] for i in range(297)]
+    ccols = [("社区编码", "text"), ("社区名称", "text"), ("网格", "num"), ("户数", "num"), ("人口", "num")]
+    crows = [[f"0000000010{i:02d}", f"Eschenauer Straße东{i}社区", "16", "2,923", "8,186"] for i in range(18)]
+    tables = [("grids", "网格一览", gcols, grows, False, True), ("communities", "社区一览", ccols, crows, True, False)]
+    legend = [("grids", None, None, None, "网格（相邻网格颜色不同）"), ("line", 0.7, "#444444", False, "网格边界")]
+    layout, plan = choose_layout("A3", (0.0, 0.0, 4000.0, 3000.0), legend, ["18 个社区 · 297 个网格"], tables)
+    assert plan.note_at is not None and "grids" not in [t[0] for t in plan.tables]
+    where, _, note_top = plan.note_at
+    below = [y_top for key, panel, _, y_top, _ in plan.tables if key == "communities" and panel == where]
+    assert below and below[0] <= note_top - NOTE_MM * layout.f

@@ -21,6 +21,10 @@ from .text import PT_MM, fmt_int, text_em
 
 __all__ = ["PanelPlan", "choose_layout", "draw_panel", "panel_content"]
 
+#: Height (mm at f = 1) of the line that says the grid table is on the community sheets, drawn where the
+#: table did not fit: the tables placed after it start below it.
+NOTE_MM = 5.0
+
 
 def _north_arrow(panel: Panel, x: float, y: float) -> tuple[float, float]:
     f = panel.f
@@ -244,6 +248,8 @@ def _plan_panel(layout: Layout, legend_entries: list[tuple], stats: list[str],
         elif required and areas:
             area = max(areas, key=lambda a: a.w * a.h)
             note_at = (area.where, area.x, area.y + area.h)
+            # The tables after it go below the note, not over it.
+            area.h -= NOTE_MM * f + gap
     return PanelPlan(host, placed, ncol, done, note_at, complete)
 
 
