@@ -163,7 +163,7 @@ def _echo_inputs(plan: Any, output: str) -> None:
                    f"{log['log.register_rows_unmatched']} unmatched"
                    + ("" if postgis.is_postgis(output) else f" -> {unmatched_path(output)}"))
     for key, said in (("sheets_left_out", "sheets left out"), ("households_entered_twice", "households entered twice"),
-                      ("sheets_as_compounds", "sheets read as compounds")):
+                      ("sheets_as_compounds", "sheets read as compounds"), ("sheets_hidden", "hidden sheets not read")):
         if f"log.register_{key}" in log:
             typer.echo(f"register: {said}: {log[f'log.register_{key}']}")
     for key, value in log.items():

@@ -325,6 +325,8 @@ def read_register(
            *sheets_log, *register.log, ("register_total_rows_skipped", str(table.total_rows))]
     if table.skipped:
         log.append(("register_sheets_without_header", ", ".join(table.skipped)))
+    if table.hidden:
+        log.append(("register_sheets_hidden", ", ".join(table.hidden)))
     return Register(register.rows, register.source, register.encoding, log)
 
 

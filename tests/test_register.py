@@ -7,7 +7,7 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 import shapely
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 
 from gridkit import load_profile
 from gridkit.address import address_key
@@ -576,3 +576,21 @@ def test_a_building_number_beside_an_address_leaves_the_address_to_say_which_bui
     _, b, log = _joined(path, buildings)
     assert b.loc["3~2", "households"] == 2 and b.loc["3~2", "register_key"] == "address"
     assert b.loc["3~1", "households_source"] == "estimated"
+
+
+def test_a_hidden_sheet_is_not_read(tmp_path):
+    """An earlier year's figures kept in a hidden sheet (2019) were added to this year's: B1 was given 3 + 40."""
+    head = ["楼栋编号", "户数"]
+    path = _workbook(tmp_path / "r.xlsx", {"2024": [head, ["B1", 3], ["B2", 4]], "2019": [head, ["B1", 40]]})
+    book = load_workbook(path)
+    book["2019"].sheet_state = "hidden"
+    book.save(path)
+    _, b, log = _joined(path)
+    assert b.loc[["B1", "B2"], "households"].tolist() == [3, 4]
+    assert log["register_sheets_hidden"] == "2019"
+    notes = _workbook(tmp_path / "n.xlsx", {"说明": [["见隐藏表"]], "2024": [head, ["B1", 3]]})
+    book = load_workbook(notes)
+    book["2024"].sheet_state = "hidden"
+    book.save(notes)
+    with pytest.raises(InputError, match="hidden sheets are not read: 2024"):
+        read_register(notes)

@@ -60,13 +60,15 @@ class Sheet:
     ``merged`` holds the (row, column) of every cell that took its text from
     the top-left cell of a merged range, and ``spans`` the last row of each
     merged range by its top-left (row, column), so header cells merged
-    downwards make the rows they span one header.
+    downwards make the rows they span one header. ``hidden``: a workbook's
+    sheet its user does not see (an earlier year's figures, a lookup list).
     """
 
     name: str
     cells: list[list[str]]
     merged: frozenset[tuple[int, int]] = frozenset()
     spans: Mapping[tuple[int, int], int] = field(default_factory=dict)
+    hidden: bool = False
 
 
 @dataclass(frozen=True)
@@ -84,7 +86,8 @@ class Table:
     columns : dict
         Key -> the header text it was read from (merged header rows joined by ``/``).
     sheets : list of str
-        The sheets read; ``skipped`` the sheets without a header.
+        The sheets read; ``skipped`` the sheets without a header, ``hidden`` the
+        hidden sheets of a workbook, never read.
     total_rows : int
         Rows skipped because their key said 合计/总计/... (a sum, not a record).
     """
@@ -96,6 +99,7 @@ class Table:
     sheets: list[str]
     skipped: list[str]
     total_rows: int
+    hidden: list[str] = field(default_factory=list)
 
 
 def normalise_header(text: object) -> str:
@@ -215,7 +219,8 @@ def _read_text(path: Path, what: str) -> tuple[list[Sheet], str]:
     return [Sheet("", rows)], encoding
 
 
-def _filled(name: str, cells: list[list[str]], ranges: Sequence[tuple[int, int, int, int]]) -> Sheet:
+def _filled(name: str, cells: list[list[str]], ranges: Sequence[tuple[int, int, int, int]],
+            hidden: bool = False) -> Sheet:
     """Every cell of a merged range (0-based, inclusive rows/cols) given the top-left text."""
     merged: set[tuple[int, int]] = set()
     spans: dict[tuple[int, int], int] = {}
@@ -231,7 +236,7 @@ def _filled(name: str, cells: list[list[str]], ranges: Sequence[tuple[int, int, 
                 if (r, c) != (r0, c0):
                     row[c] = top
                     merged.add((r, c))
-    return Sheet(name, cells, frozenset(merged), spans)
+    return Sheet(name, cells, frozenset(merged), spans, hidden)
 
 
 def _read_xlsx(path: Path, what: str) -> list[Sheet]:
@@ -248,7 +253,7 @@ def _read_xlsx(path: Path, what: str) -> list[Sheet]:
         for ws in book.worksheets:
             cells = [[_cell(v) for v in row] for row in ws.iter_rows(values_only=True)]
             ranges = [(m.min_row - 1, m.max_row - 1, m.min_col - 1, m.max_col - 1) for m in ws.merged_cells.ranges]
-            sheets.append(_filled(ws.title, cells, ranges))
+            sheets.append(_filled(ws.title, cells, ranges, ws.sheet_state != "visible"))
         return sheets
     finally:
         book.close()
@@ -277,7 +282,7 @@ def _read_xls(path: Path, what: str) -> list[Sheet]:
                     row.append(_cell(cell.value))
             cells.append(row)
         ranges = [(r0, r1 - 1, c0, c1 - 1) for r0, r1, c0, c1 in ws.merged_cells]
-        sheets.append(_filled(ws.name, cells, ranges))
+        sheets.append(_filled(ws.name, cells, ranges, ws.visibility != 0))
     return sheets
 
 
@@ -403,10 +408,13 @@ def read_table(
     frames: list[pd.DataFrame] = []
     read: list[str] = []
     skipped: list[str] = []
+    hidden = [sheet.name for sheet in sheets if sheet.hidden]
     columns: dict[str, str] = {}
     totals = 0
     closest: tuple[int, str, list[str]] = (-1, "", [])  # the row most like a header: for the message
     for sheet in sheets:
+        if sheet.hidden:
+            continue
         found: dict[str, int] = {}
         at = -1
         for r in range(min(len(sheet.cells), HEADER_SEARCH_ROWS)):
@@ -445,10 +453,11 @@ def read_table(
     if not frames:
         wanted = " and ".join("/".join(f"'{explicit.get(k, k)}'" for k in group) for group in required)
         named = "".join(f"; column '{h}' for {k} not found" for k, h in explicit.items())
-        where = f" in any of its {len(sheets)} sheets" if len(sheets) > 1 else ""
+        where = f" in any of its {len(sheets) - len(hidden)} sheets" if len(sheets) - len(hidden) > 1 else ""
+        where += f"; hidden sheets are not read: {listed(hidden)}" if hidden else ""
         seen = f" ({closest[1]} has: {listed(closest[2], 8)})" if closest[2] else " (it is empty)"
         raise InputError(f"{path}: {what} needs a header row (within its first {HEADER_SEARCH_ROWS} rows{where}) "
                          f"with columns {wanted}{named}{seen}{'; ' + hint if hint else ''}")
     frame = pd.concat(frames, ignore_index=True).fillna("")
     frame["row"] = frame["row"].astype(int)
-    return Table(path, frame, encoding, columns, read, skipped, totals)
+    return Table(path, frame, encoding, columns, read, skipped, totals, hidden)
