@@ -48,7 +48,8 @@ import unicodedata
 import opencc
 import pandas as pd
 
-__all__ = ["RANGE_SPAN", "address_key", "address_keys", "address_list", "chinese_number", "number_range", "street_word_free"]
+__all__ = ["RANGE_SPAN", "address_key", "address_keys", "address_list", "chinese_number", "number_range", "simplified",
+           "street_word_free"]
 
 _DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _UNITS = {"十": 10, "百": 100, "千": 1000}
@@ -72,6 +73,12 @@ def _t2s() -> opencc.OpenCC:
 
 # A cache of a pure mapping, filled as characters are met.
 _SIMPLIFIED = _Simplified()
+
+
+def simplified(text: str) -> str:
+    """``text`` with traditional Chinese characters as simplified ones, character by character (漢口路12號 is
+    汉口路12号, 戶數 is 户数): addresses and the headers of tables are compared so."""
+    return text.translate(_SIMPLIFIED)
 # A Chinese numeral is read as a number only before a house-number word or after 之/附/第, so
 # street names such as 二环路 or 五四路 keep their characters.
 _NUMERAL_IN_NUMBER = re.compile(rf"(?<=[之附第])[{_NUMERAL}]+|[{_NUMERAL}]+(?=号|栋|幢|座|单元|室|弄|层|楼|户)")
@@ -155,7 +162,7 @@ def address_key(text: object) -> str:
     """The match key of one address (see the module docstring); ``""`` for none."""
     if text is None or (isinstance(text, float) and text != text):
         return ""
-    s = unicodedata.normalize("NFKC", str(text)).lower().translate(_SIMPLIFIED)
+    s = simplified(unicodedata.normalize("NFKC", str(text)).lower())
     s = _NOTE.sub("", _DASHES.sub("-", s))
     if _CJK.search(s):
         s = _LATIN_WORD.sub("", s)

@@ -1,7 +1,7 @@
 """Household registers (住户登记表) as street offices keep them, joined to buildings.
 
 :func:`read_register` reads a register with the shared table reader
-(:func:`gridkit.io.tables.read_table`): CSV in UTF-8, UTF-16 or GBK/GB18030,
+(:func:`gridkit.io.tables.read_table`): CSV in UTF-8, UTF-16, GBK/GB18030 or Big5,
 XLSX/XLS with title rows and merged cells, every sheet with a header (one per
 community, say), headers in Chinese or English (``COLUMN_ALIASES``) or named
 explicitly. :func:`match_register` joins it to the buildings: by building id,

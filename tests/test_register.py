@@ -594,3 +594,20 @@ def test_a_hidden_sheet_is_not_read(tmp_path):
     book.save(notes)
     with pytest.raises(InputError, match="hidden sheets are not read: 2024"):
         read_register(notes)
+
+
+def test_a_hong_kong_or_taiwan_register_in_big5_with_traditional_headers(tmp_path):
+    """Excel on a Hong Kong or Taiwan Windows saves Big5, and its office writes 樓棟編號 and 戶數: the file was
+    read as GB18030 (加絪腹, め计) and refused, and in UTF-8 its traditional headers were not known."""
+    text = "樓棟編號,地址,戶數,人口\nB1,建設路1號,40,100\nB2,建設路2號,7,20\n"
+    big5 = tmp_path / "big5.csv"
+    big5.write_bytes(text.encode("big5"))
+    utf8 = tmp_path / "utf8.csv"
+    utf8.write_text(text, encoding="utf-8")
+    for path, encoding in ((big5, "Big5"), (utf8, "UTF-8")):
+        register, b, log = _joined(path)
+        assert register.encoding == encoding
+        assert b.loc[["B1", "B2"], ["households", "population"]].values.tolist() == [[40, 100], [7, 20]]
+    gbk = tmp_path / "gbk.csv"  # GBK whose bytes Big5 reads too stays GBK
+    gbk.write_bytes("楼栋编号,户数\nB1,40\n".encode("gbk"))
+    assert read_register(gbk).encoding == "GBK/GB18030"

@@ -22,10 +22,12 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import functools
 import io
 import math
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -33,6 +35,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..address import simplified
 from ..errors import InputError, reason
 from .values import listed
 
@@ -82,7 +85,7 @@ class Table:
         a CSV) and ``row`` (1-based row in the file or sheet).
     encoding : str
         How the file was decoded (``UTF-8``, ``UTF-8 with BOM``,
-        ``GBK/GB18030``, ``UTF-16``) or its spreadsheet format (``XLSX``, ``XLS``).
+        ``GBK/GB18030``, ``Big5``, ``UTF-16``) or its spreadsheet format (``XLSX``, ``XLS``).
     columns : dict
         Key -> the header text it was read from (merged header rows joined by ``/``).
     sheets : list of str
@@ -103,9 +106,9 @@ class Table:
 
 
 def normalise_header(text: object) -> str:
-    """A header's text as compared with synonyms: NFKC, lower case, no spaces,
-    underscores, colons or bracketed units (``户数（户）`` -> ``户数``)."""
-    s = unicodedata.normalize("NFKC", str(text)).strip().lower()
+    """A header's text as compared with synonyms: NFKC, lower case, simplified characters (a Hong Kong or
+    Taiwan office writes 戶數), no spaces, underscores, colons or bracketed units (``户数（户）`` -> ``户数``)."""
+    s = simplified(unicodedata.normalize("NFKC", str(text)).strip().lower())
     return _NOT_IN_NAME.sub("", _BRACKETS.sub("", s))
 
 
@@ -146,10 +149,36 @@ def _decode(raw: bytes, path: Path, what: str) -> tuple[str, str]:
     except UnicodeDecodeError:
         pass
     try:  # Excel on a Chinese Windows saves CSV in the ANSI code page, GBK; GB18030 is its superset
-        return raw.decode("gb18030"), "GBK/GB18030"
+        text = raw.decode("gb18030")
     except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: cannot read {what}: the text is none of UTF-8, UTF-16 or GBK/GB18030 "
+        raise InputError(f"{path}: cannot read {what}: the text is none of UTF-8, UTF-16, GBK/GB18030 or Big5 "
                          f"(undecodable byte at offset {exc.start})") from exc
+    # Excel on a Hong Kong or Taiwan Windows saves Big5 (HKSCS its superset), whose bytes GB18030 reads too, as
+    # other characters: the reading in which more of them are ones Chinese is written with is the file's.
+    try:
+        big5 = raw.decode("big5hkscs")
+    except UnicodeDecodeError:
+        return text, "GBK/GB18030"
+    return (big5, "Big5") if _written_share(big5) > _written_share(text) else (text, "GBK/GB18030")
+
+
+def _written_share(text: str) -> float:
+    """The share of ``text``'s characters beyond ASCII that GB2312, the common characters of Chinese (with
+    full-width punctuation), holds once simplified: near 1 for Chinese, low for bytes read in another encoding
+    (private-use and rare characters)."""
+    chars = Counter(c for c in text if ord(c) > 0x7F)
+    if not chars:
+        return 0.0
+    return sum(n for c, n in chars.items() if _common(c)) / sum(chars.values())
+
+
+@functools.cache
+def _common(char: str) -> bool:
+    try:
+        simplified(char).encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 class _HtmlTables(HTMLParser):
@@ -372,7 +401,7 @@ def read_table(
     Parameters
     ----------
     path : str or Path
-        A CSV/TXT/TSV (UTF-8 with or without BOM, UTF-16, GBK/GB18030) or an
+        A CSV/TXT/TSV (UTF-8 with or without BOM, UTF-16, GBK/GB18030, Big5) or an
         XLSX/XLS file.
     aliases : mapping
         Key -> header texts accepted for it, compared by :func:`normalise_header`.
