@@ -15,6 +15,7 @@ import os
 import shutil
 import subprocess
 import warnings
+import zipfile
 import sys
 import tempfile
 from collections.abc import Callable
@@ -542,6 +543,26 @@ def v_shapefiles_zipped(d: Path) -> Case:
     folder = _shapefiles(d)
     zipped = d / "layers.zip"
     shutil.make_archive(str(zipped.with_suffix("")), "zip", folder)
+    shutil.rmtree(folder)
+    return partition(zipped, d / "plan.gpkg", expect="ok")
+
+
+class _NamedInCodePage(zipfile.ZipInfo):
+    """An entry named as Windows' zip on a Chinese system names it: in GBK, without the zip's UTF-8 flag."""
+
+    def _encodeFilenameFlags(self):  # noqa: N802 - zipfile's name
+        return self.filename.encode("gbk"), self.flag_bits & ~0x800
+
+
+def v_zipped_on_chinese_windows(d: Path) -> Case:
+    """Layers named 建筑物, 道路, 边界 zipped on a Chinese Windows: GDAL read the names as CP437 mojibake
+    (╜¿╓■╬∩) and found no buildings layer."""
+    folder = _shapefiles(d, names=("buildings", "roads", "boundary"))
+    zipped = d / "layers.zip"
+    with zipfile.ZipFile(zipped, "w") as archive:
+        for part in sorted(folder.iterdir()):
+            name = {"buildings": "建筑物", "roads": "道路", "boundary": "边界"}[part.stem] + part.suffix
+            archive.writestr(_NamedInCodePage(name), part.read_bytes())
     shutil.rmtree(folder)
     return partition(zipped, d / "plan.gpkg", expect="ok")
 

@@ -66,3 +66,21 @@ def test_one_building_drawn_at_null_island_does_not_move_the_metric_crs():
     plain, odd = area_from_layers(frames), area_from_layers(moved)
     assert odd.crs == plain.crs
     assert odd.buildings.area.sum() == pytest.approx(plain.buildings.area.sum(), rel=1e-6)
+
+
+def test_a_folder_zipped_on_chinese_windows_is_read_under_its_names(tmp_path):
+    """Windows' zip on a Chinese system writes names in GBK without the UTF-8 flag: the folder 城区 and its
+    建筑物.geojson came out as CP437 mojibake, and no buildings layer was found."""
+    import zipfile
+
+    from input_variants import HK, _NamedInCodePage, layers
+
+    from gridkit.io.read import read_layers
+
+    frames = layers(HK)
+    zipped = tmp_path / "town.zip"
+    with zipfile.ZipFile(zipped, "w") as archive:
+        for name, layer in (("建筑物", "buildings"), ("道路", "roads")):
+            archive.writestr(_NamedInCodePage(f"城区/{name}.geojson"), frames[layer].to_json())
+    read = read_layers(zipped)
+    assert {n: len(g) for n, g in read.items()} == {"buildings": len(frames["buildings"]), "roads": len(frames["roads"])}

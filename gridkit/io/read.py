@@ -278,7 +278,7 @@ def read_layers(path: str | Path, *, mask: Mask | None = None,
             layers = {n: v for n, v in _read_osm(path, mask).items() if n in wanted}
         elif zipped is not None:
             with zipfile.ZipFile(path) as archive, tempfile.TemporaryDirectory(prefix="gridkit-zip-") as tmp:
-                archive.extractall(tmp)
+                _unzip(archive, tmp)
                 layers = _read_folder(Path(tmp) / zipped, mask, wanted)
         else:
             layers = _read_source(path, mask, wanted)
@@ -329,15 +329,50 @@ def area_source(path: str | Path, layer: str | None = None) -> str | None:
 
 
 def _zipped_folder(path: Path) -> str | None:
-    """The one folder a ``.zip`` holds, when everything in it is inside that folder: a folder zipped whole
-    (Windows' "Send to > Compressed folder" keeps the folder itself), which GDAL does not open as a
-    source. None for any other file or zip (GDAL reads a zip of layers at its root itself)."""
+    """The folder of a ``.zip`` to read once it is extracted (:func:`_unzip`): the one folder it holds, when
+    everything in it is inside that folder (a folder zipped whole, as Windows' "Send to > Compressed folder"
+    does, which GDAL does not open as a source), or its root (``""``) when names in it are in a Windows code
+    page, which GDAL would read as mojibake. None for any other file or zip (GDAL reads a zip of layers at
+    its root itself)."""
     if path.suffix.lower() != ".zip" or not zipfile.is_zipfile(path):
         return None
     with zipfile.ZipFile(path) as archive:
-        names = [n for n in archive.namelist() if not n.startswith("__MACOSX/")]
+        named = _zip_names(archive)
+    names = [n for _, n in named if not n.startswith("__MACOSX/")]
     tops = {n.split("/")[0] for n in names}
-    return tops.pop() if len(tops) == 1 and all("/" in n for n in names) else None
+    if len(tops) == 1 and all("/" in n for n in names):
+        return tops.pop()
+    return "" if any(n != info.filename for info, n in named) else None
+
+
+#: The flag of a zip entry whose name is UTF-8; without it the name is in the zipping system's code page.
+_ZIP_UTF8 = 0x800
+
+
+def _zip_names(archive: zipfile.ZipFile) -> list[tuple[zipfile.ZipInfo, str]]:
+    """Each entry of ``archive`` with its name as written: one without the UTF-8 flag that is not ASCII was
+    written in the code page of the Windows that zipped it (GBK on a Chinese one: 建筑物.shp), not in the
+    CP437 :mod:`zipfile` takes it for, unless its bytes are UTF-8 (tools that leave the flag out)."""
+    named = []
+    for info in archive.infolist():
+        name = info.filename
+        if not info.flag_bits & _ZIP_UTF8 and not name.isascii():
+            raw = name.encode("cp437")
+            for codec in ("utf-8", "gb18030"):
+                try:
+                    name = raw.decode(codec)
+                    break
+                except UnicodeDecodeError:
+                    continue
+        named.append((info, name))
+    return named
+
+
+def _unzip(archive: zipfile.ZipFile, folder: str) -> None:
+    """Extract ``archive`` into ``folder``, every entry under its name as written (:func:`_zip_names`)."""
+    for info, name in _zip_names(archive):
+        info.filename = name
+        archive.extract(info, folder)
 
 
 def _gpkg_contents(path: Path) -> list[str] | None:
