@@ -1038,6 +1038,17 @@ def f_batch_work_dir_is_a_file(d: Path) -> Case:
                 expect="fail", message="the work folder is a file", output=d / "city.gpkg", keep=[mine])
 
 
+def f_batch_output_inside_the_input_folder(d: Path) -> Case:
+    """The merged plan written among the offices' inputs (and its work folder beside it) was taken for an
+    office's input by the next run, which then refused its own output as an input."""
+    folder = d / "offices"
+    folder.mkdir()
+    shutil.copy(HK, folder / "尖沙咀.gpkg")
+    return Case(["batch", str(folder), "-o", str(folder / "city.gpkg"), "--workers", "1"], expect="fail",
+                message="the merged plan would be inside the input folder", output=folder / "city.gpkg",
+                keep=[folder / "尖沙咀.gpkg"])
+
+
 def f_batch_work_dir_is_the_input_folder(d: Path) -> Case:
     folder = d / "offices"
     folder.mkdir()

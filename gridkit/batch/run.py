@@ -178,9 +178,15 @@ def run_batch(
     work = _work_dir(output, work_dir).absolute()
     if work.exists() and not work.is_dir():
         raise InputError(f"{work}: the work folder is a file; give --work-dir a folder")
-    if any(not postgis.is_postgis(i) and Path(i).is_dir() and work.resolve() == Path(i).resolve() for i in inputs):
-        raise InputError(f"{work}: the work folder is the input folder; the offices' inputs and plans would be "
-                         "written among yours: give --work-dir another folder")
+    for folder in (Path(i).resolve() for i in inputs if not postgis.is_postgis(i) and Path(i).is_dir()):
+        # A folder of offices' inputs: whatever is written in it a later run takes for an office's input.
+        if work.resolve() == folder:
+            raise InputError(f"{work}: the work folder is the input folder; the offices' inputs and plans would be "
+                             "written among yours: give --work-dir another folder")
+        for what, target in (("the merged plan", Path(output)), ("the work folder", work)):
+            if Path(os.path.realpath(target)).is_relative_to(folder):
+                raise InputError(f"{target}: {what} would be inside the input folder {folder}, where a later run "
+                                 "would take it for an office's input; write it to another folder")
     prof = (profile if isinstance(profile, Profile) else load_profile(profile)).with_seed(seed)
     found = find_offices(areas if postgis.is_postgis(areas) else Path(areas).absolute(), offices=offices, office_column=office_column, county_code=prof.codes.county_code,
                          hull_buffer_m=prof.blocks.hull_buffer_m, office_suffix=prof.names.office_suffix)
