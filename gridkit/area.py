@@ -239,6 +239,8 @@ def area_from_layers(
     buildings = buildings.drop(columns="_number")
 
     roads = _clean_lines(layers.get("roads"), boundary, log, "roads", metric)
+    if len(roads) == 0:
+        _refuse_far(layers.get("roads"), boundary, f"{where}, layer 'roads'")
     roads = _road_columns(roads, log, rules)
     given = layers.get("barriers")
     if given is not None and "barrier_type" in given and _drawn(layers.get("boundary")) is None:
@@ -694,6 +696,24 @@ def _clean_lines(gdf: gpd.GeoDataFrame | None, boundary: shapely.Geometry, log: 
     gdf = _in_content_order(gdf[shapely.length(gdf.geometry.values) > 0])
     log.append((name, str(len(gdf))))
     return gdf
+
+
+def _refuse_far(given: gpd.GeoDataFrame | None, area: shapely.Geometry, where: str) -> None:
+    """Refuse a layer of which nothing reaches the area, lying further from it than the area is wide: its CRS
+    (or the file) is wrong, and the plan would be made without it (a roads layer 3 degrees east of the
+    buildings gave a plan whose grids follow no street). A layer beside the area, as a city's layer clipped
+    to a neighbouring office, is no error."""
+    if given is None:
+        return
+    drawn = _drop_empty(given).geometry.values.to_numpy()
+    if len(drawn) == 0:
+        return
+    gap = float(shapely.distance(area, drawn).min())
+    width = 2 * float(shapely.minimum_bounding_radius(area))
+    if gap > width:
+        raise InputError(f"{where}: none of its {len(drawn)} features reaches the area; the nearest is "
+                         f"{gap / 1000:.3g} km from it, further than the area is wide ({width / 1000:.3g} km): "
+                         "are both layers' CRS right?")
 
 
 def _road_columns(roads: gpd.GeoDataFrame, log: list, rules: Profile) -> gpd.GeoDataFrame:

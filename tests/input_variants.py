@@ -442,6 +442,15 @@ def f_boundary_disjoint(d: Path) -> Case:
     return partition(write_gpkg(d / "in.gpkg", f), d / "plan.gpkg", expect="fail", message="boundary")
 
 
+def f_roads_far_from_the_area(d: Path) -> Case:
+    """A roads layer in another CRS than it says (here 3 degrees east): the plan was made without a street
+    (road_following 0.02), without a word."""
+    f = layers()
+    f["roads"] = f["roads"].set_geometry(shapely.transform(f["roads"].geometry.values, lambda c: c + [3.0, 0.0]))
+    return partition(write_gpkg(d / "in.gpkg", f), d / "plan.gpkg", expect="fail",
+                     message="layer 'roads': none of its 321 features reaches the area; the nearest is 308 km from it")
+
+
 def f_lonlat_swapped(d: Path) -> Case:
     f = {n: g.set_geometry(shapely.transform(g.geometry.values, lambda c: c[:, ::-1])) for n, g in layers().items()}
     return partition(write_gpkg(d / "in.gpkg", f), d / "plan.gpkg", expect="fail", message="swapped")
