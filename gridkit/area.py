@@ -25,7 +25,7 @@ from .io import postgis
 from .io.read import read_layers
 from .io.tables import normalise_header
 from .io.values import counts, listed, shown, truthy
-from .lines import COASTLINE, WATER, WATERWAY, landuse_edges, split_barriers
+from .lines import COASTLINE, ROAD, WATER, WATERWAY, landuse_edges, split_barriers
 from .register import COLUMN_ALIASES as REGISTER_COLUMNS
 
 __all__ = ["Area", "read_area", "area_from_layers", "water_areas", "LINE_REACH_M", "COLUMN_NAMES"]
@@ -249,6 +249,10 @@ def area_from_layers(
         # Under a drawn boundary it divides as before.
         given = given[~given["barrier_type"].eq(COASTLINE)]
     barriers = _clean_lines(given, boundary, log, "barriers", metric)
+    dividing = _dividing_roads(roads)
+    if len(dividing):
+        barriers = gpd.GeoDataFrame(pd.concat([barriers, dividing], ignore_index=True), geometry="geometry",
+                                    crs=roads.crs)
     # Compound outlines join the barriers layer as soft lines, so the blocks, the graph and the saved plan
     # (whose barriers a later validation or edit reads) all cut along them.
     landuse = _optional_polys(layers.get("landuse"), boundary)
@@ -732,10 +736,24 @@ def _road_columns(roads: gpd.GeoDataFrame, log: list, rules: Profile) -> gpd.Geo
     tunnel = truthy(roads["tunnel"]) if "tunnel" in roads else pd.Series(False, index=roads.index)
     if tunnel.any():
         log.append(("roads_tunnels_ignored", str(int(tunnel.sum()))))
+    marked = truthy(roads["barrier"]) if "barrier" in roads else pd.Series(False, index=roads.index)
+    # An expressway on a viaduct divides nothing beneath it; one the input marks divides wherever it runs.
+    dividing = (marked | (cls.isin(rules.roads.barrier_classes) & ~bridge)) & ~tunnel
+    if dividing.any():
+        log.append(("roads_dividing", str(int(dividing.sum()))))
     name = roads["name"].astype(object).where(roads["name"].notna(), "") if "name" in roads else ""
-    out = gpd.GeoDataFrame({"highway": cls, "name": name, "bridge": bridge.astype(bool)},
-                           geometry=roads.geometry.values, crs=roads.crs)
+    out = gpd.GeoDataFrame({"highway": cls, "name": name, "bridge": bridge.astype(bool),
+                            "barrier": dividing.astype(bool)}, geometry=roads.geometry.values, crs=roads.crs)
     return out[~tunnel.to_numpy()].reset_index(drop=True)
+
+
+def _dividing_roads(roads: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The roads that divide (``barrier``: an expressway), as lines of the barriers layer (``barrier_type``
+    :data:`~gridkit.lines.ROAD`, the class as ``kind``): the blocks, the graph and the validator then treat
+    them as they treat a railway, and the streets crossing over or under them link their sides."""
+    dividing = roads[roads["barrier"].to_numpy(dtype=bool)] if "barrier" in roads else roads.iloc[:0]
+    return gpd.GeoDataFrame({"barrier_type": ROAD, "kind": dividing["highway"].to_numpy(),
+                             "name": dividing["name"].to_numpy()}, geometry=dividing.geometry.values, crs=roads.crs)
 
 
 def _osm_classes(cls: pd.Series, rules: Profile, log: list) -> pd.Series:

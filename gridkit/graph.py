@@ -43,7 +43,11 @@ def crossing_points(roads: gpd.GeoDataFrame, barriers: gpd.GeoDataFrame) -> np.n
 
     A road that only ends on a barrier (a street stopping at the river bank)
     is no crossing; one that runs across it, or is tagged as a bridge, is.
+    A road that is itself a barrier (``barrier``: an expressway) crosses
+    nothing: neither its own line nor another expressway it meets.
     """
+    if "barrier" in roads:
+        roads = roads[~roads["barrier"].fillna(False).to_numpy(dtype=bool)]
     if len(roads) == 0 or len(barriers) == 0:
         return np.array([], dtype=object)
     lines = roads.geometry.values.to_numpy()

@@ -16,7 +16,7 @@ import shapely
 
 from .profile import Profile
 
-__all__ = ["LANDUSE_EDGE", "COASTLINE", "WATER", "WATERWAY", "is_landuse_edge", "landuse_edges", "split_barriers"]
+__all__ = ["LANDUSE_EDGE", "COASTLINE", "WATER", "WATERWAY", "ROAD", "is_landuse_edge", "landuse_edges", "split_barriers"]
 
 #: ``barrier_type`` of the lines :func:`landuse_edges` adds to an area's barriers layer.
 LANDUSE_EDGE = "landuse_edge"
@@ -27,6 +27,9 @@ COASTLINE = "coastline"
 WATER = "water"
 #: ``barrier_type`` of a river, canal or stream drawn as a line.
 WATERWAY = "waterway"
+#: ``barrier_type`` of a road that divides (``roads.barrier_classes``, or marked in the roads' ``barrier``
+#: column): an expressway, a line of the barriers layer as well as a road.
+ROAD = "road"
 
 
 def landuse_edges(landuse: gpd.GeoDataFrame | None, profile: Profile) -> gpd.GeoDataFrame:

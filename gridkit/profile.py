@@ -60,6 +60,7 @@ class Roads:
     inner_classes_tier1: tuple[str, ...] = ()
     inner_classes_tier2: tuple[str, ...] = ()
     major_classes: tuple[str, ...] = ()
+    barrier_classes: tuple[str, ...] = ()
     cost_motorway: float = _num(0.001, 1000)
     cost_trunk: float = _num(0.001, 1000)
     cost_primary: float = _num(0.001, 1000)

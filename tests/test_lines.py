@@ -259,3 +259,49 @@ def test_a_cut_between_buildings_is_straightened_inside_the_gap():
     for cut in (straight, voronoi):
         assert 96 - 1e-6 <= (cut[:, 0] - X0).min() and (cut[:, 0] - X0).max() <= 104 + 1e-6
     assert shapely.length(shapely.LineString(straight)) <= shapely.length(shapely.LineString(voronoi)) + 1e-6
+
+
+def _expressway_town(highway: str, bridge: bool = False, marked: bool | None = None,
+                     underpass: bool = False) -> dict:
+    """A 200 x 300 m town cut by an east-west road at y = 150: twelve homes of 15 households, six each side,
+    all one grid's worth (180 of the default 200). A street crosses it at x = 100 when ``underpass``."""
+    homes = [_rect(15 + 30 * i, y, 35 + 30 * i, y + 20) for i in range(6) for y in (100, 180)]
+    roads = [_line((-10, 150), (210, 150))]
+    cols: dict = {"highway": [highway], "name": ["京港澳高速"], "bridge": [bridge]}
+    if marked is not None:
+        cols["barrier"] = [marked]
+    if underpass:
+        roads.append(_line((100, 60), (100, 240)))
+        for k, v in {"highway": "residential", "name": "下穿路", "bridge": False, "barrier": False}.items():
+            if k in cols:
+                cols[k].append(v)
+    return {"boundary": _gdf([_rect(0, 0, 200, 300)]), "roads": _gdf(roads, **cols),
+            "buildings": _gdf(homes, households=[15] * 12, building_id=[f"h{i}" for i in range(12)])}
+
+
+def _grids_of_homes(layers: dict, profile: gridkit.Profile = PROFILE) -> list[int]:
+    plan = gridkit.partition(gridkit.area_from_layers(layers, where="test", profile=profile), profile, seed=0)
+    report = gridkit.validate(plan)
+    assert report.ok, report.failures
+    return sorted(plan.grids.loc[plan.grids["households"] > 0, "households"].tolist())
+
+
+def test_an_expressway_divides_like_a_railway():
+    """With ``roads.barrier_classes`` naming motorways, a motorway splits the twelve homes into a grid each
+    side; a residential street in its place does not, nor a motorway under the default profile; a street
+    under it links the sides again."""
+    dividing = dataclasses.replace(PROFILE, roads=dataclasses.replace(PROFILE.roads, barrier_classes=("motorway",)))
+    assert _grids_of_homes(_expressway_town("motorway"), dividing) == [90, 90]
+    assert _grids_of_homes(_expressway_town("residential"), dividing) == [180]
+    assert _grids_of_homes(_expressway_town("motorway", underpass=True), dividing) == [180]
+    assert _grids_of_homes(_expressway_town("motorway")) == [180]
+
+
+def test_the_roads_barrier_column_marks_a_road_that_divides():
+    """DESIGN's ``barrier`` column of the roads layer: a trunk road so marked divides; an expressway on a
+    viaduct does not (the land beneath it is walked across), unless the input marks it."""
+    dividing = dataclasses.replace(PROFILE, roads=dataclasses.replace(PROFILE.roads, barrier_classes=("motorway",)))
+    assert _grids_of_homes(_expressway_town("trunk", marked=True)) == [90, 90]
+    assert _grids_of_homes(_expressway_town("trunk", marked=False)) == [180]
+    assert _grids_of_homes(_expressway_town("motorway", bridge=True), dividing) == [180]
+    assert _grids_of_homes(_expressway_town("motorway", bridge=True, marked=True)) == [90, 90]
