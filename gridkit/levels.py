@@ -14,6 +14,7 @@ which makes it a grid of its own, contracted whole at the levels above.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -22,7 +23,10 @@ from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 from .engine import Bounds, EngineSettings, PartitionResult, partition_graph
+from .engine.repair import shed
+from .engine.state import State
 from .graph import GraphArrays, subgraph
+from .metrics import BOUND_EXEMPT
 from .profile import Profile
 from .progress import Progress, each, span
 
@@ -237,6 +241,12 @@ def solve_levels(
     if lv.quarter and total < profile.group.small_area_households:
         c_flags = {0: ("joined_to_nearest",)}
 
+    def grids_of(members: np.ndarray) -> tuple[np.ndarray, dict[int, tuple[str, ...]]]:
+        """The grid level of one community (or residents' group): local labels and flags."""
+        home = None if home_grid is None else home_grid[members]
+        return _solve_level(subgraph(g, members), _bounds(profile.grid), profile, units=compounds[members],
+                            home=home, locked=locked_grid[members], own=own[members])
+
     group = np.full(n, -1, dtype=np.int64)
     g_flags: dict[int, tuple[str, ...]] = {}
     grid = np.full(n, -1, dtype=np.int64)
@@ -255,15 +265,15 @@ def solve_levels(
             g_flags.update({k + base: v for k, v in flags.items()})
             parents = [nodes[idx] for _, idx in _groups(local)]
         for members in parents:
-            sub = subgraph(g, members)
-            home = None if home_grid is None else home_grid[members]
-            local, flags = _solve_level(sub, _bounds(profile.grid), profile, units=compounds[members], home=home,
-                                        locked=locked_grid[members], own=own[members])
+            local, flags = grids_of(members)
             base = grid.max() + 1
             grid[members] = local + base
             grid_flags.update({k + base: v for k, v in flags.items()})
     if not lv.groups:
         _merge_small_across(g, community, grid, grid_flags, profile)
+        if lv.communities:
+            _move_boundary(g_community, community, grid, grid_flags, profile, units=units, forced=forced,
+                           locked=locked_community, grids_of=grids_of)
     return Levels(community=community, group=group, grid=grid, grid_flags=grid_flags, group_flags=g_flags,
                   community_flags=c_flags)
 
@@ -308,6 +318,96 @@ def _merge_small_across(g: GraphArrays, community: np.ndarray, grid: np.ndarray,
             member_of[q] = np.sort(np.concatenate([target, members]))
             member_of[p] = members[:0]
             break
+
+
+def _out_of_bounds(g: GraphArrays, grid: np.ndarray, flags: dict[int, tuple[str, ...]], nodes: np.ndarray,
+                   lo: int, hi: int) -> int:
+    """Grids of ``nodes`` outside ``lo..hi`` households, as the plan's ``within_bounds`` judges them: those an
+    accepted exception explains (:data:`gridkit.metrics.BOUND_EXEMPT`) left out, and those nobody lives in,
+    which join a neighbour after the levels (:func:`gridkit.slivers.absorb_slivers`)."""
+    labels, weight = np.unique(grid[nodes], return_inverse=True)
+    hh = np.bincount(weight, weights=g.weight[nodes])
+    return sum(1 for p, w in zip(labels.tolist(), hh.tolist(), strict=True)
+               if not lo <= w <= hi and w > 0 and not BOUND_EXEMPT.intersection(flags.get(p, ())))
+
+
+def _move_boundary(g: GraphArrays, community: np.ndarray, grid: np.ndarray, flags: dict[int, tuple[str, ...]],
+                   profile: Profile, *, units: np.ndarray, forced: frozenset[int], locked: np.ndarray,
+                   grids_of: Callable[[np.ndarray], tuple[np.ndarray, dict[int, tuple[str, ...]]]]) -> None:
+    """Move a community boundary so that a grid under the minimum joins a community that has room for it.
+
+    The community level draws its boundaries before any grid exists, and a full community (the level makes
+    as few as fit) can hold a block whose only neighbours in it are too heavy to make a grid with it: its
+    grid level has no division within bounds, and when no grid next door has room either
+    (:func:`_merge_small_across`), the block stays a grid under the minimum, walled in. Such a grid goes to
+    the neighbouring community it is most tied to, with whatever of its community only it linked to the
+    rest (whole grids: the community must stay connected); that community, when it is then over its
+    maximum, gives boundary blocks to neighbours with room (the engine's :func:`~gridkit.engine.repair.shed`
+    on the community level's graph: compounds, exclusive sites and locked grids move whole, the giver stays
+    connected), and the grids of every community that gained blocks are divided afresh. The move is kept
+    when fewer grids end out of bounds (:func:`_out_of_bounds`) and every community it changed stays within
+    its bounds and connected; otherwise the next neighbour is tried. Locked communities neither give nor
+    take; grids nobody lives in are left to :func:`gridkit.slivers.absorb_slivers`.
+
+    ``g`` weighs households as the community bounds count them. Changes ``community``, ``grid`` and
+    ``flags`` in place.
+    """
+    lo, hi = profile.grid.min_households, profile.grid.max_households
+    clo, chi = profile.community.min_households, profile.community.max_households
+    small = [p for p, nodes in _groups(grid)
+             if 0 < g.weight[nodes].sum() < lo and not BOUND_EXEMPT.intersection(flags.get(p, ()))]
+    if not small:
+        return
+    src = np.repeat(np.arange(g.n), np.diff(g.indptr))
+    free = np.flatnonzero(~locked)
+    contracted, super_of, _ = contract(subgraph(g, free), units[free], chi, forced)
+    node_of = np.full(g.n, -1, dtype=np.int64)
+    node_of[free] = super_of
+    for p in small:
+        nodes = np.flatnonzero(grid == p)
+        if len(nodes) == 0 or g.weight[nodes].sum() >= lo or locked[nodes].any():
+            continue
+        supers = np.unique(node_of[nodes])
+        if np.isin(node_of, supers).sum() != len(nodes):
+            continue  # part of a compound the community level keeps whole
+        a = int(community[nodes[0]])
+        labels = np.full(contracted.n, -1, dtype=np.int64)
+        labels[super_of] = community[free]
+        start = State(contracted, labels)
+        # What of its community only the grid linked to the rest goes with it (whole grids).
+        rest = start.members[a] - set(supers.tolist())
+        going = sorted(set(supers.tolist()).union(*start.components(rest)[1:])) if rest else []
+        across = np.isin(src, nodes) & (community[g.indices] != a) & ~locked[g.indices]
+        ties = np.bincount(community[g.indices[across]], weights=g.cost[across], minlength=int(community.max()) + 1)
+        for b in sorted(np.flatnonzero(ties > 0).tolist(), key=lambda c: (-ties[c], c)) if going else []:
+            fixed = np.zeros(contracted.n, dtype=bool)
+            fixed[going] = True
+            s = State(contracted, labels, fixed)
+            for v in going:
+                s.move(v, b)
+            shed(s, b, chi)
+            moved = community.copy()
+            moved[free] = s.labels[super_of]
+            gained = np.unique(moved[moved != community]).tolist()
+            touched = sorted(set(gained) | set(np.unique(community[moved != community]).tolist()))
+            if any(not clo <= g.weight[moved == c].sum() <= chi or not _connected(g, np.flatnonzero(moved == c), src)
+                   for c in touched):
+                continue
+            divided = {c: grids_of(np.flatnonzero(moved == c)) for c in gained}
+            after = grid.copy()
+            # Every grid of a community that gained blocks is divided afresh, the grids that went to one too.
+            gone = set(np.unique(grid[np.isin(community, gained) | np.isin(moved, gained)]).tolist())
+            after_flags = {q: f for q, f in flags.items() if q not in gone}
+            for c, (local, new_flags) in divided.items():
+                base = int(after.max()) + 1
+                after[moved == c] = local + base
+                after_flags.update({k + base: v for k, v in new_flags.items()})
+            region = np.flatnonzero(np.isin(moved, touched))
+            if _out_of_bounds(g, after, after_flags, region, lo, hi) < _out_of_bounds(g, grid, flags, region, lo, hi):
+                community[:], grid[:] = moved, after
+                flags.clear()
+                flags.update(after_flags)
+                break
 
 
 def _pieces_of(g: GraphArrays) -> int:

@@ -12,8 +12,8 @@ import heapq
 
 from .state import State
 
-__all__ = ["repair", "split_contiguity", "shed_and_split", "split_to", "merge_parts", "dissolve_parts", "fill_underweight",
-           "absorb_small"]
+__all__ = ["repair", "split_contiguity", "shed", "shed_and_split", "split_to", "merge_parts", "dissolve_parts",
+           "fill_underweight", "absorb_small"]
 
 
 def split_contiguity(s: State, max_weight: int | None = None) -> None:
@@ -43,8 +43,12 @@ def _absorb_into_neighbour(s: State, q: int, max_weight: int | None) -> bool:
     return True
 
 
-def _shed(s: State, p: int, max_weight: int) -> None:
-    """Move boundary nodes of an over-full part to neighbours with room."""
+def shed(s: State, p: int, max_weight: int) -> None:
+    """Move boundary nodes of an over-full part to neighbours with room, keeping the part connected.
+
+    Fixed nodes stay; the nodes most tied to a neighbour go first. The part may stay over
+    ``max_weight`` when no neighbour has room for any node it can give.
+    """
     while s.weight.get(p, 0) > max_weight and len(s.members[p]) > 1:
         best = None
         for v in sorted(s.members[p]):
@@ -107,7 +111,7 @@ def shed_and_split(s: State, max_weight: int, target: int) -> None:
         p = queue.pop()
         if p not in s.members or s.weight[p] <= max_weight or len(s.members[p]) == 1:
             continue
-        _shed(s, p, max_weight)
+        shed(s, p, max_weight)
         if s.weight[p] <= max_weight:
             continue
         n_parts = -(-s.weight[p] // max_weight)
