@@ -258,6 +258,26 @@ def test_a_grid_walled_in_by_full_neighbours_moves_to_the_community_with_room():
     assert (levels.grid == levels.grid[5]).sum() > 1
 
 
+def test_a_locked_community_takes_no_walled_in_grid():
+    """The lattice above with an existing plan whose community east of the block of 40 is locked: the
+    community keeps exactly its blocks, and the block stays a grid under the minimum (the user's lock wins)."""
+    from gridkit.levels import solve_levels
+    from gridkit.profile import UnitBounds
+
+    weights = np.array([[50, 120, 120, 150],
+                        [170, 40, 150, 40],
+                        [0, 170, 160, 0]])
+    costs = [1.0, 5.0, 1.0, 20.0, 1.0, 20.0, 5.0, 1.0, 5.0, 5.0, 1.0, 20.0, 5.0, 20.0, 1.0, 5.0, 5.0]
+    g = _lattice(weights, costs)
+    profile = dataclasses.replace(gridkit.load_profile(), community=UnitBounds(300, 500, 600))
+    home = np.array([0, 0, 0, 0, 1, 1, 2, 2, 1, 1, 2, 2])
+    levels = solve_levels(g, profile, compounds=np.full(g.n, -1), home_community=home, locked_community=home == 2)
+    east = levels.community[6]
+    assert levels.community_flags[int(east)] == ("locked",)
+    assert np.flatnonzero(levels.community == east).tolist() == [6, 7, 10, 11]
+    assert (levels.grid == levels.grid[5]).sum() == 1
+
+
 def _components(n: int, a: np.ndarray, b: np.ndarray, nodes: np.ndarray) -> int:
     """Connected components among ``nodes`` of the graph of edges ``a``-``b``."""
     from scipy.sparse import coo_matrix
