@@ -66,8 +66,9 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "community": ("community_code", "community", "社区编码", "社区代码", "所属社区", "社区", "社区名称", "居委会",
                   "村"),
 }
-#: Stages of :func:`adopt` and their share of its time.
-ADOPT_STAGES = (("blocks", 0.75), ("communities", 0.1), ("units, names and metrics", 0.15))
+#: Stages of :func:`adopt` and their share of its time; the first is :func:`gridkit.plan.prepare`, which names its own.
+ADOPT_STAGES: tuple[tuple[str | None, float], ...] = (
+    (None, 0.75), ("communities", 0.1), ("units, names and metrics", 0.15))
 
 
 @dataclass(frozen=True)

@@ -51,20 +51,31 @@ def span(progress: Progress | None, start: float, stop: float) -> Progress:
     return inner
 
 
-def stages(progress: Progress | None, weights: Sequence[tuple[str, float]]) -> Iterator[tuple[str, Progress]]:
+def stages(progress: Progress | None,
+           weights: Sequence[tuple[str | None, float]]) -> Iterator[tuple[str | None, Progress]]:
     """Split ``progress`` into consecutive stages by weight; yield ``(name, sub_callback)``.
 
     Each stage is announced at its start (its sub-callback called with 0), and the whole
-    reaches 1 after the last stage.
+    reaches 1 after the last stage. A stage named ``None`` is a call that names stages of its
+    own (partition's first share is :func:`gridkit.plan.prepare`): it is not announced, so
+    that a user sees each stage once, by the name of the work it does.
+
+    >>> seen = []
+    >>> for name, p in stages(lambda f, s: seen.append(s), [(None, 1.0), ("b", 1.0)]):
+    ...     if name is None:
+    ...         p(0.5, "a")  # the call's own stage
+    >>> seen
+    ['a', 'b', 'b']
     """
     total = sum(w for _, w in weights) or 1.0
     done = 0.0
     for name, weight in weights:
         sub = span(progress, done / total, (done + weight) / total)
-        sub(0.0, name)
+        if name is not None:
+            sub(0.0, name)
         yield name, sub
         done += weight
-    (progress or silent)(1.0, weights[-1][0] if weights else "")
+    (progress or silent)(1.0, next((name for name, _ in reversed(weights) if name is not None), ""))
 
 
 def each(progress: Progress | None, items: Iterable[T], count: int, stage: str) -> Iterator[T]:

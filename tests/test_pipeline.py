@@ -42,6 +42,10 @@ def test_progress_rises_from_zero_to_one_through_named_stages(run_with_progress)
     assert all(b >= a for a, b in zip(fractions, fractions[1:], strict=False)), "progress went backwards"
     names = {s for _, s in seen}
     assert {"reading the input", "blocks", "grids", "writing the plan"} <= names
+    # Each stage is told once, in one run of calls: partition's first share, named "blocks" as well, came
+    # before prepare's own stages ("blocks, households, blocks, block graph").
+    runs = [s for i, (_, s) in enumerate(seen) if i == 0 or seen[i - 1][1] != s]
+    assert len(runs) == len(set(runs)), runs
     # Grids are reported per community, so the bar moves many times, not in a few jumps.
     assert len(seen) >= 10
     assert max(b - a for a, b in zip(fractions, fractions[1:], strict=False)) < 0.6
