@@ -129,6 +129,7 @@ class GridkitDock(QDockWidget):
     scenarios_listed = pyqtSignal(list)  # the plan's scenarios were read (gridkit.scenarios.list_scenarios rows)
     compared = pyqtSignal(dict)  # a scenario was compared with the plan as saved (the worker's diff result)
     adopted = pyqtSignal(dict)  # a grid layer drawn elsewhere became a plan (the worker's adopt result)
+    opened = pyqtSignal(object)  # a plan's layers are in the project and its grids chosen (open_plan; the grids)
 
     def __init__(self, iface, parent: QWidget | None = None, python: str | None = None) -> None:  # noqa: ANN001
         super().__init__(tr("gridkit grids"), parent)
@@ -155,6 +156,7 @@ class GridkitDock(QDockWidget):
         self._checking = False
         self._long: WorkerTask | None = None  # a rebalance or an adoption: progress bar and Cancel
         self._pending_save = False
+        self._style_stored = False  # the grids' style, once they are coloured (see styles.save_default_style)
         self._previewing = False
         self._preview_wanted: tuple | None = None
         self.preview: dict[str, Any] = {}
@@ -562,21 +564,35 @@ class GridkitDock(QDockWidget):
         if path:
             self.open_plan(path)
 
-    def open_plan(self, path: str) -> QgsVectorLayer | None:
-        """Add a plan's communities, blocks and grids to the project, styled, and edit its grids."""
-        if not planio.layer_names(path):
-            self._say(tr("{path} cannot be read: it is not a GeoPackage, or it is damaged").format(path=path),
-                      error=True)
-            return None
+    def open_plan(self, path: str) -> None:
+        """Add a plan's communities, blocks and grids to the project, styled, and edit its grids.
+
+        The file's layers are listed in the background (0.03-0.07 s of GDAL that held QGIS's GUI thread); the
+        layers are made on the GUI thread: made in a task and moved to it, their coordinate systems crashed QGIS
+        3.22 (a lon/lat plan, in PROJ). ``opened`` or ``failed`` tells when it is done."""
+        self._say(tr("Opening {name}…").format(name=Path(path).name))
+        self._set_busy(1)
+
+        def done(job: Any) -> None:
+            self._set_busy(-1)
+            if job.error is not None or not job.result:
+                self._say(tr("{path} cannot be read: it is not a GeoPackage, or it is damaged").format(path=path),
+                          error=True)
+                return
+            self._add_plan_layers(path, job.result)
+
+        run_quietly("list the plan's layers", lambda job: planio.layer_names(path), done)
+
+    def _add_plan_layers(self, path: str, names: frozenset[str]) -> None:
+        """Add the plan's layers (``names``: the file's, listed) to the project, those it has not yet, styled, and
+        edit the grids."""
         project = QgsProject.instance()
         stem = Path(path).stem
-        layers = {}
+        layers = {planio.layer_path(lyr)[1]: lyr for lyr in planio.project_layers_on(path)}
         for name in ("communities", "blocks", "grids"):
-            existing = [lyr for lyr in planio.project_layers_on(path) if planio.layer_path(lyr)[1] == name]
-            if existing:
-                layers[name] = existing[0]
+            if name in layers:
                 continue
-            layer = planio.plan_layer(path, name, f"{stem} — {name}")
+            layer = planio.plan_layer(path, name, f"{stem} — {name}", names)
             if not layer.isValid():
                 continue
             {"communities": styles.style_communities, "blocks": styles.style_blocks,
@@ -588,12 +604,12 @@ class GridkitDock(QDockWidget):
         grids = layers.get("grids")
         if grids is None:
             self._say(tr("{path} has no grids layer").format(path=path), error=True)
-            return None
+            return
         self.layer_combo.setLayer(grids)
         if self.layer is not grids:
             self.set_layer(grids)
         self._zoom_to(grids)
-        return grids
+        self.opened.emit(grids)
 
     def _zoom_to(self, layer: QgsVectorLayer) -> None:
         self.canvas.setExtent(self.canvas.mapSettings().layerExtentToOutputExtent(layer, layer.extent()))
@@ -606,6 +622,7 @@ class GridkitDock(QDockWidget):
             return
         self._disconnect()
         self.session = None
+        self._style_stored = False
         self.stats, self.violations, self.attrs = {}, [], {}
         self.plan_crs = None
         self._band.reset(QgsWkbTypes.PolygonGeometry)
@@ -779,8 +796,9 @@ class GridkitDock(QDockWidget):
                 self.notes = task.result.get("notes", [])
                 self._show(task.result)
                 styles.update_grid_colours(self.layer, task.result["colours"])
-                if not styles.style_saved(self.layer) and not self.layer.isModified():
-                    # Coloured now, before the dock commits anything: see styles.save_default_style.
+                if not self._style_stored and not self.layer.isModified():
+                    # Coloured now, and the layer is the plan as saved: see styles.save_default_style.
+                    self._style_stored = True
                     styles.save_default_style(self.layer)
             if self._dirty:
                 self.check()

@@ -100,8 +100,11 @@ def export_layer(layer: QgsVectorLayer, path: str) -> str:
     return path
 
 
-def plan_layer(path: str, name: str, title: str | None = None) -> QgsVectorLayer:
-    """Layer ``name`` of the GeoPackage at ``path`` (not valid when the file has none)."""
+def plan_layer(path: str, name: str, title: str | None = None, names: frozenset[str] | None = None) -> QgsVectorLayer:
+    """Layer ``name`` of the GeoPackage at ``path`` (not valid when the file has none; ``names``: its layers as
+    just listed, not listed again)."""
+    if names is not None:
+        return QgsVectorLayer(f"{path}|layername={name}", title or name, "ogr") if name in names else QgsVectorLayer()
     if name not in layer_names(path) and name not in layer_names(path, fresh=True):
         return QgsVectorLayer()  # not opened: see layer_names
     return QgsVectorLayer(f"{path}|layername={name}", title or name, "ogr")

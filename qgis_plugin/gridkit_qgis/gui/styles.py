@@ -18,9 +18,10 @@ from qgis.PyQt.QtCore import QVariant
 from qgis.PyQt.QtGui import QColor, QFont, QFontDatabase
 
 from ..i18n import tr
+from .planio import layer_path
 
 __all__ = ["style_grids", "update_grid_colours", "style_communities", "style_blocks", "save_default_style",
-           "style_saved", "GRID_LABEL", "cjk_family"]
+           "GRID_LABEL", "cjk_family"]
 
 #: Same colours as gridkit.maps (grid edges, community edges).
 GRID_EDGE = "#4d4d4d"
@@ -140,37 +141,31 @@ def style_blocks(layer: QgsVectorLayer) -> None:
     layer.triggerRepaint()
 
 
-#: (file, layer) whose style this QGIS session stored: once each, see :func:`save_default_style`.
-_SAVED: set[tuple[str, str]] = set()
+def _style_name(layer: QgsVectorLayer) -> str:
+    # Named by the plan's layer ('grids'), not the project's title of it ('cn_shanghai_bund_plan — grids'): the
+    # GeoPackage's layer_styles.styleName holds 30 characters, and GDAL warned on stderr at every longer one.
+    return layer_path(layer)[1] or layer.name()[:30]
 
 
-def _key(layer: QgsVectorLayer) -> tuple[str, str]:
-    from pathlib import Path
-
-    from .planio import layer_path
-
-    path, name = layer_path(layer)
-    return (str(Path(path).resolve()) if path else layer.source(), name)
-
-
-def style_saved(layer: QgsVectorLayer) -> bool:
-    """Whether this session already stored ``layer``'s style in its file."""
-    return _key(layer) in _SAVED
+def _has_stored_style(layer: QgsVectorLayer) -> bool:
+    """Whether the layer's file holds a style of the layer's own name for it."""
+    count, _ids, names, _descriptions, _error = layer.listStylesInDatabase()
+    return _style_name(layer) in names[:max(count, 0)]
 
 
 def save_default_style(layer: QgsVectorLayer) -> bool:
-    """Store the style in the GeoPackage (``layer_styles``) as the layer's default, so the plan opens styled.
+    """Store the style in the GeoPackage (``layer_styles``) as the layer's default, so that the plan opens styled
+    without the dock too; only when the layer has no stored style of that name yet. True when stored.
 
-    Once per layer of a file and QGIS session: QGIS 3.22's ``saveStyleToDatabase`` on a plan whose style it
-    stored before and whose grids were committed since waits for ever on a lock of the file, freezing QGIS
-    (the dock's first Save after a Processing partition did; tests/qgis/test_dock.py). False when not stored.
+    QGIS 3.22 asks "A style named … already exists in the database for this layer. Do you want to overwrite
+    it?" in a modal box when a style of that name is stored again, and unsets the layer's default style
+    before it asks. The dock stored its styles at every opening of a plan: a plan opened in a new QGIS
+    session asked that twice, and offscreen (nobody to answer) it froze QGIS for good. A style stored once
+    is kept: grids coded later (a split in the dock) take its category for other codes, and the dock colours
+    them itself.
     """
-    key = _key(layer)
-    if key in _SAVED:
+    if _has_stored_style(layer):
         return False
-    _SAVED.add(key)
-    # Named by the plan's layer ('grids'), not the project's title of it ('cn_shanghai_bund_plan — grids'): the
-    # GeoPackage's layer_styles.styleName holds 30 characters, and GDAL warned on stderr at every longer one.
-    result = layer.saveStyleToDatabase(key[1] or layer.name()[:30], tr("gridkit plan style"), True, "")
+    result = layer.saveStyleToDatabase(_style_name(layer), tr("gridkit plan style"), True, "")
     message = result[1] if isinstance(result, tuple) else result
     return not message
