@@ -7,6 +7,7 @@ collects the ``tr("...")`` strings of the plugin into the ``.ts`` files.
 
 from __future__ import annotations
 
+import collections
 from pathlib import Path
 
 from qgis.PyQt.QtCore import QCoreApplication, QLocale, QSettings, QTranslator
@@ -168,7 +169,8 @@ def _library_patterns() -> list[tuple[str, str]]:
          tr("the area covers {km2} km², more than a street office ({max} km², office.max_area_km2 of profile "
             "'{profile}'): check its extent (a whole district or region?), or give a profile whose "
             "office.max_area_km2 fits the office")),
-        (w + r": no such (?:file or folder|file|plan file)", tr("{where}: no such file or folder")),
+        (w + r": no such (?:file or folder|file|plan file|existing plan|register file|roster file|totals file)",
+         tr("{where}: no such file or folder")),
         (w + r": has no 'buildings' layer(?: \(found: (?P<found>[^)]*)\).*)?",
          tr("{where}: has no 'buildings' layer (the layers gridkit reads are boundary, roads, buildings, barriers …)")),
         (w + r": has no features with a geometry", tr("{where}: has no features with a geometry")),
@@ -194,13 +196,140 @@ def _library_patterns() -> list[tuple[str, str]]:
          tr("{where}: not a gridkit plan: layer '{layer}' is missing")),
         (w + r": not a gridkit plan: no column (?P<columns>.+)", tr("{where}: not a gridkit plan: no column {columns}")),
         (w + r": has no polygon with an area", tr("{where}: has no polygon with an area")),
-        (w + r": is a folder, not a (?:file|plan GeoPackage)", tr("{where}: is a folder, not a file")),
+        (w + r": is a folder, not a (?:file|plan GeoPackage|register file|roster file|totals file)",
+         tr("{where}: is a folder, not a file")),
         (w + r": output must end in (?P<suffixes>.+)", tr("{where}: output must end in {suffixes}")),
         (w + r": the folder (?P<folder>.+) does not exist; create it first",
          tr("{where}: the folder {folder} does not exist; create it first")),
         (w + r": is also an input \((?P<given>.+)\); write the output to another file",
          tr("{where}: is also an input ({given}); write the output to another file")),
         (w + r": cannot be written: the disk is full.*", tr("{where}: cannot be written: the disk is full")),
+        (w + r": is open for writing in another program \((?P<file>\S+) beside it, e\.g\. QGIS editing it\); close it "
+             r"there first, or make the change in QGIS's gridkit dock",
+         tr("{where}: is open for writing in another program ({file} beside it, e.g. QGIS editing it); close it "
+            "there first, or make the change in gridkit's dock in QGIS")),
+        (w + r": cannot write in the folder (?P<folder>.+): (?P<why>.+)",
+         tr("{where}: cannot write in the folder {folder}: {why}")),
+        (w + r": exists and is not (?P<what>.+), so it is not replaced; write the output to another file",
+         tr("{where}: exists and is not {what}, so it is not replaced; write the output to another file")),
+        (w + r": has no features \(all deleted\?\); make the plan again with gridkit partition, or switch to a saved "
+             r"scenario",
+         tr("{where}: has no features (all deleted?); make the plan again with Partition, or switch to a saved "
+            "scenario")),
+        (w + r": not a gridkit plan: no geometry column", tr("{where}: not a gridkit plan: no geometry column")),
+        (w + r": features? (?P<features>.+) (?:has|have) no geometry; draw it again or delete the feature",
+         tr("{where}: feature(s) {features} have no geometry; draw them again or delete them")),
+        (w + r": features? (?P<features>.+): coordinates are not finite numbers \(NaN or inf\)",
+         tr("{where}: feature(s) {features}: coordinates are not finite numbers (NaN or inf)")),
+        (w + r": coordinates are not finite numbers", tr("{where}: coordinates are not finite numbers")),
+        (w + r": latitude (?P<lo>\S+)\.\.(?P<hi>\S+) is outside -90\.\.90.*",
+         tr("{where}: latitude {lo}..{hi} is outside -90..90: the coordinates are not longitude/latitude, or "
+            "longitude and latitude are swapped")),
+        (w + r": longitude (?P<lo>\S+)\.\.(?P<hi>\S+) is outside -180\.\.180",
+         tr("{where}: longitude {lo}..{hi} is outside -180..180")),
+        (w + r": --from-gcj02 needs longitude/latitude input, but the CRS is projected",
+         tr("{where}: GCJ-02 correction needs longitude/latitude input, but the CRS is projected")),
+        (w + r": has no footprint larger than cleaning\.min_footprint_m2 \((?P<m2>\S+) m²\)",
+         tr("{where}: has no building footprint larger than {m2} m² (cleaning.min_footprint_m2)")),
+        (w + r": has no polygons \(its features are (?P<types>[^)]*)\); buildings must be footprints",
+         tr("{where}: has no polygons (its features are {types}); buildings must be footprints")),
+        (w + r": no building lies inside the boundary \((?P<inside>.+?)\); none has (?P<share>\S+) of its footprint "
+             r"inside \(cleaning\.inside_share\)",
+         tr("{where}: no building lies inside the boundary ({inside}); none has {share} of its footprint inside "
+            "(cleaning.inside_share)")),
+        (w + r": the Shapefile's (?P<missing>.+) file is missing; .*",
+         tr("{where}: the Shapefile's {missing} file is missing; a Shapefile is its .shp, .shx and .dbf files (and "
+            ".prj, .cpg) together: copy them all")),
+        (w + r": has two files for layer '(?P<layer>[^']+)' \((?P<found>[^)]*)\); keep one",
+         tr("{where}: has two files for layer '{layer}' ({found}); keep one")),
+        # Registers and other tables (gridkit.io.tables, gridkit.register, gridkit.roster).
+        (w + r": is an OpenDocument spreadsheet \(\.ods\); save it as \.xlsx.*",
+         tr("{where}: is an OpenDocument spreadsheet (.ods); save it as .xlsx (or .csv) in LibreOffice or WPS and "
+            "give that")),
+        (w + r": a (?P<what>.+?) must be a (?P<suffixes>.+) file", tr("{where}: a {what} must be a {suffixes} file")),
+        (w + r": (?P<what>.+?) needs a header row \(within its first (?P<n>\d+) rows(?: in any of its (?P<sheets>\d+) "
+             r"sheets)?\) with columns (?P<wanted>.+?)(?:; column .*)? \((?:(?P<sheet>.+?) has: (?P<seen>.+)|it is "
+             r"empty)\)(?:; .*)?",
+         tr("{where}: the {what} needs a header row (within its first {n} rows) with the columns {wanted}; the "
+            "closest has: {seen}")),
+        (w + r": cannot read (?P<what>.+?): the text is none of UTF-8, UTF-16 or GBK/GB18030 .*",
+         tr("{where}: cannot read the {what}: the text is none of UTF-8, UTF-16 or GBK/GB18030; save it as UTF-8")),
+        (w + r": cannot read (?P<what>register|roster|totals file): (?P<why>.+)",
+         tr("{where}: cannot read the {what}: {why}")),
+        (w + r": reading a legacy \.xls (?P<what>.+?) needs the xlrd package .*",
+         tr("{where}: a legacy .xls {what} cannot be read here; save it as .xlsx in Excel or WPS")),
+        (w + r": is protected by a password; .*",
+         tr("{where}: is protected by a password; open it in Excel, remove the password (File > Info > Protect "
+            "Workbook > Encrypt with Password) and save it again")),
+        (w + r": register needs a 'building_id' or 'address' column",
+         tr("{where}: the register needs a column naming the building (楼栋编号) or its address (地址)")),
+        (w + r": register needs a 'households' column", tr("{where}: the register needs a households column (户数)")),
+        (w + r": register has no row with a households figure.*",
+         tr("{where}: the register has no row with a households figure")),
+        (w + r": register gives households per compound .*",
+         tr("{where}: the register gives households per compound and no column names a building (楼栋号, 楼栋编号 "
+            "or 地址): it needs a row per building or per household")),
+        (w + r": (?P<rows>.+?): building_id (?P<ids>.+) lost digits to scientific notation .*",
+         tr("{where}: {rows}: building ids {ids} lost digits to scientific notation (Excel shows a long number "
+            "so); in Excel, format the id column as Text, enter the ids again and save")),
+        (w + r": (?P<rows>(?:sheet '[^']*', )?rows? .+?): (?P<column>households|population) (?P<values>.+) "
+             r"(?:is not a whole count|are not whole counts) >= 0",
+         tr("{where}: {rows}: {column} {values} must be a whole number >= 0")),
+        (w + r", row (?P<row>\d+): grid code '(?P<code>[^']*)' is not a grid of this plan.*",
+         tr("{where}, row {row}: grid code '{code}' is not a grid of this plan")),
+        (w + r": the grid code is empty", tr("{where}: the grid code is empty")),
+        (w + r": the name is empty \(grid (?P<code>.+)\)", tr("{where}: the name is empty (grid {code})")),
+        # An existing division (--existing), a grid layer adopted in the dock.
+        (w + r": not a plan: has no 'grids', 'communities', 'groups' or 'existing' layer",
+         tr("{where}: not a plan: it has no grids, communities, groups or existing layer")),
+        (w + r": needs a 'level' column \(community, group, grid or compound\)",
+         tr("{where}: needs a 'level' column (community, group, grid or compound)")),
+        (w + r": feature (?P<feature>\d+) has level (?P<level>.+); use community, group, grid or compound",
+         tr("{where}: feature {feature} has level {level}; use community, group, grid or compound")),
+        (w + r": cannot be opened: (?P<why>.+)", tr("{where}: cannot be opened: {why}")),
+        (w + r": has no polygon; adopt a layer of grid polygons", tr("{where}: has no polygon; choose a layer of grid "
+                                                                    "polygons")),
+        (w + r": column (?P<column>.+?): code (?P<code>.+) is used by features (?P<features>.+); a code names one grid",
+         tr("{where}: column {column}: code {code} is used by features {features}; a code names one grid")),
+        (w + r": column (?P<column>.+?): feature\(s\) (?P<features>.+): not a count of households",
+         tr("{where}: column {column}: feature(s) {features}: not a count of households")),
+        (w + r": has no column (?P<column>.+?) for the (?P<key>\w+) \(its columns: (?P<columns>.*)\)",
+         tr("{where}: has no column {column} for the {key} (its columns: {columns})")),
+        (w + r": has several layers \((?P<names>.*)\); say which holds the grids",
+         tr("{where}: has several layers ({names}); say which holds the grids")),
+        # Scenarios, maps and reports.
+        (w + r": scenario (?P<name>.+) has no grids", tr("{where}: scenario {name} has no grids")),
+        (w + r": scenario (?P<name>.+) exists already; give another name or replace it",
+         tr("{where}: scenario {name} exists already; give another name or replace it")),
+        (w + r": scenario (?P<name>.+) would break (?P<failures>.+); nothing was written",
+         tr("{where}: scenario {name} would break {failures}; nothing was written")),
+        (w + r": (?:map|report) output must end in (?P<suffixes>.+)", tr("{where}: output must end in {suffixes}")),
+        (w + r": --all writes one multi-page PDF; give an output ending in \.pdf",
+         tr("{where}: every community's map is one multi-page PDF; give an output ending in .pdf")),
+        (r"dpi (?P<dpi>\d+) is out of range \(30\.\.1200\)", tr("dpi {dpi} is out of range (30..1200)")),
+        (r"(?P<paper>\S+) at (?P<dpi>\d+) dpi is (?P<mp>\d+) million pixels; use a lower --dpi or PDF",
+         tr("{paper} at {dpi} dpi is {mp} million pixels; use a lower DPI or PDF")),
+        # A profile file of the user's own (gridkit.profile).
+        (w + r": not valid TOML: (?P<why>.+)", tr("{where}: not valid TOML: {why}")),
+        (w + r": is not UTF-8 text \(byte (?P<byte>\d+)\), as a TOML profile must be; .*",
+         tr("{where}: is not UTF-8 text (byte {byte}), as a TOML profile must be; save it as UTF-8 (in Notepad: Save "
+            "As, Encoding UTF-8)")),
+        (w + r": cannot read profile: (?P<why>.+)", tr("{where}: cannot read the profile: {why}")),
+        (w + r": unknown key '(?P<key>[^']+)'", tr("{where}: unknown key '{key}'")),
+        (w + r": missing key '(?P<key>[^']+)'", tr("{where}: missing key '{key}'")),
+        (w + r": '(?P<key>[^']+)' must be true or false, not (?P<value>.+)",
+         tr("{where}: '{key}' must be true or false, not {value}")),
+        (w + r": '(?P<key>[^']+)' must be a (?P<type>int|float|str|string|table|list of strings), not (?P<value>.+)",
+         tr("{where}: '{key}' must be a {type}, not {value}")),
+        (w + r": '(?P<key>[^']+)' = (?P<value>.+) is out of range \[(?P<lo>[^,]+), (?P<hi>[^]]+)\]",
+         tr("{where}: '{key}' = {value} is out of range [{lo}, {hi}]")),
+        (w + r": '(?P<level>[^']+)' needs min_households <= target_households <= max_households "
+             r"\(got (?P<lo>[^,]+), (?P<t>[^,]+), (?P<hi>[^)]+)\)",
+         tr("{where}: '{level}' needs min_households <= target_households <= max_households (got {lo}, {t}, {hi})")),
+        (w + r": community\.max_households is below grid\.max_households",
+         tr("{where}: community.max_households is below grid.max_households")),
+        (w + r": base = '(?P<base>[^']+)' is not a shipped profile",
+         tr("{where}: base = '{base}' is not a shipped profile")),
         # Reasons the messages above give ({why}).
         (r"not map data in a format gridkit reads \((?P<formats>[^)]*)\)",
          tr("not map data in a format gridkit reads ({formats})")),
@@ -236,6 +365,27 @@ def worker_message(text: str) -> str:
     return tr("{message} (gridkit's message, in English)").format(message=text) if _INSTALLED else text
 
 
+def _part_text(key: str, value: str) -> str:
+    """A part of a library message in the user's language: a reason translated in turn, a place's or rows' words
+    and the kind of table named; names, paths and values as they are."""
+    import re
+
+    if key in ("reason", "why"):
+        return _translated(value) or value
+    if key == "where":
+        return _where_text(value)
+    if key == "rows":
+        value = re.sub(r"sheet '([^']*)'", lambda m: tr("sheet '{name}'").format(name=m.group(1)), value)
+        return re.sub(r"\brows? (.+)$", lambda m: tr("row(s) {rows}").format(rows=m.group(1)), value)
+    if key == "wanted":  # columns a table needs: 'a'/'b' and 'c'
+        return value.replace("' and '", "'" + tr(" and ") + "'")
+    if key == "what":
+        return {"register": tr("register"), "roster": tr("roster"), "totals file": tr("totals file"),
+                "a gridkit plan": tr("a gridkit plan"), "a file gridkit wrote": tr("a file gridkit wrote")
+                }.get(value, value)
+    return value
+
+
 def _translated(text: str) -> str | None:
     """``text`` translated by the first pattern it matches; None when none does."""
     import re
@@ -243,9 +393,8 @@ def _translated(text: str) -> str | None:
     for pattern, template in [*_message_patterns(), *_library_patterns()]:
         match = re.fullmatch(pattern, text, flags=re.DOTALL)
         if match:
-            values = {k: (_translated(v) or v) if k in ("reason", "why") else _where_text(v) if k == "where" else v
-                      for k, v in match.groupdict().items()}
-            return template.format(**{k: "" if v is None else v for k, v in values.items()})
+            values = {k: _part_text(k, v) for k, v in match.groupdict().items() if v is not None}
+            return template.format_map(collections.defaultdict(str, values))
     return None
 
 
@@ -253,7 +402,7 @@ def _stages() -> dict[str, str]:
     """The stages gridkit's progress names (gridkit.pipeline.FILE_STAGES, gridkit.plan.PREPARE_STAGES and
     PARTITION_STAGES, gridkit.adopt.ADOPT_STAGES, gridkit.levels, gridkit.edits, and the worker's jobs)."""
     return {
-        "reading the input": tr("reading the input"), "dividing": tr("dividing"),
+        "reading the input": tr("reading the input"),
         "writing the plan": tr("writing the plan"), "households": tr("households"), "blocks": tr("blocks"),
         "block graph": tr("block graph"), "communities and grids": tr("communities and grids"),
         "units, names and metrics": tr("units, names and metrics"), "communities": tr("communities"),

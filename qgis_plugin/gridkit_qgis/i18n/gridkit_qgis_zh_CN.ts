@@ -114,707 +114,707 @@
       <translation>{text}（已认可的例外）</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="134" />
+      <location filename="../gui/dock.py" line="135" />
       <source>gridkit grids</source>
       <translation>gridkit 网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="193" />
+      <location filename="../gui/dock.py" line="195" />
       <source>Make a gridkit plan of this layer</source>
       <translation>用此图层生成 gridkit 方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="194" />
+      <location filename="../gui/dock.py" line="196" />
       <source>Grids drawn elsewhere: every block of the input goes to the grid it overlaps most; households come from the input (scaled to the layer's own figures if it has them)</source>
       <translation>其他软件绘制的网格：输入数据的每个街块归入与其重叠最多的网格；户数来自输入数据（图层自带户数时按其缩放）</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="198" />
+      <location filename="../gui/dock.py" line="200" />
       <source>Code column</source>
       <translation>编码字段</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="198" />
+      <location filename="../gui/dock.py" line="200" />
       <source>Name column</source>
       <translation>名称字段</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="199" />
+      <location filename="../gui/dock.py" line="201" />
       <source>Households column</source>
       <translation>户数字段</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="199" />
+      <location filename="../gui/dock.py" line="201" />
       <source>Community column</source>
       <translation>社区字段</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="205" />
+      <location filename="../gui/dock.py" line="207" />
       <source>buildings and roads: a GeoPackage, folder or OSM file</source>
       <translation>建筑和道路：GeoPackage、文件夹或 OSM 文件</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="211" />
+      <location filename="../gui/dock.py" line="213" />
       <source>Input</source>
       <translation>输入数据</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="212" />
+      <location filename="../gui/dock.py" line="214" />
       <source>Make a plan…</source>
       <translation>生成方案…</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="220" />
+      <location filename="../gui/dock.py" line="222" />
       <source>The area's input</source>
       <translation>区域的输入数据</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="221" />
+      <location filename="../gui/dock.py" line="223" />
       <source>Vector sources</source>
       <translation>矢量数据</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="222" />
+      <location filename="../gui/dock.py" line="224" />
       <source>All files</source>
       <translation>所有文件</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="228" />
+      <location filename="../gui/dock.py" line="230" />
       <source>Divide this area</source>
       <translation>划分此区域</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="233" />
+      <location filename="../gui/dock.py" line="235" />
       <source>Divide into communities and grids…</source>
       <translation>划分为社区和网格…</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="234" />
+      <location filename="../gui/dock.py" line="236" />
       <source>Opens gridkit's Partition algorithm for this input; the plan it writes opens here for editing</source>
       <translation>打开 gridkit 的“划分社区和网格”算法处理此输入；生成的方案将在此打开以供编辑</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="261" />
+      <location filename="../gui/dock.py" line="263" />
       <source>gridkit's Processing algorithms are not loaded; restart QGIS.</source>
       <translation>gridkit 的处理算法未加载，请重启 QGIS。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="280" />
+      <location filename="../gui/dock.py" line="282" />
       <source>(none)</source>
       <translation>（无）</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="298" />
+      <location filename="../gui/dock.py" line="300" />
       <source>{path} is a gridkit plan without its layers {layers}: it cannot be edited. Open a complete copy of the plan, or make it again with Partition.</source>
       <translation>{path} 是缺少图层 {layers} 的 gridkit 方案：无法编辑。请打开该方案的完整副本，或用“划分社区和网格”重新生成。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="304" />
+      <location filename="../gui/dock.py" line="306" />
       <source>{name} is a layer of the input {input}.</source>
       <translation>{name} 是输入数据 {input} 的图层。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="307" />
+      <location filename="../gui/dock.py" line="309" />
       <source>Divide the area into a plan, or open a plan to edit its grids.</source>
       <translation>请将此区域划分为方案，或打开一个方案以编辑其网格。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="313" />
+      <location filename="../gui/dock.py" line="315" />
       <source>{name} is not a gridkit plan: map its columns and choose the input to make one.</source>
       <translation>{name} 不是 gridkit 方案：请对应其字段并选择输入数据以生成方案。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="329" />
+      <location filename="../gui/dock.py" line="331" />
       <source>Choose the input the households come from (buildings, roads).</source>
       <translation>请选择户数所来自的输入数据（建筑、道路）。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="332" />
+      <location filename="../gui/dock.py" line="334" />
       <source>Plan to write</source>
       <translation>要写入的方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="337" />
+      <location filename="../gui/dock.py" line="339" />
       <source>{path} is open in the project; write the plan to another file.</source>
       <translation>{path} 已在工程中打开；请把方案写入另一个文件。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="350" />
+      <location filename="../gui/dock.py" line="352" />
       <source>gridkit: make a plan of a grid layer</source>
       <translation>gridkit：用网格图层生成方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="350" />
+      <location filename="../gui/dock.py" line="352" />
       <source>Making the plan</source>
       <translation>生成方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="356" />
+      <location filename="../gui/dock.py" line="358" />
       <source>Plan made of {grids} grids, {households} households (columns: {columns}).</source>
       <translation>已生成方案：{grids} 个网格，{households} 户（字段：{columns}）。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="357" />
+      <location filename="../gui/dock.py" line="359" />
       <source>none</source>
       <translation>无</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="359" />
+      <location filename="../gui/dock.py" line="361" />
       <source>Grids holding no block, left out: {codes}.</source>
       <translation>不含街块的网格已略去：{codes}。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="361" />
+      <location filename="../gui/dock.py" line="363" />
       <source>The layer's grids break {failures}: fix them here.</source>
       <translation>图层的网格违反 {failures}：请在此修正。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="370" />
+      <location filename="../gui/dock.py" line="372" />
       <source>Grid layer</source>
       <translation>网格图层</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="374" />
+      <location filename="../gui/dock.py" line="376" />
       <source>Open plan…</source>
       <translation>打开方案…</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="378" />
+      <location filename="../gui/dock.py" line="380" />
       <source>Choose the grids layer of a plan GeoPackage.</source>
       <translation>请选择方案 GeoPackage 的网格（grids）图层。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="382" />
+      <location filename="../gui/dock.py" line="384" />
       <source>Save as separate units</source>
       <translation>拆成独立单元后保存</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="383" />
+      <location filename="../gui/dock.py" line="385" />
       <source>Each grid or community in several pieces becomes that many units (new codes), then the plan is saved</source>
       <translation>分成几块的网格或社区拆成同样多个单元（新编码），然后保存方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="392" />
+      <location filename="../gui/dock.py" line="394" />
       <source>Assign blocks</source>
       <translation>划入街块</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="393" />
+      <location filename="../gui/dock.py" line="395" />
       <source>Click a block, or drag a box over blocks, to move them into the selected grid</source>
       <translation>单击街块或拖框选择多个街块，把它们划入所选网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="395" />
+      <location filename="../gui/dock.py" line="397" />
       <source>Split by line</source>
       <translation>画线拆分</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="396" />
+      <location filename="../gui/dock.py" line="398" />
       <source>Draw a line across the selected grid (right click ends it)</source>
       <translation>在所选网格上画一条穿过它的线（右键结束）</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="398" />
+      <location filename="../gui/dock.py" line="400" />
       <source>Merge</source>
       <translation>合并</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="398" />
+      <location filename="../gui/dock.py" line="400" />
       <source>Merge the two selected grids</source>
       <translation>合并所选的两个网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="402" />
+      <location filename="../gui/dock.py" line="404" />
       <source>Rebalance into N</source>
       <translation>均分为 N 个</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="403" />
+      <location filename="../gui/dock.py" line="405" />
       <source>Divide the selected grid into N grids along its streets</source>
       <translation>沿街巷把所选网格划分为 N 个网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="404" />
+      <location filename="../gui/dock.py" line="406" />
       <source>Lock</source>
       <translation>锁定</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="404" />
+      <location filename="../gui/dock.py" line="406" />
       <source>Lock the selected grids</source>
       <translation>锁定所选网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="405" />
+      <location filename="../gui/dock.py" line="407" />
       <source>Unlock</source>
       <translation>解锁</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="406" />
+      <location filename="../gui/dock.py" line="408" />
       <source>Unlock the selected grids</source>
       <translation>解锁所选网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="407" />
+      <location filename="../gui/dock.py" line="409" />
       <source>Rebalance unlocked</source>
       <translation>重新平衡未锁定网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="408" />
+      <location filename="../gui/dock.py" line="410" />
       <source>Re-solve every unlocked grid; locked grids stay exactly</source>
       <translation>重新划分所有未锁定的网格，锁定的网格保持不变</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="409" />
+      <location filename="../gui/dock.py" line="411" />
       <source>Undo</source>
       <translation>撤销</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="410" />
+      <location filename="../gui/dock.py" line="412" />
       <source>Redo</source>
       <translation>重做</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="411" />
+      <location filename="../gui/dock.py" line="413" />
       <source>Save</source>
       <translation>保存</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="412" />
+      <location filename="../gui/dock.py" line="414" />
       <source>Write the edits, the blocks' and buildings' grids and the scores into the plan GeoPackage</source>
       <translation>把编辑结果、街块和建筑的所属网格及评分写入方案 GeoPackage</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="425" />
+      <location filename="../gui/dock.py" line="427" />
       <source>Lock all</source>
       <translation>全部锁定</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="425" />
+      <location filename="../gui/dock.py" line="427" />
       <source>Lock every grid</source>
       <translation>锁定所有网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="426" />
+      <location filename="../gui/dock.py" line="428" />
       <source>Unlock all</source>
       <translation>全部解锁</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="427" />
+      <location filename="../gui/dock.py" line="429" />
       <source>Unlock every grid</source>
       <translation>解锁所有网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="428" />
+      <location filename="../gui/dock.py" line="430" />
       <source>Next over the bound</source>
       <translation>下一个越界网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="429" />
+      <location filename="../gui/dock.py" line="431" />
       <source>Select and zoom to the next grid over the maximum or under the minimum</source>
       <translation>选中并缩放到下一个超过上限或低于下限的网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="435" />
+      <location filename="../gui/dock.py" line="437" />
       <source>Scenario</source>
       <translation>备选方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="437" />
+      <location filename="../gui/dock.py" line="439" />
       <source>Scenarios kept inside the plan GeoPackage; ✓ marks the one the plan holds now</source>
       <translation>保存在方案 GeoPackage 内的备选方案；✓ 表示方案当前采用的那个</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="440" />
+      <location filename="../gui/dock.py" line="442" />
       <source>Save as…</source>
       <translation>另存为…</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="441" />
+      <location filename="../gui/dock.py" line="443" />
       <source>Keep the grids as they are now as a named scenario inside the plan GeoPackage</source>
       <translation>把当前网格另存为方案 GeoPackage 内的一个命名备选方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="443" />
+      <location filename="../gui/dock.py" line="445" />
       <source>Switch</source>
       <translation>切换</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="444" />
+      <location filename="../gui/dock.py" line="446" />
       <source>Make the chosen scenario the plan: every layer rebuilt from it and saved</source>
       <translation>采用所选备选方案：按其重建方案的各图层并保存</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="446" />
+      <location filename="../gui/dock.py" line="448" />
       <source>Compare</source>
       <translation>比较</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="447" />
+      <location filename="../gui/dock.py" line="449" />
       <source>What moved between the chosen scenario and the plan as saved; the changed grids are selected</source>
       <translation>所选备选方案与已保存方案之间的变化；变化的网格会被选中</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="452" />
+      <location filename="../gui/dock.py" line="454" />
       <source>Sliver tolerance (m²)</source>
       <translation>碎片容差（㎡）</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="453" />
+      <location filename="../gui/dock.py" line="455" />
       <source>Pieces smaller than this (or thinner than 0.5 m) are not counted as gaps, overlaps or extra pieces: crumbs left by editing, a vertex nudged by a centimetre</source>
       <translation>小于此面积（或窄于 0.5 米）的碎块不计为空隙、重叠或多余部分：编辑留下的碎屑、顶点移动一厘米等</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="469" />
+      <location filename="../gui/dock.py" line="471" />
       <source>Cancel</source>
       <translation>取消</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="483" />
+      <location filename="../gui/dock.py" line="485" />
       <source>Violations</source>
       <translation>违规</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="486" />
+      <location filename="../gui/dock.py" line="488" />
       <source>Rule</source>
       <translation>规则</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="486" />
+      <location filename="../gui/dock.py" line="488" />
       <source>Grids</source>
       <translation>网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="486" />
+      <location filename="../gui/dock.py" line="488" />
       <source>Detail</source>
       <translation>详情</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="536" />
+      <location filename="../gui/dock.py" line="538" />
       <source>gridkit</source>
       <translation>gridkit</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="544" />
+      <location filename="../gui/dock.py" line="546" />
       <source>{what}: cancelled</source>
       <translation>{what}：已取消</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="553" />
+      <location filename="../gui/dock.py" line="555" />
       <source>{what} failed: {error}</source>
       <translation>{what}失败：{error}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="560" />
+      <location filename="../gui/dock.py" line="562" />
       <source>Open a gridkit plan</source>
       <translation>打开 gridkit 方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="568" />
-      <source>{path} cannot be read: it is not a GeoPackage, or it is damaged</source>
-      <translation>无法读取 {path}：它不是 GeoPackage，或文件已损坏</translation>
-    </message>
-    <message>
-      <location filename="../gui/dock.py" line="590" />
-      <source>{path} has no grids layer</source>
-      <translation>{path} 没有网格（grids）图层</translation>
-    </message>
-    <message>
-      <location filename="../gui/dock.py" line="646" />
-      <source>{path} is a temporary file that QGIS deletes when it quits, with every edit: run Partition again with a plan file of your own before editing.</source>
-      <translation>{path} 是临时文件，QGIS 退出时会连同所有编辑一起删除：请先用“划分社区和网格”重新生成到您自己的方案文件，再进行编辑。</translation>
-    </message>
-    <message>
-      <location filename="../gui/dock.py" line="715" />
+      <location filename="../gui/dock.py" line="573" />
       <source>Opening {name}…</source>
       <translation>正在打开 {name}…</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="723" />
+      <location filename="../gui/dock.py" line="579" />
+      <source>{path} cannot be read: it is not a GeoPackage, or it is damaged</source>
+      <translation>无法读取 {path}：它不是 GeoPackage，或文件已损坏</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="606" />
+      <source>{path} has no grids layer</source>
+      <translation>{path} 没有网格（grids）图层</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="663" />
+      <source>{path} is a temporary file that QGIS deletes when it quits, with every edit: run Partition again with a plan file of your own before editing.</source>
+      <translation>{path} 是临时文件，QGIS 退出时会连同所有编辑一起删除：请先用“划分社区和网格”重新生成到您自己的方案文件，再进行编辑。</translation>
+    </message>
+    <message>
+      <location filename="../gui/dock.py" line="740" />
       <source>Opening the plan</source>
       <translation>打开方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="775" />
+      <location filename="../gui/dock.py" line="792" />
       <source>Checking the grids</source>
       <translation>检查网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="813" />
+      <location filename="../gui/dock.py" line="831" />
       <source>yes</source>
       <translation>是</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="824" />
+      <location filename="../gui/dock.py" line="842" />
       <source>{grids} grids · {households} households · max {max} per grid · {n} violation(s)</source>
       <translation>{grids} 个网格 · {households} 户 · 每格上限 {max} 户 · {n} 处违规</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="826" />
+      <location filename="../gui/dock.py" line="844" />
       <source>target {target}, average {average}</source>
       <translation>目标 {target}，平均 {average}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="827" />
+      <location filename="../gui/dock.py" line="845" />
       <source>compounds unknown (plan input not found)</source>
       <translation>未知小区范围（找不到方案的输入数据）</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="843" />
+      <location filename="../gui/dock.py" line="861" />
       <source>Zoom</source>
       <translation>定位</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="852" />
+      <location filename="../gui/dock.py" line="870" />
       <source>Violations: none</source>
       <translation>违规：无</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="852" />
+      <location filename="../gui/dock.py" line="870" />
       <source>Violations: {n}</source>
       <translation>违规：{n} 处</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="854" />
+      <location filename="../gui/dock.py" line="872" />
       <source>{n} accepted exception(s)</source>
       <translation>{n} 个已认可的例外</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="939" />
+      <location filename="../gui/dock.py" line="957" />
       <source>Nothing to change.</source>
       <translation>没有需要修改的内容。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="955" />
+      <location filename="../gui/dock.py" line="973" />
       <source>move {n} block(s)</source>
       <translation>移动 {n} 个街块</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="985" />
+      <location filename="../gui/dock.py" line="1003" />
       <source>{code}: {before} → {after} households</source>
       <translation>{code}：{before} → {after} 户</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="987" />
+      <location filename="../gui/dock.py" line="1005" />
       <source>Preview: {moves}</source>
       <translation>预览：{moves}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="989" />
+      <location filename="../gui/dock.py" line="1007" />
       <source>{n} grid(s) would be emptied</source>
       <translation>{n} 个网格将被清空</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1006" />
+      <location filename="../gui/dock.py" line="1024" />
       <source>Select one grid to move the blocks into.</source>
       <translation>请选择一个要划入街块的网格。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1012" />
+      <location filename="../gui/dock.py" line="1030" />
       <source>Moving these {n} blocks empties grid(s) {codes}, which will be deleted. Move them?</source>
       <translation>移动这 {n} 个街块会清空网格 {codes}，这些网格将被删除。确定移动吗？</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1014" />
+      <location filename="../gui/dock.py" line="1032" />
       <source>Nothing moved.</source>
       <translation>未移动。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1027" />
+      <location filename="../gui/dock.py" line="1045" />
       <source>merge grids</source>
       <translation>合并网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1032" />
+      <location filename="../gui/dock.py" line="1050" />
       <source>Select exactly two grids to merge.</source>
       <translation>请正好选择两个要合并的网格。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1042" />
+      <location filename="../gui/dock.py" line="1060" />
       <source>split a grid along a line</source>
       <translation>按线拆分网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1045" />
+      <location filename="../gui/dock.py" line="1063" />
       <source>split a grid into {n}</source>
       <translation>把网格拆为 {n} 个</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1050" />
+      <location filename="../gui/dock.py" line="1068" />
       <source>Select one grid to split.</source>
       <translation>请选择一个要拆分的网格。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1056" />
+      <location filename="../gui/dock.py" line="1074" />
       <source>lock grids</source>
       <translation>锁定网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1056" />
+      <location filename="../gui/dock.py" line="1074" />
       <source>unlock grids</source>
       <translation>解锁网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1074" />
+      <location filename="../gui/dock.py" line="1092" />
       <source>Every grid is within its bounds.</source>
       <translation>所有网格均在上下限之内。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1092" />
+      <location filename="../gui/dock.py" line="1110" />
       <source>Select the grids to lock or unlock.</source>
       <translation>请选择要锁定或解锁的网格。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1156" />
+      <location filename="../gui/dock.py" line="1174" />
       <source>rebalance the unlocked grids</source>
       <translation>重新平衡未锁定网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1159" />
+      <location filename="../gui/dock.py" line="1177" />
       <source>gridkit: rebalance the unlocked grids</source>
       <translation>gridkit：重新平衡未锁定网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1161" />
+      <location filename="../gui/dock.py" line="1179" />
       <source>Rebalancing</source>
       <translation>重新平衡</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1218" />
+      <location filename="../gui/dock.py" line="1236" />
       <source>save units in several pieces as separate units</source>
       <translation>将分成几块的单元拆成独立单元</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1223" />
+      <location filename="../gui/dock.py" line="1241" />
       <source>Saving…</source>
       <translation>正在保存…</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1229" />
+      <location filename="../gui/dock.py" line="1247" />
       <source>Saving</source>
       <translation>保存</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1234" />
+      <location filename="../gui/dock.py" line="1252" />
       <source>gridkit: save the plan</source>
       <translation>gridkit：保存方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1249" />
+      <location filename="../gui/dock.py" line="1267" />
       <source>Saving failed: {error}</source>
       <translation>保存失败：{error}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1257" />
+      <location filename="../gui/dock.py" line="1275" />
       <source>{level} {codes} in {n} pieces</source>
       <translation>{level} {codes} 分成 {n} 块</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1263" />
+      <location filename="../gui/dock.py" line="1281" />
       <source>Not saved: the plan would break {failures}. {detail}. Undo the edit, or save the pieces as separate units.</source>
       <translation>未保存：方案将违反 {failures}。{detail}。请撤销该编辑，或将各块拆成独立单元后保存。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1288" />
+      <location filename="../gui/dock.py" line="1306" />
       <source>Saved; the plan breaks: {failures}</source>
       <translation>已保存；方案不满足：{failures}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1291" />
+      <location filename="../gui/dock.py" line="1309" />
       <source>Saved; the plan is valid, but {n} rule(s) are still broken (listed under Violations).</source>
       <translation>已保存；方案有效，但仍有 {n} 处违反规则（见“违规”列表）。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1295" />
+      <location filename="../gui/dock.py" line="1313" />
       <source>Saved; the plan is valid.</source>
       <translation>已保存；方案有效。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1300" />
+      <location filename="../gui/dock.py" line="1318" />
       <source>gridkit: write and validate the plan</source>
       <translation>gridkit：写入并验证方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1317" />
+      <location filename="../gui/dock.py" line="1335" />
       <source>Reading the scenarios</source>
       <translation>读取备选方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1322" />
+      <location filename="../gui/dock.py" line="1340" />
       <source>saved {saved} · {grids} grids · {households} households</source>
       <translation>保存于 {saved} · {grids} 个网格 · {households} 户</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1337" />
+      <location filename="../gui/dock.py" line="1355" />
       <source>Save as a scenario</source>
       <translation>另存为备选方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1337" />
+      <location filename="../gui/dock.py" line="1355" />
       <source>Scenario name</source>
       <translation>备选方案名称</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1359" />
+      <location filename="../gui/dock.py" line="1377" />
       <source>Saving the scenario</source>
       <translation>保存备选方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1362" />
+      <location filename="../gui/dock.py" line="1380" />
       <source>Scenario {name} exists. Replace it?</source>
       <translation>备选方案 {name} 已存在，是否替换？</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1364" />
+      <location filename="../gui/dock.py" line="1382" />
       <source>Scenario not saved.</source>
       <translation>备选方案未保存。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1369" />
+      <location filename="../gui/dock.py" line="1387" />
       <source>Saving the scenario failed: {error}</source>
       <translation>保存备选方案失败：{error}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1371" />
+      <location filename="../gui/dock.py" line="1389" />
       <source>Saved scenario {name}.</source>
       <translation>已保存备选方案 {name}。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1385" />
+      <location filename="../gui/dock.py" line="1403" />
       <source>The grid layer has unsaved edits; switching to scenario {name} replaces them. Switch?</source>
       <translation>网格图层有未保存的编辑；切换到备选方案 {name} 会替换这些编辑。是否切换？</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1390" />
+      <location filename="../gui/dock.py" line="1408" />
       <source>Switching to scenario {name}…</source>
       <translation>正在切换到备选方案 {name}…</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1397" />
+      <location filename="../gui/dock.py" line="1415" />
       <source>Switching</source>
       <translation>切换方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1400" />
+      <location filename="../gui/dock.py" line="1418" />
       <source>switch to scenario {name}</source>
       <translation>切换到备选方案 {name}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1401" />
+      <location filename="../gui/dock.py" line="1419" />
       <source>Now scenario {name}.</source>
       <translation>当前为备选方案 {name}。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1403" />
+      <location filename="../gui/dock.py" line="1421" />
       <source>gridkit: switch to a scenario</source>
       <translation>gridkit：切换备选方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1421" />
+      <location filename="../gui/dock.py" line="1439" />
       <source>Comparing</source>
       <translation>比较</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1429" />
+      <location filename="../gui/dock.py" line="1447" />
       <source>Scenario {name} → the plan as saved: {grids} grid(s) changed, {blocks} block(s) moved ({households} households).</source>
       <translation>备选方案 {name} → 已保存方案：{grids} 个网格变化，{blocks} 个街块移动（{households} 户）。</translation>
     </message>
@@ -884,412 +884,737 @@
       <translation>（低于下限）</translation>
     </message>
     <message>
-      <location filename="../gui/styles.py" line="174" />
+      <location filename="../gui/styles.py" line="169" />
       <source>gridkit plan style</source>
       <translation>gridkit 方案样式</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="109" />
+      <location filename="../i18n/__init__.py" line="110" />
       <source>grid {code} is locked; unlock it first</source>
       <translation>网格 {code} 已锁定，请先解锁</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="110" />
+      <location filename="../i18n/__init__.py" line="111" />
       <source>grid feature {fid} is not in the layer</source>
       <translation>图层中没有网格要素 {fid}</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="111" />
+      <location filename="../i18n/__init__.py" line="112" />
       <source>block {block} is not in this plan</source>
       <translation>本方案中没有街块 {block}</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="112" />
+      <location filename="../i18n/__init__.py" line="113" />
       <source>pick two different grids to merge</source>
       <translation>请选择两个不同的网格进行合并</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="114" />
+      <location filename="../i18n/__init__.py" line="115" />
       <source>the move would leave grid {code} in {n} pieces</source>
       <translation>移动后网格 {code} 将分成 {n} 块</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="116" />
+      <location filename="../i18n/__init__.py" line="117" />
       <source>the line does not cross grid {code} from edge to edge</source>
       <translation>该线未从一边到另一边穿过网格 {code}</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="118" />
+      <location filename="../i18n/__init__.py" line="119" />
       <source>the grid would not be divided: no block on the other side</source>
       <translation>网格不会被分开：另一侧没有街块</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="119" />
+      <location filename="../i18n/__init__.py" line="120" />
       <source>draw a line of at least two points</source>
       <translation>请画至少两个点的线</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="120" />
+      <location filename="../i18n/__init__.py" line="121" />
       <source>split into at least 2 grids</source>
       <translation>至少拆分为 2 个网格</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="122" />
+      <location filename="../i18n/__init__.py" line="123" />
       <source>grid {code} cannot be split into {n}: it has only {k} block(s)</source>
       <translation>网格 {code} 无法拆分为 {n} 个：只有 {k} 个街块</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="124" />
+      <location filename="../i18n/__init__.py" line="125" />
       <source>grid {code} cannot be split into {n}: {reason}; {k} is possible</source>
       <translation>网格 {code} 无法拆分为 {n} 个：{reason}；可拆分为 {k} 个</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="126" />
+      <location filename="../i18n/__init__.py" line="127" />
       <source>grid {code} cannot be split into {n}: {reason}</source>
       <translation>网格 {code} 无法拆分为 {n} 个：{reason}</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="127" />
+      <location filename="../i18n/__init__.py" line="128" />
       <source>only {k} blocks (compounds kept whole)</source>
       <translation>只有 {k} 个街块（小区保持完整）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="129" />
+      <location filename="../i18n/__init__.py" line="130" />
       <source>a compound or block of {h} households is kept whole (each of {n} parts holds about {t})</source>
       <translation>一个 {h} 户的小区或街块保持完整（{n} 个部分每个约 {t} 户）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="131" />
+      <location filename="../i18n/__init__.py" line="132" />
       <source>its blocks lie in {k} pieces that no street links (a barrier between them)</source>
       <translation>其街块分成 {k} 块，没有道路相连（中间有障碍）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="133" />
+      <location filename="../i18n/__init__.py" line="134" />
       <source>the streets do not allow {n} connected parts of at most {hi} households</source>
       <translation>道路不允许分成 {n} 个每个不超过 {hi} 户的连通部分</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="134" />
+      <location filename="../i18n/__init__.py" line="135" />
       <source>the streets allow only {k} connected parts</source>
       <translation>道路只允许分成 {k} 个连通部分</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="135" />
+      <location filename="../i18n/__init__.py" line="136" />
       <source>every grid is locked: nothing to rebalance</source>
       <translation>所有网格均已锁定：无可重新平衡</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="136" />
+      <location filename="../i18n/__init__.py" line="137" />
       <source>the grid layer is empty</source>
       <translation>网格图层为空</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="137" />
+      <location filename="../i18n/__init__.py" line="138" />
       <source>the editing session has ended; open the plan again</source>
       <translation>编辑会话已结束，请重新打开方案</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="138" />
+      <location filename="../i18n/__init__.py" line="139" />
       <source>{path}: no such plan file</source>
       <translation>{path}：没有此方案文件</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="139" />
+      <location filename="../i18n/__init__.py" line="140" />
       <source>scenario name is empty; give the scenario a name</source>
       <translation>备选方案名称为空；请为备选方案命名</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="141" />
+      <location filename="../i18n/__init__.py" line="142" />
       <source>scenario name {name}: '#' is not allowed (it separates the name in PLAN.gpkg#NAME)</source>
       <translation>备选方案名称 {name}：不能含 '#'（它在 PLAN.gpkg#NAME 中分隔名称）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="143" />
+      <location filename="../i18n/__init__.py" line="144" />
       <source>scenario name {name}: control characters are not allowed</source>
       <translation>备选方案名称 {name}：不能含控制字符</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="145" />
+      <location filename="../i18n/__init__.py" line="146" />
       <source>scenario name {name}: {n} characters, at most {k}</source>
       <translation>备选方案名称 {name}：{n} 个字符，最多 {k} 个</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="147" />
+      <location filename="../i18n/__init__.py" line="148" />
       <source>{path}: no scenario {name}; its scenarios: {names}</source>
       <translation>{path}：没有备选方案 {name}；现有备选方案：{names}</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="149" />
+      <location filename="../i18n/__init__.py" line="150" />
       <source>{path}: no scenario {name}; it has none (save one first)</source>
       <translation>{path}：没有备选方案 {name}；尚无任何备选方案（请先保存一个）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="151" />
+      <location filename="../i18n/__init__.py" line="152" />
       <source>scenario {name}: the plan breaks {failures}; it is not saved as a scenario</source>
       <translation>备选方案 {name}：方案会违反 {failures}，未保存为备选方案</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="168" />
+      <location filename="../i18n/__init__.py" line="169" />
       <source>the area covers {km2} km², more than a street office ({max} km², office.max_area_km2 of profile '{profile}'): check its extent (a whole district or region?), or give a profile whose office.max_area_km2 fits the office</source>
       <translation>区域面积 {km2} 平方千米，超过一个街道（{max} 平方千米，规则配置“{profile}”的 office.max_area_km2）：请检查其范围（是否是整个区县或地区？），或使用 office.max_area_km2 适合该街道的规则配置</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="171" />
+      <location filename="../i18n/__init__.py" line="173" />
       <source>{where}: no such file or folder</source>
       <translation>{where}：文件或文件夹不存在</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="173" />
+      <location filename="../i18n/__init__.py" line="175" />
       <source>{where}: has no 'buildings' layer (the layers gridkit reads are boundary, roads, buildings, barriers …)</source>
       <translation>{where}：没有“buildings”（建筑）图层（gridkit 读取的图层为 boundary、roads、buildings、barriers 等）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="174" />
+      <location filename="../i18n/__init__.py" line="176" />
       <source>{where}: has no features with a geometry</source>
       <translation>{where}：没有带几何的要素</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="177" />
+      <location filename="../i18n/__init__.py" line="179" />
       <source>{where}: no building lies inside the boundary ({inside}); the nearest is {km} km from it: are both layers' CRS right?</source>
       <translation>{where}：边界（{inside}）内没有建筑；最近的建筑距边界 {km} 千米：两个图层的坐标参考系是否正确？</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="180" />
+      <location filename="../i18n/__init__.py" line="182" />
       <source>{where}: no building lies inside the boundary ({inside})</source>
       <translation>{where}：边界（{inside}）内没有建筑</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="182" />
+      <location filename="../i18n/__init__.py" line="184" />
       <source>{where}: has no coordinate reference system (CRS); set one, e.g. EPSG:4326</source>
       <translation>{where}：没有坐标参考系（CRS）；请设置一个，例如 EPSG:4326</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="184" />
+      <location filename="../i18n/__init__.py" line="186" />
       <source>{where}: coordinates look like degrees but the CRS is projected; the CRS is probably wrong</source>
       <translation>{where}：坐标看起来是经纬度，但坐标参考系是投影坐标系；坐标参考系可能有误</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="186" />
+      <location filename="../i18n/__init__.py" line="188" />
       <source>{where}: coordinates look like metres but the CRS is longitude/latitude; the CRS is probably wrong</source>
       <translation>{where}：坐标看起来是米，但坐标参考系是经纬度；坐标参考系可能有误</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="188" />
+      <location filename="../i18n/__init__.py" line="190" />
       <source>{where}: cannot be opened as a vector data source: {why}</source>
       <translation>{where}：无法作为矢量数据源打开：{why}</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="189" />
+      <location filename="../i18n/__init__.py" line="191" />
       <source>{where}: cannot be opened as a GeoPackage: {why}</source>
       <translation>{where}：无法作为 GeoPackage 打开：{why}</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="190" />
+      <location filename="../i18n/__init__.py" line="192" />
       <source>{where}: cannot be read: {why}</source>
       <translation>{where}：无法读取：{why}</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="192" />
+      <location filename="../i18n/__init__.py" line="194" />
       <source>{where}: has no geometry column (a table, not a map layer)</source>
       <translation>{where}：没有几何列（是表格，不是地图图层）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="194" />
+      <location filename="../i18n/__init__.py" line="196" />
       <source>{where}: not a gridkit plan: layer '{layer}' is missing</source>
       <translation>{where}：不是 gridkit 方案：缺少图层“{layer}”</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="195" />
+      <location filename="../i18n/__init__.py" line="197" />
       <source>{where}: not a gridkit plan: no column {columns}</source>
       <translation>{where}：不是 gridkit 方案：缺少字段 {columns}</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="196" />
+      <location filename="../i18n/__init__.py" line="198" />
       <source>{where}: has no polygon with an area</source>
       <translation>{where}：没有有面积的多边形</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="197" />
+      <location filename="../i18n/__init__.py" line="200" />
       <source>{where}: is a folder, not a file</source>
       <translation>{where}：是文件夹，不是文件</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="198" />
+      <location filename="../i18n/__init__.py" line="201" />
       <source>{where}: output must end in {suffixes}</source>
       <translation>{where}：输出文件的扩展名必须是 {suffixes}</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="200" />
+      <location filename="../i18n/__init__.py" line="203" />
       <source>{where}: the folder {folder} does not exist; create it first</source>
       <translation>{where}：文件夹 {folder} 不存在；请先创建</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="202" />
+      <location filename="../i18n/__init__.py" line="205" />
       <source>{where}: is also an input ({given}); write the output to another file</source>
       <translation>{where}：也是输入（{given}）；请写入另一个文件</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="203" />
+      <location filename="../i18n/__init__.py" line="206" />
       <source>{where}: cannot be written: the disk is full</source>
       <translation>{where}：无法写入：磁盘已满</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="206" />
+      <location filename="../i18n/__init__.py" line="209" />
+      <source>{where}: is open for writing in another program ({file} beside it, e.g. QGIS editing it); close it there first, or make the change in gridkit's dock in QGIS</source>
+      <translation>{where}：正被另一个程序写入（旁边有 {file}，例如 QGIS 正在编辑它）；请先在那里关闭，或在 QGIS 的 gridkit 面板中修改</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="212" />
+      <source>{where}: cannot write in the folder {folder}: {why}</source>
+      <translation>{where}：无法写入文件夹 {folder}：{why}</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="214" />
+      <source>{where}: exists and is not {what}, so it is not replaced; write the output to another file</source>
+      <translation>{where}：已存在且不是{what}，因此不会被替换；请输出到另一个文件</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="217" />
+      <source>{where}: has no features (all deleted?); make the plan again with Partition, or switch to a saved scenario</source>
+      <translation>{where}：没有任何要素（全部被删除？）；请用“划分社区和网格”重新生成方案，或切换到已保存的备选方案</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="219" />
+      <source>{where}: not a gridkit plan: no geometry column</source>
+      <translation>{where}：不是 gridkit 方案：没有几何列</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="221" />
+      <source>{where}: feature(s) {features} have no geometry; draw them again or delete them</source>
+      <translation>{where}：要素 {features} 没有几何图形；请重新绘制或删除</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="223" />
+      <source>{where}: feature(s) {features}: coordinates are not finite numbers (NaN or inf)</source>
+      <translation>{where}：要素 {features}：坐标不是有限数值（NaN 或 inf）</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="224" />
+      <source>{where}: coordinates are not finite numbers</source>
+      <translation>{where}：坐标不是有限数值</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="226" />
+      <source>{where}: latitude {lo}..{hi} is outside -90..90: the coordinates are not longitude/latitude, or longitude and latitude are swapped</source>
+      <translation>{where}：纬度 {lo}..{hi} 超出 -90..90：坐标不是经纬度，或经度与纬度颠倒了</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="229" />
+      <source>{where}: longitude {lo}..{hi} is outside -180..180</source>
+      <translation>{where}：经度 {lo}..{hi} 超出 -180..180</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="231" />
+      <source>{where}: GCJ-02 correction needs longitude/latitude input, but the CRS is projected</source>
+      <translation>{where}：GCJ-02 纠偏需要经纬度输入，但坐标参考系是投影坐标系</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="233" />
+      <source>{where}: has no building footprint larger than {m2} m² (cleaning.min_footprint_m2)</source>
+      <translation>{where}：没有面积大于 {m2} m² 的建筑轮廓（cleaning.min_footprint_m2）</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="235" />
+      <source>{where}: has no polygons (its features are {types}); buildings must be footprints</source>
+      <translation>{where}：没有面要素（其要素为 {types}）；建筑必须是轮廓面</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="238" />
+      <source>{where}: no building lies inside the boundary ({inside}); none has {share} of its footprint inside (cleaning.inside_share)</source>
+      <translation>{where}：边界（{inside}）内没有建筑；没有一栋建筑有 {share} 的轮廓位于边界内（cleaning.inside_share）</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="241" />
+      <source>{where}: the Shapefile's {missing} file is missing; a Shapefile is its .shp, .shx and .dbf files (and .prj, .cpg) together: copy them all</source>
+      <translation>{where}：缺少 Shapefile 的 {missing} 文件；一个 Shapefile 由 .shp、.shx 和 .dbf（以及 .prj、.cpg）共同组成：请全部复制</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="244" />
+      <source>{where}: has two files for layer '{layer}' ({found}); keep one</source>
+      <translation>{where}：图层“{layer}”有两个文件（{found}）；请只保留一个</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="247" />
+      <source>{where}: is an OpenDocument spreadsheet (.ods); save it as .xlsx (or .csv) in LibreOffice or WPS and give that</source>
+      <translation>{where}：是 OpenDocument 表格（.ods）；请在 LibreOffice 或 WPS 中另存为 .xlsx（或 .csv）后再选择</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="249" />
+      <source>{where}: a {what} must be a {suffixes} file</source>
+      <translation>{where}：{what}必须是 {suffixes} 文件</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="253" />
+      <source>{where}: the {what} needs a header row (within its first {n} rows) with the columns {wanted}; the closest has: {seen}</source>
+      <translation>{where}：{what}需要一行表头（在前 {n} 行内），包含列 {wanted}；最接近的一行是：{seen}</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="256" />
+      <source>{where}: cannot read the {what}: the text is none of UTF-8, UTF-16 or GBK/GB18030; save it as UTF-8</source>
+      <translation>{where}：无法读取{what}：文本编码不是 UTF-8、UTF-16 或 GBK/GB18030；请另存为 UTF-8</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="258" />
+      <source>{where}: cannot read the {what}: {why}</source>
+      <translation>{where}：无法读取{what}：{why}</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="260" />
+      <source>{where}: a legacy .xls {what} cannot be read here; save it as .xlsx in Excel or WPS</source>
+      <translation>{where}：这里无法读取旧版 .xls {what}；请在 Excel 或 WPS 中另存为 .xlsx</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="262" />
+      <source>{where}: is protected by a password; open it in Excel, remove the password (File &gt; Info &gt; Protect Workbook &gt; Encrypt with Password) and save it again</source>
+      <translation>{where}：受密码保护；请在 Excel 中打开，去掉密码（文件 &gt; 信息 &gt; 保护工作簿 &gt; 用密码进行加密）后重新保存</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="265" />
+      <source>{where}: the register needs a column naming the building (楼栋编号) or its address (地址)</source>
+      <translation>{where}：住户登记表需要一列楼栋编号或地址</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="266" />
+      <source>{where}: the register needs a households column (户数)</source>
+      <translation>{where}：住户登记表需要一列户数</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="268" />
+      <source>{where}: the register has no row with a households figure</source>
+      <translation>{where}：住户登记表中没有一行填有户数</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="270" />
+      <source>{where}: the register gives households per compound and no column names a building (楼栋号, 楼栋编号 or 地址): it needs a row per building or per household</source>
+      <translation>{where}：住户登记表按小区给出户数，且没有标明楼栋的列（楼栋号、楼栋编号或地址）：需要每栋楼或每户一行</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="273" />
+      <source>{where}: {rows}: building ids {ids} lost digits to scientific notation (Excel shows a long number so); in Excel, format the id column as Text, enter the ids again and save</source>
+      <translation>{where}：{rows}：楼栋编号 {ids} 因科学计数法丢失了数字（Excel 这样显示长数字）；请在 Excel 中把编号列设为“文本”格式，重新输入编号后保存</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="277" />
+      <source>{where}: {rows}: {column} {values} must be a whole number &gt;= 0</source>
+      <translation>{where}：{rows}：{column} 的值 {values} 必须是大于等于 0 的整数</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="279" />
+      <source>{where}, row {row}: grid code '{code}' is not a grid of this plan</source>
+      <translation>{where}，第 {row} 行：网格编码“{code}”不是本方案的网格</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="280" />
+      <source>{where}: the grid code is empty</source>
+      <translation>{where}：网格编码为空</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="281" />
+      <source>{where}: the name is empty (grid {code})</source>
+      <translation>{where}：姓名为空（网格 {code}）</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="284" />
+      <source>{where}: not a plan: it has no grids, communities, groups or existing layer</source>
+      <translation>{where}：不是方案：没有 grids、communities、groups 或 existing 图层</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="286" />
+      <source>{where}: needs a 'level' column (community, group, grid or compound)</source>
+      <translation>{where}：需要“level”列（community、group、grid 或 compound）</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="288" />
+      <source>{where}: feature {feature} has level {level}; use community, group, grid or compound</source>
+      <translation>{where}：要素 {feature} 的 level 为 {level}；请使用 community、group、grid 或 compound</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="289" />
+      <source>{where}: cannot be opened: {why}</source>
+      <translation>{where}：无法打开：{why}</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="290" />
+      <source>{where}: has no polygon; choose a layer of grid polygons</source>
+      <translation>{where}：没有面要素；请选择网格面图层</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="293" />
+      <source>{where}: column {column}: code {code} is used by features {features}; a code names one grid</source>
+      <translation>{where}：列 {column}：编码 {code} 被要素 {features} 同时使用；一个编码只能对应一个网格</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="295" />
+      <source>{where}: column {column}: feature(s) {features}: not a count of households</source>
+      <translation>{where}：列 {column}：要素 {features}：不是户数</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="297" />
+      <source>{where}: has no column {column} for the {key} (its columns: {columns})</source>
+      <translation>{where}：没有用于 {key} 的列 {column}（现有列：{columns}）</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="299" />
+      <source>{where}: has several layers ({names}); say which holds the grids</source>
+      <translation>{where}：有多个图层（{names}）；请指明哪个是网格图层</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="301" />
+      <source>{where}: scenario {name} has no grids</source>
+      <translation>{where}：备选方案 {name} 没有网格</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="303" />
+      <source>{where}: scenario {name} exists already; give another name or replace it</source>
+      <translation>{where}：备选方案 {name} 已存在；请换一个名称或替换它</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="305" />
+      <source>{where}: scenario {name} would break {failures}; nothing was written</source>
+      <translation>{where}：备选方案 {name} 会违反 {failures}；未写入任何内容</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="308" />
+      <source>{where}: every community's map is one multi-page PDF; give an output ending in .pdf</source>
+      <translation>{where}：所有社区的地图是一个多页 PDF；请输出为 .pdf 文件</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="309" />
+      <source>dpi {dpi} is out of range (30..1200)</source>
+      <translation>dpi {dpi} 超出范围（30..1200）</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="311" />
+      <source>{paper} at {dpi} dpi is {mp} million pixels; use a lower DPI or PDF</source>
+      <translation>{paper} 在 {dpi} dpi 下有 {mp} 百万像素；请降低 DPI 或输出 PDF</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="313" />
+      <source>{where}: not valid TOML: {why}</source>
+      <translation>{where}：不是有效的 TOML：{why}</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="315" />
+      <source>{where}: is not UTF-8 text (byte {byte}), as a TOML profile must be; save it as UTF-8 (in Notepad: Save As, Encoding UTF-8)</source>
+      <translation>{where}：不是 UTF-8 文本（第 {byte} 字节），而 TOML 配置文件必须是；请另存为 UTF-8（记事本：另存为，编码选 UTF-8）</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="317" />
+      <source>{where}: cannot read the profile: {why}</source>
+      <translation>{where}：无法读取配置文件：{why}</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="318" />
+      <source>{where}: unknown key '{key}'</source>
+      <translation>{where}：未知的键“{key}”</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="319" />
+      <source>{where}: missing key '{key}'</source>
+      <translation>{where}：缺少键“{key}”</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="321" />
+      <source>{where}: '{key}' must be true or false, not {value}</source>
+      <translation>{where}：“{key}”必须是 true 或 false，而不是 {value}</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="323" />
+      <source>{where}: '{key}' must be a {type}, not {value}</source>
+      <translation>{where}：“{key}”必须是 {type}，而不是 {value}</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="325" />
+      <source>{where}: '{key}' = {value} is out of range [{lo}, {hi}]</source>
+      <translation>{where}：“{key}” = {value} 超出范围 [{lo}, {hi}]</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="328" />
+      <source>{where}: '{level}' needs min_households &lt;= target_households &lt;= max_households (got {lo}, {t}, {hi})</source>
+      <translation>{where}：“{level}”需要 min_households &lt;= target_households &lt;= max_households（现为 {lo}、{t}、{hi}）</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="330" />
+      <source>{where}: community.max_households is below grid.max_households</source>
+      <translation>{where}：community.max_households 小于 grid.max_households</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="332" />
+      <source>{where}: base = '{base}' is not a shipped profile</source>
+      <translation>{where}：base = '{base}' 不是自带的配置</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="335" />
       <source>not map data in a format gridkit reads ({formats})</source>
       <translation>不是 gridkit 能读取的地图数据格式（{formats}）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="208" />
+      <location filename="../i18n/__init__.py" line="337" />
       <source>the file is damaged; copy it again from its source</source>
       <translation>文件已损坏；请从来源重新复制</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="211" />
+      <location filename="../i18n/__init__.py" line="340" />
       <source>{where}: feature(s) {features}: {column} {values} must be a whole number &gt;= 0</source>
       <translation>{where}：要素 {features}：{column} 的值 {values} 必须是大于等于 0 的整数</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="219" />
+      <location filename="../i18n/__init__.py" line="348" />
       <source>, layer '{name}'</source>
       <translation>，图层“{name}”</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="220" />
+      <location filename="../i18n/__init__.py" line="349" />
       <source>, street office {code}</source>
       <translation>，街道 {code}</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="236" />
+      <location filename="../i18n/__init__.py" line="365" />
       <source>{message} (gridkit's message, in English)</source>
       <translation>{message}（gridkit 的英文原文）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="256" />
+      <location filename="../i18n/__init__.py" line="378" />
+      <source>sheet '{name}'</source>
+      <translation>工作表“{name}”</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="379" />
+      <source>row(s) {rows}</source>
+      <translation>第 {rows} 行</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="381" />
+      <source> and </source>
+      <translation> 和 </translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="383" />
+      <source>register</source>
+      <translation>住户登记表</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="383" />
+      <source>roster</source>
+      <translation>人员名单</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="383" />
+      <source>totals file</source>
+      <translation>总数表</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="384" />
+      <source>a gridkit plan</source>
+      <translation>gridkit 方案</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="384" />
+      <source>a file gridkit wrote</source>
+      <translation>gridkit 写出的文件</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="405" />
       <source>reading the input</source>
       <translation>读取输入数据</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="256" />
-      <source>dividing</source>
-      <translation>划分中</translation>
-    </message>
-    <message>
-      <location filename="../i18n/__init__.py" line="257" />
+      <location filename="../i18n/__init__.py" line="406" />
       <source>writing the plan</source>
       <translation>写出方案</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="257" />
+      <location filename="../i18n/__init__.py" line="406" />
       <source>households</source>
-      <translation>住户</translation>
+      <translation>估算各楼住户</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="257" />
+      <location filename="../i18n/__init__.py" line="406" />
       <source>blocks</source>
-      <translation>街块</translation>
+      <translation>划出街块</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="258" />
+      <location filename="../i18n/__init__.py" line="407" />
       <source>block graph</source>
-      <translation>街块邻接图</translation>
+      <translation>建立街块邻接图</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="258" />
+      <location filename="../i18n/__init__.py" line="407" />
       <source>communities and grids</source>
-      <translation>社区和网格</translation>
+      <translation>划分社区和网格</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="259" />
+      <location filename="../i18n/__init__.py" line="408" />
       <source>units, names and metrics</source>
-      <translation>单元、名称和指标</translation>
+      <translation>单元编码、命名和指标</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="259" />
+      <location filename="../i18n/__init__.py" line="408" />
       <source>communities</source>
-      <translation>社区</translation>
+      <translation>划分社区</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="260" />
+      <location filename="../i18n/__init__.py" line="409" />
       <source>grids</source>
-      <translation>网格</translation>
+      <translation>划分网格</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="260" />
+      <location filename="../i18n/__init__.py" line="409" />
       <source>codes and names</source>
-      <translation>编码和名称</translation>
+      <translation>编码和命名</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="261" />
+      <location filename="../i18n/__init__.py" line="410" />
       <source>recomputing every invariant and score</source>
       <translation>重新计算每项约束和评分</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="262" />
+      <location filename="../i18n/__init__.py" line="411" />
       <source>drawing the map</source>
       <translation>绘制地图</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="262" />
+      <location filename="../i18n/__init__.py" line="411" />
       <source>writing the report</source>
       <translation>写出报告</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="263" />
+      <location filename="../i18n/__init__.py" line="412" />
       <source>reading both plans</source>
       <translation>读取两个方案</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="263" />
+      <location filename="../i18n/__init__.py" line="412" />
       <source>comparing</source>
       <translation>比较中</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="264" />
+      <location filename="../i18n/__init__.py" line="413" />
       <source>reading the plan</source>
       <translation>读取方案</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="264" />
+      <location filename="../i18n/__init__.py" line="413" />
       <source>scoring</source>
       <translation>评分</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="265" />
+      <location filename="../i18n/__init__.py" line="414" />
       <source>rebuilding the plan from the grids</source>
       <translation>由网格重建方案</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="266" />
+      <location filename="../i18n/__init__.py" line="415" />
       <source>rebuilding the plan from the scenario</source>
       <translation>由备选方案重建方案</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="266" />
+      <location filename="../i18n/__init__.py" line="415" />
       <source>done</source>
       <translation>完成</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="285" />
+      <location filename="../i18n/__init__.py" line="434" />
       <source>urban street office (grids of at most 200 households)</source>
       <translation>城市街道（网格不超过 200 户）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="286" />
+      <location filename="../i18n/__init__.py" line="435" />
       <source>town with villages (villages as communities)</source>
       <translation>乡镇（行政村为社区）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="287" />
+      <location filename="../i18n/__init__.py" line="436" />
       <source>one enterprise living quarter</source>
       <translation>企业生活区</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="288" />
+      <location filename="../i18n/__init__.py" line="437" />
       <source>grids of 300-500 households</source>
       <translation>网格 300–500 户</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="289" />
+      <location filename="../i18n/__init__.py" line="438" />
       <source>Beijing DB11/T 2157-2023 (15-digit grid codes)</source>
       <translation>北京 DB11/T 2157-2023（15 位网格编码）</translation>
     </message>
