@@ -30,7 +30,7 @@ from qgis.PyQt.QtCore import QVariant
 __all__ = ["layer_path", "plan_layer", "is_plan_grids", "snapshot", "geometry", "transform", "apply_edit",
            "write_payload",
            "refresh_layers", "layer_names", "write_scenario", "export_layer", "in_plan", "project_layers_on",
-           "plain_value"]
+           "plain_value", "wrote_no_layer"]
 
 #: Grid attributes the worker reads (core.editing.GRID_COLUMNS).
 GRID_COLUMNS = ("code", "name", "community_code", "group_code", "locked", "flags")
@@ -73,15 +73,30 @@ def layer_names(path: str, fresh: bool = False) -> frozenset[str]:
     file = Path(path)
     if not file.is_file():
         return frozenset()
-    # A layer made through QGIS may sit in the write-ahead log until a checkpoint: the log's changes count too.
-    # An empty log is no log: QGIS makes one when it merely opens a layer, and listing the file again for
-    # that took a third of opening a plan (three listings of 60 ms for one plan's three layers).
-    stamp = tuple((f.stat().st_mtime_ns, f.stat().st_size) if f.exists() and f.stat().st_size else (0, 0)
-                  for f in (file, file.with_name(file.name + "-wal")))
-    key = str(file.resolve())
+    key, stamp = _stamp(file)
     if fresh or _NAMES.get(key, ((), frozenset()))[0] != stamp:
         _NAMES[key] = (stamp, frozenset(s.name() for s in QgsProviderRegistry.instance().querySublayers(path)))
     return _NAMES[key][1]
+
+
+def _stamp(file: Path) -> tuple[str, tuple]:
+    """The file's key in :data:`_NAMES` and its modification now.
+
+    A layer made through QGIS may sit in the write-ahead log until a checkpoint: the log's changes count too.
+    An empty log is no log: QGIS makes one when it merely opens a layer, and listing the file again for
+    that took a third of opening a plan (three listings of 60 ms for one plan's three layers)."""
+    return str(file.resolve()), tuple((f.stat().st_mtime_ns, f.stat().st_size) if f.exists() and f.stat().st_size
+                                      else (0, 0) for f in (file, file.with_name(file.name + "-wal")))
+
+
+def wrote_no_layer(path: str) -> None:
+    """The file at ``path`` was written by a change that adds or drops no layer (a style stored in its
+    ``layer_styles``): its listing stands, and is not taken again on the GUI thread."""
+    file = Path(path)
+    if file.is_file():
+        key, stamp = _stamp(file)
+        if key in _NAMES:
+            _NAMES[key] = (stamp, _NAMES[key][1])
 
 
 def export_layer(layer: QgsVectorLayer, path: str) -> str:

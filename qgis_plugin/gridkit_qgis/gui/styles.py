@@ -4,6 +4,10 @@ communities as heavy purple outlines; blocks as fine grey lines."""
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
+from pathlib import Path
+
 from qgis.core import (
     QgsCategorizedSymbolRenderer,
     QgsFillSymbol,
@@ -18,7 +22,7 @@ from qgis.PyQt.QtCore import QVariant
 from qgis.PyQt.QtGui import QColor, QFont, QFontDatabase
 
 from ..i18n import tr
-from .planio import layer_path
+from .planio import layer_path, wrote_no_layer
 
 __all__ = ["style_grids", "update_grid_colours", "style_communities", "style_blocks", "save_default_style",
            "GRID_LABEL", "cjk_family"]
@@ -148,9 +152,20 @@ def _style_name(layer: QgsVectorLayer) -> str:
 
 
 def _has_stored_style(layer: QgsVectorLayer) -> bool:
-    """Whether the layer's file holds a style of the layer's own name for it."""
-    count, _ids, names, _descriptions, _error = layer.listStylesInDatabase()
-    return _style_name(layer) in names[:max(count, 0)]
+    """Whether the layer's file holds a style of the layer's own name for it.
+
+    Read from the file's ``layer_styles`` table (read-only): QGIS's own listing logs the warning "No styles
+    available on DB" for every plan that has none yet."""
+    path, name = layer_path(layer)
+    try:
+        with contextlib.closing(sqlite3.connect(f"{Path(path).as_uri()}?mode=ro", uri=True)) as db:
+            if db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'layer_styles'").fetchone() is None:
+                return False
+            return db.execute("SELECT 1 FROM layer_styles WHERE f_table_name = ? AND styleName = ?",
+                              (name, _style_name(layer))).fetchone() is not None
+    except (sqlite3.Error, ValueError):  # not a file sqlite reads: ask QGIS
+        count, _ids, names, _descriptions, _error = layer.listStylesInDatabase()
+        return _style_name(layer) in names[:max(count, 0)]
 
 
 def save_default_style(layer: QgsVectorLayer) -> bool:
@@ -167,5 +182,6 @@ def save_default_style(layer: QgsVectorLayer) -> bool:
     if _has_stored_style(layer):
         return False
     result = layer.saveStyleToDatabase(_style_name(layer), tr("gridkit plan style"), True, "")
+    wrote_no_layer(layer_path(layer)[0])
     message = result[1] if isinstance(result, tuple) else result
     return not message
