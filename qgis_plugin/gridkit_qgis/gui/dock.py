@@ -592,7 +592,7 @@ class GridkitDock(QDockWidget):
         for name in ("communities", "blocks", "grids"):
             if name in layers:
                 continue
-            layer = planio.plan_layer(path, name, f"{stem} — {name}", names)
+            layer = planio.plan_layer(path, name, f"{stem} — {name}", names, stored_style=False)
             if not layer.isValid():
                 continue
             {"communities": styles.style_communities, "blocks": styles.style_blocks,
