@@ -115,3 +115,26 @@ def test_a_disk_filling_up_under_a_write_is_said_so_and_leaves_nothing(error, hk
     with pytest.raises(gridkit.InputError, match=r"plan\.gpkg: cannot be written: the disk is full"):
         gridkit.write_plan(hk_plan, tmp_path / "plan.gpkg")
     assert not list(tmp_path.iterdir())
+
+
+def test_a_commit_that_found_the_disk_full_is_said_so_though_gdal_does_not(hk_plan, tmp_path, monkeypatch):
+    """SQLite's commit that finds no room says only "Failed to commit transaction" through GDAL (a plan or a
+    batch's merged plan on a full disk): it was an internal error, exit 3. With no room left, it is said so."""
+    import shutil
+    from collections import namedtuple
+
+    write = pyogrio.write_dataframe
+
+    def write_then_fail(*args, **kw):
+        write(*args, **kw)
+        raise pyogrio.errors.DataSourceError("Failed to commit transaction")
+
+    monkeypatch.setattr(pyogrio, "write_dataframe", write_then_fail)
+    room = namedtuple("room", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda _: room(400 << 10, 396 << 10, 4 << 10))
+    with pytest.raises(gridkit.InputError, match=r"plan\.gpkg: cannot be written: the disk is full"):
+        gridkit.write_plan(hk_plan, tmp_path / "plan.gpkg")
+    assert not list(tmp_path.iterdir())
+    monkeypatch.setattr(shutil, "disk_usage", lambda _: room(1 << 40, 1 << 30, 1 << 39))
+    with pytest.raises(pyogrio.errors.DataSourceError):  # with room to spare, a failure is not the disk's
+        gridkit.write_plan(hk_plan, tmp_path / "plan.gpkg")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import os
 import re
+import shutil
 import sqlite3
 import tempfile
 import zipfile
@@ -203,7 +204,7 @@ def atomic_path(target: str | Path, suffix: str | None = None) -> Iterator[Path]
         try:
             yield tmp_path
         except Exception as exc:
-            if _disk_full(exc):
+            if _disk_full(exc, target.parent):
                 raise InputError(f"{target}: cannot be written: the disk is full; free some space or write "
                                  "the output elsewhere") from exc
             raise
@@ -217,9 +218,20 @@ def atomic_path(target: str | Path, suffix: str | None = None) -> Iterator[Path]
             left.unlink(missing_ok=True)
 
 
-def _disk_full(exc: BaseException | None) -> bool:
-    """Whether the disk filled under a write: GDAL, SQLite, openpyxl and matplotlib each say so their own way,
-    and a writer closing after it may raise another error on top (zlib's, in a PDF)."""
+#: Less room than this left on the disk a write failed on, with its temporary file still there, is a disk that
+#: filled under it: SQLite's commit that found no room for its pages says only "Failed to commit transaction".
+_NEARLY_FULL = 1 << 20
+
+
+def _disk_full(exc: BaseException | None, folder: Path) -> bool:
+    """Whether the disk filled under a write: GDAL, SQLite, openpyxl and matplotlib each say so their own way
+    (or not at all: then ``folder``'s disk has no room left), and a writer closing after it may raise another
+    error on top (zlib's, in a PDF)."""
+    try:
+        if shutil.disk_usage(folder).free < _NEARLY_FULL:
+            return True
+    except OSError:
+        pass
     while exc is not None:
         if (isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)) or \
                 any(words in str(exc) for words in ("disk is full", "No space left on device")):
