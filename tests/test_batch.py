@@ -563,3 +563,25 @@ def test_a_database_down_when_the_tasks_start_is_waited_for(city, cluster, tmp_p
     assert result.summary["waited_s"].max() >= 1.0
     for row in result.summary.itertuples():
         assert gridkit.validate(gridkit.read_plan(row.plan)).failures == [], row.code
+
+
+def test_an_office_whose_input_cannot_be_kept_either_is_failed_not_a_crashed_task(tmp_path, monkeypatch):
+    """On a full disk the office's plan fails, and so does writing its input for `gridkit partition` to
+    reproduce it: that second InputError escaped the task, which Dask retried and logged with its traceback
+    three times per office (1,200 lines for one city) before the office was listed."""
+    from gridkit.batch import task
+    from gridkit.batch.offices import Office
+    from gridkit.errors import InputError
+
+    full = "cannot be written: the disk is full"
+
+    def refuse(*_args, **_kw):
+        raise InputError(f"{tmp_path}/x.gpkg: {full}")
+
+    monkeypatch.setattr(task, "_office_layers", lambda *_: {"buildings": gpd.GeoDataFrame(geometry=[])})
+    monkeypatch.setattr(task, "_partition_layers", refuse)
+    monkeypatch.setattr(task, "_write_input", refuse)
+    office = Office("000000001", "甲街道", "city.gpkg", shapely.to_wkb(shapely.box(0, 0, 1, 1)), "EPSG:4326")
+    record = task.run_office(office, task.BatchConfig(str(tmp_path), gridkit.load_profile("default")))
+    assert record["status"] == "failed"
+    assert record["error"] == f"{tmp_path}/x.gpkg: {full} (its input was not kept either: {tmp_path}/x.gpkg: {full})"

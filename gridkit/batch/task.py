@@ -151,9 +151,13 @@ def _attempt(office: Office, config: BatchConfig) -> dict[str, Any]:
         return status_record(office, "empty", error=str(exc), seconds=round(time.time() - started, 2),
                              cpu_s=round(time.thread_time() - cpu, 2), worker=worker)
     except GridkitError as exc:
+        error = str(exc)
         if layers and not config.keep_inputs:
-            _write_input(layers, config, office, profile)  # so that `gridkit partition` reproduces the failure
-        return status_record(office, "failed", error=str(exc), seconds=round(time.time() - started, 2),
+            try:
+                _write_input(layers, config, office, profile)  # so that `gridkit partition` reproduces the failure
+            except GridkitError as unkept:  # the full disk that refused the plan: the office failed, said once
+                error += f" (its input was not kept either: {unkept})"
+        return status_record(office, "failed", error=error, seconds=round(time.time() - started, 2),
                              cpu_s=round(time.thread_time() - cpu, 2), worker=worker)
     bad = plan.metrics[(plan.metrics["kind"] == "invariant") & (plan.metrics["passed"] == "no")]
     return status_record(
