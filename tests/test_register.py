@@ -611,3 +611,18 @@ def test_a_hong_kong_or_taiwan_register_in_big5_with_traditional_headers(tmp_pat
     gbk = tmp_path / "gbk.csv"  # GBK whose bytes Big5 reads too stays GBK
     gbk.write_bytes("楼栋编号,户数\nB1,40\n".encode("gbk"))
     assert read_register(gbk).encoding == "GBK/GB18030"
+
+
+def test_a_count_column_headed_twice_is_refused_naming_both(tmp_path):
+    """户数 twice (an old column left beside the new one): the first was read without a word, whichever held
+    this year's figures. A header merged across two columns (地址 over street and number) is still one."""
+    path = tmp_path / "r.csv"
+    path.write_text("楼栋编号,户数,户数\nB1,3,9\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"r\.csv: columns 2 and 3 are both headed '户数': which one holds the "
+                                         r"households\? Delete or rename the other"):
+        read_register(path)
+    merged = _workbook(tmp_path / "m.xlsx", {"登记": [["地址", None, "户数"], ["建设路", "1号", 40]]})
+    book = load_workbook(merged)
+    book["登记"].merge_cells("A1:B1")
+    book.save(merged)
+    assert len(read_register(merged).rows) == 1

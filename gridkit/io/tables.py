@@ -370,6 +370,24 @@ def _labels(sheet: Sheet, first: int, last: int) -> list[list[str]]:
     return out
 
 
+def _refuse_headed_twice(path: Path, sheet: Sheet, labels: list[list[str]], found: Mapping[str, int],
+                         header: range) -> None:
+    """Refuse a column read whose header another column has as well (户数 twice): only the first was read, and
+    which one holds the figures nobody can tell. A header cell merged across columns (地址 over a street and
+    a number column) is one header, not two."""
+    def merged(c: int) -> bool:
+        return any((r, c) in sheet.merged for r in header)
+
+    heads = ["/".join(normalise_header(p) for p in parts) for parts in labels]
+    for key, c in found.items():
+        twin = next((o for o, h in enumerate(heads) if o != c and h == heads[c] and not merged(o) and not merged(c)),
+                    None)
+        if heads[c] and twin is not None:
+            where = f"sheet '{sheet.name}', " if sheet.name else ""
+            raise InputError(f"{path}: {where}columns {min(c, twin) + 1} and {max(c, twin) + 1} are both headed "
+                             f"'{'/'.join(labels[c])}': which one holds the {key}? Delete or rename the other")
+
+
 def _match_columns(labels: list[list[str]], names: Mapping[str, set[str]]) -> dict[str, int]:
     found: dict[str, int] = {}
     for key, accepted in names.items():
@@ -459,6 +477,7 @@ def read_table(
             skipped.append(sheet.name)
             continue
         labels = _labels(sheet, at, last)
+        _refuse_headed_twice(path, sheet, labels, found, range(at, last + 1))
         key_cols = [found[k] for group in required for k in group if k in found and k not in counts]
         records = []
         for r in range(last + 1, len(sheet.cells)):
