@@ -84,3 +84,18 @@ def test_a_folder_zipped_on_chinese_windows_is_read_under_its_names(tmp_path):
             archive.writestr(_NamedInCodePage(f"城区/{name}.geojson"), frames[layer].to_json())
     read = read_layers(zipped)
     assert {n: len(g) for n, g in read.items()} == {"buildings": len(frames["buildings"]), "roads": len(frames["roads"])}
+
+
+def test_a_folder_of_geojson_sequences_is_read(tmp_path):
+    """One feature a line (GeoJSONSeq, .geojsonl / .geojsons, as streaming exports write): a single file was
+    read, a folder of them was 'no buildings layer (found: none)'."""
+    import pyogrio
+    from input_variants import HK, layers
+
+    from gridkit.io.read import read_layers
+
+    frames = layers(HK)
+    for name, suffix in (("buildings", ".geojsonl"), ("roads", ".geojsons")):
+        pyogrio.write_dataframe(frames[name], tmp_path / f"{name}{suffix}", driver="GeoJSONSeq")
+    read = read_layers(tmp_path)
+    assert {n: len(g) for n, g in read.items()} == {"buildings": len(frames["buildings"]), "roads": len(frames["roads"])}

@@ -41,7 +41,8 @@ LAYER_NAMES: dict[str, tuple[str, ...]] = {
 }
 #: Name of the street-office boundary layer of a city-wide input (``gridkit batch``).
 OFFICE_LAYER = "offices"
-_VECTOR_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp", ".fgb", ".gml", ".kml", ".sqlite")
+_VECTOR_SUFFIXES = (".gpkg", ".geojson", ".json", ".geojsonl", ".geojsons", ".shp", ".fgb", ".gml", ".kml", ".kmz",
+                    ".sqlite")
 OSM_SUFFIXES = (".osm", ".pbf")
 #: Files a Shapefile cannot be read without (GDAL would rebuild a missing .shx beside the input, or read
 #: geometry without its attributes).
