@@ -13,6 +13,7 @@ _QUOTED_PATH = re.compile(r"^'[^']*'\s+(?=(not recognized|does not exist))")
 # GDAL geometry types shapely cannot hold (ISO codes, + 1000 for Z, 2000 for M, 3000 for ZM): 3D solids.
 _UNSUPPORTED_TYPE = re.compile(r"Geometry type is not supported: (\d+)")
 _SOLIDS = {15: "PolyhedralSurface", 16: "TIN", 17: "Triangle"}
+_DAMAGED = re.compile(r"database disk image is malformed|file is not a database")
 
 
 class GridkitError(Exception):
@@ -56,6 +57,8 @@ def reason(exc: BaseException) -> str:
     'not recognized as being in a supported file format'
     >>> reason(ValueError(""))
     'ValueError'
+    >>> reason(OSError("sqlite3_prepare_v2(SELECT COUNT(*) FROM sqlite_master …) failed: file is not a database"))
+    'the file is damaged (SQLite: file is not a database); copy it again from its source'
     """
     lines = str(exc).strip().splitlines()
     if not lines:
@@ -65,6 +68,7 @@ def reason(exc: BaseException) -> str:
         code = int(solid.group(1))
         return (f"its geometry, {_SOLIDS.get(code % 1000, 'type')} ({code}), is not one gridkit reads: export the "
                 "layer as polygons (footprints), e.g. ogr2ogr -nlt MULTIPOLYGON OUT.gpkg IN.gpkg")
-    if "disk image is malformed" in lines[0]:  # SQLite under GDAL: a GeoPackage cut short or overwritten
-        return "the file is damaged (SQLite: database disk image is malformed); copy it again from its source"
+    damage = _DAMAGED.search(lines[0])  # SQLite under GDAL: a GeoPackage cut short or overwritten
+    if damage:
+        return f"the file is damaged (SQLite: {damage.group(0)}); copy it again from its source"
     return _QUOTED_PATH.sub("", _DRIVER_HINT.sub("", lines[0])).rstrip(" .;")
