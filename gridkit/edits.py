@@ -45,7 +45,7 @@ from .levels import divide, solve_levels
 from .plan import Plan, Prepared, assemble, dissolve_units
 from .profile import Profile
 from .progress import Progress, stages
-from .slivers import absorb_slivers
+from .slivers import absorb_slivers, empty_pieces, join_longest_edge
 from .staffing import community_staffing, grid_staffing
 
 __all__ = ["Edit", "EditError", "Editor", "edited_plan", "grids_frame", "GRID_COLUMNS", "LINE_STRETCH_M"]
@@ -489,12 +489,21 @@ class Editor:
         code = grids["code"].iat[row]
         if len(members) < n:
             raise EditError(f"grid {code} cannot be split into {n}: it has only {len(members)} block(s)")
-        division = divide(subgraph(self.graph(), members), n, self.profile.grid, self.profile,
-                          compounds=self._compounds()[members])
+        sub = subgraph(self.graph(), members)
+        # What a barrier cuts off that nobody lives in (a sliver, a pond the grid rings) is no part to divide:
+        # the rest is divided and each such piece goes with the part it shares the longest edge with.
+        empty = empty_pieces(sub)
+        core = np.flatnonzero(~empty) if (~empty).any() else np.arange(len(members))
+        division = divide(subgraph(sub, core), n, self.profile.grid, self.profile,
+                          compounds=self._compounds()[members][core])
         if division.parts != n:
             raise EditError(f"grid {code} cannot be split into {n}: {division.reason}"
                             + (f"; {division.parts} is possible" if division.parts > 1 else ""))
-        groups = [members[division.labels == k] for k in range(division.parts)]
+        labels = np.full(len(members), -1, dtype=np.int64)
+        labels[core] = division.labels
+        labels = join_longest_edge(self.block_geoms[members], labels, labels < 0)
+        labels[labels < 0] = 0  # touching no divided block: not in a grid that is one piece, kept anyway
+        groups = [members[labels == k] for k in range(division.parts)]
         return self._split_edit(grids, row, groups, f"{code} into {n}")
 
     def split_pieces(self, grids: gpd.GeoDataFrame) -> Edit:

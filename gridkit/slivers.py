@@ -28,7 +28,8 @@ from .profile import Profile, UnitBounds
 if TYPE_CHECKING:
     from .levels import Levels
 
-__all__ = ["is_sliver", "enclosed", "enclosed_pieces", "absorb_slivers", "compactness"]
+__all__ = ["is_sliver", "enclosed", "enclosed_pieces", "empty_pieces", "join_longest_edge", "absorb_slivers",
+           "compactness"]
 
 #: Flag of a grid smaller than ``grid.min_area_m2`` that is no sliver (it
 #: holds households) or has no neighbour to join.
@@ -96,6 +97,42 @@ def enclosed_pieces(pieces: np.ndarray, households: np.ndarray, tolerance: float
     """:func:`enclosed` of polygons that tile a grid (the pieces a barrier cuts it into)."""
     touching = _touching(pieces, np.arange(len(pieces))).rename(columns={"a": "p", "b": "q"})
     return enclosed(shapely.length(pieces), touching, households, tolerance)
+
+
+def empty_pieces(g: GraphArrays) -> np.ndarray:
+    """Which nodes of ``g`` lie in a connected piece of it nobody lives in.
+
+    Inside one grid such a piece is land or water a barrier cuts off that the grid took in (a sliver,
+    :func:`is_sliver`, or a pond it rings, :func:`enclosed`): no street links it to the rest, so a
+    division of the grid divides the rest and gives it back (:func:`join_longest_edge`).
+    """
+    src = np.repeat(np.arange(g.n), np.diff(g.indptr))
+    _, piece = connected_components(coo_matrix((np.ones(len(src)), (src, g.indices)), shape=(g.n, g.n)),
+                                    directed=False)
+    return np.bincount(piece, weights=np.asarray(g.weight, dtype=float))[piece] == 0
+
+
+def join_longest_edge(faces: np.ndarray, labels: np.ndarray, free: np.ndarray) -> np.ndarray:
+    """``labels`` with every ``free`` block labelled as the labelled block it shares the longest edge with,
+    as a sliver joins a grid; free blocks touching only free blocks join in a later round. A free block
+    that touches no labelled one keeps -1.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> faces = np.array([shapely.box(0, 0, 10, 10), shapely.box(10, 0, 20, 10), shapely.box(20, 0, 30, 10)])
+    >>> join_longest_edge(faces, np.array([0, -1, -1]), np.array([False, True, True])).tolist()
+    [0, 0, 0]
+    """
+    labels = np.asarray(labels).copy()
+    while True:
+        left = np.flatnonzero(np.asarray(free) & (labels < 0))
+        touching = _touching(faces, left) if len(left) else pd.DataFrame({"a": [], "b": [], "len": []})
+        touching = touching[labels[touching["b"].to_numpy(dtype=np.int64)] >= 0]
+        if len(touching) == 0:
+            return labels
+        best = touching.sort_values(["a", "len", "b"], ascending=[True, False, True]).drop_duplicates("a")
+        labels[best["a"].to_numpy(dtype=np.int64)] = labels[best["b"].to_numpy(dtype=np.int64)]
 
 
 def _touching(faces: np.ndarray, of: np.ndarray) -> pd.DataFrame:

@@ -376,3 +376,30 @@ def test_a_plan_finds_its_input_wherever_it_was_written(hk_path, tmp_path, monke
     editor = gridkit.edits.Editor.open(plan_path)
     assert editor.plan.run_value("input") == str(tmp_path / "area" / "hk.gpkg")
     assert editor.compounds is not None and (editor.compounds >= 0).any()
+
+
+def test_a_grid_ringing_a_pond_splits_and_the_pond_goes_with_its_land():
+    """A grid took in the pond its park rings (``slivers.enclosed``): no street links the pond to the rest,
+    which made "split into 2" refuse ("its blocks lie in 3 pieces that no street links") on Tsim Sha Tsui's
+    park once its water was read. The homes are divided; the pond goes with the part whose land rings it."""
+    from handmade import gdf, line, rect
+
+    homes = [rect(20 + 90 * i, 10, 60 + 90 * i, 40) for i in range(2)] + \
+        [rect(20 + 90 * i, 60, 60 + 90 * i, 90) for i in range(2)]
+    layers = {
+        "boundary": gdf([rect(0, 0, 200, 200)]),
+        "roads": gdf([line((-10, 50), (210, 50))], highway=["residential"], name=["幸福路"]),
+        "barriers": gdf([rect(70, 120, 130, 170)], barrier_type=["water"]),
+        "buildings": gdf(homes, households=[50] * 4, building_id=[f"b{i}" for i in range(4)]),
+    }
+    plan = gridkit.partition(gridkit.area_from_layers(layers, where="test"), load_profile("default"), seed=0)
+    assert len(plan.grids) == 1 and gridkit.validate(plan).ok
+    editor = Editor(plan)
+    grids = grid_frame(plan)
+    split = apply_edit(grids, editor.split_into(grids, int(grids.index[0]), 2))
+    after = edited_plan(plan, split)
+    report = gridkit.validate(after)
+    assert report.ok, report.failures
+    assert sorted(after.grids["households"]) == [100, 100]
+    pond = after.grids[after.grids.geometry.covers(rect(71, 121, 129, 169))]
+    assert len(pond) == 1 and pond["households"].iloc[0] == 100
