@@ -88,6 +88,22 @@ def _office_workbook(path):
     book.save(path)
 
 
+def test_a_formulas_float_noise_is_the_whole_count_it_stands_for(tmp_path):
+    """A workbook's households computed by a formula cache their binary rounding (=0.3/0.1 is
+    2.9999999999999996); the register was refused as "not a whole count". A real fraction still is."""
+    path = tmp_path / "r.xlsx"
+    book = Workbook()
+    for row in (["楼栋编号", "户数"], ["B1", 0.3 / 0.1], ["B2", 4.35 * 100]):
+        book.active.append(row)
+    book.save(path)
+    register = read_register(path)
+    assert register.rows["households"].tolist() == [3, 435]
+    path = tmp_path / "r.csv"
+    path.write_text("id,households\nB1,2.5000001\n", encoding="utf-8")
+    with pytest.raises(InputError, match="row 2: households '2.5000001'"):
+        read_register(path)
+
+
 def test_xlsx_with_title_rows_merged_header_cells_and_one_sheet_per_community(tmp_path):
     path = tmp_path / "住户登记表.xlsx"
     _office_workbook(path)

@@ -31,6 +31,9 @@ MAX_COUNT = 2**53
 #: Units a count may be written with (``12户``, ``30人``, ``30口``).
 COUNT_UNITS = ("户", "人", "口")
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
+#: A count this close to a whole number, relative to it, is that number: a spreadsheet formula's binary
+#: rounding (``=0.3/0.1`` caches 2.9999999999999996), not a fraction anyone wrote (2.5 is still refused).
+_FORMULA_NOISE = 1e-9
 
 #: Words read as yes (lower case): English, OSM, spreadsheets' TRUE/1, and Chinese 是/真.
 YES_WORDS = frozenset({"yes", "true", "1", "t", "y", "是", "真"})
@@ -54,7 +57,8 @@ def counts(values: pd.Series, *, whole: bool = True) -> tuple[pd.Series, pd.Seri
     """Counts as people type them, and which values are not counts.
 
     A number, or a text of one: full-width digits (``１５``), spaces, a unit (``12户``, ``30人``),
-    thousands separators (``1,234``). Empty cells and missing values are NaN, not errors.
+    thousands separators (``1,234``); a formula's 2.9999999999999996 is 3. Empty cells and missing
+    values are NaN, not errors.
 
     Returns
     -------
@@ -63,6 +67,12 @@ def counts(values: pd.Series, *, whole: bool = True) -> tuple[pd.Series, pd.Seri
     bad : Series of bool
         Where a value is given but is not a number from 0 to :data:`MAX_COUNT` (or, with ``whole``, not a
         whole one).
+
+    Examples
+    --------
+    >>> number, bad = counts(pd.Series(["１２户", 0.3 / 0.1, 2.5, "", "约12"]))
+    >>> number.tolist()[:2], bad.tolist()
+    ([12.0, 3.0], [False, False, True, False, True])
     """
     def text(v: object) -> str:
         if v is None or (isinstance(v, float) and v != v):
@@ -76,6 +86,8 @@ def counts(values: pd.Series, *, whole: bool = True) -> tuple[pd.Series, pd.Seri
     cleaned = values.astype(object).map(text)
     given = cleaned != ""
     number = pd.to_numeric(cleaned.where(given), errors="coerce").astype(float)
+    nearest = number.round()
+    number = number.where((number - nearest).abs() > _FORMULA_NOISE * nearest.abs().clip(lower=1), nearest)
     bad = given & (number.isna() | (number < 0) | (number > MAX_COUNT) | (whole & (number % 1 != 0)))
     return number.where(~bad), bad
 
