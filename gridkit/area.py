@@ -251,16 +251,14 @@ def area_from_layers(
     barriers = _clean_lines(given, boundary, log, "barriers", metric)
     dividing = _dividing_roads(roads)
     if len(dividing):
-        barriers = gpd.GeoDataFrame(pd.concat([barriers, dividing], ignore_index=True), geometry="geometry",
-                                    crs=roads.crs)
+        barriers = _with_features(barriers, dividing)
     # Compound outlines join the barriers layer as soft lines, so the blocks, the graph and the saved plan
     # (whose barriers a later validation or edit reads) all cut along them.
     landuse = _optional_polys(layers.get("landuse"), boundary)
     edges = landuse_edges(landuse, rules)
     if len(edges):
         edges = _clean_lines(edges, boundary, log, "landuse_edges", metric)
-        barriers = gpd.GeoDataFrame(pd.concat([barriers, edges], ignore_index=True), geometry="geometry",
-                                    crs=edges.crs)
+        barriers = _with_features(barriers, edges)
         barriers[list(edges.columns.drop("geometry"))] = barriers[list(edges.columns.drop("geometry"))].fillna("")
     return Area(
         boundary=boundary,
@@ -297,9 +295,14 @@ def _water_as_barriers(layers: dict[str, gpd.GeoDataFrame], log: list) -> dict[s
     water = water.assign(barrier_type=np.where(given != "", given, np.where(lines, WATERWAY, WATER)))
     log.append(("water_layer", f"{len(water)} features added to the barriers"))
     barriers = layers.get("barriers")
-    layers["barriers"] = water if barriers is None else gpd.GeoDataFrame(
-        pd.concat([barriers, water.to_crs(barriers.crs)], ignore_index=True), geometry="geometry", crs=barriers.crs)
+    layers["barriers"] = water if barriers is None else _with_features(barriers, water)
     return layers
+
+
+def _with_features(layer: gpd.GeoDataFrame, more: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``layer`` with the features of ``more`` after its own, in ``layer``'s CRS."""
+    return gpd.GeoDataFrame(pd.concat([layer, more.to_crs(layer.crs)], ignore_index=True), geometry="geometry",
+                            crs=layer.crs)
 
 
 def _named_columns(gdf: gpd.GeoDataFrame, layer: str, log: list) -> gpd.GeoDataFrame:

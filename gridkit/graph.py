@@ -20,6 +20,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components
 
 from .geometry import densify_segments, line_segments, longer_than, near_lines, pair_lines, shared_segments
 from .lines import split_barriers
@@ -303,6 +305,12 @@ class GraphArrays:
     def sources(self) -> np.ndarray:
         """First node of every CSR entry (``indices`` holds the second)."""
         return np.repeat(np.arange(self.n), np.diff(self.indptr))
+
+    @cached_property
+    def pieces(self) -> np.ndarray:
+        """The connected piece of every node, numbered from 0: land the barriers leave apart."""
+        adj = csr_matrix((np.ones(len(self.indices)), self.indices, self.indptr), shape=(self.n, self.n))
+        return connected_components(adj, directed=False)[1]
 
     @cached_property
     def adjacency_lists(self) -> tuple[list[list[int]], list[list[float]], list[int]]:

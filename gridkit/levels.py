@@ -358,7 +358,7 @@ def _move_boundary(g: GraphArrays, community: np.ndarray, grid: np.ndarray, flag
              if 0 < g.weight[nodes].sum() < lo and not BOUND_EXEMPT.intersection(flags.get(p, ()))]
     if not small:
         return
-    src = np.repeat(np.arange(g.n), np.diff(g.indptr))
+    src = g.sources
     free = np.flatnonzero(~locked)
     contracted, super_of, _ = contract(subgraph(g, free), units[free], chi, forced)
     node_of = np.full(g.n, -1, dtype=np.int64)
@@ -412,9 +412,7 @@ def _move_boundary(g: GraphArrays, community: np.ndarray, grid: np.ndarray, flag
 
 def _pieces_of(g: GraphArrays) -> int:
     """Connected pieces of a graph."""
-    src = np.repeat(np.arange(g.n), np.diff(g.indptr))
-    adj = csr_matrix((np.ones(len(src)), (src, g.indices)), shape=(g.n, g.n))
-    return int(connected_components(adj, directed=False)[0])
+    return int(g.pieces.max()) + 1 if g.n else 0
 
 
 @dataclass(frozen=True)

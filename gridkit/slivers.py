@@ -106,10 +106,7 @@ def empty_pieces(g: GraphArrays) -> np.ndarray:
     :func:`is_sliver`, or a pond it rings, :func:`enclosed`): no street links it to the rest, so a
     division of the grid divides the rest and gives it back (:func:`join_longest_edge`).
     """
-    src = np.repeat(np.arange(g.n), np.diff(g.indptr))
-    _, piece = connected_components(coo_matrix((np.ones(len(src)), (src, g.indices)), shape=(g.n, g.n)),
-                                    directed=False)
-    return np.bincount(piece, weights=np.asarray(g.weight, dtype=float))[piece] == 0
+    return np.bincount(g.pieces, weights=np.asarray(g.weight, dtype=float))[g.pieces] == 0
 
 
 def join_longest_edge(faces: np.ndarray, labels: np.ndarray, free: np.ndarray) -> np.ndarray:
