@@ -15,9 +15,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
-from .geometry import (SPECK_M2, dissolve_by_label, largest_overlap, near_lines, prepared, segment_keys,
-                       shared_segments, single_parts)
+from .geometry import (SPECK_M2, dissolve_by_label, largest_overlap, near_lines, overlap_pairs, prepared,
+                       segment_keys, shared_segments, single_parts)
 from .graph import GraphArrays, Shared, crossing_points, graph_edges, segment_samples
 from .lines import is_landuse_edge, split_barriers
 from .profile import Profile
@@ -136,14 +138,16 @@ def barrier_splits(grids: np.ndarray, barriers: gpd.GeoDataFrame, roads: gpd.Geo
     A piece nobody lives in that is too small or thin to be a grid (a sliver,
     :func:`gridkit.slivers.is_sliver`) may sit across a barrier: it has to join
     some grid. So may one another piece of the grid rings (a pond in a park,
-    :func:`gridkit.slivers.enclosed`): it separates nothing.
+    :func:`gridkit.slivers.enclosed`): it separates nothing. A building standing across a barrier
+    (a station over a lake's mapped shore) is never cut, so the pieces it stands on are one.
     """
     bad = np.zeros(len(grids), dtype=bool)
     if len(barriers) == 0:
         return bad
     lines = barriers.geometry.values.to_numpy()
     crossings = crossing_points(roads, barriers)
-    homes = shapely.point_on_surface(buildings.geometry.values.to_numpy())
+    footprints = buildings.geometry.values.to_numpy()
+    homes = shapely.point_on_surface(footprints)
     home_hh = buildings["households"].to_numpy(dtype=float)
     # One tree of the homes, asked by each grid's pieces: a grid's query meets only the homes near it.
     home_tree = shapely.STRtree(homes)
@@ -155,6 +159,8 @@ def barrier_splits(grids: np.ndarray, barriers: gpd.GeoDataFrame, roads: gpd.Geo
         pieces = shapely.get_parts(shapely.polygonize(shapely.get_parts(noded)))
         pieces = pieces[shapely.area(pieces) > SPECK_M2]
         pieces = pieces[shapely.within(shapely.point_on_surface(pieces), grid)]
+        # The grid's own buildings: those whose home point it holds (a building lies in one grid whole).
+        pieces = _joined_by_buildings(pieces, footprints[home_tree.query(grid, predicate="contains")])
         piece, b = home_tree.query(pieces, predicate="contains")
         hh = np.bincount(piece, weights=home_hh[b], minlength=len(pieces))
         pieces = pieces[~is_sliver(shapely.area(pieces), shapely.length(pieces), hh, profile)
@@ -165,6 +171,25 @@ def barrier_splits(grids: np.ndarray, barriers: gpd.GeoDataFrame, roads: gpd.Geo
                                                         shapely.multipoints(crossings))
         bad[gi] = not linked
     return bad
+
+
+def _joined_by_buildings(pieces: np.ndarray, footprints: np.ndarray) -> np.ndarray:
+    """``pieces`` with those one footprint stands on (more than a speck of each) merged into one.
+
+    Examples
+    --------
+    >>> pieces = np.array([shapely.box(0, 0, 10, 10), shapely.box(10, 0, 20, 10), shapely.box(20, 0, 30, 10)])
+    >>> [p.bounds for p in _joined_by_buildings(pieces, np.array([shapely.box(5, 2, 15, 8)]))]
+    [(0.0, 0.0, 20.0, 10.0), (20.0, 0.0, 30.0, 10.0)]
+    """
+    ip, ifp, area = overlap_pairs(pieces, footprints)
+    keep = area > SPECK_M2
+    n = len(pieces)
+    links = coo_matrix((np.ones(int(keep.sum())), (ip[keep], n + ifp[keep])), shape=(n + len(footprints),) * 2)
+    _, labels = np.unique(connected_components(links, directed=False)[1][:n], return_inverse=True)
+    if labels.max(initial=-1) + 1 == n:
+        return pieces
+    return dissolve_by_label(pieces, labels)
 
 
 def _street_block_of(start: np.ndarray, end: np.ndarray, sample_of: np.ndarray, mid: np.ndarray,
