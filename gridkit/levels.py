@@ -270,54 +270,10 @@ def solve_levels(
             grid[members] = local + base
             grid_flags.update({k + base: v for k, v in flags.items()})
     if not lv.groups:
-        _merge_small_across(g, community, grid, grid_flags, profile)
-        if lv.communities:
-            _move_boundary(g_community, community, grid, grid_flags, profile, units=units, forced=forced,
-                           locked=locked_community, grids_of=grids_of)
+        _join_across(g_community, community, grid, grid_flags, profile, units=units, forced=forced,
+                     locked=locked_community, grids_of=grids_of if lv.communities else None)
     return Levels(community=community, group=group, grid=grid, grid_flags=grid_flags, group_flags=g_flags,
                   community_flags=c_flags)
-
-
-def _merge_small_across(g: GraphArrays, community: np.ndarray, grid: np.ndarray,
-                        flags: dict[int, tuple[str, ...]], profile: Profile) -> None:
-    """Merge a grid still under the minimum into a neighbour in the next community.
-
-    Inside its community a grid may find no neighbour with room; across the
-    community boundary one may. The move is taken only when both communities
-    stay within their bounds and the giving one stays connected.
-    """
-    lo, hi = profile.grid.min_households, profile.grid.max_households
-    clo, chi = profile.community.min_households, profile.community.max_households
-    src = np.repeat(np.arange(g.n), np.diff(g.indptr))
-    member_of = dict(_groups(grid))
-    for p in list(member_of):
-        members = member_of[p]
-        w = int(g.weight[members].sum())
-        if len(members) == 0 or w >= lo or flags.get(int(p)):
-            continue
-        c = int(community[members[0]])
-        links: dict[int, float] = {}
-        for v in members:
-            for u, cost in zip(g.indices[g.indptr[v]:g.indptr[v + 1]], g.cost[g.indptr[v]:g.indptr[v + 1]],
-                               strict=True):
-                q = int(grid[u])
-                if q != p and not flags.get(q):
-                    links[q] = links.get(q, 0.0) + cost
-        for q, _ in sorted(links.items(), key=lambda kv: (-kv[1], kv[0])):
-            target = member_of[q]
-            cq = int(community[target[0]])
-            if g.weight[target].sum() + w > hi:
-                continue
-            if cq != c:
-                rest = np.flatnonzero((community == c) & (grid != p))
-                if (g.weight[community == cq].sum() + w > chi or g.weight[rest].sum() < clo
-                        or (len(rest) and not _connected(g, rest, src))):
-                    continue
-            grid[members] = q
-            community[members] = cq
-            member_of[q] = np.sort(np.concatenate([target, members]))
-            member_of[p] = members[:0]
-            break
 
 
 def _out_of_bounds(g: GraphArrays, grid: np.ndarray, flags: dict[int, tuple[str, ...]], nodes: np.ndarray,
@@ -331,83 +287,141 @@ def _out_of_bounds(g: GraphArrays, grid: np.ndarray, flags: dict[int, tuple[str,
                if not lo <= w <= hi and w > 0 and not BOUND_EXEMPT.intersection(flags.get(p, ())))
 
 
-def _move_boundary(g: GraphArrays, community: np.ndarray, grid: np.ndarray, flags: dict[int, tuple[str, ...]],
-                   profile: Profile, *, units: np.ndarray, forced: frozenset[int], locked: np.ndarray,
-                   grids_of: Callable[[np.ndarray], tuple[np.ndarray, dict[int, tuple[str, ...]]]]) -> None:
-    """Move a community boundary so that a grid under the minimum joins a community that has room for it.
+def _join_across(g: GraphArrays, community: np.ndarray, grid: np.ndarray, flags: dict[int, tuple[str, ...]],
+                 profile: Profile, *, units: np.ndarray, forced: frozenset[int], locked: np.ndarray,
+                 grids_of: Callable[[np.ndarray], tuple[np.ndarray, dict[int, tuple[str, ...]]]] | None) -> None:
+    """Let a grid its community's grid level left under the minimum look beyond its community.
 
     The community level draws its boundaries before any grid exists, and a full community (the level makes
     as few as fit) can hold a block whose only neighbours in it are too heavy to make a grid with it: its
-    grid level has no division within bounds, and when no grid next door has room either
-    (:func:`_merge_small_across`), the block stays a grid under the minimum, walled in. Such a grid goes to
-    the neighbouring community it is most tied to, with whatever of its community only it linked to the
-    rest (whole grids: the community must stay connected); that community, when it is then over its
-    maximum, gives boundary blocks to neighbours with room (the engine's :func:`~gridkit.engine.repair.shed`
-    on the community level's graph: compounds, exclusive sites and locked grids move whole, the giver stays
-    connected), and the grids of every community that gained blocks are divided afresh. The move is kept
-    when fewer grids end out of bounds (:func:`_out_of_bounds`) and every community it changed stays within
-    its bounds and connected; otherwise the next neighbour is tried. Locked communities neither give nor
-    take; grids nobody lives in are left to :func:`gridkit.slivers.absorb_slivers`.
+    grid level has no division within bounds. Such a grid, in the order of its label:
 
-    ``g`` weighs households as the community bounds count them. Changes ``community``, ``grid`` and
-    ``flags`` in place.
+    1. joins the neighbouring grid it is most tied to that has room for it, whole, in its community or the
+       next (:func:`_join_grid`); failing that, and when the plan has communities (``grids_of``),
+    2. moves the community boundary (:func:`_move_boundary`).
+
+    Grids an accepted exception explains (:data:`gridkit.metrics.BOUND_EXEMPT`) neither move nor take a
+    grid in; locked communities neither give nor take. ``g`` weighs households as the community bounds
+    count them. Changes ``community``, ``grid`` and ``flags`` in place.
     """
-    lo, hi = profile.grid.min_households, profile.grid.max_households
-    clo, chi = profile.community.min_households, profile.community.max_households
+    lo = profile.grid.min_households
     small = [p for p, nodes in _groups(grid)
-             if 0 < g.weight[nodes].sum() < lo and not BOUND_EXEMPT.intersection(flags.get(p, ()))]
-    if not small:
-        return
-    src = g.sources
-    free = np.flatnonzero(~locked)
-    contracted, super_of, _ = contract(subgraph(g, free), units[free], chi, forced)
-    node_of = np.full(g.n, -1, dtype=np.int64)
-    node_of[free] = super_of
+             if g.weight[nodes].sum() < lo and not BOUND_EXEMPT.intersection(flags.get(p, ()))]
+    contracted: tuple[GraphArrays, np.ndarray, np.ndarray] | None = None
     for p in small:
         nodes = np.flatnonzero(grid == p)
         if len(nodes) == 0 or g.weight[nodes].sum() >= lo or locked[nodes].any():
             continue
-        supers = np.unique(node_of[nodes])
-        if np.isin(node_of, supers).sum() != len(nodes):
-            continue  # part of a compound the community level keeps whole
-        a = int(community[nodes[0]])
-        labels = np.full(contracted.n, -1, dtype=np.int64)
-        labels[super_of] = community[free]
-        start = State(contracted, labels)
-        # What of its community only the grid linked to the rest goes with it (whole grids).
-        rest = start.members[a] - set(supers.tolist())
-        going = sorted(set(supers.tolist()).union(*start.components(rest)[1:])) if rest else []
-        across = np.isin(src, nodes) & (community[g.indices] != a) & ~locked[g.indices]
-        ties = np.bincount(community[g.indices[across]], weights=g.cost[across], minlength=int(community.max()) + 1)
-        for b in sorted(np.flatnonzero(ties > 0).tolist(), key=lambda c: (-ties[c], c)) if going else []:
-            fixed = np.zeros(contracted.n, dtype=bool)
-            fixed[going] = True
-            s = State(contracted, labels, fixed)
-            for v in going:
-                s.move(v, b)
-            shed(s, b, chi)
-            moved = community.copy()
-            moved[free] = s.labels[super_of]
-            gained = np.unique(moved[moved != community]).tolist()
-            touched = sorted(set(gained) | set(np.unique(community[moved != community]).tolist()))
-            if any(not clo <= g.weight[moved == c].sum() <= chi or not _connected(g, np.flatnonzero(moved == c), src)
-                   for c in touched):
+        if _join_grid(g, community, grid, flags, p, nodes, profile, locked) or grids_of is None \
+                or g.weight[nodes].sum() == 0:
+            continue  # a grid nobody lives in is left to :func:`gridkit.slivers.absorb_slivers`
+        if contracted is None:
+            free = np.flatnonzero(~locked)
+            graph, super_of, _ = contract(subgraph(g, free), units[free], profile.community.max_households, forced)
+            contracted = graph, free, super_of
+        _move_boundary(g, community, grid, flags, profile, p, nodes, contracted, locked, grids_of)
+
+
+def _join_grid(g: GraphArrays, community: np.ndarray, grid: np.ndarray, flags: dict[int, tuple[str, ...]],
+               p: int, nodes: np.ndarray, profile: Profile, locked: np.ndarray) -> bool:
+    """Merge grid ``p`` (its ``nodes``) into the neighbouring grid it shares the most cut cost with that has
+    room for it; across a community boundary only when both communities stay within their bounds and the
+    giving one stays connected. Whether it moved."""
+    hi = profile.grid.max_households
+    clo, chi = profile.community.min_households, profile.community.max_households
+    src = g.sources
+    out = np.flatnonzero(np.isin(src, nodes))
+    other = grid[g.indices[out]]
+    out, other = out[other != p], other[other != p]
+    if not len(out):
+        return False
+    labels, at = np.unique(other, return_inverse=True)
+    links = np.bincount(at, weights=g.cost[out])
+    w = g.weight[nodes].sum()
+    c = int(community[nodes[0]])
+    for i in sorted(range(len(labels)), key=lambda i: (-links[i], labels[i])):
+        q = int(labels[i])
+        if BOUND_EXEMPT.intersection(flags.get(q, ())):
+            continue
+        target = np.flatnonzero(grid == q)
+        if g.weight[target].sum() + w > hi:
+            continue
+        cq = int(community[target[0]])
+        if cq != c:
+            rest = np.flatnonzero((community == c) & (grid != p))
+            if (locked[target].any() or g.weight[community == cq].sum() + w > chi or g.weight[rest].sum() < clo
+                    or (len(rest) and not _connected(g, rest, src))):
                 continue
-            divided = {c: grids_of(np.flatnonzero(moved == c)) for c in gained}
-            after = grid.copy()
-            # Every grid of a community that gained blocks is divided afresh, the grids that went to one too.
-            gone = set(np.unique(grid[np.isin(community, gained) | np.isin(moved, gained)]).tolist())
-            after_flags = {q: f for q, f in flags.items() if q not in gone}
-            for c, (local, new_flags) in divided.items():
-                base = int(after.max()) + 1
-                after[moved == c] = local + base
-                after_flags.update({k + base: v for k, v in new_flags.items()})
-            region = np.flatnonzero(np.isin(moved, touched))
-            if _out_of_bounds(g, after, after_flags, region, lo, hi) < _out_of_bounds(g, grid, flags, region, lo, hi):
-                community[:], grid[:] = moved, after
-                flags.clear()
-                flags.update(after_flags)
-                break
+        grid[nodes] = q
+        community[nodes] = cq
+        return True
+    return False
+
+
+def _move_boundary(g: GraphArrays, community: np.ndarray, grid: np.ndarray, flags: dict[int, tuple[str, ...]],
+                   profile: Profile, p: int, nodes: np.ndarray, contracted: tuple[GraphArrays, np.ndarray, np.ndarray],
+                   locked: np.ndarray,
+                   grids_of: Callable[[np.ndarray], tuple[np.ndarray, dict[int, tuple[str, ...]]]]) -> None:
+    """Move a community boundary so that grid ``p`` (its ``nodes``), under the minimum with no grid next door
+    that has room, joins a community that has room for it.
+
+    The grid goes to the neighbouring community it is most tied to, with whatever of its community only it
+    linked to the rest (whole grids: the community must stay connected); that community, when it is then
+    over its maximum, gives boundary blocks to neighbours with room (the engine's
+    :func:`~gridkit.engine.repair.shed` on the community level's graph ``contracted``: the contracted graph
+    of the blocks outside locked communities, those blocks and each one's node; compounds, exclusive sites
+    and locked grids move whole, the giver stays connected), and the grids of every community that gained
+    blocks are divided afresh. The move is kept when fewer grids end out of bounds (:func:`_out_of_bounds`)
+    and every community it changed stays within its bounds and connected; otherwise the next neighbour is
+    tried.
+    """
+    lo, hi = profile.grid.min_households, profile.grid.max_households
+    clo, chi = profile.community.min_households, profile.community.max_households
+    src = g.sources
+    graph, free, super_of = contracted
+    node_of = np.full(g.n, -1, dtype=np.int64)
+    node_of[free] = super_of
+    supers = np.unique(node_of[nodes])
+    if np.isin(node_of, supers).sum() != len(nodes):
+        return  # part of a compound the community level keeps whole
+    a = int(community[nodes[0]])
+    labels = np.full(graph.n, -1, dtype=np.int64)
+    labels[super_of] = community[free]
+    start = State(graph, labels)
+    # What of its community only the grid linked to the rest goes with it (whole grids).
+    rest = start.members[a] - set(supers.tolist())
+    going = sorted(set(supers.tolist()).union(*start.components(rest)[1:])) if rest else []
+    across = np.isin(src, nodes) & (community[g.indices] != a) & ~locked[g.indices]
+    ties = np.bincount(community[g.indices[across]], weights=g.cost[across], minlength=int(community.max()) + 1)
+    for b in sorted(np.flatnonzero(ties > 0).tolist(), key=lambda c: (-ties[c], c)) if going else []:
+        fixed = np.zeros(graph.n, dtype=bool)
+        fixed[going] = True
+        s = State(graph, labels, fixed)
+        for v in going:
+            s.move(v, b)
+        shed(s, b, chi)
+        moved = community.copy()
+        moved[free] = s.labels[super_of]
+        gained = np.unique(moved[moved != community]).tolist()
+        touched = sorted(set(gained) | set(np.unique(community[moved != community]).tolist()))
+        if any(not clo <= g.weight[moved == c].sum() <= chi or not _connected(g, np.flatnonzero(moved == c), src)
+               for c in touched):
+            continue
+        divided = {c: grids_of(np.flatnonzero(moved == c)) for c in gained}
+        after = grid.copy()
+        # Every grid of a community that gained blocks is divided afresh, the grids that went to one too.
+        gone = set(np.unique(grid[np.isin(community, gained) | np.isin(moved, gained)]).tolist())
+        after_flags = {q: f for q, f in flags.items() if q not in gone}
+        for c, (local, new_flags) in divided.items():
+            base = int(after.max()) + 1
+            after[moved == c] = local + base
+            after_flags.update({k + base: v for k, v in new_flags.items()})
+        region = np.flatnonzero(np.isin(moved, touched))
+        if _out_of_bounds(g, after, after_flags, region, lo, hi) < _out_of_bounds(g, grid, flags, region, lo, hi):
+            community[:], grid[:] = moved, after
+            flags.clear()
+            flags.update(after_flags)
+            return
 
 
 def _pieces_of(g: GraphArrays) -> int:

@@ -278,6 +278,27 @@ def test_a_locked_community_takes_no_walled_in_grid():
     assert (levels.grid == levels.grid[5]).sum() == 1
 
 
+@pytest.mark.parametrize("locked_east", [False, True])
+def test_a_small_grid_joins_the_grid_next_door_in_the_next_community(locked_east):
+    """A row of four blocks, two communities: the grid of 40 households (minimum 60) cannot join its own
+    community's other grid (170 + 40 > 200) but the grid across the community boundary has room (100 + 40),
+    and both communities stay within bounds: it joins that grid, whole, and its community. A locked
+    community takes nothing in: then it stays as it was."""
+    from gridkit.levels import _join_across
+    from gridkit.profile import UnitBounds
+
+    g = _lattice(np.array([[170, 40, 100, 150]]), [1.0, 1.0, 1.0])
+    profile = dataclasses.replace(gridkit.load_profile(), community=UnitBounds(100, 300, 600))
+    community, grid = np.array([0, 0, 1, 1]), np.array([0, 1, 2, 3])
+    locked = community == 1 if locked_east else np.zeros(4, dtype=bool)
+    _join_across(g, community, grid, {}, profile, units=np.full(4, -1), forced=frozenset(), locked=locked,
+                 grids_of=None)
+    if locked_east:
+        assert community.tolist() == [0, 0, 1, 1] and grid.tolist() == [0, 1, 2, 3]
+    else:
+        assert community.tolist() == [0, 1, 1, 1] and grid.tolist() == [0, 2, 2, 3]
+
+
 def _components(n: int, a: np.ndarray, b: np.ndarray, nodes: np.ndarray) -> int:
     """Connected components among ``nodes`` of the graph of edges ``a``-``b``."""
     from scipy.sparse import coo_matrix
