@@ -163,9 +163,12 @@ def barrier_splits(grids: np.ndarray, barriers: gpd.GeoDataFrame, roads: gpd.Geo
         pieces = _joined_by_buildings(pieces, footprints[home_tree.query(grid, predicate="contains")])
         piece, b = home_tree.query(pieces, predicate="contains")
         hh = np.bincount(piece, weights=home_hh[b], minlength=len(pieces))
-        pieces = pieces[~is_sliver(shapely.area(pieces), shapely.length(pieces), hh, profile)
-                        & ~enclosed_pieces(pieces, hh, profile.blocks.precision_m)]
-        if len(pieces) <= 1:
+        kept = ~is_sliver(shapely.area(pieces), shapely.length(pieces), hh, profile)
+        # Only a piece nobody lives in can be enclosed, and only two kept pieces can split the grid:
+        # the shared outlines (an overlay per touching pair) are measured only when both may matter.
+        if kept.sum() > 1 and (hh[kept] == 0).any():
+            kept &= ~enclosed_pieces(pieces, hh, profile.blocks.precision_m)
+        if kept.sum() <= 1:
             continue
         linked = len(crossings) and shapely.intersects(shapely.buffer(inner, profile.blocks.road_match_m),
                                                         shapely.multipoints(crossings))
@@ -409,10 +412,15 @@ def _nested(children: gpd.GeoDataFrame, parents: gpd.GeoDataFrame, column: str) 
     # A repeated code names its last parent; a child naming no parent is not nested.
     last = ~pd.Index(codes).duplicated(keep="last")
     where = pd.Index(codes[last]).get_indexer(children[column].astype(str).to_numpy())
-    geoms = children.geometry.values.to_numpy()
-    outside = shapely.area(shapely.difference(geoms[where >= 0], parents.geometry.values.to_numpy()[last][
-        where[where >= 0]]))
-    return int((where < 0).sum() + (outside > AREA_TOLERANCE * np.maximum(shapely.area(geoms[where >= 0]), 1.0)).sum())
+    geoms = children.geometry.values.to_numpy()[where >= 0]
+    parent_geoms = parents.geometry.values.to_numpy()[last]
+    own = parent_geoms[where[where >= 0]]
+    # A child its parent contains has nothing outside it; only the others need the overlay.
+    with prepared(parent_geoms):
+        cut = ~shapely.contains(own, geoms)
+    outside = np.zeros(len(geoms))
+    outside[cut] = shapely.area(shapely.difference(geoms[cut], own[cut]))
+    return int((where < 0).sum() + (outside > AREA_TOLERANCE * np.maximum(shapely.area(geoms), 1.0)).sum())
 
 
 def _upper_levels(plan: Plan, profile: Profile, area: shapely.Geometry) -> list[dict]:
