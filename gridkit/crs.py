@@ -24,6 +24,10 @@ _METRES_NOT_DEGREES = 1000.0
 #: A Gauss-Krueger easting with the zone's number in front (zone 40: 40 500 000 at its central meridian) has
 #: 8 digits; one without has 6.
 _ZONE_PREFIX = 1_000_000
+#: Data may lie beyond its CRS's area of use by the area's own width (a city in the next zone, kept in its
+#: neighbour's), and by a UTM zone's width (6 degrees) for narrow areas (Hong Kong's grid); further than
+#: that, as Web Mercator metres labelled as a UTM or Gauss-Krueger zone land, the CRS is wrong.
+_OUTSIDE_USE_MIN_DEG = 6.0
 
 
 def is_cgcs2000(crs: CRS) -> bool:
@@ -94,6 +98,42 @@ def check_coordinates(bounds: np.ndarray, crs: CRS | None, where: str) -> None:
     elif not _on_earth(bounds, crs):
         raise InputError(f"{where}: coordinates ({minx:.0f}, {miny:.0f}) are no place on Earth in the CRS "
                          f"'{crs.name}'; the CRS is probably wrong{_zone_hint(minx, maxx, crs)}")
+    else:
+        _refuse_outside_use(bounds, crs, where)
+
+
+def _refuse_outside_use(bounds: np.ndarray, crs: CRS, where: str) -> None:
+    """Refuse projected ``bounds`` whose every corner lies far beyond ``crs``'s area of use (see
+    ``_OUTSIDE_USE_MIN_DEG``): a place the CRS was never meant for, though PROJ finds one."""
+    use = crs.area_of_use
+    if use is None or crs.geodetic_crs is None:
+        return
+    west, south, east, north = use.bounds
+    east += 360.0 if east < west else 0.0  # an area across the antimeridian
+    minx, miny, maxx, maxy = bounds
+    lon, lat = Transformer.from_crs(crs, crs.geodetic_crs, always_xy=True).transform(
+        np.array([minx, minx, maxx, maxx]), np.array([miny, maxy, miny, maxy]))
+    off_centre = (lon - (west + east) / 2 + 180.0) % 360.0 - 180.0
+    beyond_lon = np.abs(off_centre) - (east - west) / 2
+    beyond_lat = np.maximum(south - lat, lat - north)
+    far = ((beyond_lon > max(east - west, _OUTSIDE_USE_MIN_DEG))
+           | (beyond_lat > max(north - south, _OUTSIDE_USE_MIN_DEG)))
+    if not far.all():
+        return
+    # Web Mercator metres labelled as a zone are the usual mistake: name it when they fit the area.
+    m_lon, m_lat = Transformer.from_crs(3857, 4326, always_xy=True).transform((minx + maxx) / 2, (miny + maxy) / 2)
+    mercator = west <= m_lon <= east and south <= m_lat <= north
+    hint = (f"; read as Web Mercator metres (EPSG:3857, as web maps store them) they lie at {_lonlat(m_lon, m_lat)}, "
+            "inside it: give the layer EPSG:3857" if mercator else "")
+    raise InputError(f"{where}: coordinates ({minx:.0f}, {miny:.0f}) lie at {_lonlat(lon[0], lat[0])} in the CRS "
+                     f"'{crs.name}', far outside the area it is made for ({_lonlat(west, south)} to "
+                     f"{_lonlat(east, north)}); the CRS is probably wrong{hint}")
+
+
+def _lonlat(lon: float, lat: float) -> str:
+    """``114.17E 22.30N``."""
+    lon = (lon + 180.0) % 360.0 - 180.0
+    return f"{abs(lon):.2f}{'W' if lon < 0 else 'E'} {abs(lat):.2f}{'S' if lat < 0 else 'N'}"
 
 
 def _on_earth(bounds: np.ndarray, crs: CRS) -> bool:

@@ -6,7 +6,7 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
-from pyproj import CRS
+from pyproj import CRS, Transformer
 
 from gridkit.codes import assign_codes, spatial_order
 from gridkit.crs import check_coordinates, gcj02_to_wgs84, is_cgcs2000, local_metric_crs
@@ -57,6 +57,39 @@ def test_impossible_coordinates_are_refused(bounds, crs, message):
 def test_plausible_coordinates_pass():
     check_coordinates(np.array([121.4, 31.2, 121.5, 31.3]), CRS.from_epsg(4326), "x")
     check_coordinates(np.array([350000.0, 3450000.0, 352000.0, 3452000.0]), CRS.from_epsg(32651), "x")
+
+
+def _bounds_at(lon: float, lat: float, epsg: int) -> np.ndarray:
+    x, y = Transformer.from_crs(4326, epsg, always_xy=True).transform(lon, lat)
+    return np.array([x, y, x + 2000.0, y + 2000.0])
+
+
+@pytest.mark.parametrize(("written", "labelled", "place"), [
+    (3857, 32650, (114.17, 22.3)),  # Web Mercator metres of Hong Kong labelled UTM 50N
+    (3857, 4547, (114.17, 22.3)),  # ... labelled CGCS2000 Gauss-Kruger CM 114E
+    (3857, 4549, (121.48, 31.23)),  # Shanghai's, labelled CM 120E
+    (3857, 3067, (24.94, 60.17)),  # Helsinki's, labelled TM35FIN
+])
+def test_web_mercator_metres_under_a_zone_are_refused(written, labelled, place):
+    with pytest.raises(InputError, match=r"far outside the area it is made for .* give the layer EPSG:3857"):
+        check_coordinates(_bounds_at(*place, written), CRS.from_epsg(labelled), "town.gpkg, layer 'x'")
+
+
+def test_coordinates_far_beyond_their_zone_are_refused():
+    # UTM 50N metres labelled as Hong Kong's own grid: PROJ finds a place 7 degrees west, 14 north.
+    with pytest.raises(InputError, match=r"lie at 107.13E 36.98N .* far outside .*113.76E 22.13N to 114.51E 22.58N"):
+        check_coordinates(_bounds_at(114.17, 22.3, 32650), CRS.from_epsg(2326), "x")
+
+
+@pytest.mark.parametrize(("written", "place"), [
+    (32649, (114.17, 22.3)),  # Hong Kong kept in the zone west of its own
+    (32651, (119.0, 31.0)),  # a town in zone 50 kept in zone 51
+    (4547, (117.0, 31.0)),  # the next 3-degree Gauss-Kruger zone east
+    (2326, (113.3, 23.1)),  # Guangzhou on Hong Kong's grid, 0.5 degree beyond it
+    (32650, (114.17, -1.0)),  # just south of the equator in a northern zone
+])
+def test_data_in_a_neighbouring_zone_pass(written, place):
+    check_coordinates(_bounds_at(*place, written), CRS.from_epsg(written), "x")
 
 
 def test_gcj02_to_wgs84_inverts_the_offset():
