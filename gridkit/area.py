@@ -24,7 +24,7 @@ from .geometry import convex_hull, overlap_pairs, prepared
 from .io import postgis
 from .io.read import read_layers
 from .io.tables import normalise_header
-from .io.values import counts, listed, shown, truthy
+from .io.values import counts, listed, shown, truthy, why_not_counts
 from .lines import COASTLINE, ROAD, WATER, WATERWAY, landuse_edges, split_barriers
 from .register import COLUMN_ALIASES as REGISTER_COLUMNS
 
@@ -660,7 +660,7 @@ def _read_counts(buildings: gpd.GeoDataFrame, where: str) -> gpd.GeoDataFrame:
             one = len(at) == 1
             kind = ("whole " if col == "households" else "") + ("count" if one else "counts")
             raise InputError(f"{where}: {'feature' if one else 'features'} {listed(features)}: {col} {values} "
-                             f"{'is not a' if one else 'are not'} {kind} >= 0")
+                             f"{'is not a' if one else 'are not'} {kind} >= 0{why_not_counts(out[col].to_numpy()[at])}")
         out[col] = number
     return out
 

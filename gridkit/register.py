@@ -29,7 +29,7 @@ import shapely
 from .address import address_list, number_range, street_word_free
 from .errors import InputError
 from .io.tables import read_table
-from .io.values import counts as value_counts, listed, shown
+from .io.values import counts as value_counts, listed, shown, why_not_counts
 
 __all__ = ["COLUMN_ALIASES", "UNMATCHED_COLUMNS", "Register", "RegisterMatch", "counts", "id_keys", "match_register", "numbered", "read_register", "unmatched_path",
            "write_unmatched"]
@@ -145,7 +145,8 @@ def counts(rows: pd.DataFrame, col: str, source: str) -> pd.Series:
         at = np.flatnonzero(bad.to_numpy())
         values = listed([shown(v) for v in rows[col].to_numpy()[at]])
         verb = "is not a whole count" if len(at) == 1 else "are not whole counts"
-        raise InputError(f"{source}: {_rows_named(rows, at)}: {col} {values} {verb} >= 0")
+        raise InputError(f"{source}: {_rows_named(rows, at)}: {col} {values} {verb} >= 0"
+                         f"{why_not_counts(rows[col].to_numpy()[at])}")
     return number
 
 

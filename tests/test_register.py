@@ -104,6 +104,17 @@ def test_a_formulas_float_noise_is_the_whole_count_it_stands_for(tmp_path):
         read_register(path)
 
 
+def test_rounded_approximate_and_ranged_counts_are_refused_saying_why(tmp_path):
+    """`1.2万`, `约12`, `12-15` stand for counts but are none: refused (an exact figure is put on buildings),
+    and the message says what each is rather than only that it is no count."""
+    path = tmp_path / "r.csv"
+    path.write_text("楼栋编号,户数\nB1,1.2万\nB2,约12户\nB3,12-15\nB4,30余\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"rows 2, 3, 4, 5: households .* are not whole counts >= 0; '1.2万' is "
+                                         r"rounded to 万, '约12户' is approximate, '12-15' is a range: write the "
+                                         r"exact count$"):
+        read_register(path)
+
+
 def test_xlsx_with_title_rows_merged_header_cells_and_one_sheet_per_community(tmp_path):
     path = tmp_path / "住户登记表.xlsx"
     _office_workbook(path)

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Sequence
 
 import pandas as pd
 
-__all__ = ["truthy", "YES_WORDS", "counts", "COUNT_UNITS", "MAX_COUNT", "listed", "shown"]
+__all__ = ["truthy", "YES_WORDS", "counts", "COUNT_UNITS", "MAX_COUNT", "listed", "shown", "why_not_counts"]
 
 #: The largest count read: beyond it a float no longer holds every whole number (a count of 1e20 became
 #: another number on its way to the plan's integers). No household count comes near it.
@@ -34,6 +34,15 @@ _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
 #: A count this close to a whole number, relative to it, is that number: a spreadsheet formula's binary
 #: rounding (``=0.3/0.1`` caches 2.9999999999999996), not a fraction anyone wrote (2.5 is still refused).
 _FORMULA_NOISE = 1e-9
+
+#: Figures people write that stand for a count but are not one (:func:`why_not_counts`): rounded to 万 or
+#: 千 (``1.2万``, statistics' way), approximate (``约12``, ``12左右``, ``30余``, ``30+``), a range (``12-15``).
+_NOT_EXACT = (
+    (re.compile(r"\d\s*([十百千万亿])"), "rounded to {}"),
+    (re.compile(r"^(约|大约|大概|近|将近|接近|超过|不足|不到|~|～|≈|c\.?\s)|(左右|上下|余|多|以上|以下|\+)$"),
+     "approximate"),
+    (re.compile(r"^\d+\s*(-|~|～|至|到|—)\s*\d+$"), "a range"),
+)
 
 #: Words read as yes (lower case): English, OSM, spreadsheets' TRUE/1, and Chinese 是/真.
 YES_WORDS = frozenset({"yes", "true", "1", "t", "y", "是", "真"})
@@ -90,6 +99,30 @@ def counts(values: pd.Series, *, whole: bool = True) -> tuple[pd.Series, pd.Seri
     number = number.where((number - nearest).abs() > _FORMULA_NOISE * nearest.abs().clip(lower=1), nearest)
     bad = given & (number.isna() | (number < 0) | (number > MAX_COUNT) | (whole & (number % 1 != 0)))
     return number.where(~bad), bad
+
+
+def why_not_counts(values: Iterable[object]) -> str:
+    """Why figures :func:`counts` refused are no count, when they are what people write for one, or ''.
+
+    Such a figure is refused rather than read: a register's figures are put on buildings exactly, and a
+    rounded or approximate one would be taken for an exact count.
+
+    Examples
+    --------
+    >>> why_not_counts(["1.2万", "约12", "12-15", "很多"])
+    "; '1.2万' is rounded to 万, '约12' is approximate, '12-15' is a range: write the exact count"
+    >>> why_not_counts(["很多"])
+    ''
+    """
+    found: dict[str, str] = {}
+    for v in values:
+        s = unicodedata.normalize("NFKC", str(v)).strip()
+        for unit in COUNT_UNITS:
+            s = s.removesuffix(unit).strip()
+        match = next(((m, kind) for pattern, kind in _NOT_EXACT if (m := pattern.search(s))), None)
+        if match is not None and any(c.isdigit() for c in s) and match[1] not in found:
+            found[match[1]] = f"{shown(v)} is {match[1].format(*match[0].groups())}"
+    return f"; {', '.join(found.values())}: write the exact count" if found else ""
 
 
 def listed(items: Sequence[str], limit: int = 5) -> str:
