@@ -104,6 +104,17 @@ def test_a_formulas_float_noise_is_the_whole_count_it_stands_for(tmp_path):
         read_register(path)
 
 
+def test_a_csv_separated_by_full_width_commas_is_read(tmp_path):
+    """Typed with a Chinese input method on: `楼栋编号，户数` (U+FF0C), below a title; Python's sniffer weighs
+    only ASCII separators, so the header was not found. A comma CSV with `，` inside its text stays one."""
+    path = tmp_path / "r.csv"
+    path.write_text("外滩街道住户登记表\n楼栋编号，户数\nB1，12\nB2，7\n", encoding="utf-8")
+    assert read_register(path).rows[["building_id", "households"]].values.tolist() == [["B1", 12], ["B2", 7]]
+    path.write_text("地址,户数,备注\n九江路12号,12,临街，有商铺\n九江路14号,7,无\n", encoding="utf-8")
+    assert read_register(path).rows[["address", "households"]].values.tolist() == [["九江路12号", 12],
+                                                                                 ["九江路14号", 7]]
+
+
 def test_rounded_approximate_and_ranged_counts_are_refused_saying_why(tmp_path):
     """`1.2万`, `约12`, `12-15` stand for counts but are none: refused (an exact figure is put on buildings),
     and the message says what each is rather than only that it is no count."""

@@ -105,6 +105,10 @@ class Table:
     hidden: list[str] = field(default_factory=list)
 
 
+#: Separators typed with a Chinese input method on: full-width comma and semicolon.
+_WIDE_DELIMITERS = ("，", "；")
+
+
 def normalise_header(text: object) -> str:
     """A header's text as compared with synonyms: NFKC, lower case, simplified characters (a Hong Kong or
     Taiwan office writes 戶數), no spaces, underscores, colons or bracketed units (``户数（户）`` -> ``户数``)."""
@@ -236,16 +240,28 @@ def _read_text(path: Path, what: str) -> tuple[list[Sheet], str]:
         parser.feed(text)
         return [_filled(f"table {i + 1}" if len(parser.tables) > 1 else "", cells, ranges)
                 for i, (cells, ranges) in enumerate(parser.tables)], f"HTML ({encoding})"
-    sample = "\n".join(text.splitlines()[:HEADER_SEARCH_ROWS])
     try:
-        delimiter = csv.Sniffer().sniff(sample, delimiters=",\t;|").delimiter if sample.strip() else ","
-    except csv.Error:
-        delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
-    try:
-        rows = [[_cell(v) for v in row] for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+        rows = [[_cell(v) for v in row]
+                for row in csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text, path))]
     except csv.Error as exc:
         raise InputError(f"{path}: cannot read {what}: {exc}") from exc
     return [Sheet("", rows)], encoding
+
+
+def _delimiter(text: str, path: Path) -> str:
+    """The separator of a delimited text: one of ``, TAB ; |`` as Python's sniffer finds it, else a full-width
+    comma or semicolon (an input method left in Chinese mode) as often on every line that has one, most lines
+    (a title above the header has none), else by the name."""
+    lines = [line for line in text.splitlines()[:HEADER_SEARCH_ROWS] if line.strip()]
+    try:
+        return csv.Sniffer().sniff("\n".join(lines), delimiters=",\t;|").delimiter if lines else ","
+    except csv.Error:
+        # The sniffer weighs only ASCII characters.
+        for wide in _WIDE_DELIMITERS:
+            per_line = [line.count(wide) for line in lines if wide in line]
+            if len(set(per_line)) == 1 and 2 * len(per_line) > len(lines):
+                return wide
+        return "\t" if path.suffix.lower() == ".tsv" else ","
 
 
 def _filled(name: str, cells: list[list[str]], ranges: Sequence[tuple[int, int, int, int]],
