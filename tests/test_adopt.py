@@ -58,6 +58,21 @@ def test_a_gbk_shapefile_without_cpg_is_read_as_gbk(foreign, tmp_path):
     assert read_layer(latin, None, "katu")["nimi"].tolist() == ["Mäkelänkatu", "Töölöntori"]
 
 
+def test_a_gbk_shapefile_of_traditional_names_without_cpg_is_read_as_gbk(tmp_path):
+    """Hong Kong's names in a GBK .dbf (Chinese GIS software's export): GBK writes many traditional characters
+    with an ASCII second byte (國 87 F8, 際 EB 48), and the first 64 kB may end inside a character; the .dbf
+    was read as Latin-1 ('中港城' as 'ÖÐ¸Û³Ç'), so its names went unread by the home rules."""
+    names = [f"中港城第{i}座 國際廣場 China Hong Kong City Tower {i}" for i in range(600)]
+    shp = tmp_path / "楼栋.shp"
+    pyogrio.write_dataframe(gpd.GeoDataFrame({"名称": names, "备注": ["住宅樓"] * 600},
+                                             geometry=[shapely.box(i, 0, i + 1, 1) for i in range(600)],
+                                             crs="EPSG:2326"), shp, encoding="GBK")
+    shp.with_suffix(".cpg").unlink()
+    assert shp.with_suffix(".dbf").stat().st_size > 1 << 16
+    assert dbf_encoding(shp) == "gb18030"
+    assert read_layer(shp, None, "楼栋")["名称"].tolist() == names
+
+
 def test_columns_are_found_by_their_usual_names_or_named(foreign):
     grids = read_grids(foreign)
     assert grids.columns == {"code": "编码", "name": "网格名称", "community": "社区"}

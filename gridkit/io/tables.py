@@ -163,10 +163,10 @@ def _decode(raw: bytes, path: Path, what: str) -> tuple[str, str]:
         big5 = raw.decode("big5hkscs")
     except UnicodeDecodeError:
         return text, "GBK/GB18030"
-    return (big5, "Big5") if _written_share(big5) > _written_share(text) else (text, "GBK/GB18030")
+    return (big5, "Big5") if written_share(big5) > written_share(text) else (text, "GBK/GB18030")
 
 
-def _written_share(text: str) -> float:
+def written_share(text: str) -> float:
     """The share of ``text``'s characters beyond ASCII that GB2312, the common characters of Chinese (with
     full-width punctuation), holds once simplified: near 1 for Chinese, low for bytes read in another encoding
     (private-use and rare characters)."""
