@@ -99,3 +99,27 @@ def test_a_folder_of_geojson_sequences_is_read(tmp_path):
         pyogrio.write_dataframe(frames[name], tmp_path / f"{name}{suffix}", driver="GeoJSONSeq")
     read = read_layers(tmp_path)
     assert {n: len(g) for n, g in read.items()} == {"buildings": len(frames["buildings"]), "roads": len(frames["roads"])}
+
+
+def test_a_file_compressed_alone_with_gzip_is_read_as_the_file_it_holds(tmp_path):
+    """`楼栋.geojson.gz`, `town.gpkg.gz` (a download, a mail): refused as 'not map data'. Now unpacked and read;
+    what is wrong inside names the compressed file, and a file that is not gzip says so."""
+    import gzip
+
+    from input_variants import HK, layers, write_gpkg
+
+    from gridkit.errors import InputError
+    from gridkit.io.read import read_layers
+
+    frames = layers(HK)
+    single = tmp_path / "楼栋.geojson.gz"
+    single.write_bytes(gzip.compress(frames["buildings"].to_json().encode()))
+    assert {n: len(g) for n, g in read_layers(single).items()} == {"buildings": len(frames["buildings"])}
+    packed = tmp_path / "town.gpkg.gz"
+    packed.write_bytes(gzip.compress(write_gpkg(tmp_path / "x.gpkg", {"roads": frames["roads"]}).read_bytes()))
+    with pytest.raises(InputError, match=rf"^{packed}: has no 'buildings' layer \(found: roads\)"):
+        read_layers(packed)
+    broken = tmp_path / "b.geojson.gz"
+    broken.write_bytes(b"PK\x03\x04 not gzip")
+    with pytest.raises(InputError, match=rf"^{broken}: cannot be unpacked: "):
+        read_layers(broken)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import gzip
 import io
 import re
+import shutil
 import sqlite3
 import tempfile
 import threading
@@ -292,6 +294,8 @@ def read_layers(path: str | Path, *, mask: Mask | None = None,
             layers = _read_folder(path, mask, wanted)
         elif path.suffix.lower() in OSM_SUFFIXES:
             layers = {n: v for n, v in _read_osm(path, mask).items() if n in wanted}
+        elif path.suffix.lower() == ".gz":
+            return _read_gzipped(path, mask, wanted)
         elif zipped is not None:
             with zipfile.ZipFile(path) as archive, tempfile.TemporaryDirectory(prefix="gridkit-zip-") as tmp:
                 _unzip(archive, tmp)
@@ -304,6 +308,22 @@ def read_layers(path: str | Path, *, mask: Mask | None = None,
         raise InputError(f"{where}: has no 'buildings' layer (found: {', '.join(found) or 'none'}); "
                          f"name the layers {', '.join(LAYERS[:4])}, …")
     return layers
+
+
+def _read_gzipped(path: Path, mask: Mask | None, wanted: tuple[str, ...]) -> dict[str, gpd.GeoDataFrame]:
+    """A file compressed alone with gzip (``楼栋.geojson.gz``, ``town.gpkg.gz``, as mailed or downloaded), read
+    as the file it holds, unpacked under its name; messages name the compressed file."""
+    with tempfile.TemporaryDirectory(prefix="gridkit-gz-") as tmp:
+        inner = Path(tmp) / path.stem
+        try:
+            with gzip.open(path) as packed, inner.open("wb") as out:
+                shutil.copyfileobj(packed, out)
+        except (OSError, EOFError) as exc:  # not gzip, cut short, or no room to unpack
+            raise InputError(f"{path}: cannot be unpacked: {reason(exc)}") from exc
+        try:
+            return read_layers(inner, mask=mask, only=wanted)
+        except InputError as exc:
+            raise InputError(str(exc).replace(str(inner), str(path))) from exc
 
 
 def area_source(path: str | Path, layer: str | None = None) -> str | None:
