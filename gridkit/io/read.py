@@ -92,9 +92,9 @@ def read_layer(path: Path, layer: str | None, where: str, mask: Mask | None = No
     unreadable, or a table without geometry."""
     _gdal_messages_as_warnings()
     _check_shapefile(path, where)
-    source = _utf8_json(path)
+    source = _gdal_source(path)
     # A GeoJSON is one layer; read from memory, its name is not the file's.
-    name = layer if source is path else None
+    name = None if isinstance(source, io.BytesIO) else layer
     try:
         with warnings.catch_warnings():
             # GDAL's per-feature notes (an unclosed ring closed, a ring it could not assemble) mean
@@ -117,13 +117,31 @@ def read_layer(path: Path, layer: str | None, where: str, mask: Mask | None = No
     return frame
 
 
-def _in_source_crs(source: Path | io.BytesIO, layer: str | None, mask: Mask) -> shapely.Geometry:
+def _in_source_crs(source: Path | str | io.BytesIO, layer: str | None, mask: Mask) -> shapely.Geometry:
     """The mask's region in the layer's CRS (as given when the layer has none)."""
     crs = pyogrio.read_info(source, layer=layer).get("crs")
     if isinstance(source, io.BytesIO):
         source.seek(0)
     region, region_crs = mask
     return region if crs is None else gpd.GeoSeries([region], crs=region_crs).to_crs(crs).iloc[0]
+
+
+def _gdal_source(path: Path) -> Path | str | io.BytesIO:
+    """What GDAL is given to read ``path``: the path, but for a GeoJSON in GBK (:func:`_utf8_json`) and a KMZ
+    of one KML document (:func:`_kmz_document`)."""
+    return _kmz_document(path) or _utf8_json(path)
+
+
+def _kmz_document(path: Path) -> str | None:
+    """The one KML of a KMZ (Google Earth's: ``doc.kml`` and its pictures) as a GDAL ``/vsizip/`` path: read
+    as a KMZ, GDAL's LIBKML leaves out every attribute its ``SchemaData`` gives (a schema referred to as
+    ``#name`` is not found inside a KMZ), read so it keeps them. None for any other file, or a KMZ of several
+    KML files (GDAL's own, whose ``doc.kml`` links the others: read as it is)."""
+    if path.suffix.lower() != ".kmz" or not zipfile.is_zipfile(path):
+        return None
+    with zipfile.ZipFile(path) as archive:
+        kml = [n for n in archive.namelist() if n.lower().endswith(".kml")]
+    return f"/vsizip/{path.resolve()}/{kml[0]}" if len(kml) == 1 else None
 
 
 def _utf8_json(path: Path) -> Path | io.BytesIO:
@@ -229,10 +247,10 @@ def _check_shapefile(path: Path, where: str) -> None:
 
 def _list_layers(path: Path) -> list[str]:
     _check_shapefile(path, str(path))
-    source = _utf8_json(path)
+    source = _gdal_source(path)
     try:
         names = [str(name) for name, _ in pyogrio.list_layers(source)]
-        return names if source is path else [path.stem]
+        return [path.stem] if isinstance(source, io.BytesIO) else names
     except Exception as exc:
         # One layer of 3D solids (a TIN of the terrain) makes GDAL's listing fail for the whole GeoPackage;
         # its table of contents still names them, and only the layers gridkit reads need to be readable.
