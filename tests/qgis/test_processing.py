@@ -357,3 +357,47 @@ print(json.dumps(out))
     assert len(shown) == len(expected), messages
     for text, words in zip(shown, expected, strict=True):
         assert words in text and "英文原文" not in text and str(tmp_path) in text, text
+
+
+def test_the_newer_library_errors_read_in_chinese(chinese, tmp_path):
+    """Messages added after the translations (a Gauss-Kruger zone number, Web Mercator metres under a zone, a roads
+    layer far away, a column headed twice, rounded or approximate counts, a damaged or unpackable file) came
+    through in English inside the Chinese frame."""
+    import gzip
+
+    import numpy as np
+    from pyproj import CRS
+
+    from gridkit.crs import check_coordinates
+    from gridkit.errors import InputError, reason
+    from gridkit.io.read import read_layers
+    from gridkit.register import read_register
+    from gridkit_qgis.i18n import worker_message
+
+    def said(call) -> str:
+        with pytest.raises(InputError) as raised:
+            call()
+        return str(raised.value)
+
+    twice = tmp_path / "twice.csv"
+    twice.write_text("楼栋编号,户数,户数\n1,3,4\n", encoding="utf-8")
+    rounded = tmp_path / "rounded.csv"
+    rounded.write_text("楼栋编号,户数\n1,1.2万\n2,约12\n", encoding="utf-8")
+    packed = tmp_path / "楼栋.geojson.gz"
+    packed.write_bytes(b"PK not gzip")
+    messages = [
+        said(lambda: check_coordinates(np.array([40641951.0, 3458540.0, 40643951.0, 3460540.0]), CRS.from_epsg(4549),
+                                       "town.gpkg, layer 'x'")),
+        said(lambda: check_coordinates(np.array([12709346.0, 2547582.0, 12711346.0, 2549582.0]), CRS.from_epsg(32650),
+                                       "town.gpkg, layer 'x'")),
+        said(lambda: read_register(twice)), said(lambda: read_register(rounded)), said(lambda: read_layers(packed)),
+        "town.gpkg, layer 'roads': none of its 321 features reaches the area; the nearest is 308 km from it, further "
+        "than the area is wide (1.63 km): are both layers' CRS right?",
+        f"town.gpkg: cannot be read: {reason(OSError('sqlite3_prepare_v2(SELECT 1) failed: file is not a database'))}",
+    ]
+    expected = ["不对应地球上任何地点", "远在该坐标参考系的适用范围", "第 2 列和第 3 列的表头都是“户数”",
+                "'1.2万' 是取整到“万”的约数，'约12' 是约数：请填写确切的数", "无法解压", "比区域本身的宽度（1.63 公里）还远",
+                "文件已损坏"]
+    for message, words in zip(messages, expected, strict=True):
+        shown = worker_message(message)
+        assert words in shown and "英文原文" not in shown, shown

@@ -186,6 +186,36 @@ def _library_patterns() -> list[tuple[str, str]]:
          tr("{where}: coordinates look like degrees but the CRS is projected; the CRS is probably wrong")),
         (w + r": coordinates look like metres .* is longitude/latitude; the CRS is probably wrong.*",
          tr("{where}: coordinates look like metres but the CRS is longitude/latitude; the CRS is probably wrong")),
+        (w + r": coordinates \((?P<x>[^,]+), (?P<y>[^)]+)\) are no place on Earth in the CRS '(?P<crs>[^']*)'; the "
+             r"CRS is probably wrong \(an easting of 8 digits has its zone's number in front, zone (?P<zone>\d+): give "
+             r"the CRS of that zone(?P<fits>, .+)?\)",
+         tr("{where}: coordinates ({x}, {y}) are no place on Earth in the CRS '{crs}'; the CRS is probably wrong (an "
+            "easting of 8 digits has its zone's number in front, zone {zone}: give the CRS of that zone{fits})")),
+        (w + r": coordinates \((?P<x>[^,]+), (?P<y>[^)]+)\) are no place on Earth in the CRS '(?P<crs>[^']*)'; the "
+             r"CRS is probably wrong \(the CRS expects its zone's number in front of the easting and these eastings "
+             r"have none: give the CRS of the zone's central meridian(?P<fits>, .+)?\)",
+         tr("{where}: coordinates ({x}, {y}) are no place on Earth in the CRS '{crs}'; the CRS is probably wrong (the "
+            "CRS expects its zone's number in front of the easting and these eastings have none: give the CRS of the "
+            "zone's central meridian{fits})")),
+        (w + r": coordinates \((?P<x>[^,]+), (?P<y>[^)]+)\) are no place on Earth in the CRS '(?P<crs>[^']*)'; the "
+             r"CRS is probably wrong",
+         tr("{where}: coordinates ({x}, {y}) are no place on Earth in the CRS '{crs}'; the CRS is probably wrong")),
+        (w + r": coordinates \((?P<x>[^,]+), (?P<y>[^)]+)\) lie at (?P<place>.+?) in the CRS '(?P<crs>[^']*)', far "
+             r"outside the area it is made for \((?P<use>[^)]*)\); the CRS is probably wrong; read as Web Mercator "
+             r"metres \(EPSG:3857, as web maps store them\) they lie at (?P<mercator>.+?), inside it: give the layer "
+             r"EPSG:3857",
+         tr("{where}: coordinates ({x}, {y}) lie at {place} in the CRS '{crs}', far outside the area it is made for "
+            "({use}); the CRS is probably wrong; read as Web Mercator metres (EPSG:3857, as web maps store them) "
+            "they lie at {mercator}, inside it: give the layer EPSG:3857")),
+        (w + r": coordinates \((?P<x>[^,]+), (?P<y>[^)]+)\) lie at (?P<place>.+?) in the CRS '(?P<crs>[^']*)', far "
+             r"outside the area it is made for \((?P<use>[^)]*)\); the CRS is probably wrong",
+         tr("{where}: coordinates ({x}, {y}) lie at {place} in the CRS '{crs}', far outside the area it is made for "
+            "({use}); the CRS is probably wrong")),
+        (w + r": none of its (?P<n>\d+) features reaches the area; the nearest is (?P<km>\S+) km from it, further "
+             r"than the area is wide \((?P<width>\S+) km\): are both layers' CRS right\?",
+         tr("{where}: none of its {n} features reaches the area; the nearest is {km} km from it, further than the "
+            "area is wide ({width} km): are both layers' CRS right?")),
+        (w + r": cannot be unpacked: (?P<why>.+)", tr("{where}: cannot be unpacked: {why}")),
         (w + r": cannot be opened as a vector data source: (?P<why>.+)",
          tr("{where}: cannot be opened as a vector data source: {why}")),
         (w + r": cannot be opened as a GeoPackage: (?P<why>.+)", tr("{where}: cannot be opened as a GeoPackage: {why}")),
@@ -272,6 +302,17 @@ def _library_patterns() -> list[tuple[str, str]]:
         (w + r": (?P<rows>.+?): building_id (?P<ids>.+) lost digits to scientific notation .*",
          tr("{where}: {rows}: building ids {ids} lost digits to scientific notation (Excel shows a long number "
             "so); in Excel, format the id column as Text, enter the ids again and save")),
+        (w + r": (?P<rows>sheet '[^']*'), columns (?P<a>\d+) and (?P<b>\d+) are both headed '(?P<head>[^']*)': which "
+             r"one holds the (?P<key>\S+)\? Delete or rename the other",
+         tr("{where}: {rows}, columns {a} and {b} are both headed '{head}': which one holds the {key}? Delete or "
+            "rename the other")),
+        (w + r": columns (?P<a>\d+) and (?P<b>\d+) are both headed '(?P<head>[^']*)': which one holds the "
+             r"(?P<key>\S+)\? Delete or rename the other",
+         tr("{where}: columns {a} and {b} are both headed '{head}': which one holds the {key}? Delete or rename the "
+            "other")),
+        (w + r": (?P<rows>(?:sheet '[^']*', )?rows? .+?): (?P<column>households|population) (?P<values>.+) "
+             r"(?:is not a whole count|are not whole counts) >= 0; (?P<exact>.+): write the exact count",
+         tr("{where}: {rows}: {column} {values} must be a whole number >= 0; {exact}: write the exact count")),
         (w + r": (?P<rows>(?:sheet '[^']*', )?rows? .+?): (?P<column>households|population) (?P<values>.+) "
              r"(?:is not a whole count|are not whole counts) >= 0",
          tr("{where}: {rows}: {column} {values} must be a whole number >= 0")),
@@ -333,8 +374,13 @@ def _library_patterns() -> list[tuple[str, str]]:
         # Reasons the messages above give ({why}).
         (r"not map data in a format gridkit reads \((?P<formats>[^)]*)\)",
          tr("not map data in a format gridkit reads ({formats})")),
-        (r"the file is damaged \(SQLite: database disk image is malformed\); copy it again from its source",
+        (r"the file is damaged \(SQLite: (?:database disk image is malformed|file is not a database)\); copy it "
+         r"again from its source",
          tr("the file is damaged; copy it again from its source")),
+        (w + r": (?P<what>features?) (?P<features>.+): (?P<column>households|population) (?P<values>.+) "
+             r"(?:is not a|are not) (?:whole )?counts? >= 0; (?P<exact>.+): write the exact count",
+         tr("{where}: feature(s) {features}: {column} {values} must be a whole number >= 0; {exact}: write the exact "
+            "count")),
         (w + r": (?P<what>features?) (?P<features>.+): (?P<column>households|population) (?P<values>.+) "
              r"(?:is not a|are not) (?:whole )?counts? >= 0",
          tr("{where}: feature(s) {features}: {column} {values} must be a whole number >= 0")),
@@ -377,6 +423,11 @@ def _part_text(key: str, value: str) -> str:
     if key == "rows":
         value = re.sub(r"sheet '([^']*)'", lambda m: tr("sheet '{name}'").format(name=m.group(1)), value)
         return re.sub(r"\brows? (.+)$", lambda m: tr("row(s) {rows}").format(rows=m.group(1)), value)
+    if key == "exact":  # what counts that are none are: '1.2万' is rounded to 万, '约12' is approximate, …
+        value = re.sub(r" is rounded to ([^,\s]+)", lambda m: tr(" is rounded to {unit}").format(unit=m.group(1)),
+                       value)
+        value = value.replace(" is approximate", tr(" is approximate")).replace(" is a range", tr(" is a range"))
+        return value.replace(", ", tr(", "))
     if key == "wanted":  # columns a table needs: 'a'/'b' and 'c'
         return value.replace("' and '", "'" + tr(" and ") + "'")
     if key == "what":

@@ -884,7 +884,7 @@
       <translation>（低于下限）</translation>
     </message>
     <message>
-      <location filename="../gui/styles.py" line="169" />
+      <location filename="../gui/styles.py" line="184" />
       <source>gridkit plan style</source>
       <translation>gridkit 方案样式</translation>
     </message>
@@ -1074,547 +1074,622 @@
       <translation>{where}：坐标看起来是米，但坐标参考系是经纬度；坐标参考系可能有误</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="190" />
+      <location filename="../i18n/__init__.py" line="192" />
+      <source>{where}: coordinates ({x}, {y}) are no place on Earth in the CRS '{crs}'; the CRS is probably wrong (an easting of 8 digits has its zone's number in front, zone {zone}: give the CRS of that zone{fits})</source>
+      <translation>{where}：坐标 ({x}, {y}) 在坐标参考系“{crs}”中不对应地球上任何地点；坐标参考系可能有误（8 位东坐标的前两位是带号，第 {zone} 带：请改用该带的坐标参考系{fits}）</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="197" />
+      <source>{where}: coordinates ({x}, {y}) are no place on Earth in the CRS '{crs}'; the CRS is probably wrong (the CRS expects its zone's number in front of the easting and these eastings have none: give the CRS of the zone's central meridian{fits})</source>
+      <translation>{where}：坐标 ({x}, {y}) 在坐标参考系“{crs}”中不对应地球上任何地点；坐标参考系可能有误（该坐标参考系的东坐标前要加带号，而这些东坐标没有：请改用以该带中央经线命名的坐标参考系{fits}）</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="202" />
+      <source>{where}: coordinates ({x}, {y}) are no place on Earth in the CRS '{crs}'; the CRS is probably wrong</source>
+      <translation>{where}：坐标 ({x}, {y}) 在坐标参考系“{crs}”中不对应地球上任何地点；坐标参考系可能有误</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="207" />
+      <source>{where}: coordinates ({x}, {y}) lie at {place} in the CRS '{crs}', far outside the area it is made for ({use}); the CRS is probably wrong; read as Web Mercator metres (EPSG:3857, as web maps store them) they lie at {mercator}, inside it: give the layer EPSG:3857</source>
+      <translation>{where}：坐标 ({x}, {y}) 在坐标参考系“{crs}”中位于 {place}，远在该坐标参考系的适用范围（{use}）之外；坐标参考系可能有误；按 Web 墨卡托米制坐标（EPSG:3857，网络地图的存储方式）读取，它们位于 {mercator}，正在该范围内：请把图层的坐标参考系设为 EPSG:3857</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="212" />
+      <source>{where}: coordinates ({x}, {y}) lie at {place} in the CRS '{crs}', far outside the area it is made for ({use}); the CRS is probably wrong</source>
+      <translation>{where}：坐标 ({x}, {y}) 在坐标参考系“{crs}”中位于 {place}，远在该坐标参考系的适用范围（{use}）之外；坐标参考系可能有误</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="216" />
+      <source>{where}: none of its {n} features reaches the area; the nearest is {km} km from it, further than the area is wide ({width} km): are both layers' CRS right?</source>
+      <translation>{where}：{n} 个要素都不在区域内；最近的距区域 {km} 公里，比区域本身的宽度（{width} 公里）还远：两个图层的坐标参考系都正确吗？</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="218" />
+      <source>{where}: cannot be unpacked: {why}</source>
+      <translation>{where}：无法解压：{why}</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="220" />
       <source>{where}: cannot be opened as a vector data source: {why}</source>
       <translation>{where}：无法作为矢量数据源打开：{why}</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="191" />
+      <location filename="../i18n/__init__.py" line="221" />
       <source>{where}: cannot be opened as a GeoPackage: {why}</source>
       <translation>{where}：无法作为 GeoPackage 打开：{why}</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="192" />
+      <location filename="../i18n/__init__.py" line="222" />
       <source>{where}: cannot be read: {why}</source>
       <translation>{where}：无法读取：{why}</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="194" />
+      <location filename="../i18n/__init__.py" line="224" />
       <source>{where}: has no geometry column (a table, not a map layer)</source>
       <translation>{where}：没有几何列（是表格，不是地图图层）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="196" />
+      <location filename="../i18n/__init__.py" line="226" />
       <source>{where}: not a gridkit plan: layer '{layer}' is missing</source>
       <translation>{where}：不是 gridkit 方案：缺少图层“{layer}”</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="197" />
+      <location filename="../i18n/__init__.py" line="227" />
       <source>{where}: not a gridkit plan: no column {columns}</source>
       <translation>{where}：不是 gridkit 方案：缺少字段 {columns}</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="198" />
+      <location filename="../i18n/__init__.py" line="228" />
       <source>{where}: has no polygon with an area</source>
       <translation>{where}：没有有面积的多边形</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="200" />
+      <location filename="../i18n/__init__.py" line="230" />
       <source>{where}: is a folder, not a file</source>
       <translation>{where}：是文件夹，不是文件</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="201" />
+      <location filename="../i18n/__init__.py" line="231" />
       <source>{where}: output must end in {suffixes}</source>
       <translation>{where}：输出文件的扩展名必须是 {suffixes}</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="203" />
+      <location filename="../i18n/__init__.py" line="233" />
       <source>{where}: the folder {folder} does not exist; create it first</source>
       <translation>{where}：文件夹 {folder} 不存在；请先创建</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="205" />
+      <location filename="../i18n/__init__.py" line="235" />
       <source>{where}: is also an input ({given}); write the output to another file</source>
       <translation>{where}：也是输入（{given}）；请写入另一个文件</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="206" />
+      <location filename="../i18n/__init__.py" line="236" />
       <source>{where}: cannot be written: the disk is full</source>
       <translation>{where}：无法写入：磁盘已满</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="209" />
+      <location filename="../i18n/__init__.py" line="239" />
       <source>{where}: is open for writing in another program ({file} beside it, e.g. QGIS editing it); close it there first, or make the change in gridkit's dock in QGIS</source>
       <translation>{where}：正被另一个程序写入（旁边有 {file}，例如 QGIS 正在编辑它）；请先在那里关闭，或在 QGIS 的 gridkit 面板中修改</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="212" />
+      <location filename="../i18n/__init__.py" line="242" />
       <source>{where}: cannot write in the folder {folder}: {why}</source>
       <translation>{where}：无法写入文件夹 {folder}：{why}</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="214" />
+      <location filename="../i18n/__init__.py" line="244" />
       <source>{where}: exists and is not {what}, so it is not replaced; write the output to another file</source>
       <translation>{where}：已存在且不是{what}，因此不会被替换；请输出到另一个文件</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="217" />
+      <location filename="../i18n/__init__.py" line="247" />
       <source>{where}: has no features (all deleted?); make the plan again with Partition, or switch to a saved scenario</source>
       <translation>{where}：没有任何要素（全部被删除？）；请用“划分社区和网格”重新生成方案，或切换到已保存的备选方案</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="219" />
+      <location filename="../i18n/__init__.py" line="249" />
       <source>{where}: not a gridkit plan: no geometry column</source>
       <translation>{where}：不是 gridkit 方案：没有几何列</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="221" />
+      <location filename="../i18n/__init__.py" line="251" />
       <source>{where}: feature(s) {features} have no geometry; draw them again or delete them</source>
       <translation>{where}：要素 {features} 没有几何图形；请重新绘制或删除</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="223" />
+      <location filename="../i18n/__init__.py" line="253" />
       <source>{where}: feature(s) {features}: coordinates are not finite numbers (NaN or inf)</source>
       <translation>{where}：要素 {features}：坐标不是有限数值（NaN 或 inf）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="224" />
+      <location filename="../i18n/__init__.py" line="254" />
       <source>{where}: coordinates are not finite numbers</source>
       <translation>{where}：坐标不是有限数值</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="226" />
+      <location filename="../i18n/__init__.py" line="256" />
       <source>{where}: latitude {lo}..{hi} is outside -90..90: the coordinates are not longitude/latitude, or longitude and latitude are swapped</source>
       <translation>{where}：纬度 {lo}..{hi} 超出 -90..90：坐标不是经纬度，或经度与纬度颠倒了</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="229" />
+      <location filename="../i18n/__init__.py" line="259" />
       <source>{where}: longitude {lo}..{hi} is outside -180..180</source>
       <translation>{where}：经度 {lo}..{hi} 超出 -180..180</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="231" />
+      <location filename="../i18n/__init__.py" line="261" />
       <source>{where}: GCJ-02 correction needs longitude/latitude input, but the CRS is projected</source>
       <translation>{where}：GCJ-02 纠偏需要经纬度输入，但坐标参考系是投影坐标系</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="233" />
+      <location filename="../i18n/__init__.py" line="263" />
       <source>{where}: has no building footprint larger than {m2} m² (cleaning.min_footprint_m2)</source>
       <translation>{where}：没有面积大于 {m2} m² 的建筑轮廓（cleaning.min_footprint_m2）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="235" />
+      <location filename="../i18n/__init__.py" line="265" />
       <source>{where}: has no polygons (its features are {types}); buildings must be footprints</source>
       <translation>{where}：没有面要素（其要素为 {types}）；建筑必须是轮廓面</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="238" />
+      <location filename="../i18n/__init__.py" line="268" />
       <source>{where}: no building lies inside the boundary ({inside}); none has {share} of its footprint inside (cleaning.inside_share)</source>
       <translation>{where}：边界（{inside}）内没有建筑；没有一栋建筑有 {share} 的轮廓位于边界内（cleaning.inside_share）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="241" />
+      <location filename="../i18n/__init__.py" line="271" />
       <source>{where}: the Shapefile's {missing} file is missing; a Shapefile is its .shp, .shx and .dbf files (and .prj, .cpg) together: copy them all</source>
       <translation>{where}：缺少 Shapefile 的 {missing} 文件；一个 Shapefile 由 .shp、.shx 和 .dbf（以及 .prj、.cpg）共同组成：请全部复制</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="244" />
+      <location filename="../i18n/__init__.py" line="274" />
       <source>{where}: has two files for layer '{layer}' ({found}); keep one</source>
       <translation>{where}：图层“{layer}”有两个文件（{found}）；请只保留一个</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="247" />
+      <location filename="../i18n/__init__.py" line="277" />
       <source>{where}: is an OpenDocument spreadsheet (.ods); save it as .xlsx (or .csv) in LibreOffice or WPS and give that</source>
       <translation>{where}：是 OpenDocument 表格（.ods）；请在 LibreOffice 或 WPS 中另存为 .xlsx（或 .csv）后再选择</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="249" />
+      <location filename="../i18n/__init__.py" line="279" />
       <source>{where}: a {what} must be a {suffixes} file</source>
       <translation>{where}：{what}必须是 {suffixes} 文件</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="253" />
+      <location filename="../i18n/__init__.py" line="283" />
       <source>{where}: the {what} needs a header row (within its first {n} rows) with the columns {wanted}; the closest has: {seen}</source>
       <translation>{where}：{what}需要一行表头（在前 {n} 行内），包含列 {wanted}；最接近的一行是：{seen}</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="256" />
+      <location filename="../i18n/__init__.py" line="286" />
       <source>{where}: cannot read the {what}: the text is none of UTF-8, UTF-16 or GBK/GB18030; save it as UTF-8</source>
       <translation>{where}：无法读取{what}：文本编码不是 UTF-8、UTF-16 或 GBK/GB18030；请另存为 UTF-8</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="258" />
+      <location filename="../i18n/__init__.py" line="288" />
       <source>{where}: cannot read the {what}: {why}</source>
       <translation>{where}：无法读取{what}：{why}</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="260" />
+      <location filename="../i18n/__init__.py" line="290" />
       <source>{where}: a legacy .xls {what} cannot be read here; save it as .xlsx in Excel or WPS</source>
       <translation>{where}：这里无法读取旧版 .xls {what}；请在 Excel 或 WPS 中另存为 .xlsx</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="262" />
+      <location filename="../i18n/__init__.py" line="292" />
       <source>{where}: is protected by a password; open it in Excel, remove the password (File &gt; Info &gt; Protect Workbook &gt; Encrypt with Password) and save it again</source>
       <translation>{where}：受密码保护；请在 Excel 中打开，去掉密码（文件 &gt; 信息 &gt; 保护工作簿 &gt; 用密码进行加密）后重新保存</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="265" />
+      <location filename="../i18n/__init__.py" line="295" />
       <source>{where}: the register needs a column naming the building (楼栋编号) or its address (地址)</source>
       <translation>{where}：住户登记表需要一列楼栋编号或地址</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="266" />
+      <location filename="../i18n/__init__.py" line="296" />
       <source>{where}: the register needs a households column (户数)</source>
       <translation>{where}：住户登记表需要一列户数</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="268" />
+      <location filename="../i18n/__init__.py" line="298" />
       <source>{where}: the register has no row with a households figure</source>
       <translation>{where}：住户登记表中没有一行填有户数</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="270" />
+      <location filename="../i18n/__init__.py" line="300" />
       <source>{where}: the register gives households per compound and no column names a building (楼栋号, 楼栋编号 or 地址): it needs a row per building or per household</source>
       <translation>{where}：住户登记表按小区给出户数，且没有标明楼栋的列（楼栋号、楼栋编号或地址）：需要每栋楼或每户一行</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="273" />
+      <location filename="../i18n/__init__.py" line="303" />
       <source>{where}: {rows}: building ids {ids} lost digits to scientific notation (Excel shows a long number so); in Excel, format the id column as Text, enter the ids again and save</source>
       <translation>{where}：{rows}：楼栋编号 {ids} 因科学计数法丢失了数字（Excel 这样显示长数字）；请在 Excel 中把编号列设为“文本”格式，重新输入编号后保存</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="277" />
+      <location filename="../i18n/__init__.py" line="307" />
+      <source>{where}: {rows}, columns {a} and {b} are both headed '{head}': which one holds the {key}? Delete or rename the other</source>
+      <translation>{where}：{rows}，第 {a} 列和第 {b} 列的表头都是“{head}”：哪一列是 {key}？请删除另一列或给它改名</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="311" />
+      <source>{where}: columns {a} and {b} are both headed '{head}': which one holds the {key}? Delete or rename the other</source>
+      <translation>{where}：第 {a} 列和第 {b} 列的表头都是“{head}”：哪一列是 {key}？请删除另一列或给它改名</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="315" />
+      <source>{where}: {rows}: {column} {values} must be a whole number &gt;= 0; {exact}: write the exact count</source>
+      <translation>{where}：{rows}：{column} 的值 {values} 必须是大于等于 0 的整数；{exact}：请填写确切的数</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="318" />
       <source>{where}: {rows}: {column} {values} must be a whole number &gt;= 0</source>
       <translation>{where}：{rows}：{column} 的值 {values} 必须是大于等于 0 的整数</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="279" />
+      <location filename="../i18n/__init__.py" line="320" />
       <source>{where}, row {row}: grid code '{code}' is not a grid of this plan</source>
       <translation>{where}，第 {row} 行：网格编码“{code}”不是本方案的网格</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="280" />
+      <location filename="../i18n/__init__.py" line="321" />
       <source>{where}: the grid code is empty</source>
       <translation>{where}：网格编码为空</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="281" />
+      <location filename="../i18n/__init__.py" line="322" />
       <source>{where}: the name is empty (grid {code})</source>
       <translation>{where}：姓名为空（网格 {code}）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="284" />
+      <location filename="../i18n/__init__.py" line="325" />
       <source>{where}: not a plan: it has no grids, communities, groups or existing layer</source>
       <translation>{where}：不是方案：没有 grids、communities、groups 或 existing 图层</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="286" />
+      <location filename="../i18n/__init__.py" line="327" />
       <source>{where}: needs a 'level' column (community, group, grid or compound)</source>
       <translation>{where}：需要“level”列（community、group、grid 或 compound）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="288" />
+      <location filename="../i18n/__init__.py" line="329" />
       <source>{where}: feature {feature} has level {level}; use community, group, grid or compound</source>
       <translation>{where}：要素 {feature} 的 level 为 {level}；请使用 community、group、grid 或 compound</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="289" />
+      <location filename="../i18n/__init__.py" line="330" />
       <source>{where}: cannot be opened: {why}</source>
       <translation>{where}：无法打开：{why}</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="290" />
+      <location filename="../i18n/__init__.py" line="331" />
       <source>{where}: has no polygon; choose a layer of grid polygons</source>
       <translation>{where}：没有面要素；请选择网格面图层</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="293" />
+      <location filename="../i18n/__init__.py" line="334" />
       <source>{where}: column {column}: code {code} is used by features {features}; a code names one grid</source>
       <translation>{where}：列 {column}：编码 {code} 被要素 {features} 同时使用；一个编码只能对应一个网格</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="295" />
+      <location filename="../i18n/__init__.py" line="336" />
       <source>{where}: column {column}: feature(s) {features}: not a count of households</source>
       <translation>{where}：列 {column}：要素 {features}：不是户数</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="297" />
+      <location filename="../i18n/__init__.py" line="338" />
       <source>{where}: has no column {column} for the {key} (its columns: {columns})</source>
       <translation>{where}：没有用于 {key} 的列 {column}（现有列：{columns}）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="299" />
+      <location filename="../i18n/__init__.py" line="340" />
       <source>{where}: has several layers ({names}); say which holds the grids</source>
       <translation>{where}：有多个图层（{names}）；请指明哪个是网格图层</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="301" />
+      <location filename="../i18n/__init__.py" line="342" />
       <source>{where}: scenario {name} has no grids</source>
       <translation>{where}：备选方案 {name} 没有网格</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="303" />
+      <location filename="../i18n/__init__.py" line="344" />
       <source>{where}: scenario {name} exists already; give another name or replace it</source>
       <translation>{where}：备选方案 {name} 已存在；请换一个名称或替换它</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="305" />
+      <location filename="../i18n/__init__.py" line="346" />
       <source>{where}: scenario {name} would break {failures}; nothing was written</source>
       <translation>{where}：备选方案 {name} 会违反 {failures}；未写入任何内容</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="308" />
+      <location filename="../i18n/__init__.py" line="349" />
       <source>{where}: every community's map is one multi-page PDF; give an output ending in .pdf</source>
       <translation>{where}：所有社区的地图是一个多页 PDF；请输出为 .pdf 文件</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="309" />
+      <location filename="../i18n/__init__.py" line="350" />
       <source>dpi {dpi} is out of range (30..1200)</source>
       <translation>dpi {dpi} 超出范围（30..1200）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="311" />
+      <location filename="../i18n/__init__.py" line="352" />
       <source>{paper} at {dpi} dpi is {mp} million pixels; use a lower DPI or PDF</source>
       <translation>{paper} 在 {dpi} dpi 下有 {mp} 百万像素；请降低 DPI 或输出 PDF</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="313" />
+      <location filename="../i18n/__init__.py" line="354" />
       <source>{where}: not valid TOML: {why}</source>
       <translation>{where}：不是有效的 TOML：{why}</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="315" />
+      <location filename="../i18n/__init__.py" line="356" />
       <source>{where}: is not UTF-8 text (byte {byte}), as a TOML profile must be; save it as UTF-8 (in Notepad: Save As, Encoding UTF-8)</source>
       <translation>{where}：不是 UTF-8 文本（第 {byte} 字节），而 TOML 配置文件必须是；请另存为 UTF-8（记事本：另存为，编码选 UTF-8）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="317" />
+      <location filename="../i18n/__init__.py" line="358" />
       <source>{where}: cannot read the profile: {why}</source>
       <translation>{where}：无法读取配置文件：{why}</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="318" />
+      <location filename="../i18n/__init__.py" line="359" />
       <source>{where}: unknown key '{key}'</source>
       <translation>{where}：未知的键“{key}”</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="319" />
+      <location filename="../i18n/__init__.py" line="360" />
       <source>{where}: missing key '{key}'</source>
       <translation>{where}：缺少键“{key}”</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="321" />
+      <location filename="../i18n/__init__.py" line="362" />
       <source>{where}: '{key}' must be true or false, not {value}</source>
       <translation>{where}：“{key}”必须是 true 或 false，而不是 {value}</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="323" />
+      <location filename="../i18n/__init__.py" line="364" />
       <source>{where}: '{key}' must be a {type}, not {value}</source>
       <translation>{where}：“{key}”必须是 {type}，而不是 {value}</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="325" />
+      <location filename="../i18n/__init__.py" line="366" />
       <source>{where}: '{key}' = {value} is out of range [{lo}, {hi}]</source>
       <translation>{where}：“{key}” = {value} 超出范围 [{lo}, {hi}]</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="328" />
+      <location filename="../i18n/__init__.py" line="369" />
       <source>{where}: '{level}' needs min_households &lt;= target_households &lt;= max_households (got {lo}, {t}, {hi})</source>
       <translation>{where}：“{level}”需要 min_households &lt;= target_households &lt;= max_households（现为 {lo}、{t}、{hi}）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="330" />
+      <location filename="../i18n/__init__.py" line="371" />
       <source>{where}: community.max_households is below grid.max_households</source>
       <translation>{where}：community.max_households 小于 grid.max_households</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="332" />
+      <location filename="../i18n/__init__.py" line="373" />
       <source>{where}: base = '{base}' is not a shipped profile</source>
       <translation>{where}：base = '{base}' 不是自带的配置</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="335" />
+      <location filename="../i18n/__init__.py" line="376" />
       <source>not map data in a format gridkit reads ({formats})</source>
       <translation>不是 gridkit 能读取的地图数据格式（{formats}）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="337" />
+      <location filename="../i18n/__init__.py" line="379" />
       <source>the file is damaged; copy it again from its source</source>
       <translation>文件已损坏；请从来源重新复制</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="340" />
+      <location filename="../i18n/__init__.py" line="382" />
+      <source>{where}: feature(s) {features}: {column} {values} must be a whole number &gt;= 0; {exact}: write the exact count</source>
+      <translation>{where}：要素 {features}：{column} 的值 {values} 必须是大于等于 0 的整数；{exact}：请填写确切的数</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="386" />
       <source>{where}: feature(s) {features}: {column} {values} must be a whole number &gt;= 0</source>
       <translation>{where}：要素 {features}：{column} 的值 {values} 必须是大于等于 0 的整数</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="348" />
+      <location filename="../i18n/__init__.py" line="394" />
       <source>, layer '{name}'</source>
       <translation>，图层“{name}”</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="349" />
+      <location filename="../i18n/__init__.py" line="395" />
       <source>, street office {code}</source>
       <translation>，街道 {code}</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="365" />
+      <location filename="../i18n/__init__.py" line="411" />
       <source>{message} (gridkit's message, in English)</source>
       <translation>{message}（gridkit 的英文原文）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="378" />
+      <location filename="../i18n/__init__.py" line="424" />
       <source>sheet '{name}'</source>
       <translation>工作表“{name}”</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="379" />
+      <location filename="../i18n/__init__.py" line="425" />
       <source>row(s) {rows}</source>
       <translation>第 {rows} 行</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="381" />
+      <location filename="../i18n/__init__.py" line="427" />
+      <source> is rounded to {unit}</source>
+      <translation> 是取整到“{unit}”的约数</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="429" />
+      <source> is a range</source>
+      <translation> 是一个范围</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="429" />
+      <source> is approximate</source>
+      <translation> 是约数</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="430" />
+      <source>, </source>
+      <translation>，</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="432" />
       <source> and </source>
       <translation> 和 </translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="383" />
+      <location filename="../i18n/__init__.py" line="434" />
       <source>register</source>
       <translation>住户登记表</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="383" />
+      <location filename="../i18n/__init__.py" line="434" />
       <source>roster</source>
       <translation>人员名单</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="383" />
+      <location filename="../i18n/__init__.py" line="434" />
       <source>totals file</source>
       <translation>总数表</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="384" />
+      <location filename="../i18n/__init__.py" line="435" />
       <source>a gridkit plan</source>
       <translation>gridkit 方案</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="384" />
+      <location filename="../i18n/__init__.py" line="435" />
       <source>a file gridkit wrote</source>
       <translation>gridkit 写出的文件</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="405" />
+      <location filename="../i18n/__init__.py" line="456" />
       <source>reading the input</source>
       <translation>读取输入数据</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="406" />
+      <location filename="../i18n/__init__.py" line="457" />
       <source>writing the plan</source>
       <translation>写出方案</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="406" />
+      <location filename="../i18n/__init__.py" line="457" />
       <source>households</source>
       <translation>估算各楼住户</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="406" />
+      <location filename="../i18n/__init__.py" line="457" />
       <source>blocks</source>
       <translation>划出街块</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="407" />
+      <location filename="../i18n/__init__.py" line="458" />
       <source>block graph</source>
       <translation>建立街块邻接图</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="407" />
+      <location filename="../i18n/__init__.py" line="458" />
       <source>communities and grids</source>
       <translation>划分社区和网格</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="408" />
+      <location filename="../i18n/__init__.py" line="459" />
       <source>units, names and metrics</source>
       <translation>单元编码、命名和指标</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="408" />
+      <location filename="../i18n/__init__.py" line="459" />
       <source>communities</source>
       <translation>划分社区</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="409" />
+      <location filename="../i18n/__init__.py" line="460" />
       <source>grids</source>
       <translation>划分网格</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="409" />
+      <location filename="../i18n/__init__.py" line="460" />
       <source>codes and names</source>
       <translation>编码和命名</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="410" />
+      <location filename="../i18n/__init__.py" line="461" />
       <source>recomputing every invariant and score</source>
       <translation>重新计算每项约束和评分</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="411" />
+      <location filename="../i18n/__init__.py" line="462" />
       <source>drawing the map</source>
       <translation>绘制地图</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="411" />
+      <location filename="../i18n/__init__.py" line="462" />
       <source>writing the report</source>
       <translation>写出报告</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="412" />
+      <location filename="../i18n/__init__.py" line="463" />
       <source>reading both plans</source>
       <translation>读取两个方案</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="412" />
+      <location filename="../i18n/__init__.py" line="463" />
       <source>comparing</source>
       <translation>比较中</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="413" />
+      <location filename="../i18n/__init__.py" line="464" />
       <source>reading the plan</source>
       <translation>读取方案</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="413" />
+      <location filename="../i18n/__init__.py" line="464" />
       <source>scoring</source>
       <translation>评分</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="414" />
+      <location filename="../i18n/__init__.py" line="465" />
       <source>rebuilding the plan from the grids</source>
       <translation>由网格重建方案</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="415" />
+      <location filename="../i18n/__init__.py" line="466" />
       <source>rebuilding the plan from the scenario</source>
       <translation>由备选方案重建方案</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="415" />
+      <location filename="../i18n/__init__.py" line="466" />
       <source>done</source>
       <translation>完成</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="434" />
+      <location filename="../i18n/__init__.py" line="485" />
       <source>urban street office (grids of at most 200 households)</source>
       <translation>城市街道（网格不超过 200 户）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="435" />
+      <location filename="../i18n/__init__.py" line="486" />
       <source>town with villages (villages as communities)</source>
       <translation>乡镇（行政村为社区）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="436" />
+      <location filename="../i18n/__init__.py" line="487" />
       <source>one enterprise living quarter</source>
       <translation>企业生活区</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="437" />
+      <location filename="../i18n/__init__.py" line="488" />
       <source>grids of 300-500 households</source>
       <translation>网格 300–500 户</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="438" />
+      <location filename="../i18n/__init__.py" line="489" />
       <source>Beijing DB11/T 2157-2023 (15-digit grid codes)</source>
       <translation>北京 DB11/T 2157-2023（15 位网格编码）</translation>
     </message>
