@@ -467,6 +467,8 @@ def match_register(buildings: gpd.GeoDataFrame, register: Register, *, fuzzy_min
     pop[pop_unknown] = np.nan
     rows["matched_by"] = matched_by
     _suggest(rows, [a[0] if a else "" for a in row_addrs], buildings, exact, key, fuzzy_min_ratio)
+    if len(rows) and not (matched_by != "").any() and not (rows["suggested_address"] != "").any():
+        _refuse_none_matched(register, buildings, exact)
     by_key = pd.Series(matched_by).value_counts()
     unmatched = rows[rows["matched_by"] == ""]
     log = list(register.log) + [
@@ -485,6 +487,26 @@ def match_register(buildings: gpd.GeoDataFrame, register: Register, *, fuzzy_min
     index = buildings.index
     return RegisterMatch(pd.Series(hh, index=index), pd.Series(pop, index=index), pd.Series(key, index=index),
                          rows, log)
+
+
+def _refuse_none_matched(register: Register, buildings: gpd.GeoDataFrame, addresses: list[list[str]]) -> None:
+    """Refuse a register none of whose rows is a building of the area, nor near one's address, with examples of
+    both sides' keys: another area's register, or one keyed by another numbering than the buildings' (a housing
+    system's 房屋编码 against the map's ids). Its figures would all be left out and the plan made of estimates, as
+    if none were given. (Rows with suggestions are this area's, misspelt: they go to the unmatched-rows file.)"""
+    rows = register.rows
+    said = []
+    for column, theirs, what in (
+            ("building_id", buildings["_given_id"] if "_given_id" in buildings else buildings["building_id"], "ids"),
+            ("address", pd.Series([a[0] for a in addresses if a]), "addresses")):
+        mine = rows[column][rows[column] != ""]
+        if len(mine):
+            seen = listed([repr(v) for v in theirs.astype(str).unique()], 3) if len(theirs) else "none"
+            said.append(f"its building {what} ({listed([repr(v) for v in mine.unique()], 3)}) are none of the "
+                        f"buildings' ({seen})")
+    raise InputError(f"{register.source}: none of its {len(rows)} rows matches a building of the area: "
+                     f"{'; '.join(said)}. Is it this area's register, keyed as its buildings are? Another column "
+                     "can be named: --key-column")
 
 
 def _alike(key: str) -> tuple[str, str]:

@@ -104,6 +104,23 @@ def test_a_formulas_float_noise_is_the_whole_count_it_stands_for(tmp_path):
         read_register(path)
 
 
+def test_a_register_none_of_whose_rows_is_a_building_of_the_area_is_refused_with_examples(tmp_path):
+    """Another area's register, or one keyed by another numbering (a housing system's 房屋编码 against the map's
+    ids): every row was listed unmatched, the plan made of estimates, exit 0 ("0 rows matched"). Now refused,
+    showing both sides' keys; a register with a near address (a slip) still joins what it can."""
+    path = tmp_path / "r.csv"
+    path.write_text("房屋编码,地址,户数\nF0001,解放路1号,3\nF0002,,4\n", encoding="utf-8")
+    buildings = _buildings(["B1", "B2"], ["九江路", "九江路"], ["12", "14"])
+    with pytest.raises(InputError, match=r"r\.csv: none of its 2 rows matches a building of the area: its building "
+                                         r"ids \('F0001', 'F0002'\) are none of the buildings' \('B1', 'B2'\); its "
+                                         r"building addresses \('解放路1号'\) are none of the buildings' "
+                                         r"\('九江路12', '九江路14'\)\. .* --key-column$"):
+        _joined(path, buildings)
+    path.write_text("地址,户数\n九江路12号之1,3\n", encoding="utf-8")  # a slip: suggested, not refused
+    register, _, log = _joined(path, buildings)
+    assert log["register_rows_unmatched"] == "1" and log["register_rows_fuzzy_suggested"] == "1"
+
+
 def test_a_csv_separated_by_full_width_commas_is_read(tmp_path):
     """Typed with a Chinese input method on: `楼栋编号，户数` (U+FF0C), below a title; Python's sniffer weighs
     only ASCII separators, so the header was not found. A comma CSV with `，` inside its text stays one."""
