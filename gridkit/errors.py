@@ -13,6 +13,7 @@ _QUOTED_PATH = re.compile(r"^'[^']*'\s+(?=(not recognized|does not exist))")
 # GDAL geometry types shapely cannot hold (ISO codes, + 1000 for Z, 2000 for M, 3000 for ZM): 3D solids.
 _UNSUPPORTED_TYPE = re.compile(r"Geometry type is not supported: (\d+)")
 _SOLIDS = {15: "PolyhedralSurface", 16: "TIN", 17: "Triangle"}
+_LOCKED = re.compile(r"database is locked")
 _DAMAGED = re.compile(r"database disk image is malformed|file is not a database")
 
 
@@ -59,6 +60,8 @@ def reason(exc: BaseException) -> str:
     'ValueError'
     >>> reason(OSError("sqlite3_prepare_v2(SELECT COUNT(*) FROM sqlite_master …) failed: file is not a database"))
     'the file is damaged (SQLite: file is not a database); copy it again from its source'
+    >>> reason(OSError("sqlite3_prepare_v2(SELECT …) failed: database is locked; database is locked"))[:46]
+    'the file is locked by another program writing '
     """
     lines = str(exc).strip().splitlines()
     if not lines:
@@ -68,6 +71,9 @@ def reason(exc: BaseException) -> str:
         code = int(solid.group(1))
         return (f"its geometry, {_SOLIDS.get(code % 1000, 'type')} ({code}), is not one gridkit reads: export the "
                 "layer as polygons (footprints), e.g. ogr2ogr -nlt MULTIPOLYGON OUT.gpkg IN.gpkg")
+    if _LOCKED.search(lines[0]):  # SQLite under GDAL: another program is writing the GeoPackage
+        return ("the file is locked by another program writing to it (SQLite: database is locked); close it there, "
+                "or let it finish saving, and run again")
     damage = _DAMAGED.search(lines[0])  # SQLite under GDAL: a GeoPackage cut short or overwritten
     if damage:
         return f"the file is damaged (SQLite: {damage.group(0)}); copy it again from its source"

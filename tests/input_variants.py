@@ -1027,6 +1027,32 @@ def f_output_plan_open_in_qgis(d: Path) -> Case:
     return partition(HK, plan, expect="fail", message="is open for writing in another program", keep=[plan])
 
 
+def _held_locked(path: Path) -> Callable[[], object]:
+    """Another program writing ``path`` (an SQLite transaction holding its exclusive lock, no journal beside yet);
+    returns what ends it."""
+    holder = subprocess.Popen([sys.executable, "-c", "import sqlite3, sys, time; db = sqlite3.connect(sys.argv[1], "
+                               "isolation_level=None); db.execute('BEGIN EXCLUSIVE'); print('held', flush=True); "
+                               "time.sleep(600)", str(path)], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    return holder.kill
+
+
+def f_output_plan_locked_by_another_program(d: Path) -> Case:
+    """An earlier plan another program is writing (locked): it was refused as 'not a gridkit plan', since its
+    run table could not be read."""
+    plan = _plan_copy(d)
+    return partition(HK, plan, expect="fail", message="plan.gpkg: is locked by another program writing to it",
+                     keep=[plan], after=_held_locked(plan))
+
+
+def f_input_locked_by_another_program(d: Path) -> Case:
+    """An input GeoPackage another program is writing: GDAL's 'sqlite3_prepare_v2(SELECT COUNT(*) FROM
+    sqlite_master WHERE …) failed: database is locked; database is locked'."""
+    src = write_gpkg(d / "in.gpkg", layers())
+    return partition(src, d / "plan.gpkg", expect="fail", message="in.gpkg: cannot be opened as a vector data "
+                     "source: the file is locked by another program writing to it", after=_held_locked(src))
+
+
 def v_outputs_replaced_by_a_second_run(d: Path) -> Case:
     """What gridkit wrote, it replaces: every map, report and change table written twice to one path."""
     plan = _plan_copy(d)

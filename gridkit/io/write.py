@@ -7,6 +7,7 @@ touches an existing one."""
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import re
@@ -110,12 +111,12 @@ def check_output(output: str | Path, suffixes: tuple[str, ...], *, inputs: Itera
                 continue
             if _same_file(target, Path(given)):
                 raise InputError(f"{target}: is also an input ({given}); write the output to another file")
+        if target.suffix.lower() == ".gpkg" and target.exists():
+            refuse_busy(target, InputError)  # first: a plan locked elsewhere cannot be told from another file
         if target.is_file() and not made_by_gridkit(target):
             what = "a gridkit plan" if target.suffix.lower() == ".gpkg" else "a file gridkit wrote"
             raise InputError(f"{target}: exists and is not {what}, so it is not replaced; "
                              "write the output to another file")
-        if target.suffix.lower() == ".gpkg" and target.exists():
-            refuse_busy(target, InputError)
 
 
 def refuse_busy(path: Path, error: type[Exception]) -> None:
@@ -126,6 +127,22 @@ def refuse_busy(path: Path, error: type[Exception]) -> None:
     if busy:
         raise error(f"{path}: is open for writing in another program ({path.name}{busy[0]} beside it, e.g. "
                     "QGIS editing it); close it there first, or make the change in QGIS's gridkit dock")
+    if _locked(path):
+        raise error(f"{path}: is locked by another program writing to it (SQLite: database is locked); close it "
+                    "there, or let it finish saving, and run again")
+
+
+def _locked(path: Path) -> bool:
+    """Whether another program holds a SQLite file locked against reading (writing it without a journal
+    beside yet); a file that is no database is not locked."""
+    try:
+        with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=0)) as db:
+            db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.OperationalError as exc:
+        return "locked" in str(exc)
+    except sqlite3.DatabaseError:
+        return False
+    return False
 
 
 def made_by_gridkit(path: Path) -> bool:
