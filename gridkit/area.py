@@ -22,7 +22,7 @@ from .profile import Profile, load_profile
 from .errors import InputError, NoBuildings
 from .geometry import convex_hull, overlap_pairs, prepared
 from .io import postgis
-from .io.read import read_layers
+from .io.read import SOURCE_NAME, read_layers
 from .io.tables import normalise_header
 from .io.values import counts, listed, shown, truthy, why_not_counts
 from .lines import COASTLINE, ROAD, WATER, WATERWAY, landuse_edges, split_barriers
@@ -199,19 +199,21 @@ def area_from_layers(
     log: list[tuple[str, str]] = []
     if "buildings" not in layers:
         raise InputError(f"{where}: has no 'buildings' layer")
+    # Messages name a layer as its source does (建筑, buildings.shp), else by gridkit's name for it.
+    at = {k: f"{where}, layer '{v.attrs.get(SOURCE_NAME, k)}'" for k, v in layers.items() if v is not None}
     layers = {k: _named_columns(v, k, log) for k, v in layers.items() if v is not None}
     for name, gdf in layers.items():
-        _check_layer_crs(gdf, f"{where}, layer '{name}'", from_gcj02)
+        _check_layer_crs(gdf, at[name], from_gcj02)
     source_crs = layers["buildings"].crs
     if from_gcj02:
         layers = {k: _from_gcj02(v) for k, v in layers.items()}
     if len(_drop_empty(layers["buildings"])) == 0:
-        raise InputError(f"{where}, layer 'buildings': has no features with a geometry")
+        raise InputError(f"{at['buildings']}: has no features with a geometry")
     centre = _lonlat_centre(layers["buildings"])
     metric = local_metric_crs(CRS.from_user_input(layers["buildings"].crs), centre)
     layers = _water_as_barriers({k: v.to_crs(metric) for k, v in layers.items()}, log)
 
-    here = f"{where}, layer 'buildings'"
+    here = at["buildings"]
     buildings = _clean_polygons(_read_counts(layers["buildings"], here), here, log, "buildings",
                                 clean.min_footprint_m2)
     if len(buildings) == 0:
@@ -220,7 +222,8 @@ def area_from_layers(
         # Its pieces' names are joined in this order, and their union starts where its first piece does.
         layers["boundary"] = _in_content_order(layers["boundary"])
     boundary = _boundary(layers.get("boundary"), buildings, hull_buffer_m,
-                         boundary_where or f"{where}, layer 'boundary'", log, layers.get("barriers"))
+                         boundary_where or at.get("boundary", f"{where}, layer 'boundary'"), log,
+                         layers.get("barriers"))
     if _drawn(layers.get("boundary")) is None:
         boundary = _off_water(boundary, water_areas(layers.get("barriers"), rules), _bridges(layers.get("roads")),
                               buildings.geometry.values.to_numpy(), rules.blocks.road_match_m, log)
@@ -232,7 +235,7 @@ def area_from_layers(
         gap = shapely.distance(boundary, shapely.union_all(buildings.geometry.values))
         why = f"the nearest is {gap / 1000:.3g} km from it: are both layers' CRS right?" if gap > 0 else \
             f"none has {clean.inside_share:.0%} of its footprint inside (cleaning.inside_share)"
-        inside_of = boundary_where or "layer 'boundary'"
+        inside_of = boundary_where or at.get("boundary", f"{where}, layer 'boundary'").removeprefix(f"{where}, ")
         raise NoBuildings(f"{here}: no building lies inside the boundary ({inside_of}); {why}")
     buildings = _merge_duplicates(inside, log, clean.duplicate_overlap)
     buildings["building_id"], buildings["_given_id"] = _building_ids(buildings)
@@ -240,7 +243,7 @@ def area_from_layers(
 
     roads = _clean_lines(layers.get("roads"), boundary, log, "roads", metric)
     if len(roads) == 0:
-        _refuse_far(layers.get("roads"), boundary, f"{where}, layer 'roads'")
+        _refuse_far(layers.get("roads"), boundary, at.get("roads", where))
     roads = _road_columns(roads, log, rules)
     given = layers.get("barriers")
     if given is not None and "barrier_type" in given and _drawn(layers.get("boundary")) is None:

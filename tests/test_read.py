@@ -146,3 +146,26 @@ def test_a_kmz_of_one_kml_keeps_its_attributes(tmp_path):
     read = read_layers(kmz)["buildings"]
     assert read["households"].astype(int).tolist() == [7] * len(buildings)
     assert sorted(read["building:levels"].dropna()) == sorted(buildings["building:levels"].dropna())
+
+
+def test_a_message_names_a_layer_as_its_source_does(tmp_path):
+    """An office's own layers (建筑, 道路, 边界; 建筑.shp in a folder) were named in messages by gridkit's names for
+    them, 'buildings', 'roads', 'boundary': layers the office does not have."""
+    from gridkit import read_area
+    from gridkit.errors import InputError
+
+    sample = ROOT / "data" / "samples" / "hk_tsim_sha_tsui.gpkg"
+    own = {"建筑": "buildings", "道路": "roads", "边界": "boundary"}
+    layers = {name: gpd.read_file(sample, layer=layer) for name, layer in own.items()}
+    office, folder = tmp_path / "office.gpkg", tmp_path / "office"
+    folder.mkdir()
+    for name, frame in layers.items():
+        frame = frame.to_crs(32650)
+        if name == "道路":  # 300 km east: the layer's CRS is wrong
+            frame.geometry = frame.geometry.translate(xoff=300_000)
+        frame.to_file(office, layer=name)
+        frame.to_file(folder / f"{name}.shp", encoding="utf-8")
+    with pytest.raises(InputError, match=rf"^{office}, layer '道路': none of its \d+ features reaches the area"):
+        read_area(office)
+    with pytest.raises(InputError, match=rf"^{folder}, layer '道路.shp': none of its"):
+        read_area(folder)

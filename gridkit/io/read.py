@@ -473,7 +473,8 @@ def _read_source(path: Path, mask: Mask | None, wanted: tuple[str, ...]) -> dict
     out: dict[str, gpd.GeoDataFrame] = {}
     for layer, found in _chosen(names, wanted).items():
         _refuse_twice([names[i] for i in found], f"{path}: has two layers for '{layer}'")
-        out[layer] = read_layer(path, names[found[0]], f"{path}, layer '{names[found[0]]}'", mask)
+        out[layer] = _named(read_layer(path, names[found[0]], f"{path}, layer '{names[found[0]]}'", mask),
+                            names[found[0]])
     return out
 
 
@@ -482,8 +483,18 @@ def _read_folder(path: Path, mask: Mask | None, wanted: tuple[str, ...]) -> dict
     out: dict[str, gpd.GeoDataFrame] = {}
     for layer, found in _chosen([f.stem for f in files], wanted).items():
         _refuse_twice([files[i].name for i in found], f"{path}: has two files for layer '{layer}'")
-        out[layer] = read_layer(files[found[0]], None, f"{files[found[0]]}", mask)
+        out[layer] = _named(read_layer(files[found[0]], None, f"{files[found[0]]}", mask), files[found[0]].name)
     return out
+
+
+#: The key of a layer frame's ``attrs`` holding the name the source gave it (建筑, buildings.shp), for messages:
+#: an office whose layer is 边界 was told of a layer 'boundary' it does not have.
+SOURCE_NAME = "source_name"
+
+
+def _named(frame: gpd.GeoDataFrame, name: str) -> gpd.GeoDataFrame:
+    frame.attrs[SOURCE_NAME] = name
+    return frame
 
 
 def _refuse_twice(found: list[str], message: str) -> None:
