@@ -151,7 +151,7 @@ def partition_cmd(
 def _echo_inputs(plan: Any, output: str) -> None:
     """Warnings, and what the register and the totals did, from the plan's run log."""
     from .io import postgis
-    from .register import unmatched_path
+    from .register import TOLD, unmatched_path
 
     log = dict(zip(plan.run["key"], plan.run["value"], strict=True))
     for text in plan.warnings():
@@ -162,10 +162,11 @@ def _echo_inputs(plan: Any, output: str) -> None:
                    f"{log['log.register_rows_matched_address']} by address), "
                    f"{log['log.register_rows_unmatched']} unmatched"
                    + ("" if postgis.is_postgis(output) else f" -> {unmatched_path(output)}"))
-    for key, said in (("sheets_left_out", "sheets left out"), ("households_entered_twice", "households entered twice"),
-                      ("sheets_as_compounds", "sheets read as compounds"), ("sheets_hidden", "hidden sheets not read")):
+    said = {"sheets_left_out": "sheets left out", "households_entered_twice": "households entered twice",
+            "sheets_as_compounds": "sheets read as compounds", "sheets_hidden": "hidden sheets not read"}
+    for key in TOLD:
         if f"log.register_{key}" in log:
-            typer.echo(f"register: {said}: {log[f'log.register_{key}']}")
+            typer.echo(f"register: {said[key]}: {log[f'log.register_{key}']}")
     for key, value in log.items():
         if key.startswith("log.calibration."):
             typer.echo(f"calibration {key.removeprefix('log.calibration.')}: {value}",

@@ -554,6 +554,11 @@ def _suggest(rows: pd.DataFrame, row_addrs: list[str], buildings: gpd.GeoDataFra
                           for t, a in zip(row_addrs, suggested, strict=True)]
 
 
+#: What a run tells its user of a register besides the rows it matched (``log.register_<key>`` of the run table):
+#: sheets left out, read as compounds or hidden (never read), households entered twice.
+TOLD = ("sheets_left_out", "households_entered_twice", "sheets_as_compounds", "sheets_hidden")
+
+
 def unmatched_path(plan_path: str | Path) -> Path:
     """Where the unmatched rows of a plan's register are written: beside the plan."""
     plan_path = Path(plan_path)

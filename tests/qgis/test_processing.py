@@ -401,3 +401,137 @@ def test_the_newer_library_errors_read_in_chinese(chinese, tmp_path):
     for message, words in zip(messages, expected, strict=True):
         shown = worker_message(message)
         assert words in shown and "英文原文" not in shown, shown
+
+
+def test_messages_gridkit_gained_read_in_chinese(chinese, tmp_path):
+    """A register whose figures are on a hidden sheet, a PostGIS server that refuses, a folder gridkit may not write
+    in: each read in English inside the Chinese frame. And an office's own layers (建筑, 道路, 边界) were named
+    'buildings', 'roads', 'boundary', layers the office does not have; here with a column headed 户数 twice,
+    eastings with their Gauss-Krüger zone number in front (or without it when the CRS wants it), a roads layer
+    300 km off (test_the_newer_library_errors_read_in_chinese makes those with gridkit's names)."""
+    import json
+    import subprocess
+    import sys
+
+    script = r'''
+import json, sys
+from pathlib import Path
+import geopandas as gpd, openpyxl
+from gridkit import read_area
+from gridkit.io.write import atomic_path
+from gridkit.register import read_register
+d, sample = Path(sys.argv[1]), sys.argv[2]
+book = openpyxl.Workbook()
+book.active.title = "说明"
+book.active.append(["本表说明"])
+hidden = book.create_sheet("登记")
+hidden.append(["楼栋编号", "户数"])
+hidden.append(["B1", 5])
+hidden.sheet_state = "hidden"
+book.save(d / "hidden.xlsx")
+(d / "twice.csv").write_text("楼栋编号,户数,户数\nB1,5,6\n", encoding="gbk")
+# The office's layers in CGCS2000 / 3-degree Gauss-Kruger CM 114E (EPSG:4547), named as an office names them.
+own = {"建筑": "buildings", "道路": "roads", "边界": "boundary"}
+layers = {name: gpd.read_file(sample, layer=layer).to_crs("EPSG:4547") for name, layer in own.items()}
+def source(name, crs="EPSG:4547", dx=0.0, moved=()):
+    path = d / f"{name}.gpkg"
+    for layer, frame in layers.items():
+        frame = frame.copy()
+        if dx and (not moved or layer in moved):
+            frame.geometry = frame.geometry.translate(xoff=dx)
+        frame.set_crs(crs, allow_override=True).to_file(path, layer=layer)
+    return path
+calls = [lambda: read_register(d / "hidden.xlsx"), lambda: read_register(d / "twice.csv"),
+         lambda: read_area(source("zone_in_front", dx=38_000_000)),
+         lambda: read_area(source("zone_missing", crs="EPSG:4526")),
+         lambda: read_area(source("roads_far", dx=300_000, moved=("道路",))),
+         lambda: read_area(source("homes_far", dx=300_000, moved=("建筑",))),
+         lambda: read_area("postgresql://nobody@127.0.0.1:1/office?schema=x")]
+out = []
+for call in calls:
+    try:
+        call()
+    except Exception as exc:
+        out.append(str(exc))
+try:
+    with atomic_path("/sys/plan.gpkg"):
+        pass
+except Exception as exc:
+    out.append(str(exc))
+print(json.dumps(out))
+'''
+    run = subprocess.run([sys.executable, "-c", script, str(tmp_path), str(HK)], capture_output=True, text=True,
+                         cwd=ROOT, timeout=300)
+    assert run.returncode == 0, run.stderr
+    messages = json.loads(run.stdout)
+    from gridkit_qgis.i18n import worker_message
+
+    shown = [worker_message(m) for m in messages]
+    expected = ["隐藏的工作表不会读取：登记", "第 2 列和第 3 列的表头都是“户数”：哪一列是户数？",
+                "图层“边界”：坐标 (", "图层“边界”：坐标 (", "图层“道路”：", "图层“建筑”：边界（图层“边界”）内没有建筑", "无法连接数据库：连接服务器 127.0.0.1 的端口 1 失败：连接被拒绝",
+                "/sys/plan.gpkg：无法写入：没有权限"]
+    assert len(shown) == len(expected), messages
+    for text, words in zip(shown, expected, strict=True):
+        assert words in text and "英文原文" not in text, text
+    assert "第 38 带：请改用该带的坐标参考系" in shown[2] and "EPSG:4526" in shown[2], shown[2]
+    assert "请改用以该带中央经线命名的坐标参考系" in shown[3] and "EPSG:4547" in shown[3], shown[3]
+    assert "buildings" not in shown[5] and "boundary" not in shown[5], shown[5]
+
+
+def test_a_register_and_a_check_are_told_in_chinese(provider, chinese, tmp_path, hk_plan_file):
+    """Partition with a household register said nothing of it in the Processing log, where the command line tells
+    how many rows matched, where the unmatched rows are and that a hidden sheet was not read; Validate printed its
+    table in English (``ok   grid      coverage``), Compare its changes (``grid split …``); the plan's layers were
+    ``… — grids`` in a Chinese QGIS."""
+    import geopandas as gpd
+    import openpyxl
+    import processing
+    from qgis.core import QgsProcessingContext, QgsProcessingFeedback, QgsProject
+
+    ids = gpd.read_file(HK, layer="buildings")["id"].head(30).tolist()
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "登记"
+    sheet.append(["楼栋编号", "户数"])
+    for i in ids:
+        sheet.append([str(i), 12])
+    sheet.append(["不存在的楼", 7])
+    old = book.create_sheet("旧数据")
+    old.append(["楼栋编号", "户数"])
+    old.append([str(ids[0]), 99])
+    old.sheet_state = "hidden"
+    book.save(tmp_path / "住户登记表.xlsx")
+    told: list[str] = []
+
+    class Feedback(QgsProcessingFeedback):
+        def pushInfo(self, text: str) -> None:  # noqa: N802
+            told.append(text)
+
+        def pushWarning(self, text: str) -> None:  # noqa: N802
+            told.append(text)
+
+        def reportError(self, text: str, fatal: bool = False) -> None:  # noqa: N802
+            told.append(text)
+
+    context = QgsProcessingContext()
+    context.setProject(QgsProject.instance())
+    plan = tmp_path / "plan.gpkg"
+    processing.run("gridkit:partition", {"INPUT": str(HK), "HOUSEHOLDS": str(tmp_path / "住户登记表.xlsx"),
+                                         "OUTPUT": str(plan)}, feedback=Feedback(), context=context)
+    assert "住户登记表（XLSX）：30 行已匹配（按楼栋编号 30 行，按地址 0 行），1 行未匹配" in told, told
+    assert f"未匹配的行及其原因：{tmp_path / 'plan_register_unmatched.csv'}" in told, told
+    assert "住户登记表：未读取隐藏的工作表：旧数据" in told, told
+    names = sorted(details.name for details in context.layersToLoadOnCompletion().values())
+    assert names == ["plan — 社区", "plan — 网格"], names
+    told.clear()
+    result = processing.run("gridkit:validate", {"PLAN": str(plan)}, feedback=Feedback())
+    assert result["VALID"], told
+    table = [line for line in told if "覆盖完整" in line]
+    assert table and all(line.startswith("通过") for line in table), told
+    assert not any(line.startswith(("ok", "FAIL")) or " grid " in line for line in told), told
+    told.clear()
+    result = processing.run("gridkit:diff", {"OLD": str(hk_plan_file), "NEW": str(plan)}, feedback=Feedback())
+    summary = [line for line in told if "，" in line and "->" not in line]
+    assert len(summary) == 1 and "网格未变" in summary[0] and "grid" not in summary[0], told
+    changes = [line for line in told if "->" in line]
+    assert len(changes) == result["CHANGED"] and all(line.startswith(("社区", "网格")) for line in changes), told

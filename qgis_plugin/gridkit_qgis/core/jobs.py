@@ -49,6 +49,7 @@ def partition(progress: Progress, *, input: str, output: str, profile: str = "de
     """``gridkit partition``: read, divide, write the plan (gridkit.pipeline.partition_file)."""
     from gridkit.maps import grid_fill_colours
     from gridkit.pipeline import partition_file
+    from gridkit.register import TOLD, unmatched_path
 
     started = time.time()
     plan = partition_file(input, output, profile=profile, seed=seed, households=households or None,
@@ -61,19 +62,32 @@ def partition(progress: Progress, *, input: str, output: str, profile: str = "de
             "communities": int(len(plan.communities)) if plan.communities is not None else 0,
             "households": int(grid.get("households", 0)), "road_following": float(grid.get("road_following", 0)),
             "failures": [f"{r.level}.{r.name}" for r in bad.itertuples()], "warnings": plan.warnings(),
-            "seconds": round(time.time() - started, 1)}
+            "register": _register_told(plan, TOLD, unmatched_path(output)), "seconds": round(time.time() - started, 1)}
+
+
+def _register_told(plan: Any, told: tuple[str, ...], unmatched: Path) -> dict[str, str]:
+    """What the run's log says of the register that the CLI tells too: the rows matched, how, and where the
+    unmatched ones are; the notes ``told`` (empty without a register)."""
+    if not plan.run_value("log.register_rows_matched"):
+        return {}
+    keys = ("encoding", "rows_matched", "rows_matched_building_id", "rows_matched_address", "rows_unmatched", *told)
+    out = {k: plan.run_value(f"log.register_{k}") for k in keys if plan.run_value(f"log.register_{k}")}
+    return {**out, "unmatched_file": str(unmatched)} if unmatched.exists() else out
 
 
 def validate(progress: Progress, *, plan: str, input: str | None = None) -> dict[str, Any]:  # noqa: A002
     """``gridkit validate``: every invariant and score, recomputed from the plan."""
+    from gridkit.report import LEVEL_NAMES, METRIC_NAMES
     from gridkit.validate import validate as _validate
     from gridkit.validate import validate_against_input
 
     progress(10, "recomputing every invariant and score")
     result = validate_against_input(plan, input) if input else _validate(plan)
     progress(100, "done")
-    rows = result.metrics.to_dict("records")
-    return {"failures": list(result.failures), "metrics": plain(rows)}
+    # The report's Chinese names of levels and metrics, for a Chinese QGIS's log.
+    rows = result.metrics.assign(level_zh=result.metrics["level"].map(LEVEL_NAMES),
+                                 name_zh=result.metrics["name"].map(METRIC_NAMES)).fillna({"level_zh": "", "name_zh": ""})
+    return {"failures": list(result.failures), "metrics": plain(rows.to_dict("records"))}
 
 
 def map(progress: Progress, *, plan: str, output: str, community: str | None = None,  # noqa: A001
@@ -103,6 +117,7 @@ def report(progress: Progress, *, plan: str, output: str, roster: str | None = N
 def diff(progress: Progress, *, old: str, new: str, output: str | None = None) -> dict[str, Any]:
     """``gridkit diff``: what moved between two plans, or scenarios of one (``PLAN.gpkg#NAME``)."""
     from gridkit.changes import compare_plans, moved_blocks, summary, write_changes
+    from gridkit.report import CHANGE_NAMES, LEVEL_NAMES
     from gridkit.scenarios import read_plan_ref, split_ref
 
     progress(10, "reading both plans")
@@ -111,10 +126,19 @@ def diff(progress: Progress, *, old: str, new: str, output: str | None = None) -
     progress(80, "comparing")
     if output:
         write_changes(table, output, inputs=(split_ref(old)[0], split_ref(new)[0]))
-    rows = table.drop(columns=["geometry"], errors="ignore").to_dict("records")
+    rows = table.drop(columns=["geometry"], errors="ignore")
+    # The report's Chinese names of levels and changes, for a Chinese QGIS's log.
+    rows = rows.assign(level_zh=rows["level"].map(LEVEL_NAMES).fillna(rows["level"]),
+                       change_zh=rows["change"].map(CHANGE_NAMES).fillna(rows["change"]))
+    counts = summary(table)
+    said = {}
+    for key, n in counts.items():
+        level, _, change = key.partition(".")
+        said[LEVEL_NAMES.get(level, level) + CHANGE_NAMES.get(change, change)] = n
     blocks = moved_blocks(before, after)
     progress(100, "done")
-    return {"summary": plain(summary(table)), "rows": plain(rows), "output": output or "",
+    return {"summary": plain(counts), "summary_zh": plain(said), "rows": plain(rows.to_dict("records")),
+            "output": output or "",
             "blocks": plain(blocks.to_dict("records")) if blocks is not None else None}
 
 

@@ -13,7 +13,8 @@ from pathlib import Path
 from qgis.PyQt.QtCore import QCoreApplication, QLocale, QSettings, QTranslator
 
 __all__ = ["tr", "file_filter", "install_translator", "remove_translator", "CONTEXT", "locale_name",
-           "translation_names", "worker_message", "stage_text", "profile_label"]
+           "translation_names", "worker_message", "library_text", "in_chinese", "plan_layer_title", "stage_text",
+           "profile_label"]
 
 CONTEXT = "gridkit"
 FOLDER = Path(__file__).resolve().parent
@@ -96,6 +97,12 @@ def install_translator(locale: str | None = None) -> str | None:
                 _INSTALLED.append(translator)
                 return str(path)
     return None
+
+
+def in_chinese() -> bool:
+    """Whether the plugin speaks Chinese (its zh translation is loaded): then the library's own Chinese names
+    (the report's names of metrics) are shown too."""
+    return any(t.language().startswith("zh") for t in _INSTALLED)
 
 
 def remove_translator() -> None:
@@ -234,6 +241,7 @@ def _library_patterns() -> list[tuple[str, str]]:
         (w + r": is also an input \((?P<given>.+)\); write the output to another file",
          tr("{where}: is also an input ({given}); write the output to another file")),
         (w + r": cannot be written: the disk is full.*", tr("{where}: cannot be written: the disk is full")),
+        (w + r": cannot be written: (?P<why>.+)", tr("{where}: cannot be written: {why}")),
         (w + r": is open for writing in another program \((?P<file>\S+) beside it, e\.g\. QGIS editing it\); close it "
              r"there first, or make the change in QGIS's gridkit dock",
          tr("{where}: is open for writing in another program ({file} beside it, e.g. QGIS editing it); close it "
@@ -278,12 +286,22 @@ def _library_patterns() -> list[tuple[str, str]]:
             "give that")),
         (w + r": a (?P<what>.+?) must be a (?P<suffixes>.+) file", tr("{where}: a {what} must be a {suffixes} file")),
         (w + r": (?P<what>.+?) needs a header row \(within its first (?P<n>\d+) rows(?: in any of its (?P<sheets>\d+) "
+             r"sheets)?; hidden sheets are not read: (?P<hidden>.+?)\) with columns (?P<wanted>.+?)(?:; column .*)? "
+             r"\((?:(?P<sheet>.+?) has: (?P<seen>.+)|it is empty)\)(?:; .*)?",
+         tr("{where}: the {what} needs a header row (within its first {n} rows) with the columns {wanted}; hidden "
+            "sheets are not read: {hidden}")),
+        (w + r": (?P<what>.+?) needs a header row \(within its first (?P<n>\d+) rows(?: in any of its (?P<sheets>\d+) "
              r"sheets)?\) with columns (?P<wanted>.+?)(?:; column .*)? \((?:(?P<sheet>.+?) has: (?P<seen>.+)|it is "
              r"empty)\)(?:; .*)?",
          tr("{where}: the {what} needs a header row (within its first {n} rows) with the columns {wanted}; the "
             "closest has: {seen}")),
-        (w + r": cannot read (?P<what>.+?): the text is none of UTF-8, UTF-16 or GBK/GB18030 .*",
-         tr("{where}: cannot read the {what}: the text is none of UTF-8, UTF-16 or GBK/GB18030; save it as UTF-8")),
+        (w + r": cannot read (?P<what>.+?): the text is none of UTF-8, UTF-16, GBK/GB18030 or Big5 .*",
+         tr("{where}: cannot read the {what}: the text is none of UTF-8, UTF-16, GBK/GB18030 or Big5; save it as "
+            "UTF-8")),
+        (w + r": cannot read (?P<what>.+?): it starts as (?P<encoding>.+) but is not \(undecodable byte at offset "
+             r"(?P<offset>\d+)\)",
+         tr("{where}: cannot read the {what}: it starts as {encoding} but is not (byte {offset} cannot be read); save "
+            "it as UTF-8 again")),
         (w + r": cannot read (?P<what>register|roster|totals file): (?P<why>.+)",
          tr("{where}: cannot read the {what}: {why}")),
         (w + r": reading a legacy \.xls (?P<what>.+?) needs the xlrd package .*",
@@ -338,7 +356,25 @@ def _library_patterns() -> list[tuple[str, str]]:
          tr("{where}: has no column {column} for the {key} (its columns: {columns})")),
         (w + r": has several layers \((?P<names>.*)\); say which holds the grids",
          tr("{where}: has several layers ({names}); say which holds the grids")),
+        # A PostGIS input or output (gridkit.io.postgis, gridkit.io.write).
+        (w + r": connection failed: (?P<why>.+)", tr("{where}: cannot connect to the database: {why}")),
+        (w + r": not a PostgreSQL URL: (?P<why>.+)", tr("{where}: not a PostgreSQL URL: {why}")),
+        (r"PostGIS needs the 'postgis' extra \(pip install 'gridkit\[postgis\]'\): (?P<why>.+)",
+         tr("PostGIS needs the 'postgis' extra (pip install 'gridkit[postgis]'): {why}")),
+        (w + r": table '(?P<table>[^']+)' was not written by gridkit; it is never replaced: choose another schema",
+         tr("{where}: table '{table}' was not written by gridkit; it is never replaced: choose another schema")),
+        (w + r": is also the input; write the plan to another schema",
+         tr("{where}: is also the input; write the plan to another schema")),
+        (w + r": this output must be a file ending in (?P<suffixes>.+)",
+         tr("{where}: this output must be a file ending in {suffixes}")),
+        (w + r": has no geometry column", tr("{where}: has no geometry column")),
         # Scenarios, maps and reports.
+        (r"community '(?P<community>.+)' is not in this plan; its communities are: (?P<names>.*)",
+         tr("community '{community}' is not in this plan; its communities are: {names}")),
+        (r"community '(?P<community>.+)' has no grids in this plan", tr("community '{community}' has no grids in this plan")),
+        (r"give either --community or --all, not both", tr("give either one community or every community, not both")),
+        (r"no CJK font found: install one, e\.g\. `(?P<command>[^`]+)`",
+         tr("no Chinese font found: install one, e.g. `{command}`")),
         (w + r": scenario (?P<name>.+) has no grids", tr("{where}: scenario {name} has no grids")),
         (w + r": scenario (?P<name>.+) exists already; give another name or replace it",
          tr("{where}: scenario {name} exists already; give another name or replace it")),
@@ -371,7 +407,20 @@ def _library_patterns() -> list[tuple[str, str]]:
          tr("{where}: community.max_households is below grid.max_households")),
         (w + r": base = '(?P<base>[^']+)' is not a shipped profile",
          tr("{where}: base = '{base}' is not a shipped profile")),
+        # What the run log says of a register (gridkit.register.TOLD).
+        (r"(?P<n>\d+) \((?P<rows>.+)\), counted once", tr("{n} ({rows}), counted once")),
+        (r"(?P<other>.+) \(the (?P<resident>.+) sheets? counts? who lives here\)",
+         tr("{other} (the {resident} sheet(s) count who lives here)")),
+        # Reasons a database gives (PostgreSQL's client).
+        (r'connection to server at "(?P<host>[^"]+)", port (?P<port>\d+) failed: (?P<why>.+)',
+         tr('connection to server at "{host}", port {port} failed: {why}')),
+        (r"Connection refused", tr("connection refused")),
+        (r'password authentication failed for user "(?P<user>[^"]+)"',
+         tr('password authentication failed for user "{user}"')),
+        (r'database "(?P<name>[^"]+)" does not exist', tr('database "{name}" does not exist')),
         # Reasons the messages above give ({why}).
+        (r"Permission denied", tr("permission denied")),
+        (r"Read-only file system", tr("the disk is read-only")),
         (r"not map data in a format gridkit reads \((?P<formats>[^)]*)\)",
          tr("not map data in a format gridkit reads ({formats})")),
         (r"the file is damaged \(SQLite: (?:database disk image is malformed|file is not a database)\); copy it "
@@ -393,6 +442,12 @@ def _where_text(where: str) -> str:
 
     where = re.sub(r", layer '([^']*)'", lambda m: tr(", layer '{name}'").format(name=m.group(1)), where)
     return re.sub(r", street office (\d{9})", lambda m: tr(", street office {code}").format(code=m.group(1)), where)
+
+
+def library_text(text: str) -> str:
+    """A part of what gridkit's library says (a value of its run log) in the user's language, as it is when no
+    translation knows it."""
+    return _translated(str(text).strip()) or str(text)
 
 
 def worker_message(text: str) -> str:
@@ -418,6 +473,11 @@ def _part_text(key: str, value: str) -> str:
 
     if key in ("reason", "why"):
         return _translated(value) or value
+    if key == "inside":  # the boundary a message names: a layer, or the polygons given instead
+        return re.sub(r"^layer '([^']*)'$", lambda m: tr("layer '{name}'").format(name=m.group(1)), value)
+    if key == "key":  # a register column gridkit looked for
+        return {"households": tr("number of households"), "population": tr("population"),
+                "building_id": tr("building id"), "address": tr("address")}.get(value, value)
     if key == "where":
         return _where_text(value)
     if key == "rows":
@@ -474,6 +534,18 @@ def stage_text(text: str) -> str:
     ('block graph', 'something new')
     """
     return _stages().get(text, text)
+
+
+def plan_layer_title(plan: str, layer: str) -> str:
+    """The name a plan's layer has in QGIS's layer tree: the plan's file name and the layer's, in the user's
+    language (``外滩街道_plan — 网格``).
+
+    >>> plan_layer_title("office_plan", "grids"), plan_layer_title("office_plan", "changes")
+    ('office_plan — grids', 'office_plan — changes')
+    """
+    titles = {"grids": tr("{plan} — grids"), "blocks": tr("{plan} — blocks"),
+              "communities": tr("{plan} — communities")}
+    return titles.get(layer, "{plan} — " + layer).format(plan=plan)
 
 
 def profile_label(name: str) -> str:

@@ -889,807 +889,957 @@
       <translation>gridkit 方案样式</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="110" />
+      <location filename="../i18n/__init__.py" line="117" />
       <source>grid {code} is locked; unlock it first</source>
       <translation>网格 {code} 已锁定，请先解锁</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="111" />
+      <location filename="../i18n/__init__.py" line="118" />
       <source>grid feature {fid} is not in the layer</source>
       <translation>图层中没有网格要素 {fid}</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="112" />
+      <location filename="../i18n/__init__.py" line="119" />
       <source>block {block} is not in this plan</source>
       <translation>本方案中没有街块 {block}</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="113" />
+      <location filename="../i18n/__init__.py" line="120" />
       <source>pick two different grids to merge</source>
       <translation>请选择两个不同的网格进行合并</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="115" />
+      <location filename="../i18n/__init__.py" line="122" />
       <source>the move would leave grid {code} in {n} pieces</source>
       <translation>移动后网格 {code} 将分成 {n} 块</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="117" />
+      <location filename="../i18n/__init__.py" line="124" />
       <source>the line does not cross grid {code} from edge to edge</source>
       <translation>该线未从一边到另一边穿过网格 {code}</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="119" />
+      <location filename="../i18n/__init__.py" line="126" />
       <source>the grid would not be divided: no block on the other side</source>
       <translation>网格不会被分开：另一侧没有街块</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="120" />
+      <location filename="../i18n/__init__.py" line="127" />
       <source>draw a line of at least two points</source>
       <translation>请画至少两个点的线</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="121" />
+      <location filename="../i18n/__init__.py" line="128" />
       <source>split into at least 2 grids</source>
       <translation>至少拆分为 2 个网格</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="123" />
+      <location filename="../i18n/__init__.py" line="130" />
       <source>grid {code} cannot be split into {n}: it has only {k} block(s)</source>
       <translation>网格 {code} 无法拆分为 {n} 个：只有 {k} 个街块</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="125" />
+      <location filename="../i18n/__init__.py" line="132" />
       <source>grid {code} cannot be split into {n}: {reason}; {k} is possible</source>
       <translation>网格 {code} 无法拆分为 {n} 个：{reason}；可拆分为 {k} 个</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="127" />
+      <location filename="../i18n/__init__.py" line="134" />
       <source>grid {code} cannot be split into {n}: {reason}</source>
       <translation>网格 {code} 无法拆分为 {n} 个：{reason}</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="128" />
+      <location filename="../i18n/__init__.py" line="135" />
       <source>only {k} blocks (compounds kept whole)</source>
       <translation>只有 {k} 个街块（小区保持完整）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="130" />
+      <location filename="../i18n/__init__.py" line="137" />
       <source>a compound or block of {h} households is kept whole (each of {n} parts holds about {t})</source>
       <translation>一个 {h} 户的小区或街块保持完整（{n} 个部分每个约 {t} 户）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="132" />
+      <location filename="../i18n/__init__.py" line="139" />
       <source>its blocks lie in {k} pieces that no street links (a barrier between them)</source>
       <translation>其街块分成 {k} 块，没有道路相连（中间有障碍）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="134" />
+      <location filename="../i18n/__init__.py" line="141" />
       <source>the streets do not allow {n} connected parts of at most {hi} households</source>
       <translation>道路不允许分成 {n} 个每个不超过 {hi} 户的连通部分</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="135" />
+      <location filename="../i18n/__init__.py" line="142" />
       <source>the streets allow only {k} connected parts</source>
       <translation>道路只允许分成 {k} 个连通部分</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="136" />
+      <location filename="../i18n/__init__.py" line="143" />
       <source>every grid is locked: nothing to rebalance</source>
       <translation>所有网格均已锁定：无可重新平衡</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="137" />
+      <location filename="../i18n/__init__.py" line="144" />
       <source>the grid layer is empty</source>
       <translation>网格图层为空</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="138" />
+      <location filename="../i18n/__init__.py" line="145" />
       <source>the editing session has ended; open the plan again</source>
       <translation>编辑会话已结束，请重新打开方案</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="139" />
+      <location filename="../i18n/__init__.py" line="146" />
       <source>{path}: no such plan file</source>
       <translation>{path}：没有此方案文件</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="140" />
+      <location filename="../i18n/__init__.py" line="147" />
       <source>scenario name is empty; give the scenario a name</source>
       <translation>备选方案名称为空；请为备选方案命名</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="142" />
+      <location filename="../i18n/__init__.py" line="149" />
       <source>scenario name {name}: '#' is not allowed (it separates the name in PLAN.gpkg#NAME)</source>
       <translation>备选方案名称 {name}：不能含 '#'（它在 PLAN.gpkg#NAME 中分隔名称）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="144" />
+      <location filename="../i18n/__init__.py" line="151" />
       <source>scenario name {name}: control characters are not allowed</source>
       <translation>备选方案名称 {name}：不能含控制字符</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="146" />
+      <location filename="../i18n/__init__.py" line="153" />
       <source>scenario name {name}: {n} characters, at most {k}</source>
       <translation>备选方案名称 {name}：{n} 个字符，最多 {k} 个</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="148" />
+      <location filename="../i18n/__init__.py" line="155" />
       <source>{path}: no scenario {name}; its scenarios: {names}</source>
       <translation>{path}：没有备选方案 {name}；现有备选方案：{names}</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="150" />
+      <location filename="../i18n/__init__.py" line="157" />
       <source>{path}: no scenario {name}; it has none (save one first)</source>
       <translation>{path}：没有备选方案 {name}；尚无任何备选方案（请先保存一个）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="152" />
+      <location filename="../i18n/__init__.py" line="159" />
       <source>scenario {name}: the plan breaks {failures}; it is not saved as a scenario</source>
       <translation>备选方案 {name}：方案会违反 {failures}，未保存为备选方案</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="169" />
+      <location filename="../i18n/__init__.py" line="176" />
       <source>the area covers {km2} km², more than a street office ({max} km², office.max_area_km2 of profile '{profile}'): check its extent (a whole district or region?), or give a profile whose office.max_area_km2 fits the office</source>
       <translation>区域面积 {km2} 平方千米，超过一个街道（{max} 平方千米，规则配置“{profile}”的 office.max_area_km2）：请检查其范围（是否是整个区县或地区？），或使用 office.max_area_km2 适合该街道的规则配置</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="173" />
+      <location filename="../i18n/__init__.py" line="180" />
       <source>{where}: no such file or folder</source>
       <translation>{where}：文件或文件夹不存在</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="175" />
+      <location filename="../i18n/__init__.py" line="182" />
       <source>{where}: has no 'buildings' layer (the layers gridkit reads are boundary, roads, buildings, barriers …)</source>
       <translation>{where}：没有“buildings”（建筑）图层（gridkit 读取的图层为 boundary、roads、buildings、barriers 等）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="176" />
+      <location filename="../i18n/__init__.py" line="183" />
       <source>{where}: has no features with a geometry</source>
       <translation>{where}：没有带几何的要素</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="179" />
+      <location filename="../i18n/__init__.py" line="186" />
       <source>{where}: no building lies inside the boundary ({inside}); the nearest is {km} km from it: are both layers' CRS right?</source>
       <translation>{where}：边界（{inside}）内没有建筑；最近的建筑距边界 {km} 千米：两个图层的坐标参考系是否正确？</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="182" />
+      <location filename="../i18n/__init__.py" line="189" />
       <source>{where}: no building lies inside the boundary ({inside})</source>
       <translation>{where}：边界（{inside}）内没有建筑</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="184" />
+      <location filename="../i18n/__init__.py" line="191" />
       <source>{where}: has no coordinate reference system (CRS); set one, e.g. EPSG:4326</source>
       <translation>{where}：没有坐标参考系（CRS）；请设置一个，例如 EPSG:4326</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="186" />
+      <location filename="../i18n/__init__.py" line="193" />
       <source>{where}: coordinates look like degrees but the CRS is projected; the CRS is probably wrong</source>
       <translation>{where}：坐标看起来是经纬度，但坐标参考系是投影坐标系；坐标参考系可能有误</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="188" />
+      <location filename="../i18n/__init__.py" line="195" />
       <source>{where}: coordinates look like metres but the CRS is longitude/latitude; the CRS is probably wrong</source>
       <translation>{where}：坐标看起来是米，但坐标参考系是经纬度；坐标参考系可能有误</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="192" />
+      <location filename="../i18n/__init__.py" line="199" />
       <source>{where}: coordinates ({x}, {y}) are no place on Earth in the CRS '{crs}'; the CRS is probably wrong (an easting of 8 digits has its zone's number in front, zone {zone}: give the CRS of that zone{fits})</source>
       <translation>{where}：坐标 ({x}, {y}) 在坐标参考系“{crs}”中不对应地球上任何地点；坐标参考系可能有误（8 位东坐标的前两位是带号，第 {zone} 带：请改用该带的坐标参考系{fits}）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="197" />
+      <location filename="../i18n/__init__.py" line="204" />
       <source>{where}: coordinates ({x}, {y}) are no place on Earth in the CRS '{crs}'; the CRS is probably wrong (the CRS expects its zone's number in front of the easting and these eastings have none: give the CRS of the zone's central meridian{fits})</source>
       <translation>{where}：坐标 ({x}, {y}) 在坐标参考系“{crs}”中不对应地球上任何地点；坐标参考系可能有误（该坐标参考系的东坐标前要加带号，而这些东坐标没有：请改用以该带中央经线命名的坐标参考系{fits}）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="202" />
+      <location filename="../i18n/__init__.py" line="209" />
       <source>{where}: coordinates ({x}, {y}) are no place on Earth in the CRS '{crs}'; the CRS is probably wrong</source>
       <translation>{where}：坐标 ({x}, {y}) 在坐标参考系“{crs}”中不对应地球上任何地点；坐标参考系可能有误</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="207" />
+      <location filename="../i18n/__init__.py" line="214" />
       <source>{where}: coordinates ({x}, {y}) lie at {place} in the CRS '{crs}', far outside the area it is made for ({use}); the CRS is probably wrong; read as Web Mercator metres (EPSG:3857, as web maps store them) they lie at {mercator}, inside it: give the layer EPSG:3857</source>
       <translation>{where}：坐标 ({x}, {y}) 在坐标参考系“{crs}”中位于 {place}，远在该坐标参考系的适用范围（{use}）之外；坐标参考系可能有误；按 Web 墨卡托米制坐标（EPSG:3857，网络地图的存储方式）读取，它们位于 {mercator}，正在该范围内：请把图层的坐标参考系设为 EPSG:3857</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="212" />
+      <location filename="../i18n/__init__.py" line="219" />
       <source>{where}: coordinates ({x}, {y}) lie at {place} in the CRS '{crs}', far outside the area it is made for ({use}); the CRS is probably wrong</source>
       <translation>{where}：坐标 ({x}, {y}) 在坐标参考系“{crs}”中位于 {place}，远在该坐标参考系的适用范围（{use}）之外；坐标参考系可能有误</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="216" />
+      <location filename="../i18n/__init__.py" line="223" />
       <source>{where}: none of its {n} features reaches the area; the nearest is {km} km from it, further than the area is wide ({width} km): are both layers' CRS right?</source>
       <translation>{where}：{n} 个要素都不在区域内；最近的距区域 {km} 公里，比区域本身的宽度（{width} 公里）还远：两个图层的坐标参考系都正确吗？</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="218" />
+      <location filename="../i18n/__init__.py" line="225" />
       <source>{where}: cannot be unpacked: {why}</source>
       <translation>{where}：无法解压：{why}</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="220" />
+      <location filename="../i18n/__init__.py" line="227" />
       <source>{where}: cannot be opened as a vector data source: {why}</source>
       <translation>{where}：无法作为矢量数据源打开：{why}</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="221" />
+      <location filename="../i18n/__init__.py" line="228" />
       <source>{where}: cannot be opened as a GeoPackage: {why}</source>
       <translation>{where}：无法作为 GeoPackage 打开：{why}</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="222" />
+      <location filename="../i18n/__init__.py" line="229" />
       <source>{where}: cannot be read: {why}</source>
       <translation>{where}：无法读取：{why}</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="224" />
+      <location filename="../i18n/__init__.py" line="231" />
       <source>{where}: has no geometry column (a table, not a map layer)</source>
       <translation>{where}：没有几何列（是表格，不是地图图层）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="226" />
+      <location filename="../i18n/__init__.py" line="233" />
       <source>{where}: not a gridkit plan: layer '{layer}' is missing</source>
       <translation>{where}：不是 gridkit 方案：缺少图层“{layer}”</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="227" />
+      <location filename="../i18n/__init__.py" line="234" />
       <source>{where}: not a gridkit plan: no column {columns}</source>
       <translation>{where}：不是 gridkit 方案：缺少字段 {columns}</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="228" />
+      <location filename="../i18n/__init__.py" line="235" />
       <source>{where}: has no polygon with an area</source>
       <translation>{where}：没有有面积的多边形</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="230" />
+      <location filename="../i18n/__init__.py" line="237" />
       <source>{where}: is a folder, not a file</source>
       <translation>{where}：是文件夹，不是文件</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="231" />
+      <location filename="../i18n/__init__.py" line="238" />
       <source>{where}: output must end in {suffixes}</source>
       <translation>{where}：输出文件的扩展名必须是 {suffixes}</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="233" />
+      <location filename="../i18n/__init__.py" line="240" />
       <source>{where}: the folder {folder} does not exist; create it first</source>
       <translation>{where}：文件夹 {folder} 不存在；请先创建</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="235" />
+      <location filename="../i18n/__init__.py" line="242" />
       <source>{where}: is also an input ({given}); write the output to another file</source>
       <translation>{where}：也是输入（{given}）；请写入另一个文件</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="236" />
+      <location filename="../i18n/__init__.py" line="243" />
       <source>{where}: cannot be written: the disk is full</source>
       <translation>{where}：无法写入：磁盘已满</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="239" />
+      <location filename="../i18n/__init__.py" line="244" />
+      <source>{where}: cannot be written: {why}</source>
+      <translation>{where}：无法写入：{why}</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="247" />
       <source>{where}: is open for writing in another program ({file} beside it, e.g. QGIS editing it); close it there first, or make the change in gridkit's dock in QGIS</source>
       <translation>{where}：正被另一个程序写入（旁边有 {file}，例如 QGIS 正在编辑它）；请先在那里关闭，或在 QGIS 的 gridkit 面板中修改</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="242" />
+      <location filename="../i18n/__init__.py" line="250" />
       <source>{where}: cannot write in the folder {folder}: {why}</source>
       <translation>{where}：无法写入文件夹 {folder}：{why}</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="244" />
+      <location filename="../i18n/__init__.py" line="252" />
       <source>{where}: exists and is not {what}, so it is not replaced; write the output to another file</source>
       <translation>{where}：已存在且不是{what}，因此不会被替换；请输出到另一个文件</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="247" />
+      <location filename="../i18n/__init__.py" line="255" />
       <source>{where}: has no features (all deleted?); make the plan again with Partition, or switch to a saved scenario</source>
       <translation>{where}：没有任何要素（全部被删除？）；请用“划分社区和网格”重新生成方案，或切换到已保存的备选方案</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="249" />
+      <location filename="../i18n/__init__.py" line="257" />
       <source>{where}: not a gridkit plan: no geometry column</source>
       <translation>{where}：不是 gridkit 方案：没有几何列</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="251" />
+      <location filename="../i18n/__init__.py" line="259" />
       <source>{where}: feature(s) {features} have no geometry; draw them again or delete them</source>
       <translation>{where}：要素 {features} 没有几何图形；请重新绘制或删除</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="253" />
+      <location filename="../i18n/__init__.py" line="261" />
       <source>{where}: feature(s) {features}: coordinates are not finite numbers (NaN or inf)</source>
       <translation>{where}：要素 {features}：坐标不是有限数值（NaN 或 inf）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="254" />
+      <location filename="../i18n/__init__.py" line="262" />
       <source>{where}: coordinates are not finite numbers</source>
       <translation>{where}：坐标不是有限数值</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="256" />
+      <location filename="../i18n/__init__.py" line="264" />
       <source>{where}: latitude {lo}..{hi} is outside -90..90: the coordinates are not longitude/latitude, or longitude and latitude are swapped</source>
       <translation>{where}：纬度 {lo}..{hi} 超出 -90..90：坐标不是经纬度，或经度与纬度颠倒了</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="259" />
+      <location filename="../i18n/__init__.py" line="267" />
       <source>{where}: longitude {lo}..{hi} is outside -180..180</source>
       <translation>{where}：经度 {lo}..{hi} 超出 -180..180</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="261" />
+      <location filename="../i18n/__init__.py" line="269" />
       <source>{where}: GCJ-02 correction needs longitude/latitude input, but the CRS is projected</source>
       <translation>{where}：GCJ-02 纠偏需要经纬度输入，但坐标参考系是投影坐标系</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="263" />
+      <location filename="../i18n/__init__.py" line="271" />
       <source>{where}: has no building footprint larger than {m2} m² (cleaning.min_footprint_m2)</source>
       <translation>{where}：没有面积大于 {m2} m² 的建筑轮廓（cleaning.min_footprint_m2）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="265" />
+      <location filename="../i18n/__init__.py" line="273" />
       <source>{where}: has no polygons (its features are {types}); buildings must be footprints</source>
       <translation>{where}：没有面要素（其要素为 {types}）；建筑必须是轮廓面</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="268" />
+      <location filename="../i18n/__init__.py" line="276" />
       <source>{where}: no building lies inside the boundary ({inside}); none has {share} of its footprint inside (cleaning.inside_share)</source>
       <translation>{where}：边界（{inside}）内没有建筑；没有一栋建筑有 {share} 的轮廓位于边界内（cleaning.inside_share）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="271" />
+      <location filename="../i18n/__init__.py" line="279" />
       <source>{where}: the Shapefile's {missing} file is missing; a Shapefile is its .shp, .shx and .dbf files (and .prj, .cpg) together: copy them all</source>
       <translation>{where}：缺少 Shapefile 的 {missing} 文件；一个 Shapefile 由 .shp、.shx 和 .dbf（以及 .prj、.cpg）共同组成：请全部复制</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="274" />
+      <location filename="../i18n/__init__.py" line="282" />
       <source>{where}: has two files for layer '{layer}' ({found}); keep one</source>
       <translation>{where}：图层“{layer}”有两个文件（{found}）；请只保留一个</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="277" />
+      <location filename="../i18n/__init__.py" line="285" />
       <source>{where}: is an OpenDocument spreadsheet (.ods); save it as .xlsx (or .csv) in LibreOffice or WPS and give that</source>
       <translation>{where}：是 OpenDocument 表格（.ods）；请在 LibreOffice 或 WPS 中另存为 .xlsx（或 .csv）后再选择</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="279" />
+      <location filename="../i18n/__init__.py" line="287" />
       <source>{where}: a {what} must be a {suffixes} file</source>
       <translation>{where}：{what}必须是 {suffixes} 文件</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="283" />
+      <location filename="../i18n/__init__.py" line="291" />
+      <source>{where}: the {what} needs a header row (within its first {n} rows) with the columns {wanted}; hidden sheets are not read: {hidden}</source>
+      <translation>{where}：{what}需要一行表头（在前 {n} 行内），包含列 {wanted}；隐藏的工作表不会读取：{hidden}（数据若在其中，请在 Excel 或 WPS 中取消隐藏）</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="296" />
       <source>{where}: the {what} needs a header row (within its first {n} rows) with the columns {wanted}; the closest has: {seen}</source>
       <translation>{where}：{what}需要一行表头（在前 {n} 行内），包含列 {wanted}；最接近的一行是：{seen}</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="286" />
-      <source>{where}: cannot read the {what}: the text is none of UTF-8, UTF-16 or GBK/GB18030; save it as UTF-8</source>
-      <translation>{where}：无法读取{what}：文本编码不是 UTF-8、UTF-16 或 GBK/GB18030；请另存为 UTF-8</translation>
+      <location filename="../i18n/__init__.py" line="299" />
+      <source>{where}: cannot read the {what}: the text is none of UTF-8, UTF-16, GBK/GB18030 or Big5; save it as UTF-8</source>
+      <translation>{where}：无法读取{what}：文本编码不是 UTF-8、UTF-16、GBK/GB18030 或 Big5；请另存为 UTF-8</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="288" />
+      <location filename="../i18n/__init__.py" line="303" />
+      <source>{where}: cannot read the {what}: it starts as {encoding} but is not (byte {offset} cannot be read); save it as UTF-8 again</source>
+      <translation>{where}：无法读取{what}：文件开头标明为 {encoding}，内容却不是（第 {offset} 字节无法解码）；请重新另存为 UTF-8</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="306" />
       <source>{where}: cannot read the {what}: {why}</source>
       <translation>{where}：无法读取{what}：{why}</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="290" />
+      <location filename="../i18n/__init__.py" line="308" />
       <source>{where}: a legacy .xls {what} cannot be read here; save it as .xlsx in Excel or WPS</source>
       <translation>{where}：这里无法读取旧版 .xls {what}；请在 Excel 或 WPS 中另存为 .xlsx</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="292" />
+      <location filename="../i18n/__init__.py" line="310" />
       <source>{where}: is protected by a password; open it in Excel, remove the password (File &gt; Info &gt; Protect Workbook &gt; Encrypt with Password) and save it again</source>
       <translation>{where}：受密码保护；请在 Excel 中打开，去掉密码（文件 &gt; 信息 &gt; 保护工作簿 &gt; 用密码进行加密）后重新保存</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="295" />
+      <location filename="../i18n/__init__.py" line="313" />
       <source>{where}: the register needs a column naming the building (楼栋编号) or its address (地址)</source>
       <translation>{where}：住户登记表需要一列楼栋编号或地址</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="296" />
+      <location filename="../i18n/__init__.py" line="314" />
       <source>{where}: the register needs a households column (户数)</source>
       <translation>{where}：住户登记表需要一列户数</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="298" />
+      <location filename="../i18n/__init__.py" line="316" />
       <source>{where}: the register has no row with a households figure</source>
       <translation>{where}：住户登记表中没有一行填有户数</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="300" />
+      <location filename="../i18n/__init__.py" line="318" />
       <source>{where}: the register gives households per compound and no column names a building (楼栋号, 楼栋编号 or 地址): it needs a row per building or per household</source>
       <translation>{where}：住户登记表按小区给出户数，且没有标明楼栋的列（楼栋号、楼栋编号或地址）：需要每栋楼或每户一行</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="303" />
+      <location filename="../i18n/__init__.py" line="321" />
       <source>{where}: {rows}: building ids {ids} lost digits to scientific notation (Excel shows a long number so); in Excel, format the id column as Text, enter the ids again and save</source>
       <translation>{where}：{rows}：楼栋编号 {ids} 因科学计数法丢失了数字（Excel 这样显示长数字）；请在 Excel 中把编号列设为“文本”格式，重新输入编号后保存</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="307" />
+      <location filename="../i18n/__init__.py" line="325" />
       <source>{where}: {rows}, columns {a} and {b} are both headed '{head}': which one holds the {key}? Delete or rename the other</source>
-      <translation>{where}：{rows}，第 {a} 列和第 {b} 列的表头都是“{head}”：哪一列是 {key}？请删除另一列或给它改名</translation>
+      <translation>{where}：{rows}，第 {a} 列和第 {b} 列的表头都是“{head}”：哪一列是{key}？请删除另一列或给它改名</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="311" />
+      <location filename="../i18n/__init__.py" line="329" />
       <source>{where}: columns {a} and {b} are both headed '{head}': which one holds the {key}? Delete or rename the other</source>
-      <translation>{where}：第 {a} 列和第 {b} 列的表头都是“{head}”：哪一列是 {key}？请删除另一列或给它改名</translation>
+      <translation>{where}：第 {a} 列和第 {b} 列的表头都是“{head}”：哪一列是{key}？请删除另一列或给它改名</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="315" />
+      <location filename="../i18n/__init__.py" line="333" />
       <source>{where}: {rows}: {column} {values} must be a whole number &gt;= 0; {exact}: write the exact count</source>
       <translation>{where}：{rows}：{column} 的值 {values} 必须是大于等于 0 的整数；{exact}：请填写确切的数</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="318" />
+      <location filename="../i18n/__init__.py" line="336" />
       <source>{where}: {rows}: {column} {values} must be a whole number &gt;= 0</source>
       <translation>{where}：{rows}：{column} 的值 {values} 必须是大于等于 0 的整数</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="320" />
+      <location filename="../i18n/__init__.py" line="338" />
       <source>{where}, row {row}: grid code '{code}' is not a grid of this plan</source>
       <translation>{where}，第 {row} 行：网格编码“{code}”不是本方案的网格</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="321" />
+      <location filename="../i18n/__init__.py" line="339" />
       <source>{where}: the grid code is empty</source>
       <translation>{where}：网格编码为空</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="322" />
+      <location filename="../i18n/__init__.py" line="340" />
       <source>{where}: the name is empty (grid {code})</source>
       <translation>{where}：姓名为空（网格 {code}）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="325" />
+      <location filename="../i18n/__init__.py" line="343" />
       <source>{where}: not a plan: it has no grids, communities, groups or existing layer</source>
       <translation>{where}：不是方案：没有 grids、communities、groups 或 existing 图层</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="327" />
+      <location filename="../i18n/__init__.py" line="345" />
       <source>{where}: needs a 'level' column (community, group, grid or compound)</source>
       <translation>{where}：需要“level”列（community、group、grid 或 compound）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="329" />
+      <location filename="../i18n/__init__.py" line="347" />
       <source>{where}: feature {feature} has level {level}; use community, group, grid or compound</source>
       <translation>{where}：要素 {feature} 的 level 为 {level}；请使用 community、group、grid 或 compound</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="330" />
+      <location filename="../i18n/__init__.py" line="348" />
       <source>{where}: cannot be opened: {why}</source>
       <translation>{where}：无法打开：{why}</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="331" />
+      <location filename="../i18n/__init__.py" line="349" />
       <source>{where}: has no polygon; choose a layer of grid polygons</source>
       <translation>{where}：没有面要素；请选择网格面图层</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="334" />
+      <location filename="../i18n/__init__.py" line="352" />
       <source>{where}: column {column}: code {code} is used by features {features}; a code names one grid</source>
       <translation>{where}：列 {column}：编码 {code} 被要素 {features} 同时使用；一个编码只能对应一个网格</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="336" />
+      <location filename="../i18n/__init__.py" line="354" />
       <source>{where}: column {column}: feature(s) {features}: not a count of households</source>
       <translation>{where}：列 {column}：要素 {features}：不是户数</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="338" />
+      <location filename="../i18n/__init__.py" line="356" />
       <source>{where}: has no column {column} for the {key} (its columns: {columns})</source>
       <translation>{where}：没有用于 {key} 的列 {column}（现有列：{columns}）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="340" />
+      <location filename="../i18n/__init__.py" line="358" />
       <source>{where}: has several layers ({names}); say which holds the grids</source>
       <translation>{where}：有多个图层（{names}）；请指明哪个是网格图层</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="342" />
+      <location filename="../i18n/__init__.py" line="360" />
+      <source>{where}: cannot connect to the database: {why}</source>
+      <translation>{where}：无法连接数据库：{why}</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="361" />
+      <source>{where}: not a PostgreSQL URL: {why}</source>
+      <translation>{where}：不是 PostgreSQL 连接地址：{why}</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="363" />
+      <source>PostGIS needs the 'postgis' extra (pip install 'gridkit[postgis]'): {why}</source>
+      <translation>读写 PostGIS 需要 gridkit 的 postgis 附加组件（pip install 'gridkit[postgis]'）：{why}</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="365" />
+      <source>{where}: table '{table}' was not written by gridkit; it is never replaced: choose another schema</source>
+      <translation>{where}：表“{table}”不是 gridkit 写出的，不会被替换：请选择另一个模式（schema）</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="367" />
+      <source>{where}: is also the input; write the plan to another schema</source>
+      <translation>{where}：也是输入；请把方案写入另一个模式（schema）</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="369" />
+      <source>{where}: this output must be a file ending in {suffixes}</source>
+      <translation>{where}：此输出必须是扩展名为 {suffixes} 的文件</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="370" />
+      <source>{where}: has no geometry column</source>
+      <translation>{where}：没有几何列</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="373" />
+      <source>community '{community}' is not in this plan; its communities are: {names}</source>
+      <translation>方案中没有社区“{community}”；方案的社区有：{names}</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="374" />
+      <source>community '{community}' has no grids in this plan</source>
+      <translation>社区“{community}”在此方案中没有网格</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="375" />
+      <source>give either one community or every community, not both</source>
+      <translation>请选择一个社区或全部社区，不能同时选择</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="377" />
+      <source>no Chinese font found: install one, e.g. `{command}`</source>
+      <translation>找不到中文字体：请安装一种，例如 `{command}`</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="378" />
       <source>{where}: scenario {name} has no grids</source>
       <translation>{where}：备选方案 {name} 没有网格</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="344" />
+      <location filename="../i18n/__init__.py" line="380" />
       <source>{where}: scenario {name} exists already; give another name or replace it</source>
       <translation>{where}：备选方案 {name} 已存在；请换一个名称或替换它</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="346" />
+      <location filename="../i18n/__init__.py" line="382" />
       <source>{where}: scenario {name} would break {failures}; nothing was written</source>
       <translation>{where}：备选方案 {name} 会违反 {failures}；未写入任何内容</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="349" />
+      <location filename="../i18n/__init__.py" line="385" />
       <source>{where}: every community's map is one multi-page PDF; give an output ending in .pdf</source>
       <translation>{where}：所有社区的地图是一个多页 PDF；请输出为 .pdf 文件</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="350" />
+      <location filename="../i18n/__init__.py" line="386" />
       <source>dpi {dpi} is out of range (30..1200)</source>
       <translation>dpi {dpi} 超出范围（30..1200）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="352" />
+      <location filename="../i18n/__init__.py" line="388" />
       <source>{paper} at {dpi} dpi is {mp} million pixels; use a lower DPI or PDF</source>
       <translation>{paper} 在 {dpi} dpi 下有 {mp} 百万像素；请降低 DPI 或输出 PDF</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="354" />
+      <location filename="../i18n/__init__.py" line="390" />
       <source>{where}: not valid TOML: {why}</source>
       <translation>{where}：不是有效的 TOML：{why}</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="356" />
+      <location filename="../i18n/__init__.py" line="392" />
       <source>{where}: is not UTF-8 text (byte {byte}), as a TOML profile must be; save it as UTF-8 (in Notepad: Save As, Encoding UTF-8)</source>
       <translation>{where}：不是 UTF-8 文本（第 {byte} 字节），而 TOML 配置文件必须是；请另存为 UTF-8（记事本：另存为，编码选 UTF-8）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="358" />
+      <location filename="../i18n/__init__.py" line="394" />
       <source>{where}: cannot read the profile: {why}</source>
       <translation>{where}：无法读取配置文件：{why}</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="359" />
+      <location filename="../i18n/__init__.py" line="395" />
       <source>{where}: unknown key '{key}'</source>
       <translation>{where}：未知的键“{key}”</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="360" />
+      <location filename="../i18n/__init__.py" line="396" />
       <source>{where}: missing key '{key}'</source>
       <translation>{where}：缺少键“{key}”</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="362" />
+      <location filename="../i18n/__init__.py" line="398" />
       <source>{where}: '{key}' must be true or false, not {value}</source>
       <translation>{where}：“{key}”必须是 true 或 false，而不是 {value}</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="364" />
+      <location filename="../i18n/__init__.py" line="400" />
       <source>{where}: '{key}' must be a {type}, not {value}</source>
       <translation>{where}：“{key}”必须是 {type}，而不是 {value}</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="366" />
+      <location filename="../i18n/__init__.py" line="402" />
       <source>{where}: '{key}' = {value} is out of range [{lo}, {hi}]</source>
       <translation>{where}：“{key}” = {value} 超出范围 [{lo}, {hi}]</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="369" />
+      <location filename="../i18n/__init__.py" line="405" />
       <source>{where}: '{level}' needs min_households &lt;= target_households &lt;= max_households (got {lo}, {t}, {hi})</source>
       <translation>{where}：“{level}”需要 min_households &lt;= target_households &lt;= max_households（现为 {lo}、{t}、{hi}）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="371" />
+      <location filename="../i18n/__init__.py" line="407" />
       <source>{where}: community.max_households is below grid.max_households</source>
       <translation>{where}：community.max_households 小于 grid.max_households</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="373" />
+      <location filename="../i18n/__init__.py" line="409" />
       <source>{where}: base = '{base}' is not a shipped profile</source>
       <translation>{where}：base = '{base}' 不是自带的配置</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="376" />
+      <location filename="../i18n/__init__.py" line="411" />
+      <source>{n} ({rows}), counted once</source>
+      <translation>{n} 户（{rows}），只计一次</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="413" />
+      <source>{other} (the {resident} sheet(s) count who lives here)</source>
+      <translation>{other}（“{resident}”已统计实际居住的人）</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="416" />
+      <source>connection to server at "{host}", port {port} failed: {why}</source>
+      <translation>连接服务器 {host} 的端口 {port} 失败：{why}</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="417" />
+      <source>connection refused</source>
+      <translation>连接被拒绝</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="419" />
+      <source>password authentication failed for user "{user}"</source>
+      <translation>用户“{user}”的密码验证失败</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="420" />
+      <source>database "{name}" does not exist</source>
+      <translation>数据库“{name}”不存在</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="422" />
+      <source>permission denied</source>
+      <translation>没有权限</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="423" />
+      <source>the disk is read-only</source>
+      <translation>磁盘为只读</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="425" />
       <source>not map data in a format gridkit reads ({formats})</source>
       <translation>不是 gridkit 能读取的地图数据格式（{formats}）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="379" />
+      <location filename="../i18n/__init__.py" line="428" />
       <source>the file is damaged; copy it again from its source</source>
       <translation>文件已损坏；请从来源重新复制</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="382" />
+      <location filename="../i18n/__init__.py" line="431" />
       <source>{where}: feature(s) {features}: {column} {values} must be a whole number &gt;= 0; {exact}: write the exact count</source>
       <translation>{where}：要素 {features}：{column} 的值 {values} 必须是大于等于 0 的整数；{exact}：请填写确切的数</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="386" />
+      <location filename="../i18n/__init__.py" line="435" />
       <source>{where}: feature(s) {features}: {column} {values} must be a whole number &gt;= 0</source>
       <translation>{where}：要素 {features}：{column} 的值 {values} 必须是大于等于 0 的整数</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="394" />
+      <location filename="../i18n/__init__.py" line="443" />
       <source>, layer '{name}'</source>
       <translation>，图层“{name}”</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="395" />
+      <location filename="../i18n/__init__.py" line="444" />
       <source>, street office {code}</source>
       <translation>，街道 {code}</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="411" />
+      <location filename="../i18n/__init__.py" line="466" />
       <source>{message} (gridkit's message, in English)</source>
       <translation>{message}（gridkit 的英文原文）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="424" />
+      <location filename="../i18n/__init__.py" line="477" />
+      <source>layer '{name}'</source>
+      <translation>图层“{name}”</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="479" />
+      <source>number of households</source>
+      <translation>户数</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="479" />
+      <source>population</source>
+      <translation>人口</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="480" />
+      <source>building id</source>
+      <translation>楼栋编号</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="480" />
+      <source>address</source>
+      <translation>地址</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="484" />
       <source>sheet '{name}'</source>
       <translation>工作表“{name}”</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="425" />
+      <location filename="../i18n/__init__.py" line="485" />
       <source>row(s) {rows}</source>
       <translation>第 {rows} 行</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="427" />
+      <location filename="../i18n/__init__.py" line="487" />
       <source> is rounded to {unit}</source>
       <translation> 是取整到“{unit}”的约数</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="429" />
+      <location filename="../i18n/__init__.py" line="489" />
       <source> is a range</source>
       <translation> 是一个范围</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="429" />
+      <location filename="../i18n/__init__.py" line="489" />
       <source> is approximate</source>
       <translation> 是约数</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="430" />
+      <location filename="../i18n/__init__.py" line="490" />
       <source>, </source>
       <translation>，</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="432" />
+      <location filename="../i18n/__init__.py" line="492" />
       <source> and </source>
       <translation> 和 </translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="434" />
+      <location filename="../i18n/__init__.py" line="494" />
       <source>register</source>
       <translation>住户登记表</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="434" />
+      <location filename="../i18n/__init__.py" line="494" />
       <source>roster</source>
       <translation>人员名单</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="434" />
+      <location filename="../i18n/__init__.py" line="494" />
       <source>totals file</source>
       <translation>总数表</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="435" />
+      <location filename="../i18n/__init__.py" line="495" />
       <source>a gridkit plan</source>
       <translation>gridkit 方案</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="435" />
+      <location filename="../i18n/__init__.py" line="495" />
       <source>a file gridkit wrote</source>
       <translation>gridkit 写出的文件</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="456" />
+      <location filename="../i18n/__init__.py" line="516" />
       <source>reading the input</source>
       <translation>读取输入数据</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="457" />
+      <location filename="../i18n/__init__.py" line="517" />
       <source>writing the plan</source>
       <translation>写出方案</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="457" />
+      <location filename="../i18n/__init__.py" line="517" />
       <source>households</source>
       <translation>估算各楼住户</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="457" />
+      <location filename="../i18n/__init__.py" line="517" />
       <source>blocks</source>
       <translation>划出街块</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="458" />
+      <location filename="../i18n/__init__.py" line="518" />
       <source>block graph</source>
       <translation>建立街块邻接图</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="458" />
+      <location filename="../i18n/__init__.py" line="518" />
       <source>communities and grids</source>
       <translation>划分社区和网格</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="459" />
+      <location filename="../i18n/__init__.py" line="519" />
       <source>units, names and metrics</source>
       <translation>单元编码、命名和指标</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="459" />
+      <location filename="../i18n/__init__.py" line="519" />
       <source>communities</source>
       <translation>划分社区</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="460" />
+      <location filename="../i18n/__init__.py" line="520" />
       <source>grids</source>
       <translation>划分网格</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="460" />
+      <location filename="../i18n/__init__.py" line="520" />
       <source>codes and names</source>
       <translation>编码和命名</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="461" />
+      <location filename="../i18n/__init__.py" line="521" />
       <source>recomputing every invariant and score</source>
       <translation>重新计算每项约束和评分</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="462" />
+      <location filename="../i18n/__init__.py" line="522" />
       <source>drawing the map</source>
       <translation>绘制地图</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="462" />
+      <location filename="../i18n/__init__.py" line="522" />
       <source>writing the report</source>
       <translation>写出报告</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="463" />
+      <location filename="../i18n/__init__.py" line="523" />
       <source>reading both plans</source>
       <translation>读取两个方案</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="463" />
+      <location filename="../i18n/__init__.py" line="523" />
       <source>comparing</source>
       <translation>比较中</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="464" />
+      <location filename="../i18n/__init__.py" line="524" />
       <source>reading the plan</source>
       <translation>读取方案</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="464" />
+      <location filename="../i18n/__init__.py" line="524" />
       <source>scoring</source>
       <translation>评分</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="465" />
+      <location filename="../i18n/__init__.py" line="525" />
       <source>rebuilding the plan from the grids</source>
       <translation>由网格重建方案</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="466" />
+      <location filename="../i18n/__init__.py" line="526" />
       <source>rebuilding the plan from the scenario</source>
       <translation>由备选方案重建方案</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="466" />
+      <location filename="../i18n/__init__.py" line="526" />
       <source>done</source>
       <translation>完成</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="485" />
+      <location filename="../i18n/__init__.py" line="546" />
+      <source>{plan} — grids</source>
+      <translation>{plan} — 网格</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="546" />
+      <source>{plan} — blocks</source>
+      <translation>{plan} — 街块</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="547" />
+      <source>{plan} — communities</source>
+      <translation>{plan} — 社区</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="557" />
       <source>urban street office (grids of at most 200 households)</source>
       <translation>城市街道（网格不超过 200 户）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="486" />
+      <location filename="../i18n/__init__.py" line="558" />
       <source>town with villages (villages as communities)</source>
       <translation>乡镇（行政村为社区）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="487" />
+      <location filename="../i18n/__init__.py" line="559" />
       <source>one enterprise living quarter</source>
       <translation>企业生活区</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="488" />
+      <location filename="../i18n/__init__.py" line="560" />
       <source>grids of 300-500 households</source>
       <translation>网格 300–500 户</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="489" />
+      <location filename="../i18n/__init__.py" line="561" />
       <source>Beijing DB11/T 2157-2023 (15-digit grid codes)</source>
       <translation>北京 DB11/T 2157-2023（15 位网格编码）</translation>
     </message>
@@ -1758,237 +1908,277 @@ then restart QGIS.</source>
       <translation>已取消：没有写出任何文件。</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="175" />
+      <location filename="../processing/algorithms.py" line="178" />
+      <source>Register ({encoding}): {matched} rows matched ({by_id} by building id, {by_address} by address), {unmatched} unmatched</source>
+      <translation>住户登记表（{encoding}）：{matched} 行已匹配（按楼栋编号 {by_id} 行，按地址 {by_address} 行），{unmatched} 行未匹配</translation>
+    </message>
+    <message>
+      <location filename="../processing/algorithms.py" line="184" />
+      <source>The unmatched rows, each with why: {path}</source>
+      <translation>未匹配的行及其原因：{path}</translation>
+    </message>
+    <message>
+      <location filename="../processing/algorithms.py" line="185" />
+      <source>Register: sheets left out: {value}</source>
+      <translation>住户登记表：未计入的工作表：{value}</translation>
+    </message>
+    <message>
+      <location filename="../processing/algorithms.py" line="186" />
+      <source>Register: households entered twice: {value}</source>
+      <translation>住户登记表：重复登记的住户：{value}</translation>
+    </message>
+    <message>
+      <location filename="../processing/algorithms.py" line="187" />
+      <source>Register: sheets read as compounds: {value}</source>
+      <translation>住户登记表：按小区读取的工作表：{value}</translation>
+    </message>
+    <message>
+      <location filename="../processing/algorithms.py" line="188" />
+      <source>Register: hidden sheets not read: {value}</source>
+      <translation>住户登记表：未读取隐藏的工作表：{value}</translation>
+    </message>
+    <message>
+      <location filename="../processing/algorithms.py" line="196" />
       <source>Partition into communities and grids</source>
       <translation>划分社区和网格</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="176" />
+      <location filename="../processing/algorithms.py" line="197" />
       <source>Divide a street office or town into communities and base grids along its streets (gridkit partition) and write the plan GeoPackage. INPUT is a GeoPackage (or any GDAL source, a folder of layers, an OSM file) with buildings and, usually, roads, boundary and barriers.</source>
       <translation>沿街巷道路把街道或镇划分为社区和基础网格（gridkit partition），并写出方案 GeoPackage。输入为含建筑（buildings）图层、通常还有道路、边界和障碍图层的 GeoPackage（或任何 GDAL 数据源、图层文件夹、OSM 文件）。</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="181" />
+      <location filename="../processing/algorithms.py" line="202" />
       <source>Input area (GeoPackage, OSM, folder…)</source>
       <translation>输入区域（GeoPackage、OSM、文件夹…）</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="186" />
+      <location filename="../processing/algorithms.py" line="207" />
       <source>Profile</source>
       <translation>配置</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="190" />
+      <location filename="../processing/algorithms.py" line="211" />
       <source>Profile file (TOML, overrides Profile)</source>
       <translation>配置文件（TOML，优先于“配置”）</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="192" />
+      <location filename="../processing/algorithms.py" line="213" />
       <source>Profiles</source>
       <translation>配置文件</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="193" />
+      <location filename="../processing/algorithms.py" line="214" />
       <source>Random seed</source>
       <translation>随机种子</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="196" />
+      <location filename="../processing/algorithms.py" line="217" />
       <source>Household register (CSV/XLSX)</source>
       <translation>住户登记表（CSV/XLSX）</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="198" />
+      <location filename="../processing/algorithms.py" line="219" />
       <source>Registers</source>
       <translation>登记表</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="199" />
+      <location filename="../processing/algorithms.py" line="220" />
       <source>Input longitude/latitude are GCJ-02</source>
       <translation>输入经纬度为 GCJ-02</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="201" />
+      <location filename="../processing/algorithms.py" line="222" />
       <source>Existing plan to keep where the rules allow</source>
       <translation>在规则允许处保留的现有方案</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="203" />
+      <location filename="../processing/algorithms.py" line="224" />
       <source>Plan GeoPackage</source>
       <translation>方案 GeoPackage</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="205" />
+      <location filename="../processing/algorithms.py" line="226" />
       <source>Communities</source>
       <translation>社区</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="207" />
+      <location filename="../processing/algorithms.py" line="228" />
       <source>Number of grids</source>
       <translation>网格数</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="209" />
+      <location filename="../processing/algorithms.py" line="230" />
       <source>Failed invariants</source>
       <translation>未满足的约束</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="214" />
+      <location filename="../processing/algorithms.py" line="235" />
       <source>{path} is open in this project; remove its layers or write the plan to another file</source>
       <translation>{path} 已在本项目中打开；请移除它的图层，或把方案写到另一个文件</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="232" />
+      <location filename="../processing/algorithms.py" line="253" />
       <source>{output}: {grids} grids in {communities} communities, {households} households, {seconds} s</source>
       <translation>{output}：{communities} 个社区中 {grids} 个网格，{households} 户，{seconds} 秒</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="237" />
+      <location filename="../processing/algorithms.py" line="259" />
       <source>Invariants failed: {failures}</source>
       <translation>未满足的约束：{failures}</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="260" />
+      <location filename="../processing/algorithms.py" line="282" />
       <source>Validate a plan</source>
       <translation>验证方案</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="261" />
+      <location filename="../processing/algorithms.py" line="283" />
       <source>Recompute every invariant and score of a plan from its own layers (gridkit validate). VALID is false when an invariant fails; with 'Fail when invalid' the algorithm fails instead.</source>
       <translation>根据方案自身的图层重新计算所有约束和评分（gridkit validate）。有约束未满足时“有效”为假；勾选“无效时报错”则算法直接失败。</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="266" />
+      <location filename="../processing/algorithms.py" line="288" />
       <source>The input the plan was made from</source>
       <translation>生成方案所用的输入数据</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="268" />
+      <location filename="../processing/algorithms.py" line="290" />
       <source>Fail when invalid</source>
       <translation>无效时报错</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="269" />
+      <location filename="../processing/algorithms.py" line="291" />
       <source>Metrics table (CSV)</source>
       <translation>指标表（CSV）</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="272" />
+      <location filename="../processing/algorithms.py" line="294" />
       <source>Valid</source>
       <translation>有效</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="296" />
+      <location filename="../processing/algorithms.py" line="304" />
+      <source>passed</source>
+      <translation>通过</translation>
+    </message>
+    <message>
+      <location filename="../processing/algorithms.py" line="304" />
+      <source>FAILED</source>
+      <translation>未通过</translation>
+    </message>
+    <message>
+      <location filename="../processing/algorithms.py" line="326" />
       <source>The plan is INVALID: {failures}</source>
       <translation>方案无效：{failures}</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="301" />
+      <location filename="../processing/algorithms.py" line="331" />
       <source>The plan is valid.</source>
       <translation>方案有效。</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="307" />
+      <location filename="../processing/algorithms.py" line="337" />
       <source>Draw the grid map</source>
       <translation>绘制网格划分图</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="308" />
+      <location filename="../processing/algorithms.py" line="338" />
       <source>Draw the grid division wall chart of a plan (gridkit map): the street office, one community, or every sheet as one PDF.</source>
       <translation>绘制方案的网格划分图（gridkit map）：整个街道、一个社区，或把所有图幅合为一个 PDF。</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="313" />
+      <location filename="../processing/algorithms.py" line="343" />
       <source>One community (code, name or serial)</source>
       <translation>单个社区（编码、名称或序号）</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="315" />
+      <location filename="../processing/algorithms.py" line="345" />
       <source>Every sheet (street office and each community, PDF)</source>
       <translation>所有图幅（街道及每个社区，PDF）</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="317" />
+      <location filename="../processing/algorithms.py" line="347" />
       <source>Paper</source>
       <translation>纸张</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="318" />
+      <location filename="../processing/algorithms.py" line="348" />
       <source>Resolution of PNG output (dpi)</source>
       <translation>PNG 分辨率（dpi）</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="321" />
+      <location filename="../processing/algorithms.py" line="351" />
       <source>Staff roster (CSV/XLSX)</source>
       <translation>人员名册（CSV/XLSX）</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="322" />
+      <location filename="../processing/algorithms.py" line="352" />
       <source>Rosters</source>
       <translation>名册</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="323" />
+      <location filename="../processing/algorithms.py" line="353" />
       <source>Data source line</source>
       <translation>数据来源说明</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="325" />
+      <location filename="../processing/algorithms.py" line="355" />
       <source>Map</source>
       <translation>地图</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="326" />
+      <location filename="../processing/algorithms.py" line="356" />
       <source>Sheets</source>
       <translation>图幅数</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="345" />
+      <location filename="../processing/algorithms.py" line="375" />
       <source>Write the division report</source>
       <translation>生成划分方案报告</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="346" />
+      <location filename="../processing/algorithms.py" line="376" />
       <source>Write the division scheme of a plan (gridkit report): communities, grids, summary and changes as XLSX, or with the maps as HTML or PDF.</source>
       <translation>写出方案的划分方案（gridkit report）：社区、网格、汇总和变更，格式为 XLSX，或连同地图输出为 HTML 或 PDF。</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="355" />
+      <location filename="../processing/algorithms.py" line="385" />
       <source>Report</source>
       <translation>报告</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="372" />
+      <location filename="../processing/algorithms.py" line="402" />
       <source>Compare two plans</source>
       <translation>比较两个方案</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="373" />
+      <location filename="../processing/algorithms.py" line="403" />
       <source>What moved between two plans (gridkit diff): units added, removed, merged, split or changed, with households and buildings moved; optionally as a CSV or XLSX table.</source>
       <translation>两个方案之间的变化（gridkit diff）：新增、撤销、合并、拆分或调整的单元，以及涉及的户数和建筑；可输出为 CSV 或 XLSX 表。</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="377" />
+      <location filename="../processing/algorithms.py" line="407" />
       <source>Earlier plan</source>
       <translation>原方案</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="378" />
+      <location filename="../processing/algorithms.py" line="408" />
       <source>Later plan</source>
       <translation>新方案</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="380" />
+      <location filename="../processing/algorithms.py" line="410" />
       <source>Change table</source>
       <translation>变更表</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="382" />
+      <location filename="../processing/algorithms.py" line="412" />
       <source>Summary</source>
       <translation>汇总</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="383" />
+      <location filename="../processing/algorithms.py" line="413" />
       <source>Units changed</source>
       <translation>变更的单元数</translation>
     </message>

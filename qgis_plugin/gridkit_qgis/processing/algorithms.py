@@ -34,7 +34,7 @@ from qgis.core import (
 from qgis.PyQt.QtCore import QCoreApplication, QThread
 
 from .. import gateway
-from ..i18n import file_filter, profile_label, stage_text, tr, worker_message
+from ..i18n import file_filter, in_chinese, library_text, plan_layer_title, profile_label, stage_text, tr, worker_message
 
 __all__ = ["ALGORITHMS", "PartitionAlgorithm", "ValidateAlgorithm", "MapAlgorithm", "ReportAlgorithm",
            "DiffAlgorithm"]
@@ -170,6 +170,27 @@ def _open_in_project(path: str, context: QgsProcessingContext) -> bool:
     return bool(project_layers_on(path, context.project()))
 
 
+def _tell_register(told: dict[str, str], feedback) -> None:  # noqa: ANN001
+    """What the register did (the lines ``gridkit partition`` prints), in the user's language: a register whose
+    hidden sheet held the figures, or whose rows matched no building, said nothing in the Processing log."""
+    if not told:
+        return
+    feedback.pushInfo(tr("Register ({encoding}): {matched} rows matched ({by_id} by building id, {by_address} by "
+                         "address), {unmatched} unmatched").format(
+        encoding=told.get("encoding", ""), matched=told.get("rows_matched", "0"),
+        by_id=told.get("rows_matched_building_id", "0"), by_address=told.get("rows_matched_address", "0"),
+        unmatched=told.get("rows_unmatched", "0")))
+    if told.get("rows_unmatched", "0") != "0" and told.get("unmatched_file"):
+        feedback.pushInfo(tr("The unmatched rows, each with why: {path}").format(path=told["unmatched_file"]))
+    said = {"sheets_left_out": tr("Register: sheets left out: {value}"),
+            "households_entered_twice": tr("Register: households entered twice: {value}"),
+            "sheets_as_compounds": tr("Register: sheets read as compounds: {value}"),
+            "sheets_hidden": tr("Register: hidden sheets not read: {value}")}
+    for key, text in said.items():
+        if told.get(key):
+            feedback.pushWarning(text.format(value=library_text(told[key])))
+
+
 class PartitionAlgorithm(GridkitAlgorithm):
     NAME = "partition"
     TITLE = "Partition into communities and grids"
@@ -233,6 +254,7 @@ class PartitionAlgorithm(GridkitAlgorithm):
                              "{seconds} s").format(**result))
         for text in result.get("warnings", ()):
             feedback.pushWarning(worker_message(text))
+        _tell_register(result.get("register") or {}, feedback)
         if result["failures"]:
             feedback.reportError(tr("Invariants failed: {failures}").format(failures=", ".join(result["failures"])),
                                  False)
@@ -244,7 +266,7 @@ class PartitionAlgorithm(GridkitAlgorithm):
             outputs[key] = uri
             if context.willLoadLayerOnCompletion(uri):
                 continue
-            details = QgsProcessingContext.LayerDetails(f"{stem} — {layer}", context.project(), key)
+            details = QgsProcessingContext.LayerDetails(plan_layer_title(stem, layer), context.project(), key)
             # Our names wherever the plan is written: without forceName, Processing's "prefer file name as
             # layer name" setting renames layers of files outside its temporary folder to the file's name.
             details.forceName = True
@@ -278,17 +300,25 @@ class ValidateAlgorithm(GridkitAlgorithm):
                               feedback)
         if result is None:
             return {}
+        zh = in_chinese()
+        marks = {"yes": tr("passed"), "no": tr("FAILED")}
         for row in result["metrics"]:
             if row["kind"] == "detail":
                 continue
-            mark = {"yes": "ok  ", "no": "FAIL"}.get(row["passed"], "    ")
-            feedback.pushInfo(f"{mark} {row['level']:<9} {row['name']:<20} {row['value']:.6g}")
+            level, name = (row["level_zh"] or row["level"], row["name_zh"] or row["name"]) if zh else \
+                (row["level"], row["name"])
+            line = f"{marks.get(row['passed'], ''):<6} {level:<9} {name:<20} {row['value']:.6g}"
+            if row["passed"] == "no":
+                feedback.reportError(line, False)
+            else:
+                feedback.pushInfo(line)
         failures = result["failures"]
         metrics = self.output_path(parameters, context, "METRICS")
         outputs: dict[str, Any] = {"VALID": not failures, "FAILURES": ", ".join(failures)}
         if metrics:
             with open(metrics, "w", newline="", encoding="utf-8-sig") as fh:
-                writer = csv.DictWriter(fh, fieldnames=["level", "name", "value", "kind", "passed"])
+                writer = csv.DictWriter(fh, fieldnames=["level", "name", "value", "kind", "passed"],
+                                        extrasaction="ignore")
                 writer.writeheader()
                 writer.writerows(result["metrics"])
             outputs["METRICS"] = metrics
@@ -389,12 +419,14 @@ class DiffAlgorithm(GridkitAlgorithm):
         result = self.run_job("diff", args, feedback)
         if result is None:
             return {}
+        zh = in_chinese()
         changed = [r for r in result["rows"] if r["change"] != "unchanged"]
         for r in changed:
-            feedback.pushInfo(f"{r['level']:<9} {r['change']:<12} {r['old_code'] or '-':<16} -> "
+            level, change = (r["level_zh"], r["change_zh"]) if zh else (r["level"], r["change"])
+            feedback.pushInfo(f"{level:<9} {change:<12} {r['old_code'] or '-':<16} -> "
                               f"{r['new_code'] or '-':<16} {r['households_moved']:>6}")
         summary = ", ".join(f"{k} {v}" for k, v in result["summary"].items())
-        feedback.pushInfo(summary)
+        feedback.pushInfo("，".join(f"{k} {v}" for k, v in result["summary_zh"].items()) if zh else summary)
         outputs: dict[str, Any] = {"SUMMARY": summary, "CHANGED": len(changed)}
         if output:
             outputs["OUTPUT"] = output
