@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from qgis_fixtures import chinese, hk_plan_file, iface, plan_copy, provider, qgis_app, zh_qm  # noqa: F401
 import shapely
-from qgis_env import gridkit_validate, wait_until
+from qgis_env import ROOT, gridkit_validate, wait_until
 
 
 def open_dock(iface, path):  # noqa: ANN001, ANN201
@@ -1195,3 +1195,30 @@ def planio_path(layer) -> str:  # noqa: ANN001
     from gridkit_qgis.gui import planio
 
     return planio.layer_path(layer)[0]
+
+
+def test_a_project_holding_a_plan_is_edited_when_the_dock_opens(iface, plan_copy):
+    """A project saved with an office's input layers above its plan and opened the next day: the dock, opened after
+    it, offered to divide the area again (its first layer, the boundary) instead of editing the plan."""
+    import sys
+
+    from gridkit_qgis.gui.dock import GridkitDock
+    from qgis.core import QgsProject, QgsVectorLayer
+
+    project = QgsProject.instance()
+    try:
+        for name in ("grids", "communities"):
+            project.addMapLayer(QgsVectorLayer(f"{plan_copy}|layername={name}", f"plan — {name}", "ogr"))
+        boundary = QgsVectorLayer(f"{ROOT / 'data' / 'samples' / 'hk_tsim_sha_tsui.gpkg'}|layername=boundary",
+                                  "boundary", "ogr")
+        project.addMapLayer(boundary)  # above the plan in the layer tree, and the combo's first layer
+        d = GridkitDock(iface, iface.mainWindow(), python=sys.executable)
+        iface.addDockWidget(0x2, d)
+        try:
+            assert wait_until(lambda: d.session is not None and not d.busy and d.stats, 300), d.status.text()
+            assert d.layer.name() == "plan — grids" and d.layer_combo.currentLayer() is d.layer
+            assert not d.divide_box.isVisible()
+        finally:
+            d.teardown()
+    finally:
+        project.removeAllMapLayers()

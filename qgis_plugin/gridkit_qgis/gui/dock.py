@@ -51,7 +51,7 @@ from qgis.PyQt.QtWidgets import (
 )
 
 from .. import gateway
-from ..i18n import file_filter, stage_text, tr, worker_message
+from ..i18n import file_filter, plan_layer_title, stage_text, tr, worker_message
 from . import planio, styles
 from .gridtable import ACCEPTED_COLOUR, ERROR_COLOUR, WARNING_COLOUR, GridTable
 from .maptools import BlockPickTool, LineTool
@@ -175,8 +175,14 @@ class GridkitDock(QDockWidget):
         self.layer_combo.layerChanged.connect(self.set_layer)
         QgsProject.instance().layersWillBeRemoved.connect(self._layers_removed)
         QgsProject.instance().layersAdded.connect(self._layers_added)
-        first = self.layer_combo.currentLayer()
+        # A project holding a plan (saved yesterday, opened before the dock) is edited at once, wherever its grids
+        # are in the layer tree; the combo's first layer (an input's boundary) offered to divide the area again.
+        first = next((lyr for lyr in QgsProject.instance().layerTreeRoot().layerOrder() if planio.is_plan_grids(lyr)),
+                     None) or self.layer_combo.currentLayer()
         if first is not None:
+            self.layer_combo.blockSignals(True)
+            self.layer_combo.setLayer(first)
+            self.layer_combo.blockSignals(False)
             self.set_layer(first)  # a plan's grids to edit, or another polygon layer to make a plan of
 
     # ------------------------------------------------------------------ widgets
@@ -592,7 +598,7 @@ class GridkitDock(QDockWidget):
         for name in ("communities", "blocks", "grids"):
             if name in layers:
                 continue
-            layer = planio.plan_layer(path, name, f"{stem} — {name}", names, stored_style=False)
+            layer = planio.plan_layer(path, name, plan_layer_title(stem, name), names, stored_style=False)
             if not layer.isValid():
                 continue
             {"communities": styles.style_communities, "blocks": styles.style_blocks,
