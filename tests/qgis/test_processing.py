@@ -535,3 +535,38 @@ def test_a_register_and_a_check_are_told_in_chinese(provider, chinese, tmp_path,
     assert len(summary) == 1 and "网格未变" in summary[0] and "grid" not in summary[0], told
     changes = [line for line in told if "->" in line]
     assert len(changes) == result["CHANGED"] and all(line.startswith(("社区", "网格")) for line in changes), told
+
+
+def test_partition_stores_the_plan_styles_before_qgis_loads_it(provider, tmp_path, monkeypatch):
+    """Both styles were stored (``saveStyleToDatabase``) when Processing loaded the plan, on the GUI thread: 0.26-0.52 s
+    held after every Partition. The algorithm stores them on its own thread (a task's, from the toolbox) before the
+    layers load, so loading them stores nothing."""
+    import sqlite3
+
+    import processing
+    from processing.gui.Postprocessing import handleAlgorithmResults
+    from qgis.core import (QgsApplication, QgsCategorizedSymbolRenderer, QgsProcessingContext, QgsProcessingFeedback,
+                           QgsProject, QgsVectorLayer)
+
+    out = tmp_path / "plan.gpkg"
+    context = QgsProcessingContext()
+    context.setProject(QgsProject.instance())
+    result = processing.run("gridkit:partition", {"INPUT": str(HK), "OUTPUT": str(out)}, context=context)
+    with sqlite3.connect(out) as db:
+        stored = sorted(db.execute("SELECT f_table_name, useAsDefault FROM layer_styles").fetchall())
+    assert stored == [("communities", 1), ("grids", 1)], stored
+    again = QgsVectorLayer(result["GRIDS"], "again", "ogr")
+    assert isinstance(again.renderer(), QgsCategorizedSymbolRenderer)
+    stores = []
+    original = QgsVectorLayer.saveStyleToDatabase
+    monkeypatch.setattr(QgsVectorLayer, "saveStyleToDatabase",
+                        lambda layer, *args: stores.append(layer.name()) or original(layer, *args))
+    alg = QgsApplication.processingRegistry().algorithmById("gridkit:partition")
+    try:
+        handleAlgorithmResults(alg, context, QgsProcessingFeedback(), False, result)
+        loaded = [lyr for lyr in QgsProject.instance().mapLayers().values() if lyr.source().startswith(str(out))]
+        assert len(loaded) == 2 and all(isinstance(lyr.renderer(), QgsCategorizedSymbolRenderer) or
+                                        lyr.customProperty("gridkit/styled") == "communities" for lyr in loaded)
+    finally:
+        QgsProject.instance().removeAllMapLayers()
+    assert stores == []

@@ -55,8 +55,35 @@ def _tables(label: str) -> str:
 _POST: dict[str, QgsProcessingLayerPostProcessorInterface] = {}
 
 
+def _style(layer, kind: str, colours: dict[str, str] | None) -> None:  # noqa: ANN001
+    from ..gui import styles
+
+    if kind == "grids":
+        styles.style_grids(layer, colours or {})
+    else:
+        styles.style_communities(layer)
+
+
+def _store_styles(output: str, colours: dict[str, str] | None) -> None:
+    """Store the plan's grids and communities styles in it (``layer_styles``, as default) on the algorithm's
+    thread, before QGIS loads them: stored when Processing loaded them, the two ``saveStyleToDatabase`` held
+    the GUI thread 0.26-0.52 s after every Partition. The plan is a file gridkit has just written, so no style
+    of the name is there for QGIS to ask about, and no layer of QGIS has it open yet."""
+    from qgis.core import QgsVectorLayer
+
+    from ..gui import styles
+
+    for kind in ("communities", "grids"):
+        layer = QgsVectorLayer(f"{output}|layername={kind}", kind, "ogr",
+                               QgsVectorLayer.LayerOptions(loadDefaultStyle=False))
+        if layer.isValid():
+            _style(layer, kind, colours)
+            styles.save_default_style(layer)
+
+
 class _StylePlanLayer(QgsProcessingLayerPostProcessorInterface):
-    """Styles a plan layer that Processing loads when the algorithm is done, and stores the style in the plan."""
+    """Styles a plan layer that Processing loads when the algorithm is done (Processing loads it without its
+    stored style); stores the style only if the algorithm could not (``_store_styles``)."""
 
     def __init__(self, kind: str, colours: dict[str, str] | None = None) -> None:
         super().__init__()
@@ -66,10 +93,7 @@ class _StylePlanLayer(QgsProcessingLayerPostProcessorInterface):
     def postProcessLayer(self, layer, context, feedback) -> None:  # noqa: ANN001, N802 - QGIS API
         from ..gui import styles
 
-        if self.kind == "grids":
-            styles.style_grids(layer, self.colours)
-        else:
-            styles.style_communities(layer)
+        _style(layer, self.kind, self.colours)
         styles.save_default_style(layer)
 
 
@@ -261,6 +285,7 @@ class PartitionAlgorithm(GridkitAlgorithm):
         outputs = {"OUTPUT": output, "GRID_COUNT": result["grids"], "HOUSEHOLDS": result["households"],
                    "FAILURES": ", ".join(result["failures"])}
         stem = Path(output).stem
+        _store_styles(output, result.get("colours"))
         for key, layer, kind in (("COMMUNITIES", "communities", "communities"), ("GRIDS", "grids", "grids")):
             uri = f"{output}|layername={layer}"
             outputs[key] = uri
