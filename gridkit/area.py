@@ -430,9 +430,19 @@ def _in_content_order(gdf: gpd.GeoDataFrame, *, normalise: bool = False) -> gpd.
     geoms = gdf.geometry.values.to_numpy()
     normal = shapely.normalize(geoms)
     bounds = shapely.bounds(geoms)
-    shape = np.unique(np.where(shapely.is_missing(normal), b"", shapely.to_wkb(normal)), return_inverse=True)[1]
+    # The normal form orders only rows whose boxes share their top and left (NaN, an empty box, ties
+    # NaN): only theirs is written out and ranked, in the same order as among all rows.
+    box = np.column_stack([-bounds[:, 3], bounds[:, 0]])
+    by_box = np.lexsort((box[:, 1], box[:, 0]))
+    ranked = box[by_box]
+    same = ((ranked[1:] == ranked[:-1]) | (np.isnan(ranked[1:]) & np.isnan(ranked[:-1]))).all(axis=1)
+    tied = np.zeros(len(geoms), dtype=bool)
+    tied[by_box[1:][same]] = tied[by_box[:-1][same]] = True
+    shape = np.zeros(len(geoms), dtype=np.int64)
+    shape[tied] = np.unique(np.where(shapely.is_missing(normal[tied]), b"", shapely.to_wkb(normal[tied])),
+                            return_inverse=True)[1].ravel()
     columns = [c for c in gdf.columns if c != gdf.geometry.name and not str(c).startswith("_")]
-    order = np.lexsort((_row_hashes(gdf[columns]), shape.ravel(), bounds[:, 0], -bounds[:, 3]))
+    order = np.lexsort((_row_hashes(gdf[columns]), shape, bounds[:, 0], -bounds[:, 3]))
     out = gdf.iloc[order].reset_index(drop=True)
     return out.set_geometry(gpd.GeoSeries(normal[order], index=out.index, crs=gdf.crs)) if normalise else out
 
