@@ -91,6 +91,10 @@ class Area:
         and reports are titled by, and the administrative code of the street office.
     log : list of (str, str)
         What cleaning did, for the plan's ``run`` table.
+    left_out : GeoDataFrame or None
+        The buildings the boundary left out (less than ``cleaning.inside_share`` of them inside), with
+        ``building_id`` as the source gave it: a register row naming one is told so
+        (:func:`gridkit.register.match_register`).
     """
 
     boundary: shapely.Geometry
@@ -108,6 +112,7 @@ class Area:
     log: list[tuple[str, str]] = field(default_factory=list)
     name: str = ""
     code: str = ""
+    left_out: gpd.GeoDataFrame | None = None
 
 
 def _file_hash(path: Path) -> str:
@@ -230,7 +235,9 @@ def area_from_layers(
     boundary = shapely.normalize(boundary)
     name, code = (_boundary_label(layers["boundary"], col) for col in ("name", "code")) \
         if "boundary" in layers else ("", "")
-    inside = _inside(buildings, boundary, log, clean.inside_share)
+    kept = _inside(buildings, boundary, log, clean.inside_share)
+    inside, left_out = buildings[kept].reset_index(drop=True), buildings[~kept]
+    left_out = left_out.assign(building_id=_building_ids(left_out)[1]).drop(columns=["_number"])
     if len(inside) == 0:
         gap = shapely.distance(boundary, shapely.union_all(buildings.geometry.values))
         why = f"the nearest is {gap / 1000:.3g} km from it: are both layers' CRS right?" if gap > 0 else \
@@ -278,6 +285,7 @@ def area_from_layers(
         log=log,
         name=name,
         code=code,
+        left_out=left_out.reset_index(drop=True),
     )
 
 
@@ -597,8 +605,8 @@ def _boundary_label(gdf: gpd.GeoDataFrame, column: str) -> str:
     return "、".join(dict.fromkeys(v for v in values if v))
 
 
-def _inside(buildings: gpd.GeoDataFrame, boundary: shapely.Geometry, log: list, share: float) -> gpd.GeoDataFrame:
-    """Keep buildings with at least ``share`` of their footprint inside the boundary."""
+def _inside(buildings: gpd.GeoDataFrame, boundary: shapely.Geometry, log: list, share: float) -> np.ndarray:
+    """Which buildings have at least ``share`` of their footprint inside the boundary (those kept)."""
     geoms = buildings.geometry.values.to_numpy()
     # Only a footprint the boundary crosses needs its share measured by an overlay: one wholly
     # inside has all of its area inside, one outside none (footprints have an area).
@@ -609,7 +617,7 @@ def _inside(buildings: gpd.GeoDataFrame, boundary: shapely.Geometry, log: list, 
     inside[crossed] = shapely.area(shapely.intersection(cut, boundary)) >= share * shapely.area(cut)
     if (~inside).sum():
         log.append(("buildings_outside_boundary_left_out", str(int((~inside).sum()))))
-    return buildings[inside].reset_index(drop=True)
+    return inside
 
 
 def _merge_duplicates(buildings: gpd.GeoDataFrame, log: list, overlap: float) -> gpd.GeoDataFrame:

@@ -161,6 +161,8 @@ def _echo_inputs(plan: Any, output: str) -> None:
                    f"({log['log.register_rows_matched_building_id']} by building id, "
                    f"{log['log.register_rows_matched_address']} by address), "
                    f"{log['log.register_rows_unmatched']} unmatched"
+                   + (f" ({outside} naming buildings outside the boundary)"
+                      if (outside := log.get("log.register_rows_outside_boundary", "0")) != "0" else "")
                    + ("" if postgis.is_postgis(output) else f" -> {unmatched_path(output)}"))
     said = {"sheets_left_out": "sheets left out", "households_entered_twice": "households entered twice",
             "sheets_as_compounds": "sheets read as compounds", "sheets_hidden": "hidden sheets not read"}

@@ -198,8 +198,8 @@ def _check_plan_output(output: str | Path, inputs: list[str | Path | None], prof
 
 
 def _match(area: Area, register: Register | None, profile: Profile) -> RegisterMatch | None:
-    return match_register(area.buildings, register, fuzzy_min_ratio=profile.households.register_fuzzy_min_ratio) \
-        if register is not None else None
+    return match_register(area.buildings, register, fuzzy_min_ratio=profile.households.register_fuzzy_min_ratio,
+                          left_out=area.left_out) if register is not None else None
 
 
 def _write(plan: Plan, output: str | Path, match: RegisterMatch | None, register_out: Path | None) -> None:

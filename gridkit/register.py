@@ -34,6 +34,9 @@ from .io.values import counts as value_counts, listed, shown, why_not_counts
 __all__ = ["COLUMN_ALIASES", "UNMATCHED_COLUMNS", "Register", "RegisterMatch", "counts", "id_keys", "match_register", "numbered", "read_register", "unmatched_path",
            "write_unmatched"]
 
+#: Why an unmatched register row naming a building the boundary left out took no building.
+OUTSIDE_REASON = "the building lies outside the area's boundary and is left out"
+
 #: Accepted header names per column (compared without case, spaces, underscores or bracketed units).
 COLUMN_ALIASES = {
     "building_id": ("building_id", "buildingid", "id", "bldg_id", "楼栋编号", "楼栋编码", "楼宇编号", "楼宇编码",
@@ -404,7 +407,8 @@ def _split(total: float, weights: np.ndarray) -> np.ndarray:
     return out
 
 
-def match_register(buildings: gpd.GeoDataFrame, register: Register, *, fuzzy_min_ratio: float) -> RegisterMatch:
+def match_register(buildings: gpd.GeoDataFrame, register: Register, *, fuzzy_min_ratio: float,
+                   left_out: gpd.GeoDataFrame | None = None) -> RegisterMatch:
     """Join ``register`` to ``buildings`` by building id, then by address key.
 
     Parameters
@@ -418,6 +422,9 @@ def match_register(buildings: gpd.GeoDataFrame, register: Register, *, fuzzy_min
         joined) when the row's address ends with it (a district or
         community written first) or their similarity (difflib ratio) is at
         least this.
+    left_out : GeoDataFrame, optional
+        Buildings of the input the area's boundary left out (:attr:`gridkit.area.Area.left_out`), in
+        ``buildings``' columns: an unmatched row naming one says so, not that no building has its key.
 
     Returns
     -------
@@ -467,7 +474,11 @@ def match_register(buildings: gpd.GeoDataFrame, register: Register, *, fuzzy_min
     pop[pop_unknown] = np.nan
     rows["matched_by"] = matched_by
     _suggest(rows, [a[0] if a else "" for a in row_addrs], buildings, exact, key, fuzzy_min_ratio)
-    if len(rows) and not (matched_by != "").any() and not (rows["suggested_address"] != "").any():
+    outside = _left_out_rows(rows, row_ids, row_addrs, left_out)
+    rows.loc[outside, "reason"] = OUTSIDE_REASON
+    # A register whose rows name buildings the boundary left out is this input's, not another area's.
+    if len(rows) and not (matched_by != "").any() and not (rows["suggested_address"] != "").any() \
+            and not outside.any():
         _refuse_none_matched(register, buildings, exact)
     by_key = pd.Series(matched_by).value_counts()
     unmatched = rows[rows["matched_by"] == ""]
@@ -477,6 +488,7 @@ def match_register(buildings: gpd.GeoDataFrame, register: Register, *, fuzzy_min
         ("register_rows_matched_address", str(int(by_key.get("address", 0)))),
         ("register_rows_summed", str(summed)),
         ("register_rows_unmatched", str(len(unmatched))),
+        ("register_rows_outside_boundary", str(int(outside.sum()))),
         ("register_rows_fuzzy_suggested", str(int((unmatched["suggested_address"] != "").sum()))),
         ("register_addresses_split_over_buildings", str(shared)),
         ("register_buildings_given", str(int((key != "").sum()))),
@@ -507,6 +519,20 @@ def _refuse_none_matched(register: Register, buildings: gpd.GeoDataFrame, addres
     raise InputError(f"{register.source}: none of its {len(rows)} rows matches a building of the area: "
                      f"{'; '.join(said)}. Is it this area's register, keyed as its buildings are? Another column "
                      "can be named: --key-column")
+
+
+def _left_out_rows(rows: pd.DataFrame, row_ids: list[list[str]], row_addrs: list[list[str]],
+                   left_out: gpd.GeoDataFrame | None) -> np.ndarray:
+    """Which unmatched rows name, by id or by address, a building the area's boundary left out."""
+    unmatched = (rows["matched_by"] == "").to_numpy()
+    if left_out is None or len(left_out) == 0 or not unmatched.any():
+        return np.zeros(len(rows), dtype=bool)
+    keys = set(id_keys(left_out["building_id"].astype(str)))
+    keys.update(k for ks in _building_addresses(left_out)[0] for k in ks)
+    keys.discard("")
+    named = np.array([any(k in keys for k in ids + addrs) for ids, addrs in zip(row_ids, row_addrs, strict=True)],
+                     dtype=bool)
+    return unmatched & named
 
 
 def _alike(key: str) -> tuple[str, str]:

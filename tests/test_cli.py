@@ -165,6 +165,31 @@ def test_register_join_reports_unmatched(tmp_path):
     assert "999" in log["log.register_unmatched_keys"]
 
 
+def test_a_register_row_for_a_building_outside_the_boundary_says_so(tmp_path):
+    """An office's GeoPackage (Beijing's Wangjing in CGCS2000, OSM) had 226 buildings in 建筑; the 9 the
+    边界 left out (under half of each inside) were in its register too, and their rows were reported as
+    "no building with this id", though the office had given the building: now the row says where it is."""
+    buildings = _box_buildings(addr_street=["建设路"] * 3, addr_housenumber=["1号", "2号", "3号"]).rename(
+        columns={"addr_street": "addr:street", "addr_housenumber": "addr:housenumber"})
+    boundary = gpd.GeoDataFrame({"name": ["幸福街道"]}, geometry=[shapely.box(499990, 3399990, 500065, 3400030)],
+                                crs="EPSG:32650")  # building 3 (500060..500080) lies three quarters outside
+    src = _write(tmp_path / "in.gpkg", {"buildings": buildings, "boundary": boundary})
+    register = tmp_path / "register.csv"
+    register.write_bytes("楼栋编号,地址,户数\n1,,40\n3,,7\n,建设路3号,5\n999,,3\n".encode("gbk"))
+    out = tmp_path / "plan.gpkg"
+    result = run("partition", src, "-o", out, "--households", register)
+    assert result.returncode == 0, result.stderr
+    assert "3 unmatched (2 naming buildings outside the boundary)" in result.stdout
+    rows = pd.read_csv(tmp_path / "plan_register_unmatched.csv").set_index("row")
+    assert rows.loc[3, "reason"] == rows.loc[4, "reason"] == "the building lies outside the area's boundary and is left out"
+    assert rows.loc[5, "reason"] == "no building with this id"
+    # A register naming only buildings the boundary left out is this input's: it is not refused as another area's.
+    register.write_bytes("楼栋编号,户数\n3,7\n".encode("gbk"))
+    result = run("partition", src, "-o", out, "--households", register)
+    assert result.returncode == 0, result.stderr
+    assert "1 unmatched (1 naming buildings outside the boundary)" in result.stdout
+
+
 def test_gcj02_input_is_shifted_to_wgs84(tmp_path):
     """A footprint in GCJ-02 lands a few hundred metres away once converted."""
     import gridkit
