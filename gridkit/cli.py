@@ -9,13 +9,14 @@ import signal
 import sys
 import time
 import traceback
+import warnings
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TextIO
 
 import typer
 
-from .errors import GridkitError, InputError
+from .errors import GridkitError, GridkitWarning, InputError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Divide a street office or town into base grids along its streets.")
@@ -42,9 +43,22 @@ def _stop(signum: int, _frame: object) -> None:
 @app.callback()
 def _main(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False) -> None:
     _DEBUG["on"] = debug
+    warnings.showwarning = _show_warning
     for name in ("SIGTERM", "SIGHUP"):  # SIGHUP is not on Windows
         with contextlib.suppress(AttributeError, ValueError):  # ValueError: not the main thread
             signal.signal(getattr(signal, name), _stop)
+
+
+_SHOW_WARNING = warnings.showwarning
+
+
+def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                  file: TextIO | None = None, line: str | None = None) -> None:
+    """Python's warning display, but gridkit's own warnings as one line, as its errors are."""
+    if issubclass(category, GridkitWarning):
+        typer.echo(f"gridkit: warning: {message}", err=True)
+    else:
+        _SHOW_WARNING(message, category, filename, lineno, file, line)
 
 
 def run_guarded(action: Callable[[], Any]) -> Any:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["GridkitError", "InputError", "NoBuildings", "ProfileError", "PlanError", "Unavailable", "Cancelled", "reason"]
+__all__ = ["GridkitError", "GridkitWarning", "InputError", "NoBuildings", "ProfileError", "PlanError", "Unavailable", "Cancelled", "reason"]
 
 # GDAL's advice to name a driver ('CSV:path'), and the path its messages start with: the message
 # gridkit writes names the file itself.
@@ -19,6 +19,10 @@ _DAMAGED = re.compile(r"database disk image is malformed|file is not a database"
 
 class GridkitError(Exception):
     """Base class of every error gridkit reports to a user."""
+
+
+class GridkitWarning(UserWarning):
+    """Something a user should know of a result that was still written (the CLI prints it as one line)."""
 
 
 class InputError(GridkitError):

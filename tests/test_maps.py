@@ -196,3 +196,20 @@ def test_the_note_for_a_grid_table_left_out_lies_above_the_community_table():
     where, _, note_top = plan.note_at
     below = [y_top for key, panel, _, y_top, _ in plan.tables if key == "communities" and panel == where]
     assert below and below[0] <= note_top - NOTE_MM * layout.f
+
+
+def test_a_name_no_installed_font_draws_is_one_warning_not_one_per_glyph(plan, tmp_path):
+    """Kathmandu's and Suwon's road names (OSM, Devanagari and Hangul) printed as boxes, and matplotlib
+    warned once per character and drawing: 51 warnings with their source lines for one Korean sheet. A
+    Tibetan or Uyghur name in a Chinese office's data is the same. One gridkit warning now names them."""
+    from gridkit.maps.text import MissingGlyphs, undrawable
+
+    tibetan = "བོད་ལྗོངས"  # 西藏
+    if not undrawable([tibetan], map_data(plan).font):
+        pytest.skip("a font here draws Tibetan")
+    grids = plan.grids.copy()
+    grids.loc[grids.index[0], "name"] = tibetan + "网格"
+    with pytest.warns(MissingGlyphs, match="TIBETAN") as caught:
+        draw_map(dataclasses.replace(plan, grids=grids), tmp_path / "map.png", paper="A4", dpi=40)
+    assert [str(w.message) for w in caught if "Glyph" in str(w.message)] == []
+    assert sum(issubclass(w.category, MissingGlyphs) for w in caught) == 1

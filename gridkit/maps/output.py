@@ -16,6 +16,7 @@ from ..plan_units import find_community
 from .data import MapData, map_data
 from .layout import paper_size
 from .sheet import RC, sheet_figure
+from .text import glyph_check
 
 if TYPE_CHECKING:
     from ..plan import Plan
@@ -86,18 +87,20 @@ def draw_map(plan: Plan, path: str | Path, *, community: str | None = None, all_
     data = map_data(plan, roster, source)
     sheets = _sheets(data, community, all_sheets)
     meta = {"Title": f"{data.name} 网格划分图", "Creator": MADE_BY, "Subject": "网格划分图"}
-    with atomic_path(path) as tmp, rc_context(RC):
+    with atomic_path(path) as tmp, rc_context(RC), glyph_check(data.font) as check:
         if fmt == "pdf":
             with PdfPages(tmp, metadata=meta) as pdf:
                 for n, sheet in enumerate(sheets, 1):
                     fig = sheet_figure(plan, sheet, paper=paper, title=title if len(sheets) == 1 else None,
                                        page=(n, len(sheets)) if len(sheets) > 1 else None, _data=data)
                     pdf.savefig(fig)
+                    check(fig)
         else:
             fig = sheet_figure(plan, sheets[0], paper=paper, title=title, _data=data)
             # Named as the maker, so a later run knows the file is its own to replace (io.write.made_by_gridkit).
             made = {"Title": meta["Title"], "Software": MADE_BY} if fmt == "png" else {"Creator": MADE_BY}
             fig.savefig(tmp, dpi=dpi, format=fmt, metadata=made)
+            check(fig)
     return path
 
 
@@ -105,8 +108,10 @@ def sheet_png(plan: Plan, community: str | None = None, *, paper: str = "A3", dp
               roster: pd.DataFrame | None = None, source: str | None = None,
               _data: MapData | None = None) -> bytes:
     """One sheet as PNG bytes (for embedding in reports)."""
-    fig = sheet_figure(plan, community, paper=paper, roster=roster, source=source, _data=_data)
+    data = _data or map_data(plan, roster, source)
     buf = io.BytesIO()
-    with rc_context(RC):
+    with rc_context(RC), glyph_check(data.font) as check:
+        fig = sheet_figure(plan, community, paper=paper, _data=data)
         fig.savefig(buf, dpi=dpi, format="png")
+        check(fig)
     return buf.getvalue()

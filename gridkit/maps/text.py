@@ -6,13 +6,22 @@ Sans for Latin.
 
 from __future__ import annotations
 
+import unicodedata
+import warnings
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 
 from matplotlib import font_manager
+from matplotlib.figure import Figure
+from matplotlib.ft2font import FT2Font
+from matplotlib.text import Text
 
-from ..errors import InputError
+from ..errors import GridkitWarning, InputError
 
-__all__ = ["PT_MM", "cjk_font", "fitting_size", "floor_sizes", "fmt_int", "text_em"]
+__all__ = ["PT_MM", "MissingGlyphs", "cjk_font", "fitting_size", "floor_sizes", "fmt_int", "glyph_check", "text_em",
+           "undrawable"]
 
 _CJK_CANDIDATES = (
     "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
@@ -63,3 +72,51 @@ def floor_sizes(sizes: tuple[float, ...], least: float) -> tuple[float, ...]:
         if not out or abs(out[-1] - size) > 1e-6:
             out.append(size)
     return tuple(out)
+
+
+class MissingGlyphs(GridkitWarning):
+    """Text on a sheet has characters no font of the sheet draws: they print as empty boxes."""
+
+
+@lru_cache(maxsize=None)
+def _charmap(family: str) -> frozenset[int]:
+    """The code points the installed font of ``family`` has glyphs for (none when it is not installed)."""
+    try:
+        path = font_manager.findfont(font_manager.FontProperties(family=family), fallback_to_default=False)
+    except ValueError:
+        return frozenset()
+    return frozenset(FT2Font(path).get_charmap())
+
+
+def undrawable(texts: Iterable[str], families: Iterable[str]) -> str:
+    """The characters of ``texts`` that none of the fonts ``families`` has, in order of first use
+    (spaces and control characters aside: they draw nothing).
+
+    Examples
+    --------
+    >>> undrawable(["Main St", "Main St"], ["DejaVu Sans"])
+    ''
+    """
+    covered = frozenset().union(*(_charmap(f) for f in families))
+    seen = dict.fromkeys(ch for text in texts for ch in text
+                         if ord(ch) not in covered and not ch.isspace() and unicodedata.category(ch)[0] != "C")
+    return "".join(seen)
+
+
+@contextmanager
+def glyph_check(families: list[str]) -> Iterator[Callable[[Figure], None]]:
+    """Draw sheets inside: matplotlib's warning for each glyph a font lacks (one per character and
+    drawing, dozens for one road name in Devanagari or Hangul) is held back; the figures passed to the
+    yielded function are read for text no font of ``families`` draws, and one :class:`MissingGlyphs`
+    warning names those characters at the end."""
+    missing: list[str] = []
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from font", category=UserWarning)
+        yield lambda fig: missing.append(undrawable((t.get_text() for t in fig.findobj(Text)), families))
+    chars = "".join(dict.fromkeys("".join(missing)))
+    if chars:
+        scripts = ", ".join(dict.fromkeys(unicodedata.name(ch, "?").split()[0] for ch in chars))
+        warnings.warn(MissingGlyphs(
+            f"{len(chars)} characters in names on the map ({scripts}: {chars[:12]}{'…' if len(chars) > 12 else ''}) are "
+            "in no installed font and print as empty boxes: install a font that has them (e.g. Debian's "
+            "fonts-noto-core) or edit those names"), stacklevel=3)
