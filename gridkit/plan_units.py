@@ -18,7 +18,21 @@ from .geometry import dissolve_by_label
 if TYPE_CHECKING:
     from .plan import Plan
 
-__all__ = ["area_name", "find_community", "plan_communities"]
+__all__ = ["FLAG_NAMES", "area_name", "find_community", "flag_names", "plan_communities"]
+
+#: What a unit's flags say, in the words of the maps and the report.
+FLAG_NAMES = {"oversize_building": "单栋超上限", "isolated": "孤立片区", "exclusive": "专属网格"}
+
+
+def flag_names(flags: str) -> list[str]:
+    """The names of a unit's flags (``flags`` comma-separated), those without one as they are.
+
+    Examples
+    --------
+    >>> flag_names("exclusive,split_compound")
+    ['专属网格', 'split_compound']
+    """
+    return [FLAG_NAMES.get(f, f) for f in str(flags).split(",") if f]
 
 
 def _serial_name(code: str, unit: str) -> str:

@@ -28,7 +28,7 @@ from .io.write import MADE_BY, atomic_path
 from .maps import RC, sheet_figure, sheet_png
 from .maps.data import map_data
 from .maps.text import fitting_size, text_em
-from .plan_units import area_name, plan_communities
+from .plan_units import FLAG_NAMES, area_name, flag_names, plan_communities
 from .roster import staff_by_grid
 
 if TYPE_CHECKING:
@@ -68,7 +68,6 @@ HEADERS = {
     "new_name": "新名称", "households_moved": "涉及户数", "buildings_moved": "涉及建筑",
     "old_households": "原户数", "new_households": "新户数",
 }
-FLAG_NAMES = {"oversize_building": "单栋超上限", "isolated": "孤立片区", "exclusive": "专属网格"}
 CHANGE_NAMES = {"unchanged": "未变", "changed": "调整", "split": "拆分", "merged": "合并",
                 "split+merged": "拆分并合并", "added": "新增", "removed": "撤销"}
 LEVEL_NAMES = {"grid": "网格", "community": "社区", "group": "居民小组", "street": "街道", "plan": "方案"}
@@ -216,7 +215,7 @@ def grid_table(plan: Plan, roster: pd.DataFrame | None = None) -> Table:
         cols += [Column("staff", HEADERS["staff"], "text"), Column("staff_roles", HEADERS["staff_roles"], "text"),
                  Column("staff_phones", HEADERS["staff_phones"], "text")]
     flags = grids["flags"].fillna("").astype(str) if "flags" in grids else pd.Series([""] * len(grids))
-    frame["flags"] = [", ".join(FLAG_NAMES.get(x, x) for x in f.split(",") if x) for f in flags]
+    frame["flags"] = [", ".join(flag_names(f)) for f in flags]
     cols.append(Column("flags", HEADERS["flags"], "text"))
     if "locked" in grids and grids["locked"].fillna(False).astype(bool).any():
         frame["locked"] = grids["locked"].fillna(False).astype(bool)
@@ -240,8 +239,7 @@ def community_table(plan: Plan, roster: pd.DataFrame | None = None) -> Table:
         frame[col.key] = comms[col.key].to_numpy()
         cols.append(col)
     if "flags" in comms and not _blank(comms["flags"]):
-        frame["flags"] = [", ".join(FLAG_NAMES.get(x, x) for x in str(f).split(",") if x)
-                          for f in comms["flags"].fillna("")]
+        frame["flags"] = [", ".join(flag_names(f)) for f in comms["flags"].fillna("")]
         cols.append(Column("flags", HEADERS["flags"], "text"))
     if "locked" in comms and not _blank(comms["locked"]):
         frame["locked"] = comms["locked"].fillna(False).astype(bool).to_numpy()

@@ -213,3 +213,18 @@ def test_a_name_no_installed_font_draws_is_one_warning_not_one_per_glyph(plan, t
         draw_map(dataclasses.replace(plan, grids=grids), tmp_path / "map.png", paper="A4", dpi=40)
     assert [str(w.message) for w in caught if "Glyph" in str(w.message)] == []
     assert sum(issubclass(w.category, MissingGlyphs) for w in caught) == 1
+
+
+def test_a_grid_flagged_for_holding_no_one_says_why_on_the_wall(plan):
+    """Tokyo's Ebisu (OSM, jp_tokyo_ebisu): two school sites were grids labelled "0户" on the wall map, a
+    tall block "236户" over the 200 a grid may hold; why was only in the report. The label says it."""
+    grids = plan.grids.copy()
+    grids["flags"] = ""
+    grids.loc[grids.index[0], ["households", "flags"]] = [0, "exclusive"]
+    grids.loc[grids.index[1], "flags"] = "oversize_building,split_compound"
+    placed = sheet_figure(dataclasses.replace(plan, grids=grids))._gridkit_labels
+    first, second, third = (str(c) for c in grids["code"].iloc[:3])
+    assert "0户（专属网格）" in placed[first] or placed[first] == first[-3:].lstrip("0")
+    assert "户（单栋超上限）" in placed[second] or placed[second] == second[-3:].lstrip("0")
+    assert "（" not in placed[third]
+    assert any("（" in placed[c] for c in (first, second))

@@ -23,6 +23,7 @@ from shapely import MultiPolygon, Polygon
 from shapely.ops import substring
 
 from .colour import ROAD_LABEL
+from ..plan_units import FLAG_NAMES
 from .data import MapData
 from .text import PT_MM, floor_sizes, fmt_int
 
@@ -179,7 +180,9 @@ def _grid_levels(row: pd.Series, staff: list[dict[str, str]], f: float,
 
     ``large`` (community sheets, drawn at a larger scale) first tries the full label bigger."""
     code, name = str(row["code"]), str(row["name"])
-    hh = f"{fmt_int(row['households'])}户"
+    # Why a grid holds no one or more than a grid may (a school's site, one tall block) is on the wall.
+    why = [FLAG_NAMES[f] for f in str(row.get("flags", "")).split(",") if f in FLAG_NAMES]
+    hh = f"{fmt_int(row['households'])}户" + (f"（{'、'.join(why)}）" if why else "")
     lines = [name or code, code, hh]
     people = [f"{p['name']} {p['phone']}".strip() for p in staff[:2]]
     if len(staff) > 2:
