@@ -372,13 +372,18 @@ def _drop_empty(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def _repair(geoms: np.ndarray) -> tuple[np.ndarray, int, int]:
-    """Drop Z, make valid. Returns geometries, how many were 3D, how many invalid."""
+    """Drop Z, make valid. Returns geometries, how many were 3D, how many invalid.
+
+    A polygon is made valid as the area its outer rings enclose less its holes (GEOS's "structure" method):
+    parts of a multipolygon drawn overlapping are one footprint, not their symmetric difference, as the
+    default "linework" method made them (the overlap became a hole, and a building drawn so kept only slivers
+    of it; a boundary so drawn a hole where its pieces overlap)."""
     has_z = shapely.has_z(geoms)
     geoms = shapely.force_2d(geoms)
     invalid = ~shapely.is_valid(geoms)
     if invalid.any():
         geoms = geoms.copy()
-        geoms[invalid] = shapely.make_valid(geoms[invalid])
+        geoms[invalid] = shapely.make_valid(geoms[invalid], method="structure")
     return geoms, int(has_z.sum()), int(invalid.sum())
 
 

@@ -169,3 +169,21 @@ def test_a_message_names_a_layer_as_its_source_does(tmp_path):
         read_area(office)
     with pytest.raises(InputError, match=rf"^{folder}, layer '道路.shp': none of its"):
         read_area(folder)
+
+
+def test_a_multipolygon_drawn_with_overlapping_parts_is_their_union():
+    """Parts of one building drawn overlapping (an invalid multipolygon, a digitising slip): GEOS's default repair
+    keeps their symmetric difference, so the overlap was lost and the building became two slivers, 'too small'
+    for a home (the Tsim Sha Tsui sample with every fifth building so drawn: 9,454 households -> 8,491)."""
+    import geopandas as gpd
+    import shapely
+
+    from gridkit.area import area_from_layers
+
+    house = shapely.box(114.1700, 22.3000, 114.1703, 22.3003)
+    drawn = shapely.MultiPolygon([house, shapely.affinity.translate(house, 0.00001, 0)])
+    assert not drawn.is_valid
+    area = area_from_layers({"buildings": gpd.GeoDataFrame({"id": ["B1"]}, geometry=[drawn], crs="EPSG:4326")})
+    union = gpd.GeoSeries([shapely.union_all(drawn.geoms)], crs="EPSG:4326").to_crs(area.crs).area.iloc[0]
+    assert len(area.buildings) == 1
+    assert area.buildings.area.iloc[0] == pytest.approx(union, rel=1e-6)
