@@ -478,6 +478,7 @@ def _boundary(
     drawn = _drawn(gdf)
     if drawn is not None:
         geoms, _, _ = _repair(drawn.geometry.values)
+        _warn_empty_features(drawn, geoms, buildings, log)
         poly = shapely.union_all(geoms)
         poly = shapely.union_all([g for g in shapely.get_parts(poly) if shapely.get_type_id(g) in (3, 6)])
         if poly is None or poly.is_empty or poly.area <= 0:
@@ -494,6 +495,27 @@ def _boundary(
     if sea > 0:
         log.append(("boundary_sea_m2", f"{sea:.0f}"))
     return land
+
+
+def _warn_empty_features(drawn: gpd.GeoDataFrame, geoms: np.ndarray, buildings: gpd.GeoDataFrame,
+                         log: list) -> None:
+    """Warn (``warning_boundary_empty``) of boundary features no building stands in, beside ones some do: the
+    layer of every office's boundary given for one office, or a neighbour's left in. Each is still part of the
+    area, grids nobody lives in; a piece of one feature (an island of a multipolygon) is no feature."""
+    if len(geoms) < 2:
+        return
+    holds = np.zeros(len(geoms), dtype=bool)
+    points = shapely.point_on_surface(buildings.geometry.values.to_numpy())
+    holds[shapely.STRtree(points).query(geoms, predicate="contains")[0]] = True
+    if holds.all() or not holds.any():  # none: refused as no building inside the boundary
+        return
+    names = [str(v).strip() for v in drawn["name"].to_numpy()[~holds] if v is not None and not pd.isna(v)] \
+        if "name" in drawn else []
+    named = f" ({listed(names, 3)})" if any(names) else ""
+    empty = int((~holds).sum())
+    log.append(("warning_boundary_empty", f"{empty} of the boundary's {len(geoms)} features "
+                f"{'holds' if empty == 1 else 'hold'} no building{named}: each is still part of the area, grids nobody lives in; if one is another "
+                "office's, leave it out of the boundary layer"))
 
 
 def water_areas(barriers: gpd.GeoDataFrame | None, profile: Profile) -> np.ndarray:

@@ -187,3 +187,23 @@ def test_a_multipolygon_drawn_with_overlapping_parts_is_their_union():
     union = gpd.GeoSeries([shapely.union_all(drawn.geoms)], crs="EPSG:4326").to_crs(area.crs).area.iloc[0]
     assert len(area.buildings) == 1
     assert area.buildings.area.iloc[0] == pytest.approx(union, rel=1e-6)
+
+
+def test_a_boundary_feature_no_building_stands_in_is_warned_of():
+    """Two boundary features, one of them another office's (no building in it): the plan took it in as grids nobody
+    lives in, without a word. Now a warning names it; the pieces of one feature (an island) are not warned of."""
+    import geopandas as gpd
+    import pandas as pd
+    import shapely
+    from input_variants import HK, layers
+
+    from gridkit.area import area_from_layers
+
+    frames = layers(HK)
+    own = frames["boundary"].assign(name=["尖沙咀"])
+    other = own.assign(name=["油麻地"], geometry=own.geometry.translate(0.05, 0))
+    two = {**frames, "boundary": gpd.GeoDataFrame(pd.concat([own, other], ignore_index=True), crs=own.crs)}
+    log = dict(area_from_layers(two).log)
+    assert log["warning_boundary_empty"].startswith("1 of the boundary's 2 features holds no building (油麻地)")
+    one = own.assign(geometry=[shapely.union_all([own.geometry.iloc[0], other.geometry.iloc[0]])])
+    assert "warning_boundary_empty" not in dict(area_from_layers({**frames, "boundary": one}).log)
