@@ -371,7 +371,10 @@ def test_the_newer_library_errors_read_in_chinese(chinese, tmp_path):
     from gridkit.crs import check_coordinates
     from gridkit.errors import InputError, reason
     from gridkit.io.read import read_layers
-    from gridkit.register import read_register
+    import geopandas as gpd
+    import shapely
+
+    from gridkit.register import match_register, read_register
     from gridkit_qgis.i18n import worker_message
 
     def said(call) -> str:
@@ -383,6 +386,9 @@ def test_the_newer_library_errors_read_in_chinese(chinese, tmp_path):
     twice.write_text("楼栋编号,户数,户数\n1,3,4\n", encoding="utf-8")
     rounded = tmp_path / "rounded.csv"
     rounded.write_text("楼栋编号,户数\n1,1.2万\n2,约12\n", encoding="utf-8")
+    foreign = tmp_path / "foreign.csv"
+    foreign.write_text("楼栋编号,户数\nF1,3\n", encoding="utf-8")
+    buildings = gpd.GeoDataFrame({"building_id": ["B1"]}, geometry=[shapely.box(0, 0, 10, 10)], crs="EPSG:32650")
     packed = tmp_path / "楼栋.geojson.gz"
     packed.write_bytes(b"PK not gzip")
     messages = [
@@ -394,10 +400,15 @@ def test_the_newer_library_errors_read_in_chinese(chinese, tmp_path):
         "town.gpkg, layer 'roads': none of its 321 features reaches the area; the nearest is 308 km from it, further "
         "than the area is wide (1.63 km): are both layers' CRS right?",
         f"town.gpkg: cannot be read: {reason(OSError('sqlite3_prepare_v2(SELECT 1) failed: file is not a database'))}",
+        f"town.gpkg: cannot be read: {reason(OSError('sqlite3_prepare_v2(SELECT 1) failed: database is locked'))}",
+        "1 of the boundary's 2 features holds no building (油麻地): each is still part of the area, grids nobody lives "
+        "in; if one is another office's, leave it out of the boundary layer",
+        said(lambda: match_register(buildings, read_register(foreign), fuzzy_min_ratio=0.8)),
     ]
     expected = ["不对应地球上任何地点", "远在该坐标参考系的适用范围", "第 2 列和第 3 列的表头都是“户数”",
                 "'1.2万' 是取整到“万”的约数，'约12' 是约数：请填写确切的数", "无法解压", "比区域本身的宽度（1.63 公里）还远",
-                "文件已损坏"]
+                "文件已损坏", "文件被另一个正在写入的程序锁定", "边界图层的 2 个要素中有 1 个内没有任何建筑 (油麻地)",
+                "其 1 行没有一行对应区域内的建筑：其楼栋编号 ('F1') 都不是建筑图层中的 ('B1')。"]
     for message, words in zip(messages, expected, strict=True):
         shown = worker_message(message)
         assert words in shown and "英文原文" not in shown, shown

@@ -176,6 +176,18 @@ def _library_patterns() -> list[tuple[str, str]]:
          tr("the area covers {km2} km², more than a street office ({max} km², office.max_area_km2 of profile "
             "'{profile}'): check its extent (a whole district or region?), or give a profile whose "
             "office.max_area_km2 fits the office")),
+        (r"(?P<n>\d+) of the boundary's (?P<m>\d+) features holds? no building(?P<names> \(.*\))?: each is still "
+         r"part of the area, grids nobody lives in; if one is another office's, leave it out of the boundary layer",
+         tr("{n} of the boundary's {m} features hold no building{names}: each is still part of the area, grids nobody "
+            "lives in; if one is another office's, leave it out of the boundary layer")),
+        (w + r": is locked by another program writing to it \(SQLite: database is locked\); close it there, or let it "
+             r"finish saving, and run again",
+         tr("{where}: is locked by another program writing to it; close it there, or let it finish saving, and run "
+            "again")),
+        (w + r": none of its (?P<n>\d+) rows matches a building of the area: (?P<said>.+)\. Is it this area's "
+             r"register, keyed as its buildings are\? Another column can be named: --key-column",
+         tr("{where}: none of its {n} rows matches a building of the area: {said}. Is it this area's register, keyed "
+            "as its buildings are? Another key column can be named")),
         (w + r": no such (?:file or folder|file|plan file|existing plan|register file|roster file|totals file)",
          tr("{where}: no such file or folder")),
         (w + r": has no 'buildings' layer(?: \(found: (?P<found>[^)]*)\).*)?",
@@ -423,6 +435,10 @@ def _library_patterns() -> list[tuple[str, str]]:
         (r"Read-only file system", tr("the disk is read-only")),
         (r"not map data in a format gridkit reads \((?P<formats>[^)]*)\)",
          tr("not map data in a format gridkit reads ({formats})")),
+        (r"the file is locked by another program writing to it \(SQLite: database is locked\); close it there, or "
+         r"let it finish saving, and run again",
+         tr("the file is locked by another program writing to it; close it there, or let it finish saving, and run "
+            "again")),
         (r"the file is damaged \(SQLite: (?:database disk image is malformed|file is not a database)\); copy it "
          r"again from its source",
          tr("the file is damaged; copy it again from its source")),
@@ -483,6 +499,11 @@ def _part_text(key: str, value: str) -> str:
     if key == "rows":
         value = re.sub(r"sheet '([^']*)'", lambda m: tr("sheet '{name}'").format(name=m.group(1)), value)
         return re.sub(r"\brows? (.+)$", lambda m: tr("row(s) {rows}").format(rows=m.group(1)), value)
+    if key == "said":  # its building ids ('X0', …) are none of the buildings' ('B1', …); its building addresses …
+        value = value.replace("its building ids", tr("its building ids")).replace(
+            "its building addresses", tr("its building addresses")).replace(" are none of the buildings' ",
+                                                                            tr(" are none of the buildings' "))
+        return value.replace("; ", tr("; "))
     if key == "exact":  # what counts that are none are: '1.2万' is rounded to 万, '约12' is approximate, …
         value = re.sub(r" is rounded to ([^,\s]+)", lambda m: tr(" is rounded to {unit}").format(unit=m.group(1)),
                        value)
