@@ -121,6 +121,16 @@ def test_a_register_none_of_whose_rows_is_a_building_of_the_area_is_refused_with
     assert log["register_rows_unmatched"] == "1" and log["register_rows_fuzzy_suggested"] == "1"
 
 
+def test_sum_rows_named_with_what_they_sum_are_skipped(tmp_path):
+    """`本页小计` (a printed export's page sum), `3栋小计` (a building's units summed), `幸福社区合计` were read as
+    records with those ids, listed unmatched among the real rows."""
+    path = tmp_path / "r.csv"
+    path.write_text("楼栋编号,户数\nB1,3\n3栋小计,3\nB2,4\n本页小计,7\n幸福社区合计,7\n合  计,7\n", encoding="utf-8")
+    register = read_register(path)
+    assert register.rows["building_id"].tolist() == ["B1", "B2"]
+    assert dict(register.log)["register_total_rows_skipped"] == "4"
+
+
 def test_a_csv_separated_by_full_width_commas_is_read(tmp_path):
     """Typed with a Chinese input method on: `楼栋编号，户数` (U+FF0C), below a title; Python's sniffer weighs
     only ASCII separators, so the header was not found. A comma CSV with `，` inside its text stays one."""

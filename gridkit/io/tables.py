@@ -50,6 +50,16 @@ HEADER_SEARCH_ROWS = 20
 TOTAL_ROW_WORDS = ("合计", "总计", "小计", "共计", "total", "subtotal", "sum")
 _BRACKETS = re.compile(r"[(\[（【].*?[)\]）】]")
 _NOT_IN_NAME = re.compile(r"[\s_\-:：*＊]")
+#: A key ending in one of these sums what comes before it (本页小计, 3栋小计, 幸福社区合计): no address or id does.
+_TOTAL_ENDINGS = ("合计", "总计", "小计", "共计")
+
+
+def _sums(cell: str) -> bool:
+    """Whether a cell marks a sum row: a total word (:data:`TOTAL_ROW_WORDS`), or a Chinese one ending it."""
+    text = normalise_header(cell)
+    return text in TOTAL_ROW_WORDS or text.endswith(_TOTAL_ENDINGS)
+
+
 #: An HTML page's start (a system's "Excel" export that is a web page).
 _HTML = re.compile(r"<\s*(!doctype\s+html|html|table)\b", re.IGNORECASE)
 #: The first bytes of an OLE2 compound file: a legacy .xls, or an encrypted workbook.
@@ -504,9 +514,8 @@ def read_table(
                 values[key] = "" if key in counts and (r, c) in sheet.merged else text
             if not any(values.values()):
                 continue
-            if any(normalise_header(row[c]) in TOTAL_ROW_WORDS for c in key_cols if c < len(row)) or (
-                    not any(row[c] for c in key_cols if c < len(row))
-                    and any(normalise_header(v) in TOTAL_ROW_WORDS for v in row)):
+            if any(_sums(row[c]) for c in key_cols if c < len(row)) or (
+                    not any(row[c] for c in key_cols if c < len(row)) and any(_sums(v) for v in row)):
                 totals += 1
                 continue
             records.append({**values, "sheet": sheet.name, "row": r + 1})
