@@ -337,17 +337,21 @@ def read_register(
 def id_keys(ids: pd.Series) -> pd.Series:
     """Building ids as compared: full-width characters as half-width, no spaces, no case, no ``.0`` a
     spreadsheet or script appended to a whole number, no leading zeros of an id of digits, which a
-    spreadsheet drops, and no 栋/幢/号楼/号/座 after a number, as a register writes the id of a building
-    (``" Ｂ１２ "``, ``b12``; ``"2460795.0"``, ``2460795``; ``"000123"``, ``123``; ``12栋``, ``12号楼``, ``12`` meet).
+    spreadsheet drops, no thousands separators a number format shows (``2,460,795``), and no 栋/幢/号楼/号/座
+    after a number, as a register writes the id of a building (``" Ｂ１２ "``, ``b12``; ``"2460795.0"``,
+    ``2460795``; ``"000123"``, ``123``; ``12栋``, ``12号楼``, ``12`` meet).
 
     Examples
     --------
     >>> id_keys(pd.Series([" Ｂ１２ ", "b 12", "2460795.0", 2460795, None, "000123", "0", "B007", "12栋",
-    ...                    "3号楼", "5#楼", "5#"])).tolist()
-    ['b12', 'b12', '2460795', '2460795', '', '123', '0', 'b007', '12', '3', '5', '5']
+    ...                    "3号楼", "5#楼", "5#", "2,460,795"])).tolist()
+    ['b12', 'b12', '2460795', '2460795', '', '123', '0', 'b007', '12', '3', '5', '5', '2460795']
     """
     text = ids.astype(object).where(ids.notna(), "").astype(str).map(lambda v: unicodedata.normalize("NFKC", v))
     text = text.str.replace(r"\s+", "", regex=True).str.lower()
+    # A number format's thousands separators, kept by a CSV saved from the sheet ("2,460,795").
+    grouped = text.str.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.0+)?")
+    text = text.where(~grouped, text.str.replace(",", "", regex=False))
     text = text.str.replace(r"(?<=\d)(#楼|号楼|#|楼|栋|幢|座|号)$", "", regex=True)
     return text.str.replace(r"^(\d+)\.0+$", r"\1", regex=True).str.replace(r"^0+(?=\d+$)", "", regex=True)
 

@@ -131,6 +131,14 @@ def test_sum_rows_named_with_what_they_sum_are_skipped(tmp_path):
     assert dict(register.log)["register_total_rows_skipped"] == "4"
 
 
+def test_ids_with_a_number_formats_thousands_separators_join(tmp_path):
+    """A CSV saved from a sheet whose id column has a number format keeps its separators ("2,460,795")."""
+    path = tmp_path / "r.csv"
+    path.write_text('楼栋编号,户数\n"2,460,795",3\n"1,234",4\n', encoding="utf-8")
+    _, out, _ = _joined(path, _buildings(["2460795", "1234"]))
+    assert out["households"].tolist() == [3, 4]
+
+
 def test_a_csv_separated_by_full_width_commas_is_read(tmp_path):
     """Typed with a Chinese input method on: `楼栋编号，户数` (U+FF0C), below a title; Python's sniffer weighs
     only ASCII separators, so the header was not found. A comma CSV with `，` inside its text stays one."""
