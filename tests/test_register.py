@@ -139,6 +139,21 @@ def test_ids_with_a_number_formats_thousands_separators_join(tmp_path):
     assert out["households"].tolist() == [3, 4]
 
 
+def test_counts_a_workbook_holds_as_formulas_it_never_computed_are_refused_saying_so(tmp_path):
+    """A workbook a program wrote with formulas and no stored values (openpyxl, an export script; Excel and WPS
+    store values as they save): the counts read as empty, their rows left out as rows without a count, and those
+    buildings estimated without a word. Now refused, saying to save the workbook in Excel or WPS."""
+    path = tmp_path / "r.xlsx"
+    book = Workbook()
+    for row in (["楼栋编号", "户数"], ["B1", 3], ["B2", "=2+3"], ["B3", "=B3*0+4"]):
+        book.active.append(row)
+    book.save(path)
+    with pytest.raises(InputError, match=r"rows 3, 4: households '=2\+3', '=B3\*0\+4' are not whole counts >= 0; "
+                                         r"'=2\+3' is a formula whose value the workbook does not store .* open it in "
+                                         r"Excel or WPS and save it$"):
+        read_register(path)
+
+
 def test_a_csv_separated_by_full_width_commas_is_read(tmp_path):
     """Typed with a Chinese input method on: `楼栋编号，户数` (U+FF0C), below a title; Python's sniffer weighs
     only ASCII separators, so the header was not found. A comma CSV with `，` inside its text stays one."""

@@ -27,11 +27,13 @@ import io
 import math
 import re
 import unicodedata
+import zipfile
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -304,14 +306,43 @@ def _read_xlsx(path: Path, what: str) -> list[Sheet]:
     except Exception as exc:
         raise InputError(f"{path}: cannot read {what}: {reason(exc)}") from exc
     try:
+        uncomputed = _uncomputed_formulas(path, book)
         sheets = []
         for ws in book.worksheets:
             cells = [[_cell(v) for v in row] for row in ws.iter_rows(values_only=True)]
+            for (r, c), formula in uncomputed.get(ws.title, {}).items():
+                if r < len(cells) and c < len(cells[r]) and not cells[r][c]:
+                    cells[r][c] = formula
             ranges = [(m.min_row - 1, m.max_row - 1, m.min_col - 1, m.max_col - 1) for m in ws.merged_cells.ranges]
             sheets.append(_filled(ws.title, cells, ranges, ws.sheet_state != "visible"))
         return sheets
     finally:
         book.close()
+
+
+_FORMULA = re.compile(rb"<(?:\w+:)?f[ >/]")
+
+
+def _uncomputed_formulas(path: Path, values: Any) -> dict[str, dict[tuple[int, int], str]]:
+    """Per sheet of the workbook ``values`` (read for its values), the formulas (``=B2*2``) whose value it does not
+    store, by 0-based cell: a workbook a program wrote without computing it (Excel and WPS store each value as
+    they save). Read as empty, such a count was a row without one, left out without a word; as its formula it is
+    refused, saying why (:func:`gridkit.io.values.why_not_counts`). The formulas are read only when the
+    workbook has one."""
+    from openpyxl import load_workbook
+
+    with zipfile.ZipFile(path) as archive:
+        if not any(_FORMULA.search(archive.read(n)) for n in archive.namelist() if n.startswith("xl/worksheets/")):
+            return {}
+    with path.open("rb") as raw:
+        formulas = load_workbook(raw)
+    try:
+        return {ws.title: {(cell.row - 1, cell.column - 1): cell.value for row in ws.iter_rows() for cell in row
+                           if isinstance(cell.value, str) and cell.value.startswith("=")
+                           and values[ws.title].cell(cell.row, cell.column).value is None}
+                for ws in formulas.worksheets}
+    finally:
+        formulas.close()
 
 
 def _read_xls(path: Path, what: str) -> list[Sheet]:

@@ -113,6 +113,8 @@ def why_not_counts(values: Iterable[object]) -> str:
     "; '1.2万' is rounded to 万, '约12' is approximate, '12-15' is a range: write the exact count"
     >>> why_not_counts(["很多"])
     ''
+    >>> why_not_counts(["=B2*2"])[:48]
+    "; '=B2*2' is a formula whose value the workbook"
     """
     found: dict[str, str] = {}
     for v in values:
@@ -122,7 +124,12 @@ def why_not_counts(values: Iterable[object]) -> str:
         match = next(((m, kind) for pattern, kind in _NOT_EXACT if (m := pattern.search(s))), None)
         if match is not None and any(c.isdigit() for c in s) and match[1] not in found:
             found[match[1]] = f"{shown(v)} is {match[1].format(*match[0].groups())}"
-    return f"; {', '.join(found.values())}: write the exact count" if found else ""
+    said = f"; {', '.join(found.values())}: write the exact count" if found else ""
+    formula = next((v for v in values if str(v).startswith("=")), None)
+    if formula is not None:
+        said += (f"; {shown(formula)} is a formula whose value the workbook does not store (a program wrote it "
+                 "without computing it): open it in Excel or WPS and save it")
+    return said
 
 
 def listed(items: Sequence[str], limit: int = 5) -> str:

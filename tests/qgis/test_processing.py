@@ -386,6 +386,13 @@ def test_the_newer_library_errors_read_in_chinese(chinese, tmp_path):
     twice.write_text("楼栋编号,户数,户数\n1,3,4\n", encoding="utf-8")
     rounded = tmp_path / "rounded.csv"
     rounded.write_text("楼栋编号,户数\n1,1.2万\n2,约12\n", encoding="utf-8")
+    from openpyxl import Workbook
+
+    uncomputed = tmp_path / "formulas.xlsx"
+    book = Workbook()
+    for row in (["楼栋编号", "户数"], ["B1", "=2+3"]):
+        book.active.append(row)
+    book.save(uncomputed)
     foreign = tmp_path / "foreign.csv"
     foreign.write_text("楼栋编号,户数\nF1,3\n", encoding="utf-8")
     buildings = gpd.GeoDataFrame({"building_id": ["B1"]}, geometry=[shapely.box(0, 0, 10, 10)], crs="EPSG:32650")
@@ -404,11 +411,13 @@ def test_the_newer_library_errors_read_in_chinese(chinese, tmp_path):
         "1 of the boundary's 2 features holds no building (油麻地): each is still part of the area, grids nobody lives "
         "in; if one is another office's, leave it out of the boundary layer",
         said(lambda: match_register(buildings, read_register(foreign), fuzzy_min_ratio=0.8)),
+        said(lambda: read_register(uncomputed)),
     ]
     expected = ["不对应地球上任何地点", "远在该坐标参考系的适用范围", "第 2 列和第 3 列的表头都是“户数”",
                 "'1.2万' 是取整到“万”的约数，'约12' 是约数：请填写确切的数", "无法解压", "比区域本身的宽度（1.63 公里）还远",
                 "文件已损坏", "文件被另一个正在写入的程序锁定", "边界图层的 2 个要素中有 1 个内没有任何建筑 (油麻地)",
-                "其 1 行没有一行对应区域内的建筑：其楼栋编号 ('F1') 都不是建筑图层中的 ('B1')。"]
+                "其 1 行没有一行对应区域内的建筑：其楼栋编号 ('F1') 都不是建筑图层中的 ('B1')。",
+                "'=2+3' 是公式，工作簿中没有保存它的计算结果"]
     for message, words in zip(messages, expected, strict=True):
         shown = worker_message(message)
         assert words in shown and "英文原文" not in shown, shown

@@ -341,6 +341,11 @@ def _library_patterns() -> list[tuple[str, str]]:
          tr("{where}: columns {a} and {b} are both headed '{head}': which one holds the {key}? Delete or rename the "
             "other")),
         (w + r": (?P<rows>(?:sheet '[^']*', )?rows? .+?): (?P<column>households|population) (?P<values>.+) "
+             r"(?:is not a whole count|are not whole counts) >= 0; (?P<formula>'[^']*') is a formula whose value the "
+             r"workbook does not store \(a program wrote it without computing it\): open it in Excel or WPS and save it",
+         tr("{where}: {rows}: {column} {values} must be a whole number >= 0; {formula} is a formula whose value the "
+            "workbook does not store: open it in Excel or WPS and save it")),
+        (w + r": (?P<rows>(?:sheet '[^']*', )?rows? .+?): (?P<column>households|population) (?P<values>.+) "
              r"(?:is not a whole count|are not whole counts) >= 0; (?P<exact>.+): write the exact count",
          tr("{where}: {rows}: {column} {values} must be a whole number >= 0; {exact}: write the exact count")),
         (w + r": (?P<rows>(?:sheet '[^']*', )?rows? .+?): (?P<column>households|population) (?P<values>.+) "

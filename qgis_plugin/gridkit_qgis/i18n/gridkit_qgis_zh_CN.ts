@@ -1349,537 +1349,542 @@
       <translation>{where}：第 {a} 列和第 {b} 列的表头都是“{head}”：哪一列是{key}？请删除另一列或给它改名</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="345" />
+      <location filename="../i18n/__init__.py" line="346" />
+      <source>{where}: {rows}: {column} {values} must be a whole number &gt;= 0; {formula} is a formula whose value the workbook does not store: open it in Excel or WPS and save it</source>
+      <translation>{where}：{rows}：{column} 的值 {values} 必须是大于等于 0 的整数；{formula} 是公式，工作簿中没有保存它的计算结果：请用 Excel 或 WPS 打开并保存一次</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="350" />
       <source>{where}: {rows}: {column} {values} must be a whole number &gt;= 0; {exact}: write the exact count</source>
       <translation>{where}：{rows}：{column} 的值 {values} 必须是大于等于 0 的整数；{exact}：请填写确切的数</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="348" />
+      <location filename="../i18n/__init__.py" line="353" />
       <source>{where}: {rows}: {column} {values} must be a whole number &gt;= 0</source>
       <translation>{where}：{rows}：{column} 的值 {values} 必须是大于等于 0 的整数</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="350" />
+      <location filename="../i18n/__init__.py" line="355" />
       <source>{where}, row {row}: grid code '{code}' is not a grid of this plan</source>
       <translation>{where}，第 {row} 行：网格编码“{code}”不是本方案的网格</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="351" />
+      <location filename="../i18n/__init__.py" line="356" />
       <source>{where}: the grid code is empty</source>
       <translation>{where}：网格编码为空</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="352" />
+      <location filename="../i18n/__init__.py" line="357" />
       <source>{where}: the name is empty (grid {code})</source>
       <translation>{where}：姓名为空（网格 {code}）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="355" />
+      <location filename="../i18n/__init__.py" line="360" />
       <source>{where}: not a plan: it has no grids, communities, groups or existing layer</source>
       <translation>{where}：不是方案：没有 grids、communities、groups 或 existing 图层</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="357" />
+      <location filename="../i18n/__init__.py" line="362" />
       <source>{where}: needs a 'level' column (community, group, grid or compound)</source>
       <translation>{where}：需要“level”列（community、group、grid 或 compound）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="359" />
+      <location filename="../i18n/__init__.py" line="364" />
       <source>{where}: feature {feature} has level {level}; use community, group, grid or compound</source>
       <translation>{where}：要素 {feature} 的 level 为 {level}；请使用 community、group、grid 或 compound</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="360" />
+      <location filename="../i18n/__init__.py" line="365" />
       <source>{where}: cannot be opened: {why}</source>
       <translation>{where}：无法打开：{why}</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="361" />
+      <location filename="../i18n/__init__.py" line="366" />
       <source>{where}: has no polygon; choose a layer of grid polygons</source>
       <translation>{where}：没有面要素；请选择网格面图层</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="364" />
+      <location filename="../i18n/__init__.py" line="369" />
       <source>{where}: column {column}: code {code} is used by features {features}; a code names one grid</source>
       <translation>{where}：列 {column}：编码 {code} 被要素 {features} 同时使用；一个编码只能对应一个网格</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="366" />
+      <location filename="../i18n/__init__.py" line="371" />
       <source>{where}: column {column}: feature(s) {features}: not a count of households</source>
       <translation>{where}：列 {column}：要素 {features}：不是户数</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="368" />
+      <location filename="../i18n/__init__.py" line="373" />
       <source>{where}: has no column {column} for the {key} (its columns: {columns})</source>
       <translation>{where}：没有用于 {key} 的列 {column}（现有列：{columns}）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="370" />
+      <location filename="../i18n/__init__.py" line="375" />
       <source>{where}: has several layers ({names}); say which holds the grids</source>
       <translation>{where}：有多个图层（{names}）；请指明哪个是网格图层</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="372" />
+      <location filename="../i18n/__init__.py" line="377" />
       <source>{where}: cannot connect to the database: {why}</source>
       <translation>{where}：无法连接数据库：{why}</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="373" />
+      <location filename="../i18n/__init__.py" line="378" />
       <source>{where}: not a PostgreSQL URL: {why}</source>
       <translation>{where}：不是 PostgreSQL 连接地址：{why}</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="375" />
+      <location filename="../i18n/__init__.py" line="380" />
       <source>PostGIS needs the 'postgis' extra (pip install 'gridkit[postgis]'): {why}</source>
       <translation>读写 PostGIS 需要 gridkit 的 postgis 附加组件（pip install 'gridkit[postgis]'）：{why}</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="377" />
+      <location filename="../i18n/__init__.py" line="382" />
       <source>{where}: table '{table}' was not written by gridkit; it is never replaced: choose another schema</source>
       <translation>{where}：表“{table}”不是 gridkit 写出的，不会被替换：请选择另一个模式（schema）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="379" />
+      <location filename="../i18n/__init__.py" line="384" />
       <source>{where}: is also the input; write the plan to another schema</source>
       <translation>{where}：也是输入；请把方案写入另一个模式（schema）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="381" />
+      <location filename="../i18n/__init__.py" line="386" />
       <source>{where}: this output must be a file ending in {suffixes}</source>
       <translation>{where}：此输出必须是扩展名为 {suffixes} 的文件</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="382" />
+      <location filename="../i18n/__init__.py" line="387" />
       <source>{where}: has no geometry column</source>
       <translation>{where}：没有几何列</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="385" />
+      <location filename="../i18n/__init__.py" line="390" />
       <source>community '{community}' is not in this plan; its communities are: {names}</source>
       <translation>方案中没有社区“{community}”；方案的社区有：{names}</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="386" />
+      <location filename="../i18n/__init__.py" line="391" />
       <source>community '{community}' has no grids in this plan</source>
       <translation>社区“{community}”在此方案中没有网格</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="387" />
+      <location filename="../i18n/__init__.py" line="392" />
       <source>give either one community or every community, not both</source>
       <translation>请选择一个社区或全部社区，不能同时选择</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="389" />
+      <location filename="../i18n/__init__.py" line="394" />
       <source>no Chinese font found: install one, e.g. `{command}`</source>
       <translation>找不到中文字体：请安装一种，例如 `{command}`</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="390" />
+      <location filename="../i18n/__init__.py" line="395" />
       <source>{where}: scenario {name} has no grids</source>
       <translation>{where}：备选方案 {name} 没有网格</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="392" />
+      <location filename="../i18n/__init__.py" line="397" />
       <source>{where}: scenario {name} exists already; give another name or replace it</source>
       <translation>{where}：备选方案 {name} 已存在；请换一个名称或替换它</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="394" />
+      <location filename="../i18n/__init__.py" line="399" />
       <source>{where}: scenario {name} would break {failures}; nothing was written</source>
       <translation>{where}：备选方案 {name} 会违反 {failures}；未写入任何内容</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="397" />
+      <location filename="../i18n/__init__.py" line="402" />
       <source>{where}: every community's map is one multi-page PDF; give an output ending in .pdf</source>
       <translation>{where}：所有社区的地图是一个多页 PDF；请输出为 .pdf 文件</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="398" />
+      <location filename="../i18n/__init__.py" line="403" />
       <source>dpi {dpi} is out of range (30..1200)</source>
       <translation>dpi {dpi} 超出范围（30..1200）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="400" />
+      <location filename="../i18n/__init__.py" line="405" />
       <source>{paper} at {dpi} dpi is {mp} million pixels; use a lower DPI or PDF</source>
       <translation>{paper} 在 {dpi} dpi 下有 {mp} 百万像素；请降低 DPI 或输出 PDF</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="402" />
+      <location filename="../i18n/__init__.py" line="407" />
       <source>{where}: not valid TOML: {why}</source>
       <translation>{where}：不是有效的 TOML：{why}</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="404" />
+      <location filename="../i18n/__init__.py" line="409" />
       <source>{where}: is not UTF-8 text (byte {byte}), as a TOML profile must be; save it as UTF-8 (in Notepad: Save As, Encoding UTF-8)</source>
       <translation>{where}：不是 UTF-8 文本（第 {byte} 字节），而 TOML 配置文件必须是；请另存为 UTF-8（记事本：另存为，编码选 UTF-8）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="406" />
+      <location filename="../i18n/__init__.py" line="411" />
       <source>{where}: cannot read the profile: {why}</source>
       <translation>{where}：无法读取配置文件：{why}</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="407" />
+      <location filename="../i18n/__init__.py" line="412" />
       <source>{where}: unknown key '{key}'</source>
       <translation>{where}：未知的键“{key}”</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="408" />
+      <location filename="../i18n/__init__.py" line="413" />
       <source>{where}: missing key '{key}'</source>
       <translation>{where}：缺少键“{key}”</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="410" />
+      <location filename="../i18n/__init__.py" line="415" />
       <source>{where}: '{key}' must be true or false, not {value}</source>
       <translation>{where}：“{key}”必须是 true 或 false，而不是 {value}</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="412" />
+      <location filename="../i18n/__init__.py" line="417" />
       <source>{where}: '{key}' must be a {type}, not {value}</source>
       <translation>{where}：“{key}”必须是 {type}，而不是 {value}</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="414" />
+      <location filename="../i18n/__init__.py" line="419" />
       <source>{where}: '{key}' = {value} is out of range [{lo}, {hi}]</source>
       <translation>{where}：“{key}” = {value} 超出范围 [{lo}, {hi}]</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="417" />
+      <location filename="../i18n/__init__.py" line="422" />
       <source>{where}: '{level}' needs min_households &lt;= target_households &lt;= max_households (got {lo}, {t}, {hi})</source>
       <translation>{where}：“{level}”需要 min_households &lt;= target_households &lt;= max_households（现为 {lo}、{t}、{hi}）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="419" />
+      <location filename="../i18n/__init__.py" line="424" />
       <source>{where}: community.max_households is below grid.max_households</source>
       <translation>{where}：community.max_households 小于 grid.max_households</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="421" />
+      <location filename="../i18n/__init__.py" line="426" />
       <source>{where}: base = '{base}' is not a shipped profile</source>
       <translation>{where}：base = '{base}' 不是自带的配置</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="423" />
+      <location filename="../i18n/__init__.py" line="428" />
       <source>{n} ({rows}), counted once</source>
       <translation>{n} 户（{rows}），只计一次</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="425" />
+      <location filename="../i18n/__init__.py" line="430" />
       <source>{other} (the {resident} sheet(s) count who lives here)</source>
       <translation>{other}（“{resident}”已统计实际居住的人）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="428" />
+      <location filename="../i18n/__init__.py" line="433" />
       <source>connection to server at "{host}", port {port} failed: {why}</source>
       <translation>连接服务器 {host} 的端口 {port} 失败：{why}</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="429" />
+      <location filename="../i18n/__init__.py" line="434" />
       <source>connection refused</source>
       <translation>连接被拒绝</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="431" />
+      <location filename="../i18n/__init__.py" line="436" />
       <source>password authentication failed for user "{user}"</source>
       <translation>用户“{user}”的密码验证失败</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="432" />
+      <location filename="../i18n/__init__.py" line="437" />
       <source>database "{name}" does not exist</source>
       <translation>数据库“{name}”不存在</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="434" />
+      <location filename="../i18n/__init__.py" line="439" />
       <source>permission denied</source>
       <translation>没有权限</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="435" />
+      <location filename="../i18n/__init__.py" line="440" />
       <source>the disk is read-only</source>
       <translation>磁盘为只读</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="437" />
+      <location filename="../i18n/__init__.py" line="442" />
       <source>not map data in a format gridkit reads ({formats})</source>
       <translation>不是 gridkit 能读取的地图数据格式（{formats}）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="440" />
+      <location filename="../i18n/__init__.py" line="445" />
       <source>the file is locked by another program writing to it; close it there, or let it finish saving, and run again</source>
       <translation>文件被另一个正在写入的程序锁定；请在那里关闭它，或等它保存完毕，再运行一次</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="444" />
+      <location filename="../i18n/__init__.py" line="449" />
       <source>the file is damaged; copy it again from its source</source>
       <translation>文件已损坏；请从来源重新复制</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="447" />
+      <location filename="../i18n/__init__.py" line="452" />
       <source>{where}: feature(s) {features}: {column} {values} must be a whole number &gt;= 0; {exact}: write the exact count</source>
       <translation>{where}：要素 {features}：{column} 的值 {values} 必须是大于等于 0 的整数；{exact}：请填写确切的数</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="451" />
+      <location filename="../i18n/__init__.py" line="456" />
       <source>{where}: feature(s) {features}: {column} {values} must be a whole number &gt;= 0</source>
       <translation>{where}：要素 {features}：{column} 的值 {values} 必须是大于等于 0 的整数</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="459" />
+      <location filename="../i18n/__init__.py" line="464" />
       <source>, layer '{name}'</source>
       <translation>，图层“{name}”</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="460" />
+      <location filename="../i18n/__init__.py" line="465" />
       <source>, street office {code}</source>
       <translation>，街道 {code}</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="482" />
+      <location filename="../i18n/__init__.py" line="487" />
       <source>{message} (gridkit's message, in English)</source>
       <translation>{message}（gridkit 的英文原文）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="493" />
+      <location filename="../i18n/__init__.py" line="498" />
       <source>layer '{name}'</source>
       <translation>图层“{name}”</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="495" />
+      <location filename="../i18n/__init__.py" line="500" />
       <source>number of households</source>
       <translation>户数</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="495" />
+      <location filename="../i18n/__init__.py" line="500" />
       <source>population</source>
       <translation>人口</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="496" />
+      <location filename="../i18n/__init__.py" line="501" />
       <source>building id</source>
       <translation>楼栋编号</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="496" />
+      <location filename="../i18n/__init__.py" line="501" />
       <source>address</source>
       <translation>地址</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="500" />
+      <location filename="../i18n/__init__.py" line="505" />
       <source>sheet '{name}'</source>
       <translation>工作表“{name}”</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="501" />
+      <location filename="../i18n/__init__.py" line="506" />
       <source>row(s) {rows}</source>
       <translation>第 {rows} 行</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="503" />
+      <location filename="../i18n/__init__.py" line="508" />
       <source>its building ids</source>
       <translation>其楼栋编号</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="504" />
+      <location filename="../i18n/__init__.py" line="509" />
       <source>its building addresses</source>
       <translation>其地址</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="505" />
+      <location filename="../i18n/__init__.py" line="510" />
       <source> are none of the buildings' </source>
       <translation> 都不是建筑图层中的 </translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="506" />
+      <location filename="../i18n/__init__.py" line="511" />
       <source>; </source>
       <translation>；</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="508" />
+      <location filename="../i18n/__init__.py" line="513" />
       <source> is rounded to {unit}</source>
       <translation> 是取整到“{unit}”的约数</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="510" />
+      <location filename="../i18n/__init__.py" line="515" />
       <source> is a range</source>
       <translation> 是一个范围</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="510" />
+      <location filename="../i18n/__init__.py" line="515" />
       <source> is approximate</source>
       <translation> 是约数</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="511" />
+      <location filename="../i18n/__init__.py" line="516" />
       <source>, </source>
       <translation>，</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="513" />
+      <location filename="../i18n/__init__.py" line="518" />
       <source> and </source>
       <translation> 和 </translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="515" />
+      <location filename="../i18n/__init__.py" line="520" />
       <source>register</source>
       <translation>住户登记表</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="515" />
+      <location filename="../i18n/__init__.py" line="520" />
       <source>roster</source>
       <translation>人员名单</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="515" />
+      <location filename="../i18n/__init__.py" line="520" />
       <source>totals file</source>
       <translation>总数表</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="516" />
+      <location filename="../i18n/__init__.py" line="521" />
       <source>a gridkit plan</source>
       <translation>gridkit 方案</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="516" />
+      <location filename="../i18n/__init__.py" line="521" />
       <source>a file gridkit wrote</source>
       <translation>gridkit 写出的文件</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="537" />
+      <location filename="../i18n/__init__.py" line="542" />
       <source>reading the input</source>
       <translation>读取输入数据</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="538" />
+      <location filename="../i18n/__init__.py" line="543" />
       <source>writing the plan</source>
       <translation>写出方案</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="538" />
+      <location filename="../i18n/__init__.py" line="543" />
       <source>households</source>
       <translation>估算各楼住户</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="538" />
+      <location filename="../i18n/__init__.py" line="543" />
       <source>blocks</source>
       <translation>划出街块</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="539" />
+      <location filename="../i18n/__init__.py" line="544" />
       <source>block graph</source>
       <translation>建立街块邻接图</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="539" />
+      <location filename="../i18n/__init__.py" line="544" />
       <source>communities and grids</source>
       <translation>划分社区和网格</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="540" />
+      <location filename="../i18n/__init__.py" line="545" />
       <source>units, names and metrics</source>
       <translation>单元编码、命名和指标</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="540" />
+      <location filename="../i18n/__init__.py" line="545" />
       <source>communities</source>
       <translation>划分社区</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="541" />
+      <location filename="../i18n/__init__.py" line="546" />
       <source>grids</source>
       <translation>划分网格</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="541" />
+      <location filename="../i18n/__init__.py" line="546" />
       <source>codes and names</source>
       <translation>编码和命名</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="542" />
+      <location filename="../i18n/__init__.py" line="547" />
       <source>recomputing every invariant and score</source>
       <translation>重新计算每项约束和评分</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="543" />
+      <location filename="../i18n/__init__.py" line="548" />
       <source>drawing the map</source>
       <translation>绘制地图</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="543" />
+      <location filename="../i18n/__init__.py" line="548" />
       <source>writing the report</source>
       <translation>写出报告</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="544" />
+      <location filename="../i18n/__init__.py" line="549" />
       <source>reading both plans</source>
       <translation>读取两个方案</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="544" />
+      <location filename="../i18n/__init__.py" line="549" />
       <source>comparing</source>
       <translation>比较中</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="545" />
+      <location filename="../i18n/__init__.py" line="550" />
       <source>reading the plan</source>
       <translation>读取方案</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="545" />
+      <location filename="../i18n/__init__.py" line="550" />
       <source>scoring</source>
       <translation>评分</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="546" />
+      <location filename="../i18n/__init__.py" line="551" />
       <source>rebuilding the plan from the grids</source>
       <translation>由网格重建方案</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="547" />
+      <location filename="../i18n/__init__.py" line="552" />
       <source>rebuilding the plan from the scenario</source>
       <translation>由备选方案重建方案</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="547" />
+      <location filename="../i18n/__init__.py" line="552" />
       <source>done</source>
       <translation>完成</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="567" />
+      <location filename="../i18n/__init__.py" line="572" />
       <source>{plan} — grids</source>
       <translation>{plan} — 网格</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="567" />
+      <location filename="../i18n/__init__.py" line="572" />
       <source>{plan} — blocks</source>
       <translation>{plan} — 街块</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="568" />
+      <location filename="../i18n/__init__.py" line="573" />
       <source>{plan} — communities</source>
       <translation>{plan} — 社区</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="578" />
+      <location filename="../i18n/__init__.py" line="583" />
       <source>urban street office (grids of at most 200 households)</source>
       <translation>城市街道（网格不超过 200 户）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="579" />
+      <location filename="../i18n/__init__.py" line="584" />
       <source>town with villages (villages as communities)</source>
       <translation>乡镇（行政村为社区）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="580" />
+      <location filename="../i18n/__init__.py" line="585" />
       <source>one enterprise living quarter</source>
       <translation>企业生活区</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="581" />
+      <location filename="../i18n/__init__.py" line="586" />
       <source>grids of 300-500 households</source>
       <translation>网格 300–500 户</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="582" />
+      <location filename="../i18n/__init__.py" line="587" />
       <source>Beijing DB11/T 2157-2023 (15-digit grid codes)</source>
       <translation>北京 DB11/T 2157-2023（15 位网格编码）</translation>
     </message>
