@@ -585,3 +585,21 @@ def test_an_office_whose_input_cannot_be_kept_either_is_failed_not_a_crashed_tas
     record = task.run_office(office, task.BatchConfig(str(tmp_path), gridkit.load_profile("default")))
     assert record["status"] == "failed"
     assert record["error"] == f"{tmp_path}/x.gpkg: {full} (its input was not kept either: {tmp_path}/x.gpkg: {full})"
+
+
+def test_a_city_input_gdal_cannot_open_is_one_line(tmp_path):
+    """A batch over a file that is no map data, or a city's GeoPackage gzipped: GDAL's DataSourceError escaped as
+    'internal error' (exit 3). Now said as partition says it; a .gz is to be unpacked first (partition reads one)."""
+    notes = tmp_path / "city.gpkg"
+    notes.write_text("not a map", encoding="utf-8")
+    packed = tmp_path / "city.gpkg.gz"
+    packed.write_bytes(b"\x1f\x8b")
+    broken = tmp_path / "offices.geojson"
+    broken.write_text("{", encoding="utf-8")
+    with pytest.raises(gridkit.InputError, match=r"city\.gpkg: cannot be opened as a vector data source: not map data"):
+        find_offices(notes)
+    with pytest.raises(gridkit.InputError, match=r"city\.gpkg\.gz: a batch reads the city's data once per street "
+                                                 r"office; unpack it first \(gunzip city\.gpkg\.gz\)"):
+        find_offices(packed)
+    with pytest.raises(gridkit.InputError, match=r"offices\.geojson: cannot be opened as a vector data source"):
+        find_offices(notes, offices=broken)

@@ -37,7 +37,7 @@ from ..codes import assign_codes
 from ..errors import GridkitError, InputError, reason
 from ..geometry import convex_hull, prepared
 from ..io import postgis
-from ..io.read import LAYERS, OFFICE_LAYER, OSM_SUFFIXES, read_layer, read_layers
+from ..io.read import LAYERS, OFFICE_LAYER, OSM_SUFFIXES, list_layers, read_layer, read_layers
 from ..profile import load_profile
 
 __all__ = ["Office", "Census", "find_offices", "office_regions", "around_buildings", "building_census", "office_sizes",
@@ -157,10 +157,7 @@ def _is_layer_folder(path: Path) -> bool:
 def _read_boundaries(path: Path) -> gpd.GeoDataFrame:
     if not path.exists():
         raise InputError(f"{path}: no such file")
-    try:
-        names = [str(n) for n, _ in pyogrio.list_layers(path)]
-    except Exception as exc:  # GDAL raises many types; the user needs one line
-        raise InputError(f"{path}: cannot be read: {reason(exc)}") from exc
+    names = list_layers(path)
     # A table without shapes (a CSV of names and codes) is refused there, in one line.
     return read_layer(path, OFFICE_LAYER if OFFICE_LAYER in names else names[0], f"{path}")
 
@@ -180,7 +177,10 @@ def _office_layer(areas: str) -> gpd.GeoDataFrame:
         if not files:
             raise InputError(f"{path}: has no '{OFFICE_LAYER}' file of street-office boundaries; give one with --offices")
         return _read_boundaries(files[0])
-    names = [str(n) for n, _ in pyogrio.list_layers(path)]
+    if path.suffix.lower() == ".gz":
+        raise InputError(f"{path}: a batch reads the city's data once per street office; unpack it first "
+                         f"(gunzip {path.name}) and give the file it holds")
+    names = list_layers(path)
     if OFFICE_LAYER not in names:
         raise InputError(f"{path}: has no '{OFFICE_LAYER}' layer of street-office boundaries; give one with --offices")
     return read_layer(path, OFFICE_LAYER, f"{path}, layer '{OFFICE_LAYER}'")

@@ -26,7 +26,7 @@ from ..lines import COASTLINE, WATER, WATERWAY
 from . import postgis
 from .tables import written_share
 
-__all__ = ["LAYERS", "OFFICE_LAYER", "Mask", "read_layer", "read_layers", "dbf_encoding", "area_source"]
+__all__ = ["LAYERS", "OFFICE_LAYER", "Mask", "read_layer", "read_layers", "list_layers", "dbf_encoding", "area_source"]
 
 #: Layer names gridkit understands (DESIGN.md inputs).
 LAYERS = ("boundary", "roads", "buildings", "barriers", "existing", "landuse", "pois", "water")
@@ -245,7 +245,9 @@ def _check_shapefile(path: Path, where: str) -> None:
                          "its .shp, .shx and .dbf files (and .prj, .cpg) together: copy them all")
 
 
-def _list_layers(path: Path) -> list[str]:
+def list_layers(path: Path) -> list[str]:
+    """The layers of a GDAL source (a GeoJSON in GBK, a KMZ, read as :func:`read_layer` reads them), or an
+    InputError saying in one line why it cannot be opened."""
     _check_shapefile(path, str(path))
     source = _gdal_source(path)
     try:
@@ -371,7 +373,7 @@ def area_source(path: str | Path, layer: str | None = None) -> str | None:
     if path.suffix.lower() in OSM_SUFFIXES:
         return str(path)
     try:
-        names = _list_layers(path)
+        names = list_layers(path)
     except InputError:
         return None
     name = layer or (names[0] if len(names) == 1 else None)
@@ -442,7 +444,7 @@ def _layer_names(path: Path) -> list[str]:
     """The layers of a source, or the per-layer files of a folder, as named there."""
     if path.is_dir():
         return [f.name for f in sorted(path.iterdir()) if f.suffix.lower() in _VECTOR_SUFFIXES]
-    return _list_layers(path)
+    return list_layers(path)
 
 
 def _known(name: str) -> str | None:
@@ -466,7 +468,7 @@ def _chosen(names: list[str], wanted: tuple[str, ...]) -> dict[str, list[int]]:
 
 
 def _read_source(path: Path, mask: Mask | None, wanted: tuple[str, ...]) -> dict[str, gpd.GeoDataFrame]:
-    names = _list_layers(path)
+    names = list_layers(path)
     if not any(_known(n) for n in names) and len(names) == 1:
         # A single-layer file (GeoJSON, Shapefile) is a buildings layer.
         return {"buildings": read_layer(path, names[0], f"{path}", mask)}
