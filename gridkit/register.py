@@ -327,6 +327,8 @@ def read_register(
            ("register_sheets", ", ".join(s or "-" for s in table.sheets)),
            ("register_columns", ", ".join(f"{k}={v}" for k, v in table.columns.items())),
            *sheets_log, *register.log, ("register_total_rows_skipped", str(table.total_rows))]
+    if table.header_rows:
+        log.append(("register_header_rows_repeated", str(table.header_rows)))
     if table.skipped:
         log.append(("register_sheets_without_header", ", ".join(table.skipped)))
     if table.hidden:

@@ -154,6 +154,16 @@ def test_counts_a_workbook_holds_as_formulas_it_never_computed_are_refused_sayin
         read_register(path)
 
 
+def test_a_header_repeated_on_every_page_is_no_record(tmp_path):
+    """A printed export repeats its header on every page: the repeat was read as a record and the register refused
+    ("row 4: households '户数' is not a whole count")."""
+    path = tmp_path / "r.csv"
+    path.write_text("楼栋编号,户数\nB1,3\nB2,4\n楼栋编号,户数\nB3,5\n 楼栋编号 ,户数（户）\nB4,6\n", encoding="utf-8")
+    register = read_register(path)
+    assert register.rows[["building_id", "households"]].values.tolist() == [["B1", 3], ["B2", 4], ["B3", 5], ["B4", 6]]
+    assert dict(register.log)["register_header_rows_repeated"] == "2"
+
+
 def test_a_csv_separated_by_full_width_commas_is_read(tmp_path):
     """Typed with a Chinese input method on: `楼栋编号，户数` (U+FF0C), below a title; Python's sniffer weighs
     only ASCII separators, so the header was not found. A comma CSV with `，` inside its text stays one."""

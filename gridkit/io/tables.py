@@ -105,6 +105,8 @@ class Table:
         hidden sheets of a workbook, never read.
     total_rows : int
         Rows skipped because their key said 合计/总计/... (a sum, not a record).
+    header_rows : int
+        Rows below the header that repeat it (a printed export's header on every page), skipped.
     """
 
     path: Path
@@ -115,6 +117,7 @@ class Table:
     skipped: list[str]
     total_rows: int
     hidden: list[str] = field(default_factory=list)
+    header_rows: int = 0
 
 
 #: Separators typed with a Chinese input method on: full-width comma and semicolon.
@@ -514,7 +517,7 @@ def read_table(
     skipped: list[str] = []
     hidden = [sheet.name for sheet in sheets if sheet.hidden]
     columns: dict[str, str] = {}
-    totals = 0
+    totals = repeated = 0
     closest: tuple[int, str, list[str]] = (-1, "", [])  # the row most like a header: for the message
     for sheet in sheets:
         if sheet.hidden:
@@ -536,6 +539,8 @@ def read_table(
         labels = _labels(sheet, at, last)
         _refuse_headed_twice(path, sheet, labels, found, range(at, last + 1))
         key_cols = [found[k] for group in required for k in group if k in found and k not in counts]
+        # A row repeating the header (a printed export's, on every page) is no record: each column has its header.
+        heads = {c: {normalise_header(part) for part in labels[c]} - {""} for c in found.values()}
         records = []
         for r in range(last + 1, len(sheet.cells)):
             row = sheet.cells[r]
@@ -544,6 +549,9 @@ def read_table(
                 text = row[c] if c < len(row) else ""
                 values[key] = "" if key in counts and (r, c) in sheet.merged else text
             if not any(values.values()):
+                continue
+            if all(normalise_header(row[c] if c < len(row) else "") in heads[c] for c in found.values()):
+                repeated += 1
                 continue
             if any(_sums(row[c]) for c in key_cols if c < len(row)) or (
                     not any(row[c] for c in key_cols if c < len(row)) and any(_sums(v) for v in row)):
@@ -564,4 +572,4 @@ def read_table(
                          f"with columns {wanted}{named}{seen}{'; ' + hint if hint else ''}")
     frame = pd.concat(frames, ignore_index=True).fillna("")
     frame["row"] = frame["row"].astype(int)
-    return Table(path, frame, encoding, columns, read, skipped, totals, hidden)
+    return Table(path, frame, encoding, columns, read, skipped, totals, hidden, repeated)
