@@ -113,7 +113,7 @@ def why_not_counts(values: Iterable[object]) -> str:
     "; '1.2万' is rounded to 万, '约12' is approximate, '12-15' is a range: write the exact count"
     >>> why_not_counts(["很多"])
     ''
-    >>> why_not_counts(["=B2*2"])[:48]
+    >>> why_not_counts(["=B2*2"])[:47]
     "; '=B2*2' is a formula whose value the workbook"
     """
     found: dict[str, str] = {}
