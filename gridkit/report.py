@@ -72,12 +72,15 @@ CHANGE_NAMES = {"unchanged": "未变", "changed": "调整", "split": "拆分", "
                 "split+merged": "拆分并合并", "added": "新增", "removed": "撤销"}
 LEVEL_NAMES = {"grid": "网格", "community": "社区", "group": "居民小组", "street": "街道", "plan": "方案"}
 METRIC_NAMES = {
-    "valid_geometry": "几何有效", "coverage": "覆盖完整", "overlap": "无重叠", "assignment": "建筑全部归属", "building_integrity": "建筑不被切分",
+    "valid_geometry": "几何有效", "coverage": "覆盖完整", "overlap": "无重叠", "assignment": "建筑全部归属",
+    "building_integrity": "建筑不被切分",
     "contiguity": "网格连通", "barriers": "不跨障碍", "within_bounds": "户数在上下限内的网格比例",
     "max_overshoot": "最大超上限比例", "balance_cv": "户数变异系数", "grid_count_ratio": "网格数/理想网格数",
     "road_following": "边界沿路比例", "major_road_share": "边界沿主干道比例",
     "road_following_where_possible": "可沿路处沿路比例", "cut_cost": "切分代价", "compactness": "平均紧凑度",
     "compactness_min": "最小紧凑度", "nesting": "层级嵌套", "community_contiguity": "社区连通",
+    "stability": "与现状方案相比单元未变的户数比例", "input_buildings_missing": "输入中未入方案的建筑",
+    "input_buildings_unknown": "方案中不在输入里的建筑",
 }
 
 

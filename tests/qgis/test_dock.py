@@ -1197,9 +1197,10 @@ def planio_path(layer) -> str:  # noqa: ANN001
     return planio.layer_path(layer)[0]
 
 
-def test_a_project_holding_a_plan_is_edited_when_the_dock_opens(iface, plan_copy):
+def test_a_project_holding_a_plan_is_edited_when_the_dock_opens(iface, plan_copy, chinese):
     """A project saved with an office's input layers above its plan and opened the next day: the dock, opened after
-    it, offered to divide the area again (its first layer, the boundary) instead of editing the plan."""
+    it, offered to divide the area again (its first layer, the boundary) instead of editing the plan. The blocks
+    layer it adds was named '… — blocks' in a Chinese QGIS."""
     import sys
 
     from gridkit_qgis.gui.dock import GridkitDock
@@ -1218,6 +1219,7 @@ def test_a_project_holding_a_plan_is_edited_when_the_dock_opens(iface, plan_copy
             assert wait_until(lambda: d.session is not None and not d.busy and d.stats, 300), d.status.text()
             assert d.layer.name() == "plan — grids" and d.layer_combo.currentLayer() is d.layer
             assert not d.divide_box.isVisible()
+            assert d.blocks_layer is not None and d.blocks_layer.name() == "plan — 街块"
         finally:
             d.teardown()
     finally:

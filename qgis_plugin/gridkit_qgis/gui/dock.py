@@ -723,7 +723,7 @@ class GridkitDock(QDockWidget):
         for layer in planio.project_layers_on(self.plan_path):
             if planio.layer_path(layer)[1] == "blocks":
                 return layer
-        layer = planio.plan_layer(self.plan_path, "blocks", f"{Path(self.plan_path).stem} — blocks")
+        layer = planio.plan_layer(self.plan_path, "blocks", plan_layer_title(Path(self.plan_path).stem, "blocks"))
         if not layer.isValid():
             return None
         styles.style_blocks(layer)
