@@ -424,8 +424,9 @@ def test_the_newer_library_errors_read_in_chinese(chinese, tmp_path):
 
 
 def test_messages_gridkit_gained_read_in_chinese(chinese, tmp_path):
-    """A register whose figures are on a hidden sheet, a PostGIS server that refuses, a folder gridkit may not write
-    in: each read in English inside the Chinese frame. And an office's own layers (建筑, 道路, 边界) were named
+    """A register whose figures are on a hidden sheet, a PostGIS server that refuses, a register of another area
+    (none of its rows a building here), a folder gridkit may not write in: each read in English inside the Chinese
+    frame. And an office's own layers (建筑, 道路, 边界) were named
     'buildings', 'roads', 'boundary', layers the office does not have; here with a column headed 户数 twice,
     eastings with their Gauss-Krüger zone number in front (or without it when the CRS wants it), a roads layer
     300 km off (test_the_newer_library_errors_read_in_chinese makes those with gridkit's names)."""
@@ -439,6 +440,7 @@ from pathlib import Path
 import geopandas as gpd, openpyxl
 from gridkit import read_area
 from gridkit.io.write import atomic_path
+from gridkit.pipeline import partition_file
 from gridkit.register import read_register
 d, sample = Path(sys.argv[1]), sys.argv[2]
 book = openpyxl.Workbook()
@@ -466,7 +468,9 @@ calls = [lambda: read_register(d / "hidden.xlsx"), lambda: read_register(d / "tw
          lambda: read_area(source("zone_missing", crs="EPSG:4526")),
          lambda: read_area(source("roads_far", dx=300_000, moved=("道路",))),
          lambda: read_area(source("homes_far", dx=300_000, moved=("建筑",))),
-         lambda: read_area("postgresql://nobody@127.0.0.1:1/office?schema=x")]
+         lambda: read_area("postgresql://nobody@127.0.0.1:1/office?schema=x"),
+         lambda: partition_file(sample, d / "plan.gpkg", households=str(d / "other_area.csv"), seed=0)]
+(d / "other_area.csv").write_text("楼栋编号,户数\nX1,5\nX2,6\n", encoding="utf-8")
 out = []
 for call in calls:
     try:
@@ -489,6 +493,7 @@ print(json.dumps(out))
     shown = [worker_message(m) for m in messages]
     expected = ["隐藏的工作表不会读取：登记", "第 2 列和第 3 列的表头都是“户数”：哪一列是户数？",
                 "图层“边界”：坐标 (", "图层“边界”：坐标 (", "图层“道路”：", "图层“建筑”：边界（图层“边界”）内没有建筑", "无法连接数据库：连接服务器 127.0.0.1 的端口 1 失败：连接被拒绝",
+                "其 2 行没有一行对应区域内的建筑：其楼栋编号",
                 "/sys/plan.gpkg：无法写入：没有权限"]
     assert len(shown) == len(expected), messages
     for text, words in zip(shown, expected, strict=True):
