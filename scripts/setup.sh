@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEB_PACKAGES=(python3 python3-venv python3-pip fonts-droid-fallback fonts-dejavu-core poppler-utils
+DEB_PACKAGES=(python3 python3-venv python3-pip fonts-droid-fallback fonts-dejavu-core fonts-noto-core poppler-utils
               python3-qgis qgis qttools5-dev-tools xvfb postgresql-15-postgis-3)
 missing=()
 for pkg in "${DEB_PACKAGES[@]}"; do

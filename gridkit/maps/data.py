@@ -16,7 +16,7 @@ from ..lines import is_landuse_edge
 from ..plan_units import area_name, plan_communities
 from ..roster import staff_by_grid
 from .colour import NAMED_CLASSES, ROAD_CLASSES, grid_colours, palette_colour
-from .text import cjk_font
+from .text import sheet_fonts
 
 if TYPE_CHECKING:
     from ..plan import Plan
@@ -106,7 +106,10 @@ def map_data(plan: Plan, roster: pd.DataFrame | None = None, source: str | None 
         other = ~kind.isin(["waterway", "coastline", "railway"]).to_numpy()
         if other.any():
             barrier_layers.append(("other", "分隔障碍", lines.geometry.values[other].to_numpy()))
-    return MapData(plan=plan, grids=grids, geoms=geoms, colours=colours, communities=plan_communities(plan),
-                   area=area, name=area_name(plan), roads=road_layers, barriers=barrier_layers,
-                   named_roads=named, staff=staff_by_grid(roster), font=["DejaVu Sans", cjk_font()],
+    communities, name, staff = plan_communities(plan), area_name(plan), staff_by_grid(roster)
+    texts = [name, *grids["name"].astype(str), *communities["name"].astype(str), *(n for n, _, _ in named),
+             *(str(v) for people in staff.values() for person in people for v in person.values())]
+    return MapData(plan=plan, grids=grids, geoms=geoms, colours=colours, communities=communities,
+                   area=area, name=name, roads=road_layers, barriers=barrier_layers,
+                   named_roads=named, staff=staff, font=sheet_fonts(texts),
                    source=default_source(plan) if source is None else source)

@@ -1,7 +1,8 @@
 """Type: the CJK font the sheets print with, and text measures in em and points.
 
 Chinese text uses a CJK font (Debian ``fonts-droid-fallback``) behind DejaVu
-Sans for Latin.
+Sans for Latin; a name in another script (Tibetan, Uyghur, Mongolian, Korean, …)
+takes an installed font that draws it (:func:`sheet_fonts`).
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from matplotlib.text import Text
 
 from ..errors import GridkitWarning, InputError
 
-__all__ = ["PT_MM", "MissingGlyphs", "cjk_font", "fitting_size", "floor_sizes", "fmt_int", "glyph_check", "text_em",
-           "undrawable"]
+__all__ = ["PT_MM", "MissingGlyphs", "cjk_font", "fitting_size", "floor_sizes", "fmt_int", "glyph_check", "sheet_fonts",
+           "text_em", "undrawable"]
 
 _CJK_CANDIDATES = (
     "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
@@ -101,6 +102,34 @@ def undrawable(texts: Iterable[str], families: Iterable[str]) -> str:
     seen = dict.fromkeys(ch for text in texts for ch in text
                          if ord(ch) not in covered and not ch.isspace() and unicodedata.category(ch)[0] != "C")
     return "".join(seen)
+
+
+def sheet_fonts(texts: Iterable[str]) -> list[str]:
+    """The font families a sheet prints ``texts`` with, in the order matplotlib falls back through them.
+
+    DejaVu Sans and the CJK font (:func:`cjk_font`) first; then, for characters neither draws (a Tibetan,
+    Uyghur, Mongolian or Korean road name), installed families that draw them (Debian's ``fonts-noto-core``
+    has one per script), in name order, each only if it draws a character the ones before it do not.
+    Characters no installed font draws are left to :func:`glyph_check` to name.
+
+    Examples
+    --------
+    >>> sheet_fonts(["北京东路", "Main St"])[0]
+    'DejaVu Sans'
+    """
+    families = ["DejaVu Sans", cjk_font()]
+    missing = {ord(ch) for ch in undrawable(texts, families)}
+    # Families with an upright regular face: matplotlib finds those without a word (no weight substituted).
+    upright = {f.name for f in font_manager.fontManager.ttflist if f.weight in (400, "normal", "regular")
+               and f.style == "normal" and f.stretch == "normal"}
+    for family in sorted(upright - set(families)):
+        if not missing:
+            break
+        drawn = missing & _charmap(family)
+        if drawn:
+            families.append(family)
+            missing -= drawn
+    return families
 
 
 @contextmanager
