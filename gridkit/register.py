@@ -31,7 +31,7 @@ from .errors import InputError
 from .io.tables import read_table
 from .io.values import counts as value_counts, listed, shown, why_not_counts
 
-__all__ = ["COLUMN_ALIASES", "UNMATCHED_COLUMNS", "Register", "RegisterMatch", "counts", "id_keys", "match_register", "numbered", "read_register", "unmatched_path",
+__all__ = ["COLUMN_ALIASES", "TOLD", "UNMATCHED_COLUMNS", "Register", "RegisterMatch", "counts", "id_keys", "match_register", "numbered", "read_register", "unmatched_path",
            "write_unmatched"]
 
 #: Why an unmatched register row naming a building the boundary left out took no building.

@@ -38,7 +38,10 @@ if TYPE_CHECKING:
     from .plan import Plan
 
 __all__ = [
+    "CHANGE_NAMES",
     "Column",
+    "LEVEL_NAMES",
+    "METRIC_NAMES",
     "Report",
     "Table",
     "boundary_streets",
