@@ -192,7 +192,7 @@ def test_dependency_check_and_install_command(monkeypatch):
     if bare.ok:
         pytest.skip("the system Python has every package")
     command = deps.install_command(bare)
-    assert "-m venv" in command and "pip install" in command and "'shapely>=2.0.4'" in command
+    assert "-m venv" in command and "pip install" in command and "'shapely>=2.1'" in command
     assert str(deps.default_venv()) in command
 
 
@@ -210,7 +210,7 @@ def test_a_plugin_folder_copied_without_its_library_is_never_told_to_install_pyp
     report = deps.DependencyReport(python="/venv/bin/python", ok=False, missing=["shapely", "gridkit"], venv=True)
     assert deps.library_source() is None
     command = deps.install_command(report)
-    assert "'shapely>=2.0.4'" in command and "gridkit" not in command.split()
+    assert "'shapely>=2.1'" in command and "gridkit" not in command.split()
     # The plugin run from a clone: gridkit is installed from the clone.
     monkeypatch.setattr(deps, "PLUGIN_DIR", ROOT / "qgis_plugin" / "gridkit_qgis")
     monkeypatch.setattr(deps, "BUNDLED_LIB", tmp_path / "none")
