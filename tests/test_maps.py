@@ -235,6 +235,31 @@ def test_a_tibetan_mongolian_or_yi_name_prints_with_a_font_that_draws_it(plan, t
     assert (tmp_path / "map.png").stat().st_size > 0
 
 
+def test_a_font_installed_after_matplotlib_listed_the_fonts_is_found(monkeypatch):
+    """matplotlib lists the system's fonts once, into a cache it never rebuilds: an office that installed
+    fonts-noto-core after its first map, as the warning advises, still printed its Tibetan names as boxes.
+    Here the list is the one matplotlib would have kept from before the install (no font drawing Tibetan)."""
+    from matplotlib import font_manager
+    from matplotlib.ft2font import FT2Font
+
+    from gridkit.maps import text
+
+    tibetan = "བོད་ལྗོངས"
+    before = [f for f in font_manager.fontManager.ttflist if ord(tibetan[0]) not in FT2Font(f.fname).get_charmap()]
+    assert len(before) < len(font_manager.fontManager.ttflist)
+    monkeypatch.setattr(font_manager.fontManager, "ttflist", before)
+    caches = (text._register_installed, text._charmap, font_manager.fontManager._findfont_cached)
+    for cache in caches:
+        cache.cache_clear()
+    try:
+        families = text.sheet_fonts([tibetan])
+        assert text.undrawable([tibetan], families) == ""
+        assert text._register_installed() > 0
+    finally:
+        for cache in caches:
+            cache.cache_clear()
+
+
 def test_a_grid_flagged_for_holding_no_one_says_why_on_the_wall(plan):
     """Tokyo's Ebisu (OSM, jp_tokyo_ebisu): two school sites were grids labelled "0户" on the wall map, a
     tall block "236户" over the 200 a grid may hold; why was only in the report. The label says it."""

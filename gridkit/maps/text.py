@@ -119,17 +119,40 @@ def sheet_fonts(texts: Iterable[str]) -> list[str]:
     """
     families = ["DejaVu Sans", cjk_font()]
     missing = {ord(ch) for ch in undrawable(texts, families)}
-    # Families with an upright regular face: matplotlib finds those without a word (no weight substituted).
-    upright = {f.name for f in font_manager.fontManager.ttflist if f.weight in (400, "normal", "regular")
-               and f.style == "normal" and f.stretch == "normal"}
-    for family in sorted(upright - set(families)):
-        if not missing:
+    for rescan in (False, True):
+        if not missing or (rescan and not _register_installed()):
             break
-        drawn = missing & _charmap(family)
-        if drawn:
-            families.append(family)
-            missing -= drawn
+        # Families with an upright regular face: matplotlib finds those without a word (no weight substituted).
+        upright = {f.name for f in font_manager.fontManager.ttflist if f.weight in (400, "normal", "regular")
+                   and f.style == "normal" and f.stretch == "normal"}
+        for family in sorted(upright - set(families)):
+            drawn = missing & _charmap(family)
+            if drawn:
+                families.append(family)
+                missing -= drawn
+                if not missing:
+                    break
     return families
+
+
+@lru_cache(maxsize=1)
+def _register_installed() -> int:
+    """Register the font files installed since matplotlib built its font list, and return how many.
+
+    matplotlib lists the system's fonts once, into a cache it never rebuilds: a font installed after that
+    (as :class:`MissingGlyphs` advises) would stay unseen in every later run. Once per process, and only when
+    a sheet has characters no listed font draws.
+    """
+    known = {f.fname for f in font_manager.fontManager.ttflist}
+    added = 0
+    for path in font_manager.findSystemFonts():
+        if path not in known:
+            try:
+                font_manager.fontManager.addfont(path)
+            except (OSError, RuntimeError, ValueError):  # a broken or unsupported font file: not ours to mend
+                continue
+            added += 1
+    return added
 
 
 @contextmanager
