@@ -223,6 +223,25 @@ def test_a_plan_without_roads_has_every_layer_in_the_working_crs(tmp_path):
         assert info["geometry_type"] is None or info["crs"] == "EPSG:32650", name
 
 
+def test_a_plan_comes_back_in_the_offices_own_crs(tmp_path):
+    """An office's layers in CGCS2000 / 3-degree Gauss-Kruger zone 39 (EPSG:4527, the zone number in the
+    easting, as its surveyors keep them) came back in CM 117E (EPSG:4548): 39,000 km apart in CAD or any GIS
+    that does not reproject. A metric CRS true to scale at the area is worked in and written as given."""
+    src = tmp_path / "town.gpkg"
+    for name, frame in _street_town().items():
+        pyogrio.write_dataframe(frame.to_crs(4527), src, layer=name, driver="GPKG")
+    out = tmp_path / "plan.gpkg"
+    result = _partition(src, out)
+    assert result.returncode == 0, result.stderr
+    for name, _ in pyogrio.list_layers(out):
+        info = pyogrio.read_info(out, layer=name)
+        assert info["geometry_type"] is None or info["crs"] == "EPSG:4527", name
+    grids = gpd.read_file(out, layer="grids")
+    assert grids.total_bounds[0] > 39_000_000  # eastings with the zone number, as the input's
+    homes = gpd.read_file(src, layer="buildings")
+    assert grids.union_all().contains(homes.union_all().buffer(-0.01))
+
+
 def test_empty_land_an_exclusive_site_walls_in_joins_a_grid():
     """A strip beyond a school, cut off from every other block by the school's grid and the boundary
     (not by a barrier): nobody lives there, so it joins the school's grid instead of standing as an empty

@@ -23,6 +23,15 @@ from gridkit.names import numeral, unit_names
     ("EPSG:4326", (24.94, 60.17), 32635),   # Helsinki: UTM 35N
     ("EPSG:4326", (151.21, -33.87), 32756),  # Sydney: UTM 56S
     ("EPSG:4326", (-179.9, 10.0), 32601),   # the antimeridian: zone 1
+    # An input already in a metric CRS true to scale at the area is worked in, and the plan comes back in it.
+    ("EPSG:4527", (116.40, 39.90), 4527),   # an office's CGCS2000 GK zone 39, the zone number in the easting
+    ("EPSG:4549", (121.47, 31.23), 4549),   # CGCS2000 GK CM 120E in Shanghai
+    ("EPSG:2326", (114.17, 22.30), 2326),   # Hong Kong 1980 Grid
+    ("EPSG:2326+5738", (114.17, 22.30), 2326),  # ... with heights: its horizontal part
+    ("EPSG:32650", (121.47, 31.23), 32651),  # the UTM zone west of Shanghai: 0.18 % long there
+    ("EPSG:3857", (121.47, 31.23), 32651),  # Web Mercator: 17 % long there
+    ("EPSG:2249", (-71.06, 42.36), 32619),  # Massachusetts State Plane in US feet
+    ("+proj=tmerc +lat_0=22.3 +lon_0=114.17 +k=1 +x_0=500 +y_0=500 +ellps=intl +units=m", (114.17, 22.3), 32650),
 ])
 def test_local_metric_crs(crs, centre, epsg):
     chosen = local_metric_crs(CRS.from_user_input(crs), centre)
