@@ -215,17 +215,19 @@ def test_a_name_no_installed_font_draws_is_one_warning_not_one_per_glyph(plan, t
     assert sum(issubclass(w.category, MissingGlyphs) for w in caught) == 1
 
 
-def test_a_tibetan_mongolian_or_yi_name_prints_with_a_font_that_draws_it(plan, tmp_path):
-    """A grid or road name in Tibetan, Mongolian or Yi (offices in Xizang, Inner Mongolia, Liangshan) printed as
-    empty boxes: the sheets had DejaVu Sans and the CJK font only. A sheet now takes an installed font for each
-    script its names need (scripts/setup.sh installs Debian's fonts-noto-core), and draws them without a warning."""
+def test_a_tibetan_mongolian_yi_or_korean_name_prints_with_a_font_that_draws_it(plan, tmp_path):
+    """A grid or road name in Tibetan, Mongolian, Yi or Korean (offices in Xizang, Inner Mongolia, Liangshan,
+    Yanbian, whose street signs are bilingual) printed as empty boxes: the sheets had DejaVu Sans and the CJK
+    font only, which has 3 of Hangul's 11,172 syllables. A sheet now takes an installed font for each script its
+    names need (scripts/setup.sh installs Debian's fonts-noto-core and fonts-nanum), and draws them without a
+    warning."""
     import warnings
 
     from gridkit.maps.text import MissingGlyphs, undrawable
 
-    names = ["བོད་ལྗོངས", "ᠮᠣᠩᠭᠣᠯ", "ꆈꌠ"]  # 西藏, 蒙古, 彝
+    names = ["བོད་ལྗོངས", "ᠮᠣᠩᠭᠣᠯ", "ꆈꌠ", "연길시"]  # 西藏, 蒙古, 彝, 延吉市
     grids = plan.grids.copy()
-    grids.loc[grids.index[:3], "name"] = [n + "网格" for n in names]
+    grids.loc[grids.index[:4], "name"] = [n + "网格" for n in names]
     data = map_data(dataclasses.replace(plan, grids=grids))
     assert data.font[:2] == map_data(plan).font == map_data(plan).font[:2]
     assert undrawable(names, data.font) == "" and len(data.font) > 2
