@@ -262,6 +262,32 @@ def test_a_font_installed_after_matplotlib_listed_the_fonts_is_found(monkeypatch
             cache.cache_clear()
 
 
+def test_a_chinese_font_by_another_name_is_found(monkeypatch):
+    """On QGIS for Windows the Chinese font is Microsoft YaHei or SimHei, not a Debian file: maps stopped with
+    "no CJK font found". A known family of Windows or macOS is taken, else any font drawing what every sheet
+    prints (here Droid Sans Fallback's file listed under those names, Debian's path hidden)."""
+    from matplotlib import font_manager
+
+    from gridkit.maps import text
+
+    listed = font_manager.fontManager.ttflist
+    droid = [f for f in listed if f.name == "Droid Sans Fallback"]
+    others = [f for f in listed if f.name != "Droid Sans Fallback"]
+    assert droid and text.cjk_font() == "Droid Sans Fallback"
+    monkeypatch.setattr(text, "_CJK_CANDIDATES", ())
+    caches = (text.cjk_font, text._charmap, font_manager.fontManager._findfont_cached)
+    try:
+        for name in ("Microsoft YaHei", "某单位公文字体"):
+            monkeypatch.setattr(font_manager.fontManager, "ttflist",
+                                others + [dataclasses.replace(f, name=name) for f in droid])
+            for cache in caches:
+                cache.cache_clear()
+            assert text.cjk_font() == name
+    finally:
+        for cache in caches:
+            cache.cache_clear()
+
+
 def test_a_grid_flagged_for_holding_no_one_says_why_on_the_wall(plan):
     """Tokyo's Ebisu (OSM, jp_tokyo_ebisu): two school sites were grids labelled "0户" on the wall map, a
     tall block "236户" over the 200 a grid may hold; why was only in the report. The label says it."""

@@ -29,11 +29,21 @@ _CJK_CANDIDATES = (
     "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
     "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
 )
+#: Families with Chinese glyphs an office's computer may have where those files are not (QGIS on Windows or
+#: macOS, another Linux), best first.
+_CJK_FAMILIES = ("Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", "Hiragino Sans GB",
+                 "DengXian", "SimHei", "WenQuanYi Zen Hei", "Droid Sans Fallback", "Noto Sans SC", "SimSun")
+#: Characters every sheet prints: a font drawing them all serves for Chinese when no family above is installed.
+_CJK_PROBE = "网格社区街道户图例"
 PT_MM = 25.4 / 72.0  # one point in millimetres
 
 
+@lru_cache(maxsize=1)
 def cjk_font() -> str:
     """Register and return the family name of an installed CJK font.
+
+    Debian's (the install script's) by its file; else a known Chinese family of Windows, macOS or another
+    Linux; else any installed family that draws the characters every sheet prints.
 
     Raises
     ------
@@ -44,9 +54,14 @@ def cjk_font() -> str:
         if Path(path).exists():
             font_manager.fontManager.addfont(path)
             return font_manager.FontProperties(fname=path).get_name()
-    for f in font_manager.fontManager.ttflist:
-        if any(k in f.name for k in ("CJK", "WenQuanYi", "Droid Sans Fallback", "Noto Sans SC")):
-            return f.name
+    listed = {f.name for f in font_manager.fontManager.ttflist}
+    for family in _CJK_FAMILIES:
+        if family in listed:
+            return family
+    probe = {ord(ch) for ch in _CJK_PROBE}
+    for family in sorted(listed):
+        if probe <= _charmap(family):
+            return family
     raise InputError("no CJK font found: install one, e.g. `apt-get install fonts-droid-fallback`")
 
 
