@@ -693,3 +693,35 @@ def test_a_geofabrik_extract_cut_down_to_some_themes_is_read(tmp_path):
     # A layer named as gridkit reads one beside them makes the folder an ordinary one.
     pyogrio.write_dataframe(gdf([rect(10, 10, 30, 30)]).to_crs(4326), tmp_path / "buildings.geojson")
     assert list(gridkit.io.read.read_layers(tmp_path)) == ["buildings"]
+
+
+def test_an_overpass_turbo_geojson_is_read_as_the_osm_it_holds(tmp_path):
+    """overpass turbo's Export > GeoJSON (osmtogeojson) holds every tagged feature of an area in one layer, each tag
+    a property. As a single-layer file it was all taken as buildings: every landuse, park and campus polygon a
+    building (Hangzhou's Zijingang campus: 27,589 households instead of 2,966) and the streets left out (road
+    following 0.00). It is now read as the .osm it comes from."""
+    shapes = gdf([rect(10, 10, 30, 30), rect(10, 70, 30, 90), rect(0, 0, 100, 100), rect(120, 0, 200, 100),
+                  line((-20, 50), (220, 50)), line((110, -20), (110, 120)), rect(40, 10, 41, 11).centroid]).to_crs(4326)
+    tags = [{"@id": "way/11", "building": "apartments", "building:levels": "6", "name": "1号楼"},
+            {"@id": "way/12", "building": "yes"},
+            {"@id": "relation/13", "landuse": "residential", "name": "幸福小区"},
+            {"@id": "way/14", "leisure": "park"},
+            {"@id": "way/21", "highway": "residential", "name": "幸福路", "bridge": "yes"},
+            {"@id": "way/31", "railway": "rail", "name": "京广铁路"},
+            {"@id": "node/41", "amenity": "school", "name": "小学"}]
+    features = [{"type": "Feature", "id": t["@id"], "properties": t, "geometry": shapely.geometry.mapping(g)}
+                for t, g in zip(tags, shapes.geometry, strict=True)]
+    src = tmp_path / "export.geojson"
+    src.write_text(json.dumps({"type": "FeatureCollection", "generator": "overpass-turbo", "features": features},
+                              ensure_ascii=False), encoding="utf-8")
+    layers = gridkit.io.read.read_layers(src)
+    assert layers["buildings"]["id"].tolist() == ["11", "12"]
+    assert layers["buildings"]["building:levels"].fillna("").tolist() == ["6", ""]
+    assert layers["roads"][["name", "bridge"]].values.tolist() == [["幸福路", "yes"]]
+    assert layers["barriers"][["barrier_type", "kind"]].values.tolist() == [["railway", "rail"]]
+    assert layers["landuse"]["kind"].tolist() == ["residential"]
+    assert layers["pois"]["kind"].tolist() == ["school"]
+    # A buildings layer with its tags as columns, but no other features' keys, stays a buildings layer.
+    only = gpd.read_file(src).iloc[:2]
+    only.to_file(tmp_path / "buildings_only.geojson")
+    assert len(gridkit.io.read.read_layers(tmp_path / "buildings_only.geojson")["buildings"]) == 2

@@ -73,6 +73,14 @@ _GEOFABRIK = re.compile(r"gis[._]osm_([a-z]+(?:_a)?)_free_\d+", re.IGNORECASE)
 _GEOFABRIK_THEMES = ("buildings_a", "roads", "railways", "waterways", "water_a", "landuse_a", "pois", "pois_a")
 #: The ``water_a`` classes that are water (its others, wetland and glacier, are no water in an .osm either).
 _GEOFABRIK_WATER = ("water", "reservoir", "river", "dock")
+#: OSM's features in one layer, each tag a column (overpass turbo's Export > GeoJSON, osmtogeojson, QuickOSM): read
+#: as an .osm is when buildings are some of them and other features' keys are there too; ``@id`` (or ``id``) is
+#: ``way/123``. The tags GDAL's OSM driver gives as columns of each of its layers (osmconf.ini) that gridkit reads
+#: so; every other tag goes into ``other_tags``, as GDAL puts it.
+_OSM_FEATURE_KEYS = ("highway", "railway", "waterway", "natural", "landuse", "amenity")
+_OSM_ID = re.compile(r"(node|way|relation)/(\d+)")
+_OSM_COLUMNS = {"multipolygons": ("name", "building", "landuse", "natural", "amenity"),
+                "lines": ("name", "highway", "waterway", "barrier"), "points": ("name",)}
 _OTHER_TAG = re.compile(r'"((?:[^"\\]|\\.)*)"=>"((?:[^"\\]|\\.)*)"')
 
 
@@ -483,8 +491,11 @@ def _read_source(path: Path, mask: Mask | None, wanted: tuple[str, ...]) -> dict
         return _read_geofabrik(themes, lambda i: read_layer(path, names[i], f"{path}, layer '{names[i]}'", mask),
                                wanted)
     if not any(_known(n) for n in names) and len(names) == 1:
-        # A single-layer file (GeoJSON, Shapefile) is a buildings layer.
-        return {"buildings": read_layer(path, names[0], f"{path}", mask)}
+        # A single-layer file (GeoJSON, Shapefile) is a buildings layer, unless it is OSM's features, tags and all.
+        frame = read_layer(path, names[0], f"{path}", mask)
+        if _osm_features(frame):
+            return {name: layer for name, layer in _osm_tagged_layers(frame).items() if name in wanted}
+        return {"buildings": frame}
     out: dict[str, gpd.GeoDataFrame] = {}
     for layer, found in _chosen(names, wanted).items():
         _refuse_twice([names[i] for i in found], f"{path}: has two layers for '{layer}'")
@@ -564,6 +575,36 @@ def _read_geofabrik(themes: dict[str, int], read: Callable[[int], gpd.GeoDataFra
     layers = _osm_layers(*(gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry", crs=crs)
                            for parts in (polys, lines, points)))
     return {name: layer for name, layer in layers.items() if name in wanted and (len(layer) or name == "buildings")}
+
+
+def _osm_features(frame: gpd.GeoDataFrame) -> bool:
+    """Whether ``frame`` is OSM's features with their tags as columns: some of them buildings, and keys of others
+    (highway, landuse …) there too."""
+    return "building" in frame and bool(frame["building"].isna().any()) \
+        and any(key in frame for key in _OSM_FEATURE_KEYS)
+
+
+def _osm_tagged_layers(frame: gpd.GeoDataFrame) -> dict[str, gpd.GeoDataFrame]:
+    """gridkit's layers from OSM's features with their tags as columns (:func:`_osm_features`), read as an .osm:
+    each geometry type is the layer GDAL's OSM driver gives it in, with the tags it gives as columns
+    (:data:`_OSM_COLUMNS`) and the others in ``other_tags``."""
+    ids = frame.get("@id", frame.get("id", pd.Series(None, index=frame.index, dtype=object)))
+    found = ids.astype(str).str.extract(_OSM_ID)
+    tags = [c for c in frame.columns if c != frame.geometry.name and c not in ("@id", "id")
+            and frame[c].map(lambda v: isinstance(v, str)).any()]
+    kinds = {"multipolygons": ("Polygon", "MultiPolygon"), "lines": ("LineString", "MultiLineString"),
+             "points": ("Point",)}
+    layers = []
+    for layer, types in kinds.items():
+        part = frame[frame.geom_type.isin(types)]
+        kind, number = found.loc[part.index, 0], found.loc[part.index, 1]
+        own = [c for c in _OSM_COLUMNS[layer] if c in tags]
+        # GDAL gives a closed way's id as osm_way_id, a relation's as osm_id.
+        way = kind.eq("way") if layer == "multipolygons" else pd.Series(False, index=part.index)
+        columns = {"osm_id": number.where(~way), "osm_way_id": number.where(way), **{c: part[c] for c in own},
+                   "other_tags": _hstore({c: part[c] for c in tags if c not in own}, part.index)}
+        layers.append(gpd.GeoDataFrame(columns, geometry=part.geometry, crs=frame.crs))
+    return _osm_layers(*layers)
 
 
 def _hstore(tags: dict[str, pd.Series], index: pd.Index) -> pd.Series:
