@@ -725,3 +725,26 @@ def test_an_overpass_turbo_geojson_is_read_as_the_osm_it_holds(tmp_path):
     only = gpd.read_file(src).iloc[:2]
     only.to_file(tmp_path / "buildings_only.geojson")
     assert len(gridkit.io.read.read_layers(tmp_path / "buildings_only.geojson")["buildings"]) == 2
+
+
+def test_a_shapefile_without_its_prj_is_read_in_the_crs_given(tmp_path):
+    """A CAD drawing exported to Shapefiles leaves no .prj (a Chinese office's 1:500 topographic data, CGCS2000
+    6-degree Gauss-Kruger with the zone's number in front): refused, "set one", with no way to set one in gridkit.
+    ``crs`` (``partition --crs``) now reads a layer that names none in the CRS given; one naming its own keeps it."""
+    town = _street_town()
+    folder = tmp_path / "cad"
+    folder.mkdir()
+    town["buildings"].to_crs(4498).to_file(folder / "房屋.shp", encoding="GBK")
+    town["streets"].to_crs(4326).to_file(folder / "道路.shp", encoding="GBK")
+    (folder / "房屋.prj").unlink()
+    with pytest.raises(gridkit.InputError, match=r"layer '房屋.shp': has no coordinate reference system .* --crs"):
+        gridkit.read_area(folder)
+    area = gridkit.read_area(folder, crs="EPSG:4498")
+    assert len(area.buildings) == len(town["buildings"]) and len(area.roads) == 1
+    assert dict(area.log)["layers_crs_given"] == "buildings: EPSG:4498"
+    with pytest.raises(gridkit.InputError, match="the CRS 'zone 20' is none pyproj knows"):
+        gridkit.read_area(folder, crs="zone 20")
+    out = tmp_path / "plan.gpkg"
+    result = subprocess.run([sys.executable, "-m", "gridkit.cli", "partition", str(folder), "-o", str(out),
+                             "--crs", "EPSG:4498"], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
