@@ -721,10 +721,13 @@ def test_an_overpass_turbo_geojson_is_read_as_the_osm_it_holds(tmp_path):
     assert layers["barriers"][["barrier_type", "kind"]].values.tolist() == [["railway", "rail"]]
     assert layers["landuse"]["kind"].tolist() == ["residential"]
     assert layers["pois"]["kind"].tolist() == ["school"]
-    # A buildings layer with its tags as columns, but no other features' keys, stays a buildings layer.
-    only = gpd.read_file(src).iloc[:2]
-    only.to_file(tmp_path / "buildings_only.geojson")
+    # A buildings layer with its tags as columns, but no other features' keys, stays a buildings layer; so do an
+    # office's footprints with a landuse column and some uses blank (no OSM ids, no lines among them).
+    only = gpd.read_file(src).iloc[:4]
+    only.iloc[:2].to_file(tmp_path / "buildings_only.geojson")
     assert len(gridkit.io.read.read_layers(tmp_path / "buildings_only.geojson")["buildings"]) == 2
+    only.drop(columns=["@id", "id"], errors="ignore").to_file(tmp_path / "office.geojson")
+    assert len(gridkit.io.read.read_layers(tmp_path / "office.geojson")["buildings"]) == 4
 
 
 def test_a_shapefile_without_its_prj_is_read_in_the_crs_given(tmp_path):

@@ -578,10 +578,15 @@ def _read_geofabrik(themes: dict[str, int], read: Callable[[int], gpd.GeoDataFra
 
 
 def _osm_features(frame: gpd.GeoDataFrame) -> bool:
-    """Whether ``frame`` is OSM's features with their tags as columns: some of them buildings, and keys of others
-    (highway, landuse …) there too."""
-    return "building" in frame and bool(frame["building"].isna().any()) \
-        and any(key in frame for key in _OSM_FEATURE_KEYS)
+    """Whether ``frame`` is OSM's features with their tags as columns: some of them buildings, keys of others
+    (highway, landuse …) there too, and OSM's ids (``way/123``) or lines among the polygons. An office's footprints
+    with a ``landuse`` column and some uses left blank are buildings all the same."""
+    if "building" not in frame or not frame["building"].isna().any() \
+            or not any(key in frame for key in _OSM_FEATURE_KEYS):
+        return False
+    ids = frame.get("@id", frame.get("id", pd.Series(None, index=frame.index, dtype=object)))
+    osm_ids = ids.astype(str).str.fullmatch(_OSM_ID.pattern).mean() > 0.5
+    return bool(osm_ids or frame.geom_type.isin(("LineString", "MultiLineString")).any())
 
 
 def _osm_tagged_layers(frame: gpd.GeoDataFrame) -> dict[str, gpd.GeoDataFrame]:
