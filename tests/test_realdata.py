@@ -702,8 +702,9 @@ def test_an_overpass_turbo_geojson_is_read_as_the_osm_it_holds(tmp_path):
     following 0.00). It is now read as the .osm it comes from."""
     shapes = gdf([rect(10, 10, 30, 30), rect(10, 70, 30, 90), rect(0, 0, 100, 100), rect(120, 0, 200, 100),
                   line((-20, 50), (220, 50)), line((110, -20), (110, 120)), rect(40, 10, 41, 11).centroid]).to_crs(4326)
-    tags = [{"@id": "way/11", "building": "apartments", "building:levels": "6", "name": "1号楼"},
-            {"@id": "way/12", "building": "yes"},
+    # Tools other than overpass turbo write numbers as numbers (``"building:levels": 6``).
+    tags = [{"@id": "way/11", "building": "apartments", "building:levels": 6, "name": "1号楼"},
+            {"@id": "way/12", "building": "yes", "building:levels": 2.5},
             {"@id": "relation/13", "landuse": "residential", "name": "幸福小区"},
             {"@id": "way/14", "leisure": "park"},
             {"@id": "way/21", "highway": "residential", "name": "幸福路", "bridge": "yes"},
@@ -716,7 +717,7 @@ def test_an_overpass_turbo_geojson_is_read_as_the_osm_it_holds(tmp_path):
                               ensure_ascii=False), encoding="utf-8")
     layers = gridkit.io.read.read_layers(src)
     assert layers["buildings"]["id"].tolist() == ["11", "12"]
-    assert layers["buildings"]["building:levels"].fillna("").tolist() == ["6", ""]
+    assert layers["buildings"]["building:levels"].tolist() == ["6.0", "2.5"]
     assert layers["roads"][["name", "bridge"]].values.tolist() == [["幸福路", "yes"]]
     assert layers["barriers"][["barrier_type", "kind"]].values.tolist() == [["railway", "rail"]]
     assert layers["landuse"]["kind"].tolist() == ["residential"]

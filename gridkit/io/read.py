@@ -595,8 +595,7 @@ def _osm_tagged_layers(frame: gpd.GeoDataFrame) -> dict[str, gpd.GeoDataFrame]:
     (:data:`_OSM_COLUMNS`) and the others in ``other_tags``."""
     ids = frame.get("@id", frame.get("id", pd.Series(None, index=frame.index, dtype=object)))
     found = ids.astype(str).str.extract(_OSM_ID)
-    tags = [c for c in frame.columns if c != frame.geometry.name and c not in ("@id", "id")
-            and frame[c].map(lambda v: isinstance(v, str)).any()]
+    tags = [c for c in frame.columns if c != frame.geometry.name and c not in ("@id", "id") and frame[c].notna().any()]
     kinds = {"multipolygons": ("Polygon", "MultiPolygon"), "lines": ("LineString", "MultiLineString"),
              "points": ("Point",)}
     layers = []
@@ -613,9 +612,14 @@ def _osm_tagged_layers(frame: gpd.GeoDataFrame) -> dict[str, gpd.GeoDataFrame]:
 
 
 def _hstore(tags: dict[str, pd.Series], index: pd.Index) -> pd.Series:
-    """OSM ``tags`` written as GDAL's ``other_tags`` (``"bridge"=>"yes"``), a tag left out where it is null."""
+    """OSM ``tags`` written as GDAL's ``other_tags`` (``"bridge"=>"yes"``, a quote or backslash escaped as GDAL
+    escapes it), a tag left out where it is null; a number (a GeoJSON's ``"building:levels": 6``) as its text."""
+    def text(value: object) -> str:
+        return str(value).replace("\\", "\\\\").replace('"', '\\"')
+
     def one(values: tuple[object, ...]) -> str | None:
-        pairs = [f'"{k}"=>"{v}"' for k, v in zip(tags, values, strict=True) if isinstance(v, str)]
+        pairs = [f'"{text(k)}"=>"{text(v)}"' for k, v in zip(tags, values, strict=True)
+                 if v is not None and not (isinstance(v, float) and v != v)]
         return ",".join(pairs) or None
     return pd.Series([one(v) for v in zip(*tags.values(), strict=True)] if tags else None, index=index, dtype=object)
 
