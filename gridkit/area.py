@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from pyproj import CRS
+from pyproj.exceptions import CRSError
 
 from .crs import check_coordinates, gcj02_to_wgs84, local_metric_crs
 from .profile import Profile, load_profile
@@ -135,6 +136,7 @@ def read_area(
     profile: Profile | str | None = None,
     hull_buffer_m: float | None = None,
     within: tuple[gpd.GeoDataFrame, str] | None = None,
+    crs: str | None = None,
 ) -> Area:
     """Read and clean an input area from a file or folder.
 
@@ -154,6 +156,9 @@ def read_area(
         Polygons whose union is the area to divide instead of the input's boundary (the grids of a
         division made elsewhere, :mod:`gridkit.adopt`), and what messages call them; the input
         boundary's ``name`` and ``code`` still title the area.
+    crs : str, optional
+        The CRS of layers that name none (a Shapefile without its ``.prj``, as CAD exports leave them; a DXF),
+        e.g. ``EPSG:4549``; a layer naming its own keeps it (:func:`area_from_layers`).
 
     Returns
     -------
@@ -183,7 +188,7 @@ def read_area(
         layers = {**layers, "boundary": gpd.GeoDataFrame(labels, geometry=[shapely.union_all(shapely.make_valid(
             polygons.geometry.values.to_numpy()))], crs=polygons.crs)}
     area = area_from_layers(layers, where=where, from_gcj02=from_gcj02, profile=profile, hull_buffer_m=hull_buffer_m,
-                            boundary_where=boundary_where)
+                            boundary_where=boundary_where, crs=crs)
     return Area(**{**area.__dict__, "source": where, "source_hash": digest})
 
 
@@ -195,9 +200,11 @@ def area_from_layers(
     profile: Profile | str | None = None,
     hull_buffer_m: float | None = None,
     boundary_where: str | None = None,
+    crs: str | None = None,
 ) -> Area:
     """Build an :class:`Area` from in-memory layers (see :func:`read_area`); ``boundary_where`` is what
-    messages call the boundary (default: the ``boundary`` layer)."""
+    messages call the boundary (default: the ``boundary`` layer), ``crs`` that of layers naming none
+    (``log.layers_crs_given``)."""
     rules = profile if isinstance(profile, Profile) else load_profile(profile or "default")
     clean = rules.cleaning
     hull_buffer_m = rules.blocks.hull_buffer_m if hull_buffer_m is None else hull_buffer_m
@@ -207,6 +214,8 @@ def area_from_layers(
     # Messages name a layer as its source does (建筑, buildings.shp), else by gridkit's name for it.
     at = {k: f"{where}, layer '{v.attrs.get(SOURCE_NAME, k)}'" for k, v in layers.items() if v is not None}
     layers = {k: _named_columns(v, k, log) for k, v in layers.items() if v is not None}
+    if crs is not None:
+        layers = _with_crs(layers, crs, log)
     for name, gdf in layers.items():
         _check_layer_crs(gdf, at[name], from_gcj02)
     source_crs = layers["buildings"].crs
@@ -332,6 +341,18 @@ def _named_columns(gdf: gpd.GeoDataFrame, layer: str, log: list) -> gpd.GeoDataF
         return gdf
     log.append((f"{layer}_columns_renamed", ", ".join(f"{a} -> {b}" for a, b in renamed.items())))
     return gdf.rename(columns=renamed)
+
+
+def _with_crs(layers: dict[str, gpd.GeoDataFrame], crs: str, log: list[tuple[str, str]]) -> dict[str, gpd.GeoDataFrame]:
+    """``layers`` with those naming no CRS in ``crs``; the others keep their own."""
+    try:
+        given = CRS.from_user_input(crs)
+    except CRSError as exc:
+        raise InputError(f"the CRS {crs!r} is none pyproj knows (give one as EPSG:4549, or its WKT)") from exc
+    unnamed = [name for name, gdf in layers.items() if gdf.crs is None]
+    if unnamed:
+        log.append(("layers_crs_given", f"{', '.join(unnamed)}: {given.to_string()}"))
+    return {name: gdf.set_crs(given) if gdf.crs is None else gdf for name, gdf in layers.items()}
 
 
 def _check_layer_crs(gdf: gpd.GeoDataFrame, where: str, from_gcj02: bool) -> None:

@@ -128,6 +128,7 @@ def partition_cmd(
     prefer: Annotated[str | None, typer.Option("--prefer", help="fewest: as few grids as the bounds allow; roads: up to partition.roads_extra_grids more per piece where that lowers the cut cost (default: the profile's).")] = None,
     households: Annotated[Path | None, typer.Option("--households", help="Register CSV/XLSX: building_id or address -> households, population.")] = None,
     from_gcj02: Annotated[bool, typer.Option("--from-gcj02", help="Input lon/lat are GCJ-02.")] = False,
+    crs: Annotated[str | None, typer.Option("--crs", help="CRS of input layers that name none (a Shapefile without .prj, a DXF), e.g. EPSG:4549.")] = None,
     existing: Annotated[Path | None, typer.Option("--existing", help="Existing plan GeoPackage to keep where the rules allow.")] = None,
     key_column: Annotated[str | None, typer.Option("--key-column", help="Register column naming the building (an id or an address), e.g. 楼栋编号.")] = None,
     households_column: Annotated[str | None, typer.Option("--households-column", help="Register column of households, e.g. 户数.")] = None,
@@ -144,7 +145,7 @@ def partition_cmd(
             return partition_file(input_path, output, profile=profile, seed=seed, prefer=prefer, households=households,
                                   key_column=key_column, households_column=households_column,
                                   population_column=population_column, totals=totals, existing=existing,
-                                  from_gcj02=from_gcj02, progress=report)
+                                  from_gcj02=from_gcj02, progress=report, crs=crs)
 
     from .io import postgis
 

@@ -61,6 +61,7 @@ def partition_file(
     existing: str | Path | None = None,
     from_gcj02: bool = False,
     progress: Progress | None = None,
+    crs: str | None = None,
 ) -> Plan:
     """Read an area and its registers, divide it, and write the plan.
 
@@ -91,6 +92,8 @@ def partition_file(
     progress : callable, optional
         ``progress(fraction, stage)`` (:mod:`gridkit.progress`); may raise
         :class:`~gridkit.errors.Cancelled`, and then nothing is written.
+    crs : str, optional
+        The CRS of input layers that name none (:func:`gridkit.read_area`).
 
     Returns
     -------
@@ -109,7 +112,7 @@ def partition_file(
     register = read_register(households, key_column=key_column, households_column=households_column,
                              population_column=population_column) if households is not None else None
     known = read_totals(totals) if totals is not None else None
-    area = read_area(input_path, from_gcj02=from_gcj02, profile=prof)
+    area = read_area(input_path, from_gcj02=from_gcj02, profile=prof, crs=crs)
     if existing is not None:
         area = dataclasses.replace(area, existing=read_existing(existing).to_crs(area.crs))
     match = _match(area, register, prof)

@@ -652,3 +652,122 @@ def test_a_building_standing_over_a_lakes_shore_joins_the_land_it_stands_on():
     kept = plan.buildings[plan.buildings["households"] == 0]
     grid = plan.grids[plan.grids["code"] == kept["grid_code"].iloc[0]].geometry.iloc[0]
     assert grid.covers(kept.geometry.iloc[0]) and kept.area.iloc[0] == pytest.approx(station.area)
+
+
+def _geofabrik_town(folder) -> None:
+    """A town in Geofabrik's free Shapefile layout: one file per theme, named gis_osm_<theme>_free_1, OSM's main
+    value in ``fclass``, bridge and tunnel as T/F."""
+    themes = {
+        "buildings_a": gdf([rect(10, 10, 30, 30), rect(10, 70, 30, 90)], osm_id=["11", "12"], code=[1500, 1500],
+                           fclass=["building", "building"], name=["1号楼", None], type=["apartments", None]),
+        "roads": gdf([line((0, 50), (200, 50)), line((100, 0), (100, 100))], osm_id=["21", "22"], code=[5122, 5142],
+                     fclass=["residential", "track_grade2"], name=["幸福路", None], bridge=["F", "F"],
+                     tunnel=["F", "T"]),
+        "railways": gdf([line((0, 40), (200, 40)), line((0, 60), (200, 60))], osm_id=["31", "32"], code=[6101, 6103],
+                        fclass=["rail", "subway"], tunnel=["F", "T"]),
+        "waterways": gdf([line((150, 0), (150, 100))], osm_id=["41"], code=[8103], fclass=["stream"], name=[None]),
+        "water_a": gdf([rect(160, 10, 190, 30), rect(160, 70, 190, 90)], osm_id=["51", "52"], code=[8201, 8221],
+                       fclass=["reservoir", "wetland"], name=["东湖", None]),
+        "pois": gdf([rect(40, 10, 41, 11).centroid], osm_id=["61"], code=[2082], fclass=["school"], name=["小学"]),
+    }
+    for theme, frame in themes.items():
+        pyogrio.write_dataframe(frame.to_crs(4326), folder / f"gis_osm_{theme}_free_1.shp", encoding="UTF-8")
+
+
+@pytest.mark.parametrize("zipped", [False, True])
+def test_a_geofabrik_shapefile_extract_is_read_as_its_osm(tmp_path, zipped):
+    """Geofabrik's free Shapefile extracts (``china-latest-free.shp.zip``: gis_osm_buildings_a_free_1.shp …), how OSM
+    is most often fetched as Shapefiles, were refused: "has no 'buildings' layer". Their themes now read as the
+    .osm they come from: the rules that pick barriers and soft lines out of OSM apply to them alike."""
+    folder = tmp_path / "extract"
+    folder.mkdir()
+    _geofabrik_town(folder)
+    src = folder
+    if zipped:
+        src = tmp_path / "extract.shp.zip"
+        with zipfile.ZipFile(src, "w") as archive:
+            for f in sorted(folder.iterdir()):
+                archive.write(f, f.name)
+    layers = gridkit.io.read.read_layers(src)
+    assert layers["buildings"]["building"].tolist() == ["apartments", "yes"]
+    assert layers["buildings"]["id"].tolist() == ["11", "12"]
+    assert layers["roads"]["highway"].tolist() == ["residential", "track"]
+    assert layers["roads"]["tunnel"].fillna("").tolist() == ["", "yes"]
+    barriers = layers["barriers"].set_index("kind")
+    # The subway in its tunnel divides nothing; the stream is a soft line; the wetland is no water.
+    assert sorted(barriers.index) == ["rail", "reservoir", "stream"]
+    assert barriers.loc["rail", "barrier_type"] == "railway" and barriers.loc["reservoir", "barrier_type"] == "water"
+    assert layers["pois"]["kind"].tolist() == ["school"]
+    plan = gridkit.partition(gridkit.read_area(src), PROFILE, seed=0)
+    assert plan.metrics.set_index(["level", "name"]).loc[("grid", "barriers"), "value"] == 0
+
+
+def test_a_geofabrik_extract_cut_down_to_some_themes_is_read(tmp_path):
+    _geofabrik_town(tmp_path)
+    for f in tmp_path.iterdir():
+        if not f.stem.startswith(("gis_osm_buildings_a", "gis_osm_roads")):
+            f.unlink()
+    layers = gridkit.io.read.read_layers(tmp_path)
+    assert sorted(layers) == ["buildings", "roads"]
+    # A layer named as gridkit reads one beside them makes the folder an ordinary one.
+    pyogrio.write_dataframe(gdf([rect(10, 10, 30, 30)]).to_crs(4326), tmp_path / "buildings.geojson")
+    assert list(gridkit.io.read.read_layers(tmp_path)) == ["buildings"]
+
+
+def test_an_overpass_turbo_geojson_is_read_as_the_osm_it_holds(tmp_path):
+    """overpass turbo's Export > GeoJSON (osmtogeojson) holds every tagged feature of an area in one layer, each tag
+    a property. As a single-layer file it was all taken as buildings: every landuse, park and campus polygon a
+    building (Hangzhou's Zijingang campus: 27,589 households instead of 2,966) and the streets left out (road
+    following 0.00). It is now read as the .osm it comes from."""
+    shapes = gdf([rect(10, 10, 30, 30), rect(10, 70, 30, 90), rect(0, 0, 100, 100), rect(120, 0, 200, 100),
+                  line((-20, 50), (220, 50)), line((110, -20), (110, 120)), rect(40, 10, 41, 11).centroid]).to_crs(4326)
+    # Tools other than overpass turbo write numbers as numbers (``"building:levels": 6``).
+    tags = [{"@id": "way/11", "building": "apartments", "building:levels": 6, "name": "1号楼"},
+            {"@id": "way/12", "building": "yes", "building:levels": 2.5},
+            {"@id": "relation/13", "landuse": "residential", "name": "幸福小区"},
+            {"@id": "way/14", "leisure": "park"},
+            {"@id": "way/21", "highway": "residential", "name": "幸福路", "bridge": "yes"},
+            {"@id": "way/31", "railway": "rail", "name": "京广铁路"},
+            {"@id": "node/41", "amenity": "school", "name": "小学"}]
+    features = [{"type": "Feature", "id": t["@id"], "properties": t, "geometry": shapely.geometry.mapping(g)}
+                for t, g in zip(tags, shapes.geometry, strict=True)]
+    src = tmp_path / "export.geojson"
+    src.write_text(json.dumps({"type": "FeatureCollection", "generator": "overpass-turbo", "features": features},
+                              ensure_ascii=False), encoding="utf-8")
+    layers = gridkit.io.read.read_layers(src)
+    assert layers["buildings"]["id"].tolist() == ["11", "12"]
+    assert layers["buildings"]["building:levels"].tolist() == ["6.0", "2.5"]
+    assert layers["roads"][["name", "bridge"]].values.tolist() == [["幸福路", "yes"]]
+    assert layers["barriers"][["barrier_type", "kind"]].values.tolist() == [["railway", "rail"]]
+    assert layers["landuse"]["kind"].tolist() == ["residential"]
+    assert layers["pois"]["kind"].tolist() == ["school"]
+    # A buildings layer with its tags as columns, but no other features' keys, stays a buildings layer; so do an
+    # office's footprints with a landuse column and some uses blank (no OSM ids, no lines among them).
+    only = gpd.read_file(src).iloc[:4]
+    only.iloc[:2].to_file(tmp_path / "buildings_only.geojson")
+    assert len(gridkit.io.read.read_layers(tmp_path / "buildings_only.geojson")["buildings"]) == 2
+    only.drop(columns=["@id", "id"], errors="ignore").to_file(tmp_path / "office.geojson")
+    assert len(gridkit.io.read.read_layers(tmp_path / "office.geojson")["buildings"]) == 4
+
+
+def test_a_shapefile_without_its_prj_is_read_in_the_crs_given(tmp_path):
+    """A CAD drawing exported to Shapefiles leaves no .prj (a Chinese office's 1:500 topographic data, CGCS2000
+    6-degree Gauss-Kruger with the zone's number in front): refused, "set one", with no way to set one in gridkit.
+    ``crs`` (``partition --crs``) now reads a layer that names none in the CRS given; one naming its own keeps it."""
+    town = _street_town()
+    folder = tmp_path / "cad"
+    folder.mkdir()
+    town["buildings"].to_crs(4498).to_file(folder / "房屋.shp", encoding="GBK")
+    town["streets"].to_crs(4326).to_file(folder / "道路.shp", encoding="GBK")
+    (folder / "房屋.prj").unlink()
+    with pytest.raises(gridkit.InputError, match=r"layer '房屋.shp': has no coordinate reference system .* --crs"):
+        gridkit.read_area(folder)
+    area = gridkit.read_area(folder, crs="EPSG:4498")
+    assert len(area.buildings) == len(town["buildings"]) and len(area.roads) == 1
+    assert dict(area.log)["layers_crs_given"] == "buildings: EPSG:4498"
+    with pytest.raises(gridkit.InputError, match="the CRS 'zone 20' is none pyproj knows"):
+        gridkit.read_area(folder, crs="zone 20")
+    out = tmp_path / "plan.gpkg"
+    result = subprocess.run([sys.executable, "-m", "gridkit.cli", "partition", str(folder), "-o", str(out),
+                             "--crs", "EPSG:4498"], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr

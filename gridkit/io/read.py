@@ -12,6 +12,7 @@ import tempfile
 import threading
 import warnings
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
@@ -65,6 +66,21 @@ _OSM_WATER_WATERWAYS = ("riverbank", "dock")
 #: ids do not increase ("Non increasing node id": JOSM's saves, hand-made and merged extracts); its own SQLite
 #: index reads any order.
 _OSM_XML_OPEN = {"USE_CUSTOM_INDEXING": "NO"}
+#: Geofabrik's free Shapefile extracts (download.geofabrik.de, ``…-latest-free.shp.zip``: how OSM is most often
+#: fetched as Shapefiles) name each theme's file gis_osm_<theme>_free_1 (older ones gis.osm_…) and give a feature's
+#: main OSM value as ``fclass``; the themes gridkit reads, as :func:`_read_geofabrik` turns them into OSM's form.
+_GEOFABRIK = re.compile(r"gis[._]osm_([a-z]+(?:_a)?)_free_\d+", re.IGNORECASE)
+_GEOFABRIK_THEMES = ("buildings_a", "roads", "railways", "waterways", "water_a", "landuse_a", "pois", "pois_a")
+#: The ``water_a`` classes that are water (its others, wetland and glacier, are no water in an .osm either).
+_GEOFABRIK_WATER = ("water", "reservoir", "river", "dock")
+#: OSM's features in one layer, each tag a column (overpass turbo's Export > GeoJSON, osmtogeojson, QuickOSM): read
+#: as an .osm is when buildings are some of them and other features' keys are there too; ``@id`` (or ``id``) is
+#: ``way/123``. The tags GDAL's OSM driver gives as columns of each of its layers (osmconf.ini) that gridkit reads
+#: so; every other tag goes into ``other_tags``, as GDAL puts it.
+_OSM_FEATURE_KEYS = ("highway", "railway", "waterway", "natural", "landuse", "amenity")
+_OSM_ID = re.compile(r"(node|way|relation)/(\d+)")
+_OSM_COLUMNS = {"multipolygons": ("name", "building", "landuse", "natural", "amenity"),
+                "lines": ("name", "highway", "waterway", "barrier"), "points": ("name",)}
 _OTHER_TAG = re.compile(r'"((?:[^"\\]|\\.)*)"=>"((?:[^"\\]|\\.)*)"')
 
 
@@ -277,8 +293,9 @@ def read_layers(path: str | Path, *, mask: Mask | None = None,
 
     ``path`` may be a multi-layer source (GeoPackage, SpatiaLite, ...), a folder
     holding one file per layer (``buildings.geojson``, ``roads.shp``, ...), a
-    single-layer file (taken as ``buildings``), an OSM ``.osm``/``.pbf`` file,
-    or a PostGIS URL (``postgresql://…``, see :mod:`gridkit.io.postgis`).
+    single-layer file (taken as ``buildings``), an OSM ``.osm``/``.pbf`` file, a Geofabrik
+    Shapefile extract (``gis_osm_buildings_a_free_1.shp`` …, read as its OSM), or a PostGIS URL
+    (``postgresql://…``, see :mod:`gridkit.io.postgis`).
 
     Parameters
     ----------
@@ -469,9 +486,16 @@ def _chosen(names: list[str], wanted: tuple[str, ...]) -> dict[str, list[int]]:
 
 def _read_source(path: Path, mask: Mask | None, wanted: tuple[str, ...]) -> dict[str, gpd.GeoDataFrame]:
     names = list_layers(path)
+    themes = _geofabrik_themes(names, wanted)
+    if themes:
+        return _read_geofabrik(themes, lambda i: read_layer(path, names[i], f"{path}, layer '{names[i]}'", mask),
+                               wanted)
     if not any(_known(n) for n in names) and len(names) == 1:
-        # A single-layer file (GeoJSON, Shapefile) is a buildings layer.
-        return {"buildings": read_layer(path, names[0], f"{path}", mask)}
+        # A single-layer file (GeoJSON, Shapefile) is a buildings layer, unless it is OSM's features, tags and all.
+        frame = read_layer(path, names[0], f"{path}", mask)
+        if _osm_features(frame):
+            return {name: layer for name, layer in _osm_tagged_layers(frame).items() if name in wanted}
+        return {"buildings": frame}
     out: dict[str, gpd.GeoDataFrame] = {}
     for layer, found in _chosen(names, wanted).items():
         _refuse_twice([names[i] for i in found], f"{path}: has two layers for '{layer}'")
@@ -482,11 +506,122 @@ def _read_source(path: Path, mask: Mask | None, wanted: tuple[str, ...]) -> dict
 
 def _read_folder(path: Path, mask: Mask | None, wanted: tuple[str, ...]) -> dict[str, gpd.GeoDataFrame]:
     files = [f for f in sorted(path.iterdir()) if f.suffix.lower() in _VECTOR_SUFFIXES]
+    themes = _geofabrik_themes([f.stem for f in files], wanted)
+    if themes:
+        return _read_geofabrik(themes, lambda i: read_layer(files[i], None, f"{files[i]}", mask), wanted)
     out: dict[str, gpd.GeoDataFrame] = {}
     for layer, found in _chosen([f.stem for f in files], wanted).items():
         _refuse_twice([files[i].name for i in found], f"{path}: has two files for layer '{layer}'")
         out[layer] = _named(read_layer(files[found[0]], None, f"{files[found[0]]}", mask), files[found[0]].name)
     return out
+
+
+def _geofabrik_themes(names: list[str], wanted: tuple[str, ...]) -> dict[str, int]:
+    """The position among ``names`` (layers, or file stems) of each Geofabrik theme gridkit reads, when they are a
+    Geofabrik extract: its buildings are there and no layer is named as gridkit reads one (those win)."""
+    themes: dict[str, int] = {}
+    for i, name in enumerate(names):
+        found = _GEOFABRIK.fullmatch(name.strip())
+        if found and found.group(1).lower() in _GEOFABRIK_THEMES:
+            themes.setdefault(found.group(1).lower(), i)
+    return themes if "buildings_a" in themes and not _chosen(names, wanted) else {}
+
+
+def _read_geofabrik(themes: dict[str, int], read: Callable[[int], gpd.GeoDataFrame],
+                    wanted: tuple[str, ...]) -> dict[str, gpd.GeoDataFrame]:
+    """gridkit's layers from a Geofabrik extract's themes (``read`` reads the one at a position): each turned into
+    the form GDAL reads an .osm in, so the OSM rules (:func:`_osm_layers`) read them. ``fclass`` holds the
+    value of the theme's key (highway, railway, waterway, landuse, amenity …), ``T``/``F`` bridge and tunnel, a
+    building's ``type`` its ``building=*`` value (none for ``yes``); ``track_grade1``–``5`` are tracks."""
+    got = {theme: read(i) for theme, i in themes.items()}
+    crs = got["buildings_a"].crs
+
+    def osm(theme: str, **columns: Callable[[gpd.GeoDataFrame], pd.Series]) -> pd.DataFrame:
+        # An area's id is its way's, as GDAL gives a closed way's (``osm_id`` is a relation's there).
+        frame = got.get(theme)
+        if frame is None:
+            return pd.DataFrame({"geometry": pd.Series([], dtype=object)})
+        ids = {"osm_id": frame.get("osm_id")}
+        if theme.endswith("_a"):
+            ids = {"osm_id": pd.Series(None, index=frame.index, dtype=object), "osm_way_id": frame.get("osm_id")}
+        own = {name: make(frame) for name, make in columns.items()}
+        return pd.DataFrame({**ids, "name": frame.get("name"), **own, "geometry": frame.geometry.to_numpy()},
+                            index=frame.index)
+
+    def fclass(frame: gpd.GeoDataFrame) -> pd.Series:
+        return frame["fclass"].astype(object) if "fclass" in frame else pd.Series(None, index=frame.index, dtype=object)
+
+    def yes(key: str) -> Callable[[gpd.GeoDataFrame], pd.Series]:
+        return lambda frame: frame.get(key, pd.Series("F", index=frame.index)).astype(str).str.upper().eq("T").map(
+            {True: "yes", False: None})
+
+    def tags(**values: Callable[[gpd.GeoDataFrame], pd.Series]) -> Callable[[gpd.GeoDataFrame], pd.Series]:
+        return lambda frame: _hstore({key: value(frame) for key, value in values.items()}, frame.index)
+
+    water = got.get("water_a")
+    if water is not None:
+        got["water_a"] = water[fclass(water).isin(_GEOFABRIK_WATER)]
+    polys = [osm("buildings_a", building=lambda f: f.get("type", pd.Series(None, index=f.index))
+                 .astype(object).fillna("yes")),
+             osm("landuse_a", landuse=fclass),
+             osm("water_a", natural=lambda f: pd.Series(WATER, index=f.index),
+                 other_tags=tags(water=fclass)),
+             osm("pois_a", amenity=fclass)]
+    lines = [osm("roads", highway=lambda f: fclass(f).str.replace(r"^track_grade\d$", "track", regex=True),
+                 other_tags=tags(bridge=yes("bridge"), tunnel=yes("tunnel"))),
+             osm("railways", other_tags=tags(railway=fclass, tunnel=yes("tunnel"))),
+             osm("waterways", waterway=fclass)]
+    points = [osm("pois", other_tags=tags(amenity=fclass))]
+    layers = _osm_layers(*(gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry", crs=crs)
+                           for parts in (polys, lines, points)))
+    return {name: layer for name, layer in layers.items() if name in wanted and (len(layer) or name == "buildings")}
+
+
+def _osm_features(frame: gpd.GeoDataFrame) -> bool:
+    """Whether ``frame`` is OSM's features with their tags as columns: some of them buildings, keys of others
+    (highway, landuse …) there too, and OSM's ids (``way/123``) or lines among the polygons. An office's footprints
+    with a ``landuse`` column and some uses left blank are buildings all the same."""
+    if "building" not in frame or not frame["building"].isna().any() \
+            or not any(key in frame for key in _OSM_FEATURE_KEYS):
+        return False
+    ids = frame.get("@id", frame.get("id", pd.Series(None, index=frame.index, dtype=object)))
+    osm_ids = ids.astype(str).str.fullmatch(_OSM_ID.pattern).mean() > 0.5
+    return bool(osm_ids or frame.geom_type.isin(("LineString", "MultiLineString")).any())
+
+
+def _osm_tagged_layers(frame: gpd.GeoDataFrame) -> dict[str, gpd.GeoDataFrame]:
+    """gridkit's layers from OSM's features with their tags as columns (:func:`_osm_features`), read as an .osm:
+    each geometry type is the layer GDAL's OSM driver gives it in, with the tags it gives as columns
+    (:data:`_OSM_COLUMNS`) and the others in ``other_tags``."""
+    ids = frame.get("@id", frame.get("id", pd.Series(None, index=frame.index, dtype=object)))
+    found = ids.astype(str).str.extract(_OSM_ID)
+    tags = [c for c in frame.columns if c != frame.geometry.name and c not in ("@id", "id") and frame[c].notna().any()]
+    kinds = {"multipolygons": ("Polygon", "MultiPolygon"), "lines": ("LineString", "MultiLineString"),
+             "points": ("Point",)}
+    layers = []
+    for layer, types in kinds.items():
+        part = frame[frame.geom_type.isin(types)]
+        kind, number = found.loc[part.index, 0], found.loc[part.index, 1]
+        own = [c for c in _OSM_COLUMNS[layer] if c in tags]
+        # GDAL gives a closed way's id as osm_way_id, a relation's as osm_id.
+        way = kind.eq("way") if layer == "multipolygons" else pd.Series(False, index=part.index)
+        columns = {"osm_id": number.where(~way), "osm_way_id": number.where(way), **{c: part[c] for c in own},
+                   "other_tags": _hstore({c: part[c] for c in tags if c not in own}, part.index)}
+        layers.append(gpd.GeoDataFrame(columns, geometry=part.geometry, crs=frame.crs))
+    return _osm_layers(*layers)
+
+
+def _hstore(tags: dict[str, pd.Series], index: pd.Index) -> pd.Series:
+    """OSM ``tags`` written as GDAL's ``other_tags`` (``"bridge"=>"yes"``, a quote or backslash escaped as GDAL
+    escapes it), a tag left out where it is null; a number (a GeoJSON's ``"building:levels": 6``) as its text."""
+    def text(value: object) -> str:
+        return str(value).replace("\\", "\\\\").replace('"', '\\"')
+
+    def one(values: tuple[object, ...]) -> str | None:
+        pairs = [f'"{text(k)}"=>"{text(v)}"' for k, v in zip(tags, values, strict=True)
+                 if v is not None and not (isinstance(v, float) and v != v)]
+        return ",".join(pairs) or None
+    return pd.Series([one(v) for v in zip(*tags.values(), strict=True)] if tags else None, index=index, dtype=object)
 
 
 #: The key of a layer frame's ``attrs`` holding the name the source gave it (建筑, buildings.shp), for messages:
@@ -533,6 +668,13 @@ def _read_osm(path: Path, mask: Mask | None) -> dict[str, gpd.GeoDataFrame]:
     polys = read_layer(path, "multipolygons", f"{where}, layer 'multipolygons'", mask)
     lines = read_layer(path, "lines", f"{where}, layer 'lines'", mask)
     points = read_layer(path, "points", f"{where}, layer 'points'", mask)
+    return _osm_layers(polys, lines, points)
+
+
+def _osm_layers(polys: gpd.GeoDataFrame, lines: gpd.GeoDataFrame,
+                points: gpd.GeoDataFrame) -> dict[str, gpd.GeoDataFrame]:
+    """gridkit's layers from OSM features as GDAL's OSM driver gives them: its ``multipolygons``, ``lines`` and
+    ``points`` layers, a few keys as columns and the other tags in ``other_tags``."""
     out: dict[str, gpd.GeoDataFrame] = {}
 
     bld = polys[polys["building"].notna()].copy() if "building" in polys else polys.iloc[:0].copy()
