@@ -26,9 +26,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .address import address_list, number_range, street_word_free
+from .address import address_key, address_list, number_range, street_word_free
 from .errors import InputError
-from .io.tables import read_table
+from .io.tables import normalise_header, read_table
 from .io.values import counts as value_counts, listed, shown, why_not_counts
 
 __all__ = ["COLUMN_ALIASES", "TOLD", "UNMATCHED_COLUMNS", "Register", "RegisterMatch", "counts", "id_keys", "match_register", "numbered", "read_register", "unmatched_path",
@@ -66,6 +66,9 @@ PER_HOUSEHOLD = ("household_id", "household", "room")
 #: 常住/实有 sheet counts already.
 RESIDENT_SHEET_WORDS = ("常住", "实有", "居住", "现住", "在住")
 OTHER_SHEET_WORDS = ("户籍", "流动", "外来", "暂住", "寄住", "境外", "人户分离")
+#: Sheet names that say a sheet sums the others: a workbook of one sheet per 网格 or 小区 often has one more
+#: listing every building again (汇总, 总表).
+SUMMARY_SHEET_WORDS = ("汇总", "合计", "总计", "共计", "总表")
 #: The columns of the unmatched rows' CSV (:func:`write_unmatched`).
 UNMATCHED_COLUMNS = ["sheet", "row", "key", "households", "population", "reason", "suggested_building_id",
                       "suggested_address", "similarity"]
@@ -263,6 +266,43 @@ def _resident_sheets(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple[str, 
     return rows[~rows["sheet"].isin(other)].reset_index(drop=True), [("register_sheets_left_out", said)]
 
 
+def _summary_sheets(rows: pd.DataFrame, source: str) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
+    """The rows without those of a sheet whose name says it sums the others (``SUMMARY_SHEET_WORDS``) and that
+    lists their buildings again: read too, every household counted twice. Left out when each building it lists
+    holds what the other sheets sum to for it; refused, one building named, when one holds another figure or is
+    on no other sheet: which figures are right nobody can tell. A sheet so named that shares no building with the
+    others is read as any sheet."""
+    key = id_keys(rows["building_id"]).where(rows["building_id"] != "", rows["address"].map(address_key))
+    out, said = rows.assign(_key=key), []
+    for sheet in dict.fromkeys(rows["sheet"]):
+        mine = out["sheet"] == sheet
+        if not any(w in normalise_header(sheet) for w in SUMMARY_SHEET_WORDS) or mine.all():
+            continue
+        own = out[mine & (out["_key"] != "")].groupby("_key")["households"].sum()
+        others = out[~mine].groupby("_key")["households"].sum()
+        shared = own.index.intersection(others.index)
+        if not len(shared):
+            continue
+        alone = own.index.difference(others.index)
+        differ = shared[own[shared].to_numpy() != others[shared].to_numpy()]
+        if len(alone) or len(differ):
+            k = alone[0] if len(alone) else differ[0]
+            at = np.flatnonzero((mine & (out["_key"] == k)).to_numpy())[:1]
+            named = out["building_id"].iloc[at[0]] or out["address"].iloc[at[0]]
+            there = [f"'{s}'" for s in dict.fromkeys(out.loc[~mine & (out["_key"] == k), "sheet"])]
+            held = f"has {own[k]:g} households there and {others[k]:g} on sheet{'s' if len(there) > 1 else ''} " \
+                f"{listed(there)}" if k in others.index else "is on no other sheet"
+            raise InputError(f"{source}: {_rows_named(out, at)}: the sheet sums the others (its name says so) and "
+                             f"lists their buildings again, but building '{named}' {held}: which figures are right? "
+                             "Correct them, or delete the sheet")
+        out = out[~mine]
+        said.append(f"'{sheet}'")
+    if not said:
+        return rows, []
+    return out.drop(columns="_key").reset_index(drop=True), [
+        ("register_sheets_left_out", f"{listed(said)} (the other sheets' buildings again, summed)")]
+
+
 def read_register(
     path: str | Path,
     *,
@@ -323,17 +363,20 @@ def read_register(
     if "key" in rows:
         rows = rows.assign(building_id=rows["key"], address=rows["key"])
     register = _checked(rows, str(path), table.encoding)
+    kept, summary_log = _summary_sheets(register.rows, str(path))
+    left_out = "; ".join(v for k, v in sheets_log + summary_log if k == "register_sheets_left_out")
     log = [("register_file", Path(path).name), ("register_encoding", table.encoding),
            ("register_sheets", ", ".join(s or "-" for s in table.sheets)),
            ("register_columns", ", ".join(f"{k}={v}" for k, v in table.columns.items())),
-           *sheets_log, *register.log, ("register_total_rows_skipped", str(table.total_rows))]
+           *([("register_sheets_left_out", left_out)] if left_out else []), *register.log,
+           ("register_total_rows_skipped", str(table.total_rows))]
     if table.header_rows:
         log.append(("register_header_rows_repeated", str(table.header_rows)))
     if table.skipped:
         log.append(("register_sheets_without_header", ", ".join(table.skipped)))
     if table.hidden:
         log.append(("register_sheets_hidden", ", ".join(table.hidden)))
-    return Register(register.rows, register.source, register.encoding, log)
+    return Register(kept, register.source, register.encoding, log)
 
 
 def id_keys(ids: pd.Series) -> pd.Series:

@@ -724,3 +724,21 @@ def test_a_count_column_headed_twice_is_refused_naming_both(tmp_path):
     book["登记"].merge_cells("A1:B1")
     book.save(merged)
     assert len(read_register(merged).rows) == 1
+
+
+def test_a_summary_sheet_listing_the_grid_sheets_buildings_again_is_left_out_or_refused(tmp_path):
+    """One sheet per 网格 and a 汇总 sheet listing every building again: read as a sheet too, B1 and B2 had
+    twice their households. One that disagrees with the grid sheets is refused, the building named."""
+    head = ["楼栋编号", "户数"]
+    grids = {"网格1": [head, ["B1", 10], ["B2", 4]], "网格2": [head, ["B1", 2], ["B3", 6]]}
+    path = _workbook(tmp_path / "r.xlsx", {"全社区汇总": [head, ["B1", 12], ["B2", 4], ["B3", 6]], **grids})
+    _, b, log = _joined(path)
+    assert b.loc[["B1", "B2", "B3"], "households"].tolist() == [12, 4, 6]
+    assert log["register_sheets_left_out"] == "'全社区汇总' (the other sheets' buildings again, summed)"
+    wrong = _workbook(tmp_path / "w.xlsx", {**grids, "汇总": [head, ["B1", 10], ["B2", 4], ["B3", 6]]})
+    with pytest.raises(InputError, match=r"sheet '汇总', row 2: the sheet sums the others .* building 'B1' has 10 "
+                                         r"households there and 12 on sheets '网格1', '网格2'"):
+        read_register(wrong)
+    apart = _workbook(tmp_path / "a.xlsx", {**grids, "合计": [head, ["B4", 5]]})  # no building of the others
+    _, b, log = _joined(apart, _buildings(["B1", "B2", "B3", "B4"]))
+    assert b.loc["B4", "households"] == 5 and "register_sheets_left_out" not in log
