@@ -228,9 +228,32 @@ def _one_per_household(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple[str
     return rows.assign(households=np.where(named & ~twice, "1", "")), log
 
 
+#: A date as a spreadsheet's date cell reads (:func:`gridkit.io.tables.read_table`), or pandas writes one.
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}")
+#: The columns that name a building or household: no date is one.
+KEY_COLUMNS = ("building_id", "address", "street", "building_number", "compound", "unit", "room", "household_id")
+
+
+def _refuse_dates(rows: pd.DataFrame, source: str) -> None:
+    """Refuse a key that is a date, rows named: Excel takes a number typed as ``3-2`` or ``3/2`` (building 3's
+    unit 2, number 1-2) for 2 March and stores a date, which no building's id or address is."""
+    for col in (c for c in KEY_COLUMNS if c in rows):
+        dated = rows[col].str.fullmatch(_DATE)
+        if dated.any():
+            at = np.flatnonzero(dated.to_numpy())
+            first = rows[col].iloc[at[0]]  # YYYY-MM-DD...
+            typed = f"{int(first[5:7])}-{int(first[8:10])}"
+            values = listed([v[:10] for v in rows[col].iloc[at]])
+            raise InputError(f"{source}: {_rows_named(rows, at)}: {col} {values} "
+                             f"{'is a date' if len(at) == 1 else 'are dates'} (Excel takes '{typed}' or "
+                             f"'{typed.replace('-', '/')}' typed into a cell for one); format the column as Text, "
+                             "type the values again and save")
+
+
 def _checked(rows: pd.DataFrame, source: str, encoding: str) -> Register:
     if not {"building_id", "address", "building_number"} & set(rows):
         raise InputError(f"{source}: register needs a 'building_id' or 'address' column")
+    _refuse_dates(rows, source)
     log: list[tuple[str, str]] = []
     if "households" not in rows and set(PER_HOUSEHOLD) & set(rows):
         rows, log = _one_per_household(rows)

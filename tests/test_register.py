@@ -742,3 +742,17 @@ def test_a_summary_sheet_listing_the_grid_sheets_buildings_again_is_left_out_or_
     apart = _workbook(tmp_path / "a.xlsx", {**grids, "合计": [head, ["B4", 5]]})  # no building of the others
     _, b, log = _joined(apart, _buildings(["B1", "B2", "B3", "B4"]))
     assert b.loc["B4", "households"] == 5 and "register_sheets_left_out" not in log
+
+
+def test_a_key_excel_took_for_a_date_is_refused_saying_what_was_typed(tmp_path):
+    """楼栋编号 3-2 (building 3's unit 2) or 门牌号 1-2 typed into a General cell: Excel stores 2 March or 2 January.
+    The row went to the unmatched file as '2026-03-02T00:00:00', its households left out without a word."""
+    import datetime as dt
+    path = _workbook(tmp_path / "r.xlsx", {"登记": [["楼栋编号", "户数"], ["B1", 4], [dt.datetime(2026, 3, 2), 10]]})
+    with pytest.raises(InputError, match=r"sheet '登记', row 3: building_id 2026-03-02 is a date \(Excel takes '3-2' "
+                                         r"or '3/2' typed into a cell for one\); format the column as Text"):
+        read_register(path)
+    street = _workbook(tmp_path / "s.xlsx", {"登记": [["街路巷", "门牌号", "户数"], ["建设路", dt.date(2026, 1, 2), 4],
+                                                      ["建设路", dt.date(2026, 1, 3), 5]]})
+    with pytest.raises(InputError, match=r"rows 2, 3: address 2026-01-02, 2026-01-03 are dates \(Excel takes '1-2'"):
+        read_register(street)
