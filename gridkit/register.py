@@ -58,9 +58,14 @@ COLUMN_ALIASES = {
     "room": ("room", "房号", "室号", "房间号"),
     "household_id": ("household_id", "户号", "户编号", "住户编号"),
     "unit": ("unit", "单元", "单元号"),
+    # A register of one row per person (a 人口管理系统's export) says each one's place in the household.
+    "relation": ("relation", "relationship", "与户主关系", "与户主的关系", "户主关系", "家庭关系", "关系"),
 }
 #: The columns that make a register one row per household (each row with one of them filled is one).
 PER_HOUSEHOLD = ("household_id", "household", "room")
+#: What a row of one person says of the head of a household, relation to the head (与户主关系): 户主, or
+#: 本人/本人或户主 (GB/T 4761's words for the person the record is of, the head).
+HEAD_WORDS = ("户主", "本人", "本人或户主", "户主本人", "head", "self")
 #: Sheet names that say who a sheet counts: those who live here (常住, 实有 …), and those who are
 #: registered here (户籍; some live elsewhere) or live here but are registered elsewhere (流动 …), whom a
 #: 常住/实有 sheet counts already.
@@ -228,6 +233,26 @@ def _one_per_household(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple[str
     return rows.assign(households=np.where(named & ~twice, "1", "")), log
 
 
+def _one_per_person(rows: pd.DataFrame, source: str) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
+    """A register of one row per person, with each one's relation to the head (与户主关系): each row is one
+    person (population 1, unless a population column says otherwise) and each household one household: the
+    first row of each 户号 where there is one (a household whose head is not listed counts too), else each row
+    of a head (``HEAD_WORDS``). Read as one row per household (户号 or 户主 on every row), every member was a
+    household."""
+    if "household_id" in rows:
+        heads = (rows["household_id"] != "") & ~rows["household_id"].duplicated()
+    else:
+        heads = rows["relation"].map(normalise_header).isin({normalise_header(w) for w in HEAD_WORDS})
+        if not heads.any():
+            raise InputError(f"{source}: register lists people, one a row (column 'relation', 与户主关系), and no "
+                             f"row is a household's head ({'/'.join(HEAD_WORDS[:3])}) nor has a 户号: which people "
+                             "make a household cannot be told")
+    out = rows.assign(households=np.where(heads, "1", "0"))
+    if "population" not in rows:
+        out = out.assign(population="1")
+    return out, [("register_rows_per_person", f"{len(rows)} people in {int(heads.sum())} households")]
+
+
 #: A date as a spreadsheet's date cell reads (:func:`gridkit.io.tables.read_table`), or pandas writes one.
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}")
 #: The columns that name a building or household: no date is one.
@@ -255,7 +280,9 @@ def _checked(rows: pd.DataFrame, source: str, encoding: str) -> Register:
         raise InputError(f"{source}: register needs a 'building_id' or 'address' column")
     _refuse_dates(rows, source)
     log: list[tuple[str, str]] = []
-    if "households" not in rows and set(PER_HOUSEHOLD) & set(rows):
+    if "households" not in rows and "relation" in rows:
+        rows, log = _one_per_person(rows, source)
+    elif "households" not in rows and set(PER_HOUSEHOLD) & set(rows):
         rows, log = _one_per_household(rows)
     if "households" not in rows:
         raise InputError(f"{source}: register needs a 'households' column")
@@ -368,7 +395,7 @@ def read_register(
     aliases: dict[str, tuple[str, ...]] = dict(COLUMN_ALIASES)
     explicit = {k: v for k, v in (("key", key_column), ("households", households_column),
                                   ("population", population_column)) if v}
-    count = ("households",) if households_column else ("households", *PER_HOUSEHOLD)
+    count = ("households",) if households_column else ("households", *PER_HOUSEHOLD, "relation")
     required: tuple[tuple[str, ...], ...] = (("building_id", "address", "building_number", "compound"), count)
     if key_column:
         # A named key column may hold ids or addresses: it is tried as both.

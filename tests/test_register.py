@@ -756,3 +756,23 @@ def test_a_key_excel_took_for_a_date_is_refused_saying_what_was_typed(tmp_path):
                                                       ["建设路", dt.date(2026, 1, 3), 5]]})
     with pytest.raises(InputError, match=r"rows 2, 3: address 2026-01-02, 2026-01-03 are dates \(Excel takes '1-2'"):
         read_register(street)
+
+
+def test_a_register_of_one_row_per_person_counts_households_by_their_head_and_people_by_rows(tmp_path):
+    """A 人口管理系统 export: one row per person with 与户主关系. It was refused (no households column); with a
+    户号 too, every member's row was a household 'entered twice' and the people were not counted."""
+    path = tmp_path / "人口.csv"
+    path.write_bytes(("姓名,与户主关系,门牌地址\n张一,户主,建设路1号101室\n张二,配偶,建设路1号101室\n"
+                      "王一,本人,建设路1号102室\n李一,户主,建设路2号\n李二,子,建设路2号\n李三,女,建设路2号\n")
+                     .encode("gbk"))
+    buildings = _buildings(["B1", "B2", "B3"], ["建设路"] * 3, ["1", "2", "3"])
+    _, b, log = _joined(path, buildings)
+    assert b.loc[["B1", "B2"], ["households", "population"]].values.tolist() == [[2, 3], [1, 3]]
+    assert log["register_rows_per_person"] == "6 people in 3 households"
+    path.write_bytes("户号,姓名,与户主关系,楼栋编号\nH1,张一,户主,B1\nH1,张二,配偶,B1\nH2,王二,妻,B2\n".encode("gbk"))
+    _, b, log = _joined(path)
+    assert b.loc[["B1", "B2"], ["households", "population"]].values.tolist() == [[1, 2], [1, 1]]
+    assert "register_households_entered_twice" not in log
+    path.write_bytes("姓名,与户主关系,楼栋编号\n张二,配偶,B1\n张三,子,B1\n".encode("gbk"))
+    with pytest.raises(InputError, match="register lists people, one a row .* no row is a household's head"):
+        read_register(path)
