@@ -100,6 +100,11 @@ _BEFORE_A_NAME = {"区", "县", "街道办事处", "街道", "社区居民委员
 #: (``园区路``, ``开发区大道``), nor from before a bare number.
 _NOT_A_NAME = re.compile(rf"^(?:[东西南北中]?[{_NUMERAL}\d]?(?:大道|大街|路|街|道|巷|弄|里|胡同)|号|栋|\d|-)")
 _STREET_NAME = re.compile(r"^[\u4e00-\u9fff]+?(?:大道|大街|路|街|道|巷|弄|里|胡同)")
+#: A compound with a name of its own, then its building's number: a community is dropped before one
+#: (一标三实's 标准地址 writes 光谷社区光谷小区1栋, 和平社区翠苑3栋), not before a bare compound word, which
+#: its name makes (幸福社区花园 is a compound).
+_OWN_COMPOUND = re.compile(r"^([\u4e00-\u9fff]+?(?:小区|花园|家园|公寓|新村|新城|苑|园|府|院|庭|湾|坊|居))(?=[\da-z])")
+_COMPOUND_WORDS = {"小区", "花园", "家园", "公寓", "新村", "新城", "花苑", "家苑", "庭院", "大院", "公园", "校园"}
 _ROAD_WORD = "路街道巷弄里同"
 _STREET_WORD = re.compile(r"(?:大道|大街|路|街|道|巷)(?=\d)")
 _BUILDING_WORD = re.compile(r"号楼|幢|座|栋")
@@ -142,7 +147,8 @@ def chinese_number(text: str) -> int:
 def _without_divisions(s: str) -> str:
     """``s`` without the divisions it begins with (province … community), while a name follows them."""
     while (m := _DIVISION.match(s)) and not _NOT_A_NAME.match(rest := s[m.end():]) and _CJK.match(rest) and (
-            m.group(1) in _BEFORE_A_NAME or _DIVISION.match(rest) or _STREET_NAME.match(rest)):
+            m.group(1) in _BEFORE_A_NAME or _DIVISION.match(rest) or _STREET_NAME.match(rest)
+            or (m.group(1) == "社区" and (own := _OWN_COMPOUND.match(rest)) and own[1] not in _COMPOUND_WORDS)):
         s = rest
     return s
 
