@@ -71,6 +71,9 @@ HEAD_WORDS = ("户主", "本人", "本人或户主", "户主本人", "head", "se
 #: 常住/实有 sheet counts already.
 RESIDENT_SHEET_WORDS = ("常住", "实有", "居住", "现住", "在住")
 OTHER_SHEET_WORDS = ("户籍", "流动", "外来", "暂住", "寄住", "境外", "人户分离")
+#: Which sub-column of a count read (户数 or 人口 merged over 合计|常住|流动, over 户籍|常住): a total, else the
+#: residents', as of sheets; else the first.
+SUB_COLUMN_WORDS = ("合计", "总计", "小计", "共计", "总", *RESIDENT_SHEET_WORDS)
 #: Sheet names that say a sheet sums the others: a workbook of one sheet per 网格 or 小区 often has one more
 #: listing every building again (汇总, 总表).
 SUMMARY_SHEET_WORDS = ("汇总", "合计", "总计", "共计", "总表")
@@ -402,7 +405,7 @@ def read_register(
         aliases = {k: v for k, v in aliases.items() if k not in ("building_id", "address", "street", "building_number")}
         required = (("key",), count)
     table = read_table(path, aliases, required=required, explicit=explicit,
-                       counts=("households", "population"), what="register",
+                       counts=("households", "population"), what="register", prefer=SUB_COLUMN_WORDS,
                        hint="other headers can be named: --key-column, --households-column")
     rows, sheets_log = _resident_sheets(table.frame)
     if not {"key", "building_id", "address", "building_number"} & set(rows):

@@ -194,10 +194,11 @@ def test_xlsx_with_title_rows_merged_header_cells_and_one_sheet_per_community(tm
     assert register.rows["sheet"].tolist() == ["幸福社区", "幸福社区", "和平社区", "和平社区"]
     assert register.rows["row"].tolist() == [5, 6, 5, 6]  # below the titles and both header rows
     assert b.loc[["B1", "B2", "B3"], "households"].tolist() == [30, 10, 12]
-    assert b.loc[["B1", "B2", "B3"], "population"].tolist() == [80, 25, 40]
+    # 人口 over 户籍 | 常住: those who live in the building, as of sheets (户籍 people may live elsewhere).
+    assert b.loc[["B1", "B2", "B3"], "population"].tolist() == [75, 30, 33]
     assert log["register_sheets"] == "幸福社区, 和平社区"
     assert log["register_total_rows_skipped"] == "2"  # the 合计 rows are sums, not buildings
-    assert "人口/户籍" in log["register_columns"]
+    assert "人口/常住" in log["register_columns"]
     assert log["register_rows_unmatched"] == "1" and "B404" in log["register_unmatched_keys"]
 
 
@@ -779,3 +780,22 @@ def test_a_register_of_one_row_per_person_counts_households_by_their_head_and_pe
     path.write_bytes("姓名,与户主关系,楼栋编号\n张二,配偶,B1\n张三,子,B1\n".encode("gbk"))
     with pytest.raises(InputError, match="register lists people, one a row .* no row is a household's head"):
         read_register(path)
+
+
+@pytest.mark.parametrize(("under", "read"), [(("常住", "流动"), [10, 12]), (("流动", "常住"), [10, 12]),
+                                             (("户籍", "常住", "合计"), [12, 15]), (("户籍", "流动"), [11, 13])])
+def test_the_total_or_residents_sub_column_of_a_merged_count_header_is_read(tmp_path, under, read):
+    """户数 merged over 合计 | 常住 | 流动 (or 户籍 | 常住): the first sub-column was read whatever it held, the
+    registered (户籍) households, some living elsewhere, or the floating ones (流动) alone."""
+    figures = {"常住": (10, 12), "流动": (2, 3), "户籍": (11, 13), "合计": (12, 15)}
+    book = Workbook()
+    ws = book.active
+    ws.append(["楼栋编号", "户数", *[None] * (len(under) - 1)])
+    ws.append([None, *under])
+    ws.merge_cells("A1:A2")
+    ws.merge_cells(start_row=1, start_column=2, end_row=1, end_column=1 + len(under))
+    for i, b in enumerate(("B1", "B2")):
+        ws.append([b, *[figures[w][i] for w in under]])
+    book.save(tmp_path / "r.xlsx")
+    _, b, _ = _joined(tmp_path / "r.xlsx")
+    assert b.loc[["B1", "B2"], "households"].tolist() == read

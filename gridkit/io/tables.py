@@ -448,16 +448,23 @@ def _refuse_headed_twice(path: Path, sheet: Sheet, labels: list[list[str]], foun
                              f"'{'/'.join(labels[c])}': which one holds the {key}? Delete or rename the other")
 
 
-def _match_columns(labels: list[list[str]], names: Mapping[str, set[str]]) -> dict[str, int]:
+def _match_columns(labels: list[list[str]], names: Mapping[str, set[str]], prefer: Sequence[str] = ()) -> dict[str, int]:
+    """Per key, the first column whose header is one of its names, or, of several, the first whose other header
+    text (a sub-column's, below a header merged across it) has the earliest of the words ``prefer``."""
     found: dict[str, int] = {}
     for key, accepted in names.items():
-        for c, parts in enumerate(labels):
-            if c in found.values():
-                continue
-            if any(normalise_header(p) in accepted for p in parts) or normalise_header("".join(parts)) in accepted:
-                found[key] = c
-                break
+        fits = [c for c, parts in enumerate(labels) if c not in found.values() and (
+            any(normalise_header(p) in accepted for p in parts) or normalise_header("".join(parts)) in accepted)]
+        if fits:
+            found[key] = min(fits, key=lambda c: _rank(labels[c], accepted, prefer))
     return found
+
+
+def _rank(parts: Sequence[str], accepted: set[str], prefer: Sequence[str]) -> int:
+    """The place in ``prefer`` of the first word the header texts ``parts`` other than a name (``accepted``) have,
+    ``len(prefer)`` for none: below 户数, 合计 before 常住 before anything else."""
+    rest = [normalise_header(p) for p in parts if normalise_header(p) not in accepted]
+    return next((i for i, w in enumerate(prefer) if any(w in p for p in rest)), len(prefer))
 
 
 def _satisfied(found: Mapping[str, int], required: Sequence[Sequence[str]]) -> bool:
@@ -473,6 +480,7 @@ def read_table(
     counts: Sequence[str] = (),
     what: str = "table",
     hint: str = "",
+    prefer: Sequence[str] = (),
 ) -> Table:
     """Read the records of every sheet of ``path`` that has a header row.
 
@@ -495,6 +503,9 @@ def read_table(
         The table's name in messages.
     hint : str
         How to name the columns, said when no header is found (the command's options, say).
+    prefer : sequence of str
+        Words that choose among the sub-columns of a header merged across them (``户数`` over ``合计``,
+        ``常住``, ``流动``): the one with the earliest word is read, else the first.
 
     Returns
     -------
@@ -526,7 +537,7 @@ def read_table(
         at = -1
         for r in range(min(len(sheet.cells), HEADER_SEARCH_ROWS)):
             last = _header_block(sheet, r)
-            found = _match_columns(_labels(sheet, r, last), names)
+            found = _match_columns(_labels(sheet, r, last), names, prefer)
             if _satisfied(found, required) and all(k in found for k in explicit):
                 at = r
                 break
