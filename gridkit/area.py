@@ -248,6 +248,9 @@ def area_from_layers(
     buildings["building_id"], buildings["_given_id"] = _building_ids(buildings)
     buildings = buildings.drop(columns="_number")
 
+    if "roads" in layers and len(_drop_empty(layers["roads"])) == 0:
+        log.append(("warning_roads_not_drawn", f"{at['roads']}: has no feature with a geometry: no street bounds a "
+                    "block, and grids follow none"))
     roads = _clean_lines(layers.get("roads"), boundary, log, "roads", metric)
     if len(roads) == 0:
         _refuse_far(layers.get("roads"), boundary, at.get("roads", where))
@@ -486,6 +489,9 @@ def _boundary(
         return poly
     hull = convex_hull(buildings.geometry.values).buffer(buffer_m)
     log.append(("boundary", f"none given: hull of the buildings buffered by {buffer_m:g} m"))
+    if gdf is not None:  # a layer exported empty (a filter that matched nothing) is no boundary to keep to
+        log.append(("warning_boundary_not_drawn", f"{where}: has no feature with a geometry, so the area is the hull "
+                    f"of the buildings buffered by {buffer_m:g} m; to keep to the office's boundary, export it again"))
     coast = None if barriers is None or "barrier_type" not in barriers else \
         barriers[barriers["barrier_type"].eq(COASTLINE)].geometry.values.to_numpy()
     if coast is None or len(coast) == 0:
