@@ -799,3 +799,12 @@ def test_the_total_or_residents_sub_column_of_a_merged_count_header_is_read(tmp_
     book.save(tmp_path / "r.xlsx")
     _, b, _ = _joined(tmp_path / "r.xlsx")
     assert b.loc[["B1", "B2"], "households"].tolist() == read
+
+
+def test_a_csv_cell_written_as_a_text_formula_is_its_text(tmp_path):
+    """A system's CSV export keeps an id's leading zeros as ="000123" (Excel opens it as the text): the ids were
+    unmatched and the counts refused as formulas a workbook does not store."""
+    path = tmp_path / "r.csv"
+    path.write_text('楼栋编号,户数\n="000123",="12"\n"=""B2""",7\n', encoding="utf-8-sig")
+    _, b, _ = _joined(path, _buildings(["000123", "B2"]))
+    assert b.loc[["000123", "B2"], "households"].tolist() == [12, 7]

@@ -248,6 +248,11 @@ class _HtmlTables(HTMLParser):
             self._cell.append(data)
 
 
+#: A CSV cell written as a formula of a text, ``="000123"``: how systems export an id whose leading zeros Excel
+#: would drop, or a number it would show in scientific notation; Excel opens it as the text.
+_TEXT_FORMULA = re.compile(r'^\s*="(.*)"\s*$', re.DOTALL)
+
+
 def _read_text(path: Path, what: str) -> tuple[list[Sheet], str]:
     text, encoding = _decode(path.read_bytes(), path, what)
     if _HTML.search(text[: 1 << 12]):
@@ -256,7 +261,7 @@ def _read_text(path: Path, what: str) -> tuple[list[Sheet], str]:
         return [_filled(f"table {i + 1}" if len(parser.tables) > 1 else "", cells, ranges)
                 for i, (cells, ranges) in enumerate(parser.tables)], f"HTML ({encoding})"
     try:
-        rows = [[_cell(v) for v in row]
+        rows = [[_cell(_TEXT_FORMULA.sub(r"\1", v)) for v in row]
                 for row in csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text, path))]
     except csv.Error as exc:
         raise InputError(f"{path}: cannot read {what}: {exc}") from exc
