@@ -546,6 +546,7 @@ def match_register(buildings: gpd.GeoDataFrame, register: Register, *, fuzzy_min
     pop_unknown = np.zeros(n, dtype=bool)
     key = np.full(n, "", dtype=object)
     summed = shared = 0
+    by_id: dict[int, np.ndarray] = {}  # the buildings each row an id joined went to
     passes: tuple[tuple[str, list[list[str]], list[list[str]]], ...] = (
         ("building_id", row_ids, [[k] if k else [] for k in ids]),
         ("building_id", row_ids, [[k] if k else [] for k in given]),
@@ -573,8 +574,11 @@ def match_register(buildings: gpd.GeoDataFrame, register: Register, *, fuzzy_min
             pop[targets] = np.nan_to_num(pop[targets]) + (0 if np.isnan(p).any() else _split(p.sum(), area[targets]))
             key[targets] = name
             matched_by[members] = name
+            if name == "building_id":
+                by_id.update((m, targets) for m in members)
     pop[pop_unknown] = np.nan
     rows["matched_by"] = matched_by
+    differ_log = _ids_against_addresses(rows, row_addrs, by_id, exact, buildings, register.source)
     _suggest(rows, [a[0] if a else "" for a in row_addrs], buildings, exact, key, fuzzy_min_ratio)
     outside = _left_out_rows(rows, row_ids, row_addrs, left_out)
     rows.loc[outside, "reason"] = OUTSIDE_REASON
@@ -594,6 +598,7 @@ def match_register(buildings: gpd.GeoDataFrame, register: Register, *, fuzzy_min
         ("register_rows_fuzzy_suggested", str(int((unmatched["suggested_address"] != "").sum()))),
         ("register_addresses_split_over_buildings", str(shared)),
         ("register_buildings_given", str(int((key != "").sum()))),
+        *differ_log,
     ]
     if len(unmatched):
         keys = unmatched["building_id"].where(unmatched["building_id"] != "", unmatched["address"])
@@ -601,6 +606,39 @@ def match_register(buildings: gpd.GeoDataFrame, register: Register, *, fuzzy_min
     index = buildings.index
     return RegisterMatch(pd.Series(hh, index=index), pd.Series(pop, index=index), pd.Series(key, index=index),
                          rows, log)
+
+
+def _ids_against_addresses(rows: pd.DataFrame, row_addrs: list[list[str]], by_id: dict[int, np.ndarray],
+                           addresses: list[list[str]], buildings: gpd.GeoDataFrame, source: str) -> list[tuple[str, str]]:
+    """Check the rows an id joined against their addresses: one naming another building than its id's disagrees.
+    When more disagree than agree, the id column is no building's id (编号 is often a row's serial number, and an
+    office numbers its buildings 1, 2 … too): refused, examples named, as every figure would go to another
+    building. Fewer are logged (``register_rows_id_address_differ``), rows named: joined by id, as said."""
+    at_address: dict[str, set[int]] = {}
+    for b, keys in enumerate(addresses):
+        for k in keys:
+            at_address.setdefault(k, set()).add(b)
+    agree, differ = 0, []
+    for r, targets in by_id.items():
+        named = set().union(*(at_address.get(a, set()) for a in row_addrs[r]))
+        if named:
+            if named & set(targets.tolist()):
+                agree += 1
+            else:
+                differ.append((r, min(named)))
+    if not differ:
+        return []
+    differ.sort()
+    at = np.array([r for r, _ in differ])
+    ids = buildings["building_id"].astype(str).to_numpy()
+    if len(differ) > agree:
+        r, b = differ[0]
+        raise InputError(
+            f"{source}: {_rows_named(rows, at)}: the building id and the address name different buildings "
+            f"({len(differ)} rows; {agree} agree): building_id {rows['building_id'].iloc[r]!r} is building "
+            f"{ids[by_id[r][0]]!r}, address {rows['address'].iloc[r]!r} is building {ids[b]!r}. Is the id column a "
+            "row's serial number (编号, 序号)? Name the column that says the building: --key-column")
+    return [("register_rows_id_address_differ", f"{len(differ)} ({_rows_named(rows, at)}), joined by id")]
 
 
 def _refuse_none_matched(register: Register, buildings: gpd.GeoDataFrame, addresses: list[list[str]]) -> None:

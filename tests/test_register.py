@@ -808,3 +808,22 @@ def test_a_csv_cell_written_as_a_text_formula_is_its_text(tmp_path):
     path.write_text('楼栋编号,户数\n="000123",="12"\n"=""B2""",7\n', encoding="utf-8-sig")
     _, b, _ = _joined(path, _buildings(["000123", "B2"]))
     assert b.loc[["000123", "B2"], "households"].tolist() == [12, 7]
+
+
+def test_a_serial_number_column_beside_the_addresses_is_no_building_id(tmp_path):
+    """编号 is each row's serial number and the office numbers its buildings 1, 2 … too: row 1's households went
+    to building 1 though its address is building 3's, silently. More rows whose id and address name two buildings
+    than rows where they agree is refused; a few are logged, joined by id."""
+    buildings = _buildings(["1", "2", "3", "4"], ["建设路"] * 4, ["10", "20", "30", "40"])
+    path = tmp_path / "r.csv"
+    path.write_text("编号,地址,户数\n1,建设路30号,5\n2,建设路40号,6\n3,建设路10号,7\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"rows 2, 3, 4: the building id and the address name different buildings "
+                                         r"\(3 rows; 0 agree\): building_id '1' is building '1', address '建设路30号' "
+                                         r"is building '3'\. Is the id column a row's serial number"):
+        _joined(path, buildings)
+    _, b, _ = _joined(path, buildings, key_column="地址")
+    assert b.loc[["1", "3", "4"], "households"].tolist() == [7, 5, 6]
+    path.write_text("编号,地址,户数\n1,建设路10号,5\n2,建设路20号,6\n3,建设路10号,7\n", encoding="utf-8")
+    _, b, log = _joined(path, buildings)  # one slip: the id holds, as ids join first
+    assert b.loc[["1", "2", "3"], "households"].tolist() == [5, 6, 7]
+    assert log["register_rows_id_address_differ"] == "1 (row 4), joined by id"
