@@ -827,3 +827,33 @@ def test_a_serial_number_column_beside_the_addresses_is_no_building_id(tmp_path)
     _, b, log = _joined(path, buildings)  # one slip: the id holds, as ids join first
     assert b.loc[["1", "2", "3"], "households"].tolist() == [5, 6, 7]
     assert log["register_rows_id_address_differ"] == "1 (row 4), joined by id"
+
+
+def test_sub_labels_under_a_header_merged_across_are_header_though_the_cells_beside_are_not_merged_down(tmp_path):
+    """户数 merged over 常住 | 流动, 楼栋编号 above an empty cell (not merged down): the sub-labels' row was read as a
+    record and refused ('常住' is not a whole count). 地址 merged over 街路巷 | 门牌号 was read as the street alone
+    (every row '建设路'), with or without 户数 merged down beside it."""
+    path = _workbook(tmp_path / "r.xlsx", {"登记": [["楼栋编号", "户数", None], [None, "常住", "流动"], ["B1", 10, 2]]})
+    book = load_workbook(path)
+    book["登记"].merge_cells("B1:C1")
+    book.save(path)
+    _, b, log = _joined(path)
+    assert b.loc["B1", "households"] == 10 and "户数/常住" in log["register_columns"]
+    titled = _workbook(tmp_path / "t.xlsx", {"登记": [["住户登记表"], ["楼栋编号", "户数", "人口"], [None, None, "户籍"],
+                                                     ["B1", 10, 30]]})
+    book = load_workbook(titled)
+    for cells in ("A1:C1", "A2:A3", "B2:B3"):  # a title merged across the table is no header over the header
+        book["登记"].merge_cells(cells)
+    book.save(titled)
+    _, b, _ = _joined(titled)
+    assert b.loc["B1", ["households", "population"]].tolist() == [10, 30]
+    for down in (False, True):
+        path = _workbook(tmp_path / f"a{down}.xlsx", {"登记": [["地址", None, "户数"], ["街路巷", "门牌号", None],
+                                                              ["建设路", "1号", 10], ["建设路", "2号", 4]]})
+        book = load_workbook(path)
+        book["登记"].merge_cells("A1:B1")
+        if down:
+            book["登记"].merge_cells("C1:C2")
+        book.save(path)
+        _, b, _ = _joined(path, _buildings(["B1", "B2"], ["建设路"] * 2, ["1", "2"]))
+        assert b.loc[["B1", "B2"], "households"].tolist() == [10, 4]

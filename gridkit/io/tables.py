@@ -416,9 +416,32 @@ def read_sheets(path: str | Path, what: str = "table") -> tuple[list[Sheet], str
 
 
 def _header_block(sheet: Sheet, at: int) -> int:
-    """Last row of the header starting at row ``at``: header cells merged downwards extend it."""
+    """Last row of the header starting at row ``at``: header cells merged downwards extend it, and so does a row
+    of sub-labels under a header cell merged across columns (户数 over 常住 | 流动) when the cells beside it
+    (楼栋编号) were left unmerged: that row's text is all under the merged cells, and none of it a number (a
+    title merged across the table has no cell beside it)."""
     ends = [r1 for (r0, _), r1 in sheet.spans.items() if r0 == at]
-    return max([at, *ends])
+    if ends and max(ends) > at:
+        return max(ends)
+    under = {c for (r0, c0), r1 in sheet.spans.items() if r0 == at
+             for c in range(c0, _merged_end(sheet, at, c0) + 1) if _merged_end(sheet, at, c0) > c0}
+    beside = {c for c, text in enumerate(sheet.cells[at]) if text} - under  # none beside a title merged across
+    below = sheet.cells[at + 1] if at + 1 < len(sheet.cells) else []
+    filled = {c for c, text in enumerate(below) if text}
+    if beside and filled and filled <= under and not any(_NUMBER.fullmatch(below[c]) for c in filled):
+        return at + 1
+    return at
+
+
+_NUMBER = re.compile(r"[\d.,\s%+-]+")
+
+
+def _merged_end(sheet: Sheet, row: int, c0: int) -> int:
+    """The last column of the range merged across from (``row``, ``c0``)."""
+    c = c0
+    while (row, c + 1) in sheet.merged:
+        c += 1
+    return c
 
 
 def _labels(sheet: Sheet, first: int, last: int) -> list[list[str]]:
@@ -455,13 +478,19 @@ def _refuse_headed_twice(path: Path, sheet: Sheet, labels: list[list[str]], foun
 
 def _match_columns(labels: list[list[str]], names: Mapping[str, set[str]], prefer: Sequence[str] = ()) -> dict[str, int]:
     """Per key, the first column whose header is one of its names, or, of several, the first whose other header
-    text (a sub-column's, below a header merged across it) has the earliest of the words ``prefer``."""
+    text (a sub-column's, below a header merged across it) has the earliest of the words ``prefer``. A column
+    whose sub-label is another key's name is that key's, whatever the header over it (地址 over 街路巷 | 门牌号)."""
+    def fits(parts: list[str], accepted: set[str]) -> bool:
+        last = normalise_header(parts[-1]) if parts else ""
+        another = last not in accepted and any(last in other for other in names.values())
+        return last in accepted or normalise_header("".join(parts)) in accepted or (
+            not another and any(normalise_header(p) in accepted for p in parts))
+
     found: dict[str, int] = {}
     for key, accepted in names.items():
-        fits = [c for c, parts in enumerate(labels) if c not in found.values() and (
-            any(normalise_header(p) in accepted for p in parts) or normalise_header("".join(parts)) in accepted)]
-        if fits:
-            found[key] = min(fits, key=lambda c: _rank(labels[c], accepted, prefer))
+        columns = [c for c, parts in enumerate(labels) if c not in found.values() and fits(parts, accepted)]
+        if columns:
+            found[key] = min(columns, key=lambda c: _rank(labels[c], accepted, prefer))
     return found
 
 
