@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .address import address_key, address_list, number_range, street_word_free
+from .address import address_key, address_list, chinese_number, number_range, street_word_free
 from .errors import InputError
 from .io.tables import normalise_header, read_table
 from .io.values import counts as value_counts, listed, shown, why_not_counts
@@ -442,14 +442,17 @@ def id_keys(ids: pd.Series) -> pd.Series:
     Examples
     --------
     >>> id_keys(pd.Series([" Ｂ１２ ", "b 12", "2460795.0", 2460795, None, "000123", "0", "B007", "12栋",
-    ...                    "3号楼", "5#楼", "5#", "2,460,795"])).tolist()
-    ['b12', 'b12', '2460795', '2460795', '', '123', '0', 'b007', '12', '3', '5', '5', '2460795']
+    ...                    "3号楼", "5#楼", "5#", "2,460,795", "十二栋", "第五幢", "第5栋"])).tolist()
+    ['b12', 'b12', '2460795', '2460795', '', '123', '0', 'b007', '12', '3', '5', '5', '2460795', '12', '5', '5']
     """
     text = ids.astype(object).where(ids.notna(), "").astype(str).map(lambda v: unicodedata.normalize("NFKC", v))
     text = text.str.replace(r"\s+", "", regex=True).str.lower()
     # A number format's thousands separators, kept by a CSV saved from the sheet ("2,460,795").
     grouped = text.str.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.0+)?")
     text = text.where(~grouped, text.str.replace(",", "", regex=False))
+    # A building's number in Chinese numerals, 十二栋 or 第五幢, is its number (12, 5), as in an address.
+    text = text.str.replace(r"^第?([零〇一二两三四五六七八九十百千]+)(?=(?:号楼|楼|栋|幢|座|号)$)",
+                            lambda m: str(chinese_number(m[1])), regex=True).str.replace(r"^第(?=\d)", "", regex=True)
     text = text.str.replace(r"(?<=\d)(#楼|号楼|#|楼|栋|幢|座|号)$", "", regex=True)
     return text.str.replace(r"^(\d+)\.0+$", r"\1", regex=True).str.replace(r"^0+(?=\d+$)", "", regex=True)
 

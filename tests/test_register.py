@@ -857,3 +857,27 @@ def test_sub_labels_under_a_header_merged_across_are_header_though_the_cells_bes
         book.save(path)
         _, b, _ = _joined(path, _buildings(["B1", "B2"], ["建设路"] * 2, ["1", "2"]))
         assert b.loc[["B1", "B2"], "households"].tolist() == [10, 4]
+
+
+def test_an_excel_binary_or_wps_workbook_is_refused_saying_how_to_save_it(tmp_path):
+    """An .xlsb (named .xlsx, as it gets renamed) said 'File contains no valid workbook part'; a WPS .et, that a
+    register must be a .csv … file."""
+    import zipfile
+    xlsb = tmp_path / "r.xlsx"
+    with zipfile.ZipFile(xlsb, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/workbook.bin", b"\x83\x01\x00")
+    with pytest.raises(InputError, match=r"r\.xlsx: is an Excel binary workbook \(\.xlsb\); save it as \.xlsx"):
+        read_register(xlsb)
+    et = tmp_path / "r.et"
+    et.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600)
+    with pytest.raises(InputError, match=r"r\.et: is a WPS spreadsheet \(\.et\); save it as \.xlsx \(or \.csv\) in WPS"):
+        read_register(et)
+
+
+def test_building_numbers_in_chinese_numerals_are_the_buildings_ids(tmp_path):
+    """楼栋号 十二栋 or 第五幢 and no compound: the rows were unmatched ('no building with this id') though 12栋 met 12."""
+    path = tmp_path / "r.csv"
+    path.write_text("楼栋号,户数\n十二栋,10\n第五幢,5\n第3栋,4\n", encoding="utf-8")
+    _, b, _ = _joined(path, _buildings(["12", "5", "3"]))
+    assert b.loc[["12", "5", "3"], "households"].tolist() == [10, 5, 4]

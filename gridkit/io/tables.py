@@ -380,6 +380,21 @@ def _read_xls(path: Path, what: str) -> list[Sheet]:
     return sheets
 
 
+#: Workbooks of other programs' own formats, and where to save one as .xlsx.
+_OTHER_WORKBOOKS = {".xlsb": ("an Excel binary workbook (.xlsb)", "Excel or WPS"),
+                    ".et": ("a WPS spreadsheet (.et)", "WPS"), ".ett": ("a WPS spreadsheet template (.ett)", "WPS"),
+                    ".numbers": ("a Numbers spreadsheet", "Numbers")}
+
+
+def _binary_workbook(path: Path) -> bool:
+    """Whether a ZIP is an Excel binary workbook (.xlsb, whatever its name): its workbook part is ``.bin``."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return "xl/workbook.bin" in archive.namelist()
+    except (zipfile.BadZipFile, OSError):
+        return False
+
+
 def read_sheets(path: str | Path, what: str = "table") -> tuple[list[Sheet], str]:
     """Every sheet of a CSV/TXT/TSV or XLSX/XLS file as text, and the encoding or format.
 
@@ -403,6 +418,9 @@ def read_sheets(path: str | Path, what: str = "table") -> tuple[list[Sheet], str
     if suffix == ".ods" or (head.startswith(b"PK\x03\x04") and b"opendocument" in head):
         raise InputError(f"{path}: is an OpenDocument spreadsheet (.ods); save it as .xlsx (or .csv) in "
                          f"LibreOffice or WPS and give that {what}")
+    if suffix in _OTHER_WORKBOOKS or (head.startswith(b"PK\x03\x04") and _binary_workbook(path)):
+        kind, program = _OTHER_WORKBOOKS.get(suffix, _OTHER_WORKBOOKS[".xlsb"])
+        raise InputError(f"{path}: is {kind}; save it as .xlsx (or .csv) in {program} and give that {what}")
     if suffix not in TEXT_SUFFIXES + SHEET_SUFFIXES:
         raise InputError(f"{path}: a {what} must be a {', '.join(TEXT_SUFFIXES + SHEET_SUFFIXES)} file")
     if head.startswith(b"PK\x03\x04"):
