@@ -783,10 +783,11 @@ def test_a_register_of_one_row_per_person_counts_households_by_their_head_and_pe
 
 
 @pytest.mark.parametrize(("under", "read"), [(("常住", "流动"), [10, 12]), (("流动", "常住"), [10, 12]),
-                                             (("户籍", "常住", "合计"), [12, 15]), (("户籍", "流动"), [11, 13])])
+                                             (("户籍", "常住", "合计"), [12, 15]), (("户籍", "流动"), None)])
 def test_the_total_or_residents_sub_column_of_a_merged_count_header_is_read(tmp_path, under, read):
     """户数 merged over 合计 | 常住 | 流动 (or 户籍 | 常住): the first sub-column was read whatever it held, the
-    registered (户籍) households, some living elsewhere, or the floating ones (流动) alone."""
+    registered (户籍) households, some living elsewhere, or the floating ones (流动) alone; over 户籍 | 流动 (or 人口
+    over 男 | 女) it is refused: each is a part."""
     figures = {"常住": (10, 12), "流动": (2, 3), "户籍": (11, 13), "合计": (12, 15)}
     book = Workbook()
     ws = book.active
@@ -797,6 +798,11 @@ def test_the_total_or_residents_sub_column_of_a_merged_count_header_is_read(tmp_
     for i, b in enumerate(("B1", "B2")):
         ws.append([b, *[figures[w][i] for w in under]])
     book.save(tmp_path / "r.xlsx")
+    if read is None:  # neither a total nor the residents': registered and floating households are parts
+        with pytest.raises(InputError, match=r"r\.xlsx: sheet 'Sheet', columns 2, 3 are all '户数' \('户籍', '流动'\) and "
+                                             r"none is a total \(合计\): which holds the households\?"):
+            read_register(tmp_path / "r.xlsx")
+        return
     _, b, _ = _joined(tmp_path / "r.xlsx")
     assert b.loc[["B1", "B2"], "households"].tolist() == read
 

@@ -498,18 +498,37 @@ def _match_columns(labels: list[list[str]], names: Mapping[str, set[str]], prefe
     """Per key, the first column whose header is one of its names, or, of several, the first whose other header
     text (a sub-column's, below a header merged across it) has the earliest of the words ``prefer``. A column
     whose sub-label is another key's name is that key's, whatever the header over it (地址 over 街路巷 | 门牌号)."""
-    def fits(parts: list[str], accepted: set[str]) -> bool:
-        last = normalise_header(parts[-1]) if parts else ""
-        another = last not in accepted and any(last in other for other in names.values())
-        return last in accepted or normalise_header("".join(parts)) in accepted or (
-            not another and any(normalise_header(p) in accepted for p in parts))
-
     found: dict[str, int] = {}
     for key, accepted in names.items():
-        columns = [c for c, parts in enumerate(labels) if c not in found.values() and fits(parts, accepted)]
+        columns = [c for c, parts in enumerate(labels) if c not in found.values() and _fits(parts, accepted, names)]
         if columns:
             found[key] = min(columns, key=lambda c: _rank(labels[c], accepted, prefer))
     return found
+
+
+def _fits(parts: list[str], accepted: set[str], names: Mapping[str, set[str]]) -> bool:
+    """Whether a column headed ``parts`` (top to bottom) is the key named ``accepted`` (of all keys' ``names``)."""
+    last = normalise_header(parts[-1]) if parts else ""
+    another = last not in accepted and any(last in other for other in names.values())
+    return last in accepted or normalise_header("".join(parts)) in accepted or (
+        not another and any(normalise_header(p) in accepted for p in parts))
+
+
+def _refuse_unsure_sub_column(path: Path, sheet: Sheet, labels: list[list[str]], found: Mapping[str, int],
+                              names: Mapping[str, set[str]], counts: Sequence[str], prefer: Sequence[str]) -> None:
+    """Refuse a count read from one of several sub-columns of a merged header none of whose sub-labels is a
+    ``prefer`` word (人口 over 男 | 女, 户数 over 户籍 | 流动): the first alone was read, a part of the count."""
+    for key in (k for k in counts if k in found):
+        parts = labels[found[key]]
+        if len(parts) < 2 or _rank(parts, names[key], prefer) < len(prefer):
+            continue
+        siblings = [c for c, other in enumerate(labels) if other[:-1] == parts[:-1] and _fits(other, names[key], names)]
+        if len(siblings) > 1:
+            where = f"sheet '{sheet.name}', " if sheet.name else ""
+            subs = listed([f"'{labels[c][-1]}'" for c in siblings])
+            raise InputError(f"{path}: {where}columns {listed([str(c + 1) for c in siblings])} are all '{parts[-2]}' "
+                             f"({subs}) and none is a total ({prefer[0]}): which holds the {key}? Add a total column "
+                             "or delete the others")
 
 
 def _rank(parts: Sequence[str], accepted: set[str], prefer: Sequence[str]) -> int:
@@ -601,6 +620,8 @@ def read_table(
             continue
         labels = _labels(sheet, at, last)
         _refuse_headed_twice(path, sheet, labels, found, range(at, last + 1))
+        if prefer:
+            _refuse_unsure_sub_column(path, sheet, labels, found, names, counts, prefer)
         key_cols = [found[k] for group in required for k in group if k in found and k not in counts]
         # A row repeating the header (a printed export's, on every page) is no record: each column has its header.
         heads = {c: {normalise_header(part) for part in labels[c]} - {""} for c in found.values()}
