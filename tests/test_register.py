@@ -890,3 +890,13 @@ def test_building_numbers_in_chinese_numerals_are_the_buildings_ids(tmp_path):
     path.write_text("楼栋号,户数\n十二栋,10\n第五幢,5\n第3栋,4\n", encoding="utf-8")
     _, b, _ = _joined(path, _buildings(["12", "5", "3"]))
     assert b.loc[["12", "5", "3"], "households"].tolist() == [10, 5, 4]
+
+
+@pytest.mark.parametrize("head", ["樓宇編號 Building ID,戶數 Households", '"樓宇編號\nBuilding ID","戶數\nHouseholds"',
+                                  "樓宇編號/Building ID,戶數/Households"])
+def test_bilingual_headers_as_hong_kong_and_macau_write_them_are_read(tmp_path, head):
+    """Chinese and English in one header cell, beside, on two lines or parted by a slash: no header was found."""
+    path = tmp_path / "r.csv"
+    path.write_text(f"{head}\nB1,12\n", encoding="utf-8")
+    _, b, _ = _joined(path)
+    assert b.loc["B1", "households"] == 12

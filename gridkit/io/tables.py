@@ -507,11 +507,17 @@ def _match_columns(labels: list[list[str]], names: Mapping[str, set[str]], prefe
 
 
 def _fits(parts: list[str], accepted: set[str], names: Mapping[str, set[str]]) -> bool:
-    """Whether a column headed ``parts`` (top to bottom) is the key named ``accepted`` (of all keys' ``names``)."""
+    """Whether a column headed ``parts`` (top to bottom) is the key named ``accepted`` (of all keys' ``names``); a
+    bilingual header (``戶數 Households``, ``樓宇編號/Building ID``, as Hong Kong and Macau write them) by either of
+    its languages."""
     last = normalise_header(parts[-1]) if parts else ""
     another = last not in accepted and any(last in other for other in names.values())
-    return last in accepted or normalise_header("".join(parts)) in accepted or (
-        not another and any(normalise_header(p) in accepted for p in parts))
+    words = {normalise_header(w) for p in parts for w in [p, *_BILINGUAL.split(p)]}
+    return last in accepted or normalise_header("".join(parts)) in accepted or (not another and bool(words & accepted))
+
+
+#: Where a bilingual header turns from one language to the other (or a slash or line break parts them).
+_BILINGUAL = re.compile(r"\s*[/\n|]\s*|(?<=[\u3400-\u9fff）)])\s*(?=[A-Za-z])|(?<=[A-Za-z)])\s*(?=[\u3400-\u9fff（(])")
 
 
 def _refuse_unsure_sub_column(path: Path, sheet: Sheet, labels: list[list[str]], found: Mapping[str, int],
