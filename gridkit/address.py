@@ -48,8 +48,8 @@ import unicodedata
 import opencc
 import pandas as pd
 
-__all__ = ["RANGE_SPAN", "address_key", "address_keys", "address_list", "chinese_number", "number_range", "simplified",
-           "street_word_free"]
+__all__ = ["RANGE_SPAN", "address_key", "address_keys", "address_list", "chinese_number", "is_street", "number_range",
+           "simplified", "street_word_free"]
 
 _DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _UNITS = {"十": 10, "百": 100, "千": 1000}
@@ -247,6 +247,18 @@ def address_list(text: object) -> list[str]:
 def address_keys(values: pd.Series) -> pd.Series:
     """:func:`address_key` of every value."""
     return values.map(address_key).astype(str)
+
+
+def is_street(text: str) -> bool:
+    """Whether ``text`` is a street's name and nothing else (珞喻路, 九江路, 南京東路), as a sheet of one street's
+    houses is named.
+
+    Examples
+    --------
+    >>> is_street("珞喻路"), is_street("南京東路"), is_street("上港小区"), is_street("珞喻路12号")
+    (True, True, False, False)
+    """
+    return bool(_STREET_NAME.fullmatch(simplified(unicodedata.normalize("NFKC", text).strip())))
 
 
 def street_word_free(key: str) -> str:

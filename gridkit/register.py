@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .address import address_key, address_list, chinese_number, number_range, street_word_free
+from .address import address_key, address_list, chinese_number, is_street, number_range, street_word_free
 from .errors import InputError
 from .io.tables import normalise_header, read_table
 from .io.values import counts as value_counts, listed, shown, why_not_counts
@@ -189,7 +189,8 @@ def _building_keys(rows: pd.DataFrame) -> tuple[pd.Series, pd.Series, list[tuple
     """Each row's building id and address. A building number (楼栋号) with a compound (小区名称) makes an
     address, 上港小区3栋; without one it is the building's id (12栋 ~ 12) where the row has no address,
     unless the same number is on several sheets, which are then the compounds (one sheet per compound),
-    but for sheets that say whom they count (户籍, 流动: the same buildings' other people)."""
+    but for sheets that say whom they count (户籍, 流动: the same buildings' other people). A house number
+    alone on a sheet named as a street (珞喻路) is on that street."""
     ids = rows["building_id"] if "building_id" in rows else pd.Series("", index=rows.index)
     address = rows["address"] if "address" in rows else pd.Series("", index=rows.index)
     log: list[tuple[str, str]] = []
@@ -198,6 +199,12 @@ def _building_keys(rows: pd.DataFrame) -> tuple[pd.Series, pd.Series, list[tuple
         address = _prefixed(rows["street"], address)
     elif place is not None and "building_number" not in rows:
         address = _prefixed(place, address)
+    else:  # one sheet per street (一街一表), its houses by number alone
+        streets = rows["sheet"].map({s: is_street(s) for s in rows["sheet"].unique()}).astype(bool) & \
+            address.str.match(r"\s*[\d０-９甲乙丙丁]")
+        if streets.any():
+            address = address.where(~streets, rows["sheet"] + address)
+            log.append(("register_sheets_as_streets", ", ".join(dict.fromkeys(rows["sheet"][streets]))))
     if "building_number" in rows:
         number = rows["building_number"]
         keys = id_keys(number)

@@ -900,3 +900,15 @@ def test_bilingual_headers_as_hong_kong_and_macau_write_them_are_read(tmp_path, 
     path.write_text(f"{head}\nB1,12\n", encoding="utf-8")
     _, b, _ = _joined(path)
     assert b.loc["B1", "households"] == 12
+
+
+def test_one_sheet_per_street_puts_its_house_numbers_on_that_street(tmp_path):
+    """一街一表: sheets 建设路 and 解放路, each with 门牌号 1号, 2号 …: refused, none of its rows' addresses ('1号') is a
+    building's. An address with its street on such a sheet keeps it."""
+    head = ["门牌号", "户数"]
+    path = _workbook(tmp_path / "r.xlsx", {"建设路": [head, ["1号", 4], ["２号", 5]], "解放路": [head, ["1号", 6],
+                                                                                           ["建设路3号", 7]]})
+    buildings = _buildings(["a", "b", "c", "d"], ["建设路", "建设路", "解放路", "建设路"], ["1", "2", "1", "3"])
+    _, b, log = _joined(path, buildings)
+    assert b.loc[["a", "b", "c", "d"], "households"].tolist() == [4, 5, 6, 7]
+    assert log["register_sheets_as_streets"] == "建设路, 解放路"
