@@ -912,3 +912,11 @@ def test_one_sheet_per_street_puts_its_house_numbers_on_that_street(tmp_path):
     _, b, log = _joined(path, buildings)
     assert b.loc[["a", "b", "c", "d"], "households"].tolist() == [4, 5, 6, 7]
     assert log["register_sheets_as_streets"] == "建设路, 解放路"
+
+
+def test_a_count_a_failed_formula_left_says_so(tmp_path):
+    """户数 filled by VLOOKUP, #N/A where the lookup found nothing: refused only as 'not a whole count'."""
+    path = _workbook(tmp_path / "r.xlsx", {"登记": [["楼栋编号", "户数"], ["B1", "#N/A"], ["B2", 3]]})
+    with pytest.raises(InputError, match=r"row 2: households '#N/A' is not a whole count >= 0; '#N/A' is the error of "
+                                         r"a formula that failed"):
+        read_register(path)
