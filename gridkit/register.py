@@ -258,7 +258,7 @@ def _one_per_person(rows: pd.DataFrame, source: str) -> tuple[pd.DataFrame, list
                              f"row is a household's head ({'/'.join(HEAD_WORDS[:3])}) nor has a 户号: which people "
                              "make a household cannot be told")
     out = rows.assign(households=np.where(heads, "1", "0"))
-    if "population" not in rows:
+    if "population" not in rows and not heads.all():  # only heads listed: one row per household, not per person
         out = out.assign(population="1")
     return out, [("register_rows_per_person", f"{len(rows)} people in {int(heads.sum())} households")]
 

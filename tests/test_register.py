@@ -780,6 +780,9 @@ def test_a_register_of_one_row_per_person_counts_households_by_their_head_and_pe
     _, b, log = _joined(path)
     assert b.loc[["B1", "B2"], ["households", "population"]].values.tolist() == [[1, 2], [1, 1]]
     assert "register_households_entered_twice" not in log
+    path.write_bytes("户主姓名,与户主关系,楼栋编号\n张一,户主,B1\n王一,户主,B1\n".encode("gbk"))
+    _, b, _ = _joined(path)  # heads only: households, and their people unknown (not one each)
+    assert b.loc["B1", "households"] == 2 and b.loc["B1", "population"] > 2
     path.write_bytes("姓名,与户主关系,楼栋编号\n张二,配偶,B1\n张三,子,B1\n".encode("gbk"))
     with pytest.raises(InputError, match="register lists people, one a row .* no row is a household's head"):
         read_register(path)
