@@ -48,8 +48,8 @@ import unicodedata
 import opencc
 import pandas as pd
 
-__all__ = ["RANGE_SPAN", "address_key", "address_keys", "address_list", "chinese_number", "number_range", "simplified",
-           "street_word_free"]
+__all__ = ["RANGE_SPAN", "address_key", "address_keys", "address_list", "chinese_number", "is_street", "number_range",
+           "simplified", "street_word_free"]
 
 _DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _UNITS = {"十": 10, "百": 100, "千": 1000}
@@ -81,7 +81,9 @@ def simplified(text: str) -> str:
     return text.translate(_SIMPLIFIED)
 # A Chinese numeral is read as a number only before a house-number word or after 之/附/第, so
 # street names such as 二环路 or 五四路 keep their characters.
-_NUMERAL_IN_NUMBER = re.compile(rf"(?<=[之附第])[{_NUMERAL}]+|[{_NUMERAL}]+(?=号|栋|幢|座|单元|室|弄|层|楼|户)")
+# A village's group (三组, 第三村民小组, 二队) is numbered as a building is.
+_NUMERAL_IN_NUMBER = re.compile(rf"(?<=[之附第])[{_NUMERAL}]+|[{_NUMERAL}]+(?=号|栋|幢|座|单元|室|弄|层|楼|户|组|小组|村民小组|队)")
+_GROUP = re.compile(r"(?<=\d)(?:村民)?小组")
 _DASHES = re.compile(r"[‐‑‒–—―−－~～]")
 _NOTE = re.compile(r"[(（\[【][^)）\]】\d]*[)）\]】]")
 _DROP = re.compile(r"[\s,，.。·、:：;；'\"“”‘’()（）\[\]【】#]")
@@ -100,6 +102,14 @@ _BEFORE_A_NAME = {"区", "县", "街道办事处", "街道", "社区居民委员
 #: (``园区路``, ``开发区大道``), nor from before a bare number.
 _NOT_A_NAME = re.compile(rf"^(?:[东西南北中]?[{_NUMERAL}\d]?(?:大道|大街|路|街|道|巷|弄|里|胡同)|号|栋|\d|-)")
 _STREET_NAME = re.compile(r"^[\u4e00-\u9fff]+?(?:大道|大街|路|街|道|巷|弄|里|胡同)")
+#: A compound with a name of its own, then its building's number: a community is dropped before one
+#: (一标三实's 标准地址 writes 光谷社区光谷小区1栋, 和平社区翠苑3栋), not before a bare compound word, which
+#: its name makes (幸福社区花园 is a compound).
+_OWN_COMPOUND = re.compile(r"^([\u4e00-\u9fff]+?(?:小区|花园|家园|公寓|新村|新城|苑|园|府|院|庭|湾|坊|居))(?=[\da-z])")
+#: A village and its group or house number (童周岭村3组15): a town (镇, 乡) is dropped before one, as a street
+#: office before a compound.
+_VILLAGE = re.compile(r"^[\u4e00-\u9fff]+?村(?=\d)")
+_COMPOUND_WORDS = {"小区", "花园", "家园", "公寓", "新村", "新城", "花苑", "家苑", "庭院", "大院", "公园", "校园"}
 _ROAD_WORD = "路街道巷弄里同"
 _STREET_WORD = re.compile(r"(?:大道|大街|路|街|道|巷)(?=\d)")
 _BUILDING_WORD = re.compile(r"号楼|幢|座|栋")
@@ -142,7 +152,9 @@ def chinese_number(text: str) -> int:
 def _without_divisions(s: str) -> str:
     """``s`` without the divisions it begins with (province … community), while a name follows them."""
     while (m := _DIVISION.match(s)) and not _NOT_A_NAME.match(rest := s[m.end():]) and _CJK.match(rest) and (
-            m.group(1) in _BEFORE_A_NAME or _DIVISION.match(rest) or _STREET_NAME.match(rest)):
+            m.group(1) in _BEFORE_A_NAME or _DIVISION.match(rest) or _STREET_NAME.match(rest)
+            or (m.group(1) == "社区" and (own := _OWN_COMPOUND.match(rest)) and own[1] not in _COMPOUND_WORDS)
+            or (m.group(1) in ("镇", "乡") and _VILLAGE.match(rest))):
         s = rest
     return s
 
@@ -171,7 +183,7 @@ def address_key(text: object) -> str:
     s = _DROP.sub("", s)
     s = _NUMERAL_IN_NUMBER.sub(lambda m: str(chinese_number(m.group())), s)
     s = re.sub(r"-+(?![\da-z])|(?<![\da-z])-+", "", s)  # a dash only joins two numbers (14a-14b)
-    s = _without_divisions(s.replace("第", ""))
+    s = _without_divisions(_GROUP.sub("组", s.replace("第", "")))
     s = _BUILDING_WORD.sub("栋", s.replace("号院", "号"))  # 12号院3号楼: building 3 of number 12
     s = _SUB_NUMBER.sub(r"\1-\2", _STEM.sub(r"\2\1", s))
     s = re.sub(r"(\d+)号([甲乙丙丁])", r"\1\2", s)
@@ -235,6 +247,18 @@ def address_list(text: object) -> list[str]:
 def address_keys(values: pd.Series) -> pd.Series:
     """:func:`address_key` of every value."""
     return values.map(address_key).astype(str)
+
+
+def is_street(text: str) -> bool:
+    """Whether ``text`` is a street's name and nothing else (珞喻路, 九江路, 南京東路), as a sheet of one street's
+    houses is named.
+
+    Examples
+    --------
+    >>> is_street("珞喻路"), is_street("南京東路"), is_street("上港小区"), is_street("珞喻路12号")
+    (True, True, False, False)
+    """
+    return bool(_STREET_NAME.fullmatch(simplified(unicodedata.normalize("NFKC", text).strip())))
 
 
 def street_word_free(key: str) -> str:

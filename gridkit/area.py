@@ -257,6 +257,9 @@ def area_from_layers(
     buildings["building_id"], buildings["_given_id"] = _building_ids(buildings)
     buildings = buildings.drop(columns="_number")
 
+    if "roads" in layers and len(_drop_empty(layers["roads"])) == 0:
+        log.append(("warning_roads_not_drawn", f"{at['roads']}: has no feature with a geometry: no street bounds a "
+                    "block, and grids follow none"))
     roads = _clean_lines(layers.get("roads"), boundary, log, "roads", metric)
     if len(roads) == 0:
         _refuse_far(layers.get("roads"), boundary, at.get("roads", where))
@@ -501,12 +504,16 @@ def _boundary(
         geoms, _, _ = _repair(drawn.geometry.values)
         _warn_empty_features(drawn, geoms, buildings, log)
         poly = shapely.union_all(geoms)
-        poly = shapely.union_all([g for g in shapely.get_parts(poly) if shapely.get_type_id(g) in (3, 6)])
+        parts = shapely.get_parts(poly)
+        poly = shapely.union_all([g for g in parts if shapely.get_type_id(g) in (3, 6)])
         if poly is None or poly.is_empty or poly.area <= 0:
-            raise InputError(f"{where}: has no polygon with an area")
+            return _enclosed(parts, where, log)
         return poly
     hull = convex_hull(buildings.geometry.values).buffer(buffer_m)
     log.append(("boundary", f"none given: hull of the buildings buffered by {buffer_m:g} m"))
+    if gdf is not None:  # a layer exported empty (a filter that matched nothing) is no boundary to keep to
+        log.append(("warning_boundary_not_drawn", f"{where}: has no feature with a geometry, so the area is the hull "
+                    f"of the buildings buffered by {buffer_m:g} m; to keep to the office's boundary, export it again"))
     coast = None if barriers is None or "barrier_type" not in barriers else \
         barriers[barriers["barrier_type"].eq(COASTLINE)].geometry.values.to_numpy()
     if coast is None or len(coast) == 0:
@@ -516,6 +523,21 @@ def _boundary(
     if sea > 0:
         log.append(("boundary_sea_m2", f"{sea:.0f}"))
     return land
+
+
+def _enclosed(parts: np.ndarray, where: str, log: list) -> shapely.Geometry:
+    """The area a boundary drawn as lines encloses (a CAD drawing's 红线 is a closed polyline, or several meeting
+    end to end): what they ring round, logged (``boundary_from_lines``). Lines that close no ring, or points, are
+    refused: no area is drawn."""
+    lines = [g for g in parts if shapely.get_type_id(g) in (1, 2)]
+    area = shapely.union_all(shapely.get_parts(shapely.polygonize([shapely.union_all(lines)]))) if lines else None
+    if area is None or area.is_empty or area.area <= 0:
+        kinds = listed(sorted({g.geom_type for g in parts}))
+        raise InputError(f"{where}: has no polygon with an area (its features are {kinds}"
+                         f"{', which close no ring' if lines else ''}); draw the boundary as a polygon")
+    log.append(("boundary_from_lines", f"{len(lines)} line{'' if len(lines) == 1 else 's'} read as the outline of "
+                "the area they ring round"))
+    return area
 
 
 def _warn_empty_features(drawn: gpd.GeoDataFrame, geoms: np.ndarray, buildings: gpd.GeoDataFrame,

@@ -34,7 +34,7 @@ from .errors import InputError
 from .existing import LEVEL_LAYERS
 from .geometry import largest_overlap
 from .io.tables import read_table
-from .register import COLUMN_ALIASES as REGISTER_ALIASES, counts
+from .register import COLUMN_ALIASES as REGISTER_ALIASES, SUB_COLUMN_WORDS, counts
 
 __all__ = ["COLUMN_ALIASES", "Totals", "read_totals", "calibrate", "WHOLE_AREA"]
 
@@ -89,7 +89,7 @@ def read_totals(path: str | Path) -> Totals:
     [['幸福社区', 2400.0]]
     """
     table = read_table(path, COLUMN_ALIASES, required=(("households",),), counts=("households", "population"),
-                       what="totals file")
+                       what="totals file", prefer=SUB_COLUMN_WORDS)
     rows = table.frame
     # A compound column makes the rows compounds, even beside the community each one lies in.
     level = "compound" if "compound" in rows else "community"

@@ -26,9 +26,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .address import address_list, number_range, street_word_free
+from .address import address_key, address_list, chinese_number, is_street, number_range, street_word_free
 from .errors import InputError
-from .io.tables import read_table
+from .io.tables import normalise_header, read_table
 from .io.values import counts as value_counts, listed, shown, why_not_counts
 
 __all__ = ["COLUMN_ALIASES", "TOLD", "UNMATCHED_COLUMNS", "Register", "RegisterMatch", "counts", "id_keys", "match_register", "numbered", "read_register", "unmatched_path",
@@ -58,14 +58,25 @@ COLUMN_ALIASES = {
     "room": ("room", "房号", "室号", "房间号"),
     "household_id": ("household_id", "户号", "户编号", "住户编号"),
     "unit": ("unit", "单元", "单元号"),
+    # A register of one row per person (a 人口管理系统's export) says each one's place in the household.
+    "relation": ("relation", "relationship", "与户主关系", "与户主的关系", "户主关系", "家庭关系", "关系"),
 }
 #: The columns that make a register one row per household (each row with one of them filled is one).
 PER_HOUSEHOLD = ("household_id", "household", "room")
+#: What a row of one person says of the head of a household, relation to the head (与户主关系): 户主, or
+#: 本人/本人或户主 (GB/T 4761's words for the person the record is of, the head).
+HEAD_WORDS = ("户主", "本人", "本人或户主", "户主本人", "head", "self")
 #: Sheet names that say who a sheet counts: those who live here (常住, 实有 …), and those who are
 #: registered here (户籍; some live elsewhere) or live here but are registered elsewhere (流动 …), whom a
 #: 常住/实有 sheet counts already.
 RESIDENT_SHEET_WORDS = ("常住", "实有", "居住", "现住", "在住")
 OTHER_SHEET_WORDS = ("户籍", "流动", "外来", "暂住", "寄住", "境外", "人户分离")
+#: Which sub-column of a count read (户数 or 人口 merged over 合计|常住|流动, over 户籍|常住): a total, else the
+#: residents', as of sheets; else the first.
+SUB_COLUMN_WORDS = ("合计", "总计", "小计", "共计", "总", *RESIDENT_SHEET_WORDS)
+#: Sheet names that say a sheet sums the others: a workbook of one sheet per 网格 or 小区 often has one more
+#: listing every building again (汇总, 总表).
+SUMMARY_SHEET_WORDS = ("汇总", "合计", "总计", "共计", "总表")
 #: The columns of the unmatched rows' CSV (:func:`write_unmatched`).
 UNMATCHED_COLUMNS = ["sheet", "row", "key", "households", "population", "reason", "suggested_building_id",
                       "suggested_address", "similarity"]
@@ -178,7 +189,8 @@ def _building_keys(rows: pd.DataFrame) -> tuple[pd.Series, pd.Series, list[tuple
     """Each row's building id and address. A building number (楼栋号) with a compound (小区名称) makes an
     address, 上港小区3栋; without one it is the building's id (12栋 ~ 12) where the row has no address,
     unless the same number is on several sheets, which are then the compounds (one sheet per compound),
-    but for sheets that say whom they count (户籍, 流动: the same buildings' other people)."""
+    but for sheets that say whom they count (户籍, 流动: the same buildings' other people). A house number
+    alone on a sheet named as a street (珞喻路) is on that street."""
     ids = rows["building_id"] if "building_id" in rows else pd.Series("", index=rows.index)
     address = rows["address"] if "address" in rows else pd.Series("", index=rows.index)
     log: list[tuple[str, str]] = []
@@ -187,6 +199,12 @@ def _building_keys(rows: pd.DataFrame) -> tuple[pd.Series, pd.Series, list[tuple
         address = _prefixed(rows["street"], address)
     elif place is not None and "building_number" not in rows:
         address = _prefixed(place, address)
+    else:  # one sheet per street (一街一表), its houses by number alone
+        streets = rows["sheet"].map({s: is_street(s) for s in rows["sheet"].unique()}).astype(bool) & \
+            address.str.match(r"\s*[\d０-９甲乙丙丁]")
+        if streets.any():
+            address = address.where(~streets, rows["sheet"] + address)
+            log.append(("register_sheets_as_streets", ", ".join(dict.fromkeys(rows["sheet"][streets]))))
     if "building_number" in rows:
         number = rows["building_number"]
         keys = id_keys(number)
@@ -225,11 +243,56 @@ def _one_per_household(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple[str
     return rows.assign(households=np.where(named & ~twice, "1", "")), log
 
 
+def _one_per_person(rows: pd.DataFrame, source: str) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
+    """A register of one row per person, with each one's relation to the head (与户主关系): each row is one
+    person (population 1, unless a population column says otherwise) and each household one household: the
+    first row of each 户号 where there is one (a household whose head is not listed counts too), else each row
+    of a head (``HEAD_WORDS``). Read as one row per household (户号 or 户主 on every row), every member was a
+    household."""
+    if "household_id" in rows:
+        heads = (rows["household_id"] != "") & ~rows["household_id"].duplicated()
+    else:
+        heads = rows["relation"].map(normalise_header).isin({normalise_header(w) for w in HEAD_WORDS})
+        if not heads.any():
+            raise InputError(f"{source}: register lists people, one a row (column 'relation', 与户主关系), and no "
+                             f"row is a household's head ({'/'.join(HEAD_WORDS[:3])}) nor has a 户号: which people "
+                             "make a household cannot be told")
+    out = rows.assign(households=np.where(heads, "1", "0"))
+    if "population" not in rows and not heads.all():  # only heads listed: one row per household, not per person
+        out = out.assign(population="1")
+    return out, [("register_rows_per_person", f"{len(rows)} people in {int(heads.sum())} households")]
+
+
+#: A date as a spreadsheet's date cell reads (:func:`gridkit.io.tables.read_table`), or pandas writes one.
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}")
+#: The columns that name a building or household: no date is one.
+KEY_COLUMNS = ("building_id", "address", "street", "building_number", "compound", "unit", "room", "household_id")
+
+
+def _refuse_dates(rows: pd.DataFrame, source: str) -> None:
+    """Refuse a key that is a date, rows named: Excel takes a number typed as ``3-2`` or ``3/2`` (building 3's
+    unit 2, number 1-2) for 2 March and stores a date, which no building's id or address is."""
+    for col in (c for c in KEY_COLUMNS if c in rows):
+        dated = rows[col].str.fullmatch(_DATE)
+        if dated.any():
+            at = np.flatnonzero(dated.to_numpy())
+            first = rows[col].iloc[at[0]]  # YYYY-MM-DD...
+            typed = f"{int(first[5:7])}-{int(first[8:10])}"
+            values = listed([v[:10] for v in rows[col].iloc[at]])
+            raise InputError(f"{source}: {_rows_named(rows, at)}: {col} {values} "
+                             f"{'is a date' if len(at) == 1 else 'are dates'} (Excel takes '{typed}' or "
+                             f"'{typed.replace('-', '/')}' typed into a cell for one); format the column as Text, "
+                             "type the values again and save")
+
+
 def _checked(rows: pd.DataFrame, source: str, encoding: str) -> Register:
     if not {"building_id", "address", "building_number"} & set(rows):
         raise InputError(f"{source}: register needs a 'building_id' or 'address' column")
+    _refuse_dates(rows, source)
     log: list[tuple[str, str]] = []
-    if "households" not in rows and set(PER_HOUSEHOLD) & set(rows):
+    if "households" not in rows and "relation" in rows:
+        rows, log = _one_per_person(rows, source)
+    elif "households" not in rows and set(PER_HOUSEHOLD) & set(rows):
         rows, log = _one_per_household(rows)
     if "households" not in rows:
         raise InputError(f"{source}: register needs a 'households' column")
@@ -261,6 +324,43 @@ def _resident_sheets(rows: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple[str, 
     said = f"{listed(other)} (the {listed(resident)} {'sheet counts' if len(resident) == 1 else 'sheets count'} " \
            "who lives here)"
     return rows[~rows["sheet"].isin(other)].reset_index(drop=True), [("register_sheets_left_out", said)]
+
+
+def _summary_sheets(rows: pd.DataFrame, source: str) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
+    """The rows without those of a sheet whose name says it sums the others (``SUMMARY_SHEET_WORDS``) and that
+    lists their buildings again: read too, every household counted twice. Left out when each building it lists
+    holds what the other sheets sum to for it; refused, one building named, when one holds another figure or is
+    on no other sheet: which figures are right nobody can tell. A sheet so named that shares no building with the
+    others is read as any sheet."""
+    key = id_keys(rows["building_id"]).where(rows["building_id"] != "", rows["address"].map(address_key))
+    out, said = rows.assign(_key=key), []
+    for sheet in dict.fromkeys(rows["sheet"]):
+        mine = out["sheet"] == sheet
+        if not any(w in normalise_header(sheet) for w in SUMMARY_SHEET_WORDS) or mine.all():
+            continue
+        own = out[mine & (out["_key"] != "")].groupby("_key")["households"].sum()
+        others = out[~mine].groupby("_key")["households"].sum()
+        shared = own.index.intersection(others.index)
+        if not len(shared):
+            continue
+        alone = own.index.difference(others.index)
+        differ = shared[own[shared].to_numpy() != others[shared].to_numpy()]
+        if len(alone) or len(differ):
+            k = alone[0] if len(alone) else differ[0]
+            at = np.flatnonzero((mine & (out["_key"] == k)).to_numpy())[:1]
+            named = out["building_id"].iloc[at[0]] or out["address"].iloc[at[0]]
+            there = [f"'{s}'" for s in dict.fromkeys(out.loc[~mine & (out["_key"] == k), "sheet"])]
+            held = f"has {own[k]:g} households there and {others[k]:g} on sheet{'s' if len(there) > 1 else ''} " \
+                f"{listed(there)}" if k in others.index else "is on no other sheet"
+            raise InputError(f"{source}: {_rows_named(out, at)}: the sheet sums the others (its name says so) and "
+                             f"lists their buildings again, but building '{named}' {held}: which figures are right? "
+                             "Correct them, or delete the sheet")
+        out = out[~mine]
+        said.append(f"'{sheet}'")
+    if not said:
+        return rows, []
+    return out.drop(columns="_key").reset_index(drop=True), [
+        ("register_sheets_left_out", f"{listed(said)} (the other sheets' buildings again, summed)")]
 
 
 def read_register(
@@ -305,14 +405,14 @@ def read_register(
     aliases: dict[str, tuple[str, ...]] = dict(COLUMN_ALIASES)
     explicit = {k: v for k, v in (("key", key_column), ("households", households_column),
                                   ("population", population_column)) if v}
-    count = ("households",) if households_column else ("households", *PER_HOUSEHOLD)
+    count = ("households",) if households_column else ("households", *PER_HOUSEHOLD, "relation")
     required: tuple[tuple[str, ...], ...] = (("building_id", "address", "building_number", "compound"), count)
     if key_column:
         # A named key column may hold ids or addresses: it is tried as both.
         aliases = {k: v for k, v in aliases.items() if k not in ("building_id", "address", "street", "building_number")}
         required = (("key",), count)
     table = read_table(path, aliases, required=required, explicit=explicit,
-                       counts=("households", "population"), what="register",
+                       counts=("households", "population"), what="register", prefer=SUB_COLUMN_WORDS,
                        hint="other headers can be named: --key-column, --households-column")
     rows, sheets_log = _resident_sheets(table.frame)
     if not {"key", "building_id", "address", "building_number"} & set(rows):
@@ -323,17 +423,20 @@ def read_register(
     if "key" in rows:
         rows = rows.assign(building_id=rows["key"], address=rows["key"])
     register = _checked(rows, str(path), table.encoding)
+    kept, summary_log = _summary_sheets(register.rows, str(path))
+    left_out = "; ".join(v for k, v in sheets_log + summary_log if k == "register_sheets_left_out")
     log = [("register_file", Path(path).name), ("register_encoding", table.encoding),
            ("register_sheets", ", ".join(s or "-" for s in table.sheets)),
            ("register_columns", ", ".join(f"{k}={v}" for k, v in table.columns.items())),
-           *sheets_log, *register.log, ("register_total_rows_skipped", str(table.total_rows))]
+           *([("register_sheets_left_out", left_out)] if left_out else []), *register.log,
+           ("register_total_rows_skipped", str(table.total_rows))]
     if table.header_rows:
         log.append(("register_header_rows_repeated", str(table.header_rows)))
     if table.skipped:
         log.append(("register_sheets_without_header", ", ".join(table.skipped)))
     if table.hidden:
         log.append(("register_sheets_hidden", ", ".join(table.hidden)))
-    return Register(register.rows, register.source, register.encoding, log)
+    return Register(kept, register.source, register.encoding, log)
 
 
 def id_keys(ids: pd.Series) -> pd.Series:
@@ -346,14 +449,17 @@ def id_keys(ids: pd.Series) -> pd.Series:
     Examples
     --------
     >>> id_keys(pd.Series([" Ｂ１２ ", "b 12", "2460795.0", 2460795, None, "000123", "0", "B007", "12栋",
-    ...                    "3号楼", "5#楼", "5#", "2,460,795"])).tolist()
-    ['b12', 'b12', '2460795', '2460795', '', '123', '0', 'b007', '12', '3', '5', '5', '2460795']
+    ...                    "3号楼", "5#楼", "5#", "2,460,795", "十二栋", "第五幢", "第5栋"])).tolist()
+    ['b12', 'b12', '2460795', '2460795', '', '123', '0', 'b007', '12', '3', '5', '5', '2460795', '12', '5', '5']
     """
     text = ids.astype(object).where(ids.notna(), "").astype(str).map(lambda v: unicodedata.normalize("NFKC", v))
     text = text.str.replace(r"\s+", "", regex=True).str.lower()
     # A number format's thousands separators, kept by a CSV saved from the sheet ("2,460,795").
     grouped = text.str.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.0+)?")
     text = text.where(~grouped, text.str.replace(",", "", regex=False))
+    # A building's number in Chinese numerals, 十二栋 or 第五幢, is its number (12, 5), as in an address.
+    text = text.str.replace(r"^第?([零〇一二两三四五六七八九十百千]+)(?=(?:号楼|楼|栋|幢|座|号)$)",
+                            lambda m: str(chinese_number(m[1])), regex=True).str.replace(r"^第(?=\d)", "", regex=True)
     text = text.str.replace(r"(?<=\d)(#楼|号楼|#|楼|栋|幢|座|号)$", "", regex=True)
     return text.str.replace(r"^(\d+)\.0+$", r"\1", regex=True).str.replace(r"^0+(?=\d+$)", "", regex=True)
 
@@ -450,6 +556,7 @@ def match_register(buildings: gpd.GeoDataFrame, register: Register, *, fuzzy_min
     pop_unknown = np.zeros(n, dtype=bool)
     key = np.full(n, "", dtype=object)
     summed = shared = 0
+    by_id: dict[int, np.ndarray] = {}  # the buildings each row an id joined went to
     passes: tuple[tuple[str, list[list[str]], list[list[str]]], ...] = (
         ("building_id", row_ids, [[k] if k else [] for k in ids]),
         ("building_id", row_ids, [[k] if k else [] for k in given]),
@@ -477,8 +584,11 @@ def match_register(buildings: gpd.GeoDataFrame, register: Register, *, fuzzy_min
             pop[targets] = np.nan_to_num(pop[targets]) + (0 if np.isnan(p).any() else _split(p.sum(), area[targets]))
             key[targets] = name
             matched_by[members] = name
+            if name == "building_id":
+                by_id.update((m, targets) for m in members)
     pop[pop_unknown] = np.nan
     rows["matched_by"] = matched_by
+    differ_log = _ids_against_addresses(rows, row_addrs, by_id, exact, buildings, register.source)
     _suggest(rows, [a[0] if a else "" for a in row_addrs], buildings, exact, key, fuzzy_min_ratio)
     outside = _left_out_rows(rows, row_ids, row_addrs, left_out)
     rows.loc[outside, "reason"] = OUTSIDE_REASON
@@ -498,6 +608,7 @@ def match_register(buildings: gpd.GeoDataFrame, register: Register, *, fuzzy_min
         ("register_rows_fuzzy_suggested", str(int((unmatched["suggested_address"] != "").sum()))),
         ("register_addresses_split_over_buildings", str(shared)),
         ("register_buildings_given", str(int((key != "").sum()))),
+        *differ_log,
     ]
     if len(unmatched):
         keys = unmatched["building_id"].where(unmatched["building_id"] != "", unmatched["address"])
@@ -505,6 +616,39 @@ def match_register(buildings: gpd.GeoDataFrame, register: Register, *, fuzzy_min
     index = buildings.index
     return RegisterMatch(pd.Series(hh, index=index), pd.Series(pop, index=index), pd.Series(key, index=index),
                          rows, log)
+
+
+def _ids_against_addresses(rows: pd.DataFrame, row_addrs: list[list[str]], by_id: dict[int, np.ndarray],
+                           addresses: list[list[str]], buildings: gpd.GeoDataFrame, source: str) -> list[tuple[str, str]]:
+    """Check the rows an id joined against their addresses: one naming another building than its id's disagrees.
+    When more disagree than agree, the id column is no building's id (编号 is often a row's serial number, and an
+    office numbers its buildings 1, 2 … too): refused, examples named, as every figure would go to another
+    building. Fewer are logged (``register_rows_id_address_differ``), rows named: joined by id, as said."""
+    at_address: dict[str, set[int]] = {}
+    for b, keys in enumerate(addresses):
+        for k in keys:
+            at_address.setdefault(k, set()).add(b)
+    agree, differ = 0, []
+    for r, targets in by_id.items():
+        named = set().union(*(at_address.get(a, set()) for a in row_addrs[r]))
+        if named:
+            if named & set(targets.tolist()):
+                agree += 1
+            else:
+                differ.append((r, min(named)))
+    if not differ:
+        return []
+    differ.sort()
+    at = np.array([r for r, _ in differ])
+    ids = buildings["building_id"].astype(str).to_numpy()
+    if len(differ) > agree:
+        r, b = differ[0]
+        raise InputError(
+            f"{source}: {_rows_named(rows, at)}: the building id and the address name different buildings "
+            f"({len(differ)} rows; {agree} agree): building_id {rows['building_id'].iloc[r]!r} is building "
+            f"{ids[by_id[r][0]]!r}, address {rows['address'].iloc[r]!r} is building {ids[b]!r}. Is the id column a "
+            "row's serial number (编号, 序号)? Name the column that says the building: --key-column")
+    return [("register_rows_id_address_differ", f"{len(differ)} ({_rows_named(rows, at)}), joined by id")]
 
 
 def _refuse_none_matched(register: Register, buildings: gpd.GeoDataFrame, addresses: list[list[str]]) -> None:

@@ -130,3 +130,18 @@ def test_a_register_of_compound_totals_is_pointed_to_totals_and_calibrates_a_rea
         mine = b[b["calibrated_to"] == name]
         assert len(mine) >= 2 and mine["households"].sum() == total
     assert validate(plan).ok
+
+
+def test_a_totals_files_count_header_merged_over_sub_columns_reads_the_total(tmp_path):
+    """户数 merged over 流动 | 合计 (as a register's): the floating households alone were the community's total."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    ws = book.active
+    ws.append(["社区名称", "户数", None])
+    ws.append([None, "流动", "合计"])
+    ws.merge_cells("A1:A2")
+    ws.merge_cells("B1:C1")
+    ws.append(["幸福社区", 300, 2400])
+    book.save(tmp_path / "t.xlsx")
+    assert read_totals(tmp_path / "t.xlsx").rows["households"].tolist() == [2400]

@@ -207,3 +207,44 @@ def test_a_boundary_feature_no_building_stands_in_is_warned_of():
     assert log["warning_boundary_empty"].startswith("1 of the boundary's 2 features holds no building (油麻地)")
     one = own.assign(geometry=[shapely.union_all([own.geometry.iloc[0], other.geometry.iloc[0]])])
     assert "warning_boundary_empty" not in dict(area_from_layers({**frames, "boundary": one}).log)
+
+
+def test_a_boundary_or_roads_layer_without_features_is_warned_of():
+    """An office's boundary or roads layer exported empty (a filter that matched nothing): the plan covered the
+    buildings' hull, or followed no street, without a word (the run log said 'none given')."""
+    from input_variants import HK, layers
+
+    from gridkit.area import area_from_layers
+
+    frames = layers(HK)
+    log = dict(area_from_layers({**frames, "boundary": frames["boundary"].iloc[:0]}, where="in.gpkg").log)
+    assert log["warning_boundary_not_drawn"].startswith("in.gpkg, layer 'boundary': has no feature with a geometry, "
+                                                        "so the area is the hull of the buildings buffered by")
+    log = dict(area_from_layers({**frames, "roads": frames["roads"].iloc[:0]}, where="in.gpkg").log)
+    assert log["warning_roads_not_drawn"] == ("in.gpkg, layer 'roads': has no feature with a geometry: no street "
+                                              "bounds a block, and grids follow none")
+    assert not [k for k in dict(area_from_layers(frames).log) if k.startswith("warning_")]
+
+
+def test_a_boundary_drawn_as_closed_lines_is_the_area_they_ring_round():
+    """A CAD drawing's 红线, a closed polyline (or two meeting end to end), given as the boundary: refused, 'has no
+    polygon with an area'. Lines that close no ring, or points, are still refused, saying what they are."""
+    import shapely
+    from input_variants import HK, layers
+
+    from gridkit.area import area_from_layers
+    from gridkit.errors import InputError
+
+    frames = layers(HK)
+    drawn = area_from_layers(frames)
+    ring = frames["boundary"].set_geometry(frames["boundary"].boundary).explode(index_parts=False)
+    coords = shapely.get_coordinates(ring.geometry.iloc[0])
+    halves = ring.iloc[[0, 0]].set_geometry([shapely.LineString(coords[:20]), shapely.LineString(coords[19:])],
+                                        crs=ring.crs)  # two polylines meeting end to end
+    for lines in (ring, halves):
+        area = area_from_layers({**frames, "boundary": lines})
+        assert abs(area.boundary.area - drawn.boundary.area) < 1e-6 * drawn.boundary.area
+        assert dict(area.log)["boundary_from_lines"].endswith("read as the outline of the area they ring round")
+    with pytest.raises(InputError, match=r"layer 'boundary': has no polygon with an area \(its features are "
+                                         r"LineString, which close no ring\); draw the boundary as a polygon"):
+        area_from_layers({**frames, "boundary": halves.iloc[:1]}, where="in.gpkg")

@@ -194,10 +194,11 @@ def test_xlsx_with_title_rows_merged_header_cells_and_one_sheet_per_community(tm
     assert register.rows["sheet"].tolist() == ["幸福社区", "幸福社区", "和平社区", "和平社区"]
     assert register.rows["row"].tolist() == [5, 6, 5, 6]  # below the titles and both header rows
     assert b.loc[["B1", "B2", "B3"], "households"].tolist() == [30, 10, 12]
-    assert b.loc[["B1", "B2", "B3"], "population"].tolist() == [80, 25, 40]
+    # 人口 over 户籍 | 常住: those who live in the building, as of sheets (户籍 people may live elsewhere).
+    assert b.loc[["B1", "B2", "B3"], "population"].tolist() == [75, 30, 33]
     assert log["register_sheets"] == "幸福社区, 和平社区"
     assert log["register_total_rows_skipped"] == "2"  # the 合计 rows are sums, not buildings
-    assert "人口/户籍" in log["register_columns"]
+    assert "人口/常住" in log["register_columns"]
     assert log["register_rows_unmatched"] == "1" and "B404" in log["register_unmatched_keys"]
 
 
@@ -469,6 +470,11 @@ SAME_BUILDING = [
     ("彌敦道19號", "彌敦道 Nathan Road 19"), ("上港小区3栋2单元5层2号", "上港小区3栋"), ("上港小区3栋502号", "上港小区3栋"),
     ("北京市朝阳区望京西路12号院3号楼2单元501", "望京西路12号3栋"), ("江西居委九江路12号", "九江路12号"),
     ("九江路12号1-3层", "九江路12号"),
+    # 一标三实's 标准地址: the community before a compound with a name of its own.
+    ("湖北省武汉市洪山区关山街道光谷社区光谷小区1栋1单元101室", "光谷小区1栋"), ("和平社区翠苑3栋2单元", "翠苑3栋"),
+    # A village committee's: groups in Chinese numerals, the town written first.
+    ("湖北省武汉市江夏区山坡街道童周岭村三组15号", "童周岭村3组15号"), ("山坡镇童周岭村第三村民小组15号", "童周岭村3组15号"),
+    ("金口乡童周岭村十二组7号", "童周岭村12组7号"),
 ]
 OTHER_BUILDING = [
     ("九江路12-1号", "九江路12号"), ("九江路12号", "九江路甲12号"), ("九江路123弄5号", "九江路123号"),
@@ -476,6 +482,7 @@ OTHER_BUILDING = [
     ("中山东一路12号", "中山东二路12号"), ("北苏州路12号", "南苏州路12号"), ("徐州南路12号", "杭州南路12号"),
     ("曹杨新村12号", "12号"), ("上港小区3栋", "3栋"), ("开发区大道12号", "大道12号"), ("园区路5号", "路5号"),
     ("小东门市场12号", "12号"), ("金色城市花园3栋", "阳光城市花园3栋"), ("幸福社区花园3栋", "花园3栋"),
+    ("阳光社区家园3栋", "家园3栋"), ("童周岭村3组15号", "童周岭村15号"), ("童周岭村二组15号", "童周岭村3组15号"),
 ]
 
 
@@ -724,3 +731,195 @@ def test_a_count_column_headed_twice_is_refused_naming_both(tmp_path):
     book["登记"].merge_cells("A1:B1")
     book.save(merged)
     assert len(read_register(merged).rows) == 1
+
+
+def test_a_summary_sheet_listing_the_grid_sheets_buildings_again_is_left_out_or_refused(tmp_path):
+    """One sheet per 网格 and a 汇总 sheet listing every building again: read as a sheet too, B1 and B2 had
+    twice their households. One that disagrees with the grid sheets is refused, the building named."""
+    head = ["楼栋编号", "户数"]
+    grids = {"网格1": [head, ["B1", 10], ["B2", 4]], "网格2": [head, ["B1", 2], ["B3", 6]]}
+    path = _workbook(tmp_path / "r.xlsx", {"全社区汇总": [head, ["B1", 12], ["B2", 4], ["B3", 6]], **grids})
+    _, b, log = _joined(path)
+    assert b.loc[["B1", "B2", "B3"], "households"].tolist() == [12, 4, 6]
+    assert log["register_sheets_left_out"] == "'全社区汇总' (the other sheets' buildings again, summed)"
+    wrong = _workbook(tmp_path / "w.xlsx", {**grids, "汇总": [head, ["B1", 10], ["B2", 4], ["B3", 6]]})
+    with pytest.raises(InputError, match=r"sheet '汇总', row 2: the sheet sums the others .* building 'B1' has 10 "
+                                         r"households there and 12 on sheets '网格1', '网格2'"):
+        read_register(wrong)
+    apart = _workbook(tmp_path / "a.xlsx", {**grids, "合计": [head, ["B4", 5]]})  # no building of the others
+    _, b, log = _joined(apart, _buildings(["B1", "B2", "B3", "B4"]))
+    assert b.loc["B4", "households"] == 5 and "register_sheets_left_out" not in log
+
+
+def test_a_key_excel_took_for_a_date_is_refused_saying_what_was_typed(tmp_path):
+    """楼栋编号 3-2 (building 3's unit 2) or 门牌号 1-2 typed into a General cell: Excel stores 2 March or 2 January.
+    The row went to the unmatched file as '2026-03-02T00:00:00', its households left out without a word."""
+    import datetime as dt
+    path = _workbook(tmp_path / "r.xlsx", {"登记": [["楼栋编号", "户数"], ["B1", 4], [dt.datetime(2026, 3, 2), 10]]})
+    with pytest.raises(InputError, match=r"sheet '登记', row 3: building_id 2026-03-02 is a date \(Excel takes '3-2' "
+                                         r"or '3/2' typed into a cell for one\); format the column as Text"):
+        read_register(path)
+    street = _workbook(tmp_path / "s.xlsx", {"登记": [["街路巷", "门牌号", "户数"], ["建设路", dt.date(2026, 1, 2), 4],
+                                                      ["建设路", dt.date(2026, 1, 3), 5]]})
+    with pytest.raises(InputError, match=r"rows 2, 3: address 2026-01-02, 2026-01-03 are dates \(Excel takes '1-2'"):
+        read_register(street)
+
+
+def test_a_register_of_one_row_per_person_counts_households_by_their_head_and_people_by_rows(tmp_path):
+    """A 人口管理系统 export: one row per person with 与户主关系. It was refused (no households column); with a
+    户号 too, every member's row was a household 'entered twice' and the people were not counted."""
+    path = tmp_path / "人口.csv"
+    path.write_bytes(("姓名,与户主关系,门牌地址\n张一,户主,建设路1号101室\n张二,配偶,建设路1号101室\n"
+                      "王一,本人,建设路1号102室\n李一,户主,建设路2号\n李二,子,建设路2号\n李三,女,建设路2号\n")
+                     .encode("gbk"))
+    buildings = _buildings(["B1", "B2", "B3"], ["建设路"] * 3, ["1", "2", "3"])
+    _, b, log = _joined(path, buildings)
+    assert b.loc[["B1", "B2"], ["households", "population"]].values.tolist() == [[2, 3], [1, 3]]
+    assert log["register_rows_per_person"] == "6 people in 3 households"
+    path.write_bytes("户号,姓名,与户主关系,楼栋编号\nH1,张一,户主,B1\nH1,张二,配偶,B1\nH2,王二,妻,B2\n".encode("gbk"))
+    _, b, log = _joined(path)
+    assert b.loc[["B1", "B2"], ["households", "population"]].values.tolist() == [[1, 2], [1, 1]]
+    assert "register_households_entered_twice" not in log
+    path.write_bytes("户主姓名,与户主关系,楼栋编号\n张一,户主,B1\n王一,户主,B1\n".encode("gbk"))
+    _, b, _ = _joined(path)  # heads only: households, and their people unknown (not one each)
+    assert b.loc["B1", "households"] == 2 and b.loc["B1", "population"] > 2
+    path.write_bytes("姓名,与户主关系,楼栋编号\n张二,配偶,B1\n张三,子,B1\n".encode("gbk"))
+    with pytest.raises(InputError, match="register lists people, one a row .* no row is a household's head"):
+        read_register(path)
+
+
+@pytest.mark.parametrize(("under", "read"), [(("常住", "流动"), [10, 12]), (("流动", "常住"), [10, 12]),
+                                             (("户籍", "常住", "合计"), [12, 15]), (("户籍", "流动"), None)])
+def test_the_total_or_residents_sub_column_of_a_merged_count_header_is_read(tmp_path, under, read):
+    """户数 merged over 合计 | 常住 | 流动 (or 户籍 | 常住): the first sub-column was read whatever it held, the
+    registered (户籍) households, some living elsewhere, or the floating ones (流动) alone; over 户籍 | 流动 (or 人口
+    over 男 | 女) it is refused: each is a part."""
+    figures = {"常住": (10, 12), "流动": (2, 3), "户籍": (11, 13), "合计": (12, 15)}
+    book = Workbook()
+    ws = book.active
+    ws.append(["楼栋编号", "户数", *[None] * (len(under) - 1)])
+    ws.append([None, *under])
+    ws.merge_cells("A1:A2")
+    ws.merge_cells(start_row=1, start_column=2, end_row=1, end_column=1 + len(under))
+    for i, b in enumerate(("B1", "B2")):
+        ws.append([b, *[figures[w][i] for w in under]])
+    book.save(tmp_path / "r.xlsx")
+    if read is None:  # neither a total nor the residents': registered and floating households are parts
+        with pytest.raises(InputError, match=r"r\.xlsx: sheet 'Sheet', columns 2, 3 are all '户数' \('户籍', '流动'\) and "
+                                             r"none is a total \(合计\): which holds the households\?"):
+            read_register(tmp_path / "r.xlsx")
+        return
+    _, b, _ = _joined(tmp_path / "r.xlsx")
+    assert b.loc[["B1", "B2"], "households"].tolist() == read
+
+
+def test_a_csv_cell_written_as_a_text_formula_is_its_text(tmp_path):
+    """A system's CSV export keeps an id's leading zeros as ="000123" (Excel opens it as the text): the ids were
+    unmatched and the counts refused as formulas a workbook does not store."""
+    path = tmp_path / "r.csv"
+    path.write_text('楼栋编号,户数\n="000123",="12"\n"=""B2""",7\n', encoding="utf-8-sig")
+    _, b, _ = _joined(path, _buildings(["000123", "B2"]))
+    assert b.loc[["000123", "B2"], "households"].tolist() == [12, 7]
+
+
+def test_a_serial_number_column_beside_the_addresses_is_no_building_id(tmp_path):
+    """编号 is each row's serial number and the office numbers its buildings 1, 2 … too: row 1's households went
+    to building 1 though its address is building 3's, silently. More rows whose id and address name two buildings
+    than rows where they agree is refused; a few are logged, joined by id."""
+    buildings = _buildings(["1", "2", "3", "4"], ["建设路"] * 4, ["10", "20", "30", "40"])
+    path = tmp_path / "r.csv"
+    path.write_text("编号,地址,户数\n1,建设路30号,5\n2,建设路40号,6\n3,建设路10号,7\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"rows 2, 3, 4: the building id and the address name different buildings "
+                                         r"\(3 rows; 0 agree\): building_id '1' is building '1', address '建设路30号' "
+                                         r"is building '3'\. Is the id column a row's serial number"):
+        _joined(path, buildings)
+    _, b, _ = _joined(path, buildings, key_column="地址")
+    assert b.loc[["1", "3", "4"], "households"].tolist() == [7, 5, 6]
+    path.write_text("编号,地址,户数\n1,建设路10号,5\n2,建设路20号,6\n3,建设路10号,7\n", encoding="utf-8")
+    _, b, log = _joined(path, buildings)  # one slip: the id holds, as ids join first
+    assert b.loc[["1", "2", "3"], "households"].tolist() == [5, 6, 7]
+    assert log["register_rows_id_address_differ"] == "1 (row 4), joined by id"
+
+
+def test_sub_labels_under_a_header_merged_across_are_header_though_the_cells_beside_are_not_merged_down(tmp_path):
+    """户数 merged over 常住 | 流动, 楼栋编号 above an empty cell (not merged down): the sub-labels' row was read as a
+    record and refused ('常住' is not a whole count). 地址 merged over 街路巷 | 门牌号 was read as the street alone
+    (every row '建设路'), with or without 户数 merged down beside it."""
+    path = _workbook(tmp_path / "r.xlsx", {"登记": [["楼栋编号", "户数", None], [None, "常住", "流动"], ["B1", 10, 2]]})
+    book = load_workbook(path)
+    book["登记"].merge_cells("B1:C1")
+    book.save(path)
+    _, b, log = _joined(path)
+    assert b.loc["B1", "households"] == 10 and "户数/常住" in log["register_columns"]
+    titled = _workbook(tmp_path / "t.xlsx", {"登记": [["住户登记表"], ["楼栋编号", "户数", "人口"], [None, None, "户籍"],
+                                                     ["B1", 10, 30]]})
+    book = load_workbook(titled)
+    for cells in ("A1:C1", "A2:A3", "B2:B3"):  # a title merged across the table is no header over the header
+        book["登记"].merge_cells(cells)
+    book.save(titled)
+    _, b, _ = _joined(titled)
+    assert b.loc["B1", ["households", "population"]].tolist() == [10, 30]
+    for down in (False, True):
+        path = _workbook(tmp_path / f"a{down}.xlsx", {"登记": [["地址", None, "户数"], ["街路巷", "门牌号", None],
+                                                              ["建设路", "1号", 10], ["建设路", "2号", 4]]})
+        book = load_workbook(path)
+        book["登记"].merge_cells("A1:B1")
+        if down:
+            book["登记"].merge_cells("C1:C2")
+        book.save(path)
+        _, b, _ = _joined(path, _buildings(["B1", "B2"], ["建设路"] * 2, ["1", "2"]))
+        assert b.loc[["B1", "B2"], "households"].tolist() == [10, 4]
+
+
+def test_an_excel_binary_or_wps_workbook_is_refused_saying_how_to_save_it(tmp_path):
+    """An .xlsb (named .xlsx, as it gets renamed) said 'File contains no valid workbook part'; a WPS .et, that a
+    register must be a .csv … file."""
+    import zipfile
+    xlsb = tmp_path / "r.xlsx"
+    with zipfile.ZipFile(xlsb, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/workbook.bin", b"\x83\x01\x00")
+    with pytest.raises(InputError, match=r"r\.xlsx: is an Excel binary workbook \(\.xlsb\); save it as \.xlsx"):
+        read_register(xlsb)
+    et = tmp_path / "r.et"
+    et.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600)
+    with pytest.raises(InputError, match=r"r\.et: is a WPS spreadsheet \(\.et\); save it as \.xlsx \(or \.csv\) in WPS"):
+        read_register(et)
+
+
+def test_building_numbers_in_chinese_numerals_are_the_buildings_ids(tmp_path):
+    """楼栋号 十二栋 or 第五幢 and no compound: the rows were unmatched ('no building with this id') though 12栋 met 12."""
+    path = tmp_path / "r.csv"
+    path.write_text("楼栋号,户数\n十二栋,10\n第五幢,5\n第3栋,4\n", encoding="utf-8")
+    _, b, _ = _joined(path, _buildings(["12", "5", "3"]))
+    assert b.loc[["12", "5", "3"], "households"].tolist() == [10, 5, 4]
+
+
+@pytest.mark.parametrize("head", ["樓宇編號 Building ID,戶數 Households", '"樓宇編號\nBuilding ID","戶數\nHouseholds"',
+                                  "樓宇編號/Building ID,戶數/Households"])
+def test_bilingual_headers_as_hong_kong_and_macau_write_them_are_read(tmp_path, head):
+    """Chinese and English in one header cell, beside, on two lines or parted by a slash: no header was found."""
+    path = tmp_path / "r.csv"
+    path.write_text(f"{head}\nB1,12\n", encoding="utf-8")
+    _, b, _ = _joined(path)
+    assert b.loc["B1", "households"] == 12
+
+
+def test_one_sheet_per_street_puts_its_house_numbers_on_that_street(tmp_path):
+    """一街一表: sheets 建设路 and 解放路, each with 门牌号 1号, 2号 …: refused, none of its rows' addresses ('1号') is a
+    building's. An address with its street on such a sheet keeps it."""
+    head = ["门牌号", "户数"]
+    path = _workbook(tmp_path / "r.xlsx", {"建设路": [head, ["1号", 4], ["２号", 5]], "解放路": [head, ["1号", 6],
+                                                                                           ["建设路3号", 7]]})
+    buildings = _buildings(["a", "b", "c", "d"], ["建设路", "建设路", "解放路", "建设路"], ["1", "2", "1", "3"])
+    _, b, log = _joined(path, buildings)
+    assert b.loc[["a", "b", "c", "d"], "households"].tolist() == [4, 5, 6, 7]
+    assert log["register_sheets_as_streets"] == "建设路, 解放路"
+
+
+def test_a_count_a_failed_formula_left_says_so(tmp_path):
+    """户数 filled by VLOOKUP, #N/A where the lookup found nothing: refused only as 'not a whole count'."""
+    path = _workbook(tmp_path / "r.xlsx", {"登记": [["楼栋编号", "户数"], ["B1", "#N/A"], ["B2", 3]]})
+    with pytest.raises(InputError, match=r"row 2: households '#N/A' is not a whole count >= 0; '#N/A' is the error of "
+                                         r"a formula that failed"):
+        read_register(path)

@@ -248,6 +248,11 @@ class _HtmlTables(HTMLParser):
             self._cell.append(data)
 
 
+#: A CSV cell written as a formula of a text, ``="000123"``: how systems export an id whose leading zeros Excel
+#: would drop, or a number it would show in scientific notation; Excel opens it as the text.
+_TEXT_FORMULA = re.compile(r'^\s*="(.*)"\s*$', re.DOTALL)
+
+
 def _read_text(path: Path, what: str) -> tuple[list[Sheet], str]:
     text, encoding = _decode(path.read_bytes(), path, what)
     if _HTML.search(text[: 1 << 12]):
@@ -256,7 +261,7 @@ def _read_text(path: Path, what: str) -> tuple[list[Sheet], str]:
         return [_filled(f"table {i + 1}" if len(parser.tables) > 1 else "", cells, ranges)
                 for i, (cells, ranges) in enumerate(parser.tables)], f"HTML ({encoding})"
     try:
-        rows = [[_cell(v) for v in row]
+        rows = [[_cell(_TEXT_FORMULA.sub(r"\1", v)) for v in row]
                 for row in csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text, path))]
     except csv.Error as exc:
         raise InputError(f"{path}: cannot read {what}: {exc}") from exc
@@ -375,6 +380,21 @@ def _read_xls(path: Path, what: str) -> list[Sheet]:
     return sheets
 
 
+#: Workbooks of other programs' own formats, and where to save one as .xlsx.
+_OTHER_WORKBOOKS = {".xlsb": ("an Excel binary workbook (.xlsb)", "Excel or WPS"),
+                    ".et": ("a WPS spreadsheet (.et)", "WPS"), ".ett": ("a WPS spreadsheet template (.ett)", "WPS"),
+                    ".numbers": ("a Numbers spreadsheet", "Numbers")}
+
+
+def _binary_workbook(path: Path) -> bool:
+    """Whether a ZIP is an Excel binary workbook (.xlsb, whatever its name): its workbook part is ``.bin``."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return "xl/workbook.bin" in archive.namelist()
+    except (zipfile.BadZipFile, OSError):
+        return False
+
+
 def read_sheets(path: str | Path, what: str = "table") -> tuple[list[Sheet], str]:
     """Every sheet of a CSV/TXT/TSV or XLSX/XLS file as text, and the encoding or format.
 
@@ -398,6 +418,9 @@ def read_sheets(path: str | Path, what: str = "table") -> tuple[list[Sheet], str
     if suffix == ".ods" or (head.startswith(b"PK\x03\x04") and b"opendocument" in head):
         raise InputError(f"{path}: is an OpenDocument spreadsheet (.ods); save it as .xlsx (or .csv) in "
                          f"LibreOffice or WPS and give that {what}")
+    if suffix in _OTHER_WORKBOOKS or (head.startswith(b"PK\x03\x04") and _binary_workbook(path)):
+        kind, program = _OTHER_WORKBOOKS.get(suffix, _OTHER_WORKBOOKS[".xlsb"])
+        raise InputError(f"{path}: is {kind}; save it as .xlsx (or .csv) in {program} and give that {what}")
     if suffix not in TEXT_SUFFIXES + SHEET_SUFFIXES:
         raise InputError(f"{path}: a {what} must be a {', '.join(TEXT_SUFFIXES + SHEET_SUFFIXES)} file")
     if head.startswith(b"PK\x03\x04"):
@@ -411,9 +434,32 @@ def read_sheets(path: str | Path, what: str = "table") -> tuple[list[Sheet], str
 
 
 def _header_block(sheet: Sheet, at: int) -> int:
-    """Last row of the header starting at row ``at``: header cells merged downwards extend it."""
+    """Last row of the header starting at row ``at``: header cells merged downwards extend it, and so does a row
+    of sub-labels under a header cell merged across columns (户数 over 常住 | 流动) when the cells beside it
+    (楼栋编号) were left unmerged: that row's text is all under the merged cells, and none of it a number (a
+    title merged across the table has no cell beside it)."""
     ends = [r1 for (r0, _), r1 in sheet.spans.items() if r0 == at]
-    return max([at, *ends])
+    if ends and max(ends) > at:
+        return max(ends)
+    under = {c for (r0, c0), r1 in sheet.spans.items() if r0 == at
+             for c in range(c0, _merged_end(sheet, at, c0) + 1) if _merged_end(sheet, at, c0) > c0}
+    beside = {c for c, text in enumerate(sheet.cells[at]) if text} - under  # none beside a title merged across
+    below = sheet.cells[at + 1] if at + 1 < len(sheet.cells) else []
+    filled = {c for c, text in enumerate(below) if text}
+    if beside and filled and filled <= under and not any(_NUMBER.fullmatch(below[c]) for c in filled):
+        return at + 1
+    return at
+
+
+_NUMBER = re.compile(r"[\d.,\s%+-]+")
+
+
+def _merged_end(sheet: Sheet, row: int, c0: int) -> int:
+    """The last column of the range merged across from (``row``, ``c0``)."""
+    c = c0
+    while (row, c + 1) in sheet.merged:
+        c += 1
+    return c
 
 
 def _labels(sheet: Sheet, first: int, last: int) -> list[list[str]]:
@@ -448,16 +494,54 @@ def _refuse_headed_twice(path: Path, sheet: Sheet, labels: list[list[str]], foun
                              f"'{'/'.join(labels[c])}': which one holds the {key}? Delete or rename the other")
 
 
-def _match_columns(labels: list[list[str]], names: Mapping[str, set[str]]) -> dict[str, int]:
+def _match_columns(labels: list[list[str]], names: Mapping[str, set[str]], prefer: Sequence[str] = ()) -> dict[str, int]:
+    """Per key, the first column whose header is one of its names, or, of several, the first whose other header
+    text (a sub-column's, below a header merged across it) has the earliest of the words ``prefer``. A column
+    whose sub-label is another key's name is that key's, whatever the header over it (地址 over 街路巷 | 门牌号)."""
     found: dict[str, int] = {}
     for key, accepted in names.items():
-        for c, parts in enumerate(labels):
-            if c in found.values():
-                continue
-            if any(normalise_header(p) in accepted for p in parts) or normalise_header("".join(parts)) in accepted:
-                found[key] = c
-                break
+        columns = [c for c, parts in enumerate(labels) if c not in found.values() and _fits(parts, accepted, names)]
+        if columns:
+            found[key] = min(columns, key=lambda c: _rank(labels[c], accepted, prefer))
     return found
+
+
+def _fits(parts: list[str], accepted: set[str], names: Mapping[str, set[str]]) -> bool:
+    """Whether a column headed ``parts`` (top to bottom) is the key named ``accepted`` (of all keys' ``names``); a
+    bilingual header (``戶數 Households``, ``樓宇編號/Building ID``, as Hong Kong and Macau write them) by either of
+    its languages."""
+    last = normalise_header(parts[-1]) if parts else ""
+    another = last not in accepted and any(last in other for other in names.values())
+    words = {normalise_header(w) for p in parts for w in [p, *_BILINGUAL.split(p)]}
+    return last in accepted or normalise_header("".join(parts)) in accepted or (not another and bool(words & accepted))
+
+
+#: Where a bilingual header turns from one language to the other (or a slash or line break parts them).
+_BILINGUAL = re.compile(r"\s*[/\n|]\s*|(?<=[\u3400-\u9fff）)])\s*(?=[A-Za-z])|(?<=[A-Za-z)])\s*(?=[\u3400-\u9fff（(])")
+
+
+def _refuse_unsure_sub_column(path: Path, sheet: Sheet, labels: list[list[str]], found: Mapping[str, int],
+                              names: Mapping[str, set[str]], counts: Sequence[str], prefer: Sequence[str]) -> None:
+    """Refuse a count read from one of several sub-columns of a merged header none of whose sub-labels is a
+    ``prefer`` word (人口 over 男 | 女, 户数 over 户籍 | 流动): the first alone was read, a part of the count."""
+    for key in (k for k in counts if k in found):
+        parts = labels[found[key]]
+        if len(parts) < 2 or _rank(parts, names[key], prefer) < len(prefer):
+            continue
+        siblings = [c for c, other in enumerate(labels) if other[:-1] == parts[:-1] and _fits(other, names[key], names)]
+        if len(siblings) > 1:
+            where = f"sheet '{sheet.name}', " if sheet.name else ""
+            subs = listed([f"'{labels[c][-1]}'" for c in siblings])
+            raise InputError(f"{path}: {where}columns {listed([str(c + 1) for c in siblings])} are all '{parts[-2]}' "
+                             f"({subs}) and none is a total ({prefer[0]}): which holds the {key}? Add a total column "
+                             "or delete the others")
+
+
+def _rank(parts: Sequence[str], accepted: set[str], prefer: Sequence[str]) -> int:
+    """The place in ``prefer`` of the first word the header texts ``parts`` other than a name (``accepted``) have,
+    ``len(prefer)`` for none: below 户数, 合计 before 常住 before anything else."""
+    rest = [normalise_header(p) for p in parts if normalise_header(p) not in accepted]
+    return next((i for i, w in enumerate(prefer) if any(w in p for p in rest)), len(prefer))
 
 
 def _satisfied(found: Mapping[str, int], required: Sequence[Sequence[str]]) -> bool:
@@ -473,6 +557,7 @@ def read_table(
     counts: Sequence[str] = (),
     what: str = "table",
     hint: str = "",
+    prefer: Sequence[str] = (),
 ) -> Table:
     """Read the records of every sheet of ``path`` that has a header row.
 
@@ -495,6 +580,9 @@ def read_table(
         The table's name in messages.
     hint : str
         How to name the columns, said when no header is found (the command's options, say).
+    prefer : sequence of str
+        Words that choose among the sub-columns of a header merged across them (``户数`` over ``合计``,
+        ``常住``, ``流动``): the one with the earliest word is read, else the first.
 
     Returns
     -------
@@ -526,7 +614,7 @@ def read_table(
         at = -1
         for r in range(min(len(sheet.cells), HEADER_SEARCH_ROWS)):
             last = _header_block(sheet, r)
-            found = _match_columns(_labels(sheet, r, last), names)
+            found = _match_columns(_labels(sheet, r, last), names, prefer)
             if _satisfied(found, required) and all(k in found for k in explicit):
                 at = r
                 break
@@ -538,6 +626,8 @@ def read_table(
             continue
         labels = _labels(sheet, at, last)
         _refuse_headed_twice(path, sheet, labels, found, range(at, last + 1))
+        if prefer:
+            _refuse_unsure_sub_column(path, sheet, labels, found, names, counts, prefer)
         key_cols = [found[k] for group in required for k in group if k in found and k not in counts]
         # A row repeating the header (a printed export's, on every page) is no record: each column has its header.
         heads = {c: {normalise_header(part) for part in labels[c]} - {""} for c in found.values()}

@@ -23,7 +23,8 @@ from collections.abc import Iterable, Sequence
 
 import pandas as pd
 
-__all__ = ["truthy", "YES_WORDS", "counts", "COUNT_UNITS", "MAX_COUNT", "listed", "shown", "why_not_counts"]
+__all__ = ["truthy", "YES_WORDS", "counts", "COUNT_UNITS", "EXCEL_ERRORS", "MAX_COUNT", "listed", "shown",
+           "why_not_counts"]
 
 #: The largest count read: beyond it a float no longer holds every whole number (a count of 1e20 became
 #: another number on its way to the plan's integers). No household count comes near it.
@@ -43,6 +44,10 @@ _NOT_EXACT = (
      "approximate"),
     (re.compile(r"^\d+\s*(-|~|～|至|到|—)\s*\d+$"), "a range"),
 )
+
+#: What a spreadsheet shows, and stores, for a formula that failed (VLOOKUP's #N/A …).
+EXCEL_ERRORS = frozenset({"#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!",
+                          "#GETTING_DATA"})
 
 #: Words read as yes (lower case): English, OSM, spreadsheets' TRUE/1, and Chinese 是/真.
 YES_WORDS = frozenset({"yes", "true", "1", "t", "y", "是", "真"})
@@ -115,6 +120,8 @@ def why_not_counts(values: Iterable[object]) -> str:
     ''
     >>> why_not_counts(["=B2*2"])[:47]
     "; '=B2*2' is a formula whose value the workbook"
+    >>> why_not_counts(["#N/A"]).split(" (")[0]
+    "; '#N/A' is the error of a formula that failed"
     """
     found: dict[str, str] = {}
     for v in values:
@@ -129,6 +136,10 @@ def why_not_counts(values: Iterable[object]) -> str:
     if formula is not None:
         said += (f"; {shown(formula)} is a formula whose value the workbook does not store (a program wrote it "
                  "without computing it): open it in Excel or WPS and save it")
+    failed = next((v for v in values if str(v).strip().upper() in EXCEL_ERRORS), None)
+    if failed is not None:
+        said += (f"; {shown(failed)} is the error of a formula that failed (a lookup that found nothing, say): "
+                 "correct the formula in Excel or WPS, or write the count")
     return said
 
 
