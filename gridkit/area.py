@@ -23,7 +23,7 @@ from .profile import Profile, load_profile
 from .errors import InputError, NoBuildings
 from .geometry import convex_hull, overlap_pairs, prepared
 from .io import postgis
-from .io.read import SOURCE_NAME, read_layers
+from .io.read import READ_NOTES, SOURCE_NAME, read_layers
 from .io.tables import normalise_header
 from .io.values import counts, listed, shown, truthy, why_not_counts
 from .lines import COASTLINE, ROAD, WATER, WATERWAY, landuse_edges, split_barriers
@@ -213,6 +213,7 @@ def area_from_layers(
         raise InputError(f"{where}: has no 'buildings' layer")
     # Messages name a layer as its source does (建筑, buildings.shp), else by gridkit's name for it.
     at = {k: f"{where}, layer '{v.attrs.get(SOURCE_NAME, k)}'" for k, v in layers.items() if v is not None}
+    log.extend(note for v in layers.values() if v is not None for note in v.attrs.get(READ_NOTES, ()))
     layers = {k: _named_columns(v, k, log) for k, v in layers.items() if v is not None}
     if crs is not None:
         layers = _with_crs(layers, crs, log)

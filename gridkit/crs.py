@@ -109,8 +109,8 @@ def check_coordinates(bounds: np.ndarray, crs: CRS | None, where: str) -> None:
         "file, layer" for the message.
     """
     if crs is None:
-        raise InputError(f"{where}: has no coordinate reference system (CRS); set one, e.g. EPSG:4326 "
-                         "(gridkit partition --crs reads layers that name none in the CRS given)")
+        raise InputError(f"{where}: has no coordinate reference system (CRS); set one, e.g. EPSG:4326, or give it "
+                         "with --crs EPSG:4549 (read_area(crs=…)): a DXF, or a Shapefile without its .prj, names none")
     if not np.all(np.isfinite(bounds)):
         raise InputError(f"{where}: coordinates are not finite numbers")
     minx, miny, maxx, maxy = bounds

@@ -15,7 +15,7 @@ import pyogrio
 import pytest
 import shapely
 import shapely.ops
-from handmade import gdf, line, rect
+from handmade import CRS, gdf, line, rect
 
 import gridkit
 
@@ -771,3 +771,97 @@ def test_a_shapefile_without_its_prj_is_read_in_the_crs_given(tmp_path):
     result = subprocess.run([sys.executable, "-m", "gridkit.cli", "partition", str(folder), "-o", str(out),
                              "--crs", "EPSG:4498"], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
+
+
+def _road_following(plan) -> float:
+    metrics = pyogrio.read_dataframe(plan, layer="metrics").set_index(["level", "name"])["value"]
+    return float(metrics[("grid", "road_following")])
+
+
+def test_office_layers_named_with_their_geometry_are_read_as_their_theme(tmp_path):
+    """An office's GIS files end their names in the geometry they hold (房屋面, 道路线, 境界线, 水系面 and 水系线):
+    refused as no 'buildings' layer. A 面/线/点 suffix no longer changes what a layer is, and a theme split in a
+    polygon and a line layer is read as one; two polygon layers of buildings are refused, both named."""
+    town = _street_town()
+    src = tmp_path / "office.gpkg"
+    pond = gdf([rect(150, 80, 190, 95)])
+    stream = gdf([line((205, 0), (205, 200))])
+    for name, frame in {"房屋面": town["buildings"], "道路线": town["streets"], "水系面": pond, "水系线": stream,
+                        "境界线": gdf([_outline(town["boundary"].geometry.iloc[0])])}.items():
+        pyogrio.write_dataframe(frame, src, layer=name, driver="GPKG")
+    area = gridkit.read_area(src)
+    assert len(area.buildings) == 8 and area.roads["name"].tolist() == ["幸福路"]
+    assert dict(area.log)["water_layer"] == "2 features added to the barriers"
+    assert "boundary_from_lines" in dict(area.log)
+    assert gridkit.io.read.area_source(src, "水系线") == str(src)
+    out = tmp_path / "plan.gpkg"
+    result = _partition(src, out)
+    assert result.returncode == 0, result.stderr
+    assert _road_following(out) == pytest.approx(1.0)
+    pyogrio.write_dataframe(town["buildings"].iloc[:2], src, layer="建筑", driver="GPKG")
+    with pytest.raises(gridkit.InputError, match=r"two layers for 'buildings' \(房屋面, 建筑\), both holding polygons"):
+        gridkit.read_area(src)
+    # A folder of an office's Shapefiles, the water split in two files, reads the same.
+    folder = tmp_path / "office"
+    folder.mkdir()
+    for name, frame in {"房屋面": town["buildings"], "水系面": pond, "水系线": stream}.items():
+        frame.to_file(folder / f"{name}.shp", encoding="GBK")
+    layers = gridkit.io.read.read_layers(folder)
+    assert sorted(layers) == ["buildings", "water"] and len(layers["water"]) == 2
+
+
+def _outline(polygon: shapely.Polygon) -> shapely.LineString:
+    """A polygon's outline as a closed line (CAD's closed polyline)."""
+    return shapely.LineString(polygon.exterior.coords)
+
+
+def _write_dxf(path, features: list[tuple[str, shapely.Geometry, str | None]]) -> None:
+    """A DXF drawing of (CAD layer, geometry, text) features, as GDAL writes one (a text is an MTEXT entity; a
+    closed line a closed polyline, as CAD draws a house), in GBK as a Chinese AutoCAD (CASS) saves one: GDAL writes
+    UTF-8 under a Western code page."""
+    frame = gpd.GeoDataFrame({"Layer": [f[0] for f in features],
+                              "OGR_STYLE": [None if f[2] is None else f'LABEL(f:"Arial",t:"{f[2]}")' for f in features]},
+                             geometry=[f[1] for f in features])
+    pyogrio.write_dataframe(frame, path, driver="DXF")
+    path.write_bytes(path.read_text(encoding="utf-8").replace("ANSI_1252", "ANSI_936").encode("gb18030"))
+
+
+def test_a_cad_drawing_is_split_by_its_cad_layers(tmp_path):
+    """A surveying drawing (南方CASS, GB/T 20257 codes) is read by GDAL as one layer, its CAD layers in a column:
+    it was read whole as buildings, its roads left out as "not polygons" (road following 0). Now JMD's closed
+    polylines are the buildings, DLSS the roads, JJ the boundary, SXSS the water; annotation (ZJ), elevation
+    points (GCD) and text on JMD are left out and logged. A DXF names no CRS: refused saying --crs gives it."""
+    town = _street_town()
+    features = [("JMD", _outline(home), None) for home in town["buildings"].geometry]
+    features += [("JMD", shapely.Point(rect(10, 10, 40, 60).centroid), "砖4"),
+                 ("DLSS", town["streets"].geometry.iloc[0], None),
+                 ("JJ", _outline(town["boundary"].geometry.iloc[0]), None),
+                 ("SXSS", line((205, 0), (205, 200)), None),
+                 ("ZJ", shapely.Point(line((0, 100), (1, 100)).coords[0]), "幸福路"),
+                 ("GCD", rect(100, 120, 101, 121).centroid, None)]
+    src = tmp_path / "地形图.dxf"
+    _write_dxf(src, features)
+    out = tmp_path / "plan.gpkg"
+    result = _partition(src, out)
+    assert result.returncode != 0 and not out.exists()
+    assert "has no coordinate reference system" in result.stderr and "--crs" in result.stderr
+    assert "a DXF" in result.stderr
+    area = gridkit.read_area(src, crs=CRS)
+    assert len(area.buildings) == 8 and len(area.roads) == 1
+    log = dict(area.log)
+    assert log["cad_layers"] == "DLSS: roads 1; JJ: boundary 1; JMD: buildings 8; SXSS: water 1"
+    assert log["cad_left_out"] == "GCD: 1 (not read); JMD: 1 (points or text); ZJ: 1 (not read)"
+    result = subprocess.run([sys.executable, "-m", "gridkit.cli", "partition", str(src), "-o", str(out),
+                             "--seed", "0", "--crs", CRS], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    # Households are estimated from the footprints (a drawing has no counts): four grids, two along the street.
+    assert _road_following(out) > 0.5
+    # Plain layer names read as an office's layers are; a drawing with no building layer is refused, naming its own.
+    plain = tmp_path / "plain.dxf"
+    _write_dxf(plain, [("房屋面", _outline(home), None) for home in town["buildings"].geometry]
+               + [("道路", town["streets"].geometry.iloc[0], None)])
+    assert sorted(gridkit.io.read.read_layers(plain)) == ["buildings", "roads"]
+    roads_only = tmp_path / "roads.dxf"
+    _write_dxf(roads_only, [("DLSS", town["streets"].geometry.iloc[0], None), ("0", _outline(rect(0, 0, 5, 5)), None)])
+    with pytest.raises(gridkit.InputError, match=r"a CAD drawing with no layer of buildings \(its CAD layers: 0, DLSS\)"):
+        gridkit.read_area(roads_only)

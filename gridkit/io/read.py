@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import io
+import itertools
 import re
 import shutil
 import sqlite3
@@ -16,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
 import shapely
@@ -31,18 +33,24 @@ __all__ = ["LAYERS", "OFFICE_LAYER", "Mask", "read_layer", "read_layers", "list_
 
 #: Layer names gridkit understands (DESIGN.md inputs).
 LAYERS = ("boundary", "roads", "buildings", "barriers", "existing", "landuse", "pois", "water")
-#: Other names a source's layers go by, in any case: the singular, ``streets`` (momepy's and many
-#: planners' name), the Chinese names of an office's own data. A layer named exactly as gridkit reads
-#: it is read instead of them.
+#: Other names a source's layers (and a CAD drawing's layers, :func:`_cad_layers`) go by, in any case: the
+#: singular, ``streets`` (momepy's and many planners' name), the Chinese names of an office's own data, and the
+#: CAD layers of Chinese surveying drawings (南方CASS's codes for the GB/T 20257 1:500 topographic map: JMD 居民地,
+#: DLSS 道路及附属设施, SXSS 水系设施, JJ 境界, TL 铁路). A layer named exactly as gridkit reads it is read instead
+#: of them. A name may end in the kind of geometry the layer holds (:data:`_GEOMETRY_SUFFIXES`).
 LAYER_NAMES: dict[str, tuple[str, ...]] = {
-    "buildings": ("building", "建筑", "建筑物", "房屋"),
-    "roads": ("road", "streets", "street", "道路", "路网"),
-    "boundary": ("boundaries", "边界", "范围"),
-    "barriers": ("barrier",),
+    "buildings": ("building", "建筑", "建筑物", "房屋", "jmd"),
+    "roads": ("road", "streets", "street", "道路", "路网", "dlss"),
+    "boundary": ("boundaries", "边界", "范围", "境界", "街道界", "jj"),
+    "barriers": ("barrier", "tl"),
     "landuse": ("land_use", "用地"),
     "pois": ("poi",),
-    "water": ("waters", "水系", "水域", "水体", "河流", "河湖"),
+    "water": ("waters", "水系", "水域", "水体", "河流", "河湖", "sxss"),
 }
+#: How offices' GIS files end their layers' names (房屋面, 道路线, 水系面 and 水系线, 境界线): 面 polygons, 线 lines,
+#: 点 points. It does not change what a layer is; a theme split in a polygon and a line layer is read as one
+#: (:func:`_read_theme`).
+_GEOMETRY_SUFFIXES = ("面", "线", "点")
 #: Name of the street-office boundary layer of a city-wide input (``gridkit batch``).
 OFFICE_LAYER = "offices"
 _VECTOR_SUFFIXES = (".gpkg", ".geojson", ".json", ".geojsonl", ".geojsons", ".shp", ".fgb", ".gml", ".kml", ".kmz",
@@ -469,7 +477,8 @@ def _known(name: str) -> str | None:
     key = name.strip().lower()
     if key in LAYERS:
         return key
-    return next((layer for layer, others in LAYER_NAMES.items() if key in others), None)
+    keys = (key, key[:-1]) if key.endswith(_GEOMETRY_SUFFIXES) else (key,)
+    return next((layer for k in keys for layer, others in LAYER_NAMES.items() if k in others), None)
 
 
 def _chosen(names: list[str], wanted: tuple[str, ...]) -> dict[str, list[int]]:
@@ -495,13 +504,14 @@ def _read_source(path: Path, mask: Mask | None, wanted: tuple[str, ...]) -> dict
         frame = read_layer(path, names[0], f"{path}", mask)
         if _osm_features(frame):
             return {name: layer for name, layer in _osm_tagged_layers(frame).items() if name in wanted}
+        drawing = _cad_layers(frame, f"{path}")
+        if drawing is not None:
+            return {name: layer for name, layer in drawing.items() if name in wanted}
         return {"buildings": frame}
-    out: dict[str, gpd.GeoDataFrame] = {}
-    for layer, found in _chosen(names, wanted).items():
-        _refuse_twice([names[i] for i in found], f"{path}: has two layers for '{layer}'")
-        out[layer] = _named(read_layer(path, names[found[0]], f"{path}, layer '{names[found[0]]}'", mask),
-                            names[found[0]])
-    return out
+    return {layer: _read_theme([names[i] for i in found],
+                               lambda name: read_layer(path, name, f"{path}, layer '{name}'", mask),
+                               f"{path}: has two layers for '{layer}'")
+            for layer, found in _chosen(names, wanted).items()}
 
 
 def _read_folder(path: Path, mask: Mask | None, wanted: tuple[str, ...]) -> dict[str, gpd.GeoDataFrame]:
@@ -509,11 +519,42 @@ def _read_folder(path: Path, mask: Mask | None, wanted: tuple[str, ...]) -> dict
     themes = _geofabrik_themes([f.stem for f in files], wanted)
     if themes:
         return _read_geofabrik(themes, lambda i: read_layer(files[i], None, f"{files[i]}", mask), wanted)
-    out: dict[str, gpd.GeoDataFrame] = {}
-    for layer, found in _chosen([f.stem for f in files], wanted).items():
-        _refuse_twice([files[i].name for i in found], f"{path}: has two files for layer '{layer}'")
-        out[layer] = _named(read_layer(files[found[0]], None, f"{files[found[0]]}", mask), files[found[0]].name)
-    return out
+    by_name = {f.name: f for f in files}
+    return {layer: _read_theme([files[i].name for i in found],
+                               lambda name: read_layer(by_name[name], None, f"{by_name[name]}", mask),
+                               f"{path}: has two files for layer '{layer}'")
+            for layer, found in _chosen([f.stem for f in files], wanted).items()}
+
+
+def _read_theme(names: list[str], read: Callable[[str], gpd.GeoDataFrame], twice: str) -> gpd.GeoDataFrame:
+    """The one gridkit layer the source's layers (or files) ``names`` are (``read`` reads one), named as they are.
+
+    Several are one theme split by geometry (水系面 and 水系线: a river drawn as polygons, streams as lines), read
+    together as one layer holding both would be, in the first one's CRS; but two holding the same kind of geometry
+    (two polygon layers of buildings) leave which is meant unknown, and are refused (``twice`` says where)."""
+    frames = [read(name) for name in names]
+    if len(frames) == 1:
+        return _named(frames[0], names[0])
+    held = [set(shapely.get_dimensions(_drawn_geometries(frame))) for frame in frames]
+    for i, j in itertools.combinations(range(len(names)), 2):
+        if held[i] & held[j]:
+            kind = _DIMENSION_NAMES[min(held[i] & held[j])]
+            raise InputError(f"{twice} ({names[i]}, {names[j]}), both holding {kind}: which to read is unknown; "
+                             "keep one, or merge them into one layer")
+    crs = frames[0].crs
+    merged = pd.concat([frame if frame.crs is None or crs is None else frame.to_crs(crs) for frame in frames],
+                       ignore_index=True)
+    return _named(gpd.GeoDataFrame(merged, geometry=frames[0].geometry.name, crs=crs), " + ".join(names))
+
+
+#: A geometry's dimension (:func:`shapely.get_dimensions`) as messages name the kind.
+_DIMENSION_NAMES = {0: "points", 1: "lines", 2: "polygons"}
+
+
+def _drawn_geometries(frame: gpd.GeoDataFrame) -> np.ndarray:
+    """The geometries of ``frame`` that are drawn (neither missing nor empty)."""
+    geoms = frame.geometry.to_numpy()
+    return geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
 
 
 def _geofabrik_themes(names: list[str], wanted: tuple[str, ...]) -> dict[str, int]:
@@ -624,6 +665,58 @@ def _hstore(tags: dict[str, pd.Series], index: pd.Index) -> pd.Series:
     return pd.Series([one(v) for v in zip(*tags.values(), strict=True)] if tags else None, index=index, dtype=object)
 
 
+#: The column a CAD drawing read as one layer gives each feature's CAD layer in: GDAL reads a DXF as one layer,
+#: ``entities``, with it (and ``EntityHandle``, each entity's CAD id), as CAD exports to Shapefiles keep it.
+_CAD_LAYER = "Layer"
+_CAD_ENTITY = "EntityHandle"
+
+
+def _cad_layers(frame: gpd.GeoDataFrame, where: str) -> dict[str, gpd.GeoDataFrame] | None:
+    """gridkit's layers from a CAD drawing read as one layer, split by CAD layer (:data:`_CAD_LAYER`), each read
+    as :data:`LAYER_NAMES` reads a layer's name (JMD or 房屋面: buildings; every CAD layer of one theme together).
+    None when ``frame`` is no drawing: no CAD layer column, or (not a DXF) none of its CAD layers is one gridkit
+    reads.
+
+    A building's closed polyline is its footprint (CAD draws houses so; GDAL gives them as lines). Text and
+    points (CASS's annotation on JMD), and the CAD layers gridkit does not read (ZJ annotation, GCD elevation
+    points, ZBTZ vegetation, DGX contours …), are left out, logged (``log.cad_left_out``); how each CAD layer was
+    read is logged too (``log.cad_layers``). A drawing with no building layer is refused, its CAD layers named."""
+    if _CAD_LAYER not in frame:
+        return None
+    cad = frame[_CAD_LAYER].fillna("").astype(str).str.strip()
+    theme = cad.map(_known)
+    if theme.isna().all() and _CAD_ENTITY not in frame:
+        return None
+    if not theme.eq("buildings").any():
+        raise InputError(f"{where}: a CAD drawing with no layer of buildings (its CAD layers: "
+                         f"{', '.join(sorted(set(cad))) or 'none'}); put the buildings on a layer named JMD, 房屋 "
+                         "or buildings")
+    geoms = frame.geometry.to_numpy()
+    point = shapely.get_dimensions(geoms) == 0
+    read = theme.notna() & ~point
+    footprint = read & theme.eq("buildings") & shapely.is_closed(geoms) & (shapely.get_type_id(geoms) == 1)
+    drawn = frame.copy()
+    drawn.loc[footprint, drawn.geometry.name] = [shapely.Polygon(line.coords) for line in geoms[footprint]]
+    out = {layer: _named(gpd.GeoDataFrame(drawn[read & theme.eq(layer)].reset_index(drop=True), crs=frame.crs),
+                         " + ".join(sorted(set(cad[read & theme.eq(layer)]))))
+           for layer in LAYERS if (read & theme.eq(layer)).any() or layer == "buildings"}
+    notes = [("cad_layers", "; ".join(f"{name}: {layer} {count}" for (name, layer), count
+                                      in pd.DataFrame({"cad": cad, "layer": theme})[read].value_counts(sort=False)
+                                      .sort_index().items()))]
+    if (~read).any():
+        left = pd.Series(np.where(theme.isna(), "not read", "points or text"), index=frame.index)[~read]
+        notes.append(("cad_left_out", "; ".join(f"{name}: {count} ({why})" for (name, why), count
+                                                in pd.DataFrame({"cad": cad[~read], "why": left}).value_counts(
+                                                    sort=False).sort_index().items())))
+    out["buildings"].attrs[READ_NOTES] = notes
+    return out
+
+
+#: The key of a layer frame's ``attrs`` holding what reading it did that the run log tells (a CAD drawing's layers
+#: read and left out): (key, text) pairs for ``Area.log``.
+READ_NOTES = "read_notes"
+
+
 #: The key of a layer frame's ``attrs`` holding the name the source gave it (建筑, buildings.shp), for messages:
 #: an office whose layer is 边界 was told of a layer 'boundary' it does not have.
 SOURCE_NAME = "source_name"
@@ -632,11 +725,6 @@ SOURCE_NAME = "source_name"
 def _named(frame: gpd.GeoDataFrame, name: str) -> gpd.GeoDataFrame:
     frame.attrs[SOURCE_NAME] = name
     return frame
-
-
-def _refuse_twice(found: list[str], message: str) -> None:
-    if len(found) > 1:
-        raise InputError(f"{message} ({', '.join(found)}); keep one")
 
 
 def _parse_other_tags(series: pd.Series, keys: tuple[str, ...]) -> pd.DataFrame:
