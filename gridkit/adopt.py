@@ -41,7 +41,7 @@ from .area import Area
 from .calibrate import Totals
 from .codes import GRID_WIDTH, new_codes
 from .compounds import block_compounds, compound_polygons
-from .crs import check_coordinates
+from .crs import check_coordinates, given_crs
 from .errors import InputError, reason
 from .existing import Homes
 from .geometry import largest_overlap
@@ -173,7 +173,8 @@ def foreign_grids(gdf: gpd.GeoDataFrame, where: str, *, code_column: str | None 
         is not a count (features named).
     """
     if gdf.crs is None:
-        raise InputError(f"{where}: has no coordinate reference system (CRS); set the layer's CRS first")
+        raise InputError(f"{where}: has no coordinate reference system (CRS); set the layer's CRS first, or "
+                         "give it with --crs (read_grids(crs=…))")
     columns = [c for c in gdf.columns if c != gdf.geometry.name]
     found = grid_columns(columns, {"code": code_column, "name": name_column, "households": households_column,
                                    "community": community_column}, where=where)
@@ -213,12 +214,14 @@ def foreign_grids(gdf: gpd.GeoDataFrame, where: str, *, code_column: str | None 
     return ForeignGrids(units=units, columns=found, source=where)
 
 
-def read_grids(path: str | Path, *, layer: str | None = None, **columns: str | None) -> ForeignGrids:
+def read_grids(path: str | Path, *, layer: str | None = None, crs: str | None = None,
+               **columns: str | None) -> ForeignGrids:
     """Read a grid layer made elsewhere from a file (any GDAL source; a Shapefile's attributes in
     UTF-8 or GB18030 even without a ``.cpg``, :func:`gridkit.io.read.dbf_encoding`).
 
     ``layer``: which layer of a multi-layer source (default: ``grids`` when there is one, else the
-    only polygon layer). ``columns``: ``code_column``, ``name_column``, ``households_column``,
+    only polygon layer). ``crs``: the layer's CRS when it names none (drawn in CAD, a Shapefile without its
+    ``.prj``); one naming its own keeps it. ``columns``: ``code_column``, ``name_column``, ``households_column``,
     ``community_column`` (:func:`foreign_grids`).
 
     Raises
@@ -245,7 +248,10 @@ def read_grids(path: str | Path, *, layer: str | None = None, **columns: str | N
         else:
             raise InputError(f"{path}: has several layers ({listed(names, 20)}); say which holds the grids")
     where = f"{path}, layer '{layer}'" if layer != path.stem else str(path)
-    return foreign_grids(read_layer(path, layer, where), where, **columns)
+    frame = read_layer(path, layer, where)
+    if crs is not None and frame.crs is None:
+        frame = frame.set_crs(given_crs(crs))
+    return foreign_grids(frame, where, **columns)
 
 
 def adopt(area: Area, grids: ForeignGrids, profile: Profile | str | None = None, *, seed: int | None = None,

@@ -16,9 +16,8 @@ import numpy as np
 import pandas as pd
 import shapely
 from pyproj import CRS
-from pyproj.exceptions import CRSError
 
-from .crs import check_coordinates, gcj02_to_wgs84, local_metric_crs
+from .crs import check_coordinates, gcj02_to_wgs84, given_crs, local_metric_crs
 from .profile import Profile, load_profile
 from .errors import InputError, NoBuildings
 from .geometry import convex_hull, overlap_pairs, prepared
@@ -349,10 +348,7 @@ def _named_columns(gdf: gpd.GeoDataFrame, layer: str, log: list) -> gpd.GeoDataF
 
 def _with_crs(layers: dict[str, gpd.GeoDataFrame], crs: str, log: list[tuple[str, str]]) -> dict[str, gpd.GeoDataFrame]:
     """``layers`` with those naming no CRS in ``crs``; the others keep their own."""
-    try:
-        given = CRS.from_user_input(crs)
-    except CRSError as exc:
-        raise InputError(f"the CRS {crs!r} is none pyproj knows (give one as EPSG:4549, or its WKT)") from exc
+    given = given_crs(crs)
     unnamed = [name for name, gdf in layers.items() if gdf.crs is None]
     if unnamed:
         log.append(("layers_crs_given", f"{', '.join(unnamed)}: {given.to_string()}"))

@@ -12,10 +12,11 @@ from __future__ import annotations
 import numpy as np
 import shapely
 from pyproj import CRS, Proj, Transformer
+from pyproj.exceptions import CRSError
 
 from .errors import InputError
 
-__all__ = ["check_coordinates", "local_metric_crs", "gcj02_to_wgs84", "is_cgcs2000"]
+__all__ = ["check_coordinates", "given_crs", "local_metric_crs", "gcj02_to_wgs84", "is_cgcs2000"]
 
 # EPSG:4534 is "CGCS2000 / 3-degree Gauss-Kruger CM 75E"; the series runs in
 # 3-degree steps to EPSG:4554 (CM 135E), covering China.
@@ -95,6 +96,15 @@ def _true_to_scale(crs: CRS, lon: float, lat: float) -> CRS | None:
     if not np.all(np.abs(scales - 1.0) <= _KEEP_SCALE_ERROR):  # NaN too: the centre is outside the projection
         return None
     return CRS.from_epsg(code)
+
+
+def given_crs(text: str) -> CRS:
+    """The CRS a user gave for layers that name none (``--crs``: a DXF, a Shapefile without its ``.prj``), or an
+    InputError saying how to give one."""
+    try:
+        return CRS.from_user_input(text)
+    except CRSError as exc:
+        raise InputError(f"the CRS {text!r} is none pyproj knows (give one as EPSG:4549, or its WKT)") from exc
 
 
 def check_coordinates(bounds: np.ndarray, crs: CRS | None, where: str) -> None:

@@ -138,6 +138,7 @@ def adopt_file(
     households: str | Path | None = None,
     from_gcj02: bool = False,
     progress: Progress | None = None,
+    crs: str | None = None,
 ) -> Plan:
     """Make a gridkit plan of a grid layer another tool drew (:mod:`gridkit.adopt`) and write it.
 
@@ -157,6 +158,9 @@ def adopt_file(
     from_gcj02 : bool
         The input's longitude/latitude are GCJ-02.
     progress : callable, optional
+    crs : str, optional
+        The CRS of the grid layer's and the input's layers that name none (``EPSG:4549``: a DXF, a Shapefile
+        without its ``.prj``), as for :func:`partition_file`.
 
     Returns
     -------
@@ -174,11 +178,11 @@ def adopt_file(
     steps = stages(progress, FILE_STAGES)
     next(steps)
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
-    grids = read_grids(grids_path, layer=layer, code_column=code_column, name_column=name_column,
+    grids = read_grids(grids_path, layer=layer, crs=crs, code_column=code_column, name_column=name_column,
                        households_column=households_column, community_column=community_column)
     register = read_register(households) if households is not None else None
     area = read_area(input_path, from_gcj02=from_gcj02, profile=prof,
-                     within=(grids.units, f"the grids of {grids.source}"))
+                     within=(grids.units, f"the grids of {grids.source}"), crs=crs)
     match = _match(area, register, prof)
     _, step = next(steps)
     plan = adopt(area, grids, prof, register=match, progress=step)

@@ -166,3 +166,19 @@ def test_bad_layers_are_one_clear_message_and_no_file(foreign, hk_plan, tmp_path
     with pytest.raises(InputError, match="has no coordinate reference system"):
         foreign_grids(merged_pairs(hk_plan).set_crs(None, allow_override=True), "grids")
     assert not out.exists()
+
+
+def test_a_grid_layer_without_its_prj_is_read_in_the_crs_given(foreign, adopted, tmp_path):
+    """A grid layer drawn in CAD and exported without its ``.prj`` was refused, "set the layer's CRS first", with
+    no way to set it in gridkit; ``adopt --crs`` reads it (and input layers naming none) in the CRS given."""
+    bare = tmp_path / "网格.shp"
+    for part in foreign.parent.glob(f"{foreign.stem}.*"):
+        if part.suffix.lower() != ".prj":
+            (tmp_path / part.name).write_bytes(part.read_bytes())
+    out = tmp_path / "plan.gpkg"
+    line = _one_line(cli("adopt", bare, "--input", SAMPLE, "-o", out))
+    assert "has no coordinate reference system" in line and "--crs" in line and not out.exists()
+    done = cli("adopt", bare, "--input", SAMPLE, "-o", out, "--crs", "EPSG:4490")
+    assert done.returncode == 0, done.stderr
+    grids = pyogrio.read_dataframe(out, layer="grids")
+    assert grids.equals(pyogrio.read_dataframe(adopted[0], layer="grids"))

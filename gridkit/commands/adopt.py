@@ -27,6 +27,7 @@ def register(app: typer.Typer) -> None:
         profile: Annotated[str, typer.Option("--profile", help="Shipped profile name or a TOML file.")] = "default",
         households: Annotated[Path | None, typer.Option("--households", help="Register CSV/XLSX for the buildings' households.")] = None,
         from_gcj02: Annotated[bool, typer.Option("--from-gcj02", help="Input lon/lat are GCJ-02.")] = False,
+        crs: Annotated[str | None, typer.Option("--crs", help="CRS of the grid layer and input layers that name none (a Shapefile without .prj, a DXF), e.g. EPSG:4549.")] = None,
     ) -> None:
         """Make a gridkit plan of GRIDS, a grid layer drawn elsewhere: its grids kept, every block given to
         the grid it overlaps most, households from --input (scaled to the layer's own counts if it has them)."""
@@ -40,7 +41,7 @@ def register(app: typer.Typer) -> None:
                 return adopt_file(grids, input_path, output, layer=layer, code_column=code_column,
                                   name_column=name_column, households_column=households_column,
                                   community_column=community_column, profile=profile, households=households,
-                                  from_gcj02=from_gcj02, progress=report)
+                                  from_gcj02=from_gcj02, progress=report, crs=crs)
 
         plan = run_guarded(run)
         run_table = dict(zip(plan.run["key"], plan.run["value"], strict=True))
