@@ -11,6 +11,7 @@ from urllib.parse import quote
 
 import geopandas as gpd
 import numpy as np
+import pyogrio
 import pytest
 import shapely
 
@@ -603,3 +604,19 @@ def test_a_city_input_gdal_cannot_open_is_one_line(tmp_path):
         find_offices(packed)
     with pytest.raises(gridkit.InputError, match=r"offices\.geojson: cannot be opened as a vector data source"):
         find_offices(notes, offices=broken)
+
+
+def test_a_city_whose_layers_name_no_crs_is_divided_in_the_crs_given(city, cluster, tmp_path):
+    """A city's layers exported from CAD without their ``.prj``: ``batch`` refused them ("has no coordinate reference
+    system") with no way to say it, as ``partition --crs`` can; ``batch --crs`` (``run_batch(crs=…)``) now does."""
+    bare = tmp_path / "bare_city.gpkg"
+    crs = None
+    for name, _ in pyogrio.list_layers(city):
+        frame = gpd.read_file(city, layer=name)
+        crs = crs or frame.crs
+        pyogrio.write_dataframe(frame.set_crs(None, allow_override=True), bare, layer=name)
+    out = tmp_path / "plan.gpkg"
+    with pytest.raises(gridkit.InputError, match="'offices': has no coordinate reference system .* --crs"):
+        run_batch(bare, out, scheduler=cluster.scheduler_address, seed=0)
+    done = run_batch(bare, out, scheduler=cluster.scheduler_address, seed=0, crs=crs.to_string())
+    assert done.summary["status"].eq("ok").all() and len(done.summary) == len(_codes(city))

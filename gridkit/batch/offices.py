@@ -34,6 +34,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from ..codes import assign_codes
+from ..crs import given_crs
 from ..errors import GridkitError, InputError, reason
 from ..geometry import convex_hull, prepared
 from ..io import postgis
@@ -99,7 +100,7 @@ def _source_identity(source: str) -> str:
 
 def find_offices(areas: str | Path, *, offices: str | Path | None = None, office_column: str | None = None,
                  county_code: str = "000000", hull_buffer_m: float | None = None,
-                 office_suffix: str | None = None) -> list[Office]:
+                 office_suffix: str | None = None, crs: str | None = None) -> list[Office]:
     """The street offices of a batch over ``areas``.
 
     Parameters
@@ -121,6 +122,9 @@ def find_offices(areas: str | Path, *, offices: str | Path | None = None, office
     office_suffix : str, optional
         What ends an office's name (``names.office_suffix``, default the default profile's 街道): a boundary
         without a name is named ``未命名街道 CODE``, in the language of the maps and reports that show it.
+    crs : str, optional
+        The CRS of the boundaries (or the buildings of ``office_column``) when their layer names none (``batch
+        --crs``, as :func:`gridkit.read_area`'s).
 
     Returns
     -------
@@ -139,14 +143,19 @@ def find_offices(areas: str | Path, *, offices: str | Path | None = None, office
                          "(--office-column), not both")
     if office_column is not None:
         reach = load_profile("default").blocks.hull_buffer_m if hull_buffer_m is None else hull_buffer_m
-        return _from_column(areas_s, office_column, county_code, reach)
+        return _from_column(areas_s, office_column, county_code, reach, crs)
     if offices is not None:
-        frame = _read_boundaries(Path(offices))
+        frame = _in_crs(_read_boundaries(Path(offices)), crs)
         return _from_boundaries(frame, areas_s, str(offices), county_code, suffix)
     if postgis.is_postgis(areas_s) or not Path(areas_s).is_dir() or _is_layer_folder(Path(areas_s)):
-        frame = _office_layer(areas_s)
+        frame = _in_crs(_office_layer(areas_s), crs)
         return _from_boundaries(frame, areas_s, f"{areas_s}, layer '{OFFICE_LAYER}'", county_code, suffix)
     return _from_folder(Path(areas_s), county_code)
+
+
+def _in_crs(frame: gpd.GeoDataFrame, crs: str | None) -> gpd.GeoDataFrame:
+    """``frame`` in the CRS given when it names none; one naming its own keeps it."""
+    return frame if crs is None or frame.crs is not None else frame.set_crs(given_crs(crs))
 
 
 def _is_layer_folder(path: Path) -> bool:
@@ -195,7 +204,7 @@ def _from_boundaries(frame: gpd.GeoDataFrame, source: str, where: str, county_co
     if empty.any():
         raise InputError(f"{where}: feature {int(np.flatnonzero(empty)[0]) + 1} has no geometry")
     if frame.crs is None:
-        raise InputError(f"{where}: has no coordinate reference system (CRS)")
+        raise InputError(f"{where}: has no coordinate reference system (CRS); give it with --crs EPSG:4549")
     names = _column(frame, "name")
     given = _column(frame, "code")
     rows = [f"feature {i + 1}" for i in range(len(frame))]
@@ -229,16 +238,18 @@ def _from_folder(path: Path, county_code: str) -> list[Office]:
     return sorted(offices, key=lambda o: o.code)
 
 
-def _from_column(areas: str, column: str, county_code: str, hull_buffer_m: float) -> list[Office]:
+def _from_column(areas: str, column: str, county_code: str, hull_buffer_m: float,
+                 crs: str | None = None) -> list[Office]:
     where = postgis.redact(areas) if postgis.is_postgis(areas) else areas
-    layers = read_layers(areas, only=("boundary", "buildings"))
+    layers = {name: _in_crs(layer, crs) for name, layer in read_layers(areas, only=("boundary", "buildings")).items()}
     buildings = layers["buildings"]
     if column not in buildings:
         found = ", ".join(str(c) for c in buildings.columns if c != buildings.geometry.name)
         raise InputError(f"{where}, layer 'buildings': has no column '{column}' naming the street office "
                          f"(columns: {found or 'none'})")
     if buildings.crs is None:
-        raise InputError(f"{where}, layer 'buildings': has no coordinate reference system (CRS)")
+        raise InputError(f"{where}, layer 'buildings': has no coordinate reference system (CRS); give it with "
+                         "--crs EPSG:4549")
     geoms = shapely.make_valid(buildings.geometry.values)
     labels = np.array(_column(buildings, column), dtype=object)
     named = (labels != "") & ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))

@@ -116,6 +116,7 @@ def run_batch(
     work_dir: str | Path | None = None,
     keep_inputs: bool = False,
     progress: Callable[[str, float], None] | None = None,
+    crs: str | None = None,
 ) -> BatchResult:
     """Divide every street office of a city on Dask and merge the plans.
 
@@ -157,6 +158,9 @@ def run_batch(
     progress : callable, optional
         ``progress(stage, fraction)``: told the offices done so far and the share of the batch
         done (0 to 1, never decreasing).
+    crs : str, optional
+        The CRS of input layers (and office boundaries) that name none: ``EPSG:4549`` for Shapefiles without
+        their ``.prj`` or a DXF, as :func:`gridkit.read_area`'s ``crs``.
 
     Returns
     -------
@@ -189,10 +193,10 @@ def run_batch(
                                  "would take it for an office's input; write it to another folder")
     prof = (profile if isinstance(profile, Profile) else load_profile(profile)).with_seed(seed)
     found = find_offices(areas if postgis.is_postgis(areas) else Path(areas).absolute(), offices=offices, office_column=office_column, county_code=prof.codes.county_code,
-                         hull_buffer_m=prof.blocks.hull_buffer_m, office_suffix=prof.names.office_suffix)
+                         hull_buffer_m=prof.blocks.hull_buffer_m, office_suffix=prof.names.office_suffix, crs=crs)
     census = building_census(found)
     _refuse_shared(census, found, offices if offices is not None else areas)
-    config = BatchConfig(work_dir=str(work), profile=prof, from_gcj02=from_gcj02, keep_inputs=keep_inputs)
+    config = BatchConfig(work_dir=str(work), profile=prof, from_gcj02=from_gcj02, keep_inputs=keep_inputs, crs=crs)
     manifest = work / _MANIFEST
     work.mkdir(parents=True, exist_ok=True)
     done = _finished(manifest, found, config) if resume else {}
@@ -301,7 +305,7 @@ def _run(client: Client, todo: list[Office], config: BatchConfig, retries: int,
 def _fingerprint(office: Office, config: BatchConfig) -> str:
     h = hashlib.sha256()
     for part in (__version__, config.profile.with_codes(office.code).to_toml(), str(config.from_gcj02),
-                 office.fingerprint()):
+                 str(config.crs), office.fingerprint()):
         h.update(part.encode() + b"\0")
     return h.hexdigest()
 

@@ -34,6 +34,7 @@ import pandas as pd
 from pyproj import CRS
 
 from ..area import LINE_REACH_M, area_from_layers
+from ..crs import given_crs
 from ..errors import GridkitError, NoBuildings, Unavailable
 from ..io import postgis
 from ..io.read import read_layers
@@ -59,6 +60,8 @@ class BatchConfig:
     work_dir: str
     profile: Profile
     from_gcj02: bool = False
+    #: The CRS of input layers that name none (``batch --crs``).
+    crs: str | None = None
     unavailable_waits_s: tuple[float, ...] = UNAVAILABLE_WAITS_S
     #: Write every office's own input (``inputs/CODE.gpkg``), not only a failed office's.
     keep_inputs: bool = False
@@ -138,12 +141,12 @@ def _attempt(office: Office, config: BatchConfig) -> dict[str, Any]:
     layers: dict[str, gpd.GeoDataFrame] = {}
     try:
         if office.region is None:
-            plan = partition_file(office.source, out, profile=profile, from_gcj02=config.from_gcj02)
+            plan = partition_file(office.source, out, profile=profile, from_gcj02=config.from_gcj02, crs=config.crs)
         else:
-            layers = _office_layers(office, profile.cleaning.inside_share)
+            layers = _office_layers(office, profile.cleaning.inside_share, config.crs)
             if config.keep_inputs:
                 _write_input(layers, config, office, profile)
-            plan = _partition_layers(layers, office, profile, config.from_gcj02)
+            plan = _partition_layers(layers, office, profile, config.from_gcj02, config.crs)
             write_plan(plan, out)
     except Unavailable:
         raise
@@ -168,10 +171,10 @@ def _attempt(office: Office, config: BatchConfig) -> dict[str, Any]:
         cpu_s=round(time.thread_time() - cpu, 2), worker=worker)
 
 
-def _office_layers(office: Office, share: float) -> dict[str, gpd.GeoDataFrame]:
+def _office_layers(office: Office, share: float, given: str | None = None) -> dict[str, gpd.GeoDataFrame]:
     """The office's layers read out of the city-wide input (within reach of its region), and its boundary:
     its region with the buildings on its seams moved whole to one side (:func:`around_buildings`, by
-    ``share``, the profile's ``cleaning.inside_share``)."""
+    ``share``, the profile's ``cleaning.inside_share``); buildings naming no CRS are in ``given``'s."""
     region = office.region
     assert region is not None  # an office read out of a city-wide input
     crs = CRS.from_wkt(office.crs)
@@ -180,14 +183,16 @@ def _office_layers(office: Office, share: float) -> dict[str, gpd.GeoDataFrame]:
     reach = metric.buffer(LINE_REACH_M).to_crs(crs).iloc[0]
     layers = read_layers(office.source, mask=(reach, crs))
     buildings = layers.get("buildings")
-    if buildings is not None and buildings.crs is not None:
-        region = around_buildings(region, buildings.to_crs(crs).geometry.values, share)
+    placed = buildings if buildings is None or buildings.crs is not None or given is None else \
+        buildings.set_crs(given_crs(given))
+    if placed is not None and placed.crs is not None:
+        region = around_buildings(region, placed.to_crs(crs).geometry.values, share)
     layers["boundary"] = gpd.GeoDataFrame({"name": [office.name], "code": [office.code]}, geometry=[region], crs=crs)
     return layers
 
 
 def _partition_layers(layers: dict[str, gpd.GeoDataFrame], office: Office, profile: Profile,
-                      from_gcj02: bool) -> Plan:
+                      from_gcj02: bool, crs: str | None = None) -> Plan:
     """What ``gridkit partition`` of the office's own input makes, from its layers in memory.
 
     The plan's ``input`` names the city-wide source and the office, and its ``input_sha256`` is
@@ -198,7 +203,7 @@ def _partition_layers(layers: dict[str, gpd.GeoDataFrame], office: Office, profi
     if "buildings" in layers and not len(layers["buildings"]):
         # The spatial filter found none: the layer's own message ("has no features") would blame the input.
         raise NoBuildings(f"{where}: no building lies within the street office's boundary")
-    area = area_from_layers(layers, where=where, from_gcj02=from_gcj02, profile=profile)
+    area = area_from_layers(layers, where=where, from_gcj02=from_gcj02, profile=profile, crs=crs)
     return partition(dataclasses.replace(area, source=where, source_hash=postgis.layers_hash(layers)), profile)
 
 

@@ -63,6 +63,7 @@ def register(app: typer.Typer) -> None:
         work_dir: Annotated[Path | None, typer.Option(
             "--work-dir", help="Offices' inputs, plans and manifest (default OUTPUT.batch); workers must reach it.")] = None,
         from_gcj02: Annotated[bool, typer.Option("--from-gcj02", help="Input lon/lat are GCJ-02.")] = False,
+        crs: Annotated[str | None, typer.Option("--crs", help="CRS of input layers that name none (a Shapefile without .prj, a DXF), e.g. EPSG:4549.")] = None,
         keep_inputs: Annotated[bool, typer.Option("--keep-inputs", help=(
             "Write every office's own input to WORK_DIR/inputs, reused offices' too "
             "(a failed office's is always written)."))] = False,
@@ -77,7 +78,7 @@ def register(app: typer.Typer) -> None:
                 areas, output, offices=offices, office_column=office_column, profile=profile, seed=seed,
                 from_gcj02=from_gcj02,
                 workers=workers, scheduler=scheduler, resume=resume, retries=retries, work_dir=work_dir,
-                keep_inputs=keep_inputs, progress=progress))
+                keep_inputs=keep_inputs, progress=progress, crs=crs))
         ok = result.summary[result.summary["status"] == "ok"]
         reused = int(result.summary["reused"].sum())
         empty = f", {len(result.empty)} empty" if len(result.empty) else ""
