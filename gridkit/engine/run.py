@@ -189,7 +189,11 @@ def _gridkit_piece(g: GraphArrays, bounds: Bounds, st: EngineSettings, home: np.
                 break
             labels = attempt(k, a, min_parts)
             done.append((score_labels(g, labels, bounds), a, labels))
-        if (done and min(d[0][0] for d in done) > 0) or (min_parts == 0 and _spare_part(done, g, bounds)):
+        # A piece above one_count_min_blocks is given one count with room in each part (its second
+        # fill level): a part more than the households need is what was asked for there, not a sign
+        # that the costs misled the start.
+        spare = min_parts == 0 and g.n <= st.one_count_min_blocks and _spare_part(done, g, bounds)
+        if (done and min(d[0][0] for d in done) > 0) or spare:
             # Every start left a part out of bounds, or one part more than the households need:
             # one start per count blind to the cut costs.
             for k in sorted({k for k, _ in tries}):
