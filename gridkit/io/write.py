@@ -35,7 +35,8 @@ if TYPE_CHECKING:
     from ..plan import Plan
 
 __all__ = ["write_plan", "read_plan", "rewrite_layers", "plan_layer_names", "atomic_path", "check_output",
-           "is_plan_file", "missing_plan_layers", "made_by_gridkit", "refuse_busy", "MADE_BY", "PLAN_LAYERS"]
+           "is_plan_file", "missing_plan_layers", "made_by_gridkit", "refuse_busy", "refuse_locked", "MADE_BY",
+           "PLAN_LAYERS"]
 
 #: The name gridkit writes into every file it makes (a workbook's creator, a map's software, a report's
 #: generator), by which :func:`made_by_gridkit` knows a file a later run may replace.
@@ -127,6 +128,12 @@ def refuse_busy(path: Path, error: type[Exception]) -> None:
     if busy:
         raise error(f"{path}: is open for writing in another program ({path.name}{busy[0]} beside it, e.g. "
                     "QGIS editing it); close it there first, or make the change in QGIS's gridkit dock")
+    refuse_locked(path, error)
+
+
+def refuse_locked(path: Path, error: type[Exception]) -> None:
+    """Refuse a SQLite file (a GeoPackage) another program holds locked while it writes: a reader waits on the
+    lock, then fails (QGIS opening such a plan froze for 25 s before it said so). Asked once, without waiting."""
     if _locked(path):
         raise error(f"{path}: is locked by another program writing to it (SQLite: database is locked); close it "
                     "there, or let it finish saving, and run again")

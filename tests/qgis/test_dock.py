@@ -506,6 +506,52 @@ def test_a_damaged_file_is_said_so_and_nothing_of_the_last_plan_stays(dock, plan
     assert dock.layer is None and dock.problems.rowCount() == 0 and dock.problems_label.text() == "Violations"
 
 
+def test_a_plan_another_program_holds_locked_is_said_so_at_once(iface, plan_copy):
+    """Open plan… on a GeoPackage another program is writing (SQLite's lock held): QGIS's window froze for 25 s
+    (the layers made, and a style looked up, on the GUI thread, each waiting out the lock), then the plan's layers
+    were in the project and the dock said it could not open it. Now the dock says at once that the file is
+    locked, names it, adds no layer and never holds the GUI thread."""
+    import subprocess
+    import sys
+    import time
+
+    from gridkit_qgis.gui.dock import GridkitDock
+    from qgis.core import QgsProject
+    from qgis.PyQt.QtCore import QTimer
+
+    hold = subprocess.Popen([sys.executable, "-c", (
+        "import sqlite3, sys, time\n"
+        "db = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+        "db.execute('BEGIN EXCLUSIVE')\n"
+        "print('held', flush=True)\n"
+        "time.sleep(120)\n"), str(plan_copy)], stdout=subprocess.PIPE, text=True)
+    d = GridkitDock(iface, iface.mainWindow(), python=sys.executable)
+    iface.addDockWidget(0x2, d)
+    ticks: list[float] = []
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.append(time.monotonic()))
+    try:
+        assert hold.stdout.readline().strip() == "held"
+        layers = set(QgsProject.instance().mapLayers())
+        failed: list[str] = []
+        d.failed.connect(failed.append)
+        timer.start(20)
+        start = time.monotonic()
+        d.open_plan(str(plan_copy))
+        assert wait_until(lambda: failed and not d.busy, 60), d.status.text()
+        took = time.monotonic() - start
+        timer.stop()
+        assert took < 10, took
+        assert "locked by another program" in failed[0] and str(plan_copy) in failed[0], failed
+        assert set(QgsProject.instance().mapLayers()) == layers
+        held = max(b - a for a, b in zip([start, *ticks], [*ticks, time.monotonic()], strict=True))
+        assert held < 2.0, held  # the GUI thread was never waiting on the lock
+    finally:
+        hold.kill()
+        hold.wait()
+        d.teardown()
+
+
 def test_opening_a_plan_lists_its_layers_once_off_the_gui_thread(iface, plan_copy, monkeypatch):
     """Opening a plan listed the file's layers on QGIS's GUI thread (30-70 ms each on the Shanghai plan), three
     times until the empty write-ahead log QGIS makes when it opens a layer stopped counting as a change, then

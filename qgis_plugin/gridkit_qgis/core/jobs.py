@@ -171,6 +171,14 @@ def missing_plan_layers(progress: Progress, *, path: str) -> list[str]:
     return missing(path)
 
 
+def refuse_locked(progress: Progress, *, path: str) -> None:
+    """Refuse a GeoPackage another program holds locked while it writes (gridkit.io.write.refuse_locked)."""
+    from gridkit.errors import InputError
+    from gridkit.io.write import refuse_locked as refuse
+
+    refuse(Path(path), InputError)
+
+
 def adopt(progress: Progress, *, grids: str, input: str, output: str, layer: str | None = None,  # noqa: A002
           code_column: str | None = None, name_column: str | None = None, households_column: str | None = None,
           community_column: str | None = None, profile: str = "default") -> dict[str, Any]:
@@ -392,7 +400,7 @@ def session_reload(progress: Progress, *, session: int) -> bool:
 
 JOBS: dict[str, Callable[..., Any]] = {
     f.__name__: f for f in (ping, profiles, partition, validate, map, report, diff, style, session_open,
-                            session_close, session_check, session_edit, session_preview, rebalance, session_save, session_reload,
-                            scenario_list, session_scenario, session_switch, grid_columns, area_source, missing_plan_layers,
-                            adopt)
+                            session_close, session_check, session_edit, session_preview, rebalance, session_save,
+                            session_reload, scenario_list, session_scenario, session_switch, grid_columns,
+                            area_source, missing_plan_layers, refuse_locked, adopt)
 }
