@@ -140,11 +140,15 @@ def refuse_locked(path: Path, error: type[Exception]) -> None:
 
 
 def _locked(path: Path) -> bool:
-    """Whether another program holds a SQLite file locked against reading (writing it without a journal
-    beside yet); a file that is no database is not locked."""
+    """Whether another program holds a SQLite file locked while it writes: its write lock is asked for, without
+    waiting, and given back at once (nothing is written). Asked by reading, a file in write-ahead-log mode (every
+    GeoPackage QGIS has opened) looked free while another program wrote it; a file that is no database, or one
+    that may not be written, is not locked."""
     try:
-        with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=0)) as db:
-            db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True, timeout=0,
+                                                isolation_level=None)) as db:
+            db.execute("BEGIN IMMEDIATE")
+            db.execute("ROLLBACK")
     except sqlite3.OperationalError as exc:
         return "locked" in str(exc)
     except sqlite3.DatabaseError:
