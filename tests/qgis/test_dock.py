@@ -1319,3 +1319,24 @@ def test_a_project_holding_a_plan_is_edited_when_the_dock_opens(iface, plan_copy
             d.teardown()
     finally:
         project.removeAllMapLayers()
+
+
+def test_a_layer_qgis_cannot_write_is_said_so_in_chinese(iface, plan_copy, tmp_path, chinese):
+    """A scenario or a grid layer QGIS could not write: the dock said so in English around QGIS's Chinese reason
+    ("…/plan.gpkg: cannot write the scenarios layer: 要素写入错误…") in a Chinese QGIS."""
+    from gridkit_qgis.gui import planio
+    from qgis.core import QgsCoordinateReferenceSystem, QgsVectorLayer
+
+    nowhere = tmp_path / "gone" / "plan.gpkg"
+    grids = QgsVectorLayer(f"{plan_copy}|layername=grids", "网格", "ogr")
+    row = next(grids.getFeatures())
+    rows = [{"scenario": "A", "code": row["code"], "geometry": bytes(row.geometry().asWkb())}]
+    said = []
+    for write in (lambda: planio.write_scenario(str(nowhere), "A", rows, QgsCoordinateReferenceSystem("EPSG:32651")),
+                  lambda: planio.export_layer(grids, str(nowhere))):
+        with pytest.raises(OSError) as raised:
+            write()
+        said.append(str(raised.value))
+    assert "无法写入" in said[0] and "scenarios" in said[0] and str(nowhere) in said[0], said
+    assert "无法导出" in said[1] and "网格" in said[1], said
+    assert not any(frame in text for text in said for frame in ("cannot write the", "cannot be exported")), said
