@@ -509,312 +509,312 @@
       <translation>打开 gridkit 方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="579" />
+      <location filename="../gui/dock.py" line="580" />
       <source>Opening {name}…</source>
       <translation>正在打开 {name}…</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="585" />
+      <location filename="../gui/dock.py" line="594" />
       <source>{path} cannot be read: it is not a GeoPackage, or it is damaged</source>
       <translation>无法读取 {path}：它不是 GeoPackage，或文件已损坏</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="612" />
+      <location filename="../gui/dock.py" line="621" />
       <source>{path} has no grids layer</source>
       <translation>{path} 没有网格（grids）图层</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="669" />
+      <location filename="../gui/dock.py" line="678" />
       <source>{path} is a temporary file that QGIS deletes when it quits, with every edit: run Partition again with a plan file of your own before editing.</source>
       <translation>{path} 是临时文件，QGIS 退出时会连同所有编辑一起删除：请先用“划分社区和网格”重新生成到您自己的方案文件，再进行编辑。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="746" />
+      <location filename="../gui/dock.py" line="755" />
       <source>Opening the plan</source>
       <translation>打开方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="798" />
+      <location filename="../gui/dock.py" line="807" />
       <source>Checking the grids</source>
       <translation>检查网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="837" />
+      <location filename="../gui/dock.py" line="846" />
       <source>yes</source>
       <translation>是</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="848" />
+      <location filename="../gui/dock.py" line="857" />
       <source>{grids} grids · {households} households · max {max} per grid · {n} violation(s)</source>
       <translation>{grids} 个网格 · {households} 户 · 每格上限 {max} 户 · {n} 处违规</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="850" />
+      <location filename="../gui/dock.py" line="859" />
       <source>target {target}, average {average}</source>
       <translation>目标 {target}，平均 {average}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="851" />
+      <location filename="../gui/dock.py" line="860" />
       <source>compounds unknown (plan input not found)</source>
       <translation>未知小区范围（找不到方案的输入数据）</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="867" />
+      <location filename="../gui/dock.py" line="876" />
       <source>Zoom</source>
       <translation>定位</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="876" />
+      <location filename="../gui/dock.py" line="885" />
       <source>Violations: none</source>
       <translation>违规：无</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="876" />
+      <location filename="../gui/dock.py" line="885" />
       <source>Violations: {n}</source>
       <translation>违规：{n} 处</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="878" />
+      <location filename="../gui/dock.py" line="887" />
       <source>{n} accepted exception(s)</source>
       <translation>{n} 个已认可的例外</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="963" />
+      <location filename="../gui/dock.py" line="972" />
       <source>Nothing to change.</source>
       <translation>没有需要修改的内容。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="979" />
+      <location filename="../gui/dock.py" line="988" />
       <source>move {n} block(s)</source>
       <translation>移动 {n} 个街块</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1009" />
+      <location filename="../gui/dock.py" line="1018" />
       <source>{code}: {before} → {after} households</source>
       <translation>{code}：{before} → {after} 户</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1011" />
+      <location filename="../gui/dock.py" line="1020" />
       <source>Preview: {moves}</source>
       <translation>预览：{moves}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1013" />
+      <location filename="../gui/dock.py" line="1022" />
       <source>{n} grid(s) would be emptied</source>
       <translation>{n} 个网格将被清空</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1030" />
+      <location filename="../gui/dock.py" line="1039" />
       <source>Select one grid to move the blocks into.</source>
       <translation>请选择一个要划入街块的网格。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1036" />
+      <location filename="../gui/dock.py" line="1045" />
       <source>Moving these {n} blocks empties grid(s) {codes}, which will be deleted. Move them?</source>
       <translation>移动这 {n} 个街块会清空网格 {codes}，这些网格将被删除。确定移动吗？</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1038" />
+      <location filename="../gui/dock.py" line="1047" />
       <source>Nothing moved.</source>
       <translation>未移动。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1051" />
+      <location filename="../gui/dock.py" line="1060" />
       <source>merge grids</source>
       <translation>合并网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1056" />
+      <location filename="../gui/dock.py" line="1065" />
       <source>Select exactly two grids to merge.</source>
       <translation>请正好选择两个要合并的网格。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1066" />
+      <location filename="../gui/dock.py" line="1075" />
       <source>split a grid along a line</source>
       <translation>按线拆分网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1069" />
+      <location filename="../gui/dock.py" line="1078" />
       <source>split a grid into {n}</source>
       <translation>把网格拆为 {n} 个</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1074" />
+      <location filename="../gui/dock.py" line="1083" />
       <source>Select one grid to split.</source>
       <translation>请选择一个要拆分的网格。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1080" />
+      <location filename="../gui/dock.py" line="1089" />
       <source>lock grids</source>
       <translation>锁定网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1080" />
+      <location filename="../gui/dock.py" line="1089" />
       <source>unlock grids</source>
       <translation>解锁网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1098" />
+      <location filename="../gui/dock.py" line="1107" />
       <source>Every grid is within its bounds.</source>
       <translation>所有网格均在上下限之内。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1116" />
+      <location filename="../gui/dock.py" line="1125" />
       <source>Select the grids to lock or unlock.</source>
       <translation>请选择要锁定或解锁的网格。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1180" />
+      <location filename="../gui/dock.py" line="1189" />
       <source>rebalance the unlocked grids</source>
       <translation>重新平衡未锁定网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1183" />
+      <location filename="../gui/dock.py" line="1192" />
       <source>gridkit: rebalance the unlocked grids</source>
       <translation>gridkit：重新平衡未锁定网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1185" />
+      <location filename="../gui/dock.py" line="1194" />
       <source>Rebalancing</source>
       <translation>重新平衡</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1242" />
+      <location filename="../gui/dock.py" line="1251" />
       <source>save units in several pieces as separate units</source>
       <translation>将分成几块的单元拆成独立单元</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1247" />
+      <location filename="../gui/dock.py" line="1256" />
       <source>Saving…</source>
       <translation>正在保存…</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1253" />
+      <location filename="../gui/dock.py" line="1262" />
       <source>Saving</source>
       <translation>保存</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1258" />
+      <location filename="../gui/dock.py" line="1267" />
       <source>gridkit: save the plan</source>
       <translation>gridkit：保存方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1273" />
+      <location filename="../gui/dock.py" line="1282" />
       <source>Saving failed: {error}</source>
       <translation>保存失败：{error}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1281" />
+      <location filename="../gui/dock.py" line="1290" />
       <source>{level} {codes} in {n} pieces</source>
       <translation>{level} {codes} 分成 {n} 块</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1287" />
+      <location filename="../gui/dock.py" line="1296" />
       <source>Not saved: the plan would break {failures}. {detail}. Undo the edit, or save the pieces as separate units.</source>
       <translation>未保存：方案将违反 {failures}。{detail}。请撤销该编辑，或将各块拆成独立单元后保存。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1312" />
+      <location filename="../gui/dock.py" line="1321" />
       <source>Saved; the plan breaks: {failures}</source>
       <translation>已保存；方案不满足：{failures}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1315" />
+      <location filename="../gui/dock.py" line="1324" />
       <source>Saved; the plan is valid, but {n} rule(s) are still broken (listed under Violations).</source>
       <translation>已保存；方案有效，但仍有 {n} 处违反规则（见“违规”列表）。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1319" />
+      <location filename="../gui/dock.py" line="1328" />
       <source>Saved; the plan is valid.</source>
       <translation>已保存；方案有效。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1324" />
+      <location filename="../gui/dock.py" line="1333" />
       <source>gridkit: write and validate the plan</source>
       <translation>gridkit：写入并验证方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1341" />
+      <location filename="../gui/dock.py" line="1350" />
       <source>Reading the scenarios</source>
       <translation>读取备选方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1346" />
+      <location filename="../gui/dock.py" line="1355" />
       <source>saved {saved} · {grids} grids · {households} households</source>
       <translation>保存于 {saved} · {grids} 个网格 · {households} 户</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1361" />
+      <location filename="../gui/dock.py" line="1370" />
       <source>Save as a scenario</source>
       <translation>另存为备选方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1361" />
+      <location filename="../gui/dock.py" line="1370" />
       <source>Scenario name</source>
       <translation>备选方案名称</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1383" />
+      <location filename="../gui/dock.py" line="1392" />
       <source>Saving the scenario</source>
       <translation>保存备选方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1386" />
+      <location filename="../gui/dock.py" line="1395" />
       <source>Scenario {name} exists. Replace it?</source>
       <translation>备选方案 {name} 已存在，是否替换？</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1388" />
+      <location filename="../gui/dock.py" line="1397" />
       <source>Scenario not saved.</source>
       <translation>备选方案未保存。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1393" />
+      <location filename="../gui/dock.py" line="1402" />
       <source>Saving the scenario failed: {error}</source>
       <translation>保存备选方案失败：{error}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1395" />
+      <location filename="../gui/dock.py" line="1404" />
       <source>Saved scenario {name}.</source>
       <translation>已保存备选方案 {name}。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1409" />
+      <location filename="../gui/dock.py" line="1418" />
       <source>The grid layer has unsaved edits; switching to scenario {name} replaces them. Switch?</source>
       <translation>网格图层有未保存的编辑；切换到备选方案 {name} 会替换这些编辑。是否切换？</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1414" />
+      <location filename="../gui/dock.py" line="1423" />
       <source>Switching to scenario {name}…</source>
       <translation>正在切换到备选方案 {name}…</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1421" />
+      <location filename="../gui/dock.py" line="1430" />
       <source>Switching</source>
       <translation>切换方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1424" />
+      <location filename="../gui/dock.py" line="1433" />
       <source>switch to scenario {name}</source>
       <translation>切换到备选方案 {name}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1425" />
+      <location filename="../gui/dock.py" line="1434" />
       <source>Now scenario {name}.</source>
       <translation>当前为备选方案 {name}。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1427" />
+      <location filename="../gui/dock.py" line="1436" />
       <source>gridkit: switch to a scenario</source>
       <translation>gridkit：切换备选方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1445" />
+      <location filename="../gui/dock.py" line="1454" />
       <source>Comparing</source>
       <translation>比较</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1453" />
+      <location filename="../gui/dock.py" line="1462" />
       <source>Scenario {name} → the plan as saved: {grids} grid(s) changed, {blocks} block(s) moved ({households} households).</source>
       <translation>备选方案 {name} → 已保存方案：{grids} 个网格变化，{blocks} 个街块移动（{households} 户）。</translation>
     </message>
@@ -882,6 +882,31 @@
       <location filename="../gui/overlay.py" line="58" />
       <source>(under the minimum)</source>
       <translation>（低于下限）</translation>
+    </message>
+    <message>
+      <location filename="../gui/planio.py" line="116" />
+      <source>{layer}: cannot be exported for gridkit: {error}</source>
+      <translation>图层“{layer}”无法导出给 gridkit：{error}</translation>
+    </message>
+    <message>
+      <location filename="../gui/planio.py" line="303" />
+      <source>{source}: cannot write: {errors}</source>
+      <translation>{source}：无法写入：{errors}</translation>
+    </message>
+    <message>
+      <location filename="../gui/planio.py" line="309" />
+      <source>QGIS gave no reason</source>
+      <translation>QGIS 未给出原因</translation>
+    </message>
+    <message>
+      <location filename="../gui/planio.py" line="338" />
+      <source>{source}: cannot delete rows: {errors}</source>
+      <translation>{source}：无法删除行：{errors}</translation>
+    </message>
+    <message>
+      <location filename="../gui/planio.py" line="374" />
+      <source>{path}: cannot write the {name} layer: {error}</source>
+      <translation>{path}：无法写入图层“{name}”：{error}</translation>
     </message>
     <message>
       <location filename="../gui/styles.py" line="184" />
