@@ -771,3 +771,19 @@ def test_a_shapefile_without_its_prj_is_read_in_the_crs_given(tmp_path):
     result = subprocess.run([sys.executable, "-m", "gridkit.cli", "partition", str(folder), "-o", str(out),
                              "--crs", "EPSG:4498"], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
+
+
+def test_names_of_one_street_are_numbered_in_the_order_of_their_codes():
+    """Shanghai's Bund (sh_hongkou): 中山东一路西一社区 had code …008 and 西二 …005, and a Haimen extract
+    without street names had 第1社区七网格 as grid …001: the numerals followed the engine's order, so the list
+    an office sorts by code read 一, 二, 五, 四, 三 along a street. Now 一 is the lowest code."""
+    homes, households = [], []
+    for b in range(5):  # five street blocks south of 幸福路, unnamed lanes between them
+        homes += [rect(120 * b + 10, 10, 120 * b + 50, 80), rect(120 * b + 60, 10, 120 * b + 100, 80)]
+        households += [75, 75]
+    roads = gdf([line((-10, 100), (610, 100))] + [line((120 * b - 5, -10), (120 * b - 5, 100)) for b in range(1, 5)],
+                highway=["residential"] * 5, name=["幸福路"] + [None] * 4)
+    layers = {"buildings": gdf(homes, households=households), "roads": roads, "boundary": gdf([rect(0, 0, 600, 120)])}
+    plan = gridkit.partition(gridkit.area_from_layers(layers, where="test"), PROFILE, seed=0)
+    grids = plan.grids.sort_values("code")
+    assert grids["name"].tolist() == [f"幸福路南{n}网格" for n in "一二三四五"]
