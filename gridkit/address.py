@@ -16,6 +16,8 @@ building, since households are counted per building:
   compound (小区) or a name the street is made of (``开发区大道``);
 - Chinese numerals before 号/栋/幢/座/单元/室/弄/层/楼 and after 之/附/第 as
   digits (``一百二十三弄``, ``之一``); a street name's (``二环路``) kept;
+- a village's or community's committee before a group or number as the
+  village or community (``童周岭村委会3组15号`` is ``童周岭村3组15``);
 - 号楼/幢/座 as 栋, 号院 as 号; a sub-number 附1/之1 as ``-1``; 甲/乙/丙/丁 after the
   number (``甲12号`` is ``12甲``);
 - what lies inside the building dropped: a unit (单元), floor (层, or 楼 after
@@ -109,6 +111,11 @@ _OWN_COMPOUND = re.compile(r"^([\u4e00-\u9fff]+?(?:小区|花园|家园|公寓|�
 #: A village and its group or house number (童周岭村3组15): a town (镇, 乡) is dropped before one, as a street
 #: office before a compound.
 _VILLAGE = re.compile(r"^[\u4e00-\u9fff]+?村(?=\d)")
+#: A village's or community's committee written where its name is, before a group or house number
+#: (童周岭村委会3组15号, 童周岭村村民委员会3组, 和平居委会2组8号): the village's (村) or community's (社区)
+#: address, as a map writes it. Before a street or compound it is dropped, as a division is.
+_VILLAGE_COMMITTEE = re.compile(r"村?(?:村民委员会|村委会|村委)(?=\d)")
+_COMMUNITY_COMMITTEE = re.compile(r"(?:社区)?(?:居民委员会|居委会|居委)(?=\d)")
 _COMPOUND_WORDS = {"小区", "花园", "家园", "公寓", "新村", "新城", "花苑", "家苑", "庭院", "大院", "公园", "校园"}
 _ROAD_WORD = "路街道巷弄里同"
 _STREET_WORD = re.compile(r"(?:大道|大街|路|街|道|巷)(?=\d)")
@@ -183,7 +190,8 @@ def address_key(text: object) -> str:
     s = _DROP.sub("", s)
     s = _NUMERAL_IN_NUMBER.sub(lambda m: str(chinese_number(m.group())), s)
     s = re.sub(r"-+(?![\da-z])|(?<![\da-z])-+", "", s)  # a dash only joins two numbers (14a-14b)
-    s = _without_divisions(_GROUP.sub("组", s.replace("第", "")))
+    s = _GROUP.sub("组", s.replace("第", ""))
+    s = _without_divisions(_COMMUNITY_COMMITTEE.sub("社区", _VILLAGE_COMMITTEE.sub("村", s)))
     s = _BUILDING_WORD.sub("栋", s.replace("号院", "号"))  # 12号院3号楼: building 3 of number 12
     s = _SUB_NUMBER.sub(r"\1-\2", _STEM.sub(r"\2\1", s))
     s = re.sub(r"(\d+)号([甲乙丙丁])", r"\1\2", s)
