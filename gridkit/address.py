@@ -51,7 +51,7 @@ import opencc
 import pandas as pd
 
 __all__ = ["RANGE_SPAN", "address_key", "address_keys", "address_list", "chinese_number", "is_street", "number_range",
-           "simplified", "street_word_free"]
+           "range_named", "simplified", "street_word_free"]
 
 _DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _UNITS = {"十": 10, "百": 100, "千": 1000}
@@ -87,6 +87,10 @@ def simplified(text: str) -> str:
 _NUMERAL_IN_NUMBER = re.compile(rf"(?<=[之附第])[{_NUMERAL}]+|[{_NUMERAL}]+(?=号|栋|幢|座|单元|室|弄|层|楼|户|组|小组|村民小组|队)")
 _GROUP = re.compile(r"(?<=\d)(?:村民)?小组")
 _DASHES = re.compile(r"[‐‑‒–—―−－~～]")
+_RANGE_WORD = re.compile(r"(?<=\d)\s*[至到]\s*(?=\d)")  # 1至3栋 is 1-3栋
+#: A range of numbers a building or house word follows (1-3栋, 12-16号): a cell naming several buildings; a bare
+#: 1-2 in a compound may be building 1's unit 2.
+_NAMED_RANGE = re.compile(r"\d[a-z]?-\d+[a-z]?(?:号楼|栋|幢|座|号)")
 _NOTE = re.compile(r"[(（\[【][^)）\]】\d]*[)）\]】]")
 _DROP = re.compile(r"[\s,，.。·、:：;；'\"“”‘’()（）\[\]【】#]")
 _LATIN_WORD = re.compile(r"(?<![a-z\d])[a-z][a-z'&]+(?![a-z])")
@@ -182,7 +186,7 @@ def address_key(text: object) -> str:
     if text is None or (isinstance(text, float) and text != text):
         return ""
     s = simplified(unicodedata.normalize("NFKC", str(text)).lower())
-    s = _NOTE.sub("", _DASHES.sub("-", s))
+    s = _NOTE.sub("", _RANGE_WORD.sub("-", _DASHES.sub("-", s)))
     if _CJK.search(s):
         s = _LATIN_WORD.sub("", s)
     else:  # English puts the number first: 10 Carnarvon Road is Carnarvon Road 10
@@ -205,14 +209,18 @@ def address_key(text: object) -> str:
 
 
 def number_range(key: str) -> list[str]:
-    """The keys of each house number of a range key (one building with several numbers): ``彌敦道19-21``
-    -> ``彌敦道19``, ``彌敦道21``; ``九江路12-16`` -> 12, 14, 16; ``金巴利道10-10a`` -> 10, 10a; ``[]`` for a
-    key that is no range (``九江路12-1``, a sub-number, ends lower than it starts).
+    """The keys of each number of a range key (one building with several numbers, or a register's row naming
+    several buildings): ``彌敦道19-21`` -> ``彌敦道19``, ``彌敦道21`` (a street's odd or even side);
+    ``九江路12-16`` -> 12, 14, 16; ``上港小区1-3`` -> 1, 2, 3 (a compound's buildings, numbered one after
+    another); ``金巴利道10-10a`` -> 10, 10a; ``[]`` for a key that is no range (``九江路12-1``, a sub-number,
+    ends lower than it starts).
 
     Examples
     --------
     >>> number_range("彌敦道19-21"), number_range("九江路12-1"), number_range("道14a-14b")
     (['彌敦道19', '彌敦道21'], [], ['道14a', '道14b'])
+    >>> number_range("上港小区1-3")
+    ['上港小区1', '上港小区2', '上港小区3']
     """
     m = _RANGE.match(key)
     if not m:
@@ -223,7 +231,8 @@ def number_range(key: str) -> list[str]:
         return [f"{street}{a}{first_letter}", f"{street}{b}{last_letter}"]
     if first_letter or last_letter or not 0 < b - a <= RANGE_SPAN:
         return []
-    step = 2 if (b - a) % 2 == 0 else 1  # one side of the street: odd or even numbers
+    # One side of a street: odd or even numbers; a compound's or lane's buildings are numbered in turn.
+    step = 2 if (b - a) % 2 == 0 and _STREET_NAME.fullmatch(street) else 1
     return [f"{street}{n}" for n in range(a, b + 1, step)]
 
 
@@ -250,6 +259,24 @@ def address_list(text: object) -> list[str]:
         if re.search(r"\d", key) and key not in keys:
             keys.append(key)
     return keys
+
+
+def range_named(text: object) -> list[str]:
+    """The keys of each number of a range a register's cell names buildings or houses by (``上港小区1-3栋``,
+    ``上港小区1至3栋``, ``九江路12-16号``: :func:`number_range`), ``[]`` for a cell naming none; a range
+    without a building or house word after it (``上港小区1-2``, perhaps building 1's unit 2) names none.
+
+    Examples
+    --------
+    >>> range_named("上港小区1至3栋"), range_named("上港小区1-2")
+    (['上港小区1', '上港小区2', '上港小区3'], [])
+    """
+    if text is None or (isinstance(text, float) and text != text):
+        return []
+    plain = _RANGE_WORD.sub("-", _DASHES.sub("-", unicodedata.normalize("NFKC", str(text)).lower()))
+    if not _NAMED_RANGE.search(re.sub(r"\s", "", plain)):
+        return []
+    return [n for k in address_list(text) for n in number_range(k)]
 
 
 def address_keys(values: pd.Series) -> pd.Series:

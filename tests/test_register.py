@@ -563,6 +563,23 @@ def test_a_register_cell_with_two_numbers_is_two_addresses_not_one_long_number(t
     assert b.loc["b12", "households"] == 9 and b.loc["b1214", "households_source"] == "estimated"
 
 
+@pytest.mark.parametrize("written", ["上港小区1-3栋", "上港小区1至3号楼", "上港小区1、2、3栋", "上港小区1栋、2栋、3栋"])
+def test_a_register_row_naming_several_buildings_is_split_over_them_by_floor_area(tmp_path, written):
+    """One row for buildings 1 to 3 of a compound, one figure: a range (1-3栋) was unmatched, a list
+    (1、2、3栋) gave the whole figure to building 1. Each now takes its floor area's share, as households are
+    estimated (600, 1200 and 300 m2: 6, 12 and 3 of 21), the row named in the log; a dash without a building
+    word (4-5, perhaps building 4's unit 5) names no range."""
+    buildings = _buildings(["b1", "b2", "b3", "b4"], ["上港小区"] * 4, ["1栋", "2栋", "3栋", "4栋"], widths=[10, 20, 30, 10])
+    buildings["building:levels"] = [6, 6, 1, 6]
+    path = tmp_path / "r.csv"
+    path.write_text(f"地址,户数,人口\n{written},21,42\n上港小区4-5,5,\n", encoding="utf-8")
+    _, b, log = _joined(path, buildings)
+    assert b.loc[["b1", "b2", "b3"], "households"].tolist() == [6, 12, 3]
+    assert b.loc[["b1", "b2", "b3"], "population"].tolist() == [12, 24, 6]
+    assert b.loc["b4", "households_source"] == "estimated" and log["register_rows_unmatched"] == "1"
+    assert log["register_rows_over_buildings"] == "1 (row 2), split by floor area"
+
+
 def test_a_compound_and_building_number_make_the_address_never_an_id(tmp_path):
     """社区 spreadsheets: 小区名称 + 楼栋号 (+ 单元, 房号, 户主). The 楼栋号 was read as an id: unmatched
     against OSM ids, and against an office layer whose ids are the numbers (3 in every compound) every
