@@ -385,6 +385,33 @@ def test_an_ods_or_a_password_protected_workbook_is_refused_saying_what_to_do(tm
         read_register(locked)
 
 
+def test_a_damaged_workbook_is_refused_saying_so_and_what_to_do(tmp_path, capsys):
+    """An .xls cut short in a copy, or only its first bytes an OLE2 file's, said xlrd's words (`Expected
+    "little-endian" marker`, `array index out of range`) after xlrd's warnings on stdout; a cut .xlsx said
+    `File is not a zip file`."""
+    xlwt = pytest.importorskip("xlwt")
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("s")
+    for r in range(200):
+        sheet.write(r, 0, f"B{r}")
+        sheet.write(r, 1, r)
+    book.save(str(tmp_path / "whole.xls"))
+    data = (tmp_path / "whole.xls").read_bytes()
+    (tmp_path / "cut.xls").write_bytes(data[:len(data) // 2])
+    (tmp_path / "ole.xls").write_bytes(data[:8] + b"\0" * 600)
+    workbook = Workbook()
+    workbook.active.append(["楼栋编号", "户数"])
+    workbook.save(tmp_path / "whole.xlsx")
+    (tmp_path / "cut.xlsx").write_bytes((tmp_path / "whole.xlsx").read_bytes()[:1000])
+    for name, kind in (("cut.xls", r"an \.xls \(Excel 97-2003\) workbook"), ("ole.xls", r"an \.xls \(Excel 97-2003\) workbook"),
+                       ("cut.xlsx", r"an \.xlsx workbook")):
+        with pytest.raises(InputError, match=rf"^.*{name}: cannot read register: the file is damaged, or is not really "
+                                             rf"{kind} though it begins as one; open it in Excel or WPS and save it "
+                                             r"again as \.xlsx \(if they cannot"):
+            read_register(tmp_path / name)
+    assert capsys.readouterr().out == ""
+
+
 def test_ids_whose_leading_zeros_a_spreadsheet_dropped_still_match(tmp_path):
     book = Workbook()
     book.active.append(["楼栋编号", "户数"])

@@ -304,6 +304,19 @@ def _filled(name: str, cells: list[list[str]], ranges: Sequence[tuple[int, int, 
     return Sheet(name, cells, frozenset(merged), spans, hidden)
 
 
+def _damaged(path: Path, what: str, kind: str) -> InputError:
+    """The one message for a workbook whose bytes begin as ``kind`` but cannot be read as one: cut short in a copy
+    or a download, overwritten, or another program's file under a workbook's name (the reader's own words, a
+    missing marker or sector, say nothing to its user)."""
+    return InputError(f"{path}: cannot read {what}: the file is damaged, or is not really {kind} though it begins as "
+                      "one; open it in Excel or WPS and save it again as .xlsx (if they cannot open it either, copy "
+                      "it again from where it came from)")
+
+
+_PASSWORD = ("is protected by a password; open it in Excel, remove the password (File > Info > Protect Workbook > "
+             "Encrypt with Password) and save it again")
+
+
 def _read_xlsx(path: Path, what: str) -> list[Sheet]:
     from openpyxl import load_workbook
 
@@ -311,6 +324,8 @@ def _read_xlsx(path: Path, what: str) -> list[Sheet]:
         # Not read-only: merged ranges are only known to the full reader.
         with path.open("rb") as raw:  # a file, not its name: openpyxl refuses a workbook named .xls
             book = load_workbook(raw, data_only=True)
+    except (zipfile.BadZipFile, KeyError) as exc:  # a ZIP cut short, or one holding no workbook
+        raise _damaged(path, what, "an .xlsx workbook") from exc
     except Exception as exc:
         raise InputError(f"{path}: cannot read {what}: {reason(exc)}") from exc
     try:
@@ -356,13 +371,17 @@ def _uncomputed_formulas(path: Path, values: Any) -> dict[str, dict[tuple[int, i
 def _read_xls(path: Path, what: str) -> list[Sheet]:
     try:
         import xlrd
+        from xlrd.biffh import XLRDError
     except ImportError as exc:
         raise InputError(f"{path}: reading a legacy .xls {what} needs the xlrd package "
                          "(pip install 'gridkit[xls]'), or save it as .xlsx") from exc
     try:
-        book = xlrd.open_workbook(str(path), formatting_info=True)
-    except Exception as exc:
-        raise InputError(f"{path}: cannot read {what}: {reason(exc)}") from exc
+        # xlrd writes its warnings of a damaged file to stdout unless given a log of its own.
+        book = xlrd.open_workbook(str(path), formatting_info=True, logfile=io.StringIO())
+    except Exception as exc:  # the compound file's sectors, or a record, cut short or overwritten
+        if isinstance(exc, XLRDError) and "encrypted" in str(exc):
+            raise InputError(f"{path}: {_PASSWORD}") from exc
+        raise _damaged(path, what, "an .xls (Excel 97-2003) workbook") from exc
     sheets = []
     for ws in book.sheets():
         cells = []
@@ -427,8 +446,7 @@ def read_sheets(path: str | Path, what: str = "table") -> tuple[list[Sheet], str
         return _read_xlsx(path, what), "XLSX"
     if head.startswith(_OLE2):
         if "EncryptedPackage".encode("utf-16-le") in path.read_bytes():
-            raise InputError(f"{path}: is protected by a password; open it in Excel, remove the password "
-                             "(File > Info > Protect Workbook > Encrypt with Password) and save it again")
+            raise InputError(f"{path}: {_PASSWORD}")
         return _read_xls(path, what), "XLS"
     return _read_text(path, what)
 
