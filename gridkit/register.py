@@ -437,6 +437,12 @@ def read_register(
         log.append(("register_sheets_without_header", ", ".join(table.skipped)))
     if table.hidden:
         log.append(("register_sheets_hidden", ", ".join(table.hidden)))
+    if table.hidden_rows:
+        # Read: a filter hides rows to show others, not to strike them out; but an office may hide the households
+        # that moved out, so the user is told which rows were.
+        hidden = pd.DataFrame(table.hidden_rows, columns=["sheet", "row"])
+        log.append(("register_rows_hidden", f"{len(hidden)} ({_rows_named(hidden, np.arange(len(hidden)))}), read "
+                                            "as any other"))
     return Register(kept, register.source, register.encoding, log)
 
 
@@ -745,8 +751,8 @@ def _suggest(rows: pd.DataFrame, row_addrs: list[str], buildings: gpd.GeoDataFra
 
 
 #: What a run tells its user of a register besides the rows it matched (``log.register_<key>`` of the run table):
-#: sheets left out, read as compounds or hidden (never read), households entered twice.
-TOLD = ("sheets_left_out", "households_entered_twice", "sheets_as_compounds", "sheets_hidden")
+#: sheets left out, read as compounds or hidden (never read), households entered twice, rows hidden (read).
+TOLD = ("sheets_left_out", "households_entered_twice", "sheets_as_compounds", "sheets_hidden", "rows_hidden")
 
 
 def unmatched_path(plan_path: str | Path) -> Path:

@@ -750,6 +750,32 @@ def test_a_hidden_sheet_is_not_read(tmp_path):
         read_register(notes)
 
 
+def test_rows_an_excel_filter_hid_are_read_and_named(tmp_path):
+    """An office filters its register (or hides the households that moved out): the hidden rows were read
+    without a word. They are still read (a filter shows some rows, it strikes none out), and named, in .xlsx and
+    .xls alike."""
+    head = ["楼栋编号", "户数"]
+    path = _workbook(tmp_path / "r.xlsx", {"登记": [head, ["B1", 3], ["B2", 4], ["B3", 5]]})
+    book = load_workbook(path)
+    book["登记"].auto_filter.ref = "A1:B4"
+    book["登记"].row_dimensions[3].hidden = True
+    book.save(path)
+    xlwt = pytest.importorskip("xlwt")
+    old = xlwt.Workbook()
+    sheet = old.add_sheet("登记")
+    for r, row in enumerate([head, ["B1", 3], ["B2", 4], ["B3", 5]]):
+        for c, value in enumerate(row):
+            sheet.write(r, c, value)
+    sheet.row(2).hidden = True
+    sheet.row(3).hidden = True
+    old.save(str(tmp_path / "r.xls"))
+    for name, said in (("r.xlsx", "1 (sheet '登记', row 3), read as any other"),
+                       ("r.xls", "2 (sheet '登记', rows 3, 4), read as any other")):
+        _, b, log = _joined(tmp_path / name)
+        assert b.loc[["B1", "B2", "B3"], "households"].tolist() == [3, 4, 5]
+        assert log["register_rows_hidden"] == said
+
+
 def test_a_hong_kong_or_taiwan_register_in_big5_with_traditional_headers(tmp_path):
     """Excel on a Hong Kong or Taiwan Windows saves Big5, and its office writes 樓棟編號 and 戶數: the file was
     read as GB18030 (加絪腹, め计) and refused, and in UTF-8 its traditional headers were not known."""

@@ -76,7 +76,8 @@ class Sheet:
     the top-left cell of a merged range, and ``spans`` the last row of each
     merged range by its top-left (row, column), so header cells merged
     downwards make the rows they span one header. ``hidden``: a workbook's
-    sheet its user does not see (an earlier year's figures, a lookup list).
+    sheet its user does not see (an earlier year's figures, a lookup list);
+    ``hidden_rows``: its rows (0-based) an Excel filter or its user hid.
     """
 
     name: str
@@ -84,6 +85,7 @@ class Sheet:
     merged: frozenset[tuple[int, int]] = frozenset()
     spans: Mapping[tuple[int, int], int] = field(default_factory=dict)
     hidden: bool = False
+    hidden_rows: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,8 @@ class Table:
         Rows skipped because their key said 合计/总计/... (a sum, not a record).
     header_rows : int
         Rows below the header that repeat it (a printed export's header on every page), skipped.
+    hidden_rows : list of (str, int)
+        The sheet and row (1-based) of each record read from a row the workbook hides (an Excel filter's).
     """
 
     path: Path
@@ -118,6 +122,7 @@ class Table:
     total_rows: int
     hidden: list[str] = field(default_factory=list)
     header_rows: int = 0
+    hidden_rows: list[tuple[str, int]] = field(default_factory=list)
 
 
 #: Separators typed with a Chinese input method on: full-width comma and semicolon.
@@ -285,7 +290,7 @@ def _delimiter(text: str, path: Path) -> str:
 
 
 def _filled(name: str, cells: list[list[str]], ranges: Sequence[tuple[int, int, int, int]],
-            hidden: bool = False) -> Sheet:
+            hidden: bool = False, hidden_rows: frozenset[int] = frozenset()) -> Sheet:
     """Every cell of a merged range (0-based, inclusive rows/cols) given the top-left text."""
     merged: set[tuple[int, int]] = set()
     spans: dict[tuple[int, int], int] = {}
@@ -301,7 +306,7 @@ def _filled(name: str, cells: list[list[str]], ranges: Sequence[tuple[int, int, 
                 if (r, c) != (r0, c0):
                     row[c] = top
                     merged.add((r, c))
-    return Sheet(name, cells, frozenset(merged), spans, hidden)
+    return Sheet(name, cells, frozenset(merged), spans, hidden, hidden_rows)
 
 
 def _damaged(path: Path, what: str, kind: str) -> InputError:
@@ -337,7 +342,8 @@ def _read_xlsx(path: Path, what: str) -> list[Sheet]:
                 if r < len(cells) and c < len(cells[r]) and not cells[r][c]:
                     cells[r][c] = formula
             ranges = [(m.min_row - 1, m.max_row - 1, m.min_col - 1, m.max_col - 1) for m in ws.merged_cells.ranges]
-            sheets.append(_filled(ws.title, cells, ranges, ws.sheet_state != "visible"))
+            hidden_rows = frozenset(r - 1 for r, dim in ws.row_dimensions.items() if dim.hidden)
+            sheets.append(_filled(ws.title, cells, ranges, ws.sheet_state != "visible", hidden_rows))
         return sheets
     finally:
         book.close()
@@ -395,7 +401,8 @@ def _read_xls(path: Path, what: str) -> list[Sheet]:
                     row.append(_cell(cell.value))
             cells.append(row)
         ranges = [(r0, r1 - 1, c0, c1 - 1) for r0, r1, c0, c1 in ws.merged_cells]
-        sheets.append(_filled(ws.name, cells, ranges, ws.visibility != 0))
+        hidden_rows = frozenset(r for r, info in ws.rowinfo_map.items() if info.hidden)
+        sheets.append(_filled(ws.name, cells, ranges, ws.visibility != 0, hidden_rows))
     return sheets
 
 
@@ -624,6 +631,7 @@ def read_table(
     hidden = [sheet.name for sheet in sheets if sheet.hidden]
     columns: dict[str, str] = {}
     totals = repeated = 0
+    hidden_rows: list[tuple[str, int]] = []
     closest: tuple[int, str, list[str]] = (-1, "", [])  # the row most like a header: for the message
     for sheet in sheets:
         if sheet.hidden:
@@ -666,6 +674,8 @@ def read_table(
                 totals += 1
                 continue
             records.append({**values, "sheet": sheet.name, "row": r + 1})
+            if r in sheet.hidden_rows:
+                hidden_rows.append((sheet.name, r + 1))
         frames.append(pd.DataFrame.from_records(records, columns=[*found, "sheet", "row"]))
         read.append(sheet.name)
         for key, c in found.items():
@@ -680,4 +690,4 @@ def read_table(
                          f"with columns {wanted}{named}{seen}{'; ' + hint if hint else ''}")
     frame = pd.concat(frames, ignore_index=True).fillna("")
     frame["row"] = frame["row"].astype(int)
-    return Table(path, frame, encoding, columns, read, skipped, totals, hidden, repeated)
+    return Table(path, frame, encoding, columns, read, skipped, totals, hidden, repeated, hidden_rows)
