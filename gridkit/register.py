@@ -559,7 +559,7 @@ def match_register(buildings: gpd.GeoDataFrame, register: Register, *, fuzzy_min
     # The ids the source gave: a building drawn in parts (id#1, id#2) or twice (id~1, id~2) shares one.
     given = id_keys(buildings["_given_id"]).to_numpy() if "_given_id" in buildings else ids
     exact, ranged = _building_addresses(buildings)
-    area = shapely.area(buildings.geometry.values) if weights is None else np.asarray(weights, dtype=float)
+    weight = shapely.area(buildings.geometry.values) if weights is None else np.asarray(weights, dtype=float)
     row_ids = [[k] if k else [] for k in id_keys(rows["building_id"])]
     # A cell may name several buildings: a list (上港小区1、2、3栋) or a range (上港小区1-3栋).
     row_addrs = [[*keys, *(k for k in range_named(a) if k not in keys)]
@@ -596,9 +596,9 @@ def match_register(buildings: gpd.GeoDataFrame, register: Register, *, fuzzy_min
             shared += len(targets) > 1
             p = rows["population"].to_numpy()[members]
             hh[targets] = np.nan_to_num(hh[targets]) + _split(rows["households"].to_numpy()[members].sum(),
-                                                              area[targets])
+                                                              weight[targets])
             pop_unknown[targets] |= np.isnan(p).any()
-            pop[targets] = np.nan_to_num(pop[targets]) + (0 if np.isnan(p).any() else _split(p.sum(), area[targets]))
+            pop[targets] = np.nan_to_num(pop[targets]) + (0 if np.isnan(p).any() else _split(p.sum(), weight[targets]))
             key[targets] = name
             matched_by[members] = name
             if name == "building_id":
@@ -628,8 +628,8 @@ def match_register(buildings: gpd.GeoDataFrame, register: Register, *, fuzzy_min
         *differ_log,
     ]
     if over:
-        log.append(("register_rows_over_buildings", f"{len(over)} ({_rows_named(rows, np.sort(over))}), split by "
-                                                    "floor area"))
+        by = "footprint area" if weights is None else "floor area"
+        log.append(("register_rows_over_buildings", f"{len(over)} ({_rows_named(rows, np.sort(over))}), split by {by}"))
     if len(unmatched):
         keys = unmatched["building_id"].where(unmatched["building_id"] != "", unmatched["address"])
         log.append(("register_unmatched_keys", ", ".join(keys.iloc[:10]) + (" ..." if len(keys) > 10 else "")))

@@ -263,6 +263,17 @@ def test_unit_rows_are_summed_and_a_shared_address_is_split_by_footprint(tmp_pat
     assert log["register_rows_summed"] == "1" and log["register_addresses_split_over_buildings"] == "1"
 
 
+def test_a_shared_address_is_split_by_floor_area_as_households_are_estimated(tmp_path):
+    """A tower (6 levels, 100 m2) and its podium (1 level, 300 m2) at one address: split by footprint, the
+    podium took three quarters of the households."""
+    buildings = _buildings(["tower", "podium"], ["建设路", "建设路"], ["12", "12"], widths=[10, 30])
+    buildings["building:levels"] = [6, 1]
+    path = tmp_path / "r.csv"
+    path.write_text("地址,户数\n建设路12号,45\n", encoding="utf-8")
+    _, b, _ = _joined(path, buildings)
+    assert b.loc[["tower", "podium"], "households"].tolist() == [30, 15]
+
+
 def test_columns_named_explicitly(tmp_path):
     path = tmp_path / "r.csv"
     path.write_text("说明：本表由社区填报\n楼宇代码,住户总数,备注\nB2,15,\n建设路1号,4,\n", encoding="utf-8")
