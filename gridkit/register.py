@@ -751,8 +751,10 @@ def _suggest(rows: pd.DataFrame, row_addrs: list[str], buildings: gpd.GeoDataFra
 
 
 #: What a run tells its user of a register besides the rows it matched (``log.register_<key>`` of the run table):
-#: sheets left out, read as compounds or hidden (never read), households entered twice, rows hidden (read).
-TOLD = ("sheets_left_out", "households_entered_twice", "sheets_as_compounds", "sheets_hidden", "rows_hidden")
+#: sheets left out, read as compounds or hidden (never read), households entered twice, rows hidden (read), rows
+#: naming several buildings (split).
+TOLD = ("sheets_left_out", "households_entered_twice", "sheets_as_compounds", "sheets_hidden", "rows_hidden",
+        "rows_over_buildings")
 
 
 def unmatched_path(plan_path: str | Path) -> Path:

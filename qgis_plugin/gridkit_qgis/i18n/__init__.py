@@ -430,6 +430,8 @@ def _library_patterns() -> list[tuple[str, str]]:
         # What the run log says of a register (gridkit.register.TOLD).
         (r"(?P<n>\d+) \((?P<rows>.+)\), counted once", tr("{n} ({rows}), counted once")),
         (r"(?P<n>\d+) \((?P<rows>.+)\), read as any other", tr("{n} ({rows}), read as any other")),
+        (r"(?P<n>\d+) \((?P<rows>.+)\), split by floor area", tr("{n} ({rows}), split by floor area")),
+        (r"(?P<n>\d+) \((?P<rows>.+)\), split by footprint area", tr("{n} ({rows}), split by footprint area")),
         (r"(?P<other>.+) \(the (?P<resident>.+) sheets? counts? who lives here\)",
          tr("{other} (the {resident} sheet(s) count who lives here)")),
         # Reasons a database gives (PostgreSQL's client).

@@ -1579,322 +1579,332 @@
       <translation>{n} 行（{rows}），照常读取</translation>
     </message>
     <message>
+      <location filename="../i18n/__init__.py" line="433" />
+      <source>{n} ({rows}), split by floor area</source>
+      <translation>{n} 行（{rows}），按建筑面积分配</translation>
+    </message>
+    <message>
       <location filename="../i18n/__init__.py" line="434" />
+      <source>{n} ({rows}), split by footprint area</source>
+      <translation>{n} 行（{rows}），按占地面积分配</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="436" />
       <source>{other} (the {resident} sheet(s) count who lives here)</source>
       <translation>{other}（“{resident}”已统计实际居住的人）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="437" />
+      <location filename="../i18n/__init__.py" line="439" />
       <source>connection to server at "{host}", port {port} failed: {why}</source>
       <translation>连接服务器 {host} 的端口 {port} 失败：{why}</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="438" />
+      <location filename="../i18n/__init__.py" line="440" />
       <source>connection refused</source>
       <translation>连接被拒绝</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="440" />
+      <location filename="../i18n/__init__.py" line="442" />
       <source>password authentication failed for user "{user}"</source>
       <translation>用户“{user}”的密码验证失败</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="441" />
+      <location filename="../i18n/__init__.py" line="443" />
       <source>database "{name}" does not exist</source>
       <translation>数据库“{name}”不存在</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="443" />
+      <location filename="../i18n/__init__.py" line="445" />
       <source>permission denied</source>
       <translation>没有权限</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="444" />
+      <location filename="../i18n/__init__.py" line="446" />
       <source>the disk is read-only</source>
       <translation>磁盘为只读</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="446" />
+      <location filename="../i18n/__init__.py" line="448" />
       <source>not map data in a format gridkit reads ({formats})</source>
       <translation>不是 gridkit 能读取的地图数据格式（{formats}）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="449" />
+      <location filename="../i18n/__init__.py" line="451" />
       <source>the file is locked by another program writing to it; close it there, or let it finish saving, and run again</source>
       <translation>文件被另一个正在写入的程序锁定；请在那里关闭它，或等它保存完毕，再运行一次</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="453" />
+      <location filename="../i18n/__init__.py" line="455" />
       <source>the file is damaged; copy it again from its source</source>
       <translation>文件已损坏；请从来源重新复制</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="456" />
+      <location filename="../i18n/__init__.py" line="458" />
       <source>{where}: feature(s) {features}: {column} {values} must be a whole number &gt;= 0; {exact}: write the exact count</source>
       <translation>{where}：要素 {features}：{column} 的值 {values} 必须是大于等于 0 的整数；{exact}：请填写确切的数</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="460" />
+      <location filename="../i18n/__init__.py" line="462" />
       <source>{where}: feature(s) {features}: {column} {values} must be a whole number &gt;= 0</source>
       <translation>{where}：要素 {features}：{column} 的值 {values} 必须是大于等于 0 的整数</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="468" />
+      <location filename="../i18n/__init__.py" line="470" />
       <source>, layer '{name}'</source>
       <translation>，图层“{name}”</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="469" />
+      <location filename="../i18n/__init__.py" line="471" />
       <source>, street office {code}</source>
       <translation>，街道 {code}</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="491" />
+      <location filename="../i18n/__init__.py" line="493" />
       <source>{message} (gridkit's message, in English)</source>
       <translation>{message}（gridkit 的英文原文）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="502" />
+      <location filename="../i18n/__init__.py" line="504" />
       <source>layer '{name}'</source>
       <translation>图层“{name}”</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="504" />
+      <location filename="../i18n/__init__.py" line="506" />
       <source>number of households</source>
       <translation>户数</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="504" />
+      <location filename="../i18n/__init__.py" line="506" />
       <source>population</source>
       <translation>人口</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="505" />
+      <location filename="../i18n/__init__.py" line="507" />
       <source>building id</source>
       <translation>楼栋编号</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="505" />
+      <location filename="../i18n/__init__.py" line="507" />
       <source>address</source>
       <translation>地址</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="509" />
+      <location filename="../i18n/__init__.py" line="511" />
       <source>sheet '{name}'</source>
       <translation>工作表“{name}”</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="510" />
+      <location filename="../i18n/__init__.py" line="512" />
       <source>row(s) {rows}</source>
       <translation>第 {rows} 行</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="512" />
+      <location filename="../i18n/__init__.py" line="514" />
       <source>its building ids</source>
       <translation>其楼栋编号</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="513" />
+      <location filename="../i18n/__init__.py" line="515" />
       <source>its building addresses</source>
       <translation>其地址</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="514" />
+      <location filename="../i18n/__init__.py" line="516" />
       <source> are none of the buildings' </source>
       <translation> 都不是建筑图层中的 </translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="515" />
+      <location filename="../i18n/__init__.py" line="517" />
       <source>; </source>
       <translation>；</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="517" />
+      <location filename="../i18n/__init__.py" line="519" />
       <source> is rounded to {unit}</source>
       <translation> 是取整到“{unit}”的约数</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="519" />
+      <location filename="../i18n/__init__.py" line="521" />
       <source> is a range</source>
       <translation> 是一个范围</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="519" />
+      <location filename="../i18n/__init__.py" line="521" />
       <source> is approximate</source>
       <translation> 是约数</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="520" />
+      <location filename="../i18n/__init__.py" line="522" />
       <source>, </source>
       <translation>，</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="522" />
+      <location filename="../i18n/__init__.py" line="524" />
       <source> and </source>
       <translation> 和 </translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="524" />
+      <location filename="../i18n/__init__.py" line="526" />
       <source>register</source>
       <translation>住户登记表</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="524" />
+      <location filename="../i18n/__init__.py" line="526" />
       <source>roster</source>
       <translation>人员名单</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="524" />
+      <location filename="../i18n/__init__.py" line="526" />
       <source>totals file</source>
       <translation>总数表</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="525" />
+      <location filename="../i18n/__init__.py" line="527" />
       <source>a gridkit plan</source>
       <translation>gridkit 方案</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="525" />
+      <location filename="../i18n/__init__.py" line="527" />
       <source>a file gridkit wrote</source>
       <translation>gridkit 写出的文件</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="546" />
+      <location filename="../i18n/__init__.py" line="548" />
       <source>reading the input</source>
       <translation>读取输入数据</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="547" />
+      <location filename="../i18n/__init__.py" line="549" />
       <source>writing the plan</source>
       <translation>写出方案</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="547" />
+      <location filename="../i18n/__init__.py" line="549" />
       <source>households</source>
       <translation>估算各楼住户</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="547" />
+      <location filename="../i18n/__init__.py" line="549" />
       <source>blocks</source>
       <translation>划出街块</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="548" />
+      <location filename="../i18n/__init__.py" line="550" />
       <source>block graph</source>
       <translation>建立街块邻接图</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="548" />
+      <location filename="../i18n/__init__.py" line="550" />
       <source>communities and grids</source>
       <translation>划分社区和网格</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="549" />
+      <location filename="../i18n/__init__.py" line="551" />
       <source>units, names and metrics</source>
       <translation>单元编码、命名和指标</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="549" />
+      <location filename="../i18n/__init__.py" line="551" />
       <source>communities</source>
       <translation>划分社区</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="550" />
+      <location filename="../i18n/__init__.py" line="552" />
       <source>grids</source>
       <translation>划分网格</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="550" />
+      <location filename="../i18n/__init__.py" line="552" />
       <source>codes and names</source>
       <translation>编码和命名</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="551" />
+      <location filename="../i18n/__init__.py" line="553" />
       <source>recomputing every invariant and score</source>
       <translation>重新计算每项约束和评分</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="552" />
+      <location filename="../i18n/__init__.py" line="554" />
       <source>drawing the map</source>
       <translation>绘制地图</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="552" />
+      <location filename="../i18n/__init__.py" line="554" />
       <source>writing the report</source>
       <translation>写出报告</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="553" />
+      <location filename="../i18n/__init__.py" line="555" />
       <source>reading both plans</source>
       <translation>读取两个方案</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="553" />
+      <location filename="../i18n/__init__.py" line="555" />
       <source>comparing</source>
       <translation>比较中</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="554" />
+      <location filename="../i18n/__init__.py" line="556" />
       <source>reading the plan</source>
       <translation>读取方案</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="554" />
+      <location filename="../i18n/__init__.py" line="556" />
       <source>scoring</source>
       <translation>评分</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="555" />
+      <location filename="../i18n/__init__.py" line="557" />
       <source>rebuilding the plan from the grids</source>
       <translation>由网格重建方案</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="556" />
+      <location filename="../i18n/__init__.py" line="558" />
       <source>rebuilding the plan from the scenario</source>
       <translation>由备选方案重建方案</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="556" />
+      <location filename="../i18n/__init__.py" line="558" />
       <source>done</source>
       <translation>完成</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="576" />
+      <location filename="../i18n/__init__.py" line="578" />
       <source>{plan} — grids</source>
       <translation>{plan} — 网格</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="576" />
+      <location filename="../i18n/__init__.py" line="578" />
       <source>{plan} — blocks</source>
       <translation>{plan} — 街块</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="577" />
+      <location filename="../i18n/__init__.py" line="579" />
       <source>{plan} — communities</source>
       <translation>{plan} — 社区</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="587" />
+      <location filename="../i18n/__init__.py" line="589" />
       <source>urban street office (grids of at most 200 households)</source>
       <translation>城市街道（网格不超过 200 户）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="588" />
+      <location filename="../i18n/__init__.py" line="590" />
       <source>town with villages (villages as communities)</source>
       <translation>乡镇（行政村为社区）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="589" />
+      <location filename="../i18n/__init__.py" line="591" />
       <source>one enterprise living quarter</source>
       <translation>企业生活区</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="590" />
+      <location filename="../i18n/__init__.py" line="592" />
       <source>grids of 300-500 households</source>
       <translation>网格 300–500 户</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="591" />
+      <location filename="../i18n/__init__.py" line="593" />
       <source>Beijing DB11/T 2157-2023 (15-digit grid codes)</source>
       <translation>北京 DB11/T 2157-2023（15 位网格编码）</translation>
     </message>
@@ -1998,247 +2008,252 @@ then restart QGIS.</source>
       <translation>住户登记表：工作簿中隐藏（筛选）的行也已计入；不应计入的行请删除：{value}</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="222" />
+      <location filename="../processing/algorithms.py" line="215" />
+      <source>Register: rows naming several buildings, their figures split between them: {value}</source>
+      <translation>住户登记表：一行登记多栋楼，其户数已分配到各栋：{value}</translation>
+    </message>
+    <message>
+      <location filename="../processing/algorithms.py" line="224" />
       <source>Partition into communities and grids</source>
       <translation>划分社区和网格</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="223" />
+      <location filename="../processing/algorithms.py" line="225" />
       <source>Divide a street office or town into communities and base grids along its streets (gridkit partition) and write the plan GeoPackage. INPUT is a GeoPackage (or any GDAL source, a folder of layers, an OSM file) with buildings and, usually, roads, boundary and barriers.</source>
       <translation>沿街巷道路把街道或镇划分为社区和基础网格（gridkit partition），并写出方案 GeoPackage。输入为含建筑（buildings）图层、通常还有道路、边界和障碍图层的 GeoPackage（或任何 GDAL 数据源、图层文件夹、OSM 文件）。</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="228" />
+      <location filename="../processing/algorithms.py" line="230" />
       <source>Input area (GeoPackage, OSM, folder…)</source>
       <translation>输入区域（GeoPackage、OSM、文件夹…）</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="233" />
+      <location filename="../processing/algorithms.py" line="235" />
       <source>Profile</source>
       <translation>配置</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="237" />
+      <location filename="../processing/algorithms.py" line="239" />
       <source>Profile file (TOML, overrides Profile)</source>
       <translation>配置文件（TOML，优先于“配置”）</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="239" />
+      <location filename="../processing/algorithms.py" line="241" />
       <source>Profiles</source>
       <translation>配置文件</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="240" />
+      <location filename="../processing/algorithms.py" line="242" />
       <source>Random seed</source>
       <translation>随机种子</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="243" />
+      <location filename="../processing/algorithms.py" line="245" />
       <source>Household register (CSV/XLSX)</source>
       <translation>住户登记表（CSV/XLSX）</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="245" />
+      <location filename="../processing/algorithms.py" line="247" />
       <source>Registers</source>
       <translation>登记表</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="246" />
+      <location filename="../processing/algorithms.py" line="248" />
       <source>Input longitude/latitude are GCJ-02</source>
       <translation>输入经纬度为 GCJ-02</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="248" />
+      <location filename="../processing/algorithms.py" line="250" />
       <source>Existing plan to keep where the rules allow</source>
       <translation>在规则允许处保留的现有方案</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="250" />
+      <location filename="../processing/algorithms.py" line="252" />
       <source>Plan GeoPackage</source>
       <translation>方案 GeoPackage</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="252" />
+      <location filename="../processing/algorithms.py" line="254" />
       <source>Communities</source>
       <translation>社区</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="254" />
+      <location filename="../processing/algorithms.py" line="256" />
       <source>Number of grids</source>
       <translation>网格数</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="256" />
+      <location filename="../processing/algorithms.py" line="258" />
       <source>Failed invariants</source>
       <translation>未满足的约束</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="261" />
+      <location filename="../processing/algorithms.py" line="263" />
       <source>{path} is open in this project; remove its layers or write the plan to another file</source>
       <translation>{path} 已在本项目中打开；请移除它的图层，或把方案写到另一个文件</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="279" />
+      <location filename="../processing/algorithms.py" line="281" />
       <source>{output}: {grids} grids in {communities} communities, {households} households, {seconds} s</source>
       <translation>{output}：{communities} 个社区中 {grids} 个网格，{households} 户，{seconds} 秒</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="285" />
+      <location filename="../processing/algorithms.py" line="287" />
       <source>Invariants failed: {failures}</source>
       <translation>未满足的约束：{failures}</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="309" />
+      <location filename="../processing/algorithms.py" line="311" />
       <source>Validate a plan</source>
       <translation>验证方案</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="310" />
+      <location filename="../processing/algorithms.py" line="312" />
       <source>Recompute every invariant and score of a plan from its own layers (gridkit validate). VALID is false when an invariant fails; with 'Fail when invalid' the algorithm fails instead.</source>
       <translation>根据方案自身的图层重新计算所有约束和评分（gridkit validate）。有约束未满足时“有效”为假；勾选“无效时报错”则算法直接失败。</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="315" />
+      <location filename="../processing/algorithms.py" line="317" />
       <source>The input the plan was made from</source>
       <translation>生成方案所用的输入数据</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="317" />
+      <location filename="../processing/algorithms.py" line="319" />
       <source>Fail when invalid</source>
       <translation>无效时报错</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="318" />
+      <location filename="../processing/algorithms.py" line="320" />
       <source>Metrics table (CSV)</source>
       <translation>指标表（CSV）</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="321" />
+      <location filename="../processing/algorithms.py" line="323" />
       <source>Valid</source>
       <translation>有效</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="331" />
+      <location filename="../processing/algorithms.py" line="333" />
       <source>passed</source>
       <translation>通过</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="331" />
+      <location filename="../processing/algorithms.py" line="333" />
       <source>FAILED</source>
       <translation>未通过</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="353" />
+      <location filename="../processing/algorithms.py" line="355" />
       <source>The plan is INVALID: {failures}</source>
       <translation>方案无效：{failures}</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="358" />
+      <location filename="../processing/algorithms.py" line="360" />
       <source>The plan is valid.</source>
       <translation>方案有效。</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="364" />
+      <location filename="../processing/algorithms.py" line="366" />
       <source>Draw the grid map</source>
       <translation>绘制网格划分图</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="365" />
+      <location filename="../processing/algorithms.py" line="367" />
       <source>Draw the grid division wall chart of a plan (gridkit map): the street office, one community, or every sheet as one PDF.</source>
       <translation>绘制方案的网格划分图（gridkit map）：整个街道、一个社区，或把所有图幅合为一个 PDF。</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="370" />
+      <location filename="../processing/algorithms.py" line="372" />
       <source>One community (code, name or serial)</source>
       <translation>单个社区（编码、名称或序号）</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="372" />
+      <location filename="../processing/algorithms.py" line="374" />
       <source>Every sheet (street office and each community, PDF)</source>
       <translation>所有图幅（街道及每个社区，PDF）</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="374" />
+      <location filename="../processing/algorithms.py" line="376" />
       <source>Paper</source>
       <translation>纸张</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="375" />
+      <location filename="../processing/algorithms.py" line="377" />
       <source>Resolution of PNG output (dpi)</source>
       <translation>PNG 分辨率（dpi）</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="378" />
+      <location filename="../processing/algorithms.py" line="380" />
       <source>Staff roster (CSV/XLSX)</source>
       <translation>人员名册（CSV/XLSX）</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="379" />
+      <location filename="../processing/algorithms.py" line="381" />
       <source>Rosters</source>
       <translation>名册</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="380" />
+      <location filename="../processing/algorithms.py" line="382" />
       <source>Data source line</source>
       <translation>数据来源说明</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="382" />
+      <location filename="../processing/algorithms.py" line="384" />
       <source>Map</source>
       <translation>地图</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="383" />
+      <location filename="../processing/algorithms.py" line="385" />
       <source>Sheets</source>
       <translation>图幅数</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="402" />
+      <location filename="../processing/algorithms.py" line="404" />
       <source>Write the division report</source>
       <translation>生成划分方案报告</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="403" />
+      <location filename="../processing/algorithms.py" line="405" />
       <source>Write the division scheme of a plan (gridkit report): communities, grids, summary and changes as XLSX, or with the maps as HTML or PDF.</source>
       <translation>写出方案的划分方案（gridkit report）：社区、网格、汇总和变更，格式为 XLSX，或连同地图输出为 HTML 或 PDF。</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="412" />
+      <location filename="../processing/algorithms.py" line="414" />
       <source>Report</source>
       <translation>报告</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="429" />
+      <location filename="../processing/algorithms.py" line="431" />
       <source>Compare two plans</source>
       <translation>比较两个方案</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="430" />
+      <location filename="../processing/algorithms.py" line="432" />
       <source>What moved between two plans (gridkit diff): units added, removed, merged, split or changed, with households and buildings moved; optionally as a CSV or XLSX table.</source>
       <translation>两个方案之间的变化（gridkit diff）：新增、撤销、合并、拆分或调整的单元，以及涉及的户数和建筑；可输出为 CSV 或 XLSX 表。</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="434" />
+      <location filename="../processing/algorithms.py" line="436" />
       <source>Earlier plan</source>
       <translation>原方案</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="435" />
+      <location filename="../processing/algorithms.py" line="437" />
       <source>Later plan</source>
       <translation>新方案</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="437" />
+      <location filename="../processing/algorithms.py" line="439" />
       <source>Change table</source>
       <translation>变更表</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="439" />
+      <location filename="../processing/algorithms.py" line="441" />
       <source>Summary</source>
       <translation>汇总</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="440" />
+      <location filename="../processing/algorithms.py" line="442" />
       <source>Units changed</source>
       <translation>变更的单元数</translation>
     </message>

@@ -211,7 +211,9 @@ def _tell_register(told: dict[str, str], feedback) -> None:  # noqa: ANN001
             "sheets_as_compounds": tr("Register: sheets read as compounds: {value}"),
             "sheets_hidden": tr("Register: hidden sheets not read: {value}"),
             "rows_hidden": tr("Register: rows hidden in the workbook (by a filter) are counted; delete those that "
-                              "should not count: {value}")}
+                              "should not count: {value}"),
+            "rows_over_buildings": tr("Register: rows naming several buildings, their figures split between them: "
+                                      "{value}")}
     for key, text in said.items():
         if told.get(key):
             feedback.pushWarning(text.format(value=library_text(told[key])))
