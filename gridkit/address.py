@@ -219,8 +219,8 @@ def number_range(key: str) -> list[str]:
     --------
     >>> number_range("彌敦道19-21"), number_range("九江路12-1"), number_range("道14a-14b")
     (['彌敦道19', '彌敦道21'], [], ['道14a', '道14b'])
-    >>> number_range("上港小区1-3")
-    ['上港小区1', '上港小区2', '上港小区3']
+    >>> number_range("上港小区1-3"), number_range("carnarvonroad10-14")
+    (['上港小区1', '上港小区2', '上港小区3'], ['carnarvonroad10', 'carnarvonroad12', 'carnarvonroad14'])
     """
     m = _RANGE.match(key)
     if not m:
@@ -231,8 +231,10 @@ def number_range(key: str) -> list[str]:
         return [f"{street}{a}{first_letter}", f"{street}{b}{last_letter}"]
     if first_letter or last_letter or not 0 < b - a <= RANGE_SPAN:
         return []
-    # One side of a street: odd or even numbers; a compound's or lane's buildings are numbered in turn.
-    step = 2 if (b - a) % 2 == 0 and _STREET_NAME.fullmatch(street) else 1
+    # One side of a street (an English address's too): odd or even numbers; a compound's, lane's or village
+    # group's buildings are numbered in turn.
+    on_street = bool(_STREET_NAME.fullmatch(street)) or not _CJK.search(street)
+    step = 2 if (b - a) % 2 == 0 and on_street else 1
     return [f"{street}{n}" for n in range(a, b + 1, step)]
 
 
