@@ -16,6 +16,8 @@ building, since households are counted per building:
   compound (小区) or a name the street is made of (``开发区大道``);
 - Chinese numerals before 号/栋/幢/座/单元/室/弄/层/楼 and after 之/附/第 as
   digits (``一百二十三弄``, ``之一``); a street name's (``二环路``) kept;
+- a village's or community's committee before a group or number as the
+  village or community (``童周岭村委会3组15号`` is ``童周岭村3组15``);
 - 号楼/幢/座 as 栋, 号院 as 号; a sub-number 附1/之1 as ``-1``; 甲/乙/丙/丁 after the
   number (``甲12号`` is ``12甲``);
 - what lies inside the building dropped: a unit (单元), floor (层, or 楼 after
@@ -49,7 +51,7 @@ import opencc
 import pandas as pd
 
 __all__ = ["RANGE_SPAN", "address_key", "address_keys", "address_list", "chinese_number", "is_street", "number_range",
-           "simplified", "street_word_free"]
+           "range_named", "simplified", "street_word_free"]
 
 _DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _UNITS = {"十": 10, "百": 100, "千": 1000}
@@ -85,6 +87,10 @@ def simplified(text: str) -> str:
 _NUMERAL_IN_NUMBER = re.compile(rf"(?<=[之附第])[{_NUMERAL}]+|[{_NUMERAL}]+(?=号|栋|幢|座|单元|室|弄|层|楼|户|组|小组|村民小组|队)")
 _GROUP = re.compile(r"(?<=\d)(?:村民)?小组")
 _DASHES = re.compile(r"[‐‑‒–—―−－~～]")
+_RANGE_WORD = re.compile(r"(?<=\d)\s*[至到]\s*(?=\d)")  # 1至3栋 is 1-3栋
+#: A range of numbers a building or house word follows (1-3栋, 12-16号): a cell naming several buildings; a bare
+#: 1-2 in a compound may be building 1's unit 2.
+_NAMED_RANGE = re.compile(r"\d[a-z]?-\d+[a-z]?(?:号楼|栋|幢|座|号)")
 _NOTE = re.compile(r"[(（\[【][^)）\]】\d]*[)）\]】]")
 _DROP = re.compile(r"[\s,，.。·、:：;；'\"“”‘’()（）\[\]【】#]")
 _LATIN_WORD = re.compile(r"(?<![a-z\d])[a-z][a-z'&]+(?![a-z])")
@@ -109,6 +115,11 @@ _OWN_COMPOUND = re.compile(r"^([\u4e00-\u9fff]+?(?:小区|花园|家园|公寓|�
 #: A village and its group or house number (童周岭村3组15): a town (镇, 乡) is dropped before one, as a street
 #: office before a compound.
 _VILLAGE = re.compile(r"^[\u4e00-\u9fff]+?村(?=\d)")
+#: A village's or community's committee written where its name is, before a group or house number
+#: (童周岭村委会3组15号, 童周岭村村民委员会3组, 和平居委会2组8号): the village's (村) or community's (社区)
+#: address, as a map writes it. Before a street or compound it is dropped, as a division is.
+_VILLAGE_COMMITTEE = re.compile(r"村?(?:村民委员会|村委会|村委)(?=\d)")
+_COMMUNITY_COMMITTEE = re.compile(r"(?:社区)?(?:居民委员会|居委会|居委)(?=\d)")
 _COMPOUND_WORDS = {"小区", "花园", "家园", "公寓", "新村", "新城", "花苑", "家苑", "庭院", "大院", "公园", "校园"}
 _ROAD_WORD = "路街道巷弄里同"
 _STREET_WORD = re.compile(r"(?:大道|大街|路|街|道|巷)(?=\d)")
@@ -175,7 +186,7 @@ def address_key(text: object) -> str:
     if text is None or (isinstance(text, float) and text != text):
         return ""
     s = simplified(unicodedata.normalize("NFKC", str(text)).lower())
-    s = _NOTE.sub("", _DASHES.sub("-", s))
+    s = _NOTE.sub("", _RANGE_WORD.sub("-", _DASHES.sub("-", s)))
     if _CJK.search(s):
         s = _LATIN_WORD.sub("", s)
     else:  # English puts the number first: 10 Carnarvon Road is Carnarvon Road 10
@@ -183,7 +194,8 @@ def address_key(text: object) -> str:
     s = _DROP.sub("", s)
     s = _NUMERAL_IN_NUMBER.sub(lambda m: str(chinese_number(m.group())), s)
     s = re.sub(r"-+(?![\da-z])|(?<![\da-z])-+", "", s)  # a dash only joins two numbers (14a-14b)
-    s = _without_divisions(_GROUP.sub("组", s.replace("第", "")))
+    s = _GROUP.sub("组", s.replace("第", ""))
+    s = _without_divisions(_COMMUNITY_COMMITTEE.sub("社区", _VILLAGE_COMMITTEE.sub("村", s)))
     s = _BUILDING_WORD.sub("栋", s.replace("号院", "号"))  # 12号院3号楼: building 3 of number 12
     s = _SUB_NUMBER.sub(r"\1-\2", _STEM.sub(r"\2\1", s))
     s = re.sub(r"(\d+)号([甲乙丙丁])", r"\1\2", s)
@@ -197,14 +209,18 @@ def address_key(text: object) -> str:
 
 
 def number_range(key: str) -> list[str]:
-    """The keys of each house number of a range key (one building with several numbers): ``彌敦道19-21``
-    -> ``彌敦道19``, ``彌敦道21``; ``九江路12-16`` -> 12, 14, 16; ``金巴利道10-10a`` -> 10, 10a; ``[]`` for a
-    key that is no range (``九江路12-1``, a sub-number, ends lower than it starts).
+    """The keys of each number of a range key (one building with several numbers, or a register's row naming
+    several buildings): ``彌敦道19-21`` -> ``彌敦道19``, ``彌敦道21`` (a street's odd or even side);
+    ``九江路12-16`` -> 12, 14, 16; ``上港小区1-3`` -> 1, 2, 3 (a compound's buildings, numbered one after
+    another); ``金巴利道10-10a`` -> 10, 10a; ``[]`` for a key that is no range (``九江路12-1``, a sub-number,
+    ends lower than it starts).
 
     Examples
     --------
     >>> number_range("彌敦道19-21"), number_range("九江路12-1"), number_range("道14a-14b")
     (['彌敦道19', '彌敦道21'], [], ['道14a', '道14b'])
+    >>> number_range("上港小区1-3"), number_range("carnarvonroad10-14")
+    (['上港小区1', '上港小区2', '上港小区3'], ['carnarvonroad10', 'carnarvonroad12', 'carnarvonroad14'])
     """
     m = _RANGE.match(key)
     if not m:
@@ -215,7 +231,10 @@ def number_range(key: str) -> list[str]:
         return [f"{street}{a}{first_letter}", f"{street}{b}{last_letter}"]
     if first_letter or last_letter or not 0 < b - a <= RANGE_SPAN:
         return []
-    step = 2 if (b - a) % 2 == 0 else 1  # one side of the street: odd or even numbers
+    # One side of a street (an English address's too): odd or even numbers; a compound's, lane's or village
+    # group's buildings are numbered in turn.
+    on_street = bool(_STREET_NAME.fullmatch(street)) or not _CJK.search(street)
+    step = 2 if (b - a) % 2 == 0 and on_street else 1
     return [f"{street}{n}" for n in range(a, b + 1, step)]
 
 
@@ -242,6 +261,24 @@ def address_list(text: object) -> list[str]:
         if re.search(r"\d", key) and key not in keys:
             keys.append(key)
     return keys
+
+
+def range_named(text: object) -> list[str]:
+    """The keys of each number of a range a register's cell names buildings or houses by (``上港小区1-3栋``,
+    ``上港小区1至3栋``, ``九江路12-16号``: :func:`number_range`), ``[]`` for a cell naming none; a range
+    without a building or house word after it (``上港小区1-2``, perhaps building 1's unit 2) names none.
+
+    Examples
+    --------
+    >>> range_named("上港小区1至3栋"), range_named("上港小区1-2")
+    (['上港小区1', '上港小区2', '上港小区3'], [])
+    """
+    if text is None or (isinstance(text, float) and text != text):
+        return []
+    plain = _RANGE_WORD.sub("-", _DASHES.sub("-", unicodedata.normalize("NFKC", str(text)).lower()))
+    if not _NAMED_RANGE.search(re.sub(r"\s", "", plain)):
+        return []
+    return [n for k in address_list(text) for n in number_range(k)]
 
 
 def address_keys(values: pd.Series) -> pd.Series:

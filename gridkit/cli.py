@@ -180,7 +180,9 @@ def _echo_inputs(plan: Any, output: str) -> None:
                       if (outside := log.get("log.register_rows_outside_boundary", "0")) != "0" else "")
                    + ("" if postgis.is_postgis(output) else f" -> {unmatched_path(output)}"))
     said = {"sheets_left_out": "sheets left out", "households_entered_twice": "households entered twice",
-            "sheets_as_compounds": "sheets read as compounds", "sheets_hidden": "hidden sheets not read"}
+            "sheets_as_compounds": "sheets read as compounds", "sheets_hidden": "hidden sheets not read",
+            "rows_hidden": "rows hidden in the workbook (by a filter) are counted; delete those that should not count",
+            "rows_over_buildings": "rows naming several buildings, their figures split between them"}
     for key in TOLD:
         if f"log.register_{key}" in log:
             typer.echo(f"register: {said[key]}: {log[f'log.register_{key}']}")

@@ -23,7 +23,8 @@ from .geometry import largest_overlap
 from .profile import Households
 from .register import Register, RegisterMatch, match_register
 
-__all__ = ["SHAPE_RULES", "assign_households", "classify_homes", "doubtful_homes", "estimate_levels", "footprint_depth"]
+__all__ = ["SHAPE_RULES", "assign_households", "classify_homes", "doubtful_homes", "estimate_levels", "floor_areas",
+           "footprint_depth"]
 
 _NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?")
 #: How closely a footprint's depth is measured (m): a precision, not a policy.
@@ -74,6 +75,12 @@ def estimate_levels(buildings: gpd.GeoDataFrame, rules: Households) -> tuple[pd.
         source[use] = "height"
     levels = levels.fillna(rules.default_levels).clip(1, rules.max_levels).round().astype(int)
     return levels, source
+
+
+def floor_areas(buildings: gpd.GeoDataFrame, rules: Households) -> np.ndarray:
+    """Each building's floor area, footprint x levels (:func:`estimate_levels`): what its households are
+    estimated from, and what a register's figure covering several buildings is split by."""
+    return shapely.area(buildings.geometry.values) * estimate_levels(buildings, rules)[0].to_numpy()
 
 
 def _keyword_hit(names: pd.Series, keywords: tuple[str, ...]) -> pd.Series:
@@ -270,9 +277,10 @@ def assign_households(
         pd.Series(np.nan, index=out.index)
     if isinstance(register, pd.DataFrame):
         register = Register.from_frame(register)
+    floor = floor_areas(out, rules)
     if register is not None:
         match = register if isinstance(register, RegisterMatch) else \
-            match_register(out, register, fuzzy_min_ratio=rules.register_fuzzy_min_ratio)
+            match_register(out, register, fuzzy_min_ratio=rules.register_fuzzy_min_ratio, weights=floor)
         log += match.log
         taken = given.isna() & match.households.notna()
         given = given.fillna(match.households)
@@ -282,8 +290,8 @@ def assign_households(
     levels, level_source = estimate_levels(out, rules)
     depth = footprint_depth(out.geometry.values, at_least=min(rules.max_home_depth_m, rules.doubt_depth_m))
     is_home, rule = classify_homes(out, rules, landuse=landuse, pois=pois, depth=depth)
-    floor = shapely.area(out.geometry.values) * levels * rules.residential_floor_share
-    estimate = np.where(is_home, np.maximum(1, np.round(floor / rules.dwelling_size_m2)), 0).astype(int)
+    estimate = np.where(is_home, np.maximum(1, np.round(floor * rules.residential_floor_share / rules.dwelling_size_m2)),
+                        0).astype(int)
 
     has_given = given.notna()
     households = np.where(has_given, given.fillna(0), estimate).astype(int)

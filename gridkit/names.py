@@ -3,7 +3,8 @@
 A grid is named for the longest named road along its boundary and its side
 of that road, e.g. "幸福路东网格"; a grid no named road runs along takes the
 nearest named road instead, so every name says where the grid is. Repeats
-within the numbering group are numbered (一, 二, … 十一, …). A community is
+within the numbering group are numbered (一, 二, … 十一, …) in the order of
+their codes, so a list sorted by code reads 一, 二, 三. A community is
 named for its largest named compound, else its main bounding road ("…社区").
 The caller's fallback is used only where the area has no named road at all.
 Names are defaults; users edit them.
@@ -84,10 +85,11 @@ def _named_lines(roads: gpd.GeoDataFrame, wanted: set[str] | None) -> dict[str, 
             if n and (wanted is None or n in wanted)}
 
 
-def _numbered(bases: list[str], groups: np.ndarray, suffix: str) -> list[str]:
-    frame = pd.DataFrame({"base": bases, "group": groups})
+def _numbered(bases: list[str], groups: np.ndarray, suffix: str, order: np.ndarray | None) -> list[str]:
+    frame = pd.DataFrame({"base": bases, "group": groups, "order": np.arange(len(bases)) if order is None else order})
     counts = frame.groupby(["group", "base"])["base"].transform("size").to_numpy()
-    rank = frame.groupby(["group", "base"]).cumcount().to_numpy()
+    # A list sorted by code reads 一, 二, 三 …: repeats are numbered in ``order``.
+    rank = frame.sort_values("order", kind="stable").groupby(["group", "base"]).cumcount().sort_index().to_numpy()
     out = []
     for base, n, k in zip(bases, counts, rank, strict=True):
         out.append(f"{base}{suffix}" if n == 1 else f"{base}{numeral(k + 1)}{suffix}")
@@ -95,7 +97,7 @@ def _numbered(bases: list[str], groups: np.ndarray, suffix: str) -> list[str]:
 
 
 def unit_names(geoms: np.ndarray, roads: gpd.GeoDataFrame, *, parents: np.ndarray, suffix: str, reach: float,
-               fallback: list[str], preferred: list[str] | None = None) -> np.ndarray:
+               fallback: list[str], preferred: list[str] | None = None, order: np.ndarray | None = None) -> np.ndarray:
     """Default names: ``preferred`` where given, else road + side, else ``fallback``.
 
     The road is the longest named one along the boundary, else the nearest
@@ -110,6 +112,8 @@ def unit_names(geoms: np.ndarray, roads: gpd.GeoDataFrame, *, parents: np.ndarra
     reach : metres within which a road runs along a boundary
     fallback : a name per unit when no road is named
     preferred : a name per unit that wins when not empty (e.g. a kept existing name)
+    order : the units' codes: repeats of a name are numbered in their order (一 has the lowest code), else in
+        the order of ``geoms``
     """
     road = [found[0][0] if found else "" for found in boundary_streets(geoms, roads, reach)]
     unnamed = [i for i, r in enumerate(road) if not r]
@@ -124,7 +128,7 @@ def unit_names(geoms: np.ndarray, roads: gpd.GeoDataFrame, *, parents: np.ndarra
     sides = _sides(geoms[has], np.array([lines[r] for r in road if r], dtype=object))
     side_of = dict(zip(np.flatnonzero(has).tolist(), sides.tolist(), strict=True))
     bases = [f"{r}{side_of[i]}" if r else fallback[i] for i, r in enumerate(road)]
-    names = _numbered(bases, parents, suffix)
+    names = _numbered(bases, parents, suffix, order)
     if preferred is not None:
         names = [p if p else n for p, n in zip(preferred, names, strict=True)]
     return np.array(names, dtype=object)

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 from .area import Area, read_area
 from .calibrate import read_totals
 from .existing import read_existing
+from .households import floor_areas
 from .io import postgis
 from .io.write import check_output, read_plan, write_plan
 from .plan import Plan, partition
@@ -206,7 +207,8 @@ def _check_plan_output(output: str | Path, inputs: list[str | Path | None], prof
 
 def _match(area: Area, register: Register | None, profile: Profile) -> RegisterMatch | None:
     return match_register(area.buildings, register, fuzzy_min_ratio=profile.households.register_fuzzy_min_ratio,
-                          left_out=area.left_out) if register is not None else None
+                          left_out=area.left_out, weights=floor_areas(area.buildings, profile.households)) \
+        if register is not None else None
 
 
 def _write(plan: Plan, output: str | Path, match: RegisterMatch | None, register_out: Path | None) -> None:

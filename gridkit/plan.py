@@ -432,9 +432,9 @@ def assemble(prep: Prepared, levels: Levels | np.ndarray, *, flags: dict[int, tu
     c_pref = [p or largest[i] for i, p in enumerate(_kept_names(c_codes, homes.get("community")))]
     words = profile.names
     c_names = unit_names(c_geoms, roads, parents=np.full(kc, county, dtype=object), suffix=words.community_suffix,
-                         reach=reach, fallback=[f"第{i + 1}" for i in range(kc)], preferred=[
+                         reach=reach, fallback=[f"第{int(str(c)[-COMMUNITY_WIDTH:])}" for c in c_codes], preferred=[
                              (p if p.endswith(words.community_suffix) or not p else f"{p}{words.community_suffix}")
-                             for p in c_pref])
+                             for p in c_pref], order=c_codes)
     c_sums = _sums(c_lab, blocks, kc)
 
     # Residents' groups.
@@ -447,7 +447,7 @@ def assemble(prep: Prepared, levels: Levels | np.ndarray, *, flags: dict[int, tu
         g_comm = c_codes[_majority(g_lab, c_lab, kg)]
         g_codes = assign_codes(g_geoms, g_comm, GROUP_WIDTH)
         g_names = unit_names(g_geoms, roads, parents=g_comm, suffix=words.group_suffix, reach=reach,
-                             fallback=[f"第{str(c)[-GROUP_WIDTH:]}" for c in g_codes])
+                             fallback=[f"第{str(c)[-GROUP_WIDTH:]}" for c in g_codes], order=g_codes)
     # Grids.
     grid_ids, lab = np.unique(levels.grid, return_inverse=True)
     grid_flags = _renumber(levels.grid_flags, grid_ids)
@@ -461,7 +461,7 @@ def assemble(prep: Prepared, levels: Levels | np.ndarray, *, flags: dict[int, tu
     names = unit_names(geoms, roads, parents=np.full(k, county, dtype=object), suffix=words.grid_suffix,
                        reach=reach,
                        fallback=[str(c_names[parent[i]]) for i in range(k)],
-                       preferred=_kept_names(codes, homes.get("grid")))
+                       preferred=_kept_names(codes, homes.get("grid")), order=codes)
     sums = _sums(lab, blocks, k)
 
     grid_group = np.full(k, "", dtype=object)

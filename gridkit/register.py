@@ -7,8 +7,9 @@ community, say), headers in Chinese or English (``COLUMN_ALIASES``) or named
 explicitly. :func:`match_register` joins it to the buildings: by building id,
 then by address key (:func:`gridkit.address.address_key`, so "建设路１２号"
 meets OSM's ``addr:street=建设路`` + ``addr:housenumber=12``). Rows sharing a
-key (one per unit, say) are summed; a key shared by several footprints is
-split between them by footprint area. A row that matches nothing is reported
+key (one per unit, say) are summed; a key shared by several footprints, or a
+row naming several buildings (``上港小区1-3栋``, ``上港小区1、2、3栋``), is split
+between them by floor area, as households are estimated. A row that matches nothing is reported
 with the nearest address, when one is close, as a suggestion only: a guess is
 never joined.
 """
@@ -26,7 +27,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .address import address_key, address_list, chinese_number, is_street, number_range, street_word_free
+from .address import address_key, address_list, chinese_number, is_street, number_range, range_named, street_word_free
 from .errors import InputError
 from .io.tables import normalise_header, read_table
 from .io.values import counts as value_counts, listed, shown, why_not_counts
@@ -436,6 +437,12 @@ def read_register(
         log.append(("register_sheets_without_header", ", ".join(table.skipped)))
     if table.hidden:
         log.append(("register_sheets_hidden", ", ".join(table.hidden)))
+    if table.hidden_rows:
+        # Read: a filter hides rows to show others, not to strike them out; but an office may hide the households
+        # that moved out, so the user is told which rows were.
+        hidden = pd.DataFrame(table.hidden_rows, columns=["sheet", "row"])
+        log.append(("register_rows_hidden", f"{len(hidden)} ({_rows_named(hidden, np.arange(len(hidden)))}), read "
+                                            "as any other"))
     return Register(kept, register.source, register.encoding, log)
 
 
@@ -520,7 +527,7 @@ def _split(total: float, weights: np.ndarray) -> np.ndarray:
 
 
 def match_register(buildings: gpd.GeoDataFrame, register: Register, *, fuzzy_min_ratio: float,
-                   left_out: gpd.GeoDataFrame | None = None) -> RegisterMatch:
+                   left_out: gpd.GeoDataFrame | None = None, weights: np.ndarray | None = None) -> RegisterMatch:
     """Join ``register`` to ``buildings`` by building id, then by address key.
 
     Parameters
@@ -537,6 +544,10 @@ def match_register(buildings: gpd.GeoDataFrame, register: Register, *, fuzzy_min
     left_out : GeoDataFrame, optional
         Buildings of the input the area's boundary left out (:attr:`gridkit.area.Area.left_out`), in
         ``buildings``' columns: an unmatched row naming one says so, not that no building has its key.
+    weights : ndarray, optional
+        Per building, what a figure covering several of them is split by: their floor area
+        (:func:`gridkit.households.floor_areas`), as their households are estimated; their footprint area when
+        not given.
 
     Returns
     -------
@@ -548,15 +559,18 @@ def match_register(buildings: gpd.GeoDataFrame, register: Register, *, fuzzy_min
     # The ids the source gave: a building drawn in parts (id#1, id#2) or twice (id~1, id~2) shares one.
     given = id_keys(buildings["_given_id"]).to_numpy() if "_given_id" in buildings else ids
     exact, ranged = _building_addresses(buildings)
-    area = shapely.area(buildings.geometry.values)
+    weight = shapely.area(buildings.geometry.values) if weights is None else np.asarray(weights, dtype=float)
     row_ids = [[k] if k else [] for k in id_keys(rows["building_id"])]
-    row_addrs = [address_list(a) for a in rows["address"]]
+    # A cell may name several buildings: a list (上港小区1、2、3栋) or a range (上港小区1-3栋).
+    row_addrs = [[*keys, *(k for k in range_named(a) if k not in keys)]
+                 for a, keys in zip(rows["address"], map(address_list, rows["address"]), strict=True)]
     matched_by = np.full(len(rows), "", dtype=object)
     hh, pop = np.full(n, np.nan), np.full(n, np.nan)
     pop_unknown = np.zeros(n, dtype=bool)
     key = np.full(n, "", dtype=object)
     summed = shared = 0
     by_id: dict[int, np.ndarray] = {}  # the buildings each row an id joined went to
+    over: list[int] = []  # rows naming several buildings
     passes: tuple[tuple[str, list[list[str]], list[list[str]]], ...] = (
         ("building_id", row_ids, [[k] if k else [] for k in ids]),
         ("building_id", row_ids, [[k] if k else [] for k in given]),
@@ -568,20 +582,23 @@ def match_register(buildings: gpd.GeoDataFrame, register: Register, *, fuzzy_min
         for b in np.flatnonzero(usable):
             for k in bld_keys[b]:
                 where.setdefault(k, []).append(int(b))
-        groups: dict[str, list[int]] = {}
+        # Rows are summed by the buildings they name: every one of their keys has.
+        groups: dict[tuple[int, ...], list[int]] = {}
         for r in np.flatnonzero(matched_by == ""):
-            k = next((k for k in row_keys[r] if k in where), "")
-            if k:
-                groups.setdefault(k, []).append(int(r))
-        for k, members in groups.items():
-            targets = np.array(where[k])
+            named = {tuple(where[k]) for k in row_keys[r] if k in where}
+            if named:
+                groups.setdefault(tuple(sorted(set().union(*named))), []).append(int(r))
+                if len(named) > 1:
+                    over.append(int(r))
+        for group, members in groups.items():
+            targets = np.array(group)
             summed += len(members) - 1
             shared += len(targets) > 1
             p = rows["population"].to_numpy()[members]
             hh[targets] = np.nan_to_num(hh[targets]) + _split(rows["households"].to_numpy()[members].sum(),
-                                                              area[targets])
+                                                              weight[targets])
             pop_unknown[targets] |= np.isnan(p).any()
-            pop[targets] = np.nan_to_num(pop[targets]) + (0 if np.isnan(p).any() else _split(p.sum(), area[targets]))
+            pop[targets] = np.nan_to_num(pop[targets]) + (0 if np.isnan(p).any() else _split(p.sum(), weight[targets]))
             key[targets] = name
             matched_by[members] = name
             if name == "building_id":
@@ -610,6 +627,9 @@ def match_register(buildings: gpd.GeoDataFrame, register: Register, *, fuzzy_min
         ("register_buildings_given", str(int((key != "").sum()))),
         *differ_log,
     ]
+    if over:
+        by = "footprint area" if weights is None else "floor area"
+        log.append(("register_rows_over_buildings", f"{len(over)} ({_rows_named(rows, np.sort(over))}), split by {by}"))
     if len(unmatched):
         keys = unmatched["building_id"].where(unmatched["building_id"] != "", unmatched["address"])
         log.append(("register_unmatched_keys", ", ".join(keys.iloc[:10]) + (" ..." if len(keys) > 10 else "")))
@@ -731,8 +751,10 @@ def _suggest(rows: pd.DataFrame, row_addrs: list[str], buildings: gpd.GeoDataFra
 
 
 #: What a run tells its user of a register besides the rows it matched (``log.register_<key>`` of the run table):
-#: sheets left out, read as compounds or hidden (never read), households entered twice.
-TOLD = ("sheets_left_out", "households_entered_twice", "sheets_as_compounds", "sheets_hidden")
+#: sheets left out, read as compounds or hidden (never read), households entered twice, rows hidden (read), rows
+#: naming several buildings (split).
+TOLD = ("sheets_left_out", "households_entered_twice", "sheets_as_compounds", "sheets_hidden", "rows_hidden",
+        "rows_over_buildings")
 
 
 def unmatched_path(plan_path: str | Path) -> Path:

@@ -49,3 +49,20 @@ def test_region_steps_lower_the_cut_somewhere():
         b = score_labels(g, partition_graph(g, BOUNDS, settings).labels, BOUNDS)
         gains.append(a[2] - b[2] if a[:2] == b[:2] else 0.0)
     assert max(gains) > 0
+
+
+def test_a_piece_above_one_count_min_blocks_gets_one_start(monkeypatch):
+    """Such a piece is asked for one count with room in every part, so the part it has more than the
+    households need does not send it on to a start blind to the cut costs (a second METIS call)."""
+    import gridkit.engine.run as run
+
+    g = _random_lattice(0)
+    calls = []
+    real = run.metis_seed
+    monkeypatch.setattr(run, "metis_seed", lambda *a, **k: calls.append(a[2]) or real(*a, **k))
+    settings = EngineSettings.from_profile().replace(one_count_min_blocks=g.n - 1, seeds_max_blocks=0,
+                                                     region_sweeps=0)
+    labels = partition_graph(g, BOUNDS, settings).labels
+    assert score_labels(g, labels, BOUNDS)[0] == 0
+    assert len(np.unique(labels)) > -(-int(g.weight.sum()) // BOUNDS.max)
+    assert len(calls) == 1

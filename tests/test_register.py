@@ -263,6 +263,17 @@ def test_unit_rows_are_summed_and_a_shared_address_is_split_by_footprint(tmp_pat
     assert log["register_rows_summed"] == "1" and log["register_addresses_split_over_buildings"] == "1"
 
 
+def test_a_shared_address_is_split_by_floor_area_as_households_are_estimated(tmp_path):
+    """A tower (6 levels, 100 m2) and its podium (1 level, 300 m2) at one address: split by footprint, the
+    podium took three quarters of the households."""
+    buildings = _buildings(["tower", "podium"], ["建设路", "建设路"], ["12", "12"], widths=[10, 30])
+    buildings["building:levels"] = [6, 1]
+    path = tmp_path / "r.csv"
+    path.write_text("地址,户数\n建设路12号,45\n", encoding="utf-8")
+    _, b, _ = _joined(path, buildings)
+    assert b.loc[["tower", "podium"], "households"].tolist() == [30, 15]
+
+
 def test_columns_named_explicitly(tmp_path):
     path = tmp_path / "r.csv"
     path.write_text("说明：本表由社区填报\n楼宇代码,住户总数,备注\nB2,15,\n建设路1号,4,\n", encoding="utf-8")
@@ -385,6 +396,33 @@ def test_an_ods_or_a_password_protected_workbook_is_refused_saying_what_to_do(tm
         read_register(locked)
 
 
+def test_a_damaged_workbook_is_refused_saying_so_and_what_to_do(tmp_path, capsys):
+    """An .xls cut short in a copy, or only its first bytes an OLE2 file's, said xlrd's words (`Expected
+    "little-endian" marker`, `array index out of range`) after xlrd's warnings on stdout; a cut .xlsx said
+    `File is not a zip file`."""
+    xlwt = pytest.importorskip("xlwt")
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("s")
+    for r in range(200):
+        sheet.write(r, 0, f"B{r}")
+        sheet.write(r, 1, r)
+    book.save(str(tmp_path / "whole.xls"))
+    data = (tmp_path / "whole.xls").read_bytes()
+    (tmp_path / "cut.xls").write_bytes(data[:len(data) // 2])
+    (tmp_path / "ole.xls").write_bytes(data[:8] + b"\0" * 600)
+    workbook = Workbook()
+    workbook.active.append(["楼栋编号", "户数"])
+    workbook.save(tmp_path / "whole.xlsx")
+    (tmp_path / "cut.xlsx").write_bytes((tmp_path / "whole.xlsx").read_bytes()[:1000])
+    for name, kind in (("cut.xls", r"an \.xls \(Excel 97-2003\) workbook"), ("ole.xls", r"an \.xls \(Excel 97-2003\) workbook"),
+                       ("cut.xlsx", r"an \.xlsx workbook")):
+        with pytest.raises(InputError, match=rf"^.*{name}: cannot read register: the file is damaged, or is not really "
+                                             rf"{kind} though it begins as one; open it in Excel or WPS and save it "
+                                             r"again as \.xlsx \(if they cannot"):
+            read_register(tmp_path / name)
+    assert capsys.readouterr().out == ""
+
+
 def test_ids_whose_leading_zeros_a_spreadsheet_dropped_still_match(tmp_path):
     book = Workbook()
     book.active.append(["楼栋编号", "户数"])
@@ -475,6 +513,10 @@ SAME_BUILDING = [
     # A village committee's: groups in Chinese numerals, the town written first.
     ("湖北省武汉市江夏区山坡街道童周岭村三组15号", "童周岭村3组15号"), ("山坡镇童周岭村第三村民小组15号", "童周岭村3组15号"),
     ("金口乡童周岭村十二组7号", "童周岭村12组7号"),
+    # Its committee written where the village's or community's name is.
+    ("童周岭村委会3组15号", "童周岭村3组15号"), ("童周岭村村民委员会第三村民小组15号", "童周岭村3组15号"),
+    ("山坡镇童周岭村委3组15号", "童周岭村3组15号"), ("童周岭村委会15号", "童周岭村15号"),
+    ("和平社区居委会2组8号", "和平社区2组8号"), ("关山街道和平居委会二组8号", "和平社区2组8号"),
 ]
 OTHER_BUILDING = [
     ("九江路12-1号", "九江路12号"), ("九江路12号", "九江路甲12号"), ("九江路123弄5号", "九江路123号"),
@@ -483,6 +525,7 @@ OTHER_BUILDING = [
     ("曹杨新村12号", "12号"), ("上港小区3栋", "3栋"), ("开发区大道12号", "大道12号"), ("园区路5号", "路5号"),
     ("小东门市场12号", "12号"), ("金色城市花园3栋", "阳光城市花园3栋"), ("幸福社区花园3栋", "花园3栋"),
     ("阳光社区家园3栋", "家园3栋"), ("童周岭村3组15号", "童周岭村15号"), ("童周岭村二组15号", "童周岭村3组15号"),
+    ("童周岭村委会3组15号", "3组15号"), ("和平居委会2组8号", "和平村2组8号"),
 ]
 
 
@@ -556,6 +599,23 @@ def test_a_register_cell_with_two_numbers_is_two_addresses_not_one_long_number(t
     path.write_text("地址,户数\n汉口路12、14号,9\n", encoding="utf-8")
     _, b, log = _joined(path, buildings)
     assert b.loc["b12", "households"] == 9 and b.loc["b1214", "households_source"] == "estimated"
+
+
+@pytest.mark.parametrize("written", ["上港小区1-3栋", "上港小区1至3号楼", "上港小区1、2、3栋", "上港小区1栋、2栋、3栋"])
+def test_a_register_row_naming_several_buildings_is_split_over_them_by_floor_area(tmp_path, written):
+    """One row for buildings 1 to 3 of a compound, one figure: a range (1-3栋) was unmatched, a list
+    (1、2、3栋) gave the whole figure to building 1. Each now takes its floor area's share, as households are
+    estimated (600, 1200 and 300 m2: 6, 12 and 3 of 21), the row named in the log; a dash without a building
+    word (4-5, perhaps building 4's unit 5) names no range."""
+    buildings = _buildings(["b1", "b2", "b3", "b4"], ["上港小区"] * 4, ["1栋", "2栋", "3栋", "4栋"], widths=[10, 20, 30, 10])
+    buildings["building:levels"] = [6, 6, 1, 6]
+    path = tmp_path / "r.csv"
+    path.write_text(f"地址,户数,人口\n{written},21,42\n上港小区4-5,5,\n", encoding="utf-8")
+    _, b, log = _joined(path, buildings)
+    assert b.loc[["b1", "b2", "b3"], "households"].tolist() == [6, 12, 3]
+    assert b.loc[["b1", "b2", "b3"], "population"].tolist() == [12, 24, 6]
+    assert b.loc["b4", "households_source"] == "estimated" and log["register_rows_unmatched"] == "1"
+    assert log["register_rows_over_buildings"] == "1 (row 2), split by floor area"
 
 
 def test_a_compound_and_building_number_make_the_address_never_an_id(tmp_path):
@@ -699,6 +759,32 @@ def test_a_hidden_sheet_is_not_read(tmp_path):
     book.save(notes)
     with pytest.raises(InputError, match="hidden sheets are not read: 2024"):
         read_register(notes)
+
+
+def test_rows_an_excel_filter_hid_are_read_and_named(tmp_path):
+    """An office filters its register (or hides the households that moved out): the hidden rows were read
+    without a word. They are still read (a filter shows some rows, it strikes none out), and named, in .xlsx and
+    .xls alike."""
+    head = ["楼栋编号", "户数"]
+    path = _workbook(tmp_path / "r.xlsx", {"登记": [head, ["B1", 3], ["B2", 4], ["B3", 5]]})
+    book = load_workbook(path)
+    book["登记"].auto_filter.ref = "A1:B4"
+    book["登记"].row_dimensions[3].hidden = True
+    book.save(path)
+    xlwt = pytest.importorskip("xlwt")
+    old = xlwt.Workbook()
+    sheet = old.add_sheet("登记")
+    for r, row in enumerate([head, ["B1", 3], ["B2", 4], ["B3", 5]]):
+        for c, value in enumerate(row):
+            sheet.write(r, c, value)
+    sheet.row(2).hidden = True
+    sheet.row(3).hidden = True
+    old.save(str(tmp_path / "r.xls"))
+    for name, said in (("r.xlsx", "1 (sheet '登记', row 3), read as any other"),
+                       ("r.xls", "2 (sheet '登记', rows 3, 4), read as any other")):
+        _, b, log = _joined(tmp_path / name)
+        assert b.loc[["B1", "B2", "B3"], "households"].tolist() == [3, 4, 5]
+        assert log["register_rows_hidden"] == said
 
 
 def test_a_hong_kong_or_taiwan_register_in_big5_with_traditional_headers(tmp_path):

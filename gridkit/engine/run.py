@@ -189,7 +189,11 @@ def _gridkit_piece(g: GraphArrays, bounds: Bounds, st: EngineSettings, home: np.
                 break
             labels = attempt(k, a, min_parts)
             done.append((score_labels(g, labels, bounds), a, labels))
-        if (done and min(d[0][0] for d in done) > 0) or (min_parts == 0 and _spare_part(done, g, bounds)):
+        # A piece above one_count_min_blocks is given one count with room in each part (its second
+        # fill level): a part more than the households need is what was asked for there, not a sign
+        # that the costs misled the start.
+        spare = min_parts == 0 and g.n <= st.one_count_min_blocks and _spare_part(done, g, bounds)
+        if (done and min(d[0][0] for d in done) > 0) or spare:
             # Every start left a part out of bounds, or one part more than the households need:
             # one start per count blind to the cut costs.
             for k in sorted({k for k, _ in tries}):
@@ -242,10 +246,30 @@ def _pieces(g: GraphArrays, active: np.ndarray) -> list[np.ndarray]:
     return list(np.split(nodes, starts[1:])) if len(nodes) else []
 
 
-def _heavy_host(g: GraphArrays, nodes: np.ndarray, labels: np.ndarray, heavy: np.ndarray) -> int:
-    """Label of a heavy node adjacent to ``nodes`` (the lowest), or -1."""
-    hosts = [int(labels[u]) for v in nodes for u in g.indices[g.indptr[v]:g.indptr[v + 1]] if heavy[u]]
-    return min(hosts) if hosts else -1
+def _heavy_hosts(g: GraphArrays, nodes: np.ndarray, labels: np.ndarray, heavy: np.ndarray) -> np.ndarray:
+    """The oversize building's label each of ``nodes`` joins (-1: none touches the piece).
+
+    Each node joins the building it is fewest blocks from (ties: the costlier edge to cut, then the lowest
+    label), so an empty piece between several towers is shared out among them and each part stays whole.
+    """
+    host = np.full(g.n, -1, dtype=np.int64)
+    inside = np.zeros(g.n, dtype=bool)
+    inside[nodes] = True
+    frontier = np.flatnonzero(heavy)
+    while len(frontier):
+        best: dict[int, tuple[float, int]] = {}
+        for v in frontier:
+            lab = int(labels[v]) if heavy[v] else int(host[v])
+            for k in range(g.indptr[v], g.indptr[v + 1]):
+                u = int(g.indices[k])
+                if inside[u] and host[u] < 0:
+                    key = (-float(g.cost[k]), lab)
+                    if u not in best or key < best[u]:
+                        best[u] = key
+        for u, (_, lab) in best.items():
+            host[u] = lab
+        frontier = np.array(sorted(best), dtype=np.int64)
+    return host[nodes]
 
 
 def partition_graph(g: GraphArrays, bounds: Bounds, settings: EngineSettings | None = None, *,
@@ -299,10 +323,10 @@ def partition_graph(g: GraphArrays, bounds: Bounds, settings: EngineSettings | N
         else:
             local = METHODS[method](sub, bounds, st, None if home is None else home[nodes])
         _, local = np.unique(local, return_inverse=True)
-        host = _heavy_host(g, nodes, labels, heavy) if total == 0 else -1
-        if host >= 0:
-            # An empty piece walled in by one oversize building's block joins that grid.
-            labels[nodes] = host
+        hosts = _heavy_hosts(g, nodes, labels, heavy) if total == 0 else np.full(len(nodes), -1)
+        if (hosts >= 0).all():
+            # An empty piece walled in by oversize buildings' blocks joins their grids.
+            labels[nodes] = hosts
             flags.pop(next_label, None)
             continue
         labels[nodes] = local + next_label

@@ -38,7 +38,9 @@ class EngineSettings:
         METIS seeds tried per part count on a piece of at most
         ``seeds_max_blocks`` blocks (one seed above).
     one_count_min_blocks : int
-        Above this many blocks a piece gets one part count only.
+        Above this many blocks a piece gets one part count only (its second fill
+        level), and no start blind to the cut costs for the part more than the
+        households need that it asks for.
     prefer : str
         ``"fewest"``: the fewest parts first, then the least cut (the model's
         lexicographic objective). ``"roads"``: up to ``roads_extra_grids``

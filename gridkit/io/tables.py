@@ -76,7 +76,8 @@ class Sheet:
     the top-left cell of a merged range, and ``spans`` the last row of each
     merged range by its top-left (row, column), so header cells merged
     downwards make the rows they span one header. ``hidden``: a workbook's
-    sheet its user does not see (an earlier year's figures, a lookup list).
+    sheet its user does not see (an earlier year's figures, a lookup list);
+    ``hidden_rows``: its rows (0-based) an Excel filter or its user hid.
     """
 
     name: str
@@ -84,6 +85,7 @@ class Sheet:
     merged: frozenset[tuple[int, int]] = frozenset()
     spans: Mapping[tuple[int, int], int] = field(default_factory=dict)
     hidden: bool = False
+    hidden_rows: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,8 @@ class Table:
         Rows skipped because their key said 合计/总计/... (a sum, not a record).
     header_rows : int
         Rows below the header that repeat it (a printed export's header on every page), skipped.
+    hidden_rows : list of (str, int)
+        The sheet and row (1-based) of each record read from a row the workbook hides (an Excel filter's).
     """
 
     path: Path
@@ -118,6 +122,7 @@ class Table:
     total_rows: int
     hidden: list[str] = field(default_factory=list)
     header_rows: int = 0
+    hidden_rows: list[tuple[str, int]] = field(default_factory=list)
 
 
 #: Separators typed with a Chinese input method on: full-width comma and semicolon.
@@ -285,7 +290,7 @@ def _delimiter(text: str, path: Path) -> str:
 
 
 def _filled(name: str, cells: list[list[str]], ranges: Sequence[tuple[int, int, int, int]],
-            hidden: bool = False) -> Sheet:
+            hidden: bool = False, hidden_rows: frozenset[int] = frozenset()) -> Sheet:
     """Every cell of a merged range (0-based, inclusive rows/cols) given the top-left text."""
     merged: set[tuple[int, int]] = set()
     spans: dict[tuple[int, int], int] = {}
@@ -301,7 +306,20 @@ def _filled(name: str, cells: list[list[str]], ranges: Sequence[tuple[int, int, 
                 if (r, c) != (r0, c0):
                     row[c] = top
                     merged.add((r, c))
-    return Sheet(name, cells, frozenset(merged), spans, hidden)
+    return Sheet(name, cells, frozenset(merged), spans, hidden, hidden_rows)
+
+
+def _damaged(path: Path, what: str, kind: str) -> InputError:
+    """The one message for a workbook whose bytes begin as ``kind`` but cannot be read as one: cut short in a copy
+    or a download, overwritten, or another program's file under a workbook's name (the reader's own words, a
+    missing marker or sector, say nothing to its user)."""
+    return InputError(f"{path}: cannot read {what}: the file is damaged, or is not really {kind} though it begins as "
+                      "one; open it in Excel or WPS and save it again as .xlsx (if they cannot open it either, copy "
+                      "it again from where it came from)")
+
+
+_PASSWORD = ("is protected by a password; open it in Excel, remove the password (File > Info > Protect Workbook > "
+             "Encrypt with Password) and save it again")
 
 
 def _read_xlsx(path: Path, what: str) -> list[Sheet]:
@@ -311,6 +329,8 @@ def _read_xlsx(path: Path, what: str) -> list[Sheet]:
         # Not read-only: merged ranges are only known to the full reader.
         with path.open("rb") as raw:  # a file, not its name: openpyxl refuses a workbook named .xls
             book = load_workbook(raw, data_only=True)
+    except (zipfile.BadZipFile, KeyError) as exc:  # a ZIP cut short, or one holding no workbook
+        raise _damaged(path, what, "an .xlsx workbook") from exc
     except Exception as exc:
         raise InputError(f"{path}: cannot read {what}: {reason(exc)}") from exc
     try:
@@ -322,7 +342,8 @@ def _read_xlsx(path: Path, what: str) -> list[Sheet]:
                 if r < len(cells) and c < len(cells[r]) and not cells[r][c]:
                     cells[r][c] = formula
             ranges = [(m.min_row - 1, m.max_row - 1, m.min_col - 1, m.max_col - 1) for m in ws.merged_cells.ranges]
-            sheets.append(_filled(ws.title, cells, ranges, ws.sheet_state != "visible"))
+            hidden_rows = frozenset(r - 1 for r, dim in ws.row_dimensions.items() if dim.hidden)
+            sheets.append(_filled(ws.title, cells, ranges, ws.sheet_state != "visible", hidden_rows))
         return sheets
     finally:
         book.close()
@@ -356,13 +377,17 @@ def _uncomputed_formulas(path: Path, values: Any) -> dict[str, dict[tuple[int, i
 def _read_xls(path: Path, what: str) -> list[Sheet]:
     try:
         import xlrd
+        from xlrd.biffh import XLRDError
     except ImportError as exc:
         raise InputError(f"{path}: reading a legacy .xls {what} needs the xlrd package "
                          "(pip install 'gridkit[xls]'), or save it as .xlsx") from exc
     try:
-        book = xlrd.open_workbook(str(path), formatting_info=True)
-    except Exception as exc:
-        raise InputError(f"{path}: cannot read {what}: {reason(exc)}") from exc
+        # xlrd writes its warnings of a damaged file to stdout unless given a log of its own.
+        book = xlrd.open_workbook(str(path), formatting_info=True, logfile=io.StringIO())
+    except Exception as exc:  # the compound file's sectors, or a record, cut short or overwritten
+        if isinstance(exc, XLRDError) and "encrypted" in str(exc):
+            raise InputError(f"{path}: {_PASSWORD}") from exc
+        raise _damaged(path, what, "an .xls (Excel 97-2003) workbook") from exc
     sheets = []
     for ws in book.sheets():
         cells = []
@@ -376,7 +401,8 @@ def _read_xls(path: Path, what: str) -> list[Sheet]:
                     row.append(_cell(cell.value))
             cells.append(row)
         ranges = [(r0, r1 - 1, c0, c1 - 1) for r0, r1, c0, c1 in ws.merged_cells]
-        sheets.append(_filled(ws.name, cells, ranges, ws.visibility != 0))
+        hidden_rows = frozenset(r for r, info in ws.rowinfo_map.items() if info.hidden)
+        sheets.append(_filled(ws.name, cells, ranges, ws.visibility != 0, hidden_rows))
     return sheets
 
 
@@ -427,8 +453,7 @@ def read_sheets(path: str | Path, what: str = "table") -> tuple[list[Sheet], str
         return _read_xlsx(path, what), "XLSX"
     if head.startswith(_OLE2):
         if "EncryptedPackage".encode("utf-16-le") in path.read_bytes():
-            raise InputError(f"{path}: is protected by a password; open it in Excel, remove the password "
-                             "(File > Info > Protect Workbook > Encrypt with Password) and save it again")
+            raise InputError(f"{path}: {_PASSWORD}")
         return _read_xls(path, what), "XLS"
     return _read_text(path, what)
 
@@ -606,6 +631,7 @@ def read_table(
     hidden = [sheet.name for sheet in sheets if sheet.hidden]
     columns: dict[str, str] = {}
     totals = repeated = 0
+    hidden_rows: list[tuple[str, int]] = []
     closest: tuple[int, str, list[str]] = (-1, "", [])  # the row most like a header: for the message
     for sheet in sheets:
         if sheet.hidden:
@@ -648,6 +674,8 @@ def read_table(
                 totals += 1
                 continue
             records.append({**values, "sheet": sheet.name, "row": r + 1})
+            if r in sheet.hidden_rows:
+                hidden_rows.append((sheet.name, r + 1))
         frames.append(pd.DataFrame.from_records(records, columns=[*found, "sheet", "row"]))
         read.append(sheet.name)
         for key, c in found.items():
@@ -662,4 +690,4 @@ def read_table(
                          f"with columns {wanted}{named}{seen}{'; ' + hint if hint else ''}")
     frame = pd.concat(frames, ignore_index=True).fillna("")
     frame["row"] = frame["row"].astype(int)
-    return Table(path, frame, encoding, columns, read, skipped, totals, hidden, repeated)
+    return Table(path, frame, encoding, columns, read, skipped, totals, hidden, repeated, hidden_rows)

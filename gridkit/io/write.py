@@ -35,7 +35,8 @@ if TYPE_CHECKING:
     from ..plan import Plan
 
 __all__ = ["write_plan", "read_plan", "rewrite_layers", "plan_layer_names", "atomic_path", "check_output",
-           "is_plan_file", "missing_plan_layers", "made_by_gridkit", "refuse_busy", "MADE_BY", "PLAN_LAYERS"]
+           "is_plan_file", "missing_plan_layers", "made_by_gridkit", "refuse_busy", "refuse_locked", "MADE_BY",
+           "PLAN_LAYERS"]
 
 #: The name gridkit writes into every file it makes (a workbook's creator, a map's software, a report's
 #: generator), by which :func:`made_by_gridkit` knows a file a later run may replace.
@@ -127,17 +128,27 @@ def refuse_busy(path: Path, error: type[Exception]) -> None:
     if busy:
         raise error(f"{path}: is open for writing in another program ({path.name}{busy[0]} beside it, e.g. "
                     "QGIS editing it); close it there first, or make the change in QGIS's gridkit dock")
+    refuse_locked(path, error)
+
+
+def refuse_locked(path: Path, error: type[Exception]) -> None:
+    """Refuse a SQLite file (a GeoPackage) another program holds locked while it writes: a reader waits on the
+    lock, then fails (QGIS opening such a plan froze for 25 s before it said so). Asked once, without waiting."""
     if _locked(path):
         raise error(f"{path}: is locked by another program writing to it (SQLite: database is locked); close it "
                     "there, or let it finish saving, and run again")
 
 
 def _locked(path: Path) -> bool:
-    """Whether another program holds a SQLite file locked against reading (writing it without a journal
-    beside yet); a file that is no database is not locked."""
+    """Whether another program holds a SQLite file locked while it writes: its write lock is asked for, without
+    waiting, and given back at once (nothing is written). Asked by reading, a file in write-ahead-log mode (every
+    GeoPackage QGIS has opened) looked free while another program wrote it; a file that is no database, or one
+    that may not be written, is not locked."""
     try:
-        with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=0)) as db:
-            db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True, timeout=0,
+                                                isolation_level=None)) as db:
+            db.execute("BEGIN IMMEDIATE")
+            db.execute("ROLLBACK")
     except sqlite3.OperationalError as exc:
         return "locked" in str(exc)
     except sqlite3.DatabaseError:

@@ -3,6 +3,8 @@ keeps every invariant, and QGIS's own undo stack undoes it."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -504,6 +506,99 @@ def test_a_damaged_file_is_said_so_and_nothing_of_the_last_plan_stays(dock, plan
                                    if lyr.name().endswith("communities")))
     idle(dock)
     assert dock.layer is None and dock.problems.rowCount() == 0 and dock.problems_label.text() == "Violations"
+
+
+@contextlib.contextmanager
+def held_locked(path: Path) -> Iterator[None]:
+    """Another program holds the SQLite file at ``path`` locked, as while it writes (its ``BEGIN EXCLUSIVE``)."""
+    import subprocess
+    import sys
+
+    hold = subprocess.Popen([sys.executable, "-c", (
+        "import sqlite3, sys, time\n"
+        "db = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+        "db.execute('BEGIN EXCLUSIVE')\n"
+        "print('held', flush=True)\n"
+        "time.sleep(120)\n"), str(path)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert hold.stdout.readline().strip() == "held"
+        yield
+    finally:
+        hold.kill()
+        hold.wait()
+        hold.stdout.close()
+
+
+def failure_and_longest_hold(dock, action) -> tuple[str, float, float]:  # noqa: ANN001
+    """Run ``action()`` and wait for the dock to fail: its message, the seconds until then, and the longest the
+    GUI thread went without serving its event loop (a 20 ms timer's gaps)."""
+    import time
+
+    from qgis.PyQt.QtCore import QTimer
+
+    ticks: list[float] = []
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.append(time.monotonic()))
+    failed: list[str] = []
+    dock.failed.connect(failed.append)
+    timer.start(20)
+    start = time.monotonic()
+    try:
+        action()
+        assert wait_until(lambda: failed and not dock.busy, 90), dock.status.text()
+    finally:
+        timer.stop()
+        dock.failed.disconnect(failed.append)
+    end = time.monotonic()
+    held = max(b - a for a, b in zip([start, *ticks], [*ticks, end], strict=True))
+    return failed[0], end - start, held
+
+
+def test_a_plan_another_program_holds_locked_is_said_so_at_once(iface, plan_copy):
+    """Open plan… on a GeoPackage another program is writing (SQLite's lock held): QGIS's window froze for 25 s
+    (the layers made, and a style looked up, on the GUI thread, each waiting out the lock), then the plan's layers
+    were in the project and the dock said it could not open it. Now the dock says at once that the file is
+    locked, names it, adds no layer and never holds the GUI thread."""
+    import sys
+
+    from gridkit_qgis.gui.dock import GridkitDock
+    from qgis.core import QgsProject
+
+    d = GridkitDock(iface, iface.mainWindow(), python=sys.executable)
+    iface.addDockWidget(0x2, d)
+    try:
+        layers = set(QgsProject.instance().mapLayers())
+        with held_locked(plan_copy):
+            message, took, held = failure_and_longest_hold(d, lambda: d.open_plan(str(plan_copy)))
+        assert took < 10, took
+        assert held < 2.0, held  # the GUI thread was never waiting on the lock
+        assert "locked by another program" in message and str(plan_copy) in message, message
+        assert set(QgsProject.instance().mapLayers()) == layers
+    finally:
+        d.teardown()
+
+
+def test_saving_into_a_plan_another_program_holds_locked_is_refused_at_once(dock, plan_copy):
+    """Save, and Save as… a scenario, while another program holds the plan locked: QGIS froze 5 s (the grid
+    layer's commit) and 25 s (the scenarios layer made), then the dock showed QGIS's and SQLite's own words
+    ("OGR error … failed to execute update : database is locked", a CREATE TABLE statement). Now the worker
+    says before anything is written that the file is locked, in gridkit's words; nothing is committed."""
+    _move_into_small(dock)
+    idle(dock)
+    assert dock.layer.isModified()
+    with held_locked(plan_copy):
+        for action in (dock.save, lambda: dock.save_scenario("B")):
+            message, took, held = failure_and_longest_hold(dock, action)
+            assert took < 10, took
+            assert held < 2.0, (held, message)
+            assert "locked by another program" in message and str(plan_copy) in message, message
+            assert dock.layer.isModified() and dock.layer.isEditable()  # the edit is kept, not committed
+    saved: list[dict] = []
+    dock.saved.connect(saved.append)
+    dock.save()
+    assert wait_until(lambda: saved and not dock.busy, 120), dock.status.text()
+    assert not dock.layer.isModified()
+    assert gridkit_validate(plan_copy).returncode == 0
 
 
 def test_opening_a_plan_lists_its_layers_once_off_the_gui_thread(iface, plan_copy, monkeypatch):
@@ -1224,3 +1319,24 @@ def test_a_project_holding_a_plan_is_edited_when_the_dock_opens(iface, plan_copy
             d.teardown()
     finally:
         project.removeAllMapLayers()
+
+
+def test_a_layer_qgis_cannot_write_is_said_so_in_chinese(iface, plan_copy, tmp_path, chinese):
+    """A scenario or a grid layer QGIS could not write: the dock said so in English around QGIS's Chinese reason
+    ("…/plan.gpkg: cannot write the scenarios layer: 要素写入错误…") in a Chinese QGIS."""
+    from gridkit_qgis.gui import planio
+    from qgis.core import QgsCoordinateReferenceSystem, QgsVectorLayer
+
+    nowhere = tmp_path / "gone" / "plan.gpkg"
+    grids = QgsVectorLayer(f"{plan_copy}|layername=grids", "网格", "ogr")
+    row = next(grids.getFeatures())
+    rows = [{"scenario": "A", "code": row["code"], "geometry": bytes(row.geometry().asWkb())}]
+    said = []
+    for write in (lambda: planio.write_scenario(str(nowhere), "A", rows, QgsCoordinateReferenceSystem("EPSG:32651")),
+                  lambda: planio.export_layer(grids, str(nowhere))):
+        with pytest.raises(OSError) as raised:
+            write()
+        said.append(str(raised.value))
+    assert "无法写入" in said[0] and "scenarios" in said[0] and str(nowhere) in said[0], said
+    assert "无法导出" in said[1] and "网格" in said[1], said
+    assert not any(frame in text for text in said for frame in ("cannot write the", "cannot be exported")), said

@@ -171,6 +171,11 @@ def missing_plan_layers(progress: Progress, *, path: str) -> list[str]:
     return missing(path)
 
 
+def refuse_locked(progress: Progress, *, path: str) -> None:
+    """Refuse a GeoPackage another program holds locked while it writes (gridkit.io.write.refuse_locked)."""
+    _unlocked(path)
+
+
 def adopt(progress: Progress, *, grids: str, input: str, output: str, layer: str | None = None,  # noqa: A002
           code_column: str | None = None, name_column: str | None = None, households_column: str | None = None,
           community_column: str | None = None, profile: str = "default") -> dict[str, Any]:
@@ -334,8 +339,19 @@ def _payload(model: EditModel, frame: Any, edited: Any, progress: Progress) -> d
                           "delete": [c for c in before["code"].astype(str) if c not in keep]}
     payload["failures"] = failures
     payload["refused"] = False
+    _unlocked(model.source)
     progress(100, "done")
     return plain(payload)
+
+
+def _unlocked(plan: str) -> None:
+    """Refuse a plan another program holds locked while it writes, before the plugin opens it or writes it
+    through QGIS (just before: the rows are computed): QGIS waited out the lock on its GUI thread (25 s opening
+    it, 5 s committing the grids, 25 s making the scenarios layer), then failed in SQLite's words."""
+    from gridkit.errors import InputError
+    from gridkit.io.write import refuse_locked as refuse
+
+    refuse(Path(plan), InputError)
 
 
 # ---------------------------------------------------------------------- scenarios (gridkit.scenarios)
@@ -364,6 +380,7 @@ def session_scenario(progress: Progress, *, session: int, grids: list[dict], nam
     exists = bool((read_scenarios(model.source)["scenario"] == name).any())
     records = [{**r, "geometry": g} for r, g in zip(rows.drop(columns="geometry").to_dict("records"),
                                                      rows.geometry.values, strict=True)]
+    _unlocked(model.source)
     progress(100, "done")
     return plain({"name": name, "exists": exists, "rows": records})
 
@@ -392,7 +409,7 @@ def session_reload(progress: Progress, *, session: int) -> bool:
 
 JOBS: dict[str, Callable[..., Any]] = {
     f.__name__: f for f in (ping, profiles, partition, validate, map, report, diff, style, session_open,
-                            session_close, session_check, session_edit, session_preview, rebalance, session_save, session_reload,
-                            scenario_list, session_scenario, session_switch, grid_columns, area_source, missing_plan_layers,
-                            adopt)
+                            session_close, session_check, session_edit, session_preview, rebalance, session_save,
+                            session_reload, scenario_list, session_scenario, session_switch, grid_columns,
+                            area_source, missing_plan_layers, refuse_locked, adopt)
 }

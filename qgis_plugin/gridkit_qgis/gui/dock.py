@@ -575,19 +575,28 @@ class GridkitDock(QDockWidget):
 
         The file's layers are listed in the background (0.03-0.07 s of GDAL that held QGIS's GUI thread); the
         layers are made on the GUI thread: made in a task and moved to it, their coordinate systems crashed QGIS
-        3.22 (a lon/lat plan, in PROJ). ``opened`` or ``failed`` tells when it is done."""
+        3.22 (a lon/lat plan, in PROJ). A file another program holds locked is refused first: every layer made
+        of it waited out the lock on the GUI thread (25 s frozen). ``opened`` or ``failed`` tells when it is done."""
         self._say(tr("Opening {name}…").format(name=Path(path).name))
         self._set_busy(1)
 
+        def work(job: Any) -> frozenset[str]:
+            self.worker.call("refuse_locked", {"path": path})
+            return planio.layer_names(path)
+
         def done(job: Any) -> None:
             self._set_busy(-1)
+            if isinstance(job.error, gateway.WorkerError):
+                self._say(tr("{what} failed: {error}").format(what=tr("Opening the plan"),
+                                                              error=worker_message(str(job.error))), error=True)
+                return
             if job.error is not None or not job.result:
                 self._say(tr("{path} cannot be read: it is not a GeoPackage, or it is damaged").format(path=path),
                           error=True)
                 return
             self._add_plan_layers(path, job.result)
 
-        run_quietly("list the plan's layers", lambda job: planio.layer_names(path), done)
+        run_quietly("list the plan's layers", work, done)
 
     def _add_plan_layers(self, path: str, names: frozenset[str]) -> None:
         """Add the plan's layers (``names``: the file's, listed) to the project, those it has not yet, styled, and

@@ -27,6 +27,8 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QVariant
 
+from ..i18n import tr
+
 __all__ = ["layer_path", "plan_layer", "is_plan_grids", "snapshot", "geometry", "transform", "apply_edit",
            "write_payload",
            "refresh_layers", "layer_names", "write_scenario", "export_layer", "in_plan", "project_layers_on",
@@ -111,7 +113,7 @@ def export_layer(layer: QgsVectorLayer, path: str) -> str:
     write = getattr(QgsVectorFileWriter, "writeAsVectorFormatV3", None) or QgsVectorFileWriter.writeAsVectorFormatV2
     error = write(layer, path, QgsCoordinateTransformContext(), options)
     if error[0] != QgsVectorFileWriter.NoError:
-        raise OSError(f"{layer.name()}: cannot be exported for gridkit: {error[1]}")
+        raise OSError(tr("{layer}: cannot be exported for gridkit: {error}").format(layer=layer.name(), error=error[1]))
     return path
 
 
@@ -298,8 +300,13 @@ def _update_layer(layer: QgsVectorLayer, key: str, update: dict[str, dict], dele
     if gone:
         ok &= provider.deleteFeatures(gone)
     if not ok:
-        raise OSError(f"{layer.source()}: {'; '.join(provider.errors()) or 'could not be written'}")
+        raise OSError(tr("{source}: cannot write: {errors}").format(source=layer.source(), errors=_reasons(provider)))
     return len(attrs) + len(geoms) + len(new) + len(gone)
+
+
+def _reasons(provider: Any) -> str:
+    """Why QGIS's provider refused a write (its own words, in QGIS's language)."""
+    return "; ".join(provider.errors()) or tr("QGIS gave no reason")
 
 
 def _add_rows(layer: QgsVectorLayer, rows: list[dict[str, Any]],
@@ -318,7 +325,8 @@ def _add_rows(layer: QgsVectorLayer, rows: list[dict[str, Any]],
             feature.setGeometry(_fit(geometry(row["geometry"]), layer, crs))
         features.append(feature)
     if features and not layer.dataProvider().addFeatures(features)[0]:
-        raise OSError(f"{layer.source()}: cannot write: {'; '.join(layer.dataProvider().errors())}")
+        raise OSError(tr("{source}: cannot write: {errors}").format(source=layer.source(),
+                                                                   errors=_reasons(layer.dataProvider())))
 
 
 def _delete_rows(layer: QgsVectorLayer, where: tuple[str, str] | None = None) -> None:
@@ -327,7 +335,8 @@ def _delete_rows(layer: QgsVectorLayer, where: tuple[str, str] | None = None) ->
     gone = [int(f.id()) for f in layer.getFeatures(request)
             if where is None or str(plain_value(f[where[0]])) == where[1]]
     if gone and not layer.dataProvider().deleteFeatures(gone):
-        raise OSError(f"{layer.source()}: cannot delete rows: {'; '.join(layer.dataProvider().errors())}")
+        raise OSError(tr("{source}: cannot delete rows: {errors}").format(source=layer.source(),
+                                                                         errors=_reasons(layer.dataProvider())))
 
 
 def _replace_table(layer: QgsVectorLayer, rows: list[dict[str, Any]]) -> None:
@@ -362,7 +371,7 @@ def _new_layer(path: str, name: str, rows: list[dict[str, Any]], crs, types: dic
     write = getattr(QgsVectorFileWriter, "writeAsVectorFormatV3", None) or QgsVectorFileWriter.writeAsVectorFormatV2
     error = write(memory, path, QgsCoordinateTransformContext(), options)
     if error[0] != QgsVectorFileWriter.NoError:
-        raise OSError(f"{path}: cannot write the {name} layer: {error[1]}")
+        raise OSError(tr("{path}: cannot write the {name} layer: {error}").format(path=path, name=name, error=error[1]))
 
 
 def _write_changes(path: str, rows: list[dict[str, Any]], crs) -> None:  # noqa: ANN001

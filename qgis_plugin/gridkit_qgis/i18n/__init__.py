@@ -314,6 +314,9 @@ def _library_patterns() -> list[tuple[str, str]]:
              r"(?P<offset>\d+)\)",
          tr("{where}: cannot read the {what}: it starts as {encoding} but is not (byte {offset} cannot be read); save "
             "it as UTF-8 again")),
+        (w + r": cannot read (?P<what>.+?): the file is damaged, or is not really an? (?P<kind>\.xlsx?) .*",
+         tr("{where}: cannot read the {what}: the file is damaged, or is not really an {kind} workbook; open it in "
+            "Excel or WPS and save it again as .xlsx (if they cannot open it either, copy it again from its source)")),
         (w + r": cannot read (?P<what>register|roster|totals file): (?P<why>.+)",
          tr("{where}: cannot read the {what}: {why}")),
         (w + r": reading a legacy \.xls (?P<what>.+?) needs the xlrd package .*",
@@ -426,6 +429,9 @@ def _library_patterns() -> list[tuple[str, str]]:
          tr("{where}: base = '{base}' is not a shipped profile")),
         # What the run log says of a register (gridkit.register.TOLD).
         (r"(?P<n>\d+) \((?P<rows>.+)\), counted once", tr("{n} ({rows}), counted once")),
+        (r"(?P<n>\d+) \((?P<rows>.+)\), read as any other", tr("{n} ({rows}), read as any other")),
+        (r"(?P<n>\d+) \((?P<rows>.+)\), split by floor area", tr("{n} ({rows}), split by floor area")),
+        (r"(?P<n>\d+) \((?P<rows>.+)\), split by footprint area", tr("{n} ({rows}), split by footprint area")),
         (r"(?P<other>.+) \(the (?P<resident>.+) sheets? counts? who lives here\)",
          tr("{other} (the {resident} sheet(s) count who lives here)")),
         # Reasons a database gives (PostgreSQL's client).

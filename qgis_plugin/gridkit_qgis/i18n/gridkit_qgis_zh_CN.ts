@@ -509,312 +509,312 @@
       <translation>打开 gridkit 方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="579" />
+      <location filename="../gui/dock.py" line="580" />
       <source>Opening {name}…</source>
       <translation>正在打开 {name}…</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="585" />
+      <location filename="../gui/dock.py" line="594" />
       <source>{path} cannot be read: it is not a GeoPackage, or it is damaged</source>
       <translation>无法读取 {path}：它不是 GeoPackage，或文件已损坏</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="612" />
+      <location filename="../gui/dock.py" line="621" />
       <source>{path} has no grids layer</source>
       <translation>{path} 没有网格（grids）图层</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="669" />
+      <location filename="../gui/dock.py" line="678" />
       <source>{path} is a temporary file that QGIS deletes when it quits, with every edit: run Partition again with a plan file of your own before editing.</source>
       <translation>{path} 是临时文件，QGIS 退出时会连同所有编辑一起删除：请先用“划分社区和网格”重新生成到您自己的方案文件，再进行编辑。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="746" />
+      <location filename="../gui/dock.py" line="755" />
       <source>Opening the plan</source>
       <translation>打开方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="798" />
+      <location filename="../gui/dock.py" line="807" />
       <source>Checking the grids</source>
       <translation>检查网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="837" />
+      <location filename="../gui/dock.py" line="846" />
       <source>yes</source>
       <translation>是</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="848" />
+      <location filename="../gui/dock.py" line="857" />
       <source>{grids} grids · {households} households · max {max} per grid · {n} violation(s)</source>
       <translation>{grids} 个网格 · {households} 户 · 每格上限 {max} 户 · {n} 处违规</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="850" />
+      <location filename="../gui/dock.py" line="859" />
       <source>target {target}, average {average}</source>
       <translation>目标 {target}，平均 {average}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="851" />
+      <location filename="../gui/dock.py" line="860" />
       <source>compounds unknown (plan input not found)</source>
       <translation>未知小区范围（找不到方案的输入数据）</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="867" />
+      <location filename="../gui/dock.py" line="876" />
       <source>Zoom</source>
       <translation>定位</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="876" />
+      <location filename="../gui/dock.py" line="885" />
       <source>Violations: none</source>
       <translation>违规：无</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="876" />
+      <location filename="../gui/dock.py" line="885" />
       <source>Violations: {n}</source>
       <translation>违规：{n} 处</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="878" />
+      <location filename="../gui/dock.py" line="887" />
       <source>{n} accepted exception(s)</source>
       <translation>{n} 个已认可的例外</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="963" />
+      <location filename="../gui/dock.py" line="972" />
       <source>Nothing to change.</source>
       <translation>没有需要修改的内容。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="979" />
+      <location filename="../gui/dock.py" line="988" />
       <source>move {n} block(s)</source>
       <translation>移动 {n} 个街块</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1009" />
+      <location filename="../gui/dock.py" line="1018" />
       <source>{code}: {before} → {after} households</source>
       <translation>{code}：{before} → {after} 户</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1011" />
+      <location filename="../gui/dock.py" line="1020" />
       <source>Preview: {moves}</source>
       <translation>预览：{moves}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1013" />
+      <location filename="../gui/dock.py" line="1022" />
       <source>{n} grid(s) would be emptied</source>
       <translation>{n} 个网格将被清空</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1030" />
+      <location filename="../gui/dock.py" line="1039" />
       <source>Select one grid to move the blocks into.</source>
       <translation>请选择一个要划入街块的网格。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1036" />
+      <location filename="../gui/dock.py" line="1045" />
       <source>Moving these {n} blocks empties grid(s) {codes}, which will be deleted. Move them?</source>
       <translation>移动这 {n} 个街块会清空网格 {codes}，这些网格将被删除。确定移动吗？</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1038" />
+      <location filename="../gui/dock.py" line="1047" />
       <source>Nothing moved.</source>
       <translation>未移动。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1051" />
+      <location filename="../gui/dock.py" line="1060" />
       <source>merge grids</source>
       <translation>合并网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1056" />
+      <location filename="../gui/dock.py" line="1065" />
       <source>Select exactly two grids to merge.</source>
       <translation>请正好选择两个要合并的网格。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1066" />
+      <location filename="../gui/dock.py" line="1075" />
       <source>split a grid along a line</source>
       <translation>按线拆分网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1069" />
+      <location filename="../gui/dock.py" line="1078" />
       <source>split a grid into {n}</source>
       <translation>把网格拆为 {n} 个</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1074" />
+      <location filename="../gui/dock.py" line="1083" />
       <source>Select one grid to split.</source>
       <translation>请选择一个要拆分的网格。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1080" />
+      <location filename="../gui/dock.py" line="1089" />
       <source>lock grids</source>
       <translation>锁定网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1080" />
+      <location filename="../gui/dock.py" line="1089" />
       <source>unlock grids</source>
       <translation>解锁网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1098" />
+      <location filename="../gui/dock.py" line="1107" />
       <source>Every grid is within its bounds.</source>
       <translation>所有网格均在上下限之内。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1116" />
+      <location filename="../gui/dock.py" line="1125" />
       <source>Select the grids to lock or unlock.</source>
       <translation>请选择要锁定或解锁的网格。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1180" />
+      <location filename="../gui/dock.py" line="1189" />
       <source>rebalance the unlocked grids</source>
       <translation>重新平衡未锁定网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1183" />
+      <location filename="../gui/dock.py" line="1192" />
       <source>gridkit: rebalance the unlocked grids</source>
       <translation>gridkit：重新平衡未锁定网格</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1185" />
+      <location filename="../gui/dock.py" line="1194" />
       <source>Rebalancing</source>
       <translation>重新平衡</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1242" />
+      <location filename="../gui/dock.py" line="1251" />
       <source>save units in several pieces as separate units</source>
       <translation>将分成几块的单元拆成独立单元</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1247" />
+      <location filename="../gui/dock.py" line="1256" />
       <source>Saving…</source>
       <translation>正在保存…</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1253" />
+      <location filename="../gui/dock.py" line="1262" />
       <source>Saving</source>
       <translation>保存</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1258" />
+      <location filename="../gui/dock.py" line="1267" />
       <source>gridkit: save the plan</source>
       <translation>gridkit：保存方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1273" />
+      <location filename="../gui/dock.py" line="1282" />
       <source>Saving failed: {error}</source>
       <translation>保存失败：{error}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1281" />
+      <location filename="../gui/dock.py" line="1290" />
       <source>{level} {codes} in {n} pieces</source>
       <translation>{level} {codes} 分成 {n} 块</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1287" />
+      <location filename="../gui/dock.py" line="1296" />
       <source>Not saved: the plan would break {failures}. {detail}. Undo the edit, or save the pieces as separate units.</source>
       <translation>未保存：方案将违反 {failures}。{detail}。请撤销该编辑，或将各块拆成独立单元后保存。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1312" />
+      <location filename="../gui/dock.py" line="1321" />
       <source>Saved; the plan breaks: {failures}</source>
       <translation>已保存；方案不满足：{failures}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1315" />
+      <location filename="../gui/dock.py" line="1324" />
       <source>Saved; the plan is valid, but {n} rule(s) are still broken (listed under Violations).</source>
       <translation>已保存；方案有效，但仍有 {n} 处违反规则（见“违规”列表）。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1319" />
+      <location filename="../gui/dock.py" line="1328" />
       <source>Saved; the plan is valid.</source>
       <translation>已保存；方案有效。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1324" />
+      <location filename="../gui/dock.py" line="1333" />
       <source>gridkit: write and validate the plan</source>
       <translation>gridkit：写入并验证方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1341" />
+      <location filename="../gui/dock.py" line="1350" />
       <source>Reading the scenarios</source>
       <translation>读取备选方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1346" />
+      <location filename="../gui/dock.py" line="1355" />
       <source>saved {saved} · {grids} grids · {households} households</source>
       <translation>保存于 {saved} · {grids} 个网格 · {households} 户</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1361" />
+      <location filename="../gui/dock.py" line="1370" />
       <source>Save as a scenario</source>
       <translation>另存为备选方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1361" />
+      <location filename="../gui/dock.py" line="1370" />
       <source>Scenario name</source>
       <translation>备选方案名称</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1383" />
+      <location filename="../gui/dock.py" line="1392" />
       <source>Saving the scenario</source>
       <translation>保存备选方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1386" />
+      <location filename="../gui/dock.py" line="1395" />
       <source>Scenario {name} exists. Replace it?</source>
       <translation>备选方案 {name} 已存在，是否替换？</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1388" />
+      <location filename="../gui/dock.py" line="1397" />
       <source>Scenario not saved.</source>
       <translation>备选方案未保存。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1393" />
+      <location filename="../gui/dock.py" line="1402" />
       <source>Saving the scenario failed: {error}</source>
       <translation>保存备选方案失败：{error}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1395" />
+      <location filename="../gui/dock.py" line="1404" />
       <source>Saved scenario {name}.</source>
       <translation>已保存备选方案 {name}。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1409" />
+      <location filename="../gui/dock.py" line="1418" />
       <source>The grid layer has unsaved edits; switching to scenario {name} replaces them. Switch?</source>
       <translation>网格图层有未保存的编辑；切换到备选方案 {name} 会替换这些编辑。是否切换？</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1414" />
+      <location filename="../gui/dock.py" line="1423" />
       <source>Switching to scenario {name}…</source>
       <translation>正在切换到备选方案 {name}…</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1421" />
+      <location filename="../gui/dock.py" line="1430" />
       <source>Switching</source>
       <translation>切换方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1424" />
+      <location filename="../gui/dock.py" line="1433" />
       <source>switch to scenario {name}</source>
       <translation>切换到备选方案 {name}</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1425" />
+      <location filename="../gui/dock.py" line="1434" />
       <source>Now scenario {name}.</source>
       <translation>当前为备选方案 {name}。</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1427" />
+      <location filename="../gui/dock.py" line="1436" />
       <source>gridkit: switch to a scenario</source>
       <translation>gridkit：切换备选方案</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1445" />
+      <location filename="../gui/dock.py" line="1454" />
       <source>Comparing</source>
       <translation>比较</translation>
     </message>
     <message>
-      <location filename="../gui/dock.py" line="1453" />
+      <location filename="../gui/dock.py" line="1462" />
       <source>Scenario {name} → the plan as saved: {grids} grid(s) changed, {blocks} block(s) moved ({households} households).</source>
       <translation>备选方案 {name} → 已保存方案：{grids} 个网格变化，{blocks} 个街块移动（{households} 户）。</translation>
     </message>
@@ -882,6 +882,31 @@
       <location filename="../gui/overlay.py" line="58" />
       <source>(under the minimum)</source>
       <translation>（低于下限）</translation>
+    </message>
+    <message>
+      <location filename="../gui/planio.py" line="116" />
+      <source>{layer}: cannot be exported for gridkit: {error}</source>
+      <translation>图层“{layer}”无法导出给 gridkit：{error}</translation>
+    </message>
+    <message>
+      <location filename="../gui/planio.py" line="303" />
+      <source>{source}: cannot write: {errors}</source>
+      <translation>{source}：无法写入：{errors}</translation>
+    </message>
+    <message>
+      <location filename="../gui/planio.py" line="309" />
+      <source>QGIS gave no reason</source>
+      <translation>QGIS 未给出原因</translation>
+    </message>
+    <message>
+      <location filename="../gui/planio.py" line="338" />
+      <source>{source}: cannot delete rows: {errors}</source>
+      <translation>{source}：无法删除行：{errors}</translation>
+    </message>
+    <message>
+      <location filename="../gui/planio.py" line="374" />
+      <source>{path}: cannot write the {name} layer: {error}</source>
+      <translation>{path}：无法写入图层“{name}”：{error}</translation>
     </message>
     <message>
       <location filename="../gui/styles.py" line="184" />
@@ -1300,591 +1325,611 @@
     </message>
     <message>
       <location filename="../i18n/__init__.py" line="318" />
+      <source>{where}: cannot read the {what}: the file is damaged, or is not really an {kind} workbook; open it in Excel or WPS and save it again as .xlsx (if they cannot open it either, copy it again from its source)</source>
+      <translation>{where}：无法读取{what}：文件已损坏，或并非真正的 {kind} 工作簿；请在 Excel 或 WPS 中打开并另存为 .xlsx（若也无法打开，请从来源重新复制）</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="321" />
       <source>{where}: cannot read the {what}: {why}</source>
       <translation>{where}：无法读取{what}：{why}</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="320" />
+      <location filename="../i18n/__init__.py" line="323" />
       <source>{where}: a legacy .xls {what} cannot be read here; save it as .xlsx in Excel or WPS</source>
       <translation>{where}：这里无法读取旧版 .xls {what}；请在 Excel 或 WPS 中另存为 .xlsx</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="322" />
+      <location filename="../i18n/__init__.py" line="325" />
       <source>{where}: is protected by a password; open it in Excel, remove the password (File &gt; Info &gt; Protect Workbook &gt; Encrypt with Password) and save it again</source>
       <translation>{where}：受密码保护；请在 Excel 中打开，去掉密码（文件 &gt; 信息 &gt; 保护工作簿 &gt; 用密码进行加密）后重新保存</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="325" />
+      <location filename="../i18n/__init__.py" line="328" />
       <source>{where}: the register needs a column naming the building (楼栋编号) or its address (地址)</source>
       <translation>{where}：住户登记表需要一列楼栋编号或地址</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="326" />
+      <location filename="../i18n/__init__.py" line="329" />
       <source>{where}: the register needs a households column (户数)</source>
       <translation>{where}：住户登记表需要一列户数</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="328" />
+      <location filename="../i18n/__init__.py" line="331" />
       <source>{where}: the register has no row with a households figure</source>
       <translation>{where}：住户登记表中没有一行填有户数</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="330" />
+      <location filename="../i18n/__init__.py" line="333" />
       <source>{where}: the register gives households per compound and no column names a building (楼栋号, 楼栋编号 or 地址): it needs a row per building or per household</source>
       <translation>{where}：住户登记表按小区给出户数，且没有标明楼栋的列（楼栋号、楼栋编号或地址）：需要每栋楼或每户一行</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="333" />
+      <location filename="../i18n/__init__.py" line="336" />
       <source>{where}: {rows}: building ids {ids} lost digits to scientific notation (Excel shows a long number so); in Excel, format the id column as Text, enter the ids again and save</source>
       <translation>{where}：{rows}：楼栋编号 {ids} 因科学计数法丢失了数字（Excel 这样显示长数字）；请在 Excel 中把编号列设为“文本”格式，重新输入编号后保存</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="337" />
+      <location filename="../i18n/__init__.py" line="340" />
       <source>{where}: {rows}, columns {a} and {b} are both headed '{head}': which one holds the {key}? Delete or rename the other</source>
       <translation>{where}：{rows}，第 {a} 列和第 {b} 列的表头都是“{head}”：哪一列是{key}？请删除另一列或给它改名</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="341" />
+      <location filename="../i18n/__init__.py" line="344" />
       <source>{where}: columns {a} and {b} are both headed '{head}': which one holds the {key}? Delete or rename the other</source>
       <translation>{where}：第 {a} 列和第 {b} 列的表头都是“{head}”：哪一列是{key}？请删除另一列或给它改名</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="346" />
+      <location filename="../i18n/__init__.py" line="349" />
       <source>{where}: {rows}: {column} {values} must be a whole number &gt;= 0; {formula} is a formula whose value the workbook does not store: open it in Excel or WPS and save it</source>
       <translation>{where}：{rows}：{column} 的值 {values} 必须是大于等于 0 的整数；{formula} 是公式，工作簿中没有保存它的计算结果：请用 Excel 或 WPS 打开并保存一次</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="350" />
+      <location filename="../i18n/__init__.py" line="353" />
       <source>{where}: {rows}: {column} {values} must be a whole number &gt;= 0; {exact}: write the exact count</source>
       <translation>{where}：{rows}：{column} 的值 {values} 必须是大于等于 0 的整数；{exact}：请填写确切的数</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="353" />
+      <location filename="../i18n/__init__.py" line="356" />
       <source>{where}: {rows}: {column} {values} must be a whole number &gt;= 0</source>
       <translation>{where}：{rows}：{column} 的值 {values} 必须是大于等于 0 的整数</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="355" />
+      <location filename="../i18n/__init__.py" line="358" />
       <source>{where}, row {row}: grid code '{code}' is not a grid of this plan</source>
       <translation>{where}，第 {row} 行：网格编码“{code}”不是本方案的网格</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="356" />
+      <location filename="../i18n/__init__.py" line="359" />
       <source>{where}: the grid code is empty</source>
       <translation>{where}：网格编码为空</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="357" />
+      <location filename="../i18n/__init__.py" line="360" />
       <source>{where}: the name is empty (grid {code})</source>
       <translation>{where}：姓名为空（网格 {code}）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="360" />
+      <location filename="../i18n/__init__.py" line="363" />
       <source>{where}: not a plan: it has no grids, communities, groups or existing layer</source>
       <translation>{where}：不是方案：没有 grids、communities、groups 或 existing 图层</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="362" />
+      <location filename="../i18n/__init__.py" line="365" />
       <source>{where}: needs a 'level' column (community, group, grid or compound)</source>
       <translation>{where}：需要“level”列（community、group、grid 或 compound）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="364" />
+      <location filename="../i18n/__init__.py" line="367" />
       <source>{where}: feature {feature} has level {level}; use community, group, grid or compound</source>
       <translation>{where}：要素 {feature} 的 level 为 {level}；请使用 community、group、grid 或 compound</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="365" />
+      <location filename="../i18n/__init__.py" line="368" />
       <source>{where}: cannot be opened: {why}</source>
       <translation>{where}：无法打开：{why}</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="366" />
+      <location filename="../i18n/__init__.py" line="369" />
       <source>{where}: has no polygon; choose a layer of grid polygons</source>
       <translation>{where}：没有面要素；请选择网格面图层</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="369" />
+      <location filename="../i18n/__init__.py" line="372" />
       <source>{where}: column {column}: code {code} is used by features {features}; a code names one grid</source>
       <translation>{where}：列 {column}：编码 {code} 被要素 {features} 同时使用；一个编码只能对应一个网格</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="371" />
+      <location filename="../i18n/__init__.py" line="374" />
       <source>{where}: column {column}: feature(s) {features}: not a count of households</source>
       <translation>{where}：列 {column}：要素 {features}：不是户数</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="373" />
+      <location filename="../i18n/__init__.py" line="376" />
       <source>{where}: has no column {column} for the {key} (its columns: {columns})</source>
       <translation>{where}：没有用于 {key} 的列 {column}（现有列：{columns}）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="375" />
+      <location filename="../i18n/__init__.py" line="378" />
       <source>{where}: has several layers ({names}); say which holds the grids</source>
       <translation>{where}：有多个图层（{names}）；请指明哪个是网格图层</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="377" />
+      <location filename="../i18n/__init__.py" line="380" />
       <source>{where}: cannot connect to the database: {why}</source>
       <translation>{where}：无法连接数据库：{why}</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="378" />
+      <location filename="../i18n/__init__.py" line="381" />
       <source>{where}: not a PostgreSQL URL: {why}</source>
       <translation>{where}：不是 PostgreSQL 连接地址：{why}</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="380" />
+      <location filename="../i18n/__init__.py" line="383" />
       <source>PostGIS needs the 'postgis' extra (pip install 'gridkit[postgis]'): {why}</source>
       <translation>读写 PostGIS 需要 gridkit 的 postgis 附加组件（pip install 'gridkit[postgis]'）：{why}</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="382" />
+      <location filename="../i18n/__init__.py" line="385" />
       <source>{where}: table '{table}' was not written by gridkit; it is never replaced: choose another schema</source>
       <translation>{where}：表“{table}”不是 gridkit 写出的，不会被替换：请选择另一个模式（schema）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="384" />
+      <location filename="../i18n/__init__.py" line="387" />
       <source>{where}: is also the input; write the plan to another schema</source>
       <translation>{where}：也是输入；请把方案写入另一个模式（schema）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="386" />
+      <location filename="../i18n/__init__.py" line="389" />
       <source>{where}: this output must be a file ending in {suffixes}</source>
       <translation>{where}：此输出必须是扩展名为 {suffixes} 的文件</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="387" />
+      <location filename="../i18n/__init__.py" line="390" />
       <source>{where}: has no geometry column</source>
       <translation>{where}：没有几何列</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="390" />
+      <location filename="../i18n/__init__.py" line="393" />
       <source>community '{community}' is not in this plan; its communities are: {names}</source>
       <translation>方案中没有社区“{community}”；方案的社区有：{names}</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="391" />
+      <location filename="../i18n/__init__.py" line="394" />
       <source>community '{community}' has no grids in this plan</source>
       <translation>社区“{community}”在此方案中没有网格</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="392" />
+      <location filename="../i18n/__init__.py" line="395" />
       <source>give either one community or every community, not both</source>
       <translation>请选择一个社区或全部社区，不能同时选择</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="394" />
+      <location filename="../i18n/__init__.py" line="397" />
       <source>no Chinese font found: install one, e.g. `{command}`</source>
       <translation>找不到中文字体：请安装一种，例如 `{command}`</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="395" />
+      <location filename="../i18n/__init__.py" line="398" />
       <source>{where}: scenario {name} has no grids</source>
       <translation>{where}：备选方案 {name} 没有网格</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="397" />
+      <location filename="../i18n/__init__.py" line="400" />
       <source>{where}: scenario {name} exists already; give another name or replace it</source>
       <translation>{where}：备选方案 {name} 已存在；请换一个名称或替换它</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="399" />
+      <location filename="../i18n/__init__.py" line="402" />
       <source>{where}: scenario {name} would break {failures}; nothing was written</source>
       <translation>{where}：备选方案 {name} 会违反 {failures}；未写入任何内容</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="402" />
+      <location filename="../i18n/__init__.py" line="405" />
       <source>{where}: every community's map is one multi-page PDF; give an output ending in .pdf</source>
       <translation>{where}：所有社区的地图是一个多页 PDF；请输出为 .pdf 文件</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="403" />
+      <location filename="../i18n/__init__.py" line="406" />
       <source>dpi {dpi} is out of range (30..1200)</source>
       <translation>dpi {dpi} 超出范围（30..1200）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="405" />
+      <location filename="../i18n/__init__.py" line="408" />
       <source>{paper} at {dpi} dpi is {mp} million pixels; use a lower DPI or PDF</source>
       <translation>{paper} 在 {dpi} dpi 下有 {mp} 百万像素；请降低 DPI 或输出 PDF</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="407" />
+      <location filename="../i18n/__init__.py" line="410" />
       <source>{where}: not valid TOML: {why}</source>
       <translation>{where}：不是有效的 TOML：{why}</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="409" />
+      <location filename="../i18n/__init__.py" line="412" />
       <source>{where}: is not UTF-8 text (byte {byte}), as a TOML profile must be; save it as UTF-8 (in Notepad: Save As, Encoding UTF-8)</source>
       <translation>{where}：不是 UTF-8 文本（第 {byte} 字节），而 TOML 配置文件必须是；请另存为 UTF-8（记事本：另存为，编码选 UTF-8）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="411" />
+      <location filename="../i18n/__init__.py" line="414" />
       <source>{where}: cannot read the profile: {why}</source>
       <translation>{where}：无法读取配置文件：{why}</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="412" />
+      <location filename="../i18n/__init__.py" line="415" />
       <source>{where}: unknown key '{key}'</source>
       <translation>{where}：未知的键“{key}”</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="413" />
+      <location filename="../i18n/__init__.py" line="416" />
       <source>{where}: missing key '{key}'</source>
       <translation>{where}：缺少键“{key}”</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="415" />
+      <location filename="../i18n/__init__.py" line="418" />
       <source>{where}: '{key}' must be true or false, not {value}</source>
       <translation>{where}：“{key}”必须是 true 或 false，而不是 {value}</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="417" />
+      <location filename="../i18n/__init__.py" line="420" />
       <source>{where}: '{key}' must be a {type}, not {value}</source>
       <translation>{where}：“{key}”必须是 {type}，而不是 {value}</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="419" />
+      <location filename="../i18n/__init__.py" line="422" />
       <source>{where}: '{key}' = {value} is out of range [{lo}, {hi}]</source>
       <translation>{where}：“{key}” = {value} 超出范围 [{lo}, {hi}]</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="422" />
+      <location filename="../i18n/__init__.py" line="425" />
       <source>{where}: '{level}' needs min_households &lt;= target_households &lt;= max_households (got {lo}, {t}, {hi})</source>
       <translation>{where}：“{level}”需要 min_households &lt;= target_households &lt;= max_households（现为 {lo}、{t}、{hi}）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="424" />
+      <location filename="../i18n/__init__.py" line="427" />
       <source>{where}: community.max_households is below grid.max_households</source>
       <translation>{where}：community.max_households 小于 grid.max_households</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="426" />
+      <location filename="../i18n/__init__.py" line="429" />
       <source>{where}: base = '{base}' is not a shipped profile</source>
       <translation>{where}：base = '{base}' 不是自带的配置</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="428" />
+      <location filename="../i18n/__init__.py" line="431" />
       <source>{n} ({rows}), counted once</source>
       <translation>{n} 户（{rows}），只计一次</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="430" />
+      <location filename="../i18n/__init__.py" line="432" />
+      <source>{n} ({rows}), read as any other</source>
+      <translation>{n} 行（{rows}），照常读取</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="433" />
+      <source>{n} ({rows}), split by floor area</source>
+      <translation>{n} 行（{rows}），按建筑面积分配</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="434" />
+      <source>{n} ({rows}), split by footprint area</source>
+      <translation>{n} 行（{rows}），按占地面积分配</translation>
+    </message>
+    <message>
+      <location filename="../i18n/__init__.py" line="436" />
       <source>{other} (the {resident} sheet(s) count who lives here)</source>
       <translation>{other}（“{resident}”已统计实际居住的人）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="433" />
+      <location filename="../i18n/__init__.py" line="439" />
       <source>connection to server at "{host}", port {port} failed: {why}</source>
       <translation>连接服务器 {host} 的端口 {port} 失败：{why}</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="434" />
+      <location filename="../i18n/__init__.py" line="440" />
       <source>connection refused</source>
       <translation>连接被拒绝</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="436" />
+      <location filename="../i18n/__init__.py" line="442" />
       <source>password authentication failed for user "{user}"</source>
       <translation>用户“{user}”的密码验证失败</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="437" />
+      <location filename="../i18n/__init__.py" line="443" />
       <source>database "{name}" does not exist</source>
       <translation>数据库“{name}”不存在</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="439" />
+      <location filename="../i18n/__init__.py" line="445" />
       <source>permission denied</source>
       <translation>没有权限</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="440" />
+      <location filename="../i18n/__init__.py" line="446" />
       <source>the disk is read-only</source>
       <translation>磁盘为只读</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="442" />
+      <location filename="../i18n/__init__.py" line="448" />
       <source>not map data in a format gridkit reads ({formats})</source>
       <translation>不是 gridkit 能读取的地图数据格式（{formats}）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="445" />
+      <location filename="../i18n/__init__.py" line="451" />
       <source>the file is locked by another program writing to it; close it there, or let it finish saving, and run again</source>
       <translation>文件被另一个正在写入的程序锁定；请在那里关闭它，或等它保存完毕，再运行一次</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="449" />
+      <location filename="../i18n/__init__.py" line="455" />
       <source>the file is damaged; copy it again from its source</source>
       <translation>文件已损坏；请从来源重新复制</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="452" />
+      <location filename="../i18n/__init__.py" line="458" />
       <source>{where}: feature(s) {features}: {column} {values} must be a whole number &gt;= 0; {exact}: write the exact count</source>
       <translation>{where}：要素 {features}：{column} 的值 {values} 必须是大于等于 0 的整数；{exact}：请填写确切的数</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="456" />
+      <location filename="../i18n/__init__.py" line="462" />
       <source>{where}: feature(s) {features}: {column} {values} must be a whole number &gt;= 0</source>
       <translation>{where}：要素 {features}：{column} 的值 {values} 必须是大于等于 0 的整数</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="464" />
+      <location filename="../i18n/__init__.py" line="470" />
       <source>, layer '{name}'</source>
       <translation>，图层“{name}”</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="465" />
+      <location filename="../i18n/__init__.py" line="471" />
       <source>, street office {code}</source>
       <translation>，街道 {code}</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="487" />
+      <location filename="../i18n/__init__.py" line="493" />
       <source>{message} (gridkit's message, in English)</source>
       <translation>{message}（gridkit 的英文原文）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="498" />
+      <location filename="../i18n/__init__.py" line="504" />
       <source>layer '{name}'</source>
       <translation>图层“{name}”</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="500" />
+      <location filename="../i18n/__init__.py" line="506" />
       <source>number of households</source>
       <translation>户数</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="500" />
+      <location filename="../i18n/__init__.py" line="506" />
       <source>population</source>
       <translation>人口</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="501" />
+      <location filename="../i18n/__init__.py" line="507" />
       <source>building id</source>
       <translation>楼栋编号</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="501" />
+      <location filename="../i18n/__init__.py" line="507" />
       <source>address</source>
       <translation>地址</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="505" />
+      <location filename="../i18n/__init__.py" line="511" />
       <source>sheet '{name}'</source>
       <translation>工作表“{name}”</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="506" />
+      <location filename="../i18n/__init__.py" line="512" />
       <source>row(s) {rows}</source>
       <translation>第 {rows} 行</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="508" />
+      <location filename="../i18n/__init__.py" line="514" />
       <source>its building ids</source>
       <translation>其楼栋编号</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="509" />
+      <location filename="../i18n/__init__.py" line="515" />
       <source>its building addresses</source>
       <translation>其地址</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="510" />
+      <location filename="../i18n/__init__.py" line="516" />
       <source> are none of the buildings' </source>
       <translation> 都不是建筑图层中的 </translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="511" />
+      <location filename="../i18n/__init__.py" line="517" />
       <source>; </source>
       <translation>；</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="513" />
+      <location filename="../i18n/__init__.py" line="519" />
       <source> is rounded to {unit}</source>
       <translation> 是取整到“{unit}”的约数</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="515" />
+      <location filename="../i18n/__init__.py" line="521" />
       <source> is a range</source>
       <translation> 是一个范围</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="515" />
+      <location filename="../i18n/__init__.py" line="521" />
       <source> is approximate</source>
       <translation> 是约数</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="516" />
+      <location filename="../i18n/__init__.py" line="522" />
       <source>, </source>
       <translation>，</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="518" />
+      <location filename="../i18n/__init__.py" line="524" />
       <source> and </source>
       <translation> 和 </translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="520" />
+      <location filename="../i18n/__init__.py" line="526" />
       <source>register</source>
       <translation>住户登记表</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="520" />
+      <location filename="../i18n/__init__.py" line="526" />
       <source>roster</source>
       <translation>人员名单</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="520" />
+      <location filename="../i18n/__init__.py" line="526" />
       <source>totals file</source>
       <translation>总数表</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="521" />
+      <location filename="../i18n/__init__.py" line="527" />
       <source>a gridkit plan</source>
       <translation>gridkit 方案</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="521" />
+      <location filename="../i18n/__init__.py" line="527" />
       <source>a file gridkit wrote</source>
       <translation>gridkit 写出的文件</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="542" />
+      <location filename="../i18n/__init__.py" line="548" />
       <source>reading the input</source>
       <translation>读取输入数据</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="543" />
+      <location filename="../i18n/__init__.py" line="549" />
       <source>writing the plan</source>
       <translation>写出方案</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="543" />
+      <location filename="../i18n/__init__.py" line="549" />
       <source>households</source>
       <translation>估算各楼住户</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="543" />
+      <location filename="../i18n/__init__.py" line="549" />
       <source>blocks</source>
       <translation>划出街块</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="544" />
+      <location filename="../i18n/__init__.py" line="550" />
       <source>block graph</source>
       <translation>建立街块邻接图</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="544" />
+      <location filename="../i18n/__init__.py" line="550" />
       <source>communities and grids</source>
       <translation>划分社区和网格</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="545" />
+      <location filename="../i18n/__init__.py" line="551" />
       <source>units, names and metrics</source>
       <translation>单元编码、命名和指标</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="545" />
+      <location filename="../i18n/__init__.py" line="551" />
       <source>communities</source>
       <translation>划分社区</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="546" />
+      <location filename="../i18n/__init__.py" line="552" />
       <source>grids</source>
       <translation>划分网格</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="546" />
+      <location filename="../i18n/__init__.py" line="552" />
       <source>codes and names</source>
       <translation>编码和命名</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="547" />
+      <location filename="../i18n/__init__.py" line="553" />
       <source>recomputing every invariant and score</source>
       <translation>重新计算每项约束和评分</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="548" />
+      <location filename="../i18n/__init__.py" line="554" />
       <source>drawing the map</source>
       <translation>绘制地图</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="548" />
+      <location filename="../i18n/__init__.py" line="554" />
       <source>writing the report</source>
       <translation>写出报告</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="549" />
+      <location filename="../i18n/__init__.py" line="555" />
       <source>reading both plans</source>
       <translation>读取两个方案</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="549" />
+      <location filename="../i18n/__init__.py" line="555" />
       <source>comparing</source>
       <translation>比较中</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="550" />
+      <location filename="../i18n/__init__.py" line="556" />
       <source>reading the plan</source>
       <translation>读取方案</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="550" />
+      <location filename="../i18n/__init__.py" line="556" />
       <source>scoring</source>
       <translation>评分</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="551" />
+      <location filename="../i18n/__init__.py" line="557" />
       <source>rebuilding the plan from the grids</source>
       <translation>由网格重建方案</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="552" />
+      <location filename="../i18n/__init__.py" line="558" />
       <source>rebuilding the plan from the scenario</source>
       <translation>由备选方案重建方案</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="552" />
+      <location filename="../i18n/__init__.py" line="558" />
       <source>done</source>
       <translation>完成</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="572" />
+      <location filename="../i18n/__init__.py" line="578" />
       <source>{plan} — grids</source>
       <translation>{plan} — 网格</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="572" />
+      <location filename="../i18n/__init__.py" line="578" />
       <source>{plan} — blocks</source>
       <translation>{plan} — 街块</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="573" />
+      <location filename="../i18n/__init__.py" line="579" />
       <source>{plan} — communities</source>
       <translation>{plan} — 社区</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="583" />
+      <location filename="../i18n/__init__.py" line="589" />
       <source>urban street office (grids of at most 200 households)</source>
       <translation>城市街道（网格不超过 200 户）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="584" />
+      <location filename="../i18n/__init__.py" line="590" />
       <source>town with villages (villages as communities)</source>
       <translation>乡镇（行政村为社区）</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="585" />
+      <location filename="../i18n/__init__.py" line="591" />
       <source>one enterprise living quarter</source>
       <translation>企业生活区</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="586" />
+      <location filename="../i18n/__init__.py" line="592" />
       <source>grids of 300-500 households</source>
       <translation>网格 300–500 户</translation>
     </message>
     <message>
-      <location filename="../i18n/__init__.py" line="587" />
+      <location filename="../i18n/__init__.py" line="593" />
       <source>Beijing DB11/T 2157-2023 (15-digit grid codes)</source>
       <translation>北京 DB11/T 2157-2023（15 位网格编码）</translation>
     </message>
@@ -1983,247 +2028,257 @@ then restart QGIS.</source>
       <translation>住户登记表：未读取隐藏的工作表：{value}</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="220" />
+      <location filename="../processing/algorithms.py" line="213" />
+      <source>Register: rows hidden in the workbook (by a filter) are counted; delete those that should not count: {value}</source>
+      <translation>住户登记表：工作簿中隐藏（筛选）的行也已计入；不应计入的行请删除：{value}</translation>
+    </message>
+    <message>
+      <location filename="../processing/algorithms.py" line="215" />
+      <source>Register: rows naming several buildings, their figures split between them: {value}</source>
+      <translation>住户登记表：一行登记多栋楼，其户数已分配到各栋：{value}</translation>
+    </message>
+    <message>
+      <location filename="../processing/algorithms.py" line="224" />
       <source>Partition into communities and grids</source>
       <translation>划分社区和网格</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="221" />
+      <location filename="../processing/algorithms.py" line="225" />
       <source>Divide a street office or town into communities and base grids along its streets (gridkit partition) and write the plan GeoPackage. INPUT is a GeoPackage (or any GDAL source, a folder of layers, an OSM file) with buildings and, usually, roads, boundary and barriers.</source>
       <translation>沿街巷道路把街道或镇划分为社区和基础网格（gridkit partition），并写出方案 GeoPackage。输入为含建筑（buildings）图层、通常还有道路、边界和障碍图层的 GeoPackage（或任何 GDAL 数据源、图层文件夹、OSM 文件）。</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="226" />
+      <location filename="../processing/algorithms.py" line="230" />
       <source>Input area (GeoPackage, OSM, folder…)</source>
       <translation>输入区域（GeoPackage、OSM、文件夹…）</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="231" />
+      <location filename="../processing/algorithms.py" line="235" />
       <source>Profile</source>
       <translation>配置</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="235" />
+      <location filename="../processing/algorithms.py" line="239" />
       <source>Profile file (TOML, overrides Profile)</source>
       <translation>配置文件（TOML，优先于“配置”）</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="237" />
+      <location filename="../processing/algorithms.py" line="241" />
       <source>Profiles</source>
       <translation>配置文件</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="238" />
+      <location filename="../processing/algorithms.py" line="242" />
       <source>Random seed</source>
       <translation>随机种子</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="241" />
+      <location filename="../processing/algorithms.py" line="245" />
       <source>Household register (CSV/XLSX)</source>
       <translation>住户登记表（CSV/XLSX）</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="243" />
+      <location filename="../processing/algorithms.py" line="247" />
       <source>Registers</source>
       <translation>登记表</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="244" />
+      <location filename="../processing/algorithms.py" line="248" />
       <source>Input longitude/latitude are GCJ-02</source>
       <translation>输入经纬度为 GCJ-02</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="246" />
+      <location filename="../processing/algorithms.py" line="250" />
       <source>Existing plan to keep where the rules allow</source>
       <translation>在规则允许处保留的现有方案</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="248" />
+      <location filename="../processing/algorithms.py" line="252" />
       <source>Plan GeoPackage</source>
       <translation>方案 GeoPackage</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="250" />
+      <location filename="../processing/algorithms.py" line="254" />
       <source>Communities</source>
       <translation>社区</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="252" />
+      <location filename="../processing/algorithms.py" line="256" />
       <source>Number of grids</source>
       <translation>网格数</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="254" />
+      <location filename="../processing/algorithms.py" line="258" />
       <source>Failed invariants</source>
       <translation>未满足的约束</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="259" />
+      <location filename="../processing/algorithms.py" line="263" />
       <source>{path} is open in this project; remove its layers or write the plan to another file</source>
       <translation>{path} 已在本项目中打开；请移除它的图层，或把方案写到另一个文件</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="277" />
+      <location filename="../processing/algorithms.py" line="281" />
       <source>{output}: {grids} grids in {communities} communities, {households} households, {seconds} s</source>
       <translation>{output}：{communities} 个社区中 {grids} 个网格，{households} 户，{seconds} 秒</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="283" />
+      <location filename="../processing/algorithms.py" line="287" />
       <source>Invariants failed: {failures}</source>
       <translation>未满足的约束：{failures}</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="307" />
+      <location filename="../processing/algorithms.py" line="311" />
       <source>Validate a plan</source>
       <translation>验证方案</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="308" />
+      <location filename="../processing/algorithms.py" line="312" />
       <source>Recompute every invariant and score of a plan from its own layers (gridkit validate). VALID is false when an invariant fails; with 'Fail when invalid' the algorithm fails instead.</source>
       <translation>根据方案自身的图层重新计算所有约束和评分（gridkit validate）。有约束未满足时“有效”为假；勾选“无效时报错”则算法直接失败。</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="313" />
+      <location filename="../processing/algorithms.py" line="317" />
       <source>The input the plan was made from</source>
       <translation>生成方案所用的输入数据</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="315" />
+      <location filename="../processing/algorithms.py" line="319" />
       <source>Fail when invalid</source>
       <translation>无效时报错</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="316" />
+      <location filename="../processing/algorithms.py" line="320" />
       <source>Metrics table (CSV)</source>
       <translation>指标表（CSV）</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="319" />
+      <location filename="../processing/algorithms.py" line="323" />
       <source>Valid</source>
       <translation>有效</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="329" />
+      <location filename="../processing/algorithms.py" line="333" />
       <source>passed</source>
       <translation>通过</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="329" />
+      <location filename="../processing/algorithms.py" line="333" />
       <source>FAILED</source>
       <translation>未通过</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="351" />
+      <location filename="../processing/algorithms.py" line="355" />
       <source>The plan is INVALID: {failures}</source>
       <translation>方案无效：{failures}</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="356" />
+      <location filename="../processing/algorithms.py" line="360" />
       <source>The plan is valid.</source>
       <translation>方案有效。</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="362" />
+      <location filename="../processing/algorithms.py" line="366" />
       <source>Draw the grid map</source>
       <translation>绘制网格划分图</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="363" />
+      <location filename="../processing/algorithms.py" line="367" />
       <source>Draw the grid division wall chart of a plan (gridkit map): the street office, one community, or every sheet as one PDF.</source>
       <translation>绘制方案的网格划分图（gridkit map）：整个街道、一个社区，或把所有图幅合为一个 PDF。</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="368" />
+      <location filename="../processing/algorithms.py" line="372" />
       <source>One community (code, name or serial)</source>
       <translation>单个社区（编码、名称或序号）</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="370" />
+      <location filename="../processing/algorithms.py" line="374" />
       <source>Every sheet (street office and each community, PDF)</source>
       <translation>所有图幅（街道及每个社区，PDF）</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="372" />
+      <location filename="../processing/algorithms.py" line="376" />
       <source>Paper</source>
       <translation>纸张</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="373" />
+      <location filename="../processing/algorithms.py" line="377" />
       <source>Resolution of PNG output (dpi)</source>
       <translation>PNG 分辨率（dpi）</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="376" />
+      <location filename="../processing/algorithms.py" line="380" />
       <source>Staff roster (CSV/XLSX)</source>
       <translation>人员名册（CSV/XLSX）</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="377" />
+      <location filename="../processing/algorithms.py" line="381" />
       <source>Rosters</source>
       <translation>名册</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="378" />
+      <location filename="../processing/algorithms.py" line="382" />
       <source>Data source line</source>
       <translation>数据来源说明</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="380" />
+      <location filename="../processing/algorithms.py" line="384" />
       <source>Map</source>
       <translation>地图</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="381" />
+      <location filename="../processing/algorithms.py" line="385" />
       <source>Sheets</source>
       <translation>图幅数</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="400" />
+      <location filename="../processing/algorithms.py" line="404" />
       <source>Write the division report</source>
       <translation>生成划分方案报告</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="401" />
+      <location filename="../processing/algorithms.py" line="405" />
       <source>Write the division scheme of a plan (gridkit report): communities, grids, summary and changes as XLSX, or with the maps as HTML or PDF.</source>
       <translation>写出方案的划分方案（gridkit report）：社区、网格、汇总和变更，格式为 XLSX，或连同地图输出为 HTML 或 PDF。</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="410" />
+      <location filename="../processing/algorithms.py" line="414" />
       <source>Report</source>
       <translation>报告</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="427" />
+      <location filename="../processing/algorithms.py" line="431" />
       <source>Compare two plans</source>
       <translation>比较两个方案</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="428" />
+      <location filename="../processing/algorithms.py" line="432" />
       <source>What moved between two plans (gridkit diff): units added, removed, merged, split or changed, with households and buildings moved; optionally as a CSV or XLSX table.</source>
       <translation>两个方案之间的变化（gridkit diff）：新增、撤销、合并、拆分或调整的单元，以及涉及的户数和建筑；可输出为 CSV 或 XLSX 表。</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="432" />
+      <location filename="../processing/algorithms.py" line="436" />
       <source>Earlier plan</source>
       <translation>原方案</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="433" />
+      <location filename="../processing/algorithms.py" line="437" />
       <source>Later plan</source>
       <translation>新方案</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="435" />
+      <location filename="../processing/algorithms.py" line="439" />
       <source>Change table</source>
       <translation>变更表</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="437" />
+      <location filename="../processing/algorithms.py" line="441" />
       <source>Summary</source>
       <translation>汇总</translation>
     </message>
     <message>
-      <location filename="../processing/algorithms.py" line="438" />
+      <location filename="../processing/algorithms.py" line="442" />
       <source>Units changed</source>
       <translation>变更的单元数</translation>
     </message>

@@ -209,7 +209,11 @@ def _tell_register(told: dict[str, str], feedback) -> None:  # noqa: ANN001
     said = {"sheets_left_out": tr("Register: sheets left out: {value}"),
             "households_entered_twice": tr("Register: households entered twice: {value}"),
             "sheets_as_compounds": tr("Register: sheets read as compounds: {value}"),
-            "sheets_hidden": tr("Register: hidden sheets not read: {value}")}
+            "sheets_hidden": tr("Register: hidden sheets not read: {value}"),
+            "rows_hidden": tr("Register: rows hidden in the workbook (by a filter) are counted; delete those that "
+                              "should not count: {value}"),
+            "rows_over_buildings": tr("Register: rows naming several buildings, their figures split between them: "
+                                      "{value}")}
     for key, text in said.items():
         if told.get(key):
             feedback.pushWarning(text.format(value=library_text(told[key])))
