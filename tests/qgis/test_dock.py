@@ -649,6 +649,23 @@ def test_a_plan_another_program_holds_locked_is_said_so_at_once(iface, plan_copy
         d.teardown()
 
 
+def test_a_locked_plan_is_said_so_in_the_docks_words(iface, plan_copy, chinese):
+    """The library's lock message ends "run again" (再运行一次), words for the command line; in the dock one opens
+    or saves again."""
+    import sys
+
+    from gridkit_qgis.gui.dock import GridkitDock
+
+    d = GridkitDock(iface, iface.mainWindow(), python=sys.executable)
+    iface.addDockWidget(0x2, d)
+    try:
+        with held_locked(plan_copy):
+            message = failure_and_longest_hold(d, lambda: d.open_plan(str(plan_copy)))[0]
+        assert message.endswith("另一个程序正在写入并锁定了它；请在那里关闭它，或等它保存完毕，然后再试一次"), message
+    finally:
+        d.teardown()
+
+
 def test_saving_into_a_plan_another_program_holds_locked_is_refused_at_once(dock, plan_copy):
     """Save, and Save as… a scenario, while another program holds the plan locked: QGIS froze 5 s (the grid
     layer's commit) and 25 s (the scenarios layer made), then the dock showed QGIS's and SQLite's own words
