@@ -69,9 +69,12 @@ def test_partition_writes_a_valid_plan(partitioned):
 
 
 def test_partition_layers_load_styled(partitioned):
-    """Processing's post-processing loads the grid layer categorised by code, labelled, style saved in the plan."""
+    """Processing's post-processing loads the grid layer filled by code from its colour map, labelled, style saved
+    in the plan."""
     from processing.gui.Postprocessing import handleAlgorithmResults
-    from qgis.core import QgsCategorizedSymbolRenderer, QgsProcessingFeedback, QgsProject, QgsVectorLayer
+    from qgis.core import QgsProcessingFeedback, QgsProject, QgsSingleSymbolRenderer, QgsVectorLayer
+
+    from gridkit_qgis.gui.styles import drawn_colours
 
     out, result, _, context = partitioned
     from qgis.core import QgsApplication
@@ -82,16 +85,14 @@ def test_partition_layers_load_styled(partitioned):
         layers = [lyr for lyr in QgsProject.instance().mapLayers().values() if lyr.name().endswith("— grids")]
         assert layers, [lyr.name() for lyr in QgsProject.instance().mapLayers().values()]
         grids = layers[0]
-        renderer = grids.renderer()
-        assert isinstance(renderer, QgsCategorizedSymbolRenderer) and renderer.classAttribute() == "code"
-        # A category per grid, and one for codes that come later (a split in the dock), drawn grey.
-        coded = [c for c in renderer.categories() if c.value() is not None]
-        assert len(coded) == result["GRID_COUNT"] == len(renderer.categories()) - 1
-        assert len({c.symbol().color().name() for c in renderer.categories()}) >= 3
+        assert isinstance(grids.renderer(), QgsSingleSymbolRenderer)
+        # A colour per grid (codes that come later, by a split in the dock, are drawn grey).
+        colours = drawn_colours(grids)
+        assert len(colours) == result["GRID_COUNT"] and len(set(colours.values())) >= 3
         assert grids.labelsEnabled() and "households" in grids.labeling().settings().fieldName
         # The style is stored in the plan, so the plan opens styled next time.
         again = QgsVectorLayer(result["GRIDS"], "again", "ogr")
-        assert isinstance(again.renderer(), QgsCategorizedSymbolRenderer)
+        assert isinstance(again.renderer(), QgsSingleSymbolRenderer) and drawn_colours(again) == colours
     finally:
         QgsProject.instance().removeAllMapLayers()
     assert gridkit_validate(out).returncode == 0
@@ -570,8 +571,10 @@ def test_partition_stores_the_plan_styles_before_qgis_loads_it(provider, tmp_pat
 
     import processing
     from processing.gui.Postprocessing import handleAlgorithmResults
-    from qgis.core import (QgsApplication, QgsCategorizedSymbolRenderer, QgsProcessingContext, QgsProcessingFeedback,
-                           QgsProject, QgsVectorLayer)
+    from qgis.core import (QgsApplication, QgsProcessingContext, QgsProcessingFeedback, QgsProject,
+                           QgsSingleSymbolRenderer, QgsVectorLayer)
+
+    from gridkit_qgis.gui.styles import drawn_colours
 
     out = tmp_path / "plan.gpkg"
     context = QgsProcessingContext()
@@ -581,7 +584,7 @@ def test_partition_stores_the_plan_styles_before_qgis_loads_it(provider, tmp_pat
         stored = sorted(db.execute("SELECT f_table_name, useAsDefault FROM layer_styles").fetchall())
     assert stored == [("communities", 1), ("grids", 1)], stored
     again = QgsVectorLayer(result["GRIDS"], "again", "ogr")
-    assert isinstance(again.renderer(), QgsCategorizedSymbolRenderer)
+    assert isinstance(again.renderer(), QgsSingleSymbolRenderer) and drawn_colours(again)
     stores = []
     original = QgsVectorLayer.saveStyleToDatabase
     monkeypatch.setattr(QgsVectorLayer, "saveStyleToDatabase",
@@ -590,8 +593,8 @@ def test_partition_stores_the_plan_styles_before_qgis_loads_it(provider, tmp_pat
     try:
         handleAlgorithmResults(alg, context, QgsProcessingFeedback(), False, result)
         loaded = [lyr for lyr in QgsProject.instance().mapLayers().values() if lyr.source().startswith(str(out))]
-        assert len(loaded) == 2 and all(isinstance(lyr.renderer(), QgsCategorizedSymbolRenderer) or
-                                        lyr.customProperty("gridkit/styled") == "communities" for lyr in loaded)
+        assert len(loaded) == 2 and all(drawn_colours(lyr) or lyr.customProperty("gridkit/styled") == "communities"
+                                        for lyr in loaded)
     finally:
         QgsProject.instance().removeAllMapLayers()
     assert stores == []

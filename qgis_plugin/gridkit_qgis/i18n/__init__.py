@@ -182,7 +182,7 @@ def _library_patterns() -> list[tuple[str, str]]:
             "lives in; if one is another office's, leave it out of the boundary layer")),
         (w + r": is locked by another program writing to it \(SQLite: database is locked\); close it there, or let it "
              r"finish saving, and run again",
-         tr("{where}: is locked by another program writing to it; close it there, or let it finish saving, and run "
+         tr("{where}: is locked by another program writing to it; close it there, or let it finish saving, then try "
             "again")),
         (w + r": none of its (?P<n>\d+) rows matches a building of the area: (?P<said>.+)\. Is it this area's "
              r"register, keyed as its buildings are\? Another column can be named: --key-column",
@@ -448,7 +448,7 @@ def _library_patterns() -> list[tuple[str, str]]:
          tr("not map data in a format gridkit reads ({formats})")),
         (r"the file is locked by another program writing to it \(SQLite: database is locked\); close it there, or "
          r"let it finish saving, and run again",
-         tr("the file is locked by another program writing to it; close it there, or let it finish saving, and run "
+         tr("the file is locked by another program writing to it; close it there, or let it finish saving, then try "
             "again")),
         (r"the file is damaged \(SQLite: (?:database disk image is malformed|file is not a database)\); copy it "
          r"again from its source",

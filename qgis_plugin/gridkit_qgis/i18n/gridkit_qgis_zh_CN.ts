@@ -909,7 +909,7 @@
       <translation>{path}：无法写入图层“{name}”：{error}</translation>
     </message>
     <message>
-      <location filename="../gui/styles.py" line="184" />
+      <location filename="../gui/styles.py" line="204" />
       <source>gridkit plan style</source>
       <translation>gridkit 方案样式</translation>
     </message>
@@ -1065,8 +1065,8 @@
     </message>
     <message>
       <location filename="../i18n/__init__.py" line="185" />
-      <source>{where}: is locked by another program writing to it; close it there, or let it finish saving, and run again</source>
-      <translation>{where}：另一个程序正在写入并锁定了它；请在那里关闭它，或等它保存完毕，再运行一次</translation>
+      <source>{where}: is locked by another program writing to it; close it there, or let it finish saving, then try again</source>
+      <translation>{where}：另一个程序正在写入并锁定了它；请在那里关闭它，或等它保存完毕，然后再试一次</translation>
     </message>
     <message>
       <location filename="../i18n/__init__.py" line="189" />
@@ -1655,8 +1655,8 @@
     </message>
     <message>
       <location filename="../i18n/__init__.py" line="451" />
-      <source>the file is locked by another program writing to it; close it there, or let it finish saving, and run again</source>
-      <translation>文件被另一个正在写入的程序锁定；请在那里关闭它，或等它保存完毕，再运行一次</translation>
+      <source>the file is locked by another program writing to it; close it there, or let it finish saving, then try again</source>
+      <translation>文件被另一个正在写入的程序锁定；请在那里关闭它，或等它保存完毕，然后再试一次</translation>
     </message>
     <message>
       <location filename="../i18n/__init__.py" line="455" />
