@@ -124,7 +124,8 @@ def _check(case: Case, seed: int, home: np.ndarray | None = None) -> None:
     assert oversize == set(labels[heavy].tolist())
     assert len(oversize) == int(heavy.sum())
 
-    # A connected piece of the rest that fits within the maximum is left whole, as one part.
+    # A connected piece of the rest that fits within the maximum is left whole, as one part; but an empty piece
+    # between several oversize nodes is shared among their parts (each part stays connected, checked above).
     src = np.repeat(np.arange(g.n), np.diff(g.indptr))
     light = ~heavy
     inside = light[src] & light[g.indices]
@@ -132,7 +133,10 @@ def _check(case: Case, seed: int, home: np.ndarray | None = None) -> None:
     _, comp = connected_components(adj, directed=False)
     for c in np.unique(comp[light]):
         nodes = np.flatnonzero((comp == c) & light)
-        if g.weight[nodes].sum() <= bounds.max:
+        towers = set(labels[g.indices[np.isin(src, nodes) & heavy[g.indices]]].tolist())
+        if g.weight[nodes].sum() == 0 and len(towers) > 1:
+            assert set(labels[nodes].tolist()) <= towers, (c, nodes.tolist(), labels[nodes].tolist())
+        elif g.weight[nodes].sum() <= bounds.max:
             assert len(np.unique(labels[nodes])) == 1, (c, nodes.tolist(), labels[nodes].tolist())
 
     # No part spans two generated pieces (they share no edge).
@@ -175,6 +179,17 @@ def test_lone_oversize_node_walls_in_an_empty_piece():
     result = partition_graph(g, Bounds(min=50, target=150, max=200), seed=0)
     assert result.labels.tolist() == [0, 0, 0]
     assert result.flags == {0: ("oversize_building",)}
+
+
+def test_an_empty_piece_between_two_oversize_nodes_is_shared_between_them():
+    """Hand-made: 0 - 1 - 2 - 3 - 4 in a path, nodes 0 and 4 over the maximum, 1-3 empty (traffic islands
+    between two towers): each empty node joins the tower it is fewest blocks from, the tie to the lower label."""
+    indptr, indices, cost = _csr(5, np.array([0, 1, 2, 3]), np.array([1, 2, 3, 4]), np.ones(4))
+    g = GraphArrays(weight=np.array([500, 0, 0, 0, 500]), indptr=indptr, indices=indices, cost=cost,
+                    x=np.arange(5.0), y=np.zeros(5), area=np.ones(5))
+    result = partition_graph(g, Bounds(min=50, target=150, max=200), seed=0)
+    assert result.labels.tolist() == [0, 0, 0, 1, 1]
+    _check(Case(g=g, bounds=Bounds(min=50, target=150, max=200), piece=np.zeros(5, dtype=int)), 0)
 
 
 def test_small_disconnected_piece_is_flagged_isolated():
