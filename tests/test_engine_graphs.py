@@ -9,7 +9,8 @@ and household counts that include nodes over the maximum and empty nodes.
 For every graph: every node is labelled ``0..k-1``; every part is connected;
 a part over the maximum is one oversize node (plus, at most, empty nodes it
 walls in) and is flagged ``oversize_building``; a connected piece that fits
-within the maximum is one part; the same seed gives the same result.
+within the maximum is one part, except an empty one between several oversize
+nodes, which is shared among their parts; the same seed gives the same result.
 """
 
 from __future__ import annotations
