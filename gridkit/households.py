@@ -77,10 +77,12 @@ def estimate_levels(buildings: gpd.GeoDataFrame, rules: Households) -> tuple[pd.
     return levels, source
 
 
-def floor_areas(buildings: gpd.GeoDataFrame, rules: Households) -> np.ndarray:
-    """Each building's floor area, footprint x levels (:func:`estimate_levels`): what its households are
-    estimated from, and what a register's figure covering several buildings is split by."""
-    return shapely.area(buildings.geometry.values) * estimate_levels(buildings, rules)[0].to_numpy()
+def floor_areas(buildings: gpd.GeoDataFrame, rules: Households, levels: pd.Series | None = None) -> np.ndarray:
+    """Each building's floor area, footprint x levels (:func:`estimate_levels`, or ``levels`` already estimated):
+    what its households are estimated from, and what a register's figure covering several buildings is split by."""
+    if levels is None:
+        levels = estimate_levels(buildings, rules)[0]
+    return shapely.area(buildings.geometry.values) * levels.to_numpy()
 
 
 def _keyword_hit(names: pd.Series, keywords: tuple[str, ...]) -> pd.Series:
@@ -277,7 +279,8 @@ def assign_households(
         pd.Series(np.nan, index=out.index)
     if isinstance(register, pd.DataFrame):
         register = Register.from_frame(register)
-    floor = floor_areas(out, rules)
+    levels, level_source = estimate_levels(out, rules)
+    floor = floor_areas(out, rules, levels)
     if register is not None:
         match = register if isinstance(register, RegisterMatch) else \
             match_register(out, register, fuzzy_min_ratio=rules.register_fuzzy_min_ratio, weights=floor)
@@ -287,7 +290,6 @@ def assign_households(
         given_pop = given_pop.where(~taken, match.population)
         out["register_key"] = match.key.where(taken, "")
 
-    levels, level_source = estimate_levels(out, rules)
     depth = footprint_depth(out.geometry.values, at_least=min(rules.max_home_depth_m, rules.doubt_depth_m))
     is_home, rule = classify_homes(out, rules, landuse=landuse, pois=pois, depth=depth)
     estimate = np.where(is_home, np.maximum(1, np.round(floor * rules.residential_floor_share / rules.dwelling_size_m2)),
