@@ -625,17 +625,20 @@ def _osm_features(frame: gpd.GeoDataFrame) -> bool:
     if "building" not in frame or not frame["building"].isna().any() \
             or not any(key in frame for key in _OSM_FEATURE_KEYS):
         return False
-    ids = frame.get("@id", frame.get("id", pd.Series(None, index=frame.index, dtype=object)))
-    osm_ids = ids.astype(str).str.fullmatch(_OSM_ID.pattern).mean() > 0.5
+    osm_ids = _osm_ids(frame).str.fullmatch(_OSM_ID.pattern).mean() > 0.5
     return bool(osm_ids or frame.geom_type.isin(("LineString", "MultiLineString")).any())
+
+
+def _osm_ids(frame: gpd.GeoDataFrame) -> pd.Series:
+    """Each feature's OSM id as text (``way/123``), from ``@id`` (overpass turbo) or ``id`` (``"None"`` without)."""
+    return frame.get("@id", frame.get("id", pd.Series(None, index=frame.index, dtype=object))).astype(str)
 
 
 def _osm_tagged_layers(frame: gpd.GeoDataFrame) -> dict[str, gpd.GeoDataFrame]:
     """gridkit's layers from OSM's features with their tags as columns (:func:`_osm_features`), read as an .osm:
     each geometry type is the layer GDAL's OSM driver gives it in, with the tags it gives as columns
     (:data:`_OSM_COLUMNS`) and the others in ``other_tags``."""
-    ids = frame.get("@id", frame.get("id", pd.Series(None, index=frame.index, dtype=object)))
-    found = ids.astype(str).str.extract(_OSM_ID)
+    found = _osm_ids(frame).str.extract(_OSM_ID)
     tags = [c for c in frame.columns if c != frame.geometry.name and c not in ("@id", "id") and frame[c].notna().any()]
     kinds = {"multipolygons": ("Polygon", "MultiPolygon"), "lines": ("LineString", "MultiLineString"),
              "points": ("Point",)}
