@@ -466,8 +466,8 @@ def _header_block(sheet: Sheet, at: int) -> int:
     ends = [r1 for (r0, _), r1 in sheet.spans.items() if r0 == at]
     if ends and max(ends) > at:
         return max(ends)
-    under = {c for (r0, c0), r1 in sheet.spans.items() if r0 == at
-             for c in range(c0, _merged_end(sheet, at, c0) + 1) if _merged_end(sheet, at, c0) > c0}
+    across = {c0: _merged_end(sheet, at, c0) for r0, c0 in sheet.spans if r0 == at}
+    under = {c for c0, end in across.items() if end > c0 for c in range(c0, end + 1)}
     beside = {c for c, text in enumerate(sheet.cells[at]) if text} - under  # none beside a title merged across
     below = sheet.cells[at + 1] if at + 1 < len(sheet.cells) else []
     filled = {c for c, text in enumerate(below) if text}
